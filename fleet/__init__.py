@@ -1,0 +1,1 @@
+"""Fleet domain logic without I/O: site tree, presence, job state machine, routing."""

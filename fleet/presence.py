@@ -1,0 +1,37 @@
+"""Device presence from birth/state messages with a birth-death sequence (bdSeq).
+
+A device's session is named by ``bd_seq``. A birth makes its session current; an offline
+state counts only if it names the current session, so a late MQTT will from an old session
+can never mark a reconnected device offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    online: bool
+    bd_seq: int | None  # session of the last birth seen; None before any birth
+
+
+UNKNOWN = Presence(online=False, bd_seq=None)
+
+
+def on_birth(_current: Presence, bd_seq: int) -> Presence:
+    """A birth always starts the current session (the newest birth wins)."""
+    return Presence(online=True, bd_seq=bd_seq)
+
+
+def on_state(current: Presence, online: bool, bd_seq: int) -> Presence | None:
+    """Apply a state message; returns None when it is about another session (ignored)."""
+    if current.bd_seq is None:
+        # No birth seen yet: an online state cannot be trusted without the birth's
+        # peripherals; an offline one is safe to record.
+        return None if online else Presence(online=False, bd_seq=bd_seq)
+    if bd_seq != current.bd_seq:
+        return None
+    if online == current.online:
+        return None
+    return Presence(online=online, bd_seq=bd_seq)

@@ -1,0 +1,3 @@
+from kfleet.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Shared fixtures: real servers for integration tests.
+
+Real-server tests use ``KFLEET_TEST_MQTT_URL`` (Mosquitto) and ``KFLEET_TEST_DATABASE_URL``
+(PostgreSQL) when set. Without them a local ``mosquitto`` binary is started if there is one.
+With ``KFLEET_REQUIRE_SERVERS=1`` (set by ``.ci/run``) a missing server FAILS the test
+instead of skipping it, so CI can never go green by not running them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from cloud.embedded_broker import ThreadedBroker, free_port
+
+REQUIRE = os.environ.get("KFLEET_REQUIRE_SERVERS") == "1"
+
+
+def _missing(what: str) -> None:
+    msg = f"{what} is not available"
+    if REQUIRE:
+        pytest.fail(f"{msg}, and KFLEET_REQUIRE_SERVERS=1 says it must be", pytrace=False)
+    pytest.skip(msg)
+
+
+def _wait_port(host: str, port: int, timeout: float = 10.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # polling a port someone else is opening: no event to await
+
+
+@pytest.fixture(scope="session")
+def amqtt_url() -> Iterator[str]:
+    """An embedded amqtt broker (MQTT 3.1.1) on its own thread."""
+    broker = ThreadedBroker()
+    broker.start()
+    yield broker.url
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def mosquitto_url() -> Iterator[str]:
+    """A real Mosquitto 2 broker: CI's, or one started here from the local binary."""
+    url = os.environ.get("KFLEET_TEST_MQTT_URL")
+    if url:
+        parsed = urlparse(url)
+        try:
+            _wait_port(parsed.hostname or "127.0.0.1", parsed.port or 1883, timeout=5)
+        except OSError:
+            _missing(f"Mosquitto at {url}")
+        yield url
+        return
+    binary = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
+    if binary is None:
+        _missing("Mosquitto (set KFLEET_TEST_MQTT_URL or install mosquitto)")
+        return
+    port = free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="kf-mosq-"))
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(conf)])
+    try:
+        _wait_port("127.0.0.1", port)
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(params=["amqtt", "mosquitto"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs on both brokers: MQTT 3.1.1 (amqtt) and Mosquitto 2."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A real PostgreSQL server's SQLAlchemy URL (``postgresql+psycopg://...``)."""
+    url = os.environ.get("KFLEET_TEST_DATABASE_URL")
+    if not url:
+        _missing("PostgreSQL (set KFLEET_TEST_DATABASE_URL)")
+    return str(url)
+
+
+@pytest.fixture
+def uid() -> str:
+    """A short unique suffix: tests share brokers, so ids and topics must not collide."""
+    return uuid.uuid4().hex[:8]
