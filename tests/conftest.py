@@ -19,8 +19,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cloud.embedded_broker import ThreadedBroker, free_port
+
+# Shared 2-core machines: timing-based health checks would make property tests flaky.
+settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kfleet")
 
 REQUIRE = os.environ.get("KFLEET_REQUIRE_SERVERS") == "1"
 
