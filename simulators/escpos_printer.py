@@ -1,0 +1,262 @@
+"""A TCP ESC/POS receipt printer (port 9100 "raw" printing) with fault switches.
+
+Each connection's byte stream is decoded with ``protocols.escpos``. A receipt ends at each cut,
+and at connection close if anything was printed since the last cut; it is written as
+``<out_dir>/<n>.bin`` (the raw bytes) and then ``<out_dir>/<n>.txt`` (``Receipt.render()``,
+UTF-8), each atomically (temporary file + rename), so a watcher that sees ``n.txt`` sees
+both whole files. Numbering continues after the highest receipt already in ``out_dir``.
+
+``DLE EOT n`` (n = 1..4) is answered with one status byte as an Epson TM printer would
+(see ``status_byte``). Fault switches live in a mutable ``Faults`` and may change while the
+simulator runs; they are read as each chunk of data arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from protocols.escpos import (
+    Barcode,
+    EscPosDecoder,
+    Feed,
+    QrCode,
+    Receipt,
+    ReceiptBuilder,
+    StatusQuery,
+    Text,
+)
+
+log = logging.getLogger(__name__)
+
+_PRINTING = (Text, Feed, QrCode, Barcode)
+_FIXED_BITS = 0x12  # bits 1 and 4 are always set in a DLE EOT status byte
+
+
+@dataclass
+class Faults:
+    """Fault switches; mutate them on a running simulator.
+
+    - ``paper_out``: the printer is offline with no paper; printed data is lost (no receipt).
+    - ``cover_open``: the printer is offline with its cover open; printed data is lost.
+    - ``near_end``: the roll is nearly used up; printing still works.
+    - ``silent``: status queries are never answered.
+    - ``drop_mid_job``: after this many bytes on a connection the simulator processes those
+      bytes, then resets the connection (TCP RST); the unfinished receipt is discarded.
+    - ``reply_delay``: status replies wait a random 0..reply_delay seconds (seeded).
+    - ``seed``: seeds every random choice the simulator makes (read at construction).
+    """
+
+    paper_out: bool = False
+    cover_open: bool = False
+    near_end: bool = False
+    silent: bool = False
+    drop_mid_job: int | None = None
+    reply_delay: float = 0.0
+    seed: int = 0
+
+    @property
+    def blocks_printing(self) -> bool:
+        return self.paper_out or self.cover_open
+
+
+def status_byte(n: int, faults: Faults) -> int | None:
+    """The Epson real-time status byte for ``DLE EOT n``; None for an unsupported ``n``.
+
+    1 printer: bit 3 offline. 2 offline cause: bit 2 cover open, bit 5 stopped by paper end.
+    3 error: no error bits are simulated. 4 roll paper: bits 2-3 near end, bits 5-6 paper end
+    (an empty roll also trips the near-end sensor).
+    """
+    if n == 1:
+        return _FIXED_BITS | (0x08 if faults.blocks_printing else 0)
+    if n == 2:
+        return _FIXED_BITS | (0x04 if faults.cover_open else 0) | (0x20 if faults.paper_out else 0)
+    if n == 3:
+        return _FIXED_BITS
+    if n == 4:
+        near = faults.near_end or faults.paper_out
+        return _FIXED_BITS | (0x0C if near else 0) | (0x60 if faults.paper_out else 0)
+    return None
+
+
+class EscPosPrinterSim:
+    """An asyncio TCP ESC/POS printer; ``port=0`` picks a free port (see ``.port``)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        out_dir: Path | str = "receipts",
+        faults: Faults | None = None,
+    ) -> None:
+        self.host = host
+        self._port = port
+        self.out_dir = Path(out_dir)
+        self.faults = faults if faults is not None else Faults()
+        self.receipts: list[Receipt] = []
+        """Receipts written by this run, in order."""
+        self.discarded = 0
+        """Receipts lost to paper_out / cover_open."""
+        self.connections_closed = 0
+        self._rng = random.Random(self.faults.seed)
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._stopping = False
+        self._changed = asyncio.Condition()
+        self._next = 1
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    async def start(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.stem) for p in self.out_dir.glob("*.txt") if p.stem.isdigit()]
+        self._next = max(numbers, default=0) + 1
+        self._server = await asyncio.start_server(self._handle, self.host, self._port)
+        self._port = self._server.sockets[0].getsockname()[1]
+        log.info("ESC/POS printer simulator on %s:%d -> %s", self.host, self._port, self.out_dir)
+
+    async def stop(self) -> None:
+        """Stop listening and close open connections (their unfinished receipts are lost)."""
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        self._stopping = False
+
+    async def __aenter__(self) -> EscPosPrinterSim:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # A timeout argument (ASYNC109) keeps test code short: await sim.wait_for_receipts(1, 5).
+    async def wait_for_receipts(self, n: int, timeout: float = 5.0) -> list[Receipt]:  # noqa: ASYNC109
+        """Wait until at least ``n`` receipts were written; raises ``TimeoutError``."""
+        await self._wait(lambda: len(self.receipts) >= n, timeout)
+        return self.receipts[:n]
+
+    async def wait_for_closed(self, n: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``n`` connections have been fully handled (receipts written or lost)."""
+        await self._wait(lambda: self.connections_closed >= n, timeout)
+
+    async def _wait(self, predicate: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._writers.add(writer)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._tasks.discard(task)
+            self._writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            self.connections_closed += 1
+            await self._notify()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        decoder, builder = EscPosDecoder(), ReceiptBuilder()
+        job = bytearray()  # raw bytes of the unfinished receipt
+        job_start = received = 0  # stream offsets
+        spoiled = False  # something was printed while the printer could not print
+        while True:
+            try:
+                chunk = await reader.read(65536)
+            except ConnectionError:  # the host reset: what arrived is printed, as on paper
+                chunk = b""
+            if self._stopping:
+                return
+            if not chunk:
+                break
+            limit = self.faults.drop_mid_job
+            drop = limit is not None and received + len(chunk) >= limit
+            if limit is not None and drop:
+                chunk = chunk[: max(limit - received, 0)]
+            job += chunk
+            received += len(chunk)
+            for event, end in decoder.feed_with_offsets(chunk):
+                if isinstance(event, StatusQuery):
+                    await self._reply(writer, event.n)
+                    continue
+                if isinstance(event, _PRINTING) and self.faults.blocks_printing:
+                    spoiled = True
+                receipt = builder.add(event)
+                if receipt is not None:
+                    cut_at = end - job_start
+                    await self._complete(receipt, bytes(job[:cut_at]), spoiled)
+                    del job[:cut_at]
+                    job_start, spoiled = end, False
+            if drop:
+                self._reset(writer)
+                return
+        for event, _ in decoder.flush_with_offsets():
+            builder.add(event)
+        receipt = builder.finish()
+        if receipt is not None:
+            await self._complete(receipt, bytes(job), spoiled)
+
+    async def _reply(self, writer: asyncio.StreamWriter, n: int) -> None:
+        value = status_byte(n, self.faults)
+        if value is None or self.faults.silent:
+            return
+        if self.faults.reply_delay > 0:
+            await asyncio.sleep(self._rng.uniform(0, self.faults.reply_delay))  # simulated latency
+        writer.write(bytes([value]))
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+
+    @staticmethod
+    def _reset(writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # linger 0: close() sends RST, as a printer that lost power
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async def _complete(self, receipt: Receipt, raw: bytes, spoiled: bool) -> None:
+        if spoiled:
+            self.discarded += 1
+            log.info("receipt lost: printer offline (paper out / cover open)")
+        else:
+            n, self._next = self._next, self._next + 1
+            _write_atomic(self.out_dir / f"{n}.bin", raw)
+            _write_atomic(self.out_dir / f"{n}.txt", receipt.render().encode())
+            self.receipts.append(receipt)
+        await self._notify()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
