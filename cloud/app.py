@@ -1,0 +1,92 @@
+"""The FastAPI application: routers, error mapping, and a lifespan that owns the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cloud import context
+from cloud.api import console, devices, jobs, sites, system
+from cloud.context import Cloud
+from cloud.db import migrate
+from cloud.db import sites as site_repo
+from cloud.errors import CloudError
+from cloud.jobs import ParamsInvalid
+from cloud.settings import Settings
+from fleet.sites import PILOT_TREE, SiteSpec
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app; the lifespan migrates the database and runs the bus and dispatcher."""
+    settings.require_safe_secret()
+    cloud = context.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await migrate.upgrade(cloud.engine)
+        # One owner task holds the workers' TaskGroup, so an error in a request or test body
+        # is never wrapped into the workers' ExceptionGroup (and vice versa).
+        owner = asyncio.create_task(_run_workers(cloud), name="cloud-workers")
+        try:
+            yield
+        finally:
+            await cloud.bus.stop()
+            owner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await owner
+            await cloud.engine.dispose()
+            log.info("cloud stopped")
+
+    app = FastAPI(
+        title="kfleet cloud",
+        version="0.1.0",
+        summary="Fleet service for government-service halls: sites, devices, jobs.",
+        lifespan=lifespan,
+    )
+    app.state.cloud = cloud
+    for module in (sites, devices, jobs, system, console):
+        app.include_router(module.router)
+    app.add_exception_handler(CloudError, _cloud_error)
+    return app
+
+
+async def _run_workers(cloud: Cloud) -> None:
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(cloud.bus.run(), name="bus")
+        tg.create_task(cloud.dispatcher.run(), name="dispatcher")
+
+
+async def _cloud_error(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, ParamsInvalid):
+        # the standard FastAPI 422 body, so clients handle one validation shape
+        return JSONResponse({"detail": RequestValidationError(exc.errors).errors()}, 422)
+    status = exc.status_code if isinstance(exc, CloudError) else 500
+    return JSONResponse({"detail": str(exc)}, status)
+
+
+async def seed_sites(target: FastAPI | Cloud | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:
+    """Create the sites of ``spec`` that are missing (idempotent); returns how many were new.
+
+    Given an app or a :class:`Cloud`, the schema is migrated first, so this works before
+    the app has started (``kfleet demo``, ``kfleet cloud seed-pilot``).
+    """
+    if isinstance(target, AsyncSession):
+        created = await site_repo.seed(target, spec)
+        await target.commit()
+        return created
+    cloud: Cloud = target.state.cloud if isinstance(target, FastAPI) else target
+    await migrate.upgrade(cloud.engine)
+    async with cloud.sessions() as s:
+        created = await site_repo.seed(s, spec)
+        await s.commit()
+    return created

@@ -1,0 +1,205 @@
+"""The MQTT worker: one connection owner with a reconnect loop, bounded queues, handler tasks.
+
+Receiving and handling are split by a bounded queue per handler task so a slow database
+pushes back on the broker connection instead of growing memory; messages of one device always
+land on the same handler, so they are applied in the order the device sent them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import socket
+import ssl
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import BaseModel
+
+from cloud.errors import BusUnavailable
+from cloud.settings import Settings
+from cloud.stats import BusStats
+from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
+from protocols.envelope import Envelope, MsgType, Sender, decode, encode
+from protocols.errors import ProtocolError
+from protocols.topics import DeviceChannel, device_topic, parse_device_topic, upstream_filter
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, Envelope[Any]], Awaitable[None]]
+_Item = tuple[str, DeviceChannel, str, bytes]  # topic, channel, device id, payload
+
+PUBLISH_TIMEOUT_S = 5.0
+_RETAINED = frozenset({DeviceChannel.BIRTH, DeviceChannel.STATE})
+#: Without TCP_NODELAY every QoS1 round trip waits ~40 ms for Nagle + delayed ACK.
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+
+
+class Bus:
+    """Owns the broker connection; ``run()`` is the one task that keeps it alive."""
+
+    def __init__(self, settings: Settings, stats: BusStats, handler: Handler) -> None:
+        self._settings = settings
+        self._stats = stats
+        self._handler = handler
+        self._client: aiomqtt.Client | None = None
+        self._queues: list[asyncio.Queue[_Item]] = [
+            asyncio.Queue(settings.bus_queue_size) for _ in range(settings.bus_workers)
+        ]
+        self.sender = Sender(src=f"cloud-{uuid.uuid4().hex[:8]}")
+        #: set while connected and subscribed (tests and health checks wait on it)
+        self.ready = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the connection loop and the handler tasks until cancelled."""
+        async with asyncio.TaskGroup() as tg:
+            for i, queue in enumerate(self._queues):
+                tg.create_task(self._work(queue), name=f"bus-handler-{i}")
+            tg.create_task(self._connection_loop(), name="bus-connection")
+
+    async def _connection_loop(self) -> None:
+        failures = 0
+        endpoint = self._settings.mqtt
+        while True:
+            try:
+                async with self._make_client() as client:
+                    failures = 0
+                    await client.subscribe(upstream_filter(self._settings.mqtt_shared_group), qos=1)
+                    self._client = client
+                    self._stats.connected = True
+                    self._stats.connects += 1
+                    self.ready.set()
+                    log.info("bus connected to %s", endpoint.url)
+                    async for message in client.messages:
+                        await self._route(message)
+            except aiomqtt.MqttError as err:
+                log.warning("bus lost the broker at %s: %s", endpoint.url, err)
+            except Exception:  # a bug must not end the worker; log it and reconnect
+                log.exception("bus connection loop failed; reconnecting")
+            finally:
+                self._client = None
+                self._stats.connected = False
+                self.ready.clear()
+            failures += 1
+            cap = min(self._settings.reconnect_max_s, 0.5 * 2**failures)
+            await asyncio.sleep(random.uniform(0, cap))  # full jitter (aiomqtt's recipe)
+
+    async def stop(self) -> None:
+        """Unsubscribe before the task is cancelled, so the broker stops sending to us first.
+
+        Dropping a connection with deliveries in flight loses them (QoS1 redelivers only to
+        persistent sessions) and makes amqtt leak the connection.
+        """
+        client = self._client
+        if client is None:
+            return
+        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+            await client.unsubscribe(
+                upstream_filter(self._settings.mqtt_shared_group), timeout=PUBLISH_TIMEOUT_S
+            )
+
+    def _make_client(self) -> aiomqtt.Client:
+        ep = self._settings.mqtt
+        client_id = self._settings.mqtt_client_id
+        persistent = bool(client_id)
+        kwargs: dict[str, Any] = {}
+        if ep.version == "5":
+            kwargs["protocol"] = aiomqtt.ProtocolVersion.V5
+            kwargs["clean_start"] = not persistent
+            if persistent:
+                props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = 3600
+                kwargs["properties"] = props
+        else:
+            kwargs["protocol"] = aiomqtt.ProtocolVersion.V311
+            kwargs["clean_session"] = not persistent
+        return aiomqtt.Client(
+            ep.host,
+            ep.port,
+            username=ep.username,
+            password=ep.password,
+            identifier=client_id or f"kfleet-cloud-{uuid.uuid4().hex[:12]}",
+            keepalive=30,
+            tls_context=ssl.create_default_context() if ep.tls else None,
+            socket_options=NO_DELAY,
+            **kwargs,
+        )
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    async def _route(self, message: aiomqtt.Message) -> None:
+        self._stats.received += 1
+        topic = message.topic.value
+        try:
+            parsed = parse_device_topic(topic)
+        except ProtocolError as err:
+            self._stats.reject(err.reason, str(err), topic)
+            return
+        if parsed.channel is DeviceChannel.CMD:
+            self._stats.ignore("own_command")  # the filter also matches what the cloud sends
+            return
+        payload = message.payload
+        if isinstance(payload, bytearray):
+            payload = bytes(payload)
+        if not isinstance(payload, bytes):
+            self._stats.reject("not_bytes", f"payload of type {type(payload).__name__}", topic)
+            return
+        if not payload and parsed.channel in _RETAINED:
+            self._stats.ignore("retained_cleared")
+            return
+        queue = self._queues[zlib.crc32(parsed.device_id.encode()) % len(self._queues)]
+        await queue.put((topic, parsed.channel, parsed.device_id, payload))
+
+    async def _work(self, queue: asyncio.Queue[_Item]) -> None:
+        while True:
+            topic, channel, device_id, payload = await queue.get()
+            try:
+                env = decode(payload, _CHANNEL_TYPE[channel])
+            except ProtocolError as err:
+                self._stats.reject(err.reason, str(err), topic)
+                continue
+            try:
+                await self._handler(device_id, env)
+            except Exception as err:
+                log.exception("handling %s message %s from %s failed", channel, env.id, device_id)
+                self._stats.reject("handler_error", repr(err), topic)
+
+    def queue_depth(self) -> int:
+        return sum(q.qsize() for q in self._queues)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    async def send_command(
+        self, device_id: str, body: BaseModel, *, corr: str | None = None, ttl_ms: int | None = None
+    ) -> None:
+        """Publish a ``cmd`` to a device at QoS1; raises :class:`BusUnavailable` if offline."""
+        client = self._client
+        if client is None:
+            raise BusUnavailable(
+                f"cannot send a command to {device_id}: the cloud is not connected to the broker "
+                f"at {self._settings.mqtt.url}; it will be resent after reconnecting"
+            )
+        env = self.sender.envelope(MsgType.CMD, body, corr=corr, ttl_ms=ttl_ms)
+        try:
+            await client.publish(
+                device_topic(device_id, DeviceChannel.CMD),
+                encode(env),
+                qos=1,
+                timeout=PUBLISH_TIMEOUT_S,
+            )
+        except aiomqtt.MqttError as err:
+            raise BusUnavailable(f"publishing a command to {device_id} failed: {err}") from err
+        self._stats.published += 1

@@ -1,0 +1,143 @@
+"""``kfleet cloud``: run the service, migrate the database, seed the pilot sites.
+
+Settings come from ``KFLEET_*`` environment variables; options override a few of them.
+Errors end with one clear sentence on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from cloud.errors import CloudError, ConfigError
+from cloud.settings import Settings
+
+app = typer.Typer(
+    help="The central fleet service: REST API + console, MQTT bus worker, job dispatcher.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+T = TypeVar("T")
+
+#: Exit codes: 2 = settings are wrong, 3 = the service failed.
+EXIT_CONFIG, EXIT_FAILED = 2, 3
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"KFLEET_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"the settings are invalid: {problems}") from err
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Run ``fn`` turning our errors into a message and an exit code."""
+    try:
+        return fn()
+    except ConfigError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_CONFIG) from err
+    except CloudError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_FAILED) from err
+    except OSError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_FAILED) from err
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Listen address [KFLEET_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port [KFLEET_PORT].")] = None,
+    demo: Annotated[
+        bool, typer.Option(help="Allow the default secret (throwaway setups only).")
+    ] = False,
+) -> None:
+    """Serve the API, the console at / and the MQTT worker until Ctrl-C."""
+
+    def go() -> None:
+        import uvicorn
+
+        from cloud.app import create_app
+
+        settings = _settings(host=host, port=port, demo=demo or None)
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+            )
+        )
+        server.run()
+
+    _run(go)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest revision."""
+
+    async def go() -> None:
+        from cloud.db import migrate as db_migrate
+        from cloud.db.session import make_engine
+
+        settings = _settings()
+        engine = make_engine(settings.database_url)
+        try:
+            await db_migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+        typer.echo(f"database is at the newest schema ({_safe(settings.database_url)})")
+
+    _run(lambda: asyncio.run(_wrap_db(go())))
+
+
+@app.command("seed-pilot")
+def seed_pilot() -> None:
+    """Create the Golmud pilot site tree (missing sites only; safe to repeat)."""
+
+    async def go() -> None:
+        from cloud.app import seed_sites
+        from cloud.context import build
+
+        settings = _settings(demo=True)  # no secrets are used; do not demand one here
+        cloud = build(settings)
+        try:
+            created = await seed_sites(cloud)
+        finally:
+            await cloud.engine.dispose()
+        typer.echo(f"pilot sites ready ({created} created)")
+
+    _run(lambda: asyncio.run(_wrap_db(go())))
+
+
+async def _wrap_db(coro: Any) -> None:
+    """Database driver errors become one sentence naming the database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        await coro
+    except SQLAlchemyError as err:
+        raise CloudError(
+            f"the database could not be used: {err.__class__.__name__}: "
+            f"{str(err).splitlines()[0]}; check KFLEET_DATABASE_URL and that the server runs"
+        ) from err
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

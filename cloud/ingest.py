@@ -1,0 +1,332 @@
+"""What the cloud does with each upstream message: presence, peripherals, events, metrics, acks.
+
+Every handler runs in its own transaction. Anything that cannot be applied is counted and
+logged with a reason through :class:`~cloud.stats.BusStats`; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from cloud.db import jobs as job_repo
+from cloud.db import sites as site_repo
+from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
+from cloud.hub import ChangeHub
+from cloud.settings import Settings
+from cloud.stats import BusStats
+from fleet.jobs import (
+    ACK_TO_STATE,
+    RETRYABLE_REASONS,
+    RetryPolicy,
+    can_transition,
+    is_stale_ack,
+)
+from fleet.presence import Presence, on_birth, on_state
+from protocols.envelope import Envelope, MsgType
+from protocols.errors import TopicError
+from protocols.jobs import JobState
+from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
+from protocols.topics import check_site_path
+
+log = logging.getLogger(__name__)
+
+#: How often a handler retries after losing an optimistic-lock race on a job.
+_RACE_RETRIES = 3
+#: Ask an unknown device to announce itself again at most this often.
+REBIRTH_EVERY_S = 60.0
+
+
+class Ingest:
+    """Applies decoded upstream envelopes to the database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        hub: ChangeHub,
+        stats: BusStats,
+        on_online: Callable[[str], None],
+        rebirth: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._hub = hub
+        self._stats = stats
+        self._on_online = on_online
+        self._rebirth = rebirth
+        self._rebirth_asked: dict[str, float] = {}
+
+    async def handle(self, device_id: str, env: Envelope[Any]) -> None:
+        for attempt in range(_RACE_RETRIES):
+            try:
+                await self._dispatch(device_id, env)
+                return
+            except StaleDataError:
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+                log.debug("job changed under %s message %s; retrying", env.type, env.id)
+
+    async def _dispatch(self, device_id: str, env: Envelope[Any]) -> None:
+        body = env.body
+        if env.type is MsgType.BIRTH and isinstance(body, BirthBody):
+            await self._birth(device_id, body)
+        elif env.type is MsgType.STATE and isinstance(body, StateBody):
+            await self._state(device_id, body)
+        elif env.type is MsgType.TELE and isinstance(body, TelemetryBody):
+            await self._tele(device_id, body)
+        elif env.type is MsgType.EVT and isinstance(body, EventBody):
+            await self._evt(device_id, body)
+        elif env.type is MsgType.ACK and isinstance(body, AckBody):
+            await self._ack(device_id, env.id, body)
+        else:
+            self._stats.reject("bad_channel", f"{env.type} messages are not accepted upstream")
+            return
+        self._stats.handle(env.type.value)
+
+    async def _unknown(self, device_id: str, what: str) -> None:
+        """Reject a message from a device we have no birth of, and ask it for one (rarely).
+
+        This heals a cloud whose database was reset while devices stayed connected.
+        """
+        self._stats.reject("unknown_device", f"{what} from {device_id}, which has sent no birth")
+        now = time.monotonic()
+        if self._rebirth is None or not self._settings.auto_register_devices:
+            return
+        if now - self._rebirth_asked.get(device_id, -REBIRTH_EVERY_S) < REBIRTH_EVERY_S:
+            return
+        self._rebirth_asked[device_id] = now
+        if len(self._rebirth_asked) > 10_000:  # bounded: forget the oldest asks
+            for key in sorted(self._rebirth_asked, key=self._rebirth_asked.__getitem__)[:5000]:
+                del self._rebirth_asked[key]
+        await self._rebirth(device_id)
+
+    # -- presence ----------------------------------------------------------------------------
+
+    async def _birth(self, device_id: str, body: BirthBody) -> None:
+        if body.device_id != device_id:
+            return self._stats.reject(
+                "device_mismatch",
+                f"birth on the topic of {device_id!r} names device {body.device_id!r}",
+            )
+        try:
+            check_site_path(body.site)
+        except TopicError as err:
+            return self._stats.reject(err.reason, f"birth of {device_id}: {err}")
+        now = utcnow()
+        async with self._sessions() as s:
+            site = await site_repo.get_by_path(s, body.site)
+            if site is None:
+                return self._stats.reject(
+                    "unknown_site",
+                    f"device {device_id} names site {body.site!r}, which does not exist; "
+                    "create it (POST /api/v1/sites) and the device's retained birth will count "
+                    "on its next connect",
+                )
+            device = await s.get(Device, device_id)
+            if device is None:
+                if not self._settings.auto_register_devices:
+                    return self._stats.reject(
+                        "unregistered_device",
+                        f"device {device_id} is not registered and auto-registration is off "
+                        "(KFLEET_AUTO_REGISTER_DEVICES=false)",
+                    )
+                device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
+                s.add(device)
+                s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
+            # A birth naming a session that already ended (its offline will was seen) is the
+            # retained copy of an old birth, redelivered after a cloud reconnect: the device
+            # stays offline until a birth of a new session arrives.
+            ended = device.bd_seq == body.bd_seq and not device.online
+            if ended:
+                self._stats.ignore("birth_of_ended_session", f"{device_id} bd_seq {body.bd_seq}")
+            else:
+                presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
+                device.online, device.bd_seq = presence.online, presence.bd_seq
+            device.site_id = site.id
+            device.role = body.role.value
+            device.name = body.name
+            device.versions = body.versions.model_dump(mode="json")
+            device.peripherals = [
+                {**p.model_dump(mode="json"), "updated_at": now.isoformat()}
+                for p in body.peripherals
+            ]
+            device.last_seen = now
+            s.add(DeviceEvent(device_id=device_id, kind="birth", data={"bd_seq": body.bd_seq}))
+            await s.commit()
+        self._hub.publish(f"device:{device_id}", "online" if device.online else "birth")
+        if device.online:
+            self._on_online(device_id)
+
+    async def _state(self, device_id: str, body: StateBody) -> None:
+        async with self._sessions() as s:
+            device = await s.get(Device, device_id)
+            if device is None:
+                return await self._unknown(device_id, "state")
+            current = Presence(device.online, device.bd_seq)
+            new = on_state(current, body.online, body.bd_seq)
+            if new is None:
+                why = "state_unchanged" if body.bd_seq == device.bd_seq else "stale_session"
+                return self._stats.ignore(
+                    why,
+                    f"{device_id} state online={body.online} bd_seq={body.bd_seq} "
+                    f"(current session {device.bd_seq}, online={device.online})",
+                )
+            device.online, device.bd_seq = new.online, new.bd_seq
+            device.last_seen = utcnow()
+            kind = "online" if new.online else "offline"
+            s.add(DeviceEvent(device_id=device_id, kind=kind, data={"bd_seq": body.bd_seq}))
+            await s.commit()
+        self._hub.publish(f"device:{device_id}", kind)
+        if new.online:
+            self._on_online(device_id)
+
+    # -- telemetry and events ----------------------------------------------------------------
+
+    async def _tele(self, device_id: str, body: TelemetryBody) -> None:
+        async with self._sessions() as s:
+            device = await s.get(Device, device_id)
+            if device is None:
+                return await self._unknown(device_id, "telemetry")
+            s.add_all(
+                Metric(
+                    device_id=device_id,
+                    name=m.name,
+                    value=m.value,
+                    ts=datetime.fromtimestamp(m.ts / 1000, UTC),
+                    tags=dict(m.tags),
+                )
+                for m in body.metrics
+            )
+            device.last_seen = utcnow()
+            await s.commit()
+        self._hub.publish(f"device:{device_id}", "tele")
+
+    async def _evt(self, device_id: str, body: EventBody) -> None:
+        needs = body.kind is EventKind.PERIPHERAL_HEALTH
+        if needs and (body.peripheral is None or body.health is None):
+            return self._stats.reject(
+                "bad_event", f"peripheral_health event from {device_id} lacks peripheral/health"
+            )
+        async with self._sessions() as s:
+            device = await s.get(Device, device_id)
+            if device is None:
+                return await self._unknown(device_id, "event")
+            now = utcnow()
+            if body.kind is EventKind.PERIPHERAL_HEALTH and body.health is not None:
+                updated, found = [], False
+                for p in device.peripherals:
+                    if p.get("id") == body.peripheral:
+                        p = {
+                            **p,
+                            "health": body.health.value,
+                            "reason": body.reason,
+                            "updated_at": now.isoformat(),
+                        }
+                        found = True
+                    updated.append(p)
+                if found:
+                    device.peripherals = updated  # a new list, so the JSON column is rewritten
+                else:
+                    self._stats.ignore(
+                        "unknown_peripheral", f"{device_id} has no peripheral {body.peripheral!r}"
+                    )
+            device.last_seen = now
+            s.add(
+                DeviceEvent(
+                    device_id=device_id,
+                    at=now,
+                    kind=body.kind.value,
+                    peripheral=body.peripheral,
+                    health=body.health.value if body.health else None,
+                    reason=body.reason,
+                    data=dict(body.data),
+                )
+            )
+            await s.commit()
+        self._hub.publish(f"device:{device_id}", "evt")
+
+    # -- job progress ------------------------------------------------------------------------
+
+    async def _ack(self, device_id: str, msg_id: str, body: AckBody) -> None:
+        async with self._sessions() as s:
+            try:
+                await self._apply_ack(s, device_id, msg_id, body)
+                await job_repo.commit(s, self._hub)
+            except IntegrityError:  # the same message id handled concurrently elsewhere
+                await s.rollback()
+                job_repo.discard_changes(s)
+                self._stats.ignore("duplicate_message", msg_id)
+            except BaseException:
+                job_repo.discard_changes(s)
+                raise
+
+    async def _apply_ack(self, s: AsyncSession, device_id: str, msg_id: str, body: AckBody) -> None:
+        seen = await s.scalar(select(ProcessedMessage.id).where(ProcessedMessage.id == msg_id))
+        if seen is not None:
+            return self._stats.ignore("duplicate_message", msg_id)
+        job = await job_repo.load(s, body.job_id, for_update=True)
+        if job is None:
+            return self._stats.reject("unknown_job", f"ack from {device_id} for {body.job_id}")
+        if job.assigned_device_id != device_id:
+            return self._stats.reject(
+                "ack_wrong_device",
+                f"{device_id} acked job {job.id}, which is assigned to {job.assigned_device_id}",
+            )
+        s.add(ProcessedMessage(id=msg_id, device_id=device_id))
+        current = JobState(job.state)
+        reported = ACK_TO_STATE[body.state]
+        if body.attempt < job.attempts:
+            return self._stats.ignore("old_attempt", f"{job.id} attempt {body.attempt}")
+        if is_stale_ack(current, reported):
+            return self._stats.ignore("stale_ack", f"{job.id}: {current} then {reported}")
+        now = utcnow()
+        reason = body.reason or ("rejected" if body.state.value == "rejected" else "")
+        message = body.message
+        if reported is JobState.FAILED:
+            policy = RetryPolicy(
+                max_attempts=job.max_attempts,
+                backoff_s=self._settings.retry_backoff_s,
+                backoff_cap_s=self._settings.retry_backoff_cap_s,
+            )
+            if policy.should_retry(body.reason, job.attempts) and can_transition(
+                current, JobState.QUEUED
+            ):
+                delay = policy.delay_s(job.attempts)
+                job.next_attempt_at = now + timedelta(seconds=delay)
+                job.result = dict(body.result) or None
+                return job_repo.transition(
+                    s,
+                    job,
+                    JobState.QUEUED,
+                    source="bus",
+                    reason=reason,
+                    message=f"attempt {job.attempts} of {job.max_attempts} failed ({reason}): "
+                    f"{message} — trying again in {delay:.0f} s",
+                    device_id=device_id,
+                    now=now,
+                )
+            if body.reason in RETRYABLE_REASONS:
+                message = f"{message} (gave up after {job.attempts} attempts)".strip()
+        if not can_transition(current, reported):
+            return self._stats.ignore("illegal_transition", f"{job.id}: {current} → {reported}")
+        if reported in (JobState.SUCCEEDED, JobState.FAILED, JobState.UNCERTAIN):
+            job.result = dict(body.result) or None
+        job_repo.transition(
+            s,
+            job,
+            reported,
+            source="bus",
+            reason=reason,
+            message=message,
+            device_id=device_id,
+            now=now,
+        )

@@ -1,0 +1,139 @@
+"""Request and response shapes of the REST API (``/api/v1``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from protocols.jobs import JobKind, JobState
+
+Path = Annotated[str, Field(min_length=1, max_length=200, examples=["qh/hx/golmud/hhl"])]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceTarget(_In):
+    """Run on this device."""
+
+    device_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SiteTarget(_In):
+    """Run on an online device of this site that has the capability (chosen by the cloud)."""
+
+    site: Path
+    #: defaults to the capability the job kind needs (``receipt`` for ``print_receipt``)
+    capability: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class JobCreate(_In):
+    """``POST /api/v1/jobs``. ``params`` are checked against the kind's model."""
+
+    kind: JobKind
+    target: DeviceTarget | SiteTarget
+    params: dict[str, Any]
+    #: same key + same body → the existing job (200); same key + other body → 409
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=20)] | None = None
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    state: JobState
+    target: dict[str, Any]
+    device_id: str | None  # the device it was dispatched to
+    site: str
+    params: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    ttl_s: int
+    expires_at: datetime
+    next_attempt_at: datetime | None
+    reason: str
+    message: str
+    result: dict[str, Any] | None
+    idempotency_key: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobEventOut(BaseModel):
+    at: datetime
+    from_state: str | None
+    to_state: str
+    attempt: int
+    device_id: str | None
+    source: str
+    reason: str
+    message: str
+
+
+class ResolveIn(_In):
+    """An operator's decision on an ``uncertain`` job."""
+
+    action: Literal["reprint", "done", "fail"]
+    message: Annotated[str, Field(max_length=1024)] = ""
+
+
+class SiteCreate(_In):
+    parent: Path | None = None
+    code: Annotated[str, Field(min_length=1, max_length=32, examples=["hhl"])]
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    level: Literal["province", "prefecture", "city", "town", "village"]
+
+
+class SiteNode(BaseModel):
+    code: str
+    path: str
+    name: str
+    level: str
+    level_no: int
+    children: list[SiteNode] = []
+
+
+class PeripheralOut(BaseModel):
+    id: str
+    kind: str
+    model: str = ""
+    capabilities: list[str] = []
+    health: str = "unknown"
+    reason: str = ""
+    updated_at: str | None = None
+
+
+class DeviceOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    site: str
+    online: bool
+    bd_seq: int | None
+    last_seen: datetime | None
+    versions: dict[str, Any]
+    peripherals: list[PeripheralOut]
+
+
+class DeviceEventOut(BaseModel):
+    at: datetime
+    kind: str
+    peripheral: str | None
+    health: str | None
+    reason: str
+    data: dict[str, Any]
+
+
+class DeviceDetail(DeviceOut):
+    events: list[DeviceEventOut]

@@ -1,0 +1,56 @@
+"""Counters of the MQTT bus worker, served at ``GET /api/v1/stats/bus``."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from cloud.hub import ChangeHub
+
+log = logging.getLogger("cloud.bus")
+
+
+class BusStats:
+    """What arrived, what was handled, and what was rejected or ignored, by reason."""
+
+    def __init__(self, hub: ChangeHub | None = None) -> None:
+        self._hub = hub
+        self.connected = False
+        self.received = 0
+        self.published = 0
+        self.connects = 0
+        self.handled: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.ignored: Counter[str] = Counter()
+
+    def reject(self, reason: str, detail: str, topic: str = "") -> None:
+        """Count and log a message we refuse; the worker carries on with the next one."""
+        self.rejected[reason] += 1
+        log.warning("rejected message on %r (%s): %s", topic, reason, detail)
+        if self._hub is not None:
+            self._hub.publish("bus:rejected", reason)
+
+    def ignore(self, reason: str, detail: str = "") -> None:
+        """Count a valid message that changes nothing (duplicate, stale, about old sessions)."""
+        self.ignored[reason] += 1
+        if detail:
+            log.debug("ignored message (%s): %s", reason, detail)
+        if self._hub is not None:
+            self._hub.publish("bus:ignored", reason)
+
+    def handle(self, channel: str) -> None:
+        self.handled[channel] += 1
+        if self._hub is not None:
+            self._hub.publish("bus:handled", channel)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "connected": self.connected,
+            "connects": self.connects,
+            "received": self.received,
+            "published": self.published,
+            "handled": dict(self.handled),
+            "rejected": dict(self.rejected),
+            "ignored": dict(self.ignored),
+        }
