@@ -73,6 +73,16 @@ class ThreadedBroker:
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.broker.stop(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+
+async def _cancel_others() -> None:
+    """Cancel and await what amqtt left running, so no connection is left unclosed."""
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

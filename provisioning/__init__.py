@@ -1,1 +1,1 @@
-"""The technician's CLI on the device (enrollment, probing hardware) — arrives with a later issue."""
+"""The technician's CLI on the device: enrollment and hardware probes (a later issue)."""

@@ -83,7 +83,7 @@ def mosquitto_url() -> Iterator[str]:
     conf = tmp / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\nlog_dest none\n"
     )
     proc = subprocess.Popen([binary, "-c", str(conf)])
     try:

@@ -1,0 +1,252 @@
+"""The agent: wires config, drivers, journal, job runner and MQTT link together.
+
+``Agent.run()`` owns every background task in one TaskGroup: the link's reconnect loop, one
+job worker per printer, the health monitor and the telemetry batcher. ``stop()`` is orderly:
+no new job starts, the one printing finishes (bounded), queued acks are flushed, and the
+retained ``state`` says offline before the connection closes. Inbound messages are
+untrusted: anything that fails validation is counted in ``rejected`` by reason, logged,
+and reported as an ``evt`` — and never stops the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from edge_agent import __version__
+from edge_agent.config import AgentConfig
+from edge_agent.drivers import ReceiptPrinter, build_printer, health_of
+from edge_agent.jobs import JobRunner
+from edge_agent.journal import Journal
+from edge_agent.link import MqttLink
+from protocols import PROTOCOL_VERSION
+from protocols.envelope import decode_device_message, wall_ms
+from protocols.errors import ProtocolError
+from protocols.messages import (
+    AckBody,
+    BirthBody,
+    EventBody,
+    EventKind,
+    Health,
+    Metric,
+    PeripheralInfo,
+    Rebirth,
+    TelemetryBody,
+    Versions,
+)
+from protocols.topics import DeviceChannel
+
+log = logging.getLogger(__name__)
+
+#: how long an orderly stop lets a printing job finish
+STOP_JOB_TIMEOUT_S = 10.0
+#: at most this many message_rejected events per minute (a flood must not be amplified)
+REJECT_EVENTS_PER_MIN = 30
+
+
+class Agent:
+    """One device's agent. ``await agent.run()`` until cancelled or ``await agent.stop()``."""
+
+    def __init__(
+        self, config: AgentConfig, *, printers: Mapping[str, ReceiptPrinter] | None = None
+    ) -> None:
+        self.config = config
+        self.printers: dict[str, ReceiptPrinter] = (
+            dict(printers)
+            if printers is not None
+            else {p.id: build_printer(p) for p in config.peripherals}
+        )
+        self.rejected: Counter[str] = Counter()
+        """Inbound messages refused, by reason (``not_json``, ``invalid``, ``too_large``...)."""
+        self.counters: Counter[str] = Counter()
+        """Jobs by outcome (``jobs_succeeded``, ``jobs_failed``...) and other tallies."""
+        self.health: dict[str, tuple[Health, str]] = {
+            pid: (Health.UNKNOWN, "not probed yet") for pid in self.printers
+        }
+        self.link = MqttLink(
+            config, birth=self._birth, on_command=self._on_command, on_reject=self._reject
+        )
+        self.runner: JobRunner | None = None
+        self._started = time.monotonic()
+        self._stop_requested = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._reject_window = (0.0, 0)  # (window start, events sent in it)
+
+    # --- public API -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled or :meth:`stop`."""
+        self._started = time.monotonic()
+        self._finished.clear()
+        journal = Journal(self.config.data_dir / "jobs.sqlite3")
+        runner = JobRunner(
+            journal,
+            self.printers,
+            self._send_ack,
+            queue_size=self.config.job_queue_size,
+            on_job_done=self._check_health,
+            counters=self.counters,
+        )
+        self.runner = runner
+        try:
+            await self._probe_all(announce=False)
+            await runner.recover()  # acks wait in the outbox until the link is up
+            async with asyncio.TaskGroup() as tg:
+                link = tg.create_task(self.link.run(), name="mqtt-link")
+                workers = tg.create_task(runner.run_workers(), name="job-workers")
+                helpers = [
+                    tg.create_task(self._health_loop(), name="health"),
+                    tg.create_task(self._tele_loop(), name="tele"),
+                ]
+                await self._stop_requested.wait()
+                for task in helpers:
+                    task.cancel()
+                await runner.quiesce(STOP_JOB_TIMEOUT_S)
+                workers.cancel()
+                self.link.stop()
+                await link
+        finally:
+            journal.close()
+            self._finished.set()
+
+    async def stop(self) -> None:
+        """Orderly stop; returns when :meth:`run` has finished."""
+        self._stop_requested.set()
+        if self.runner is not None:
+            await self._finished.wait()
+
+    async def wait_connected(self) -> None:
+        """Until birth and online state have been published on the current connection."""
+        await self.link.connected.wait()
+
+    @property
+    def connected(self) -> asyncio.Event:
+        return self.link.connected
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def _on_command(self, payload: bytes) -> None:
+        topic = self.link.topics[DeviceChannel.CMD]
+        try:
+            _, env = decode_device_message(topic, payload)
+        except ProtocolError as err:
+            await self._reject(err.reason, str(err), topic)
+            if self.runner is not None:
+                await self.runner.reject_undecodable(payload, err.reason, str(err))
+            return
+        if isinstance(env.body, Rebirth):
+            await self.link.rebirth()
+        elif self.runner is not None:
+            await self.runner.handle(env)
+
+    async def _reject(self, reason: str, message: str, topic: str) -> None:
+        self.rejected[reason] += 1
+        log.warning("rejected a message on %s (%s): %s", topic, reason, message[:300])
+        now = time.monotonic()
+        start, sent = self._reject_window
+        if now - start >= 60:
+            start, sent = now, 0
+        if sent >= REJECT_EVENTS_PER_MIN:
+            self.counters["reject_events_suppressed"] += 1
+            return
+        self._reject_window = (start, sent + 1)
+        event = EventBody(
+            kind=EventKind.MESSAGE_REJECTED,
+            reason=reason[:64],
+            data={"topic": topic, "message": message[:500]},
+        )
+        await self.link.publish(DeviceChannel.EVT, event, droppable=True)
+
+    # --- outbound ---------------------------------------------------------------------------
+
+    async def _send_ack(self, ack: AckBody, corr: str | None) -> None:
+        await self.link.publish(DeviceChannel.ACK, ack, corr=corr)
+
+    def _birth(self, bd_seq: int) -> BirthBody:
+        return BirthBody(
+            device_id=self.config.device_id,
+            role=self.config.role,
+            site=self.config.site,
+            name=self.config.name,
+            bd_seq=bd_seq,
+            versions=Versions(agent=__version__, protocol=PROTOCOL_VERSION),
+            peripherals=[
+                PeripheralInfo(
+                    id=p.id,
+                    kind=p.kind,
+                    model=p.model[:128],
+                    capabilities=list(p.capabilities),
+                    health=self.health[pid][0],
+                    reason=self.health[pid][1],
+                )
+                for pid, p in self.printers.items()
+            ],
+        )
+
+    # --- health and telemetry ---------------------------------------------------------------
+
+    async def _probe_all(self, *, announce: bool) -> None:
+        pids = list(self.printers)
+        statuses = await asyncio.gather(*(self.printers[pid].probe() for pid in pids))
+        for pid, status in zip(pids, statuses, strict=True):
+            await self._set_health(pid, health_of(status), announce=announce)
+
+    async def _check_health(self, pid: str) -> None:
+        """After a job: the printer's state may have changed (paper out, cover open)."""
+        await self._set_health(pid, health_of(await self.printers[pid].probe()), announce=True)
+
+    async def _set_health(self, pid: str, health: tuple[Health, str], *, announce: bool) -> None:
+        if self.health.get(pid) == health:
+            return
+        log.info("peripheral %s: %s %s", pid, health[0].value, health[1])
+        self.health[pid] = health
+        if announce:
+            event = EventBody(
+                kind=EventKind.PERIPHERAL_HEALTH, peripheral=pid, health=health[0], reason=health[1]
+            )
+            await self.link.publish(DeviceChannel.EVT, event, droppable=True)
+
+    async def _health_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.health_interval_s)  # a period, not synchronisation
+            await self._probe_all(announce=True)
+
+    async def _tele_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.tele_interval_s)  # a period, not synchronisation
+            await self.link.publish(DeviceChannel.TELE, self.telemetry(), droppable=True)
+
+    def telemetry(self) -> TelemetryBody:
+        """The periodic metrics batch (counters are totals since start)."""
+        now = wall_ms()
+        values = {
+            "uptime_s": time.monotonic() - self._started,
+            "jobs_succeeded": self.counters["jobs_succeeded"],
+            "jobs_failed": self.counters["jobs_failed"],
+            "jobs_uncertain": self.counters["jobs_uncertain"],
+            "jobs_rejected": self.counters["jobs_rejected"],
+            "messages_rejected": sum(self.rejected.values()),
+            "outbox_dropped": self.link.dropped,
+            "outbox_queued": self.link.outbox_size,
+            "mqtt_sessions": self.link.sessions,
+        }
+        return TelemetryBody(
+            metrics=[Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
+        )
+
+
+async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:
+    """Run ``agent`` until ``stop`` is set, then stop it in order (used by the CLI)."""
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(agent.run())
+        waiter = tg.create_task(stop.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await agent.stop()
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter

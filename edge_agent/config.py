@@ -1,0 +1,255 @@
+"""The agent configuration: one TOML file, validated by pydantic models with ``extra="forbid"``.
+
+A typo in a key is an error, never a silently ignored setting: on a kiosk in a village
+service point nobody reads logs, so the agent must refuse a bad file with a sentence that
+names the key (``agent.toml: peripherals.0.port: Input should be a valid integer``).
+
+Peripherals are a discriminated union on ``type`` (one model per driver), so adding a driver
+is adding a model here and a module in ``edge_agent.drivers``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from edge_agent.errors import ConfigError
+from protocols.errors import ProtocolError
+from protocols.messages import Role
+from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
+from protocols.topics import check_device_id, check_site_path
+
+PeripheralId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+Capability = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MqttSettings(_Model):
+    """How to reach the broker, and how hard to try."""
+
+    url: str
+    keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 30
+    #: defaults to ``kf-{device_id}``: one session per device, so a restarted agent takes
+    #: over the old session (and the broker publishes the old session's will, bd_seq N-1)
+    client_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    reconnect_min_s: Annotated[float, Field(gt=0, le=60)] = 0.5
+    reconnect_max_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    #: outgoing messages held while the link is down; beyond it events/telemetry are dropped
+    outbox_size: Annotated[int, Field(ge=10, le=100_000)] = 1000
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            parse_mqtt_url(value)
+        except ProtocolError as err:
+            raise ValueError(str(err)) from err
+        return value
+
+    @model_validator(mode="after")
+    def _backoff(self) -> MqttSettings:
+        if self.reconnect_min_s > self.reconnect_max_s:
+            raise ValueError("reconnect_min_s must not exceed reconnect_max_s")
+        return self
+
+    @property
+    def endpoint(self) -> MqttEndpoint:
+        return parse_mqtt_url(self.url)
+
+
+class _PrinterBase(_Model):
+    id: PeripheralId
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["receipt"]
+    #: required: a printer that does not answer DLE EOT is refused before printing;
+    #: best_effort: print anyway (the result is then ``uncertain`` unless it answers after)
+    status: Literal["required", "best_effort"] = "required"
+    #: how long to wait for the one-byte real-time status reply
+    status_timeout_s: Annotated[float, Field(gt=0, le=30)] = 1.0
+    model: Annotated[str, Field(max_length=128)] = ""
+
+
+class EscposNetwork(_PrinterBase):
+    """An Ethernet/Wi-Fi receipt printer on a raw TCP port (JetDirect, usually 9100)."""
+
+    type: Literal["escpos_network"]
+    host: Annotated[str, Field(min_length=1, max_length=253)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
+
+
+class EscposSerial(_PrinterBase):
+    """A receipt printer on a serial port (RS-232 or a USB-serial adapter)."""
+
+    type: Literal["escpos_serial"]
+    device: Annotated[str, Field(min_length=1)]
+    baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
+
+
+class EscposUsb(_PrinterBase):
+    """A receipt printer addressed by USB vendor/product id (libusb via pyusb)."""
+
+    type: Literal["escpos_usb"]
+    vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+    product_id: Annotated[int, Field(ge=0, le=0xFFFF)]
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
+
+
+class EscposFile(_PrinterBase):
+    """A receipt printer exposed as a device file by the kernel (e.g. ``/dev/usb/lp0``)."""
+
+    type: Literal["escpos_file"]
+    path: Path
+
+
+PeripheralConfig = Annotated[
+    EscposNetwork | EscposSerial | EscposUsb | EscposFile, Field(discriminator="type")
+]
+PERIPHERAL_TYPES = frozenset({"escpos_network", "escpos_serial", "escpos_usb", "escpos_file"})
+
+
+class AgentConfig(_Model):
+    """Everything one agent needs; see :func:`example_config` for a commented file."""
+
+    device_id: str
+    role: Role
+    site: str
+    name: Annotated[str, Field(max_length=128)] = ""
+    #: where the bd_seq counter and the job journal live (relative = next to the file)
+    data_dir: Path
+    #: how often to probe each peripheral's health (plus once after every job)
+    health_interval_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    tele_interval_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    #: accepted jobs waiting per peripheral; beyond it new jobs are rejected
+    job_queue_size: Annotated[int, Field(ge=1, le=10_000)] = 64
+    mqtt: MqttSettings
+    peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
+
+    @field_validator("device_id")
+    @classmethod
+    def _device_id(cls, value: str) -> str:
+        try:
+            return check_device_id(value)
+        except ProtocolError as err:
+            raise ValueError(str(err)) from err
+
+    @field_validator("site")
+    @classmethod
+    def _site(cls, value: str) -> str:
+        try:
+            return check_site_path(value)
+        except ProtocolError as err:
+            raise ValueError(str(err)) from err
+
+    @field_validator("peripherals")
+    @classmethod
+    def _unique_peripherals(cls, value: list[PeripheralConfig]) -> list[PeripheralConfig]:
+        seen: set[str] = set()
+        for p in value:
+            if p.id in seen:
+                raise ValueError(f"peripheral id {p.id!r} is used twice")
+            seen.add(p.id)
+        return value
+
+    @property
+    def client_id(self) -> str:
+        return self.mqtt.client_id or f"kf-{self.device_id}"
+
+
+def load_config(path: str | Path) -> AgentConfig:
+    """Read and validate a TOML file; raise :class:`ConfigError` naming the bad key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the file: {err.strerror or err}") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: the file is not UTF-8 text") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    return parse_config(raw, source=str(path), base_dir=path.parent)
+
+
+def parse_config(raw: dict[str, Any], *, source: str, base_dir: Path | None = None) -> AgentConfig:
+    """Validate an already-parsed mapping (``source`` prefixes error messages)."""
+    try:
+        config = AgentConfig.model_validate(raw)
+    except ValidationError as err:
+        problems = [_describe(e) for e in err.errors()]
+        first_key = problems[0][0] if problems else None
+        sentence = "; ".join(f"{source}: {key}: {why}" for key, why in problems)
+        raise ConfigError(sentence, key=first_key) from err
+    if base_dir is not None and not config.data_dir.is_absolute():
+        config = config.model_copy(update={"data_dir": (base_dir / config.data_dir).resolve()})
+    return config
+
+
+def _describe(error: Any) -> tuple[str, str]:
+    """(dotted key path, why) for one pydantic error; union tags are left out of the path."""
+    loc = [str(p) for p in error["loc"] if str(p) not in PERIPHERAL_TYPES]
+    key = ".".join(loc) or "(top level)"
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    quiet = ("missing", "extra_forbidden", "value_error")
+    if error["type"] not in quiet and not isinstance(value, dict | list):
+        msg += f" (got {value!r})"
+    elif error["type"] == "extra_forbidden":
+        msg = "unknown key (a typo?)"
+    return key, msg
+
+
+def example_config() -> str:
+    """A commented configuration for a kiosk with one network receipt printer."""
+    return _EXAMPLE
+
+
+_EXAMPLE = """\
+# kfleet agent configuration (TOML). Unknown keys are errors.
+device_id = "kiosk-hhl-01"          # a-z 0-9 _ . - ; unique in the fleet
+role = "kiosk"                      # kiosk | window | hall_screen
+site = "qh/hx/golmud/hhl"           # province/prefecture/city/town/village
+name = "黄河路街道办事处 自助终端 1"
+data_dir = "/var/lib/kfleet-agent"  # bd_seq counter + job journal; relative = next to this file
+health_interval_s = 30              # probe peripherals this often (and after every job)
+tele_interval_s = 30                # telemetry batch period
+
+[mqtt]
+url = "mqtt://127.0.0.1:1883"       # mqtts://host:8883 for TLS; add ?v=5 for MQTT 5
+keepalive_s = 30
+# client_id = "kf-kiosk-hhl-01"     # default: kf-<device_id>
+reconnect_min_s = 0.5
+reconnect_max_s = 30
+
+[[peripherals]]
+type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file
+id = "receipt"
+host = "192.168.1.50"
+port = 9100
+timeout_s = 3
+capabilities = ["receipt"]
+status = "required"                 # required: refuse to print if it does not answer DLE EOT
+
+# [[peripherals]]
+# type = "escpos_serial"
+# id = "receipt2"
+# device = "/dev/ttyUSB0"
+# baudrate = 9600
+#
+# [[peripherals]]
+# type = "escpos_usb"
+# id = "receipt3"
+# vendor_id = 0x0416
+# product_id = 0x5011
+#
+# [[peripherals]]
+# type = "escpos_file"
+# id = "receipt4"
+# path = "/dev/usb/lp0"
+# status = "best_effort"
+"""

@@ -1,0 +1,78 @@
+"""The narrow interface the job runner and health monitor see of a receipt printer.
+
+Everything hardware-specific (python-escpos, sockets, pyserial, pyusb) stays behind it, so
+the runner can be tested against a simulator and a new printer family is one new module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from edge_agent.drivers.status import PrinterStatus
+from protocols.jobs import ReceiptParams
+from protocols.messages import Health
+
+__all__ = ["PrintReport", "PrinterStatus", "ReceiptPrinter", "health_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintReport:
+    """What a successful print job looked like (sent as the ack's ``result``)."""
+
+    bytes_sent: int
+    status_before: PrinterStatus
+    status_after: PrinterStatus
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "bytes": self.bytes_sent,
+            "status_before": self.status_before.value,
+            "status_after": self.status_after.value,
+            **self.extra,
+        }
+
+
+class ReceiptPrinter(Protocol):
+    """A receipt printer as the agent uses it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def capabilities(self) -> tuple[str, ...]: ...
+
+    async def probe(self) -> PrinterStatus:
+        """Ask the printer for its real-time status (never raises)."""
+        ...
+
+    async def print_receipt(
+        self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
+    ) -> PrintReport:
+        """Print; ``on_start`` is awaited right before the first byte of the job is sent.
+
+        Raises :class:`edge_agent.errors.PrinterError`; its ``side_effect_possible`` is False
+        exactly when ``on_start`` has not been called.
+        """
+        ...
+
+
+def health_of(status: PrinterStatus) -> tuple[Health, str]:
+    """Map a printer status onto the wire's peripheral health (+ reason)."""
+    if status is PrinterStatus.OK:
+        return Health.OK, ""
+    if status is PrinterStatus.NEAR_END:
+        return Health.DEGRADED, "near_end"
+    if status is PrinterStatus.NO_REPLY:
+        return Health.UNKNOWN, "no_reply"
+    if status is PrinterStatus.UNREACHABLE:
+        return Health.OFFLINE, "unreachable"
+    return Health.OFFLINE, status.value

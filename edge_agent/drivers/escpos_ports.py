@@ -1,0 +1,207 @@
+"""Blocking connections to ESC/POS printers, built on python-escpos's printer classes.
+
+python-escpos gives us the transports (``Network``, ``Serial``, ``Usb``, ``File``) and their
+``_raw`` writes, but not a usable status read: ``paper_status()`` reports "paper OK" when the
+printer sends nothing, and ``Network`` connects lazily with a 60 s default timeout. So each
+:class:`Port` here opens eagerly (an unreachable printer is found before anything is sent),
+reads one status byte with its own short timeout, and turns every transport error into one
+of two exceptions: :class:`Unreachable` (nothing was sent) or :class:`Lost` (the connection
+broke; whatever was sent may have printed).
+
+Everything here blocks; the driver calls it through ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import stat
+from typing import Any
+
+from edge_agent.config import EscposFile, EscposNetwork, EscposSerial, EscposUsb, PeripheralConfig
+
+
+class Unreachable(Exception):
+    """The printer could not be opened; nothing was sent."""
+
+
+class Lost(Exception):
+    """The connection broke while talking to the printer."""
+
+
+class Port:
+    """One open connection to a printer."""
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read_byte(self, timeout: float) -> int | None:
+        """One byte the printer sent, or None if it sent nothing within ``timeout``."""
+        raise NotImplementedError
+
+    def drain(self) -> None:
+        """Discard bytes that arrived late (an answer to an earlier, timed-out query)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def open_port(cfg: PeripheralConfig) -> Port:
+    """Open a connection for ``cfg``; raise :class:`Unreachable` if that fails."""
+    from escpos.exceptions import Error as EscposError
+
+    try:
+        if isinstance(cfg, EscposNetwork):
+            return _NetworkPort(cfg)
+        if isinstance(cfg, EscposSerial):
+            return _SerialPort(cfg)
+        if isinstance(cfg, EscposUsb):
+            return _UsbPort(cfg)
+        return _FilePort(cfg)
+    except (EscposError, OSError, ValueError, RuntimeError) as err:
+        raise Unreachable(_first_line(err)) from err
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).replace("\n", " ").strip()
+    return text or type(err).__name__
+
+
+class _EscposPort(Port):
+    """Writes through a python-escpos printer object's ``_raw``."""
+
+    printer: Any
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.printer._raw(data)
+        except Exception as err:  # OSError, SerialException, USBError: all mean "broken"
+            raise Lost(_first_line(err)) from err
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.printer.close()
+
+
+class _NetworkPort(_EscposPort):
+    def __init__(self, cfg: EscposNetwork) -> None:
+        from escpos.printer import Network
+
+        self.timeout = cfg.timeout_s
+        # Connect here rather than with Network.open(): that one leaks its socket when the
+        # connection is refused (python-escpos 3.1), and connects lazily on first write.
+        self.sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.timeout_s)
+        self.printer = Network(cfg.host, cfg.port, timeout=cfg.timeout_s)
+        self.printer.device = self.sock
+
+    def read_byte(self, timeout: float) -> int | None:
+        try:
+            self.sock.settimeout(timeout)
+            data = self.sock.recv(1)
+        except TimeoutError:
+            return None
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+        finally:
+            with contextlib.suppress(OSError):
+                self.sock.settimeout(self.timeout)
+        if not data:
+            raise Lost("the printer closed the connection")
+        return data[0]
+
+    def drain(self) -> None:
+        try:
+            self.sock.setblocking(False)
+            while True:
+                if not self.sock.recv(64):
+                    raise Lost("the printer closed the connection")
+        except BlockingIOError:
+            pass
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+        finally:
+            with contextlib.suppress(OSError):
+                self.sock.settimeout(self.timeout)
+
+
+class _SerialPort(_EscposPort):
+    def __init__(self, cfg: EscposSerial) -> None:
+        from escpos.printer import Serial
+
+        self.timeout = cfg.timeout_s
+        self.printer = Serial(devfile=cfg.device, baudrate=cfg.baudrate, timeout=cfg.timeout_s)
+        self.printer.open()
+
+    def read_byte(self, timeout: float) -> int | None:
+        device = self.printer.device
+        try:
+            device.timeout = timeout
+            data = device.read(1)
+        except Exception as err:  # serial.SerialException: unplugged adapter
+            raise Lost(_first_line(err)) from err
+        finally:
+            with contextlib.suppress(Exception):
+                device.timeout = self.timeout
+        return data[0] if data else None
+
+    def drain(self) -> None:
+        with contextlib.suppress(Exception):
+            self.printer.device.reset_input_buffer()
+
+
+class _UsbPort(_EscposPort):
+    def __init__(self, cfg: EscposUsb) -> None:
+        from escpos.printer import Usb
+
+        # pyusb timeouts are milliseconds
+        self.printer = Usb(cfg.vendor_id, cfg.product_id, timeout=int(cfg.timeout_s * 1000))
+        self.printer.open()
+
+    def read_byte(self, timeout: float) -> int | None:
+        try:
+            data = self.printer.device.read(self.printer.in_ep, 16, int(timeout * 1000))
+        except Exception as err:
+            if "timed out" in str(err).lower() or getattr(err, "errno", None) == 110:
+                return None
+            raise Lost(_first_line(err)) from err
+        return int(data[-1]) if len(data) else None
+
+
+class _FilePort(_EscposPort):
+    """A kernel printer device (``/dev/usb/lp0``); status is read only from character devices."""
+
+    def __init__(self, cfg: EscposFile) -> None:
+        from escpos.printer import File
+
+        self.printer = File(str(cfg.path))
+        self.printer.open()
+        self._rfd: int | None = None
+        with contextlib.suppress(OSError):
+            if stat.S_ISCHR(os.stat(cfg.path).st_mode):
+                self._rfd = os.open(cfg.path, os.O_RDONLY | os.O_NONBLOCK)
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        try:
+            self.printer.flush()
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+
+    def read_byte(self, timeout: float) -> int | None:
+        if self._rfd is None:
+            return None
+        try:
+            ready, _, _ = select.select([self._rfd], [], [], timeout)
+            data = os.read(self._rfd, 1) if ready else b""
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+        return data[0] if data else None
+
+    def close(self) -> None:
+        if self._rfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._rfd)
+            self._rfd = None
+        super().close()

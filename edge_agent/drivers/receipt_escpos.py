@@ -1,0 +1,178 @@
+"""The ESC/POS receipt printer driver (network, serial, USB, device file).
+
+A job is: connect → real-time status (``DLE EOT 2`` + ``4``) → *side effect* (one write of
+the whole rendered job) → status again → disconnect. Where it stops decides what the job
+runner reports:
+
+- before the write (unreachable, paper out, cover open, silent while ``status="required"``)
+  → *failed*: nothing was printed, retrying is safe;
+- during or after the write (connection dropped, no status reply, paper out / error after)
+  → *uncertain*: something may have printed, an operator decides.
+
+One connection per job (many printers accept one TCP client at a time on port 9100, and a
+kept-open socket goes stale unnoticed), one ``asyncio.Lock`` per printer so probes never
+interleave with jobs, and every blocking call runs in ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from edge_agent.config import PeripheralConfig
+from edge_agent.drivers.base import PrintReport
+from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
+from edge_agent.drivers.escpos_render import render_receipt
+from edge_agent.drivers.status import PrinterStatus, decode_status, dle_eot
+from edge_agent.errors import PrinterError
+from protocols.jobs import FailureReason, ReceiptParams
+
+log = logging.getLogger(__name__)
+
+_REFUSED: dict[PrinterStatus, FailureReason] = {
+    PrinterStatus.PAPER_OUT: FailureReason.PAPER_OUT,
+    PrinterStatus.COVER_OPEN: FailureReason.COVER_OPEN,
+    PrinterStatus.ERROR: FailureReason.PRINTER_ERROR,
+    PrinterStatus.NO_REPLY: FailureReason.PRINTER_SILENT,
+}
+
+
+class EscPosReceiptPrinter:
+    """A receipt printer speaking ESC/POS (a :class:`~edge_agent.drivers.base.ReceiptPrinter`)."""
+
+    kind = "receipt_printer"
+
+    def __init__(self, cfg: PeripheralConfig) -> None:
+        self.cfg = cfg
+        self._lock = asyncio.Lock()
+        self.last_status: PrinterStatus | None = None
+
+    @property
+    def id(self) -> str:
+        return self.cfg.id
+
+    @property
+    def model(self) -> str:
+        return self.cfg.model or self.cfg.type
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(self.cfg.capabilities)
+
+    async def probe(self) -> PrinterStatus:
+        """Connect, ask for the status, disconnect. Never raises."""
+        async with self._lock:
+            try:
+                status = await asyncio.to_thread(self._probe_blocking)
+            except Exception:  # a driver bug must not stop the health monitor
+                log.exception("printer %s: status probe failed", self.id)
+                status = PrinterStatus.UNREACHABLE
+        self.last_status = status
+        return status
+
+    async def print_receipt(
+        self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
+    ) -> PrintReport:
+        data = render_receipt(params)
+        async with self._lock:
+            port, before = await asyncio.to_thread(self._open_and_check)
+            try:
+                return await self._print(port, data, before, on_start)
+            finally:
+                await asyncio.to_thread(port.close)
+
+    async def _print(
+        self,
+        port: Port,
+        data: bytes,
+        before: PrinterStatus,
+        on_start: Callable[[], Awaitable[None]],
+    ) -> PrintReport:
+        self.last_status = before
+        refused = _REFUSED.get(before)
+        if refused is not None and not (
+            before is PrinterStatus.NO_REPLY and self.cfg.status == "best_effort"
+        ):
+            what = (
+                "did not answer the status request (DLE EOT)"
+                if before is PrinterStatus.NO_REPLY
+                else f"reports {before.value}"
+            )
+            raise PrinterError(
+                refused,
+                f"printer {self.id} {what}; nothing was printed",
+                side_effect_possible=False,
+            )
+        await on_start()
+        try:
+            await asyncio.to_thread(port.write, data)
+            after = await asyncio.to_thread(self._status, port)
+        except Lost as err:
+            self.last_status = PrinterStatus.UNREACHABLE
+            raise PrinterError(
+                FailureReason.CONNECTION_LOST,
+                f"connection to printer {self.id} lost while printing ({err}); "
+                "part of the receipt may have printed",
+                side_effect_possible=True,
+            ) from err
+        self.last_status = after
+        if not after.can_print:
+            what = (
+                "did not answer the status request"
+                if after is PrinterStatus.NO_REPLY
+                else f"reported {after.value}"
+            )
+            raise PrinterError(
+                _REFUSED.get(after, FailureReason.PRINTER_ERROR),
+                f"printer {self.id} {what} after {len(data)} bytes were sent; "
+                "the receipt may be incomplete or missing",
+                side_effect_possible=True,
+            )
+        return PrintReport(bytes_sent=len(data), status_before=before, status_after=after)
+
+    # --- blocking parts, run in a worker thread -------------------------------------------
+
+    def _probe_blocking(self) -> PrinterStatus:
+        try:
+            port = open_port(self.cfg)
+        except Unreachable:
+            return PrinterStatus.UNREACHABLE
+        try:
+            return self._status(port)
+        except Lost:
+            return PrinterStatus.UNREACHABLE
+        finally:
+            port.close()
+
+    def _open_and_check(self) -> tuple[Port, PrinterStatus]:
+        try:
+            port = open_port(self.cfg)
+        except Unreachable as err:
+            self.last_status = PrinterStatus.UNREACHABLE
+            raise PrinterError(
+                FailureReason.PRINTER_UNREACHABLE,
+                f"printer {self.id} is unreachable: {err}",
+                side_effect_possible=False,
+            ) from err
+        try:
+            return port, self._status(port)
+        except Lost as err:
+            port.close()
+            self.last_status = PrinterStatus.UNREACHABLE
+            raise PrinterError(
+                FailureReason.CONNECTION_LOST,
+                f"printer {self.id} dropped the connection before printing: {err}",
+                side_effect_possible=False,
+            ) from err
+
+    def _status(self, port: Port) -> PrinterStatus:
+        """Real-time status via DLE EOT; raises :class:`Lost` if the connection breaks."""
+        timeout = self.cfg.status_timeout_s
+        port.drain()
+        port.write(dle_eot(2))
+        cause = port.read_byte(timeout)
+        if cause is None:
+            return PrinterStatus.NO_REPLY
+        port.write(dle_eot(4))
+        return decode_status(cause, port.read_byte(timeout))

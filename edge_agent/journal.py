@@ -1,0 +1,141 @@
+"""The job journal: what this device has accepted and how far each job got (SQLite, WAL).
+
+At-most-once per job id rests on two rules: a job is written here *before* its ``accepted``
+ack goes out, and its state becomes ``running`` (durably, ``synchronous=FULL``) *before* the
+first byte reaches the printer. So after a crash or power cut a job found ``running`` may
+have printed → it is reported ``uncertain``, never re-run.
+
+Calls are synchronous and short (one small row); the agent runs them on the event loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from protocols.jobs import AckState
+from protocols.messages import AckBody
+
+#: terminal jobs older than this are forgotten at startup (the cloud's TTLs are far shorter)
+RETENTION_MS = 30 * 24 * 3600 * 1000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id     TEXT PRIMARY KEY,
+    attempt    INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    cmd_id     TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    peripheral TEXT,
+    params     TEXT NOT NULL,
+    exp        INTEGER,
+    last_ack   TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+"""
+
+_ACTIVE = (AckState.ACCEPTED.value, AckState.RUNNING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One job as journaled; ``last_ack`` is what a duplicate command gets back."""
+
+    job_id: str
+    attempt: int
+    cmd_id: str  # message id of the command that started this attempt
+    kind: str
+    peripheral: str | None
+    params: str  # the validated parameters, JSON
+    exp: int | None
+    last_ack: AckBody
+
+    @property
+    def state(self) -> AckState:
+        return self.last_ack.state
+
+
+class Journal:
+    """A small SQLite file in the agent's data directory."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        cutoff = _now_ms() - RETENTION_MS
+        self._db.execute(
+            f"DELETE FROM jobs WHERE updated_ms < ? AND state NOT IN ({_marks(_ACTIVE)})",
+            (cutoff, *_ACTIVE),
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get(self, job_id: str) -> JobRecord | None:
+        row = self._db.execute(
+            "SELECT job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack "
+            "FROM jobs WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
+        return _record(row) if row else None
+
+    def put(self, record: JobRecord) -> None:
+        """Insert or replace a job (a new attempt replaces the old one)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO jobs (job_id, attempt, state, cmd_id, kind, peripheral, "
+            "params, exp, last_ack, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.job_id,
+                record.attempt,
+                record.state.value,
+                record.cmd_id,
+                record.kind,
+                record.peripheral,
+                record.params,
+                record.exp,
+                record.last_ack.model_dump_json(),
+                _now_ms(),
+            ),
+        )
+
+    def update(self, job_id: str, ack: AckBody) -> None:
+        """Record the job's newest ack (and with it, its state)."""
+        self._db.execute(
+            "UPDATE jobs SET state = ?, last_ack = ?, updated_ms = ? WHERE job_id = ?",
+            (ack.state.value, ack.model_dump_json(), _now_ms(), job_id),
+        )
+
+    def in_state(self, state: AckState) -> list[JobRecord]:
+        rows = self._db.execute(
+            "SELECT job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack "
+            "FROM jobs WHERE state = ? ORDER BY updated_ms, rowid",
+            (state.value,),
+        ).fetchall()
+        return [_record(r) for r in rows]
+
+
+def _record(row: tuple[Any, ...]) -> JobRecord:
+    return JobRecord(
+        job_id=row[0],
+        attempt=row[1],
+        cmd_id=row[2],
+        kind=row[3],
+        peripheral=row[4],
+        params=row[5],
+        exp=row[6],
+        last_ack=AckBody.model_validate_json(row[7]),
+    )
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000

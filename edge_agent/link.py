@@ -1,0 +1,317 @@
+"""The MQTT link: one session at a time, birth/state presence, and a bounded outbox.
+
+Presence follows the Sparkplug pattern. Before every connection attempt the birth-death
+sequence number ``bd_seq`` is incremented and written to the data directory, and the MQTT
+will is a retained ``state {online: false, bd_seq}``. On connect the agent subscribes to its
+``cmd`` topic, publishes a retained ``birth`` then a retained ``state {online: true}`` for
+that ``bd_seq``, and only then subscribes to its own ``state`` topic, so the retained copy it
+gets back is normally its own. If an offline state of *another* session shows up there later
+(a will the broker fired late, when the previous TCP connection finally timed out), the
+agent publishes ``online`` again so the retained value never lies.
+
+Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
+the agent sends goes through a bounded ``asyncio.Queue``: acks wait for room (back-pressure
+on the job runner), events and telemetry are dropped and counted when it is full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiomqtt
+from pydantic import BaseModel
+
+from edge_agent.config import AgentConfig
+from protocols.envelope import MsgType, Sender, decode_device_message, encode
+from protocols.errors import PayloadError, ProtocolError
+from protocols.messages import BirthBody, StateBody
+from protocols.topics import DeviceChannel, device_topic
+
+log = logging.getLogger(__name__)
+
+#: how long an orderly stop waits to flush queued messages and say "offline"
+GOODBYE_TIMEOUT_S = 3.0
+#: inbound messages held before aiomqtt drops them (the cloud redelivers unacked jobs)
+MAX_INBOUND = 1000
+
+CommandHandler = Callable[[bytes], Awaitable[None]]
+RejectHandler = Callable[[str, str, str], Awaitable[None]]  # reason, message, topic
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message waiting in the outbox; the envelope is made when it is first sent."""
+
+    channel: DeviceChannel
+    body: BaseModel
+    corr: str | None = None
+    qos: int = 1
+
+
+def next_bd_seq(data_dir: Path) -> int:
+    """Increment and durably store the birth-death sequence number; returns the new value."""
+    path = data_dir / "bd_seq"
+    try:
+        current = int(path.read_text().strip())
+    except (OSError, ValueError):
+        current = -1
+    value = current + 1
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("bd_seq.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(f"{value}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return value
+
+
+def backoff_delay(attempt: int, base: float, cap: float) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return random.uniform(0, min(cap, base * 2 ** min(attempt, 30)))
+
+
+class MqttLink:
+    """Keeps one MQTT session alive for the agent until :meth:`stop`."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        birth: Callable[[int], BirthBody],
+        on_command: CommandHandler,
+        on_reject: RejectHandler,
+    ) -> None:
+        self.config = config
+        self._birth = birth
+        self._on_command = on_command
+        self._on_reject = on_reject
+        self.bd_seq: int | None = None
+        self.connected = asyncio.Event()
+        self.sessions = 0
+        self.dropped = 0
+        self.republished_online = 0
+        self.failures = 0
+        self.link_failed = asyncio.Event()
+        """Set at every failed connection attempt or lost session (for tests and health)."""
+        self._outbox: asyncio.Queue[Outgoing] = asyncio.Queue(config.mqtt.outbox_size)
+        self._pending: tuple[str, bytes, int] | None = None  # (topic, payload, qos) being sent
+        self._stopping = asyncio.Event()
+        self._client: aiomqtt.Client | None = None
+        self._sender = Sender(config.device_id)
+        dev = config.device_id
+        self.topics = {c: device_topic(dev, c) for c in DeviceChannel}
+
+    # --- API for the agent ----------------------------------------------------------------
+
+    async def publish(
+        self,
+        channel: DeviceChannel,
+        body: BaseModel,
+        *,
+        corr: str | None = None,
+        droppable: bool = False,
+    ) -> bool:
+        """Queue a message; droppable ones are dropped (False) when the outbox is full."""
+        item = Outgoing(channel, body, corr, qos=0 if channel is DeviceChannel.TELE else 1)
+        if not droppable:
+            await self._outbox.put(item)
+            return True
+        try:
+            self._outbox.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            return False
+        return True
+
+    async def rebirth(self) -> None:
+        """Publish birth and online state again (the cloud asked for it)."""
+        client = self._client
+        if client is not None and self.bd_seq is not None:
+            await self._announce(client, self.bd_seq)
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to say offline, disconnect and return."""
+        self._stopping.set()
+
+    @property
+    def outbox_size(self) -> int:
+        return self._outbox.qsize()
+
+    # --- the outer loop ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, serve, reconnect with backoff; returns after :meth:`stop`."""
+        settings = self.config.mqtt
+        attempt = 0
+        while not self._stopping.is_set():
+            self.bd_seq = next_bd_seq(self.config.data_dir)
+            try:
+                async with self._client_for(self.bd_seq) as client:
+                    attempt = 0
+                    self.sessions += 1
+                    await self._session(client, self.bd_seq)
+            except* aiomqtt.MqttError as group:
+                log.warning("MQTT link to %s: %s", settings.endpoint.url, group.exceptions[0])
+                self.failures += 1
+                self.link_failed.set()
+            finally:
+                self._client = None
+                self.connected.clear()
+            if self._stopping.is_set():
+                break
+            delay = backoff_delay(attempt, settings.reconnect_min_s, settings.reconnect_max_s)
+            attempt += 1
+            log.info("reconnecting in %.1f s", delay)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
+
+    def _client_for(self, bd_seq: int) -> aiomqtt.Client:
+        ep = self.config.mqtt.endpoint
+        v5 = ep.version == "5"
+        will = self._sender.envelope(MsgType.STATE, StateBody(online=False, bd_seq=bd_seq))
+        return aiomqtt.Client(
+            ep.host,
+            ep.port,
+            username=ep.username,
+            password=ep.password,
+            identifier=self.config.client_id,
+            protocol=aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311,
+            clean_session=None if v5 else True,
+            will=aiomqtt.Will(self.topics[DeviceChannel.STATE], encode(will), qos=1, retain=True),
+            keepalive=self.config.mqtt.keepalive_s,
+            tls_context=ssl.create_default_context() if ep.tls else None,
+            max_queued_incoming_messages=MAX_INBOUND,
+            timeout=10,
+        )
+
+    async def _session(self, client: aiomqtt.Client, bd_seq: int) -> None:
+        self._sender.seq = 0
+        await client.subscribe(self.topics[DeviceChannel.CMD], qos=1)
+        await self._announce(client, bd_seq)
+        await client.subscribe(self.topics[DeviceChannel.STATE], qos=1)
+        self._client = client
+        self.connected.set()
+        log.info(
+            "MQTT connected to %s as %s (bd_seq %d)",
+            self.config.mqtt.endpoint.url,
+            self.config.device_id,
+            bd_seq,
+        )
+        try:
+            async with asyncio.TaskGroup() as tg:
+                reader = tg.create_task(self._read(client, bd_seq))
+                writer = tg.create_task(self._write(client))
+                await self._stopping.wait()  # a failing task cancels this wait
+                await _cancel_all(reader, writer)
+        except asyncio.CancelledError:
+            # cancelled by our owner: still leave "offline" behind rather than a stale "online"
+            await self._goodbye(client, bd_seq)
+            raise
+        await self._goodbye(client, bd_seq)
+
+    async def _announce(self, client: aiomqtt.Client, bd_seq: int) -> None:
+        birth = self._sender.envelope(MsgType.BIRTH, self._birth(bd_seq))
+        await client.publish(self.topics[DeviceChannel.BIRTH], encode(birth), qos=1, retain=True)
+        await self._say_online(client, bd_seq)
+
+    async def _say_online(self, client: aiomqtt.Client, bd_seq: int) -> None:
+        state = self._sender.envelope(MsgType.STATE, StateBody(online=True, bd_seq=bd_seq))
+        await client.publish(self.topics[DeviceChannel.STATE], encode(state), qos=1, retain=True)
+
+    async def _goodbye(self, client: aiomqtt.Client, bd_seq: int) -> None:
+        """Flush what is queued (briefly), then publish the retained offline state."""
+        self.connected.clear()
+        try:
+            async with asyncio.timeout(GOODBYE_TIMEOUT_S):
+                # no new commands, and nothing in flight towards us while we leave (amqtt
+                # 0.12 may leave its side of the socket open if a delivery races DISCONNECT)
+                await client.unsubscribe(self.topics[DeviceChannel.CMD])
+                await client.unsubscribe(self.topics[DeviceChannel.STATE])
+                while self._pending is not None or not self._outbox.empty():
+                    await self._send_next(client)
+                state = self._sender.envelope(MsgType.STATE, StateBody(online=False, bd_seq=bd_seq))
+                await client.publish(
+                    self.topics[DeviceChannel.STATE], encode(state), qos=1, retain=True
+                )
+        except (TimeoutError, aiomqtt.MqttError) as err:
+            log.warning("could not publish offline state before disconnecting: %s", err)
+
+    # --- the session's tasks ----------------------------------------------------------------
+
+    async def _write(self, client: aiomqtt.Client) -> None:
+        while True:
+            await self._send_next(client)
+
+    async def _send_next(self, client: aiomqtt.Client) -> None:
+        if self._pending is None:
+            item = await self._outbox.get()
+            env = self._sender.envelope(MsgType(item.channel.value), item.body, corr=item.corr)
+            try:
+                payload = encode(env)
+            except PayloadError as err:
+                log.error("not sending %s: %s", item.channel.value, err)
+                return
+            self._pending = (self.topics[item.channel], payload, item.qos)
+        topic, payload, qos = self._pending
+        await client.publish(topic, payload, qos=qos)
+        self._pending = None  # only once the broker has it (at least once)
+
+    async def _read(self, client: aiomqtt.Client, bd_seq: int) -> None:
+        cmd_topic, state_topic = self.topics[DeviceChannel.CMD], self.topics[DeviceChannel.STATE]
+        async for message in client.messages:
+            topic = str(message.topic)
+            payload = _as_bytes(message.payload)
+            try:
+                if topic == cmd_topic:
+                    await self._on_command(payload)
+                elif topic == state_topic:
+                    await self._on_state(client, bd_seq, topic, payload)
+            except aiomqtt.MqttError:
+                raise
+            except Exception:  # a bug in a handler must not take the link down
+                log.exception("error while handling a message on %s", topic)
+
+    async def _on_state(
+        self, client: aiomqtt.Client, bd_seq: int, topic: str, payload: bytes
+    ) -> None:
+        if not payload:
+            # someone cleared the retained state: put ours back
+            await self._say_online(client, bd_seq)
+            return
+        try:
+            _, env = decode_device_message(topic, payload)
+        except ProtocolError as err:
+            await self._on_reject(err.reason, str(err), topic)
+            return
+        state: StateBody = env.body
+        if not state.online and state.bd_seq != bd_seq:
+            log.info(
+                "late will of session %d on our state topic: saying online again", state.bd_seq
+            )
+            self.republished_online += 1
+            await self._say_online(client, bd_seq)
+
+
+async def _cancel_all(*tasks: asyncio.Task[None]) -> None:
+    """Cancel until they are done: on Python 3.11 ``asyncio.wait_for`` (used by aiomqtt's
+    publish) can swallow a cancellation that arrives as the awaited PUBACK completes."""
+    while pending := [t for t in tasks if not t.done()]:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.5)
+
+
+def _as_bytes(payload: object) -> bytes:
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    return b"" if payload is None else str(payload).encode()

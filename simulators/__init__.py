@@ -1,0 +1,1 @@
+"""kfleet simulators package."""

@@ -1,0 +1,175 @@
+"""``kfleet demo``: broker, cloud and the three Golmud pilot sites on one machine.
+
+Everything runs in one process and one event loop so that Ctrl-C stops it all in order:
+agents first (they publish offline), then printers, the cloud, and the broker last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import shlex
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from cloud.app import create_app, seed_sites
+from cloud.embedded_broker import EmbeddedBroker, free_port
+from cloud.settings import Settings
+from fleet.sites import PILOT_TREE, SiteSpec
+from simulators.world import KioskSpec, RunningKiosk, running_world
+
+log = logging.getLogger(__name__)
+
+PILOT_KIOSKS = [
+    KioskSpec("hhl-kiosk-01", "qh/hx/golmud/hhl", "黄河路街道办事处 1号自助终端"),
+    KioskSpec("tgls-kiosk-01", "qh/hx/golmud/tgls", "唐古拉山镇便民服务中心 1号自助终端"),
+    KioskSpec("bayi-kiosk-01", "qh/hx/golmud/bayi", "八一社区便民服务点 1号自助终端"),
+]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    data_dir: Path = Path("kfleet-data")
+    broker_url: str | None = None  # None: start the embedded amqtt broker
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: any free port
+    database_url: str | None = None  # None: SQLite in data_dir
+    kiosks: list[KioskSpec] = field(default_factory=lambda: list(PILOT_KIOSKS))
+    sites: SiteSpec = PILOT_TREE
+    ready_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    base_url: str
+    broker_url: str
+    kiosks: list[RunningKiosk]
+    data_dir: Path
+
+    def receipts_dir(self, device_id: str) -> Path:
+        return self.data_dir / "receipts" / device_id
+
+
+def queue_ticket(site_name: str, number: str) -> dict[str, object]:
+    """The params of a queue-ticket receipt (排队小票) as the demo's curl line sends them."""
+    return {
+        "lines": [
+            {"type": "text", "text": site_name, "align": "center", "bold": True},
+            {"type": "text", "text": "排队号", "align": "center"},
+            {"type": "text", "text": number, "align": "center", "width": 4, "height": 4},
+            {"type": "text", "text": "前面还有 3 人等候，请留意叫号屏", "align": "center"},
+            {"type": "qr", "data": f"https://gov.example.invalid/q/{number}", "size": 6},
+            {"type": "feed", "lines": 2},
+        ],
+        "cut": True,
+    }
+
+
+def curl_line(base_url: str, device_id: str, site_name: str) -> str:
+    body = {
+        "kind": "print_receipt",
+        "target": {"device_id": device_id},
+        "params": queue_ticket(site_name, "A023"),
+    }
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return (
+        f"curl -s -X POST {base_url}/api/v1/jobs -H 'content-type: application/json' "
+        f"-d {shlex.quote(data)}"
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
+    """Start broker (unless given), cloud and kiosks; stop them in reverse order on exit."""
+    opts.data_dir.mkdir(parents=True, exist_ok=True)
+    broker: EmbeddedBroker | None = None
+    if opts.broker_url is None:
+        broker = EmbeddedBroker()
+        await broker.start()
+    broker_url = opts.broker_url or (broker.url if broker else "")
+    port = opts.port or free_port(opts.host)
+    settings_kwargs: dict[str, object] = {
+        "demo": True,
+        "data_dir": opts.data_dir,
+        "mqtt_url": broker_url,
+        "host": opts.host,
+        "port": port,
+    }
+    if opts.database_url:
+        settings_kwargs["database_url"] = opts.database_url
+    settings = Settings.model_validate(settings_kwargs)
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
+    )
+    server_task = asyncio.create_task(server.serve(), name="cloud-http")
+    try:
+        while not server.started:
+            if server_task.done():
+                await server_task
+                raise RuntimeError(f"the cloud could not start on {opts.host}:{port}")
+            await asyncio.sleep(0.05)  # uvicorn exposes no start event
+        await seed_sites(app, opts.sites)
+        base_url = f"http://{opts.host}:{port}"
+        async with running_world(opts.kiosks, broker_url, opts.data_dir) as kiosks:
+            await wait_registered(
+                base_url, [k.device_id for k in opts.kiosks], opts.ready_timeout_s
+            )
+            yield DemoWorld(base_url, broker_url, kiosks, opts.data_dir)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await server_task
+        if broker is not None:
+            await broker.stop()
+
+
+async def wait_registered(base_url: str, device_ids: list[str], limit_s: float) -> None:
+    """Wait until the cloud has every kiosk's birth: the agents are connected by now, but the
+    cloud ingests births asynchronously (behind any retained births already on the broker)."""
+    pending = set(device_ids)
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client, asyncio.timeout(limit_s):
+        while pending:
+            for device_id in sorted(pending):
+                r = await client.get(f"/api/v1/devices/{device_id}")
+                if r.status_code == 200 and r.json().get("online"):
+                    pending.discard(device_id)
+            if pending:
+                await asyncio.sleep(0.05)  # the API offers no push for "device registered"
+
+
+def banner(world: DemoWorld) -> str:
+    first = world.kiosks[0].spec
+    site_name = first.name.split(" ")[0]
+    lines = [
+        "",
+        "kfleet demo is running.",
+        f"  console   {world.base_url}/",
+        f"  API docs  {world.base_url}/docs",
+        f"  broker    {world.broker_url}",
+        "  kiosks    " + ", ".join(k.spec.device_id for k in world.kiosks),
+        f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
+        "",
+        "Print a queue ticket on the first kiosk:",
+        "  " + curl_line(world.base_url, first.device_id, site_name),
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+async def run_demo(opts: DemoOptions) -> None:
+    """Run until cancelled (Ctrl-C)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)  # service managers stop with SIGTERM
+    async with running_demo(opts) as world:
+        print(banner(world), flush=True)
+        await stop.wait()
