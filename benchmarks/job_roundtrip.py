@@ -63,8 +63,8 @@ async def one_job(
 async def wait_online(client: httpx.AsyncClient, prefix: str, n: int, limit_s: float) -> None:
     deadline = time.monotonic() + limit_s
     while True:
-        r = await client.get("/api/v1/devices", params={"online": "true", "limit": 10000})
-        online = [d for d in r.json()["items"] if d["id"].startswith(prefix)]
+        r = await client.get("/api/v1/devices", params={"online": "true"})
+        online = [d for d in r.json() if d["id"].startswith(prefix)]
         if len(online) >= n:
             return
         if time.monotonic() > deadline:
