@@ -20,9 +20,7 @@ app = typer.Typer(
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")
-app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(
-    demo
-)
+app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(demo)
 
 
 def main() -> None:

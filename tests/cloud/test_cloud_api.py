@@ -196,6 +196,7 @@ async def test_devices_list_filters_and_detail(
         async with cloud.hub.subscribe(f"device:{a.device_id}") as sub:
             await a.health("rp1", Health.DEGRADED, "paper low")
             assert await sub.wait_for(lambda v: v == "evt", 5)
+
     # The session's broker holds other tests' retained births too: look at ours only.
     def ours(devices: list[dict[str, object]]) -> list[object]:
         return [d["id"] for d in devices if str(d["id"]).endswith(uid)]
