@@ -57,6 +57,7 @@ def start_cloud(
         KFLEET_DATA_DIR=str(tmp / "cloud"),
         KFLEET_MQTT_URL=broker_url,
         KFLEET_SECRET_KEY=secrets.token_hex(32),
+        KFLEET_LOG_LEVEL="warning",  # no per-request access log in the measured path
     )
     if database_url:
         env["KFLEET_DATABASE_URL"] = database_url

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform
+import resource
 import statistics
 import tempfile
 import time
@@ -158,7 +159,11 @@ def main() -> None:
                 f"{n} {(_servers.cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100:.0f}%"
                 for n, p in zip(names, procs, strict=True)
             )
-            print(f"cpu (of one core)   {cpu}")
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            print(
+                f"cpu (of one core)   {cpu}, load generator "
+                f"{(own.ru_utime + own.ru_stime) / wall * 100:.0f}%"
+            )
         finally:
             for p in reversed(procs):
                 _servers.stop(p)

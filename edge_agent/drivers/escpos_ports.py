@@ -93,6 +93,9 @@ class _NetworkPort(_EscposPort):
         # Connect here rather than with Network.open(): that one leaks its socket when the
         # connection is refused (python-escpos 3.1), and connects lazily on first write.
         self.sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.timeout_s)
+        # Status queries are tiny writes followed by a read: without NODELAY, Nagle's algorithm
+        # holds each one back until the previous write's delayed ACK (~40 ms per query).
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.printer = Network(cfg.host, cfg.port, timeout=cfg.timeout_s)
         self.printer.device = self.sock
 
