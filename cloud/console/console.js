@@ -42,7 +42,7 @@ function deviceCard(device, jobs) {
   const card = el("article", { class: `device ${state}`, "data-device": device.id },
     el("h3", {}, `${device.name || device.id} `, badge(state)),
     el("div", { class: "muted" }, `${device.id} · ${device.role}` +
-      (device.last_seen ? ` · ${t("lastSeen")} ${new Date(device.last_seen).toLocaleTimeString()}` : "")));
+      (device.last_seen ? ` · ${t("lastSeen")} ${new Date(device.last_seen).toLocaleTimeString(LANG, { hour12: false })}` : "")));
   const per = el("ul", {});
   for (const p of device.peripherals) {
     per.append(el("li", {}, `${p.kind} (${p.id}) `, badge(p.health), p.reason ? ` ${p.reason}` : ""));
@@ -51,7 +51,7 @@ function deviceCard(device, jobs) {
   const list = el("ul", {});
   for (const j of jobs.slice(0, 5)) {
     list.append(el("li", { "data-job": j.id }, `${j.kind} `, badge(j.state),
-      ` ${new Date(j.created_at).toLocaleTimeString()}`, j.reason ? ` (${j.reason})` : ""));
+      ` ${new Date(j.created_at).toLocaleTimeString(LANG, { hour12: false })}`, j.reason ? ` (${j.reason})` : ""));
   }
   if (!jobs.length) list.append(el("li", { class: "muted" }, t("noJobs")));
   card.append(el("div", {}, t("jobs")), list);
@@ -98,7 +98,7 @@ async function refresh() {
     const tree = document.getElementById("tree");
     tree.replaceChildren(...sites.map((s) => siteNode(s, devicesBySite, jobsByDevice)));
     if (!devices.length) tree.append(el("p", { class: "muted" }, t("noDevices")));
-    status.textContent = `${t("updated")} ${new Date().toLocaleTimeString()}`;
+    status.textContent = `${t("updated")} ${new Date().toLocaleTimeString(LANG, { hour12: false })}`;
   } catch (err) {
     status.textContent = `${t("error")}: ${err.message}`;
   }
