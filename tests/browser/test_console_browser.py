@@ -1,0 +1,120 @@
+"""The fleet console in a real browser (Debian's Chromium driven by Playwright): the site tree,
+devices online, and a job's result appearing without a reload."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+
+from fleet.sites import SiteLevel, SiteSpec
+from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
+from simulators.world import KioskSpec
+
+# Flags from ../shared/ci-recipes.md: no sandbox as root, no network chatter on a closed machine.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        msg = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("KFLEET_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{msg}, and KFLEET_REQUIRE_SERVERS=1 says it must be", pytrace=False)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = _chromium()
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
+    sites = SiteSpec(
+        "qh",
+        "青海省",
+        SiteLevel.PROVINCE,
+        (
+            SiteSpec(
+                "hx",
+                "海西州",
+                SiteLevel.PREFECTURE,
+                (
+                    SiteSpec(
+                        "golmud",
+                        "格尔木市",
+                        SiteLevel.CITY,
+                        (SiteSpec(f"c{uid}", f"控制台测试街道{uid}", SiteLevel.TOWN),),
+                    ),
+                ),
+            ),
+        ),
+    )
+    opts = DemoOptions(
+        data_dir=tmp_path,
+        broker_url=mosquitto_url,
+        port=0,
+        kiosks=[KioskSpec(f"con-kiosk-{uid}", f"qh/hx/golmud/c{uid}", "控制台测试 1号自助终端")],
+        sites=sites,
+    )
+    async with running_demo(opts) as w:
+        yield w
+
+
+async def test_console_shows_tree_devices_and_live_job_result(
+    browser: Browser, world: DemoWorld, uid: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{world.base_url}/")
+    await expect(page.get_by_text("格尔木市").first).to_be_visible()
+    await expect(page.get_by_text(f"控制台测试街道{uid}")).to_be_visible()
+    card = page.locator(f'[data-device="con-kiosk-{uid}"]')
+    await expect(card).to_contain_text("在线")
+    await expect(card).to_contain_text("receipt_printer")
+    await expect(card).to_contain_text("暂无任务")
+
+    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+        r = await client.post(
+            "/api/v1/jobs",
+            json={
+                "kind": "print_receipt",
+                "target": {"device_id": f"con-kiosk-{uid}"},
+                "params": queue_ticket("控制台测试", "E001"),
+            },
+        )
+        job_id = r.json()["id"]
+        done = await client.get(f"/api/v1/jobs/{job_id}", params={"wait_s": 20})
+        assert done.json()["state"] == "succeeded"
+    # No reload: the page polls the API and shows the result by itself.
+    await expect(card.locator(f'[data-job="{job_id}"]')).to_contain_text("成功", timeout=10_000)
+    await page.close()
+
+
+async def test_console_in_english(browser: Browser, world: DemoWorld, uid: str) -> None:
+    page = await browser.new_page()
+    await page.goto(f"{world.base_url}/?lang=en")
+    card = page.locator(f'[data-device="con-kiosk-{uid}"]')
+    await expect(card).to_contain_text("online")
+    await expect(card).to_contain_text("Peripherals")
+    await page.close()
