@@ -37,15 +37,19 @@ def demo(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers."""
-    from simulators.demo import DemoOptions, run_demo
+    from simulators.demo import DemoError, DemoOptions, run_demo
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     opts = DemoOptions(data_dir=data_dir, broker_url=broker, host=host, port=port)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(opts))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_demo(opts))
+    except DemoError as err:
+        typer.echo(f"kfleet demo: {err}", err=True)
+        raise typer.Exit(1) from None
     typer.echo("kfleet demo stopped.")
 
 

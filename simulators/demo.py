@@ -12,6 +12,7 @@ import json
 import logging
 import shlex
 import signal
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,16 +86,34 @@ def curl_line(base_url: str, device_id: str, site_name: str) -> str:
     )
 
 
+class DemoError(Exception):
+    """The demo cannot start; the message says why and what to do."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, with a sentence, rather than with uvicorn's traceback after startup."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind((host, port))
+        except OSError as err:
+            raise DemoError(
+                f"cannot listen on {host}:{port}: {err.strerror}. Another program (an earlier "
+                "demo?) uses it: stop it, or choose another port with --port"
+            ) from err
+
+
 @contextlib.asynccontextmanager
 async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     """Start broker (unless given), cloud and kiosks; stop them in reverse order on exit."""
     opts.data_dir.mkdir(parents=True, exist_ok=True)
+    port = opts.port or free_port(opts.host)
+    check_port_free(opts.host, port)
     broker: EmbeddedBroker | None = None
     if opts.broker_url is None:
         broker = EmbeddedBroker()
         await broker.start()
     broker_url = opts.broker_url or (broker.url if broker else "")
-    port = opts.port or free_port(opts.host)
     settings_kwargs: dict[str, object] = {
         "demo": True,
         "data_dir": opts.data_dir,
