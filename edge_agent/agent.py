@@ -1,7 +1,11 @@
 """The agent: wires config, drivers, journal, job runner and MQTT link together.
 
 ``Agent.run()`` owns every background task in one TaskGroup: the link's reconnect loop, one
-job worker per printer, the health monitor and the telemetry batcher. ``stop()`` is orderly:
+job worker per printer, the health monitor, the telemetry batcher and one supervised task per
+input peripheral (call button presses, ID cards read) that turns device input into ``evt``
+messages. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
+interface over every driver); one that is unplugged, or whose driver fails, is reported
+``offline`` with the reason and never stops the agent. ``stop()`` is orderly:
 no new job starts, the one printing finishes (bounded), queued acks are flushed, and the
 retained ``state`` says offline before the connection closes. Inbound messages are
 untrusted: anything that fails validation is counted in ``rejected`` by reason, logged,
@@ -16,13 +20,21 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from edge_agent import __version__
 from edge_agent.config import AgentConfig
-from edge_agent.drivers import ReceiptPrinter, build_printer, health_of
+from edge_agent.drivers import ReceiptPrinter
 from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
+from edge_agent.peripherals import (
+    ActivePeripheral,
+    Peripheral,
+    RatingPadPeripheral,
+    ReceiptPeripheral,
+    build_or_broken,
+)
 from protocols import PROTOCOL_VERSION
 from protocols.envelope import decode_device_message, wall_ms
 from protocols.errors import ProtocolError
@@ -40,32 +52,47 @@ from protocols.messages import (
 )
 from protocols.topics import DeviceChannel
 
+if TYPE_CHECKING:
+    from edge_agent.drivers.rating_pad import RatingResult
+
 log = logging.getLogger(__name__)
 
 #: how long an orderly stop lets a printing job finish
 STOP_JOB_TIMEOUT_S = 10.0
 #: at most this many message_rejected events per minute (a flood must not be amplified)
 REJECT_EVENTS_PER_MIN = 30
+#: a health check that takes longer than this counts as ``unknown``
+HEALTH_TIMEOUT_S = 15.0
+#: an orderly stop waits this long for the peripherals to close
+CLOSE_TIMEOUT_S = 5.0
+#: pause before an input peripheral's task is restarted after an unexpected error (doubling)
+RESTART_MIN_S, RESTART_MAX_S = 0.5, 30.0
 
 
 class Agent:
     """One device's agent. ``await agent.run()`` until cancelled or ``await agent.stop()``."""
 
     def __init__(
-        self, config: AgentConfig, *, printers: Mapping[str, ReceiptPrinter] | None = None
+        self, config: AgentConfig, *, peripherals: Mapping[str, Peripheral] | None = None
     ) -> None:
         self.config = config
-        self.printers: dict[str, ReceiptPrinter] = (
-            dict(printers)
-            if printers is not None
-            else {p.id: build_printer(p) for p in config.peripherals}
+        self.peripherals: dict[str, Peripheral] = (
+            dict(peripherals)
+            if peripherals is not None
+            else {p.id: build_or_broken(p) for p in config.peripherals}
         )
+        self.printers: dict[str, ReceiptPrinter] = {
+            pid: p.printer
+            for pid, p in self.peripherals.items()
+            if isinstance(p, ReceiptPeripheral)
+        }
+        """The receipt printers among the peripherals (what the job runner prints with)."""
         self.rejected: Counter[str] = Counter()
         """Inbound messages refused, by reason (``not_json``, ``invalid``, ``too_large``...)."""
         self.counters: Counter[str] = Counter()
         """Jobs by outcome (``jobs_succeeded``, ``jobs_failed``...) and other tallies."""
         self.health: dict[str, tuple[Health, str]] = {
-            pid: (Health.UNKNOWN, "not probed yet") for pid in self.printers
+            pid: (Health.UNKNOWN, "not probed yet") for pid in self.peripherals
         }
         self.link = MqttLink(
             config, birth=self._birth, on_command=self._on_command, on_reject=self._reject
@@ -92,7 +119,9 @@ class Agent:
             counters=self.counters,
         )
         self.runner = runner
+        active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
         try:
+            await asyncio.gather(*(self._start(p) for p in active))
             await self._probe_all(announce=False)
             await runner.recover()  # acks wait in the outbox until the link is up
             async with asyncio.TaskGroup() as tg:
@@ -101,6 +130,7 @@ class Agent:
                 helpers = [
                     tg.create_task(self._health_loop(), name="health"),
                     tg.create_task(self._tele_loop(), name="tele"),
+                    *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
                 ]
                 await self._stop_requested.wait()
                 for task in helpers:
@@ -110,6 +140,7 @@ class Agent:
                 self.link.stop()
                 await link
         finally:
+            await self._close_peripherals()
             journal.close()
             self._finished.set()
 
@@ -126,6 +157,18 @@ class Agent:
     @property
     def connected(self) -> asyncio.Event:
         return self.link.connected
+
+    async def request_rating(
+        self, peripheral: str, case_no: str, window: str, timeout_s: float, *, staff: str = ""
+    ) -> RatingResult:
+        """Ask the citizen to rate ``case_no`` on a rating pad; publishes a ``rating`` event.
+
+        Raises ``LookupError`` if ``peripheral`` is not a rating pad, and the driver's
+        ``SerialDeviceError`` if the pad cannot be asked."""
+        pad = self.peripherals.get(peripheral)
+        if not isinstance(pad, RatingPadPeripheral):
+            raise LookupError(f"this device has no rating pad {peripheral!r}")
+        return await pad.request_rating(self._emit, case_no, window, timeout_s, staff=staff)
 
     # --- inbound ----------------------------------------------------------------------------
 
@@ -166,6 +209,11 @@ class Agent:
     async def _send_ack(self, ack: AckBody, corr: str | None) -> None:
         await self.link.publish(DeviceChannel.ACK, ack, corr=corr)
 
+    async def _emit(self, event: EventBody) -> None:
+        """An event from a peripheral (button, rating, ID card read)."""
+        self.counters[f"events_{event.kind.value}"] += 1
+        await self.link.publish(DeviceChannel.EVT, event, droppable=True)
+
     def _birth(self, bd_seq: int) -> BirthBody:
         return BirthBody(
             device_id=self.config.device_id,
@@ -183,21 +231,65 @@ class Agent:
                     health=self.health[pid][0],
                     reason=self.health[pid][1],
                 )
-                for pid, p in self.printers.items()
+                for pid, p in self.peripherals.items()
             ],
         )
 
     # --- health and telemetry ---------------------------------------------------------------
 
     async def _probe_all(self, *, announce: bool) -> None:
-        pids = list(self.printers)
-        statuses = await asyncio.gather(*(self.printers[pid].probe() for pid in pids))
-        for pid, status in zip(pids, statuses, strict=True):
-            await self._set_health(pid, health_of(status), announce=announce)
+        pids = list(self.peripherals)
+        healths = await asyncio.gather(*(self._health_of(self.peripherals[p]) for p in pids))
+        for pid, health in zip(pids, healths, strict=True):
+            await self._set_health(pid, health, announce=announce)
 
     async def _check_health(self, pid: str) -> None:
         """After a job: the printer's state may have changed (paper out, cover open)."""
-        await self._set_health(pid, health_of(await self.printers[pid].probe()), announce=True)
+        await self._set_health(pid, await self._health_of(self.peripherals[pid]), announce=True)
+
+    async def _health_of(self, p: Peripheral) -> tuple[Health, str]:
+        """``p.health()``, bounded; a driver that raises anyway is ``offline``, not a crash."""
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                health, reason = await p.health()
+        except TimeoutError:
+            return Health.UNKNOWN, f"health check took longer than {HEALTH_TIMEOUT_S:g} s"
+        except Exception as err:
+            log.exception("peripheral %s: health check failed", p.id)
+            return Health.OFFLINE, f"health check failed: {err!r}"[:1024]
+        return health, reason[:1024]
+
+    # --- peripherals' lifecycle -------------------------------------------------------------
+
+    async def _start(self, p: ActivePeripheral) -> None:
+        try:
+            await p.start()
+        except Exception:  # its health says why; the agent goes on without it
+            log.exception("peripheral %s: could not be started", p.id)
+
+    async def _supervise(self, p: ActivePeripheral) -> None:
+        """Run ``p``'s input task; restart it (with backoff) if it fails unexpectedly."""
+        failures = 0
+        while True:
+            try:
+                await p.run(self._emit)
+                return
+            except Exception:
+                failures += 1
+                self.counters["peripheral_task_errors"] += 1
+                log.exception("peripheral %s: input task failed; restarting it", p.id)
+            delay = min(RESTART_MAX_S, RESTART_MIN_S * 2 ** min(failures, 16))
+            await asyncio.sleep(delay)  # a backoff period, not synchronisation
+
+    async def _close_peripherals(self) -> None:
+        async def close(p: Peripheral) -> None:
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await p.close()
+            except Exception:
+                log.exception("peripheral %s: close failed", p.id)
+
+        await asyncio.gather(*(close(p) for p in self.peripherals.values()))
 
     async def _set_health(self, pid: str, health: tuple[Health, str], *, announce: bool) -> None:
         if self.health.get(pid) == health:

@@ -4,26 +4,38 @@ A typo in a key is an error, never a silently ignored setting: on a kiosk in a v
 service point nobody reads logs, so the agent must refuse a bad file with a sentence that
 names the key (``agent.toml: peripherals.0.port: Input should be a valid integer``).
 
-Peripherals are a discriminated union on ``type`` (one model per driver), so adding a driver
-is adding a model here and a module in ``edge_agent.drivers``.
+Peripherals are a discriminated union on ``type`` (one model per driver, in
+``edge_agent.peripheral_config``), so adding a driver is adding a model there and a module
+plus an adapter in ``edge_agent.drivers``.
 """
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from edge_agent.errors import ConfigError
+from edge_agent.peripheral_config import (
+    PERIPHERAL_TYPES,
+    CallButtonSerial,
+    Capability,
+    DocCameraConfig,
+    EscposFile,
+    EscposNetwork,
+    EscposSerial,
+    EscposUsb,
+    IdCardReaderConfig,
+    PeripheralConfig,
+    PeripheralId,
+    RatingPadSerial,
+)
 from protocols.errors import ProtocolError
 from protocols.messages import Role
 from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 from protocols.topics import check_device_id, check_site_path
-
-PeripheralId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Capability = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class _Model(BaseModel):
@@ -61,57 +73,6 @@ class MqttSettings(_Model):
     @property
     def endpoint(self) -> MqttEndpoint:
         return parse_mqtt_url(self.url)
-
-
-class _PrinterBase(_Model):
-    id: PeripheralId
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["receipt"]
-    #: required: a printer that does not answer DLE EOT is refused before printing;
-    #: best_effort: print anyway (the result is then ``uncertain`` unless it answers after)
-    status: Literal["required", "best_effort"] = "required"
-    #: how long to wait for the one-byte real-time status reply
-    status_timeout_s: Annotated[float, Field(gt=0, le=30)] = 1.0
-    model: Annotated[str, Field(max_length=128)] = ""
-
-
-class EscposNetwork(_PrinterBase):
-    """An Ethernet/Wi-Fi receipt printer on a raw TCP port (JetDirect, usually 9100)."""
-
-    type: Literal["escpos_network"]
-    host: Annotated[str, Field(min_length=1, max_length=253)]
-    port: Annotated[int, Field(ge=1, le=65535)] = 9100
-    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
-
-
-class EscposSerial(_PrinterBase):
-    """A receipt printer on a serial port (RS-232 or a USB-serial adapter)."""
-
-    type: Literal["escpos_serial"]
-    device: Annotated[str, Field(min_length=1)]
-    baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
-    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
-
-
-class EscposUsb(_PrinterBase):
-    """A receipt printer addressed by USB vendor/product id (libusb via pyusb)."""
-
-    type: Literal["escpos_usb"]
-    vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)]
-    product_id: Annotated[int, Field(ge=0, le=0xFFFF)]
-    timeout_s: Annotated[float, Field(gt=0, le=120)] = 3.0
-
-
-class EscposFile(_PrinterBase):
-    """A receipt printer exposed as a device file by the kernel (e.g. ``/dev/usb/lp0``)."""
-
-    type: Literal["escpos_file"]
-    path: Path
-
-
-PeripheralConfig = Annotated[
-    EscposNetwork | EscposSerial | EscposUsb | EscposFile, Field(discriminator="type")
-]
-PERIPHERAL_TYPES = frozenset({"escpos_network", "escpos_serial", "escpos_usb", "escpos_file"})
 
 
 class AgentConfig(_Model):
@@ -160,6 +121,27 @@ class AgentConfig(_Model):
     @property
     def client_id(self) -> str:
         return self.mqtt.client_id or f"kf-{self.device_id}"
+
+
+__all__ = [
+    "PERIPHERAL_TYPES",
+    "AgentConfig",
+    "CallButtonSerial",
+    "Capability",
+    "DocCameraConfig",
+    "EscposFile",
+    "EscposNetwork",
+    "EscposSerial",
+    "EscposUsb",
+    "IdCardReaderConfig",
+    "MqttSettings",
+    "PeripheralConfig",
+    "PeripheralId",
+    "RatingPadSerial",
+    "example_config",
+    "load_config",
+    "parse_config",
+]
 
 
 def load_config(path: str | Path) -> AgentConfig:
@@ -228,6 +210,8 @@ reconnect_max_s = 30
 
 [[peripherals]]
 type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file
+                                    # | idcard_ga467 | doc_camera_uvc | call_button_serial
+                                    # | rating_pad_serial
 id = "receipt"
 host = "192.168.1.50"
 port = 9100
@@ -252,4 +236,26 @@ status = "required"                 # required: refuse to print if it does not a
 # id = "receipt4"
 # path = "/dev/usb/lp0"
 # status = "best_effort"
+#
+# [[peripherals]]
+# type = "idcard_ga467"             # resident ID-card reader (GA 467 frames, serial)
+# id = "idcard"
+# port = "/dev/serial/by-id/usb-ID_Card_Reader-if00"
+# auto_read = false                 # true: publish an idcard_read event (masked) per card
+# auto_read_interval_s = 0.5
+#
+# [[peripherals]]
+# type = "doc_camera_uvc"           # document camera (高拍仪)
+# id = "doccam"
+# device = 0                        # index, /dev/video2, or synthetic:... (simulator)
+#
+# [[peripherals]]
+# type = "call_button_serial"       # window PC: call button; presses become button events
+# id = "callbtn"
+# port = "/dev/serial/by-id/usb-kfleet_call_button-if00"
+#
+# [[peripherals]]
+# type = "rating_pad_serial"        # window PC: 好差评 rating pad
+# id = "rating"
+# port = "/dev/serial/by-id/usb-kfleet_rating_pad-if00"
 """

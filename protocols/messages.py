@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from protocols.jobs import AckState, JobKind
 
@@ -86,16 +86,81 @@ class TelemetryBody(_Body):
 class EventKind(StrEnum):
     PERIPHERAL_HEALTH = "peripheral_health"
     MESSAGE_REJECTED = "message_rejected"
+    BUTTON = "button"  # a call button was pressed: data is ButtonData
+    RATING = "rating"  # a citizen rated a case on a 好差评 pad: data is RatingData
+    IDCARD_READ = "idcard_read"  # an ID card was read: data is IdCardReadData (masked only)
+
+
+class ButtonData(_Body):
+    """``data`` of a ``button`` event. A long press is reported as ``press`` then
+    ``long_press`` (the device decides after 1.5 s); releases are not reported."""
+
+    button: Annotated[int, Field(ge=1, le=16)]
+    kind: Literal["press", "long_press"]
+
+
+class RatingData(_Body):
+    """``data`` of a ``rating`` event: ``code`` 5 (非常满意) .. 1 (非常不满意) with its Chinese
+    ``name`` and, for codes 1..3, ``reasons``; no ``code`` and ``timed_out`` if nobody rated."""
+
+    case_no: Name
+    code: Annotated[int, Field(ge=1, le=5)] | None = None
+    name: Annotated[str, Field(max_length=16)] = ""
+    reasons: Annotated[list[Name], Field(max_length=8)] = []
+    timed_out: bool = False
+
+
+#: a masked resident ID number: the first 4 and last 4 characters, 10 ``*`` between
+MASKED_ID_NUMBER = r"^[0-9]{4}\*{10}[0-9]{3}[0-9X]$"
+
+
+class IdCardReadData(_Body):
+    """``data`` of an ``idcard_read`` event: masked fields only, never the card's contents.
+
+    The patterns accept nothing but the masked forms, so a device that tried to send a raw
+    ID number or a full name would have its event rejected by the cloud (and the rejection
+    never echoes the value)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    id_number: Annotated[str, Field(pattern=MASKED_ID_NUMBER)]  # 6328**********1234
+    name: Annotated[str, Field(pattern=r"^\S\*$")]  # the first character and one ``*``
+
+
+EVENT_DATA: dict[EventKind, type[_Body]] = {
+    EventKind.BUTTON: ButtonData,
+    EventKind.RATING: RatingData,
+    EventKind.IDCARD_READ: IdCardReadData,
+}
 
 
 class EventBody(_Body):
-    """Something happened on the device."""
+    """Something happened on the device. Validation errors never echo values: an event may
+    carry personal data that must not reach a log."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     kind: EventKind
     peripheral: Name | None = None
     health: Health | None = None
     reason: Text = ""
     data: Annotated[dict[str, Any], Field(max_length=64)] = {}
+
+    @model_validator(mode="after")
+    def _data_of_kind(self) -> EventBody:
+        model = EVENT_DATA.get(self.kind)
+        if model is not None:
+            if self.peripheral is None:
+                raise ValueError(f"a {self.kind.value} event names its peripheral")
+            try:
+                model.model_validate(self.data)
+            except ValidationError as err:  # re-raised without the values (personal data)
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                    for e in err.errors(include_input=False)
+                )
+                raise ValueError(f"{self.kind.value} data: {problems}") from None
+        return self
 
 
 class JobRun(_Body):

@@ -28,10 +28,34 @@ from simulators.world import KioskSpec, RunningKiosk, running_world
 
 log = logging.getLogger(__name__)
 
+#: the pilot devices: three kiosks (receipt printer, ID-card reader, document camera) and
+#: one service-window PC (receipt printer, call button, 好差评 rating pad)
 PILOT_KIOSKS = [
-    KioskSpec("hhl-kiosk-01", "qh/hx/golmud/hhl", "黄河路街道办事处 1号自助终端"),
-    KioskSpec("tgls-kiosk-01", "qh/hx/golmud/tgls", "唐古拉山镇便民服务中心 1号自助终端"),
-    KioskSpec("bayi-kiosk-01", "qh/hx/golmud/bayi", "八一社区便民服务点 1号自助终端"),
+    KioskSpec(
+        "hhl-kiosk-01",
+        "qh/hx/golmud/hhl",
+        "黄河路街道办事处 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "tgls-kiosk-01",
+        "qh/hx/golmud/tgls",
+        "唐古拉山镇便民服务中心 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "bayi-kiosk-01",
+        "qh/hx/golmud/bayi",
+        "八一社区便民服务点 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "hhl-window-01",
+        "qh/hx/golmud/hhl",
+        "黄河路街道办事处 1号窗口",
+        role="window",
+        full_peripherals=True,
+    ),
 ]
 
 

@@ -22,12 +22,14 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from edge_agent.drivers import serial_errors as errs
 from edge_agent.drivers.serial_errors import PortUnavailable, SerialDeviceError
+from edge_agent.peripheral_config import CallButtonSerial as CallButtonSerial
+from edge_agent.peripheral_config import SerialSettings as SerialSettings
 from protocols.messages import Health
 from protocols.serial_frames import (
     Ack,
@@ -54,35 +56,6 @@ from protocols.serial_frames import (
 
 log = logging.getLogger(__name__)
 _READ_TIMEOUT_S = 0.2
-
-
-class SerialSettings(BaseModel):
-    """What every serial peripheral's config has."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-    port: Annotated[str, Field(min_length=1)]
-    baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
-    model: Annotated[str, Field(max_length=128)] = ""
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)]
-    #: expected heartbeat interval until the device announces its own
-    heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
-    ack_timeout_s: Annotated[float, Field(gt=0, le=10)] = 0.3
-    retries: Annotated[int, Field(ge=0, le=10)] = 3
-    reconnect_min_s: Annotated[float, Field(gt=0, le=60)] = 0.5
-    reconnect_max_s: Annotated[float, Field(gt=0, le=600)] = 10.0
-
-
-class CallButtonSerial(SerialSettings):
-    type: Literal["call_button_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["call_button"]
-    )
-    #: edges of one button closer than this (device clock) are contact bounce
-    debounce_ms: Annotated[int, Field(ge=0, le=500)] = 30
-    #: after a suppressed edge, wait this long for the rest of the burst before settling
-    settle_s: Annotated[float, Field(gt=0, le=5)] = 0.25
 
 
 def _read_some(ser: Any) -> bytes:

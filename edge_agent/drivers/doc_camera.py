@@ -22,13 +22,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from edge_agent.config import Capability, PeripheralId
 from edge_agent.drivers.doc_camera_errors import (
     CameraUnavailable,
     CaptureFailed,
@@ -36,6 +34,7 @@ from edge_agent.drivers.doc_camera_errors import (
     EncodeFailed,
     NoPageFound,
 )
+from edge_agent.peripheral_config import DocCameraConfig
 from protocols.messages import Health
 
 __all__ = [
@@ -50,40 +49,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
-
-
-class DocCameraConfig(BaseModel):
-    """One document camera in the agent configuration."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["doc_camera_uvc"]
-    id: PeripheralId
-    #: VideoCapture index (``0``), device path (``/dev/video2``), or ``synthetic:<name>``
-    device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
-    width: Annotated[int, Field(ge=160, le=8192)] = 1920
-    height: Annotated[int, Field(ge=120, le=8192)] = 1080
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["scan"]
-    model: Annotated[str, Field(max_length=128)] = ""
-    #: frames discarded after opening (auto-exposure) and before each scan (stale buffers)
-    warmup_frames: Annotated[int, Field(ge=0, le=60)] = 5
-    flush_frames: Annotated[int, Field(ge=0, le=10)] = 2
-    jpeg_quality: Annotated[int, Field(ge=10, le=100)] = 85
-    mode: Literal["color", "gray", "document"] = "color"
-    aspect: Literal["a4", "estimate"] = "a4"
-    #: below this detector confidence the frame is treated as having no page
-    min_confidence: Annotated[float, Field(ge=0, le=1)] = 0.3
-    #: no page found: fail the scan (True) or deliver the whole frame, flattened (False)
-    require_page: bool = False
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: int | str) -> int | str:
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
-        if isinstance(value, int) and value < 0:
-            raise ValueError("a camera index is 0 or more")
-        return value
 
 
 class FrameSource(Protocol):

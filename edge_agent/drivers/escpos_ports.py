@@ -20,7 +20,13 @@ import socket
 import stat
 from typing import Any
 
-from edge_agent.config import EscposFile, EscposNetwork, EscposSerial, EscposUsb, PeripheralConfig
+from edge_agent.peripheral_config import (
+    EscposConfig,
+    EscposFile,
+    EscposNetwork,
+    EscposSerial,
+    EscposUsb,
+)
 
 
 class Unreachable(Exception):
@@ -48,7 +54,7 @@ class Port:
         raise NotImplementedError
 
 
-def open_port(cfg: PeripheralConfig) -> Port:
+def open_port(cfg: EscposConfig) -> Port:
     """Open a connection for ``cfg``; raise :class:`Unreachable` if that fails."""
     from escpos.exceptions import Error as EscposError
 

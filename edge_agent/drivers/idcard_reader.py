@@ -20,11 +20,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from edge_agent.config import Capability, PeripheralId
 from edge_agent.drivers.idcard_errors import (
     IdCardError,
     IdCardGarbled,
@@ -32,6 +29,7 @@ from edge_agent.drivers.idcard_errors import (
     IdCardTimeout,
     IdCardUnplugged,
 )
+from edge_agent.peripheral_config import IdCardReaderConfig as IdCardReaderConfig
 from protocols.idcard import (
     FIND_CARD,
     READ_TEXT_PHOTO,
@@ -80,24 +78,6 @@ _REFUSALS: dict[int, tuple[str, str]] = {
     Status.LENGTH_ERROR: ("rejected", "it received our request with a bad length"),
     Status.COMMAND_ERROR: ("rejected", "it does not accept the command"),
 }
-
-
-class IdCardReaderConfig(BaseModel):
-    """A GA 467 ID-card reader on a serial port (USB-serial adapters appear as one)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["idcard_ga467"]
-    id: PeripheralId
-    #: device path, e.g. /dev/ttyUSB0 (or a pty's slave path in tests)
-    port: Annotated[str, Field(min_length=1, max_length=256)]
-    baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    #: how long one command may take to be answered completely
-    timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
-    #: how often "find card" is repeated while waiting for a card
-    poll_interval_s: Annotated[float, Field(gt=0, le=5)] = 0.2
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["idcard"]
-    model: Annotated[str, Field(max_length=128)] = ""
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
-from edge_agent.drivers.call_button import SerialDriver, SerialLink, SerialSettings
+from edge_agent.drivers.call_button import SerialDriver, SerialLink
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
+from edge_agent.peripheral_config import RatingPadSerial as RatingPadSerial
 from protocols.serial_frames import (
     RATING_NAMES,
     REASON_NAMES,
@@ -36,15 +35,6 @@ from protocols.serial_frames import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class RatingPadSerial(SerialSettings):
-    type: Literal["rating_pad_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["rating"]
-    )
-    #: how much longer than the request's timeout the driver waits for the pad's own answer
-    grace_s: Annotated[float, Field(gt=0, le=60)] = 2.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from edge_agent.config import PeripheralConfig
 from edge_agent.drivers.base import PrintReport
 from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.drivers.status import PrinterStatus, decode_status, dle_eot
 from edge_agent.errors import PrinterError
+from edge_agent.peripheral_config import EscposConfig
 from protocols.jobs import FailureReason, ReceiptParams
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class EscPosReceiptPrinter:
 
     kind = "receipt_printer"
 
-    def __init__(self, cfg: PeripheralConfig) -> None:
+    def __init__(self, cfg: EscposConfig) -> None:
         self.cfg = cfg
         self._lock = asyncio.Lock()
         self.last_status: PrinterStatus | None = None

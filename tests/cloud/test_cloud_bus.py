@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,9 @@ import pytest
 from cloud.context import Cloud
 from cloud.settings import Settings
 from cloud.testkit import FakeDevice, running_cloud
-from protocols.envelope import MAX_PAYLOAD_BYTES
+from protocols.envelope import MAX_PAYLOAD_BYTES, MsgType, Sender, encode
 from protocols.jobs import AckState
-from protocols.messages import Health, JobRun, PeripheralInfo
+from protocols.messages import EventBody, EventKind, Health, JobRun, PeripheralInfo
 from protocols.topics import DeviceChannel
 
 Env = tuple[Cloud, httpx.AsyncClient]
@@ -394,3 +395,35 @@ async def test_telemetry_is_stored_and_unknown_devices_are_asked_to_rebirth(
     async with cloud.sessions() as s:
         rows = (await s.scalars(select(Metric).where(Metric.device_id == dev.device_id))).all()
     assert sorted((m.name, m.value) for m in rows) == [("cpu", 0.5), ("mem_mb", 812.0)]
+
+
+async def test_input_events_are_stored_and_unmasked_id_data_is_rejected(
+    env: Env, broker_url: str, uid: str
+) -> None:
+    cloud, http = env
+    button = {"button": 1, "kind": "press"}
+    masked = {"id_number": "6328**********0137", "name": "王*"}
+    async with FakeDevice(broker_url, f"window-{uid}") as dev:
+        await register(cloud, dev)
+        async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
+            await dev.publish(
+                DeviceChannel.EVT, EventBody(kind=EventKind.BUTTON, peripheral="cb", data=button)
+            )
+            await dev.publish(
+                DeviceChannel.EVT,
+                EventBody(kind=EventKind.IDCARD_READ, peripheral="idcard", data=masked),
+            )
+            for _ in range(2):
+                assert await sub.wait_for(lambda v: v == "evt", 5)
+        # a device that sends the raw card data is refused, as is any other invalid message
+        env_ = Sender(dev.device_id).envelope(
+            MsgType.EVT, EventBody(kind=EventKind.IDCARD_READ, peripheral="idcard", data=masked)
+        )
+        raw = json.loads(encode(env_))
+        raw["body"]["data"] = {"id_number": "632801198805120137", "name": "王晓明"}
+        async with cloud.hub.subscribe("bus:rejected") as rejected:
+            await dev.publish_raw(DeviceChannel.EVT, json.dumps(raw).encode())
+            assert await rejected.wait_for(lambda _: True, 5) == "invalid"
+    events = [(e["kind"], e["data"]) for e in (await device_json(http, dev.device_id))["events"]]
+    assert ("button", button) in events and ("idcard_read", masked) in events
+    assert "632801198805120137" not in json.dumps(events, ensure_ascii=False)
