@@ -40,6 +40,6 @@ def build(settings: Settings) -> Cloud:
         on_online=lambda d: dispatcher.device_online(d),
         rebirth=lambda d: dispatcher.send_rebirth(d),
     )
-    bus = Bus(settings, stats, ingest.handle)
+    bus = Bus(settings, stats, ingest.handle_batch)
     dispatcher = Dispatcher(settings, sessions, hub, bus)
     return Cloud(settings, engine, sessions, hub, stats, bus, dispatcher)

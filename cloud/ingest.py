@@ -1,25 +1,27 @@
 """What the cloud does with each upstream message: presence, peripherals, events, metrics, acks.
 
-Every handler runs in its own transaction. Anything that cannot be applied is counted and
-logged with a reason through :class:`~cloud.stats.BusStats`; nothing here raises on bad input.
+Every handler runs in its own transaction, except acks: a run of acks already waiting is
+applied in one transaction (group commit), falling back to one transaction per ack if the
+group fails, so one bad message cannot take the others down. Anything that cannot be applied
+is counted and logged with a reason through :class:`~cloud.stats.BusStats`; nothing here
+raises on bad input.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from cloud.db import jobs as job_repo
 from cloud.db import sites as site_repo
-from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
+from cloud.db.models import Device, DeviceEvent, Job, JobEvent, Metric, ProcessedMessage, utcnow
 from cloud.hub import ChangeHub
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -28,6 +30,7 @@ from fleet.jobs import (
     RETRYABLE_REASONS,
     RetryPolicy,
     can_transition,
+    check_transition,
     is_stale_ack,
 )
 from fleet.presence import Presence, on_birth, on_state
@@ -86,7 +89,7 @@ class Ingest:
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
             await self._evt(device_id, body)
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
-            await self._ack(device_id, env.id, body)
+            return await self._ack_one(device_id, env.id, body)  # counts it itself
         else:
             self._stats.reject("bad_channel", f"{env.type} messages are not accepted upstream")
             return
@@ -256,39 +259,139 @@ class Ingest:
 
     # -- job progress ------------------------------------------------------------------------
 
-    async def _ack(self, device_id: str, msg_id: str, body: AckBody) -> None:
-        async with self._sessions() as s:
-            try:
-                await self._apply_ack(s, device_id, msg_id, body)
-                await job_repo.commit(s, self._hub)
-            except IntegrityError:  # the same message id handled concurrently elsewhere
-                await s.rollback()
-                job_repo.discard_changes(s)
-                self._stats.ignore("duplicate_message", msg_id)
-            except BaseException:
-                job_repo.discard_changes(s)
-                raise
+    async def handle_batch(self, items: Sequence[tuple[str, Envelope[Any]]]) -> list[Failure]:
+        """Apply messages already waiting, in order; runs of acks share one transaction.
 
-    async def _apply_ack(self, s: AsyncSession, device_id: str, msg_id: str, body: AckBody) -> None:
-        seen = await s.scalar(select(ProcessedMessage.id).where(ProcessedMessage.id == msg_id))
-        if seen is not None:
-            return self._stats.ignore("duplicate_message", msg_id)
-        job = await job_repo.load(s, body.job_id, for_update=True)
-        if job is None:
-            return self._stats.reject("unknown_job", f"ack from {device_id} for {body.job_id}")
-        if job.assigned_device_id != device_id:
-            return self._stats.reject(
-                "ack_wrong_device",
-                f"{device_id} acked job {job.id}, which is assigned to {job.assigned_device_id}",
-            )
-        s.add(ProcessedMessage(id=msg_id, device_id=device_id))
+        Returns the messages that failed (index, error), for the caller to count and log;
+        the others are applied whatever happens to those.
+        """
+        failures: list[Failure] = []
+        run: list[int] = []
+        for i, (device_id, env) in enumerate(items):
+            if env.type is MsgType.ACK and isinstance(env.body, AckBody):
+                run.append(i)
+                continue
+            if run:
+                failures += await self._ack_run(items, run)
+                run = []
+            try:
+                await self.handle(device_id, env)
+            except Exception as err:
+                failures.append((i, err))
+        if run:
+            failures += await self._ack_run(items, run)
+        return failures
+
+    async def _ack_run(
+        self, items: Sequence[tuple[str, Envelope[Any]]], run: list[int]
+    ) -> list[Failure]:
+        """Group commit: all acks of ``run`` in one transaction; if that fails, one by one."""
+        acks = [(items[i][0], items[i][1].id, items[i][1].body) for i in run]
+        if len(acks) > 1:
+            try:
+                await self._acks(acks)
+            except Exception as err:
+                log.debug("group of %d acks failed (%r); applying them one by one", len(acks), err)
+            else:
+                return []
+        failures: list[Failure] = []
+        for i, ack in zip(run, acks, strict=True):
+            try:
+                await self._ack_one(*ack)
+            except Exception as err:
+                failures.append((i, err))
+        return failures
+
+    async def _ack_one(self, device_id: str, msg_id: str, body: AckBody) -> None:
+        for attempt in range(_RACE_RETRIES):
+            try:
+                await self._acks([(device_id, msg_id, body)])
+                return
+            except IntegrityError:  # the same message id handled concurrently elsewhere
+                self._stats.ignore("duplicate_message", msg_id)
+                self._stats.handle(MsgType.ACK.value)
+                return
+            except StaleDataError:
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+                log.debug("job changed under ack %s; retrying", msg_id)
+
+    async def _acks(self, acks: Sequence[tuple[str, str, AckBody]]) -> None:
+        """Apply acks in one transaction with Core statements, then count and notify.
+
+        Nothing outside the database changes until the commit succeeded, so a caller may run
+        the same acks again after an exception. A job changed by another writer since it was
+        read raises :class:`StaleDataError` (the optimistic ``version`` column).
+        """
+        outcome = _Outcome()
+        now = utcnow()
+        async with self._sessions() as s:
+            conn = await s.connection()
+            # A message id handled before fails the insert into processed_messages (primary
+            # key) at the end; the group is then rolled back and retried one ack at a time.
+            seen: set[str] = set()
+            stmt = select(*_JOB_COLS).where(_JOBS.c.id.in_({body.job_id for _, _, body in acks}))
+            if conn.dialect.name != "sqlite":
+                stmt = stmt.order_by(_JOBS.c.id).with_for_update()
+            jobs = {row.id: _JobRow(row) for row in await conn.execute(stmt)}
+            for device_id, msg_id, body in acks:
+                if msg_id in seen:  # twice in this group
+                    outcome.ignore("duplicate_message", msg_id)
+                    continue
+                job = jobs.get(body.job_id)
+                if job is None:
+                    outcome.reject("unknown_job", f"ack from {device_id} for {body.job_id}")
+                    continue
+                if job.assigned_device_id != device_id:
+                    outcome.reject(
+                        "ack_wrong_device",
+                        f"{device_id} acked job {job.id}, which is assigned to "
+                        f"{job.assigned_device_id}",
+                    )
+                    continue
+                seen.add(msg_id)
+                self._apply_ack(job, device_id, msg_id, body, now, outcome)
+            if outcome.processed:
+                await conn.execute(_PROCESSED.insert(), outcome.processed)
+            if outcome.events:
+                await conn.execute(_EVENTS.insert(), outcome.events)
+            for job in jobs.values():
+                if not job.changes:
+                    continue
+                result = await conn.execute(
+                    _JOBS.update()
+                    .where(_JOBS.c.id == job.id, _JOBS.c.version == job.version)
+                    .values(**job.changes, version=job.version + 1)
+                )
+                if result.rowcount != 1:
+                    raise StaleDataError(f"job {job.id} changed since it was read")
+            await s.commit()
+        for reason, detail in outcome.ignored:
+            self._stats.ignore(reason, detail)
+        for reason, detail in outcome.rejected:
+            self._stats.reject(reason, detail)
+        for _ in acks:
+            self._stats.handle(MsgType.ACK.value)
+        for job_id, state in outcome.notices:
+            self._hub.publish(f"job:{job_id}", state)
+            self._hub.publish("jobs", job_id)
+
+    def _apply_ack(
+        self,
+        job: _JobRow,
+        device_id: str,
+        msg_id: str,
+        body: AckBody,
+        now: datetime,
+        out: _Outcome,
+    ) -> None:
+        out.processed.append({"id": msg_id, "device_id": device_id, "received_at": now})
         current = JobState(job.state)
         reported = ACK_TO_STATE[body.state]
         if body.attempt < job.attempts:
-            return self._stats.ignore("old_attempt", f"{job.id} attempt {body.attempt}")
+            return out.ignore("old_attempt", f"{job.id} attempt {body.attempt}")
         if is_stale_ack(current, reported):
-            return self._stats.ignore("stale_ack", f"{job.id}: {current} then {reported}")
-        now = utcnow()
+            return out.ignore("stale_ack", f"{job.id}: {current} then {reported}")
         reason = body.reason or ("rejected" if body.state.value == "rejected" else "")
         message = body.message
         if reported is JobState.FAILED:
@@ -301,13 +404,11 @@ class Ingest:
                 current, JobState.QUEUED
             ):
                 delay = policy.delay_s(job.attempts)
-                job.next_attempt_at = now + timedelta(seconds=delay)
-                job.result = dict(body.result) or None
-                return job_repo.transition(
-                    s,
-                    job,
+                job.set(next_attempt_at=now + timedelta(seconds=delay))
+                job.set(result=dict(body.result) or None)
+                return job.transition(
+                    out,
                     JobState.QUEUED,
-                    source="bus",
                     reason=reason,
                     message=f"attempt {job.attempts} of {job.max_attempts} failed ({reason}): "
                     f"{message} — trying again in {delay:.0f} s",
@@ -317,16 +418,81 @@ class Ingest:
             if body.reason in RETRYABLE_REASONS:
                 message = f"{message} (gave up after {job.attempts} attempts)".strip()
         if not can_transition(current, reported):
-            return self._stats.ignore("illegal_transition", f"{job.id}: {current} → {reported}")
+            return out.ignore("illegal_transition", f"{job.id}: {current} → {reported}")
         if reported in (JobState.SUCCEEDED, JobState.FAILED, JobState.UNCERTAIN):
-            job.result = dict(body.result) or None
-        job_repo.transition(
-            s,
-            job,
-            reported,
-            source="bus",
-            reason=reason,
-            message=message,
-            device_id=device_id,
-            now=now,
+            job.set(result=dict(body.result) or None)
+        job.transition(out, reported, reason=reason, message=message, device_id=device_id, now=now)
+
+
+Failure = tuple[int, Exception]
+
+_JOBS = cast(Table, Job.__table__)
+_EVENTS = cast(Table, JobEvent.__table__)
+_PROCESSED = cast(Table, ProcessedMessage.__table__)
+_JOB_COLS = tuple(
+    _JOBS.c[name]
+    for name in ("id", "state", "attempts", "max_attempts", "assigned_device_id", "version")
+)
+
+
+class _Outcome:
+    """What a group of acks does, kept aside until its transaction commits."""
+
+    def __init__(self) -> None:
+        self.processed: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.notices: list[tuple[str, str]] = []
+        self.ignored: list[tuple[str, str]] = []
+        self.rejected: list[tuple[str, str]] = []
+
+    def ignore(self, reason: str, detail: str) -> None:
+        self.ignored.append((reason, detail))
+
+    def reject(self, reason: str, detail: str) -> None:
+        self.rejected.append((reason, detail))
+
+
+class _JobRow:
+    """The fields of a job an ack looks at, and the changes the acks make to it."""
+
+    def __init__(self, row: Any) -> None:
+        self.id: str = row.id
+        self.state: str = row.state
+        self.attempts: int = row.attempts
+        self.max_attempts: int = row.max_attempts
+        self.assigned_device_id: str | None = row.assigned_device_id
+        self.version: int = row.version
+        self.changes: dict[str, Any] = {}
+
+    def set(self, **values: Any) -> None:
+        self.changes.update(values)
+
+    def transition(
+        self,
+        out: _Outcome,
+        new: JobState,
+        *,
+        reason: str,
+        message: str,
+        device_id: str,
+        now: datetime,
+    ) -> None:
+        """Like :func:`cloud.db.jobs.transition`, on this row: an event, then the new state."""
+        current = JobState(self.state)
+        check_transition(current, new)
+        out.events.append(
+            {
+                "job_id": self.id,
+                "at": now,
+                "from_state": current.value,
+                "to_state": new.value,
+                "attempt": self.attempts,
+                "device_id": device_id or self.assigned_device_id,
+                "source": "bus",
+                "reason": reason[:64],
+                "message": message[:1024],
+            }
         )
+        self.state = new.value
+        self.set(state=new.value, updated_at=now, reason=reason[:64], message=message[:1024])
+        out.notices.append((self.id, new.value))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import weakref
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,11 +144,25 @@ async def create(cloud: Cloud, req: JobCreate) -> tuple[Job, bool]:
     return job, True
 
 
+#: site id → path, per engine. A site's path never changes (sites are only added), so a path
+#: once read stays right; this spares every job response a query.
+_SITE_PATHS: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+async def site_paths(s: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Paths of the sites ``ids`` (missing sites are left out), read once per process."""
+    known = _SITE_PATHS.setdefault(s.get_bind().engine, {})
+    missing = ids - known.keys()
+    if missing:
+        rows = await s.execute(select(Site.id, Site.path).where(Site.id.in_(missing)))
+        known.update({site_id: path for site_id, path in rows.all()})
+    return known
+
+
 async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
-    """Response models, with site paths looked up in one query."""
+    """Response models; site paths come from a per-process cache (one query on a miss)."""
     ids = {j.site_id for j in jobs} | {j.target_site_id for j in jobs if j.target_site_id}
-    rows = await s.execute(select(Site.id, Site.path).where(Site.id.in_(ids)))
-    paths = {site_id: path for site_id, path in rows.all()}
+    paths = await site_paths(s, ids)
     result = []
     for j in jobs:
         target: dict[str, Any] = (

@@ -67,6 +67,9 @@ def created(session: AsyncSession, job: Job, source: str) -> None:
             attempt=0,
             device_id=job.target_device_id,
             source=source,
+            # the columns every transition sets too, so one flush inserts both in one statement
+            reason="",
+            message="",
         )
     )
     session.info.setdefault(_CHANGES, []).append((job.id, job.state))

@@ -427,3 +427,131 @@ async def test_input_events_are_stored_and_unmasked_id_data_is_rejected(
     events = [(e["kind"], e["data"]) for e in (await device_json(http, dev.device_id))["events"]]
     assert ("button", button) in events and ("idcard_read", masked) in events
     assert "632801198805120137" not in json.dumps(events, ensure_ascii=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_env(
+    request: pytest.FixtureRequest, tmp_path: Path, mosquitto_url: str, uid: str
+) -> AsyncIterator[Env]:
+    """A cloud on SQLite, or on a fresh PostgreSQL database dropped afterwards."""
+    database_url = ""
+    if request.param == "postgres":
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(request.getfixturevalue("postgres_url"))
+        admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        name = f"kf_{uid}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        request.addfinalizer(drop)
+        database_url = url.set(database=name).render_as_string(hide_password=False)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        mqtt_url=mosquitto_url,
+        demo=True,
+        ack_timeout_s=30,
+    )
+    async with running_cloud(settings) as pair:
+        yield pair
+
+
+async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
+    db_env: Env, mosquitto_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: a batch of acks is applied in order in one transaction; a duplicate, an
+    unknown job or a failing message is counted on its own and the rest still commit."""
+    cloud, http = db_env
+    broker_url = mosquitto_url
+    from cloud.ingest import Ingest
+    from protocols.messages import AckBody
+
+    ingest = cloud.bus._handler.__self__  # type: ignore[attr-defined]
+    assert isinstance(ingest, Ingest)
+    sender = Sender(src=f"test-{uid}")
+    async with FakeDevice(broker_url, f"kiosk-{uid}") as dev:
+        await register(cloud, dev)
+        ids = []
+        for _ in range(3):
+            r = await http.post("/api/v1/jobs", json=receipt_job({"device_id": dev.device_id}))
+            ids.append(r.json()["id"])
+        a, b, c = ids
+
+        def ack(job_id: str, state: AckState) -> tuple[str, Any]:
+            body = AckBody(job_id=job_id, state=state, attempt=1)
+            return dev.device_id, sender.envelope(MsgType.ACK, body, corr=job_id)
+
+        first = ack(a, AckState.ACCEPTED)
+        assert await ingest.handle_batch([first]) == []
+
+        # record each transaction of acks: how many acks, and whether it committed
+        groups: list[tuple[int, bool]] = []
+        real_acks = Ingest._acks
+
+        async def recording(self: Ingest, acks: Any) -> None:
+            try:
+                await real_acks(self, acks)
+            except Exception:
+                groups.append((len(acks), False))
+                raise
+            groups.append((len(acks), True))
+
+        monkeypatch.setattr(Ingest, "_acks", recording)
+        batch = [
+            first,  # handled before: a duplicate
+            ack(a, AckState.RUNNING),
+            ack(a, AckState.SUCCEEDED),
+            ack("no-such-job", AckState.ACCEPTED),
+            ack(b, AckState.ACCEPTED),
+            ack(b, AckState.ACCEPTED),  # stale
+        ]
+        before = cloud.stats.snapshot()
+        assert await ingest.handle_batch(batch) == []
+        after = cloud.stats.snapshot()
+        # the duplicate fails the group's insert; the acks are then applied one by one (the
+        # duplicate's own transaction fails again, and is counted as a duplicate)
+        assert groups == [(6, False), (1, False)] + [(1, True)] * 5
+        assert (
+            after["ignored"]["duplicate_message"]
+            == before["ignored"].get("duplicate_message", 0) + 1
+        )
+        assert after["ignored"]["stale_ack"] == before["ignored"].get("stale_ack", 0) + 1
+        assert after["rejected"]["unknown_job"] == before["rejected"].get("unknown_job", 0) + 1
+        assert after["handled"]["ack"] == before["handled"]["ack"] + len(batch)
+
+        # without a duplicate the whole group is one transaction
+        groups.clear()
+        assert (
+            await ingest.handle_batch([ack(b, AckState.RUNNING), ack(b, AckState.SUCCEEDED)]) == []
+        )
+        assert groups == [(2, True)]
+
+        # a message that fails (here: a bug) is reported alone; the others still commit
+        real = Ingest._apply_ack
+
+        def broken(self: Ingest, job: Any, *args: Any) -> None:
+            if job.id == c:
+                raise RuntimeError("boom")
+            real(self, job, *args)
+
+        monkeypatch.setattr(Ingest, "_apply_ack", broken)
+        failures = await ingest.handle_batch(
+            [ack(a, AckState.SUCCEEDED), ack(c, AckState.ACCEPTED), ack(a, AckState.FAILED)]
+        )
+        assert [(i, str(err)) for i, err in failures] == [(1, "boom")]
+
+    for job_id, states in [
+        (a, ["queued", "dispatched", "accepted", "running", "succeeded"]),
+        (b, ["queued", "dispatched", "accepted", "running", "succeeded"]),
+        (c, ["queued", "dispatched"]),
+    ]:
+        events = (await http.get(f"/api/v1/jobs/{job_id}/events")).json()
+        assert [e["to_state"] for e in events] == states
+        job = (await http.get(f"/api/v1/jobs/{job_id}")).json()
+        assert job["state"] == states[-1]
