@@ -197,7 +197,7 @@ def banner(world: DemoWorld) -> str:
         f"  console   {world.base_url}/",
         f"  API docs  {world.base_url}/docs",
         f"  broker    {world.broker_url}",
-        "  kiosks    " + ", ".join(k.spec.device_id for k in world.kiosks),
+        "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
         f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
         "",
         "Print a queue ticket on the first kiosk:",
