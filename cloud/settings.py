@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     bus_workers: Annotated[int, Field(ge=1, le=64)] = 4
     reconnect_max_s: Annotated[float, Field(gt=0)] = 30.0
     metrics_retention_h: Annotated[float, Field(gt=0)] = 72.0
+    #: Largest blob (PDF, scan, floor plan) accepted over HTTP; blobs live in ``data_dir/blobs``.
+    blob_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cloud.blobs import BlobStore
 from cloud.context import Cloud
 
 
@@ -19,3 +20,11 @@ def get_cloud(request: Request) -> Cloud:
 
 
 CloudDep = Annotated[Cloud, Depends(get_cloud)]
+
+
+def get_blob_store(cloud: CloudDep) -> BlobStore:
+    """The blob store under ``data_dir/blobs`` (stateless: cheap to build per request)."""
+    return BlobStore(cloud.settings.data_dir / "blobs", cloud.settings.blob_max_bytes)
+
+
+BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]

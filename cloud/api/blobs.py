@@ -1,0 +1,131 @@
+"""``/api/v1/blobs``: large payloads (PDFs, scans, floor plans) by sha256, over HTTP not MQTT.
+
+The operator side (or the cloud itself, when it sends a job naming a blob) asks for a token,
+then hands the token URL to whoever moves the bytes. There is no user authentication in the
+service yet, so anyone who reaches ``POST .../tokens`` can mint tokens: keep the API on a
+trusted network until it has one. Blob reads and writes themselves always need a token.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from cloud import blobs as blob_store
+from cloud.api.deps import BlobStoreDep, CloudDep
+from cloud.context import Cloud
+
+router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
+
+Sha256 = Annotated[
+    str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")
+]
+Token = Annotated[str, Query(max_length=200, description="from POST .../tokens")]
+
+
+class BlobTokenIn(BaseModel):
+    op: Literal["get", "put"]
+    ttl_s: Annotated[int, Field(ge=1, le=blob_store.MAX_TOKEN_TTL_S)] = (
+        blob_store.DEFAULT_TOKEN_TTL_S
+    )
+
+
+class BlobTokenOut(BaseModel):
+    token: str
+    #: ``GET`` or ``PUT`` this URL (it carries the token) to move the blob.
+    url: str
+    expires_at: datetime
+
+
+class BlobOut(BaseModel):
+    sha256: str
+    size: int
+    created: bool
+
+
+def _check(cloud: Cloud, token: str, sha256: str, op: blob_store.BlobOp) -> None:
+    if not token:
+        raise blob_store.BlobTokenInvalid(
+            f"{op} on a blob needs a token: ask POST /api/v1/blobs/{sha256}/tokens for one "
+            "and pass it as ?token=..."
+        )
+    secret = cloud.settings.secret_key.get_secret_value()
+    blob_store.check_token(secret, token, sha256, op, time.time())
+
+
+@router.post("/{sha256}/tokens", response_model=BlobTokenOut)
+async def create_token(
+    sha256: Sha256, body: BlobTokenIn, cloud: CloudDep, request: Request
+) -> BlobTokenOut:
+    """A short-lived token (default 300 s, at most 3600 s) for one operation on one blob.
+
+    No authentication protects this endpoint yet (the service has no user system): expose
+    it only where every caller may move blobs."""
+    secret = cloud.settings.secret_key.get_secret_value()
+    token = blob_store.make_token(secret, sha256, body.op, body.ttl_s, time.time())
+    url = request.url_for("put_blob" if body.op == "put" else "get_blob", sha256=sha256)
+    return BlobTokenOut(
+        token=token,
+        url=str(url.include_query_params(token=token)),
+        expires_at=datetime.fromtimestamp(blob_store.token_expiry(token), UTC),
+    )
+
+
+@router.put(
+    "/{sha256}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BlobOut,
+    responses={
+        200: {"description": "the blob was already stored; the body was not read"},
+        403: {"description": "missing, bad or expired token"},
+        413: {"description": "larger than KFLEET_BLOB_MAX_BYTES"},
+        422: {"description": "the body does not hash to the sha256 in the path"},
+        507: {"description": "the disk under the blob store is full"},
+    },
+)
+async def put_blob(
+    sha256: Sha256,
+    request: Request,
+    response: Response,
+    cloud: CloudDep,
+    store: BlobStoreDep,
+    token: Token = "",
+) -> BlobOut:
+    """Upload the request body as blob ``sha256``; streamed, verified, stored atomically."""
+    _check(cloud, token, sha256, "put")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > store.max_bytes:
+        raise blob_store.BlobTooLarge(
+            f"blob {sha256} is {length} bytes, more than the {store.max_bytes} this cloud "
+            "accepts: send a smaller file (compress or split it), or raise KFLEET_BLOB_MAX_BYTES"
+        )
+    info = await store.put(sha256, request.stream())
+    if not info.created:
+        response.status_code = status.HTTP_200_OK
+    return BlobOut(sha256=info.sha256, size=info.size, created=info.created)
+
+
+@router.get(
+    "/{sha256}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        403: {"description": "missing, bad or expired token"},
+        404: {"description": "no such blob"},
+    },
+)
+async def get_blob(
+    sha256: Sha256, cloud: CloudDep, store: BlobStoreDep, token: Token = ""
+) -> FileResponse:
+    """The blob's bytes; ``ETag`` is its sha256 (blobs never change)."""
+    _check(cloud, token, sha256, "get")
+    return FileResponse(
+        store.locate(sha256),
+        media_type="application/octet-stream",
+        headers={"ETag": f'"{sha256}"', "Cache-Control": "private, max-age=31536000, immutable"},
+    )
