@@ -6,9 +6,9 @@ Production uses Mosquitto or a cluster; this exists so that one command shows th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -55,34 +55,31 @@ class EmbeddedBroker:
             self._broker = None
 
 
-class ThreadedBroker:
-    """An :class:`EmbeddedBroker` on its own thread and loop (tests, benchmarks)."""
+def main(argv: list[str] | None = None) -> None:
+    """``python -m cloud.embedded_broker --port N``: the embedded broker as its own process.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.broker = EmbeddedBroker(host, port)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="amqtt", daemon=True)
+    Tests run it this way so that amqtt's own leaks (it can leave a connection's socket open
+    when a client goes away mid-delivery) never reach the test process.
+    """
+    import argparse
 
-    @property
-    def url(self) -> str:
-        return self.broker.url
+    parser = argparse.ArgumentParser(description="Run the embedded amqtt broker (MQTT 3.1.1).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=1883)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
 
-    def start(self) -> None:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.broker.start(), self._loop).result(timeout=10)
+    async def serve() -> None:
+        broker = EmbeddedBroker(args.host, args.port)
+        await broker.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await broker.stop()
 
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.broker.stop(), self._loop).result(timeout=10)
-        asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
 
 
-async def _cancel_others() -> None:
-    """Cancel and await what amqtt left running, so no connection is left unclosed."""
-    me = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not me]
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+if __name__ == "__main__":
+    main()

@@ -170,6 +170,37 @@ class DocCameraConfig(_Model):
         return value
 
 
+# --- camera + microphone ---------------------------------------------------------------------
+
+
+class AvCameraConfig(_Model):
+    """One camera + microphone in the agent configuration."""
+
+    type: Literal["av_camera"]
+    id: PeripheralId
+    #: VideoCapture index (``0``), device path (``/dev/video0``), or ``synthetic:<name>``
+    device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
+    width: Annotated[int, Field(ge=160, le=8192)] = 640
+    height: Annotated[int, Field(ge=120, le=8192)] = 480
+    fps: Annotated[float, Field(gt=0, le=120)] = 30.0
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = Field(
+        default_factory=lambda: ["snapshot", "video", "audio"]
+    )
+    model: Annotated[str, Field(max_length=128)] = ""
+    #: frames discarded before a snapshot (a UVC camera buffers a few stale ones)
+    flush_frames: Annotated[int, Field(ge=0, le=10)] = 1
+    jpeg_quality: Annotated[int, Field(ge=10, le=100)] = 85
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: int | str) -> int | str:
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        if isinstance(value, int) and value < 0:
+            raise ValueError("a camera index is 0 or more")
+        return value
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 PeripheralConfig = Annotated[
@@ -180,7 +211,8 @@ PeripheralConfig = Annotated[
     | IdCardReaderConfig
     | CallButtonSerial
     | RatingPadSerial
-    | DocCameraConfig,
+    | DocCameraConfig
+    | AvCameraConfig,
     Field(discriminator="type"),
 ]
 PERIPHERAL_TYPES = frozenset(
@@ -193,5 +225,6 @@ PERIPHERAL_TYPES = frozenset(
         "call_button_serial",
         "rating_pad_serial",
         "doc_camera_uvc",
+        "av_camera",
     }
 )

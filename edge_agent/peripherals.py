@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ReceiptPrinter, health_of
 from edge_agent.peripheral_config import (
+    AvCameraConfig,
     CallButtonSerial,
     DocCameraConfig,
     EscposFile,
@@ -41,6 +42,7 @@ from protocols.messages import (
 )
 
 if TYPE_CHECKING:
+    from edge_agent.drivers.av_camera import AvCamera
     from edge_agent.drivers.call_button import CallButtonDriver, SerialDriver
     from edge_agent.drivers.doc_camera import DocCamera
     from edge_agent.drivers.idcard_reader import IdCardRead, IdCardReader
@@ -64,6 +66,7 @@ KIND_OF_TYPE = {
     "call_button_serial": "call_button",
     "rating_pad_serial": "rating_pad",
     "doc_camera_uvc": "doc_camera",
+    "av_camera": "av_camera",
 }
 
 
@@ -106,7 +109,7 @@ class ActivePeripheral(Peripheral, Protocol):
 class _Delegate:
     """id / model / capabilities taken from a driver object that has them."""
 
-    _driver: ReceiptPrinter | IdCardReader | SerialDriver | DocCamera
+    _driver: ReceiptPrinter | IdCardReader | SerialDriver | DocCamera | AvCamera
 
     @property
     def id(self) -> str:
@@ -281,6 +284,25 @@ class DocCameraPeripheral(_Delegate):
         await self.camera.close()
 
 
+class AvCameraPeripheral(_Delegate):
+    """A camera + microphone; ``camera.snapshot()`` is for the snapshot job (not wired yet)."""
+
+    kind = "av_camera"
+
+    def __init__(self, camera: AvCamera) -> None:
+        self._driver = self.camera = camera
+
+    @property
+    def model(self) -> str:
+        return self.camera.model
+
+    async def health(self) -> tuple[Health, str]:
+        return await self.camera.health()
+
+    async def close(self) -> None:
+        await self.camera.close()
+
+
 class BrokenPeripheral:
     """A configured peripheral whose driver could not even be built: always offline."""
 
@@ -333,6 +355,10 @@ def build_peripheral(cfg: PeripheralConfig) -> Peripheral:
             from edge_agent.drivers.doc_camera import DocCamera
 
             return DocCameraPeripheral(DocCamera(cfg))
+        case AvCameraConfig():
+            from edge_agent.drivers.av_camera import AvCamera
+
+            return AvCameraPeripheral(AvCamera(cfg))
     raise AssertionError(f"no driver for peripheral type {cfg.type!r}")  # pragma: no cover
 
 

@@ -1,7 +1,8 @@
 """A simulated hall world: agents, each with its own simulated peripherals, in one process.
 
 Every device gets a simulated ESC/POS receipt printer. With ``KioskSpec(full_peripherals=True)``
-a kiosk also gets an ID-card reader simulator (on a pty) and a synthetic document camera
+a kiosk also gets an ID-card reader simulator (on a pty), a synthetic camera + microphone and
+a synthetic document camera
 (``synthetic:`` frames, see :func:`simulators.doc_camera.register_with_driver`); a window PC
 (``role="window"``) gets a call button and a 好差评 rating pad simulator (on ptys). The pty paths
 are written into each agent's config exactly as a technician would write device paths.
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: the synthetic document camera's frames: small enough that a health probe stays cheap
 DOC_CAMERA_DEVICE = "synthetic:plain_desk?size=960x540"
+#: the synthetic camera + microphone (moving test pattern, 1 kHz tone)
+AV_CAMERA_DEVICE = "synthetic:kiosk"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def agent_config(
     call_button_port: str | None = None,
     rating_pad_port: str | None = None,
     doc_camera: str | None = None,
+    av_camera: str | None = None,
     **settings: Any,
 ) -> AgentConfig:
     """The config a technician would write for this device, pointing at its simulators.
@@ -90,6 +94,8 @@ def agent_config(
         peripherals.append({"type": "idcard_ga467", "id": "idcard", "port": idcard_port})
     if doc_camera is not None:
         peripherals.append({"type": "doc_camera_uvc", "id": "doccam", "device": doc_camera})
+    if av_camera is not None:
+        peripherals.append({"type": "av_camera", "id": "camera", "device": av_camera})
     if call_button_port is not None:
         peripherals.append(
             {"type": "call_button_serial", "id": "callbtn", "port": call_button_port}
@@ -123,12 +129,15 @@ async def _start_device(
         await rating_pad.start()
         ports.update(call_button_port=call_button.port_path, rating_pad_port=rating_pad.port_path)
     elif spec.full_peripherals:
-        from simulators.doc_camera import register_with_driver
+        from simulators import av_source, doc_camera
 
-        register_with_driver()
+        doc_camera.register_with_driver()
+        av_source.register_with_driver()
         idcard = IdCardReaderSim()
         await idcard.start()
-        ports.update(idcard_port=idcard.port_path, doc_camera=DOC_CAMERA_DEVICE)
+        ports.update(
+            idcard_port=idcard.port_path, doc_camera=DOC_CAMERA_DEVICE, av_camera=AV_CAMERA_DEVICE
+        )
     agent = Agent(agent_config(spec, broker_url, data_dir, printer.port, **ports, **settings))
     task = asyncio.create_task(agent.run(), name=f"agent-{spec.device_id}")
     return RunningKiosk(spec, agent, printer, task, idcard, call_button, rating_pad)

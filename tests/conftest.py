@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -21,7 +22,7 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cloud.embedded_broker import ThreadedBroker, free_port
+from cloud.embedded_broker import free_port
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
 settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,11 +54,17 @@ def _wait_port(host: str, port: int, timeout: float = 10.0) -> None:
 
 @pytest.fixture(scope="session")
 def amqtt_url() -> Iterator[str]:
-    """An embedded amqtt broker (MQTT 3.1.1) on its own thread."""
-    broker = ThreadedBroker()
-    broker.start()
-    yield broker.url
-    broker.stop()
+    """The embedded amqtt broker (MQTT 3.1.1), in its own process so its leaks stay there."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cloud.embedded_broker", "--port", str(port)],
+    )
+    try:
+        _wait_port("127.0.0.1", port)
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -121,6 +121,7 @@ async def test_birth_lists_every_peripheral_healthy(
         "receipt": ("receipt_printer", ["receipt"], Health.OK, ""),
         "idcard": ("idcard_reader", ["idcard"], Health.OK, ""),
         "doccam": ("doc_camera", ["scan"], Health.OK, ""),
+        "camera": ("av_camera", ["snapshot", "video", "audio"], Health.OK, ""),
     }
     assert summary(window_birth) == {
         "receipt": ("receipt_printer", ["receipt"], Health.OK, ""),
