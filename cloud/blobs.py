@@ -296,3 +296,55 @@ def check_token(
             f"the blob token expired {int(now) - expires} s ago: ask for a new one and use it "
             "within its ttl"
         )
+
+
+# --- upload grants ----------------------------------------------------------------------------
+#
+# A snapshot/scan job cannot carry per-blob tokens: the hashes exist only after the capture. The
+# cloud sends instead a grant bound to the job: ``<job id>.<expiry>.<mac>``. It allows PUT of any
+# blob until the expiry, and only while the job is dispatched, accepted or running (the API
+# checks the job's state; this module checks the MAC and the clock).
+
+
+class GrantInvalid(BlobTokenInvalid):
+    """An upload grant is malformed, forged, expired, or its job no longer runs (HTTP 403)."""
+
+
+def _grant_mac(secret: str | bytes, job_id: str, expires: int) -> str:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    key = hmac.new(raw, b"kfleet upload grant v1", hashlib.sha256).digest()
+    mac = hmac.new(key, f"{job_id}\n{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def make_grant(secret: str | bytes, job_id: str, ttl_s: int, now: float | None = None) -> str:
+    """A grant letting job ``job_id`` upload blobs until ``now + ttl_s`` (unix seconds)."""
+    expires = int(time.time() if now is None else now) + ttl_s
+    return f"{job_id}.{expires}.{_grant_mac(secret, job_id, expires)}"
+
+
+def grant_expiry(grant: str) -> int:
+    return int(grant.split(".")[1])
+
+
+def check_grant(secret: str | bytes, grant: str, now: float | None = None) -> str:
+    """The job id ``grant`` was minted for; ``GrantInvalid`` if it is forged or expired."""
+    if now is None:
+        now = time.time()
+    parts = grant.split(".")
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()) or not parts[0]:
+        raise GrantInvalid(
+            "the upload grant is malformed: pass it exactly as the job's params.uploads.grant"
+        )
+    job_id, expires = parts[0], int(parts[1])
+    if not hmac.compare_digest(parts[2].encode(), _grant_mac(secret, job_id, expires).encode()):
+        raise GrantInvalid(
+            "the upload grant was not issued by this cloud for this job; use the grant of the "
+            "job being run"
+        )
+    if now >= expires:
+        raise GrantInvalid(
+            f"the upload grant of job {job_id} expired {int(now) - expires} s ago: the job took "
+            "too long; it will be sent again with a new grant if attempts remain"
+        )
+    return job_id

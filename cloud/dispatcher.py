@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from cloud import blobs as blob_store
 from cloud.bus import Bus
 from cloud.db import devices as device_repo
 from cloud.db import jobs as job_repo
@@ -25,7 +26,7 @@ from cloud.errors import BusUnavailable
 from cloud.hub import ChangeHub
 from cloud.settings import Settings
 from fleet.routing import choose_device
-from protocols.jobs import JobKind, JobState
+from protocols.jobs import UPLOAD_KINDS, JobKind, JobState, Uploads
 from protocols.messages import JobCancel, JobRun, Rebirth
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,11 @@ class Dispatcher:
 
     async def send(self, out: Outgoing) -> bool:
         """Publish a ``job.run``; on failure the ack timeout brings it back, so only log."""
-        body = JobRun(
-            job_id=out.job_id, kind=JobKind(out.kind), attempt=out.attempt, params=out.params
-        )
+        kind = JobKind(out.kind)
+        params = out.params
+        if kind in UPLOAD_KINDS:  # a fresh grant on every send: a resend outlives the old one
+            params = {**params, "uploads": self.uploads_for(out.job_id).model_dump()}
+        body = JobRun(job_id=out.job_id, kind=kind, attempt=out.attempt, params=params)
         ttl_ms = max(0, int((out.expires_at - utcnow()).total_seconds() * 1000))
         try:
             await self._bus.send_command(out.device_id, body, corr=out.job_id, ttl_ms=ttl_ms)
@@ -122,6 +125,16 @@ class Dispatcher:
             log.warning("job %s not sent yet: %s", out.job_id, err)
             return False
         return True
+
+    def uploads_for(self, job_id: str) -> Uploads:
+        """Where and with which grant job ``job_id`` uploads its blobs (protocol §11)."""
+        secret = self._settings.secret_key.get_secret_value()
+        grant = blob_store.make_grant(secret, job_id, self._settings.upload_grant_ttl_s)
+        return Uploads(
+            base=f"{self._settings.base_url}/api/v1/blobs",
+            grant=grant,
+            expires=blob_store.grant_expiry(grant),
+        )
 
     async def send_cancel(self, device_id: str, job_id: str) -> None:
         try:

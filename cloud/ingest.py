@@ -10,8 +10,9 @@ raises on bad input.
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Job, JobEvent, Metric, ProcessedMessage, utcnow
 from cloud.hub import ChangeHub
@@ -36,12 +38,13 @@ from fleet.jobs import (
 from fleet.presence import Presence, on_birth, on_state
 from protocols.envelope import Envelope, MsgType
 from protocols.errors import TopicError
-from protocols.jobs import JobState
+from protocols.jobs import UPLOAD_KINDS, FailureReason, JobState
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
 from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
 
+SHA256_RE = re.compile(SHA256_PATTERN)
 #: How often a handler retries after losing an optimistic-lock race on a job.
 _RACE_RETRIES = 3
 #: Ask an unknown device to announce itself again at most this often.
@@ -394,6 +397,11 @@ class Ingest:
             return out.ignore("stale_ack", f"{job.id}: {current} then {reported}")
         reason = body.reason or ("rejected" if body.state.value == "rejected" else "")
         message = body.message
+        if reported is JobState.SUCCEEDED and job.kind in UPLOAD_KINDS:
+            missing = self._missing_blobs(body.result)
+            if missing:
+                reported, reason = JobState.FAILED, FailureReason.UPLOAD_MISSING.value
+                message = f"the device reported success, but {missing}"
         if reported is JobState.FAILED:
             policy = RetryPolicy(
                 max_attempts=job.max_attempts,
@@ -423,6 +431,20 @@ class Ingest:
             job.set(result=dict(body.result) or None)
         job.transition(out, reported, reason=reason, message=message, device_id=device_id, now=now)
 
+    def _missing_blobs(self, result: Mapping[str, Any]) -> str:
+        """Why the blobs a snapshot/scan result names are not all stored ("" if they are)."""
+        blobs = result.get("blobs")
+        if not isinstance(blobs, list) or not blobs:
+            return "its result names no blobs"
+        store = BlobStore(self._settings.data_dir / "blobs", self._settings.blob_max_bytes)
+        for blob in blobs:
+            digest = blob.get("sha256") if isinstance(blob, dict) else None
+            if not isinstance(digest, str) or not SHA256_RE.fullmatch(digest):
+                return f"its result names a blob without a valid sha256: {str(blob)[:100]}"
+            if not store.exists(digest):
+                return f"blob {digest} was never uploaded"
+        return ""
+
 
 Failure = tuple[int, Exception]
 
@@ -431,7 +453,7 @@ _EVENTS = cast(Table, JobEvent.__table__)
 _PROCESSED = cast(Table, ProcessedMessage.__table__)
 _JOB_COLS = tuple(
     _JOBS.c[name]
-    for name in ("id", "state", "attempts", "max_attempts", "assigned_device_id", "version")
+    for name in ("id", "state", "attempts", "max_attempts", "assigned_device_id", "version", "kind")
 )
 
 
@@ -462,6 +484,7 @@ class _JobRow:
         self.max_attempts: int = row.max_attempts
         self.assigned_device_id: str | None = row.assigned_device_id
         self.version: int = row.version
+        self.kind: str = row.kind
         self.changes: dict[str, Any] = {}
 
     def set(self, **values: Any) -> None:

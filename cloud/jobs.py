@@ -24,10 +24,10 @@ from cloud.dispatcher import Outgoing
 from cloud.errors import Conflict, Unprocessable
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.jobs import is_terminal
-from protocols.jobs import CAPABILITY_FOR_KIND, JobKind, JobState, ReceiptParams
+from protocols.jobs import CAPABILITY_FOR_KIND, PARAMS_FOR_KIND, UPLOAD_KINDS, JobKind, JobState
 
 #: The parameter model of each job kind.
-PARAMS_MODELS: dict[JobKind, type[BaseModel]] = {JobKind.PRINT_RECEIPT: ReceiptParams}
+PARAMS_MODELS: dict[JobKind, type[BaseModel]] = PARAMS_FOR_KIND
 #: States a long-poll returns on: the job is finished or waits for a person.
 SETTLED = frozenset(
     {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED, JobState.EXPIRED, JobState.UNCERTAIN}
@@ -49,9 +49,15 @@ class ParamsInvalid(Unprocessable):
 def validate_params(kind: JobKind, params: dict[str, Any]) -> dict[str, Any]:
     """The params with defaults filled in; raises :class:`ParamsInvalid` naming the field."""
     try:
-        return PARAMS_MODELS[kind].model_validate(params).model_dump(mode="json")
+        valid = PARAMS_MODELS[kind].model_validate(params).model_dump(mode="json")
     except ValidationError as err:
         raise ParamsInvalid(kind, err) from err
+    if kind in UPLOAD_KINDS and valid.pop("uploads", None) is not None:
+        raise Unprocessable(
+            f"params.uploads of a {kind.value} job is filled in by the cloud when it sends "
+            "the job; leave it out"
+        )
+    return valid
 
 
 def request_hash(req: JobCreate, params: dict[str, Any]) -> str:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     metrics_retention_h: Annotated[float, Field(gt=0)] = 72.0
     #: Largest blob (PDF, scan, floor plan) accepted over HTTP; blobs live in ``data_dir/blobs``.
     blob_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
+    #: Lifetime of the upload grant sent with a snapshot/scan job (0: expired at once, tests).
+    upload_grant_ttl_s: Annotated[int, Field(ge=0, le=24 * 3600)] = 900
+    #: The URL devices reach this cloud's HTTP API at; empty: ``http://{host}:{port}``.
+    public_url: str = ""
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
@@ -81,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def mqtt(self) -> MqttEndpoint:
         return parse_mqtt_url(self.mqtt_url)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

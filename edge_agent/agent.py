@@ -30,6 +30,8 @@ from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
 from edge_agent.peripherals import (
     ActivePeripheral,
+    AvCameraPeripheral,
+    DocCameraPeripheral,
     Peripheral,
     RatingPadPeripheral,
     ReceiptPeripheral,
@@ -117,6 +119,11 @@ class Agent:
             queue_size=self.config.job_queue_size,
             on_job_done=self._check_health,
             counters=self.counters,
+            cameras={
+                pid: p
+                for pid, p in self.peripherals.items()
+                if isinstance(p, AvCameraPeripheral | DocCameraPeripheral)
+            },
         )
         self.runner = runner
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]

@@ -12,25 +12,44 @@ may have printed). ``rejected`` means the job was never accepted (bad params, no
 A ``failed`` without a preceding ``running`` therefore always means nothing was printed.
 
 One worker per printer (one job at a time each), fed by a bounded queue.
+
+``snapshot`` and ``scan`` jobs run the same way on a camera / document camera: ``running``,
+capture, upload the blobs over HTTP with the job's upload grant (``params.uploads``), then
+``succeeded`` with ``result.blobs``; a failed upload is ``failed``/``upload_failed`` (nothing a
+citizen sees happened, so the cloud may retry).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+import httpx
+from pydantic import BaseModel, ValidationError
 
 from edge_agent.drivers import ReceiptPrinter
-from edge_agent.errors import PrinterError
+from edge_agent.errors import AgentError, PrinterError
 from edge_agent.journal import JobRecord, Journal
+from edge_agent.peripherals import AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
-from protocols.jobs import CAPABILITY_FOR_KIND, AckState, FailureReason, JobKind, ReceiptParams
+from protocols.jobs import (
+    CAPABILITY_FOR_KIND,
+    PARAMS_FOR_KIND,
+    UPLOAD_KINDS,
+    AckState,
+    FailureReason,
+    JobKind,
+    ReceiptParams,
+    ScanParams,
+    SnapshotParams,
+    Uploads,
+)
 from protocols.messages import AckBody, JobCancel, JobRun
 
 log = logging.getLogger(__name__)
@@ -41,6 +60,16 @@ JobDone = Callable[[str], Awaitable[None]]  # peripheral id
 #: states after which a higher ``attempt`` of the same job may run again
 RERUNNABLE = frozenset({AckState.FAILED, AckState.CANCELED, AckState.UNCERTAIN})
 TEXT_LIMIT = 1000
+UPLOAD_TIMEOUT_S = 30.0
+
+Camera = AvCameraPeripheral | DocCameraPeripheral
+Worker = ReceiptPrinter | Camera
+#: one captured blob: (role, content type, bytes)
+Capture = tuple[str, str, bytes]
+
+
+class UploadFailed(Exception):
+    """A blob could not be uploaded; the message says why (the cloud's sentence if it gave one)."""
 
 
 class JobRunner:
@@ -55,14 +84,16 @@ class JobRunner:
         queue_size: int = 64,
         on_job_done: JobDone | None = None,
         counters: Counter[str] | None = None,
+        cameras: Mapping[str, Camera] | None = None,
     ) -> None:
         self.journal = journal
         self.printers = dict(printers)
+        self.devices: dict[str, Worker] = {**self.printers, **(cameras or {})}
         self._send_ack = send_ack
         self._on_job_done = on_job_done
         self.counters: Counter[str] = counters if counters is not None else Counter()
         self._queues: dict[str, asyncio.Queue[str]] = {
-            pid: asyncio.Queue(queue_size) for pid in self.printers
+            pid: asyncio.Queue(queue_size) for pid in self.devices
         }
         self._closing = False
         self._active = 0
@@ -73,6 +104,14 @@ class JobRunner:
     async def recover(self) -> None:
         """Settle what a previous run left: running → uncertain; accepted → queued again."""
         for rec in self.journal.in_state(AckState.RUNNING):
+            if rec.kind in UPLOAD_KINDS:  # a capture has no side effect: run it again
+                await self._finish(
+                    rec,
+                    AckState.FAILED,
+                    FailureReason.AGENT_RESTARTED,
+                    "the agent restarted while capturing; nothing was uploaded as a result",
+                )
+                continue
             log.warning("job %s was running when the agent stopped: uncertain", rec.job_id)
             await self._finish(
                 rec,
@@ -93,10 +132,10 @@ class JobRunner:
             queue.put_nowait(rec.job_id)
 
     async def run_workers(self) -> None:
-        """One worker per printer; runs until cancelled."""
+        """One worker per printer or camera; runs until cancelled."""
         async with asyncio.TaskGroup() as tg:
-            for pid, printer in self.printers.items():
-                tg.create_task(self._worker(printer, self._queues[pid]), name=f"jobs-{pid}")
+            for pid, device in self.devices.items():
+                tg.create_task(self._worker(device, self._queues[pid]), name=f"jobs-{pid}")
 
     async def quiesce(self, grace_s: float) -> None:
         """Start no new job; wait (at most ``grace_s``) for the printing ones to finish.
@@ -161,7 +200,7 @@ class JobRunner:
             )
             return
         try:
-            params = ReceiptParams.model_validate(run.params)
+            params: BaseModel = PARAMS_FOR_KIND[run.kind].model_validate(run.params)
         except ValidationError as err:
             await self._reject(
                 run.job_id,
@@ -237,7 +276,7 @@ class JobRunner:
 
     # --- execution ------------------------------------------------------------------------
 
-    async def _worker(self, printer: ReceiptPrinter, queue: asyncio.Queue[str]) -> None:
+    async def _worker(self, printer: Worker, queue: asyncio.Queue[str]) -> None:
         while True:
             job_id = await queue.get()
             rec = self.journal.get(job_id)
@@ -255,15 +294,21 @@ class JobRunner:
             if self._on_job_done is not None:
                 await self._on_job_done(printer.id)
 
-    async def _execute(self, printer: ReceiptPrinter, rec: JobRecord) -> None:
+    async def _execute(self, device: Worker, rec: JobRecord) -> None:
         if rec.exp is not None and wall_ms() > rec.exp:
             await self._finish(
                 rec,
                 AckState.FAILED,
                 FailureReason.EXPIRED,
-                "the job expired while waiting for the printer",
+                f"the job expired while waiting for {device.id}",
             )
             return
+        if isinstance(device, AvCameraPeripheral | DocCameraPeripheral):
+            await self._capture_job(device, rec)
+        else:
+            await self._print(device, rec)
+
+    async def _print(self, printer: ReceiptPrinter, rec: JobRecord) -> None:
         params = ReceiptParams.model_validate_json(rec.params)
         started = False
 
@@ -285,6 +330,33 @@ class JobRunner:
             raise
         else:
             await self._finish(rec, AckState.SUCCEEDED, None, "", report.as_result())
+
+    async def _capture_job(self, device: Camera, rec: JobRecord) -> None:
+        """Capture, upload every blob with the job's grant, then ack ``succeeded``."""
+        params = PARAMS_FOR_KIND[JobKind(rec.kind)].model_validate_json(rec.params)
+        assert isinstance(params, SnapshotParams | ScanParams)
+        if params.uploads is None:
+            await self._finish(
+                rec,
+                AckState.FAILED,
+                FailureReason.BAD_PARAMS,
+                "params.uploads is missing: the cloud says where to upload the result",
+            )
+            return
+        ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
+        self.journal.update(rec.job_id, ack)
+        await self._send_ack(ack, rec.cmd_id)
+        try:
+            captures, details = await _capture(device, JobKind(rec.kind))
+        except AgentError as err:
+            await self._finish(rec, AckState.FAILED, FailureReason.CAMERA_ERROR, str(err))
+            return
+        try:
+            blobs = await upload_blobs(params.uploads, captures)
+        except UploadFailed as err:
+            await self._finish(rec, AckState.FAILED, FailureReason.UPLOAD_FAILED, str(err))
+            return
+        await self._finish(rec, AckState.SUCCEEDED, None, "", {"blobs": blobs, **details})
 
     async def _finish(
         self,
@@ -321,11 +393,59 @@ class JobRunner:
         )
         await self._send_ack(ack, corr)
 
-    def _pick(self, capability: str, wanted: str | None) -> ReceiptPrinter | None:
-        for printer in self.printers.values():
-            if capability in printer.capabilities and wanted in (None, printer.id):
-                return printer
+    def _pick(self, capability: str, wanted: str | None) -> Worker | None:
+        for device in self.devices.values():
+            if capability in device.capabilities and wanted in (None, device.id):
+                return device
         return None
+
+
+async def _capture(device: Camera, kind: JobKind) -> tuple[list[Capture], dict[str, Any]]:
+    """The blobs of one capture and what the result says about it besides the blobs."""
+    if kind is JobKind.SNAPSHOT and isinstance(device, AvCameraPeripheral):
+        snap = await device.camera.snapshot()
+        details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
+        return [("jpeg", "image/jpeg", snap.jpeg)], details
+    if kind is JobKind.SCAN and isinstance(device, DocCameraPeripheral):
+        scan = await device.camera.scan()
+        details = {"width": scan.width, "height": scan.height, "page_found": scan.page_found}
+        return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
+    raise AgentError(f"{device.id} cannot run a {kind.value} job")
+
+
+async def upload_blobs(uploads: Uploads, captures: list[Capture]) -> list[dict[str, Any]]:
+    """PUT each blob to ``{base}/{sha256}?grant=...``; the ``result.blobs`` entries."""
+    blobs = []
+    async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT_S) as client:
+        for role, content_type, data in captures:
+            digest = hashlib.sha256(data).hexdigest()
+            try:
+                r = await client.put(
+                    f"{uploads.base}/{digest}",
+                    params={"grant": uploads.grant},
+                    content=data,
+                    headers={"content-type": "application/octet-stream"},
+                )
+            except httpx.HTTPError as err:
+                raise UploadFailed(
+                    f"upload of the {role} to {uploads.base} failed: {err!r}"
+                ) from err
+            if r.status_code not in (200, 201):
+                raise UploadFailed(
+                    f"the cloud refused the {role} upload (HTTP {r.status_code}): {_detail(r)}"
+                )
+            blobs.append(
+                {"sha256": digest, "content_type": content_type, "bytes": len(data), "role": role}
+            )
+    return blobs
+
+
+def _detail(r: httpx.Response) -> str:
+    try:
+        detail = r.json().get("detail")
+    except ValueError:
+        detail = None
+    return str(detail if detail is not None else r.text)[:300]
 
 
 def _brief(err: ValidationError, limit: int = 3) -> str:

@@ -80,6 +80,7 @@ RETRYABLE_REASONS = frozenset(
         FailureReason.CONNECTION_LOST,
         FailureReason.PAPER_OUT,
         FailureReason.COVER_OPEN,
+        FailureReason.UPLOAD_FAILED,  # a still or scan that did not arrive: nobody saw a thing
     }
 )
 

@@ -43,10 +43,18 @@ class JobKind(StrEnum):
     """Kinds of job a device can run, each needing one capability."""
 
     PRINT_RECEIPT = "print_receipt"
+    SNAPSHOT = "snapshot"
+    SCAN = "scan"
 
 
 #: The peripheral capability each job kind needs.
-CAPABILITY_FOR_KIND: dict[JobKind, str] = {JobKind.PRINT_RECEIPT: "receipt"}
+CAPABILITY_FOR_KIND: dict[JobKind, str] = {
+    JobKind.PRINT_RECEIPT: "receipt",
+    JobKind.SNAPSHOT: "snapshot",
+    JobKind.SCAN: "scan",
+}
+#: Kinds whose result is content the agent uploads as blobs (the cloud adds ``uploads``).
+UPLOAD_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
 
 
 class _Strict(BaseModel):
@@ -95,6 +103,40 @@ class ReceiptParams(_Strict):
     copies: Annotated[int, Field(ge=1, le=5)] = 1
 
 
+class Uploads(_Strict):
+    """Where and with what the agent uploads a job's blobs; filled in by the cloud on each
+    send, never by the client: ``PUT {base}/{sha256}?grant={grant}`` (see protocol §11)."""
+
+    #: the blob collection URL, e.g. ``http://cloud:8000/api/v1/blobs``
+    base: Annotated[str, Field(min_length=1, max_length=512)]
+    #: ``<job id>.<expiry>.<mac>``: lets this job put blobs until ``expires`` (unix s)
+    grant: Annotated[str, Field(min_length=1, max_length=300)]
+    expires: int
+
+
+class SnapshotParams(_Strict):
+    """Parameters of a ``snapshot`` job: one still from the camera, uploaded as a JPEG."""
+
+    format: Literal["jpeg"] = "jpeg"
+    uploads: Uploads | None = None
+
+
+class ScanParams(_Strict):
+    """Parameters of a ``scan`` job: one page from the document camera, rectified, uploaded as
+    a JPEG and a one-page PDF."""
+
+    format: Literal["jpeg+pdf"] = "jpeg+pdf"
+    uploads: Uploads | None = None
+
+
+#: The parameter model of each job kind.
+PARAMS_FOR_KIND: dict[JobKind, type[BaseModel]] = {
+    JobKind.PRINT_RECEIPT: ReceiptParams,
+    JobKind.SNAPSHOT: SnapshotParams,
+    JobKind.SCAN: ScanParams,
+}
+
+
 class FailureReason(StrEnum):
     """Machine-readable reasons attached to failed/uncertain/rejected acks and jobs."""
 
@@ -113,3 +155,6 @@ class FailureReason(StrEnum):
     INTERNAL = "internal"
     OFFLINE = "offline"
     RETRIES_EXHAUSTED = "retries_exhausted"
+    CAMERA_ERROR = "camera_error"
+    UPLOAD_FAILED = "upload_failed"
+    UPLOAD_MISSING = "upload_missing"

@@ -69,6 +69,8 @@ class DemoOptions:
     kiosks: list[KioskSpec] = field(default_factory=lambda: list(PILOT_KIOSKS))
     sites: SiteSpec = PILOT_TREE
     ready_timeout_s: float = 60.0
+    #: further cloud settings (``upload_grant_ttl_s``...)
+    cloud_settings: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     }
     if opts.database_url:
         settings_kwargs["database_url"] = opts.database_url
+    settings_kwargs.update(opts.cloud_settings)
     settings = Settings.model_validate(settings_kwargs)
     app = create_app(settings)
     server = uvicorn.Server(

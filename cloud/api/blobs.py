@@ -19,6 +19,8 @@ from pydantic import BaseModel, Field
 from cloud import blobs as blob_store
 from cloud.api.deps import BlobStoreDep, CloudDep
 from cloud.context import Cloud
+from cloud.db.models import Job
+from protocols.jobs import JobState
 
 router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
 
@@ -26,6 +28,11 @@ Sha256 = Annotated[
     str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")
 ]
 Token = Annotated[str, Query(max_length=200, description="from POST .../tokens")]
+Grant = Annotated[
+    str, Query(max_length=300, description="a snapshot/scan job's params.uploads.grant")
+]
+#: Job states in which a job's upload grant is honoured.
+GRANT_STATES = frozenset({JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING})
 
 
 class BlobTokenIn(BaseModel):
@@ -56,6 +63,21 @@ def _check(cloud: Cloud, token: str, sha256: str, op: blob_store.BlobOp) -> None
         )
     secret = cloud.settings.secret_key.get_secret_value()
     blob_store.check_token(secret, token, sha256, op, time.time())
+
+
+async def check_upload_grant(cloud: Cloud, grant: str) -> str:
+    """The job id of a valid grant whose job may still upload; else ``GrantInvalid`` (403)."""
+    secret = cloud.settings.secret_key.get_secret_value()
+    job_id = blob_store.check_grant(secret, grant, time.time())
+    async with cloud.sessions() as s:
+        job = await s.get(Job, job_id)
+        state = JobState(job.state) if job is not None else None
+    if state not in GRANT_STATES:
+        raise blob_store.GrantInvalid(
+            f"job {job_id} is {state.value if state else 'unknown'}: only a dispatched, "
+            "accepted or running job may upload with its grant"
+        )
+    return job_id
 
 
 @router.post("/{sha256}/tokens", response_model=BlobTokenOut)
@@ -95,9 +117,16 @@ async def put_blob(
     cloud: CloudDep,
     store: BlobStoreDep,
     token: Token = "",
+    grant: Grant = "",
 ) -> BlobOut:
-    """Upload the request body as blob ``sha256``; streamed, verified, stored atomically."""
-    _check(cloud, token, sha256, "put")
+    """Upload the request body as blob ``sha256``; streamed, verified, stored atomically.
+
+    Authorised by a put ``token`` for this blob, or by the ``grant`` of a running
+    snapshot/scan job."""
+    if grant and not token:
+        await check_upload_grant(cloud, grant)
+    else:
+        _check(cloud, token, sha256, "put")
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > store.max_bytes:
         raise blob_store.BlobTooLarge(
