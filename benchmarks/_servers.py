@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,23 +12,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+from cloud.embedded_broker import free_port, wait_port
 
 
 def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -44,7 +27,7 @@ def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
         "set_tcp_nodelay true\nlog_dest none\n"
     )
     proc = subprocess.Popen([binary, "-c", str(conf)])
-    wait_port(port)
+    wait_port("127.0.0.1", port, timeout=15)
     return proc, f"mqtt://127.0.0.1:{port}"
 
 

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cloud.embedded_broker import free_port
+from cloud.embedded_broker import free_port, wait_port
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
 settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -38,20 +37,6 @@ def _missing(what: str) -> None:
     pytest.skip(msg)
 
 
-def _wait_port(host: str, port: int, timeout: float = 10.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)  # polling a port someone else is opening: no event to await
-
-
 @pytest.fixture(scope="session")
 def amqtt_url() -> Iterator[str]:
     """The embedded amqtt broker (MQTT 3.1.1), in its own process so its leaks stay there."""
@@ -60,7 +45,7 @@ def amqtt_url() -> Iterator[str]:
         [sys.executable, "-m", "cloud.embedded_broker", "--port", str(port)],
     )
     try:
-        _wait_port("127.0.0.1", port)
+        wait_port("127.0.0.1", port)
         yield f"mqtt://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -74,7 +59,7 @@ def mosquitto_url() -> Iterator[str]:
     if url:
         parsed = urlparse(url)
         try:
-            _wait_port(parsed.hostname or "127.0.0.1", parsed.port or 1883, timeout=5)
+            wait_port(parsed.hostname or "127.0.0.1", parsed.port or 1883, timeout=5)
         except OSError:
             _missing(f"Mosquitto at {url}")
         yield url
@@ -94,7 +79,7 @@ def mosquitto_url() -> Iterator[str]:
     )
     proc = subprocess.Popen([binary, "-c", str(conf)])
     try:
-        _wait_port("127.0.0.1", port)
+        wait_port("127.0.0.1", port)
         yield f"mqtt://127.0.0.1:{port}"
     finally:
         proc.terminate()
