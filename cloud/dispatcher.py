@@ -26,7 +26,7 @@ from cloud.errors import BusUnavailable
 from cloud.hub import ChangeHub
 from cloud.settings import Settings
 from fleet.routing import choose_device
-from protocols.jobs import UPLOAD_KINDS, JobKind, JobState, Uploads
+from protocols.jobs import FETCH_KINDS, UPLOAD_KINDS, Fetch, JobKind, JobState, Uploads
 from protocols.messages import JobCancel, JobRun, Rebirth
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,8 @@ class Dispatcher:
         params = out.params
         if kind in UPLOAD_KINDS:  # a fresh grant on every send: a resend outlives the old one
             params = {**params, "uploads": self.uploads_for(out.job_id).model_dump()}
+        if kind in FETCH_KINDS:  # a fresh read token per send, like the upload grant
+            params = {**params, "fetch": self.fetch_for(str(params["document"])).model_dump()}
         body = JobRun(job_id=out.job_id, kind=kind, attempt=out.attempt, params=params)
         ttl_ms = max(0, int((out.expires_at - utcnow()).total_seconds() * 1000))
         try:
@@ -134,6 +136,16 @@ class Dispatcher:
             base=f"{self._settings.base_url}/api/v1/blobs",
             grant=grant,
             expires=blob_store.grant_expiry(grant),
+        )
+
+    def fetch_for(self, sha256: str) -> Fetch:
+        """A read URL (with a short-lived get token) for the blob a job prints (§13)."""
+        secret = self._settings.secret_key.get_secret_value()
+        ttl = max(60, min(self._settings.upload_grant_ttl_s, blob_store.MAX_TOKEN_TTL_S))
+        token = blob_store.make_token(secret, sha256, "get", ttl)
+        return Fetch(
+            url=f"{self._settings.base_url}/api/v1/blobs/{sha256}?token={token}",
+            expires=blob_store.token_expiry(token),
         )
 
     async def send_cancel(self, device_id: str, job_id: str) -> None:

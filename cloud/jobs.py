@@ -24,7 +24,15 @@ from cloud.dispatcher import Outgoing
 from cloud.errors import Conflict, Unprocessable
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.jobs import is_terminal
-from protocols.jobs import CAPABILITY_FOR_KIND, PARAMS_FOR_KIND, UPLOAD_KINDS, JobKind, JobState
+from cloud.blobs import BlobStore
+from protocols.jobs import (
+    CAPABILITY_FOR_KIND,
+    FETCH_KINDS,
+    PARAMS_FOR_KIND,
+    UPLOAD_KINDS,
+    JobKind,
+    JobState,
+)
 
 #: The parameter model of each job kind.
 PARAMS_MODELS: dict[JobKind, type[BaseModel]] = PARAMS_FOR_KIND
@@ -57,7 +65,31 @@ def validate_params(kind: JobKind, params: dict[str, Any]) -> dict[str, Any]:
             f"params.uploads of a {kind.value} job is filled in by the cloud when it sends "
             "the job; leave it out"
         )
+    if kind in FETCH_KINDS and valid.pop("fetch", None) is not None:
+        raise Unprocessable(
+            f"params.fetch of a {kind.value} job is filled in by the cloud when it sends "
+            "the job; leave it out"
+        )
     return valid
+
+
+def check_document(store: BlobStore, kind: JobKind, params: dict[str, Any]) -> None:
+    """A ``print_document`` job must name a stored PDF: refuse it now, not at the kiosk."""
+    if kind not in FETCH_KINDS:
+        return
+    sha256 = str(params["document"])
+    if not store.exists(sha256):
+        raise Unprocessable(
+            f"params.document names blob {sha256}, which is not stored: upload the PDF first "
+            f"(POST /api/v1/blobs/{sha256}/tokens with op=put, then PUT it)"
+        )
+    with store.open(sha256) as fh:
+        head = fh.read(5)
+    if head != b"%PDF-":
+        raise Unprocessable(
+            f"params.document names blob {sha256}, which is not a PDF (it does not start with "
+            "%PDF-): an A4 printer job needs a PDF"
+        )
 
 
 def request_hash(req: JobCreate, params: dict[str, Any]) -> str:
@@ -85,6 +117,8 @@ async def create(cloud: Cloud, req: JobCreate) -> tuple[Job, bool]:
     Returns (job, created); a replay of an idempotency key returns the existing job.
     """
     params = validate_params(req.kind, req.params)
+    store = BlobStore(cloud.settings.data_dir / "blobs", cloud.settings.blob_max_bytes)
+    check_document(store, req.kind, params)
     digest = request_hash(req, params)
     settings = cloud.settings
     needed = CAPABILITY_FOR_KIND[req.kind]

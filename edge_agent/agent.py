@@ -29,6 +29,7 @@ from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
 from edge_agent.peripherals import (
+    A4Peripheral,
     ActivePeripheral,
     AvCameraPeripheral,
     DocCameraPeripheral,
@@ -89,6 +90,8 @@ class Agent:
             if isinstance(p, ReceiptPeripheral)
         }
         """The receipt printers among the peripherals (what the job runner prints with)."""
+        self.a4_printers = pair_copiers(self.peripherals)
+        """The A4 printers; each offers ``copy`` if the device has a document camera."""
         self.rejected: Counter[str] = Counter()
         """Inbound messages refused, by reason (``not_json``, ``invalid``, ``too_large``...)."""
         self.counters: Counter[str] = Counter()
@@ -124,6 +127,8 @@ class Agent:
                 for pid, p in self.peripherals.items()
                 if isinstance(p, AvCameraPeripheral | DocCameraPeripheral)
             },
+            a4_printers=self.a4_printers,
+            terminal=self.config.device_id,
         )
         self.runner = runner
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
@@ -336,6 +341,16 @@ class Agent:
         return TelemetryBody(
             metrics=[Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
         )
+
+
+def pair_copiers(peripherals: Mapping[str, Peripheral]) -> dict[str, A4Peripheral]:
+    """The A4 printers, each paired with the device's first document camera (for ``copy``)."""
+    a4 = {pid: p for pid, p in peripherals.items() if isinstance(p, A4Peripheral)}
+    scanner = next((p for p in peripherals.values() if isinstance(p, DocCameraPeripheral)), None)
+    if scanner is not None:
+        for printer in a4.values():
+            printer.pair_scanner(scanner)
+    return a4
 
 
 async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:

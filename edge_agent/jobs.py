@@ -30,19 +30,22 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
+from edge_agent.a4_jobs import NotPrintable, Prepared, document_for_copy, document_for_print
+from edge_agent.blob_transfer import Capture, UploadFailed, upload_blobs
 from edge_agent.drivers import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.journal import JobRecord, Journal
-from edge_agent.peripherals import AvCameraPeripheral, DocCameraPeripheral
+from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
     PARAMS_FOR_KIND,
     UPLOAD_KINDS,
     AckState,
+    CopyParams,
+    DocumentParams,
     FailureReason,
     JobKind,
     ReceiptParams,
@@ -60,16 +63,9 @@ JobDone = Callable[[str], Awaitable[None]]  # peripheral id
 #: states after which a higher ``attempt`` of the same job may run again
 RERUNNABLE = frozenset({AckState.FAILED, AckState.CANCELED, AckState.UNCERTAIN})
 TEXT_LIMIT = 1000
-UPLOAD_TIMEOUT_S = 30.0
 
 Camera = AvCameraPeripheral | DocCameraPeripheral
-Worker = ReceiptPrinter | Camera
-#: one captured blob: (role, content type, bytes)
-Capture = tuple[str, str, bytes]
-
-
-class UploadFailed(Exception):
-    """A blob could not be uploaded; the message says why (the cloud's sentence if it gave one)."""
+Worker = ReceiptPrinter | Camera | A4Peripheral
 
 
 class JobRunner:
@@ -85,10 +81,20 @@ class JobRunner:
         on_job_done: JobDone | None = None,
         counters: Counter[str] | None = None,
         cameras: Mapping[str, Camera] | None = None,
+        a4_printers: Mapping[str, A4Peripheral] | None = None,
+        terminal: str = "",
     ) -> None:
         self.journal = journal
         self.printers = dict(printers)
-        self.devices: dict[str, Worker] = {**self.printers, **(cameras or {})}
+        self.devices: dict[str, Worker] = {
+            **self.printers,
+            **(cameras or {}),
+            **(a4_printers or {}),
+        }
+        #: named in a copy's watermark: the device the copy was made on
+        self.terminal = terminal
+        #: one capture at a time per camera (a copy borrows the document camera of a scan)
+        self._camera_locks: dict[str, asyncio.Lock] = {}
         self._send_ack = send_ack
         self._on_job_done = on_job_done
         self.counters: Counter[str] = counters if counters is not None else Counter()
@@ -304,7 +310,10 @@ class JobRunner:
             )
             return
         if isinstance(device, AvCameraPeripheral | DocCameraPeripheral):
-            await self._capture_job(device, rec)
+            async with self._camera_lock(device.id):
+                await self._capture_job(device, rec)
+        elif isinstance(device, A4Peripheral):
+            await self._print_a4(device, rec)
         else:
             await self._print(device, rec)
 
@@ -330,6 +339,48 @@ class JobRunner:
             raise
         else:
             await self._finish(rec, AckState.SUCCEEDED, None, "", report.as_result())
+
+    def _camera_lock(self, camera_id: str) -> asyncio.Lock:
+        return self._camera_locks.setdefault(camera_id, asyncio.Lock())
+
+    async def _print_a4(self, device: A4Peripheral, rec: JobRecord) -> None:
+        """Make the document ready (download, or scan and mark), then print it on A4."""
+        params = PARAMS_FOR_KIND[JobKind(rec.kind)].model_validate_json(rec.params)
+        try:
+            if isinstance(params, CopyParams):
+                scanner = device.scanner
+                async with self._camera_lock(scanner.id if scanner else ""):
+                    prepared = await document_for_copy(params, scanner, terminal=self.terminal)
+            else:
+                assert isinstance(params, DocumentParams)
+                prepared = await document_for_print(params)
+        except NotPrintable as err:
+            await self._finish(rec, AckState.FAILED, err.reason, str(err))
+            return
+        await self._print_prepared(device, rec, prepared)
+
+    async def _print_prepared(self, device: A4Peripheral, rec: JobRecord, ready: Prepared) -> None:
+        started = False
+
+        async def on_start() -> None:
+            nonlocal started
+            ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
+            self.journal.update(rec.job_id, ack)  # durable before the document leaves
+            started = True
+            await self._send_ack(ack, rec.cmd_id)
+
+        try:
+            report = await device.printer.print_pdf(ready.doc, on_start)
+        except PrinterError as err:
+            state = AckState.UNCERTAIN if err.side_effect_possible else AckState.FAILED
+            await self._finish(rec, state, err.reason, str(err))
+        except Exception as err:
+            state = AckState.UNCERTAIN if started else AckState.FAILED
+            await self._finish(rec, state, FailureReason.INTERNAL, f"driver error: {err!r}")
+            raise
+        else:
+            result = {**ready.details, **report.as_result()}
+            await self._finish(rec, AckState.SUCCEEDED, None, "", result)
 
     async def _capture_job(self, device: Camera, rec: JobRecord) -> None:
         """Capture, upload every blob with the job's grant, then ack ``succeeded``."""
@@ -411,41 +462,6 @@ async def _capture(device: Camera, kind: JobKind) -> tuple[list[Capture], dict[s
         details = {"width": scan.width, "height": scan.height, "page_found": scan.page_found}
         return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
     raise AgentError(f"{device.id} cannot run a {kind.value} job")
-
-
-async def upload_blobs(uploads: Uploads, captures: list[Capture]) -> list[dict[str, Any]]:
-    """PUT each blob to ``{base}/{sha256}?grant=...``; the ``result.blobs`` entries."""
-    blobs = []
-    async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT_S) as client:
-        for role, content_type, data in captures:
-            digest = hashlib.sha256(data).hexdigest()
-            try:
-                r = await client.put(
-                    f"{uploads.base}/{digest}",
-                    params={"grant": uploads.grant},
-                    content=data,
-                    headers={"content-type": "application/octet-stream"},
-                )
-            except httpx.HTTPError as err:
-                raise UploadFailed(
-                    f"upload of the {role} to {uploads.base} failed: {err!r}"
-                ) from err
-            if r.status_code not in (200, 201):
-                raise UploadFailed(
-                    f"the cloud refused the {role} upload (HTTP {r.status_code}): {_detail(r)}"
-                )
-            blobs.append(
-                {"sha256": digest, "content_type": content_type, "bytes": len(data), "role": role}
-            )
-    return blobs
-
-
-def _detail(r: httpx.Response) -> str:
-    try:
-        detail = r.json().get("detail")
-    except ValueError:
-        detail = None
-    return str(detail if detail is not None else r.text)[:300]
 
 
 def _brief(err: ValidationError, limit: int = 3) -> str:

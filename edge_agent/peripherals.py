@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ReceiptPrinter, health_of
 from edge_agent.peripheral_config import (
+    A4SpoolConfig,
     AvCameraConfig,
     CallButtonSerial,
     DocCameraConfig,
@@ -28,6 +29,7 @@ from edge_agent.peripheral_config import (
     EscposSerial,
     EscposUsb,
     IdCardReaderConfig,
+    IppPrinterConfig,
     PeripheralConfig,
     RatingPadSerial,
 )
@@ -42,6 +44,7 @@ from protocols.messages import (
 )
 
 if TYPE_CHECKING:
+    from edge_agent.drivers.a4_base import A4Printer
     from edge_agent.drivers.av_camera import AvCamera
     from edge_agent.drivers.call_button import CallButtonDriver, SerialDriver
     from edge_agent.drivers.doc_camera import DocCamera
@@ -67,6 +70,8 @@ KIND_OF_TYPE = {
     "rating_pad_serial": "rating_pad",
     "doc_camera_uvc": "doc_camera",
     "av_camera": "av_camera",
+    "ipp": "a4_printer",
+    "a4_spool": "a4_printer",
 }
 
 
@@ -109,7 +114,7 @@ class ActivePeripheral(Peripheral, Protocol):
 class _Delegate:
     """id / model / capabilities taken from a driver object that has them."""
 
-    _driver: ReceiptPrinter | IdCardReader | SerialDriver | DocCamera | AvCamera
+    _driver: ReceiptPrinter | IdCardReader | SerialDriver | DocCamera | AvCamera | A4Printer
 
     @property
     def id(self) -> str:
@@ -303,6 +308,35 @@ class AvCameraPeripheral(_Delegate):
         await self.camera.close()
 
 
+class A4Peripheral(_Delegate):
+    """An A4 printer (IPP, or the demo's spool); with a document camera beside it on the same
+    device (:meth:`pair_scanner`) it also offers ``copy``."""
+
+    kind = "a4_printer"
+
+    def __init__(self, printer: A4Printer) -> None:
+        self._driver = self.printer = printer
+        self.scanner: DocCameraPeripheral | None = None
+
+    def pair_scanner(self, scanner: DocCameraPeripheral) -> None:
+        self.scanner = scanner
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        own = self.printer.capabilities
+        return own + ("copy",) if self.scanner is not None and "copy" not in own else own
+
+    @property
+    def model(self) -> str:
+        return self.printer.model
+
+    async def health(self) -> tuple[Health, str]:
+        return await self.printer.health()
+
+    async def close(self) -> None:
+        await self.printer.close()
+
+
 class BrokenPeripheral:
     """A configured peripheral whose driver could not even be built: always offline."""
 
@@ -359,6 +393,14 @@ def build_peripheral(cfg: PeripheralConfig) -> Peripheral:
             from edge_agent.drivers.av_camera import AvCamera
 
             return AvCameraPeripheral(AvCamera(cfg))
+        case IppPrinterConfig():
+            from edge_agent.drivers.a4_ipp import IppPrinter
+
+            return A4Peripheral(IppPrinter(cfg))
+        case A4SpoolConfig():
+            from edge_agent.drivers.a4_spool import SpoolPrinter
+
+            return A4Peripheral(SpoolPrinter(cfg))
     raise AssertionError(f"no driver for peripheral type {cfg.type!r}")  # pragma: no cover
 
 

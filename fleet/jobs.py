@@ -81,6 +81,8 @@ RETRYABLE_REASONS = frozenset(
         FailureReason.PAPER_OUT,
         FailureReason.COVER_OPEN,
         FailureReason.UPLOAD_FAILED,  # a still or scan that did not arrive: nobody saw a thing
+        FailureReason.DOWNLOAD_FAILED,  # the document never reached the printer
+        FailureReason.PRINTER_BUSY,  # the printer did not take the job
     }
 )
 

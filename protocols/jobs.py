@@ -45,6 +45,8 @@ class JobKind(StrEnum):
     PRINT_RECEIPT = "print_receipt"
     SNAPSHOT = "snapshot"
     SCAN = "scan"
+    PRINT_DOCUMENT = "print_document"
+    COPY = "copy"
 
 
 #: The peripheral capability each job kind needs.
@@ -52,9 +54,15 @@ CAPABILITY_FOR_KIND: dict[JobKind, str] = {
     JobKind.PRINT_RECEIPT: "receipt",
     JobKind.SNAPSHOT: "snapshot",
     JobKind.SCAN: "scan",
+    JobKind.PRINT_DOCUMENT: "a4_print",
+    JobKind.COPY: "copy",
 }
 #: Kinds whose result is content the agent uploads as blobs (the cloud adds ``uploads``).
 UPLOAD_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
+#: Kinds that print a stored blob (the cloud adds ``fetch``, a read URL, on each send).
+FETCH_KINDS = frozenset({JobKind.PRINT_DOCUMENT})
+#: Kinds whose side effect is paper in a citizen's hand (a restart mid-job is ``uncertain``).
+PRINT_KINDS = frozenset({JobKind.PRINT_RECEIPT, JobKind.PRINT_DOCUMENT, JobKind.COPY})
 
 
 class _Strict(BaseModel):
@@ -129,11 +137,49 @@ class ScanParams(_Strict):
     uploads: Uploads | None = None
 
 
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Fetch(_Strict):
+    """Where the agent reads a job's input blob; filled in by the cloud on each send (a
+    short-lived read token in the URL), never by the client (see protocol §13)."""
+
+    url: Annotated[str, Field(min_length=1, max_length=1024)]
+    expires: int
+
+
+class DocumentParams(_Strict):
+    """Parameters of a ``print_document`` job: a stored PDF printed on the A4 printer."""
+
+    #: sha256 of the PDF, uploaded beforehand to ``/api/v1/blobs``
+    document: Sha256Hex
+    copies: Annotated[int, Field(ge=1, le=20)] = 1
+    sides: Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"] = "one-sided"
+    #: shown in the printer's queue and in the result (no personal data, please)
+    title: Annotated[str, Field(max_length=128)] = ""
+    fetch: Fetch | None = None
+
+
+class CopyParams(_Strict):
+    """Parameters of a ``copy`` job (自助复印): one page from the document camera, marked with
+    a watermark "仅供{purpose}使用 · {time} · {terminal}", printed on the A4 printer."""
+
+    #: what the copy may be used for, the XX of "仅供XX使用" (e.g. 办理户籍业务)
+    purpose: Annotated[str, Field(min_length=1, max_length=32)]
+    copies: Annotated[int, Field(ge=1, le=10)] = 1
+    #: ``document`` = grey with evened-out light, the usual mode for paper documents
+    mode: Literal["color", "gray", "document"] = "document"
+    #: the watermark language: zh-CN (default) or en
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+
+
 #: The parameter model of each job kind.
 PARAMS_FOR_KIND: dict[JobKind, type[BaseModel]] = {
     JobKind.PRINT_RECEIPT: ReceiptParams,
     JobKind.SNAPSHOT: SnapshotParams,
     JobKind.SCAN: ScanParams,
+    JobKind.PRINT_DOCUMENT: DocumentParams,
+    JobKind.COPY: CopyParams,
 }
 
 
@@ -158,3 +204,15 @@ class FailureReason(StrEnum):
     CAMERA_ERROR = "camera_error"
     UPLOAD_FAILED = "upload_failed"
     UPLOAD_MISSING = "upload_missing"
+    #: the input blob could not be read from the cloud, or did not hash to its name
+    DOWNLOAD_FAILED = "download_failed"
+    #: the printer refused the document (format, size, attributes): nothing was printed
+    DOCUMENT_REJECTED = "document_rejected"
+    #: the printer is busy or stopped and did not take the job: nothing was printed
+    PRINTER_BUSY = "printer_busy"
+    #: the printer or a person at it canceled or aborted the job part-way
+    PRINTER_ABORTED = "printer_aborted"
+    #: the job did not finish on the printer within its time limit
+    PRINTER_TIMEOUT = "printer_timeout"
+    #: the watermark of a copy could not be drawn (no CJK font installed)
+    WATERMARK_UNAVAILABLE = "watermark_unavailable"

@@ -1,9 +1,10 @@
 """A simulated hall world: agents, each with its own simulated peripherals, in one process.
 
 Every device gets a simulated ESC/POS receipt printer. With ``KioskSpec(full_peripherals=True)``
-a kiosk also gets an ID-card reader simulator (on a pty), a synthetic camera + microphone and
-a synthetic document camera
-(``synthetic:`` frames, see :func:`simulators.doc_camera.register_with_driver`); a window PC
+a kiosk also gets an ID-card reader simulator (on a pty), a synthetic camera + microphone, a
+synthetic document camera (``synthetic:`` frames, see
+:func:`simulators.doc_camera.register_with_driver`) and an A4 printer (an IPP URI such as a
+running ippeveprinter, or a spool directory that collects the PDFs); a window PC
 (``role="window"``) gets a call button and a 好差评 rating pad simulator (on ptys). The pty paths
 are written into each agent's config exactly as a technician would write device paths.
 
@@ -47,6 +48,9 @@ class KioskSpec:
     #: besides the receipt printer: a kiosk gets an ID-card reader and a document camera, a
     #: window PC a call button and a rating pad
     full_peripherals: bool = False
+    #: a full kiosk's A4 printer: this IPP URI (e.g. a running ippeveprinter), or, if None,
+    #: a spool directory under ``data_dir/a4/<device id>`` that collects the PDFs
+    a4_printer_uri: str | None = None
 
 
 @dataclass
@@ -76,6 +80,7 @@ def agent_config(
     rating_pad_port: str | None = None,
     doc_camera: str | None = None,
     av_camera: str | None = None,
+    a4_printer: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AgentConfig:
     """The config a technician would write for this device, pointing at its simulators.
@@ -96,6 +101,8 @@ def agent_config(
         peripherals.append({"type": "doc_camera_uvc", "id": "doccam", "device": doc_camera})
     if av_camera is not None:
         peripherals.append({"type": "av_camera", "id": "camera", "device": av_camera})
+    if a4_printer is not None:
+        peripherals.append(a4_printer)
     if call_button_port is not None:
         peripherals.append(
             {"type": "call_button_serial", "id": "callbtn", "port": call_button_port}
@@ -136,11 +143,22 @@ async def _start_device(
         idcard = IdCardReaderSim()
         await idcard.start()
         ports.update(
-            idcard_port=idcard.port_path, doc_camera=DOC_CAMERA_DEVICE, av_camera=AV_CAMERA_DEVICE
+            idcard_port=idcard.port_path,
+            doc_camera=DOC_CAMERA_DEVICE,
+            av_camera=AV_CAMERA_DEVICE,
+            a4_printer=_a4_printer(spec, data_dir),
         )
     agent = Agent(agent_config(spec, broker_url, data_dir, printer.port, **ports, **settings))
     task = asyncio.create_task(agent.run(), name=f"agent-{spec.device_id}")
     return RunningKiosk(spec, agent, printer, task, idcard, call_button, rating_pad)
+
+
+def _a4_printer(spec: KioskSpec, data_dir: Path) -> dict[str, Any]:
+    if spec.a4_printer_uri is not None:
+        return {"type": "ipp", "id": "a4", "uri": spec.a4_printer_uri, "poll_interval_s": 0.1}
+    spool = data_dir / "a4" / spec.device_id
+    spool.mkdir(parents=True, exist_ok=True)
+    return {"type": "a4_spool", "id": "a4", "directory": str(spool)}
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,7 @@
 
 Real-server tests use ``KFLEET_TEST_MQTT_URL`` (Mosquitto) and ``KFLEET_TEST_DATABASE_URL``
 (PostgreSQL) when set. Without them a local ``mosquitto`` binary is started if there is one.
+The IPP printer is CUPS's ippeveprinter, started here (root, in a private mount namespace).
 With ``KFLEET_REQUIRE_SERVERS=1`` (set by ``.ci/run``) a missing server FAILS the test
 instead of skipping it, so CI can never go green by not running them.
 """
@@ -22,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from cloud.embedded_broker import free_port, wait_port
+from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippeveprinter
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
 settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,6 +87,16 @@ def mosquitto_url() -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ipp_printer() -> Iterator[IppServer]:
+    """The real CUPS ippeveprinter (IPP Everywhere), in a private mount namespace."""
+    try:
+        with running_ippeveprinter() as server:
+            yield server
+    except IppUnavailable as err:
+        _missing(f"ippeveprinter ({err})")
 
 
 @pytest.fixture(params=["amqtt", "mosquitto"])

@@ -1,0 +1,88 @@
+"""The self-service copy page: the mark's words, the scan modes, and a mark that is really on
+the page (diagonal repeats and a legible band), or no copy at all without a CJK font."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_agent.copy_page import WatermarkUnavailable, apply_mode, compose_copy, watermark_text
+from edge_agent.fonts import find_cjk_font
+
+FONT = find_cjk_font()
+needs_font = pytest.mark.skipif(FONT is None, reason="no CJK font (CI installs one)")
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return buf.tobytes()
+
+
+def test_the_mark_names_purpose_time_and_terminal() -> None:
+    when = datetime(2026, 11, 29, 9, 5)
+    assert watermark_text("办理户籍业务", "hhl-kiosk-01", when) == (
+        "仅供办理户籍业务使用 · 2026-11-29 09:05 · hhl-kiosk-01"
+    )
+    assert watermark_text("a visa", "k1", when, "en") == "For a visa only · 2026-11-29 09:05 · k1"
+
+
+def test_modes_keep_colour_make_grey_or_even_out_the_light() -> None:
+    h, w = 300, 200
+    ramp = np.tile(np.linspace(120, 250, w, dtype=np.float32), (h, 1))  # uneven light
+    page = np.dstack([ramp, ramp, ramp]).astype(np.uint8)
+    page[100:110, 20:180] = (ramp[100:110, 20:180] * 0.3).astype(np.uint8)[..., None]  # "text"
+    assert apply_mode(page, "color").shape == (h, w, 3)
+    assert apply_mode(page, "gray").shape == (h, w)
+    doc = apply_mode(page, "document")
+    assert doc.shape == (h, w) and doc.dtype == np.uint8
+    paper = np.r_[doc[:90], doc[120:]]
+    # the paper is evenly white again, left to right, and the text is dark on it
+    assert abs(float(paper[:, :40].mean()) - float(paper[:, -40:].mean())) < 12
+    assert float(doc[102:108, 40:160].mean()) < 100 < float(paper.mean())
+
+
+@needs_font
+def test_the_copy_carries_the_mark_across_the_page_and_in_a_band(tmp_path: Path) -> None:
+    white = np.full((1400, 1000, 3), 255, np.uint8)
+    page = compose_copy(_jpeg(white), "仅供测试使用 · 2026-11-29 09:05 · k1", FONT, mode="gray")
+    assert page.pdf.startswith(b"%PDF-1.4") and page.pdf.rstrip().endswith(b"%%EOF")
+    assert page.width == 1000 and page.height > 1400  # the band is added under the page
+    image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+    body, band = image[:1400], image[1400:]
+    marked = body < 235
+    # the diagonal mark covers the page in light grey, in every part of it
+    for rows in (slice(0, 700), slice(700, 1400)):
+        for cols in (slice(0, 500), slice(500, 1000)):
+            share = marked[rows, cols].mean()
+            assert 0.01 < share < 0.5, share
+    assert body.min() > 120  # light enough to read through
+    assert band.min() < 80  # the band's text is dark and legible
+
+
+def test_without_a_usable_font_there_is_no_copy(tmp_path: Path) -> None:
+    white = _jpeg(np.full((100, 80, 3), 255, np.uint8))
+    with pytest.raises(WatermarkUnavailable, match="fonts-wqy-microhei"):
+        compose_copy(white, "仅供测试使用", None)
+    not_a_font = tmp_path / "font.ttf"
+    not_a_font.write_bytes(b"not a font")
+    with pytest.raises(WatermarkUnavailable, match="cannot be loaded"):
+        compose_copy(white, "仅供测试使用", not_a_font)
+
+
+def test_the_font_is_looked_for_in_config_then_env_then_usual_places(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured, from_env = tmp_path / "a.ttc", tmp_path / "b.ttc"
+    configured.write_bytes(b"x")
+    from_env.write_bytes(b"x")
+    monkeypatch.setenv("KFLEET_CJK_FONT", str(from_env))
+    assert find_cjk_font(configured, candidates=()) == configured
+    assert find_cjk_font(None, candidates=()) == from_env
+    monkeypatch.setenv("KFLEET_CJK_FONT", str(tmp_path / "missing.ttc"))
+    assert find_cjk_font(None, candidates=()) is None
+    assert find_cjk_font(None, candidates=(str(configured),)) == configured
