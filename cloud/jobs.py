@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cloud.blobs import BlobStore
 from cloud.context import Cloud
 from cloud.db import devices as device_repo
 from cloud.db import jobs as job_repo
@@ -24,7 +25,6 @@ from cloud.dispatcher import Outgoing
 from cloud.errors import Conflict, Unprocessable
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.jobs import is_terminal
-from cloud.blobs import BlobStore
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
     FETCH_KINDS,

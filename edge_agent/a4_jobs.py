@@ -83,9 +83,7 @@ async def document_for_copy(
         scan = await scanner.camera.scan()
     except AgentError as err:
         raise NotPrintable(FailureReason.CAMERA_ERROR, str(err)) from err
-    text = watermark_text(
-        params.purpose, terminal, now or datetime.now().astimezone(), params.lang
-    )
+    text = watermark_text(params.purpose, terminal, now or datetime.now().astimezone(), params.lang)
     try:
         page = await asyncio.to_thread(
             compose_copy, scan.jpeg, text, font_path, mode=params.mode, title="copy"

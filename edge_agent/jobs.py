@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 from collections import Counter
@@ -51,7 +50,6 @@ from protocols.jobs import (
     ReceiptParams,
     ScanParams,
     SnapshotParams,
-    Uploads,
 )
 from protocols.messages import AckBody, JobCancel, JobRun
 

@@ -324,7 +324,7 @@ class A4Peripheral(_Delegate):
     @property
     def capabilities(self) -> tuple[str, ...]:
         own = self.printer.capabilities
-        return own + ("copy",) if self.scanner is not None and "copy" not in own else own
+        return (*own, "copy") if self.scanner is not None and "copy" not in own else own
 
     @property
     def model(self) -> str:

@@ -83,6 +83,10 @@ class DemoWorld:
     def receipts_dir(self, device_id: str) -> Path:
         return self.data_dir / "receipts" / device_id
 
+    def a4_dir(self, device_id: str) -> Path:
+        """Where a kiosk's spool A4 printer puts the PDFs it "prints"."""
+        return self.data_dir / "a4" / device_id
+
 
 def queue_ticket(site_name: str, number: str) -> dict[str, object]:
     """The params of a queue-ticket receipt (排队小票) as the demo's curl line sends them."""

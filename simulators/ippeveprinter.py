@@ -71,7 +71,9 @@ class IppServer:
 
 def missing() -> str | None:
     """Why ippeveprinter cannot run here, or None if it can."""
-    absent = [b for b in BINARIES if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()]
+    absent = [
+        b for b in BINARIES if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()
+    ]
     if absent:
         return (
             f"{', '.join(absent)} not installed "

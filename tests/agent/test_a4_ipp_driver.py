@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -88,17 +89,20 @@ def _slow_print_command(tmp_path: Path) -> str:
     return str(script)
 
 
-async def _until_printing(tmp_path: Path) -> None:
-    while not (tmp_path / "printing").exists():  # the print command's own mark: no event
-        await asyncio.sleep(0.05)
+def _until_printing(tmp_path: Path, timeout_s: float = 30) -> None:
+    """Wait for the print command's mark (another process's file: there is no event)."""
+    deadline = time.monotonic() + timeout_s
+    while not (tmp_path / "printing").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("ippeveprinter never started printing")
+        time.sleep(0.05)
 
 
 async def test_a_printer_that_vanishes_mid_job_leaves_it_uncertain(tmp_path: Path) -> None:
     with running_ippeveprinter(print_command=_slow_print_command(tmp_path)) as server:
         printer = _printer(server.uri, lost_contact_s=1.0, request_timeout_s=2)
         job = asyncio.create_task(printer.print_pdf(A4Document(_pdf("vanish")), _Starts()))
-        async with asyncio.timeout(30):
-            await _until_printing(tmp_path)
+        await asyncio.to_thread(_until_printing, tmp_path)
         stop(server.process, hard=True)  # the plug is pulled while it prints
         with pytest.raises(PrinterError) as caught:
             async with asyncio.timeout(30):

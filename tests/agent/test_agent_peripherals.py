@@ -122,6 +122,7 @@ async def test_birth_lists_every_peripheral_healthy(
         "idcard": ("idcard_reader", ["idcard"], Health.OK, ""),
         "doccam": ("doc_camera", ["scan"], Health.OK, ""),
         "camera": ("av_camera", ["snapshot", "video", "audio"], Health.OK, ""),
+        "a4": ("a4_printer", ["a4_print", "copy"], Health.OK, ""),
     }
     assert summary(window_birth) == {
         "receipt": ("receipt_printer", ["receipt"], Health.OK, ""),
