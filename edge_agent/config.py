@@ -211,7 +211,7 @@ reconnect_max_s = 30
 [[peripherals]]
 type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file
                                     # | idcard_ga467 | doc_camera_uvc | call_button_serial
-                                    # | rating_pad_serial
+                                    # | rating_pad_serial | av_camera | ipp | a4_spool
 id = "receipt"
 host = "192.168.1.50"
 port = 9100
@@ -258,4 +258,15 @@ status = "required"                 # required: refuse to print if it does not a
 # type = "rating_pad_serial"        # window PC: 好差评 rating pad
 # id = "rating"
 # port = "/dev/serial/by-id/usb-kfleet_rating_pad-if00"
+#
+# [[peripherals]]
+# type = "ipp"                      # A4 printer over IPP / IPP Everywhere (docs/a4-printing.md)
+# id = "a4"
+# uri = "ipp://192.168.1.60:631/ipp/print"
+# job_timeout_s = 300               # not finished by then: canceled on the printer, uncertain
+#
+# [[peripherals]]
+# type = "a4_spool"                 # stand-in A4 printer: PDFs into a directory (demo, dry runs)
+# id = "a4-spool"
+# directory = "/var/lib/kfleet-agent/a4"
 """

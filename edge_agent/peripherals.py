@@ -271,7 +271,7 @@ def rating_event(peripheral: str, result: RatingResult) -> EventBody:
 
 
 class DocCameraPeripheral(_Delegate):
-    """A document camera (高拍仪); ``camera.scan()`` is for the scan job (not wired yet)."""
+    """A document camera (高拍仪); ``camera.scan()`` serves the ``scan`` and ``copy`` jobs."""
 
     kind = "doc_camera"
 
@@ -290,7 +290,7 @@ class DocCameraPeripheral(_Delegate):
 
 
 class AvCameraPeripheral(_Delegate):
-    """A camera + microphone; ``camera.snapshot()`` is for the snapshot job (not wired yet)."""
+    """A camera + microphone; ``camera.snapshot()`` serves the ``snapshot`` job."""
 
     kind = "av_camera"
 
