@@ -206,9 +206,15 @@ def banner(world: DemoWorld) -> str:
         f"  broker    {world.broker_url}",
         "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
         f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
+        f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
         "",
         "Print a queue ticket on the first kiosk:",
         "  " + curl_line(world.base_url, first.device_id, site_name),
+        "",
+        "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
+        f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
+        f"-d '{{\"kind\": \"copy\", \"target\": {{\"device_id\": \"{first.device_id}\"}}, "
+        f"\"params\": {{\"purpose\": \"办理户籍业务\"}}}}'",
         "",
         "Press Ctrl-C to stop.",
     ]
