@@ -5,6 +5,13 @@ applied in one transaction (group commit), falling back to one transaction per a
 group fails, so one bad message cannot take the others down. Anything that cannot be applied
 is counted and logged with a reason through :class:`~cloud.stats.BusStats`; nothing here
 raises on bad input.
+
+Devices send acks, events and telemetry at least once (their outbox replays whatever the
+broker had not acknowledged, with the same envelope id), so each of these is applied at most
+once per message id: the id goes into ``processed_messages`` (primary key) in the same
+transaction, and a message whose id is already there is dropped and counted as ignored
+``duplicate_message``. The window is the table's retention (``DEDUPE_WINDOW`` in
+``cloud.dispatcher``, 24 h): a replay of an older message would be applied again.
 """
 
 from __future__ import annotations
@@ -88,9 +95,9 @@ class Ingest:
         elif env.type is MsgType.STATE and isinstance(body, StateBody):
             await self._state(device_id, body)
         elif env.type is MsgType.TELE and isinstance(body, TelemetryBody):
-            await self._tele(device_id, body)
+            await self._tele(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
-            await self._evt(device_id, body)
+            await self._evt(device_id, env.id, body)
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
             return await self._ack_one(device_id, env.id, body)  # counts it itself
         else:
@@ -197,7 +204,7 @@ class Ingest:
 
     # -- telemetry and events ----------------------------------------------------------------
 
-    async def _tele(self, device_id: str, body: TelemetryBody) -> None:
+    async def _tele(self, device_id: str, msg_id: str, body: TelemetryBody) -> None:
         async with self._sessions() as s:
             device = await s.get(Device, device_id)
             if device is None:
@@ -213,10 +220,11 @@ class Ingest:
                 for m in body.metrics
             )
             device.last_seen = utcnow()
-            await s.commit()
+            if not await self._commit_once(s, device_id, msg_id):
+                return
         self._hub.publish(f"device:{device_id}", "tele")
 
-    async def _evt(self, device_id: str, body: EventBody) -> None:
+    async def _evt(self, device_id: str, msg_id: str, body: EventBody) -> None:
         needs = body.kind is EventKind.PERIPHERAL_HEALTH
         if needs and (body.peripheral is None or body.health is None):
             return self._stats.reject(
@@ -257,8 +265,26 @@ class Ingest:
                     data=dict(body.data),
                 )
             )
-            await s.commit()
+            if not await self._commit_once(s, device_id, msg_id):
+                return
         self._hub.publish(f"device:{device_id}", "evt")
+
+    async def _commit_once(self, s: AsyncSession, device_id: str, msg_id: str) -> bool:
+        """Commit with ``msg_id`` recorded; False (rolled back, counted) if it was seen before.
+
+        The check and the insert are one statement against a primary key, so two cloud
+        workers handling copies of one message at the same time apply it once.
+        """
+        s.add(ProcessedMessage(id=msg_id, device_id=device_id, received_at=utcnow()))
+        try:
+            await s.commit()
+        except IntegrityError:
+            await s.rollback()
+            if await s.get(ProcessedMessage, msg_id) is None:
+                raise  # another constraint failed: not a duplicate
+            self._stats.ignore("duplicate_message", f"{device_id} {msg_id}")
+            return False
+        return True
 
     # -- job progress ------------------------------------------------------------------------
 

@@ -334,8 +334,7 @@ class Agent:
             "jobs_uncertain": self.counters["jobs_uncertain"],
             "jobs_rejected": self.counters["jobs_rejected"],
             "messages_rejected": sum(self.rejected.values()),
-            "outbox_dropped": self.link.dropped,
-            "outbox_queued": self.link.outbox_size,
+            **self.link.outbox_metrics(),
             "mqtt_sessions": self.link.sessions,
         }
         return TelemetryBody(

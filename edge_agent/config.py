@@ -15,7 +15,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from edge_agent.errors import ConfigError
 from edge_agent.peripheral_config import (
@@ -52,7 +60,8 @@ class MqttSettings(_Model):
     client_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     reconnect_min_s: Annotated[float, Field(gt=0, le=60)] = 0.5
     reconnect_max_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
-    #: outgoing messages held while the link is down; beyond it events/telemetry are dropped
+    #: messages held in memory when the disk outbox cannot store them (disk full); beyond
+    #: it new telemetry and events are dropped, acks are still kept
     outbox_size: Annotated[int, Field(ge=10, le=100_000)] = 1000
 
     @field_validator("url")
@@ -75,6 +84,28 @@ class MqttSettings(_Model):
         return parse_mqtt_url(self.url)
 
 
+class OutboxSettings(_Model):
+    """Bounds of the durable outbox (``outbox.sqlite3`` in the data dir; ``edge_agent.outbox``).
+
+    Past a soft bound telemetry is shed, oldest first; acks and events are kept up to
+    ``hard_max_bytes``, past which new events are refused (acks never are).
+    """
+
+    max_rows: Annotated[int, Field(ge=10, le=10_000_000)] = 10_000
+    max_bytes: Annotated[int, Field(ge=1024, le=2**40)] = 16 * 2**20
+    hard_max_bytes: Annotated[int, Field(ge=1024, le=2**40)] = 64 * 2**20
+    #: QoS 1 publishes awaiting their PUBACK at once (throughput on a slow uplink)
+    max_inflight: Annotated[int, Field(ge=1, le=64)] = 16
+
+    @field_validator("hard_max_bytes")
+    @classmethod
+    def _hard_above_soft(cls, value: int, info: ValidationInfo) -> int:
+        soft = info.data.get("max_bytes")
+        if soft is not None and value < soft:
+            raise ValueError(f"must not be below outbox.max_bytes ({soft})")
+        return value
+
+
 class AgentConfig(_Model):
     """Everything one agent needs; see :func:`example_config` for a commented file."""
 
@@ -82,7 +113,7 @@ class AgentConfig(_Model):
     role: Role
     site: str
     name: Annotated[str, Field(max_length=128)] = ""
-    #: where the bd_seq counter and the job journal live (relative = next to the file)
+    #: where the bd_seq counter, the job journal and the outbox live (relative = next to the file)
     data_dir: Path
     #: how often to probe each peripheral's health (plus once after every job)
     health_interval_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
@@ -90,6 +121,7 @@ class AgentConfig(_Model):
     #: accepted jobs waiting per peripheral; beyond it new jobs are rejected
     job_queue_size: Annotated[int, Field(ge=1, le=10_000)] = 64
     mqtt: MqttSettings
+    outbox: OutboxSettings = OutboxSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
 
     @field_validator("device_id")
@@ -135,6 +167,7 @@ __all__ = [
     "EscposUsb",
     "IdCardReaderConfig",
     "MqttSettings",
+    "OutboxSettings",
     "PeripheralConfig",
     "PeripheralId",
     "RatingPadSerial",
@@ -197,7 +230,7 @@ device_id = "kiosk-hhl-01"          # a-z 0-9 _ . - ; unique in the fleet
 role = "kiosk"                      # kiosk | window | hall_screen
 site = "qh/hx/golmud/hhl"           # province/prefecture/city/town/village
 name = "黄河路街道办事处 自助终端 1"
-data_dir = "/var/lib/kfleet-agent"  # bd_seq counter + job journal; relative = next to this file
+data_dir = "/var/lib/kfleet-agent"  # bd_seq, job journal, outbox; relative = next to this file
 health_interval_s = 30              # probe peripherals this often (and after every job)
 tele_interval_s = 30                # telemetry batch period
 
@@ -207,6 +240,12 @@ keepalive_s = 30
 # client_id = "kf-kiosk-hhl-01"     # default: kf-<device_id>
 reconnect_min_s = 0.5
 reconnect_max_s = 30
+
+[outbox]                            # what waits on disk for the broker (survives restarts)
+max_rows = 10000                    # soft bounds: past either, telemetry is shed, oldest first
+max_bytes = 16777216
+hard_max_bytes = 67108864           # past it new events are refused; acks are always kept
+max_inflight = 16                   # QoS 1 publishes awaiting PUBACK at once
 
 [[peripherals]]
 type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file

@@ -1,4 +1,4 @@
-"""The MQTT link: one session at a time, birth/state presence, and a bounded outbox.
+"""The MQTT link: one session at a time, birth/state presence, and the durable outbox.
 
 Presence follows the Sparkplug pattern. Before every connection attempt the birth-death
 sequence number ``bd_seq`` is incremented and written to the data directory, and the MQTT
@@ -10,8 +10,9 @@ gets back is normally its own. If an offline state of *another* session shows up
 agent publishes ``online`` again so the retained value never lies.
 
 Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
-the agent sends goes through a bounded ``asyncio.Queue``: acks wait for room (back-pressure
-on the job runner), events and telemetry are dropped and counted when it is full.
+the agent sends (acks, events, telemetry) is first stored in the durable outbox
+(``edge_agent.outbox``, bounds and shedding policy there) and sent by one publisher task per
+session (``edge_agent.publisher``), in order, deleted only after the broker's PUBACK.
 """
 
 from __future__ import annotations
@@ -24,37 +25,39 @@ import random
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 from pydantic import BaseModel
 
 from edge_agent.config import AgentConfig
-from protocols.envelope import MsgType, Sender, decode_device_message, encode
+from edge_agent.outbox import Entry, Outbox, restamp
+from edge_agent.publisher import Publisher
+from protocols.envelope import (
+    Envelope,
+    MsgType,
+    Sender,
+    decode_device_message,
+    encode,
+    mono_ms,
+    new_message_id,
+    wall_ms,
+)
 from protocols.errors import PayloadError, ProtocolError
 from protocols.messages import BirthBody, StateBody
 from protocols.topics import DeviceChannel, device_topic
 
 log = logging.getLogger(__name__)
 
-#: how long an orderly stop waits to flush queued messages and say "offline"
+#: how long an orderly stop waits to flush the outbox (the rest stays on disk), and then
+#: to say "offline"
 GOODBYE_TIMEOUT_S = 3.0
 #: inbound messages held before aiomqtt drops them (the cloud redelivers unacked jobs)
 MAX_INBOUND = 1000
 
 CommandHandler = Callable[[bytes], Awaitable[None]]
 RejectHandler = Callable[[str, str, str], Awaitable[None]]  # reason, message, topic
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message waiting in the outbox; the envelope is made when it is first sent."""
-
-    channel: DeviceChannel
-    body: BaseModel
-    corr: str | None = None
-    qos: int = 1
 
 
 def next_bd_seq(data_dir: Path) -> int:
@@ -98,13 +101,12 @@ class MqttLink:
         self.bd_seq: int | None = None
         self.connected = asyncio.Event()
         self.sessions = 0
-        self.dropped = 0
         self.republished_online = 0
         self.failures = 0
         self.link_failed = asyncio.Event()
         """Set at every failed connection attempt or lost session (for tests and health)."""
-        self._outbox: asyncio.Queue[Outgoing] = asyncio.Queue(config.mqtt.outbox_size)
-        self._pending: tuple[str, bytes, int] | None = None  # (topic, payload, qos) being sent
+        self._outbox: Outbox | None = None  # opened on first use, closed when run() ends
+        self._publisher: Publisher | None = None
         self._stopping = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._sender = Sender(config.device_id)
@@ -121,17 +123,30 @@ class MqttLink:
         corr: str | None = None,
         droppable: bool = False,
     ) -> bool:
-        """Queue a message; droppable ones are dropped (False) when the outbox is full."""
-        item = Outgoing(channel, body, corr, qos=0 if channel is DeviceChannel.TELE else 1)
-        if not droppable:
-            await self._outbox.put(item)
-            return True
+        """Store a message in the outbox for sending; False if it was shed or refused.
+
+        What may be shed depends on the channel only (``edge_agent.outbox``): telemetry
+        first, events past the hard bound, acks never. ``droppable`` is accepted for older
+        callers and changes nothing.
+        """
+        env: Envelope[Any] = Envelope[Any](
+            id=new_message_id(),
+            src=self.config.device_id,
+            seq=0,  # stamped when sent: seq counts the messages of one session
+            ts=wall_ms(),
+            mono=mono_ms(),
+            type=MsgType(channel.value),
+            corr=corr,
+            body=body,
+        )
         try:
-            self._outbox.put_nowait(item)
-        except asyncio.QueueFull:
-            self.dropped += 1
+            payload = encode(env)
+        except PayloadError as err:
+            log.error("not sending %s: %s", channel.value, err)
             return False
-        return True
+        stored = self.outbox.put(channel, env.id, payload)
+        self.publisher.notify()
+        return stored
 
     async def rebirth(self) -> None:
         """Publish birth and online state again (the cloud asked for it)."""
@@ -144,13 +159,56 @@ class MqttLink:
         self._stopping.set()
 
     @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            settings = self.config.outbox
+            path = self.config.data_dir / "outbox.sqlite3"
+            self._outbox = Outbox(path, settings, memory_max=self.config.mqtt.outbox_size)
+            self._publisher = Publisher(self._outbox, settings.max_inflight)
+        return self._outbox
+
+    @property
+    def publisher(self) -> Publisher:
+        if self._publisher is None:
+            self.outbox  # noqa: B018 (opens both)
+        assert self._publisher is not None
+        return self._publisher
+
+    @property
     def outbox_size(self) -> int:
-        return self._outbox.qsize()
+        return len(self.outbox)
+
+    @property
+    def dropped(self) -> int:
+        """Messages the outbox shed or refused (all reasons)."""
+        c = self.outbox.counters
+        return c["shed_tele"] + c["refused_evt"] + c["memory_dropped"]
+
+    def outbox_metrics(self) -> dict[str, int]:
+        """For telemetry: what waits, and what was shed, refused or held in memory."""
+        box = self.outbox
+        return {
+            "outbox_queued": len(box),
+            "outbox_bytes": box.nbytes,
+            "outbox_dropped": self.dropped,
+            "outbox_shed_tele": box.counters["shed_tele"],
+            "outbox_refused_evt": box.counters["refused_evt"],
+            "outbox_memory_fallback": box.counters["memory_fallback"],
+            "outbox_memory_held": box.held_in_memory,
+        }
 
     # --- the outer loop ---------------------------------------------------------------------
 
     async def run(self) -> None:
         """Connect, serve, reconnect with backoff; returns after :meth:`stop`."""
+        try:
+            await self._run()
+        finally:
+            if self._outbox is not None:
+                self._outbox.close()
+            self._outbox = self._publisher = None
+
+    async def _run(self) -> None:
         settings = self.config.mqtt
         attempt = 0
         while not self._stopping.is_set():
@@ -211,17 +269,20 @@ class MqttLink:
             self.config.device_id,
             bd_seq,
         )
+        publisher = self.publisher
         try:
             async with asyncio.TaskGroup() as tg:
                 reader = tg.create_task(self._read(client, bd_seq))
-                writer = tg.create_task(self._write(client))
+                writer = tg.create_task(publisher.run(lambda e: self._send(client, e)))
                 await self._stopping.wait()  # a failing task cancels this wait
-                await _cancel_all(reader, writer)
+                await _cancel_all(reader)
+                await self._goodbye(client, bd_seq, flush=publisher)
+                await _cancel_all(writer)
         except asyncio.CancelledError:
             # cancelled by our owner: still leave "offline" behind rather than a stale "online"
-            await self._goodbye(client, bd_seq)
+            # (what the outbox holds stays there for the next session)
+            await self._goodbye(client, bd_seq, flush=None)
             raise
-        await self._goodbye(client, bd_seq)
 
     async def _announce(self, client: aiomqtt.Client, bd_seq: int) -> None:
         birth = self._sender.envelope(MsgType.BIRTH, self._birth(bd_seq))
@@ -232,8 +293,10 @@ class MqttLink:
         state = self._sender.envelope(MsgType.STATE, StateBody(online=True, bd_seq=bd_seq))
         await client.publish(self.topics[DeviceChannel.STATE], encode(state), qos=1, retain=True)
 
-    async def _goodbye(self, client: aiomqtt.Client, bd_seq: int) -> None:
-        """Flush what is queued (briefly), then publish the retained offline state."""
+    async def _goodbye(
+        self, client: aiomqtt.Client, bd_seq: int, *, flush: Publisher | None
+    ) -> None:
+        """Let the running publisher flush the outbox (briefly), then say offline (retained)."""
         self.connected.clear()
         try:
             async with asyncio.timeout(GOODBYE_TIMEOUT_S):
@@ -241,8 +304,12 @@ class MqttLink:
                 # 0.12 may leave its side of the socket open if a delivery races DISCONNECT)
                 await client.unsubscribe(self.topics[DeviceChannel.CMD])
                 await client.unsubscribe(self.topics[DeviceChannel.STATE])
-                while self._pending is not None or not self._outbox.empty():
-                    await self._send_next(client)
+                if flush is not None:
+                    await flush.idle.wait()
+        except (TimeoutError, aiomqtt.MqttError) as err:
+            log.warning("could not flush the outbox before disconnecting: %r", err)
+        try:
+            async with asyncio.timeout(GOODBYE_TIMEOUT_S):
                 state = self._sender.envelope(MsgType.STATE, StateBody(online=False, bd_seq=bd_seq))
                 await client.publish(
                     self.topics[DeviceChannel.STATE], encode(state), qos=1, retain=True
@@ -252,23 +319,11 @@ class MqttLink:
 
     # --- the session's tasks ----------------------------------------------------------------
 
-    async def _write(self, client: aiomqtt.Client) -> None:
-        while True:
-            await self._send_next(client)
-
-    async def _send_next(self, client: aiomqtt.Client) -> None:
-        if self._pending is None:
-            item = await self._outbox.get()
-            env = self._sender.envelope(MsgType(item.channel.value), item.body, corr=item.corr)
-            try:
-                payload = encode(env)
-            except PayloadError as err:
-                log.error("not sending %s: %s", item.channel.value, err)
-                return
-            self._pending = (self.topics[item.channel], payload, item.qos)
-        topic, payload, qos = self._pending
-        await client.publish(topic, payload, qos=qos)
-        self._pending = None  # only once the broker has it (at least once)
+    async def _send(self, client: aiomqtt.Client, entry: Entry) -> None:
+        """Publish one outbox message at QoS 1; returns after the broker's PUBACK."""
+        payload = restamp(entry.payload, self._sender.seq)
+        self._sender.seq += 1
+        await client.publish(self.topics[entry.channel], payload, qos=1)
 
     async def _read(self, client: aiomqtt.Client, bd_seq: int) -> None:
         cmd_topic, state_topic = self.topics[DeviceChannel.CMD], self.topics[DeviceChannel.STATE]
