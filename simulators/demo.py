@@ -213,8 +213,8 @@ def banner(world: DemoWorld) -> str:
         "",
         "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
         f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
-        f"-d '{{\"kind\": \"copy\", \"target\": {{\"device_id\": \"{first.device_id}\"}}, "
-        f"\"params\": {{\"purpose\": \"办理户籍业务\"}}}}'",
+        f'-d \'{{"kind": "copy", "target": {{"device_id": "{first.device_id}"}}, '
+        f'"params": {{"purpose": "办理户籍业务"}}}}\'',
         "",
         "Press Ctrl-C to stop.",
     ]
