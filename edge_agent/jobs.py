@@ -1,4 +1,4 @@
-"""Job execution: ``job.run`` / ``job.cancel`` commands → printer → acks, at most once per job.
+"""The job runner: ``job.run`` / ``job.cancel`` commands → device → acks, at most once per job.
 
 Delivery from the cloud is at-least-once, so the same ``job.run`` may arrive twice. The
 journal decides: a job id seen before gets its latest ack again (with ``corr`` = the new
@@ -11,12 +11,10 @@ goes to the printer) → ``succeeded`` | ``failed`` (nothing printed) | ``uncert
 may have printed). ``rejected`` means the job was never accepted (bad params, no peripheral).
 A ``failed`` without a preceding ``running`` therefore always means nothing was printed.
 
-One worker per printer (one job at a time each), fed by a bounded queue.
-
-``snapshot`` and ``scan`` jobs run the same way on a camera / document camera: ``running``,
-capture, upload the blobs over HTTP with the job's upload grant (``params.uploads``), then
-``succeeded`` with ``result.blobs``; a failed upload is ``failed``/``upload_failed`` (nothing a
-citizen sees happened, so the cloud may retry).
+One worker per device (receipt printer, A4 printer, camera; one job at a time each), fed by
+a bounded queue. What each kind of job does on its device (print a receipt; download or scan
+and mark, then print on A4; capture and upload) is in :mod:`edge_agent.job_kinds`; this module
+owns the journal, the queues and the acks.
 """
 
 from __future__ import annotations
@@ -31,10 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from edge_agent.a4_jobs import NotPrintable, Prepared, document_for_copy, document_for_print
-from edge_agent.blob_transfer import Capture, UploadFailed, upload_blobs
 from edge_agent.drivers import ReceiptPrinter
-from edge_agent.errors import AgentError, PrinterError
+from edge_agent.job_kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
 from edge_agent.journal import JobRecord, Journal
 from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
@@ -62,7 +58,6 @@ JobDone = Callable[[str], Awaitable[None]]  # peripheral id
 RERUNNABLE = frozenset({AckState.FAILED, AckState.CANCELED, AckState.UNCERTAIN})
 TEXT_LIMIT = 1000
 
-Camera = AvCameraPeripheral | DocCameraPeripheral
 Worker = ReceiptPrinter | Camera | A4Peripheral
 
 
@@ -91,8 +86,7 @@ class JobRunner:
         }
         #: named in a copy's watermark: the device the copy was made on
         self.terminal = terminal
-        #: one capture at a time per camera (a copy borrows the document camera of a scan)
-        self._camera_locks: dict[str, asyncio.Lock] = {}
+        self._camera_lock = camera_locks()
         self._send_ack = send_ack
         self._on_job_done = on_job_done
         self.counters: Counter[str] = counters if counters is not None else Counter()
@@ -307,105 +301,27 @@ class JobRunner:
                 f"the job expired while waiting for {device.id}",
             )
             return
+
+        async def on_start() -> None:
+            ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
+            self.journal.update(rec.job_id, ack)  # durable before the side effect begins
+            await self._send_ack(ack, rec.cmd_id)
+
+        kind = JobKind(rec.kind)
+        params = PARAMS_FOR_KIND[kind].model_validate_json(rec.params)
         if isinstance(device, AvCameraPeripheral | DocCameraPeripheral):
+            assert isinstance(params, SnapshotParams | ScanParams)
             async with self._camera_lock(device.id):
-                await self._capture_job(device, rec)
+                outcome = await run_capture(device, kind, params, on_start)
         elif isinstance(device, A4Peripheral):
-            await self._print_a4(device, rec)
-        else:
-            await self._print(device, rec)
-
-    async def _print(self, printer: ReceiptPrinter, rec: JobRecord) -> None:
-        params = ReceiptParams.model_validate_json(rec.params)
-        started = False
-
-        async def on_start() -> None:
-            nonlocal started
-            ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
-            self.journal.update(rec.job_id, ack)  # durable before the first byte is sent
-            started = True
-            await self._send_ack(ack, rec.cmd_id)
-
-        try:
-            report = await printer.print_receipt(params, on_start)
-        except PrinterError as err:
-            state = AckState.UNCERTAIN if err.side_effect_possible else AckState.FAILED
-            await self._finish(rec, state, err.reason, str(err))
-        except Exception as err:
-            state = AckState.UNCERTAIN if started else AckState.FAILED
-            await self._finish(rec, state, FailureReason.INTERNAL, f"driver error: {err!r}")
-            raise
-        else:
-            await self._finish(rec, AckState.SUCCEEDED, None, "", report.as_result())
-
-    def _camera_lock(self, camera_id: str) -> asyncio.Lock:
-        return self._camera_locks.setdefault(camera_id, asyncio.Lock())
-
-    async def _print_a4(self, device: A4Peripheral, rec: JobRecord) -> None:
-        """Make the document ready (download, or scan and mark), then print it on A4."""
-        params = PARAMS_FOR_KIND[JobKind(rec.kind)].model_validate_json(rec.params)
-        try:
-            if isinstance(params, CopyParams):
-                scanner = device.scanner
-                async with self._camera_lock(scanner.id if scanner else ""):
-                    prepared = await document_for_copy(params, scanner, terminal=self.terminal)
-            else:
-                assert isinstance(params, DocumentParams)
-                prepared = await document_for_print(params)
-        except NotPrintable as err:
-            await self._finish(rec, AckState.FAILED, err.reason, str(err))
-            return
-        await self._print_prepared(device, rec, prepared)
-
-    async def _print_prepared(self, device: A4Peripheral, rec: JobRecord, ready: Prepared) -> None:
-        started = False
-
-        async def on_start() -> None:
-            nonlocal started
-            ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
-            self.journal.update(rec.job_id, ack)  # durable before the document leaves
-            started = True
-            await self._send_ack(ack, rec.cmd_id)
-
-        try:
-            report = await device.printer.print_pdf(ready.doc, on_start)
-        except PrinterError as err:
-            state = AckState.UNCERTAIN if err.side_effect_possible else AckState.FAILED
-            await self._finish(rec, state, err.reason, str(err))
-        except Exception as err:
-            state = AckState.UNCERTAIN if started else AckState.FAILED
-            await self._finish(rec, state, FailureReason.INTERNAL, f"driver error: {err!r}")
-            raise
-        else:
-            result = {**ready.details, **report.as_result()}
-            await self._finish(rec, AckState.SUCCEEDED, None, "", result)
-
-    async def _capture_job(self, device: Camera, rec: JobRecord) -> None:
-        """Capture, upload every blob with the job's grant, then ack ``succeeded``."""
-        params = PARAMS_FOR_KIND[JobKind(rec.kind)].model_validate_json(rec.params)
-        assert isinstance(params, SnapshotParams | ScanParams)
-        if params.uploads is None:
-            await self._finish(
-                rec,
-                AckState.FAILED,
-                FailureReason.BAD_PARAMS,
-                "params.uploads is missing: the cloud says where to upload the result",
+            assert isinstance(params, DocumentParams | CopyParams)
+            outcome = await run_a4(
+                device, params, on_start, terminal=self.terminal, camera_lock=self._camera_lock
             )
-            return
-        ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
-        self.journal.update(rec.job_id, ack)
-        await self._send_ack(ack, rec.cmd_id)
-        try:
-            captures, details = await _capture(device, JobKind(rec.kind))
-        except AgentError as err:
-            await self._finish(rec, AckState.FAILED, FailureReason.CAMERA_ERROR, str(err))
-            return
-        try:
-            blobs = await upload_blobs(params.uploads, captures)
-        except UploadFailed as err:
-            await self._finish(rec, AckState.FAILED, FailureReason.UPLOAD_FAILED, str(err))
-            return
-        await self._finish(rec, AckState.SUCCEEDED, None, "", {"blobs": blobs, **details})
+        else:
+            assert isinstance(params, ReceiptParams)
+            outcome = await run_receipt(device, params, on_start)
+        await self._finish(rec, outcome.state, outcome.reason, outcome.message, outcome.result)
 
     async def _finish(
         self,
@@ -447,19 +363,6 @@ class JobRunner:
             if capability in device.capabilities and wanted in (None, device.id):
                 return device
         return None
-
-
-async def _capture(device: Camera, kind: JobKind) -> tuple[list[Capture], dict[str, Any]]:
-    """The blobs of one capture and what the result says about it besides the blobs."""
-    if kind is JobKind.SNAPSHOT and isinstance(device, AvCameraPeripheral):
-        snap = await device.camera.snapshot()
-        details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
-        return [("jpeg", "image/jpeg", snap.jpeg)], details
-    if kind is JobKind.SCAN and isinstance(device, DocCameraPeripheral):
-        scan = await device.camera.scan()
-        details = {"width": scan.width, "height": scan.height, "page_found": scan.page_found}
-        return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
-    raise AgentError(f"{device.id} cannot run a {kind.value} job")
 
 
 def _brief(err: ValidationError, limit: int = 3) -> str:
