@@ -126,6 +126,9 @@ class ScanParams(_Strict):
     a JPEG and a one-page PDF."""
 
     format: Literal["jpeg+pdf"] = "jpeg+pdf"
+    #: ``gray``: one channel; ``document`` (文档模式): grey, lighting evened out, black text
+    #: on white paper (smallest files, crispest print)
+    mode: Literal["color", "gray", "document"] = "color"
     uploads: Uploads | None = None
 
 

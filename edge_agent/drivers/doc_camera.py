@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,7 @@ __all__ = [
     "DocCameraConfig",
     "DocCameraError",
     "FrameSource",
+    "ScanMode",
     "ScanResult",
     "register_frame_source",
 ]
@@ -49,6 +50,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
+#: ``color``; ``gray`` (one channel); ``document`` (grey, lighting evened out, binarised text)
+ScanMode = Literal["color", "gray", "document"]
 
 
 class FrameSource(Protocol):
@@ -82,6 +85,7 @@ class ScanResult:
     frame_size: tuple[int, int]
     sha256: str
     timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: ScanMode = "color"
 
     def as_result(self) -> dict[str, Any]:
         """The job ack's ``result`` (the blobs themselves go over HTTP by sha256)."""
@@ -95,6 +99,7 @@ class ScanResult:
             "page_found": self.page_found,
             "confidence": self.confidence,
             "corners": [list(c) for c in self.corners],
+            "mode": self.mode,
         }
 
 
@@ -127,12 +132,14 @@ class DocCamera:
         async with self._lock:
             return await asyncio.to_thread(self._capture_blocking)
 
-    async def scan(self) -> ScanResult:
-        """Capture and process one page. Raises a :class:`DocCameraError`."""
+    async def scan(self, mode: ScanMode | None = None) -> ScanResult:
+        """Capture and process one page in ``mode`` (default: the configured one), so one
+        camera serves both a photo of a certificate and a text form. Raises a
+        :class:`DocCameraError`."""
         t0 = time.perf_counter()
         frame = await self.capture()
         captured = (time.perf_counter() - t0) * 1000
-        result = await asyncio.to_thread(self._process, frame)
+        result = await asyncio.to_thread(self._process, frame, mode or self.cfg.mode)
         result.timings_ms["capture"] = round(captured, 1)
         return result
 
@@ -248,7 +255,7 @@ class DocCamera:
         except Exception:  # releasing a dead camera may fail; it is gone either way
             log.debug("document camera %s: release failed", self.id, exc_info=True)
 
-    def _process(self, frame: Frame) -> ScanResult:
+    def _process(self, frame: Frame, mode: ScanMode) -> ScanResult:
         import cv2
 
         from edge_agent.vision.page_detect import detect_page
@@ -270,11 +277,9 @@ class DocCamera:
         else:
             corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]])
             confidence, page_found = 0.0 if found is None else found.confidence, False
-        opts = RectifyOptions(aspect=self.cfg.aspect, mode=self.cfg.mode)
+        opts = RectifyOptions(aspect=self.cfg.aspect, mode=mode)
         if not page_found:  # the whole frame, as it is: nothing to crop or straighten
-            opts = RectifyOptions(
-                aspect=w / h, mode=self.cfg.mode, crop=0.0, trim_desk=False, deskew=False
-            )
+            opts = RectifyOptions(aspect=w / h, mode=mode, crop=0.0, trim_desk=False, deskew=False)
         try:
             page = rectify(frame, corners, opts)
             t2 = time.perf_counter()
@@ -302,6 +307,7 @@ class DocCamera:
                 "rectify": round((t2 - t1) * 1000, 1),
                 "encode": round((t3 - t2) * 1000, 1),
             },
+            mode=mode,
         )
 
 
