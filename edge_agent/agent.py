@@ -3,7 +3,9 @@
 ``Agent.run()`` owns every background task in one TaskGroup: the link's reconnect loop, one
 job worker per printer, the health monitor, the telemetry batcher and one supervised task per
 input peripheral (call button presses, ID cards read) that turns device input into ``evt``
-messages. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
+messages. A peripheral that notices a health change itself (a serial port that closed) wakes
+the health watcher, so the ``peripheral_health`` event goes out at once, not at the next
+periodic check. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
 interface over every driver); one that is unplugged, or whose driver fails, is reported
 ``offline`` with the reason and never stops the agent. ``stop()`` is orderly:
 no new job starts, the one printing finishes (bounded), queued acks are flushed, and the
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import Counter
@@ -28,6 +31,7 @@ from edge_agent.drivers import ReceiptPrinter
 from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
+from edge_agent.peripheral_telemetry import HealthWatched, counters_of, peripheral_metrics
 from edge_agent.peripherals import (
     ActivePeripheral,
     AvCameraPeripheral,
@@ -104,6 +108,11 @@ class Agent:
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
+        self._health_dirty: set[str] = set()  # peripherals whose health may have changed
+        self._health_wake = asyncio.Event()
+        for pid, p in self.peripherals.items():
+            if isinstance(p, HealthWatched):
+                p.on_health_change(functools.partial(self._health_hint, pid))
 
     # --- public API -------------------------------------------------------------------------
 
@@ -136,6 +145,7 @@ class Agent:
                 workers = tg.create_task(runner.run_workers(), name="job-workers")
                 helpers = [
                     tg.create_task(self._health_loop(), name="health"),
+                    tg.create_task(self._health_watch(), name="health-watch"),
                     tg.create_task(self._tele_loop(), name="tele"),
                     *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
                 ]
@@ -314,13 +324,27 @@ class Agent:
             await asyncio.sleep(self.config.health_interval_s)  # a period, not synchronisation
             await self._probe_all(announce=True)
 
+    def _health_hint(self, pid: str) -> None:
+        self._health_dirty.add(pid)
+        self._health_wake.set()
+
+    async def _health_watch(self) -> None:
+        """Re-check (and announce) the health of peripherals that said it may have changed."""
+        while True:
+            await self._health_wake.wait()
+            self._health_wake.clear()
+            pids, self._health_dirty = self._health_dirty, set()
+            for pid in sorted(pids):
+                await self._check_health(pid)
+
     async def _tele_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.tele_interval_s)  # a period, not synchronisation
             await self.link.publish(DeviceChannel.TELE, self.telemetry(), droppable=True)
 
     def telemetry(self) -> TelemetryBody:
-        """The periodic metrics batch (counters are totals since start)."""
+        """The periodic metrics batch (counters are totals since start), then every
+        peripheral's counters as ``peripheral.<counter>`` tagged with its id and kind."""
         now = wall_ms()
         values = {
             "uptime_s": time.monotonic() - self._started,
@@ -333,9 +357,10 @@ class Agent:
             "outbox_queued": self.link.outbox_size,
             "mqtt_sessions": self.link.sessions,
         }
-        return TelemetryBody(
-            metrics=[Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
-        )
+        metrics = [Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
+        per_peripheral = ((pid, p.kind, counters_of(p)) for pid, p in self.peripherals.items())
+        metrics += peripheral_metrics(per_peripheral, now, room=1000 - len(metrics))
+        return TelemetryBody(metrics=metrics)
 
 
 async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
@@ -114,6 +115,8 @@ class DocCamera:
         self._cap: FrameSource | None = None
         self._warm = False
         self._lock = asyncio.Lock()
+        #: ``scans``, ``scans.<mode>``, ``errors.<reason>`` (telemetry)
+        self.counters: Counter[str] = Counter()
 
     @property
     def id(self) -> str:
@@ -137,9 +140,15 @@ class DocCamera:
         camera serves both a photo of a certificate and a text form. Raises a
         :class:`DocCameraError`."""
         t0 = time.perf_counter()
-        frame = await self.capture()
-        captured = (time.perf_counter() - t0) * 1000
-        result = await asyncio.to_thread(self._process, frame, mode or self.cfg.mode)
+        try:
+            frame = await self.capture()
+            captured = (time.perf_counter() - t0) * 1000
+            result = await asyncio.to_thread(self._process, frame, mode or self.cfg.mode)
+        except DocCameraError as err:
+            self.counters[f"errors.{err.reason}"] += 1
+            raise
+        self.counters["scans"] += 1
+        self.counters[f"scans.{result.mode}"] += 1
         result.timings_ms["capture"] = round(captured, 1)
         return result
 
