@@ -31,6 +31,7 @@ from edge_agent.drivers import ReceiptPrinter
 from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
+from edge_agent.peripheral_calls import CallHandler
 from edge_agent.peripheral_telemetry import HealthWatched, counters_of, peripheral_metrics
 from edge_agent.peripherals import (
     ActivePeripheral,
@@ -51,6 +52,7 @@ from protocols.messages import (
     EventKind,
     Health,
     Metric,
+    PeripheralCall,
     PeripheralInfo,
     Rebirth,
     TelemetryBody,
@@ -104,6 +106,7 @@ class Agent:
             config, birth=self._birth, on_command=self._on_command, on_reject=self._reject
         )
         self.runner: JobRunner | None = None
+        self.calls = CallHandler(self.peripherals, self._send_ack, self._emit)
         self._started = time.monotonic()
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
@@ -152,6 +155,7 @@ class Agent:
                 await self._stop_requested.wait()
                 for task in helpers:
                     task.cancel()
+                await self.calls.stop()
                 await runner.quiesce(STOP_JOB_TIMEOUT_S)
                 workers.cancel()
                 self.link.stop()
@@ -200,6 +204,8 @@ class Agent:
             return
         if isinstance(env.body, Rebirth):
             await self.link.rebirth()
+        elif isinstance(env.body, PeripheralCall):
+            await self.calls.handle(env, env.body)
         elif self.runner is not None:
             await self.runner.handle(env)
 
