@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import context
-from cloud.api import blobs, console, devices, jobs, sites, system
+from cloud.api import blobs, calls, console, devices, jobs, sites, system
 from cloud.context import Cloud
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.cloud = cloud
-    for module in (sites, devices, jobs, blobs, system, console):
+    for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
     app.add_exception_handler(CloudError, _cloud_error)
     return app

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.blobs import SHA256_PATTERN, BlobStore
+from cloud.calls import apply_reply, is_call_id
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Job, JobEvent, Metric, ProcessedMessage, utcnow
 from cloud.hub import ChangeHub
@@ -98,6 +99,8 @@ class Ingest:
             await self._tele(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
             await self._evt(device_id, env.id, body)
+        elif env.type is MsgType.ACK and isinstance(body, AckBody) and is_call_id(body.job_id):
+            await apply_reply(self._sessions, self._hub, self._stats, device_id, body)
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
             return await self._ack_one(device_id, env.id, body)  # counts it itself
         else:
@@ -297,7 +300,11 @@ class Ingest:
         failures: list[Failure] = []
         run: list[int] = []
         for i, (device_id, env) in enumerate(items):
-            if env.type is MsgType.ACK and isinstance(env.body, AckBody):
+            if (
+                env.type is MsgType.ACK
+                and isinstance(env.body, AckBody)
+                and not is_call_id(env.body.job_id)  # a call's answer: not a job's ack
+            ):
                 run.append(i)
                 continue
             if run:

@@ -137,3 +137,21 @@ class DeviceEventOut(BaseModel):
 
 class DeviceDetail(DeviceOut):
     events: list[DeviceEventOut]
+
+
+class CallOut(BaseModel):
+    """A peripheral call and, once it settled, the device's answer."""
+
+    id: str
+    device_id: str
+    peripheral: str
+    action: str
+    args: dict[str, Any]
+    #: sent | running | succeeded | failed | rejected | expired
+    state: str
+    reason: str
+    message: str
+    result: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime

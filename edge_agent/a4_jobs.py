@@ -80,14 +80,12 @@ async def document_for_copy(
             f"no font that can draw the copy's watermark was found; {INSTALL_HINT}",
         )
     try:
-        scan = await scanner.camera.scan()
+        scan = await scanner.camera.scan(params.mode)
     except AgentError as err:
         raise NotPrintable(FailureReason.CAMERA_ERROR, str(err)) from err
     text = watermark_text(params.purpose, terminal, now or datetime.now().astimezone(), params.lang)
     try:
-        page = await asyncio.to_thread(
-            compose_copy, scan.jpeg, text, font_path, mode=params.mode, title="copy"
-        )
+        page = await asyncio.to_thread(compose_copy, scan.jpeg, text, font_path, title="copy")
     except WatermarkUnavailable as err:
         raise NotPrintable(FailureReason.WATERMARK_UNAVAILABLE, str(err)) from err
     except AgentError as err:

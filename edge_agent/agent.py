@@ -3,7 +3,9 @@
 ``Agent.run()`` owns every background task in one TaskGroup: the link's reconnect loop, one
 job worker per printer, the health monitor, the telemetry batcher and one supervised task per
 input peripheral (call button presses, ID cards read) that turns device input into ``evt``
-messages. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
+messages. A peripheral that notices a health change itself (a serial port that closed) wakes
+the health watcher, so the ``peripheral_health`` event goes out at once, not at the next
+periodic check. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
 interface over every driver); one that is unplugged, or whose driver fails, is reported
 ``offline`` with the reason and never stops the agent. ``stop()`` is orderly:
 no new job starts, the one printing finishes (bounded), queued acks are flushed, and the
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import Counter
@@ -28,6 +31,8 @@ from edge_agent.drivers import ReceiptPrinter
 from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from edge_agent.link import MqttLink
+from edge_agent.peripheral_calls import CallHandler
+from edge_agent.peripheral_telemetry import HealthWatched, counters_of, peripheral_metrics
 from edge_agent.peripherals import (
     A4Peripheral,
     ActivePeripheral,
@@ -48,6 +53,7 @@ from protocols.messages import (
     EventKind,
     Health,
     Metric,
+    PeripheralCall,
     PeripheralInfo,
     Rebirth,
     TelemetryBody,
@@ -103,10 +109,16 @@ class Agent:
             config, birth=self._birth, on_command=self._on_command, on_reject=self._reject
         )
         self.runner: JobRunner | None = None
+        self.calls = CallHandler(self.peripherals, self._send_ack, self._emit)
         self._started = time.monotonic()
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
+        self._health_dirty: set[str] = set()  # peripherals whose health may have changed
+        self._health_wake = asyncio.Event()
+        for pid, p in self.peripherals.items():
+            if isinstance(p, HealthWatched):
+                p.on_health_change(functools.partial(self._health_hint, pid))
 
     # --- public API -------------------------------------------------------------------------
 
@@ -141,12 +153,14 @@ class Agent:
                 workers = tg.create_task(runner.run_workers(), name="job-workers")
                 helpers = [
                     tg.create_task(self._health_loop(), name="health"),
+                    tg.create_task(self._health_watch(), name="health-watch"),
                     tg.create_task(self._tele_loop(), name="tele"),
                     *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
                 ]
                 await self._stop_requested.wait()
                 for task in helpers:
                     task.cancel()
+                await self.calls.stop()
                 await runner.quiesce(STOP_JOB_TIMEOUT_S)
                 workers.cancel()
                 self.link.stop()
@@ -195,6 +209,8 @@ class Agent:
             return
         if isinstance(env.body, Rebirth):
             await self.link.rebirth()
+        elif isinstance(env.body, PeripheralCall):
+            await self.calls.handle(env, env.body)
         elif self.runner is not None:
             await self.runner.handle(env)
 
@@ -319,13 +335,27 @@ class Agent:
             await asyncio.sleep(self.config.health_interval_s)  # a period, not synchronisation
             await self._probe_all(announce=True)
 
+    def _health_hint(self, pid: str) -> None:
+        self._health_dirty.add(pid)
+        self._health_wake.set()
+
+    async def _health_watch(self) -> None:
+        """Re-check (and announce) the health of peripherals that said it may have changed."""
+        while True:
+            await self._health_wake.wait()
+            self._health_wake.clear()
+            pids, self._health_dirty = self._health_dirty, set()
+            for pid in sorted(pids):
+                await self._check_health(pid)
+
     async def _tele_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.tele_interval_s)  # a period, not synchronisation
             await self.link.publish(DeviceChannel.TELE, self.telemetry(), droppable=True)
 
     def telemetry(self) -> TelemetryBody:
-        """The periodic metrics batch (counters are totals since start)."""
+        """The periodic metrics batch (counters are totals since start), then every
+        peripheral's counters as ``peripheral.<counter>`` tagged with its id and kind."""
         now = wall_ms()
         values = {
             "uptime_s": time.monotonic() - self._started,
@@ -337,9 +367,10 @@ class Agent:
             **self.link.outbox_metrics(),
             "mqtt_sessions": self.link.sessions,
         }
-        return TelemetryBody(
-            metrics=[Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
-        )
+        metrics = [Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
+        per_peripheral = ((pid, p.kind, counters_of(p)) for pid, p in self.peripherals.items())
+        metrics += peripheral_metrics(per_peripheral, now, room=1000 - len(metrics))
+        return TelemetryBody(metrics=metrics)
 
 
 def pair_copiers(peripherals: Mapping[str, Peripheral]) -> dict[str, A4Peripheral]:

@@ -1,11 +1,13 @@
-"""The page of a self-service copy (自助复印): a scanned page in the chosen mode, marked so it
-cannot pass for an original or be reused for another purpose.
+"""The page of a self-service copy (自助复印): a scanned page, marked so it cannot pass for
+an original or be reused for another purpose.
 
-The mark is the one halls use on citizen copies, "仅供{purpose}使用 · {time} · {terminal}":
-repeated diagonally across the page in light grey (hard to crop out, easy to read through)
-and once more in a white band under the page (always legible). The result is a JPEG and a
-one-page A4 PDF for the printer. Drawing needs a CJK font; without one the copy is refused
-(:class:`WatermarkUnavailable`) rather than printed unmarked.
+The page comes from the document camera in the copy's mode (colour, grey, or document: grey
+with the light evened out). The mark is the one halls use on citizen copies,
+"仅供{purpose}使用 · {time} · {terminal}": repeated diagonally across the page in light grey
+(hard to crop out, easy to read through) and once more in a white band under the page (always
+legible). The result is a JPEG and a one-page A4 PDF for the printer. Drawing needs a CJK
+font; without one the copy is refused (:class:`WatermarkUnavailable`) rather than printed
+unmarked.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT
 from edge_agent.vision.rectify import make_pdf
 
-Mode = Literal["color", "gray", "document"]
 Lang = Literal["zh-CN", "en"]
 
 #: watermark ink: grey level and opacity (0..255) of the diagonal repeat
@@ -54,29 +55,6 @@ def watermark_text(purpose: str, terminal: str, when: datetime, lang: Lang = "zh
     if lang == "en":
         return f"For {purpose} only · {stamp} · {terminal}"
     return f"仅供{purpose}使用 · {stamp} · {terminal}"
-
-
-def apply_mode(page: npt.NDArray[np.uint8], mode: Mode) -> npt.NDArray[np.uint8]:
-    """``color`` as scanned; ``gray``; ``document``: grey with the light evened out (the page
-    divided by its own blurred background) and the contrast stretched, for text."""
-    if mode == "color":
-        return page
-    grey: npt.NDArray[np.uint8] = (
-        page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY).astype(np.uint8)
-    )
-    if mode == "gray":
-        return grey
-    size = max(31, (min(grey.shape[:2]) // 8) | 1)
-    background = cv2.morphologyEx(
-        grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
-    )
-    background = cv2.GaussianBlur(background, (size, size), 0)
-    flat = cv2.divide(grey, np.maximum(background, 1), scale=255)
-    low, high = np.percentile(flat, (1, 99))
-    if high - low < 1:
-        return np.asarray(flat, dtype=np.uint8)
-    stretched = (flat.astype(np.float32) - low) * (255.0 / (high - low))
-    return np.asarray(np.clip(stretched, 0, 255), dtype=np.uint8)
 
 
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
@@ -133,17 +111,17 @@ def compose_copy(
     text: str,
     font_path: Path | None,
     *,
-    mode: Mode = "document",
     jpeg_quality: int = 85,
     title: str = "copy",
 ) -> CopyPage:
-    """The printable copy of a scanned page (JPEG as the document camera produced it)."""
+    """The printable copy of a scanned page: the JPEG as the document camera produced it, in
+    the mode the copy asked for (grey scans stay grey)."""
     if font_path is None:
         raise WatermarkUnavailable(f"no font that can draw the watermark was found; {INSTALL_HINT}")
-    decoded = cv2.imdecode(np.frombuffer(scan_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(np.frombuffer(scan_jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
     if decoded is None:
         raise AgentError("the scanned page could not be decoded as a JPEG")
-    page = apply_mode(decoded.astype(np.uint8), mode)
+    page = np.asarray(decoded, dtype=np.uint8)
     marked = watermark(page, text, font_path)
     buf = io.BytesIO()
     marked.save(buf, format="JPEG", quality=jpeg_quality)

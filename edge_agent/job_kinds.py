@@ -124,7 +124,7 @@ async def run_capture(
         )
     await on_start()
     try:
-        captures, details = await _capture(device, kind)
+        captures, details = await _capture(device, kind, params)
     except AgentError as err:
         return Outcome(AckState.FAILED, FailureReason.CAMERA_ERROR, str(err))
     try:
@@ -134,15 +134,22 @@ async def run_capture(
     return Outcome(AckState.SUCCEEDED, result={"blobs": blobs, **details})
 
 
-async def _capture(device: Camera, kind: JobKind) -> tuple[list[Capture], dict[str, Any]]:
+async def _capture(
+    device: Camera, kind: JobKind, params: SnapshotParams | ScanParams
+) -> tuple[list[Capture], dict[str, Any]]:
     """The blobs of one capture and what the result says about it besides the blobs."""
     if kind is JobKind.SNAPSHOT and isinstance(device, AvCameraPeripheral):
         snap = await device.camera.snapshot()
         details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
         return [("jpeg", "image/jpeg", snap.jpeg)], details
     if kind is JobKind.SCAN and isinstance(device, DocCameraPeripheral):
-        scan = await device.camera.scan()
-        details = {"width": scan.width, "height": scan.height, "page_found": scan.page_found}
+        scan = await device.camera.scan(params.mode if isinstance(params, ScanParams) else None)
+        details = {
+            "width": scan.width,
+            "height": scan.height,
+            "page_found": scan.page_found,
+            "mode": scan.mode,
+        }
         return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
     raise AgentError(f"{device.id} cannot run a {kind.value} job")
 

@@ -2,6 +2,8 @@
 
 The agent sees a peripheral as an id, a ``kind`` (the hardware), a ``model``, the
 ``capabilities`` it offers, an ``async health()`` that never raises and an ``async close()``.
+Optionally (``edge_agent.peripheral_telemetry``) it keeps ``counters()`` for telemetry and
+tells the agent at once when its health may have changed (a serial device unplugged).
 Peripherals with a connection of their own or with something to report (call button, ID-card
 reader, rating pad) are also :class:`ActivePeripheral`: ``start()`` connects (bounded, so the
 birth can say ``ok``), ``run(emit)`` turns device input into ``evt`` bodies until cancelled.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ReceiptPrinter, health_of
@@ -33,22 +35,15 @@ from edge_agent.peripheral_config import (
     PeripheralConfig,
     RatingPadSerial,
 )
-from protocols.idcard import mask_id_number, mask_name
-from protocols.messages import (
-    ButtonData,
-    EventBody,
-    EventKind,
-    Health,
-    IdCardReadData,
-    RatingData,
-)
+from edge_agent.peripheral_events import idcard_event, rating_event
+from protocols.messages import ButtonData, EventBody, EventKind, Health
 
 if TYPE_CHECKING:
     from edge_agent.drivers.a4_base import A4Printer
     from edge_agent.drivers.av_camera import AvCamera
     from edge_agent.drivers.call_button import CallButtonDriver, SerialDriver
     from edge_agent.drivers.doc_camera import DocCamera
-    from edge_agent.drivers.idcard_reader import IdCardRead, IdCardReader
+    from edge_agent.drivers.idcard_reader import IdCardReader
     from edge_agent.drivers.rating_pad import RatingPadDriver, RatingResult
 
 log = logging.getLogger(__name__)
@@ -145,6 +140,10 @@ class ReceiptPeripheral(_Delegate):
     async def close(self) -> None:
         """Nothing to close: the driver connects per job and per probe."""
 
+    def counters(self) -> Mapping[str, int]:
+        found = getattr(self.printer, "counters", None)  # optional on ReceiptPrinter
+        return dict(found) if isinstance(found, Mapping) else {}
+
 
 class IdCardPeripheral(_Delegate):
     """A GA 467 ID-card reader; with ``auto_read`` it reports each card placed (masked)."""
@@ -154,6 +153,7 @@ class IdCardPeripheral(_Delegate):
     def __init__(self, reader: IdCardReader) -> None:
         self._driver = self.reader = reader
         self.cfg = reader.cfg
+        self._watchers: list[Callable[[], None]] = []
 
     @property
     def model(self) -> str:
@@ -165,6 +165,20 @@ class IdCardPeripheral(_Delegate):
     async def close(self) -> None:
         await self.reader.close()
 
+    def counters(self) -> Mapping[str, int]:
+        """Reads and failures by reason: never anything read off a card."""
+        r = self.reader
+        return {
+            "reads": r.reads_ok,
+            "read_errors": r.reads_failed,
+            **{f"errors.{k}": v for k, v in r.failures.items()},
+        }
+
+    def on_health_change(self, callback: Callable[[], None]) -> None:
+        """With ``auto_read``, the first failed poll (unplugged) and the first good one after
+        failures are reported at once; without it nothing polls, so the health loop tells."""
+        self._watchers.append(callback)
+
     async def start(self) -> None:
         """The port is opened by the first command (the health probe)."""
 
@@ -175,6 +189,7 @@ class IdCardPeripheral(_Delegate):
 
         present, failures = False, 0
         while True:
+            before = failures
             try:
                 read = await self.reader.read_card(0)  # one "find card", no waiting
             except IdCardError:  # logged and counted by the driver; health says the rest
@@ -186,18 +201,13 @@ class IdCardPeripheral(_Delegate):
                 elif not present:  # report a card once, not at every poll while it lies there
                     present = True
                     await emit(idcard_event(self.id, read))
+            if (before == 0) != (failures == 0):  # broke or recovered: tell the agent now
+                for callback in self._watchers:
+                    callback()
             pause = self.cfg.auto_read_interval_s * 2 ** min(failures, 16)
             await asyncio.sleep(
                 min(pause, max(IDCARD_MAX_BACKOFF_S, self.cfg.auto_read_interval_s))
             )
-
-
-def idcard_event(peripheral: str, read: IdCardRead) -> EventBody:
-    """The ``idcard_read`` event for one card: masked ID number and name, nothing else."""
-    data = IdCardReadData(
-        id_number=mask_id_number(read.text.id_number), name=mask_name(read.text.name)
-    )
-    return EventBody(kind=EventKind.IDCARD_READ, peripheral=peripheral, data=data.model_dump())
 
 
 class _SerialPeripheral(_Delegate):
@@ -217,6 +227,12 @@ class _SerialPeripheral(_Delegate):
 
     async def close(self) -> None:
         await self._driver.stop()
+
+    def counters(self) -> Mapping[str, int]:
+        return self._driver.counters()
+
+    def on_health_change(self, callback: Callable[[], None]) -> None:
+        self._driver.link.add_listener(callback)
 
     async def start(self) -> None:
         await self._driver.start()
@@ -257,19 +273,6 @@ class RatingPadPeripheral(_SerialPeripheral):
         return result
 
 
-def rating_event(peripheral: str, result: RatingResult) -> EventBody:
-    data = RatingData(
-        case_no=result.case_no,
-        code=result.code,
-        name=result.name or "",
-        reasons=[str(r) for r in result.reasons],
-        timed_out=result.timed_out,
-    )
-    return EventBody(
-        kind=EventKind.RATING, peripheral=peripheral, data=data.model_dump(exclude_none=True)
-    )
-
-
 class DocCameraPeripheral(_Delegate):
     """A document camera (高拍仪); ``camera.scan()`` serves the ``scan`` and ``copy`` jobs."""
 
@@ -287,6 +290,9 @@ class DocCameraPeripheral(_Delegate):
 
     async def close(self) -> None:
         await self.camera.close()
+
+    def counters(self) -> Mapping[str, int]:
+        return dict(self.camera.counters)
 
 
 class AvCameraPeripheral(_Delegate):
@@ -306,6 +312,9 @@ class AvCameraPeripheral(_Delegate):
 
     async def close(self) -> None:
         await self.camera.close()
+
+    def counters(self) -> Mapping[str, int]:
+        return dict(self.camera.counters)
 
 
 class A4Peripheral(_Delegate):

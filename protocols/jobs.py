@@ -134,6 +134,9 @@ class ScanParams(_Strict):
     a JPEG and a one-page PDF."""
 
     format: Literal["jpeg+pdf"] = "jpeg+pdf"
+    #: ``gray``: one channel; ``document`` (文档模式): grey, lighting evened out, black text
+    #: on white paper (smallest files, crispest print); None: the camera's configured mode
+    mode: Literal["color", "gray", "document"] | None = None
     uploads: Uploads | None = None
 
 

@@ -188,7 +188,18 @@ class Rebirth(_Body):
     op: Literal["rebirth"] = "rebirth"
 
 
-CommandBody = Annotated[JobRun | JobCancel | Rebirth, Field(discriminator="op")]
+class PeripheralCall(_Body):
+    """Command: perform ``action`` on ``peripheral`` now (set a call-button LED, ask for a
+    rating, ...); see ``protocols.calls``. Answered by acks with ``job_id`` = ``call_id``."""
+
+    op: Literal["peripheral.call"] = "peripheral.call"
+    call_id: Name
+    peripheral: Name
+    action: Name
+    args: Annotated[dict[str, Any], Field(max_length=64)] = {}
+
+
+CommandBody = Annotated[JobRun | JobCancel | Rebirth | PeripheralCall, Field(discriminator="op")]
 
 
 class AckBody(_Body):

@@ -185,3 +185,24 @@ class Metric(Base):
     value: Mapped[float] = mapped_column(Float)
     ts: Mapped[datetime] = mapped_column(index=True)
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PeripheralCallRow(Base):
+    """One ``peripheral.call`` sent to a device (set an LED, ask for a rating) and its answer."""
+
+    __tablename__ = "peripheral_calls"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    peripheral: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: sent | running | succeeded | failed | rejected | expired
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(String(1024), default="")
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: no answer by then: the call is reported ``expired``
+    expires_at: Mapped[datetime]

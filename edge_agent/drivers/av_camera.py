@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -140,6 +141,8 @@ class AvCamera:
         self._given = source
         self._cap: AvSource | None = None
         self._lock = asyncio.Lock()
+        #: ``snapshots``, ``snapshot_errors`` (telemetry)
+        self.counters: Counter[str] = Counter()
 
     @property
     def id(self) -> str:
@@ -161,7 +164,13 @@ class AvCamera:
     async def snapshot(self) -> Snapshot:
         """One fresh frame as JPEG. Raises an :class:`AvCameraError`."""
         async with self._lock:
-            return await asyncio.to_thread(self._snapshot_blocking)
+            try:
+                snap = await asyncio.to_thread(self._snapshot_blocking)
+            except AvCameraError:
+                self.counters["snapshot_errors"] += 1
+                raise
+        self.counters["snapshots"] += 1
+        return snap
 
     async def health(self) -> tuple[Health, str]:
         """(health, reason): read two frames and compare them. Never raises."""

@@ -99,6 +99,7 @@ class SerialLink:
         self._interval = cfg.heartbeat_s
         self._wrong_device = False
         self._watchdog: asyncio.TimerHandle | None = None
+        self._listeners: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         if self._task is None:
@@ -141,9 +142,16 @@ class SerialLink:
                 return now
             await changed.wait()
 
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever ``health()`` may have changed (connect, heartbeat,
+        silence, unplug), so the agent can report an unplug at once, not at its next poll."""
+        self._listeners.append(callback)
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
+        for callback in self._listeners:
+            callback()
 
     async def request(self, msg: Message, what: str) -> Ack:
         """Send a reliable frame and return its ACK; retransmit on silence, raise on NAK."""

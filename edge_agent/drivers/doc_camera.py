@@ -20,9 +20,10 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,7 @@ __all__ = [
     "DocCameraConfig",
     "DocCameraError",
     "FrameSource",
+    "ScanMode",
     "ScanResult",
     "register_frame_source",
 ]
@@ -49,6 +51,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
+#: ``color``; ``gray`` (one channel); ``document`` (grey, lighting evened out, binarised text)
+ScanMode = Literal["color", "gray", "document"]
 
 
 class FrameSource(Protocol):
@@ -82,6 +86,7 @@ class ScanResult:
     frame_size: tuple[int, int]
     sha256: str
     timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: ScanMode = "color"
 
     def as_result(self) -> dict[str, Any]:
         """The job ack's ``result`` (the blobs themselves go over HTTP by sha256)."""
@@ -95,6 +100,7 @@ class ScanResult:
             "page_found": self.page_found,
             "confidence": self.confidence,
             "corners": [list(c) for c in self.corners],
+            "mode": self.mode,
         }
 
 
@@ -109,6 +115,8 @@ class DocCamera:
         self._cap: FrameSource | None = None
         self._warm = False
         self._lock = asyncio.Lock()
+        #: ``scans``, ``scans.<mode>``, ``errors.<reason>`` (telemetry)
+        self.counters: Counter[str] = Counter()
 
     @property
     def id(self) -> str:
@@ -127,12 +135,20 @@ class DocCamera:
         async with self._lock:
             return await asyncio.to_thread(self._capture_blocking)
 
-    async def scan(self) -> ScanResult:
-        """Capture and process one page. Raises a :class:`DocCameraError`."""
+    async def scan(self, mode: ScanMode | None = None) -> ScanResult:
+        """Capture and process one page in ``mode`` (default: the configured one), so one
+        camera serves both a photo of a certificate and a text form. Raises a
+        :class:`DocCameraError`."""
         t0 = time.perf_counter()
-        frame = await self.capture()
-        captured = (time.perf_counter() - t0) * 1000
-        result = await asyncio.to_thread(self._process, frame)
+        try:
+            frame = await self.capture()
+            captured = (time.perf_counter() - t0) * 1000
+            result = await asyncio.to_thread(self._process, frame, mode or self.cfg.mode)
+        except DocCameraError as err:
+            self.counters[f"errors.{err.reason}"] += 1
+            raise
+        self.counters["scans"] += 1
+        self.counters[f"scans.{result.mode}"] += 1
         result.timings_ms["capture"] = round(captured, 1)
         return result
 
@@ -248,7 +264,7 @@ class DocCamera:
         except Exception:  # releasing a dead camera may fail; it is gone either way
             log.debug("document camera %s: release failed", self.id, exc_info=True)
 
-    def _process(self, frame: Frame) -> ScanResult:
+    def _process(self, frame: Frame, mode: ScanMode) -> ScanResult:
         import cv2
 
         from edge_agent.vision.page_detect import detect_page
@@ -270,11 +286,9 @@ class DocCamera:
         else:
             corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]])
             confidence, page_found = 0.0 if found is None else found.confidence, False
-        opts = RectifyOptions(aspect=self.cfg.aspect, mode=self.cfg.mode)
+        opts = RectifyOptions(aspect=self.cfg.aspect, mode=mode)
         if not page_found:  # the whole frame, as it is: nothing to crop or straighten
-            opts = RectifyOptions(
-                aspect=w / h, mode=self.cfg.mode, crop=0.0, trim_desk=False, deskew=False
-            )
+            opts = RectifyOptions(aspect=w / h, mode=mode, crop=0.0, trim_desk=False, deskew=False)
         try:
             page = rectify(frame, corners, opts)
             t2 = time.perf_counter()
@@ -302,6 +316,7 @@ class DocCamera:
                 "rectify": round((t2 - t1) * 1000, 1),
                 "encode": round((t3 - t2) * 1000, 1),
             },
+            mode=mode,
         )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from edge_agent.drivers.base import PrintReport
@@ -47,6 +48,8 @@ class EscPosReceiptPrinter:
         self.cfg = cfg
         self._lock = asyncio.Lock()
         self.last_status: PrinterStatus | None = None
+        #: ``receipts`` (copies printed), ``bytes`` sent, ``errors.<reason>`` (telemetry)
+        self.counters: Counter[str] = Counter()
 
     @property
     def id(self) -> str:
@@ -75,12 +78,19 @@ class EscPosReceiptPrinter:
         self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
     ) -> PrintReport:
         data = render_receipt(params)
-        async with self._lock:
-            port, before = await asyncio.to_thread(self._open_and_check)
-            try:
-                return await self._print(port, data, before, on_start)
-            finally:
-                await asyncio.to_thread(port.close)
+        try:
+            async with self._lock:
+                port, before = await asyncio.to_thread(self._open_and_check)
+                try:
+                    report = await self._print(port, data, before, on_start)
+                finally:
+                    await asyncio.to_thread(port.close)
+        except PrinterError as err:
+            self.counters[f"errors.{err.reason}"] += 1
+            raise
+        self.counters["receipts"] += params.copies
+        self.counters["bytes"] += report.bytes_sent
+        return report
 
     async def _print(
         self,

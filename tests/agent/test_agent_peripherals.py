@@ -18,7 +18,7 @@ from edge_agent.agent import Agent
 from edge_agent.config import IdCardReaderConfig
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState, JobKind
-from protocols.messages import EventKind, Health, JobRun
+from protocols.messages import EventKind, Health, JobRun, TelemetryBody
 from protocols.mqtt_url import parse_mqtt_url
 from protocols.serial_frames import Reason
 from simulators.escpos_printer import EscPosPrinterSim
@@ -183,18 +183,20 @@ async def test_call_button_press_and_rating_become_events(
         }
 
 
-async def test_idcard_read_event_carries_masked_data_only(
-    mosquitto_url: str, uid: str, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def auto_read_kiosk(
+    url: str, uid: str, tmp_path: Path
+) -> AsyncIterator[tuple[Agent, IdCardReaderSim, Cloud]]:
+    """A connected kiosk whose ID-card reader reports cards by itself; health checks every
+    hour only, so anything reported sooner was not found by the periodic check."""
     dev = f"kiosk-{uid}"
-    card = SAMPLE_CARDS[0]
     async with (
         EscPosPrinterSim(out_dir=tmp_path / "receipts") as printer,
         IdCardReaderSim() as reader,
     ):
         config = agent_config(
             KioskSpec(dev, SITE, "黄河路 1号自助终端"),
-            mosquitto_url,
+            url,
             tmp_path,
             printer.port,
             health_interval_s=3600,
@@ -207,20 +209,111 @@ async def test_idcard_read_event_carries_masked_data_only(
             auto_read_interval_s=0.05,
         )
         agent = Agent(config.model_copy(update={"peripherals": [*config.peripherals, idcard]}))
-        async with cloud_watching(mosquitto_url, f"c-{uid}", dev) as cloud:
+        async with cloud_watching(url, f"c-{uid}", dev) as cloud:
             task = asyncio.create_task(agent.run())
             try:
                 async with asyncio.timeout(TIMEOUT):
                     await agent.wait_connected()
-                reader.insert(card)
-                evt, payload = await cloud.event(dev, EventKind.IDCARD_READ)
+                yield agent, reader, cloud
             finally:
                 await agent.stop()
                 await task
+
+
+def counter(tele: TelemetryBody, peripheral: str, name: str) -> float | None:
+    """The value of peripheral counter ``name`` in a telemetry batch (None if absent)."""
+    found = [
+        m.value
+        for m in tele.metrics
+        if m.name == f"peripheral.{name}" and m.tags.get("peripheral") == peripheral
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+async def test_idcard_read_event_carries_masked_data_only(
+    mosquitto_url: str, uid: str, tmp_path: Path
+) -> None:
+    dev = f"kiosk-{uid}"
+    card = SAMPLE_CARDS[0]
+    async with auto_read_kiosk(mosquitto_url, uid, tmp_path) as (agent, reader, cloud):
+        assert counter(agent.telemetry(), "idcard", "reads") == 0
+        reader.insert(card)
+        evt, payload = await cloud.event(dev, EventKind.IDCARD_READ)
+        tele = agent.telemetry()
     assert evt.body.peripheral == "idcard"
     assert evt.body.data == {"id_number": "6328**********0137", "name": "王*"}
-    text = json.dumps(json.loads(payload), ensure_ascii=False)
-    for secret in (card.id_number, card.name, card.address, "19880512"):
-        assert secret not in text
-        assert secret.encode() not in payload
-        assert json.dumps(secret).strip('"').encode() not in payload  # nor \\u-escaped
+    assert counter(tele, "idcard", "reads") == 1
+    tele_json = tele.model_dump_json().encode()
+    for raw in (payload, tele_json):
+        text = json.dumps(json.loads(raw), ensure_ascii=False)
+        for secret in (card.id_number, card.name, card.address, "19880512"):
+            assert secret not in text
+            assert secret.encode() not in raw
+            assert json.dumps(secret).strip('"').encode() not in raw  # nor \\u-escaped
+
+
+async def test_unplugged_idcard_reader_is_reported_at_once(
+    mosquitto_url: str, uid: str, tmp_path: Path
+) -> None:
+    async with auto_read_kiosk(mosquitto_url, uid, tmp_path) as (agent, reader, cloud):
+        assert agent.health["idcard"] == (Health.OK, "")
+        reader.unplug()
+        evt, _ = await cloud.event(f"kiosk-{uid}", EventKind.PERIPHERAL_HEALTH)
+        assert (evt.body.peripheral, evt.body.health) == ("idcard", Health.OFFLINE)
+        assert evt.body.reason in ("unplugged", "port_unavailable")
+        assert counter(agent.telemetry(), "idcard", "read_errors") >= 1  # type: ignore[operator]
+
+
+async def test_peripheral_counters_reach_telemetry(
+    mosquitto_url: str, uid: str, tmp_path: Path
+) -> None:
+    dev = f"window-{uid}"
+    async with (
+        running_world(specs(uid)[1:], mosquitto_url, tmp_path, connect_timeout_s=TIMEOUT) as world,
+        cloud_watching(mosquitto_url, f"c-{uid}", dev) as cloud,
+    ):
+        [window] = world
+        assert window.call_button is not None and window.rating_pad is not None
+        before = window.agent.telemetry()
+        assert counter(before, "callbtn", "presses") in (None, 0)
+        await window.call_button.press(2)
+        await cloud.event(dev, EventKind.BUTTON)
+        window.rating_pad.script.append(Rating(5))
+        await window.agent.request_rating("rating", "C-0043", "3号窗口", 5.0)
+        assert await cloud.print_receipt(dev, f"j-{uid}") is AckState.SUCCEEDED
+        tele = window.agent.telemetry()
+    assert counter(tele, "callbtn", "presses") == 1
+    assert counter(tele, "callbtn", "connects") == 1
+    assert counter(tele, "rating", "ratings.5") == 1
+    assert counter(tele, "receipt", "receipts") == 1
+    assert counter(tele, "receipt", "bytes") > 0  # type: ignore[operator]
+    press = next(m for m in tele.metrics if m.name == "peripheral.presses")
+    assert press.tags == {"peripheral": "callbtn", "kind": "call_button"}
+    assert TelemetryBody.model_validate_json(tele.model_dump_json()) == tele  # fits the wire
+
+
+async def test_unplugged_serial_devices_are_reported_at_once(
+    mosquitto_url: str, uid: str, tmp_path: Path
+) -> None:
+    """The health period is an hour: the events can only come from the drivers' own notice."""
+    dev = f"window-{uid}"
+    slow = {"health_interval_s": 3600}
+    async with (
+        running_world(specs(uid)[1:], mosquitto_url, tmp_path, agent_settings=slow) as world,
+        cloud_watching(mosquitto_url, f"c-{uid}", dev) as cloud,
+    ):
+        [window] = world
+        assert window.call_button is not None and window.rating_pad is not None
+        await cloud.next(dev, "birth")
+        window.call_button.unplug()
+        evt, _ = await cloud.event(dev, EventKind.PERIPHERAL_HEALTH, peripheral="callbtn")
+        assert (evt.body.health, evt.body.reason) == (Health.OFFLINE, "unplugged")
+        window.rating_pad.unplug()
+        evt, _ = await cloud.event(dev, EventKind.PERIPHERAL_HEALTH, peripheral="rating")
+        assert (evt.body.health, evt.body.reason) == (Health.OFFLINE, "unplugged")
+        window.call_button.replug()
+        evt, _ = await cloud.event(dev, EventKind.PERIPHERAL_HEALTH, peripheral="callbtn")
+        while evt.body.health is not Health.OK:  # reconnecting: unknown first, then ok
+            evt, _ = await cloud.event(dev, EventKind.PERIPHERAL_HEALTH, peripheral="callbtn")
+        assert window.agent.health["callbtn"] == (Health.OK, "")

@@ -8,7 +8,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 
 from fleet.sites import SiteLevel, SiteSpec
 from simulators.demo import DemoOptions, DemoWorld, running_demo
@@ -89,14 +91,17 @@ async def test_snapshot_and_scan_upload_their_blobs(
             {
                 "kind": "scan",
                 "target": {"site": f"qh/hx/golmud/c{uid}", "capability": "scan"},
-                "params": {},
+                "params": {"mode": "document"},
             },
         )
         assert job["state"] == "succeeded", job
         assert job["device_id"] == device
+        assert job["result"]["mode"] == "document"
         blobs = {b["role"]: b for b in job["result"]["blobs"]}
         assert set(blobs) == {"jpeg", "pdf"}
-        assert (await _fetch(world, blobs["jpeg"]["sha256"]))[:3] == b"\xff\xd8\xff"
+        jpeg = await _fetch(world, blobs["jpeg"]["sha256"])
+        page = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert page is not None and page.ndim == 2  # document mode: one grey channel
         assert (await _fetch(world, blobs["pdf"]["sha256"])).startswith(b"%PDF")
 
 

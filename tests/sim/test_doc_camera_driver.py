@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from edge_agent.drivers import doc_camera
-from edge_agent.drivers.doc_camera import DocCamera, DocCameraConfig, ScanResult
+from edge_agent.drivers.doc_camera import DocCamera, DocCameraConfig, ScanMode, ScanResult
 from edge_agent.drivers.doc_camera_errors import (
     CameraUnavailable,
     CaptureFailed,
@@ -128,3 +128,39 @@ def test_config_is_strict() -> None:
         config(type="doc_camera_gige")
     with pytest.raises(ValidationError):
         config(device=-1)
+
+
+async def test_scan_modes_colour_grey_and_document() -> None:
+    """One uneven-light frame in each mode: colour keeps three channels, grey has one, and
+    document mode evens out the lighting into (nearly) pure black text on white paper."""
+    pages: dict[str, np.ndarray] = {}
+    modes: tuple[ScanMode, ...] = ("color", "gray", "document")
+    for mode in modes:
+        source = SyntheticFrameSource("uneven_light", seed=5, size=SIZE)
+        camera = DocCamera(config(), source)
+        result = await camera.scan(mode)
+        assert result.mode == mode and result.as_result()["mode"] == mode
+        page = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert page is not None and page.shape[:2] == (result.height, result.width)
+        pages[mode] = page
+        await camera.close()
+    colour, grey, document = pages["color"], pages["gray"], pages["document"]
+    assert colour.ndim == 3 and colour.shape[2] == 3
+    spread = np.abs(colour.astype(int) - colour.mean(axis=2, keepdims=True)).mean()
+    assert spread > 0.2  # not a grey image stored in three channels
+    assert grey.ndim == 2 and document.ndim == 2
+
+    def extreme(img: np.ndarray) -> float:
+        return float(np.mean((img < 40) | (img > 215)))
+
+    assert extreme(document) > 0.97 > extreme(grey)
+    assert document.std() > 2 * grey.std()  # text stands out from the paper
+
+
+async def test_scan_without_a_mode_uses_the_configured_one() -> None:
+    camera = DocCamera(config(mode="gray"), SyntheticFrameSource("plain_desk", seed=3, size=SIZE))
+    result = await camera.scan()
+    assert result.mode == "gray"
+    page = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert page is not None and page.ndim == 2
+    await camera.close()

@@ -1,4 +1,4 @@
-"""The self-service copy page: the mark's words, the scan modes, and a mark that is really on
+"""The self-service copy page: the mark's words, and a mark that is really on
 the page (diagonal repeats and a legible band), or no copy at all without a CJK font."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_agent.copy_page import WatermarkUnavailable, apply_mode, compose_copy, watermark_text
+from edge_agent.copy_page import WatermarkUnavailable, compose_copy, watermark_text
 from edge_agent.fonts import find_cjk_font
 
 FONT = find_cjk_font()
@@ -31,27 +31,13 @@ def test_the_mark_names_purpose_time_and_terminal() -> None:
     assert watermark_text("a visa", "k1", when, "en") == "For a visa only · 2026-11-29 09:05 · k1"
 
 
-def test_modes_keep_colour_make_grey_or_even_out_the_light() -> None:
-    h, w = 300, 200
-    ramp = np.tile(np.linspace(120, 250, w, dtype=np.float32), (h, 1))  # uneven light
-    page = np.dstack([ramp, ramp, ramp]).astype(np.uint8)
-    page[100:110, 20:180] = (ramp[100:110, 20:180] * 0.3).astype(np.uint8)[..., None]  # "text"
-    assert apply_mode(page, "color").shape == (h, w, 3)
-    assert apply_mode(page, "gray").shape == (h, w)
-    doc = apply_mode(page, "document")
-    assert doc.shape == (h, w) and doc.dtype == np.uint8
-    paper = np.r_[doc[:90], doc[120:]]
-    # the paper is evenly white again, left to right, and the text is dark on it
-    assert abs(float(paper[:, :40].mean()) - float(paper[:, -40:].mean())) < 12
-    assert float(doc[102:108, 40:160].mean()) < 100 < float(paper.mean())
-
-
 @needs_font
 def test_the_copy_carries_the_mark_across_the_page_and_in_a_band(tmp_path: Path) -> None:
-    white = np.full((1400, 1000, 3), 255, np.uint8)
-    page = compose_copy(_jpeg(white), "仅供测试使用 · 2026-11-29 09:05 · k1", FONT, mode="gray")
+    white = np.full((1400, 1000), 255, np.uint8)  # a grey scan stays grey
+    page = compose_copy(_jpeg(white), "仅供测试使用 · 2026-11-29 09:05 · k1", FONT)
     assert page.pdf.startswith(b"%PDF-1.4") and page.pdf.rstrip().endswith(b"%%EOF")
     assert page.width == 1000 and page.height > 1400  # the band is added under the page
+    assert b"/DeviceGray" in page.pdf
     image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
     body, band = image[:1400], image[1400:]
     marked = body < 235

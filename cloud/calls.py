@@ -1,0 +1,173 @@
+"""Peripheral calls from the cloud side: check, record, send, and apply the device's answer.
+
+An operator console (or the window app) posts an action for one peripheral of one device and
+gets a call id at once (202); the device answers on ``ack`` and the call settles
+(``succeeded`` with a result, ``failed``, ``rejected``), which ``GET /api/v1/calls/{id}``
+long-polls for. A call is never queued or retried: a device that is offline gets none (409),
+and one that never answers has the call reported ``expired``. Calls are recorded in the
+database, so any cloud worker can apply the answer and serve the long-poll.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cloud.db import devices as device_repo
+from cloud.db.models import PeripheralCallRow, utcnow
+from cloud.errors import BusUnavailable, Conflict, NotFound, Unprocessable
+from cloud.hub import ChangeHub
+from cloud.schemas import CallOut
+from cloud.stats import BusStats
+from protocols.calls import ACTIONS, CALL_ID_PREFIX, REPLY_GRACE_S, duration_s
+from protocols.jobs import AckState
+from protocols.messages import AckBody, PeripheralCall
+
+if TYPE_CHECKING:  # cloud.context builds the ingest, which imports this module
+    from cloud.context import Cloud
+
+SETTLED = frozenset({"succeeded", "failed", "rejected", "expired"})
+#: a device's ack state → the call's state
+_STATE = {
+    AckState.ACCEPTED: "running",
+    AckState.RUNNING: "running",
+    AckState.SUCCEEDED: "succeeded",
+    AckState.FAILED: "failed",
+    AckState.REJECTED: "rejected",
+    AckState.CANCELED: "failed",
+    AckState.UNCERTAIN: "failed",
+}
+
+
+def is_call_id(job_id: str) -> bool:
+    """True if an ack's ``job_id`` names a peripheral call rather than a job."""
+    return job_id.startswith(CALL_ID_PREFIX)
+
+
+def to_out(row: PeripheralCallRow) -> CallOut:
+    return CallOut.model_validate(row, from_attributes=True)
+
+
+async def create(
+    cloud: Cloud, device_id: str, peripheral: str, action: str, args: dict[str, Any]
+) -> CallOut:
+    """Check the call against the device's last birth, record it and send it."""
+    async with cloud.sessions() as s:
+        device = await device_repo.require(s, device_id)
+        info = next((p for p in device.peripherals if p.get("id") == peripheral), None)
+        if info is None:
+            known = ", ".join(sorted(str(p.get("id")) for p in device.peripherals)) or "none"
+            raise NotFound(f"device {device_id} has no peripheral {peripheral!r} (it has: {known})")
+        kind = str(info.get("kind", ""))
+        actions = ACTIONS.get(kind, {})
+        model = actions.get(action)
+        if model is None:
+            offered = ", ".join(sorted(actions)) or "no actions"
+            raise Unprocessable(
+                f"peripheral {peripheral} of device {device_id} is a {kind or 'peripheral'}, "
+                f"which has no action {action!r}; it offers: {offered}"
+            )
+        try:
+            checked = model.model_validate(args)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(str(x) for x in e['loc']) or 'body'}: {e['msg']}"
+                for e in err.errors(include_input=False)
+            )
+            raise Unprocessable(f"the body of a {action} call is invalid: {problems}") from None
+        if not device.online:
+            raise Conflict(
+                f"device {device_id} is offline (last seen {device.last_seen or 'never'}); "
+                "peripheral calls are not queued: try again when it is back online"
+            )
+        now = utcnow()
+        row = PeripheralCallRow(
+            id=f"{CALL_ID_PREFIX}{uuid.uuid4().hex}",
+            device_id=device_id,
+            peripheral=peripheral,
+            action=action,
+            args=checked.model_dump(mode="json"),
+            state="sent",
+            reason="",
+            message="",
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(seconds=duration_s(checked) + REPLY_GRACE_S),
+        )
+        s.add(row)
+        await s.commit()
+        body = PeripheralCall(call_id=row.id, peripheral=peripheral, action=action, args=row.args)
+        try:
+            await cloud.bus.send_command(device_id, body, ttl_ms=int(REPLY_GRACE_S * 1000))
+        except BusUnavailable as err:
+            _settle(row, "failed", "offline", str(err))
+            await s.commit()
+            raise
+        return to_out(row)
+
+
+async def get(cloud: Cloud, call_id: str, wait_s: float = 0) -> CallOut:
+    """The call; with ``wait_s``, as soon as it settles (or when the wait is over)."""
+    async with cloud.hub.subscribe(f"call:{call_id}") as sub:
+        async with cloud.sessions() as s:
+            row = await _require(s, call_id)
+            if row.state in SETTLED or wait_s <= 0:
+                return to_out(row)
+            until_expiry = (row.expires_at - utcnow()).total_seconds()
+        # no session is held while waiting: SQLite has one connection for the whole process
+        await sub.wait_for(lambda state: state in SETTLED, min(wait_s, max(0.0, until_expiry)))
+    async with cloud.sessions() as s:
+        row = await _require(s, call_id)
+        if row.state not in SETTLED and row.expires_at <= utcnow():
+            _settle(row, "expired", "expired", "the device did not answer in time")
+            await s.commit()
+        return to_out(row)
+
+
+async def apply_reply(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    stats: BusStats,
+    device_id: str,
+    body: AckBody,
+) -> None:
+    """A device's answer to a call: settle it (a late or repeated answer changes nothing)."""
+    async with sessions() as s:
+        row = await s.get(PeripheralCallRow, body.job_id)
+        if row is None:
+            return stats.reject("unknown_call", f"ack from {device_id} for {body.job_id}")
+        if row.device_id != device_id:
+            return stats.reject(
+                "ack_wrong_device", f"{device_id} answered call {row.id} of {row.device_id}"
+            )
+        state = _STATE[body.state]
+        if row.state in SETTLED or (state == "running" and row.state == "running"):
+            return stats.ignore("stale_call_ack", f"{row.id}: {row.state} then {state}")
+        _settle(row, state, body.reason, body.message, dict(body.result) or None)
+        await s.commit()
+    hub.publish(f"call:{row.id}", state)
+    hub.publish(f"device:{device_id}", "call")
+
+
+def _settle(
+    row: PeripheralCallRow,
+    state: str,
+    reason: str,
+    message: str,
+    result: dict[str, Any] | None = None,
+) -> None:
+    row.state, row.reason, row.message = state, reason[:64], message[:1024]
+    if result is not None:
+        row.result = result
+    row.updated_at = utcnow()
+
+
+async def _require(s: AsyncSession, call_id: str) -> PeripheralCallRow:
+    row = await s.get(PeripheralCallRow, call_id)
+    if row is None:
+        raise NotFound(f"there is no peripheral call {call_id!r}")
+    return row

@@ -1,0 +1,150 @@
+"""Peripheral calls over REST: bad calls are refused with a precise sentence before anything
+is sent; a good one reaches the device as ``peripheral.call`` and settles with its answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cloud.context import Cloud
+from cloud.settings import Settings
+from cloud.testkit import RECEIPT_PRINTER, FakeDevice, running_cloud
+from protocols.jobs import AckState
+from protocols.messages import Health, PeripheralCall, PeripheralInfo
+
+CALL_BUTTON = PeripheralInfo(
+    id="btn", kind="call_button", capabilities=["call_button"], health=Health.OK
+)
+RATING_PAD = PeripheralInfo(id="pad", kind="rating_pad", capabilities=["rating"], health=Health.OK)
+
+
+@pytest.fixture
+async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Cloud, httpx.AsyncClient]]:
+    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
+    async with running_cloud(settings) as pair:
+        yield pair
+
+
+async def register(cloud: Cloud, device: FakeDevice) -> None:
+    async with cloud.hub.subscribe(f"device:{device.device_id}") as sub:
+        await device.birth()
+        assert await sub.wait_for(lambda v: v == "online", 5) == "online"
+
+
+def window(url: str, uid: str) -> FakeDevice:
+    return FakeDevice(url, f"win-{uid}", peripherals=[RECEIPT_PRINTER, CALL_BUTTON, RATING_PAD])
+
+
+async def test_bad_calls_are_refused_with_a_reason(
+    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+) -> None:
+    cloud, http = env
+    r = await http.post(f"/api/v1/devices/ghost-{uid}/peripherals/btn/actions/set_led", json={})
+    assert r.status_code == 404
+    assert f"device 'ghost-{uid}' is not registered" in r.json()["detail"]
+    async with window(amqtt_url, uid) as dev:
+        await register(cloud, dev)
+        base = f"/api/v1/devices/{dev.device_id}/peripherals"
+        r = await http.post(f"{base}/nope/actions/set_led", json={"button": 1, "mode": "on"})
+        assert r.status_code == 404
+        assert r.json()["detail"] == (
+            f"device {dev.device_id} has no peripheral 'nope' (it has: btn, pad, rp1)"
+        )
+        r = await http.post(f"{base}/btn/actions/explode", json={})
+        assert r.status_code == 422
+        assert r.json()["detail"] == (
+            f"peripheral btn of device {dev.device_id} is a call_button, which has no action "
+            "'explode'; it offers: beep, set_led"
+        )
+        r = await http.post(f"{base}/rp1/actions/set_led", json={"button": 1, "mode": "on"})
+        assert r.status_code == 422
+        assert "it offers: no actions" in r.json()["detail"]
+        r = await http.post(f"{base}/btn/actions/set_led", json={"button": 17, "mode": "disco"})
+        assert r.status_code == 422
+        detail = r.json()["detail"]
+        assert detail.startswith("the body of a set_led call is invalid: button: ")
+        assert "less than or equal to 16" in detail and "mode: Input should be 'off'" in detail
+        r = await http.post(f"{base}/pad/actions/request_rating", json={"window": "3号窗口"})
+        assert r.status_code == 422
+        assert "case_no: Field required" in r.json()["detail"]
+        assert dev.commands.empty()  # nothing was sent for any of them
+
+        async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
+            await dev.state(False)
+            assert await sub.wait_for(lambda v: v == "offline", 5) == "offline"
+        r = await http.post(f"{base}/btn/actions/set_led", json={"button": 1, "mode": "on"})
+        assert r.status_code == 409
+        assert f"device {dev.device_id} is offline" in r.json()["detail"]
+        assert "not queued" in r.json()["detail"]
+    r = await http.get(f"/api/v1/calls/call-{uid}")
+    assert r.status_code == 404
+
+
+async def test_call_reaches_the_device_and_settles_with_its_answer(
+    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+) -> None:
+    cloud, http = env
+    async with window(amqtt_url, uid) as dev:
+        await register(cloud, dev)
+        r = await http.post(
+            f"/api/v1/devices/{dev.device_id}/peripherals/pad/actions/request_rating",
+            json={"case_no": "C-7", "window": "3号窗口", "timeout_s": 30},
+        )
+        assert r.status_code == 202, r.text
+        call = r.json()
+        assert call["state"] == "sent" and call["id"].startswith("call-")
+        assert r.headers["location"] == f"/api/v1/calls/{call['id']}"
+        cmd = await dev.next_command()
+        assert isinstance(cmd.body, PeripheralCall)
+        assert (cmd.body.call_id, cmd.body.peripheral, cmd.body.action) == (
+            call["id"],
+            "pad",
+            "request_rating",
+        )
+        assert cmd.body.args == {
+            "case_no": "C-7",
+            "window": "3号窗口",
+            "staff": "",
+            "timeout_s": 30,
+        }
+        assert cmd.exp is not None  # a call the device gets late is not performed
+
+        poll = asyncio.create_task(http.get(f"/api/v1/calls/{call['id']}", params={"wait_s": 20}))
+        await dev.ack(call["id"], AckState.RUNNING)
+        rating = {
+            "case_no": "C-7",
+            "code": 5,
+            "name": "非常满意",
+            "reasons": [],
+            "timed_out": False,
+        }
+        await dev.ack(call["id"], AckState.SUCCEEDED, result=rating)
+        r = await poll
+        assert r.status_code == 200
+        assert (r.json()["state"], r.json()["result"]) == ("succeeded", rating)
+        # a late repeat of an answer changes nothing
+        async with cloud.hub.subscribe("bus:handled") as sub:
+            await dev.ack(call["id"], AckState.FAILED, reason="peripheral_error")
+            assert await sub.wait_for(lambda v: v == "ack", 5) == "ack"
+        r = await http.get(f"/api/v1/calls/{call['id']}")
+        assert r.json()["state"] == "succeeded"
+        assert cloud.stats.ignored["stale_call_ack"] >= 1
+
+
+async def test_unanswered_call_expires(
+    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloud, http = env
+    monkeypatch.setattr("cloud.calls.REPLY_GRACE_S", 0.5)
+    async with window(amqtt_url, uid) as dev:
+        await register(cloud, dev)
+        r = await http.post(
+            f"/api/v1/devices/{dev.device_id}/peripherals/btn/actions/beep", json={"count": 2}
+        )
+        assert r.status_code == 202, r.text
+        r = await http.get(f"/api/v1/calls/{r.json()['id']}", params={"wait_s": 10})
+        assert (r.json()["state"], r.json()["reason"]) == ("expired", "expired")
