@@ -60,6 +60,8 @@ class Bus:
         self.sender = Sender(src=f"cloud-{uuid.uuid4().hex[:8]}")
         #: set while connected and subscribed (tests and health checks wait on it)
         self.ready = asyncio.Event()
+        #: loop time of the current connection's subscription (None while disconnected)
+        self.connected_since: float | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -82,6 +84,7 @@ class Bus:
                     self._stats.connected = True
                     self._stats.connects += 1
                     self.ready.set()
+                    self.connected_since = asyncio.get_running_loop().time()
                     log.info("bus connected to %s", endpoint.url)
                     async for message in client.messages:
                         await self._route(message)
@@ -91,6 +94,7 @@ class Bus:
                 log.exception("bus connection loop failed; reconnecting")
             finally:
                 self._client = None
+                self.connected_since = None
                 self._stats.connected = False
                 self.ready.clear()
             failures += 1

@@ -2,7 +2,16 @@
 
 The loop expires jobs past their TTL, resends commands the agent has not accepted within the
 ack timeout (same job id and attempt: the agent dedupes), dispatches retries that are due and
-queued jobs whose device came online. A device birth wakes the loop at once.
+queued jobs whose device came online, and moves site jobs whose device went offline before
+confirming them to another device of the site (failover). A device birth wakes the loop.
+
+Failover never lets a job run on two devices: a site job's ``job.run`` is *movable* and its
+envelope ``exp`` is the send time + ``failover_grace_s``; the device runs it only once the
+broker took its ``accepted`` ack before that deadline. The cloud moves it only after
+``failover_grace_s + failover_margin_s`` without that ack, with the device offline and the
+cloud's own connection up (and its inbox drained) for at least the margin — so an ``accepted``
+that did reach the broker in time has reached the cloud too. The move is a new attempt: a
+late ack of the old one is ignored.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -48,12 +57,20 @@ class Outgoing:
     attempt: int
     params: dict[str, Any]
     expires_at: datetime
+    #: sent to a site: may move to another device if this one does not confirm it in time
+    movable: bool = False
 
 
 def _outgoing(job: Job) -> Outgoing:
     assert job.assigned_device_id is not None
     return Outgoing(
-        job.assigned_device_id, job.id, job.kind, job.attempts, job.params, job.expires_at
+        job.assigned_device_id,
+        job.id,
+        job.kind,
+        job.attempts,
+        job.params,
+        job.expires_at,
+        movable=job.target_site_id is not None,
     )
 
 
@@ -119,8 +136,19 @@ class Dispatcher:
             params = {**params, "uploads": self.uploads_for(out.job_id).model_dump()}
         if kind in FETCH_KINDS:  # a fresh read token per send, like the upload grant
             params = {**params, "fetch": self.fetch_for(str(params["document"])).model_dump()}
-        body = JobRun(job_id=out.job_id, kind=kind, attempt=out.attempt, params=params)
+        movable = out.movable and self._settings.failover_grace_s > 0
+        run_by = int(out.expires_at.replace(tzinfo=out.expires_at.tzinfo or UTC).timestamp() * 1000)
+        body = JobRun(
+            job_id=out.job_id,
+            kind=kind,
+            attempt=out.attempt,
+            params=params,
+            movable=movable,
+            run_by=run_by if movable else None,
+        )
         ttl_ms = max(0, int((out.expires_at - utcnow()).total_seconds() * 1000))
+        if movable:  # the envelope's exp becomes the delivery deadline
+            ttl_ms = min(ttl_ms, int(self._settings.failover_grace_s * 1000))
         try:
             await self._bus.send_command(out.device_id, body, corr=out.job_id, ttl_ms=ttl_ms)
         except BusUnavailable as err:
@@ -194,6 +222,7 @@ class Dispatcher:
     async def tick(self) -> None:
         now = utcnow()
         await self.expire(now)
+        await self.fail_over(now)
         await self.dispatch_due(now)
         await self.resend_unaccepted(now)
         if asyncio.get_running_loop().time() - self._last_prune >= PRUNE_EVERY_S:
@@ -225,6 +254,56 @@ class Dispatcher:
             if jobs:
                 await self._commit(s)
         return len(jobs)
+
+    def _may_fail_over(self) -> bool:
+        """Only with our own connection up, and its backlog read, for the whole margin."""
+        since = self._bus.connected_since
+        if self._settings.failover_grace_s <= 0 or since is None:
+            return False
+        up_for = asyncio.get_running_loop().time() - since
+        return up_for >= self._settings.failover_margin_s and self._bus.queue_depth() == 0
+
+    async def fail_over(self, now: datetime) -> int:
+        """Give site jobs back to their site when their device went offline unconfirmed."""
+        if not self._may_fail_over():
+            return 0
+        settings = self._settings
+        cutoff = now - timedelta(seconds=settings.failover_grace_s + settings.failover_margin_s)
+        async with self._sessions() as s:
+            jobs = (
+                await s.scalars(
+                    select(Job)
+                    .join(Device, Device.id == Job.assigned_device_id)
+                    .where(
+                        Job.state == JobState.DISPATCHED,
+                        Job.target_site_id.is_not(None),
+                        Device.online.is_(False),
+                        Job.sent_at <= cutoff,
+                        Job.expires_at > now,
+                    )
+                    .limit(BATCH)
+                )
+            ).all()
+            for job in jobs:
+                old = job.assigned_device_id
+                job_repo.transition(
+                    s,
+                    job,
+                    JobState.QUEUED,
+                    source="dispatcher",
+                    reason="failover",
+                    message=f"device {old} went offline without confirming the job; it cannot "
+                    "run it any more, so another device of the site takes it",
+                    now=now,
+                )
+                job.assigned_device_id = None
+                job.next_attempt_at = None
+            if not jobs or not await self._commit(s):
+                return 0
+            ids = [job.id for job in jobs]
+        log.warning("failover: %d job(s) moved back to their site queue: %s", len(ids), ids)
+        await self.dispatch_ids(ids, now)
+        return len(ids)
 
     async def dispatch_due(self, now: datetime) -> int:
         """Queued jobs that may run now: retries that are due, devices that are online."""

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     retry_backoff_cap_s: Annotated[float, Field(ge=0)] = 60.0
     #: How often the dispatcher looks for expired, unacknowledged and due jobs.
     dispatch_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    #: A job sent to a site (not to one device) that its device has not confirmed within
+    #: this many seconds — the device went offline — goes to another capable device of the
+    #: site. The device never runs it after this deadline (protocol §7). 0 turns it off.
+    failover_grace_s: Annotated[float, Field(ge=0, le=24 * 3600)] = 60.0
+    #: Extra wait past the grace before moving a job: covers device clock skew and the
+    #: cloud's own backlog of acks still to read. Must exceed the worst skew tolerated.
+    failover_margin_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
 
     bus_queue_size: Annotated[int, Field(ge=1)] = 1000
     #: Handler tasks; messages of one device always go to the same one, so stay in order.

@@ -141,6 +141,7 @@ class Agent:
             },
             a4_printers=self.a4_printers,
             terminal=self.config.device_id,
+            send_tracked_ack=self._send_ack_tracked,
         )
         self.runner = runner
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
@@ -236,6 +237,11 @@ class Agent:
 
     async def _send_ack(self, ack: AckBody, corr: str | None) -> None:
         await self.link.publish(DeviceChannel.ACK, ack, corr=corr)
+
+    async def _send_ack_tracked(
+        self, ack: AckBody, corr: str | None
+    ) -> asyncio.Future[None] | None:
+        return await self.link.publish_tracked(DeviceChannel.ACK, ack, corr=corr)
 
     async def _emit(self, event: EventBody) -> None:
         """An event from a peripheral (button, rating, ID card read)."""

@@ -52,6 +52,8 @@ from protocols.messages import AckBody, JobCancel, JobRun
 log = logging.getLogger(__name__)
 
 AckSender = Callable[[AckBody, str | None], Awaitable[None]]  # body, corr
+#: like AckSender, and returns a future set once the broker took the ack (None: not stored)
+TrackedAckSender = Callable[[AckBody, str | None], Awaitable["asyncio.Future[None] | None"]]
 JobDone = Callable[[str], Awaitable[None]]  # peripheral id
 
 #: states after which a higher ``attempt`` of the same job may run again
@@ -76,6 +78,7 @@ class JobRunner:
         cameras: Mapping[str, Camera] | None = None,
         a4_printers: Mapping[str, A4Peripheral] | None = None,
         terminal: str = "",
+        send_tracked_ack: TrackedAckSender | None = None,
     ) -> None:
         self.journal = journal
         self.printers = dict(printers)
@@ -87,6 +90,9 @@ class JobRunner:
         #: named in a copy's watermark: the device the copy was made on
         self.terminal = terminal
         self._camera_lock = camera_locks()
+        #: without it, movable jobs cannot wait for their accepted ack to reach the broker
+        self._send_tracked = send_tracked_ack
+        self._confirming: set[asyncio.Task[None]] = set()
         self._send_ack = send_ack
         self._on_job_done = on_job_done
         self.counters: Counter[str] = counters if counters is not None else Counter()
@@ -119,6 +125,15 @@ class JobRunner:
             )
         for rec in self.journal.in_state(AckState.ACCEPTED):
             queue = self._queues.get(rec.peripheral or "")
+            if rec.confirm_by is not None:  # never confirmed: the cloud may have moved it
+                await self._finish(
+                    rec,
+                    AckState.FAILED,
+                    FailureReason.CONNECTION_LOST,
+                    "the agent restarted before the cloud was sure to know this device took "
+                    "the job; it was not run here, so the cloud may run it elsewhere",
+                )
+                continue
             if queue is None or queue.full():
                 await self._finish(
                     rec,
@@ -141,6 +156,8 @@ class JobRunner:
         Jobs still queued stay ``accepted`` in the journal and run after the next start.
         """
         self._closing = True
+        for task in self._confirming:  # unconfirmed jobs are settled by the next recover()
+            task.cancel()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_s), self._idle:
                 await self._idle.wait_for(lambda: self._active == 0)
@@ -239,8 +256,9 @@ class JobRunner:
             kind=run.kind.value,
             peripheral=printer.id,
             params=params.model_dump_json(),
-            exp=env.exp,
+            exp=run.run_by if run.run_by is not None else env.exp,
             last_ack=ack,
+            confirm_by=env.exp if run.movable and self._send_tracked is not None else None,
         )
         if env.expired():
             self.journal.put(rec)
@@ -252,8 +270,49 @@ class JobRunner:
             )
             return
         self.journal.put(rec)  # journaled before the accepted ack leaves
+        if rec.confirm_by is not None and self._send_tracked is not None:
+            delivered = await self._send_tracked(ack, env.id)
+            task = asyncio.create_task(
+                self._start_when_confirmed(rec, delivered, queue), name=f"confirm-{rec.job_id}"
+            )
+            self._confirming.add(task)
+            task.add_done_callback(self._confirming.discard)
+            return
         await self._send_ack(ack, env.id)
         queue.put_nowait(run.job_id)
+
+    async def _start_when_confirmed(
+        self, rec: JobRecord, delivered: asyncio.Future[None] | None, queue: asyncio.Queue[str]
+    ) -> None:
+        """A movable job starts only if the broker took its ``accepted`` ack before the
+        delivery deadline; past it the cloud may already have given the job to another
+        device of the site, so it must not run here (protocol §7, failover)."""
+        assert rec.confirm_by is not None
+        confirmed = delivered is not None
+        if delivered is not None:
+            try:
+                async with asyncio.timeout(max(0.0, (rec.confirm_by - wall_ms()) / 1000)):
+                    await asyncio.shield(delivered)
+            except TimeoutError:
+                confirmed = False
+        current = self.journal.get(rec.job_id)
+        if current is None or current.attempt != rec.attempt:
+            return
+        if current.state is not AckState.ACCEPTED:  # canceled while we waited
+            return
+        if confirmed:
+            self.journal.confirm(rec.job_id)
+            await queue.put(rec.job_id)
+            return
+        self.counters["jobs_unconfirmed"] += 1
+        await self._finish(
+            rec,
+            AckState.FAILED,
+            FailureReason.CONNECTION_LOST,
+            "the cloud could not be told in time that this device took the job (no "
+            "connection before its delivery deadline); it was not run here, so the cloud "
+            "may run it elsewhere",
+        )
 
     async def _cancel(self, env: Envelope[Any], cancel: JobCancel) -> None:
         rec = self.journal.get(cancel.job_id)

@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 """
+#: columns added after the first release: (name, declaration), added to older files on open
+_ADDED_COLUMNS = (("confirm_by", "INTEGER"),)
+_COLUMNS = "job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack, confirm_by"
 
 _ACTIVE = (AckState.ACCEPTED.value, AckState.RUNNING.value)
 
@@ -53,6 +56,10 @@ class JobRecord:
     params: str  # the validated parameters, JSON
     exp: int | None
     last_ack: AckBody
+    #: a movable job (protocol §7) may start only after the broker took its ``accepted`` ack;
+    #: until then this is the wall-ms deadline for that, and None once confirmed (or if the
+    #: job is not movable)
+    confirm_by: int | None = None
 
     @property
     def state(self) -> AckState:
@@ -68,6 +75,10 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for name, decl in _ADDED_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
         cutoff = _now_ms() - RETENTION_MS
         self._db.execute(
             f"DELETE FROM jobs WHERE updated_ms < ? AND state NOT IN ({_marks(_ACTIVE)})",
@@ -79,9 +90,7 @@ class Journal:
 
     def get(self, job_id: str) -> JobRecord | None:
         row = self._db.execute(
-            "SELECT job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack "
-            "FROM jobs WHERE job_id = ?",
-            (job_id,),
+            f"SELECT {_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
         ).fetchone()
         return _record(row) if row else None
 
@@ -89,7 +98,8 @@ class Journal:
         """Insert or replace a job (a new attempt replaces the old one)."""
         self._db.execute(
             "INSERT OR REPLACE INTO jobs (job_id, attempt, state, cmd_id, kind, peripheral, "
-            "params, exp, last_ack, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "params, exp, last_ack, updated_ms, confirm_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.job_id,
                 record.attempt,
@@ -101,8 +111,13 @@ class Journal:
                 record.exp,
                 record.last_ack.model_dump_json(),
                 _now_ms(),
+                record.confirm_by,
             ),
         )
+
+    def confirm(self, job_id: str) -> None:
+        """The broker took this movable job's ``accepted`` ack in time: it may start."""
+        self._db.execute("UPDATE jobs SET confirm_by = NULL WHERE job_id = ?", (job_id,))
 
     def update(self, job_id: str, ack: AckBody) -> None:
         """Record the job's newest ack (and with it, its state)."""
@@ -113,8 +128,7 @@ class Journal:
 
     def in_state(self, state: AckState) -> list[JobRecord]:
         rows = self._db.execute(
-            "SELECT job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack "
-            "FROM jobs WHERE state = ? ORDER BY updated_ms, rowid",
+            f"SELECT {_COLUMNS} FROM jobs WHERE state = ? ORDER BY updated_ms, rowid",
             (state.value,),
         ).fetchall()
         return [_record(r) for r in rows]
@@ -130,6 +144,7 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
         params=row[5],
         exp=row[6],
         last_ack=AckBody.model_validate_json(row[7]),
+        confirm_by=row[8],
     )
 
 

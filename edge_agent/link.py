@@ -107,6 +107,7 @@ class MqttLink:
         """Set at every failed connection attempt or lost session (for tests and health)."""
         self._outbox: Outbox | None = None  # opened on first use, closed when run() ends
         self._publisher: Publisher | None = None
+        self._delivery_waiters: dict[str, asyncio.Future[None]] = {}
         self._stopping = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._sender = Sender(config.device_id)
@@ -129,6 +130,10 @@ class MqttLink:
         first, events past the hard bound, acks never. ``droppable`` is accepted for older
         callers and changes nothing.
         """
+        return self._store(channel, body, corr) is not None
+
+    def _store(self, channel: DeviceChannel, body: BaseModel, corr: str | None) -> str | None:
+        """Put one new message in the outbox; its envelope id, or None if not stored."""
         env: Envelope[Any] = Envelope[Any](
             id=new_message_id(),
             src=self.config.device_id,
@@ -143,10 +148,28 @@ class MqttLink:
             payload = encode(env)
         except PayloadError as err:
             log.error("not sending %s: %s", channel.value, err)
-            return False
+            return None
         stored = self.outbox.put(channel, env.id, payload)
         self.publisher.notify()
-        return stored
+        return env.id if stored else None
+
+    async def publish_tracked(
+        self, channel: DeviceChannel, body: BaseModel, *, corr: str | None = None
+    ) -> asyncio.Future[None] | None:
+        """:meth:`publish`, plus a future that is set once the broker has acknowledged this
+        message (QoS 1 PUBACK); None if it was not stored."""
+        msg_id = self._store(channel, body, corr)
+        if msg_id is None:
+            return None
+        # registered before the event loop runs the publisher again: no PUBACK can be missed
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._delivery_waiters[msg_id] = future
+        return future
+
+    def _delivered(self, msg_id: str) -> None:
+        future = self._delivery_waiters.pop(msg_id, None)
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def rebirth(self) -> None:
         """Publish birth and online state again (the cloud asked for it)."""
@@ -164,7 +187,9 @@ class MqttLink:
             settings = self.config.outbox
             path = self.config.data_dir / "outbox.sqlite3"
             self._outbox = Outbox(path, settings, memory_max=self.config.mqtt.outbox_size)
-            self._publisher = Publisher(self._outbox, settings.max_inflight)
+            self._publisher = Publisher(
+                self._outbox, settings.max_inflight, on_delivered=self._delivered
+            )
         return self._outbox
 
     @property

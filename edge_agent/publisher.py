@@ -21,8 +21,15 @@ Send = Callable[[Entry], Awaitable[None]]
 class Publisher:
     """Sends what the outbox holds; :meth:`notify` after every put."""
 
-    def __init__(self, outbox: Outbox, max_inflight: int) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        max_inflight: int,
+        *,
+        on_delivered: Callable[[str], None] | None = None,
+    ) -> None:
         self._outbox = outbox
+        self._on_delivered = on_delivered
         self._max_inflight = max_inflight
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
@@ -61,6 +68,8 @@ class Publisher:
             await send(entry)
             self._outbox.ack(entry)
             self.sent += 1
+            if self._on_delivered is not None:
+                self._on_delivered(entry.msg_id)
         finally:
             self._inflight -= 1
             self._wake.set()

@@ -173,6 +173,13 @@ class JobRun(_Body):
     #: peripheral to use; None = the first one with the needed capability
     peripheral: Name | None = None
     params: dict[str, Any]
+    #: the cloud may move the job to another device of its site (protocol §7, failover): the
+    #: device runs it only once its ``accepted`` ack reached the broker before the envelope's
+    #: ``exp``, which is then the *delivery* deadline
+    movable: bool = False
+    #: wall ms after which the job must not start any more (its TTL); None: the envelope's
+    #: ``exp`` is both delivery and start deadline
+    run_by: Annotated[int, Field(ge=0)] | None = None
 
 
 class JobCancel(_Body):

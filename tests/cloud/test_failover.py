@@ -1,0 +1,116 @@
+"""Site failover: a site job whose device went offline before confirming it moves to another
+capable device of the site — a new attempt, so the old device's late word changes nothing —
+while jobs a device confirmed, and jobs aimed at one device, stay where they are."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cloud.context import Cloud
+from cloud.settings import Settings
+from cloud.testkit import FakeDevice, running_cloud
+from protocols.jobs import AckState
+from protocols.messages import JobRun
+
+from .test_cloud_bus import device_json, receipt_job, register
+
+Env = tuple[Cloud, httpx.AsyncClient]
+SITE = "qh/hx/golmud/hhl"
+GRACE_S, MARGIN_S = 0.5, 0.5
+
+
+@pytest.fixture
+async def env(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Env]:
+    settings = Settings(
+        data_dir=tmp_path,
+        mqtt_url=mosquitto_url,
+        demo=True,
+        dispatch_interval_s=0.05,
+        ack_timeout_s=30,
+        retry_backoff_s=0,
+        failover_grace_s=GRACE_S,
+        failover_margin_s=MARGIN_S,
+    )
+    async with running_cloud(settings) as pair:
+        yield pair
+
+
+async def _job(http: httpx.AsyncClient, job_id: str, wait_s: float = 0) -> dict[str, Any]:
+    r = await http.get(f"/api/v1/jobs/{job_id}", params={"wait_s": wait_s} if wait_s else {})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def _rejected(http: httpx.AsyncClient) -> dict[str, int]:
+    stats: dict[str, dict[str, int]] = (await http.get("/api/v1/stats/bus")).json()
+    return stats["rejected"]
+
+
+async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
+    env: Env, mosquitto_url: str, uid: str
+) -> None:
+    cloud, http = env
+    async with (
+        FakeDevice(mosquitto_url, f"a-{uid}", SITE) as first,
+        FakeDevice(mosquitto_url, f"b-{uid}", SITE) as second,
+    ):
+        await register(cloud, first)
+        site_target = {"site": SITE, "capability": "receipt"}
+        unconfirmed = (await http.post("/api/v1/jobs", json=receipt_job(site_target))).json()
+        confirmed = (await http.post("/api/v1/jobs", json=receipt_job(site_target))).json()
+        pinned = (
+            await http.post("/api/v1/jobs", json=receipt_job({"device_id": first.device_id}))
+        ).json()
+        sent = {}
+        for _ in range(3):
+            cmd = await first.next_command()
+            assert isinstance(cmd.body, JobRun)
+            sent[cmd.body.job_id] = cmd
+        # a site job is movable: the envelope's exp is the delivery deadline, the job's own
+        # deadline travels as run_by; a job for one device is not movable
+        site_cmd = sent[unconfirmed["id"]]
+        assert site_cmd.body.movable and site_cmd.body.run_by is not None
+        assert site_cmd.exp is not None and site_cmd.exp - site_cmd.ts <= GRACE_S * 1000 + 50
+        assert site_cmd.body.run_by > site_cmd.exp + 60_000
+        assert not sent[pinned["id"]].body.movable
+
+        async with cloud.hub.subscribe(f"job:{confirmed['id']}") as sub:
+            await first.ack(confirmed["id"], AckState.ACCEPTED)
+            assert await sub.wait_for(lambda v: v == "accepted", 5) == "accepted"
+        async with cloud.hub.subscribe(f"device:{first.device_id}") as sub:
+            await first.state(False)  # the kiosk loses its connection
+            assert await sub.wait_for(lambda v: v == "offline", 5) == "offline"
+        await register(cloud, second)
+
+        moved = await second.next_command(timeout_s=10)  # after grace + margin
+        assert isinstance(moved.body, JobRun)
+        assert moved.body.job_id == unconfirmed["id"] and moved.body.attempt == 2
+        await second.ack(unconfirmed["id"], AckState.ACCEPTED, attempt=2)
+        await second.ack(unconfirmed["id"], AckState.SUCCEEDED, attempt=2)
+        done = await _job(http, unconfirmed["id"], wait_s=10)
+        assert done["state"] == "succeeded" and done["device_id"] == second.device_id
+
+        # the first kiosk comes back and reports on its old attempt: ignored
+        await first.ack(unconfirmed["id"], AckState.FAILED, reason="connection_lost")
+        await first.ack(unconfirmed["id"], AckState.SUCCEEDED)
+        events = (await http.get(f"/api/v1/jobs/{unconfirmed['id']}/events")).json()
+        assert ("queued", "dispatcher", "failover") in {
+            (e["to_state"], e["source"], e["reason"]) for e in events
+        }
+        await register(cloud, first, bd_seq=2)  # read after those acks: same device, in order
+        assert (await _rejected(http)).get("ack_wrong_device", 0) == 2
+
+        # what the first kiosk confirmed, and what was meant for it alone, stayed with it
+        kept = await _job(http, confirmed["id"])
+        assert kept["state"] == "accepted" and kept["device_id"] == first.device_id
+        stay = await _job(http, pinned["id"])
+        assert stay["state"] == "dispatched" and stay["device_id"] == first.device_id
+        assert (await _job(http, unconfirmed["id"]))["state"] == "succeeded"
+        assert (await device_json(http, first.device_id))["online"] is True
+        assert second.commands.empty()  # nothing else moved to the second kiosk
