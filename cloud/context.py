@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.bus import Bus
+from cloud.clocks import DeviceClocks
 from cloud.db.session import make_engine, make_sessions
 from cloud.dispatcher import Dispatcher
 from cloud.hub import ChangeHub
@@ -24,6 +25,7 @@ class Cloud:
     stats: BusStats
     bus: Bus
     dispatcher: Dispatcher
+    clocks: DeviceClocks
 
 
 def build(settings: Settings) -> Cloud:
@@ -32,6 +34,7 @@ def build(settings: Settings) -> Cloud:
     sessions = make_sessions(engine)
     hub = ChangeHub()
     stats = BusStats(hub)
+    clocks = DeviceClocks(settings.clock_skew_warn_ms)
     ingest = Ingest(
         settings,
         sessions,
@@ -39,7 +42,8 @@ def build(settings: Settings) -> Cloud:
         stats,
         on_online=lambda d: dispatcher.device_online(d),
         rebirth=lambda d: dispatcher.send_rebirth(d),
+        clocks=clocks,
     )
     bus = Bus(settings, stats, ingest.handle_batch)
     dispatcher = Dispatcher(settings, sessions, hub, bus)
-    return Cloud(settings, engine, sessions, hub, stats, bus, dispatcher)
+    return Cloud(settings, engine, sessions, hub, stats, bus, dispatcher, clocks)

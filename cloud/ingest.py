@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.calls import apply_reply, is_call_id
+from cloud.clocks import DeviceClocks, record_skew_change
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Job, JobEvent, Metric, ProcessedMessage, utcnow
 from cloud.hub import ChangeHub
@@ -44,7 +45,7 @@ from fleet.jobs import (
     is_stale_ack,
 )
 from fleet.presence import Presence, on_birth, on_state
-from protocols.envelope import Envelope, MsgType
+from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.jobs import UPLOAD_KINDS, FailureReason, JobState
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
@@ -70,6 +71,7 @@ class Ingest:
         stats: BusStats,
         on_online: Callable[[str], None],
         rebirth: Callable[[str], Awaitable[None]] | None = None,
+        clocks: DeviceClocks | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
@@ -78,6 +80,7 @@ class Ingest:
         self._on_online = on_online
         self._rebirth = rebirth
         self._rebirth_asked: dict[str, float] = {}
+        self.clocks = clocks or DeviceClocks(settings.clock_skew_warn_ms)
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
         for attempt in range(_RACE_RETRIES):
@@ -98,7 +101,7 @@ class Ingest:
         elif env.type is MsgType.TELE and isinstance(body, TelemetryBody):
             await self._tele(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
-            await self._evt(device_id, env.id, body)
+            await self._evt(device_id, env.id, body, env.ts)
         elif env.type is MsgType.ACK and isinstance(body, AckBody) and is_call_id(body.job_id):
             await apply_reply(self._sessions, self._hub, self._stats, device_id, body)
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
@@ -227,7 +230,7 @@ class Ingest:
                 return
         self._hub.publish(f"device:{device_id}", "tele")
 
-    async def _evt(self, device_id: str, msg_id: str, body: EventBody) -> None:
+    async def _evt(self, device_id: str, msg_id: str, body: EventBody, ts: int) -> None:
         needs = body.kind is EventKind.PERIPHERAL_HEALTH
         if needs and (body.peripheral is None or body.health is None):
             return self._stats.reject(
@@ -266,6 +269,8 @@ class Ingest:
                     health=body.health.value if body.health else None,
                     reason=body.reason,
                     data=dict(body.data),
+                    device_ts=ts,
+                    corrected_at=self.clocks.corrected(device_id, ts),
                 )
             )
             if not await self._commit_once(s, device_id, msg_id):
@@ -297,6 +302,11 @@ class Ingest:
         Returns the messages that failed (index, error), for the caller to count and log;
         the others are applied whatever happens to those.
         """
+        received = wall_ms()
+        for device_id, env in items:
+            change = self.clocks.observe(device_id, env.ts, env.mono, received)
+            if change is not None:
+                await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)
         failures: list[Failure] = []
         run: list[int] = []
         for i, (device_id, env) in enumerate(items):

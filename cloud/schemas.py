@@ -124,6 +124,10 @@ class DeviceOut(BaseModel):
     last_seen: datetime | None
     versions: dict[str, Any]
     peripherals: list[PeripheralOut]
+    #: cloud minus device clock, ms (negative: the device runs ahead); None until estimated
+    clock_offset_ms: int | None = None
+    #: the offset exceeds ``KFLEET_CLOCK_SKEW_WARN_MS``
+    clock_skewed: bool = False
 
 
 class DeviceEventOut(BaseModel):
@@ -133,6 +137,9 @@ class DeviceEventOut(BaseModel):
     health: str | None
     reason: str
     data: dict[str, Any]
+    #: for device-reported events: the device's own time, and that time on the cloud's clock
+    device_ts: int | None = None
+    corrected_at: datetime | None = None
 
 
 class DeviceDetail(DeviceOut):

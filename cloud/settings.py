@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     #: Handler tasks; messages of one device always go to the same one, so stay in order.
     bus_workers: Annotated[int, Field(ge=1, le=64)] = 4
     reconnect_max_s: Annotated[float, Field(gt=0)] = 30.0
+    #: A device whose clock is further than this off the cloud's is flagged ``clock_skewed``.
+    clock_skew_warn_ms: Annotated[int, Field(ge=1)] = 2000
     metrics_retention_h: Annotated[float, Field(gt=0)] = 72.0
     #: Largest blob (PDF, scan, floor plan) accepted over HTTP; blobs live in ``data_dir/blobs``.
     blob_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from cloud.api.deps import CloudDep
+from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Site
@@ -16,7 +17,7 @@ from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
 
-def _out(device: Device, site_path: str) -> DeviceOut:
+def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
     return DeviceOut(
         id=device.id,
         name=device.name,
@@ -27,6 +28,8 @@ def _out(device: Device, site_path: str) -> DeviceOut:
         last_seen=device.last_seen,
         versions=device.versions,
         peripherals=[PeripheralOut.model_validate(p) for p in device.peripherals],
+        clock_offset_ms=clocks.offset_ms(device.id),
+        clock_skewed=clocks.skewed(device.id),
     )
 
 
@@ -42,7 +45,7 @@ async def list_devices(
     if online is not None:
         stmt = stmt.where(Device.online.is_(online))
     async with cloud.sessions() as s:
-        return [_out(d, path) for d, path in (await s.execute(stmt)).all()]
+        return [_out(d, path, cloud.clocks) for d, path in (await s.execute(stmt)).all()]
 
 
 @router.get("/{device_id}", response_model=DeviceDetail)
@@ -60,7 +63,7 @@ async def device_detail(
             .limit(events)
         )
         return DeviceDetail(
-            **_out(device, path).model_dump(),
+            **_out(device, path, cloud.clocks).model_dump(),
             events=[
                 DeviceEventOut(
                     at=e.at,
@@ -69,6 +72,8 @@ async def device_detail(
                     health=e.health,
                     reason=e.reason,
                     data=e.data,
+                    device_ts=e.device_ts,
+                    corrected_at=e.corrected_at,
                 )
                 for e in rows.all()
             ],

@@ -161,6 +161,10 @@ class DeviceEvent(Base):
     health: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(1024), default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: for events the device reported: its own wall-clock time (ms), as sent
+    device_ts: Mapped[int | None] = mapped_column(BigInteger)
+    #: ``device_ts`` corrected by the device's estimated clock offset (``cloud.clocks``)
+    corrected_at: Mapped[datetime | None]
 
 
 class ProcessedMessage(Base):

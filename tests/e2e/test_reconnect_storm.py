@@ -1,0 +1,46 @@
+"""The reconnect-storm benchmark still runs: 50 real agent links, a broker SIGKILLed and back.
+
+Only correctness is asserted (every agent back, no QoS 1 message lost); timings are for the
+benchmark's own output (docs/benchmarks.md), never for a test on a shared machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks import reconnect_storm
+
+pytestmark = pytest.mark.mosquitto
+
+
+def test_quick_storm_loses_nothing() -> None:
+    if not (shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists()):
+        if os.environ.get("KFLEET_REQUIRE_SERVERS") == "1":
+            pytest.fail("mosquitto is not installed, and KFLEET_REQUIRE_SERVERS=1 needs it")
+        pytest.skip("mosquitto is not installed")
+    result = reconnect_storm.main(
+        [
+            "--quick",
+            "--agents",
+            "50",
+            "--interval",
+            "0.5",
+            "--steady",
+            "2",
+            "--down",
+            "1",
+            "--after",
+            "1",
+            "--prefix",
+            "storm-test",
+        ]
+    )
+    assert result.agents == 50
+    assert sum(result.connects_per_s) >= 50  # every agent made a new session after the restart
+    assert result.queued >= 50 * 4
+    assert result.lost == 0
+    assert result.received >= result.queued
