@@ -45,5 +45,5 @@ def build(settings: Settings) -> Cloud:
         clocks=clocks,
     )
     bus = Bus(settings, stats, ingest.handle_batch)
-    dispatcher = Dispatcher(settings, sessions, hub, bus)
+    dispatcher = Dispatcher(settings, sessions, hub, bus, clocks)
     return Cloud(settings, engine, sessions, hub, stats, bus, dispatcher, clocks)

@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cloud import blobs as blob_store
 from cloud.bus import Bus
+from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
 from cloud.db import jobs as job_repo
 from cloud.db.models import Device, Job, Metric, ProcessedMessage, utcnow
@@ -83,11 +84,14 @@ class Dispatcher:
         sessions: async_sessionmaker[AsyncSession],
         hub: ChangeHub,
         bus: Bus,
+        clocks: DeviceClocks | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._hub = hub
         self._bus = bus
+        #: device clock offsets: a delivery deadline is moved onto the device's own clock
+        self._clocks = clocks
         self._wake = asyncio.Event()
         #: device id → when it came online; commands sent before then went to an older session
         self._online: dict[str, datetime] = {}
@@ -147,8 +151,11 @@ class Dispatcher:
             run_by=run_by if movable else None,
         )
         ttl_ms = max(0, int((out.expires_at - utcnow()).total_seconds() * 1000))
-        if movable:  # the envelope's exp becomes the delivery deadline
+        if movable:  # the envelope's exp becomes the delivery deadline, on the device's clock
             ttl_ms = min(ttl_ms, int(self._settings.failover_grace_s * 1000))
+            offset = self._clocks.offset_ms(out.device_id) if self._clocks else None
+            if offset:  # offset = cloud - device (+ delay): a slow clock gets an earlier exp
+                ttl_ms -= offset  # may go below 0: exp is on the device's clock, not ours
         try:
             await self._bus.send_command(out.device_id, body, corr=out.job_id, ttl_ms=ttl_ms)
         except BusUnavailable as err:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cloud.clocks import MIN_SAMPLES
 from cloud.context import Cloud
 from cloud.settings import Settings
 from cloud.testkit import FakeDevice, running_cloud
@@ -18,6 +19,7 @@ from protocols.jobs import AckState
 from protocols.messages import JobRun
 
 from .test_cloud_bus import device_json, receipt_job, register
+from .test_cloud_clock import ShiftedSender
 
 Env = tuple[Cloud, httpx.AsyncClient]
 SITE = "qh/hx/golmud/hhl"
@@ -114,3 +116,32 @@ async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
         assert (await _job(http, unconfirmed["id"]))["state"] == "succeeded"
         assert (await device_json(http, first.device_id))["online"] is True
         assert second.commands.empty()  # nothing else moved to the second kiosk
+
+
+async def test_a_slow_device_clock_gets_an_earlier_delivery_deadline(
+    env: Env, mosquitto_url: str, uid: str
+) -> None:
+    """A kiosk whose clock is 5 minutes behind would otherwise accept a movable job for 5
+    minutes past its deadline — long after the cloud may have moved it elsewhere."""
+    cloud, http = env
+    behind_ms = 5 * 60 * 1000
+    async with FakeDevice(mosquitto_url, f"slow-{uid}", SITE) as dev:
+        dev.sender = ShiftedSender(src=dev.device_id, shift_ms=-behind_ms)
+        await register(cloud, dev)
+        async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
+            for _ in range(MIN_SAMPLES):
+                await dev.tele(queue_len=1)
+                assert await sub.wait_for(lambda v: v == "tele", 5) == "tele"
+        offset = cloud.clocks.offset_ms(dev.device_id)
+        assert offset is not None and behind_ms <= offset < behind_ms + 1000
+        job = (
+            await http.post(
+                "/api/v1/jobs", json=receipt_job({"site": SITE, "capability": "receipt"})
+            )
+        ).json()
+        cmd = await dev.next_command()
+        assert isinstance(cmd.body, JobRun) and cmd.body.job_id == job["id"]
+        assert cmd.exp is not None
+        # on the device's own clock the deadline is still about the grace period away
+        device_now = cmd.ts - offset
+        assert 0 < cmd.exp - device_now <= GRACE_S * 1000 + 50
