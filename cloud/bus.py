@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 import socket
@@ -16,7 +17,7 @@ import ssl
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -38,12 +39,24 @@ Handler = Callable[[list[tuple[str, Envelope[Any]]]], Awaitable[list[tuple[int, 
 _Item = tuple[str, DeviceChannel, str, bytes]  # topic, channel, device id, payload
 
 PUBLISH_TIMEOUT_S = 5.0
+#: an orderly stop waits this long for the connection to close and for handlers to finish
+STOP_TIMEOUT_S = 10.0
 #: A handler task takes up to this many messages that are already waiting (never waits for
 #: more), so the handler can apply them in one transaction.
 BATCH_MAX = 64
 _RETAINED = frozenset({DeviceChannel.BIRTH, DeviceChannel.STATE})
 #: Without TCP_NODELAY every QoS1 round trip waits ~40 ms for Nagle + delayed ACK.
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+
+
+def inbox_queue(inbox: asyncio.Queue[aiomqtt.Message]) -> type[asyncio.Queue[aiomqtt.Message]]:
+    """A ``queue_type`` for :class:`aiomqtt.Client` that hands it ``inbox``, a queue that
+    outlives the client (aiomqtt calls ``queue_type(maxsize=...)`` once per client)."""
+
+    def make(maxsize: int = 0) -> asyncio.Queue[aiomqtt.Message]:
+        return inbox
+
+    return cast(type[asyncio.Queue[aiomqtt.Message]], make)
 
 
 class Bus:
@@ -62,6 +75,9 @@ class Bus:
         self.ready = asyncio.Event()
         #: loop time of the current connection's subscription (None while disconnected)
         self.connected_since: float | None = None
+        #: messages the broker delivered (and paho acknowledged) not yet routed
+        self._inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+        self._connection_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -70,7 +86,9 @@ class Bus:
         async with asyncio.TaskGroup() as tg:
             for i, queue in enumerate(self._queues):
                 tg.create_task(self._work(queue), name=f"bus-handler-{i}")
-            tg.create_task(self._connection_loop(), name="bus-connection")
+            self._connection_task = tg.create_task(
+                self._connection_loop(), name="bus-connection"
+            )
 
     async def _connection_loop(self) -> None:
         failures = 0
@@ -93,6 +111,7 @@ class Bus:
             except Exception:  # a bug must not end the worker; log it and reconnect
                 log.exception("bus connection loop failed; reconnecting")
             finally:
+                await self._drain_inbox()
                 self._client = None
                 self.connected_since = None
                 self._stats.connected = False
@@ -102,23 +121,50 @@ class Bus:
             await asyncio.sleep(random.uniform(0, cap))  # full jitter (aiomqtt's recipe)
 
     async def stop(self) -> None:
-        """Unsubscribe before the task is cancelled, so the broker stops sending to us first.
+        """An orderly stop that loses nothing the broker delivered; call before cancelling.
 
-        Dropping a connection with deliveries in flight loses them (QoS1 redelivers only to
-        persistent sessions) and makes amqtt leak the connection.
+        Persistent session: the subscription stays in it (the broker keeps what devices send
+        while we are away), the connection closes, and what was already received is handled
+        before this returns. Clean session: unsubscribe first, so the broker stops sending —
+        dropping a connection with deliveries in flight would lose them (and makes amqtt
+        leak the connection).
         """
         client = self._client
-        if client is None:
+        if client is not None and self._settings.mqtt_session == "clean":
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                await client.unsubscribe(
+                    upstream_filter(self._settings.mqtt_shared_group), timeout=PUBLISH_TIMEOUT_S
+                )
+        task = self._connection_task
+        if task is None or task.done():
             return
-        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-            await client.unsubscribe(
-                upstream_filter(self._settings.mqtt_shared_group), timeout=PUBLISH_TIMEOUT_S
+        task.cancel()  # leaving ``async with client`` disconnects; ``finally`` drains the inbox
+        await asyncio.wait([task], timeout=STOP_TIMEOUT_S)
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                for queue in self._queues:
+                    await queue.join()
+        except TimeoutError:
+            log.error(
+                "bus stop: %d received message(s) not handled within %s s",
+                self.queue_depth(),
+                STOP_TIMEOUT_S,
             )
+
+    def client_id(self) -> str:
+        """Our session's client id: configured, or stable for this host and data directory
+        (a restarted cloud finds its session and the messages queued in it)."""
+        settings = self._settings
+        if settings.mqtt_client_id:
+            return settings.mqtt_client_id
+        if settings.mqtt_session == "clean":
+            return f"kfleet-cloud-{uuid.uuid4().hex[:12]}"
+        where = f"{socket.gethostname()}:{settings.data_dir.resolve()}"
+        return f"kfleet-cloud-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
     def _make_client(self) -> aiomqtt.Client:
         ep = self._settings.mqtt
-        client_id = self._settings.mqtt_client_id
-        persistent = bool(client_id)
+        persistent = self._settings.mqtt_session == "persistent"
         kwargs: dict[str, Any] = {}
         if ep.version == "5":
             kwargs["protocol"] = aiomqtt.ProtocolVersion.V5
@@ -135,7 +181,10 @@ class Bus:
             ep.port,
             username=ep.username,
             password=ep.password,
-            identifier=client_id or f"kfleet-cloud-{uuid.uuid4().hex[:12]}",
+            identifier=self.client_id(),
+            # paho acknowledges a message as it queues it: the queue is ours, so what is left
+            # in it when a connection drops is still handled (aiomqtt drops its own)
+            queue_type=inbox_queue(self._inbox),
             keepalive=30,
             tls_context=ssl.create_default_context() if ep.tls else None,
             socket_options=NO_DELAY,
@@ -143,6 +192,14 @@ class Bus:
         )
 
     # -- receiving ---------------------------------------------------------------------------
+
+    async def _drain_inbox(self) -> None:
+        """Route what arrived before the connection dropped: it was acknowledged already."""
+        left = self._inbox.qsize()
+        while not self._inbox.empty():
+            await self._route(self._inbox.get_nowait())
+        if left:
+            log.info("bus: routed %d message(s) received before the connection dropped", left)
 
     async def _route(self, message: aiomqtt.Message) -> None:
         self._stats.received += 1
@@ -183,12 +240,16 @@ class Bus:
                 batch.append((device_id, env))
                 meta.append((topic, channel))
             if not batch:
+                for _ in items:
+                    queue.task_done()
                 continue
             try:
                 failures = await self._handler(batch)
             except Exception as bug:  # a bug in the handler: count the whole batch
                 log.exception("handling a batch of %d messages failed", len(batch))
                 failures = [(i, bug) for i in range(len(batch))]
+            for _ in items:
+                queue.task_done()
             for i, failure in failures:
                 (topic, channel), (device_id, env) = meta[i], batch[i]
                 log.error(

@@ -8,7 +8,7 @@ Defaults run a one-machine demo (SQLite in ``data_dir``, a broker on localhost);
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,9 +34,12 @@ class Settings(BaseSettings):
     #: ``$share`` group name so several cloud processes split the upstream traffic (MQTT 5 or a
     #: broker that accepts shared subscriptions from 3.1.1 clients, like Mosquitto).
     mqtt_shared_group: str | None = None
-    #: Fixed client id → persistent session (QoS1 messages queued while the cloud is down).
-    #: Empty → a random id and a clean session.
+    #: The broker session's client id. ``persistent`` sessions (the default) keep the device
+    #: messages sent while the cloud is down or restarting, so none is lost; their default id
+    #: is derived from this host and ``data_dir`` (stable across restarts). Several cloud
+    #: processes sharing the work (``mqtt_shared_group``) each need their own id.
     mqtt_client_id: str | None = None
+    mqtt_session: Literal["persistent", "clean"] = "persistent"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     demo: bool = False
     #: A birth from an unknown device registers it under the site its birth names.
