@@ -347,19 +347,31 @@ class Dispatcher:
     async def resend_unaccepted(
         self, now: datetime, device_id: str | None = None, since: datetime | None = None
     ) -> int:
-        """Resend ``dispatched`` jobs whose ack is overdue, or (with ``device_id``) all of
-        that device's that were sent before it came online at ``since``."""
+        """Resend ``dispatched`` jobs whose ack is overdue; or (with ``device_id``) every job
+        of that device sent before it came online at ``since`` that is still ``dispatched``,
+        ``accepted`` or ``running`` here.
+
+        The latter reconciles after a reconnect: the device answers a job it knows with its
+        latest ack (it never runs a job id twice), so an outcome whose ack was lost — or sent
+        while we were away — is learnt now instead of waiting for the TTL."""
         cutoff = now - timedelta(seconds=self._settings.ack_timeout_s)
         stmt = (
             select(Job)
             .join(Device, Device.id == Job.assigned_device_id)
-            .where(Job.state == JobState.DISPATCHED, Device.online.is_(True))
+            .where(Device.online.is_(True))
             .limit(BATCH)
         )
         if device_id is None:
-            stmt = stmt.where(or_(Job.sent_at.is_(None), Job.sent_at <= cutoff))
+            stmt = stmt.where(
+                Job.state == JobState.DISPATCHED,
+                or_(Job.sent_at.is_(None), Job.sent_at <= cutoff),
+            )
         else:
-            stmt = stmt.where(Job.assigned_device_id == device_id, Job.sent_at < (since or now))
+            stmt = stmt.where(
+                Job.state.in_((JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)),
+                Job.assigned_device_id == device_id,
+                Job.sent_at < (since or now),
+            )
         async with self._sessions() as s:
             jobs = (await s.scalars(stmt)).all()
             for job in jobs:
