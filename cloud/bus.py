@@ -86,9 +86,7 @@ class Bus:
         async with asyncio.TaskGroup() as tg:
             for i, queue in enumerate(self._queues):
                 tg.create_task(self._work(queue), name=f"bus-handler-{i}")
-            self._connection_task = tg.create_task(
-                self._connection_loop(), name="bus-connection"
-            )
+            self._connection_task = tg.create_task(self._connection_loop(), name="bus-connection")
 
     async def _connection_loop(self) -> None:
         failures = 0
