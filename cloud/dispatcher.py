@@ -200,7 +200,9 @@ class Dispatcher:
 
     def device_online(self, device_id: str) -> None:
         """A device (re)appeared: dispatch its queued jobs and resend its unaccepted ones now."""
-        self._online.setdefault(device_id, utcnow())
+        # the newest session counts: what was sent before it went to an older one (a second
+        # reconnect while the first is still waiting to be handled must not be missed)
+        self._online[device_id] = utcnow()
         self._wake.set()
 
     async def run(self) -> None:
@@ -405,7 +407,8 @@ class Dispatcher:
                 )
             ).all()
         now = utcnow()
-        await self.resend_unaccepted(now, device_id, since)
+        resent = await self.resend_unaccepted(now, device_id, since)
+        log.debug("device %s online since %s: %d job(s) resent", device_id, since, resent)
         await self.dispatch_ids(ids, now)
 
     async def prune(self, now: datetime) -> None:
