@@ -15,10 +15,14 @@ from typing import Any
 
 import httpx
 
+from edge_agent.drivers.escpos_render import render_receipt
+from protocols.jobs import ReceiptParams
 from tests.faults.procs import eventually
 
 _TAG = re.compile(r"tag:(\S+)")
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "expired"})
+#: DLE EOT 2 and DLE EOT 4 the driver sends before a job: the bytes ahead of the receipt
+STATUS_QUERIES = 6
 
 
 def receipt(tag: str) -> dict[str, Any]:
@@ -31,6 +35,11 @@ def receipt(tag: str) -> dict[str, Any]:
         ],
         "cut": True,
     }
+
+
+def receipt_bytes(tag: str) -> int:
+    """How many bytes the agent sends the printer for :func:`receipt` (``tag``)."""
+    return len(render_receipt(ReceiptParams.model_validate(receipt(tag))))
 
 
 def printed(out_dir: Path) -> Counter[str]:

@@ -14,7 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self, TypeVar
@@ -23,6 +24,8 @@ import httpx
 import pytest
 
 from cloud.embedded_broker import free_port
+from edge_agent.agent import Agent
+from edge_agent.config import load_config
 
 T = TypeVar("T")
 
@@ -239,3 +242,17 @@ class CloudProcess(_Proc):
             return True if r.status_code == 200 and r.json()["mqtt"] else None
 
         await eventually(healthy, START_TIMEOUT_S, "the cloud to come up")
+
+
+@asynccontextmanager
+async def running_agent(config: Path) -> AsyncIterator[Agent]:
+    """An agent in this process (cheaper than a process where no kill is needed)."""
+    agent = Agent(load_config(config))
+    task = asyncio.create_task(agent.run())
+    try:
+        async with asyncio.timeout(START_TIMEOUT_S):
+            await agent.wait_connected()
+        yield agent
+    finally:
+        await agent.stop()
+        await task

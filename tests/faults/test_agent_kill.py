@@ -21,27 +21,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge_agent.drivers.escpos_render import render_receipt
-from protocols.jobs import ReceiptParams
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.faults.conftest import CloudEnv
 from tests.faults.ledger import (
+    STATUS_QUERIES,
     TERMINAL,
     device_online,
     printed,
-    receipt,
+    receipt_bytes,
     submit,
     transitions,
     wait_state,
 )
 from tests.faults.procs import AgentProcess, Mosquitto, agent_toml, tail
-
-#: DLE EOT 2 and DLE EOT 4 before the job: the bytes that precede the receipt itself
-STATUS_QUERIES = 6
-
-
-def receipt_bytes(tag: str) -> int:
-    return len(render_receipt(ReceiptParams.model_validate(receipt(tag))))
 
 
 @pytest.mark.parametrize(
