@@ -155,7 +155,7 @@ class Mosquitto(_Proc):
             f"persistence true\npersistence_location {workdir}/\n"
             "autosave_interval 1\nautosave_on_changes true\n"
             "max_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\n"
-            "log_dest stdout\nlog_type error\nlog_type warning\n"
+            "user root\nlog_dest stdout\nlog_type error\nlog_type warning\n"
         )
 
     @property
