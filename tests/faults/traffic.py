@@ -45,13 +45,18 @@ async def chatter(
 
 async def events_at_cloud(cloud: Cloud, device_id: str) -> Counter[str]:
     """How many times each named test event was stored by the cloud."""
+    return Counter(await event_order(cloud, device_id))
+
+
+async def event_order(cloud: Cloud, device_id: str) -> list[str]:
+    """The names of the test events the cloud stored, in the order it stored them."""
     async with cloud.sessions() as s:
         rows = await s.scalars(
-            select(DeviceEvent.data).where(
-                DeviceEvent.device_id == device_id, DeviceEvent.reason == REASON
-            )
+            select(DeviceEvent.data)
+            .where(DeviceEvent.device_id == device_id, DeviceEvent.reason == REASON)
+            .order_by(DeviceEvent.id)
         )
-        return Counter(str(data.get("n")) for data in rows)
+        return [str(data.get("n")) for data in rows]
 
 
 async def tele_at_cloud(cloud: Cloud, device_id: str, prefix: str) -> Counter[float]:
