@@ -52,6 +52,10 @@ class Faults:
     - ``silent``: status queries are never answered.
     - ``drop_mid_job``: after this many bytes on a connection the simulator processes those
       bytes, then resets the connection (TCP RST); the unfinished receipt is discarded.
+    - ``hold_after_bytes``: after this many bytes on a connection the simulator processes
+      those bytes, then stops reading (the host's writes stall, status queries go unanswered)
+      until :meth:`EscPosPrinterSim.release`; then it goes on with the rest. A deterministic
+      "caught in the middle of a job" for fault tests (``wait_held`` says when it happened).
     - ``reply_delay``: status replies wait a random 0..reply_delay seconds (seeded).
     - ``seed``: seeds every random choice the simulator makes (read at construction).
     """
@@ -61,6 +65,7 @@ class Faults:
     near_end: bool = False
     silent: bool = False
     drop_mid_job: int | None = None
+    hold_after_bytes: int | None = None
     reply_delay: float = 0.0
     seed: int = 0
 
@@ -107,6 +112,9 @@ class EscPosPrinterSim:
         self.discarded = 0
         """Receipts lost to paper_out / cover_open."""
         self.connections_closed = 0
+        self.holds = 0
+        """Connections that reached ``hold_after_bytes`` (held now or released since)."""
+        self._released = asyncio.Event()
         self._rng = random.Random(self.faults.seed)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -130,6 +138,7 @@ class EscPosPrinterSim:
     async def stop(self) -> None:
         """Stop listening and close open connections (their unfinished receipts are lost)."""
         self._stopping = True
+        self._released.set()  # held connections end now
         if self._server is not None:
             self._server.close()
         for writer in self._writers:
@@ -157,6 +166,14 @@ class EscPosPrinterSim:
         """Wait until at least ``n`` receipts were written; raises ``TimeoutError``."""
         await self._wait(lambda: len(self.receipts) >= n, timeout)
         return self.receipts[:n]
+
+    async def wait_held(self, n: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``n`` connections have reached ``hold_after_bytes``."""
+        await self._wait(lambda: self.holds >= n, timeout)
+
+    def release(self) -> None:
+        """Let every held connection go on; later connections then pass their hold at once."""
+        self._released.set()
 
     async def wait_for_closed(self, n: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until ``n`` connections have been fully handled (receipts written or lost)."""
@@ -191,6 +208,7 @@ class EscPosPrinterSim:
         job = bytearray()  # raw bytes of the unfinished receipt
         job_start = received = 0  # stream offsets
         spoiled = False  # something was printed while the printer could not print
+        held = False  # this connection has stalled at hold_after_bytes already
         while True:
             try:
                 chunk = await reader.read(65536)
@@ -204,20 +222,24 @@ class EscPosPrinterSim:
             drop = limit is not None and received + len(chunk) >= limit
             if limit is not None and drop:
                 chunk = chunk[: max(limit - received, 0)]
-            job += chunk
-            received += len(chunk)
-            for event, end in decoder.feed_with_offsets(chunk):
-                if isinstance(event, StatusQuery):
-                    await self._reply(writer, event.n)
-                    continue
-                if isinstance(event, _PRINTING) and self.faults.blocks_printing:
-                    spoiled = True
-                receipt = builder.add(event)
-                if receipt is not None:
-                    cut_at = end - job_start
-                    await self._complete(receipt, bytes(job[:cut_at]), spoiled)
-                    del job[:cut_at]
-                    job_start, spoiled = end, False
+            hold = self.faults.hold_after_bytes
+            rest, hit = b"", hold is not None and not held and received + len(chunk) >= hold
+            if hold is not None and hit:
+                chunk, rest = chunk[: max(hold - received, 0)], chunk[max(hold - received, 0) :]
+            job_start, spoiled = await self._process(
+                writer, decoder, builder, job, chunk, job_start, spoiled
+            )
+            if hit:  # stall here: nothing more is read (or answered) until release()
+                held = True
+                self.holds += 1
+                await self._notify()
+                await self._released.wait()
+                if self._stopping:
+                    return
+                job_start, spoiled = await self._process(
+                    writer, decoder, builder, job, rest, job_start, spoiled
+                )
+            received += len(chunk) + len(rest)
             if drop:
                 self._reset(writer)
                 return
@@ -226,6 +248,35 @@ class EscPosPrinterSim:
         receipt = builder.finish()
         if receipt is not None:
             await self._complete(receipt, bytes(job), spoiled)
+
+    async def _process(
+        self,
+        writer: asyncio.StreamWriter,
+        decoder: EscPosDecoder,
+        builder: ReceiptBuilder,
+        job: bytearray,
+        chunk: bytes,
+        job_start: int,
+        spoiled: bool,
+    ) -> tuple[int, bool]:
+        """Decode ``chunk``: answer status queries, write receipts at cuts.
+
+        Returns the stream offset where the unfinished receipt starts and whether it is spoiled.
+        """
+        job += chunk
+        for event, end in decoder.feed_with_offsets(chunk):
+            if isinstance(event, StatusQuery):
+                await self._reply(writer, event.n)
+                continue
+            if isinstance(event, _PRINTING) and self.faults.blocks_printing:
+                spoiled = True
+            receipt = builder.add(event)
+            if receipt is not None:
+                cut_at = end - job_start
+                await self._complete(receipt, bytes(job[:cut_at]), spoiled)
+                del job[:cut_at]
+                job_start, spoiled = end, False
+        return job_start, spoiled
 
     async def _reply(self, writer: asyncio.StreamWriter, n: int) -> None:
         value = status_byte(n, self.faults)

@@ -204,6 +204,47 @@ async def test_drop_mid_job_resets_and_writes_nothing(sim: EscPosPrinterSim) -> 
     assert receipt.qr == [URL] and (sim.out_dir / "1.txt").exists()
 
 
+async def test_hold_after_bytes_stalls_mid_job_until_released(sim: EscPosPrinterSim) -> None:
+    job = Dummy()
+    ticket(job)
+    sim.faults.hold_after_bytes = 3 + len(job.output) // 2
+    reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+    try:
+        writer.write(b"\x10\x04\x02" + job.output + b"\x10\x04\x01")
+        await writer.drain()
+        assert await reader.readexactly(1) == b"\x12"  # answered before the hold
+        await sim.wait_held(1)
+        with pytest.raises(TimeoutError):  # held: the status query after the job is not read
+            async with asyncio.timeout(0.2):
+                await reader.readexactly(1)
+        assert sim.receipts == [] and not list(sim.out_dir.glob("*.txt"))
+
+        sim.release()
+        assert await reader.readexactly(1) == b"\x12"  # the rest is read and answered
+        (receipt,) = await sim.wait_for_receipts(1)
+        assert receipt.qr == [URL]
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    await sim.wait_for_closed(1)
+    assert sim.holds == 1 and len(sim.receipts) == 1
+
+
+async def test_hold_releases_when_the_simulator_stops(tmp_path: Path) -> None:
+    sim = EscPosPrinterSim("127.0.0.1", 0, tmp_path, Faults(hold_after_bytes=0))
+    await sim.start()
+    _, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+    writer.write(b"\x10\x04\x01")
+    await writer.drain()
+    await sim.wait_held(1)
+    async with asyncio.timeout(5):
+        await sim.stop()  # does not wait for a release that never comes
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+    assert sim.receipts == []
+
+
 @pytest.mark.parametrize("fault", ["paper_out", "cover_open"])
 async def test_offline_printer_prints_nothing(sim: EscPosPrinterSim, fault: str) -> None:
     setattr(sim.faults, fault, True)

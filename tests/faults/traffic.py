@@ -1,0 +1,70 @@
+"""Simulated device traffic for the fault cases: numbered events and telemetry an agent sends
+through its outbox, and how to count them where they arrive (the cloud's tables)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from sqlalchemy import select
+
+from cloud.context import Cloud
+from cloud.db.models import DeviceEvent, Metric
+from edge_agent.agent import Agent
+from protocols.envelope import wall_ms
+from protocols.messages import EventBody, EventKind, TelemetryBody
+from protocols.messages import Metric as MetricBody
+from protocols.topics import DeviceChannel
+
+REASON = "fault-test"
+
+
+def event(n: str) -> EventBody:
+    """An event whose ``data.n`` names it (free-form data: ``message_rejected``)."""
+    return EventBody(kind=EventKind.MESSAGE_REJECTED, reason=REASON, data={"n": n})
+
+
+async def chatter(
+    agent: Agent, prefix: str, count: int, *, halfway: asyncio.Event | None = None
+) -> list[str]:
+    """Send ``count`` events (and a telemetry batch every 10th) as fast as a busy kiosk would;
+    returns the names of the events sent. Sets ``halfway`` after a third of them."""
+    names: list[str] = []
+    for i in range(count):
+        name = f"{prefix}-{i}"
+        assert await agent.link.publish(DeviceChannel.EVT, event(name))
+        names.append(name)
+        if i % 10 == 0:
+            metric = MetricBody(name=f"tele.{prefix}", value=i, ts=wall_ms())
+            assert await agent.link.publish(DeviceChannel.TELE, TelemetryBody(metrics=[metric]))
+        if halfway is not None and i == count // 3:
+            halfway.set()
+        await asyncio.sleep(0.005)  # the pace of the simulated traffic, not synchronisation
+    return names
+
+
+async def events_at_cloud(cloud: Cloud, device_id: str) -> Counter[str]:
+    """How many times each named test event was stored by the cloud."""
+    return Counter(await event_order(cloud, device_id))
+
+
+async def event_order(cloud: Cloud, device_id: str) -> list[str]:
+    """The names of the test events the cloud stored, in the order it stored them."""
+    async with cloud.sessions() as s:
+        rows = await s.scalars(
+            select(DeviceEvent.data)
+            .where(DeviceEvent.device_id == device_id, DeviceEvent.reason == REASON)
+            .order_by(DeviceEvent.id)
+        )
+        return [str(data.get("n")) for data in rows]
+
+
+async def tele_at_cloud(cloud: Cloud, device_id: str, prefix: str) -> Counter[float]:
+    """How many times each telemetry value of ``prefix`` was stored by the cloud."""
+    async with cloud.sessions() as s:
+        rows = await s.scalars(
+            select(Metric.value).where(
+                Metric.device_id == device_id, Metric.name == f"tele.{prefix}"
+            )
+        )
+        return Counter(rows)
