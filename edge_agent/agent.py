@@ -43,6 +43,7 @@ from edge_agent.peripherals import (
     ReceiptPeripheral,
     build_or_broken,
 )
+from edge_agent.screen import ScreenServer
 from protocols import PROTOCOL_VERSION
 from protocols.envelope import decode_device_message, wall_ms
 from protocols.errors import ProtocolError
@@ -110,6 +111,8 @@ class Agent:
         )
         self.runner: JobRunner | None = None
         self.calls = CallHandler(self.peripherals, self._send_ack, self._emit)
+        self.screen = ScreenServer(self)
+        """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
@@ -156,6 +159,7 @@ class Agent:
                     tg.create_task(self._health_loop(), name="health"),
                     tg.create_task(self._health_watch(), name="health-watch"),
                     tg.create_task(self._tele_loop(), name="tele"),
+                    tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
                     *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
                 ]
                 await self._stop_requested.wait()

@@ -11,9 +11,10 @@ plus an adapter in ``edge_agent.drivers``.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -106,6 +107,45 @@ class OutboxSettings(_Model):
         return value
 
 
+class ScreenSettings(_Model):
+    """The citizen-facing screen the agent serves for the device's own browser (kiosk mode).
+
+    It is bound to a loopback address: the page shows the device's state to whoever can
+    reach it, so serving it to the hall network must be a deliberate ``allow_remote``.
+    """
+
+    enabled: bool = True
+    #: must come before ``host``: the host check reads it
+    allow_remote: bool = False
+    host: Annotated[str, Field(min_length=1, max_length=255)] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8090
+    #: the page's language unless the browser asks for ``?lang=``
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+    #: shown on the page above the device name (e.g. 黄河路街道便民服务中心); the site path is not
+    site_name: Annotated[str, Field(max_length=128)] = ""
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_only(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("allow_remote") or is_loopback(value):
+            return value
+        raise ValueError(
+            f"{value!r} is not a loopback address (127.0.0.1, ::1 or localhost); the screen "
+            "shows the device's state to anyone who can reach it, so set "
+            "screen.allow_remote = true if it really must be served on the network"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class AgentConfig(_Model):
     """Everything one agent needs; see :func:`example_config` for a commented file."""
 
@@ -122,6 +162,7 @@ class AgentConfig(_Model):
     job_queue_size: Annotated[int, Field(ge=1, le=10_000)] = 64
     mqtt: MqttSettings
     outbox: OutboxSettings = OutboxSettings()
+    screen: ScreenSettings = ScreenSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
 
     @field_validator("device_id")
@@ -171,6 +212,7 @@ __all__ = [
     "PeripheralConfig",
     "PeripheralId",
     "RatingPadSerial",
+    "ScreenSettings",
     "example_config",
     "load_config",
     "parse_config",
@@ -246,6 +288,14 @@ max_rows = 10000                    # soft bounds: past either, telemetry is she
 max_bytes = 16777216
 hard_max_bytes = 67108864           # past it new events are refused; acks are always kept
 max_inflight = 16                   # QoS 1 publishes awaiting PUBACK at once
+
+[screen]                            # the citizen-facing page for this device's own browser
+enabled = true                      # Chromium in kiosk mode opens http://127.0.0.1:8090/
+host = "127.0.0.1"                  # loopback only, unless allow_remote = true
+port = 8090
+lang = "zh-CN"                      # zh-CN | en (the browser may ask ?lang=en)
+site_name = "黄河路街道便民服务中心"   # shown above the device name
+# allow_remote = false              # true: host may be a network address (shows state to all)
 
 [[peripherals]]
 type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file

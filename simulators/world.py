@@ -118,6 +118,8 @@ def agent_config(
             "data_dir": str(data_dir / "agents" / spec.device_id),
             "mqtt": {"url": broker_url},
             "peripherals": peripherals,
+            # many simulated agents share one machine: no screen unless a caller asks for one
+            "screen": {"enabled": False},
             **settings,
         }
     )

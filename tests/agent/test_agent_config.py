@@ -35,6 +35,9 @@ type = "escpos_file"
 id = "lp0"
 path = "/dev/usb/lp0"
 status = "best_effort"
+[screen]
+host = "127.0.0.1"
+port = 8090
 """
 
 
@@ -54,6 +57,7 @@ def test_good_config(tmp_path: Path) -> None:
     assert net.capabilities == ["receipt"] and net.status == "required"
     assert isinstance(usb, EscposUsb) and usb.vendor_id == 0x0416
     assert isinstance(lp0, EscposFile) and lp0.status == "best_effort"
+    assert cfg.screen.enabled and cfg.screen.lang == "zh-CN" and not cfg.screen.allow_remote
 
 
 @pytest.mark.parametrize(
@@ -71,6 +75,13 @@ def test_good_config(tmp_path: Path) -> None:
         (('id = "usb"', 'id = "receipt"'), "peripherals", "used twice"),
         (('status = "best_effort"', 'status = "maybe"'), "peripherals.2.status",
          "'required' or 'best_effort'"),
+        (('host = "127.0.0.1"', 'host = "0.0.0.0"'), "screen.host",
+         "is not a loopback address"),
+        (("port = 8090", "port = 0"), "screen.port", "greater than or equal to 1"),
+        (("port = 8090", 'port = 8090\nlang = "fr"'), "screen.lang", "'zh-CN' or 'en'"),
+        (("port = 8090", "port = 8090\nallow_remote = 'maybe'"), "screen.allow_remote",
+         "valid boolean"),
+        (("port = 8090", "port = 8090\nkiosk = true"), "screen.kiosk", "unknown key"),
     ],
 )  # fmt: skip
 def test_errors_name_the_key(tmp_path: Path, change: tuple[str, str], key: str, why: str) -> None:
@@ -95,6 +106,7 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     assert tomllib.loads(example_config())
     cfg = load_config(write(tmp_path, example_config()))
     assert cfg.peripherals[0].type == "escpos_network"
+    assert cfg.screen.host == "127.0.0.1" and cfg.screen.port == 8090 and cfg.screen.enabled
 
 
 def test_cli(tmp_path: Path) -> None:

@@ -1,52 +1,18 @@
-"""The fleet console in a real browser (Debian's Chromium driven by Playwright): the site tree,
-devices online, and a job's result appearing without a reload."""
+"""The fleet console in a real browser (Debian's Chromium driven by Playwright, see conftest.py):
+the site tree, devices online, and a job's result appearing without a reload."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from fleet.sites import SiteLevel, SiteSpec
 from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from simulators.world import KioskSpec
-
-# Flags from ../shared/ci-recipes.md: no sandbox as root, no network chatter on a closed machine.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        msg = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("KFLEET_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"{msg}, and KFLEET_REQUIRE_SERVERS=1 says it must be", pytrace=False)
-        pytest.skip(msg)
-    return path
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = _chromium()
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 @pytest.fixture
