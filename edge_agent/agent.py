@@ -373,7 +373,10 @@ class Agent:
             "jobs_failed": self.counters["jobs_failed"],
             "jobs_uncertain": self.counters["jobs_uncertain"],
             "jobs_rejected": self.counters["jobs_rejected"],
+            "jobs_unconfirmed": self.counters["jobs_unconfirmed"],
             "messages_rejected": sum(self.rejected.values()),
+            "screen_bind_failed": self.counters["screen_bind_failed"],
+            "screen_errors": self.counters["screen_errors"],
             **self.link.outbox_metrics(),
             "mqtt_sessions": self.link.sessions,
         }
