@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -349,7 +349,8 @@ class Dispatcher:
     async def resend_unaccepted(
         self, now: datetime, device_id: str | None = None, since: datetime | None = None
     ) -> int:
-        """Resend ``dispatched`` jobs whose ack is overdue; or (with ``device_id``) every job
+        """Resend ``dispatched`` jobs whose ack is overdue and ``accepted``/``running`` ones
+        silent for ``reconcile_after_s``; or (with ``device_id``) every job
         of that device sent before it came online at ``since`` that is still ``dispatched``,
         ``accepted`` or ``running`` here.
 
@@ -364,9 +365,19 @@ class Dispatcher:
             .limit(BATCH)
         )
         if device_id is None:
+            quiet = now - timedelta(seconds=self._settings.reconcile_after_s)
             stmt = stmt.where(
-                Job.state == JobState.DISPATCHED,
-                or_(Job.sent_at.is_(None), Job.sent_at <= cutoff),
+                or_(
+                    and_(
+                        Job.state == JobState.DISPATCHED,
+                        or_(Job.sent_at.is_(None), Job.sent_at <= cutoff),
+                    ),
+                    and_(  # under way, but silent for long: ask again (reconcile)
+                        Job.state.in_((JobState.ACCEPTED, JobState.RUNNING)),
+                        Job.updated_at <= quiet,
+                        Job.sent_at <= quiet,
+                    ),
+                )
             )
         else:
             stmt = stmt.where(

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     retry_backoff_cap_s: Annotated[float, Field(ge=0)] = 60.0
     #: How often the dispatcher looks for expired, unacknowledged and due jobs.
     dispatch_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    #: A job a device accepted but has not reported on for this long is asked about again (the
+    #: ``job.run`` re-sent: the device answers with its latest ack), so an ack lost on the way
+    #: — say the cloud died right after the broker handed it over — does not leave it hanging.
+    reconcile_after_s: Annotated[float, Field(gt=0)] = 120.0
     #: A job sent to a site (not to one device) that its device has not confirmed within
     #: this many seconds — the device went offline — goes to another capable device of the
     #: site. The device never runs it after this deadline (protocol §7). 0 turns it off.

@@ -50,3 +50,35 @@ async def test_a_reconnecting_device_is_asked_again_about_its_jobs(
         r = await http.get(f"/api/v1/jobs/{running['id']}", params={"wait_s": 10})
         assert r.json()["state"] == "succeeded" and r.json()["result"] == {"bytes": 7}
         assert dev.commands.empty()
+
+
+async def test_a_job_silent_for_too_long_is_asked_about_again(
+    tmp_path: Path, mosquitto_url: str, uid: str
+) -> None:
+    """The device's final ack was lost (the cloud died right after the broker handed it
+    over, say): the cloud asks again instead of leaving the job ``running`` for ever."""
+    settings = Settings(
+        data_dir=tmp_path,
+        mqtt_url=mosquitto_url,
+        demo=True,
+        dispatch_interval_s=0.05,
+        reconcile_after_s=0.3,
+    )
+    async with (
+        running_cloud(settings) as (cloud, http),
+        FakeDevice(mosquitto_url, f"k-{uid}") as dev,
+    ):
+        await register(cloud, dev)
+        job = (
+            await http.post("/api/v1/jobs", json=receipt_job({"device_id": dev.device_id}))
+        ).json()
+        first = await dev.next_command()
+        async with cloud.hub.subscribe(f"job:{job['id']}") as sub:
+            await dev.ack(job["id"], AckState.RUNNING)
+            assert await sub.wait_for(lambda v: v == "running", 5) == "running"
+        again = await dev.next_command()  # after reconcile_after_s of silence
+        assert isinstance(again.body, JobRun) and again.body.job_id == job["id"]
+        assert again.body.attempt == 1 and again.id != first.id
+        await dev.ack(job["id"], AckState.SUCCEEDED, result={"bytes": 9})
+        r = await http.get(f"/api/v1/jobs/{job['id']}", params={"wait_s": 10})
+        assert r.json()["state"] == "succeeded"
