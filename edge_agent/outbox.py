@@ -258,7 +258,16 @@ class Outbox:
         if self._db is None:
             return False
         try:
-            deleted = self._db.execute("DELETE FROM outbox WHERE ord = ?", (entry.ord,)).rowcount
+            # A delete need not reach the disk at once: lost in a power cut, it only means the
+            # message is sent again after the restart, and the cloud drops the copy. Without
+            # the fsync each delivered message costs one disk flush instead of two.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                deleted = self._db.execute(
+                    "DELETE FROM outbox WHERE ord = ?", (entry.ord,)
+                ).rowcount
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as err:
             log.warning("outbox: cannot delete a sent message from %s: %s", self.path, err)
             self._undeleted.add(entry.ord)
