@@ -122,7 +122,10 @@ async def run_capture(
             FailureReason.BAD_PARAMS,
             "params.uploads is missing: the cloud says where to upload the result",
         )
-    await on_start()
+    try:
+        await on_start()
+    except PrinterError as err:  # the job could not be journaled: nothing was captured
+        return Outcome(AckState.FAILED, err.reason, str(err))
     try:
         captures, details = await _capture(device, kind, params)
     except AgentError as err:

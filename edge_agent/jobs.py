@@ -30,8 +30,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from edge_agent.drivers import ReceiptPrinter
+from edge_agent.errors import PrinterError
 from edge_agent.job_kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
-from edge_agent.journal import JobRecord, Journal
+from edge_agent.journal import JobRecord, Journal, JournalError
 from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
 from protocols.jobs import (
@@ -261,7 +262,7 @@ class JobRunner:
             confirm_by=env.exp if run.movable and self._send_tracked is not None else None,
         )
         if env.expired():
-            self.journal.put(rec)
+            self.journal.put(rec, must_persist=False)
             await self._finish(
                 rec,
                 AckState.FAILED,
@@ -269,7 +270,13 @@ class JobRunner:
                 "the command expired before the job could start",
             )
             return
-        self.journal.put(rec)  # journaled before the accepted ack leaves
+        try:
+            self.journal.put(rec)  # journaled before the accepted ack leaves
+        except JournalError as err:
+            await self._reject(
+                run.job_id, run.attempt, env.id, FailureReason.AGENT_STORAGE, str(err)
+            )
+            return
         if rec.confirm_by is not None and self._send_tracked is not None:
             delivered = await self._send_tracked(ack, env.id)
             task = asyncio.create_task(
@@ -321,7 +328,10 @@ class JobRunner:
         )
         if rec is None:
             # cancel overtook its job.run: remember it so the run, if it comes, is not executed
-            self.journal.put(JobRecord(cancel.job_id, 1, env.id, "", None, "{}", None, ack))
+            self.journal.put(
+                JobRecord(cancel.job_id, 1, env.id, "", None, "{}", None, ack),
+                must_persist=False,
+            )
             await self._send_ack(ack, env.id)
         elif rec.state is AckState.ACCEPTED:
             ack = ack.model_copy(update={"attempt": rec.attempt})
@@ -363,7 +373,14 @@ class JobRunner:
 
         async def on_start() -> None:
             ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
-            self.journal.update(rec.job_id, ack)  # durable before the side effect begins
+            try:  # durable before the side effect begins, or no side effect at all
+                self.journal.update(rec.job_id, ack, must_persist=True)
+            except JournalError as err:
+                raise PrinterError(
+                    FailureReason.AGENT_STORAGE,
+                    f"{err}; the job was not started",
+                    side_effect_possible=False,
+                ) from err
             await self._send_ack(ack, rec.cmd_id)
 
         kind = JobKind(rec.kind)

@@ -6,18 +6,29 @@ first byte reaches the printer. So after a crash or power cut a job found ``runn
 have printed → it is reported ``uncertain``, never re-run.
 
 Calls are synchronous and short (one small row); the agent runs them on the event loop.
+
+A full disk (or any SQLite error) must not crash the agent nor lose an outcome: writes that
+guard a side effect (``put`` before ``accepted``, ``update(..., must_persist=True)`` before the
+first byte) raise :class:`JournalError`, so the job is refused or failed *before* anything
+happens; every other write that fails is kept in memory (an overlay that ``get`` reads
+through), so duplicates are still answered right until the agent restarts.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge_agent.errors import AgentError
 from protocols.jobs import AckState
 from protocols.messages import AckBody
+
+log = logging.getLogger(__name__)
 
 #: terminal jobs older than this are forgotten at startup (the cloud's TTLs are far shorter)
 RETENTION_MS = 30 * 24 * 3600 * 1000
@@ -66,6 +77,10 @@ class JobRecord:
         return self.last_ack.state
 
 
+class JournalError(AgentError):
+    """The journal could not record a job (disk full, I/O error): the job must not proceed."""
+
+
 class Journal:
     """A small SQLite file in the agent's data directory."""
 
@@ -75,6 +90,10 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self.path = path
+        #: writes that failed, kept so ``get`` still answers right (lost at restart)
+        self._overlay: dict[str, JobRecord] = {}
+        self.failed_writes = 0
         have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
         for name, decl in _ADDED_COLUMNS:
             if name not in have:
@@ -89,13 +108,36 @@ class Journal:
         self._db.close()
 
     def get(self, job_id: str) -> JobRecord | None:
+        kept = self._overlay.get(job_id)
+        if kept is not None:
+            return kept
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
         ).fetchone()
         return _record(row) if row else None
 
-    def put(self, record: JobRecord) -> None:
-        """Insert or replace a job (a new attempt replaces the old one)."""
+    def put(self, record: JobRecord, *, must_persist: bool = True) -> None:
+        """Insert or replace a job (a new attempt replaces the old one); with
+        ``must_persist`` a failure raises :class:`JournalError`, else it is kept in memory."""
+        try:
+            self._put(record)
+        except sqlite3.Error as err:
+            self._failed("record job", record.job_id, err, must_persist)
+            self._overlay[record.job_id] = record
+        else:
+            self._overlay.pop(record.job_id, None)
+
+    def _failed(self, what: str, job_id: str, err: sqlite3.Error, must_persist: bool) -> None:
+        self.failed_writes += 1
+        message = (
+            f"the job journal {self.path} cannot {what} {job_id} ({err}); free space on the "
+            "device's disk"
+        )
+        if must_persist:
+            raise JournalError(message) from err
+        log.error("%s — kept in memory until the agent restarts", message)
+
+    def _put(self, record: JobRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO jobs (job_id, attempt, state, cmd_id, kind, peripheral, "
             "params, exp, last_ack, updated_ms, confirm_by) "
@@ -116,15 +158,35 @@ class Journal:
         )
 
     def confirm(self, job_id: str) -> None:
-        """The broker took this movable job's ``accepted`` ack in time: it may start."""
-        self._db.execute("UPDATE jobs SET confirm_by = NULL WHERE job_id = ?", (job_id,))
+        """The broker took this movable job's ``accepted`` ack in time: it may start.
 
-    def update(self, job_id: str, ack: AckBody) -> None:
-        """Record the job's newest ack (and with it, its state)."""
-        self._db.execute(
-            "UPDATE jobs SET state = ?, last_ack = ?, updated_ms = ? WHERE job_id = ?",
-            (ack.state.value, ack.model_dump_json(), _now_ms(), job_id),
-        )
+        Not recorded (disk full), the job still runs now; after a restart it counts as
+        unconfirmed and is not run — the safe side."""
+        kept = self._overlay.get(job_id)
+        if kept is not None:
+            self._overlay[job_id] = dataclasses.replace(kept, confirm_by=None)
+        try:
+            self._db.execute("UPDATE jobs SET confirm_by = NULL WHERE job_id = ?", (job_id,))
+        except sqlite3.Error as err:
+            self._failed("confirm job", job_id, err, must_persist=False)
+
+    def update(self, job_id: str, ack: AckBody, *, must_persist: bool = False) -> None:
+        """Record the job's newest ack (and with it, its state); see :meth:`put` for
+        ``must_persist``."""
+        try:
+            self._db.execute(
+                "UPDATE jobs SET state = ?, last_ack = ?, updated_ms = ? WHERE job_id = ?",
+                (ack.state.value, ack.model_dump_json(), _now_ms(), job_id),
+            )
+        except sqlite3.Error as err:
+            self._failed(f"record {ack.state.value} for job", job_id, err, must_persist)
+            current = self.get(job_id)
+            if current is not None:
+                self._overlay[job_id] = dataclasses.replace(current, last_ack=ack)
+            return
+        kept = self._overlay.get(job_id)  # a job only the overlay knows stays there, updated
+        if kept is not None:
+            self._overlay[job_id] = dataclasses.replace(kept, last_ack=ack)
 
     def in_state(self, state: AckState) -> list[JobRecord]:
         rows = self._db.execute(

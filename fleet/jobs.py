@@ -83,6 +83,7 @@ RETRYABLE_REASONS = frozenset(
         FailureReason.UPLOAD_FAILED,  # a still or scan that did not arrive: nobody saw a thing
         FailureReason.DOWNLOAD_FAILED,  # the document never reached the printer
         FailureReason.PRINTER_BUSY,  # the printer did not take the job
+        FailureReason.AGENT_STORAGE,  # the device's disk was full: the job never started
     }
 )
 

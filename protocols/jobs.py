@@ -219,3 +219,5 @@ class FailureReason(StrEnum):
     PRINTER_TIMEOUT = "printer_timeout"
     #: the watermark of a copy could not be drawn (no CJK font installed)
     WATERMARK_UNAVAILABLE = "watermark_unavailable"
+    #: the device could not record the job on its own disk (full): it did not start it
+    AGENT_STORAGE = "agent_storage"
