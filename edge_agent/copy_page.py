@@ -34,6 +34,9 @@ Lang = Literal["zh-CN", "en"]
 INK, ALPHA = 96, 70
 #: the diagonal's angle, degrees counter-clockwise
 ANGLE = 30.0
+#: a scan narrower than this (about 150 dpi across A4) is enlarged first, so the mark prints
+#: crisp however small the camera's page was
+MIN_WIDTH = 1240
 
 
 class WatermarkUnavailable(AgentError):
@@ -96,7 +99,7 @@ def watermark(page: npt.NDArray[np.uint8], text: str, font_path: Path) -> Image.
     w, h = image.size
     mark_font = _font(font_path, max(14, w // 32))
     image.paste(Image.new(image.mode, (w, h), ink), (0, 0), _diagonal_mask((w, h), text, mark_font))
-    band_font = _font(font_path, max(12, w // 45))
+    band_font = _fitting_font(font_path, text, max(12, w // 45), int(w * 0.94))
     band = int(band_font.size * 2.2)
     out = Image.new(image.mode, (w, h + band), paper)
     out.paste(image, (0, 0))
@@ -104,6 +107,15 @@ def watermark(page: npt.NDArray[np.uint8], text: str, font_path: Path) -> Image.
     text_w = draw.textlength(text, font=band_font)
     draw.text(((w - text_w) / 2, h + band * 0.25), text, font=band_font, fill=dark)
     return out
+
+
+def _fitting_font(path: Path, text: str, size: int, width: int) -> ImageFont.FreeTypeFont:
+    """The font at ``size``, or smaller until ``text`` fits in ``width`` pixels."""
+    font = _font(path, size)
+    while size > 8 and font.getlength(text) > width:
+        size = max(8, int(size * width / font.getlength(text)))
+        font = _font(path, size)
+    return font
 
 
 def compose_copy(
@@ -122,6 +134,10 @@ def compose_copy(
     if decoded is None:
         raise AgentError("the scanned page could not be decoded as a JPEG")
     page = np.asarray(decoded, dtype=np.uint8)
+    if page.shape[1] < MIN_WIDTH:
+        scale = MIN_WIDTH / page.shape[1]
+        size = (MIN_WIDTH, round(page.shape[0] * scale))
+        page = np.asarray(cv2.resize(page, size, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
     marked = watermark(page, text, font_path)
     buf = io.BytesIO()
     marked.save(buf, format="JPEG", quality=jpeg_quality)

@@ -33,21 +33,33 @@ def test_the_mark_names_purpose_time_and_terminal() -> None:
 
 @needs_font
 def test_the_copy_carries_the_mark_across_the_page_and_in_a_band(tmp_path: Path) -> None:
-    white = np.full((1400, 1000), 255, np.uint8)  # a grey scan stays grey
+    white = np.full((1600, 1240), 255, np.uint8)  # a grey scan stays grey
     page = compose_copy(_jpeg(white), "仅供测试使用 · 2026-11-29 09:05 · k1", FONT)
     assert page.pdf.startswith(b"%PDF-1.4") and page.pdf.rstrip().endswith(b"%%EOF")
-    assert page.width == 1000 and page.height > 1400  # the band is added under the page
+    assert page.width == 1240 and page.height > 1600  # the band is added under the page
     assert b"/DeviceGray" in page.pdf
     image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
-    body, band = image[:1400], image[1400:]
+    body, band = image[:1600], image[1600:]
     marked = body < 235
     # the diagonal mark covers the page in light grey, in every part of it
-    for rows in (slice(0, 700), slice(700, 1400)):
-        for cols in (slice(0, 500), slice(500, 1000)):
+    for rows in (slice(0, 800), slice(800, 1600)):
+        for cols in (slice(0, 620), slice(620, 1240)):
             share = marked[rows, cols].mean()
             assert 0.01 < share < 0.5, share
     assert body.min() > 120  # light enough to read through
     assert band.min() < 80  # the band's text is dark and legible
+
+
+@needs_font
+def test_a_small_scan_is_enlarged_and_the_band_always_fits() -> None:
+    small = np.full((388, 255), 255, np.uint8)  # a page seen small by the camera
+    text = "仅供办理户籍业务使用 · 2026-11-29 06:47 · hhl-kiosk-01"
+    page = compose_copy(_jpeg(small), text, FONT)
+    assert page.width == 1240 and page.height > 388 * 1240 // 255
+    image = cv2.imdecode(np.frombuffer(page.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+    band = image[round(388 * 1240 / 255) :]
+    inked = np.flatnonzero((band < 128).any(axis=0))
+    assert inked.size and inked[0] > 0 and inked[-1] < page.width - 1  # not cut at the edges
 
 
 def test_without_a_usable_font_there_is_no_copy(tmp_path: Path) -> None:
