@@ -9,6 +9,8 @@ instead of skipping it, so CI can never go green by not running them.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -19,10 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import aiomqtt
 import pytest
 from hypothesis import HealthCheck, settings
 
 from cloud.embedded_broker import free_port, wait_port
+from protocols.mqtt_url import parse_mqtt_url
 from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippeveprinter
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
@@ -118,3 +122,42 @@ def postgres_url() -> str:
 def uid() -> str:
     """A short unique suffix: tests share brokers, so ids and topics must not collide."""
     return uuid.uuid4().hex[:8]
+
+
+async def clear_retained(url: str, prefix: str = "kf/") -> int:
+    """Clear every retained message under ``prefix`` on the broker at ``url``.
+
+    A SUBSCRIBE makes the broker send what it retains; a message we publish right after comes
+    back behind those (one ordered queue for our client), so it marks their end."""
+    ep = parse_mqtt_url(url)
+    mark = f"{prefix}sweep/{uuid.uuid4().hex}"
+    topics: list[str] = []
+    async with (
+        asyncio.timeout(15),
+        aiomqtt.Client(ep.host, ep.port, identifier=f"sweeper-{uuid.uuid4().hex[:8]}") as c,
+    ):
+        await c.subscribe(f"{prefix}#", qos=1)
+        await c.publish(mark, b"end", qos=1)
+        async for message in c.messages:
+            if message.topic.value == mark:
+                break
+            if message.retain and message.payload:
+                topics.append(message.topic.value)
+        for topic in topics:
+            await c.publish(topic, b"", qos=1, retain=True)
+    return len(topics)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_broker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used a shared broker, clear what it left retained (births, states),
+    so the next test's cloud does not start by ingesting every device that ever ran."""
+    urls = {  # the test asks for these anyway; read them now, before they are torn down
+        str(request.getfixturevalue(name))
+        for name in ("mosquitto_url", "amqtt_url", "broker_url")
+        if name in request.fixturenames
+    }
+    yield
+    for url in urls:
+        with contextlib.suppress(Exception):  # a broker the test killed: nothing to clear
+            asyncio.run(clear_retained(url))

@@ -22,7 +22,6 @@ from .test_cloud_bus import device_json, receipt_job, register
 from .test_cloud_clock import ShiftedSender
 
 Env = tuple[Cloud, httpx.AsyncClient]
-SITE = "qh/hx/golmud/hhl"
 GRACE_S, MARGIN_S = 0.5, 0.5
 
 
@@ -42,6 +41,14 @@ async def env(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Env]:
         yield pair
 
 
+async def _own_site(http: httpx.AsyncClient, uid: str) -> str:
+    """A site of this test's own: no device of another test can be a candidate there."""
+    body = {"parent": "qh/hx/golmud", "code": f"f{uid}", "name": "测试点", "level": "town"}
+    r = await http.post("/api/v1/sites", json=body)
+    assert r.status_code == 201, r.text
+    return f"qh/hx/golmud/f{uid}"
+
+
 async def _job(http: httpx.AsyncClient, job_id: str, wait_s: float = 0) -> dict[str, Any]:
     r = await http.get(f"/api/v1/jobs/{job_id}", params={"wait_s": wait_s} if wait_s else {})
     assert r.status_code == 200, r.text
@@ -58,12 +65,13 @@ async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
     env: Env, mosquitto_url: str, uid: str
 ) -> None:
     cloud, http = env
+    site = await _own_site(http, uid)
     async with (
-        FakeDevice(mosquitto_url, f"a-{uid}", SITE) as first,
-        FakeDevice(mosquitto_url, f"b-{uid}", SITE) as second,
+        FakeDevice(mosquitto_url, f"a-{uid}", site) as first,
+        FakeDevice(mosquitto_url, f"b-{uid}", site) as second,
     ):
         await register(cloud, first)
-        site_target = {"site": SITE, "capability": "receipt"}
+        site_target = {"site": site, "capability": "receipt"}
         unconfirmed = (await http.post("/api/v1/jobs", json=receipt_job(site_target))).json()
         confirmed = (await http.post("/api/v1/jobs", json=receipt_job(site_target))).json()
         pinned = (
@@ -84,13 +92,13 @@ async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
 
         async with cloud.hub.subscribe(f"job:{confirmed['id']}") as sub:
             await first.ack(confirmed["id"], AckState.ACCEPTED)
-            assert await sub.wait_for(lambda v: v == "accepted", 5) == "accepted"
+            assert await sub.wait_for(lambda v: v == "accepted", 30) == "accepted"
         async with cloud.hub.subscribe(f"device:{first.device_id}") as sub:
             await first.state(False)  # the kiosk loses its connection
-            assert await sub.wait_for(lambda v: v == "offline", 5) == "offline"
+            assert await sub.wait_for(lambda v: v == "offline", 30) == "offline"
         await register(cloud, second)
 
-        moved = await second.next_command(timeout_s=10)  # after grace + margin
+        moved = await second.next_command(timeout_s=30)  # after grace + margin
         assert isinstance(moved.body, JobRun)
         assert moved.body.job_id == unconfirmed["id"] and moved.body.attempt == 2
         await second.ack(unconfirmed["id"], AckState.ACCEPTED, attempt=2)
@@ -125,7 +133,8 @@ async def test_a_slow_device_clock_gets_an_earlier_delivery_deadline(
     minutes past its deadline — long after the cloud may have moved it elsewhere."""
     cloud, http = env
     behind_ms = 5 * 60 * 1000
-    async with FakeDevice(mosquitto_url, f"slow-{uid}", SITE) as dev:
+    site = await _own_site(http, uid)
+    async with FakeDevice(mosquitto_url, f"slow-{uid}", site) as dev:
         dev.sender = ShiftedSender(src=dev.device_id, shift_ms=-behind_ms)
         await register(cloud, dev)
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
@@ -136,7 +145,7 @@ async def test_a_slow_device_clock_gets_an_earlier_delivery_deadline(
         assert offset is not None and behind_ms <= offset < behind_ms + 1000
         job = (
             await http.post(
-                "/api/v1/jobs", json=receipt_job({"site": SITE, "capability": "receipt"})
+                "/api/v1/jobs", json=receipt_job({"site": site, "capability": "receipt"})
             )
         ).json()
         cmd = await dev.next_command()
