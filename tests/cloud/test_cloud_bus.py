@@ -477,6 +477,7 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
     unknown job or a failing message is counted on its own and the rest still commit."""
     cloud, http = db_env
     broker_url = mosquitto_url
+    from cloud.acks import AckApplier
     from cloud.ingest import Ingest
     from protocols.messages import AckBody
 
@@ -500,9 +501,9 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
 
         # record each transaction of acks: how many acks, and whether it committed
         groups: list[tuple[int, bool]] = []
-        real_acks = Ingest._acks
+        real_acks = AckApplier.apply
 
-        async def recording(self: Ingest, acks: Any) -> None:
+        async def recording(self: AckApplier, acks: Any) -> None:
             try:
                 await real_acks(self, acks)
             except Exception:
@@ -510,7 +511,7 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
                 raise
             groups.append((len(acks), True))
 
-        monkeypatch.setattr(Ingest, "_acks", recording)
+        monkeypatch.setattr(AckApplier, "apply", recording)
         batch = [
             first,  # handled before: a duplicate
             ack(a, AckState.RUNNING),
@@ -541,14 +542,14 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
         assert groups == [(2, True)]
 
         # a message that fails (here: a bug) is reported alone; the others still commit
-        real = Ingest._apply_ack
+        real = AckApplier._apply_ack
 
-        def broken(self: Ingest, job: Any, *args: Any) -> None:
+        def broken(self: AckApplier, job: Any, *args: Any) -> None:
             if job.id == c:
                 raise RuntimeError("boom")
             real(self, job, *args)
 
-        monkeypatch.setattr(Ingest, "_apply_ack", broken)
+        monkeypatch.setattr(AckApplier, "_apply_ack", broken)
         failures = await ingest.handle_batch(
             [ack(a, AckState.SUCCEEDED), ack(c, AckState.ACCEPTED), ack(a, AckState.FAILED)]
         )
