@@ -207,9 +207,12 @@ async def produce(link: MqttLink, interval: float, phase: float, counts: list[in
         await asyncio.sleep(interval)
 
 
-async def monitor(links: list[MqttLink], per_s: Counter[int], since: float) -> None:
-    """Count new sessions (CONNACKs) per whole second since ``since``."""
-    last = sum(link.sessions for link in links)
+async def monitor(
+    links: list[MqttLink], per_s: Counter[int], since: float, baseline: int
+) -> None:
+    """Count new sessions (CONNACKs) per whole second since ``since``; ``baseline`` is the
+    session count before the outage (sessions made before this task first runs count too)."""
+    last = baseline
     while True:
         await asyncio.sleep(TICK_S)
         now = sum(link.sessions for link in links)
@@ -288,7 +291,7 @@ async def run(args: argparse.Namespace) -> Result:
         await asyncio.sleep(args.down)  # the outage itself
         await broker.start()
         t_up = time.monotonic()
-        others.append(asyncio.create_task(monitor(links, per_s, t_up)))
+        others.append(asyncio.create_task(monitor(links, per_s, t_up, sum(sessions))))
         await wait_all(links, sessions, args.timeout)
         t_all = time.monotonic()
         refused = sum(link.failures for link in links) - failures - len(links)  # - lost sessions

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,10 +28,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from edge_agent.command_checks import brief, salvage
 from edge_agent.drivers import ReceiptPrinter
 from edge_agent.errors import PrinterError
 from edge_agent.job_kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
 from edge_agent.journal import JobRecord, Journal, JournalError
+from edge_agent.movable import start_when_confirmed
 from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
 from protocols.jobs import (
@@ -178,7 +179,7 @@ class JobRunner:
 
         Without this, a job with an unknown kind or malformed params would wait for its TTL.
         """
-        salvaged = _salvage(payload)
+        salvaged = salvage(payload)
         if salvaged is None:
             return
         job_id, attempt, kind, corr = salvaged
@@ -223,7 +224,7 @@ class JobRunner:
                 run.attempt,
                 env.id,
                 FailureReason.BAD_PARAMS,
-                f"params are invalid: {_brief(err)}",
+                f"params are invalid: {brief(err)}",
             )
             return
         printer = self._pick(capability, run.peripheral)
@@ -280,7 +281,8 @@ class JobRunner:
         if rec.confirm_by is not None and self._send_tracked is not None:
             delivered = await self._send_tracked(ack, env.id)
             task = asyncio.create_task(
-                self._start_when_confirmed(rec, delivered, queue), name=f"confirm-{rec.job_id}"
+                start_when_confirmed(rec, delivered, queue, self.journal, self._unconfirmed),
+                name=f"confirm-{rec.job_id}",
             )
             self._confirming.add(task)
             task.add_done_callback(self._confirming.discard)
@@ -288,29 +290,7 @@ class JobRunner:
         await self._send_ack(ack, env.id)
         queue.put_nowait(run.job_id)
 
-    async def _start_when_confirmed(
-        self, rec: JobRecord, delivered: asyncio.Future[None] | None, queue: asyncio.Queue[str]
-    ) -> None:
-        """A movable job starts only if the broker took its ``accepted`` ack before the
-        delivery deadline; past it the cloud may already have given the job to another
-        device of the site, so it must not run here (protocol §7, failover)."""
-        assert rec.confirm_by is not None
-        confirmed = delivered is not None
-        if delivered is not None:
-            try:
-                async with asyncio.timeout(max(0.0, (rec.confirm_by - wall_ms()) / 1000)):
-                    await asyncio.shield(delivered)
-            except TimeoutError:
-                confirmed = False
-        current = self.journal.get(rec.job_id)
-        if current is None or current.attempt != rec.attempt:
-            return
-        if current.state is not AckState.ACCEPTED:  # canceled while we waited
-            return
-        if confirmed:
-            self.journal.confirm(rec.job_id)
-            await queue.put(rec.job_id)
-            return
+    async def _unconfirmed(self, rec: JobRecord) -> None:
         self.counters["jobs_unconfirmed"] += 1
         await self._finish(
             rec,
@@ -439,31 +419,3 @@ class JobRunner:
             if capability in device.capabilities and wanted in (None, device.id):
                 return device
         return None
-
-
-def _brief(err: ValidationError, limit: int = 3) -> str:
-    parts = [
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-        for e in err.errors()[:limit]
-    ]
-    more = err.error_count() - limit
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
-
-
-def _salvage(payload: bytes) -> tuple[str, int, str, str | None] | None:
-    """(job_id, attempt, kind, command id) from a ``job.run`` that failed validation."""
-    try:
-        raw = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    body = raw.get("body") if isinstance(raw, dict) else None
-    if not isinstance(body, dict) or body.get("op") != "job.run":
-        return None
-    job_id, attempt, kind = body.get("job_id"), body.get("attempt", 1), body.get("kind")
-    if not isinstance(job_id, str) or not 1 <= len(job_id) <= 64:
-        return None
-    if not isinstance(attempt, int) or isinstance(attempt, bool) or attempt < 1:
-        attempt = 1
-    msg_id = raw.get("id")
-    corr = msg_id if isinstance(msg_id, str) and 0 < len(msg_id) <= 64 else None
-    return job_id, attempt, str(kind), corr
