@@ -207,9 +207,7 @@ async def produce(link: MqttLink, interval: float, phase: float, counts: list[in
         await asyncio.sleep(interval)
 
 
-async def monitor(
-    links: list[MqttLink], per_s: Counter[int], since: float, baseline: int
-) -> None:
+async def monitor(links: list[MqttLink], per_s: Counter[int], since: float, baseline: int) -> None:
     """Count new sessions (CONNACKs) per whole second since ``since``; ``baseline`` is the
     session count before the outage (sessions made before this task first runs count too)."""
     last = baseline
