@@ -10,10 +10,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shlex
 import signal
 import socket
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,7 +158,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     settings_kwargs.update(opts.cloud_settings)
     settings = Settings.model_validate(settings_kwargs)
     app = create_app(settings)
-    server = uvicorn.Server(
+    server = _QuietServer(
         uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
     )
     server_task = asyncio.create_task(server.serve(), name="cloud-http")
@@ -221,11 +223,28 @@ def banner(world: DemoWorld) -> str:
     return "\n".join(lines)
 
 
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """The demo handles SIGINT/SIGTERM itself (orderly stop); uvicorn must not take them
+        over and raise them again when it exits."""
+        yield
+
+
 async def run_demo(opts: DemoOptions) -> None:
-    """Run until cancelled (Ctrl-C)."""
+    """Run until Ctrl-C or SIGTERM, then stop in order; a second Ctrl-C stops at once."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)  # service managers stop with SIGTERM
+
+    def on_signal() -> None:
+        if stop.is_set():  # asked twice: the user does not want to wait for the orderly stop
+            print("kfleet demo: stopping at once.", file=sys.stderr, flush=True)
+            os._exit(130)
+        print("kfleet demo: stopping (Ctrl-C again to stop at once)…", flush=True)
+        stop.set()
+
+    loop.add_signal_handler(signal.SIGTERM, on_signal)  # service managers stop with SIGTERM
+    loop.add_signal_handler(signal.SIGINT, on_signal)
     async with running_demo(opts) as world:
         print(banner(world), flush=True)
         await stop.wait()
