@@ -39,8 +39,8 @@ from protocols.messages import AckBody
 log = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(SHA256_PATTERN)
-#: How often an ack is retried after losing an optimistic-lock race on its job.
-_RACE_RETRIES = 3
+#: How often a handler retries after losing an optimistic-lock race on a row.
+RACE_RETRIES = 3
 
 
 class AckApplier:
@@ -79,7 +79,7 @@ class AckApplier:
         return failures
 
     async def one(self, device_id: str, msg_id: str, body: AckBody) -> None:
-        for attempt in range(_RACE_RETRIES):
+        for attempt in range(RACE_RETRIES):
             try:
                 await self.apply([(device_id, msg_id, body)])
                 return
@@ -88,7 +88,7 @@ class AckApplier:
                 self._stats.handle(MsgType.ACK.value)
                 return
             except StaleDataError:
-                if attempt == _RACE_RETRIES - 1:
+                if attempt == RACE_RETRIES - 1:
                     raise
                 log.debug("job changed under ack %s; retrying", msg_id)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
@@ -141,7 +141,7 @@ class Dispatcher:
         if kind in FETCH_KINDS:  # a fresh read token per send, like the upload grant
             params = {**params, "fetch": self.fetch_for(str(params["document"])).model_dump()}
         movable = out.movable and self._settings.failover_grace_s > 0
-        run_by = int(out.expires_at.replace(tzinfo=out.expires_at.tzinfo or UTC).timestamp() * 1000)
+        run_by = int(out.expires_at.timestamp() * 1000)  # UtcDateTime: always aware
         body = JobRun(
             job_id=out.job_id,
             kind=kind,

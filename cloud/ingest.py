@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from cloud.acks import AckApplier, Failure
+from cloud.acks import RACE_RETRIES, AckApplier, Failure
 from cloud.calls import apply_reply, is_call_id
 from cloud.clocks import DeviceClocks, record_skew_change
 from cloud.db import sites as site_repo
@@ -42,8 +42,6 @@ from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
 
-#: How often a handler retries after losing an optimistic-lock race.
-_RACE_RETRIES = 3
 #: Ask an unknown device to announce itself again at most this often.
 REBIRTH_EVERY_S = 60.0
 
@@ -72,12 +70,12 @@ class Ingest:
         self._acks = AckApplier(settings, sessions, hub, stats)
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
-        for attempt in range(_RACE_RETRIES):
+        for attempt in range(RACE_RETRIES):
             try:
                 await self._dispatch(device_id, env)
                 return
             except StaleDataError:
-                if attempt == _RACE_RETRIES - 1:
+                if attempt == RACE_RETRIES - 1:
                     raise
                 log.debug("job changed under %s message %s; retrying", env.type, env.id)
 

@@ -65,29 +65,28 @@ class SiteSpec:
     children: tuple[SiteSpec, ...] = field(default=())
 
 
-#: The Golmud pilot. 八一社区便民服务点 hangs directly under the city until the county
-#: confirms its street; the tree allows skipped levels for exactly this.
-PILOT_TREE = SiteSpec(
-    "qh",
-    "青海省",
-    SiteLevel.PROVINCE,
-    (
-        SiteSpec(
-            "hx",
-            "海西蒙古族藏族自治州",
-            SiteLevel.PREFECTURE,
-            (
-                SiteSpec(
-                    "golmud",
-                    "格尔木市",
-                    SiteLevel.CITY,
-                    (
-                        SiteSpec("hhl", "黄河路街道办事处", SiteLevel.TOWN),
-                        SiteSpec("tgls", "唐古拉山镇便民服务中心", SiteLevel.TOWN),
-                        SiteSpec("bayi", "八一社区便民服务点", SiteLevel.VILLAGE),
-                    ),
-                ),
+def golmud(*sites: SiteSpec) -> SiteSpec:
+    """青海省 → 海西州 → 格尔木市 with ``sites`` under the city: the pilot's chain, for the pilot
+    tree itself and for tests and demos that need sites of their own."""
+    return SiteSpec(
+        "qh",
+        "青海省",
+        SiteLevel.PROVINCE,
+        (
+            SiteSpec(
+                "hx",
+                "海西蒙古族藏族自治州",
+                SiteLevel.PREFECTURE,
+                (SiteSpec("golmud", "格尔木市", SiteLevel.CITY, sites),),
             ),
         ),
-    ),
+    )
+
+
+#: The Golmud pilot. 八一社区便民服务点 hangs directly under the city until the county
+#: confirms its street; the tree allows skipped levels for exactly this.
+PILOT_TREE = golmud(
+    SiteSpec("hhl", "黄河路街道办事处", SiteLevel.TOWN),
+    SiteSpec("tgls", "唐古拉山镇便民服务中心", SiteLevel.TOWN),
+    SiteSpec("bayi", "八一社区便民服务点", SiteLevel.VILLAGE),
 )

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -116,6 +116,28 @@ def postgres_url() -> str:
     if not url:
         _missing("PostgreSQL (set KFLEET_TEST_DATABASE_URL)")
     return str(url)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``small_disk("256k")``: a tmpfs of that size of the test's own, for a real ENOSPC
+    (mounting needs root, as CI has; elsewhere the test is skipped)."""
+    mounts: list[Path] = []
+
+    def make(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        mount = tmp_path / f"disk{len(mounts)}"
+        mount.mkdir()
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=True
+        )
+        mounts.append(mount)
+        return mount
+
+    yield make
+    for mount in mounts:  # lazy: a file a failed test left open must not fail the teardown
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ FAULT_FILES = {
     ".paper-out": (FailureReason.PAPER_OUT, "paper_out"),
     ".cover-open": (FailureReason.COVER_OPEN, "cover_open"),
 }
+UNREACHABLE = FailureReason.PRINTER_UNREACHABLE
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 _NUMBERED = re.compile(r"^(\d+)-")
 
@@ -56,34 +57,32 @@ class SpoolPrinter:
     def capabilities(self) -> tuple[str, ...]:
         return tuple(self.cfg.capabilities)
 
-    def _fault(self) -> tuple[FailureReason, str] | None:
-        for name, fault in FAULT_FILES.items():
-            if (self.cfg.directory / name).exists():
-                return fault
-        return None
-
-    async def health(self) -> tuple[Health, str]:
+    def _state(self) -> tuple[Health, str, FailureReason]:
+        """(health, reason, the failure a job gets while offline), from the directory."""
         directory = self.cfg.directory
         if not directory.is_dir():
-            return Health.OFFLINE, f"spool directory {directory} does not exist"
+            return Health.OFFLINE, f"spool directory {directory} does not exist", UNREACHABLE
         if not os.access(directory, os.W_OK):
-            return Health.OFFLINE, f"spool directory {directory} is not writable"
-        fault = self._fault()
-        if fault is not None:
-            return Health.OFFLINE, fault[1]
+            return Health.OFFLINE, f"spool directory {directory} is not writable", UNREACHABLE
+        for name, (failure, why) in FAULT_FILES.items():
+            if (directory / name).exists():
+                return Health.OFFLINE, why, failure
         if shutil.disk_usage(directory).free < LOW_SPACE_BYTES:
-            return Health.DEGRADED, "disk_low"
-        return Health.OK, ""
+            return Health.DEGRADED, "disk_low", UNREACHABLE
+        return Health.OK, "", UNREACHABLE
+
+    async def health(self) -> tuple[Health, str]:
+        health, why, _ = self._state()
+        return health, why
 
     async def close(self) -> None:
         """Nothing is held open between jobs."""
 
     async def print_pdf(self, doc: A4Document, on_start: OnStart) -> A4Report:
-        health, why = await self.health()
-        fault = self._fault()
+        health, why, failure = self._state()
         if health is Health.OFFLINE:
             raise PrinterError(
-                fault[0] if fault else FailureReason.PRINTER_UNREACHABLE,
+                failure,
                 f"the spool printer {self.id} cannot take the job ({why}); nothing was printed",
                 side_effect_possible=False,
             )

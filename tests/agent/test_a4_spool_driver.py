@@ -4,9 +4,7 @@ written, and a full disk fails the job with nothing left behind."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -77,21 +75,10 @@ async def test_a_missing_directory_is_offline(tmp_path: Path) -> None:
     assert health is Health.OFFLINE and "does not exist" in why
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs: a real ENOSPC (needs root, as CI has)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
-
-
-async def test_a_full_disk_fails_the_job_and_leaves_no_partial_file(tiny_disk: Path) -> None:
+async def test_a_full_disk_fails_the_job_and_leaves_no_partial_file(
+    small_disk: Callable[[str], Path],
+) -> None:
+    tiny_disk = small_disk("64k")
     printer = _spool(tiny_disk)
     with pytest.raises(PrinterError) as caught:
         await printer.print_pdf(A4Document(PDF * 100), _nothing)

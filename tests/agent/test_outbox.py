@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,40 +182,23 @@ def test_memory_fallback_is_bounded_but_keeps_acks(tmp_path: Path) -> None:
         assert box.held_in_memory == 11
 
 
-def _tmpfs(path: Path, size: str) -> bool:
-    if os.geteuid() != 0:
-        return False
-    path.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-        capture_output=True,
-        check=False,
-    )
-    return done.returncode == 0
-
-
-def test_a_really_full_disk_does_not_lose_or_crash(tmp_path: Path) -> None:
-    disk = tmp_path / "small"
-    if not _tmpfs(disk, "256k"):
-        pytest.skip("needs root and tmpfs to make a small disk")
-    try:
-        with outbox(disk) as box:
-            assert put(box, ACK, 0)
-            filler = disk / "filler"
-            with open(filler, "wb") as fh, contextlib.suppress(OSError):
-                fh.write(b"\0" * 1024 * 1024)  # fill the disk to the last block
-            results = [put(box, EVT, n, pad=4000) for n in range(1, 8)]
-            assert all(results)
-            assert box.counters["memory_fallback"] >= 1
-            filler.unlink()
-            assert put(box, ACK, 8)
-            entries = box.after(0, 100)
-            assert [number(e) for e in entries] == list(range(9))
-            for entry in entries:
-                box.ack(entry)
-            assert (len(box), box.nbytes, box.held_in_memory) == (0, 0, 0)
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
+def test_a_really_full_disk_does_not_lose_or_crash(small_disk: Callable[[str], Path]) -> None:
+    disk = small_disk("256k")
+    with outbox(disk) as box:
+        assert put(box, ACK, 0)
+        filler = disk / "filler"
+        with open(filler, "wb") as fh, contextlib.suppress(OSError):
+            fh.write(b"\0" * 1024 * 1024)  # fill the disk to the last block
+        results = [put(box, EVT, n, pad=4000) for n in range(1, 8)]
+        assert all(results)
+        assert box.counters["memory_fallback"] >= 1
+        filler.unlink()
+        assert put(box, ACK, 8)
+        entries = box.after(0, 100)
+        assert [number(e) for e in entries] == list(range(9))
+        for entry in entries:
+            box.ack(entry)
+        assert (len(box), box.nbytes, box.held_in_memory) == (0, 0, 0)
 
 
 def test_bad_bounds_name_the_key() -> None:

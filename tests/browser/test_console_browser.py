@@ -10,32 +10,15 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from fleet.sites import SiteLevel, SiteSpec
+from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from simulators.world import KioskSpec
 
 
 @pytest.fixture
 async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
-    sites = SiteSpec(
-        "qh",
-        "青海省",
-        SiteLevel.PROVINCE,
-        (
-            SiteSpec(
-                "hx",
-                "海西州",
-                SiteLevel.PREFECTURE,
-                (
-                    SiteSpec(
-                        "golmud",
-                        "格尔木市",
-                        SiteLevel.CITY,
-                        (SiteSpec(f"c{uid}", f"控制台测试街道{uid}", SiteLevel.TOWN),),
-                    ),
-                ),
-            ),
-        ),
+    sites = golmud(
+        SiteSpec(f"c{uid}", f"控制台测试街道{uid}", SiteLevel.TOWN),
     )
     opts = DemoOptions(
         data_dir=tmp_path,

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from fleet.sites import SiteLevel, SiteSpec
+from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, running_demo
 from simulators.ippeveprinter import IppServer
 from simulators.world import KioskSpec
@@ -25,19 +25,7 @@ def _world(
 ) -> contextlib.AbstractAsyncContextManager[DemoWorld]:
     """A full kiosk (A4 on ``ipp_uri``, or a spool) and a receipt-only kiosk."""
     town = SiteSpec(f"a{uid}", "河西街道办事处", SiteLevel.TOWN)
-    sites = SiteSpec(
-        "qh",
-        "青海省",
-        SiteLevel.PROVINCE,
-        (
-            SiteSpec(
-                "hx",
-                "海西州",
-                SiteLevel.PREFECTURE,
-                (SiteSpec("golmud", "格尔木市", SiteLevel.CITY, (town,)),),
-            ),
-        ),
-    )
+    sites = golmud(town)
     site = f"qh/hx/golmud/a{uid}"
     kiosks = [
         KioskSpec(

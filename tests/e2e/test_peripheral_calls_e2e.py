@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from fleet.sites import SiteLevel, SiteSpec
+from fleet.sites import SiteLevel, SiteSpec, golmud
 from protocols.serial_frames import LedMode
 from simulators.demo import DemoOptions, DemoWorld, running_demo
 from simulators.rating_pad import Rating
@@ -22,19 +22,7 @@ def _world(
 ) -> contextlib.AbstractAsyncContextManager[DemoWorld]:
     """One window PC (receipt printer, call button, rating pad) on a site of this test's own."""
     town = SiteSpec(f"w{uid}", "黄河路街道办事处", SiteLevel.TOWN)
-    sites = SiteSpec(
-        "qh",
-        "青海省",
-        SiteLevel.PROVINCE,
-        (
-            SiteSpec(
-                "hx",
-                "海西州",
-                SiteLevel.PREFECTURE,
-                (SiteSpec("golmud", "格尔木市", SiteLevel.CITY, (town,)),),
-            ),
-        ),
-    )
+    sites = golmud(town)
     spec = KioskSpec(
         f"window-{uid}", f"qh/hx/golmud/w{uid}", "3号窗口", role="window", full_peripherals=True
     )

@@ -11,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 
-from fleet.sites import SiteLevel, SiteSpec
+from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from simulators.world import KioskSpec
 
@@ -30,28 +30,9 @@ def _world(
 ) -> contextlib.AbstractAsyncContextManager[DemoWorld]:
     """The demo world with sites and kiosks of this test's own: tests share one broker, whose
     retained births of other tests' devices must not be routed to."""
-    sites = SiteSpec(
-        "qh",
-        "青海省",
-        SiteLevel.PROVINCE,
-        (
-            SiteSpec(
-                "hx",
-                "海西州",
-                SiteLevel.PREFECTURE,
-                (
-                    SiteSpec(
-                        "golmud",
-                        "格尔木市",
-                        SiteLevel.CITY,
-                        (
-                            SiteSpec(f"h{uid}", "黄河路街道办事处", SiteLevel.TOWN),
-                            SiteSpec(f"t{uid}", "唐古拉山镇便民服务中心", SiteLevel.TOWN),
-                        ),
-                    ),
-                ),
-            ),
-        ),
+    sites = golmud(
+        SiteSpec(f"h{uid}", "黄河路街道办事处", SiteLevel.TOWN),
+        SiteSpec(f"t{uid}", "唐古拉山镇便民服务中心", SiteLevel.TOWN),
     )
     opts = DemoOptions(
         data_dir=tmp_path,

@@ -12,7 +12,7 @@ import cv2
 import httpx
 import numpy as np
 
-from fleet.sites import SiteLevel, SiteSpec
+from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, running_demo
 from simulators.world import KioskSpec
 
@@ -22,19 +22,7 @@ def _world(
 ) -> contextlib.AbstractAsyncContextManager[DemoWorld]:
     """A camera kiosk and a printer-only kiosk, on sites of this test's own."""
     town = SiteSpec(f"c{uid}", "昆仑路街道办事处", SiteLevel.TOWN)
-    sites = SiteSpec(
-        "qh",
-        "青海省",
-        SiteLevel.PROVINCE,
-        (
-            SiteSpec(
-                "hx",
-                "海西州",
-                SiteLevel.PREFECTURE,
-                (SiteSpec("golmud", "格尔木市", SiteLevel.CITY, (town,)),),
-            ),
-        ),
-    )
+    sites = golmud(town)
     site = f"qh/hx/golmud/c{uid}"
     kiosks = [
         KioskSpec(f"cam-kiosk-{uid}", site, "1号自助终端", full_peripherals=True),
