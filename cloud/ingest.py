@@ -148,14 +148,10 @@ class Ingest:
                 device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
                 s.add(device)
                 s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
-            # A birth naming a session that already ended (its offline will was seen) is the
-            # retained copy of an old birth, redelivered after a cloud reconnect: the device
-            # stays offline until a birth of a new session arrives.
-            ended = device.bd_seq == body.bd_seq and not device.online
-            if ended:
+            presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
+            if presence is None:  # a redelivered retained birth of a session that ended
                 self._stats.ignore("birth_of_ended_session", f"{device_id} bd_seq {body.bd_seq}")
             else:
-                presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
                 device.online, device.bd_seq = presence.online, presence.bd_seq
             device.site_id = site.id
             device.role = body.role.value
