@@ -9,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import types
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 
 from cloud.errors import CloudError, ConfigError
 from cloud.settings import Settings
@@ -55,7 +59,68 @@ def _run(fn: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILED) from err
 
 
-@app.command()
+class SettingRow(NamedTuple):
+    """One setting as ``kfleet cloud run --help`` and ``docs/settings.md`` show it."""
+
+    name: str
+    env: str
+    type: str
+    default: str
+    meaning: str
+
+
+def setting_rows() -> list[SettingRow]:
+    """Every setting, read from the :class:`Settings` model's fields and descriptions, so the
+    help text and ``docs/settings.md`` can never miss one (``tests/unit/test_settings_doc.py``)."""
+    return [
+        SettingRow(name, f"KFLEET_{name.upper()}", _type(f), _default(f), f.description or "")
+        for name, f in Settings.model_fields.items()
+    ]
+
+
+def _type(field: FieldInfo) -> str:
+    ann, optional = field.annotation, False
+    if get_origin(ann) in (Union, types.UnionType):
+        args = [a for a in get_args(ann) if a is not type(None)]
+        ann, optional = args[0], len(args) < len(get_args(ann))
+    if get_origin(ann) is Literal:
+        text = " | ".join(str(a) for a in get_args(ann))
+    else:
+        names = {Path: "path", str: "text", int: "integer", float: "number", bool: "true/false"}
+        text = names.get(ann, "secret" if ann is SecretStr else str(ann))  # type: ignore[call-overload]
+    bounds = {type(m): m for m in field.metadata}
+    low, high = bounds.get(annotated_types.Ge), bounds.get(annotated_types.Le)
+    if low is not None and high is not None:
+        text += f" {low.ge}..{high.le}"
+    elif low is not None:
+        text += f" >= {low.ge}"
+    elif (gt := bounds.get(annotated_types.Gt)) is not None:
+        text += f" > {gt.gt}"
+    return f"{text}, optional" if optional else text
+
+
+def _default(field: FieldInfo) -> str:
+    value = field.default
+    if isinstance(value, SecretStr):
+        return "placeholder"
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if str(value) else "empty"
+
+
+def _epilog() -> str:
+    """The settings part of ``kfleet cloud run --help``: one paragraph per setting."""
+    lines = [
+        "Settings: environment variables (or a .env file in the working directory); "
+        "--host, --port and --demo override theirs. Full table: docs/settings.md."
+    ]
+    lines += [f"{r.env}={r.default} ({r.type}): {r.meaning}" for r in setting_rows()]
+    return "\n\n".join(lines)
+
+
+@app.command(epilog=_epilog())
 def run(
     host: Annotated[str | None, typer.Option(help="Listen address [KFLEET_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port [KFLEET_PORT].")] = None,
