@@ -79,15 +79,23 @@ def setting_rows() -> list[SettingRow]:
 
 
 def _type(field: FieldInfo) -> str:
-    ann, optional = field.annotation, False
+    ann: Any = field.annotation
+    optional = False
     if get_origin(ann) in (Union, types.UnionType):
         args = [a for a in get_args(ann) if a is not type(None)]
         ann, optional = args[0], len(args) < len(get_args(ann))
     if get_origin(ann) is Literal:
         text = " | ".join(str(a) for a in get_args(ann))
     else:
-        names = {Path: "path", str: "text", int: "integer", float: "number", bool: "true/false"}
-        text = names.get(ann, "secret" if ann is SecretStr else str(ann))  # type: ignore[call-overload]
+        names: dict[Any, str] = {
+            Path: "path",
+            str: "text",
+            int: "integer",
+            float: "number",
+            bool: "true/false",
+            SecretStr: "secret",
+        }
+        text = names.get(ann, str(ann))
     bounds = {type(m): m for m in field.metadata}
     low, high = bounds.get(annotated_types.Ge), bounds.get(annotated_types.Le)
     if low is not None and high is not None:
