@@ -189,6 +189,8 @@ class JobRunBase(_Body):
     #: wall ms after which the job must not start any more (its TTL); None: the envelope's
     #: ``exp`` is both delivery and start deadline
     run_by: Annotated[int, Field(ge=0)] | None = None
+    #: the kind's parameter model; each subclass narrows it
+    params: BaseModel
 
 
 class ReceiptJobRun(JobRunBase):
