@@ -130,6 +130,7 @@ def _keys(model: type[BaseModel]) -> dict[str, FieldInfo]:
 def documented_agent_rows() -> list[tuple[list[str], dict[str, str]]]:
     """(heading tokens, {key: default cell}) of each ``###`` section after ``## Agent``."""
     text = SETTINGS_MD.read_text(encoding="utf-8").split("\n## Agent", 1)[1]
+    text = text.split("\n## ", 1)[0]
     sections = []
     for chunk in text.split("\n### ")[1:]:
         heading, _, body = chunk.partition("\n")
