@@ -79,6 +79,7 @@ def setting_rows() -> list[SettingRow]:
 
 
 def _type(field: FieldInfo) -> str:
+    """The field's type in words, with its bounds (``integer 1..100``, ``number > 0``)."""
     ann: Any = field.annotation
     optional = False
     if get_origin(ann) in (Union, types.UnionType):
@@ -103,11 +104,14 @@ def _type(field: FieldInfo) -> str:
     elif low is not None:
         text += f" >= {low.ge}"
     elif (gt := bounds.get(annotated_types.Gt)) is not None:
-        text += f" > {gt.gt}"
+        text += f" > {gt.gt}" + (f", <= {high.le}" if high is not None else "")
+    elif high is not None:
+        text += f" <= {high.le}"
     return f"{text}, optional" if optional else text
 
 
 def _default(field: FieldInfo) -> str:
+    """The default as an operator would type it; never the placeholder secret itself."""
     value = field.default
     if isinstance(value, SecretStr):
         return "placeholder"

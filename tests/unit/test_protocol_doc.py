@@ -39,12 +39,26 @@ def test_every_section_reference_exists() -> None:
     assert cited <= sections, f"cited but missing: {sorted(cited - sections, key=int)}"
 
 
-def test_every_reason_the_cloud_counts_is_documented() -> None:
+#: a literal reason counted in place: ``stats.reject("unknown_site", ...)``
+COUNTED_LITERAL = re.compile(r"""\.(?:reject|ignore)\(\s*["']([a-z_]+)["']""")
+#: a reason enum (``class AckRejection(StrEnum)``, ``class Ignored(StrEnum)``) and its body
+REASON_ENUM = re.compile(r"^class \w*(?:Reject|Ignor)\w*\(StrEnum\):\n((?:[ \t]+.*\n|\n)*)", re.M)
+
+
+def counted_reasons() -> set[str]:
+    """Every reason the cloud counts at /api/v1/stats/bus, wherever it is spelled out."""
     counted: set[str] = set()
-    for path in CLOUD.rglob("*.py"):
+    for path in [*CLOUD.rglob("*.py"), *(CLOUD.parent / "fleet").rglob("*.py")]:
         source = path.read_text(encoding="utf-8")
-        counted |= set(re.findall(r"""\.(?:reject|ignore)\(\s*["']([a-z_]+)["']""", source))
-    assert counted, "no counted reasons found: has the counting API changed?"
+        counted |= set(COUNTED_LITERAL.findall(source))
+        for body in REASON_ENUM.findall(source):
+            counted |= set(re.findall(r"""^\s+[A-Z_]+ = ["']([a-z_]+)["']""", body, re.M))
+    return counted
+
+
+def test_every_reason_the_cloud_counts_is_documented() -> None:
+    counted = counted_reasons()
+    assert {"unknown_site", "duplicate_message"} <= counted, "has the counting API changed?"
     section = PROTOCOL.split("## 10. Rejections", 1)[1].split("\n## ", 1)[0]
     missing = sorted(r for r in counted if f"`{r}`" not in section)
     assert not missing, f"reasons counted by the cloud but not in protocol.md §10: {missing}"
