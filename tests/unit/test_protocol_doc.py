@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
-from protocols.envelope import decode
+from protocols import calls, jobs, messages
+from protocols.envelope import Envelope, decode
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PROTOCOL = (DOCS / "protocol.md").read_text(encoding="utf-8")
@@ -68,3 +71,48 @@ def test_json_examples_of_results_parse() -> None:
     blocks = re.findall(r"```json\n(.*?)```", PROTOCOL, flags=re.S)
     for block in blocks:
         json.loads(block)
+
+
+#: a length or range limit inside an annotation (``Optional[Annotated[int, Ge(ge=1)]]``)
+LIMIT = re.compile(r"\b(?:MinLen|MaxLen|Ge|Le|Gt|Lt)\(")
+
+
+def _bounded_fields() -> set[str]:
+    """Names of the fields with a length, range or pattern limit in the wire models."""
+    roots: list[type[BaseModel]] = [
+        *(getattr(messages, n) for n in ("BirthBody", "StateBody", "TelemetryBody", "EventBody")),
+        *(getattr(messages, n) for n in ("JobCancel", "PeripheralCall", "AckBody")),
+        *(getattr(messages, n) for n in ("ButtonData", "RatingData", "IdCardReadData")),
+        *jobs.PARAMS_FOR_KIND.values(),
+        *(model for actions in calls.ACTIONS.values() for model in actions.values()),
+        *messages.JobRunBase.__subclasses__(),
+        Envelope,
+    ]
+    seen: set[type[BaseModel]] = set()
+    names: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if field.metadata or LIMIT.search(repr(field.annotation)):
+                names.add(name)
+            for inner in _nested(field.annotation):
+                walk(inner)
+
+    for root in roots:
+        walk(root)
+    return names
+
+
+def _nested(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _nested(arg)]
+
+
+def test_field_limits_table_names_every_bounded_field() -> None:
+    section = PROTOCOL.split("## 16. Field limits", 1)[1]
+    missing = sorted(n for n in _bounded_fields() if not re.search(rf"`(?:[\w.]+\.)?{n}`", section))
+    assert not missing, f"fields with limits missing from protocol.md §16: {missing}"
