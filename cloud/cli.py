@@ -132,10 +132,19 @@ def _epilog() -> str:
     return "\n\n".join(lines)
 
 
+_DEFAULTS = Settings.model_fields
+
+
 @app.command(epilog=_epilog())
 def run(
-    host: Annotated[str | None, typer.Option(help="Listen address [KFLEET_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port [KFLEET_PORT].")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help=f"Listen address [KFLEET_HOST, default {_DEFAULTS['host'].default}]."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help=f"Listen port [KFLEET_PORT, default {_DEFAULTS['port'].default}]."),
+    ] = None,
     demo: Annotated[
         bool, typer.Option(help="Allow the default secret (throwaway setups only).")
     ] = False,
