@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from typer.testing import CliRunner
 
-from cloud.cli import setting_rows
 from cloud.settings import Settings
+from cloud.settings_help import setting_rows
 from edge_agent.config import AgentConfig
 from kfleet.cli import app
 
