@@ -21,10 +21,16 @@ from protocols.messages import AckBody
 FAST = settings(max_examples=300, deadline=None, derandomize=False)
 DEVICES = st.sampled_from(["k1", "k2"])
 
+#: half of them retryable, so the retry rules are judged often
+REASONS = st.sampled_from(sorted(RETRYABLE_REASONS)).map(str) | st.sampled_from(
+    ["", *(str(r) for r in FailureReason if r not in RETRYABLE_REASONS)]
+)
+#: held by a device twice as often as anything else
+STATES = st.sampled_from([*JobState, JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING])
 jobs = st.builds(
     AckedJob,
     id=st.just("j1"),
-    state=st.sampled_from(JobState),
+    state=STATES,
     attempt=st.integers(0, 4),
     max_attempts=st.integers(1, 4),
     assigned_device_id=st.none() | DEVICES,
@@ -44,7 +50,7 @@ def acked(draw: st.DrawFn) -> tuple[AckedJob, AckBody, str]:
         job_id="j1",
         state=draw(st.sampled_from(AckState)),
         attempt=max(1, attempt),
-        reason=draw(st.sampled_from(["", *FailureReason]).map(str)),
+        reason=draw(REASONS),
         result=draw(st.dictionaries(st.sampled_from("ab"), st.integers(), max_size=2)),
     )
     return job, ack, sender

@@ -16,8 +16,10 @@ on its own).
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -167,8 +169,8 @@ class JobMachine(RuleBasedStateMachine):
 
     @precondition(live)
     @rule(
-        device_online=st.booleans(),
-        sent_s_ago=st.sampled_from([0.0, 89.0, 90.0, 500.0]),
+        device_online=st.sampled_from([False, False, True]),
+        sent_s_ago=st.sampled_from([0.0, 89.0, 90.0, 500.0, 500.0]),
         expires_in_s=st.sampled_from([0.0, 1.0, 1000.0]),
     )
     def failover(self, device_online: bool, sent_s_ago: float, expires_in_s: float) -> None:
@@ -193,12 +195,21 @@ class JobMachine(RuleBasedStateMachine):
     # -- people ------------------------------------------------------------------------------
 
     @precondition(live)
-    @rule(asked=st.sampled_from([False] * 3 + [True]))
+    @rule(asked=st.sampled_from([False] * 5 + [True]))
     def cancel(self, asked: bool) -> None:
-        """``POST /jobs/{id}/cancel`` (now and then: mostly nobody asks)."""
+        """``POST /jobs/{id}/cancel`` of a job in any state (now and then: mostly nobody asks,
+        so that jobs live long enough to be held by a device)."""
+        if asked:
+            self.request_cancel()
+
+    @precondition(lambda self: self.job.state in HELD)
+    @rule()
+    def cancel_held(self) -> None:
+        """``POST /jobs/{id}/cancel`` while a device may hold the job: the interesting case."""
+        self.request_cancel()
+
+    def request_cancel(self) -> None:
         job = self.job
-        if not asked:
-            return
         decision = decide_cancel(job.id, job.state, job.assigned_device_id)
         assert decision == decide_cancel(job.id, job.state, job.assigned_device_id)
         if decision.action is CancelAction.NOW:
@@ -399,6 +410,28 @@ JobMachine.TestCase.settings = settings(
     max_examples=200, stateful_step_count=40, deadline=None, derandomize=False
 )
 TestJobMachine = JobMachine.TestCase
+
+
+# -- the table the machine holds every change to ------------------------------------------
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+
+
+def documented_transitions() -> dict[JobState, frozenset[JobState]]:
+    """The "Legal transitions" table of docs/protocol.md §7, read as data."""
+    text = PROTOCOL.read_text(encoding="utf-8")
+    table = text.split("Legal transitions:", 1)[1].split("\n\n", 2)[1]
+    documented: dict[JobState, frozenset[JobState]] = {}
+    for row in table.splitlines()[2:]:
+        sources, targets = (cell.strip() for cell in row.strip("|").split("|"))
+        to = frozenset(S(t) for t in re.findall(r"(?:^|, )([a-z]+)", targets) if t in set(S))
+        for source in sources.split(", "):
+            documented[S(source)] = to
+    return documented
+
+
+def test_the_transitions_are_the_documented_ones() -> None:
+    assert documented_transitions() == TRANSITIONS
 
 
 # -- the minimal failing examples, as plain tests ------------------------------------------

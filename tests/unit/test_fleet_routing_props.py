@@ -32,7 +32,7 @@ devices = st.lists(peripherals, max_size=4)
 candidates = st.lists(
     st.builds(
         Candidate,
-        device_id=st.sampled_from([f"k{i}" for i in range(8)]),
+        device_id=st.sampled_from(["k1", "k10", "k9", "ab", "ba", "b0", "a1", "z"]),
         online=st.booleans(),
         capability_health=st.none() | healths,
         active_jobs=st.integers(0, 3),
@@ -123,27 +123,38 @@ def test_a_device_whose_capable_peripherals_are_all_offline_is_never_chosen(
 
 # -- failover --------------------------------------------------------------------------------
 
-stranded_jobs = st.builds(
-    StrandedJob,
-    state=st.sampled_from(JobState),
-    site_target=st.booleans(),
-    device_online=st.booleans(),
-    sent_at=st.none() | st.integers(-400, 10).map(lambda s: NOW + timedelta(seconds=s)),
-    expires_at=st.integers(-10, 400).map(lambda s: NOW + timedelta(seconds=s)),
-    cancel_requested=st.booleans(),
-)
 policies = st.builds(
     FailoverPolicy,
     grace_s=st.sampled_from([0.0, 1.0, 60.0, 120.0]),
     margin_s=st.sampled_from([0.0, 30.0, 90.0]),
 )
+#: seconds around a boundary: on it, just either side of it, or anywhere
+AROUND = st.sampled_from([0, 0, -1, 1]) | st.integers(-400, 400)
 
 
-@FAST
-@given(job=stranded_jobs, policy=policies)
+@st.composite
+def stranded(draw: st.DrawFn) -> tuple[FailoverPolicy, StrandedJob]:
+    """A policy and a job that is mostly one fact away from being moved (so every condition
+    and every boundary is judged often)."""
+    policy = draw(policies)
+    cutoff = policy.cutoff(NOW)
+    job = StrandedJob(
+        state=draw(st.sampled_from([*JobState] + [JobState.DISPATCHED] * 8)),
+        site_target=draw(st.sampled_from([True, True, False])),
+        device_online=draw(st.sampled_from([False, False, True])),
+        sent_at=draw(st.none() | AROUND.map(lambda s: cutoff + timedelta(seconds=s))),
+        expires_at=NOW + timedelta(seconds=draw(AROUND)),
+        cancel_requested=draw(st.booleans()),
+    )
+    return policy, job
+
+
+@settings(max_examples=400, deadline=None, derandomize=False)
+@given(case=stranded())
 def test_failover_moves_exactly_the_unconfirmed_site_jobs_of_offline_devices(
-    job: StrandedJob, policy: FailoverPolicy
+    case: tuple[FailoverPolicy, StrandedJob],
 ) -> None:
+    policy, job = case
     expected = (
         policy.grace_s > 0
         and job.state is JobState.DISPATCHED  # never accepted/running: the device has it
@@ -161,10 +172,29 @@ def test_failover_moves_exactly_the_unconfirmed_site_jobs_of_offline_devices(
 
 
 @FAST
-@given(job=stranded_jobs, policy=policies, later_s=st.integers(0, 1000))
-def test_failover_once_due_stays_due_until_the_job_expires(
-    job: StrandedJob, policy: FailoverPolicy, later_s: int
+@given(state=st.sampled_from(JobState), site_target=st.booleans(), cancel=st.booleans())
+def test_failover_never_moves_a_job_a_device_took_or_one_aimed_at_a_device(
+    state: JobState, site_target: bool, cancel: bool
 ) -> None:
+    """Everything else as movable as can be; only the state and the target vary."""
+    policy = FailoverPolicy(grace_s=60, margin_s=30)
+    job = StrandedJob(
+        state=state,
+        site_target=site_target,
+        device_online=False,
+        sent_at=NOW - timedelta(days=1),
+        expires_at=NOW + timedelta(days=1),
+        cancel_requested=cancel,
+    )
+    assert policy.may_move(job, NOW) == (state is JobState.DISPATCHED and site_target)
+
+
+@FAST
+@given(case=stranded(), later_s=st.integers(0, 1000))
+def test_failover_once_due_stays_due_until_the_job_expires(
+    case: tuple[FailoverPolicy, StrandedJob], later_s: int
+) -> None:
+    policy, job = case
     later = NOW + timedelta(seconds=later_s)
     if policy.may_move(job, NOW) and job.expires_at > later:
         assert policy.may_move(job, later)
@@ -173,7 +203,9 @@ def test_failover_once_due_stays_due_until_the_job_expires(
 @FAST
 @given(
     policy=policies,
-    up_for_s=st.none() | st.floats(0, 500, allow_nan=False),
+    up_for_s=st.none()
+    | st.sampled_from([0.0, 1.0, 29.9, 30.0, 89.9, 90.0])
+    | st.floats(0, 500, allow_nan=False),
     backlog=st.integers(0, 3),
 )
 def test_failover_waits_for_the_connection_and_its_backlog(
