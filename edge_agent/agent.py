@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING
 from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers import ReceiptPrinter
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
-from edge_agent.link import MqttLink
-from edge_agent.peripheral_calls import CallHandler
-from edge_agent.peripheral_telemetry import HealthWatched, counters_of, peripheral_metrics
-from edge_agent.peripherals import (
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.runner import JobRunner
+from edge_agent.link.session import MqttLink
+from edge_agent.peripherals.calls import CallHandler
+from edge_agent.peripherals.registry import (
     A4Peripheral,
     ActivePeripheral,
     AvCameraPeripheral,
@@ -43,6 +42,7 @@ from edge_agent.peripherals import (
     ReceiptPeripheral,
     build_or_broken,
 )
+from edge_agent.peripherals.telemetry import HealthWatched, counters_of, peripheral_metrics
 from edge_agent.screen import ScreenServer
 from protocols import PROTOCOL_VERSION
 from protocols.envelope import decode_device_message, wall_ms

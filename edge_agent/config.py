@@ -5,7 +5,7 @@ service point nobody reads logs, so the agent must refuse a bad file with a sent
 names the key (``agent.toml: peripherals.0.port: Input should be a valid integer``).
 
 Peripherals are a discriminated union on ``type`` (one model per driver, in
-``edge_agent.peripheral_config``), so adding a driver is adding a model there and a module
+``edge_agent.drivers.config``), so adding a driver is adding a model there and a module
 plus an adapter in ``edge_agent.drivers``.
 """
 
@@ -26,8 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from edge_agent.errors import ConfigError
-from edge_agent.peripheral_config import (
+from edge_agent.drivers.config import (
     PERIPHERAL_TYPES,
     CallButtonSerial,
     Capability,
@@ -41,6 +40,7 @@ from edge_agent.peripheral_config import (
     PeripheralId,
     RatingPadSerial,
 )
+from edge_agent.errors import ConfigError
 from protocols.errors import ProtocolError
 from protocols.messages import Role
 from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
@@ -86,7 +86,7 @@ class MqttSettings(_Model):
 
 
 class OutboxSettings(_Model):
-    """Bounds of the durable outbox (``outbox.sqlite3`` in the data dir; ``edge_agent.outbox``).
+    """Bounds of the durable outbox (``outbox.sqlite3`` in the data dir; ``edge_agent.link.outbox``).
 
     Past a soft bound telemetry is shed, oldest first; acks and events are kept up to
     ``hard_max_bytes``, past which new events are refused (acks never are).

@@ -8,7 +8,7 @@ build_peripheral``) import the driver lazily so loading a config never touches t
 from __future__ import annotations
 
 from edge_agent.drivers.base import PrinterStatus, PrintReport, ReceiptPrinter, health_of
-from edge_agent.peripheral_config import EscposConfig
+from edge_agent.drivers.config import EscposConfig
 
 __all__ = ["PrintReport", "PrinterStatus", "ReceiptPrinter", "build_printer", "health_of"]
 

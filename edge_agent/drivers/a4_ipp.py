@@ -29,8 +29,8 @@ from pyipp.enums import IppJobState, IppOperation, IppPrinterState, IppStatus
 from pyipp.exceptions import IPPConnectionError, IPPError, IPPParseError
 
 from edge_agent.drivers.a4_base import A4Document, A4Report, OnStart
+from edge_agent.drivers.config import IppPrinterConfig
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import IppPrinterConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 

@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 from edge_agent.drivers.a4_base import A4Document, A4Report, OnStart
+from edge_agent.drivers.config import A4SpoolConfig
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import A4SpoolConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from edge_agent.drivers.config import AvCameraConfig
 from edge_agent.errors import AgentError
-from edge_agent.peripheral_config import AvCameraConfig
 from protocols.messages import Health
 
 if TYPE_CHECKING:

@@ -27,9 +27,9 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel
 
 from edge_agent.drivers import serial_errors as errs
+from edge_agent.drivers.config import CallButtonSerial as CallButtonSerial
+from edge_agent.drivers.config import SerialSettings as SerialSettings
 from edge_agent.drivers.serial_errors import PortUnavailable, SerialDeviceError
-from edge_agent.peripheral_config import CallButtonSerial as CallButtonSerial
-from edge_agent.peripheral_config import SerialSettings as SerialSettings
 from protocols.messages import Health
 from protocols.serial_frames import (
     Ack,

@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol, cast
 import numpy as np
 import numpy.typing as npt
 
+from edge_agent.drivers.config import DocCameraConfig
 from edge_agent.drivers.doc_camera_errors import (
     CameraUnavailable,
     CaptureFailed,
@@ -35,7 +36,6 @@ from edge_agent.drivers.doc_camera_errors import (
     EncodeFailed,
     NoPageFound,
 )
-from edge_agent.peripheral_config import DocCameraConfig
 from protocols.messages import Health
 
 __all__ = [

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from edge_agent.drivers.config import IdCardReaderConfig as IdCardReaderConfig
 from edge_agent.drivers.idcard_errors import (
     IdCardError,
     IdCardGarbled,
@@ -29,7 +30,6 @@ from edge_agent.drivers.idcard_errors import (
     IdCardTimeout,
     IdCardUnplugged,
 )
-from edge_agent.peripheral_config import IdCardReaderConfig as IdCardReaderConfig
 from protocols.idcard import (
     FIND_CARD,
     READ_TEXT_PHOTO,

@@ -18,8 +18,8 @@ from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
 from edge_agent.drivers.call_button import SerialDriver, SerialLink
+from edge_agent.drivers.config import RatingPadSerial as RatingPadSerial
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
-from edge_agent.peripheral_config import RatingPadSerial as RatingPadSerial
 from protocols.serial_frames import (
     RATING_NAMES,
     REASON_NAMES,

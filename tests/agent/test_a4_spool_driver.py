@@ -11,8 +11,8 @@ import pytest
 
 from edge_agent.drivers.a4_base import A4Document
 from edge_agent.drivers.a4_spool import SpoolPrinter
+from edge_agent.drivers.config import A4SpoolConfig
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import A4SpoolConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 

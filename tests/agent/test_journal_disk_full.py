@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.runner import JobRunner
 from protocols.envelope import MsgType, Sender
 from protocols.jobs import AckState, JobKind
 from protocols.messages import JobRun

@@ -11,8 +11,8 @@ from typing import Any
 
 from edge_agent.drivers.base import PrintReport
 from edge_agent.drivers.status import PrinterStatus
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.runner import JobRunner
 from protocols.envelope import MsgType, Sender, wall_ms
 from protocols.jobs import AckState, JobKind, ReceiptParams
 from protocols.messages import AckBody, JobRun

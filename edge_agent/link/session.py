@@ -11,8 +11,8 @@ agent publishes ``online`` again so the retained value never lies.
 
 Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
 the agent sends (acks, events, telemetry) is first stored in the durable outbox
-(``edge_agent.outbox``, bounds and shedding policy there) and sent by one publisher task per
-session (``edge_agent.publisher``), in order, deleted only after the broker's PUBACK.
+(``edge_agent.link.outbox``, bounds and shedding policy there) and sent by one publisher task per
+session (``edge_agent.link.publisher``), in order, deleted only after the broker's PUBACK.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import aiomqtt
 from pydantic import BaseModel
 
 from edge_agent.config import AgentConfig
-from edge_agent.outbox import Entry, Outbox, restamp
-from edge_agent.publisher import Publisher
+from edge_agent.link.outbox import Entry, Outbox, restamp
+from edge_agent.link.publisher import Publisher
 from protocols.envelope import (
     Envelope,
     MsgType,
@@ -138,7 +138,7 @@ class MqttLink:
     ) -> bool:
         """Store a message in the outbox for sending; False if it was shed or refused.
 
-        What may be shed depends on the channel only (``edge_agent.outbox``): telemetry
+        What may be shed depends on the channel only (``edge_agent.link.outbox``): telemetry
         first, events past the hard bound, acks never. ``droppable`` is accepted for older
         callers and changes nothing.
         """

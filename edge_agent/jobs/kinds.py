@@ -20,11 +20,11 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.a4_jobs import NotPrintable, document_for_copy, document_for_print
-from edge_agent.blob_transfer import Capture, UploadFailed, upload_blobs
 from edge_agent.drivers import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
-from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
+from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
+from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
+from edge_agent.peripherals.registry import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.jobs import (
     AckState,
     CopyParams,

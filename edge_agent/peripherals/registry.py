@@ -2,7 +2,7 @@
 
 The agent sees a peripheral as an id, a ``kind`` (the hardware), a ``model``, the
 ``capabilities`` it offers, an ``async health()`` that never raises and an ``async close()``.
-Optionally (``edge_agent.peripheral_telemetry``) it keeps ``counters()`` for telemetry and
+Optionally (``edge_agent.peripherals.telemetry``) it keeps ``counters()`` for telemetry and
 tells the agent at once when its health may have changed (a serial device unplugged).
 Peripherals with a connection of their own or with something to report (call button, ID-card
 reader, rating pad) are also :class:`ActivePeripheral`: ``start()`` connects (bounded, so the
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ReceiptPrinter, health_of
-from edge_agent.peripheral_config import (
+from edge_agent.drivers.config import (
     A4SpoolConfig,
     AvCameraConfig,
     CallButtonSerial,
@@ -35,7 +35,7 @@ from edge_agent.peripheral_config import (
     PeripheralConfig,
     RatingPadSerial,
 )
-from edge_agent.peripheral_events import idcard_event, rating_event
+from edge_agent.peripherals.events import idcard_event, rating_event
 from protocols.messages import ButtonData, EventBody, EventKind, Health
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Getting an A4 job's document ready, before anything reaches the printer.
 
 ``print_document`` downloads the PDF the job names (sha256-checked); ``copy`` scans a page on
-the document camera beside the printer and marks it (:mod:`edge_agent.copy_page`). Every
+the document camera beside the printer and marks it (:mod:`edge_agent.jobs.copy_page`). Every
 failure here happens before the printer sees a byte, so it is a plain ``failed`` with a
 reason the cloud can act on (retry a download; tell the citizen the camera is down).
 """
@@ -14,12 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from edge_agent.blob_transfer import DownloadFailed, fetch_blob
-from edge_agent.copy_page import WatermarkUnavailable, compose_copy, watermark_text
 from edge_agent.drivers.a4_base import A4Document, is_pdf
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
-from edge_agent.peripherals import DocCameraPeripheral
+from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
+from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
+from edge_agent.peripherals.registry import DocCameraPeripheral
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 
 

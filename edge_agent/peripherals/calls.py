@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from edge_agent.drivers.serial_errors import SerialDeviceError
-from edge_agent.peripheral_events import rating_event
-from edge_agent.peripherals import (
+from edge_agent.peripherals.events import rating_event
+from edge_agent.peripherals.registry import (
     CallButtonPeripheral,
     Emit,
     Peripheral,

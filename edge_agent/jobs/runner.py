@@ -13,7 +13,7 @@ A ``failed`` without a preceding ``running`` therefore always means nothing was 
 
 One worker per device (receipt printer, A4 printer, camera; one job at a time each), fed by
 a bounded queue. What each kind of job does on its device (print a receipt; download or scan
-and mark, then print on A4; capture and upload) is in :mod:`edge_agent.job_kinds`; this module
+and mark, then print on A4; capture and upload) is in :mod:`edge_agent.jobs.kinds`; this module
 owns the journal, the queues and the acks.
 """
 
@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from edge_agent.command_checks import brief, salvage
 from edge_agent.drivers import ReceiptPrinter
 from edge_agent.errors import PrinterError
-from edge_agent.job_kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
-from edge_agent.journal import JobRecord, Journal, JournalError
-from edge_agent.movable import start_when_confirmed
-from edge_agent.peripherals import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
+from edge_agent.jobs.journal import JobRecord, Journal, JournalError
+from edge_agent.jobs.kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
+from edge_agent.jobs.movable import start_when_confirmed
+from edge_agent.jobs.salvage import brief, salvage
+from edge_agent.peripherals.registry import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.envelope import Envelope, wall_ms
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,

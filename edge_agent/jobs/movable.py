@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from edge_agent.journal import JobRecord, Journal
+from edge_agent.jobs.journal import JobRecord, Journal
 from protocols.envelope import wall_ms
 from protocols.jobs import AckState
 
