@@ -9,11 +9,12 @@ have come out — the difference between a job that may be retried and one an op
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.camera_config import ScanMode
 from protocols.messages import Health
 
 Sides = Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"]
@@ -60,6 +61,42 @@ class A4Report:
         return out
 
 
+class Scan(Protocol):
+    """What a copy needs of a scanned page."""
+
+    @property
+    def jpeg(self) -> bytes: ...
+
+    @property
+    def page_found(self) -> bool: ...
+
+
+class Scanner(Protocol):
+    """A document camera, as a copy borrows it."""
+
+    @property
+    def id(self) -> str: ...
+
+    async def scan(self, mode: ScanMode | None = None) -> Scan: ...
+
+
+class A4PrinterBase(ConfiguredDriver):
+    """What every A4 driver has: with a document camera beside it on the same device
+    (:meth:`pair_scanner`) it also offers ``copy``."""
+
+    kind = "a4_printer"
+    scanner: Scanner | None = None
+
+    def pair_scanner(self, scanner: Scanner) -> None:
+        self.scanner = scanner
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        own = tuple(self.cfg.capabilities)
+        return (*own, "copy") if self.scanner is not None and "copy" not in own else own
+
+
+@runtime_checkable
 class A4Printer(Protocol):
     """An A4 printer as the agent uses it."""
 
@@ -75,7 +112,8 @@ class A4Printer(Protocol):
     @property
     def capabilities(self) -> tuple[str, ...]: ...
 
-    counters: Counter[str]
+    #: the document camera beside it, for ``copy`` (None: it cannot copy)
+    scanner: Scanner | None
 
     async def health(self) -> tuple[Health, str]:
         """(health, reason) from the printer's own state; never raises."""

@@ -1,4 +1,5 @@
-"""The narrow interface the job runner and health monitor see of a receipt printer.
+"""What drivers share: identity read from their config (:class:`ConfiguredDriver`), and the
+narrow interface the job runner and health monitor see of a receipt printer.
 
 Everything hardware-specific (python-escpos, sockets, pyserial, pyusb) stays behind it, so
 the runner can be tested against a simulator and a new printer family is one new module.
@@ -8,13 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from edge_agent.drivers.config import DriverConfig
 from edge_agent.drivers.status import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 
-__all__ = ["PrintReport", "PrinterStatus", "ReceiptPrinter", "health_of"]
+__all__ = ["ConfiguredDriver", "PrintReport", "PrinterStatus", "ReceiptPrinter", "health_of"]
+
+
+class ConfiguredDriver:
+    """A driver's id, model and capabilities, as its config says."""
+
+    cfg: DriverConfig
+
+    @property
+    def id(self) -> str:
+        return self.cfg.id
+
+    @property
+    def model(self) -> str:
+        return self.cfg.model or self.cfg.type
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(self.cfg.capabilities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +55,7 @@ class PrintReport:
         }
 
 
+@runtime_checkable
 class ReceiptPrinter(Protocol):
     """A receipt printer as the agent uses it."""
 

@@ -20,7 +20,7 @@ import socket
 import stat
 from typing import Any
 
-from edge_agent.drivers.config import (
+from edge_agent.drivers.escpos_config import (
     EscposConfig,
     EscposFile,
     EscposNetwork,

@@ -19,10 +19,12 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.drivers.config import IdCardReaderConfig as IdCardReaderConfig
+from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.idcard_config import IdCardReaderConfig as IdCardReaderConfig
 from edge_agent.drivers.idcard_errors import (
     IdCardError,
     IdCardGarbled,
@@ -30,6 +32,8 @@ from edge_agent.drivers.idcard_errors import (
     IdCardTimeout,
     IdCardUnplugged,
 )
+from edge_agent.peripherals.base import Emit
+from edge_agent.peripherals.events import idcard_event
 from protocols.idcard import (
     FIND_CARD,
     READ_TEXT_PHOTO,
@@ -48,6 +52,12 @@ from protocols.idcard import (
 from protocols.messages import Health
 
 log = logging.getLogger(__name__)
+
+TYPES = ("idcard_ga467",)
+KIND = "idcard_reader"
+CONFIG = IdCardReaderConfig
+#: longest pause between automatic card polls after repeated errors (unplugged reader)
+AUTO_READ_MAX_BACKOFF_S = 30.0
 
 try:  # a dead tty makes tcflush raise termios.error, which is not an OSError
     from termios import error as _TermiosError
@@ -91,10 +101,11 @@ class IdCardRead:
         return f"IdCardRead(text={self.text!r}, photo=<{len(self.photo)} B>)"
 
 
-class IdCardReader:
+class IdCardReader(ConfiguredDriver):
     """The driver; ``reads_ok`` / ``reads_failed`` / ``failures`` (by reason) count reads."""
 
-    kind = "idcard_reader"
+    kind = KIND
+    cfg: IdCardReaderConfig
 
     def __init__(self, cfg: IdCardReaderConfig) -> None:
         self.cfg = cfg
@@ -104,18 +115,7 @@ class IdCardReader:
         self.last_health: tuple[Health, str] = (Health.UNKNOWN, "")
         self._io = threading.Lock()
         self._port: Any = None  # serial.Serial while open
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
-
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
+        self._watchers: list[Callable[[], None]] = []
 
     async def health(self) -> tuple[Health, str]:
         """SAM status → (health, reason). Never raises."""
@@ -157,6 +157,48 @@ class IdCardReader:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._close_blocking)
+
+    def counters(self) -> Mapping[str, int]:
+        """Reads and failures by reason: never anything read off a card."""
+        return {
+            "reads": self.reads_ok,
+            "read_errors": self.reads_failed,
+            **{f"errors.{k}": v for k, v in self.failures.items()},
+        }
+
+    def on_health_change(self, callback: Callable[[], None]) -> None:
+        """With ``auto_read``, the first failed poll (unplugged) and the first good one after
+        failures are reported at once; without it nothing polls, so the health loop tells."""
+        self._watchers.append(callback)
+
+    async def start(self) -> None:
+        """The port is opened by the first command (the health probe)."""
+
+    async def run(self, emit: Emit) -> None:
+        """With ``auto_read``: report each card placed, once, as a masked ``idcard_read``."""
+        if not self.cfg.auto_read:
+            return
+        present, failures = False, 0
+        while True:
+            before = failures
+            try:
+                read = await self.read_card(0)  # one "find card", no waiting
+            except IdCardError:  # logged and counted by read_card; health says the rest
+                failures += 1
+            else:
+                failures = 0
+                if read is None:
+                    present = False
+                elif not present:  # report a card once, not at every poll while it lies there
+                    present = True
+                    await emit(idcard_event(self.id, read))
+            if (before == 0) != (failures == 0):  # broke or recovered: tell the agent now
+                for callback in self._watchers:
+                    callback()
+            pause = self.cfg.auto_read_interval_s * 2 ** min(failures, 16)
+            await asyncio.sleep(
+                min(pause, max(AUTO_READ_MAX_BACKOFF_S, self.cfg.auto_read_interval_s))
+            )
 
     async def _read_card(self, timeout_s: float) -> IdCardRead | None:
         loop = asyncio.get_running_loop()
@@ -290,3 +332,6 @@ class IdCardReader:
             f"noise on the line or a baud rate other than {self.cfg.baudrate}: retry, and if "
             "it repeats check the cable and the reader's baud rate",
         )
+
+
+PERIPHERAL = IdCardReader

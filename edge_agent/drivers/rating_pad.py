@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
-from edge_agent.drivers.call_button import SerialDriver, SerialLink
-from edge_agent.drivers.config import RatingPadSerial as RatingPadSerial
+from edge_agent.drivers.serial_config import RatingPadSerial as RatingPadSerial
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
+from edge_agent.drivers.serial_link import SerialDriver, SerialLink
+from edge_agent.peripherals.base import Emit
 from protocols.serial_frames import (
     RATING_NAMES,
     REASON_NAMES,
@@ -35,6 +36,10 @@ from protocols.serial_frames import (
 )
 
 log = logging.getLogger(__name__)
+
+TYPES = ("rating_pad_serial",)
+KIND = "rating_pad"
+CONFIG = RatingPadSerial
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,7 @@ class RatingResult:
 class RatingPadDriver(SerialDriver):
     """``await request_rating(...)``, ``cancel()``, ``status()``, ``health()``."""
 
-    kind = "rating_pad"
+    kind = KIND
     cfg: RatingPadSerial
 
     def __init__(self, cfg: RatingPadSerial) -> None:
@@ -85,6 +90,10 @@ class RatingPadDriver(SerialDriver):
         )
         self._lock = asyncio.Lock()
         self._waiting: tuple[str, asyncio.Future[RatingAnswer]] | None = None
+
+    async def run(self, emit: Emit) -> None:
+        """The pad speaks only when asked (:meth:`request_rating`; the caller reports the
+        ``rating`` event)."""
 
     async def request_rating(
         self, case_no: str, window: str, timeout_s: float, *, staff: str = ""
@@ -163,3 +172,6 @@ class RatingPadDriver(SerialDriver):
     def _on_down(self, err: SerialDeviceError) -> None:
         if self._waiting is not None and not self._waiting[1].done():
             self._waiting[1].set_exception(err)
+
+
+PERIPHERAL = RatingPadDriver

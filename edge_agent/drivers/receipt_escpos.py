@@ -19,17 +19,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from edge_agent.drivers.base import PrintReport
-from edge_agent.drivers.config import EscposConfig
+from edge_agent.drivers.base import ConfiguredDriver, PrintReport, health_of
+from edge_agent.drivers.escpos_config import (
+    EscposConfig,
+    EscposFile,
+    EscposNetwork,
+    EscposSerial,
+    EscposUsb,
+)
 from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.drivers.status import PrinterStatus, decode_status, dle_eot
 from edge_agent.errors import PrinterError
 from protocols.jobs import FailureReason, ReceiptParams
+from protocols.messages import Health
 
 log = logging.getLogger(__name__)
+
+TYPES = ("escpos_network", "escpos_serial", "escpos_usb", "escpos_file")
+KIND = "receipt_printer"
+CONFIG = EscposNetwork | EscposSerial | EscposUsb | EscposFile
 
 _REFUSED: dict[PrinterStatus, FailureReason] = {
     PrinterStatus.PAPER_OUT: FailureReason.PAPER_OUT,
@@ -39,29 +50,27 @@ _REFUSED: dict[PrinterStatus, FailureReason] = {
 }
 
 
-class EscPosReceiptPrinter:
+class EscPosReceiptPrinter(ConfiguredDriver):
     """A receipt printer speaking ESC/POS (a :class:`~edge_agent.drivers.base.ReceiptPrinter`)."""
 
-    kind = "receipt_printer"
+    kind = KIND
+    cfg: EscposConfig
 
     def __init__(self, cfg: EscposConfig) -> None:
         self.cfg = cfg
         self._lock = asyncio.Lock()
         self.last_status: PrinterStatus | None = None
         #: ``receipts`` (copies printed), ``bytes`` sent, ``errors.<reason>`` (telemetry)
-        self.counters: Counter[str] = Counter()
+        self.tally: Counter[str] = Counter()
 
-    @property
-    def id(self) -> str:
-        return self.cfg.id
+    async def health(self) -> tuple[Health, str]:
+        return health_of(await self.probe())
 
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
+    async def close(self) -> None:
+        """Nothing to close: the driver connects per job and per probe."""
 
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
+    def counters(self) -> Mapping[str, int]:
+        return dict(self.tally)
 
     async def probe(self) -> PrinterStatus:
         """Connect, ask for the status, disconnect. Never raises."""
@@ -86,10 +95,10 @@ class EscPosReceiptPrinter:
                 finally:
                     await asyncio.to_thread(port.close)
         except PrinterError as err:
-            self.counters[f"errors.{err.reason}"] += 1
+            self.tally[f"errors.{err.reason}"] += 1
             raise
-        self.counters["receipts"] += params.copies
-        self.counters["bytes"] += report.bytes_sent
+        self.tally["receipts"] += params.copies
+        self.tally["bytes"] += report.bytes_sent
         return report
 
     async def _print(
@@ -186,3 +195,6 @@ class EscPosReceiptPrinter:
             return PrinterStatus.NO_REPLY
         port.write(dle_eot(4))
         return decode_status(cause, port.read_byte(timeout))
+
+
+PERIPHERAL = EscPosReceiptPrinter

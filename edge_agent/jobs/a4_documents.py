@@ -14,16 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from edge_agent.drivers.a4_base import A4Document, is_pdf
+from edge_agent.drivers.a4_base import A4Document, Scanner, is_pdf
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
-from edge_agent.peripherals.registry import DocCameraPeripheral
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 
 
-class NotPrintable(Exception):
+class NotPrintable(AgentError):
     """The document could not be made ready; nothing was printed."""
 
     def __init__(self, reason: FailureReason, message: str) -> None:
@@ -61,7 +60,7 @@ async def document_for_print(params: DocumentParams) -> Prepared:
 
 async def document_for_copy(
     params: CopyParams,
-    scanner: DocCameraPeripheral | None,
+    scanner: Scanner | None,
     *,
     terminal: str,
     font: Path | None = None,
@@ -80,7 +79,7 @@ async def document_for_copy(
             f"no font that can draw the copy's watermark was found; {INSTALL_HINT}",
         )
     try:
-        scan = await scanner.camera.scan(params.mode)
+        scan = await scanner.scan(params.mode)
     except AgentError as err:
         raise NotPrintable(FailureReason.CAMERA_ERROR, str(err)) from err
     text = watermark_text(params.purpose, terminal, now or datetime.now().astimezone(), params.lang)

@@ -1,8 +1,8 @@
-"""How each kind of job runs on its device: one function per family, each returning the
-job's :class:`Outcome` instead of acking itself.
+"""How each kind of job runs on its device: one handler per capability (:data:`HANDLERS`),
+each returning the job's :class:`Outcome` instead of acking itself.
 
-The job runner (:mod:`edge_agent.jobs`) owns the journal, the queues and the acks; the
-functions here own what a job *does*. Each one calls ``on_start`` exactly when the side effect
+The job runner (:mod:`edge_agent.jobs.runner`) owns the journal, the queues and the acks; the
+handlers here own what a job *does*. Each one calls ``on_start`` exactly when the side effect
 begins (the first byte to a printer, the capture of a camera) — the runner journals
 ``running`` there — and reports from what it knows whether anything may have happened:
 
@@ -18,29 +18,60 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from edge_agent.drivers import ReceiptPrinter
+from pydantic import BaseModel
+
+from edge_agent.drivers.a4_base import A4Printer
+from edge_agent.drivers.base import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
-from edge_agent.peripherals.registry import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
 from protocols.jobs import (
     AckState,
     CopyParams,
     DocumentParams,
     FailureReason,
-    JobKind,
     ReceiptParams,
     ScanParams,
     SnapshotParams,
 )
 
+if TYPE_CHECKING:
+    from edge_agent.drivers.av_camera import Snapshot
+    from edge_agent.drivers.camera_config import ScanMode
+    from edge_agent.drivers.doc_camera import ScanResult
+
 log = logging.getLogger(__name__)
 
 OnStart = Callable[[], Awaitable[None]]
 CameraLock = Callable[[str], AbstractAsyncContextManager[Any]]
-Camera = AvCameraPeripheral | DocCameraPeripheral
+
+
+@runtime_checkable
+class SnapshotCamera(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    async def snapshot(self) -> Snapshot: ...
+
+
+@runtime_checkable
+class DocumentCamera(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    async def scan(self, mode: ScanMode | None = None) -> ScanResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a handler may need besides its device and params."""
+
+    #: named in a copy's watermark: the device the copy was made on
+    terminal: str
+    #: one capture at a time per camera (a copy borrows the document camera of a scan)
+    camera_lock: CameraLock
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,47 +106,88 @@ def _printer_failure(err: Exception, started: _Started) -> Outcome:
     return Outcome(state, FailureReason.INTERNAL, f"driver error: {err!r}")
 
 
-async def run_receipt(printer: ReceiptPrinter, params: ReceiptParams, on_start: OnStart) -> Outcome:
+async def run_receipt(
+    device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
+) -> Outcome:
     """``print_receipt`` on an ESC/POS printer."""
+    if not isinstance(device, ReceiptPrinter) or not isinstance(params, ReceiptParams):
+        return _mismatch(device, params)
     started = _Started(on_start)
     try:
-        report = await printer.print_receipt(params, started)
+        report = await device.print_receipt(params, started)
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
     return Outcome(AckState.SUCCEEDED, result=report.as_result())
 
 
-async def run_a4(
-    device: A4Peripheral,
-    params: DocumentParams | CopyParams,
-    on_start: OnStart,
-    *,
-    terminal: str,
-    camera_lock: CameraLock,
-) -> Outcome:
+async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobContext) -> Outcome:
     """``print_document`` / ``copy``: make the document ready (download, or scan and mark),
     then print it on A4 and follow it to its end on the printer."""
+    if not isinstance(device, A4Printer):
+        return _mismatch(device, params)
     try:
         if isinstance(params, CopyParams):
             scanner = device.scanner
-            async with camera_lock(scanner.id if scanner else ""):
-                ready = await document_for_copy(params, scanner, terminal=terminal)
-        else:
+            async with ctx.camera_lock(scanner.id if scanner else ""):
+                ready = await document_for_copy(params, scanner, terminal=ctx.terminal)
+        elif isinstance(params, DocumentParams):
             ready = await document_for_print(params)
+        else:
+            return _mismatch(device, params)
     except NotPrintable as err:
         return Outcome(AckState.FAILED, err.reason, str(err))
     started = _Started(on_start)
     try:
-        report = await device.printer.print_pdf(ready.doc, started)
+        report = await device.print_pdf(ready.doc, started)
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
     return Outcome(AckState.SUCCEEDED, result={**ready.details, **report.as_result()})
 
 
-async def run_capture(
-    device: Camera, kind: JobKind, params: SnapshotParams | ScanParams, on_start: OnStart
+async def run_snapshot(
+    device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
 ) -> Outcome:
-    """``snapshot`` / ``scan``: capture, upload every blob with the job's grant."""
+    """``snapshot``: one still from a camera, uploaded with the job's grant."""
+    if not isinstance(device, SnapshotCamera) or not isinstance(params, SnapshotParams):
+        return _mismatch(device, params)
+
+    async def capture() -> tuple[list[Capture], dict[str, Any]]:
+        snap = await device.snapshot()
+        details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
+        return [("jpeg", "image/jpeg", snap.jpeg)], details
+
+    async with ctx.camera_lock(device.id):
+        return await _capture_and_upload(params, on_start, capture)
+
+
+async def run_scan(
+    device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
+) -> Outcome:
+    """``scan``: one page from a document camera, uploaded as JPEG and PDF."""
+    if not isinstance(device, DocumentCamera) or not isinstance(params, ScanParams):
+        return _mismatch(device, params)
+
+    async def capture() -> tuple[list[Capture], dict[str, Any]]:
+        scan = await device.scan(params.mode)
+        details = {
+            "width": scan.width,
+            "height": scan.height,
+            "page_found": scan.page_found,
+            "mode": scan.mode,
+        }
+        return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
+
+    async with ctx.camera_lock(device.id):
+        return await _capture_and_upload(params, on_start, capture)
+
+
+async def _capture_and_upload(
+    params: SnapshotParams | ScanParams,
+    on_start: OnStart,
+    capture: Callable[[], Awaitable[tuple[list[Capture], dict[str, Any]]]],
+) -> Outcome:
+    """Capture, upload every blob with the job's grant (a capture has no side effect a
+    citizen sees: ``failed`` at worst)."""
     if params.uploads is None:
         return Outcome(
             AckState.FAILED,
@@ -127,7 +199,7 @@ async def run_capture(
     except PrinterError as err:  # the job could not be journaled: nothing was captured
         return Outcome(AckState.FAILED, err.reason, str(err))
     try:
-        captures, details = await _capture(device, kind, params)
+        captures, details = await capture()
     except AgentError as err:
         return Outcome(AckState.FAILED, FailureReason.CAMERA_ERROR, str(err))
     try:
@@ -137,24 +209,26 @@ async def run_capture(
     return Outcome(AckState.SUCCEEDED, result={"blobs": blobs, **details})
 
 
-async def _capture(
-    device: Camera, kind: JobKind, params: SnapshotParams | ScanParams
-) -> tuple[list[Capture], dict[str, Any]]:
-    """The blobs of one capture and what the result says about it besides the blobs."""
-    if kind is JobKind.SNAPSHOT and isinstance(device, AvCameraPeripheral):
-        snap = await device.camera.snapshot()
-        details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
-        return [("jpeg", "image/jpeg", snap.jpeg)], details
-    if kind is JobKind.SCAN and isinstance(device, DocCameraPeripheral):
-        scan = await device.camera.scan(params.mode if isinstance(params, ScanParams) else None)
-        details = {
-            "width": scan.width,
-            "height": scan.height,
-            "page_found": scan.page_found,
-            "mode": scan.mode,
-        }
-        return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
-    raise AgentError(f"{device.id} cannot run a {kind.value} job")
+def _mismatch(device: object, params: BaseModel) -> Outcome:
+    """A peripheral configured with a capability its driver cannot serve."""
+    name = getattr(device, "id", "?")
+    return Outcome(
+        AckState.FAILED,
+        FailureReason.INTERNAL,
+        f"{name} cannot run a job with {type(params).__name__}: check its capabilities",
+    )
+
+
+Handler = Callable[[object, BaseModel, OnStart, JobContext], Awaitable[Outcome]]
+
+#: capability → what a job needing it does on the device that offers it
+HANDLERS: dict[str, Handler] = {
+    "receipt": run_receipt,
+    "snapshot": run_snapshot,
+    "scan": run_scan,
+    "a4_print": run_a4,
+    "copy": run_a4,
+}
 
 
 def camera_locks() -> CameraLock:

@@ -12,100 +12,85 @@ may have printed). ``rejected`` means the job was never accepted (bad params, no
 A ``failed`` without a preceding ``running`` therefore always means nothing was printed.
 
 One worker per device (receipt printer, A4 printer, camera; one job at a time each), fed by
-a bounded queue. What each kind of job does on its device (print a receipt; download or scan
-and mark, then print on A4; capture and upload) is in :mod:`edge_agent.jobs.kinds`; this module
-owns the journal, the queues and the acks.
+a bounded queue (:mod:`edge_agent.jobs.worker`). What each kind of job does on its device is
+in :mod:`edge_agent.jobs.kinds` (a capability → handler table); this module owns the journal
+entries, the queues and the acks. Every ack leaves through one :class:`AckSink`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from edge_agent.drivers import ReceiptPrinter
-from edge_agent.errors import PrinterError
+from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
-from edge_agent.jobs.kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
+from edge_agent.jobs.kinds import HANDLERS
 from edge_agent.jobs.movable import start_when_confirmed
-from edge_agent.jobs.salvage import brief, salvage
-from edge_agent.peripherals.registry import A4Peripheral, AvCameraPeripheral, DocCameraPeripheral
-from protocols.envelope import Envelope, wall_ms
+from edge_agent.jobs.params import ParamsInvalid, job_params
+from edge_agent.jobs.printable import printable
+from edge_agent.jobs.salvage import SalvagedJob
+from edge_agent.jobs.worker import Workers
+from edge_agent.peripherals.base import Peripheral
+from protocols.envelope import Envelope
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
-    PARAMS_FOR_KIND,
     UPLOAD_KINDS,
     AckState,
-    CopyParams,
-    DocumentParams,
     FailureReason,
     JobKind,
-    ReceiptParams,
-    ScanParams,
-    SnapshotParams,
 )
 from protocols.messages import AckBody, JobCancel, JobRun
 
 log = logging.getLogger(__name__)
 
-AckSender = Callable[[AckBody, str | None], Awaitable[None]]  # body, corr
-#: like AckSender, and returns a future set once the broker took the ack (None: not stored)
-TrackedAckSender = Callable[[AckBody, str | None], Awaitable["asyncio.Future[None] | None"]]
 JobDone = Callable[[str], Awaitable[None]]  # peripheral id
 
 #: states after which a higher ``attempt`` of the same job may run again
 RERUNNABLE = frozenset({AckState.FAILED, AckState.CANCELED, AckState.UNCERTAIN})
 TEXT_LIMIT = 1000
 
-Worker = ReceiptPrinter | Camera | A4Peripheral
+
+class Rejected(Exception):
+    """A job command this device will not take (internal to the runner: becomes an ack)."""
+
+    def __init__(self, reason: FailureReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class JobRunner:
-    """Turns job commands into printer work and acks."""
+    """Turns job commands into device work and acks."""
 
     def __init__(
         self,
         journal: Journal,
-        printers: Mapping[str, ReceiptPrinter],
-        send_ack: AckSender,
+        peripherals: Mapping[str, Peripheral],
+        acks: AckSink,
         *,
         queue_size: int = 64,
         on_job_done: JobDone | None = None,
         counters: Counter[str] | None = None,
-        cameras: Mapping[str, Camera] | None = None,
-        a4_printers: Mapping[str, A4Peripheral] | None = None,
         terminal: str = "",
-        send_tracked_ack: TrackedAckSender | None = None,
     ) -> None:
         self.journal = journal
-        self.printers = dict(printers)
-        self.devices: dict[str, Worker] = {
-            **self.printers,
-            **(cameras or {}),
-            **(a4_printers or {}),
-        }
-        #: named in a copy's watermark: the device the copy was made on
-        self.terminal = terminal
-        self._camera_lock = camera_locks()
-        #: without it, movable jobs cannot wait for their accepted ack to reach the broker
-        self._send_tracked = send_tracked_ack
-        self._confirming: set[asyncio.Task[None]] = set()
-        self._send_ack = send_ack
-        self._on_job_done = on_job_done
+        self.acks = acks
         self.counters: Counter[str] = counters if counters is not None else Counter()
-        self._queues: dict[str, asyncio.Queue[str]] = {
-            pid: asyncio.Queue(queue_size) for pid in self.devices
+        #: the peripherals that run jobs: those offering a capability some job needs
+        self.devices = {
+            pid: p for pid, p in peripherals.items() if set(p.capabilities) & set(HANDLERS)
         }
-        self._closing = False
-        self._active = 0
-        self._idle = asyncio.Condition()
+        self.workers = Workers(
+            self.devices, journal, acks, self._finish, queue_size=queue_size, terminal=terminal
+        )
+        self.workers.on_job_done = on_job_done
+        self._confirming: set[asyncio.Task[None]] = set()
 
-    # --- startup --------------------------------------------------------------------------
+    # --- lifecycle ------------------------------------------------------------------------
 
     async def recover(self) -> None:
         """Settle what a previous run left: running → uncertain; accepted → queued again."""
@@ -126,43 +111,37 @@ class JobRunner:
                 "the agent restarted while this job was running; it may have printed",
             )
         for rec in self.journal.in_state(AckState.ACCEPTED):
-            queue = self._queues.get(rec.peripheral or "")
-            if rec.confirm_by is not None:  # never confirmed: the cloud may have moved it
-                await self._finish(
-                    rec,
-                    AckState.FAILED,
-                    FailureReason.CONNECTION_LOST,
-                    "the agent restarted before the cloud was sure to know this device took "
-                    "the job; it was not run here, so the cloud may run it elsewhere",
-                )
-                continue
-            if queue is None or queue.full():
-                await self._finish(
-                    rec,
-                    AckState.FAILED,
-                    FailureReason.NO_PERIPHERAL,
-                    f"peripheral {rec.peripheral!r} is no longer available to this agent",
-                )
-                continue
-            queue.put_nowait(rec.job_id)
+            await self._requeue(rec)
+
+    async def _requeue(self, rec: JobRecord) -> None:
+        if rec.confirm_by is not None:  # never confirmed: the cloud may have moved it
+            await self._finish(
+                rec,
+                AckState.FAILED,
+                FailureReason.CONNECTION_LOST,
+                "the agent restarted before the cloud was sure to know this device took "
+                "the job; it was not run here, so the cloud may run it elsewhere",
+            )
+        elif not self.workers.offer(rec.peripheral or "", rec.job_id):
+            await self._finish(
+                rec,
+                AckState.FAILED,
+                FailureReason.NO_PERIPHERAL,
+                f"peripheral {rec.peripheral!r} is no longer available to this agent",
+            )
 
     async def run_workers(self) -> None:
-        """One worker per printer or camera; runs until cancelled."""
-        async with asyncio.TaskGroup() as tg:
-            for pid, device in self.devices.items():
-                tg.create_task(self._worker(device, self._queues[pid]), name=f"jobs-{pid}")
+        """One worker per device that runs jobs; runs until cancelled."""
+        await self.workers.run()
 
     async def quiesce(self, grace_s: float) -> None:
-        """Start no new job; wait (at most ``grace_s``) for the printing ones to finish.
+        """Start no new job; wait (at most ``grace_s``) for the running ones to finish.
 
         Jobs still queued stay ``accepted`` in the journal and run after the next start.
         """
-        self._closing = True
         for task in self._confirming:  # unconfirmed jobs are settled by the next recover()
             task.cancel()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace_s), self._idle:
-                await self._idle.wait_for(lambda: self._active == 0)
+        await self.workers.quiesce(grace_s)
 
     # --- commands -------------------------------------------------------------------------
 
@@ -174,24 +153,20 @@ class JobRunner:
         elif isinstance(body, JobCancel):
             await self._cancel(env, body)
 
-    async def reject_undecodable(self, payload: bytes, reason: str, message: str) -> None:
+    async def reject_salvaged(self, job: SalvagedJob, message: str) -> None:
         """A ``cmd`` that failed validation but names a job: tell the cloud it is rejected.
 
         Without this, a job with an unknown kind or malformed params would wait for its TTL.
         """
-        salvaged = salvage(payload)
-        if salvaged is None:
-            return
-        job_id, attempt, kind, corr = salvaged
-        if self.journal.get(job_id) is not None:
+        if self.journal.get(job.job_id) is not None:
             return  # a known job: a garbled duplicate must not overwrite its real outcome
-        known_kind = kind in {k.value for k in JobKind}
+        known_kind = job.kind in {k.value for k in JobKind}
         await self._reject(
-            job_id,
-            attempt,
-            corr,
+            job.job_id,
+            job.attempt,
+            job.cmd_id,
             FailureReason.BAD_PARAMS if known_kind else FailureReason.UNKNOWN_KIND,
-            message if known_kind else f"job kind {kind!r} is not supported by this agent",
+            message if known_kind else f"job kind {job.kind!r} is not supported by this agent",
         )
 
     async def _run(self, env: Envelope[Any], run: JobRun) -> None:
@@ -204,66 +179,16 @@ class JobRunner:
                 run.attempt,
                 known.state.value,
             )
-            await self._send_ack(known.last_ack, env.id)
+            await self.acks.send(known.last_ack, env.id)
             return
-        capability = CAPABILITY_FOR_KIND.get(run.kind)
-        if capability is None:
-            await self._reject(
-                run.job_id,
-                run.attempt,
-                env.id,
-                FailureReason.UNKNOWN_KIND,
-                f"job kind {run.kind.value!r} has no driver here",
-            )
-            return
+        expired = env.expired()
         try:
-            params: BaseModel = PARAMS_FOR_KIND[run.kind].model_validate(run.params)
-        except ValidationError as err:
-            await self._reject(
-                run.job_id,
-                run.attempt,
-                env.id,
-                FailureReason.BAD_PARAMS,
-                f"params are invalid: {brief(err)}",
-            )
+            device, params = self._admit(run, expired=expired)
+            rec = self._record(env, run, device, params, expired=expired)
+        except Rejected as err:
+            await self._reject(run.job_id, run.attempt, env.id, err.reason, str(err))
             return
-        printer = self._pick(capability, run.peripheral)
-        if printer is None:
-            wanted = (
-                f"peripheral {run.peripheral!r} with" if run.peripheral else "a peripheral with"
-            )
-            await self._reject(
-                run.job_id,
-                run.attempt,
-                env.id,
-                FailureReason.NO_PERIPHERAL,
-                f"this device has no {wanted} capability {capability!r}",
-            )
-            return
-        queue = self._queues[printer.id]
-        if queue.full() and not env.expired():
-            await self._reject(
-                run.job_id,
-                run.attempt,
-                env.id,
-                FailureReason.INTERNAL,
-                f"the job queue of {printer.id} is full; try later",
-            )
-            return
-        ack = AckBody(job_id=run.job_id, state=AckState.ACCEPTED, attempt=run.attempt)
-        rec = JobRecord(
-            job_id=run.job_id,
-            attempt=run.attempt,
-            cmd_id=env.id,
-            kind=run.kind.value,
-            peripheral=printer.id,
-            params=params.model_dump_json(),
-            exp=run.run_by if run.run_by is not None else env.exp,
-            last_ack=ack,
-            confirm_by=env.exp if run.movable and self._send_tracked is not None else None,
-        )
-        if env.expired():
-            self.journal.put(rec, must_persist=False)
+        if expired:
             await self._finish(
                 rec,
                 AckState.FAILED,
@@ -271,24 +196,84 @@ class JobRunner:
                 "the command expired before the job could start",
             )
             return
+        await self._accept(rec, params)
+
+    def _admit(self, run: JobRun, *, expired: bool) -> tuple[Peripheral, BaseModel]:
+        """The device that runs ``run`` and its params, cleaned of control characters; or
+        :class:`Rejected` saying why the job cannot run here."""
+        capability = CAPABILITY_FOR_KIND.get(run.kind)
+        if capability is None:
+            raise Rejected(
+                FailureReason.UNKNOWN_KIND, f"job kind {run.kind.value!r} has no driver here"
+            )
         try:
-            self.journal.put(rec)  # journaled before the accepted ack leaves
+            params, stripped = printable(job_params(run))
+        except ParamsInvalid as err:
+            raise Rejected(FailureReason.BAD_PARAMS, str(err)) from err
+        if stripped:
+            self.counters["text_controls_stripped"] += stripped
+            log.warning("job %s: %d control character(s) removed", run.job_id, stripped)
+        device = self._pick(capability, run.peripheral)
+        if device is None:
+            wanted = (
+                f"peripheral {run.peripheral!r} with" if run.peripheral else "a peripheral with"
+            )
+            raise Rejected(
+                FailureReason.NO_PERIPHERAL,
+                f"this device has no {wanted} capability {capability!r}",
+            )
+        if self.workers.full(device.id) and not expired:
+            raise Rejected(
+                FailureReason.INTERNAL, f"the job queue of {device.id} is full; try later"
+            )
+        return device, params
+
+    def _record(
+        self,
+        env: Envelope[Any],
+        run: JobRun,
+        device: Peripheral,
+        params: BaseModel,
+        *,
+        expired: bool,
+    ) -> JobRecord:
+        """Journal the job before its ``accepted`` ack leaves (an expired one need not
+        survive a restart: it is failed at once)."""
+        ack = AckBody(job_id=run.job_id, state=AckState.ACCEPTED, attempt=run.attempt)
+        rec = JobRecord(
+            job_id=run.job_id,
+            attempt=run.attempt,
+            cmd_id=env.id,
+            kind=run.kind.value,
+            peripheral=device.id,
+            params=params.model_dump_json(),
+            exp=run.run_by if run.run_by is not None else env.exp,
+            last_ack=ack,
+            confirm_by=env.exp if run.movable else None,
+        )
+        if expired:
+            self.journal.put(rec, must_persist=False)
+            return rec
+        try:
+            self.journal.put(rec)
         except JournalError as err:
-            await self._reject(
-                run.job_id, run.attempt, env.id, FailureReason.AGENT_STORAGE, str(err)
-            )
+            raise Rejected(FailureReason.AGENT_STORAGE, str(err)) from err
+        return rec
+
+    async def _accept(self, rec: JobRecord, params: BaseModel) -> None:
+        """Send ``accepted``; queue the job now, or (movable) once the broker took the ack."""
+        self.workers.remember(rec.job_id, params)
+        if rec.confirm_by is None:
+            await self.acks.send(rec.last_ack, rec.cmd_id)
+            self.workers.offer(rec.peripheral or "", rec.job_id)
             return
-        if rec.confirm_by is not None and self._send_tracked is not None:
-            delivered = await self._send_tracked(ack, env.id)
-            task = asyncio.create_task(
-                start_when_confirmed(rec, delivered, queue, self.journal, self._unconfirmed),
-                name=f"confirm-{rec.job_id}",
-            )
-            self._confirming.add(task)
-            task.add_done_callback(self._confirming.discard)
-            return
-        await self._send_ack(ack, env.id)
-        queue.put_nowait(run.job_id)
+        delivered = await self.acks.send_tracked(rec.last_ack, rec.cmd_id)
+        task = asyncio.create_task(
+            start_when_confirmed(rec, delivered, self.workers, self.journal, self._unconfirmed),
+            name=f"confirm-{rec.job_id}",
+        )
+        self._confirming.add(task)
+        task.add_done_callback(self._confirming.discard)
 
     async def _unconfirmed(self, rec: JobRecord) -> None:
         self.counters["jobs_unconfirmed"] += 1
@@ -312,72 +297,16 @@ class JobRunner:
                 JobRecord(cancel.job_id, 1, env.id, "", None, "{}", None, ack),
                 must_persist=False,
             )
-            await self._send_ack(ack, env.id)
+            await self.acks.send(ack, env.id)
         elif rec.state is AckState.ACCEPTED:
             ack = ack.model_copy(update={"attempt": rec.attempt})
             self.journal.update(rec.job_id, ack)
             self.counters["jobs_canceled"] += 1
-            await self._send_ack(ack, env.id)
+            await self.acks.send(ack, env.id)
         else:  # running or finished: too late to cancel; say where it is
-            await self._send_ack(rec.last_ack, env.id)
+            await self.acks.send(rec.last_ack, env.id)
 
-    # --- execution ------------------------------------------------------------------------
-
-    async def _worker(self, printer: Worker, queue: asyncio.Queue[str]) -> None:
-        while True:
-            job_id = await queue.get()
-            rec = self.journal.get(job_id)
-            if self._closing or rec is None or rec.state is not AckState.ACCEPTED:
-                continue  # stopping, or canceled while waiting
-            self._active += 1
-            try:
-                await self._execute(printer, rec)
-            except Exception:  # never let one job kill the printer's worker
-                log.exception("job %s: unexpected error", job_id)
-            finally:
-                self._active -= 1
-                async with self._idle:
-                    self._idle.notify_all()
-            if self._on_job_done is not None:
-                await self._on_job_done(printer.id)
-
-    async def _execute(self, device: Worker, rec: JobRecord) -> None:
-        if rec.exp is not None and wall_ms() > rec.exp:
-            await self._finish(
-                rec,
-                AckState.FAILED,
-                FailureReason.EXPIRED,
-                f"the job expired while waiting for {device.id}",
-            )
-            return
-
-        async def on_start() -> None:
-            ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
-            try:  # durable before the side effect begins, or no side effect at all
-                self.journal.update(rec.job_id, ack, must_persist=True)
-            except JournalError as err:
-                raise PrinterError(
-                    FailureReason.AGENT_STORAGE,
-                    f"{err}; the job was not started",
-                    side_effect_possible=False,
-                ) from err
-            await self._send_ack(ack, rec.cmd_id)
-
-        kind = JobKind(rec.kind)
-        params = PARAMS_FOR_KIND[kind].model_validate_json(rec.params)
-        if isinstance(device, AvCameraPeripheral | DocCameraPeripheral):
-            assert isinstance(params, SnapshotParams | ScanParams)
-            async with self._camera_lock(device.id):
-                outcome = await run_capture(device, kind, params, on_start)
-        elif isinstance(device, A4Peripheral):
-            assert isinstance(params, DocumentParams | CopyParams)
-            outcome = await run_a4(
-                device, params, on_start, terminal=self.terminal, camera_lock=self._camera_lock
-            )
-        else:
-            assert isinstance(params, ReceiptParams)
-            outcome = await run_receipt(device, params, on_start)
-        await self._finish(rec, outcome.state, outcome.reason, outcome.message, outcome.result)
+    # --- acks -----------------------------------------------------------------------------
 
     async def _finish(
         self,
@@ -398,7 +327,7 @@ class JobRunner:
         self.journal.update(rec.job_id, ack)
         self.counters[f"jobs_{state.value}"] += 1
         log.info("job %s: %s %s", rec.job_id, state.value, message)
-        await self._send_ack(ack, rec.cmd_id)
+        await self.acks.send(ack, rec.cmd_id)
 
     async def _reject(
         self, job_id: str, attempt: int, corr: str | None, reason: FailureReason, message: str
@@ -412,9 +341,9 @@ class JobRunner:
             reason=reason.value,
             message=message[:TEXT_LIMIT],
         )
-        await self._send_ack(ack, corr)
+        await self.acks.send(ack, corr)
 
-    def _pick(self, capability: str, wanted: str | None) -> Worker | None:
+    def _pick(self, capability: str, wanted: str | None) -> Peripheral | None:
         for device in self.devices.values():
             if capability in device.capabilities and wanted in (None, device.id):
                 return device

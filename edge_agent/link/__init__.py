@@ -4,12 +4,12 @@
 inbound command decoded once (:mod:`edge_agent.link.commands`).
 """
 
-from edge_agent.link.session import (
+from edge_agent.link.reconnect import (
     MIN_WINDOW_OF_CAP,
-    MqttLink,
     backoff_delay,
     backoff_window,
     next_bd_seq,
 )
+from edge_agent.link.session import MqttLink
 
 __all__ = ["MIN_WINDOW_OF_CAP", "MqttLink", "backoff_delay", "backoff_window", "next_bd_seq"]

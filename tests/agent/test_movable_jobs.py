@@ -71,8 +71,7 @@ def _runner(tmp_path: Path, printer: CountingPrinter, up: Uplink) -> JobRunner:
     return JobRunner(
         Journal(tmp_path / "jobs.sqlite3"),
         {printer.id: printer},
-        up.send,
-        send_tracked_ack=up.send_tracked,
+        up,
     )
 
 
