@@ -311,6 +311,7 @@ class Agent:
             "jobs_uncertain": self.counters["jobs_uncertain"],
             "jobs_rejected": self.counters["jobs_rejected"],
             "jobs_unconfirmed": self.counters["jobs_unconfirmed"],
+            "text_controls_stripped": self.counters["text_controls_stripped"],
             "messages_rejected": sum(self.rejected.values()),
             "screen_bind_failed": self.counters["screen_bind_failed"],
             "screen_errors": self.counters["screen_errors"],

@@ -1,6 +1,7 @@
 """Peripheral drivers: one module per driver, each implementing the peripheral interface
-(:mod:`edge_agent.peripherals.base`) itself and declaring its ``TYPES``, ``KIND`` and
-``CONFIG`` (a model from a hardware-free ``<family>_config.py``).
+(:mod:`edge_agent.peripherals.base`) itself and declaring ``DRIVER`` (a
+:class:`~edge_agent.drivers.base.DriverSpec`: the config types it drives, its kind, its
+config model from a hardware-free ``<family>_config.py``, the class built from a config).
 
 Hardware libraries (python-escpos, pyserial, pyipp, OpenCV) are imported only inside driver
 modules, and driver modules only when a peripheral of theirs is configured (the lazy table

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ConfiguredDriver
 from edge_agent.drivers.camera_config import ScanMode
-from protocols.messages import Health
+from edge_agent.peripherals.base import Peripheral
 
 Sides = Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"]
 OnStart = Callable[[], Awaitable[None]]
@@ -97,27 +97,11 @@ class A4PrinterBase(ConfiguredDriver):
 
 
 @runtime_checkable
-class A4Printer(Protocol):
+class A4Printer(Peripheral, Protocol):
     """An A4 printer as the agent uses it."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def capabilities(self) -> tuple[str, ...]: ...
 
     #: the document camera beside it, for ``copy`` (None: it cannot copy)
     scanner: Scanner | None
-
-    async def health(self) -> tuple[Health, str]:
-        """(health, reason) from the printer's own state; never raises."""
-        ...
 
     async def print_pdf(self, doc: A4Document, on_start: OnStart) -> A4Report:
         """Print and follow the job to its end on the printer.
@@ -126,8 +110,6 @@ class A4Printer(Protocol):
         :class:`edge_agent.errors.PrinterError`.
         """
         ...
-
-    async def close(self) -> None: ...
 
 
 def is_pdf(data: bytes) -> bool:

@@ -30,13 +30,10 @@ from pyipp.exceptions import IPPConnectionError, IPPError, IPPParseError
 
 from edge_agent.drivers.a4_base import A4Document, A4PrinterBase, A4Report, OnStart
 from edge_agent.drivers.a4_config import IppPrinterConfig
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.errors import PrinterError
 from protocols.jobs import FailureReason
 from protocols.messages import Health
-
-TYPES = ("ipp",)
-KIND = A4PrinterBase.kind
-CONFIG = IppPrinterConfig
 
 log = logging.getLogger(__name__)
 
@@ -380,4 +377,7 @@ def _job_state(raw: object, previous: IppJobState) -> IppJobState:
         return previous
 
 
-PERIPHERAL = IppPrinter
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("ipp",), kind="a4_printer", config=IppPrinterConfig, peripheral=IppPrinter
+)

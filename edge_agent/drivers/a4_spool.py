@@ -21,6 +21,7 @@ from pathlib import Path
 
 from edge_agent.drivers.a4_base import A4Document, A4PrinterBase, A4Report, OnStart
 from edge_agent.drivers.a4_config import A4SpoolConfig
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.errors import PrinterError
 from protocols.jobs import FailureReason
 from protocols.messages import Health
@@ -33,9 +34,6 @@ FAULT_FILES = {
 }
 UNREACHABLE = FailureReason.PRINTER_UNREACHABLE
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
-TYPES = ("a4_spool",)
-KIND = A4PrinterBase.kind
-CONFIG = A4SpoolConfig
 
 _NUMBERED = re.compile(r"^(\d+)-")
 
@@ -125,4 +123,7 @@ class SpoolPrinter(A4PrinterBase):
         return final
 
 
-PERIPHERAL = SpoolPrinter
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("a4_spool",), kind="a4_printer", config=A4SpoolConfig, peripheral=SpoolPrinter
+)

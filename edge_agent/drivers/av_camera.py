@@ -20,20 +20,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.drivers.camera_config import AvCameraConfig
 from edge_agent.drivers.video import (
     CameraUnavailable,
     CaptureFailed,
     EncodeFailed,
     FrameSource,
-    VideoDevice,
+    VideoCamera,
     VideoError,
 )
 from protocols.messages import Health
@@ -56,9 +54,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TYPES = ("av_camera",)
-KIND = "av_camera"
-CONFIG = AvCameraConfig
 
 #: the start of the ``degraded`` reason when consecutive frames are identical
 FROZEN_IMAGE = "frozen image"
@@ -99,28 +94,15 @@ class Snapshot:
         }
 
 
-class AvCamera(ConfiguredDriver):
+class AvCamera(VideoCamera):
     """A camera + microphone as the agent uses it."""
 
-    kind = KIND
+    kind = "av_camera"
     cfg: AvCameraConfig
 
     def __init__(self, cfg: AvCameraConfig, source: AvSource | None = None) -> None:
-        self.cfg = cfg
-        self._video = VideoDevice(
-            f"camera {cfg.id}",
-            cfg.device,
-            (cfg.width, cfg.height),
-            fps=cfg.fps,
-            given=source,
-            open_named=self._open_named,
-        )
-        self._lock = asyncio.Lock()
-        #: ``snapshots``, ``snapshot_errors`` (telemetry)
-        self.tally: Counter[str] = Counter()
-
-    def counters(self) -> Mapping[str, int]:
-        return dict(self.tally)
+        super().__init__(cfg, source, label=f"camera {cfg.id}", fps=cfg.fps)
+        # tally: ``snapshots``, ``snapshot_errors``
 
     async def read(self) -> Frame:
         """The next BGR frame. Raises :class:`CameraUnavailable` or :class:`CaptureFailed`."""
@@ -137,29 +119,6 @@ class AvCamera(ConfiguredDriver):
                 raise
         self.tally["snapshots"] += 1
         return snap
-
-    async def health(self) -> tuple[Health, str]:
-        """(health, reason): read two frames and compare them. Never raises."""
-        try:
-            async with self._lock:
-                frozen = await asyncio.to_thread(self._probe_blocking)
-        except VideoError as err:
-            return Health.OFFLINE, str(err)[:1024]
-        except Exception as err:  # a driver bug must not stop the health monitor
-            log.exception("camera %s: health probe failed", self.id)
-            return Health.UNKNOWN, f"health probe failed: {err!r}"[:1024]
-        if frozen:
-            return Health.DEGRADED, (
-                f"{FROZEN_IMAGE}: camera {self.id} (device {self.cfg.device!r}) delivers "
-                "identical consecutive frames, so its picture has stalled. "
-                "Replug the camera; if it persists, restart the agent"
-            )[:1024]
-        return Health.OK, ""
-
-    async def close(self) -> None:
-        """Release the camera (a given source is released too)."""
-        async with self._lock:
-            await asyncio.to_thread(self._video.drop, failed=False)
 
     # --- blocking parts, run in a worker thread ---
 
@@ -196,13 +155,22 @@ class AvCamera(ConfiguredDriver):
             captured_at=captured_at,
         )
 
-    def _probe_blocking(self) -> bool:
-        """Read two consecutive frames; True when they are identical (a frozen picture)."""
+    def _probe_blocking(self) -> tuple[Health, str]:
+        """Read two consecutive frames: identical ones mean a frozen picture (degraded)."""
         import numpy as np
 
         first = self._video.read()
         second = self._video.read()
-        return first.shape == second.shape and bool(np.array_equal(first, second))
+        if first.shape == second.shape and bool(np.array_equal(first, second)):
+            return Health.DEGRADED, (
+                f"{FROZEN_IMAGE}: camera {self.id} (device {self.cfg.device!r}) delivers "
+                "identical consecutive frames, so its picture has stalled. "
+                "Replug the camera; if it persists, restart the agent"
+            )[:1024]
+        return Health.OK, ""
 
 
-PERIPHERAL = AvCamera
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("av_camera",), kind="av_camera", config=AvCameraConfig, peripheral=AvCamera
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import UnionType
 from typing import Any, Protocol, runtime_checkable
 
 from edge_agent.drivers.config import DriverConfig
@@ -16,7 +17,26 @@ from edge_agent.drivers.status import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 
-__all__ = ["ConfiguredDriver", "PrintReport", "PrinterStatus", "ReceiptPrinter", "health_of"]
+__all__ = [
+    "ConfiguredDriver",
+    "DriverSpec",
+    "PrintReport",
+    "PrinterStatus",
+    "ReceiptPrinter",
+    "health_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSpec:
+    """What a driver module declares (as ``DRIVER``) for the registry: the config ``types``
+    it drives, the hardware ``kind``, its ``config`` model(s) and the ``peripheral`` class
+    built from such a config."""
+
+    types: tuple[str, ...]
+    kind: str
+    config: type[DriverConfig] | UnionType
+    peripheral: Callable[..., object]
 
 
 class ConfiguredDriver:

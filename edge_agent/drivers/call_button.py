@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.drivers.serial_config import CallButtonSerial as CallButtonSerial
 from edge_agent.drivers.serial_errors import SerialDeviceError
 from edge_agent.drivers.serial_link import SerialDriver, SerialLink
@@ -23,10 +24,6 @@ from protocols.messages import ButtonData, EventBody, EventKind
 from protocols.serial_frames import Beep, ButtonEvt, ButtonKind, LedMode, Message, SetLed
 
 log = logging.getLogger(__name__)
-
-TYPES = ("call_button_serial",)
-KIND = "call_button"
-CONFIG = CallButtonSerial
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +82,7 @@ _COUNTER = {
 class CallButtonDriver(SerialDriver):
     """``async for ev in driver.events()``, ``set_led``, ``beep``, ``health()``."""
 
-    kind = KIND
+    kind = "call_button"
     cfg: CallButtonSerial
 
     def __init__(self, cfg: CallButtonSerial, *, queue_size: int = 64) -> None:
@@ -169,4 +166,10 @@ class CallButtonDriver(SerialDriver):
                 )
 
 
-PERIPHERAL = CallButtonDriver
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("call_button_serial",),
+    kind="call_button",
+    config=CallButtonSerial,
+    peripheral=CallButtonDriver,
+)

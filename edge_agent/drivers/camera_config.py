@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from edge_agent.drivers.config import CapabilityName, DriverConfig, PeripheralId
+from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
 
 #: ``color``; ``gray`` (one channel); ``document`` (grey, lighting evened out, binarised text)
 ScanMode = Literal["color", "gray", "document"]
@@ -23,23 +23,33 @@ def camera_device(value: int | str) -> int | str:
     return value
 
 
-class DocCameraConfig(DriverConfig):
+class CameraConfig(DriverConfig):
+    """What both cameras' configs have."""
+
+    id: PeripheralId
+    #: VideoCapture index (``0``), device path (``/dev/video0``), or ``synthetic:<name>``
+    device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
+    width: Annotated[int, Field(ge=160, le=8192)]
+    height: Annotated[int, Field(ge=120, le=8192)]
+    model: Annotated[str, Field(max_length=128)] = ""
+    jpeg_quality: Annotated[int, Field(ge=10, le=100)] = 85
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: int | str) -> int | str:
+        return camera_device(value)
+
+
+class DocCameraConfig(CameraConfig):
     """One document camera in the agent configuration."""
 
     type: Literal["doc_camera_uvc"]
-    id: PeripheralId
-    #: VideoCapture index (``0``), device path (``/dev/video2``), or ``synthetic:<name>``
-    device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
     width: Annotated[int, Field(ge=160, le=8192)] = 1920
     height: Annotated[int, Field(ge=120, le=8192)] = 1080
-    capabilities: Annotated[list[CapabilityName], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["scan"]
-    )
-    model: Annotated[str, Field(max_length=128)] = ""
+    capabilities: Capabilities = offers("scan")
     #: frames discarded after opening (auto-exposure) and before each scan (stale buffers)
     warmup_frames: Annotated[int, Field(ge=0, le=60)] = 5
     flush_frames: Annotated[int, Field(ge=0, le=10)] = 2
-    jpeg_quality: Annotated[int, Field(ge=10, le=100)] = 85
     mode: ScanMode = "color"
     aspect: Literal["a4", "estimate"] = "a4"
     #: below this detector confidence the frame is treated as having no page
@@ -47,31 +57,14 @@ class DocCameraConfig(DriverConfig):
     #: no page found: fail the scan (True) or deliver the whole frame, flattened (False)
     require_page: bool = False
 
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: int | str) -> int | str:
-        return camera_device(value)
 
-
-class AvCameraConfig(DriverConfig):
+class AvCameraConfig(CameraConfig):
     """One camera + microphone in the agent configuration."""
 
     type: Literal["av_camera"]
-    id: PeripheralId
-    #: VideoCapture index (``0``), device path (``/dev/video0``), or ``synthetic:<name>``
-    device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
     width: Annotated[int, Field(ge=160, le=8192)] = 640
     height: Annotated[int, Field(ge=120, le=8192)] = 480
     fps: Annotated[float, Field(gt=0, le=120)] = 30.0
-    capabilities: Annotated[list[CapabilityName], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["snapshot", "video", "audio"]
-    )
-    model: Annotated[str, Field(max_length=128)] = ""
+    capabilities: Capabilities = offers("snapshot", "video", "audio")
     #: frames discarded before a snapshot (a UVC camera buffers a few stale ones)
     flush_frames: Annotated[int, Field(ge=0, le=10)] = 1
-    jpeg_quality: Annotated[int, Field(ge=10, le=100)] = 85
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: int | str) -> int | str:
-        return camera_device(value)

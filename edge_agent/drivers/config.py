@@ -7,12 +7,19 @@ union of them all is built by :mod:`edge_agent.peripherals.registry` from its dr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 PeripheralId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 CapabilityName = Annotated[str, Field(min_length=1, max_length=64)]
+#: what a peripheral offers (its default is the driver's own)
+Capabilities = Annotated[list[CapabilityName], Field(min_length=1, max_length=32)]
+
+
+def offers(*capabilities: str) -> Any:
+    """A ``capabilities`` default: a fresh list per config."""
+    return Field(default_factory=lambda: list(capabilities))
 
 
 class DriverConfig(BaseModel):

@@ -18,26 +18,22 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.drivers.camera_config import DocCameraConfig, ScanMode
 from edge_agent.drivers.video import (
-    CameraUnavailable,
-    CaptureFailed,
     EncodeFailed,
     FrameSource,
     NoPageFound,
-    VideoDevice,
+    VideoCamera,
     VideoError,
 )
-from protocols.messages import Health
 
 __all__ = [
     "DocCamera",
@@ -50,9 +46,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TYPES = ("doc_camera_uvc",)
-KIND = "doc_camera"
-CONFIG = DocCameraConfig
 
 Frame = npt.NDArray[np.uint8]
 
@@ -98,27 +91,15 @@ class ScanResult:
         }
 
 
-class DocCamera(ConfiguredDriver):
+class DocCamera(VideoCamera):
     """A document camera as the agent uses it."""
 
-    kind = KIND
+    kind = "doc_camera"
     cfg: DocCameraConfig
 
     def __init__(self, cfg: DocCameraConfig, source: FrameSource | None = None) -> None:
-        self.cfg = cfg
-        self._video = VideoDevice(
-            f"document camera {cfg.id}",
-            cfg.device,
-            (cfg.width, cfg.height),
-            given=source,
-            open_named=self._open_named,
-        )
-        self._lock = asyncio.Lock()
-        #: ``scans``, ``scans.<mode>``, ``errors.<reason>`` (telemetry)
-        self.tally: Counter[str] = Counter()
-
-    def counters(self) -> Mapping[str, int]:
-        return dict(self.tally)
+        super().__init__(cfg, source, label=f"document camera {cfg.id}")
+        # tally: ``scans``, ``scans.<mode>``, ``errors.<reason>``
 
     async def capture(self) -> Frame:
         """One fresh BGR frame. Raises :class:`CameraUnavailable` or :class:`CaptureFailed`."""
@@ -142,25 +123,6 @@ class DocCamera(ConfiguredDriver):
         result.timings_ms["capture"] = round(captured, 1)
         return result
 
-    async def health(self) -> tuple[Health, str]:
-        """(health, reason): open the camera if needed and read one frame. Never raises."""
-        try:
-            async with self._lock:
-                await asyncio.to_thread(self._probe_blocking)
-        except CameraUnavailable as err:
-            return Health.OFFLINE, str(err)[:1024]
-        except CaptureFailed as err:  # open but blind is as useless as unplugged
-            return Health.OFFLINE, str(err)[:1024]
-        except Exception as err:  # a driver bug must not stop the health monitor
-            log.exception("document camera %s: health probe failed", self.id)
-            return Health.UNKNOWN, f"health probe failed: {err!r}"[:1024]
-        return Health.OK, ""
-
-    async def close(self) -> None:
-        """Release the camera (a given frame source is released too)."""
-        async with self._lock:
-            await asyncio.to_thread(self._video.drop, failed=False)
-
     # --- blocking parts, run in a worker thread ---
 
     def _open_named(self, name: str) -> FrameSource | None:
@@ -175,9 +137,6 @@ class DocCamera(ConfiguredDriver):
             video.read()
         video.warm = True
         return video.read()
-
-    def _probe_blocking(self) -> None:
-        self._video.read()
 
     def _process(self, frame: Frame, mode: ScanMode) -> ScanResult:
         import cv2
@@ -235,4 +194,7 @@ class DocCamera(ConfiguredDriver):
         )
 
 
-PERIPHERAL = DocCamera
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("doc_camera_uvc",), kind="doc_camera", config=DocCameraConfig, peripheral=DocCamera
+)

@@ -7,14 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from edge_agent.drivers.config import CapabilityName, DriverConfig, PeripheralId
+from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
 
 
 class _PrinterBase(DriverConfig):
     id: PeripheralId
-    capabilities: Annotated[list[CapabilityName], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["receipt"]
-    )
+    capabilities: Capabilities = offers("receipt")
     #: required: a printer that does not answer DLE EOT is refused before printing;
     #: best_effort: print anyway (the result is then ``uncertain`` unless it answers after)
     status: Literal["required", "best_effort"] = "required"

@@ -27,13 +27,14 @@ from edge_agent.drivers.escpos_config import (
     EscposSerial,
     EscposUsb,
 )
+from edge_agent.errors import AgentError
 
 
-class Unreachable(Exception):
+class Unreachable(AgentError):
     """The printer could not be opened; nothing was sent."""
 
 
-class Lost(Exception):
+class Lost(AgentError):
     """The connection broke while talking to the printer."""
 
 

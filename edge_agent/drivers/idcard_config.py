@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from edge_agent.drivers.config import CapabilityName, DriverConfig, PeripheralId
+from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
 
 
 class IdCardReaderConfig(DriverConfig):
@@ -21,9 +21,7 @@ class IdCardReaderConfig(DriverConfig):
     timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
     #: how often "find card" is repeated while waiting for a card
     poll_interval_s: Annotated[float, Field(gt=0, le=5)] = 0.2
-    capabilities: Annotated[list[CapabilityName], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["idcard"]
-    )
+    capabilities: Capabilities = offers("idcard")
     model: Annotated[str, Field(max_length=128)] = ""
     #: the agent looks for a card every ``auto_read_interval_s`` and publishes an
     #: ``idcard_read`` event (masked data only) for each card placed; off by default

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.base import ConfiguredDriver, DriverSpec
 from edge_agent.drivers.idcard_config import IdCardReaderConfig as IdCardReaderConfig
 from edge_agent.drivers.idcard_errors import (
     IdCardError,
@@ -53,9 +53,6 @@ from protocols.messages import Health
 
 log = logging.getLogger(__name__)
 
-TYPES = ("idcard_ga467",)
-KIND = "idcard_reader"
-CONFIG = IdCardReaderConfig
 #: longest pause between automatic card polls after repeated errors (unplugged reader)
 AUTO_READ_MAX_BACKOFF_S = 30.0
 
@@ -104,7 +101,7 @@ class IdCardRead:
 class IdCardReader(ConfiguredDriver):
     """The driver; ``reads_ok`` / ``reads_failed`` / ``failures`` (by reason) count reads."""
 
-    kind = KIND
+    kind = "idcard_reader"
     cfg: IdCardReaderConfig
 
     def __init__(self, cfg: IdCardReaderConfig) -> None:
@@ -334,4 +331,10 @@ class IdCardReader(ConfiguredDriver):
         )
 
 
-PERIPHERAL = IdCardReader
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("idcard_ga467",),
+    kind="idcard_reader",
+    config=IdCardReaderConfig,
+    peripheral=IdCardReader,
+)

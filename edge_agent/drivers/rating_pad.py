@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.drivers.serial_config import RatingPadSerial as RatingPadSerial
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
 from edge_agent.drivers.serial_link import SerialDriver, SerialLink
@@ -36,10 +37,6 @@ from protocols.serial_frames import (
 )
 
 log = logging.getLogger(__name__)
-
-TYPES = ("rating_pad_serial",)
-KIND = "rating_pad"
-CONFIG = RatingPadSerial
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +77,7 @@ class RatingResult:
 class RatingPadDriver(SerialDriver):
     """``await request_rating(...)``, ``cancel()``, ``status()``, ``health()``."""
 
-    kind = KIND
+    kind = "rating_pad"
     cfg: RatingPadSerial
 
     def __init__(self, cfg: RatingPadSerial) -> None:
@@ -174,4 +171,10 @@ class RatingPadDriver(SerialDriver):
             self._waiting[1].set_exception(err)
 
 
-PERIPHERAL = RatingPadDriver
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("rating_pad_serial",),
+    kind="rating_pad",
+    config=RatingPadSerial,
+    peripheral=RatingPadDriver,
+)

@@ -21,7 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 
-from edge_agent.drivers.base import ConfiguredDriver, PrintReport, health_of
+from edge_agent.drivers.base import ConfiguredDriver, DriverSpec, PrintReport, health_of
 from edge_agent.drivers.escpos_config import (
     EscposConfig,
     EscposFile,
@@ -38,9 +38,6 @@ from protocols.messages import Health
 
 log = logging.getLogger(__name__)
 
-TYPES = ("escpos_network", "escpos_serial", "escpos_usb", "escpos_file")
-KIND = "receipt_printer"
-CONFIG = EscposNetwork | EscposSerial | EscposUsb | EscposFile
 
 _REFUSED: dict[PrinterStatus, FailureReason] = {
     PrinterStatus.PAPER_OUT: FailureReason.PAPER_OUT,
@@ -53,7 +50,7 @@ _REFUSED: dict[PrinterStatus, FailureReason] = {
 class EscPosReceiptPrinter(ConfiguredDriver):
     """A receipt printer speaking ESC/POS (a :class:`~edge_agent.drivers.base.ReceiptPrinter`)."""
 
-    kind = KIND
+    kind = "receipt_printer"
     cfg: EscposConfig
 
     def __init__(self, cfg: EscposConfig) -> None:
@@ -168,22 +165,19 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         try:
             port = open_port(self.cfg)
         except Unreachable as err:
-            self.last_status = PrinterStatus.UNREACHABLE
-            raise PrinterError(
-                FailureReason.PRINTER_UNREACHABLE,
-                f"printer {self.id} is unreachable: {err}",
-                side_effect_possible=False,
-            ) from err
+            reason, what = FailureReason.PRINTER_UNREACHABLE, f"is unreachable: {err}"
+            raise self._not_started(reason, what) from err
         try:
             return port, self._status(port)
         except Lost as err:
             port.close()
-            self.last_status = PrinterStatus.UNREACHABLE
-            raise PrinterError(
-                FailureReason.CONNECTION_LOST,
-                f"printer {self.id} dropped the connection before printing: {err}",
-                side_effect_possible=False,
-            ) from err
+            what = f"dropped the connection before printing: {err}"
+            raise self._not_started(FailureReason.CONNECTION_LOST, what) from err
+
+    def _not_started(self, reason: FailureReason, what: str) -> PrinterError:
+        """The printer could not be reached before anything was sent."""
+        self.last_status = PrinterStatus.UNREACHABLE
+        return PrinterError(reason, f"printer {self.id} {what}", side_effect_possible=False)
 
     def _status(self, port: Port) -> PrinterStatus:
         """Real-time status via DLE EOT; raises :class:`Lost` if the connection breaks."""
@@ -197,4 +191,10 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         return decode_status(cause, port.read_byte(timeout))
 
 
-PERIPHERAL = EscPosReceiptPrinter
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("escpos_network", "escpos_serial", "escpos_usb", "escpos_file"),
+    kind="receipt_printer",
+    config=EscposNetwork | EscposSerial | EscposUsb | EscposFile,
+    peripheral=EscPosReceiptPrinter,
+)

@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from edge_agent.drivers.config import DriverConfig, PeripheralId
+from edge_agent.drivers.config import DriverConfig, PeripheralId, offers
+
+#: any capability names (serial peripherals predate the length rule on names)
+SerialCapabilities = Annotated[list[str], Field(min_length=1, max_length=32)]
 
 
 class SerialSettings(DriverConfig):
@@ -16,7 +19,7 @@ class SerialSettings(DriverConfig):
     port: Annotated[str, Field(min_length=1)]
     baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
     model: Annotated[str, Field(max_length=128)] = ""
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)]
+    capabilities: SerialCapabilities
     #: expected heartbeat interval until the device announces its own
     heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
     ack_timeout_s: Annotated[float, Field(gt=0, le=10)] = 0.3
@@ -27,9 +30,7 @@ class SerialSettings(DriverConfig):
 
 class CallButtonSerial(SerialSettings):
     type: Literal["call_button_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["call_button"]
-    )
+    capabilities: SerialCapabilities = offers("call_button")
     #: edges of one button closer than this (device clock) are contact bounce
     debounce_ms: Annotated[int, Field(ge=0, le=500)] = 30
     #: after a suppressed edge, wait this long for the rest of the burst before settling
@@ -38,8 +39,6 @@ class CallButtonSerial(SerialSettings):
 
 class RatingPadSerial(SerialSettings):
     type: Literal["rating_pad_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["rating"]
-    )
+    capabilities: SerialCapabilities = offers("rating")
     #: how much longer than the request's timeout the driver waits for the pad's own answer
     grace_s: Annotated[float, Field(gt=0, le=60)] = 2.0

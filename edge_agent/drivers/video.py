@@ -13,11 +13,16 @@ Hardware libraries (OpenCV, NumPy) are imported only when a camera is used.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.camera_config import CameraConfig
 from edge_agent.errors import AgentError
+from protocols.messages import Health
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,6 +36,7 @@ __all__ = [
     "EncodeFailed",
     "FrameSource",
     "NoPageFound",
+    "VideoCamera",
     "VideoDevice",
     "VideoError",
 ]
@@ -196,6 +202,58 @@ class VideoDevice:
         if self.fps is not None:
             cap.set(cv2.CAP_PROP_FPS, self.fps)
         return cast(FrameSource, cap)
+
+
+class VideoCamera(ConfiguredDriver):
+    """What both camera drivers are as peripherals: one capture, one lock (every blocking
+    call runs in a worker thread under it), counters, and a health probe that never raises."""
+
+    cfg: CameraConfig
+
+    def __init__(
+        self,
+        cfg: CameraConfig,
+        source: FrameSource | None,
+        *,
+        label: str,
+        fps: float | None = None,
+    ) -> None:
+        self.cfg = cfg
+        size = (cfg.width, cfg.height)
+        self._video = VideoDevice(
+            label, cfg.device, size, fps=fps, given=source, open_named=self._open_named
+        )
+        self._lock = asyncio.Lock()
+        #: what the driver did, by name (telemetry)
+        self.tally: Counter[str] = Counter()
+
+    def counters(self) -> Mapping[str, int]:
+        return dict(self.tally)
+
+    async def health(self) -> tuple[Health, str]:
+        """(health, reason) from :meth:`_probe_blocking`: a camera that does not open or
+        read is ``offline`` with a sentence that says why. Never raises."""
+        try:
+            async with self._lock:
+                return await asyncio.to_thread(self._probe_blocking)
+        except VideoError as err:  # open but blind is as useless as unplugged
+            return Health.OFFLINE, str(err)[:1024]
+        except Exception as err:  # a driver bug must not stop the health monitor
+            log.exception("%s: health probe failed", self._video.label)
+            return Health.UNKNOWN, f"health probe failed: {err!r}"[:1024]
+
+    async def close(self) -> None:
+        """Release the camera (a given source is released too)."""
+        async with self._lock:
+            await asyncio.to_thread(self._video.drop, failed=False)
+
+    def _probe_blocking(self) -> tuple[Health, str]:
+        self._video.read()
+        return Health.OK, ""
+
+    def _open_named(self, name: str) -> FrameSource | None:
+        """The registered source ``name`` names (``synthetic:...``), or None."""
+        raise NotImplementedError
 
 
 def as_bgr(frame: npt.NDArray[Any]) -> Frame:

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from edge_agent.errors import AgentError
 from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS
@@ -55,7 +56,7 @@ RERUNNABLE = frozenset({AckState.FAILED, AckState.CANCELED, AckState.UNCERTAIN})
 TEXT_LIMIT = 1000
 
 
-class Rejected(Exception):
+class Rejected(AgentError):
     """A job command this device will not take (internal to the runner: becomes an ack)."""
 
     def __init__(self, reason: FailureReason, message: str) -> None:

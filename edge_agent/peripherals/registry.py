@@ -1,12 +1,12 @@
 """The driver registry: which peripheral ``type`` a config may name, what kind of hardware it
 is, and which module drives it, imported on first use.
 
-Adding a driver is one module in :mod:`edge_agent.drivers` (declaring ``TYPES``, ``KIND``,
-``CONFIG`` and ``PERIPHERAL``, the class built from a config) and one line in
-:data:`DRIVERS`. The config union (:data:`PeripheralConfig`, a discriminated union on
-``type``) is built from the same table out of hardware-free config modules, so loading a
-config never imports a driver, and a driver is imported only when a peripheral of its type
-is configured.
+Adding a driver is one module in :mod:`edge_agent.drivers` (declaring ``DRIVER``, a
+:class:`~edge_agent.drivers.base.DriverSpec`: its types, kind, config model and the class
+built from a config) and one line in :data:`DRIVERS`. The config union
+(:data:`PeripheralConfig`, a discriminated union on ``type``) is built from the same table
+out of hardware-free config modules, so loading a config never imports a driver, and a
+driver is imported only when a peripheral of its type is configured.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Union, cast
+from typing import TYPE_CHECKING, Annotated, Union, cast
 
 from pydantic import Field
 
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.drivers.config import DriverConfig
 from edge_agent.errors import AgentError
 from edge_agent.peripherals.base import Peripheral
@@ -72,17 +73,22 @@ else:
     ]
 
 
-def driver_module(type_: str) -> Any:
-    """The driver module of a peripheral type, imported now (hardware libraries with it)."""
-    return importlib.import_module(f"edge_agent.drivers.{DRIVERS[type_].module}")
+def driver_spec(type_: str) -> DriverSpec:
+    """What the driver module of a peripheral type declares, imported now (hardware
+    libraries with it)."""
+    name = f"edge_agent.drivers.{DRIVERS[type_].module}"
+    spec = getattr(importlib.import_module(name), "DRIVER", None)
+    if not isinstance(spec, DriverSpec) or type_ not in spec.types:
+        raise NoDriver(f"{name} does not declare a DRIVER for peripheral type {type_!r}")
+    return spec
 
 
 def build_peripheral(cfg: DriverConfig) -> Peripheral:
     """The driver object for one configured peripheral, chosen by its ``type``."""
-    module = driver_module(cfg.type)
-    if not isinstance(cfg, module.CONFIG):
-        raise NoDriver(f"driver {module.__name__} does not take a {type(cfg).__name__}")
-    return cast(Peripheral, module.PERIPHERAL(cfg))
+    spec = driver_spec(cfg.type)
+    if not isinstance(cfg, spec.config):
+        raise NoDriver(f"the {cfg.type} driver does not take a {type(cfg).__name__}")
+    return cast(Peripheral, spec.peripheral(cfg))
 
 
 class BrokenPeripheral:

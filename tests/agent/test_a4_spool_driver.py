@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from edge_agent.drivers.a4_base import A4Document
-from edge_agent.drivers.a4_spool import SpoolPrinter
 from edge_agent.drivers.a4_config import A4SpoolConfig
+from edge_agent.drivers.a4_spool import SpoolPrinter
 from edge_agent.errors import PrinterError
 from protocols.jobs import FailureReason
 from protocols.messages import Health

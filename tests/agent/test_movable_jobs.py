@@ -15,7 +15,7 @@ from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.runner import JobRunner
 from protocols.envelope import MsgType, Sender, wall_ms
 from protocols.jobs import AckState, JobKind, ReceiptParams
-from protocols.messages import AckBody, JobRun
+from protocols.messages import AckBody, Health, JobRun
 
 CLOUD = Sender("cloud")
 LINES: dict[str, Any] = {"lines": [{"type": "text", "text": "A001"}]}
@@ -32,6 +32,12 @@ class CountingPrinter:
 
     async def probe(self) -> PrinterStatus:
         return PrinterStatus.OK
+
+    async def health(self) -> tuple[Health, str]:
+        return Health.OK, ""
+
+    async def close(self) -> None:
+        pass
 
     async def print_receipt(
         self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
