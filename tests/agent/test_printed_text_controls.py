@@ -9,8 +9,15 @@ from pathlib import Path
 from edge_agent.jobs.printable import printable, strip_controls
 from protocols.envelope import MsgType
 from protocols.escpos import Command, Cut, EscPosDecoder, Init, Unknown
-from protocols.jobs import AckState, CopyParams, DocumentParams, JobKind, QrLine, ReceiptParams
-from protocols.jobs import TextLine
+from protocols.jobs import (
+    AckState,
+    CopyParams,
+    DocumentParams,
+    JobKind,
+    QrLine,
+    ReceiptParams,
+    TextLine,
+)
 from protocols.messages import JobRun
 from simulators.escpos_printer import EscPosPrinterSim
 
