@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from edge_agent.drivers.base import ConfiguredDriver
 from edge_agent.drivers.camera_config import ScanMode
 from edge_agent.peripherals.base import Peripheral
+from protocols.jobs import Capability
 
 Sides = Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"]
 OnStart = Callable[[], Awaitable[None]]
@@ -93,7 +94,8 @@ class A4PrinterBase(ConfiguredDriver):
     @property
     def capabilities(self) -> tuple[str, ...]:
         own = tuple(self.cfg.capabilities)
-        return (*own, "copy") if self.scanner is not None and "copy" not in own else own
+        copy = Capability.COPY
+        return (*own, copy) if self.scanner is not None and copy not in own else own
 
 
 @runtime_checkable

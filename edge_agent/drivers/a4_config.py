@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
+from protocols.jobs import Capability
 
 
 class _A4Base(DriverConfig):
     id: PeripheralId
     #: ``copy`` is added by the agent when the device also has a document camera
-    capabilities: Capabilities = offers("a4_print")
+    capabilities: Capabilities = offers(Capability.A4_PRINT)
     model: Annotated[str, Field(max_length=128)] = ""
     #: a job not finished on the printer by then is canceled there and reported uncertain
     job_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 300.0

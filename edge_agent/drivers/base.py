@@ -13,7 +13,7 @@ from types import UnionType
 from typing import Any, Protocol, runtime_checkable
 
 from edge_agent.drivers.config import DriverConfig
-from edge_agent.drivers.status import PrinterStatus
+from protocols.escpos import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 

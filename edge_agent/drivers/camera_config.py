@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
+from protocols.jobs import Capability
 
 #: ``color``; ``gray`` (one channel); ``document`` (grey, lighting evened out, binarised text)
 ScanMode = Literal["color", "gray", "document"]
@@ -46,7 +47,7 @@ class DocCameraConfig(CameraConfig):
     type: Literal["doc_camera_uvc"]
     width: Annotated[int, Field(ge=160, le=8192)] = 1920
     height: Annotated[int, Field(ge=120, le=8192)] = 1080
-    capabilities: Capabilities = offers("scan")
+    capabilities: Capabilities = offers(Capability.SCAN)
     #: frames discarded after opening (auto-exposure) and before each scan (stale buffers)
     warmup_frames: Annotated[int, Field(ge=0, le=60)] = 5
     flush_frames: Annotated[int, Field(ge=0, le=10)] = 2
@@ -65,6 +66,6 @@ class AvCameraConfig(CameraConfig):
     width: Annotated[int, Field(ge=160, le=8192)] = 640
     height: Annotated[int, Field(ge=120, le=8192)] = 480
     fps: Annotated[float, Field(gt=0, le=120)] = 30.0
-    capabilities: Capabilities = offers("snapshot", "video", "audio")
+    capabilities: Capabilities = offers(Capability.SNAPSHOT, Capability.VIDEO, Capability.AUDIO)
     #: frames discarded before a snapshot (a UVC camera buffers a few stale ones)
     flush_frames: Annotated[int, Field(ge=0, le=10)] = 1

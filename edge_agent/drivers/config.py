@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from protocols.jobs import Capability
+
 PeripheralId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-CapabilityName = Annotated[str, Field(min_length=1, max_length=64)]
-#: what a peripheral offers (its default is the driver's own)
-Capabilities = Annotated[list[CapabilityName], Field(min_length=1, max_length=32)]
+#: what a peripheral offers (its default is the driver's own): the protocol's names only
+Capabilities = Annotated[list[Capability], Field(min_length=1, max_length=32)]
 
 
-def offers(*capabilities: str) -> Any:
+def offers(*capabilities: Capability) -> Any:
     """A ``capabilities`` default: a fresh list per config."""
     return Field(default_factory=lambda: list(capabilities))
 
@@ -31,4 +32,4 @@ class DriverConfig(BaseModel):
         type: str
         id: str
         model: str
-        capabilities: list[str]
+        capabilities: list[Capability]

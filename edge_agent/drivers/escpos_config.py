@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
+from protocols.jobs import Capability
 
 
 class _PrinterBase(DriverConfig):
     id: PeripheralId
-    capabilities: Capabilities = offers("receipt")
+    capabilities: Capabilities = offers(Capability.RECEIPT)
     #: required: a printer that does not answer DLE EOT is refused before printing;
     #: best_effort: print anyway (the result is then ``uncertain`` unless it answers after)
     status: Literal["required", "best_effort"] = "required"

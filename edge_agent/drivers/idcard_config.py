@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
+from protocols.jobs import Capability
 
 
 class IdCardReaderConfig(DriverConfig):
@@ -21,7 +22,7 @@ class IdCardReaderConfig(DriverConfig):
     timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
     #: how often "find card" is repeated while waiting for a card
     poll_interval_s: Annotated[float, Field(gt=0, le=5)] = 0.2
-    capabilities: Capabilities = offers("idcard")
+    capabilities: Capabilities = offers(Capability.IDCARD)
     model: Annotated[str, Field(max_length=128)] = ""
     #: the agent looks for a card every ``auto_read_interval_s`` and publishes an
     #: ``idcard_read`` event (masked data only) for each card placed; off by default

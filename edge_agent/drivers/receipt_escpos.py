@@ -31,8 +31,8 @@ from edge_agent.drivers.escpos_config import (
 )
 from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
-from edge_agent.drivers.status import PrinterStatus, decode_status, dle_eot
 from edge_agent.errors import PrinterError
+from protocols.escpos import PrinterStatus, decode_status, dle_eot
 from protocols.jobs import FailureReason, ReceiptParams
 from protocols.messages import Health
 

@@ -6,10 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from edge_agent.drivers.config import DriverConfig, PeripheralId, offers
-
-#: any capability names (serial peripherals predate the length rule on names)
-SerialCapabilities = Annotated[list[str], Field(min_length=1, max_length=32)]
+from edge_agent.drivers.config import Capabilities, DriverConfig, PeripheralId, offers
+from protocols.jobs import Capability
 
 
 class SerialSettings(DriverConfig):
@@ -19,7 +17,7 @@ class SerialSettings(DriverConfig):
     port: Annotated[str, Field(min_length=1)]
     baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
     model: Annotated[str, Field(max_length=128)] = ""
-    capabilities: SerialCapabilities
+    capabilities: Capabilities
     #: expected heartbeat interval until the device announces its own
     heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
     ack_timeout_s: Annotated[float, Field(gt=0, le=10)] = 0.3
@@ -30,7 +28,7 @@ class SerialSettings(DriverConfig):
 
 class CallButtonSerial(SerialSettings):
     type: Literal["call_button_serial"]
-    capabilities: SerialCapabilities = offers("call_button")
+    capabilities: Capabilities = offers(Capability.CALL_BUTTON)
     #: edges of one button closer than this (device clock) are contact bounce
     debounce_ms: Annotated[int, Field(ge=0, le=500)] = 30
     #: after a suppressed edge, wait this long for the rest of the burst before settling
@@ -39,6 +37,6 @@ class CallButtonSerial(SerialSettings):
 
 class RatingPadSerial(SerialSettings):
     type: Literal["rating_pad_serial"]
-    capabilities: SerialCapabilities = offers("rating")
+    capabilities: Capabilities = offers(Capability.RATING)
     #: how much longer than the request's timeout the driver waits for the pad's own answer
     grace_s: Annotated[float, Field(gt=0, le=60)] = 2.0

@@ -29,6 +29,7 @@ from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, docume
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
 from protocols.jobs import (
     AckState,
+    Capability,
     CopyParams,
     DocumentParams,
     FailureReason,
@@ -222,12 +223,12 @@ def _mismatch(device: object, params: BaseModel) -> Outcome:
 Handler = Callable[[object, BaseModel, OnStart, JobContext], Awaitable[Outcome]]
 
 #: capability → what a job needing it does on the device that offers it
-HANDLERS: dict[str, Handler] = {
-    "receipt": run_receipt,
-    "snapshot": run_snapshot,
-    "scan": run_scan,
-    "a4_print": run_a4,
-    "copy": run_a4,
+HANDLERS: dict[Capability, Handler] = {
+    Capability.RECEIPT: run_receipt,
+    Capability.SNAPSHOT: run_snapshot,
+    Capability.SCAN: run_scan,
+    Capability.A4_PRINT: run_a4,
+    Capability.COPY: run_a4,
 }
 
 

@@ -32,7 +32,6 @@ from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS
 from edge_agent.jobs.movable import start_when_confirmed
-from edge_agent.jobs.params import ParamsInvalid, job_params
 from edge_agent.jobs.printable import printable
 from edge_agent.jobs.salvage import SalvagedJob
 from edge_agent.jobs.worker import Workers
@@ -45,7 +44,7 @@ from protocols.jobs import (
     FailureReason,
     JobKind,
 )
-from protocols.messages import AckBody, JobCancel, JobRun
+from protocols.messages import AckBody, JobCancel, JobRunBase
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,7 @@ class JobRunner:
     async def handle(self, env: Envelope[Any]) -> None:
         """A decoded ``cmd`` envelope whose body is a job command."""
         body = env.body
-        if isinstance(body, JobRun):
+        if isinstance(body, JobRunBase):
             await self._run(env, body)
         elif isinstance(body, JobCancel):
             await self._cancel(env, body)
@@ -170,7 +169,7 @@ class JobRunner:
             message if known_kind else f"job kind {job.kind!r} is not supported by this agent",
         )
 
-    async def _run(self, env: Envelope[Any], run: JobRun) -> None:
+    async def _run(self, env: Envelope[Any], run: JobRunBase) -> None:
         known = self.journal.get(run.job_id)
         if known is not None and not (run.attempt > known.attempt and known.state in RERUNNABLE):
             self.counters["jobs_duplicate"] += 1
@@ -199,7 +198,7 @@ class JobRunner:
             return
         await self._accept(rec, params)
 
-    def _admit(self, run: JobRun, *, expired: bool) -> tuple[Peripheral, BaseModel]:
+    def _admit(self, run: JobRunBase, *, expired: bool) -> tuple[Peripheral, BaseModel]:
         """The device that runs ``run`` and its params, cleaned of control characters; or
         :class:`Rejected` saying why the job cannot run here."""
         capability = CAPABILITY_FOR_KIND.get(run.kind)
@@ -207,10 +206,7 @@ class JobRunner:
             raise Rejected(
                 FailureReason.UNKNOWN_KIND, f"job kind {run.kind.value!r} has no driver here"
             )
-        try:
-            params, stripped = printable(job_params(run))
-        except ParamsInvalid as err:
-            raise Rejected(FailureReason.BAD_PARAMS, str(err)) from err
+        params, stripped = printable(run.params)  # typed: validated with the command
         if stripped:
             self.counters["text_controls_stripped"] += stripped
             log.warning("job %s: %d control character(s) removed", run.job_id, stripped)
@@ -232,7 +228,7 @@ class JobRunner:
     def _record(
         self,
         env: Envelope[Any],
-        run: JobRun,
+        run: JobRunBase,
         device: Peripheral,
         params: BaseModel,
         *,

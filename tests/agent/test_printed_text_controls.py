@@ -4,7 +4,10 @@ an older cloud). ``GS V`` would cut, ``ESC p`` kick the cash drawer, ``ESC @`` r
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from edge_agent.jobs.printable import printable, strip_controls
 from protocols.envelope import MsgType
@@ -18,10 +21,10 @@ from protocols.jobs import (
     ReceiptParams,
     TextLine,
 )
-from protocols.messages import JobRun
+from protocols.messages import ReceiptJobRun
 from simulators.escpos_printer import EscPosPrinterSim
 
-from .test_agent_jobs_flow import CLOUD, make_config, setup, sim  # noqa: F401 (fixture)
+from .test_agent_jobs_flow import CLOUD, make_config, setup
 
 #: cut, then cash-drawer kick, then printer reset, with NULs, inside one text line
 HOSTILE = "A\x1dV\x00B\x1bp\x00\x19\x19C\x1b@D\x00E"
@@ -29,7 +32,13 @@ HOSTILE = "A\x1dV\x00B\x1bp\x00\x19\x19C\x1b@D\x00E"
 CLEAN = "AVBpC@DE"
 
 
-def unvalidated_run(job_id: str) -> JobRun:
+@pytest.fixture
+async def sim(tmp_path: Path) -> AsyncIterator[EscPosPrinterSim]:
+    async with EscPosPrinterSim(out_dir=tmp_path / "receipts") as printer:
+        yield printer
+
+
+def unvalidated_run(job_id: str) -> ReceiptJobRun:
     """A ``print_receipt`` built without validation, as a buggy or older cloud might send."""
     params = ReceiptParams.model_construct(
         lines=[
@@ -38,7 +47,7 @@ def unvalidated_run(job_id: str) -> JobRun:
         ],
         cut=False,
     )
-    return JobRun.model_construct(
+    return ReceiptJobRun.model_construct(
         job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=params, attempt=1, movable=False
     )
 
