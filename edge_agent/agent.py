@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING
 from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers.a4_base import A4PrinterBase
+from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
 from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.kinds import DocumentCamera
 from edge_agent.jobs.runner import JobRunner
 from edge_agent.link.commands import BadCommand, Command
 from edge_agent.link.session import MqttLink
-from edge_agent.peripherals.base import ActivePeripheral, Peripheral, counters_of
 from edge_agent.peripherals.calls import CallHandler, Rating
 from edge_agent.peripherals.events import rating_event
 from edge_agent.peripherals.health import HealthMonitor

@@ -1,5 +1,5 @@
 """Peripheral drivers: one module per driver, each implementing the peripheral interface
-(:mod:`edge_agent.peripherals.base`) itself and declaring ``DRIVER`` (a
+(:mod:`edge_agent.drivers.interface`) itself and declaring ``DRIVER`` (a
 :class:`~edge_agent.drivers.base.DriverSpec`: the config types it drives, its kind, its
 config model from a hardware-free ``<family>_config.py``, the class built from a config).
 

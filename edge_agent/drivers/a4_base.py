@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from edge_agent.drivers.base import ConfiguredDriver
 from edge_agent.drivers.camera_config import ScanMode
-from edge_agent.peripherals.base import Peripheral
+from edge_agent.drivers.interface import Peripheral
 from protocols.jobs import Capability
 
 Sides = Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"]

@@ -13,6 +13,7 @@ from types import UnionType
 from typing import Any, Protocol, runtime_checkable
 
 from edge_agent.drivers.config import DriverConfig
+from edge_agent.drivers.interface import Peripheral
 from protocols.escpos import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
@@ -76,20 +77,8 @@ class PrintReport:
 
 
 @runtime_checkable
-class ReceiptPrinter(Protocol):
+class ReceiptPrinter(Peripheral, Protocol):
     """A receipt printer as the agent uses it."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def capabilities(self) -> tuple[str, ...]: ...
 
     async def probe(self) -> PrinterStatus:
         """Ask the printer for its real-time status (never raises)."""

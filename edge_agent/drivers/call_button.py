@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.interface import Emit
 from edge_agent.drivers.serial_config import CallButtonSerial as CallButtonSerial
 from edge_agent.drivers.serial_errors import SerialDeviceError
 from edge_agent.drivers.serial_link import SerialDriver, SerialLink
-from edge_agent.peripherals.base import Emit
 from protocols.messages import ButtonData, EventBody, EventKind
 from protocols.serial_frames import Beep, ButtonEvt, ButtonKind, LedMode, Message, SetLed
 

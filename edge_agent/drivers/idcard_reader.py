@@ -32,8 +32,7 @@ from edge_agent.drivers.idcard_errors import (
     IdCardTimeout,
     IdCardUnplugged,
 )
-from edge_agent.peripherals.base import Emit
-from edge_agent.peripherals.events import idcard_event
+from edge_agent.drivers.interface import Emit
 from protocols.idcard import (
     FIND_CARD,
     READ_TEXT_PHOTO,
@@ -46,10 +45,12 @@ from protocols.idcard import (
     Status,
     TextBlockError,
     encode_request,
+    mask_id_number,
+    mask_name,
     parse_text_block,
     split_read_data,
 )
-from protocols.messages import Health
+from protocols.messages import EventBody, EventKind, Health, IdCardReadData
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,13 @@ class IdCardRead:
 
     def __repr__(self) -> str:
         return f"IdCardRead(text={self.text!r}, photo=<{len(self.photo)} B>)"
+
+
+def card_event(peripheral: str, read: IdCardRead) -> EventBody:
+    """The ``idcard_read`` event for one card: masked ID number and name, nothing else."""
+    text = read.text
+    data = IdCardReadData(id_number=mask_id_number(text.id_number), name=mask_name(text.name))
+    return EventBody(kind=EventKind.IDCARD_READ, peripheral=peripheral, data=data.model_dump())
 
 
 class IdCardReader(ConfiguredDriver):
@@ -188,7 +196,7 @@ class IdCardReader(ConfiguredDriver):
                     present = False
                 elif not present:  # report a card once, not at every poll while it lies there
                     present = True
-                    await emit(idcard_event(self.id, read))
+                    await emit(card_event(self.id, read))
             if (before == 0) != (failures == 0):  # broke or recovered: tell the agent now
                 for callback in self._watchers:
                     callback()

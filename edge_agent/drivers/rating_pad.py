@@ -18,10 +18,10 @@ from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
 from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.interface import Emit
 from edge_agent.drivers.serial_config import RatingPadSerial as RatingPadSerial
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
 from edge_agent.drivers.serial_link import SerialDriver, SerialLink
-from edge_agent.peripherals.base import Emit
 from protocols.serial_frames import (
     RATING_NAMES,
     REASON_NAMES,

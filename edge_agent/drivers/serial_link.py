@@ -325,7 +325,7 @@ class SerialLink:
 
 class SerialDriver(ConfiguredDriver):
     """What both serial peripheral drivers share: identity, lifecycle, health, counters
-    (the peripheral interface, :mod:`edge_agent.peripherals.base`)."""
+    (the peripheral interface, :mod:`edge_agent.drivers.interface`)."""
 
     kind: ClassVar[str]
     cfg: SerialSettings

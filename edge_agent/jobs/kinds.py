@@ -14,6 +14,7 @@ begins (the first byte to a printer, the capture of a camera) — the runner jou
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -145,41 +146,38 @@ async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobC
     return Outcome(AckState.SUCCEEDED, result={**ready.details, **report.as_result()})
 
 
-async def run_snapshot(
+async def run_capture(
     device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
 ) -> Outcome:
-    """``snapshot``: one still from a camera, uploaded with the job's grant."""
-    if not isinstance(device, SnapshotCamera) or not isinstance(params, SnapshotParams):
+    """``snapshot`` (one still from a camera) / ``scan`` (one page from a document camera,
+    as JPEG and PDF): capture, then upload every blob with the job's grant."""
+    if isinstance(params, SnapshotParams) and isinstance(device, SnapshotCamera):
+        capture = functools.partial(_snapshot, device)
+    elif isinstance(params, ScanParams) and isinstance(device, DocumentCamera):
+        capture = functools.partial(_scan, device, params.mode)
+    else:
         return _mismatch(device, params)
-
-    async def capture() -> tuple[list[Capture], dict[str, Any]]:
-        snap = await device.snapshot()
-        details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
-        return [("jpeg", "image/jpeg", snap.jpeg)], details
-
     async with ctx.camera_lock(device.id):
         return await _capture_and_upload(params, on_start, capture)
 
 
-async def run_scan(
-    device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
-) -> Outcome:
-    """``scan``: one page from a document camera, uploaded as JPEG and PDF."""
-    if not isinstance(device, DocumentCamera) or not isinstance(params, ScanParams):
-        return _mismatch(device, params)
+async def _snapshot(device: SnapshotCamera) -> tuple[list[Capture], dict[str, Any]]:
+    snap = await device.snapshot()
+    details = {k: v for k, v in snap.as_result().items() if k in ("width", "height")}
+    return [("jpeg", "image/jpeg", snap.jpeg)], details
 
-    async def capture() -> tuple[list[Capture], dict[str, Any]]:
-        scan = await device.scan(params.mode)
-        details = {
-            "width": scan.width,
-            "height": scan.height,
-            "page_found": scan.page_found,
-            "mode": scan.mode,
-        }
-        return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
 
-    async with ctx.camera_lock(device.id):
-        return await _capture_and_upload(params, on_start, capture)
+async def _scan(
+    device: DocumentCamera, mode: ScanMode | None
+) -> tuple[list[Capture], dict[str, Any]]:
+    scan = await device.scan(mode)
+    details = {
+        "width": scan.width,
+        "height": scan.height,
+        "page_found": scan.page_found,
+        "mode": scan.mode,
+    }
+    return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
 
 
 async def _capture_and_upload(
@@ -225,8 +223,8 @@ Handler = Callable[[object, BaseModel, OnStart, JobContext], Awaitable[Outcome]]
 #: capability → what a job needing it does on the device that offers it
 HANDLERS: dict[Capability, Handler] = {
     Capability.RECEIPT: run_receipt,
-    Capability.SNAPSHOT: run_snapshot,
-    Capability.SCAN: run_scan,
+    Capability.SNAPSHOT: run_capture,
+    Capability.SCAN: run_capture,
     Capability.A4_PRINT: run_a4,
     Capability.COPY: run_a4,
 }

@@ -27,15 +27,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import AgentError
 from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
-from edge_agent.jobs.kinds import HANDLERS
+from edge_agent.jobs.kinds import HANDLERS, Outcome
 from edge_agent.jobs.movable import start_when_confirmed
 from edge_agent.jobs.printable import printable
 from edge_agent.jobs.salvage import SalvagedJob
 from edge_agent.jobs.worker import Workers
-from edge_agent.peripherals.base import Peripheral
 from protocols.envelope import Envelope
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
@@ -85,7 +85,7 @@ class JobRunner:
             pid: p for pid, p in peripherals.items() if set(p.capabilities) & set(HANDLERS)
         }
         self.workers = Workers(
-            self.devices, journal, acks, self._finish, queue_size=queue_size, terminal=terminal
+            self.devices, journal, acks, self._settle, queue_size=queue_size, terminal=terminal
         )
         self.workers.on_job_done = on_job_done
         self._confirming: set[asyncio.Task[None]] = set()
@@ -304,6 +304,9 @@ class JobRunner:
             await self.acks.send(rec.last_ack, env.id)
 
     # --- acks -----------------------------------------------------------------------------
+
+    async def _settle(self, rec: JobRecord, outcome: Outcome) -> None:
+        await self._finish(rec, outcome.state, outcome.reason, outcome.message, outcome.result)
 
     async def _finish(
         self,

@@ -9,16 +9,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import PrinterError
 from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
-from edge_agent.jobs.kinds import HANDLERS, JobContext, camera_locks
+from edge_agent.jobs.kinds import HANDLERS, JobContext, Outcome, camera_locks
 from edge_agent.jobs.params import ParamsInvalid, stored_params
-from edge_agent.peripherals.base import Peripheral
 from protocols.envelope import wall_ms
 from protocols.jobs import CAPABILITY_FOR_KIND, AckState, FailureReason, JobKind
 from protocols.messages import AckBody
@@ -26,15 +25,8 @@ from protocols.messages import AckBody
 log = logging.getLogger(__name__)
 
 
-class Finish(Protocol):
-    async def __call__(
-        self,
-        rec: JobRecord,
-        state: AckState,
-        reason: FailureReason | None,
-        message: str,
-        result: dict[str, Any] | None = None,
-    ) -> None: ...
+#: records and acks how a job ended (the runner's)
+Settle = Callable[[JobRecord, Outcome], Awaitable[None]]
 
 
 class Workers:
@@ -45,7 +37,7 @@ class Workers:
         devices: Mapping[str, Peripheral],
         journal: Journal,
         acks: AckSink,
-        finish: Finish,
+        settle: Settle,
         *,
         queue_size: int,
         terminal: str,
@@ -53,7 +45,7 @@ class Workers:
         self.devices = devices
         self.journal = journal
         self.acks = acks
-        self._finish = finish
+        self._settle = settle
         self.on_job_done: Callable[[str], Awaitable[None]] | None = None
         self._queues: dict[str, asyncio.Queue[str]] = {
             pid: asyncio.Queue(queue_size) for pid in devices
@@ -117,21 +109,16 @@ class Workers:
 
     async def _execute(self, device: Peripheral, rec: JobRecord, params: BaseModel | None) -> None:
         if rec.exp is not None and wall_ms() > rec.exp:
-            await self._finish(
-                rec,
-                AckState.FAILED,
-                FailureReason.EXPIRED,
-                f"the job expired while waiting for {device.id}",
-            )
+            why = f"the job expired while waiting for {device.id}"
+            await self._settle(rec, Outcome(AckState.FAILED, FailureReason.EXPIRED, why))
             return
         try:
             params = params or stored_params(rec.kind, rec.params)
         except ParamsInvalid as err:
-            await self._finish(rec, AckState.FAILED, FailureReason.BAD_PARAMS, str(err))
+            await self._settle(rec, Outcome(AckState.FAILED, FailureReason.BAD_PARAMS, str(err)))
             return
         handler = HANDLERS[CAPABILITY_FOR_KIND[JobKind(rec.kind)]]
-        outcome = await handler(device, params, self._on_start(rec), self._ctx)
-        await self._finish(rec, outcome.state, outcome.reason, outcome.message, outcome.result)
+        await self._settle(rec, await handler(device, params, self._on_start(rec), self._ctx))
 
     def _on_start(self, rec: JobRecord) -> Callable[[], Awaitable[None]]:
         async def on_start() -> None:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
+from edge_agent.drivers.interface import Emit, Peripheral
 from edge_agent.drivers.serial_errors import SerialDeviceError
 from edge_agent.jobs.acks import AckSink
-from edge_agent.peripherals.base import Emit, Peripheral
 from edge_agent.peripherals.events import rating_event
 from protocols.calls import ACTIONS, BeepArgs, CallReason, RequestRatingArgs, SetLedArgs
 from protocols.envelope import Envelope

@@ -1,25 +1,17 @@
-"""The ``evt`` bodies peripherals report: masked ID-card reads and 好差评 ratings.
+"""The ``rating`` event a 好差评 rating becomes, whether the cloud asked for it (a peripheral
+call) or the agent's own API did (``Agent.request_rating``): one shape for both.
 
-Kept apart from the adapters so the masking rule lives in one small, easily audited place."""
+(An ID-card read's event is built by its driver, ``edge_agent.drivers.idcard_reader``, with
+the masking rule of ``protocols.idcard``.)"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from protocols.idcard import mask_id_number, mask_name
-from protocols.messages import EventBody, EventKind, IdCardReadData, RatingData
+from protocols.messages import EventBody, EventKind, RatingData
 
 if TYPE_CHECKING:
-    from edge_agent.drivers.idcard_reader import IdCardRead
     from edge_agent.drivers.rating_pad import RatingResult
-
-
-def idcard_event(peripheral: str, read: IdCardRead) -> EventBody:
-    """The ``idcard_read`` event for one card: masked ID number and name, nothing else."""
-    data = IdCardReadData(
-        id_number=mask_id_number(read.text.id_number), name=mask_name(read.text.name)
-    )
-    return EventBody(kind=EventKind.IDCARD_READ, peripheral=peripheral, data=data.model_dump())
 
 
 def rating_event(peripheral: str, result: RatingResult) -> EventBody:

@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from edge_agent.peripherals.base import HealthWatched, Peripheral
+from edge_agent.drivers.interface import HealthWatched, Peripheral
 from protocols.messages import EventBody, EventKind, Health
 
 log = logging.getLogger(__name__)

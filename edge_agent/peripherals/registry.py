@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Union, cast
 
 from pydantic import Field
 
-from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.base import ConfiguredDriver, DriverSpec
 from edge_agent.drivers.config import DriverConfig
+from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import AgentError
-from edge_agent.peripherals.base import Peripheral
 from protocols.messages import Health
 
 log = logging.getLogger(__name__)
@@ -91,28 +91,16 @@ def build_peripheral(cfg: DriverConfig) -> Peripheral:
     return cast(Peripheral, spec.peripheral(cfg))
 
 
-class BrokenPeripheral:
+class BrokenPeripheral(ConfiguredDriver):
     """A configured peripheral whose driver could not even be built: always offline."""
 
     def __init__(self, cfg: DriverConfig, reason: str) -> None:
         self.cfg, self.reason = cfg, reason
 
     @property
-    def id(self) -> str:
-        return self.cfg.id
-
-    @property
     def kind(self) -> str:
         driver = DRIVERS.get(self.cfg.type)
         return driver.kind if driver is not None else self.cfg.type
-
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
 
     async def health(self) -> tuple[Health, str]:
         return Health.OFFLINE, self.reason

@@ -1,5 +1,5 @@
-"""The interface every driver implements itself: what the agent's registry, birth, health
-monitor, job runner and telemetry see of a peripheral.
+"""The peripheral interface every driver implements itself: what the agent's registry,
+birth, health monitor, job runner and telemetry see of a peripheral.
 
 A peripheral is an id, a ``kind`` (the hardware), a ``model``, the ``capabilities`` it
 offers, an ``async health()`` that never raises and an ``async close()``. Optional parts are
