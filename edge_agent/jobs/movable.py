@@ -40,8 +40,9 @@ async def start_when_confirmed(
             confirmed = False
     current = journal.get(rec.job_id)
     if current is None or current.attempt != rec.attempt:
-        return
+        return  # a newer attempt owns the job now
     if current.state is not AckState.ACCEPTED:  # canceled while we waited
+        workers.forget(rec.job_id)
         return
     if confirmed:
         journal.confirm(rec.job_id)

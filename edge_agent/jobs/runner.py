@@ -85,9 +85,14 @@ class JobRunner:
             pid: p for pid, p in peripherals.items() if set(p.capabilities) & set(HANDLERS)
         }
         self.workers = Workers(
-            self.devices, journal, acks, self._settle, queue_size=queue_size, terminal=terminal
+            self.devices,
+            journal,
+            acks,
+            self._settle,
+            queue_size=queue_size,
+            terminal=terminal,
+            on_job_done=on_job_done,
         )
-        self.workers.on_job_done = on_job_done
         self._confirming: set[asyncio.Task[None]] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -274,6 +279,7 @@ class JobRunner:
 
     async def _unconfirmed(self, rec: JobRecord) -> None:
         self.counters["jobs_unconfirmed"] += 1
+        self.workers.forget(rec.job_id)
         await self._finish(
             rec,
             AckState.FAILED,

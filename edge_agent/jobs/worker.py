@@ -41,12 +41,13 @@ class Workers:
         *,
         queue_size: int,
         terminal: str,
+        on_job_done: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.devices = devices
         self.journal = journal
         self.acks = acks
         self._settle = settle
-        self.on_job_done: Callable[[str], Awaitable[None]] | None = None
+        self.on_job_done = on_job_done
         self._queues: dict[str, asyncio.Queue[str]] = {
             pid: asyncio.Queue(queue_size) for pid in devices
         }
@@ -59,6 +60,10 @@ class Workers:
 
     def remember(self, job_id: str, params: BaseModel) -> None:
         self._params[job_id] = params
+
+    def forget(self, job_id: str) -> None:
+        """A remembered job that will not be queued after all."""
+        self._params.pop(job_id, None)
 
     def full(self, device: str) -> bool:
         return self._queues[device].full()
