@@ -10,7 +10,7 @@ its watermark), C0 and C1 control characters and DEL are removed, and counted.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -31,7 +31,8 @@ def printable(params: P) -> tuple[P, int]:
     """``params`` with every text that reaches a printer stripped of control characters,
     and how many were removed in all (0: ``params`` itself is returned)."""
     if isinstance(params, ReceiptParams):
-        return _receipt(params)  # type: ignore[return-value]
+        receipt, stripped = _receipt(params)
+        return cast(P, receipt), stripped
     field = {DocumentParams: "title", CopyParams: "purpose"}.get(type(params))
     if field is None:
         return params, 0
