@@ -12,16 +12,16 @@ import httpx
 import pytest
 
 from cloud.clocks import MIN_SAMPLES
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.jobs import AckState
 from protocols.messages import JobRun
+from tests.cloudkit import FakeDevice, running_cloud
 
 from .test_cloud_bus import device_json, receipt_job, register
 from .test_cloud_clock import ShiftedSender
 
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 GRACE_S, MARGIN_S = 0.5, 0.5
 
 
