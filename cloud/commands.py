@@ -19,7 +19,7 @@ from cloud.db.models import Job, utcnow
 from cloud.errors import BusUnavailable
 from cloud.grants import Grants
 from protocols.jobs import FETCH_KINDS, UPLOAD_KINDS, JobKind
-from protocols.messages import JobCancel, JobRun, Rebirth
+from protocols.messages import JobCancel, JobRunBase, Rebirth, make_job_run
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Commands:
         self._clocks = clocks
         self._grace_s = failover_grace_s
 
-    def job_run(self, out: Outgoing) -> tuple[JobRun, int]:
+    def job_run(self, out: Outgoing) -> tuple[JobRunBase, int]:
         """The ``job.run`` of ``out`` and its envelope TTL (ms, on the device's clock)."""
         kind = JobKind(out.kind)
         params = out.params
@@ -76,7 +76,7 @@ class Commands:
             params = {**params, "fetch": fetch.model_dump()}
         movable = out.movable and self._grace_s > 0
         run_by = int(out.expires_at.timestamp() * 1000)  # UtcDateTime: always aware
-        body = JobRun(
+        body = make_job_run(
             job_id=out.job_id,
             kind=kind,
             attempt=out.attempt,
@@ -99,7 +99,7 @@ class Commands:
             return await self.send_cancel(out.device_id, out.job_id)
         body, ttl_ms = self.job_run(out)
         try:
-            await self._bus.send_command(out.device_id, body, corr=out.job_id, ttl_ms=ttl_ms)
+            await self._bus.send_command(out.device_id, body, ttl_ms=ttl_ms)
         except BusUnavailable as err:
             log.warning("job %s not sent yet: %s", out.job_id, err)
             return False
@@ -107,7 +107,7 @@ class Commands:
 
     async def send_cancel(self, device_id: str, job_id: str) -> bool:
         try:
-            await self._bus.send_command(device_id, JobCancel(job_id=job_id), corr=job_id)
+            await self._bus.send_command(device_id, JobCancel(job_id=job_id))
         except BusUnavailable as err:
             log.warning("cancel of job %s not sent to %s: %s", job_id, device_id, err)
             return False

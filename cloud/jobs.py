@@ -31,6 +31,7 @@ from protocols.jobs import (
     FETCH_KINDS,
     PARAMS_FOR_KIND,
     UPLOAD_KINDS,
+    Capability,
     JobKind,
     JobState,
 )
@@ -105,7 +106,7 @@ def _replay(existing: Job, digest: str) -> Job:
 
 
 async def _target(
-    s: AsyncSession, req: JobCreate, needed: str
+    s: AsyncSession, req: JobCreate, needed: Capability
 ) -> tuple[str | None, int | None, int]:
     """(target device, target site, site of the job); refuses targets that cannot run it."""
     if isinstance(req.target, DeviceTarget):
@@ -117,8 +118,8 @@ async def _target(
     assert isinstance(req.target, SiteTarget)
     if req.target.capability not in (None, needed):
         raise Unprocessable(
-            f"a {req.kind.value} job needs capability {needed!r}, not "
-            f"{req.target.capability!r}; leave capability out or set it to {needed!r}"
+            f"a {req.kind.value} job needs capability {needed.value!r}, not "
+            f"{req.target.capability!r}; leave capability out or set it to {needed.value!r}"
         )
     site = await site_repo.require(s, req.target.site)
     devices = await device_repo.peripherals_at_site(s, site.id)
@@ -218,7 +219,7 @@ class JobService:
             now = utcnow()
             job = self._new(req, params, digest, now)
             job.target_device_id, job.target_site_id, job.site_id = await _target(
-                s, req, job.capability
+                s, req, CAPABILITY_FOR_KIND[req.kind]
             )
             s.add(job)
             job_repo.created(s, job, "api")

@@ -136,7 +136,7 @@ async def test_success_naming_a_blob_never_uploaded_fails_the_job(
         assert r.status_code == 201, r.text
         job_id = r.json()["id"]
         cmd = await dev.next_command()
-        uploads = cmd.body.params["uploads"]
+        uploads = cmd.body.params.model_dump(mode="json")["uploads"]
         assert uploads["base"] == f"{cloud.settings.base_url}/api/v1/blobs"
         assert check_grant(SECRET, uploads["grant"]) == job_id
         await dev.ack(job_id, AckState.RUNNING)
