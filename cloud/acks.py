@@ -84,7 +84,7 @@ class AckApplier:
                 await self.apply([(device_id, msg_id, body)])
                 return
             except IntegrityError:  # the same message id handled concurrently elsewhere
-                self._stats.ignore(AckIgnored.DUPLICATE_MESSAGE.value, msg_id)
+                self._stats.ignore(AckIgnored.DUPLICATE_MESSAGE, msg_id)
                 self._stats.handle(MsgType.ACK.value)
                 return
             except StaleDataError:
@@ -105,7 +105,7 @@ class AckApplier:
             seen: set[str] = set()
             for device_id, msg_id, body in acks:
                 if msg_id in seen:  # twice in this group
-                    out.ignored.append((AckIgnored.DUPLICATE_MESSAGE.value, msg_id))
+                    out.ignored.append((AckIgnored.DUPLICATE_MESSAGE, msg_id))
                     continue
                 row = rows.get(body.job_id)
                 decision = self._decide(row, device_id, body)
@@ -168,9 +168,9 @@ class _Outcome:
 
     def count(self, decision: Decision) -> None:
         if decision.rejected is not None:
-            self.rejected.append((decision.rejected.value, decision.detail))
+            self.rejected.append((decision.rejected, decision.detail))
         elif decision.ignored is not None:
-            self.ignored.append((decision.ignored.value, decision.detail))
+            self.ignored.append((decision.ignored, decision.detail))
 
     def persist(self, row: ack_rows.AckedRow, decision: Decision, device_id: str) -> None:
         """Stage the job changes a decision makes (the row's view moves on with them)."""

@@ -23,6 +23,7 @@ from cloud.db import devices as device_repo
 from cloud.db.models import Device, PeripheralCallRow, utcnow
 from cloud.errors import BusUnavailable, Conflict, NotFound, Unprocessable
 from cloud.hub import ChangeHub
+from cloud.reasons import Ignored, Rejected
 from cloud.schemas import CallOut
 from cloud.stats import BusStats
 from fleet.peripherals import find
@@ -152,14 +153,14 @@ async def apply_reply(
     async with sessions() as s:
         row = await call_repo.get(s, body.job_id)
         if row is None:
-            return stats.reject("unknown_call", f"ack from {device_id} for {body.job_id}")
+            return stats.reject(Rejected.UNKNOWN_CALL, f"ack from {device_id} for {body.job_id}")
         if row.device_id != device_id:
             return stats.reject(
-                "ack_wrong_device", f"{device_id} answered call {row.id} of {row.device_id}"
+                Rejected.CALL_WRONG_DEVICE, f"{device_id} answered call {row.id} of {row.device_id}"
             )
         state = _STATE[body.state]
         if row.state in SETTLED or (state == "running" and row.state == "running"):
-            return stats.ignore("stale_call_ack", f"{row.id}: {row.state} then {state}")
+            return stats.ignore(Ignored.STALE_CALL_ACK, f"{row.id}: {row.state} then {state}")
         _settle(row, state, body.reason, body.message, dict(body.result) or None)
         await s.commit()
     hub.publish(f"call:{row.id}", state)

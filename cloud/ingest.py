@@ -35,9 +35,10 @@ from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
 from cloud.events import DeviceOnline, EventChannel, RebirthWanted
 from cloud.hub import ChangeHub
+from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
 from fleet.peripherals import PeripheralState, find
-from fleet.presence import Presence, on_birth, on_state
+from fleet.presence import Presence, PresenceIgnored, on_birth, on_state, why_state_ignored
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
@@ -97,7 +98,9 @@ class Ingest:
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
             return await self._acks.one(device_id, env.id, body)  # counts it itself
         else:
-            self._stats.reject("bad_channel", f"{env.type} messages are not accepted upstream")
+            self._stats.reject(
+                Rejected.BAD_CHANNEL, f"{env.type} messages are not accepted upstream"
+            )
             return
         self._stats.handle(env.type.value)
 
@@ -106,7 +109,9 @@ class Ingest:
 
         This heals a cloud whose database was reset while devices stayed connected.
         """
-        self._stats.reject("unknown_device", f"{what} from {device_id}, which has sent no birth")
+        self._stats.reject(
+            Rejected.UNKNOWN_DEVICE, f"{what} from {device_id}, which has sent no birth"
+        )
         now = time.monotonic()
         if not self._auto_register:
             return
@@ -123,7 +128,7 @@ class Ingest:
     async def _birth(self, device_id: str, body: BirthBody) -> None:
         if body.device_id != device_id:
             return self._stats.reject(
-                "device_mismatch",
+                Rejected.DEVICE_MISMATCH,
                 f"birth on the topic of {device_id!r} names device {body.device_id!r}",
             )
         try:
@@ -135,7 +140,7 @@ class Ingest:
             site = await site_repo.get_by_path(s, body.site)
             if site is None:
                 return self._stats.reject(
-                    "unknown_site",
+                    Rejected.UNKNOWN_SITE,
                     f"device {device_id} names site {body.site!r}, which does not exist; "
                     "create it (POST /api/v1/sites) and the device's retained birth will count "
                     "on its next connect",
@@ -144,7 +149,7 @@ class Ingest:
             if device is None:
                 if not self._auto_register:
                     return self._stats.reject(
-                        "unregistered_device",
+                        Rejected.UNREGISTERED_DEVICE,
                         f"device {device_id} is not registered and auto-registration is off "
                         "(KFLEET_AUTO_REGISTER_DEVICES=false)",
                     )
@@ -153,7 +158,9 @@ class Ingest:
                 s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
             presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
             if presence is None:  # a redelivered retained birth of a session that ended
-                self._stats.ignore("birth_of_ended_session", f"{device_id} bd_seq {body.bd_seq}")
+                self._stats.ignore(
+                    PresenceIgnored.BIRTH_OF_ENDED_SESSION, f"{device_id} bd_seq {body.bd_seq}"
+                )
             else:
                 device.online, device.bd_seq = presence.online, presence.bd_seq
             device.site_id = site.id
@@ -179,9 +186,8 @@ class Ingest:
             current = Presence(device.online, device.bd_seq)
             new = on_state(current, body.online, body.bd_seq)
             if new is None:
-                why = "state_unchanged" if body.bd_seq == device.bd_seq else "stale_session"
                 return self._stats.ignore(
-                    why,
+                    why_state_ignored(current, body.bd_seq),
                     f"{device_id} state online={body.online} bd_seq={body.bd_seq} "
                     f"(current session {device.bd_seq}, online={device.online})",
                 )
@@ -220,7 +226,8 @@ class Ingest:
         needs = body.kind is EventKind.PERIPHERAL_HEALTH
         if needs and (body.peripheral is None or body.health is None):
             return self._stats.reject(
-                "bad_event", f"peripheral_health event from {device_id} lacks peripheral/health"
+                Rejected.BAD_EVENT,
+                f"peripheral_health event from {device_id} lacks peripheral/health",
             )
         async with self._sessions() as s:
             device = await device_repo.get(s, device_id)
@@ -252,7 +259,7 @@ class Ingest:
         states = device_repo.peripherals(device)
         if find(states, body.peripheral) is None:
             return self._stats.ignore(
-                "unknown_peripheral", f"{device.id} has no peripheral {body.peripheral!r}"
+                Ignored.UNKNOWN_PERIPHERAL, f"{device.id} has no peripheral {body.peripheral!r}"
             )
         device_repo.set_peripherals(
             device,
@@ -275,7 +282,7 @@ class Ingest:
             await s.rollback()
             if not await message_repo.was_processed(s, msg_id):
                 raise  # another constraint failed: not a duplicate
-            self._stats.ignore("duplicate_message", f"{device_id} {msg_id}")
+            self._stats.ignore(Ignored.DUPLICATE_MESSAGE, f"{device_id} {msg_id}")
             return False
         return True
 
