@@ -56,6 +56,7 @@ class AckApplier:
         self._hub = hub
         self._stats = stats
         self._policy = policy
+        self._policies: dict[int, RetryPolicy] = {}  # by a job's max_attempts
         self._blobs = blobs
 
     async def run(
@@ -125,7 +126,10 @@ class AckApplier:
         job = row.job if row is not None else None
         if job is None:
             return decide_ack(None, body, self._policy, sender=device_id)
-        policy = dataclasses.replace(self._policy, max_attempts=job.max_attempts)
+        policy = self._policies.get(job.max_attempts)
+        if policy is None:
+            policy = dataclasses.replace(self._policy, max_attempts=job.max_attempts)
+            self._policies[job.max_attempts] = policy
         missing = ""
         if job.assigned_device_id == device_id and needs_blob_check(job.kind, body):
             missing = self._missing_blobs(body.result)
