@@ -57,8 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
     app.add_exception_handler(CloudError, _cloud_error)
-    # >>> HTTP layer (API engineer): install_http_layer(app) — error handlers, body limit,
-    # >>> local Swagger UI — is called here once cloud/api/http_layer.py is on this branch.
+    # HTTP LAYER HOOK: install_http_layer(app)  # error handlers, body limit, local Swagger UI
     return app
 
 
