@@ -176,7 +176,7 @@ class Ingest:
             await s.commit()
         self._hub.publish(f"device:{device_id}", "online" if device.online else "birth")
         if device.online:
-            self._events.publish(DeviceOnline(device_id, now))
+            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
     async def _state(self, device_id: str, body: StateBody) -> None:
         async with self._sessions() as s:
@@ -192,13 +192,13 @@ class Ingest:
                     f"(current session {device.bd_seq}, online={device.online})",
                 )
             device.online, device.bd_seq = new.online, new.bd_seq
-            device.last_seen = now = utcnow()
+            device.last_seen = utcnow()
             kind = "online" if new.online else "offline"
             s.add(DeviceEvent(device_id=device_id, kind=kind, data={"bd_seq": body.bd_seq}))
             await s.commit()
         self._hub.publish(f"device:{device_id}", kind)
         if new.online:
-            self._events.publish(DeviceOnline(device_id, now))
+            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
     # -- telemetry and events ----------------------------------------------------------------
 
