@@ -126,14 +126,17 @@ def seed_pilot() -> None:
 
     async def go() -> None:
         from cloud.app import seed_sites
-        from cloud.context import build
+        from cloud.db import migrate as db_migrate
+        from cloud.db.session import make_engine, make_sessions
 
         settings = _settings(demo=True)  # no secrets are used; do not demand one here
-        cloud = build(settings)
+        engine = make_engine(settings.database_url)
         try:
-            created = await seed_sites(cloud)
+            await db_migrate.upgrade(engine)
+            async with make_sessions(engine)() as s:
+                created = await seed_sites(s)
         finally:
-            await cloud.engine.dispose()
+            await engine.dispose()
         typer.echo(f"pilot sites ready ({created} created)")
 
     _run(lambda: asyncio.run(_wrap_db(go())))
