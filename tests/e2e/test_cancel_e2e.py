@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
@@ -85,12 +84,6 @@ async def test_a_cancel_ends_on_the_agents_word(tmp_path: Path, uid: str, broker
     assert "C001" in text and "C002" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent bug (edge_agent/jobs.py): a job.cancel that arrives while the agent checks "
-    "the printer's status before starting answers `canceled`, then the job is printed anyway "
-    "(on_start does not see the cancel)",
-)
 async def test_a_cancel_during_the_status_check_is_kept(
     tmp_path: Path, uid: str, broker_url: str
 ) -> None:
