@@ -25,10 +25,9 @@ from cloud.settings import Settings
 from fleet.sites import PILOT_TREE, SiteSpec
 from kfleet.errors import BrokerUnreachable, KfleetError
 from kfleet.world.broker import EmbeddedBroker
-from kfleet.world.net import free_port
 from kfleet.world.preflight import (
     check_broker,
-    check_port_free,
+    check_listen,
     check_port_number,
     parse_broker,
     prepare_data_dir,
@@ -131,8 +130,7 @@ async def _preflight(opts: DemoOptions) -> int:
     check_port_number(opts.port)
     endpoint = parse_broker(opts.broker_url) if opts.broker_url is not None else None
     prepare_data_dir(opts.data_dir)
-    port = opts.port or free_port(opts.host)
-    check_port_free(opts.host, port)
+    port = check_listen(opts.host, opts.port)
     if endpoint is not None:
         await check_broker(endpoint)
     return port

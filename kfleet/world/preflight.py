@@ -47,12 +47,14 @@ def prepare_data_dir(path: Path) -> None:
         ) from err
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Fail early, with a sentence, rather than with uvicorn's traceback after startup."""
+def check_listen(host: str, port: int) -> int:
+    """The port the cloud can listen on (``port``, or any free one for 0); fail early, with a
+    sentence, rather than with uvicorn's traceback after startup."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             s.bind((host, port))
+            return int(s.getsockname()[1])
         except socket.gaierror as err:
             raise UsageError(
                 f"--host {host} is not an address of this machine ({err.strerror}); "

@@ -73,21 +73,29 @@ async def test_a_second_ctrl_c_stops_at_once(tmp_path: Path) -> None:
 
 
 async def _started_demo_into_pipe(data_dir: Path) -> tuple[asyncio.subprocess.Process, Closer]:
-    """The demo as ``kfleet demo 2>&1 | tee demo.log`` runs it; the closer plays tee's death."""
+    """The demo as ``kfleet demo 2>&1 | tee demo.log`` runs it; the closer plays tee's death
+    (it closes the pipe's only read end at once, so the demo's next write fails with EPIPE)."""
     read_fd, write_fd = os.pipe()
     proc = await asyncio.create_subprocess_exec(
         *DEMO, "--data-dir", str(data_dir), stdout=write_fd, stderr=write_fd
     )
     os.close(write_fd)
-    reader = asyncio.StreamReader()
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb")
-    )
-    async with asyncio.timeout(90):
-        while b"Press Ctrl-C to stop." not in await reader.readline():
-            pass
-    return proc, transport.close
+    output = os.fdopen(read_fd, "rb")
+
+    def read_to_banner() -> None:
+        for line in output:
+            if b"Press Ctrl-C to stop." in line:
+                return
+        raise AssertionError("the demo ended before it was ready")
+
+    try:
+        async with asyncio.timeout(90):
+            await asyncio.to_thread(read_to_banner)
+    except BaseException:
+        proc.kill()  # the reading thread then sees the end of the pipe
+        await proc.wait()
+        raise
+    return proc, output.close
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -95,7 +103,7 @@ async def test_the_demo_stops_when_its_output_is_gone(tmp_path: Path, sig: signa
     """``| tee`` dies with the same Ctrl-C: every write now fails with EPIPE, and the demo
     must still stop (it used to print before setting its stop flag, and hung)."""
     proc, close_reader = await _started_demo_into_pipe(tmp_path)
-    close_reader()
+    close_reader()  # before the signal: the demo must find its output gone
     proc.send_signal(sig)
     try:
         async with asyncio.timeout(60):
