@@ -61,10 +61,12 @@ def fleet(
 ) -> None:
     """Run many kiosk agents, each with its own simulated receipt printer (load generator).
 
-    Prints ``ready <n>`` once every agent is connected; stops on Ctrl-C or SIGTERM.
+    Prints ``ready <n>`` once every agent is connected; stops on Ctrl-C or SIGTERM. Exit
+    codes as for ``kfleet demo``.
     """
     import signal
 
+    from kfleet.world.preflight import check_broker, parse_broker
     from kfleet.world.world import KioskSpec, running_world
 
     logging.basicConfig(level=logging.WARNING)
@@ -73,12 +75,17 @@ def fleet(
     ]
 
     async def main() -> None:
+        await check_broker(parse_broker(broker, optional=False), optional=False)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         async with running_world(specs, broker, data_dir, connect_timeout_s=120):
-            typer.echo(f"ready {len(specs)}")
+            say(f"ready {len(specs)}")
             await stop.wait()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except KfleetError as err:
+        say(f"kfleet sim fleet: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None

@@ -24,14 +24,17 @@ def check_port_number(port: int) -> None:
         )
 
 
-def parse_broker(url: str) -> MqttEndpoint:
+#: what to add when the command can do without --broker
+EMBEDDED_HINT = ", or leave --broker out to use the embedded broker"
+
+
+def parse_broker(url: str, *, optional: bool = True) -> MqttEndpoint:
+    """``--broker``'s endpoint; ``optional``: the command has an embedded broker to offer."""
     try:
         return parse_mqtt_url(url)
     except ProtocolError as err:
-        raise UsageError(
-            f"--broker: {err}; give mqtt://host:port, or leave --broker out to use the "
-            "embedded broker"
-        ) from err
+        hint = EMBEDDED_HINT if optional else ""
+        raise UsageError(f"--broker: {err}; give mqtt://host:port{hint}") from err
 
 
 def prepare_data_dir(path: Path) -> None:
@@ -72,11 +75,12 @@ def check_listen(host: str, port: int) -> int:
             ) from err
 
 
-async def check_broker(endpoint: MqttEndpoint) -> None:
+async def check_broker(endpoint: MqttEndpoint, *, optional: bool = True) -> None:
     """Refuse at once when the broker cannot be reached or does not let a client in."""
     why = await broker_refusal(endpoint, BROKER_CHECK_S)
     if why is not None:
+        hint = EMBEDDED_HINT if optional else ""
         raise BrokerUnreachable(
-            f"cannot reach the MQTT broker at {endpoint.url} ({why}): start it, correct "
-            "--broker, or leave --broker out to use the embedded broker"
+            f"cannot reach the MQTT broker at {endpoint.url} ({why}): start it or correct "
+            f"--broker{hint}"
         )

@@ -153,3 +153,15 @@ def test_agent_run_refuses_a_data_dir_it_cannot_use(tmp_path: Path) -> None:
     config = _agent_config(tmp_path, data_dir=f'"{tmp_path / "a-file" / "agent"}"')
     result = kfleet("agent", "run", "-c", str(config))
     assert_one_sentence(result, 2, "data_dir", str(tmp_path / "a-file"))
+
+
+def test_sim_fleet_refuses_a_broker_url_that_is_not_mqtt(tmp_path: Path) -> None:
+    result = kfleet("sim", "fleet", "--broker", "http://x", "--data-dir", str(tmp_path))
+    assert_one_sentence(result, UsageError.exit_code, "--broker", "mqtt://")
+    assert "embedded" not in result.stderr  # sim fleet has no broker of its own to offer
+
+
+def test_sim_fleet_refuses_an_unreachable_broker_at_once(tmp_path: Path, closed_port: int) -> None:
+    url = f"mqtt://127.0.0.1:{closed_port}"
+    result = kfleet("sim", "fleet", "--broker", url, "--agents", "1", "--data-dir", str(tmp_path))
+    assert_one_sentence(result, BrokerUnreachable.exit_code, url)
