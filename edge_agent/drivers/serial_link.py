@@ -312,15 +312,16 @@ class SerialLink:
             self.counters["unsupported"] += 1
             await self._write(encode_message(frame.seq, Nak(reason=NakReason.UNSUPPORTED)))
             return
-        duplicate = self._window.is_duplicate(frame.seq)
-        await self._write(encode_message(frame.seq, Ack()))
-        if duplicate:
+        # Handled before the ACK goes out: once the device sees its ACK, the message has been
+        # acted on (a test, or the device's own next step, may rely on that).
+        if self._window.is_duplicate(frame.seq):
             self.counters["duplicates"] += 1
         elif isinstance(msg, Sync):
             if self._on_ready is not None:
                 self._on_ready()
         else:
             self._on_message(msg)
+        await self._write(encode_message(frame.seq, Ack()))
 
 
 class SerialDriver(ConfiguredDriver):

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from edge_agent.link import commands
 from edge_agent.link.commands import BadCommand, decode_command
+from protocols import envelope
 from protocols.envelope import MAX_PAYLOAD_BYTES, MsgType, Sender, encode
 from protocols.jobs import JobKind, ReceiptParams
 from protocols.messages import JobCancel, ReceiptJobRun, make_job_run
@@ -38,7 +38,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
         return json.loads(data)
 
     counted = SimpleNamespace(loads=counting, JSONDecodeError=json.JSONDecodeError)
-    monkeypatch.setattr(commands, "json", counted)
+    monkeypatch.setattr(envelope, "json", counted)
     return calls
 
 
