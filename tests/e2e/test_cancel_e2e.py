@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
-from simulators.world import KioskSpec
+from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
+from kfleet.world.world import KioskSpec
 
 #: The agent asks the printer's status (two DLE EOT, 3 bytes each) before it reports
 #: ``running`` and sends the receipt: holding after these bytes catches it mid-receipt.
