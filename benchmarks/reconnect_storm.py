@@ -38,9 +38,9 @@ from pathlib import Path
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from cloud.embedded_broker import free_port
 from edge_agent.config import AgentConfig, MqttSettings
 from edge_agent.link import MqttLink, backoff_window
+from kfleet.world.net import free_port
 from protocols.messages import BirthBody, EventBody, EventKind, Health, Role, Versions
 from protocols.topics import DeviceChannel
 
@@ -191,7 +191,7 @@ def make_link(i: int, url: str, data_dir: Path, prefix: str) -> MqttLink:
     async def ignore(*_: object) -> None:
         return None
 
-    return MqttLink(config, birth=birth, on_command=ignore, on_reject=ignore)
+    return MqttLink(config, birth=birth, on_reject=ignore)
 
 
 async def produce(link: MqttLink, interval: float, phase: float, counts: list[int], i: int) -> None:

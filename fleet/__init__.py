@@ -8,7 +8,7 @@
 - ``fleet.cancel``: ``decide_cancel(job_id, state, device_id) -> CancelDecision`` (now, ask
   the device, or refuse).
 - ``fleet.presence``: ``on_birth`` (None for a redelivered birth of an ended session),
-  ``on_state``, ``Presence``.
+  ``on_state``, ``why_state_ignored`` -> ``PresenceIgnored``, ``Presence``.
 - ``fleet.peripherals``: ``PeripheralState``, ``HEALTH_RANK``, ``capability_health``.
 - ``fleet.routing``: ``choose_device(candidates)``, ``device_target_refusal``,
   ``site_target_refusal``.

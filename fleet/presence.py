@@ -10,6 +10,18 @@ reconnect: it does not bring the device back (agents use a new ``bd_seq`` per co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PresenceIgnored(StrEnum):
+    """Why a birth or state message leaves presence as it is (counted as ``ignored``)."""
+
+    #: a redelivered retained birth of a session already seen to end
+    BIRTH_OF_ENDED_SESSION = "birth_of_ended_session"
+    #: the state of the current session, as already known
+    STATE_UNCHANGED = "state_unchanged"
+    #: a state (e.g. a late will) of another session, or an online state before any birth
+    STALE_SESSION = "stale_session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +57,10 @@ def on_state(current: Presence, online: bool, bd_seq: int) -> Presence | None:
     if online == current.online:
         return None
     return Presence(online=online, bd_seq=bd_seq)
+
+
+def why_state_ignored(current: Presence, bd_seq: int) -> PresenceIgnored:
+    """Why :func:`on_state` returned None for a state naming ``bd_seq``."""
+    if bd_seq == current.bd_seq:
+        return PresenceIgnored.STATE_UNCHANGED
+    return PresenceIgnored.STALE_SESSION

@@ -11,8 +11,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
-from simulators.world import KioskSpec
+from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
+from kfleet.world.world import KioskSpec
 
 
 @pytest.fixture

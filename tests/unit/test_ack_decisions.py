@@ -6,6 +6,8 @@ import itertools
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fleet.acks import AckedJob, AckIgnored, AckRejection, Decision, decide_ack, needs_blob_check
 from fleet.jobs import ACK_TO_STATE, RetryPolicy, can_transition, is_stale_ack
@@ -145,3 +147,41 @@ def test_blob_check_only_for_uploading_successes() -> None:
     assert needs_blob_check(JobKind.SCAN, ack(AckState.SUCCEEDED))
     assert not needs_blob_check(JobKind.SCAN, ack(AckState.RUNNING))
     assert not needs_blob_check(JobKind.PRINT_RECEIPT, ack(AckState.SUCCEEDED))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    state=st.sampled_from(JobState),
+    attempt=st.integers(1, 4),
+    acked=st.integers(1, 5),
+    ack_state=st.sampled_from(AckState),
+    reason=st.sampled_from(["", *FailureReason]),
+    cancel=st.booleans(),
+    sender=st.sampled_from(["k1", "k2"]),
+    missing=st.sampled_from(["", "blob x was never uploaded"]),
+)
+def test_a_decision_is_always_legal(
+    state: JobState,
+    attempt: int,
+    acked: int,
+    ack_state: AckState,
+    reason: str,
+    cancel: bool,
+    sender: str,
+    missing: str,
+) -> None:
+    """Whatever arrives: only legal transitions, never an attempt that was not sent, never
+    another device's word, never a retry once a cancel was asked."""
+    job = replace(JOB, state=state, attempt=attempt, cancel_requested=cancel)
+    d = decide(job, ack(ack_state, attempt=acked, reason=reason), missing, sender=sender)
+    assert (d.rejected is None) or (d.new_state is None and not d.record_message)
+    if d.new_state is not None:
+        assert can_transition(state, d.new_state)
+        assert sender == "k1" and acked == attempt
+        assert d.ignored is None and d.rejected is None
+    if acked > attempt or sender != "k1":
+        assert d.rejected is not None
+    if cancel:
+        assert d.retry_in_s is None and d.new_state is not JobState.QUEUED
+    if d.retry_in_s is not None:
+        assert d.new_state is JobState.QUEUED and attempt < POLICY.max_attempts

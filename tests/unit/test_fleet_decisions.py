@@ -11,7 +11,14 @@ from fleet.errors import IllegalTransition
 from fleet.failover import FailoverPolicy, StrandedJob
 from fleet.jobs import MESSAGE_MAX, REASON_MAX, plan_transition
 from fleet.peripherals import HEALTH_RANK, PeripheralState, capability_health, parse_all
-from fleet.presence import UNKNOWN, Presence, is_ended_session, on_birth
+from fleet.presence import (
+    UNKNOWN,
+    Presence,
+    PresenceIgnored,
+    is_ended_session,
+    on_birth,
+    why_state_ignored,
+)
 from fleet.routing import device_target_refusal, site_target_refusal
 from protocols.jobs import JobState
 from protocols.messages import Health, PeripheralInfo
@@ -134,3 +141,9 @@ def test_every_transition_is_checked_and_its_texts_bounded() -> None:
     assert len(t.reason) == REASON_MAX and len(t.message) == MESSAGE_MAX
     with pytest.raises(IllegalTransition):
         plan_transition(JobState.SUCCEEDED, JobState.QUEUED, "", "")
+
+
+def test_why_a_state_is_ignored() -> None:
+    current = Presence(online=True, bd_seq=2)
+    assert why_state_ignored(current, 2) is PresenceIgnored.STATE_UNCHANGED
+    assert why_state_ignored(current, 1) is PresenceIgnored.STALE_SESSION

@@ -1,0 +1,288 @@
+"""``kfleet demo``: broker, cloud and the three Golmud pilot sites on one machine.
+
+Everything runs in one process and one event loop so that Ctrl-C stops it all in order:
+agents first (they publish offline), then printers, the cloud, and the broker last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shlex
+import signal
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from cloud.app import create_app, seed_sites
+from cloud.settings import Settings
+from fleet.sites import PILOT_TREE, SiteSpec
+from kfleet.errors import BrokerUnreachable, KfleetError
+from kfleet.world.broker import EmbeddedBroker
+from kfleet.world.preflight import (
+    check_broker,
+    check_listen,
+    check_port_number,
+    parse_broker,
+    prepare_data_dir,
+)
+from kfleet.world.terminal import say
+from kfleet.world.world import KioskSpec, RunningKiosk, running_world
+
+log = logging.getLogger(__name__)
+
+#: the pilot devices: three kiosks (receipt printer, ID-card reader, document camera) and
+#: one service-window PC (receipt printer, call button, 好差评 rating pad)
+PILOT_KIOSKS = [
+    KioskSpec(
+        "hhl-kiosk-01",
+        "qh/hx/golmud/hhl",
+        "黄河路街道办事处 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "tgls-kiosk-01",
+        "qh/hx/golmud/tgls",
+        "唐古拉山镇便民服务中心 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "bayi-kiosk-01",
+        "qh/hx/golmud/bayi",
+        "八一社区便民服务点 1号自助终端",
+        full_peripherals=True,
+    ),
+    KioskSpec(
+        "hhl-window-01",
+        "qh/hx/golmud/hhl",
+        "黄河路街道办事处 1号窗口",
+        role="window",
+        full_peripherals=True,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    data_dir: Path = Path("kfleet-data")
+    broker_url: str | None = None  # None: start the embedded amqtt broker
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: any free port
+    database_url: str | None = None  # None: SQLite in data_dir
+    kiosks: list[KioskSpec] = field(default_factory=lambda: list(PILOT_KIOSKS))
+    sites: SiteSpec = PILOT_TREE
+    ready_timeout_s: float = 60.0
+    #: further cloud settings (``upload_grant_ttl_s``...)
+    cloud_settings: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    base_url: str
+    broker_url: str
+    kiosks: list[RunningKiosk]
+    data_dir: Path
+
+    def receipts_dir(self, device_id: str) -> Path:
+        return self.data_dir / "receipts" / device_id
+
+    def a4_dir(self, device_id: str) -> Path:
+        """Where a kiosk's spool A4 printer puts the PDFs it "prints"."""
+        return self.data_dir / "a4" / device_id
+
+
+def queue_ticket(site_name: str, number: str) -> dict[str, object]:
+    """The params of a queue-ticket receipt (排队小票) as the demo's curl line sends them."""
+    return {
+        "lines": [
+            {"type": "text", "text": site_name, "align": "center", "bold": True},
+            {"type": "text", "text": "排队号", "align": "center"},
+            {"type": "text", "text": number, "align": "center", "width": 4, "height": 4},
+            {"type": "text", "text": "前面还有 3 人等候，请留意叫号屏", "align": "center"},
+            {"type": "qr", "data": f"https://gov.example.invalid/q/{number}", "size": 6},
+            {"type": "feed", "lines": 2},
+        ],
+        "cut": True,
+    }
+
+
+def curl_line(base_url: str, device_id: str, site_name: str) -> str:
+    body = {
+        "kind": "print_receipt",
+        "target": {"device_id": device_id},
+        "params": queue_ticket(site_name, "A023"),
+    }
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return (
+        f"curl -s -X POST {base_url}/api/v1/jobs -H 'content-type: application/json' "
+        f"-d {shlex.quote(data)}"
+    )
+
+
+async def _preflight(opts: DemoOptions) -> int:
+    """Every check that can fail fast, in the order a user would fix them; the cloud's port."""
+    check_port_number(opts.port)
+    endpoint = parse_broker(opts.broker_url) if opts.broker_url is not None else None
+    prepare_data_dir(opts.data_dir)
+    port = check_listen(opts.host, opts.port)
+    if endpoint is not None:
+        await check_broker(endpoint)
+    return port
+
+
+@contextlib.asynccontextmanager
+async def _broker(opts: DemoOptions) -> AsyncIterator[str]:
+    """The broker's URL: the one given, or an embedded amqtt started for the demo."""
+    if opts.broker_url is not None:
+        yield opts.broker_url
+        return
+    broker = EmbeddedBroker()
+    await broker.start()
+    try:
+        yield broker.url
+    finally:
+        await broker.stop()
+
+
+@contextlib.asynccontextmanager
+async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator[str]:
+    """The cloud (API, console, bus) on ``port`` with the pilot sites; yields its base URL."""
+    settings_kwargs: dict[str, object] = {
+        "demo": True,
+        "data_dir": opts.data_dir,
+        "mqtt_url": broker_url,
+        "host": opts.host,
+        "port": port,
+    }
+    if opts.database_url:
+        settings_kwargs["database_url"] = opts.database_url
+    settings_kwargs.update(opts.cloud_settings)
+    app = create_app(Settings.model_validate(settings_kwargs))
+    server = _QuietServer(
+        uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
+    )
+    server_task = asyncio.create_task(server.serve(), name="cloud-http")
+    try:
+        while not server.started:
+            if server_task.done():
+                await server_task
+                raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
+            await asyncio.sleep(0.05)  # uvicorn exposes no start event
+        await seed_sites(app, opts.sites)
+        yield f"http://{opts.host}:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await server_task
+
+
+@contextlib.asynccontextmanager
+async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
+    """Start broker (unless given), cloud and kiosks; stop them in reverse order on exit.
+
+    Raises a :class:`~kfleet.errors.KfleetError` saying what to do when an option is wrong,
+    the data directory unusable, the port taken or the broker out of reach."""
+    port = await _preflight(opts)
+    async with (
+        _broker(opts) as broker_url,
+        _cloud(opts, broker_url, port) as base_url,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        try:
+            world = running_world(opts.kiosks, broker_url, opts.data_dir)
+            kiosks = await stack.enter_async_context(world)
+        except TimeoutError as err:
+            raise BrokerUnreachable(
+                f"the devices could not connect to the MQTT broker at {broker_url} within "
+                "60 s: check that it is an MQTT broker that lets anonymous clients in"
+            ) from err
+        try:
+            ids = [k.device_id for k in opts.kiosks]
+            await wait_registered(base_url, ids, opts.ready_timeout_s)
+        except TimeoutError as err:
+            raise KfleetError(
+                f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
+                "run again with --verbose to see why"
+            ) from err
+        yield DemoWorld(base_url, broker_url, kiosks, opts.data_dir)
+
+
+async def wait_registered(base_url: str, device_ids: list[str], limit_s: float) -> None:
+    """Wait until the cloud has every kiosk's birth: the agents are connected by now, but the
+    cloud ingests births asynchronously (behind any retained births already on the broker)."""
+    pending = set(device_ids)
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client, asyncio.timeout(limit_s):
+        while pending:
+            for device_id in sorted(pending):
+                r = await client.get(f"/api/v1/devices/{device_id}")
+                if r.status_code == 200 and r.json().get("online"):
+                    pending.discard(device_id)
+            if pending:
+                await asyncio.sleep(0.05)  # the API offers no push for "device registered"
+
+
+def banner(world: DemoWorld) -> str:
+    first = world.kiosks[0].spec
+    site_name = first.name.split(" ")[0]
+    lines = [
+        "",
+        "kfleet demo is running.",
+        f"  console   {world.base_url}/",
+        f"  API docs  {world.base_url}/docs",
+        f"  broker    {world.broker_url}",
+        "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
+        f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
+        f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
+        "",
+        "Print a queue ticket on the first kiosk:",
+        "  " + curl_line(world.base_url, first.device_id, site_name),
+        "",
+        "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
+        f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
+        f'-d \'{{"kind": "copy", "target": {{"device_id": "{first.device_id}"}}, '
+        f'"params": {{"purpose": "办理户籍业务"}}}}\'',
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """The demo handles SIGINT/SIGTERM itself (orderly stop); uvicorn must not take them
+        over and raise them again when it exits."""
+        yield
+
+
+async def run_demo(opts: DemoOptions) -> None:
+    """Run until Ctrl-C or SIGTERM, then stop in order; a second Ctrl-C stops at once.
+
+    The stop flag is set before anything is written: with ``| tee`` the same Ctrl-C kills the
+    reader of stdout, and no failed write may keep the demo running."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_sigint() -> None:
+        if stop.is_set():  # asked twice: the user does not want to wait for the orderly stop
+            say("kfleet demo: stopping at once.", err=True)
+            os._exit(130)
+        on_sigterm()
+
+    def on_sigterm() -> None:
+        first = not stop.is_set()
+        stop.set()
+        if first:
+            say("kfleet demo: stopping (Ctrl-C again to stop at once)…")
+
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)  # service managers stop with SIGTERM
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    async with running_demo(opts) as world:
+        say(banner(world))
+        await stop.wait()
