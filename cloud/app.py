@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import context
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api.http_layer import install_http_layer
 from cloud.context import Cloud
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
     app.add_exception_handler(CloudError, _cloud_error)
+    install_http_layer(app, settings)
     return app
 
 

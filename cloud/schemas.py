@@ -5,21 +5,55 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cloud.blobs import DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S
 from protocols.jobs import JobKind, JobState
 
-Path = Annotated[str, Field(min_length=1, max_length=200, examples=["qh/hx/golmud/hhl"])]
+
+def Trimmed(max_length: int) -> Any:
+    """A string stripped of surrounding whitespace that must not be empty afterwards."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+def Count(ge: int, le: int) -> Any:
+    """A strict, bounded integer: no booleans, floats or numeric strings."""
+    return Field(strict=True, ge=ge, le=le)
+
+
+Path = Annotated[str, Trimmed(200), Field(examples=["qh/hx/golmud/hhl"])]
+#: Device ids, capabilities, codes: what the cloud looks things up by.
+Ident = Annotated[str, Trimmed(64)]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorItem(BaseModel):
+    """One invalid field: where (``loc``), what is wrong (``msg``) and its pydantic ``type``."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer of the API."""
+
+    status: Annotated[int, Field(examples=[404])]
+    #: stable and snake_case: validation_error, not_found, conflict, payload_too_large, ...
+    code: Annotated[str, Field(examples=["not_found"])]
+    #: one sentence for a person: what is wrong, why, and what to do
+    message: str
+    #: the invalid fields; non-empty only for a 422 ``validation_error``
+    errors: list[ErrorItem] = []
+
+
 class DeviceTarget(_In):
     """Run on this device."""
 
-    device_id: Annotated[str, Field(min_length=1, max_length=64)]
+    device_id: Ident
 
 
 class SiteTarget(_In):
@@ -27,7 +61,7 @@ class SiteTarget(_In):
 
     site: Path
     #: defaults to the capability the job kind needs (``receipt`` for ``print_receipt``)
-    capability: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    capability: Ident | None = None
 
 
 class JobCreate(_In):
@@ -37,9 +71,9 @@ class JobCreate(_In):
     target: DeviceTarget | SiteTarget
     params: dict[str, Any]
     #: same key + same body → the existing job (200); same key + other body → 409
-    idempotency_key: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-    ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] | None = None
-    max_attempts: Annotated[int, Field(ge=1, le=20)] | None = None
+    idempotency_key: Annotated[str, Trimmed(128)] | None = None
+    ttl_s: Annotated[int, Count(1, 7 * 24 * 3600)] | None = None
+    max_attempts: Annotated[int, Count(1, 20)] | None = None
 
 
 class JobOut(BaseModel):
@@ -90,8 +124,8 @@ class ResolveIn(_In):
 
 class SiteCreate(_In):
     parent: Path | None = None
-    code: Annotated[str, Field(min_length=1, max_length=32, examples=["hhl"])]
-    name: Annotated[str, Field(min_length=1, max_length=128)]
+    code: Annotated[str, Trimmed(32), Field(examples=["hhl"])]
+    name: Annotated[str, Trimmed(128)]
     level: Literal["province", "prefecture", "city", "town", "village"]
 
 
@@ -162,3 +196,23 @@ class CallOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
+
+
+class BlobTokenIn(_In):
+    """``POST /api/v1/blobs/{sha256}/tokens``: a token for one operation on one blob."""
+
+    op: Literal["get", "put"]
+    ttl_s: Annotated[int, Count(1, MAX_TOKEN_TTL_S)] = DEFAULT_TOKEN_TTL_S
+
+
+class BlobTokenOut(BaseModel):
+    token: str
+    #: ``GET`` or ``PUT`` this URL (it carries the token) to move the blob.
+    url: str
+    expires_at: datetime
+
+
+class BlobOut(BaseModel):
+    sha256: str
+    size: int
+    created: bool

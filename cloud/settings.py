@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     metrics_retention_h: Annotated[float, Field(gt=0)] = 72.0
     #: Largest blob (PDF, scan, floor plan) accepted over HTTP; blobs live in ``data_dir/blobs``.
     blob_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
+    #: Largest request body of any other route (JSON); larger ones get 413 before being read.
+    api_max_body_bytes: Annotated[int, Field(ge=1)] = 1024 * 1024
     #: Lifetime of the upload grant sent with a snapshot/scan job (0: expired at once, tests).
     upload_grant_ttl_s: Annotated[int, Field(ge=0, le=24 * 3600)] = 900
     #: The URL devices reach this cloud's HTTP API at; empty: ``http://{host}:{port}``.

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
 
 from cloud import blobs as blob_store
 from cloud.api.deps import BlobStoreDep, CloudDep
+from cloud.api.errors import error_responses
 from cloud.context import Cloud
 from cloud.db.models import Job
+from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from protocols.jobs import JobState
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
+router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"], responses=error_responses(422, 500))
 
 Sha256 = Annotated[
     str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")
@@ -33,26 +34,6 @@ Grant = Annotated[
 ]
 #: Job states in which a job's upload grant is honoured.
 GRANT_STATES = frozenset({JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING})
-
-
-class BlobTokenIn(BaseModel):
-    op: Literal["get", "put"]
-    ttl_s: Annotated[int, Field(ge=1, le=blob_store.MAX_TOKEN_TTL_S)] = (
-        blob_store.DEFAULT_TOKEN_TTL_S
-    )
-
-
-class BlobTokenOut(BaseModel):
-    token: str
-    #: ``GET`` or ``PUT`` this URL (it carries the token) to move the blob.
-    url: str
-    expires_at: datetime
-
-
-class BlobOut(BaseModel):
-    sha256: str
-    size: int
-    created: bool
 
 
 def _check(cloud: Cloud, token: str, sha256: str, op: blob_store.BlobOp) -> None:
@@ -80,7 +61,7 @@ async def check_upload_grant(cloud: Cloud, grant: str) -> str:
     return job_id
 
 
-@router.post("/{sha256}/tokens", response_model=BlobTokenOut)
+@router.post("/{sha256}/tokens", response_model=BlobTokenOut, responses=error_responses(400, 413))
 async def create_token(
     sha256: Sha256, body: BlobTokenIn, cloud: CloudDep, request: Request
 ) -> BlobTokenOut:
@@ -104,10 +85,14 @@ async def create_token(
     response_model=BlobOut,
     responses={
         200: {"description": "the blob was already stored; the body was not read"},
-        403: {"description": "missing, bad or expired token"},
-        413: {"description": "larger than KFLEET_BLOB_MAX_BYTES"},
-        422: {"description": "the body does not hash to the sha256 in the path"},
-        507: {"description": "the disk under the blob store is full"},
+        **error_responses(
+            403,
+            507,
+            described={
+                413: "larger than KFLEET_BLOB_MAX_BYTES",
+                422: "the body does not hash to the sha256 in the path",
+            },
+        ),
     },
 )
 async def put_blob(
@@ -144,8 +129,7 @@ async def put_blob(
     response_class=FileResponse,
     responses={
         200: {"content": {"application/octet-stream": {}}},
-        403: {"description": "missing, bad or expired token"},
-        404: {"description": "no such blob"},
+        **error_responses(403, described={404: "no such blob"}),
     },
 )
 async def get_blob(

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from cloud.api.deps import CloudDep
+from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Site
 from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 
-router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"], responses=error_responses(422, 500))
 
 
 def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
@@ -36,7 +37,9 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
 @router.get("", response_model=list[DeviceOut])
 async def list_devices(
     cloud: CloudDep,
-    site: Annotated[str | None, Query(description="site path; includes its subtree")] = None,
+    site: Annotated[
+        str | None, Query(max_length=200, description="site path; includes its subtree")
+    ] = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
     stmt = select(Device, Site.path).join(Site, Site.id == Device.site_id).order_by(Device.id)
@@ -48,7 +51,11 @@ async def list_devices(
         return [_out(d, path, cloud.clocks) for d, path in (await s.execute(stmt)).all()]
 
 
-@router.get("/{device_id}", response_model=DeviceDetail)
+@router.get(
+    "/{device_id}",
+    response_model=DeviceDetail,
+    responses=error_responses(described={404: "no such device"}),
+)
 async def device_detail(
     device_id: str, cloud: CloudDep, events: Annotated[int, Query(ge=0, le=500)] = 20
 ) -> DeviceDetail:

@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from cloud.api.deps import CloudDep
+from cloud.api.errors import error_responses
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], responses=error_responses(500))
 
 
 @router.get("/healthz")

@@ -326,7 +326,7 @@ async def test_uncertain_waits_for_operator_then_reprint(
         again = await dev.next_command()
         assert again.body.job_id == job["id"] and again.body.attempt == 2
         r = await http.post(f"/api/v1/jobs/{job['id']}/resolve", json={"action": "done"})
-        assert r.status_code == 409 and "not uncertain" in r.json()["detail"]
+        assert r.status_code == 409 and "not uncertain" in r.json()["message"]
         await dev.ack(job["id"], AckState.SUCCEEDED, attempt=2)
         done = (await http.get(f"/api/v1/jobs/{job['id']}", params={"wait_s": 10})).json()
     assert done["state"] == "succeeded"
