@@ -4,7 +4,9 @@
 N agents (default 100), each with its own simulated printer, on a real Mosquitto; the cloud as
 its own process (uvicorn, SQLite unless --database-url); jobs submitted open-loop at a fixed rate
 (default 50/s), round-robin over the agents. Each job's latency is measured from just before its
-POST to the moment the long-poll GET returns it terminal. Prints p50/p95/p99/max and throughput.
+POST to the moment the long-poll GET returns it terminal. Prints p50/p95/p99/max, throughput and
+the CPU each process spent per succeeded job over the measured phase (warm-up excluded): on a
+shared machine latency swings with other load, CPU per job much less.
 
     python -m benchmarks.job_roundtrip --agents 100 --rate 50 --jobs 1500
 
@@ -73,7 +75,44 @@ async def wait_online(client: httpx.AsyncClient, prefix: str, n: int, limit_s: f
         await asyncio.sleep(0.2)
 
 
-async def load(base: str, devices: list[str], rate: float, jobs: int, warmup: int) -> None:
+class CpuMeter:
+    """CPU seconds of named processes between ``start()`` and ``stop()``."""
+
+    def __init__(self, procs: dict[str, int]) -> None:
+        self.procs = procs
+        self.spent: dict[str, float] = {}
+        self._t0: dict[str, float] = {}
+        self._own0 = 0.0
+        self.wall = 0.0
+        self._wall0 = 0.0
+
+    @staticmethod
+    def _own() -> float:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
+
+    def start(self) -> None:
+        self._t0 = {n: _servers.cpu_seconds(pid) for n, pid in self.procs.items()}
+        self._own0 = self._own()
+        self._wall0 = time.perf_counter()
+
+    def stop(self) -> None:
+        self.wall = time.perf_counter() - self._wall0
+        self.spent = {n: _servers.cpu_seconds(pid) - self._t0[n] for n, pid in self.procs.items()}
+        self.spent["load generator"] = self._own() - self._own0
+
+    def report(self, succeeded: int) -> None:
+        if not self.spent or not succeeded:
+            return
+        per_job = ", ".join(f"{n} {s / succeeded * 1000:.2f}" for n, s in self.spent.items())
+        share = ", ".join(f"{n} {s / self.wall * 100:.0f}%" for n, s in self.spent.items())
+        print(f"cpu ms per job      {per_job}")
+        print(f"cpu (of one core)   {share}")
+
+
+async def load(
+    base: str, devices: list[str], rate: float, jobs: int, warmup: int, meter: CpuMeter
+) -> None:
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         await wait_online(client, devices[0].rsplit("-", 1)[0], len(devices), 120)
@@ -88,6 +127,7 @@ async def load(base: str, devices: list[str], rate: float, jobs: int, warmup: in
         lat: list[float] = []
         states: Counter[str] = Counter()
         tasks = []
+        meter.start()
         start = time.perf_counter()
         for i in range(jobs):
             delay = start + i / rate - time.perf_counter()
@@ -98,7 +138,9 @@ async def load(base: str, devices: list[str], rate: float, jobs: int, warmup: in
             )
         await asyncio.gather(*tasks)
         wall = time.perf_counter() - start
+        meter.stop()
     report(lat, states, jobs, wall, rate)
+    meter.report(states["succeeded"])
 
 
 def pct(sorted_ms: list[float], p: float) -> float:
@@ -150,20 +192,9 @@ def main() -> None:
             fleet = _servers.start_fleet(tmp, broker, args.agents, prefix)
             procs.append(fleet)
             devices = [f"{prefix}-{i:04d}" for i in range(1, args.agents + 1)]
-            cpu0 = {p.pid: _servers.cpu_seconds(p.pid) for p in procs}
-            t0 = time.perf_counter()
-            asyncio.run(load(base, devices, args.rate, args.jobs, args.warmup))
-            wall = time.perf_counter() - t0
-            names = ["mosquitto", "cloud", "fleet"][-len(procs) :]
-            cpu = ", ".join(
-                f"{n} {(_servers.cpu_seconds(p.pid) - cpu0[p.pid]) / wall * 100:.0f}%"
-                for n, p in zip(names, procs, strict=True)
-            )
-            own = resource.getrusage(resource.RUSAGE_SELF)
-            print(
-                f"cpu (of one core)   {cpu}, load generator "
-                f"{(own.ru_utime + own.ru_stime) / wall * 100:.0f}%"
-            )
+            names = ["mosquitto", "cloud", "agents"][-len(procs) :]
+            meter = CpuMeter({n: p.pid for n, p in zip(names, procs, strict=True)})
+            asyncio.run(load(base, devices, args.rate, args.jobs, args.warmup, meter))
         finally:
             for p in reversed(procs):
                 _servers.stop(p)

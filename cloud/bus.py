@@ -269,7 +269,7 @@ class Bus:
         return self._client is not None
 
     async def send_command(
-        self, device_id: str, body: BaseModel, *, corr: str | None = None, ttl_ms: int | None = None
+        self, device_id: str, body: BaseModel, *, ttl_ms: int | None = None
     ) -> None:
         """Publish a ``cmd`` to a device at QoS1; raises :class:`BusUnavailable` if offline."""
         client = self._client
@@ -278,7 +278,7 @@ class Bus:
                 f"cannot send a command to {device_id}: the cloud is not connected to the broker "
                 f"at {self._settings.mqtt.url}; it will be resent after reconnecting"
             )
-        env = self.sender.envelope(MsgType.CMD, body, corr=corr, ttl_ms=ttl_ms)
+        env = self.sender.envelope(MsgType.CMD, body, ttl_ms=ttl_ms)  # ``corr`` is for acks only
         try:
             await client.publish(
                 device_topic(device_id, DeviceChannel.CMD),

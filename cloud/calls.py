@@ -23,7 +23,7 @@ from cloud.errors import BusUnavailable, Conflict, NotFound, Unprocessable
 from cloud.hub import ChangeHub
 from cloud.schemas import CallOut
 from cloud.stats import BusStats
-from protocols.calls import ACTIONS, CALL_ID_PREFIX, REPLY_GRACE_S, duration_s
+from protocols.calls import ACTIONS, REPLY_GRACE_S, duration_s
 from protocols.jobs import AckState
 from protocols.messages import AckBody, PeripheralCall
 
@@ -41,11 +41,6 @@ _STATE = {
     AckState.CANCELED: "failed",
     AckState.UNCERTAIN: "failed",
 }
-
-
-def is_call_id(job_id: str) -> bool:
-    """True if an ack's ``job_id`` names a peripheral call rather than a job."""
-    return job_id.startswith(CALL_ID_PREFIX)
 
 
 def to_out(row: PeripheralCallRow) -> CallOut:
@@ -86,7 +81,7 @@ async def create(
             )
         now = utcnow()
         row = PeripheralCallRow(
-            id=f"{CALL_ID_PREFIX}{uuid.uuid4().hex}",
+            id=f"call-{uuid.uuid4().hex}",  # readable in logs; answers are told by ``subject``
             device_id=device_id,
             peripheral=peripheral,
             action=action,

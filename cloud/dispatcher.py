@@ -37,7 +37,7 @@ from cloud.hub import ChangeHub
 from cloud.settings import Settings
 from fleet.routing import choose_device
 from protocols.jobs import FETCH_KINDS, UPLOAD_KINDS, Fetch, JobKind, JobState, Uploads
-from protocols.messages import JobCancel, JobRun, Rebirth
+from protocols.messages import JobCancel, Rebirth, make_job_run
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class Dispatcher:
             params = {**params, "fetch": self.fetch_for(str(params["document"])).model_dump()}
         movable = out.movable and self._settings.failover_grace_s > 0
         run_by = int(out.expires_at.timestamp() * 1000)  # UtcDateTime: always aware
-        body = JobRun(
+        body = make_job_run(
             job_id=out.job_id,
             kind=kind,
             attempt=out.attempt,
@@ -157,7 +157,7 @@ class Dispatcher:
             if offset:  # offset = cloud - device (+ delay): a slow clock gets an earlier exp
                 ttl_ms -= offset  # may go below 0: exp is on the device's clock, not ours
         try:
-            await self._bus.send_command(out.device_id, body, corr=out.job_id, ttl_ms=ttl_ms)
+            await self._bus.send_command(out.device_id, body, ttl_ms=ttl_ms)
         except BusUnavailable as err:
             log.warning("job %s not sent yet: %s", out.job_id, err)
             return False
@@ -185,7 +185,7 @@ class Dispatcher:
 
     async def send_cancel(self, device_id: str, job_id: str) -> None:
         try:
-            await self._bus.send_command(device_id, JobCancel(job_id=job_id), corr=job_id)
+            await self._bus.send_command(device_id, JobCancel(job_id=job_id))
         except BusUnavailable as err:
             log.warning("cancel of job %s not sent to %s: %s", job_id, device_id, err)
 

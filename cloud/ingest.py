@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.acks import RACE_RETRIES, AckApplier, Failure
-from cloud.calls import apply_reply, is_call_id
+from cloud.calls import apply_reply
 from cloud.clocks import DeviceClocks, record_skew_change
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
@@ -89,7 +89,7 @@ class Ingest:
             await self._tele(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
             await self._evt(device_id, env.id, body, env.ts)
-        elif env.type is MsgType.ACK and isinstance(body, AckBody) and is_call_id(body.job_id):
+        elif env.type is MsgType.ACK and isinstance(body, AckBody) and body.subject == "call":
             await apply_reply(self._sessions, self._hub, self._stats, device_id, body)
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
             return await self._acks.one(device_id, env.id, body)  # counts it itself
@@ -300,7 +300,7 @@ class Ingest:
             if (
                 env.type is MsgType.ACK
                 and isinstance(env.body, AckBody)
-                and not is_call_id(env.body.job_id)  # a call's answer: not a job's ack
+                and env.body.subject == "job"  # a call's answer is not a job's ack
             ):
                 run.append(i)
                 continue

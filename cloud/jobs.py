@@ -141,8 +141,9 @@ async def create(cloud: Cloud, req: JobCreate) -> tuple[Job, bool]:
             assert isinstance(req.target, SiteTarget)
             if req.target.capability not in (None, needed):
                 raise Unprocessable(
-                    f"a {req.kind.value} job needs capability {needed!r}, not "
-                    f"{req.target.capability!r}; leave capability out or set it to {needed!r}"
+                    f"a {req.kind.value} job needs capability {needed.value!r}, not "
+                    f"{req.target.capability!r}; leave capability out or set it to "
+                    f"{needed.value!r}"
                 )
             site = await site_repo.require(s, req.target.site)
             target_site_id = site_id = site.id

@@ -11,7 +11,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import aiomqtt
 import httpx
@@ -175,8 +175,10 @@ class FakeDevice:
         reason: str = "",
         message: str = "",
         result: dict[str, Any] | None = None,
+        subject: Literal["job", "call"] = "job",
     ) -> Envelope[Any]:
         body = AckBody(
+            subject=subject,
             job_id=job_id,
             state=state,
             attempt=attempt,

@@ -26,9 +26,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from edge_agent.command_checks import brief, salvage
+from edge_agent.command_checks import salvage
 from edge_agent.drivers import ReceiptPrinter
 from edge_agent.errors import PrinterError
 from edge_agent.job_kinds import Camera, camera_locks, run_a4, run_capture, run_receipt
@@ -49,7 +47,7 @@ from protocols.jobs import (
     ScanParams,
     SnapshotParams,
 )
-from protocols.messages import AckBody, JobCancel, JobRun
+from protocols.messages import AckBody, JobCancel, JobRunBase
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +167,7 @@ class JobRunner:
     async def handle(self, env: Envelope[Any]) -> None:
         """A decoded ``cmd`` envelope whose body is a job command."""
         body = env.body
-        if isinstance(body, JobRun):
+        if isinstance(body, JobRunBase):
             await self._run(env, body)
         elif isinstance(body, JobCancel):
             await self._cancel(env, body)
@@ -194,7 +192,7 @@ class JobRunner:
             message if known_kind else f"job kind {kind!r} is not supported by this agent",
         )
 
-    async def _run(self, env: Envelope[Any], run: JobRun) -> None:
+    async def _run(self, env: Envelope[Any], run: JobRunBase) -> None:
         known = self.journal.get(run.job_id)
         if known is not None and not (run.attempt > known.attempt and known.state in RERUNNABLE):
             self.counters["jobs_duplicate"] += 1
@@ -216,17 +214,7 @@ class JobRunner:
                 f"job kind {run.kind.value!r} has no driver here",
             )
             return
-        try:
-            params: BaseModel = PARAMS_FOR_KIND[run.kind].model_validate(run.params)
-        except ValidationError as err:
-            await self._reject(
-                run.job_id,
-                run.attempt,
-                env.id,
-                FailureReason.BAD_PARAMS,
-                f"params are invalid: {brief(err)}",
-            )
-            return
+        params = run.params  # validated with the command (protocols.messages.JobRun)
         printer = self._pick(capability, run.peripheral)
         if printer is None:
             wanted = (

@@ -130,6 +130,7 @@ class CallHandler:
         result: dict[str, Any] | None = None,
     ) -> None:
         ack = AckBody(
+            subject="call",
             job_id=call.call_id,
             state=state,
             reason=reason[:64],

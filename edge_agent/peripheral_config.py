@@ -14,8 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from protocols.jobs import Capability as Capability
+
 PeripheralId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Capability = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class _Model(BaseModel):
@@ -27,7 +28,9 @@ class _Model(BaseModel):
 
 class _PrinterBase(_Model):
     id: PeripheralId
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["receipt"]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = [
+        Capability.RECEIPT
+    ]
     #: required: a printer that does not answer DLE EOT is refused before printing;
     #: best_effort: print anyway (the result is then ``uncertain`` unless it answers after)
     status: Literal["required", "best_effort"] = "required"
@@ -88,7 +91,9 @@ class IdCardReaderConfig(_Model):
     timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
     #: how often "find card" is repeated while waiting for a card
     poll_interval_s: Annotated[float, Field(gt=0, le=5)] = 0.2
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["idcard"]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = [
+        Capability.IDCARD
+    ]
     model: Annotated[str, Field(max_length=128)] = ""
     #: the agent looks for a card every ``auto_read_interval_s`` and publishes an
     #: ``idcard_read`` event (masked data only) for each card placed; off by default
@@ -106,7 +111,7 @@ class SerialSettings(_Model):
     port: Annotated[str, Field(min_length=1)]
     baudrate: Annotated[int, Field(ge=1200, le=921_600)] = 9600
     model: Annotated[str, Field(max_length=128)] = ""
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)]
     #: expected heartbeat interval until the device announces its own
     heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
     ack_timeout_s: Annotated[float, Field(gt=0, le=10)] = 0.3
@@ -117,8 +122,8 @@ class SerialSettings(_Model):
 
 class CallButtonSerial(SerialSettings):
     type: Literal["call_button_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["call_button"]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = Field(
+        default_factory=lambda: [Capability.CALL_BUTTON]
     )
     #: edges of one button closer than this (device clock) are contact bounce
     debounce_ms: Annotated[int, Field(ge=0, le=500)] = 30
@@ -128,8 +133,8 @@ class CallButtonSerial(SerialSettings):
 
 class RatingPadSerial(SerialSettings):
     type: Literal["rating_pad_serial"]
-    capabilities: Annotated[list[str], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["rating"]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = Field(
+        default_factory=lambda: [Capability.RATING]
     )
     #: how much longer than the request's timeout the driver waits for the pad's own answer
     grace_s: Annotated[float, Field(gt=0, le=60)] = 2.0
@@ -147,7 +152,9 @@ class DocCameraConfig(_Model):
     device: int | Annotated[str, Field(min_length=1, max_length=512)] = 0
     width: Annotated[int, Field(ge=160, le=8192)] = 1920
     height: Annotated[int, Field(ge=120, le=8192)] = 1080
-    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = ["scan"]
+    capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = [
+        Capability.SCAN
+    ]
     model: Annotated[str, Field(max_length=128)] = ""
     #: frames discarded after opening (auto-exposure) and before each scan (stale buffers)
     warmup_frames: Annotated[int, Field(ge=0, le=60)] = 5
@@ -184,7 +191,7 @@ class AvCameraConfig(_Model):
     height: Annotated[int, Field(ge=120, le=8192)] = 480
     fps: Annotated[float, Field(gt=0, le=120)] = 30.0
     capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["snapshot", "video", "audio"]
+        default_factory=lambda: [Capability.SNAPSHOT, Capability.VIDEO, Capability.AUDIO]
     )
     model: Annotated[str, Field(max_length=128)] = ""
     #: frames discarded before a snapshot (a UVC camera buffers a few stale ones)
@@ -208,7 +215,7 @@ class _A4Base(_Model):
     id: PeripheralId
     #: ``copy`` is added by the agent when the device also has a document camera
     capabilities: Annotated[list[Capability], Field(min_length=1, max_length=32)] = Field(
-        default_factory=lambda: ["a4_print"]
+        default_factory=lambda: [Capability.A4_PRINT]
     )
     model: Annotated[str, Field(max_length=128)] = ""
     #: a job not finished on the printer by then is canceled there and reported uncertain

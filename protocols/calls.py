@@ -2,8 +2,9 @@
 
 Shared by both sides so the cloud refuses a bad call with a precise 4xx before anything is
 sent, and the device checks again (it may run older or newer code than the cloud). The device
-answers on ``ack`` with an :class:`~protocols.messages.AckBody` whose ``job_id`` is the call's
-``call_id`` (protocol §6); a call is never retried, so ``attempt`` is always 1.
+answers on ``ack`` with an :class:`~protocols.messages.AckBody` whose ``subject`` is ``call`` and
+whose ``job_id`` is the call's ``call_id`` (protocol §6); a call is never retried, so ``attempt``
+is always 1.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: every call id starts with this, so an ``ack`` for a call is told apart from a job's
-CALL_ID_PREFIX = "call-"
 #: how long the cloud waits for the answer to a call beyond the action's own duration
 REPLY_GRACE_S = 30.0
 

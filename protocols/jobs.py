@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class JobState(StrEnum):
@@ -49,13 +50,29 @@ class JobKind(StrEnum):
     COPY = "copy"
 
 
+class Capability(StrEnum):
+    """What a peripheral can do, as announced in a birth (protocol §5). Jobs aimed at a site
+    name one; a device's peripheral offers several (a camera: snapshot, video, audio)."""
+
+    RECEIPT = "receipt"  # print_receipt on an ESC/POS printer
+    A4_PRINT = "a4_print"  # print_document on an A4 printer
+    COPY = "copy"  # a device with a document camera and an A4 printer
+    SCAN = "scan"  # a document camera (高拍仪)
+    SNAPSHOT = "snapshot"  # a still from a camera
+    VIDEO = "video"
+    AUDIO = "audio"
+    IDCARD = "idcard"  # a resident ID-card reader
+    CALL_BUTTON = "call_button"
+    RATING = "rating"  # a 好差评 rating pad
+
+
 #: The peripheral capability each job kind needs.
-CAPABILITY_FOR_KIND: dict[JobKind, str] = {
-    JobKind.PRINT_RECEIPT: "receipt",
-    JobKind.SNAPSHOT: "snapshot",
-    JobKind.SCAN: "scan",
-    JobKind.PRINT_DOCUMENT: "a4_print",
-    JobKind.COPY: "copy",
+CAPABILITY_FOR_KIND: dict[JobKind, Capability] = {
+    JobKind.PRINT_RECEIPT: Capability.RECEIPT,
+    JobKind.SNAPSHOT: Capability.SNAPSHOT,
+    JobKind.SCAN: Capability.SCAN,
+    JobKind.PRINT_DOCUMENT: Capability.A4_PRINT,
+    JobKind.COPY: Capability.COPY,
 }
 #: Kinds whose result is content the agent uploads as blobs (the cloud adds ``uploads``).
 UPLOAD_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
@@ -69,6 +86,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: C0 controls (TAB and LF included), DEL and C1 controls: on a receipt printer these are
+#: commands (GS V cuts, ESC p kicks the cash drawer, ESC @ resets), never text.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control_chars(value: str) -> str:
+    found = CONTROL_CHARS.search(value)
+    if found is not None:
+        raise ValueError(
+            f"control character U+{ord(found.group()):04X} at position {found.start()} is not "
+            "allowed in printed text (printers take it as a command); remove it, and put each "
+            "line of text in its own text line"
+        )
+    return value
+
+
+#: Text that ends up on paper: no control characters (refused here, stripped by the agent).
+PrintableText = Annotated[str, AfterValidator(_no_control_chars)]
+
+
 Align = Literal["left", "center", "right"]
 
 
@@ -76,7 +113,7 @@ class TextLine(_Strict):
     """A line of text; Chinese is sent to the printer as GB18030."""
 
     type: Literal["text"] = "text"
-    text: Annotated[str, Field(max_length=512)]
+    text: Annotated[PrintableText, Field(max_length=512)]
     align: Align = "left"
     bold: bool = False
     #: character magnification 1..8 (ESC/POS GS !)
@@ -88,7 +125,7 @@ class QrLine(_Strict):
     """A QR code, printed natively by the printer (GS ( k)."""
 
     type: Literal["qr"] = "qr"
-    data: Annotated[str, Field(min_length=1, max_length=512)]
+    data: Annotated[PrintableText, Field(min_length=1, max_length=512)]
     size: Annotated[int, Field(ge=1, le=16)] = 6
     align: Align = "center"
 
@@ -159,7 +196,7 @@ class DocumentParams(_Strict):
     copies: Annotated[int, Field(ge=1, le=20)] = 1
     sides: Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"] = "one-sided"
     #: shown in the printer's queue and in the result (no personal data, please)
-    title: Annotated[str, Field(max_length=128)] = ""
+    title: Annotated[PrintableText, Field(max_length=128)] = ""
     fetch: Fetch | None = None
 
 
@@ -168,7 +205,7 @@ class CopyParams(_Strict):
     a watermark "仅供{purpose}使用 · {time} · {terminal}", printed on the A4 printer."""
 
     #: what the copy may be used for, the XX of "仅供XX使用" (e.g. 办理户籍业务)
-    purpose: Annotated[str, Field(min_length=1, max_length=32)]
+    purpose: Annotated[PrintableText, Field(min_length=1, max_length=32)]
     copies: Annotated[int, Field(ge=1, le=10)] = 1
     #: ``document`` = grey with evened-out light, the usual mode for paper documents
     mode: Literal["color", "gray", "document"] = "document"

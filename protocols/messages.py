@@ -5,9 +5,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from protocols.jobs import AckState, JobKind
+from protocols.jobs import (
+    AckState,
+    Capability,
+    CopyParams,
+    DocumentParams,
+    JobKind,
+    ReceiptParams,
+    ScanParams,
+    SnapshotParams,
+)
 
 
 class _Body(BaseModel):
@@ -41,7 +50,7 @@ class PeripheralInfo(_Body):
     id: Name
     kind: Name  # e.g. "receipt_printer"
     model: Annotated[str, Field(max_length=128)] = ""
-    capabilities: Annotated[list[Name], Field(max_length=32)] = []
+    capabilities: Annotated[list[Capability], Field(max_length=32)] = []
     health: Health = Health.UNKNOWN
     reason: Text = ""
 
@@ -163,8 +172,9 @@ class EventBody(_Body):
         return self
 
 
-class JobRun(_Body):
-    """Command: run job ``job_id`` (at most once per ``job_id``)."""
+class JobRunBase(_Body):
+    """Command: run job ``job_id`` (at most once per ``job_id``); one subclass per ``kind``,
+    each with its typed ``params`` (:data:`JobRun` is their union)."""
 
     op: Literal["job.run"] = "job.run"
     job_id: Name
@@ -172,7 +182,6 @@ class JobRun(_Body):
     attempt: Annotated[int, Field(ge=1)] = 1
     #: peripheral to use; None = the first one with the needed capability
     peripheral: Name | None = None
-    params: dict[str, Any]
     #: the cloud may move the job to another device of its site (protocol §7, failover): the
     #: device runs it only once its ``accepted`` ack reached the broker before the envelope's
     #: ``exp``, which is then the *delivery* deadline
@@ -180,6 +189,47 @@ class JobRun(_Body):
     #: wall ms after which the job must not start any more (its TTL); None: the envelope's
     #: ``exp`` is both delivery and start deadline
     run_by: Annotated[int, Field(ge=0)] | None = None
+    #: the kind's parameter model; each subclass narrows it
+    params: BaseModel
+
+
+class ReceiptJobRun(JobRunBase):
+    kind: Literal[JobKind.PRINT_RECEIPT] = JobKind.PRINT_RECEIPT
+    params: ReceiptParams
+
+
+class SnapshotJobRun(JobRunBase):
+    kind: Literal[JobKind.SNAPSHOT] = JobKind.SNAPSHOT
+    params: SnapshotParams = SnapshotParams()
+
+
+class ScanJobRun(JobRunBase):
+    kind: Literal[JobKind.SCAN] = JobKind.SCAN
+    params: ScanParams = ScanParams()
+
+
+class DocumentJobRun(JobRunBase):
+    kind: Literal[JobKind.PRINT_DOCUMENT] = JobKind.PRINT_DOCUMENT
+    params: DocumentParams
+
+
+class CopyJobRun(JobRunBase):
+    kind: Literal[JobKind.COPY] = JobKind.COPY
+    params: CopyParams
+
+
+#: ``job.run`` as it travels: the union of the kinds, told apart by ``kind``.
+JobRun = Annotated[
+    ReceiptJobRun | SnapshotJobRun | ScanJobRun | DocumentJobRun | CopyJobRun,
+    Field(discriminator="kind"),
+]
+_JOB_RUN: TypeAdapter[JobRunBase] = TypeAdapter(JobRun)
+
+
+def make_job_run(**fields: Any) -> JobRunBase:
+    """Validate ``fields`` (e.g. a stored job's kind and params) into its kind's ``job.run``;
+    raises :class:`pydantic.ValidationError` naming the bad field."""
+    return _JOB_RUN.validate_python({"op": "job.run", **fields})
 
 
 class JobCancel(_Body):
@@ -197,7 +247,8 @@ class Rebirth(_Body):
 
 class PeripheralCall(_Body):
     """Command: perform ``action`` on ``peripheral`` now (set a call-button LED, ask for a
-    rating, ...); see ``protocols.calls``. Answered by acks with ``job_id`` = ``call_id``."""
+    rating, ...); see ``protocols.calls``. Answered by acks with ``subject`` = ``call`` and
+    ``job_id`` = ``call_id``."""
 
     op: Literal["peripheral.call"] = "peripheral.call"
     call_id: Name
@@ -210,8 +261,12 @@ CommandBody = Annotated[JobRun | JobCancel | Rebirth | PeripheralCall, Field(dis
 
 
 class AckBody(_Body):
-    """Progress or result of a job; ``corr`` of the envelope names the command."""
+    """Progress or result of a job (or of a peripheral call); the envelope's ``corr`` is the
+    ``id`` of the ``cmd`` envelope it answers."""
 
+    #: ``job``: ``job_id`` names a job; ``call``: the answer to a ``peripheral.call``, and
+    #: ``job_id`` holds its ``call_id``
+    subject: Literal["job", "call"] = "job"
     job_id: Name
     state: AckState
     attempt: Annotated[int, Field(ge=1)] = 1

@@ -7,8 +7,9 @@ UTF-8), each atomically (temporary file + rename), so a watcher that sees ``n.tx
 both whole files. Numbering continues after the highest receipt already in ``out_dir``.
 
 ``DLE EOT n`` (n = 1..4) is answered with one status byte as an Epson TM printer would
-(see ``status_byte``). Fault switches live in a mutable ``Faults`` and may change while the
-simulator runs; they are read as each chunk of data arrives.
+(``protocols.escpos.status_byte``, shared with the agent's driver). Fault switches live in a
+mutable ``Faults`` and may change while the simulator runs; they are read as each chunk of
+data arrives.
 """
 
 from __future__ import annotations
@@ -29,17 +30,18 @@ from protocols.escpos import (
     Barcode,
     EscPosDecoder,
     Feed,
+    PrinterCondition,
     QrCode,
     Receipt,
     ReceiptBuilder,
     StatusQuery,
     Text,
+    status_byte,
 )
 
 log = logging.getLogger(__name__)
 
 _PRINTING = (Text, Feed, QrCode, Barcode)
-_FIXED_BITS = 0x12  # bits 1 and 4 are always set in a DLE EOT status byte
 
 
 @dataclass
@@ -73,24 +75,12 @@ class Faults:
     def blocks_printing(self) -> bool:
         return self.paper_out or self.cover_open
 
-
-def status_byte(n: int, faults: Faults) -> int | None:
-    """The Epson real-time status byte for ``DLE EOT n``; None for an unsupported ``n``.
-
-    1 printer: bit 3 offline. 2 offline cause: bit 2 cover open, bit 5 stopped by paper end.
-    3 error: no error bits are simulated. 4 roll paper: bits 2-3 near end, bits 5-6 paper end
-    (an empty roll also trips the near-end sensor).
-    """
-    if n == 1:
-        return _FIXED_BITS | (0x08 if faults.blocks_printing else 0)
-    if n == 2:
-        return _FIXED_BITS | (0x04 if faults.cover_open else 0) | (0x20 if faults.paper_out else 0)
-    if n == 3:
-        return _FIXED_BITS
-    if n == 4:
-        near = faults.near_end or faults.paper_out
-        return _FIXED_BITS | (0x0C if near else 0) | (0x60 if faults.paper_out else 0)
-    return None
+    @property
+    def condition(self) -> PrinterCondition:
+        """What the status bytes report (``protocols.escpos.status_byte``)."""
+        return PrinterCondition(
+            cover_open=self.cover_open, paper_out=self.paper_out, near_end=self.near_end
+        )
 
 
 class EscPosPrinterSim:
@@ -279,7 +269,7 @@ class EscPosPrinterSim:
         return job_start, spoiled
 
     async def _reply(self, writer: asyncio.StreamWriter, n: int) -> None:
-        value = status_byte(n, self.faults)
+        value = status_byte(n, self.faults.condition)
         if value is None or self.faults.silent:
             return
         if self.faults.reply_delay > 0:

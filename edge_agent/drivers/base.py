@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from edge_agent.drivers.status import PrinterStatus
+from protocols.escpos import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 

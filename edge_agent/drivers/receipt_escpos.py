@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable
 from edge_agent.drivers.base import PrintReport
 from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
-from edge_agent.drivers.status import PrinterStatus, decode_status, dle_eot
 from edge_agent.errors import PrinterError
 from edge_agent.peripheral_config import EscposConfig
+from protocols.escpos import PrinterStatus, decode_status, dle_eot
 from protocols.jobs import FailureReason, ReceiptParams
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,8 @@ import pytest
 from edge_agent.config import EscposFile, EscposNetwork
 from edge_agent.drivers import PrinterStatus, build_printer, health_of
 from edge_agent.drivers.escpos_render import render_receipt
-from edge_agent.drivers.status import decode_status
 from edge_agent.errors import PrinterError
-from protocols.escpos import decode_receipts
+from protocols.escpos import decode_receipts, decode_status
 from protocols.jobs import FailureReason, ReceiptParams
 from protocols.messages import Health
 from simulators.escpos_printer import EscPosPrinterSim, Faults

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from edge_agent.config import AgentConfig, parse_config
 from edge_agent.journal import JobRecord, Journal
 from protocols.envelope import MAX_PAYLOAD_BYTES, Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState, JobKind
-from protocols.messages import AckBody, EventKind, Health, JobCancel, JobRun, StateBody
+from protocols.messages import AckBody, EventKind, Health, JobCancel, StateBody, make_job_run
 from protocols.mqtt_url import parse_mqtt_url
 from simulators.escpos_printer import EscPosPrinterSim, Faults
 
@@ -86,7 +87,9 @@ class Cloud:
         await self.client.publish(f"kf/v1/dev/{self.dev}/cmd", payload, qos=1)
 
     async def run(self, job_id: str, params: dict[str, Any] | None = None, **kw: Any) -> str:
-        body = JobRun(job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=params or RECEIPT, **kw)
+        body = make_job_run(
+            job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=params or RECEIPT, **kw
+        )
         return await self.send(body)
 
     async def ack(self) -> Envelope[Any]:
@@ -186,14 +189,20 @@ async def test_rejections_no_peripheral_unknown_kind_bad_params(
     broker_url: str, uid: str, tmp_path: Path, sim: EscPosPrinterSim
 ) -> None:
     dev = f"kiosk-{uid}"
-    cfg = make_config(broker_url, dev, tmp_path / "d", sim.port, capabilities=["label"])
+    cfg = make_config(broker_url, dev, tmp_path / "d", sim.port, capabilities=["a4_print"])
     async with setup(broker_url, dev, cfg) as (agent, cloud):
         await cloud.run("job-cap")
         no_cap = await cloud.ack()
-        await cloud.run("job-bad", params={"lines": []})
+        # bad params fail the command's one decode; the agent salvages the job id to reject it
+        bad_run = CLOUD.envelope(
+            MsgType.CMD, make_job_run(job_id="job-bad", kind=JobKind.PRINT_RECEIPT, params=RECEIPT)
+        )
+        raw_bad = json.loads(encode(bad_run))
+        raw_bad["body"]["params"] = {"lines": []}
+        await cloud.send_raw(json.dumps(raw_bad).encode())
         bad = await cloud.ack()
         unknown = CLOUD.envelope(
-            MsgType.CMD, JobRun(job_id="job-a4", kind=JobKind.PRINT_RECEIPT, params={})
+            MsgType.CMD, make_job_run(job_id="job-a4", kind=JobKind.PRINT_RECEIPT, params=RECEIPT)
         )
         raw = encode(unknown).replace(b'"print_receipt"', b'"print_a4"')
         await cloud.send_raw(raw)
@@ -204,7 +213,7 @@ async def test_rejections_no_peripheral_unknown_kind_bad_params(
     assert (kind.body.job_id, kind.body.state) == ("job-a4", AckState.REJECTED)
     assert kind.body.reason == "unknown_kind" and kind.corr == unknown.id
     assert sim.receipts == []
-    assert agent.rejected["invalid"] == 1
+    assert agent.rejected["invalid"] == 2
 
 
 async def test_malformed_commands_are_counted_and_survived(
@@ -331,7 +340,7 @@ async def test_expired_and_canceled_jobs_do_not_print(
     async with setup(broker_url, dev, cfg) as (_agent, cloud):
         expired = CLOUD.envelope(
             MsgType.CMD,
-            JobRun(job_id="job-old", kind=JobKind.PRINT_RECEIPT, params=RECEIPT),
+            make_job_run(job_id="job-old", kind=JobKind.PRINT_RECEIPT, params=RECEIPT),
             ttl_ms=0,
         )
         expired = expired.model_copy(update={"exp": expired.ts - 1})

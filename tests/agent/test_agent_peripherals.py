@@ -18,7 +18,7 @@ from edge_agent.agent import Agent
 from edge_agent.config import IdCardReaderConfig
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState, JobKind
-from protocols.messages import EventKind, Health, JobRun, TelemetryBody
+from protocols.messages import EventKind, Health, TelemetryBody, make_job_run
 from protocols.mqtt_url import parse_mqtt_url
 from protocols.serial_frames import Reason
 from simulators.escpos_printer import EscPosPrinterSim
@@ -64,7 +64,7 @@ class Cloud:
 
     async def print_receipt(self, dev: str, job_id: str) -> AckState:
         env = Sender("cloud-test").envelope(
-            MsgType.CMD, JobRun(job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=RECEIPT)
+            MsgType.CMD, make_job_run(job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=RECEIPT)
         )
         await self.client.publish(f"kf/v1/dev/{dev}/cmd", encode(env), qos=1)
         while True:

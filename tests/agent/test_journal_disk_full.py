@@ -17,7 +17,7 @@ from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from protocols.envelope import MsgType, Sender
 from protocols.jobs import AckState, JobKind
-from protocols.messages import JobRun
+from protocols.messages import make_job_run
 
 from .test_movable_jobs import LINES, CountingPrinter, Uplink
 
@@ -46,7 +46,7 @@ def free(disk: Path) -> None:
 
 def _run(job_id: str) -> object:
     return CLOUD.envelope(
-        MsgType.CMD, JobRun(job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=LINES)
+        MsgType.CMD, make_job_run(job_id=job_id, kind=JobKind.PRINT_RECEIPT, params=LINES)
     )
 
 

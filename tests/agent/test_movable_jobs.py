@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.drivers.base import PrintReport
-from edge_agent.drivers.status import PrinterStatus
 from edge_agent.jobs import JobRunner
 from edge_agent.journal import Journal
 from protocols.envelope import MsgType, Sender, wall_ms
+from protocols.escpos import PrinterStatus
 from protocols.jobs import AckState, JobKind, ReceiptParams
-from protocols.messages import AckBody, JobRun
+from protocols.messages import AckBody, make_job_run
 
 CLOUD = Sender("cloud")
 LINES: dict[str, Any] = {"lines": [{"type": "text", "text": "A001"}]}
@@ -77,7 +77,7 @@ def _runner(tmp_path: Path, printer: CountingPrinter, up: Uplink) -> JobRunner:
 
 
 def _movable(job_id: str, deliver_within_ms: int) -> Any:
-    run = JobRun(
+    run = make_job_run(
         job_id=job_id,
         kind=JobKind.PRINT_RECEIPT,
         params=LINES,

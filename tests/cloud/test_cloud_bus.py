@@ -15,7 +15,7 @@ from cloud.settings import Settings
 from cloud.testkit import FakeDevice, running_cloud
 from protocols.envelope import MAX_PAYLOAD_BYTES, MsgType, Sender, encode
 from protocols.jobs import AckState
-from protocols.messages import EventBody, EventKind, Health, JobRun, PeripheralInfo
+from protocols.messages import EventBody, EventKind, Health, JobRunBase, PeripheralInfo
 from protocols.topics import DeviceChannel
 
 Env = tuple[Cloud, httpx.AsyncClient]
@@ -128,7 +128,7 @@ async def test_job_flow_rest_to_device_to_succeeded(env: Env, broker_url: str, u
         assert job["state"] == "dispatched" and job["attempts"] == 1
 
         cmd = await dev.next_command()
-        assert isinstance(cmd.body, JobRun)
+        assert isinstance(cmd.body, JobRunBase)
         assert cmd.body.job_id == job["id"] and cmd.body.attempt == 1
         assert cmd.body.kind == "print_receipt"
         assert cmd.body.params["lines"][1] == {

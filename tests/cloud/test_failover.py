@@ -16,7 +16,7 @@ from cloud.context import Cloud
 from cloud.settings import Settings
 from cloud.testkit import FakeDevice, running_cloud
 from protocols.jobs import AckState
-from protocols.messages import JobRun
+from protocols.messages import JobRunBase
 
 from .test_cloud_bus import device_json, receipt_job, register
 from .test_cloud_clock import ShiftedSender
@@ -80,7 +80,7 @@ async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
         sent = {}
         for _ in range(3):
             cmd = await first.next_command()
-            assert isinstance(cmd.body, JobRun)
+            assert isinstance(cmd.body, JobRunBase)
             sent[cmd.body.job_id] = cmd
         # a site job is movable: the envelope's exp is the delivery deadline, the job's own
         # deadline travels as run_by; a job for one device is not movable
@@ -99,7 +99,7 @@ async def test_an_unconfirmed_site_job_moves_and_nothing_else_does(
         await register(cloud, second)
 
         moved = await second.next_command(timeout_s=30)  # after grace + margin
-        assert isinstance(moved.body, JobRun)
+        assert isinstance(moved.body, JobRunBase)
         assert moved.body.job_id == unconfirmed["id"] and moved.body.attempt == 2
         await second.ack(unconfirmed["id"], AckState.ACCEPTED, attempt=2)
         await second.ack(unconfirmed["id"], AckState.SUCCEEDED, attempt=2)
@@ -149,7 +149,7 @@ async def test_a_slow_device_clock_gets_an_earlier_delivery_deadline(
             )
         ).json()
         cmd = await dev.next_command()
-        assert isinstance(cmd.body, JobRun) and cmd.body.job_id == job["id"]
+        assert isinstance(cmd.body, JobRunBase) and cmd.body.job_id == job["id"]
         assert cmd.exp is not None
         # on the device's own clock the deadline is still about the grace period away
         device_now = cmd.ts - offset

@@ -113,8 +113,15 @@ async def test_call_reaches_the_device_and_settles_with_its_answer(
         }
         assert cmd.exp is not None  # a call the device gets late is not performed
 
+        # an answer that does not say it is one (no ``subject``) is a job ack for no job
+        async with cloud.hub.subscribe("bus:handled") as sub:
+            await dev.ack(call["id"], AckState.SUCCEEDED, result={"code": 1})
+            await sub.wait_for(lambda v: v == "ack", 5)
+        assert cloud.stats.rejected["unknown_job"] >= 1
+        assert (await http.get(f"/api/v1/calls/{call['id']}")).json()["state"] == "sent"
+
         poll = asyncio.create_task(http.get(f"/api/v1/calls/{call['id']}", params={"wait_s": 20}))
-        await dev.ack(call["id"], AckState.RUNNING)
+        await dev.ack(call["id"], AckState.RUNNING, subject="call")
         rating = {
             "case_no": "C-7",
             "code": 5,
@@ -122,13 +129,13 @@ async def test_call_reaches_the_device_and_settles_with_its_answer(
             "reasons": [],
             "timed_out": False,
         }
-        await dev.ack(call["id"], AckState.SUCCEEDED, result=rating)
+        await dev.ack(call["id"], AckState.SUCCEEDED, result=rating, subject="call")
         r = await poll
         assert r.status_code == 200
         assert (r.json()["state"], r.json()["result"]) == ("succeeded", rating)
         # a late repeat of an answer changes nothing
         async with cloud.hub.subscribe("bus:handled") as sub:
-            await dev.ack(call["id"], AckState.FAILED, reason="peripheral_error")
+            await dev.ack(call["id"], AckState.FAILED, reason="peripheral_error", subject="call")
             assert await sub.wait_for(lambda v: v == "ack", 5) == "ack"
         r = await http.get(f"/api/v1/calls/{call['id']}")
         assert r.json()["state"] == "succeeded"

@@ -9,7 +9,7 @@ from pathlib import Path
 from cloud.settings import Settings
 from cloud.testkit import FakeDevice, running_cloud
 from protocols.jobs import AckState
-from protocols.messages import JobRun
+from protocols.messages import JobRunBase
 
 from .test_cloud_bus import receipt_job, register
 
@@ -41,7 +41,7 @@ async def test_a_reconnecting_device_is_asked_again_about_its_jobs(
         asked = set()
         for _ in range(2):
             cmd = await dev.next_command()
-            assert isinstance(cmd.body, JobRun) and cmd.body.attempt == 1
+            assert isinstance(cmd.body, JobRunBase) and cmd.body.attempt == 1
             asked.add(cmd.body.job_id)
         assert asked == {accepted["id"], running["id"]}  # not the finished one
 
@@ -77,7 +77,7 @@ async def test_a_job_silent_for_too_long_is_asked_about_again(
             await dev.ack(job["id"], AckState.RUNNING)
             assert await sub.wait_for(lambda v: v == "running", 5) == "running"
         again = await dev.next_command()  # after reconcile_after_s of silence
-        assert isinstance(again.body, JobRun) and again.body.job_id == job["id"]
+        assert isinstance(again.body, JobRunBase) and again.body.job_id == job["id"]
         assert again.body.attempt == 1 and again.id != first.id
         await dev.ack(job["id"], AckState.SUCCEEDED, result={"bytes": 9})
         r = await http.get(f"/api/v1/jobs/{job['id']}", params={"wait_s": 10})

@@ -13,8 +13,9 @@ import typer
 from escpos.printer import Dummy, Network
 from typer.testing import CliRunner
 
+from protocols.escpos import status_byte
 from simulators.cli_printer import register
-from simulators.escpos_printer import EscPosPrinterSim, Faults, status_byte
+from simulators.escpos_printer import EscPosPrinterSim, Faults
 
 TITLE = "黄河路街道办事处"
 URL = "https://gov.example/q/A023"
@@ -123,7 +124,7 @@ HEALTHY = Faults()
 async def test_status_bytes(sim: EscPosPrinterSim, faults: Faults, expected: bytes) -> None:
     sim.faults = faults
     assert b"".join([await query(sim.port, n) for n in (1, 2, 3, 4)]) == expected
-    assert bytes(status_byte(n, faults) or 0 for n in (1, 2, 3, 4)) == expected
+    assert bytes(status_byte(n, faults.condition) or 0 for n in (1, 2, 3, 4)) == expected
 
 
 async def test_faults_change_while_connected(sim: EscPosPrinterSim) -> None:

@@ -27,7 +27,6 @@ from protocols.messages import (
     EventKind,
     Health,
     JobCancel,
-    JobRun,
     Metric,
     PeripheralInfo,
     Rebirth,
@@ -35,6 +34,7 @@ from protocols.messages import (
     StateBody,
     TelemetryBody,
     Versions,
+    make_job_run,
 )
 from protocols.topics import DeviceChannel, device_topic
 
@@ -70,7 +70,7 @@ BODIES: list[tuple[MsgType, Any]] = [
     ),
     (
         MsgType.CMD,
-        JobRun(
+        make_job_run(
             job_id="j1",
             kind=JobKind.PRINT_RECEIPT,
             params=ReceiptParams(lines=[TextLine(text="A023"), QrLine(data="x")]).model_dump(),

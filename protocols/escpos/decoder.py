@@ -15,107 +15,23 @@ applies.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
 
-Align = Literal["left", "center", "right"]
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """Printable text (HT included), decoded."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """Print the line buffer and feed ``lines`` lines (LF = 1, ``ESC d n``); 0 = ``ESC J``."""
-
-    lines: int
-
-
-@dataclass(frozen=True, slots=True)
-class Init:
-    """``ESC @``: clear the line buffer, reset modes to power-on state."""
-
-
-@dataclass(frozen=True, slots=True)
-class Style:
-    """A print-mode change; ``None`` fields are unchanged (``ESC !``, ``ESC E/-/a``, ``GS !``)."""
-
-    align: Align | None = None
-    bold: bool | None = None
-    underline: int | None = None
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CodePage:
-    """``ESC t n``: single-byte code page ``number``, decoded with Python codec ``encoding``."""
-
-    number: int
-    encoding: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChineseMode:
-    """``FS &`` (enabled) / ``FS .`` (disabled)."""
-
-    enabled: bool
-
-
-@dataclass(frozen=True, slots=True)
-class QrCode:
-    """``GS ( k`` print (fn 81) of the stored QR data."""
-
-    data: str
-    size: int
-    error_correction: str
-
-
-@dataclass(frozen=True, slots=True)
-class Barcode:
-    """``GS k``: a 1-D barcode of symbology ``system``."""
-
-    system: int
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Cut:
-    """``GS V`` (any function) or legacy ``ESC i`` / ``ESC m``."""
-
-    partial: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StatusQuery:
-    """``DLE EOT n``: the host expects one real-time status byte back."""
-
-    n: int
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A recognised command that does not change the decoded text (image, beep, spacing...)."""
-
-    name: str
-    raw: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    """Bytes that are not a known command."""
-
-    raw: bytes
-
-
-Event: TypeAlias = (
-    Text | Feed | Init | Style | CodePage | ChineseMode | QrCode | Barcode | Cut | StatusQuery
-    | Command | Unknown
-)  # fmt: skip
+from protocols.escpos.events import (
+    Align,
+    Barcode,
+    ChineseMode,
+    CodePage,
+    Command,
+    Cut,
+    Event,
+    Feed,
+    Init,
+    QrCode,
+    StatusQuery,
+    Style,
+    Text,
+    Unknown,
+)
 
 ESC, FS, GS, DLE = 0x1B, 0x1C, 0x1D, 0x10
 MAX_DATA = 1 << 22
@@ -388,127 +304,3 @@ class EscPosDecoder:
         if second == 0x28 and len(raw) > 2:
             name += f" {chr(raw[2]) if 0x20 < raw[2] < 0x7F else f'0x{raw[2]:02x}'}"
         return name
-
-
-@dataclass(frozen=True, slots=True)
-class LineMeta:
-    """How a line was printed: the modes in effect for its first character."""
-
-    align: Align = "left"
-    bold: bool = False
-    width: int = 1
-    height: int = 1
-
-
-@dataclass
-class Receipt:
-    """One receipt as printed: text lines (with per-line metadata), QR and barcode data."""
-
-    lines: list[str] = field(default_factory=list)
-    meta: list[LineMeta] = field(default_factory=list)
-    qr: list[str] = field(default_factory=list)
-    barcodes: list[str] = field(default_factory=list)
-    cut: bool = False
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def render(self) -> str:
-        """Text for a human or a test: the lines, then one ``[QR] data`` line per QR code."""
-        extra = [f"[QR] {d}" for d in self.qr] + [f"[BARCODE] {d}" for d in self.barcodes]
-        return "\n".join([*self.lines, *extra]) + "\n"
-
-
-class ReceiptBuilder:
-    """Turns events into receipts; a receipt ends at each cut (``add`` returns it)."""
-
-    def __init__(self) -> None:
-        self._style = LineMeta()
-        self._underline = 0
-        self._receipt = Receipt()
-        self._line: list[str] = []
-        self._line_meta: LineMeta | None = None
-        self.printed = False
-        """Whether anything was printed (text, feed, codes) since the last cut."""
-
-    def add(self, event: Event) -> Receipt | None:
-        if isinstance(event, Text):
-            if self._line_meta is None:
-                self._line_meta = self._style
-            self._line.append(event.text)
-        elif isinstance(event, Feed):
-            if event.lines > 0 or self._line:
-                self._end_line()
-            for _ in range(event.lines - 1):
-                self._end_line()
-        elif isinstance(event, Init):
-            self._line, self._line_meta, self._style = [], None, LineMeta()
-            return None
-        elif isinstance(event, Style):
-            self._apply(event)
-            return None
-        elif isinstance(event, QrCode):
-            self._receipt.qr.append(event.data)
-        elif isinstance(event, Barcode):
-            self._receipt.barcodes.append(event.data)
-        elif isinstance(event, Cut):
-            if self._line:
-                self._end_line()
-            self._receipt.cut = True
-            return self._take()
-        else:
-            return None
-        self.printed = True
-        return None
-
-    def finish(self) -> Receipt | None:
-        """End of stream: the unfinished receipt if anything was printed since the last cut."""
-        if self._line:
-            self._end_line()
-        return self._take() if self.printed else None
-
-    def _apply(self, s: Style) -> None:
-        old = self._style
-        self._style = LineMeta(
-            align=old.align if s.align is None else s.align,
-            bold=old.bold if s.bold is None else s.bold,
-            width=old.width if s.width is None else s.width,
-            height=old.height if s.height is None else s.height,
-        )
-
-    def _end_line(self) -> None:
-        self._receipt.lines.append("".join(self._line))
-        self._receipt.meta.append(self._line_meta or self._style)
-        self._line, self._line_meta = [], None
-
-    def _take(self) -> Receipt:
-        receipt, self._receipt, self.printed = self._receipt, Receipt(), False
-        while receipt.lines and not receipt.lines[-1].strip():  # paper fed before the cut
-            receipt.lines.pop()
-            receipt.meta.pop()
-        return receipt
-
-
-def decode_receipts(data: bytes, chinese_mode: bool = True) -> list[Receipt]:
-    """Split a whole stream into receipts at each cut (plus a trailing uncut one)."""
-    decoder, builder = EscPosDecoder(chinese_mode), ReceiptBuilder()
-    receipts = []
-    for event in [*decoder.feed(data), *decoder.flush()]:
-        done = builder.add(event)
-        if done is not None:
-            receipts.append(done)
-    tail = builder.finish()
-    return [*receipts, tail] if tail is not None else receipts
-
-
-def decode_receipt(data: bytes, chinese_mode: bool = True) -> Receipt:
-    """Decode a whole stream as one receipt; ``cut`` is True if any cut was seen."""
-    merged = Receipt()
-    for receipt in decode_receipts(data, chinese_mode):
-        merged.lines += receipt.lines
-        merged.meta += receipt.meta
-        merged.qr += receipt.qr
-        merged.barcodes += receipt.barcodes
-        merged.cut = merged.cut or receipt.cut
-    return merged
