@@ -231,3 +231,21 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
             for status, answer in responses.items():
                 if int(status) >= 400:
                     assert answer["content"]["application/json"]["schema"] == ref, where
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cut\x1dV\x00here", "drawer\x1bp\x00\x19\xfa", "reset\x1b@", "nul\x00", "c1\x9b"],
+    ids=["GS V", "ESC p", "ESC @", "NUL", "CSI"],
+)
+async def test_control_characters_in_printed_text_are_a_422_naming_the_field(
+    env: Env, text: str
+) -> None:
+    _, http = env
+    lines = [{"type": "text", "text": "取号 A001"}, {"type": "text", "text": text}]
+    r = await http.post("/api/v1/jobs", json=receipt_job(params={"lines": lines}))
+    body = assert_error(r, 422, "validation_error")
+    assert locs(body) == [["body", "params", "lines", 1, "text", "text"]]
+    assert "control character" in body["errors"][0]["msg"]
+    assert "params.lines.1.text" in body["message"]
+    assert (await http.get("/api/v1/jobs")).json()["total"] == 0  # nothing queued
