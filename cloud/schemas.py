@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from cloud.blobs import DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S
 from protocols.jobs import JobKind, JobState
@@ -16,9 +16,15 @@ def Trimmed(max_length: int) -> Any:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-def Count(ge: int, le: int) -> Any:
-    """A strict, bounded integer: no booleans, floats or numeric strings."""
-    return Field(strict=True, ge=ge, le=le)
+def _no_bool_or_text(value: Any) -> Any:
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("Input should be a number, not a boolean or a string")
+    return value
+
+
+#: For integers given as JSON numbers: no booleans or numeric strings. Pydantic then takes a
+#: float only when it is integral (JSON Schema counts ``2.0`` as an integer), never NaN or inf.
+NumberOnly = BeforeValidator(_no_bool_or_text)
 
 
 Path = Annotated[str, Trimmed(200), Field(examples=["qh/hx/golmud/hhl"])]
@@ -72,8 +78,8 @@ class JobCreate(_In):
     params: dict[str, Any]
     #: same key + same body → the existing job (200); same key + other body → 409
     idempotency_key: Annotated[str, Trimmed(128)] | None = None
-    ttl_s: Annotated[int, Count(1, 7 * 24 * 3600)] | None = None
-    max_attempts: Annotated[int, Count(1, 20)] | None = None
+    ttl_s: Annotated[int, NumberOnly, Field(ge=1, le=7 * 24 * 3600)] | None = None
+    max_attempts: Annotated[int, NumberOnly, Field(ge=1, le=20)] | None = None
 
 
 class JobOut(BaseModel):
@@ -202,7 +208,7 @@ class BlobTokenIn(_In):
     """``POST /api/v1/blobs/{sha256}/tokens``: a token for one operation on one blob."""
 
     op: Literal["get", "put"]
-    ttl_s: Annotated[int, Count(1, MAX_TOKEN_TTL_S)] = DEFAULT_TOKEN_TTL_S
+    ttl_s: Annotated[int, NumberOnly, Field(ge=1, le=MAX_TOKEN_TTL_S)] = DEFAULT_TOKEN_TTL_S
 
 
 class BlobTokenOut(BaseModel):

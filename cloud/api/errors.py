@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cloud.errors import BusUnavailable, CloudError
@@ -138,7 +139,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     elif status == 404:
         message = f"there is no {request.url.path}: the API is described at /docs"
     elif status == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        allowed = _allowed_methods(request)
+        headers = {**(headers or {}), "Allow": allowed}
         message = (
             f"{request.method} is not allowed on {request.url.path}"
             + (f"; use {allowed}" if allowed else "")
@@ -147,6 +149,20 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     else:
         message = f"{HTTPStatus(status).phrase}: the API is described at /docs"
     return error_response(status, message, headers=headers)
+
+
+#: Methods a route of this API may have.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route offers on this path (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        m
+        for m in _METHODS
+        if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)
+    )
 
 
 class CatchAll:

@@ -83,7 +83,8 @@ async def test_nan_ttl_is_a_422_not_a_500(env: Env) -> None:
         ("ttl_s", "Infinity"),
         ("ttl_s", "1e400"),
         ("max_attempts", "true"),
-        ("max_attempts", "2.0"),
+        ("max_attempts", '"2"'),
+        ("max_attempts", "2.5"),
     ],
 )
 async def test_numbers_are_strict(env: Env, field: str, literal: str) -> None:
@@ -92,6 +93,12 @@ async def test_numbers_are_strict(env: Env, field: str, literal: str) -> None:
     raw = raw.replace(f'"{field}": 0', f'"{field}": {literal}')
     r = await http.post("/api/v1/jobs", content=raw, headers={"content-type": "application/json"})
     assert ["body", field] in locs(assert_error(r, 422, "validation_error"))
+
+
+async def test_integral_floats_are_integers_as_in_json_schema(env: Env) -> None:
+    _, http = env
+    r = await http.post(f"/api/v1/blobs/{'0' * 64}/tokens", json={"op": "get", "ttl_s": 60.0})
+    assert r.status_code == 200, r.text
 
 
 async def test_blob_token_ttl_is_strict(env: Env) -> None:
@@ -179,7 +186,8 @@ async def test_every_error_has_the_one_shape(env: Env) -> None:
     assert_error(await http.get("/api/v1/nothing-here"), 404, "not_found")
     assert_error(await http.get("/redoc"), 404, "not_found")
     r = await http.delete("/api/v1/sites")
-    assert "GET" in assert_error(r, 405, "method_not_allowed")["message"]
+    assert "use GET, POST" in assert_error(r, 405, "method_not_allowed")["message"]
+    assert r.headers["allow"] == "GET, POST"  # both routes of the path
     site = {"parent": "qh/hx/golmud", "code": "dup", "name": "某村", "level": "village"}
     assert (await http.post("/api/v1/sites", json=site)).status_code == 201
     assert_error(await http.post("/api/v1/sites", json=site), 409, "conflict")
