@@ -78,8 +78,8 @@ class JobCreate(_In):
     params: dict[str, Any]
     #: same key + same body → the existing job (200); same key + other body → 409
     idempotency_key: Annotated[str, Trimmed(128)] | None = None
-    ttl_s: Annotated[int, NumberOnly, Field(ge=1, le=7 * 24 * 3600)] | None = None
-    max_attempts: Annotated[int, NumberOnly, Field(ge=1, le=20)] | None = None
+    ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600), NumberOnly] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=20), NumberOnly] | None = None
 
 
 class JobOut(BaseModel):
@@ -208,7 +208,7 @@ class BlobTokenIn(_In):
     """``POST /api/v1/blobs/{sha256}/tokens``: a token for one operation on one blob."""
 
     op: Literal["get", "put"]
-    ttl_s: Annotated[int, NumberOnly, Field(ge=1, le=MAX_TOKEN_TTL_S)] = DEFAULT_TOKEN_TTL_S
+    ttl_s: Annotated[int, Field(ge=1, le=MAX_TOKEN_TTL_S), NumberOnly] = DEFAULT_TOKEN_TTL_S
 
 
 class BlobTokenOut(BaseModel):

@@ -225,7 +225,14 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
     _, http = env
     doc = (await http.get("/openapi.json")).json()
     assert "ErrorBody" in doc["components"]["schemas"]
-    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    schemas = doc["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    # the bounds a client (or a fuzzer) must respect are in the document
+    ttl = schemas["BlobTokenIn"]["properties"]["ttl_s"]
+    assert (ttl["type"], ttl["minimum"], ttl["maximum"]) == ("integer", 1, 3600)
+    assert {"type": "integer", "minimum": 1, "maximum": 20} in schemas["JobCreate"]["properties"][
+        "max_attempts"
+    ]["anyOf"]
     ref = {"$ref": "#/components/schemas/ErrorBody"}
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
