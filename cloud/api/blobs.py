@@ -18,12 +18,18 @@ from fastapi.responses import FileResponse
 from cloud import blobs as blob_store
 from cloud.api.deps import BlobStoreDep, CloudDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.context import Cloud
 from cloud.db.models import Job
 from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from protocols.jobs import JobState
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"], responses=error_responses(422, 500))
+router = APIRouter(
+    prefix="/api/v1/blobs",
+    tags=["blobs"],
+    responses=error_responses(422, 500),
+    route_class=StrictJsonRoute,
+)
 
 Sha256 = Annotated[
     str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")

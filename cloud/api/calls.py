@@ -14,9 +14,15 @@ from fastapi import APIRouter, Body, Query, Response, status
 from cloud import calls as call_service
 from cloud.api.deps import CloudDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import CallOut
 
-router = APIRouter(prefix="/api/v1", tags=["peripheral calls"], responses=error_responses(422, 500))
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["peripheral calls"],
+    responses=error_responses(422, 500),
+    route_class=StrictJsonRoute,
+)
 
 #: Longest long-poll; clients loop for longer waits (a rating may take minutes).
 MAX_WAIT_S = 60.0

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cloud.api.strict_json import JsonBodyInvalid
 from cloud.errors import BusUnavailable, CloudError
 from cloud.schemas import ErrorBody, ErrorItem
 
@@ -87,12 +88,20 @@ def error_response(
     return JSONResponse(body.model_dump(mode="json"), status, headers=headers)
 
 
+def _msg(error: dict[str, Any]) -> str:
+    msg = str(error.get("msg", ""))
+    ctx = error.get("ctx")
+    if error.get("type") == "json_invalid" and isinstance(ctx, dict) and "error" in ctx:
+        msg = f"{msg}: {ctx['error']}"  # the parser's words, not the input
+    return msg
+
+
 def error_items(raw: Iterable[Any]) -> list[ErrorItem]:
     """Pydantic/FastAPI error dicts without their ``input`` and ``ctx`` (never echoed)."""
     return [
         ErrorItem(
             loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-            msg=str(e.get("msg", "")),
+            msg=_msg(e),
             type=str(e.get("type", "")),
         )
         for e in raw
@@ -134,7 +143,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     headers = dict(exc.headers) if exc.headers else None
-    if isinstance(exc.detail, str) and exc.detail != HTTPStatus(status).phrase:
+    if isinstance(exc, JsonBodyInvalid):
+        return validation_response([ErrorItem(loc=exc.loc, msg=exc.detail, type="json_invalid")])
+    if status == 400:
+        message = f"{exc.detail}: send one JSON document that matches the schema in /docs"
+    elif isinstance(exc.detail, str) and exc.detail != HTTPStatus(status).phrase:
         message = exc.detail
     elif status == 404:
         message = f"there is no {request.url.path}: the API is described at /docs"

@@ -9,11 +9,17 @@ from fastapi import APIRouter, Query, Response, status
 from cloud import jobs as job_service
 from cloud.api.deps import CloudDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.db import jobs as job_repo
 from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
 from protocols.jobs import JobKind, JobState
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=error_responses(422, 500))
+router = APIRouter(
+    prefix="/api/v1/jobs",
+    tags=["jobs"],
+    responses=error_responses(422, 500),
+    route_class=StrictJsonRoute,
+)
 
 #: Longest long-poll; clients loop for longer waits.
 MAX_WAIT_S = 60.0

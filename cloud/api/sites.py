@@ -6,11 +6,17 @@ from fastapi import APIRouter, status
 
 from cloud.api.deps import CloudDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.db import sites as site_repo
 from cloud.schemas import SiteCreate, SiteNode
 from fleet.sites import SiteLevel
 
-router = APIRouter(prefix="/api/v1/sites", tags=["sites"], responses=error_responses(500))
+router = APIRouter(
+    prefix="/api/v1/sites",
+    tags=["sites"],
+    responses=error_responses(500),
+    route_class=StrictJsonRoute,
+)
 
 
 @router.get("", response_model=list[SiteNode])

@@ -71,7 +71,8 @@ async def test_nan_ttl_is_a_422_not_a_500(env: Env) -> None:
     r = await http.post("/api/v1/jobs", content=raw, headers={"content-type": "application/json"})
     body = assert_error(r, 422, "validation_error")
     assert ["body", "ttl_s"] in locs(body)
-    assert "NaN" not in r.text and "nan" not in r.text.lower().replace("finite", "")
+    assert "finite number" in body["errors"][0]["msg"]
+    json.loads(r.text, parse_constant=pytest.fail)  # the answer itself is standard JSON
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,24 @@ async def test_numbers_are_strict(env: Env, field: str, literal: str) -> None:
     raw = raw.replace(f'"{field}": 0', f'"{field}": {literal}')
     r = await http.post("/api/v1/jobs", content=raw, headers={"content-type": "application/json"})
     assert ["body", field] in locs(assert_error(r, 422, "validation_error"))
+
+
+@pytest.mark.parametrize(
+    "literal", ["NaN", "Infinity", "-Infinity", "1e400", '"\\ud800"', '"a\\udfffb"']
+)
+async def test_bodies_are_standard_json_even_in_free_form_params(env: Env, literal: str) -> None:
+    """A NaN or a lone surrogate inside ``params`` was stored and sent on, and every later
+    answer holding the job (the job list too) failed to serialise: a 500 for good."""
+    _, http = env
+    raw = json.dumps(receipt_job(params={"lines": [{"type": "text", "text": "A"}], "x": 0}))
+    raw = raw.replace('"x": 0', f'"x": {literal}')
+    r = await http.post("/api/v1/jobs", content=raw, headers={"content-type": "application/json"})
+    body = assert_error(r, 422, "validation_error")
+    assert body["errors"][0]["type"] == "json_invalid"
+    assert locs(body) == [["body", "params", "x"]]
+    assert "surrogate" in body["message"] or "finite number" in body["message"]
+    listed = await http.get("/api/v1/jobs")
+    assert listed.status_code == 200 and listed.json()["total"] == 0
 
 
 async def test_integral_floats_are_integers_as_in_json_schema(env: Env) -> None:
