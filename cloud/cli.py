@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from cloud.errors import CloudError, ConfigError
 from cloud.settings import Settings
+from cloud.settings_help import epilog
 
 app = typer.Typer(
     help="The central fleet service: REST API + console, MQTT bus worker, job dispatcher.",
@@ -55,10 +56,19 @@ def _run(fn: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILED) from err
 
 
-@app.command()
+_DEFAULTS = Settings.model_fields
+
+
+@app.command(epilog=epilog())
 def run(
-    host: Annotated[str | None, typer.Option(help="Listen address [KFLEET_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port [KFLEET_PORT].")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help=f"Listen address [KFLEET_HOST, default {_DEFAULTS['host'].default}]."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help=f"Listen port [KFLEET_PORT, default {_DEFAULTS['port'].default}]."),
+    ] = None,
     demo: Annotated[
         bool, typer.Option(help="Allow the default secret (throwaway setups only).")
     ] = False,

@@ -23,67 +23,228 @@ DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
 class Settings(BaseSettings):
-    """Everything the cloud needs to run; one instance per process (or per test)."""
+    """Everything the cloud needs to run; one instance per process (or per test).
+
+    Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and
+    ``docs/settings.md`` are generated from them (``tests/unit/test_settings_doc.py``).
+    """
 
     model_config = SettingsConfigDict(env_prefix="KFLEET_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Path("kfleet-data")
-    #: SQLAlchemy async URL; empty means ``sqlite+aiosqlite:///<data_dir>/kfleet.db``.
-    database_url: str = ""
-    mqtt_url: str = "mqtt://127.0.0.1:1883"
-    #: ``$share`` group name so several cloud processes split the upstream traffic (MQTT 5 or a
-    #: broker that accepts shared subscriptions from 3.1.1 clients, like Mosquitto).
-    mqtt_shared_group: str | None = None
-    #: The broker session's client id. ``persistent`` sessions (the default) keep the device
-    #: messages sent while the cloud is down or restarting, so none is lost; their default id
-    #: is derived from this host and ``data_dir`` (stable across restarts). Several cloud
-    #: processes sharing the work (``mqtt_shared_group``) each need their own id.
-    mqtt_client_id: str | None = None
-    mqtt_session: Literal["persistent", "clean"] = "persistent"
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
-    demo: bool = False
-    #: A birth from an unknown device registers it under the site its birth names.
-    auto_register_devices: bool = True
+    data_dir: Annotated[
+        Path,
+        Field(description="Directory of the SQLite database, the blob store and other state."),
+    ] = Path("kfleet-data")
+    database_url: Annotated[
+        str,
+        Field(
+            description="SQLAlchemy async URL, e.g. postgresql+psycopg://user:pass@host:5432/db; "
+            "empty: sqlite+aiosqlite:///{data_dir}/kfleet.db."
+        ),
+    ] = ""
+    mqtt_url: Annotated[
+        str,
+        Field(
+            description="The broker: mqtt://host:1883 (user:pass@ before the host to log "
+            "in), mqtts:// for TLS (port 8883), ?v=5 for MQTT 5."
+        ),
+    ] = "mqtt://127.0.0.1:1883"
+    mqtt_shared_group: Annotated[
+        str | None,
+        Field(
+            description="$share group name, so several cloud processes split the device "
+            "traffic (MQTT 5, or a broker like Mosquitto that accepts shared subscriptions "
+            "from 3.1.1 clients); unset: one subscriber."
+        ),
+    ] = None
+    mqtt_client_id: Annotated[
+        str | None,
+        Field(
+            description="The broker session's client id; unset: derived from this host and "
+            "data_dir, stable across restarts. Processes sharing the work each need their own."
+        ),
+    ] = None
+    mqtt_session: Annotated[
+        Literal["persistent", "clean"],
+        Field(
+            description="persistent: the broker keeps device messages sent while the cloud is "
+            "down (clean session off; MQTT 5 session expiry 3600 s); clean: a new session on "
+            "every connect (throwaway instances)."
+        ),
+    ] = "persistent"
+    secret_key: Annotated[
+        SecretStr,
+        Field(
+            description="Key of blob tokens and upload grants; required: the cloud refuses "
+            "the placeholder default unless demo is set."
+        ),
+    ] = SecretStr(DEFAULT_SECRET)
+    demo: Annotated[
+        bool,
+        Field(description="Allow the placeholder secret_key (throwaway setups, kfleet demo)."),
+    ] = False
+    auto_register_devices: Annotated[
+        bool,
+        Field(
+            description="A birth from an unknown device registers the device under the site "
+            "its birth names (the site must exist: sites are never created by a birth); "
+            "false: such births are refused (unregistered_device)."
+        ),
+    ] = True
 
-    job_ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 600
-    #: Resend a dispatched job the agent has not accepted within this many seconds.
-    ack_timeout_s: Annotated[float, Field(gt=0)] = 10.0
-    retry_max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
-    retry_backoff_s: Annotated[float, Field(ge=0)] = 2.0
-    retry_backoff_cap_s: Annotated[float, Field(ge=0)] = 60.0
-    #: How often the dispatcher looks for expired, unacknowledged and due jobs.
-    dispatch_interval_s: Annotated[float, Field(gt=0)] = 1.0
-    #: A job a device accepted but has not reported on for this long is asked about again (the
-    #: ``job.run`` re-sent: the device answers with its latest ack), so an ack lost on the way
-    #: — say the cloud died right after the broker handed it over — does not leave it hanging.
-    reconcile_after_s: Annotated[float, Field(gt=0)] = 120.0
-    #: A job sent to a site (not to one device) that its device has not confirmed within
-    #: this many seconds — the device went offline — goes to another capable device of the
-    #: site. The device never runs it after this deadline (protocol §7). 0 turns it off.
-    failover_grace_s: Annotated[float, Field(ge=0, le=24 * 3600)] = 60.0
-    #: Extra wait past the grace before moving a job: covers device clock skew and the
-    #: cloud's own backlog of acks still to read. Must exceed the worst skew tolerated.
-    failover_margin_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    job_ttl_s: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=7 * 24 * 3600,
+            description="Seconds a job without its own ttl_s may wait to be accepted by a "
+            "device before it expires.",
+        ),
+    ] = 600
+    ack_timeout_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Seconds after which a dispatched job.run that the device has not "
+            "acknowledged is sent again (same job id and attempt).",
+        ),
+    ] = 10.0
+    retry_max_attempts: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100,
+            description="Attempts of a job without its own max_attempts (a failure is retried "
+            "only when its reason precedes any side effect).",
+        ),
+    ] = 3
+    retry_backoff_s: Annotated[
+        float,
+        Field(
+            ge=0,
+            description="Seconds before the first retry of a failed job; doubled for each "
+            "further attempt.",
+        ),
+    ] = 2.0
+    retry_backoff_cap_s: Annotated[
+        float, Field(ge=0, description="Longest delay between two attempts of a job, seconds.")
+    ] = 60.0
+    dispatch_interval_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="How often, in seconds, the dispatcher looks for expired, "
+            "unacknowledged, due and failed-over jobs.",
+        ),
+    ] = 1.0
+    reconcile_after_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Seconds after which an accepted or running job that the device has "
+            "not reported on is sent again; the device answers with its latest ack, so an ack "
+            "lost on the way does not leave the job hanging.",
+        ),
+    ] = 120.0
+    failover_grace_s: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=24 * 3600,
+            description="Seconds within which a device must confirm a site job (its accepted "
+            "ack reaching the broker) or never run it; after grace + margin the job goes to "
+            "another capable device of the site. 0 turns failover off.",
+        ),
+    ] = 60.0
+    failover_margin_s: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=3600,
+            description="Extra seconds past the grace before a site job moves: covers device "
+            "clock skew and the cloud's backlog; must exceed the worst skew tolerated.",
+        ),
+    ] = 30.0
 
-    bus_queue_size: Annotated[int, Field(ge=1)] = 1000
-    #: Handler tasks; messages of one device always go to the same one, so stay in order.
-    bus_workers: Annotated[int, Field(ge=1, le=64)] = 4
-    reconnect_max_s: Annotated[float, Field(gt=0)] = 30.0
-    #: A device whose clock is further than this off the cloud's is flagged ``clock_skewed``.
-    clock_skew_warn_ms: Annotated[int, Field(ge=1)] = 2000
-    metrics_retention_h: Annotated[float, Field(gt=0)] = 72.0
-    #: Largest blob (PDF, scan, floor plan) accepted over HTTP; blobs live in ``data_dir/blobs``.
-    blob_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024
-    #: Largest request body of any other route (JSON); larger ones get 413 before being read.
-    api_max_body_bytes: Annotated[int, Field(ge=1)] = 1024 * 1024
-    #: Lifetime of the upload grant sent with a snapshot/scan job (0: expired at once, tests).
-    upload_grant_ttl_s: Annotated[int, Field(ge=0, le=24 * 3600)] = 900
-    #: The URL devices reach this cloud's HTTP API at; empty: ``http://{host}:{port}``.
-    public_url: str = ""
+    bus_queue_size: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="Received messages each handler task may have waiting before the "
+            "reader waits for it.",
+        ),
+    ] = 1000
+    bus_workers: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=64,
+            description="Handler tasks; all messages of one device go to the same one, so "
+            "they stay in order.",
+        ),
+    ] = 4
+    reconnect_max_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Longest wait, in seconds, between the cloud's attempts to reconnect "
+            "to the broker (full jitter: uniform up to min(this, 0.5 s x 2^failures)).",
+        ),
+    ] = 30.0
+    clock_skew_warn_ms: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="A device whose clock is further than this many ms off the cloud's "
+            "is flagged clock_skewed.",
+        ),
+    ] = 2000
+    metrics_retention_h: Annotated[
+        float, Field(gt=0, description="Hours telemetry is kept before it is deleted.")
+    ] = 72.0
+    blob_max_bytes: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="Largest blob (PDF, scan, floor plan) accepted over HTTP, in bytes "
+            "(413 beyond); blobs live in {data_dir}/blobs.",
+        ),
+    ] = 50 * 1024 * 1024
+    api_max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="Largest request body of any other route (JSON), in bytes; a larger "
+            "one is refused with 413 before it is read.",
+        ),
+    ] = 1024 * 1024
+    upload_grant_ttl_s: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=24 * 3600,
+            description="Lifetime in seconds of the upload grant sent with each snapshot/scan "
+            "job, and of the read token sent with each print_document job (clamped to "
+            "60..3600). 0: expired at once (tests).",
+        ),
+    ] = 900
+    public_url: Annotated[
+        str,
+        Field(
+            description="The URL devices reach this cloud's HTTP API at (uploads.base, "
+            "fetch.url); empty: http://{host}:{port}."
+        ),
+    ] = ""
 
-    host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 8000
-    log_level: str = "info"
+    host: Annotated[str, Field(description="Listen address of the HTTP API and console.")] = (
+        "127.0.0.1"
+    )
+    port: Annotated[
+        int, Field(ge=0, le=65535, description="Listen port of the HTTP API and console.")
+    ] = 8000
+    log_level: Annotated[str, Field(description="Log level: debug, info, warning or error.")] = (
+        "info"
+    )
 
     @field_validator("mqtt_url")
     @classmethod
