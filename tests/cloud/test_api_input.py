@@ -194,6 +194,18 @@ async def test_blob_uploads_keep_their_own_larger_limit(env: Env) -> None:
     token = (await http.post(f"/api/v1/blobs/{digest}/tokens", json={"op": "put"})).json()
     r = await http.put(f"/api/v1/blobs/{digest}", params={"token": token["token"]}, content=data)
     assert r.status_code == 201, r.text
+    streamed = b"%PDF-1.4 " + b"z" * (4 * API_MAX)
+    digest = hashlib.sha256(streamed).hexdigest()
+    token = (await http.post(f"/api/v1/blobs/{digest}/tokens", json={"op": "put"})).json()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(streamed), 1000):
+            yield streamed[i : i + 1000]
+
+    r = await http.put(
+        f"/api/v1/blobs/{digest}", params={"token": token["token"]}, content=chunks()
+    )
+    assert r.status_code == 201, r.text
     big = b"y" * (64 * 1024 + 1)
     r = await http.put(f"/api/v1/blobs/{hashlib.sha256(big).hexdigest()}", content=big)
     assert "KFLEET_BLOB_MAX_BYTES" in assert_error(r, 413, "payload_too_large")["message"]
