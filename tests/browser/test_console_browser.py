@@ -16,6 +16,7 @@ from cloud.testkit import RECEIPT_PRINTER, FakeDevice
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from simulators.world import KioskSpec
+from tests.browser.test_screen_browser import watch_errors
 
 #: A time with its date, as the console shows every time (local time zone).
 DATED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -42,6 +43,7 @@ async def test_console_shows_tree_devices_and_live_job_result(
     browser: Browser, world: DemoWorld, uid: str
 ) -> None:
     page = await browser.new_page()
+    errors = watch_errors(page)
     await page.goto(f"{world.base_url}/")
     await expect(page.get_by_text("格尔木市").first).to_be_visible()
     await expect(page.get_by_text(f"控制台测试街道{uid}")).to_be_visible()
@@ -69,15 +71,18 @@ async def test_console_shows_tree_devices_and_live_job_result(
     await expect(item).to_contain_text("打印小票")
     await expect(item).not_to_contain_text("print_receipt")
     await expect(item).to_contain_text(DATED)
+    assert errors == []
     await page.close()
 
 
 async def test_console_in_english(browser: Browser, world: DemoWorld, uid: str) -> None:
     page = await browser.new_page()
+    errors = watch_errors(page)
     await page.goto(f"{world.base_url}/?lang=en")
     card = page.locator(f'[data-device="con-kiosk-{uid}"]')
     await expect(card).to_contain_text("online")
     await expect(card).to_contain_text("Peripherals")
+    assert errors == []
     await page.close()
 
 
@@ -97,6 +102,7 @@ async def test_offline_device_peripherals_are_unknown_not_ok(
     async with lone_device(mosquitto_url, uid) as dev:
         await dev.birth()
         page = await browser.new_page()
+        errors = watch_errors(page)
         await page.goto(f"{world.base_url}/")
         card = page.locator(f'[data-device="off-{uid}"]')
         await expect(card).to_contain_text("正常")  # online: the device's word
@@ -108,6 +114,7 @@ async def test_offline_device_peripherals_are_unknown_not_ok(
         await expect(printer.locator(".badge")).to_have_class(re.compile(r"\bunknown\b"))
         await page.goto(f"{world.base_url}/?lang=en")
         await expect(printer).to_contain_text("receipt printer (rp1) device offline")
+        assert errors == []
         await page.close()
 
 
@@ -124,6 +131,7 @@ async def test_site_targeted_job_is_shown_at_its_site(
         await dev.birth()
         await dev.state(False)
         page = await browser.new_page()
+        errors = watch_errors(page)
         await page.goto(f"{world.base_url}/")
         card = page.locator(f'[data-device="off-{uid}"]')
         await expect(card.locator("h3")).to_contain_text("离线", timeout=10_000)
@@ -146,4 +154,5 @@ async def test_site_targeted_job_is_shown_at_its_site(
         await page.goto(f"{world.base_url}/?lang=en")
         await expect(item).to_contain_text("print receipt")
         await expect(item).to_contain_text("queued")
+        assert errors == []
         await page.close()
