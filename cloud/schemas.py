@@ -12,8 +12,11 @@ from protocols.jobs import JobKind, JobState
 
 
 def Trimmed(max_length: int) -> Any:
-    """A string stripped of surrounding whitespace that must not be empty afterwards."""
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    """A string stripped of surrounding whitespace that must not be empty afterwards (the
+    ``pattern`` says so in the OpenAPI document too: a blank string is not schema-valid)."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=r"\S"
+    )
 
 
 def _no_bool_or_text(value: Any) -> Any:

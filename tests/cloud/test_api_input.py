@@ -261,6 +261,8 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
     # the bounds a client (or a fuzzer) must respect are in the document
     ttl = schemas["BlobTokenIn"]["properties"]["ttl_s"]
     assert (ttl["type"], ttl["minimum"], ttl["maximum"]) == ("integer", 1, 3600)
+    name = schemas["SiteCreate"]["properties"]["name"]
+    assert (name["minLength"], name["pattern"]) == (1, r"\S")  # blank names are not valid
     assert {"type": "integer", "minimum": 1, "maximum": 20} in schemas["JobCreate"]["properties"][
         "max_attempts"
     ]["anyOf"]
