@@ -191,7 +191,7 @@ def make_link(i: int, url: str, data_dir: Path, prefix: str) -> MqttLink:
     async def ignore(*_: object) -> None:
         return None
 
-    return MqttLink(config, birth=birth, on_command=ignore, on_reject=ignore)
+    return MqttLink(config, birth=birth, on_reject=ignore)
 
 
 async def produce(link: MqttLink, interval: float, phase: float, counts: list[int], i: int) -> None:

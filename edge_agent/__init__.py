@@ -1,9 +1,10 @@
 """The kfleet device agent: exposes a kiosk's peripherals to the fleet service over MQTT.
 
-Layout: ``config`` (TOML → pydantic), ``link`` (MQTT session, birth/state), ``outbox`` +
-``publisher`` (durable, ordered delivery of acks/events/telemetry), ``journal`` + ``jobs``
-(at-most-once job execution), ``drivers`` (one per peripheral kind), ``agent`` (wires them
-together), ``cli`` (``kfleet agent ...``).
+Rooms (see ``edge_agent/README.md``): ``link`` (MQTT session, commands decoded once, durable
+outbox), ``peripherals`` (driver registry, calls, health, events, telemetry), ``jobs``
+(at-most-once job execution: runner, workers, journal), ``drivers`` (one module per driver,
+each implementing the peripheral interface), ``agent`` (wires them together), ``config``
+(TOML → pydantic), ``cli`` (``kfleet agent ...``).
 """
 
 __version__ = "0.1.0"

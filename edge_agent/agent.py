@@ -5,20 +5,20 @@ job worker per printer, the health monitor, the telemetry batcher and one superv
 input peripheral (call button presses, ID cards read) that turns device input into ``evt``
 messages. A peripheral that notices a health change itself (a serial port that closed) wakes
 the health watcher, so the ``peripheral_health`` event goes out at once, not at the next
-periodic check. Peripherals are built from the config by ``edge_agent.peripherals`` (one narrow
-interface over every driver); one that is unplugged, or whose driver fails, is reported
-``offline`` with the reason and never stops the agent. ``stop()`` is orderly:
-no new job starts, the one printing finishes (bounded), queued acks are flushed, and the
-retained ``state`` says offline before the connection closes. Inbound messages are
-untrusted: anything that fails validation is counted in ``rejected`` by reason, logged,
-and reported as an ``evt`` — and never stops the agent.
+periodic check. Peripherals are built from the config by the driver registry
+(``edge_agent.peripherals.registry``; every driver implements one narrow interface); one
+that is unplugged, or whose driver fails, is reported ``offline`` with the reason and never
+stops the agent. Commands arrive decoded once, ``async for cmd in link.commands()``.
+``stop()`` is orderly: no new job starts, the one printing finishes (bounded), queued acks
+are flushed, and the retained ``state`` says offline before the connection closes. Inbound
+messages are untrusted: anything that fails validation is counted in ``rejected`` by reason,
+logged, and reported as an ``evt`` — and never stops the agent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections import Counter
@@ -27,28 +27,22 @@ from typing import TYPE_CHECKING
 
 from edge_agent import __version__
 from edge_agent.config import AgentConfig
-from edge_agent.drivers import ReceiptPrinter
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
-from edge_agent.link import MqttLink
-from edge_agent.peripheral_calls import CallHandler
-from edge_agent.peripheral_telemetry import HealthWatched, counters_of, peripheral_metrics
-from edge_agent.peripherals import (
-    A4Peripheral,
-    ActivePeripheral,
-    AvCameraPeripheral,
-    DocCameraPeripheral,
-    Peripheral,
-    RatingPadPeripheral,
-    ReceiptPeripheral,
-    build_or_broken,
-)
+from edge_agent.drivers.a4_base import A4PrinterBase
+from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.kinds import DocumentCamera
+from edge_agent.jobs.runner import JobRunner
+from edge_agent.link.commands import BadCommand, Command
+from edge_agent.link.session import MqttLink
+from edge_agent.peripherals.calls import CallHandler, Rating
+from edge_agent.peripherals.events import rating_event
+from edge_agent.peripherals.health import HealthMonitor
+from edge_agent.peripherals.registry import build_or_broken
+from edge_agent.peripherals.telemetry import peripheral_metrics
 from edge_agent.screen import ScreenServer
 from protocols import PROTOCOL_VERSION
-from protocols.envelope import decode_device_message, wall_ms
-from protocols.errors import ProtocolError
+from protocols.envelope import wall_ms
 from protocols.messages import (
-    AckBody,
     BirthBody,
     EventBody,
     EventKind,
@@ -71,8 +65,6 @@ log = logging.getLogger(__name__)
 STOP_JOB_TIMEOUT_S = 10.0
 #: at most this many message_rejected events per minute (a flood must not be amplified)
 REJECT_EVENTS_PER_MIN = 30
-#: a health check that takes longer than this counts as ``unknown``
-HEALTH_TIMEOUT_S = 15.0
 #: an orderly stop waits this long for the peripherals to close
 CLOSE_TIMEOUT_S = 5.0
 #: pause before an input peripheral's task is restarted after an unexpected error (doubling)
@@ -91,37 +83,27 @@ class Agent:
             if peripherals is not None
             else {p.id: build_or_broken(p) for p in config.peripherals}
         )
-        self.printers: dict[str, ReceiptPrinter] = {
-            pid: p.printer
-            for pid, p in self.peripherals.items()
-            if isinstance(p, ReceiptPeripheral)
-        }
-        """The receipt printers among the peripherals (what the job runner prints with)."""
-        self.a4_printers = pair_copiers(self.peripherals)
-        """The A4 printers; each offers ``copy`` if the device has a document camera."""
+        pair_copiers(self.peripherals)
         self.rejected: Counter[str] = Counter()
         """Inbound messages refused, by reason (``not_json``, ``invalid``, ``too_large``...)."""
         self.counters: Counter[str] = Counter()
         """Jobs by outcome (``jobs_succeeded``, ``jobs_failed``...) and other tallies."""
-        self.health: dict[str, tuple[Health, str]] = {
-            pid: (Health.UNKNOWN, "not probed yet") for pid in self.peripherals
-        }
-        self.link = MqttLink(
-            config, birth=self._birth, on_command=self._on_command, on_reject=self._reject
-        )
+        self.link = MqttLink(config, birth=self._birth, on_reject=self._reject)
+        self.acks = self.link.acks
+        self.monitor = HealthMonitor(self.peripherals, self._announce)
         self.runner: JobRunner | None = None
-        self.calls = CallHandler(self.peripherals, self._send_ack, self._emit)
+        self.calls = CallHandler(self.peripherals, self.acks, self._emit)
         self.screen = ScreenServer(self)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
-        self._health_dirty: set[str] = set()  # peripherals whose health may have changed
-        self._health_wake = asyncio.Event()
-        for pid, p in self.peripherals.items():
-            if isinstance(p, HealthWatched):
-                p.on_health_change(functools.partial(self._health_hint, pid))
+
+    @property
+    def health(self) -> dict[str, tuple[Health, str]]:
+        """(health, reason) of every peripheral, as last probed."""
+        return self.monitor.health
 
     # --- public API -------------------------------------------------------------------------
 
@@ -130,50 +112,50 @@ class Agent:
         self._started = time.monotonic()
         self._finished.clear()
         journal = Journal(self.config.data_dir / "jobs.sqlite3")
-        runner = JobRunner(
+        self.runner = runner = JobRunner(
             journal,
-            self.printers,
-            self._send_ack,
+            self.peripherals,
+            self.acks,
             queue_size=self.config.job_queue_size,
             on_job_done=self._check_health,
             counters=self.counters,
-            cameras={
-                pid: p
-                for pid, p in self.peripherals.items()
-                if isinstance(p, AvCameraPeripheral | DocCameraPeripheral)
-            },
-            a4_printers=self.a4_printers,
             terminal=self.config.device_id,
-            send_tracked_ack=self._send_ack_tracked,
         )
-        self.runner = runner
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
         try:
             await asyncio.gather(*(self._start(p) for p in active))
-            await self._probe_all(announce=False)
+            await self.monitor.probe_all(announce=False)
             await runner.recover()  # acks wait in the outbox until the link is up
             async with asyncio.TaskGroup() as tg:
-                link = tg.create_task(self.link.run(), name="mqtt-link")
-                workers = tg.create_task(runner.run_workers(), name="job-workers")
-                helpers = [
-                    tg.create_task(self._health_loop(), name="health"),
-                    tg.create_task(self._health_watch(), name="health-watch"),
-                    tg.create_task(self._tele_loop(), name="tele"),
-                    tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
-                    *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
-                ]
-                await self._stop_requested.wait()
-                for task in helpers:
-                    task.cancel()
-                await self.calls.stop()
-                await runner.quiesce(STOP_JOB_TIMEOUT_S)
-                workers.cancel()
-                self.link.stop()
-                await link
+                await self._serve(tg, runner, active)
         finally:
             await self._close_peripherals()
             journal.close()
             self._finished.set()
+
+    async def _serve(
+        self, tg: asyncio.TaskGroup, runner: JobRunner, active: list[ActivePeripheral]
+    ) -> None:
+        """Every task of a running agent, until :meth:`stop`; then an orderly stop."""
+        link = tg.create_task(self.link.run(), name="mqtt-link")
+        commands = tg.create_task(self._commands(runner), name="commands")
+        workers = tg.create_task(runner.run_workers(), name="job-workers")
+        helpers = [
+            tg.create_task(self.monitor.every(self.config.health_interval_s), name="health"),
+            tg.create_task(self.monitor.watch(), name="health-watch"),
+            tg.create_task(self._tele_loop(), name="tele"),
+            tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
+            *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
+        ]
+        await self._stop_requested.wait()
+        for task in helpers:
+            task.cancel()
+        await self.calls.stop()
+        await runner.quiesce(STOP_JOB_TIMEOUT_S)
+        workers.cancel()
+        self.link.stop()
+        await link
+        commands.cancel()
 
     async def stop(self) -> None:
         """Orderly stop; returns when :meth:`run` has finished."""
@@ -197,27 +179,34 @@ class Agent:
         Raises ``LookupError`` if ``peripheral`` is not a rating pad, and the driver's
         ``SerialDeviceError`` if the pad cannot be asked."""
         pad = self.peripherals.get(peripheral)
-        if not isinstance(pad, RatingPadPeripheral):
+        if not isinstance(pad, Rating):
             raise LookupError(f"this device has no rating pad {peripheral!r}")
-        return await pad.request_rating(self._emit, case_no, window, timeout_s, staff=staff)
+        result = await pad.request_rating(case_no, window, timeout_s, staff=staff)
+        await self._emit(rating_event(pad.id, result))
+        return result
 
     # --- inbound ----------------------------------------------------------------------------
 
-    async def _on_command(self, payload: bytes) -> None:
+    async def _commands(self, runner: JobRunner) -> None:
+        """Each command from the link, decoded once, to the part of the agent it is for."""
         topic = self.link.topics[DeviceChannel.CMD]
-        try:
-            _, env = decode_device_message(topic, payload)
-        except ProtocolError as err:
-            await self._reject(err.reason, str(err), topic)
-            if self.runner is not None:
-                await self.runner.reject_undecodable(payload, err.reason, str(err))
-            return
-        if isinstance(env.body, Rebirth):
+        async for cmd in self.link.commands():
+            try:
+                await self._dispatch(cmd, runner, topic)
+            except Exception:  # a bug in a handler must not stop the commands
+                log.exception("error while handling a command")
+
+    async def _dispatch(self, cmd: Command, runner: JobRunner, topic: str) -> None:
+        if isinstance(cmd, BadCommand):
+            await self._reject(cmd.reason, cmd.message, topic)
+            if cmd.job is not None:
+                await runner.reject_salvaged(cmd.job, cmd.message)
+        elif isinstance(cmd.body, Rebirth):
             await self.link.rebirth()
-        elif isinstance(env.body, PeripheralCall):
-            await self.calls.handle(env, env.body)
-        elif self.runner is not None:
-            await self.runner.handle(env)
+        elif isinstance(cmd.body, PeripheralCall):
+            await self.calls.handle(cmd, cmd.body)
+        else:
+            await runner.handle(cmd)
 
     async def _reject(self, reason: str, message: str, topic: str) -> None:
         self.rejected[reason] += 1
@@ -238,14 +227,6 @@ class Agent:
         await self.link.publish(DeviceChannel.EVT, event, droppable=True)
 
     # --- outbound ---------------------------------------------------------------------------
-
-    async def _send_ack(self, ack: AckBody, corr: str | None) -> None:
-        await self.link.publish(DeviceChannel.ACK, ack, corr=corr)
-
-    async def _send_ack_tracked(
-        self, ack: AckBody, corr: str | None
-    ) -> asyncio.Future[None] | None:
-        return await self.link.publish_tracked(DeviceChannel.ACK, ack, corr=corr)
 
     async def _emit(self, event: EventBody) -> None:
         """An event from a peripheral (button, rating, ID card read)."""
@@ -275,27 +256,12 @@ class Agent:
 
     # --- health and telemetry ---------------------------------------------------------------
 
-    async def _probe_all(self, *, announce: bool) -> None:
-        pids = list(self.peripherals)
-        healths = await asyncio.gather(*(self._health_of(self.peripherals[p]) for p in pids))
-        for pid, health in zip(pids, healths, strict=True):
-            await self._set_health(pid, health, announce=announce)
-
     async def _check_health(self, pid: str) -> None:
-        """After a job: the printer's state may have changed (paper out, cover open)."""
-        await self._set_health(pid, await self._health_of(self.peripherals[pid]), announce=True)
+        """After a job: the device's state may have changed (paper out, cover open)."""
+        await self.monitor.check(pid)
 
-    async def _health_of(self, p: Peripheral) -> tuple[Health, str]:
-        """``p.health()``, bounded; a driver that raises anyway is ``offline``, not a crash."""
-        try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                health, reason = await p.health()
-        except TimeoutError:
-            return Health.UNKNOWN, f"health check took longer than {HEALTH_TIMEOUT_S:g} s"
-        except Exception as err:
-            log.exception("peripheral %s: health check failed", p.id)
-            return Health.OFFLINE, f"health check failed: {err!r}"[:1024]
-        return health, reason[:1024]
+    async def _announce(self, event: EventBody) -> None:
+        await self.link.publish(DeviceChannel.EVT, event, droppable=True)
 
     # --- peripherals' lifecycle -------------------------------------------------------------
 
@@ -329,35 +295,6 @@ class Agent:
 
         await asyncio.gather(*(close(p) for p in self.peripherals.values()))
 
-    async def _set_health(self, pid: str, health: tuple[Health, str], *, announce: bool) -> None:
-        if self.health.get(pid) == health:
-            return
-        log.info("peripheral %s: %s %s", pid, health[0].value, health[1])
-        self.health[pid] = health
-        if announce:
-            event = EventBody(
-                kind=EventKind.PERIPHERAL_HEALTH, peripheral=pid, health=health[0], reason=health[1]
-            )
-            await self.link.publish(DeviceChannel.EVT, event, droppable=True)
-
-    async def _health_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.health_interval_s)  # a period, not synchronisation
-            await self._probe_all(announce=True)
-
-    def _health_hint(self, pid: str) -> None:
-        self._health_dirty.add(pid)
-        self._health_wake.set()
-
-    async def _health_watch(self) -> None:
-        """Re-check (and announce) the health of peripherals that said it may have changed."""
-        while True:
-            await self._health_wake.wait()
-            self._health_wake.clear()
-            pids, self._health_dirty = self._health_dirty, set()
-            for pid in sorted(pids):
-                await self._check_health(pid)
-
     async def _tele_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.tele_interval_s)  # a period, not synchronisation
@@ -374,6 +311,7 @@ class Agent:
             "jobs_uncertain": self.counters["jobs_uncertain"],
             "jobs_rejected": self.counters["jobs_rejected"],
             "jobs_unconfirmed": self.counters["jobs_unconfirmed"],
+            "text_controls_stripped": self.counters["text_controls_stripped"],
             "messages_rejected": sum(self.rejected.values()),
             "screen_bind_failed": self.counters["screen_bind_failed"],
             "screen_errors": self.counters["screen_errors"],
@@ -386,14 +324,14 @@ class Agent:
         return TelemetryBody(metrics=metrics)
 
 
-def pair_copiers(peripherals: Mapping[str, Peripheral]) -> dict[str, A4Peripheral]:
-    """The A4 printers, each paired with the device's first document camera (for ``copy``)."""
-    a4 = {pid: p for pid, p in peripherals.items() if isinstance(p, A4Peripheral)}
-    scanner = next((p for p in peripherals.values() if isinstance(p, DocCameraPeripheral)), None)
-    if scanner is not None:
-        for printer in a4.values():
-            printer.pair_scanner(scanner)
-    return a4
+def pair_copiers(peripherals: Mapping[str, Peripheral]) -> None:
+    """Pair each A4 printer with the device's first document camera: it then offers ``copy``."""
+    scanner = next((p for p in peripherals.values() if isinstance(p, DocumentCamera)), None)
+    if scanner is None:
+        return
+    for p in peripherals.values():
+        if isinstance(p, A4PrinterBase):
+            p.pair_scanner(scanner)
 
 
 async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:

@@ -4,9 +4,9 @@ A typo in a key is an error, never a silently ignored setting: on a kiosk in a v
 service point nobody reads logs, so the agent must refuse a bad file with a sentence that
 names the key (``agent.toml: peripherals.0.port: Input should be a valid integer``).
 
-Peripherals are a discriminated union on ``type`` (one model per driver, in
-``edge_agent.peripheral_config``), so adding a driver is adding a model there and a module
-plus an adapter in ``edge_agent.drivers``.
+Peripherals are a discriminated union on ``type``: one model per driver, in a hardware-free
+``edge_agent.drivers.<family>_config`` module, joined by the driver table in
+``edge_agent.peripherals.registry`` (adding a driver: a module and one line there).
 """
 
 from __future__ import annotations
@@ -26,21 +26,13 @@ from pydantic import (
     model_validator,
 )
 
+from edge_agent.drivers.camera_config import DocCameraConfig
+from edge_agent.drivers.config import PeripheralId
+from edge_agent.drivers.escpos_config import EscposFile, EscposNetwork, EscposSerial, EscposUsb
+from edge_agent.drivers.idcard_config import IdCardReaderConfig
+from edge_agent.drivers.serial_config import CallButtonSerial, RatingPadSerial
 from edge_agent.errors import ConfigError
-from edge_agent.peripheral_config import (
-    PERIPHERAL_TYPES,
-    CallButtonSerial,
-    Capability,
-    DocCameraConfig,
-    EscposFile,
-    EscposNetwork,
-    EscposSerial,
-    EscposUsb,
-    IdCardReaderConfig,
-    PeripheralConfig,
-    PeripheralId,
-    RatingPadSerial,
-)
+from edge_agent.peripherals.registry import PERIPHERAL_TYPES, PeripheralConfig
 from protocols.errors import ProtocolError
 from protocols.messages import Role
 from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
@@ -86,7 +78,8 @@ class MqttSettings(_Model):
 
 
 class OutboxSettings(_Model):
-    """Bounds of the durable outbox (``outbox.sqlite3`` in the data dir; ``edge_agent.outbox``).
+    """Bounds of the durable outbox (``outbox.sqlite3`` in the data dir;
+    ``edge_agent.link.outbox``).
 
     Past a soft bound telemetry is shed, oldest first; acks and events are kept up to
     ``hard_max_bytes``, past which new events are refused (acks never are).
@@ -200,7 +193,6 @@ __all__ = [
     "PERIPHERAL_TYPES",
     "AgentConfig",
     "CallButtonSerial",
-    "Capability",
     "DocCameraConfig",
     "EscposFile",
     "EscposNetwork",

@@ -152,21 +152,27 @@ def decode(payload: bytes, expected: MsgType | None = None) -> Envelope[Any]:
             "bad_type",
             f"envelope type {raw.get('type')!r} is unknown; "
             f"known: {', '.join(t.value for t in MsgType)}",
+            raw,
         ) from err
     if expected is not None and type_ is not expected:
         raise PayloadError(
-            "type_mismatch", f"a {type_.value!r} message arrived where {expected.value!r} belongs"
+            "type_mismatch",
+            f"a {type_.value!r} message arrived where {expected.value!r} belongs",
+            raw,
         )
     if raw.get("v") != PROTOCOL_VERSION:
         raise PayloadError(
             "bad_version",
             f"protocol version {raw.get('v')!r} is not supported (this side speaks "
             f"{PROTOCOL_VERSION})",
+            raw,
         )
     try:
         env: Envelope[Any] = _BODY_ADAPTERS[type_].validate_python(raw)
     except ValidationError as err:
-        raise PayloadError("invalid", f"{type_.value} message is invalid: {_brief(err)}") from err
+        raise PayloadError(
+            "invalid", f"{type_.value} message is invalid: {_brief(err)}", raw
+        ) from err
     return env
 
 

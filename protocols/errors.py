@@ -18,4 +18,13 @@ class TopicError(ProtocolError):
 
 
 class PayloadError(ProtocolError):
-    """A payload is too large, not JSON, or fails validation."""
+    """A payload is too large, not JSON, or fails validation.
+
+    ``parsed`` is the JSON object when the payload got as far as parsing: a receiver can read
+    what it still needs from it (the agent rejects a refused ``job.run`` by its id) without
+    parsing the bytes a second time.
+    """
+
+    def __init__(self, reason: str, message: str, parsed: dict[str, object] | None = None) -> None:
+        super().__init__(reason, message)
+        self.parsed = parsed

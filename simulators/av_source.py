@@ -16,7 +16,9 @@ repeats exactly: a stalled camera or driver), ``silent`` (audio is all zeros: a 
 
 Device names: ``synthetic:<name>[?seed=N&fps=F&tone=HZ&closed=1&frozen=1&silent=1]``; the
 frame size and fps are the driver's configured ones unless the name overrides them
-(``size=WxH``). :func:`register_with_driver` makes the agent's ``av_camera`` driver open these.
+(``size=WxH``). Whoever runs the agent beside it (``kfleet demo``, tests) registers
+:func:`source_from_name` with the agent's ``av_camera`` driver; a simulator imports nothing
+of the agent.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ import numpy.typing as npt
 
 __all__ = [
     "SyntheticAvSource",
-    "register_with_driver",
     "source_from_name",
 ]
 
@@ -217,10 +218,3 @@ def source_from_name(
         frozen=flag("frozen"),
         silent=flag("silent"),
     )
-
-
-def register_with_driver() -> None:
-    """Let ``device = "synthetic:..."`` in an ``av_camera`` config use this simulator."""
-    from edge_agent.drivers.av_camera import register_av_source
-
-    register_av_source("synthetic", source_from_name)

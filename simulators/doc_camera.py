@@ -36,7 +36,6 @@ __all__ = [
     "generate",
     "generate_scene",
     "jaccard",
-    "register_with_driver",
     "source_from_name",
 ]
 
@@ -676,10 +675,3 @@ def source_from_name(name: str) -> SyntheticFrameSource:
     opts = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
     w, _, h = opts.get("size", "1920x1080").partition("x")
     return SyntheticFrameSource(cond or None, int(opts.get("seed", 0)), (int(w), int(h)))
-
-
-def register_with_driver() -> None:
-    """Let ``device = "synthetic:..."`` in an agent config use this simulator."""
-    from edge_agent.drivers.doc_camera import register_frame_source
-
-    register_frame_source("synthetic", source_from_name)

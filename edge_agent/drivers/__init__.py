@@ -1,14 +1,17 @@
-"""Peripheral drivers: one module per kind, all behind the narrow interfaces in ``base``.
+"""Peripheral drivers: one module per driver, each implementing the peripheral interface
+(:mod:`edge_agent.drivers.interface`) itself and declaring ``DRIVER`` (a
+:class:`~edge_agent.drivers.base.DriverSpec`: the config types it drives, its kind, its
+config model from a hardware-free ``<family>_config.py``, the class built from a config).
 
-Hardware libraries (python-escpos, pyserial, pyusb, OpenCV) are imported only inside driver
-modules; ``build_printer`` (and the agent's registry, ``edge_agent.peripherals.
-build_peripheral``) import the driver lazily so loading a config never touches them.
+Hardware libraries (python-escpos, pyserial, pyipp, OpenCV) are imported only inside driver
+modules, and driver modules only when a peripheral of theirs is configured (the lazy table
+in :mod:`edge_agent.peripherals.registry`), so loading a config never touches them.
 """
 
 from __future__ import annotations
 
 from edge_agent.drivers.base import PrinterStatus, PrintReport, ReceiptPrinter, health_of
-from edge_agent.peripheral_config import EscposConfig
+from edge_agent.drivers.escpos_config import EscposConfig
 
 __all__ = ["PrintReport", "PrinterStatus", "ReceiptPrinter", "build_printer", "health_of"]
 

@@ -9,12 +9,14 @@ have come out — the difference between a job that may be retried and one an op
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from protocols.messages import Health
+from edge_agent.drivers.base import ConfiguredDriver
+from edge_agent.drivers.camera_config import ScanMode
+from edge_agent.drivers.interface import Peripheral
+from protocols.jobs import Capability
 
 Sides = Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"]
 OnStart = Callable[[], Awaitable[None]]
@@ -60,26 +62,48 @@ class A4Report:
         return out
 
 
-class A4Printer(Protocol):
-    """An A4 printer as the agent uses it."""
+class Scan(Protocol):
+    """What a copy needs of a scanned page."""
+
+    @property
+    def jpeg(self) -> bytes: ...
+
+    @property
+    def page_found(self) -> bool: ...
+
+
+class Scanner(Protocol):
+    """A document camera, as a copy borrows it."""
 
     @property
     def id(self) -> str: ...
 
-    @property
-    def kind(self) -> str: ...
+    async def scan(self, mode: ScanMode | None = None) -> Scan: ...
+
+
+class A4PrinterBase(ConfiguredDriver):
+    """What every A4 driver has: with a document camera beside it on the same device
+    (:meth:`pair_scanner`) it also offers ``copy``."""
+
+    kind = "a4_printer"
+    scanner: Scanner | None = None
+
+    def pair_scanner(self, scanner: Scanner) -> None:
+        self.scanner = scanner
 
     @property
-    def model(self) -> str: ...
+    def capabilities(self) -> tuple[str, ...]:
+        own = tuple(self.cfg.capabilities)
+        copy = Capability.COPY
+        return (*own, copy) if self.scanner is not None and copy not in own else own
 
-    @property
-    def capabilities(self) -> tuple[str, ...]: ...
 
-    counters: Counter[str]
+@runtime_checkable
+class A4Printer(Peripheral, Protocol):
+    """An A4 printer as the agent uses it."""
 
-    async def health(self) -> tuple[Health, str]:
-        """(health, reason) from the printer's own state; never raises."""
-        ...
+    #: the document camera beside it, for ``copy`` (None: it cannot copy)
+    scanner: Scanner | None
 
     async def print_pdf(self, doc: A4Document, on_start: OnStart) -> A4Report:
         """Print and follow the job to its end on the printer.
@@ -88,8 +112,6 @@ class A4Printer(Protocol):
         :class:`edge_agent.errors.PrinterError`.
         """
         ...
-
-    async def close(self) -> None: ...
 
 
 def is_pdf(data: bytes) -> bool:

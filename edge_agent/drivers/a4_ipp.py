@@ -28,9 +28,10 @@ from pyipp import IPP
 from pyipp.enums import IppJobState, IppOperation, IppPrinterState, IppStatus
 from pyipp.exceptions import IPPConnectionError, IPPError, IPPParseError
 
-from edge_agent.drivers.a4_base import A4Document, A4Report, OnStart
+from edge_agent.drivers.a4_base import A4Document, A4PrinterBase, A4Report, OnStart
+from edge_agent.drivers.a4_config import IppPrinterConfig
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import IppPrinterConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 
@@ -143,27 +144,19 @@ def _status_name(code: int | None) -> str:
         return f"0x{code:04x}"
 
 
-class IppPrinter:
+class IppPrinter(A4PrinterBase):
     """An IPP A4 printer. One job at a time (the job runner's worker ensures it)."""
 
-    kind = "a4_printer"
+    cfg: IppPrinterConfig
 
     def __init__(self, cfg: IppPrinterConfig) -> None:
         self.cfg = cfg
-        self.counters: Counter[str] = Counter()
+        self.tally: Counter[str] = Counter()
         self._model = cfg.model
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
 
     @property
     def model(self) -> str:
         return self._model or "IPP printer"
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
 
     def _client(self) -> IPP:
         return IPP(self.cfg.uri, request_timeout=max(1, math.ceil(self.cfg.request_timeout_s)))
@@ -196,7 +189,7 @@ class IppPrinter:
             try:
                 attrs = await self._printer_attrs(ipp)
             except IPPConnectionError as err:
-                self.counters["unreachable"] += 1
+                self.tally["unreachable"] += 1
                 raise PrinterError(
                     FailureReason.PRINTER_UNREACHABLE,
                     f"the A4 printer at {self.cfg.uri} does not answer ({err}); nothing was "
@@ -212,15 +205,15 @@ class IppPrinter:
                 ) from err
             refusal = refusal_of(attrs)
             if refusal is not None:
-                self.counters["refused"] += 1
+                self.tally["refused"] += 1
                 raise refusal
             await on_start()
             job_id = await self._submit(ipp, doc)
-            self.counters["jobs_sent"] += 1
-            self.counters["bytes_sent"] += len(doc.pdf)
+            self.tally["jobs_sent"] += 1
+            self.tally["bytes_sent"] += len(doc.pdf)
             report = await self._follow(ipp, job_id, doc)
-            self.counters["jobs_completed"] += 1
-            self.counters["impressions"] += report.impressions or 0
+            self.tally["jobs_completed"] += 1
+            self.tally["impressions"] += report.impressions or 0
             return report
 
     async def _submit(self, ipp: IPP, doc: A4Document) -> int:
@@ -289,7 +282,7 @@ class IppPrinter:
             except IPPConnectionError as err:
                 lost_since = lost_since if lost_since is not None else loop.time()
                 if loop.time() - lost_since >= self.cfg.lost_contact_s:
-                    self.counters["lost_contact"] += 1
+                    self.tally["lost_contact"] += 1
                     raise PrinterError(
                         FailureReason.PRINTER_UNREACHABLE,
                         f"lost contact with the A4 printer while job {job_id} was "
@@ -319,7 +312,7 @@ class IppPrinter:
                         extra={"copies": doc.copies, "sides": doc.sides},
                     )
                 if state in (IppJobState.CANCELED, IppJobState.ABORTED):
-                    self.counters["jobs_aborted"] += 1
+                    self.tally["jobs_aborted"] += 1
                     raise PrinterError(
                         FailureReason.PRINTER_ABORTED,
                         f"the A4 printer {state.name.lower()} job {job_id} "
@@ -356,7 +349,7 @@ class IppPrinter:
                 },
             )
             canceled = True
-        self.counters["jobs_timed_out"] += 1
+        self.tally["jobs_timed_out"] += 1
         waiting = state in (IppJobState.PENDING, IppJobState.HELD)
         paper = "media-empty" in reasons or "media-needed" in reasons
         why = f"job {job_id} was still {state.name.lower()} after {self.cfg.job_timeout_s:g} s"
@@ -382,3 +375,9 @@ def _job_state(raw: object, previous: IppJobState) -> IppJobState:
         return IppJobState(int(raw))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return previous
+
+
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("ipp",), kind="a4_printer", config=IppPrinterConfig, peripheral=IppPrinter
+)

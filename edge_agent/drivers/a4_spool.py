@@ -19,9 +19,10 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from edge_agent.drivers.a4_base import A4Document, A4Report, OnStart
+from edge_agent.drivers.a4_base import A4Document, A4PrinterBase, A4Report, OnStart
+from edge_agent.drivers.a4_config import A4SpoolConfig
+from edge_agent.drivers.base import DriverSpec
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import A4SpoolConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 
@@ -33,29 +34,22 @@ FAULT_FILES = {
 }
 UNREACHABLE = FailureReason.PRINTER_UNREACHABLE
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
 _NUMBERED = re.compile(r"^(\d+)-")
 
 
-class SpoolPrinter:
+class SpoolPrinter(A4PrinterBase):
     """Writes PDFs to ``cfg.directory`` as if printing them."""
 
-    kind = "a4_printer"
+    cfg: A4SpoolConfig
 
     def __init__(self, cfg: A4SpoolConfig) -> None:
         self.cfg = cfg
-        self.counters: Counter[str] = Counter()
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
+        self.tally: Counter[str] = Counter()
 
     @property
     def model(self) -> str:
         return self.cfg.model or "spool directory"
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
 
     def _state(self) -> tuple[Health, str, FailureReason]:
         """(health, reason, the failure a job gets while offline), from the directory."""
@@ -98,8 +92,8 @@ class SpoolPrinter:
                 "printed" + (" — free space in " + str(self.cfg.directory) if full else ""),
                 side_effect_possible=False,  # the temporary file is removed; no PDF appeared
             ) from err
-        self.counters["jobs_completed"] += 1
-        self.counters["bytes_sent"] += len(doc.pdf)
+        self.tally["jobs_completed"] += 1
+        self.tally["bytes_sent"] += len(doc.pdf)
         return A4Report(
             printer_job=str(path),
             document_bytes=len(doc.pdf),
@@ -127,3 +121,9 @@ class SpoolPrinter:
             tmp.unlink(missing_ok=True)
             raise
         return final
+
+
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("a4_spool",), kind="a4_printer", config=A4SpoolConfig, peripheral=SpoolPrinter
+)

@@ -1,4 +1,5 @@
-"""The narrow interface the job runner and health monitor see of a receipt printer.
+"""What drivers share: identity read from their config (:class:`ConfiguredDriver`), and the
+narrow interface the job runner and health monitor see of a receipt printer.
 
 Everything hardware-specific (python-escpos, sockets, pyserial, pyusb) stays behind it, so
 the runner can be tested against a simulator and a new printer family is one new module.
@@ -8,13 +9,53 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import UnionType
+from typing import Any, Protocol, runtime_checkable
 
+from edge_agent.drivers.config import DriverConfig
+from edge_agent.drivers.interface import Peripheral
 from protocols.escpos import PrinterStatus
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 
-__all__ = ["PrintReport", "PrinterStatus", "ReceiptPrinter", "health_of"]
+__all__ = [
+    "ConfiguredDriver",
+    "DriverSpec",
+    "PrintReport",
+    "PrinterStatus",
+    "ReceiptPrinter",
+    "health_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSpec:
+    """What a driver module declares (as ``DRIVER``) for the registry: the config ``types``
+    it drives, the hardware ``kind``, its ``config`` model(s) and the ``peripheral`` class
+    built from such a config."""
+
+    types: tuple[str, ...]
+    kind: str
+    config: type[DriverConfig] | UnionType
+    peripheral: Callable[..., object]
+
+
+class ConfiguredDriver:
+    """A driver's id, model and capabilities, as its config says."""
+
+    cfg: DriverConfig
+
+    @property
+    def id(self) -> str:
+        return self.cfg.id
+
+    @property
+    def model(self) -> str:
+        return self.cfg.model or self.cfg.type
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(self.cfg.capabilities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +76,9 @@ class PrintReport:
         }
 
 
-class ReceiptPrinter(Protocol):
+@runtime_checkable
+class ReceiptPrinter(Peripheral, Protocol):
     """A receipt printer as the agent uses it."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def model(self) -> str: ...
-
-    @property
-    def capabilities(self) -> tuple[str, ...]: ...
 
     async def probe(self) -> PrinterStatus:
         """Ask the printer for its real-time status (never raises)."""

@@ -2,11 +2,9 @@
 
 ``scan()`` is capture → find the page → 矫正 / 裁边 / deskew / flatten lighting → JPEG + PDF,
 returned as a :class:`ScanResult` whose ``sha256`` names the JPEG (the blob that travels
-over HTTP, never over MQTT). The camera is any ``cv2.VideoCapture`` device (an index such as
-``0`` or a path such as ``/dev/v4l/by-id/...``), or a *frame source*: any object with
-``read() -> (ok, frame)`` and ``release()``, given to the constructor or registered under a
-name scheme (``synthetic:...`` is the simulator's, see ``simulators.doc_camera``), so the
-same driver runs in CI without a camera.
+over HTTP, never over MQTT). Opening the device (or a registered *frame source*, e.g. the
+simulator's ``synthetic:...``, so the same driver runs in CI without a camera), reading with
+retries and the error family are shared with the A/V camera in :mod:`edge_agent.drivers.video`.
 
 Every OpenCV call blocks, so each runs in ``asyncio.to_thread`` under one lock per camera.
 The capture stays open between scans (opening a UVC camera and letting auto-exposure settle
@@ -20,28 +18,26 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.drivers.doc_camera_errors import (
-    CameraUnavailable,
-    CaptureFailed,
-    DocCameraError,
+from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.camera_config import DocCameraConfig, ScanMode
+from edge_agent.drivers.video import (
     EncodeFailed,
+    FrameSource,
     NoPageFound,
+    VideoCamera,
+    VideoError,
 )
-from edge_agent.peripheral_config import DocCameraConfig
-from protocols.messages import Health
 
 __all__ = [
     "DocCamera",
     "DocCameraConfig",
-    "DocCameraError",
     "FrameSource",
     "ScanMode",
     "ScanResult",
@@ -50,17 +46,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 Frame = npt.NDArray[np.uint8]
-#: ``color``; ``gray`` (one channel); ``document`` (grey, lighting evened out, binarised text)
-ScanMode = Literal["color", "gray", "document"]
-
-
-class FrameSource(Protocol):
-    """What the driver needs of a camera; ``cv2.VideoCapture`` is one."""
-
-    def read(self) -> tuple[bool, Any]: ...
-
-    def release(self) -> None: ...
 
 
 _SOURCES: dict[str, Callable[[str], FrameSource]] = {}
@@ -104,31 +91,15 @@ class ScanResult:
         }
 
 
-class DocCamera:
+class DocCamera(VideoCamera):
     """A document camera as the agent uses it."""
 
     kind = "doc_camera"
+    cfg: DocCameraConfig
 
     def __init__(self, cfg: DocCameraConfig, source: FrameSource | None = None) -> None:
-        self.cfg = cfg
-        self._given = source
-        self._cap: FrameSource | None = None
-        self._warm = False
-        self._lock = asyncio.Lock()
-        #: ``scans``, ``scans.<mode>``, ``errors.<reason>`` (telemetry)
-        self.counters: Counter[str] = Counter()
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
-
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
+        super().__init__(cfg, source, label=f"document camera {cfg.id}")
+        # tally: ``scans``, ``scans.<mode>``, ``errors.<reason>``
 
     async def capture(self) -> Frame:
         """One fresh BGR frame. Raises :class:`CameraUnavailable` or :class:`CaptureFailed`."""
@@ -138,131 +109,34 @@ class DocCamera:
     async def scan(self, mode: ScanMode | None = None) -> ScanResult:
         """Capture and process one page in ``mode`` (default: the configured one), so one
         camera serves both a photo of a certificate and a text form. Raises a
-        :class:`DocCameraError`."""
+        :class:`VideoError`."""
         t0 = time.perf_counter()
         try:
             frame = await self.capture()
             captured = (time.perf_counter() - t0) * 1000
             result = await asyncio.to_thread(self._process, frame, mode or self.cfg.mode)
-        except DocCameraError as err:
-            self.counters[f"errors.{err.reason}"] += 1
+        except VideoError as err:
+            self.tally[f"errors.{err.reason}"] += 1
             raise
-        self.counters["scans"] += 1
-        self.counters[f"scans.{result.mode}"] += 1
+        self.tally["scans"] += 1
+        self.tally[f"scans.{result.mode}"] += 1
         result.timings_ms["capture"] = round(captured, 1)
         return result
 
-    async def health(self) -> tuple[Health, str]:
-        """(health, reason): open the camera if needed and read one frame. Never raises."""
-        try:
-            async with self._lock:
-                await asyncio.to_thread(self._probe_blocking)
-        except CameraUnavailable as err:
-            return Health.OFFLINE, str(err)[:1024]
-        except CaptureFailed as err:  # open but blind is as useless as unplugged
-            return Health.OFFLINE, str(err)[:1024]
-        except Exception as err:  # a driver bug must not stop the health monitor
-            log.exception("document camera %s: health probe failed", self.id)
-            return Health.UNKNOWN, f"health probe failed: {err!r}"[:1024]
-        return Health.OK, ""
-
-    async def close(self) -> None:
-        """Release the camera (a given frame source is released too)."""
-        async with self._lock:
-            await asyncio.to_thread(self._drop, failed=False)
-
     # --- blocking parts, run in a worker thread ---
 
-    def _open(self) -> FrameSource:
-        if self._cap is not None:
-            return self._cap
-        device = self.cfg.device
-        scheme = device.split(":", 1)[0] if isinstance(device, str) and ":" in device else ""
-        if self._given is not None:
-            cap = self._given
-        elif scheme in _SOURCES:
-            try:
-                cap = _SOURCES[scheme](str(device))
-            except Exception as err:
-                raise CameraUnavailable(
-                    f"document camera {self.id}: frame source {device!r} did not open",
-                    f"its factory failed: {err}",
-                    "Check the device name against the simulator's documentation",
-                ) from err
-        elif scheme == "synthetic":
-            raise CameraUnavailable(
-                f"document camera {self.id}: device {device!r} did not open",
-                "no synthetic frame source is registered: the simulator is not loaded here",
-                "Call simulators.doc_camera.register_with_driver() first, or use a real camera",
-            )
-        else:
-            cap = self._open_video(device)
-        is_open = getattr(cap, "isOpened", None)
-        if callable(is_open) and not is_open():
-            raise CameraUnavailable(
-                f"document camera {self.id}: device {device!r} did not open",
-                "the frame source reports that it is closed",
-                "Check that the camera (or simulator) is connected and running",
-            )
-        self._cap, self._warm = cap, False
-        return cap
-
-    def _open_video(self, device: int | str) -> FrameSource:
-        import cv2  # hardware access stays inside the driver
-
-        try:
-            cap = cv2.VideoCapture(device)
-            opened = cap.isOpened()
-        except cv2.error as err:
-            raise CameraUnavailable(
-                f"document camera {self.id}: video device {device!r} did not open",
-                f"OpenCV refused it ({str(err).strip().splitlines()[-1]})",
-                "Check the `device` setting: an index, a /dev path or a stream URL",
-            ) from err
-        if not opened:
-            cap.release()
-            raise CameraUnavailable(
-                f"document camera {self.id}: video device {device!r} did not open",
-                "it does not exist, is unplugged, or is in use by another program",
-                "Check the USB cable and `v4l2-ctl --list-devices`, then the `device` setting",
-            )
-        cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.cfg.width)
-        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.cfg.height)
-        return cast(FrameSource, cap)
-
-    def _read(self, cap: FrameSource) -> Frame:
-        for _attempt in range(3):
-            ok, frame = cap.read()
-            if ok and isinstance(frame, np.ndarray) and frame.size:
-                return _as_bgr(frame)
-        self._drop(failed=True)
-        raise CaptureFailed(
-            f"document camera {self.id}: no frame from device {self.cfg.device!r}",
-            "the camera opened but three reads in a row returned nothing",
-            "Reseat the USB cable; the next scan reopens the camera",
-        )
+    def _open_named(self, name: str) -> FrameSource | None:
+        factory = _SOURCES.get(name.split(":", 1)[0])
+        return None if factory is None else factory(name)
 
     def _capture_blocking(self) -> Frame:
-        cap = self._open()
-        skip = self.cfg.flush_frames if self._warm else self.cfg.warmup_frames
+        video = self._video
+        video.open()
+        skip = self.cfg.flush_frames if video.warm else self.cfg.warmup_frames
         for _ in range(skip):
-            self._read(cap)
-        self._warm = True
-        return self._read(cap)
-
-    def _probe_blocking(self) -> None:
-        self._read(self._open())
-
-    def _drop(self, *, failed: bool) -> None:
-        """Forget the open capture; release it unless it is a given source that just failed
-        (that one cannot be reopened, so it is kept for the next attempt)."""
-        cap, self._cap = self._cap, None
-        if cap is None or (failed and cap is self._given):
-            return
-        try:
-            cap.release()
-        except Exception:  # releasing a dead camera may fail; it is gone either way
-            log.debug("document camera %s: release failed", self.id, exc_info=True)
+            video.read()
+        video.warm = True
+        return video.read()
 
     def _process(self, frame: Frame, mode: ScanMode) -> ScanResult:
         import cv2
@@ -320,13 +194,7 @@ class DocCamera:
         )
 
 
-def _as_bgr(frame: npt.NDArray[Any]) -> Frame:
-    import cv2
-
-    if frame.dtype != np.uint8:
-        frame = np.clip(frame, 0, 255).astype(np.uint8)
-    if frame.ndim == 2:
-        return cast(Frame, cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    if frame.shape[2] == 4:
-        return cast(Frame, cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR))
-    return cast(Frame, frame)
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("doc_camera_uvc",), kind="doc_camera", config=DocCameraConfig, peripheral=DocCamera
+)

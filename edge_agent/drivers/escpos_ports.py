@@ -20,20 +20,21 @@ import socket
 import stat
 from typing import Any
 
-from edge_agent.peripheral_config import (
+from edge_agent.drivers.escpos_config import (
     EscposConfig,
     EscposFile,
     EscposNetwork,
     EscposSerial,
     EscposUsb,
 )
+from edge_agent.errors import AgentError
 
 
-class Unreachable(Exception):
+class Unreachable(AgentError):
     """The printer could not be opened; nothing was sent."""
 
 
-class Lost(Exception):
+class Lost(AgentError):
     """The connection broke while talking to the printer."""
 
 

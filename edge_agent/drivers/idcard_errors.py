@@ -7,8 +7,10 @@ personal data from a card.
 
 from __future__ import annotations
 
+from edge_agent.errors import AgentError
 
-class IdCardError(Exception):
+
+class IdCardError(AgentError):
     """Root of every error the ID-card reader driver raises on purpose."""
 
     def __init__(self, reason: str, message: str) -> None:

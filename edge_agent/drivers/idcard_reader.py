@@ -19,9 +19,12 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from edge_agent.drivers.base import ConfiguredDriver, DriverSpec
+from edge_agent.drivers.idcard_config import IdCardReaderConfig as IdCardReaderConfig
 from edge_agent.drivers.idcard_errors import (
     IdCardError,
     IdCardGarbled,
@@ -29,7 +32,7 @@ from edge_agent.drivers.idcard_errors import (
     IdCardTimeout,
     IdCardUnplugged,
 )
-from edge_agent.peripheral_config import IdCardReaderConfig as IdCardReaderConfig
+from edge_agent.drivers.interface import Emit
 from protocols.idcard import (
     FIND_CARD,
     READ_TEXT_PHOTO,
@@ -42,12 +45,17 @@ from protocols.idcard import (
     Status,
     TextBlockError,
     encode_request,
+    mask_id_number,
+    mask_name,
     parse_text_block,
     split_read_data,
 )
-from protocols.messages import Health
+from protocols.messages import EventBody, EventKind, Health, IdCardReadData
 
 log = logging.getLogger(__name__)
+
+#: longest pause between automatic card polls after repeated errors (unplugged reader)
+AUTO_READ_MAX_BACKOFF_S = 30.0
 
 try:  # a dead tty makes tcflush raise termios.error, which is not an OSError
     from termios import error as _TermiosError
@@ -91,10 +99,18 @@ class IdCardRead:
         return f"IdCardRead(text={self.text!r}, photo=<{len(self.photo)} B>)"
 
 
-class IdCardReader:
+def card_event(peripheral: str, read: IdCardRead) -> EventBody:
+    """The ``idcard_read`` event for one card: masked ID number and name, nothing else."""
+    text = read.text
+    data = IdCardReadData(id_number=mask_id_number(text.id_number), name=mask_name(text.name))
+    return EventBody(kind=EventKind.IDCARD_READ, peripheral=peripheral, data=data.model_dump())
+
+
+class IdCardReader(ConfiguredDriver):
     """The driver; ``reads_ok`` / ``reads_failed`` / ``failures`` (by reason) count reads."""
 
     kind = "idcard_reader"
+    cfg: IdCardReaderConfig
 
     def __init__(self, cfg: IdCardReaderConfig) -> None:
         self.cfg = cfg
@@ -104,18 +120,7 @@ class IdCardReader:
         self.last_health: tuple[Health, str] = (Health.UNKNOWN, "")
         self._io = threading.Lock()
         self._port: Any = None  # serial.Serial while open
-
-    @property
-    def id(self) -> str:
-        return self.cfg.id
-
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
-
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
+        self._watchers: list[Callable[[], None]] = []
 
     async def health(self) -> tuple[Health, str]:
         """SAM status → (health, reason). Never raises."""
@@ -157,6 +162,48 @@ class IdCardReader:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._close_blocking)
+
+    def counters(self) -> Mapping[str, int]:
+        """Reads and failures by reason: never anything read off a card."""
+        return {
+            "reads": self.reads_ok,
+            "read_errors": self.reads_failed,
+            **{f"errors.{k}": v for k, v in self.failures.items()},
+        }
+
+    def on_health_change(self, callback: Callable[[], None]) -> None:
+        """With ``auto_read``, the first failed poll (unplugged) and the first good one after
+        failures are reported at once; without it nothing polls, so the health loop tells."""
+        self._watchers.append(callback)
+
+    async def start(self) -> None:
+        """The port is opened by the first command (the health probe)."""
+
+    async def run(self, emit: Emit) -> None:
+        """With ``auto_read``: report each card placed, once, as a masked ``idcard_read``."""
+        if not self.cfg.auto_read:
+            return
+        present, failures = False, 0
+        while True:
+            before = failures
+            try:
+                read = await self.read_card(0)  # one "find card", no waiting
+            except IdCardError:  # logged and counted by read_card; health says the rest
+                failures += 1
+            else:
+                failures = 0
+                if read is None:
+                    present = False
+                elif not present:  # report a card once, not at every poll while it lies there
+                    present = True
+                    await emit(card_event(self.id, read))
+            if (before == 0) != (failures == 0):  # broke or recovered: tell the agent now
+                for callback in self._watchers:
+                    callback()
+            pause = self.cfg.auto_read_interval_s * 2 ** min(failures, 16)
+            await asyncio.sleep(
+                min(pause, max(AUTO_READ_MAX_BACKOFF_S, self.cfg.auto_read_interval_s))
+            )
 
     async def _read_card(self, timeout_s: float) -> IdCardRead | None:
         loop = asyncio.get_running_loop()
@@ -290,3 +337,12 @@ class IdCardReader:
             f"noise on the line or a baud rate other than {self.cfg.baudrate}: retry, and if "
             "it repeats check the cable and the reader's baud rate",
         )
+
+
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("idcard_ga467",),
+    kind="idcard_reader",
+    config=IdCardReaderConfig,
+    peripheral=IdCardReader,
+)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.drivers import serial_errors as errs
-from edge_agent.drivers.call_button import SerialDriver, SerialLink
+from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.interface import Emit
+from edge_agent.drivers.serial_config import RatingPadSerial as RatingPadSerial
 from edge_agent.drivers.serial_errors import Refused, SerialDeviceError
-from edge_agent.peripheral_config import RatingPadSerial as RatingPadSerial
+from edge_agent.drivers.serial_link import SerialDriver, SerialLink
 from protocols.serial_frames import (
     RATING_NAMES,
     REASON_NAMES,
@@ -85,6 +87,10 @@ class RatingPadDriver(SerialDriver):
         )
         self._lock = asyncio.Lock()
         self._waiting: tuple[str, asyncio.Future[RatingAnswer]] | None = None
+
+    async def run(self, emit: Emit) -> None:
+        """The pad speaks only when asked (:meth:`request_rating`; the caller reports the
+        ``rating`` event)."""
 
     async def request_rating(
         self, case_no: str, window: str, timeout_s: float, *, staff: str = ""
@@ -163,3 +169,12 @@ class RatingPadDriver(SerialDriver):
     def _on_down(self, err: SerialDeviceError) -> None:
         if self._waiting is not None and not self._waiting[1].done():
             self._waiting[1].set_exception(err)
+
+
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("rating_pad_serial",),
+    kind="rating_pad",
+    config=RatingPadSerial,
+    peripheral=RatingPadDriver,
+)

@@ -19,17 +19,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from edge_agent.drivers.base import PrintReport
+from edge_agent.drivers.base import ConfiguredDriver, DriverSpec, PrintReport, health_of
+from edge_agent.drivers.escpos_config import (
+    EscposConfig,
+    EscposFile,
+    EscposNetwork,
+    EscposSerial,
+    EscposUsb,
+)
 from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import EscposConfig
 from protocols.escpos import PrinterStatus, decode_status, dle_eot
 from protocols.jobs import FailureReason, ReceiptParams
+from protocols.messages import Health
 
 log = logging.getLogger(__name__)
+
 
 _REFUSED: dict[PrinterStatus, FailureReason] = {
     PrinterStatus.PAPER_OUT: FailureReason.PAPER_OUT,
@@ -39,29 +47,27 @@ _REFUSED: dict[PrinterStatus, FailureReason] = {
 }
 
 
-class EscPosReceiptPrinter:
+class EscPosReceiptPrinter(ConfiguredDriver):
     """A receipt printer speaking ESC/POS (a :class:`~edge_agent.drivers.base.ReceiptPrinter`)."""
 
     kind = "receipt_printer"
+    cfg: EscposConfig
 
     def __init__(self, cfg: EscposConfig) -> None:
         self.cfg = cfg
         self._lock = asyncio.Lock()
         self.last_status: PrinterStatus | None = None
         #: ``receipts`` (copies printed), ``bytes`` sent, ``errors.<reason>`` (telemetry)
-        self.counters: Counter[str] = Counter()
+        self.tally: Counter[str] = Counter()
 
-    @property
-    def id(self) -> str:
-        return self.cfg.id
+    async def health(self) -> tuple[Health, str]:
+        return health_of(await self.probe())
 
-    @property
-    def model(self) -> str:
-        return self.cfg.model or self.cfg.type
+    async def close(self) -> None:
+        """Nothing to close: the driver connects per job and per probe."""
 
-    @property
-    def capabilities(self) -> tuple[str, ...]:
-        return tuple(self.cfg.capabilities)
+    def counters(self) -> Mapping[str, int]:
+        return dict(self.tally)
 
     async def probe(self) -> PrinterStatus:
         """Connect, ask for the status, disconnect. Never raises."""
@@ -86,10 +92,10 @@ class EscPosReceiptPrinter:
                 finally:
                     await asyncio.to_thread(port.close)
         except PrinterError as err:
-            self.counters[f"errors.{err.reason}"] += 1
+            self.tally[f"errors.{err.reason}"] += 1
             raise
-        self.counters["receipts"] += params.copies
-        self.counters["bytes"] += report.bytes_sent
+        self.tally["receipts"] += params.copies
+        self.tally["bytes"] += report.bytes_sent
         return report
 
     async def _print(
@@ -159,22 +165,19 @@ class EscPosReceiptPrinter:
         try:
             port = open_port(self.cfg)
         except Unreachable as err:
-            self.last_status = PrinterStatus.UNREACHABLE
-            raise PrinterError(
-                FailureReason.PRINTER_UNREACHABLE,
-                f"printer {self.id} is unreachable: {err}",
-                side_effect_possible=False,
-            ) from err
+            reason, what = FailureReason.PRINTER_UNREACHABLE, f"is unreachable: {err}"
+            raise self._not_started(reason, what) from err
         try:
             return port, self._status(port)
         except Lost as err:
             port.close()
-            self.last_status = PrinterStatus.UNREACHABLE
-            raise PrinterError(
-                FailureReason.CONNECTION_LOST,
-                f"printer {self.id} dropped the connection before printing: {err}",
-                side_effect_possible=False,
-            ) from err
+            what = f"dropped the connection before printing: {err}"
+            raise self._not_started(FailureReason.CONNECTION_LOST, what) from err
+
+    def _not_started(self, reason: FailureReason, what: str) -> PrinterError:
+        """The printer could not be reached before anything was sent."""
+        self.last_status = PrinterStatus.UNREACHABLE
+        return PrinterError(reason, f"printer {self.id} {what}", side_effect_possible=False)
 
     def _status(self, port: Port) -> PrinterStatus:
         """Real-time status via DLE EOT; raises :class:`Lost` if the connection breaks."""
@@ -186,3 +189,12 @@ class EscPosReceiptPrinter:
             return PrinterStatus.NO_REPLY
         port.write(dle_eot(4))
         return decode_status(cause, port.read_byte(timeout))
+
+
+#: what the driver registry (``edge_agent.peripherals.registry``) reads of this module
+DRIVER = DriverSpec(
+    types=("escpos_network", "escpos_serial", "escpos_usb", "escpos_file"),
+    kind="receipt_printer",
+    config=EscposNetwork | EscposSerial | EscposUsb | EscposFile,
+    peripheral=EscPosReceiptPrinter,
+)

@@ -7,8 +7,10 @@ pyserial's exceptions are converted at the driver boundary with ``raise ... from
 
 from __future__ import annotations
 
+from edge_agent.errors import AgentError
 
-class SerialDeviceError(Exception):
+
+class SerialDeviceError(AgentError):
     """Root of every error the serial peripheral drivers raise on purpose."""
 
     def __init__(self, reason: str, what: str, why: str, todo: str) -> None:
@@ -35,32 +37,28 @@ class Refused(SerialDeviceError):
         self.nak = nak
 
 
+#: where the port or the device may be at fault: what to do (the last part of a message)
+_CHECK_PORT = "Check the cable and the port in agent.toml; the agent keeps retrying"
+
+
 def port_missing(device: str, port: str, detail: str) -> PortUnavailable:
-    return PortUnavailable(
-        "port_missing",
-        f"{device} on {port} cannot be opened",
-        detail,
+    todo = (
         "Check that it is plugged in and that the port in agent.toml is right (prefer a "
-        "/dev/serial/by-id/ path); the agent keeps retrying",
+        "/dev/serial/by-id/ path); the agent keeps retrying"
     )
+    return PortUnavailable("port_missing", f"{device} on {port} cannot be opened", detail, todo)
 
 
 def unplugged(device: str, port: str, detail: str) -> PortUnavailable:
-    return PortUnavailable(
-        "unplugged",
-        f"{device} on {port} was disconnected",
-        f"the serial port failed ({detail}): cable pulled or USB adapter reset",
-        "Plug it back in; the agent reconnects by itself when the port comes back",
-    )
+    why = f"the serial port failed ({detail}): cable pulled or USB adapter reset"
+    todo = "Plug it back in; the agent reconnects by itself when the port comes back"
+    return PortUnavailable("unplugged", f"{device} on {port} was disconnected", why, todo)
 
 
 def not_connected(device: str, port: str, reason: str) -> PortUnavailable:
-    return PortUnavailable(
-        reason or "not_connected",
-        f"{device} on {port} is not connected",
-        f"the port is not open ({reason or 'not started'})",
-        "Check the cable and the port in agent.toml; the agent keeps retrying",
-    )
+    why = f"the port is not open ({reason or 'not started'})"
+    what = f"{device} on {port} is not connected"
+    return PortUnavailable(reason or "not_connected", what, why, _CHECK_PORT)
 
 
 def no_ack(device: str, what: str, tries: int) -> NoAnswer:
@@ -73,19 +71,15 @@ def no_ack(device: str, what: str, tries: int) -> NoAnswer:
 
 
 def corrupt_frames(device: str, what: str, count: int) -> NoAnswer:
+    why = (
+        f"{count} frame(s) failed the CRC check (electrical noise, a bad cable or a wrong baudrate)"
+    )
+    todo = "Replace or shorten the cable and check baudrate; the answer was lost, ask again"
     return NoAnswer(
-        "corrupt_frames",
-        f"{device} answered {what} only with corrupt frames",
-        f"{count} frame(s) failed the CRC check (electrical noise, a bad cable or a wrong "
-        "baudrate)",
-        "Replace or shorten the cable and check baudrate; the answer was lost, ask again",
+        "corrupt_frames", f"{device} answered {what} only with corrupt frames", why, todo
     )
 
 
 def refused(device: str, what: str, nak: str) -> Refused:
-    return Refused(
-        nak,
-        f"{device} refused {what}",
-        f"it answered NAK '{nak}'",
-        "If it says busy, cancel what it is showing; otherwise update its firmware",
-    )
+    todo = "If it says busy, cancel what it is showing; otherwise update its firmware"
+    return Refused(nak, f"{device} refused {what}", f"it answered NAK '{nak}'", todo)

@@ -27,7 +27,7 @@ from protocols.messages import Health
 
 if TYPE_CHECKING:
     from edge_agent.config import AgentConfig
-    from edge_agent.peripherals import Peripheral
+    from edge_agent.drivers.interface import Peripheral
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _ASSETS = {"screen.js": "text/javascript", "screen.css": "text/css"}

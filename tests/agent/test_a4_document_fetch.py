@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from edge_agent.a4_jobs import NotPrintable, document_for_print
-from edge_agent.blob_transfer import DownloadFailed, fetch_blob
+from edge_agent.jobs.a4_documents import NotPrintable, document_for_print
+from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from protocols.jobs import DocumentParams, FailureReason, Fetch
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"

@@ -14,9 +14,9 @@ import pytest
 
 from cloud.embedded_broker import free_port
 from edge_agent.drivers.a4_base import A4Document
+from edge_agent.drivers.a4_config import IppPrinterConfig
 from edge_agent.drivers.a4_ipp import IppPrinter, printer_health, reasons_of, refusal_of
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import IppPrinterConfig
 from edge_agent.vision.rectify import make_pdf
 from protocols.jobs import FailureReason
 from protocols.messages import Health
@@ -64,8 +64,8 @@ async def test_a_pdf_is_printed_and_arrives_byte_for_byte(ipp_printer: IppServer
     assert report.printer_job.startswith(ipp_printer.uri + "/")
     arrived = {hashlib.sha256(p.read_bytes()).hexdigest() for p in ipp_printer.documents()}
     assert report.document_sha256 in arrived
-    assert printer.counters["jobs_completed"] == 1
-    assert printer.counters["bytes_sent"] == len(pdf)
+    assert printer.tally["jobs_completed"] == 1
+    assert printer.tally["bytes_sent"] == len(pdf)
 
 
 async def test_an_absent_printer_fails_before_anything_is_sent() -> None:
@@ -110,7 +110,7 @@ async def test_a_printer_that_vanishes_mid_job_leaves_it_uncertain(tmp_path: Pat
     assert caught.value.side_effect_possible
     assert caught.value.reason is FailureReason.PRINTER_UNREACHABLE
     assert "may have printed" in str(caught.value)
-    assert printer.counters["lost_contact"] == 1
+    assert printer.tally["lost_contact"] == 1
 
 
 async def test_a_job_that_does_not_finish_in_time_is_canceled_and_uncertain(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from edge_agent.drivers.a4_base import A4Document
+from edge_agent.drivers.a4_config import A4SpoolConfig
 from edge_agent.drivers.a4_spool import SpoolPrinter
 from edge_agent.errors import PrinterError
-from edge_agent.peripheral_config import A4SpoolConfig
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 
@@ -46,7 +46,7 @@ async def test_each_job_becomes_a_numbered_pdf_with_its_options(tmp_path: Path) 
     assert _bytes(first.printer_job) == PDF
     assert json.loads(_bytes(tmp_path / "000001.json"))["copies"] == 2
     assert _names(tmp_path, ".*.part") == []
-    assert printer.counters["jobs_completed"] == 2
+    assert printer.tally["jobs_completed"] == 2
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 
 from edge_agent.agent import Agent
 from edge_agent.config import AgentConfig, parse_config
-from edge_agent.journal import JobRecord, Journal
+from edge_agent.jobs.journal import JobRecord, Journal
 from protocols.envelope import MAX_PAYLOAD_BYTES, Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState, JobKind
 from protocols.messages import AckBody, EventKind, Health, JobCancel, StateBody, make_job_run

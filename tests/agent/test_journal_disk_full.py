@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.runner import JobRunner
 from protocols.envelope import MsgType, Sender
 from protocols.jobs import AckState, JobKind
 from protocols.messages import make_job_run
@@ -53,7 +53,7 @@ def _run(job_id: str) -> object:
 async def test_a_job_that_cannot_be_recorded_is_refused(disk: Path) -> None:
     printer, up = CountingPrinter(), Uplink()
     journal = Journal(disk / "jobs.sqlite3")
-    runner = JobRunner(journal, {printer.id: printer}, up.send)
+    runner = JobRunner(journal, {printer.id: printer}, up)
     fill(disk)
     await runner.handle(_run("j1"))
     refused = await up.next()
@@ -68,7 +68,7 @@ async def test_running_not_recorded_means_not_started_and_outcomes_survive(
 ) -> None:
     printer, up = CountingPrinter(), Uplink()
     journal = Journal(disk / "jobs.sqlite3")
-    runner = JobRunner(journal, {printer.id: printer}, up.send)
+    runner = JobRunner(journal, {printer.id: printer}, up)
     await runner.handle(_run("j2"))
     assert (await up.next()).state is AckState.ACCEPTED
     fill(disk)  # the disk fills while the job waits for its printer

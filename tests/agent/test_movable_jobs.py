@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.drivers.base import PrintReport
-from edge_agent.jobs import JobRunner
-from edge_agent.journal import Journal
+from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.runner import JobRunner
 from protocols.envelope import MsgType, Sender, wall_ms
 from protocols.escpos import PrinterStatus
 from protocols.jobs import AckState, JobKind, ReceiptParams
-from protocols.messages import AckBody, make_job_run
+from protocols.messages import AckBody, Health, make_job_run
 
 CLOUD = Sender("cloud")
 LINES: dict[str, Any] = {"lines": [{"type": "text", "text": "A001"}]}
@@ -32,6 +32,12 @@ class CountingPrinter:
 
     async def probe(self) -> PrinterStatus:
         return PrinterStatus.OK
+
+    async def health(self) -> tuple[Health, str]:
+        return Health.OK, ""
+
+    async def close(self) -> None:
+        pass
 
     async def print_receipt(
         self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
@@ -71,8 +77,7 @@ def _runner(tmp_path: Path, printer: CountingPrinter, up: Uplink) -> JobRunner:
     return JobRunner(
         Journal(tmp_path / "jobs.sqlite3"),
         {printer.id: printer},
-        up.send,
-        send_tracked_ack=up.send_tracked,
+        up,
     )
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from edge_agent.config import OutboxSettings, parse_config
 from edge_agent.errors import ConfigError
-from edge_agent.outbox import Entry, Outbox, restamp
-from edge_agent.publisher import Publisher
+from edge_agent.link.outbox import Entry, Outbox, restamp
+from edge_agent.link.publisher import Publisher
 from protocols.envelope import Envelope, MsgType, decode, encode, new_message_id
 from protocols.jobs import AckState
 from protocols.messages import AckBody, EventBody, EventKind, Metric, TelemetryBody
@@ -268,4 +268,4 @@ def test_birth_and_state_never_go_through_the_outbox(tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _log_level(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="edge_agent.outbox")
+    caplog.set_level(logging.INFO, logger="edge_agent.link.outbox")

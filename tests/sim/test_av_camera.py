@@ -16,13 +16,14 @@ from edge_agent.drivers.av_camera import (
     FROZEN_IMAGE,
     AvCamera,
     AvCameraConfig,
-    AvCameraError,
     CameraUnavailable,
     CaptureFailed,
     Snapshot,
+    VideoError,
+    register_av_source,
 )
 from protocols.messages import Health
-from simulators.av_source import SyntheticAvSource, register_with_driver, source_from_name
+from simulators.av_source import SyntheticAvSource, source_from_name
 
 W, H = 640, 480
 
@@ -31,7 +32,7 @@ W, H = 640, 480
 def _registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test gets its own source registry with the simulator in it."""
     monkeypatch.setattr(av_camera, "_SOURCES", {})
-    register_with_driver()
+    register_av_source("synthetic", source_from_name)
     yield
 
 
@@ -153,7 +154,7 @@ async def test_nonexistent_camera_index_is_offline_with_a_reason() -> None:
     health, reason = await camera.health()
     assert health is Health.OFFLINE
     assert "video device 97 did not open" in reason and "v4l2-ctl" in reason
-    with pytest.raises(AvCameraError) as info:
+    with pytest.raises(VideoError) as info:
         await camera.snapshot()
     assert info.value.reason == "camera_unavailable"
     await camera.close()
@@ -165,7 +166,7 @@ async def test_synthetic_device_needs_the_simulator_registered(
     monkeypatch.setattr(av_camera, "_SOURCES", {})
     camera = AvCamera(config())
     health, reason = await camera.health()
-    assert health is Health.OFFLINE and "register_with_driver()" in reason
+    assert health is Health.OFFLINE and "kfleet demo" in reason
 
 
 async def test_bad_synthetic_name_is_offline_naming_the_option() -> None:

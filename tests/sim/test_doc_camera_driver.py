@@ -11,15 +11,16 @@ import pytest
 from pydantic import ValidationError
 
 from edge_agent.drivers import doc_camera
-from edge_agent.drivers.doc_camera import DocCamera, DocCameraConfig, ScanMode, ScanResult
-from edge_agent.drivers.doc_camera_errors import (
-    CameraUnavailable,
-    CaptureFailed,
-    DocCameraError,
-    NoPageFound,
+from edge_agent.drivers.doc_camera import (
+    DocCamera,
+    DocCameraConfig,
+    ScanMode,
+    ScanResult,
+    register_frame_source,
 )
+from edge_agent.drivers.video import CameraUnavailable, CaptureFailed, NoPageFound, VideoError
 from protocols.messages import Health
-from simulators.doc_camera import SyntheticFrameSource, jaccard, register_with_driver
+from simulators.doc_camera import SyntheticFrameSource, jaccard, source_from_name
 
 SIZE = (1280, 720)
 
@@ -74,7 +75,7 @@ async def test_missing_camera_index_is_offline_with_a_reason() -> None:
     assert "doccam-1" in reason and "97" in reason and "did not open" in reason
     with pytest.raises(CameraUnavailable) as caught:
         await camera.scan()
-    assert isinstance(caught.value, DocCameraError) and caught.value.reason == "camera_unavailable"
+    assert isinstance(caught.value, VideoError) and caught.value.reason == "camera_unavailable"
 
 
 async def test_synthetic_device_name_needs_the_simulator_registered(
@@ -84,7 +85,7 @@ async def test_synthetic_device_name_needs_the_simulator_registered(
     camera = DocCamera(config(device="synthetic:wood?seed=3&size=1280x720"))
     health, reason = await camera.health()
     assert health is Health.OFFLINE and "simulator" in reason
-    register_with_driver()
+    register_frame_source("synthetic", source_from_name)
     assert await camera.health() == (Health.OK, "")
     assert (await camera.scan()).page_found
 

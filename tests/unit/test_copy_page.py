@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_agent.copy_page import WatermarkUnavailable, compose_copy, watermark_text
 from edge_agent.fonts import find_cjk_font
+from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
 
 FONT = find_cjk_font()
 needs_font = pytest.mark.skipif(FONT is None, reason="no CJK font (CI installs one)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from edge_agent.outbox import Entry, Outbox
+from edge_agent.link.outbox import Entry, Outbox
 
 Send = Callable[[Entry], Awaitable[None]]
 

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from edge_agent.journal import JobRecord, Journal
+from edge_agent.jobs.journal import JobRecord, Journal
 from protocols.envelope import wall_ms
 from protocols.jobs import AckState
+
+if TYPE_CHECKING:
+    from edge_agent.jobs.worker import Workers
 
 
 async def start_when_confirmed(
     rec: JobRecord,
     delivered: asyncio.Future[None] | None,
-    queue: asyncio.Queue[str],
+    workers: Workers,
     journal: Journal,
     unconfirmed: Callable[[JobRecord], Awaitable[None]],
 ) -> None:
-    """Queue ``rec`` for its worker once ``delivered`` (the PUBACK of its ``accepted``) is set
-    before ``rec.confirm_by``; else ``unconfirmed(rec)`` (the job fails, not run here)."""
+    """Queue ``rec`` for its device's worker once ``delivered`` (the PUBACK of its
+    ``accepted``) is set before ``rec.confirm_by``; else ``unconfirmed(rec)`` (the job
+    fails, not run here)."""
     assert rec.confirm_by is not None
     confirmed = delivered is not None
     if delivered is not None:
@@ -35,11 +40,12 @@ async def start_when_confirmed(
             confirmed = False
     current = journal.get(rec.job_id)
     if current is None or current.attempt != rec.attempt:
-        return
+        return  # a newer attempt owns the job now
     if current.state is not AckState.ACCEPTED:  # canceled while we waited
+        workers.forget(rec.job_id)
         return
     if confirmed:
         journal.confirm(rec.job_id)
-        await queue.put(rec.job_id)
+        await workers.put(rec.peripheral or "", rec.job_id)
         return
     await unconfirmed(rec)

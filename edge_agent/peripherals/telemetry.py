@@ -1,4 +1,4 @@
-"""Optional parts of a peripheral: counters for telemetry, and health-change notices.
+"""Peripherals' counters as telemetry metrics.
 
 The agent's periodic ``tele`` carries every peripheral's counters as metrics named
 ``peripheral.<counter>`` tagged ``{"peripheral": <id>, "kind": <kind>}`` (protocol §9), so
@@ -9,8 +9,7 @@ input, so no personal data can reach them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Mapping
 
 from protocols.messages import Metric
 
@@ -18,27 +17,6 @@ from protocols.messages import Metric
 PREFIX = "peripheral."
 #: at most this many counters per peripheral in one ``tele`` (the message holds ≤ 1000)
 MAX_PER_PERIPHERAL = 64
-
-
-@runtime_checkable
-class Counting(Protocol):
-    """Optional: a peripheral that counts what it did (telemetry, never personal data)."""
-
-    def counters(self) -> Mapping[str, int]: ...
-
-
-def counters_of(p: object) -> Mapping[str, int]:
-    """``p.counters()``, or ``{}`` for a peripheral that keeps none."""
-    return p.counters() if isinstance(p, Counting) else {}
-
-
-@runtime_checkable
-class HealthWatched(Protocol):
-    """Optional: a peripheral that notices health changes by itself (a port that closed)."""
-
-    def on_health_change(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` (from the event loop) whenever ``health()`` may have changed."""
-        ...
 
 
 def peripheral_metrics(

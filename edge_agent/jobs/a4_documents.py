@@ -1,7 +1,7 @@
 """Getting an A4 job's document ready, before anything reaches the printer.
 
 ``print_document`` downloads the PDF the job names (sha256-checked); ``copy`` scans a page on
-the document camera beside the printer and marks it (:mod:`edge_agent.copy_page`). Every
+the document camera beside the printer and marks it (:mod:`edge_agent.jobs.copy_page`). Every
 failure here happens before the printer sees a byte, so it is a plain ``failed`` with a
 reason the cloud can act on (retry a download; tell the citizen the camera is down).
 """
@@ -14,16 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from edge_agent.blob_transfer import DownloadFailed, fetch_blob
-from edge_agent.copy_page import WatermarkUnavailable, compose_copy, watermark_text
-from edge_agent.drivers.a4_base import A4Document, is_pdf
+from edge_agent.drivers.a4_base import A4Document, Scanner, is_pdf
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
-from edge_agent.peripherals import DocCameraPeripheral
+from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
+from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 
 
-class NotPrintable(Exception):
+class NotPrintable(AgentError):
     """The document could not be made ready; nothing was printed."""
 
     def __init__(self, reason: FailureReason, message: str) -> None:
@@ -61,7 +60,7 @@ async def document_for_print(params: DocumentParams) -> Prepared:
 
 async def document_for_copy(
     params: CopyParams,
-    scanner: DocCameraPeripheral | None,
+    scanner: Scanner | None,
     *,
     terminal: str,
     font: Path | None = None,
@@ -80,7 +79,7 @@ async def document_for_copy(
             f"no font that can draw the copy's watermark was found; {INSTALL_HINT}",
         )
     try:
-        scan = await scanner.camera.scan(params.mode)
+        scan = await scanner.scan(params.mode)
     except AgentError as err:
         raise NotPrintable(FailureReason.CAMERA_ERROR, str(err)) from err
     text = watermark_text(params.purpose, terminal, now or datetime.now().astimezone(), params.lang)

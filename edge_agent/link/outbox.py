@@ -117,6 +117,19 @@ class Outbox:
 
     # --- adding -----------------------------------------------------------------------------
 
+    def metrics(self) -> dict[str, int]:
+        """For telemetry: what waits, and what was shed, refused or held in memory."""
+        c = self.counters
+        return {
+            "outbox_queued": len(self),
+            "outbox_bytes": self.nbytes,
+            "outbox_dropped": c["shed_tele"] + c["refused_evt"] + c["memory_dropped"],
+            "outbox_shed_tele": c["shed_tele"],
+            "outbox_refused_evt": c["refused_evt"],
+            "outbox_memory_fallback": c["memory_fallback"],
+            "outbox_memory_held": self.held_in_memory,
+        }
+
     def put(self, channel: DeviceChannel, msg_id: str, payload: bytes) -> bool:
         """Store a message to send; False if it was shed or refused (and counted)."""
         if channel not in OUTBOX_CHANNELS:

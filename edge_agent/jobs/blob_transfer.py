@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from edge_agent.errors import AgentError
 from protocols.jobs import Fetch, Uploads
 
 UPLOAD_TIMEOUT_S = 30.0
@@ -24,11 +25,11 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 Capture = tuple[str, str, bytes]
 
 
-class UploadFailed(Exception):
+class UploadFailed(AgentError):
     """A blob could not be uploaded; the message says why (the cloud's sentence if it gave one)."""
 
 
-class DownloadFailed(Exception):
+class DownloadFailed(AgentError):
     """A job's input blob could not be fetched, or is not the blob the job names."""
 
 

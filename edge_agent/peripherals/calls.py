@@ -13,28 +13,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
+from edge_agent.drivers.interface import Emit, Peripheral
 from edge_agent.drivers.serial_errors import SerialDeviceError
-from edge_agent.peripheral_events import rating_event
-from edge_agent.peripherals import (
-    CallButtonPeripheral,
-    Emit,
-    Peripheral,
-    RatingPadPeripheral,
-)
+from edge_agent.jobs.acks import AckSink
+from edge_agent.peripherals.events import rating_event
 from protocols.calls import ACTIONS, BeepArgs, CallReason, RequestRatingArgs, SetLedArgs
 from protocols.envelope import Envelope
 from protocols.jobs import AckState
 from protocols.messages import AckBody, PeripheralCall
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from edge_agent.drivers.rating_pad import RatingResult
 
-SendAck = Callable[[AckBody, str | None], Awaitable[None]]
+log = logging.getLogger(__name__)
 #: remember this many call ids (a broker redelivers a QoS 1 message soon, not days later)
 REMEMBER = 256
 
@@ -50,11 +47,9 @@ class Refusal:
 class CallHandler:
     """Checks, performs and answers ``peripheral.call`` commands."""
 
-    def __init__(
-        self, peripherals: Mapping[str, Peripheral], send_ack: SendAck, emit: Emit
-    ) -> None:
+    def __init__(self, peripherals: Mapping[str, Peripheral], acks: AckSink, emit: Emit) -> None:
         self._peripherals = peripherals
-        self._send_ack, self._emit = send_ack, emit
+        self._acks, self._emit = acks, emit
         self._answers: OrderedDict[str, AckBody | None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -62,7 +57,7 @@ class CallHandler:
         if call.call_id in self._answers:
             latest = self._answers[call.call_id]
             if latest is not None:
-                await self._send_ack(latest, env.id)
+                await self._acks.send(latest, env.id)
             return
         self._remember(call.call_id, None)
         if env.expired():
@@ -139,7 +134,7 @@ class CallHandler:
         )
         self._remember(call.call_id, ack)
         log.info("peripheral call %s (%s): %s %s", call.call_id, call.action, state, reason)
-        await self._send_ack(ack, corr)
+        await self._acks.send(ack, corr)
 
     def _remember(self, call_id: str, ack: AckBody | None) -> None:
         self._answers[call_id] = ack
@@ -148,17 +143,35 @@ class CallHandler:
             self._answers.popitem(last=False)
 
 
+@runtime_checkable
+class Signalling(Protocol):
+    """A call button's LEDs and buzzer."""
+
+    async def set_led(self, button: int, mode: str) -> None: ...
+
+    async def beep(self, ms: int = 150, count: int = 1) -> None: ...
+
+
+@runtime_checkable
+class Rating(Protocol):
+    """A 好差评 rating pad."""
+
+    async def request_rating(
+        self, case_no: str, window: str, timeout_s: float, *, staff: str = ""
+    ) -> RatingResult: ...
+
+
 async def perform(p: Peripheral, args: BaseModel, emit: Emit) -> dict[str, Any]:
     """Do it; the call's result. Raises the driver's ``SerialDeviceError``."""
-    if isinstance(p, CallButtonPeripheral) and isinstance(args, SetLedArgs):
-        await p.driver.set_led(args.button, args.mode)
+    if isinstance(args, SetLedArgs) and isinstance(p, Signalling):
+        await p.set_led(args.button, args.mode)
         return {"button": args.button, "mode": args.mode}
-    if isinstance(p, CallButtonPeripheral) and isinstance(args, BeepArgs):
-        await p.driver.beep(args.ms, args.count)
+    if isinstance(args, BeepArgs) and isinstance(p, Signalling):
+        await p.beep(args.ms, args.count)
         return {"ms": args.ms, "count": args.count}
-    if isinstance(p, RatingPadPeripheral) and isinstance(args, RequestRatingArgs):
-        rating = await p.request_rating(
-            emit, args.case_no, args.window, args.timeout_s, staff=args.staff
-        )
-        return dict(rating_event(p.id, rating).data)  # the same shape as the rating event
+    if isinstance(args, RequestRatingArgs) and isinstance(p, Rating):
+        rating = await p.request_rating(args.case_no, args.window, args.timeout_s, staff=args.staff)
+        event = rating_event(p.id, rating)
+        await emit(event)
+        return dict(event.data)  # the same shape as the rating event
     raise LookupError(f"{p.id} ({p.kind}) cannot perform {type(args).__name__}")

@@ -11,8 +11,8 @@ agent publishes ``online`` again so the retained value never lies.
 
 Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
 the agent sends (acks, events, telemetry) is first stored in the durable outbox
-(``edge_agent.outbox``, bounds and shedding policy there) and sent by one publisher task per
-session (``edge_agent.publisher``), in order, deleted only after the broker's PUBACK.
+(``edge_agent.link.outbox``, bounds and shedding policy there) and sent by one publisher task per
+session (``edge_agent.link.publisher``), in order, deleted only after the broker's PUBACK.
 """
 
 from __future__ import annotations
@@ -20,20 +20,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import random
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiomqtt
 from pydantic import BaseModel
 
 from edge_agent.config import AgentConfig
-from edge_agent.outbox import Entry, Outbox, restamp
-from edge_agent.publisher import Publisher
+from edge_agent.link.commands import Command, decode_command
+from edge_agent.link.outbox import Entry, Outbox, restamp
+from edge_agent.link.publisher import Publisher
+from edge_agent.link.reconnect import (
+    backoff_delay,
+    next_bd_seq,
+)
 from protocols.envelope import (
     Envelope,
     MsgType,
@@ -45,7 +47,7 @@ from protocols.envelope import (
     wall_ms,
 )
 from protocols.errors import PayloadError, ProtocolError
-from protocols.messages import BirthBody, StateBody
+from protocols.messages import AckBody, BirthBody, StateBody
 from protocols.topics import DeviceChannel, device_topic
 
 log = logging.getLogger(__name__)
@@ -56,43 +58,20 @@ GOODBYE_TIMEOUT_S = 3.0
 #: inbound messages held before aiomqtt drops them (the cloud redelivers unacked jobs)
 MAX_INBOUND = 1000
 
-CommandHandler = Callable[[bytes], Awaitable[None]]
 RejectHandler = Callable[[str, str, str], Awaitable[None]]  # reason, message, topic
 
 
-def next_bd_seq(data_dir: Path) -> int:
-    """Increment and durably store the birth-death sequence number; returns the new value."""
-    path = data_dir / "bd_seq"
-    try:
-        current = int(path.read_text().strip())
-    except (OSError, ValueError):
-        current = -1
-    value = current + 1
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("bd_seq.tmp")
-    with open(tmp, "w") as fh:
-        fh.write(f"{value}\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return value
+class AckUplink:
+    """The :class:`~edge_agent.jobs.acks.AckSink` over a link's outbox."""
 
+    def __init__(self, link: MqttLink) -> None:
+        self._link = link
 
-#: The smallest reconnect window as a fraction of the cap (5 s with the default 30 s cap): a
-#: fleet that loses its broker at once comes back at about N / 5 s connects per second rather
-#: than N / 0.5 s, however short the outage (benchmarks/reconnect_storm.py).
-MIN_WINDOW_OF_CAP = 1 / 6
+    async def send(self, ack: AckBody, corr: str | None) -> None:
+        await self._link.publish(DeviceChannel.ACK, ack, corr=corr)
 
-
-def backoff_window(attempt: int, base: float, cap: float) -> float:
-    """How far ahead retry ``attempt`` may land: exponential from ``base``, floored, capped."""
-    return min(cap, max(cap * MIN_WINDOW_OF_CAP, base * 2.0 ** min(attempt, 30)))
-
-
-def backoff_delay(attempt: int, base: float, cap: float) -> float:
-    """Full jitter: uniform in [0, window]. Attempt 0 follows a lost session, so even the
-    first retry is spread over the whole minimum window."""
-    return random.uniform(0, backoff_window(attempt, base, cap))
+    async def send_tracked(self, ack: AckBody, corr: str | None) -> asyncio.Future[None] | None:
+        return await self._link.publish_tracked(DeviceChannel.ACK, ack, corr=corr)
 
 
 class MqttLink:
@@ -103,13 +82,12 @@ class MqttLink:
         config: AgentConfig,
         *,
         birth: Callable[[int], BirthBody],
-        on_command: CommandHandler,
         on_reject: RejectHandler,
     ) -> None:
         self.config = config
         self._birth = birth
-        self._on_command = on_command
         self._on_reject = on_reject
+        self._commands: asyncio.Queue[Command] = asyncio.Queue(MAX_INBOUND)
         self.bd_seq: int | None = None
         self.connected = asyncio.Event()
         self.sessions = 0
@@ -128,6 +106,17 @@ class MqttLink:
 
     # --- API for the agent ----------------------------------------------------------------
 
+    async def commands(self) -> AsyncIterator[Command]:
+        """Every command received on the ``cmd`` topic, in order, decoded once: a validated
+        envelope or a :class:`~edge_agent.link.commands.BadCommand` (across reconnects)."""
+        while True:
+            yield await self._commands.get()
+
+    @property
+    def acks(self) -> AckUplink:
+        """The agent's one ack sink: acks go through the outbox like everything else."""
+        return AckUplink(self)
+
     async def publish(
         self,
         channel: DeviceChannel,
@@ -138,7 +127,7 @@ class MqttLink:
     ) -> bool:
         """Store a message in the outbox for sending; False if it was shed or refused.
 
-        What may be shed depends on the channel only (``edge_agent.outbox``): telemetry
+        What may be shed depends on the channel only (``edge_agent.link.outbox``): telemetry
         first, events past the hard bound, acks never. ``droppable`` is accepted for older
         callers and changes nothing.
         """
@@ -211,28 +200,9 @@ class MqttLink:
         assert self._publisher is not None
         return self._publisher
 
-    @property
-    def outbox_size(self) -> int:
-        return len(self.outbox)
-
-    @property
-    def dropped(self) -> int:
-        """Messages the outbox shed or refused (all reasons)."""
-        c = self.outbox.counters
-        return c["shed_tele"] + c["refused_evt"] + c["memory_dropped"]
-
     def outbox_metrics(self) -> dict[str, int]:
         """For telemetry: what waits, and what was shed, refused or held in memory."""
-        box = self.outbox
-        return {
-            "outbox_queued": len(box),
-            "outbox_bytes": box.nbytes,
-            "outbox_dropped": self.dropped,
-            "outbox_shed_tele": box.counters["shed_tele"],
-            "outbox_refused_evt": box.counters["refused_evt"],
-            "outbox_memory_fallback": box.counters["memory_fallback"],
-            "outbox_memory_held": box.held_in_memory,
-        }
+        return self.outbox.metrics()
 
     # --- the outer loop ---------------------------------------------------------------------
 
@@ -369,7 +339,7 @@ class MqttLink:
             payload = _as_bytes(message.payload)
             try:
                 if topic == cmd_topic:
-                    await self._on_command(payload)
+                    await self._commands.put(decode_command(payload))
                 elif topic == state_topic:
                     await self._on_state(client, bd_seq, topic, payload)
             except aiomqtt.MqttError:
