@@ -225,3 +225,12 @@ class BlobOut(BaseModel):
     sha256: str
     size: int
     created: bool
+
+
+class HealthOut(BaseModel):
+    """``GET /healthz``: 200 when the database answers, 503 (same body) when it does not."""
+
+    status: Literal["ok", "degraded"]
+    database: bool
+    #: whether the cloud is connected to the MQTT broker (does not change the status code)
+    mqtt: bool

@@ -10,11 +10,18 @@ from sqlalchemy import text
 
 from cloud.api.deps import CloudDep
 from cloud.api.errors import error_responses
+from cloud.schemas import HealthOut
 
 router = APIRouter(tags=["system"], responses=error_responses(500))
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"model": HealthOut, "description": "the database answers"},
+        503: {"model": HealthOut, "description": "the database does not answer (degraded)"},
+    },
+)
 async def healthz(cloud: CloudDep) -> JSONResponse:
     """200 when the database answers; says whether the broker connection is up."""
     try:
