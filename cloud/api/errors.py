@@ -139,6 +139,13 @@ async def _on_cloud_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, str(exc), code=getattr(exc, "code", None) or code)
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
@@ -147,7 +154,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         return validation_response([ErrorItem(loc=exc.loc, msg=exc.detail, type="json_invalid")])
     if status == 400:
         message = f"{exc.detail}: send one JSON document that matches the schema in /docs"
-    elif isinstance(exc.detail, str) and exc.detail != HTTPStatus(status).phrase:
+    elif isinstance(exc.detail, str) and exc.detail != _phrase(status):
         message = exc.detail
     elif status == 404:
         message = f"there is no {request.url.path}: the API is described at /docs"
@@ -160,7 +167,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
             + ": the API is described at /docs"
         )
     else:
-        message = f"{HTTPStatus(status).phrase}: the API is described at /docs"
+        message = f"{_phrase(status)}: the API is described at /docs"
     return error_response(status, message, headers=headers)
 
 
