@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from cloud.blobs import DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S
-from protocols.jobs import JobKind, JobState
+from protocols.jobs import PARAMS_FOR_KIND, JobKind, JobState
 
 
 def Trimmed(max_length: int) -> Any:
@@ -33,6 +42,10 @@ NumberOnly = BeforeValidator(_no_bool_or_text)
 Path = Annotated[str, Trimmed(200), Field(examples=["qh/hx/golmud/hhl"])]
 #: Device ids, capabilities, codes: what the cloud looks things up by.
 Ident = Annotated[str, Trimmed(64)]
+
+
+#: ``params`` fields the cloud fills in itself (a client that sends them gets a 422).
+CLOUD_FILLED = ("uploads", "fetch")
 
 
 class _In(BaseModel):
@@ -83,6 +96,23 @@ class JobCreate(_In):
     idempotency_key: Annotated[str, Trimmed(128)] | None = None
     ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600), NumberOnly] | None = None
     max_attempts: Annotated[int, Field(ge=1, le=20), NumberOnly] | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Document ``params`` per ``kind`` (one ``oneOf`` branch each), so a client — or a
+        fuzzer — knows what each kind takes; validation stays with the kind's model."""
+        json_schema = handler(schema)
+        target = handler.resolve_ref_schema(json_schema)
+        branches = []
+        for kind, model in PARAMS_FOR_KIND.items():
+            params = handler(model.__pydantic_core_schema__)
+            for field in CLOUD_FILLED:  # the cloud adds these when it sends the job
+                handler.resolve_ref_schema(params).get("properties", {}).pop(field, None)
+            branches.append({"properties": {"kind": {"const": kind.value}, "params": params}})
+        target["oneOf"] = branches
+        return json_schema
 
 
 class JobOut(BaseModel):

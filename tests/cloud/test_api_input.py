@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from cloud.context import Cloud
 from cloud.settings import Settings
 from cloud.testkit import running_cloud
+from protocols.jobs import JobKind
 
 HHL = "qh/hx/golmud/hhl"
 API_MAX = 4096
@@ -261,6 +262,14 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
     # the bounds a client (or a fuzzer) must respect are in the document
     ttl = schemas["BlobTokenIn"]["properties"]["ttl_s"]
     assert (ttl["type"], ttl["minimum"], ttl["maximum"]) == ("integer", 1, 3600)
+    # what params each job kind takes; never the fields the cloud fills in itself
+    branches = {b["properties"]["kind"]["const"]: b for b in schemas["JobCreate"]["oneOf"]}
+    assert set(branches) == {k.value for k in JobKind}
+    receipt = branches["print_receipt"]["properties"]["params"]
+    assert receipt["required"] == ["lines"] and receipt["additionalProperties"] is False
+    for kind in ("snapshot", "scan", "print_document"):
+        params = branches[kind]["properties"]["params"]["properties"]
+        assert not {"uploads", "fetch"} & set(params), kind
     name = schemas["SiteCreate"]["properties"]["name"]
     assert (name["minLength"], name["pattern"]) == (1, r"\S")  # blank names are not valid
     assert {"type": "integer", "minimum": 1, "maximum": 20} in schemas["JobCreate"]["properties"][
