@@ -85,10 +85,13 @@ function peripheralItem(p, deviceOnline) {
     `${t(p.kind)} (${p.id}) `, status, reason);
 }
 
+// A site-targeted job says so, also once it has been dispatched to one of the site's devices.
 function jobItem(j) {
   const reason = j.reason ? ` (${t(j.reason)})` : "";
-  return el("li", { "data-job": j.id }, `${t(j.kind)} `, badge(j.state, t(j.state)),
+  const item = el("li", { "data-job": j.id }, `${t(j.kind)} `, badge(j.state, t(j.state)),
     ` ${formatTime(j.created_at)}`, reason);
+  if (j.target.site) item.append(el("span", { class: "muted" }, ` · ${t("toSite")} ${j.target.site}`));
+  return item;
 }
 
 function jobList(jobs) {
@@ -113,11 +116,7 @@ function deviceCard(device, jobs) {
 function siteJobs(jobs) {
   const box = el("div", { class: "site-jobs" }, el("div", {}, t("siteJobs")));
   const list = el("ul", {});
-  for (const j of jobs.slice(0, 10)) {
-    const item = jobItem(j);
-    item.append(el("span", { class: "muted" }, ` · ${t("toSite")} ${j.target.site}`));
-    list.append(item);
-  }
+  for (const j of jobs.slice(0, 10)) list.append(jobItem(j));
   box.append(list);
   return box;
 }

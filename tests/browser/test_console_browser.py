@@ -65,12 +65,27 @@ async def test_console_shows_tree_devices_and_live_job_result(
         job_id = r.json()["id"]
         done = await client.get(f"/api/v1/jobs/{job_id}", params={"wait_s": 20})
         assert done.json()["state"] == "succeeded"
+        site = f"qh/hx/golmud/c{uid}"
+        r = await client.post(
+            "/api/v1/jobs",
+            json={
+                "kind": "print_receipt",
+                "target": {"site": site},
+                "params": queue_ticket("控制台测试", "E002"),
+            },
+        )
+        site_job = r.json()["id"]
+        done = await client.get(f"/api/v1/jobs/{site_job}", params={"wait_s": 20})
+        assert done.json()["state"] == "succeeded"
     # No reload: the page polls the API and shows the result by itself.
     item = card.locator(f'[data-job="{job_id}"]')
     await expect(item).to_contain_text("成功", timeout=10_000)
     await expect(item).to_contain_text("打印小票")
     await expect(item).not_to_contain_text("print_receipt")
     await expect(item).to_contain_text(DATED)
+    await expect(item).not_to_contain_text("发往站点")
+    # a site job, once dispatched, is listed with its device and still says where it was sent
+    await expect(card.locator(f'[data-job="{site_job}"]')).to_contain_text(f"发往站点 {site}")
     assert errors == []
     await page.close()
 
