@@ -322,6 +322,11 @@ class JobRunner:
         message: str,
         result: dict[str, Any] | None = None,
     ) -> None:
+        current = self.journal.get(rec.job_id)
+        if current is not None and current.state is AckState.CANCELED:
+            # canceled (and answered so) before its side effect began: the answer stands
+            log.info("job %s: canceled before it started (%s)", rec.job_id, message)
+            return
         ack = AckBody(
             job_id=rec.job_id,
             state=state,

@@ -127,6 +127,15 @@ class Workers:
 
     def _on_start(self, rec: JobRecord) -> Callable[[], Awaitable[None]]:
         async def on_start() -> None:
+            current = self.journal.get(rec.job_id)
+            if current is None or current.state is not AckState.ACCEPTED:
+                # a job.cancel was answered ``canceled`` while the handler got ready (a
+                # printer's status check): that answer stands, so nothing may be printed now
+                raise PrinterError(
+                    FailureReason.CANCELED,
+                    "the job was canceled before it started; nothing was printed",
+                    side_effect_possible=False,
+                )
             ack = AckBody(job_id=rec.job_id, state=AckState.RUNNING, attempt=rec.attempt)
             try:  # durable before the side effect begins, or no side effect at all
                 self.journal.update(rec.job_id, ack, must_persist=True)
