@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from cloud.embedded_broker import free_port, wait_port
+from kfleet.world.net import free_port, wait_port
 
 
 def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -38,9 +38,9 @@ from pathlib import Path
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from cloud.embedded_broker import free_port
 from edge_agent.config import AgentConfig, MqttSettings
 from edge_agent.link import MqttLink, backoff_window
+from kfleet.world.net import free_port
 from protocols.messages import BirthBody, EventBody, EventKind, Health, Role, Versions
 from protocols.topics import DeviceChannel
 

@@ -13,15 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cloud import context
+from cloud import wiring
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
 from cloud.api.http_layer import install_http_layer
-from cloud.context import Cloud
 from cloud.db import migrate
 from cloud.db import sites as site_repo
 from cloud.errors import CloudError
 from cloud.jobs import ParamsInvalid
 from cloud.settings import Settings
+from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
 
 log = logging.getLogger(__name__)
@@ -30,22 +30,22 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> FastAPI:
     """Build the app; the lifespan migrates the database and runs the bus and dispatcher."""
     settings.require_safe_secret()
-    cloud = context.build(settings)
+    parts = wiring.build(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await migrate.upgrade(cloud.engine)
+        await migrate.upgrade(parts.engine)
         # One owner task holds the workers' TaskGroup, so an error in a request or test body
         # is never wrapped into the workers' ExceptionGroup (and vice versa).
-        owner = asyncio.create_task(_run_workers(cloud), name="cloud-workers")
+        owner = asyncio.create_task(_run_workers(parts), name="cloud-workers")
         try:
             yield
         finally:
-            await cloud.bus.stop()
+            await parts.bus.stop()
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
-            await cloud.engine.dispose()
+            await parts.engine.dispose()
             log.info("cloud stopped")
 
     app = FastAPI(
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Fleet service for government-service halls: sites, devices, jobs.",
         lifespan=lifespan,
     )
-    app.state.cloud = cloud
+    app.state.parts = parts
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
     app.add_exception_handler(CloudError, _cloud_error)
@@ -62,10 +62,10 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _run_workers(cloud: Cloud) -> None:
+async def _run_workers(parts: Parts) -> None:
     async with asyncio.TaskGroup() as tg:
-        tg.create_task(cloud.bus.run(), name="bus")
-        tg.create_task(cloud.dispatcher.run(), name="dispatcher")
+        tg.create_task(parts.bus.run(), name="bus")
+        tg.create_task(parts.dispatcher.run(), name="dispatcher")
 
 
 async def _cloud_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -76,19 +76,19 @@ async def _cloud_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status)
 
 
-async def seed_sites(target: FastAPI | Cloud | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:
+async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:
     """Create the sites of ``spec`` that are missing (idempotent); returns how many were new.
 
-    Given an app or a :class:`Cloud`, the schema is migrated first, so this works before
-    the app has started (``kfleet demo``, ``kfleet cloud seed-pilot``).
+    Given an app or its :class:`~cloud.wiring.Parts`, the schema is migrated first, so this
+    works before the app has started (``kfleet demo``, ``kfleet cloud seed-pilot``).
     """
     if isinstance(target, AsyncSession):
         created = await site_repo.seed(target, spec)
         await target.commit()
         return created
-    cloud: Cloud = target.state.cloud if isinstance(target, FastAPI) else target
-    await migrate.upgrade(cloud.engine)
-    async with cloud.sessions() as s:
+    parts: Parts = target.state.parts if isinstance(target, FastAPI) else target
+    await migrate.upgrade(parts.engine)
+    async with parts.sessions() as s:
         created = await site_repo.seed(s, spec)
         await s.commit()
     return created

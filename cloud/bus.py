@@ -25,6 +25,7 @@ from paho.mqtt.properties import Properties
 from pydantic import BaseModel
 
 from cloud.errors import BusUnavailable
+from cloud.reasons import Ignored, Rejected
 from cloud.settings import Settings
 from cloud.stats import BusStats
 from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
@@ -208,16 +209,18 @@ class Bus:
             self._stats.reject(err.reason, str(err), topic)
             return
         if parsed.channel is DeviceChannel.CMD:
-            self._stats.ignore("own_command")  # the filter also matches what the cloud sends
+            self._stats.ignore(Ignored.OWN_COMMAND)  # the filter also matches what the cloud sends
             return
         payload = message.payload
         if isinstance(payload, bytearray):
             payload = bytes(payload)
         if not isinstance(payload, bytes):
-            self._stats.reject("not_bytes", f"payload of type {type(payload).__name__}", topic)
+            self._stats.reject(
+                Rejected.NOT_BYTES, f"payload of type {type(payload).__name__}", topic
+            )
             return
         if not payload and parsed.channel in _RETAINED:
-            self._stats.ignore("retained_cleared")
+            self._stats.ignore(Ignored.RETAINED_CLEARED)
             return
         queue = self._queues[zlib.crc32(parsed.device_id.encode()) % len(self._queues)]
         await queue.put((topic, parsed.channel, parsed.device_id, payload))
@@ -257,7 +260,7 @@ class Bus:
                     device_id,
                     exc_info=failure,
                 )
-                self._stats.reject("handler_error", repr(failure), topic)
+                self._stats.reject(Rejected.HANDLER_ERROR, repr(failure), topic)
 
     def queue_depth(self) -> int:
         return sum(q.qsize() for q in self._queues)

@@ -7,9 +7,13 @@ Errors end with one clear sentence on stderr and a non-zero exit code.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
+import socket
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -81,6 +85,8 @@ def run(
         from cloud.app import create_app
 
         settings = _settings(host=host, port=port, demo=demo or None)
+        _check_data_dir(settings.data_dir)
+        _check_listen(settings.host, settings.port)
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
         )
@@ -99,6 +105,37 @@ def run(
         server.run()
 
     _run(go)
+
+
+def _check_data_dir(path: Path) -> None:
+    """A data directory the service cannot write fails now, in a sentence, not mid-request."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise ConfigError(
+            f"cannot use {path} as the data directory (KFLEET_DATA_DIR): "
+            f"{err.strerror or err}; point it at a directory the service can write"
+        ) from err
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse a host or port the service cannot listen on before anything starts."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind((host, port))
+        except OSError as err:
+            if isinstance(err, socket.gaierror) or err.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(
+                    f"--host/KFLEET_HOST {host} is not an address of this machine; use "
+                    "127.0.0.1, or 0.0.0.0 to listen on every interface"
+                ) from err
+            raise CloudError(
+                f"cannot listen on {host}:{port}: {err.strerror}; stop the program that "
+                "uses the port, or choose another with --port/KFLEET_PORT"
+            ) from err
 
 
 @app.command()
@@ -126,14 +163,17 @@ def seed_pilot() -> None:
 
     async def go() -> None:
         from cloud.app import seed_sites
-        from cloud.context import build
+        from cloud.db import migrate as db_migrate
+        from cloud.db.session import make_engine, make_sessions
 
         settings = _settings(demo=True)  # no secrets are used; do not demand one here
-        cloud = build(settings)
+        engine = make_engine(settings.database_url)
         try:
-            created = await seed_sites(cloud)
+            await db_migrate.upgrade(engine)
+            async with make_sessions(engine)() as s:
+                created = await seed_sites(s)
         finally:
-            await cloud.engine.dispose()
+            await engine.dispose()
         typer.echo(f"pilot sites ready ({created} created)")
 
     _run(lambda: asyncio.run(_wrap_db(go())))

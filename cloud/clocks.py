@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cloud.db.models import Device, DeviceEvent
+from cloud.db import devices as device_repo
+from cloud.db.models import DeviceEvent
 from cloud.hub import ChangeHub
 from fleet.clock import OffsetEstimator
 
@@ -101,7 +102,7 @@ async def record_skew_change(
     else:
         reason = f"clock within {warn_ms} ms of the cloud's again"
     async with sessions() as s:
-        if await s.get(Device, change.device_id) is None:
+        if await device_repo.get(s, change.device_id) is None:
             return  # not registered yet: the flag is still visible once it is
         s.add(
             DeviceEvent(

@@ -11,14 +11,14 @@ broker had not acknowledged, with the same envelope id), so each of these is app
 once per message id: the id goes into ``processed_messages`` (primary key) in the same
 transaction, and a message whose id is already there is dropped and counted as ignored
 ``duplicate_message``. The window is the table's retention (``DEDUPE_WINDOW`` in
-``cloud.dispatcher``, 24 h): a replay of an older message would be applied again.
+``cloud.retention``, 24 h): a replay of an older message would be applied again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,12 +29,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from cloud.acks import RACE_RETRIES, AckApplier, Failure
 from cloud.calls import apply_reply
 from cloud.clocks import DeviceClocks, record_skew_change
+from cloud.db import devices as device_repo
+from cloud.db import messages as message_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
+from cloud.events import DeviceOnline, EventChannel, RebirthWanted
 from cloud.hub import ChangeHub
-from cloud.settings import Settings
+from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
-from fleet.presence import Presence, on_birth, on_state
+from fleet.peripherals import PeripheralState, find
+from fleet.presence import Presence, PresenceIgnored, on_birth, on_state, why_state_ignored
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
@@ -51,23 +55,23 @@ class Ingest:
 
     def __init__(
         self,
-        settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         hub: ChangeHub,
         stats: BusStats,
-        on_online: Callable[[str], None],
-        rebirth: Callable[[str], Awaitable[None]] | None = None,
-        clocks: DeviceClocks | None = None,
+        clocks: DeviceClocks,
+        acks: AckApplier,
+        events: EventChannel,
+        *,
+        auto_register: bool = True,
     ) -> None:
-        self._settings = settings
         self._sessions = sessions
         self._hub = hub
         self._stats = stats
-        self._on_online = on_online
-        self._rebirth = rebirth
+        self._events = events
+        self._auto_register = auto_register
         self._rebirth_asked: dict[str, float] = {}
-        self.clocks = clocks or DeviceClocks(settings.clock_skew_warn_ms)
-        self._acks = AckApplier(settings, sessions, hub, stats)
+        self.clocks = clocks
+        self._acks = acks
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
         for attempt in range(RACE_RETRIES):
@@ -94,7 +98,9 @@ class Ingest:
         elif env.type is MsgType.ACK and isinstance(body, AckBody):
             return await self._acks.one(device_id, env.id, body)  # counts it itself
         else:
-            self._stats.reject("bad_channel", f"{env.type} messages are not accepted upstream")
+            self._stats.reject(
+                Rejected.BAD_CHANNEL, f"{env.type} messages are not accepted upstream"
+            )
             return
         self._stats.handle(env.type.value)
 
@@ -103,9 +109,11 @@ class Ingest:
 
         This heals a cloud whose database was reset while devices stayed connected.
         """
-        self._stats.reject("unknown_device", f"{what} from {device_id}, which has sent no birth")
+        self._stats.reject(
+            Rejected.UNKNOWN_DEVICE, f"{what} from {device_id}, which has sent no birth"
+        )
         now = time.monotonic()
-        if self._rebirth is None or not self._settings.auto_register_devices:
+        if not self._auto_register:
             return
         if now - self._rebirth_asked.get(device_id, -REBIRTH_EVERY_S) < REBIRTH_EVERY_S:
             return
@@ -113,14 +121,14 @@ class Ingest:
         if len(self._rebirth_asked) > 10_000:  # bounded: forget the oldest asks
             for key in sorted(self._rebirth_asked, key=self._rebirth_asked.__getitem__)[:5000]:
                 del self._rebirth_asked[key]
-        await self._rebirth(device_id)
+        self._events.publish(RebirthWanted(device_id))
 
     # -- presence ----------------------------------------------------------------------------
 
     async def _birth(self, device_id: str, body: BirthBody) -> None:
         if body.device_id != device_id:
             return self._stats.reject(
-                "device_mismatch",
+                Rejected.DEVICE_MISMATCH,
                 f"birth on the topic of {device_id!r} names device {body.device_id!r}",
             )
         try:
@@ -132,57 +140,54 @@ class Ingest:
             site = await site_repo.get_by_path(s, body.site)
             if site is None:
                 return self._stats.reject(
-                    "unknown_site",
+                    Rejected.UNKNOWN_SITE,
                     f"device {device_id} names site {body.site!r}, which does not exist; "
                     "create it (POST /api/v1/sites) and the device's retained birth will count "
                     "on its next connect",
                 )
-            device = await s.get(Device, device_id)
+            device = await device_repo.get(s, device_id)
             if device is None:
-                if not self._settings.auto_register_devices:
+                if not self._auto_register:
                     return self._stats.reject(
-                        "unregistered_device",
+                        Rejected.UNREGISTERED_DEVICE,
                         f"device {device_id} is not registered and auto-registration is off "
                         "(KFLEET_AUTO_REGISTER_DEVICES=false)",
                     )
                 device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
                 s.add(device)
                 s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
-            # A birth naming a session that already ended (its offline will was seen) is the
-            # retained copy of an old birth, redelivered after a cloud reconnect: the device
-            # stays offline until a birth of a new session arrives.
-            ended = device.bd_seq == body.bd_seq and not device.online
-            if ended:
-                self._stats.ignore("birth_of_ended_session", f"{device_id} bd_seq {body.bd_seq}")
+            presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
+            if presence is None:  # a redelivered retained birth of a session that ended
+                self._stats.ignore(
+                    PresenceIgnored.BIRTH_OF_ENDED_SESSION, f"{device_id} bd_seq {body.bd_seq}"
+                )
             else:
-                presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
                 device.online, device.bd_seq = presence.online, presence.bd_seq
             device.site_id = site.id
             device.role = body.role.value
             device.name = body.name
             device.versions = body.versions.model_dump(mode="json")
-            device.peripherals = [
-                {**p.model_dump(mode="json"), "updated_at": now.isoformat()}
-                for p in body.peripherals
-            ]
+            at = now.isoformat()
+            device_repo.set_peripherals(
+                device, [PeripheralState.announced(p, at) for p in body.peripherals]
+            )
             device.last_seen = now
             s.add(DeviceEvent(device_id=device_id, kind="birth", data={"bd_seq": body.bd_seq}))
             await s.commit()
         self._hub.publish(f"device:{device_id}", "online" if device.online else "birth")
         if device.online:
-            self._on_online(device_id)
+            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
     async def _state(self, device_id: str, body: StateBody) -> None:
         async with self._sessions() as s:
-            device = await s.get(Device, device_id)
+            device = await device_repo.get(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "state")
             current = Presence(device.online, device.bd_seq)
             new = on_state(current, body.online, body.bd_seq)
             if new is None:
-                why = "state_unchanged" if body.bd_seq == device.bd_seq else "stale_session"
                 return self._stats.ignore(
-                    why,
+                    why_state_ignored(current, body.bd_seq),
                     f"{device_id} state online={body.online} bd_seq={body.bd_seq} "
                     f"(current session {device.bd_seq}, online={device.online})",
                 )
@@ -193,13 +198,13 @@ class Ingest:
             await s.commit()
         self._hub.publish(f"device:{device_id}", kind)
         if new.online:
-            self._on_online(device_id)
+            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
     # -- telemetry and events ----------------------------------------------------------------
 
     async def _tele(self, device_id: str, msg_id: str, body: TelemetryBody) -> None:
         async with self._sessions() as s:
-            device = await s.get(Device, device_id)
+            device = await device_repo.get(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "telemetry")
             s.add_all(
@@ -221,31 +226,16 @@ class Ingest:
         needs = body.kind is EventKind.PERIPHERAL_HEALTH
         if needs and (body.peripheral is None or body.health is None):
             return self._stats.reject(
-                "bad_event", f"peripheral_health event from {device_id} lacks peripheral/health"
+                Rejected.BAD_EVENT,
+                f"peripheral_health event from {device_id} lacks peripheral/health",
             )
         async with self._sessions() as s:
-            device = await s.get(Device, device_id)
+            device = await device_repo.get(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "event")
             now = utcnow()
             if body.kind is EventKind.PERIPHERAL_HEALTH and body.health is not None:
-                updated, found = [], False
-                for p in device.peripherals:
-                    if p.get("id") == body.peripheral:
-                        p = {
-                            **p,
-                            "health": body.health.value,
-                            "reason": body.reason,
-                            "updated_at": now.isoformat(),
-                        }
-                        found = True
-                    updated.append(p)
-                if found:
-                    device.peripherals = updated  # a new list, so the JSON column is rewritten
-                else:
-                    self._stats.ignore(
-                        "unknown_peripheral", f"{device_id} has no peripheral {body.peripheral!r}"
-                    )
+                self._peripheral_health(device, body, now.isoformat())
             device.last_seen = now
             s.add(
                 DeviceEvent(
@@ -264,6 +254,21 @@ class Ingest:
                 return
         self._hub.publish(f"device:{device_id}", "evt")
 
+    def _peripheral_health(self, device: Device, body: EventBody, at: str) -> None:
+        assert body.health is not None and body.peripheral is not None
+        states = device_repo.peripherals(device)
+        if find(states, body.peripheral) is None:
+            return self._stats.ignore(
+                Ignored.UNKNOWN_PERIPHERAL, f"{device.id} has no peripheral {body.peripheral!r}"
+            )
+        device_repo.set_peripherals(
+            device,
+            [
+                p.with_health(body.health, body.reason, at) if p.id == body.peripheral else p
+                for p in states
+            ],
+        )
+
     async def _commit_once(self, s: AsyncSession, device_id: str, msg_id: str) -> bool:
         """Commit with ``msg_id`` recorded; False (rolled back, counted) if it was seen before.
 
@@ -275,9 +280,9 @@ class Ingest:
             await s.commit()
         except IntegrityError:
             await s.rollback()
-            if await s.get(ProcessedMessage, msg_id) is None:
+            if not await message_repo.was_processed(s, msg_id):
                 raise  # another constraint failed: not a duplicate
-            self._stats.ignore("duplicate_message", f"{device_id} {msg_id}")
+            self._stats.ignore(Ignored.DUPLICATE_MESSAGE, f"{device_id} {msg_id}")
             return False
         return True
 

@@ -128,6 +128,8 @@ class JobOut(BaseModel):
     ttl_s: int
     expires_at: datetime
     next_attempt_at: datetime | None
+    #: a cancel was asked while the device may hold the job: it ends on the device's answer
+    cancel_requested_at: datetime | None = None
     reason: str
     message: str
     result: dict[str, Any] | None

@@ -26,6 +26,7 @@ class BusStats:
 
     def reject(self, reason: str, detail: str, topic: str = "") -> None:
         """Count and log a message we refuse; the worker carries on with the next one."""
+        reason = str(reason)  # a reason enum counts under its plain name
         self.rejected[reason] += 1
         log.warning("rejected message on %r (%s): %s", topic, reason, detail)
         if self._hub is not None:
@@ -33,6 +34,7 @@ class BusStats:
 
     def ignore(self, reason: str, detail: str = "") -> None:
         """Count a valid message that changes nothing (duplicate, stale, about old sessions)."""
+        reason = str(reason)
         self.ignored[reason] += 1
         if detail:
             log.debug("ignored message (%s): %s", reason, detail)

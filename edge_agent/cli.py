@@ -45,6 +45,7 @@ def run(
 ) -> None:
     """Run the agent until Ctrl-C / SIGTERM, then go offline in order."""
     cfg = _load(config)
+    _check_data_dir(cfg, config)
     logging.basicConfig(
         stream=sys.stderr,
         level=getattr(logging, log_level.upper(), logging.INFO),
@@ -56,6 +57,19 @@ def run(
     except AgentError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
+
+
+def _check_data_dir(cfg: AgentConfig, config: Path) -> None:
+    """A data_dir the agent cannot create fails now, in a sentence, not as a traceback."""
+    try:
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        typer.echo(
+            f"error: {config}: data_dir: cannot use {cfg.data_dir}: {err.strerror or err}; "
+            "set it to a directory the agent can write",
+            err=True,
+        )
+        raise typer.Exit(2) from err
 
 
 async def _serve(cfg: AgentConfig) -> None:

@@ -1,4 +1,4 @@
-"""The job state machine and retry policy.
+"""The job state machine, the retry policy, and the one function every job transition uses.
 
 queued → dispatched → accepted → running → succeeded | failed | canceled | expired,
 plus ``uncertain`` (the agent cannot know whether the side effect happened): uncertain jobs
@@ -12,41 +12,63 @@ from dataclasses import dataclass
 from fleet.errors import IllegalTransition
 from protocols.jobs import TERMINAL_STATES, AckState, FailureReason, JobState
 
-Q, D, A, R = JobState.QUEUED, JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING
-OK, FAIL, CANC, EXP, UNC = (
-    JobState.SUCCEEDED,
-    JobState.FAILED,
-    JobState.CANCELED,
-    JobState.EXPIRED,
-    JobState.UNCERTAIN,
-)
+_S = JobState
 
 #: Legal transitions. Going back to ``queued`` is a retry (or an operator's "reprint").
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    Q: frozenset({D, CANC, EXP, FAIL}),
-    D: frozenset({Q, A, R, OK, FAIL, UNC, CANC, EXP}),
-    A: frozenset({Q, R, OK, FAIL, UNC, CANC}),
-    R: frozenset({Q, OK, FAIL, UNC}),
-    UNC: frozenset({Q, OK, FAIL, CANC}),
-    OK: frozenset(),
-    FAIL: frozenset(),
-    CANC: frozenset(),
-    EXP: frozenset(),
+    _S.QUEUED: frozenset({_S.DISPATCHED, _S.CANCELED, _S.EXPIRED, _S.FAILED}),
+    _S.DISPATCHED: frozenset(
+        {
+            _S.QUEUED,
+            _S.ACCEPTED,
+            _S.RUNNING,
+            _S.SUCCEEDED,
+            _S.FAILED,
+            _S.UNCERTAIN,
+            _S.CANCELED,
+            _S.EXPIRED,
+        }
+    ),
+    _S.ACCEPTED: frozenset(
+        {_S.QUEUED, _S.RUNNING, _S.SUCCEEDED, _S.FAILED, _S.UNCERTAIN, _S.CANCELED}
+    ),
+    _S.RUNNING: frozenset({_S.QUEUED, _S.SUCCEEDED, _S.FAILED, _S.UNCERTAIN}),
+    _S.UNCERTAIN: frozenset({_S.QUEUED, _S.SUCCEEDED, _S.FAILED, _S.CANCELED}),
+    _S.SUCCEEDED: frozenset(),
+    _S.FAILED: frozenset(),
+    _S.CANCELED: frozenset(),
+    _S.EXPIRED: frozenset(),
 }
 
 #: How far along a job is; an ack that would move a job backwards is stale (reordered).
-_RANK = {Q: 0, D: 1, A: 2, R: 3, UNC: 4, OK: 5, FAIL: 5, CANC: 5, EXP: 5}
+PROGRESS: dict[JobState, int] = {
+    _S.QUEUED: 0,
+    _S.DISPATCHED: 1,
+    _S.ACCEPTED: 2,
+    _S.RUNNING: 3,
+    _S.UNCERTAIN: 4,
+    _S.SUCCEEDED: 5,
+    _S.FAILED: 5,
+    _S.CANCELED: 5,
+    _S.EXPIRED: 5,
+}
 
 #: Acks map onto job states; ``rejected`` means the agent never accepted the job.
 ACK_TO_STATE: dict[AckState, JobState] = {
-    AckState.ACCEPTED: A,
-    AckState.RUNNING: R,
-    AckState.SUCCEEDED: OK,
-    AckState.FAILED: FAIL,
-    AckState.CANCELED: CANC,
-    AckState.UNCERTAIN: UNC,
-    AckState.REJECTED: FAIL,
+    AckState.ACCEPTED: _S.ACCEPTED,
+    AckState.RUNNING: _S.RUNNING,
+    AckState.SUCCEEDED: _S.SUCCEEDED,
+    AckState.FAILED: _S.FAILED,
+    AckState.CANCELED: _S.CANCELED,
+    AckState.UNCERTAIN: _S.UNCERTAIN,
+    AckState.REJECTED: _S.FAILED,
 }
+
+#: States in which the device may hold the job (a cancel must ask it).
+HELD_BY_DEVICE = frozenset({_S.DISPATCHED, _S.ACCEPTED, _S.RUNNING})
+#: Stored lengths of a transition's reason and message (longer ones are cut).
+REASON_MAX = 64
+MESSAGE_MAX = 1024
 
 
 def is_terminal(state: JobState) -> bool:
@@ -63,13 +85,32 @@ def check_transition(current: JobState, new: JobState) -> None:
         raise IllegalTransition(f"a job cannot go from {current.value} to {new.value}")
 
 
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One checked job state change, with the reason and message to store (already cut)."""
+
+    from_state: JobState
+    to_state: JobState
+    reason: str
+    message: str
+
+
+def plan_transition(current: JobState, new: JobState, reason: str, message: str) -> Transition:
+    """The one door every job state change goes through: checked, with bounded texts.
+
+    Raises :class:`IllegalTransition` unless the state machine allows ``current → new``.
+    """
+    check_transition(current, new)
+    return Transition(current, new, reason[:REASON_MAX], message[:MESSAGE_MAX])
+
+
 def is_stale_ack(current: JobState, reported: JobState) -> bool:
     """True if an agent's report is older news than what we know (duplicate or reordered)."""
     if current is reported:
         return True
-    if current is UNC:  # only an operator moves a job out of uncertain
+    if current is _S.UNCERTAIN:  # only an operator moves a job out of uncertain
         return True
-    return _RANK[reported] < _RANK[current] or is_terminal(current)
+    return PROGRESS[reported] < PROGRESS[current] or is_terminal(current)
 
 
 #: Failures that happened before any side effect, so trying again cannot duplicate one.

@@ -2,12 +2,26 @@
 
 A device's session is named by ``bd_seq``. A birth makes its session current; an offline
 state counts only if it names the current session, so a late MQTT will from an old session
-can never mark a reconnected device offline.
+can never mark a reconnected device offline. A birth naming a session already seen to end
+(same ``bd_seq``, offline) is the retained copy of an old birth redelivered after a cloud
+reconnect: it does not bring the device back (agents use a new ``bd_seq`` per connection).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PresenceIgnored(StrEnum):
+    """Why a birth or state message leaves presence as it is (counted as ``ignored``)."""
+
+    #: a redelivered retained birth of a session already seen to end
+    BIRTH_OF_ENDED_SESSION = "birth_of_ended_session"
+    #: the state of the current session, as already known
+    STATE_UNCHANGED = "state_unchanged"
+    #: a state (e.g. a late will) of another session, or an online state before any birth
+    STALE_SESSION = "stale_session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +33,16 @@ class Presence:
 UNKNOWN = Presence(online=False, bd_seq=None)
 
 
-def on_birth(_current: Presence, bd_seq: int) -> Presence:
-    """A birth always starts the current session (the newest birth wins)."""
+def is_ended_session(current: Presence, bd_seq: int) -> bool:
+    """True if a birth for ``bd_seq`` names the session already seen to end."""
+    return current.bd_seq == bd_seq and not current.online
+
+
+def on_birth(current: Presence, bd_seq: int) -> Presence | None:
+    """A birth starts the current session (the newest birth wins); None if it names a
+    session already seen to end (a redelivered retained birth: presence unchanged)."""
+    if is_ended_session(current, bd_seq):
+        return None
     return Presence(online=True, bd_seq=bd_seq)
 
 
@@ -35,3 +57,10 @@ def on_state(current: Presence, online: bool, bd_seq: int) -> Presence | None:
     if online == current.online:
         return None
     return Presence(online=online, bd_seq=bd_seq)
+
+
+def why_state_ignored(current: Presence, bd_seq: int) -> PresenceIgnored:
+    """Why :func:`on_state` returned None for a state naming ``bd_seq``."""
+    if bd_seq == current.bd_seq:
+        return PresenceIgnored.STATE_UNCHANGED
+    return PresenceIgnored.STALE_SESSION

@@ -1,6 +1,7 @@
 """``kfleet``: cloud, agent, sim and demo sub-commands.
 
-Each part owns its sub-app; this module only composes them and maps errors to exit codes.
+Each part owns its sub-app; this module only composes them. Each part maps its own root error
+to exit codes (``cloud.errors``, ``edge_agent.errors``, ``kfleet.errors``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ import typer
 
 from cloud.cli import app as cloud_app
 from edge_agent.cli import app as agent_app
+from kfleet.world.cli import demo, fleet
 from simulators.cli import app as sim_app
-from simulators.cli import demo
 
 app = typer.Typer(
     help="kfleet — fleet management for government-service halls (kiosks, window PCs, screens).",
     no_args_is_help=True,
     add_completion=False,
 )
+sim_app.command("fleet")(fleet)
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")

@@ -15,14 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from cloud.embedded_broker import free_port, wait_port
 
 BINARIES = ("ippeveprinter", "unshare", "dbus-daemon", "avahi-daemon")
 AVAHI_CONF = """[server]
@@ -98,7 +98,7 @@ def running_ippeveprinter(
     (work / "avahi.conf").write_text(AVAHI_CONF)
     for run_dir in ("/run/dbus", "/run/avahi-daemon"):  # mount points must exist on the host
         Path(run_dir).mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+    port = port or _free_port()
     env = {
         **os.environ,
         "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin",
@@ -118,7 +118,7 @@ def running_ippeveprinter(
     )
     try:
         try:
-            wait_port("127.0.0.1", port, timeout=15)
+            _wait_listening(port, proc, timeout_s=15)
         except OSError as err:
             proc.terminate()
             proc.wait(timeout=10)
@@ -129,6 +129,26 @@ def running_ippeveprinter(
         stop(proc)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], *, timeout_s: float) -> None:
+    """Return once ippeveprinter accepts connections; OSError if it died or took too long."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # another process opens the port: there is no event to await
 
 
 def stop(proc: subprocess.Popen[bytes], *, hard: bool = False) -> None:

@@ -5,7 +5,7 @@ rating request takes the next step of the script (an empty script behaves as ``T
 ``Rating`` answers after ``think_s``; ``Timeout`` lets the request's ``timeout_ms`` run out and
 answers ``timeout``, as the real pad does. A request while one is showing gets NAK ``busy``.
 
-Fault switches (see also :class:`simulators.call_button.PtyDevice`: ``garbage``, ``hung``,
+Fault switches (see also :class:`simulators.serial_pty.PtyDevice`: ``garbage``, ``hung``,
 ``unplug()`` / ``replug()``):
 
 - ``bad_crc``: corrupt the CRC of the next n transmissions of an answer (retransmissions
@@ -34,7 +34,7 @@ from protocols.serial_frames import (
     StatusQuery,
     encode_message,
 )
-from simulators.call_button import PtyDevice
+from simulators.serial_pty import PtyDevice
 
 __all__ = ["Rating", "RatingPadSim", "Reason", "Timeout"]
 

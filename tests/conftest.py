@@ -25,7 +25,7 @@ import aiomqtt
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cloud.embedded_broker import free_port, wait_port
+from kfleet.world.net import free_port, wait_port
 from protocols.mqtt_url import parse_mqtt_url
 from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippeveprinter
 
@@ -48,7 +48,7 @@ def amqtt_url() -> Iterator[str]:
     """The embedded amqtt broker (MQTT 3.1.1), in its own process so its leaks stay there."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cloud.embedded_broker", "--port", str(port)],
+        [sys.executable, "-m", "kfleet.world.broker", "--port", str(port)],
     )
     try:
         wait_port("127.0.0.1", port)

@@ -14,14 +14,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import blobs as blob_store
-from cloud.api.deps import BlobStoreDep, CloudDep
+from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
-from cloud.context import Cloud
-from cloud.db.models import Job
+from cloud.db import jobs as job_repo
 from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
+from cloud.settings import Settings
 from protocols.jobs import JobState
 
 router = APIRouter(
@@ -42,23 +43,24 @@ Grant = Annotated[
 GRANT_STATES = frozenset({JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING})
 
 
-def _check(cloud: Cloud, token: str, sha256: str, op: blob_store.BlobOp) -> None:
+def _check(settings: Settings, token: str, sha256: str, op: blob_store.BlobOp) -> None:
     if not token:
         raise blob_store.BlobTokenInvalid(
             f"{op} on a blob needs a token: ask POST /api/v1/blobs/{sha256}/tokens for one "
             "and pass it as ?token=..."
         )
-    secret = cloud.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     blob_store.check_token(secret, token, sha256, op, time.time())
 
 
-async def check_upload_grant(cloud: Cloud, grant: str) -> str:
+async def check_upload_grant(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], grant: str
+) -> str:
     """The job id of a valid grant whose job may still upload; else ``GrantInvalid`` (403)."""
-    secret = cloud.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     job_id = blob_store.check_grant(secret, grant, time.time())
-    async with cloud.sessions() as s:
-        job = await s.get(Job, job_id)
-        state = JobState(job.state) if job is not None else None
+    async with sessions() as s:
+        state = await job_repo.state_of(s, job_id)
     if state not in GRANT_STATES:
         raise blob_store.GrantInvalid(
             f"job {job_id} is {state.value if state else 'unknown'}: only a dispatched, "
@@ -69,13 +71,13 @@ async def check_upload_grant(cloud: Cloud, grant: str) -> str:
 
 @router.post("/{sha256}/tokens", response_model=BlobTokenOut, responses=error_responses(400, 413))
 async def create_token(
-    sha256: Sha256, body: BlobTokenIn, cloud: CloudDep, request: Request
+    sha256: Sha256, body: BlobTokenIn, settings: SettingsDep, request: Request
 ) -> BlobTokenOut:
     """A short-lived token (default 300 s, at most 3600 s) for one operation on one blob.
 
     No authentication protects this endpoint yet (the service has no user system): expose
     it only where every caller may move blobs."""
-    secret = cloud.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
     token = blob_store.make_token(secret, sha256, body.op, body.ttl_s, time.time())
     url = request.url_for("put_blob" if body.op == "put" else "get_blob", sha256=sha256)
     return BlobTokenOut(
@@ -105,7 +107,8 @@ async def put_blob(
     sha256: Sha256,
     request: Request,
     response: Response,
-    cloud: CloudDep,
+    settings: SettingsDep,
+    sessions: SessionsDep,
     store: BlobStoreDep,
     token: Token = "",
     grant: Grant = "",
@@ -115,9 +118,9 @@ async def put_blob(
     Authorised by a put ``token`` for this blob, or by the ``grant`` of a running
     snapshot/scan job."""
     if grant and not token:
-        await check_upload_grant(cloud, grant)
+        await check_upload_grant(settings, sessions, grant)
     else:
-        _check(cloud, token, sha256, "put")
+        _check(settings, token, sha256, "put")
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > store.max_bytes:
         raise blob_store.BlobTooLarge(
@@ -139,10 +142,10 @@ async def put_blob(
     },
 )
 async def get_blob(
-    sha256: Sha256, cloud: CloudDep, store: BlobStoreDep, token: Token = ""
+    sha256: Sha256, settings: SettingsDep, store: BlobStoreDep, token: Token = ""
 ) -> FileResponse:
     """The blob's bytes; ``ETag`` is its sha256 (blobs never change)."""
-    _check(cloud, token, sha256, "get")
+    _check(settings, token, sha256, "get")
     return FileResponse(
         store.locate(sha256),
         media_type="application/octet-stream",

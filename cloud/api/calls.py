@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from cloud import calls as call_service
-from cloud.api.deps import CloudDep
+from cloud.api.deps import CallServiceDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import CallOut
@@ -47,14 +46,14 @@ async def call_action(
     device_id: str,
     peripheral: str,
     action: str,
-    cloud: CloudDep,
+    calls: CallServiceDep,
     response: Response,
     args: Annotated[dict[str, Any] | None, Body(examples=[{"button": 1, "mode": "blink"}])] = None,
 ) -> CallOut:
     """Send the call now. Actions: a ``call_button`` has ``set_led`` (``button``, ``mode``:
     off/on/blink) and ``beep`` (``ms``, ``count``); a ``rating_pad`` has ``request_rating``
     (``case_no``, ``window``, ``staff``, ``timeout_s``), whose result is the rating."""
-    call = await call_service.create(cloud, device_id, peripheral, action, args or {})
+    call = await calls.create(device_id, peripheral, action, args or {})
     response.headers["Location"] = f"/api/v1/calls/{call.id}"
     return call
 
@@ -66,7 +65,7 @@ async def call_action(
 )
 async def get_call(
     call_id: str,
-    cloud: CloudDep,
+    calls: CallServiceDep,
     wait_s: Annotated[
         float,
         Query(
@@ -77,4 +76,4 @@ async def get_call(
         ),
     ] = 0,
 ) -> CallOut:
-    return await call_service.get(cloud, call_id, wait_s)
+    return await calls.get(call_id, wait_s)

@@ -1,7 +1,8 @@
-"""Dependency aliases shared by the routers.
+"""Typed dependency aliases: each router takes the parts it uses, never the whole cloud.
 
-Handlers get the :class:`~cloud.context.Cloud` and open short sessions themselves: with SQLite
-the process has one connection, so no request may hold one while it waits (long-polls do).
+The parts live on ``app.state.parts`` (built once by :func:`cloud.wiring.build`). Handlers
+open short sessions themselves: with SQLite the process has one connection, so no request
+may hold one while it waits (long-polls do).
 """
 
 from __future__ import annotations
@@ -9,22 +10,60 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
-from cloud.context import Cloud
+from cloud.bus import Bus
+from cloud.calls import CallService
+from cloud.clocks import DeviceClocks
+from cloud.jobs import JobService
+from cloud.settings import Settings
+from cloud.stats import BusStats
+from cloud.wiring import Parts
 
 
-def get_cloud(request: Request) -> Cloud:
-    cloud: Cloud = request.app.state.cloud
-    return cloud
+def _parts(request: Request) -> Parts:
+    parts: Parts = request.app.state.parts
+    return parts
 
 
-CloudDep = Annotated[Cloud, Depends(get_cloud)]
+def get_settings(request: Request) -> Settings:
+    return _parts(request).settings
 
 
-def get_blob_store(cloud: CloudDep) -> BlobStore:
-    """The blob store under ``data_dir/blobs`` (stateless: cheap to build per request)."""
-    return BlobStore(cloud.settings.data_dir / "blobs", cloud.settings.blob_max_bytes)
+def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    return _parts(request).sessions
 
 
+def get_blob_store(request: Request) -> BlobStore:
+    return _parts(request).blobs
+
+
+def get_bus(request: Request) -> Bus:
+    return _parts(request).bus
+
+
+def get_stats(request: Request) -> BusStats:
+    return _parts(request).stats
+
+
+def get_clocks(request: Request) -> DeviceClocks:
+    return _parts(request).clocks
+
+
+def get_jobs(request: Request) -> JobService:
+    return _parts(request).jobs
+
+
+def get_calls(request: Request) -> CallService:
+    return _parts(request).calls
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
+BusDep = Annotated[Bus, Depends(get_bus)]
+StatsDep = Annotated[BusStats, Depends(get_stats)]
+ClocksDep = Annotated[DeviceClocks, Depends(get_clocks)]
+JobServiceDep = Annotated[JobService, Depends(get_jobs)]
+CallServiceDep = Annotated[CallService, Depends(get_calls)]

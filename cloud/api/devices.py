@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
-from cloud.api.deps import CloudDep
+from cloud.api.deps import ClocksDep, SessionsDep
 from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
-from cloud.db import sites as site_repo
-from cloud.db.models import Device, DeviceEvent, Site
+from cloud.db.models import Device
 from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"], responses=error_responses(422, 500))
@@ -28,7 +26,9 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
         bd_seq=device.bd_seq,
         last_seen=device.last_seen,
         versions=device.versions,
-        peripherals=[PeripheralOut.model_validate(p) for p in device.peripherals],
+        peripherals=[
+            PeripheralOut.model_validate(p.to_json()) for p in device_repo.peripherals(device)
+        ],
         clock_offset_ms=clocks.offset_ms(device.id),
         clock_skewed=clocks.skewed(device.id),
     )
@@ -36,19 +36,15 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
 
 @router.get("", response_model=list[DeviceOut])
 async def list_devices(
-    cloud: CloudDep,
+    sessions: SessionsDep,
+    clocks: ClocksDep,
     site: Annotated[
         str | None, Query(max_length=200, description="site path; includes its subtree")
     ] = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
-    stmt = select(Device, Site.path).join(Site, Site.id == Device.site_id).order_by(Device.id)
-    if site:
-        stmt = stmt.where(site_repo.in_subtree(site))
-    if online is not None:
-        stmt = stmt.where(Device.online.is_(online))
-    async with cloud.sessions() as s:
-        return [_out(d, path, cloud.clocks) for d, path in (await s.execute(stmt)).all()]
+    async with sessions() as s:
+        return [_out(d, path, clocks) for d, path in await device_repo.listed(s, site, online)]
 
 
 @router.get(
@@ -57,20 +53,18 @@ async def list_devices(
     responses=error_responses(described={404: "no such device"}),
 )
 async def device_detail(
-    device_id: str, cloud: CloudDep, events: Annotated[int, Query(ge=0, le=500)] = 20
+    device_id: str,
+    sessions: SessionsDep,
+    clocks: ClocksDep,
+    events: Annotated[int, Query(ge=0, le=500)] = 20,
 ) -> DeviceDetail:
     """One device with its peripherals' health and its latest events."""
-    async with cloud.sessions() as s:
+    async with sessions() as s:
         device = await device_repo.require(s, device_id)
         path = await device_repo.site_path(s, device.site_id)
-        rows = await s.scalars(
-            select(DeviceEvent)
-            .where(DeviceEvent.device_id == device_id)
-            .order_by(DeviceEvent.id.desc())
-            .limit(events)
-        )
+        rows = await device_repo.recent_events(s, device_id, events)
         return DeviceDetail(
-            **_out(device, path, cloud.clocks).model_dump(),
+            **_out(device, path, clocks).model_dump(),
             events=[
                 DeviceEventOut(
                     at=e.at,
@@ -82,6 +76,6 @@ async def device_detail(
                     device_ts=e.device_ts,
                     corrected_at=e.corrected_at,
                 )
-                for e in rows.all()
+                for e in rows
             ],
         )

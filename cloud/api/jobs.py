@@ -6,11 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cloud import jobs as job_service
-from cloud.api.deps import CloudDep
+from cloud.api.deps import JobServiceDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
-from cloud.db import jobs as job_repo
 from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
 from protocols.jobs import JobKind, JobState
 
@@ -45,19 +43,19 @@ _NO_JOB = error_responses(described={404: "no such job"})
         ),
     },
 )
-async def create_job(body: JobCreate, cloud: CloudDep, response: Response) -> JobOut:
+async def create_job(body: JobCreate, jobs: JobServiceDep, response: Response) -> JobOut:
     """Submit a job. It is dispatched at once when its device is online, else it waits
-    (queued) until a device can take it or its TTL passes."""
-    job, created = await job_service.create(cloud, body)
+    (queued) until a device can take it or its TTL passes. A target that has no device
+    with the capability the kind needs is refused (409)."""
+    job, created = await jobs.create(body)
     if not created:
         response.status_code = status.HTTP_200_OK
-    async with cloud.sessions() as s:
-        return (await job_service.to_out(s, [job]))[0]
+    return job
 
 
 @router.get("", response_model=JobPage)
 async def list_jobs(
-    cloud: CloudDep,
+    jobs: JobServiceDep,
     state: JobState | None = None,
     device: Annotated[str | None, Query(max_length=64)] = None,
     site: Annotated[
@@ -68,8 +66,8 @@ async def list_jobs(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
     """Newest first."""
-    items, total = await job_service.list_jobs(
-        cloud, state=state, device=device, site=site, kind=kind, limit=limit, offset=offset
+    items, total = await jobs.list_jobs(
+        state=state, device=device, site=site, kind=kind, limit=limit, offset=offset
     )
     return JobPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -77,7 +75,7 @@ async def list_jobs(
 @router.get("/{job_id}", response_model=JobOut, responses=_NO_JOB)
 async def get_job(
     job_id: str,
-    cloud: CloudDep,
+    jobs: JobServiceDep,
     wait_s: Annotated[
         float,
         Query(
@@ -88,31 +86,38 @@ async def get_job(
         ),
     ] = 0,
 ) -> JobOut:
-    return await job_service.get(cloud, job_id, wait_s)
+    return await jobs.get(job_id, wait_s)
 
 
 @router.get("/{job_id}/events", response_model=list[JobEventOut], responses=_NO_JOB)
-async def job_events(job_id: str, cloud: CloudDep) -> list[JobEventOut]:
+async def job_events(job_id: str, jobs: JobServiceDep) -> list[JobEventOut]:
     """Every state change of the job, oldest first, with reason and source."""
-    async with cloud.sessions() as s:
-        await job_repo.require(s, job_id)
-        return [JobEventOut.model_validate(e) for e in await job_repo.events(s, job_id)]
+    return [JobEventOut.model_validate(e) for e in await jobs.events(job_id)]
 
 
 @router.post(
     "/{job_id}/cancel",
     response_model=JobOut,
-    responses=error_responses(
-        described={
-            404: "no such job",
-            409: "the job has ended or is running",
-            503: "the cloud is not connected to the broker",
-        }
-    ),
+    responses={
+        202: {"description": "the device may hold the job: it was asked to cancel"},
+        **error_responses(
+            described={
+                404: "no such job",
+                409: "the job has ended or is running",
+                503: "the cloud is not connected to the broker",
+            }
+        ),
+    },
 )
-async def cancel_job(job_id: str, cloud: CloudDep) -> JobOut:
-    """Cancel a job that is not running yet (queued, dispatched, accepted or uncertain)."""
-    return await job_service.cancel(cloud, job_id)
+async def cancel_job(job_id: str, jobs: JobServiceDep, response: Response) -> JobOut:
+    """Cancel a job that is not running yet. A queued (or uncertain) job is canceled at
+    once (200). A dispatched or accepted one may already be on its device: the device is
+    asked, ``cancel_requested_at`` is set and the answer is 202; the job ends ``canceled``
+    only if the device confirms it had not started, else it takes the device's outcome."""
+    job, pending = await jobs.cancel(job_id)
+    if pending:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return job
 
 
 @router.post(
@@ -122,6 +127,6 @@ async def cancel_job(job_id: str, cloud: CloudDep) -> JobOut:
         400, 413, described={404: "no such job", 409: "the job is not uncertain"}
     ),
 )
-async def resolve_job(job_id: str, body: ResolveIn, cloud: CloudDep) -> JobOut:
+async def resolve_job(job_id: str, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
     """Decide an uncertain job: ``reprint`` (run it again), ``done`` or ``fail``."""
-    return await job_service.resolve(cloud, job_id, body.action, body.message)
+    return await jobs.resolve(job_id, body.action, body.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from cloud.api.deps import CloudDep
+from cloud.api.deps import SessionsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.db import sites as site_repo
@@ -20,9 +20,9 @@ router = APIRouter(
 
 
 @router.get("", response_model=list[SiteNode])
-async def site_tree(cloud: CloudDep) -> list[SiteNode]:
+async def site_tree(sessions: SessionsDep) -> list[SiteNode]:
     """The whole tree, roots first."""
-    async with cloud.sessions() as s:
+    async with sessions() as s:
         return [SiteNode.model_validate(n) for n in await site_repo.tree(s)]
 
 
@@ -40,10 +40,10 @@ async def site_tree(cloud: CloudDep) -> list[SiteNode]:
         },
     ),
 )
-async def create_site(body: SiteCreate, cloud: CloudDep) -> SiteNode:
+async def create_site(body: SiteCreate, sessions: SessionsDep) -> SiteNode:
     """Add a site under ``parent`` (a path; omit for a root). Its level must be deeper than the
     parent's; 409 if the path exists."""
-    async with cloud.sessions() as s:
+    async with sessions() as s:
         site = await site_repo.create(
             s, body.parent, body.code, body.name, SiteLevel[body.level.upper()]
         )

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from cloud.api.deps import CloudDep
+from cloud.api.deps import BusDep, SessionsDep, StatsDep
 from cloud.api.errors import error_responses
+from cloud.db.session import ping
 from cloud.schemas import HealthOut
 
 router = APIRouter(tags=["system"], responses=error_responses(500))
@@ -22,19 +22,14 @@ router = APIRouter(tags=["system"], responses=error_responses(500))
         503: {"model": HealthOut, "description": "the database does not answer (degraded)"},
     },
 )
-async def healthz(cloud: CloudDep) -> JSONResponse:
+async def healthz(sessions: SessionsDep, bus: BusDep) -> JSONResponse:
     """200 when the database answers; says whether the broker connection is up."""
-    try:
-        async with cloud.sessions() as s:
-            await s.execute(text("SELECT 1"))
-        db_ok = True
-    except Exception:
-        db_ok = False
-    body = {"status": "ok" if db_ok else "degraded", "database": db_ok, "mqtt": cloud.bus.connected}
+    db_ok = await ping(sessions)
+    body = {"status": "ok" if db_ok else "degraded", "database": db_ok, "mqtt": bus.connected}
     return JSONResponse(body, status_code=200 if db_ok else 503)
 
 
 @router.get("/api/v1/stats/bus")
-async def bus_stats(cloud: CloudDep) -> dict[str, Any]:
+async def bus_stats(stats: StatsDep, bus: BusDep) -> dict[str, Any]:
     """Counters of the MQTT worker; ``rejected`` and ``ignored`` are keyed by reason."""
-    return cloud.stats.snapshot() | {"queue_depth": cloud.bus.queue_depth()}
+    return stats.snapshot() | {"queue_depth": bus.queue_depth()}

@@ -1,22 +1,25 @@
-"""Device storage helpers: lookups, peripheral capability checks, routing candidates."""
+"""Device storage: lookups, typed peripherals, routing candidates, lists and event history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cloud.db.models import Device, Job, Site
+from cloud.db import sites as site_repo
+from cloud.db.models import Device, DeviceEvent, Job, Site
 from cloud.errors import NotFound
+from fleet.peripherals import PeripheralState, capability_health, parse_all
 from fleet.routing import Candidate
 from protocols.jobs import JobState
-from protocols.messages import Health
 
 #: Jobs that occupy a device (for least-busy routing).
 ACTIVE_STATES = (JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)
-_HEALTH_RANK = {Health.OK: 0, Health.DEGRADED: 1, Health.UNKNOWN: 2, Health.OFFLINE: 3}
+
+
+async def get(session: AsyncSession, device_id: str) -> Device | None:
+    return await session.get(Device, device_id)
 
 
 async def require(session: AsyncSession, device_id: str) -> Device:
@@ -29,23 +32,14 @@ async def require(session: AsyncSession, device_id: str) -> Device:
     return device
 
 
-def capability_health(peripherals: Sequence[dict[str, Any]], capability: str) -> Health | None:
-    """Health of the best peripheral offering ``capability``; None if none offers it."""
-    best: Health | None = None
-    for p in peripherals:
-        if capability not in p.get("capabilities", ()):
-            continue
-        try:
-            health = Health(p.get("health", Health.UNKNOWN))
-        except ValueError:
-            health = Health.UNKNOWN
-        if best is None or _HEALTH_RANK[health] < _HEALTH_RANK[best]:
-            best = health
-    return best
+def peripherals(device: Device) -> tuple[PeripheralState, ...]:
+    """The device's peripherals as last announced (typed)."""
+    return parse_all(device.peripherals)
 
 
-def has_capability(device: Device, capability: str) -> bool:
-    return capability_health(device.peripherals, capability) is not None
+def set_peripherals(device: Device, states: Sequence[PeripheralState]) -> None:
+    """Store ``states`` (a new list, so the JSON column is rewritten)."""
+    device.peripherals = [p.to_json() for p in states]
 
 
 async def site_path(session: AsyncSession, site_id: int) -> str:
@@ -53,17 +47,21 @@ async def site_path(session: AsyncSession, site_id: int) -> str:
     return site.path if site else ""
 
 
+async def peripherals_at_site(
+    session: AsyncSession, site_id: int
+) -> list[tuple[PeripheralState, ...]]:
+    """The peripherals of every device of a site, online or not (site jobs run on these)."""
+    rows = await session.scalars(select(Device.peripherals).where(Device.site_id == site_id))
+    return [parse_all(p) for p in rows.all()]
+
+
 async def candidates(session: AsyncSession, site_id: int, capability: str) -> list[Candidate]:
     """Online devices of a site, with their capability health and active job count."""
     devices = (
-        (
-            await session.execute(
-                select(Device).where(Device.site_id == site_id, Device.online.is_(True))
-            )
+        await session.scalars(
+            select(Device).where(Device.site_id == site_id, Device.online.is_(True))
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     if not devices:
         return []
     rows = (
@@ -81,8 +79,30 @@ async def candidates(session: AsyncSession, site_id: int, capability: str) -> li
         Candidate(
             device_id=d.id,
             online=d.online,
-            capability_health=capability_health(d.peripherals, capability),
+            capability_health=capability_health(peripherals(d), capability),
             active_jobs=int(busy.get(d.id, 0)),
         )
         for d in devices
     ]
+
+
+async def listed(
+    session: AsyncSession, site: str | None, online: bool | None
+) -> Sequence[tuple[Device, str]]:
+    """Devices (with their site path) by id, optionally of a subtree and by presence."""
+    stmt = select(Device, Site.path).join(Site, Site.id == Device.site_id).order_by(Device.id)
+    if site:
+        stmt = stmt.where(site_repo.in_subtree(site))
+    if online is not None:
+        stmt = stmt.where(Device.online.is_(online))
+    return [(d, path) for d, path in (await session.execute(stmt)).all()]
+
+
+async def recent_events(session: AsyncSession, device_id: str, limit: int) -> Sequence[DeviceEvent]:
+    rows = await session.scalars(
+        select(DeviceEvent)
+        .where(DeviceEvent.device_id == device_id)
+        .order_by(DeviceEvent.id.desc())
+        .limit(limit)
+    )
+    return rows.all()

@@ -1,4 +1,9 @@
-"""Job storage: the one place job states change, so every change leaves an event and a notice."""
+"""Job storage: the one place job states change, so every change leaves an event and a notice.
+
+Every transition, through the ORM (:func:`transition`) or Core statements (the ack group
+commit), is planned by :func:`fleet.jobs.plan_transition` and recorded by
+:func:`event_values`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,43 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.db.models import Job, JobEvent, utcnow
 from cloud.errors import NotFound
 from cloud.hub import ChangeHub
-from fleet.jobs import check_transition
+from fleet.jobs import Transition, plan_transition
 from protocols.jobs import JobState
 
 _CHANGES = "kf_job_changes"
+
+
+def event_values(
+    job_id: str,
+    t: Transition,
+    *,
+    attempt: int,
+    device_id: str | None,
+    source: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The ``job_events`` row of one transition."""
+    return {
+        "job_id": job_id,
+        "at": now,
+        "from_state": t.from_state.value,
+        "to_state": t.to_state.value,
+        "attempt": attempt,
+        "device_id": device_id,
+        "source": source,
+        "reason": t.reason,
+        "message": t.message,
+    }
+
+
+def job_values(t: Transition, now: datetime) -> dict[str, Any]:
+    """The job columns one transition sets."""
+    return {"state": t.to_state.value, "updated_at": now, "reason": t.reason, "message": t.message}
 
 
 def transition(
@@ -32,28 +66,25 @@ def transition(
 
     The hub is told after the commit (see :func:`commit`), never about rolled-back changes.
     """
-    current = JobState(job.state)
-    check_transition(current, new)
+    t = plan_transition(JobState(job.state), new, reason, message)
     now = now or utcnow()
+    device = device_id or job.assigned_device_id
     session.add(
         JobEvent(
-            job_id=job.id,
-            at=now,
-            from_state=current.value,
-            to_state=new.value,
-            attempt=job.attempts,
-            device_id=device_id or job.assigned_device_id,
-            source=source,
-            reason=reason[:64],
-            message=message[:1024],
+            **event_values(
+                job.id, t, attempt=job.attempts, device_id=device, source=source, now=now
+            )
         )
     )
-    job.state = new.value
-    job.updated_at = now
-    job.reason = reason[:64]
-    job.message = message[:1024]
+    for column, value in job_values(t, now).items():
+        setattr(job, column, value)
+    note_change(session, job.id, new.value)
+
+
+def note_change(session: AsyncSession, job_id: str, state: str) -> None:
+    """Remember a state change to announce once the session commits."""
     changes: list[tuple[str, str]] = session.info.setdefault(_CHANGES, [])
-    changes.append((job.id, new.value))
+    changes.append((job_id, state))
 
 
 def created(session: AsyncSession, job: Job, source: str) -> None:
@@ -72,19 +103,34 @@ def created(session: AsyncSession, job: Job, source: str) -> None:
             message="",
         )
     )
-    session.info.setdefault(_CHANGES, []).append((job.id, job.state))
+    note_change(session, job.id, job.state)
+
+
+def announce(hub: ChangeHub, job_id: str, state: str) -> None:
+    hub.publish(f"job:{job_id}", state)
+    hub.publish("jobs", job_id)
 
 
 async def commit(session: AsyncSession, hub: ChangeHub) -> None:
     """Commit, then tell waiters about the job states that changed."""
     await session.commit()
     for job_id, state in session.info.pop(_CHANGES, []):
-        hub.publish(f"job:{job_id}", state)
-        hub.publish("jobs", job_id)
+        announce(hub, job_id, state)
 
 
 def discard_changes(session: AsyncSession) -> None:
     session.info.pop(_CHANGES, None)
+
+
+async def try_commit(session: AsyncSession, hub: ChangeHub) -> bool:
+    """Commit job changes; False if another writer changed a job first (retried later)."""
+    try:
+        await commit(session, hub)
+    except StaleDataError:
+        await session.rollback()
+        discard_changes(session)
+        return False
+    return True
 
 
 async def load(session: AsyncSession, job_id: str, *, for_update: bool = False) -> Job | None:
@@ -99,6 +145,15 @@ async def require(session: AsyncSession, job_id: str, *, for_update: bool = Fals
     if job is None:
         raise NotFound(f"job {job_id!r} does not exist; list jobs with GET /api/v1/jobs")
     return job
+
+
+async def state_of(session: AsyncSession, job_id: str) -> JobState | None:
+    state = await session.scalar(select(Job.state).where(Job.id == job_id))
+    return JobState(state) if state is not None else None
+
+
+async def by_idempotency_key(session: AsyncSession, key: str) -> Job | None:
+    return await session.scalar(select(Job).where(Job.idempotency_key == key))
 
 
 async def events(session: AsyncSession, job_id: str) -> list[dict[str, Any]]:

@@ -119,6 +119,8 @@ class Job(Base):
     #: when the current attempt's command was last published (for the ack timeout)
     sent_at: Mapped[datetime | None]
     sends: Mapped[int] = mapped_column(Integer, default=0)
+    #: a cancel was asked while the device may hold the job: it ends on the device's answer
+    cancel_requested_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(String(64), default="")
     message: Mapped[str] = mapped_column(String(1024), default="")
     result: Mapped[dict[str, Any] | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -59,3 +59,13 @@ def make_engine(url: str) -> AsyncEngine:
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose objects stay readable after commit (responses are built afterwards)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        async with sessions() as s:
+            await s.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,3 +90,18 @@ async def tree(session: AsyncSession) -> list[dict[str, Any]]:
         parent = nodes.get(s.parent_id) if s.parent_id is not None else None
         (parent["children"] if parent is not None else roots).append(node)
     return roots
+
+
+#: site id → path, per engine. A site's path never changes (sites are only added), so a path
+#: once read stays right; this spares every job response a query.
+_PATHS: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+async def paths(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Paths of the sites ``ids`` (missing sites are left out), read once per process."""
+    known = _PATHS.setdefault(session.get_bind().engine, {})
+    missing = ids - known.keys()
+    if missing:
+        rows = await session.execute(select(Site.id, Site.path).where(Site.id.in_(missing)))
+        known.update({site_id: path for site_id, path in rows.all()})
+    return known

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from cloud.embedded_broker import free_port
 from edge_agent.drivers.a4_base import A4Document
 from edge_agent.drivers.a4_config import IppPrinterConfig
 from edge_agent.drivers.a4_ipp import IppPrinter, printer_health, reasons_of, refusal_of
 from edge_agent.errors import PrinterError
 from edge_agent.vision.rectify import make_pdf
+from kfleet.world.net import free_port
 from protocols.jobs import FailureReason
 from protocols.messages import Health
 from simulators.ippeveprinter import IppServer, running_ippeveprinter, stop

@@ -122,7 +122,7 @@ async def test_failures_say_whether_something_printed(
 
 
 async def test_unreachable_and_file_printer(tmp_path: Path) -> None:
-    from cloud.embedded_broker import free_port
+    from kfleet.world.net import free_port
 
     printer = build_printer(net(free_port()))
     assert await printer.probe() is PrinterStatus.UNREACHABLE

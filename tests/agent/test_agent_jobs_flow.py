@@ -246,7 +246,7 @@ async def test_malformed_commands_are_counted_and_survived(
 async def test_unreachable_printer_fails_before_side_effect(
     broker_url: str, uid: str, tmp_path: Path
 ) -> None:
-    from cloud.embedded_broker import free_port
+    from kfleet.world.net import free_port
 
     dev = f"kiosk-{uid}"
     cfg = make_config(broker_url, dev, tmp_path / "d", free_port())  # nothing listens

@@ -12,11 +12,11 @@ from typing import Any
 
 import aiomqtt
 
+from kfleet.world.world import KioskSpec, RunningKiosk, running_world
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState
 from protocols.messages import PeripheralCall
 from protocols.mqtt_url import parse_mqtt_url
-from simulators.world import KioskSpec, RunningKiosk, running_world
 
 TIMEOUT = 15.0
 

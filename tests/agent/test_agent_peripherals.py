@@ -16,6 +16,7 @@ import aiomqtt
 
 from edge_agent.agent import Agent
 from edge_agent.config import IdCardReaderConfig
+from kfleet.world.world import KioskSpec, RunningKiosk, agent_config, running_world
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.jobs import AckState, JobKind
 from protocols.messages import EventKind, Health, TelemetryBody, make_job_run
@@ -24,7 +25,6 @@ from protocols.serial_frames import Reason
 from simulators.escpos_printer import EscPosPrinterSim
 from simulators.idcard_reader import SAMPLE_CARDS, IdCardReaderSim
 from simulators.rating_pad import Rating
-from simulators.world import KioskSpec, RunningKiosk, agent_config, running_world
 
 TIMEOUT = 15.0
 SITE = "qh/hx/golmud/hhl"

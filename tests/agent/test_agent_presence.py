@@ -195,7 +195,8 @@ async def test_mqtt5_session(mosquitto_url: str, uid: str, tmp_path: Path) -> No
 
 async def test_broker_down_then_up_reconnects(uid: str, tmp_path: Path) -> None:
     """The outer loop retries with backoff until the broker appears."""
-    from cloud.embedded_broker import EmbeddedBroker, free_port
+    from kfleet.world.broker import EmbeddedBroker
+    from kfleet.world.net import free_port
 
     port = free_port()
     dev = f"kiosk-{uid}"

@@ -13,9 +13,9 @@ from typing import Any
 import aiomqtt
 import pytest
 
-from cloud.embedded_broker import free_port, wait_port
 from edge_agent.agent import Agent
 from edge_agent.config import AgentConfig, parse_config
+from kfleet.world.net import free_port, wait_port
 from protocols.envelope import Envelope, decode
 from protocols.jobs import AckState
 from protocols.messages import AckBody, EventBody, EventKind, Metric, TelemetryBody

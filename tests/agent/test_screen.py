@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud.embedded_broker import free_port
 from edge_agent.agent import Agent
 from edge_agent.config import AgentConfig, parse_config
 from edge_agent.errors import ConfigError
+from kfleet.world.net import free_port
 from simulators.escpos_printer import EscPosPrinterSim
 
 TIMEOUT = 10.0

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from cloud.testkit import RECEIPT_PRINTER, FakeDevice
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
-from simulators.world import KioskSpec
+from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
+from kfleet.world.world import KioskSpec
 from tests.browser.test_screen_browser import watch_errors
+from tests.cloudkit import RECEIPT_PRINTER, FakeDevice
 
 #: A time with its date, as the console shows every time (local time zone).
 DATED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")

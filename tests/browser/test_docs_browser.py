@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Route, expect
 
-from simulators.demo import DemoOptions, DemoWorld, running_demo
+from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
 from tests.browser.test_screen_browser import watch_errors
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
-from cloud.embedded_broker import free_port
 from edge_agent.agent import Agent
 from edge_agent.config import parse_config
+from kfleet.world.net import free_port
 from simulators.escpos_printer import EscPosPrinterSim
 
 NAME = "黄河路街道 3号自助终端"

@@ -14,14 +14,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import running_cloud
+from cloud.wiring import Parts
 from protocols.jobs import JobKind
+from tests.cloudkit import running_cloud
 
 HHL = "qh/hx/golmud/hhl"
 API_MAX = 4096
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.messages import Health, PeripheralInfo
+from tests.cloudkit import FakeDevice, running_cloud
 
 HHL = "qh/hx/golmud/hhl"
 
@@ -27,19 +27,19 @@ def receipt_job(device_id: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Cloud, httpx.AsyncClient]]:
+async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
     settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, dispatch_interval_s=0.1)
     async with running_cloud(settings) as pair:
         yield pair
 
 
-async def register(cloud: Cloud, device: FakeDevice) -> None:
+async def register(cloud: Parts, device: FakeDevice) -> None:
     async with cloud.hub.subscribe(f"device:{device.device_id}") as sub:
         await device.birth()
         assert await sub.wait_for(lambda v: v == "online", 5) == "online"
 
 
-async def test_params_validation_names_the_field(env: tuple[Cloud, httpx.AsyncClient]) -> None:
+async def test_params_validation_names_the_field(env: tuple[Parts, httpx.AsyncClient]) -> None:
     _, http = env
     body = receipt_job("whatever")
     body["params"] = {"lines": [{"type": "text", "text": "x", "width": 9}]}
@@ -51,7 +51,7 @@ async def test_params_validation_names_the_field(env: tuple[Cloud, httpx.AsyncCl
 
 
 async def test_missing_params_field_and_unknown_kind_are_422(
-    env: tuple[Cloud, httpx.AsyncClient],
+    env: tuple[Parts, httpx.AsyncClient],
 ) -> None:
     _, http = env
     r = await http.post("/api/v1/jobs", json={**receipt_job("d"), "params": {}})
@@ -65,7 +65,7 @@ async def test_missing_params_field_and_unknown_kind_are_422(
     assert r.json()["errors"][0]["loc"] == ["body", "ttl_s"]
 
 
-async def test_unknown_device_is_404(env: tuple[Cloud, httpx.AsyncClient], uid: str) -> None:
+async def test_unknown_device_is_404(env: tuple[Parts, httpx.AsyncClient], uid: str) -> None:
     _, http = env
     r = await http.post("/api/v1/jobs", json=receipt_job(f"ghost-{uid}"))
     assert r.status_code == 404
@@ -77,7 +77,7 @@ async def test_unknown_device_is_404(env: tuple[Cloud, httpx.AsyncClient], uid: 
 
 
 async def test_device_without_receipt_printer_is_refused(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
     camera = PeripheralInfo(id="cam", kind="camera", capabilities=["video"], health=Health.OK)
@@ -89,7 +89,7 @@ async def test_device_without_receipt_printer_is_refused(
 
 
 async def test_wrong_capability_for_site_target_is_422(
-    env: tuple[Cloud, httpx.AsyncClient],
+    env: tuple[Parts, httpx.AsyncClient],
 ) -> None:
     _, http = env
     body = {**receipt_job("x"), "target": {"site": HHL, "capability": "video"}}
@@ -103,7 +103,7 @@ async def test_wrong_capability_for_site_target_is_422(
 
 
 async def test_idempotency_key(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
     async with FakeDevice(amqtt_url, f"k-{uid}") as dev:
@@ -123,28 +123,31 @@ async def test_idempotency_key(
         assert listed.json()["total"] == 1
 
 
-async def test_cancel_rules(env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str) -> None:
+async def test_cancel_rules(env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str) -> None:
     cloud, http = env
     async with FakeDevice(amqtt_url, f"k-{uid}") as dev:
         await register(cloud, dev)
-        # a dispatched job: canceled, and the device is told
+        # a dispatched job: the device is asked, and it is canceled once the device confirms
         job = (await http.post("/api/v1/jobs", json=receipt_job(dev.device_id))).json()
         assert job["state"] == "dispatched"
         await dev.next_command()
         r = await http.post(f"/api/v1/jobs/{job['id']}/cancel")
-        assert r.status_code == 200
-        assert r.json()["state"] == "canceled"
+        assert r.status_code == 202
+        assert r.json()["state"] == "dispatched" and r.json()["cancel_requested_at"]
         cancel_cmd = await dev.next_command()
         assert cancel_cmd.body.op == "job.cancel"
         assert cancel_cmd.body.job_id == job["id"]
+        from protocols.jobs import AckState
+
+        async with cloud.hub.subscribe(f"job:{job['id']}") as sub:
+            await dev.ack(job["id"], AckState.CANCELED, reason="canceled")
+            assert await sub.wait_for(lambda s: s == "canceled", 5)
         again = await http.post(f"/api/v1/jobs/{job['id']}/cancel")
         assert again.status_code == 409
         assert "already canceled" in again.json()["message"]
         # a running job cannot be canceled
         job = (await http.post("/api/v1/jobs", json=receipt_job(dev.device_id))).json()
         await dev.next_command()
-        from protocols.jobs import AckState
-
         async with cloud.hub.subscribe(f"job:{job['id']}") as sub:
             await dev.ack(job["id"], AckState.RUNNING)
             assert await sub.wait_for(lambda s: s == "running", 5)
@@ -155,7 +158,7 @@ async def test_cancel_rules(env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str
     assert [e["to_state"] for e in events] == ["queued", "dispatched", "running"]
 
 
-async def test_site_tree_rules(env: tuple[Cloud, httpx.AsyncClient], uid: str) -> None:
+async def test_site_tree_rules(env: tuple[Parts, httpx.AsyncClient], uid: str) -> None:
     _, http = env
     tree = (await http.get("/api/v1/sites")).json()
     assert tree[0]["path"] == "qh"
@@ -181,7 +184,7 @@ async def test_site_tree_rules(env: tuple[Cloud, httpx.AsyncClient], uid: str) -
 
 
 async def test_devices_list_filters_and_detail(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
     async with (
@@ -214,7 +217,7 @@ async def test_devices_list_filters_and_detail(
     assert {"birth", "registered", "peripheral_health"} <= {e["kind"] for e in detail["events"]}
 
 
-async def test_health_stats_console_and_docs(env: tuple[Cloud, httpx.AsyncClient]) -> None:
+async def test_health_stats_console_and_docs(env: tuple[Parts, httpx.AsyncClient]) -> None:
     _, http = env
     health = (await http.get("/healthz")).json()
     assert health == {"status": "ok", "database": True, "mqtt": True}

@@ -16,13 +16,13 @@ import httpx
 import pytest
 
 from cloud.blobs import BlobStore, check_token, make_token
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import running_cloud
+from cloud.wiring import Parts
+from tests.cloudkit import running_cloud
 
 MAX = 1024 * 1024
 SECRET = "blob-test-secret-0123456789abcdef"
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def stored_files(cloud: Cloud) -> list[Path]:
+def stored_files(cloud: Parts) -> list[Path]:
     return files_under(cloud.settings.data_dir / "blobs")
 
 

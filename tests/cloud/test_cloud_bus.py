@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.envelope import MAX_PAYLOAD_BYTES, MsgType, Sender, encode
 from protocols.jobs import AckState
 from protocols.messages import EventBody, EventKind, Health, JobRunBase, PeripheralInfo
 from protocols.topics import DeviceChannel
+from tests.cloudkit import FakeDevice, running_cloud
 
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 
 
 def receipt_job(target: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -40,7 +40,7 @@ async def env(tmp_path: Path, broker_url: str) -> AsyncIterator[Env]:
         yield pair
 
 
-async def register(cloud: Cloud, device: FakeDevice, bd_seq: int | None = None) -> None:
+async def register(cloud: Parts, device: FakeDevice, bd_seq: int | None = None) -> None:
     async with cloud.hub.subscribe(f"device:{device.device_id}") as sub:
         await device.birth(bd_seq)
         assert await sub.wait_for(lambda v: v == "online", 5) == "online"
@@ -131,13 +131,13 @@ async def test_job_flow_rest_to_device_to_succeeded(env: Env, broker_url: str, u
         assert isinstance(cmd.body, JobRunBase)
         assert cmd.body.job_id == job["id"] and cmd.body.attempt == 1
         assert cmd.body.kind == "print_receipt"
-        assert cmd.body.params["lines"][1] == {
+        assert cmd.body.params.model_dump(mode="json")["lines"][1] == {
             "type": "qr",
             "data": "A001",
             "size": 6,
             "align": "center",
         }
-        assert cmd.corr == job["id"] and cmd.exp is not None and not cmd.expired()
+        assert cmd.corr is None and cmd.exp is not None and not cmd.expired()  # corr: acks only
 
         await dev.ack(job["id"], AckState.ACCEPTED)
         await dev.ack(job["id"], AckState.RUNNING)
@@ -342,13 +342,22 @@ async def test_site_target_routes_to_healthy_device_or_waits(
         json={"parent": "qh/hx/golmud", "code": f"s{uid}", "name": "测试点", "level": "village"},
     )
     assert r.status_code == 201
-    job = (await http.post("/api/v1/jobs", json=receipt_job({"site": site}))).json()
-    assert job["state"] == "queued" and job["device_id"] is None  # nobody there yet
+    nobody = await http.post("/api/v1/jobs", json=receipt_job({"site": site}))
+    assert nobody.status_code == 409  # no device there could ever run it
+    assert "capability receipt" in nobody.json()["message"] and site in nobody.json()["message"]
     weak = PeripheralInfo(
         id="rp1", kind="receipt_printer", capabilities=["receipt"], health=Health.DEGRADED
     )
     async with FakeDevice(broker_url, f"a-{uid}", site=site, peripherals=[weak]) as a:
         await register(cloud, a)
+        async with cloud.hub.subscribe(f"device:{a.device_id}") as sub:
+            await a.state(False)
+            assert await sub.wait_for(lambda v: v == "offline", 5) == "offline"
+        job = (await http.post("/api/v1/jobs", json=receipt_job({"site": site}))).json()
+        assert job["state"] == "queued" and job["device_id"] is None  # nobody online yet
+        async with cloud.hub.subscribe(f"device:{a.device_id}") as sub:
+            await a.birth(bd_seq=2)
+            assert await sub.wait_for(lambda v: v == "online", 5) == "online"
         assert (await a.next_command()).body.job_id == job["id"]  # the waiting job
         async with FakeDevice(broker_url, f"b-{uid}", site=site) as b:
             await register(cloud, b)
@@ -477,12 +486,11 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
     unknown job or a failing message is counted on its own and the rest still commit."""
     cloud, http = db_env
     broker_url = mosquitto_url
+    from cloud import acks as ack_module
     from cloud.acks import AckApplier
-    from cloud.ingest import Ingest
     from protocols.messages import AckBody
 
-    ingest = cloud.bus._handler.__self__  # type: ignore[attr-defined]
-    assert isinstance(ingest, Ingest)
+    ingest = cloud.ingest
     sender = Sender(src=f"test-{uid}")
     async with FakeDevice(broker_url, f"kiosk-{uid}") as dev:
         await register(cloud, dev)
@@ -542,14 +550,14 @@ async def test_acks_waiting_together_share_a_transaction_and_fail_alone(
         assert groups == [(2, True)]
 
         # a message that fails (here: a bug) is reported alone; the others still commit
-        real = AckApplier._apply_ack
+        real = ack_module.decide_ack
 
-        def broken(self: AckApplier, job: Any, *args: Any) -> None:
-            if job.id == c:
+        def broken(job: Any, *args: Any, **kwargs: Any) -> Any:
+            if job is not None and job.id == c:
                 raise RuntimeError("boom")
-            real(self, job, *args)
+            return real(job, *args, **kwargs)
 
-        monkeypatch.setattr(AckApplier, "_apply_ack", broken)
+        monkeypatch.setattr(ack_module, "decide_ack", broken)
         failures = await ingest.handle_batch(
             [ack(a, AckState.SUCCEEDED), ack(c, AckState.ACCEPTED), ack(a, AckState.FAILED)]
         )

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from cloud.clocks import MIN_SAMPLES
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
 from protocols.envelope import Envelope, MsgType, Sender
 from protocols.messages import Health
+from tests.cloudkit import FakeDevice, running_cloud
 
 AHEAD_MS = 5 * 60 * 1000
 

@@ -9,16 +9,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from cloud.context import Cloud
 from cloud.db.models import DeviceEvent, Metric
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.envelope import encode
 from protocols.messages import EventBody, EventKind, Health, TelemetryBody
 from protocols.messages import Metric as MetricBody
 from protocols.topics import DeviceChannel
+from tests.cloudkit import FakeDevice, running_cloud
 
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 
 
 @pytest.fixture

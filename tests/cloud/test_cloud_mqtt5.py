@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
 from protocols.jobs import AckState
+from tests.cloudkit import FakeDevice, running_cloud
 
 
 async def test_cloud_over_mqtt5_with_shared_group(

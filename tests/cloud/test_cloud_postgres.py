@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
 from protocols.jobs import AckState
+from tests.cloudkit import FakeDevice, running_cloud
 
 pytestmark = pytest.mark.postgres
 

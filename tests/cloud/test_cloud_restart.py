@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
 from protocols.jobs import AckState
 from protocols.messages import Health, JobRunBase
+from tests.cloudkit import FakeDevice, running_cloud
 
 from .test_cloud_bus import receipt_job, register
 

@@ -12,16 +12,16 @@ import httpx
 import pytest
 
 from cloud.clocks import MIN_SAMPLES
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.jobs import AckState
 from protocols.messages import JobRunBase
+from tests.cloudkit import FakeDevice, running_cloud
 
 from .test_cloud_bus import device_json, receipt_job, register
 from .test_cloud_clock import ShiftedSender
 
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 GRACE_S, MARGIN_S = 0.5, 0.5
 
 
@@ -154,3 +154,27 @@ async def test_a_slow_device_clock_gets_an_earlier_delivery_deadline(
         # on the device's own clock the deadline is still about the grace period away
         device_now = cmd.ts - offset
         assert 0 < cmd.exp - device_now <= GRACE_S * 1000 + 50
+
+
+async def test_a_stranded_site_job_with_a_pending_cancel_ends_canceled(
+    env: Env, mosquitto_url: str, uid: str
+) -> None:
+    """The device went offline without confirming: it can no longer run the job, so the
+    requested cancel is done instead of moving the job to another device."""
+    cloud, http = env
+    site = await _own_site(http, uid)
+    async with (
+        FakeDevice(mosquitto_url, f"a-{uid}", site) as first,
+        FakeDevice(mosquitto_url, f"b-{uid}", site) as second,
+    ):
+        await register(cloud, first)
+        job = (await http.post("/api/v1/jobs", json=receipt_job({"site": site}))).json()
+        await first.next_command()
+        async with cloud.hub.subscribe(f"device:{first.device_id}") as sub:
+            await first.state(False)
+            assert await sub.wait_for(lambda v: v == "offline", 30) == "offline"
+        assert (await http.post(f"/api/v1/jobs/{job['id']}/cancel")).status_code == 202
+        await register(cloud, second)
+        done = await _job(http, job["id"], wait_s=30)  # after grace + margin
+        assert done["state"] == "canceled" and done["device_id"] == first.device_id
+        assert second.commands.empty()  # never sent to the other device

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import RECEIPT_PRINTER, FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.jobs import AckState
 from protocols.messages import Health, PeripheralCall, PeripheralInfo
+from tests.cloudkit import RECEIPT_PRINTER, FakeDevice, running_cloud
 
 CALL_BUTTON = PeripheralInfo(
     id="btn", kind="call_button", capabilities=["call_button"], health=Health.OK
@@ -23,13 +23,13 @@ RATING_PAD = PeripheralInfo(id="pad", kind="rating_pad", capabilities=["rating"]
 
 
 @pytest.fixture
-async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Cloud, httpx.AsyncClient]]:
+async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
     settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
     async with running_cloud(settings) as pair:
         yield pair
 
 
-async def register(cloud: Cloud, device: FakeDevice) -> None:
+async def register(cloud: Parts, device: FakeDevice) -> None:
     async with cloud.hub.subscribe(f"device:{device.device_id}") as sub:
         await device.birth()
         assert await sub.wait_for(lambda v: v == "online", 5) == "online"
@@ -40,7 +40,7 @@ def window(url: str, uid: str) -> FakeDevice:
 
 
 async def test_bad_calls_are_refused_with_a_reason(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
     r = await http.post(f"/api/v1/devices/ghost-{uid}/peripherals/btn/actions/set_led", json={})
@@ -85,7 +85,7 @@ async def test_bad_calls_are_refused_with_a_reason(
 
 
 async def test_call_reaches_the_device_and_settles_with_its_answer(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
     async with window(amqtt_url, uid) as dev:
@@ -143,7 +143,7 @@ async def test_call_reaches_the_device_and_settles_with_its_answer(
 
 
 async def test_unanswered_call_expires(
-    env: tuple[Cloud, httpx.AsyncClient], amqtt_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cloud, http = env
     monkeypatch.setattr("cloud.calls.REPLY_GRACE_S", 0.5)

@@ -12,17 +12,18 @@ import pytest
 from sqlalchemy import update
 
 from cloud.blobs import GrantInvalid, check_grant, make_grant
-from cloud.context import Cloud
-from cloud.db.models import Job
+from cloud.db import sites as site_repo
+from cloud.db.models import Device, Job
 from cloud.settings import Settings
-from cloud.testkit import FakeDevice, running_cloud
+from cloud.wiring import Parts
 from protocols.jobs import AckState, JobState
 from protocols.messages import Health, PeripheralInfo
+from tests.cloudkit import FakeDevice, running_cloud
 
 SECRET = "grant-test-secret-0123456789abcdef"
 DATA = b"\xff\xd8\xff a still"
 DIGEST = hashlib.sha256(DATA).hexdigest()
-Env = tuple[Cloud, httpx.AsyncClient]
+Env = tuple[Parts, httpx.AsyncClient]
 
 
 def test_grant_names_its_job_until_it_expires() -> None:
@@ -54,8 +55,20 @@ async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[Env]:
         yield pair
 
 
-async def _job(cloud: Cloud, http: httpx.AsyncClient, state: JobState) -> str:
-    """A snapshot job (no device can take it, so it stays queued), then put in ``state``."""
+async def _offline_camera(cloud: Parts, site: str) -> None:
+    """A registered, offline device with a camera at ``site`` (site jobs need one to exist)."""
+    async with cloud.sessions() as s:
+        if await s.get(Device, "cam-offline") is None:
+            at = await site_repo.require(s, site)
+            camera = {"id": "cam", "kind": "doc_camera", "capabilities": ["snapshot"]}
+            s.add(Device(id="cam-offline", site_id=at.id, role="kiosk", peripherals=[camera]))
+            await s.commit()
+
+
+async def _job(cloud: Parts, http: httpx.AsyncClient, state: JobState) -> str:
+    """A snapshot job (no device online can take it, so it stays queued), then put in
+    ``state``."""
+    await _offline_camera(cloud, "qh/hx/golmud/hhl")
     r = await http.post(
         "/api/v1/jobs",
         json={"kind": "snapshot", "target": {"site": "qh/hx/golmud/hhl"}, "params": {}},
@@ -123,7 +136,7 @@ async def test_success_naming_a_blob_never_uploaded_fails_the_job(
         assert r.status_code == 201, r.text
         job_id = r.json()["id"]
         cmd = await dev.next_command()
-        uploads = cmd.body.params["uploads"]
+        uploads = cmd.body.params.model_dump(mode="json")["uploads"]
         assert uploads["base"] == f"{cloud.settings.base_url}/api/v1/blobs"
         assert check_grant(SECRET, uploads["grant"]) == job_id
         await dev.ack(job_id, AckState.RUNNING)

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, running_demo
+from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
+from kfleet.world.world import KioskSpec
 from simulators.ippeveprinter import IppServer
-from simulators.world import KioskSpec
 
 from ..agent.test_a4_ipp_driver import _pdf
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
+from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
+from kfleet.world.world import KioskSpec
 from protocols.serial_frames import LedMode
-from simulators.demo import DemoOptions, DemoWorld, running_demo
 from simulators.rating_pad import Rating
-from simulators.world import KioskSpec
 
 
 def _world(

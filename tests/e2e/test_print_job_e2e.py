@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
-from simulators.world import KioskSpec
+from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
+from kfleet.world.world import KioskSpec
 
 
 def _kiosks(uid: str) -> list[KioskSpec]:

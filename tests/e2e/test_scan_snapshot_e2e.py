@@ -13,8 +13,8 @@ import httpx
 import numpy as np
 
 from fleet.sites import SiteLevel, SiteSpec, golmud
-from simulators.demo import DemoOptions, DemoWorld, running_demo
-from simulators.world import KioskSpec
+from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
+from kfleet.world.world import KioskSpec
 
 
 def _world(

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloud.context import Cloud
 from cloud.settings import Settings
-from cloud.testkit import running_cloud
+from cloud.wiring import Parts
 from simulators.escpos_printer import EscPosPrinterSim
+from tests.cloudkit import running_cloud
 from tests.faults.procs import Mosquitto
 
-CloudEnv = tuple[Cloud, httpx.AsyncClient]
+CloudEnv = tuple[Parts, httpx.AsyncClient]
 
 
 def cloud_settings(data_dir: Path, broker_url: str, uid: str) -> Settings:

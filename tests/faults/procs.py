@@ -23,9 +23,9 @@ from typing import IO, Any, Self, TypeVar
 import httpx
 import pytest
 
-from cloud.embedded_broker import free_port
 from edge_agent.agent import Agent
 from edge_agent.config import load_config
+from kfleet.world.net import free_port
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from cloud.context import Cloud
+from cloud.wiring import Parts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.faults.conftest import CloudEnv
 from tests.faults.ledger import TERMINAL, device_online, printed, submit, wait_state
@@ -23,7 +23,7 @@ EVENTS = 150  # per agent
 JOBS = 4  # per agent, before the kill and again while the broker is down
 
 
-async def all_arrived(cloud: Cloud, device_id: str, names: list[str]) -> None:
+async def all_arrived(cloud: Parts, device_id: str, names: list[str]) -> None:
     async def probe() -> bool | None:
         return True if set(names) <= set(await events_at_cloud(cloud, device_id)) else None
 

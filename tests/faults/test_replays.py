@@ -10,14 +10,14 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from cloud.context import Cloud
 from cloud.db.models import Metric
-from cloud.testkit import FakeDevice
+from cloud.wiring import Parts
 from protocols.envelope import Envelope, encode
 from protocols.jobs import AckState
 from protocols.messages import EventBody, EventKind, TelemetryBody
 from protocols.messages import Metric as MetricBody
 from protocols.topics import DeviceChannel
+from tests.cloudkit import FakeDevice
 from tests.faults.conftest import CloudEnv
 from tests.faults.ledger import bus_stats, device_online, job, submit, transitions
 from tests.faults.procs import Mosquitto, eventually
@@ -53,7 +53,7 @@ async def drained(client: httpx.AsyncClient, dev: FakeDevice, name: str) -> None
     await eventually(probe, 20, f"marker {name}")
 
 
-async def metrics_named(cloud: Cloud, dev: str, name: str) -> int:
+async def metrics_named(cloud: Parts, dev: str, name: str) -> int:
     async with cloud.sessions() as s:
         stmt = select(func.count()).where(Metric.device_id == dev, Metric.name == name)
         return int(await s.scalar(stmt) or 0)

@@ -8,8 +8,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from cloud.context import Cloud
 from cloud.db.models import DeviceEvent, Metric
+from cloud.wiring import Parts
 from edge_agent.agent import Agent
 from protocols.envelope import wall_ms
 from protocols.messages import EventBody, EventKind, TelemetryBody
@@ -43,12 +43,12 @@ async def chatter(
     return names
 
 
-async def events_at_cloud(cloud: Cloud, device_id: str) -> Counter[str]:
+async def events_at_cloud(cloud: Parts, device_id: str) -> Counter[str]:
     """How many times each named test event was stored by the cloud."""
     return Counter(await event_order(cloud, device_id))
 
 
-async def event_order(cloud: Cloud, device_id: str) -> list[str]:
+async def event_order(cloud: Parts, device_id: str) -> list[str]:
     """The names of the test events the cloud stored, in the order it stored them."""
     async with cloud.sessions() as s:
         rows = await s.scalars(
@@ -59,7 +59,7 @@ async def event_order(cloud: Cloud, device_id: str) -> list[str]:
         return [str(data.get("n")) for data in rows]
 
 
-async def tele_at_cloud(cloud: Cloud, device_id: str, prefix: str) -> Counter[float]:
+async def tele_at_cloud(cloud: Parts, device_id: str, prefix: str) -> Counter[float]:
     """How many times each telemetry value of ``prefix`` was stored by the cloud."""
     async with cloud.sessions() as s:
         rows = await s.scalars(

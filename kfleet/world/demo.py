@@ -13,8 +13,6 @@ import logging
 import os
 import shlex
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +21,19 @@ import httpx
 import uvicorn
 
 from cloud.app import create_app, seed_sites
-from cloud.embedded_broker import EmbeddedBroker, free_port
 from cloud.settings import Settings
 from fleet.sites import PILOT_TREE, SiteSpec
-from simulators.world import KioskSpec, RunningKiosk, running_world
+from kfleet.errors import BrokerUnreachable, KfleetError
+from kfleet.world.broker import EmbeddedBroker
+from kfleet.world.preflight import (
+    check_broker,
+    check_listen,
+    check_port_number,
+    parse_broker,
+    prepare_data_dir,
+)
+from kfleet.world.terminal import say
+from kfleet.world.world import KioskSpec, RunningKiosk, running_world
 
 log = logging.getLogger(__name__)
 
@@ -118,34 +125,34 @@ def curl_line(base_url: str, device_id: str, site_name: str) -> str:
     )
 
 
-class DemoError(Exception):
-    """The demo cannot start; the message says why and what to do."""
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Fail early, with a sentence, rather than with uvicorn's traceback after startup."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            s.bind((host, port))
-        except OSError as err:
-            raise DemoError(
-                f"cannot listen on {host}:{port}: {err.strerror}. Another program (an earlier "
-                "demo?) uses it: stop it, or choose another port with --port"
-            ) from err
+async def _preflight(opts: DemoOptions) -> int:
+    """Every check that can fail fast, in the order a user would fix them; the cloud's port."""
+    check_port_number(opts.port)
+    endpoint = parse_broker(opts.broker_url) if opts.broker_url is not None else None
+    prepare_data_dir(opts.data_dir)
+    port = check_listen(opts.host, opts.port)
+    if endpoint is not None:
+        await check_broker(endpoint)
+    return port
 
 
 @contextlib.asynccontextmanager
-async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
-    """Start broker (unless given), cloud and kiosks; stop them in reverse order on exit."""
-    opts.data_dir.mkdir(parents=True, exist_ok=True)
-    port = opts.port or free_port(opts.host)
-    check_port_free(opts.host, port)
-    broker: EmbeddedBroker | None = None
-    if opts.broker_url is None:
-        broker = EmbeddedBroker()
-        await broker.start()
-    broker_url = opts.broker_url or (broker.url if broker else "")
+async def _broker(opts: DemoOptions) -> AsyncIterator[str]:
+    """The broker's URL: the one given, or an embedded amqtt started for the demo."""
+    if opts.broker_url is not None:
+        yield opts.broker_url
+        return
+    broker = EmbeddedBroker()
+    await broker.start()
+    try:
+        yield broker.url
+    finally:
+        await broker.stop()
+
+
+@contextlib.asynccontextmanager
+async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator[str]:
+    """The cloud (API, console, bus) on ``port`` with the pilot sites; yields its base URL."""
     settings_kwargs: dict[str, object] = {
         "demo": True,
         "data_dir": opts.data_dir,
@@ -156,8 +163,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     if opts.database_url:
         settings_kwargs["database_url"] = opts.database_url
     settings_kwargs.update(opts.cloud_settings)
-    settings = Settings.model_validate(settings_kwargs)
-    app = create_app(settings)
+    app = create_app(Settings.model_validate(settings_kwargs))
     server = _QuietServer(
         uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
     )
@@ -166,21 +172,45 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
         while not server.started:
             if server_task.done():
                 await server_task
-                raise RuntimeError(f"the cloud could not start on {opts.host}:{port}")
+                raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
             await asyncio.sleep(0.05)  # uvicorn exposes no start event
         await seed_sites(app, opts.sites)
-        base_url = f"http://{opts.host}:{port}"
-        async with running_world(opts.kiosks, broker_url, opts.data_dir) as kiosks:
-            await wait_registered(
-                base_url, [k.device_id for k in opts.kiosks], opts.ready_timeout_s
-            )
-            yield DemoWorld(base_url, broker_url, kiosks, opts.data_dir)
+        yield f"http://{opts.host}:{port}"
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await server_task
-        if broker is not None:
-            await broker.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
+    """Start broker (unless given), cloud and kiosks; stop them in reverse order on exit.
+
+    Raises a :class:`~kfleet.errors.KfleetError` saying what to do when an option is wrong,
+    the data directory unusable, the port taken or the broker out of reach."""
+    port = await _preflight(opts)
+    async with (
+        _broker(opts) as broker_url,
+        _cloud(opts, broker_url, port) as base_url,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        try:
+            world = running_world(opts.kiosks, broker_url, opts.data_dir)
+            kiosks = await stack.enter_async_context(world)
+        except TimeoutError as err:
+            raise BrokerUnreachable(
+                f"the devices could not connect to the MQTT broker at {broker_url} within "
+                "60 s: check that it is an MQTT broker that lets anonymous clients in"
+            ) from err
+        try:
+            ids = [k.device_id for k in opts.kiosks]
+            await wait_registered(base_url, ids, opts.ready_timeout_s)
+        except TimeoutError as err:
+            raise KfleetError(
+                f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
+                "run again with --verbose to see why"
+            ) from err
+        yield DemoWorld(base_url, broker_url, kiosks, opts.data_dir)
 
 
 async def wait_registered(base_url: str, device_ids: list[str], limit_s: float) -> None:
@@ -232,19 +262,27 @@ class _QuietServer(uvicorn.Server):
 
 
 async def run_demo(opts: DemoOptions) -> None:
-    """Run until Ctrl-C or SIGTERM, then stop in order; a second Ctrl-C stops at once."""
+    """Run until Ctrl-C or SIGTERM, then stop in order; a second Ctrl-C stops at once.
+
+    The stop flag is set before anything is written: with ``| tee`` the same Ctrl-C kills the
+    reader of stdout, and no failed write may keep the demo running."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def on_signal() -> None:
+    def on_sigint() -> None:
         if stop.is_set():  # asked twice: the user does not want to wait for the orderly stop
-            print("kfleet demo: stopping at once.", file=sys.stderr, flush=True)
+            say("kfleet demo: stopping at once.", err=True)
             os._exit(130)
-        print("kfleet demo: stopping (Ctrl-C again to stop at once)…", flush=True)
-        stop.set()
+        on_sigterm()
 
-    loop.add_signal_handler(signal.SIGTERM, on_signal)  # service managers stop with SIGTERM
-    loop.add_signal_handler(signal.SIGINT, on_signal)
+    def on_sigterm() -> None:
+        first = not stop.is_set()
+        stop.set()
+        if first:
+            say("kfleet demo: stopping (Ctrl-C again to stop at once)…")
+
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)  # service managers stop with SIGTERM
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
     async with running_demo(opts) as world:
-        print(banner(world), flush=True)
+        say(banner(world))
         await stop.wait()

@@ -1,6 +1,7 @@
-"""The embedded MQTT broker (amqtt, MQTT 3.1.1) used by ``kfleet demo`` on a fresh machine.
+"""The embedded MQTT broker (amqtt, MQTT 3.1.1) ``kfleet demo`` starts on a fresh machine.
 
-Production uses Mosquitto or a cluster; this exists so that one command shows the whole system.
+Production uses Mosquitto or a cluster (``kfleet cloud run`` never starts a broker); this exists
+so that one command shows the whole system.
 """
 
 from __future__ import annotations
@@ -8,31 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-import time
 from typing import Any
 
+from kfleet.world.net import free_port
+
 log = logging.getLogger(__name__)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
-    """Block until something accepts TCP connections on ``host:port`` (a server we started)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)  # polling a port another process is opening: no event to await
 
 
 def _config(host: str, port: int) -> dict[str, Any]:
@@ -70,7 +51,7 @@ class EmbeddedBroker:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m cloud.embedded_broker --port N``: the embedded broker as its own process.
+    """``python -m kfleet.world.broker --port N``: the embedded broker as its own process.
 
     Tests run it this way so that amqtt's own leaks (it can leave a connection's socket open
     when a client goes away mid-delivery) never reach the test process.

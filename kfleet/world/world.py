@@ -2,8 +2,8 @@
 
 Every device gets a simulated ESC/POS receipt printer. With ``KioskSpec(full_peripherals=True)``
 a kiosk also gets an ID-card reader simulator (on a pty), a synthetic camera + microphone, a
-synthetic document camera (``synthetic:`` frames, see
-:func:`simulators.doc_camera.register_with_driver`) and an A4 printer (an IPP URI such as a
+synthetic document camera (``synthetic:`` frames, registered into the agent's drivers by
+:func:`register_synthetic_sources`) and an A4 printer (an IPP URI such as a
 running ippeveprinter, or a spool directory that collects the PDFs); a window PC
 (``role="window"``) gets a call button and a 好差评 rating pad simulator (on ptys). The pty paths
 are written into each agent's config exactly as a technician would write device paths.
@@ -35,6 +35,18 @@ log = logging.getLogger(__name__)
 DOC_CAMERA_DEVICE = "synthetic:plain_desk?size=960x540"
 #: the synthetic camera + microphone (moving test pattern, 1 kHz tone)
 AV_CAMERA_DEVICE = "synthetic:kiosk"
+
+
+def register_synthetic_sources() -> None:
+    """Let ``device = "synthetic:..."`` in the agent's camera configs open the simulators.
+
+    The world does this, not the simulators: they know nothing of the agent."""
+    from edge_agent.drivers.av_camera import register_av_source
+    from edge_agent.drivers.doc_camera import register_frame_source
+    from simulators import av_source, doc_camera
+
+    register_av_source("synthetic", av_source.source_from_name)
+    register_frame_source("synthetic", doc_camera.source_from_name)
 
 
 @dataclass(frozen=True)
@@ -138,10 +150,7 @@ async def _start_device(
         await rating_pad.start()
         ports.update(call_button_port=call_button.port_path, rating_pad_port=rating_pad.port_path)
     elif spec.full_peripherals:
-        from simulators import av_source, doc_camera
-
-        doc_camera.register_with_driver()
-        av_source.register_with_driver()
+        register_synthetic_sources()
         idcard = IdCardReaderSim()
         await idcard.start()
         ports.update(

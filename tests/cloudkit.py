@@ -1,4 +1,4 @@
-"""Harness for tests, benchmarks and the demo: run the app in-process, drive a fake device.
+"""Harness for tests and benchmarks: run the app in-process, drive a fake device.
 
 ``FakeDevice`` speaks the wire contract from ``protocols`` only (it is not the edge agent), so
 cloud tests do not depend on edge code.
@@ -20,8 +20,8 @@ from pydantic import BaseModel
 
 from cloud.app import create_app, seed_sites
 from cloud.bus import NO_DELAY
-from cloud.context import Cloud
 from cloud.settings import Settings
+from cloud.wiring import Parts
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode, wall_ms
 from protocols.jobs import AckState
 from protocols.messages import (
@@ -48,10 +48,10 @@ RECEIPT_PRINTER = PeripheralInfo(
 @asynccontextmanager
 async def running_cloud(
     settings: Settings, *, seed: bool = True
-) -> AsyncIterator[tuple[Cloud, httpx.AsyncClient]]:
+) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
     """The app with its lifespan running, an HTTP client on it, and the bus subscribed."""
     app: FastAPI = create_app(settings)
-    cloud: Cloud = app.state.cloud
+    cloud: Parts = app.state.parts
     if seed:
         await seed_sites(app)
     async with app.router.lifespan_context(app):

@@ -1,0 +1,89 @@
+"""The composition root: builds every part of one running cloud once and wires each service
+with exactly what it uses. Nothing else constructs services; nothing receives this whole.
+
+Ingest → (typed events on a bounded channel) → dispatcher; the bus hands upstream messages
+to ingest; commands go out through the bus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from cloud.acks import AckApplier
+from cloud.blobs import BlobStore
+from cloud.bus import Bus
+from cloud.calls import CallService
+from cloud.clocks import DeviceClocks
+from cloud.commands import Commands
+from cloud.db.session import make_engine, make_sessions
+from cloud.dispatcher import BATCH, Dispatcher, Timing
+from cloud.events import EventChannel
+from cloud.failover import Failover
+from cloud.grants import Grants
+from cloud.hub import ChangeHub
+from cloud.ingest import Ingest
+from cloud.jobs import JobService
+from cloud.retention import Retention
+from cloud.settings import Settings
+from cloud.stats import BusStats
+from fleet.failover import FailoverPolicy
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The running cloud's parts, for the app's lifespan, its routers and tests."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    hub: ChangeHub
+    stats: BusStats
+    clocks: DeviceClocks
+    blobs: BlobStore
+    ingest: Ingest
+    bus: Bus
+    dispatcher: Dispatcher
+    jobs: JobService
+    calls: CallService
+
+
+def build(settings: Settings) -> Parts:
+    """Create the parts; nothing connects until the app's lifespan runs them."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    hub = ChangeHub()
+    stats = BusStats(hub)
+    clocks = DeviceClocks(settings.clock_skew_warn_ms)
+    blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
+    events = EventChannel()
+    acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
+    ingest = Ingest(
+        sessions, hub, stats, clocks, acks, events, auto_register=settings.auto_register_devices
+    )
+    bus = Bus(settings, stats, ingest.handle_batch)
+    commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
+    policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
+    dispatcher = Dispatcher(
+        sessions,
+        hub,
+        commands,
+        events,
+        Failover(sessions, hub, bus, policy, batch=BATCH),
+        Retention(sessions, settings.metrics_retention_h),
+        Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
+    )
+    jobs = JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+    calls = CallService(sessions, hub, bus)
+    return Parts(
+        settings, engine, sessions, hub, stats, clocks, blobs, ingest, bus, dispatcher, jobs, calls
+    )

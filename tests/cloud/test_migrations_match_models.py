@@ -1,0 +1,30 @@
+"""The schema the migrations build is the one ``cloud/db/models.py`` describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection
+
+from cloud.db import migrate
+from cloud.db.models import Base
+from cloud.db.session import make_engine
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": False})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_build_the_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}")
+    try:
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_differences)
+    finally:
+        await engine.dispose()
+    assert diff == []
