@@ -38,7 +38,14 @@ from cloud.hub import ChangeHub
 from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
 from fleet.peripherals import PeripheralState, find
-from fleet.presence import Presence, PresenceIgnored, on_birth, on_state, why_state_ignored
+from fleet.presence import (
+    Presence,
+    PresenceIgnored,
+    changes_presence,
+    on_birth,
+    on_state,
+    why_state_ignored,
+)
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
@@ -156,13 +163,14 @@ class Ingest:
                 device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
                 s.add(device)
                 s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
-            presence = on_birth(Presence(device.online, device.bd_seq), body.bd_seq)
-            if presence is None:  # a redelivered retained birth of a session that ended
+            presence = on_birth(_presence(device), body.bd_seq)
+            if presence is None or not presence.online:  # that session has ended already
                 self._stats.ignore(
                     PresenceIgnored.BIRTH_OF_ENDED_SESSION, f"{device_id} bd_seq {body.bd_seq}"
                 )
-            else:
+            if presence is not None:
                 device.online, device.bd_seq = presence.online, presence.bd_seq
+                device.ended_bd_seq = presence.ended_bd_seq
             device.site_id = site.id
             device.role = body.role.value
             device.name = body.name
@@ -183,9 +191,12 @@ class Ingest:
             device = await device_repo.get(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "state")
-            current = Presence(device.online, device.bd_seq)
+            current = _presence(device)
             new = on_state(current, body.online, body.bd_seq)
-            if new is None:
+            if new is None or not changes_presence(current, new):
+                if new is not None:  # another session's will, remembered for its birth
+                    device.ended_bd_seq = new.ended_bd_seq
+                    await s.commit()
                 return self._stats.ignore(
                     why_state_ignored(current, body.bd_seq),
                     f"{device_id} state online={body.online} bd_seq={body.bd_seq} "
@@ -319,3 +330,7 @@ class Ingest:
         if run:
             failures += await self._acks.run(items, run)
         return failures
+
+
+def _presence(device: Device) -> Presence:
+    return Presence(device.online, device.bd_seq, device.ended_bd_seq)

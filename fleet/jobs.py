@@ -105,8 +105,14 @@ def plan_transition(current: JobState, new: JobState, reason: str, message: str)
 
 
 def is_stale_ack(current: JobState, reported: JobState) -> bool:
-    """True if an agent's report is older news than what we know (duplicate or reordered)."""
+    """True if an agent's report is older news than what we know (duplicate or reordered).
+
+    A queued job has no attempt out: the acked attempt is over (it failed and waits to be
+    retried, or an operator asked for a reprint), so a repeat of its last ack changes nothing.
+    """
     if current is reported:
+        return True
+    if current is _S.QUEUED:
         return True
     if current is _S.UNCERTAIN:  # only an operator moves a job out of uncertain
         return True

@@ -3,13 +3,15 @@
 A device's session is named by ``bd_seq``. A birth makes its session current; an offline
 state counts only if it names the current session, so a late MQTT will from an old session
 can never mark a reconnected device offline. A birth naming a session already seen to end
-(same ``bd_seq``, offline) is the retained copy of an old birth redelivered after a cloud
-reconnect: it does not bring the device back (agents use a new ``bd_seq`` per connection).
+is the retained copy of an old birth redelivered after a cloud reconnect: it does not bring
+the device back (agents use a new ``bd_seq`` per connection). "Seen to end" covers both the
+current session gone offline and the will of another session that arrived before its birth
+(MQTT orders nothing across the birth and state topics), which ``ended_bd_seq`` remembers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -28,6 +30,8 @@ class PresenceIgnored(StrEnum):
 class Presence:
     online: bool
     bd_seq: int | None  # session of the last birth seen; None before any birth
+    #: the last session other than ``bd_seq`` seen to end (its birth may still arrive)
+    ended_bd_seq: int | None = None
 
 
 UNKNOWN = Presence(online=False, bd_seq=None)
@@ -43,20 +47,31 @@ def on_birth(current: Presence, bd_seq: int) -> Presence | None:
     session already seen to end (a redelivered retained birth: presence unchanged)."""
     if is_ended_session(current, bd_seq):
         return None
-    return Presence(online=True, bd_seq=bd_seq)
+    if bd_seq == current.ended_bd_seq:  # its will came first: that session is already over
+        return Presence(online=False, bd_seq=bd_seq)
+    return Presence(online=True, bd_seq=bd_seq, ended_bd_seq=current.ended_bd_seq)
 
 
 def on_state(current: Presence, online: bool, bd_seq: int) -> Presence | None:
-    """Apply a state message; returns None when it is about another session (ignored)."""
+    """Apply a state message; None when it changes nothing. The offline state of another
+    session leaves online/bd_seq as they are and is only remembered in ``ended_bd_seq``
+    (see :func:`changes_presence`)."""
     if current.bd_seq is None:
         # No birth seen yet: an online state cannot be trusted without the birth's
         # peripherals; an offline one is safe to record.
         return None if online else Presence(online=False, bd_seq=bd_seq)
     if bd_seq != current.bd_seq:
-        return None
+        if online or bd_seq == current.ended_bd_seq:
+            return None
+        return replace(current, ended_bd_seq=bd_seq)
     if online == current.online:
         return None
     return Presence(online=online, bd_seq=bd_seq)
+
+
+def changes_presence(current: Presence, new: Presence) -> bool:
+    """True if ``new`` differs from ``current`` in what the fleet shows (online, session)."""
+    return (new.online, new.bd_seq) != (current.online, current.bd_seq)
 
 
 def why_state_ignored(current: Presence, bd_seq: int) -> PresenceIgnored:

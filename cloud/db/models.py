@@ -81,6 +81,8 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     bd_seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: the last session other than ``bd_seq`` seen to end (``fleet.presence``)
+    ended_bd_seq: Mapped[int | None] = mapped_column(BigInteger)
     last_seen: Mapped[datetime | None]
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: [{id, kind, model, capabilities, health, reason, updated_at}]

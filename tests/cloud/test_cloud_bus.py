@@ -103,6 +103,27 @@ async def test_state_offline_and_late_will_of_old_session(
         assert (await device_json(http, dev.device_id))["online"] is True
 
 
+async def test_a_birth_whose_will_came_first_does_not_bring_the_device_back(
+    env: Env, broker_url: str, uid: str
+) -> None:
+    """After a cloud outage the broker hands over the retained state and birth of the
+    device's last session in either order: a will first must keep the device offline."""
+    cloud, http = env
+    async with FakeDevice(broker_url, f"kiosk-{uid}") as dev:
+        await register(cloud, dev, bd_seq=4)
+        dev.bd_seq = 5  # session 5 started and ended while the cloud was away
+        async with cloud.hub.subscribe("bus:ignored") as ignored:
+            await dev.state(False, bd_seq=5)  # its will, retained, arrives first
+            assert await ignored.wait_for(lambda r: r == "stale_session", 5)
+        async with cloud.hub.subscribe("bus:ignored") as ignored:
+            await dev.publish_raw(DeviceChannel.BIRTH, await _birth_payload(dev))
+            assert await ignored.wait_for(lambda r: r == "birth_of_ended_session", 5)
+        device = await device_json(http, dev.device_id)
+        assert (device["online"], device["bd_seq"]) == (False, 5)
+        await register(cloud, dev, bd_seq=6)  # it comes back: a new session
+        assert (await device_json(http, dev.device_id))["online"] is True
+
+
 async def _birth_payload(dev: FakeDevice) -> bytes:
     from protocols.envelope import MsgType, encode
     from protocols.messages import BirthBody, Role, Versions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fleet.errors import SiteTreeError
-from fleet.presence import UNKNOWN, Presence, on_birth, on_state
+from fleet.presence import UNKNOWN, Presence, changes_presence, on_birth, on_state
 from fleet.routing import Candidate, choose_device
 from fleet.sites import PILOT_TREE, SiteLevel, check_child, child_path
 from protocols.messages import Health
@@ -14,9 +14,23 @@ from protocols.messages import Health
 def test_late_will_of_old_session_is_ignored() -> None:
     p = on_birth(UNKNOWN, 1)
     p = on_birth(p, 2)  # reconnected before the broker noticed session 1 died
-    assert on_state(p, online=False, bd_seq=1) is None  # session 1's will arrives late
-    assert p == Presence(online=True, bd_seq=2)
-    assert on_state(p, online=False, bd_seq=2) == Presence(online=False, bd_seq=2)
+    late = on_state(p, online=False, bd_seq=1)  # session 1's will arrives late
+    assert late is not None and not changes_presence(p, late)  # only remembered
+    assert (late.online, late.bd_seq, late.ended_bd_seq) == (True, 2, 1)
+    assert on_state(late, online=False, bd_seq=1) is None  # the same will again: nothing
+    assert on_state(late, online=False, bd_seq=2) == Presence(online=False, bd_seq=2)
+
+
+def test_a_birth_whose_will_came_first_stays_offline() -> None:
+    p = on_birth(UNKNOWN, 0)  # the cloud missed session 0's end while it was away
+    assert p is not None
+    # session 1 started and stopped; the retained offline state arrives before its birth
+    p = on_state(p, online=False, bd_seq=1)
+    assert p is not None and p.online and p.ended_bd_seq == 1
+    after = on_birth(p, 1)
+    assert after == Presence(online=False, bd_seq=1)
+    fresh = on_birth(after, 2)  # the device comes back with a new session
+    assert fresh is not None and fresh.online and fresh.bd_seq == 2
 
 
 def test_state_before_birth() -> None:
