@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
 from cloud.errors import CloudError
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
     app.add_exception_handler(CloudError, _cloud_error)
-    # HTTP LAYER HOOK: install_http_layer(app)  # error handlers, body limit, local Swagger UI
+    install_http_layer(app, settings)
     return app
 
 
