@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from cloud.api.deps import CallServiceDep
+from cloud.api.deps import CallServiceDep, PathId
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import CallOut
@@ -43,9 +43,9 @@ MAX_WAIT_S = 60.0
     ),
 )
 async def call_action(
-    device_id: str,
-    peripheral: str,
-    action: str,
+    device_id: PathId,
+    peripheral: PathId,
+    action: PathId,
     calls: CallServiceDep,
     response: Response,
     args: Annotated[dict[str, Any] | None, Body(examples=[{"button": 1, "mode": "blink"}])] = None,
@@ -64,7 +64,7 @@ async def call_action(
     responses=error_responses(described={404: "no such call"}),
 )
 async def get_call(
-    call_id: str,
+    call_id: PathId,
     calls: CallServiceDep,
     wait_s: Annotated[
         float,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cloud.api.deps import ClocksDep, SessionsDep
+from cloud.api.deps import ClocksDep, PathId, SessionsDep
 from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
@@ -53,7 +53,7 @@ async def list_devices(
     responses=error_responses(described={404: "no such device"}),
 )
 async def device_detail(
-    device_id: str,
+    device_id: PathId,
     sessions: SessionsDep,
     clocks: ClocksDep,
     events: Annotated[int, Query(ge=0, le=500)] = 20,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cloud.api.deps import JobServiceDep
+from cloud.api.deps import JobServiceDep, PathId
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
@@ -74,7 +74,7 @@ async def list_jobs(
 
 @router.get("/{job_id}", response_model=JobOut, responses=_NO_JOB)
 async def get_job(
-    job_id: str,
+    job_id: PathId,
     jobs: JobServiceDep,
     wait_s: Annotated[
         float,
@@ -90,7 +90,7 @@ async def get_job(
 
 
 @router.get("/{job_id}/events", response_model=list[JobEventOut], responses=_NO_JOB)
-async def job_events(job_id: str, jobs: JobServiceDep) -> list[JobEventOut]:
+async def job_events(job_id: PathId, jobs: JobServiceDep) -> list[JobEventOut]:
     """Every state change of the job, oldest first, with reason and source."""
     return [JobEventOut.model_validate(e) for e in await jobs.events(job_id)]
 
@@ -109,7 +109,7 @@ async def job_events(job_id: str, jobs: JobServiceDep) -> list[JobEventOut]:
         ),
     },
 )
-async def cancel_job(job_id: str, jobs: JobServiceDep, response: Response) -> JobOut:
+async def cancel_job(job_id: PathId, jobs: JobServiceDep, response: Response) -> JobOut:
     """Cancel a job that is not running yet. A queued (or uncertain) job is canceled at
     once (200). A dispatched or accepted one may already be on its device: the device is
     asked, ``cancel_requested_at`` is set and the answer is 202; the job ends ``canceled``
@@ -127,6 +127,6 @@ async def cancel_job(job_id: str, jobs: JobServiceDep, response: Response) -> Jo
         400, 413, described={404: "no such job", 409: "the job is not uncertain"}
     ),
 )
-async def resolve_job(job_id: str, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
+async def resolve_job(job_id: PathId, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
     """Decide an uncertain job: ``reprint`` (run it again), ``done`` or ``fail``."""
     return await jobs.resolve(job_id, body.action, body.message)

@@ -309,3 +309,17 @@ async def test_control_characters_in_printed_text_are_a_422_naming_the_field(
     assert "control character" in body["errors"][0]["msg"]
     assert "params.lines.1.text" in body["message"]
     assert (await http.get("/api/v1/jobs")).json()["total"] == 0  # nothing queued
+
+
+async def test_path_ids_are_bounded_like_wire_ids(env: Env) -> None:
+    """An id longer than any on the wire is a 422 in the one error shape, not a lookup."""
+    _, api = env
+    long_id = "j" * 65
+    for path in (
+        f"/api/v1/jobs/{long_id}",
+        f"/api/v1/devices/{long_id}",
+        f"/api/v1/calls/{long_id}",
+    ):
+        r = await api.get(path)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["code"] == "validation_error"
