@@ -23,6 +23,7 @@ import platform
 import statistics
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -59,49 +60,92 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def main() -> None:
+@dataclass
+class Accuracy:
+    """The 1080p run scored: what the report prints and the verdict checks."""
+
+    scores: dict[Condition, list[float]]
+    times: list[float]
+    every: list[float]
+    means: dict[Condition, float]
+    worst: Condition
+    failures: float  # share of frames below FAIL_BELOW
+    missed: int
+
+    @classmethod
+    def of(cls, scores: dict[Condition, list[float]], times: list[float]) -> Accuracy:
+        every = [ji for values in scores.values() for ji in values]
+        means = {c: statistics.fmean(v) for c, v in scores.items()}
+        return cls(
+            scores=scores,
+            times=times,
+            every=every,
+            means=means,
+            worst=min(means, key=means.__getitem__),
+            failures=sum(ji < FAIL_BELOW for ji in every) / len(every),
+            missed=sum(ji == 0.0 for ji in every),
+        )
+
+    @property
+    def targets_met(self) -> bool:
+        return (
+            statistics.fmean(self.every) >= TARGET_MEAN
+            and self.means[self.worst] >= TARGET_WORST
+            and self.failures <= TARGET_FAIL
+            and pct(self.times, 95) <= TARGET_P95_MS
+        )
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="1080p frames (≥ 300 for the targets)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--n12", type=int, default=20, help="12-megapixel frames (timing)")
-    args = parser.parse_args()
-    cv2.setNumThreads(1)
+    return parser.parse_args()
 
+
+def print_setup(args: argparse.Namespace) -> None:
     print(f"doc_rectify: {args.n} frames 1920x1080 + {args.n12} frames 4000x3000, seed {args.seed}")
     print(
         f"python {platform.python_version()}, opencv {cv2.__version__}, numpy {np.__version__}, "
         f"{platform.machine()}, cv2 threads {cv2.getNumThreads()}"
     )
-    t_start = time.perf_counter()
-    scores, times = run(args.n, args.seed, (1920, 1080))
-    every = [ji for values in scores.values() for ji in values]
-    means = {c: statistics.fmean(v) for c, v in scores.items()}
-    worst = min(means, key=means.__getitem__)
-    failures = sum(ji < FAIL_BELOW for ji in every) / len(every)
-    missed = sum(ji == 0.0 for ji in every)
 
+
+def print_accuracy(acc: Accuracy) -> None:
     print("\nper condition       n   mean JI   min JI   failures")
-    for cond, values in scores.items():
+    for cond, values in acc.scores.items():
         fails = sum(ji < FAIL_BELOW for ji in values)
         print(
-            f"  {cond.value:<15} {len(values):>4}   {means[cond]:.4f}   {min(values):.4f}   {fails}"
+            f"  {cond.value:<15} {len(values):>4}   {acc.means[cond]:.4f}   {min(values):.4f}   "
+            f"{fails}"
         )
-    print(f"\nmean JI            {statistics.fmean(every):.4f}   (target ≥ {TARGET_MEAN})")
-    print(f"worst condition    {means[worst]:.4f}   {worst.value} (target ≥ {TARGET_WORST})")
-    print(f"failures (JI<0.9)  {failures:.2%}   {missed} missed (target ≤ {TARGET_FAIL:.0%})")
+    worst = acc.worst
+    print(f"\nmean JI            {statistics.fmean(acc.every):.4f}   (target ≥ {TARGET_MEAN})")
+    print(f"worst condition    {acc.means[worst]:.4f}   {worst.value} (target ≥ {TARGET_WORST})")
+    print(
+        f"failures (JI<0.9)  {acc.failures:.2%}   {acc.missed} missed (target ≤ {TARGET_FAIL:.0%})"
+    )
+    times = acc.times
     print(
         f"1080p detect+rectify  p50 {pct(times, 50):.1f} ms  p95 {pct(times, 95):.1f} ms  "
         f"max {max(times):.1f} ms (target p95 ≤ {TARGET_P95_MS:.0f} ms)"
     )
 
-    if args.n12:
-        scores12, times12 = run(args.n12, args.seed + 1, (4000, 3000))
-        every12 = [ji for values in scores12.values() for ji in values]
-        print(
-            f"12 MP detect+rectify  p50 {pct(times12, 50):.1f} ms  p95 {pct(times12, 95):.1f} ms  "
-            f"(mean JI {statistics.fmean(every12):.4f} over {len(every12)} frames)"
-        )
-    scene = generate_scene(args.seed, Condition.PLAIN_DESK)
+
+def time_12mp(n12: int, seed: int) -> None:
+    """Timing at the camera's full resolution; its accuracy is reported, not judged."""
+    scores12, times12 = run(n12, seed, (4000, 3000))
+    every12 = [ji for values in scores12.values() for ji in values]
+    print(
+        f"12 MP detect+rectify  p50 {pct(times12, 50):.1f} ms  p95 {pct(times12, 95):.1f} ms  "
+        f"(mean JI {statistics.fmean(every12):.4f} over {len(every12)} frames)"
+    )
+
+
+def time_jpeg(seed: int) -> None:
+    """The encoding the timed path leaves out, measured once on its own."""
+    scene = generate_scene(seed, Condition.PLAIN_DESK)
     found = detect_page(scene.frame)
     if found is not None:
         page = rectify(scene.frame, found.corners)
@@ -113,14 +157,20 @@ def main() -> None:
             "(not in the times above)"
         )
 
-    ok = (
-        statistics.fmean(every) >= TARGET_MEAN
-        and means[worst] >= TARGET_WORST
-        and failures <= TARGET_FAIL
-        and pct(times, 95) <= TARGET_P95_MS
-    )
+
+def main() -> None:
+    args = parse_args()
+    cv2.setNumThreads(1)
+    print_setup(args)
+    t_start = time.perf_counter()
+    acc = Accuracy.of(*run(args.n, args.seed, (1920, 1080)))
+    print_accuracy(acc)
+    if args.n12:
+        time_12mp(args.n12, args.seed + 1)
+    time_jpeg(args.seed)
     print(
-        f"\ntargets {'MET' if ok else 'NOT MET'}; wall time {time.perf_counter() - t_start:.0f} s"
+        f"\ntargets {'MET' if acc.targets_met else 'NOT MET'}; "
+        f"wall time {time.perf_counter() - t_start:.0f} s"
     )
 
 

@@ -20,27 +20,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
-import json
 import logging
 import platform
 import resource
 import shutil
 import signal
-import sys
 import tempfile
-import threading
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-
+from benchmarks._storm_broker import Broker, Tally
 from edge_agent.config import AgentConfig, MqttSettings
 from edge_agent.link import MqttLink, backoff_window
-from kfleet.world.net import free_port
 from protocols.messages import BirthBody, EventBody, EventKind, Health, Role, Versions
 from protocols.topics import DeviceChannel
 
@@ -68,103 +62,6 @@ class Result:
     def ceiling_per_s(self) -> float:
         """Expected attempts per second of N agents retrying over the smallest window."""
         return 2 * self.agents / backoff_window(0, self.min_s, self.max_s)
-
-
-class Broker:
-    """A Mosquitto on a fixed loopback port that can be killed and started again."""
-
-    def __init__(self, tmp: Path) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(binary).exists():
-            sys.exit("mosquitto is not installed: apt-get install mosquitto")
-        self.port = free_port()
-        self.conf = tmp / "mosquitto.conf"
-        # Persistence (saved every second) keeps the subscriber's session and the QoS 1
-        # messages queued for it across a restart, even after SIGKILL. Started as root,
-        # mosquitto would switch to the user "mosquitto" and fail to write the file.
-        self.db = tmp / "mosquitto.db"
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nmax_connections -1\n"
-            f"persistence true\npersistence_location {tmp}/\nautosave_interval 1\n"
-            f"user {getpass.getuser()}\n"
-            "max_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\n"
-            "log_dest none\n"
-        )
-        self.binary = binary
-        self.proc: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(self.binary, "-c", str(self.conf))
-        deadline = time.monotonic() + 15
-        while True:  # polling a port another process opens: there is no event to await
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            except OSError:
-                if time.monotonic() > deadline or self.proc.returncode is not None:
-                    raise SystemExit("mosquitto did not start") from None
-                await asyncio.sleep(0.01)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return
-
-    async def kill(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        async with asyncio.timeout(30):
-            await self.proc.wait()
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            await self.kill(signal.SIGTERM)
-
-
-class Tally:
-    """The subscriber: a persistent session on every device's ``evt`` topic.
-
-    Plain paho in its own thread, not aiomqtt: aiomqtt drops the messages still in its queue
-    when the connection drops, after paho has acknowledged them, which would count as loss.
-    paho acknowledges a QoS 1 message only after ``on_message`` returned.
-    """
-
-    def __init__(self, port: int, loop: asyncio.AbstractEventLoop) -> None:
-        self.seen: Counter[tuple[str, int]] = Counter()
-        self.changed = asyncio.Event()
-        self.subscribed = threading.Event()
-        self._loop = loop
-        self._lock = threading.Lock()
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id="storm-counter", clean_session=False
-        )
-        client.on_connect = self._on_connect
-        client.on_subscribe = lambda *_: self.subscribed.set()
-        client.on_message = self._on_message
-        client.reconnect_delay_set(1, 1)
-        client.connect("127.0.0.1", port)
-        client.loop_start()
-        self._client = client
-
-    def _on_connect(self, client: paho.Client, *_: object) -> None:
-        client.subscribe(f"kf/v1/dev/+/{DeviceChannel.EVT.value}", qos=1)
-
-    def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
-        env = json.loads(message.payload)
-        with self._lock:
-            self.seen[(env["src"], env["body"]["data"]["n"])] += 1
-        self._loop.call_soon_threadsafe(self.changed.set)
-
-    def stop(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
-
-    @property
-    def received(self) -> int:
-        with self._lock:
-            return sum(self.seen.values())
 
 
 def make_link(i: int, url: str, data_dir: Path, prefix: str) -> MqttLink:
@@ -244,100 +141,165 @@ def _work_dirs() -> tuple[Path, Path]:
     )
 
 
-async def run(args: argparse.Namespace) -> Result:
-    """Start the broker and the fleet, kill and restart the broker, measure."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard < 2 * args.agents + 100:
-        raise SystemExit(f"open-files limit {hard} is too low for {args.agents} agents")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # mosquitto inherits it too
-    link_log = logging.getLogger("edge_agent.link")
-    log_level = link_log.level
-    link_log.setLevel(logging.ERROR)  # a line per retry otherwise
-    tmp, agent_dir = _work_dirs()
-    broker = Broker(tmp)
-    links: list[MqttLink] = []
-    link_tasks: list[asyncio.Task[None]] = []
-    others: list[asyncio.Task[None]] = []
-    tally: Tally | None = None
-    try:
-        await broker.start()
-        tally = Tally(broker.port, asyncio.get_running_loop())
-        if not await asyncio.to_thread(tally.subscribed.wait, 15):
-            raise SystemExit("the subscriber did not subscribe")
-        links = [make_link(i, broker.url, agent_dir, args.prefix) for i in range(args.agents)]
-        t0 = time.monotonic()
-        link_tasks = [asyncio.create_task(link.run()) for link in links]
-        await wait_all(links, [0] * len(links), args.timeout)
-        print(
-            f"cold start          {args.agents} agents connected in {time.monotonic() - t0:.1f} s"
-        )
-        counts = [0] * len(links)
-        others += [
-            asyncio.create_task(
-                produce(link, args.interval, args.interval * i / len(links), counts, i)
+@dataclass
+class Outage:
+    """When the broker went down and came back, and what the fleet did about it."""
+
+    t_kill: float
+    t_up: float
+    t_all: float  # every agent connected again
+    refused: int
+    per_s: Counter[int]  # the monitor keeps counting into it until the rig is closed
+
+
+class Rig:
+    """The broker, the counting subscriber and N agent links, and everything they change.
+
+    ``start`` brings up the broker and the subscriber; ``close`` undoes whatever was done,
+    however far ``start`` and the phases got. Use it through ``storm_rig``.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.soft, self.hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.link_log = logging.getLogger("edge_agent.link")
+        self.log_level = self.link_log.level
+        self.tmp, self.agent_dir = _work_dirs()
+        self.broker = Broker(self.tmp)
+        self.links: list[MqttLink] = []
+        self.link_tasks: list[asyncio.Task[None]] = []
+        self.producers: list[asyncio.Task[None]] = []
+        self.monitors: list[asyncio.Task[None]] = []
+        self.tally: Tally | None = None
+
+    async def start(self) -> Tally:
+        if self.hard < 2 * self.args.agents + 100:
+            raise SystemExit(
+                f"open-files limit {self.hard} is too low for {self.args.agents} agents"
             )
-            for i, link in enumerate(links)
-        ]
-        await asyncio.sleep(args.steady)  # the fleet publishing normally: nothing to await
-        sessions = [link.sessions for link in links]
-        failures = sum(link.failures for link in links)
-        per_s: Counter[int] = Counter()
-        if not broker.db.exists():
-            raise SystemExit(f"mosquitto saved no persistence file ({broker.db})")
-        t_kill = time.monotonic()
-        await broker.kill(signal.SIGKILL if args.kill == "sigkill" else signal.SIGTERM)
-        await asyncio.sleep(args.down)  # the outage itself
-        await broker.start()
-        t_up = time.monotonic()
-        others.append(asyncio.create_task(monitor(links, per_s, t_up, sum(sessions))))
-        await wait_all(links, sessions, args.timeout)
-        t_all = time.monotonic()
-        refused = sum(link.failures for link in links) - failures - len(links)  # - lost sessions
-        await asyncio.sleep(args.after)  # publishing on the new sessions
-        for task in others[: len(links)]:  # the producers
-            task.cancel()
-        queued = sum(counts)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(args.drain):
-                while len(tally.seen) < queued:
-                    tally.changed.clear()
-                    await tally.changed.wait()
-        ids = [link.config.device_id for link in links]
-        lost = sum(
-            (ids[i], n) not in tally.seen for i in range(len(links)) for n in range(counts[i])
-        )
-        buckets = [per_s.get(s, 0) for s in range(max(per_s, default=-1) + 1)]
-        mqtt = links[0].config.mqtt
-        return Result(
-            agents=args.agents,
-            reconnect_s=t_all - t_up,
-            since_kill_s=t_all - t_kill,
-            peak_connects_per_s=max(buckets, default=0),
-            connects_per_s=buckets,
-            refused_attempts=refused,
-            queued=queued,
-            received=tally.received,
-            lost=lost,
-            duplicates=tally.received - len(tally.seen),
-            min_s=mqtt.reconnect_min_s,
-            max_s=mqtt.reconnect_max_s,
-        )
-    finally:
-        for link in links:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.hard, self.hard))  # mosquitto inherits it
+        self.link_log.setLevel(logging.ERROR)  # a line per retry otherwise
+        await self.broker.start()
+        self.tally = Tally(self.broker.port, asyncio.get_running_loop())
+        if not await asyncio.to_thread(self.tally.subscribed.wait, 15):
+            raise SystemExit("the subscriber did not subscribe")
+        return self.tally
+
+    async def close(self) -> None:
+        for link in self.links:
             link.stop()  # an orderly goodbye while the broker is still up
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
-                await asyncio.gather(*link_tasks, return_exceptions=True)
-        for task in link_tasks + others:
+                await asyncio.gather(*self.link_tasks, return_exceptions=True)
+        tasks = self.link_tasks + self.producers + self.monitors
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*link_tasks, *others, return_exceptions=True)
-        if tally is not None:
-            tally.stop()
-        await broker.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(agent_dir, ignore_errors=True)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-        link_log.setLevel(log_level)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.tally is not None:
+            self.tally.stop()
+        await self.broker.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(self.agent_dir, ignore_errors=True)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.soft, self.hard))
+        self.link_log.setLevel(self.log_level)
+
+
+@contextlib.asynccontextmanager
+async def storm_rig(args: argparse.Namespace) -> AsyncIterator[tuple[Rig, Tally]]:
+    rig = Rig(args)
+    try:
+        yield rig, await rig.start()
+    finally:
+        await rig.close()
+
+
+async def cold_start(rig: Rig) -> None:
+    """Every agent connects to a fresh broker; prints how long that took."""
+    args = rig.args
+    rig.links = [
+        make_link(i, rig.broker.url, rig.agent_dir, args.prefix) for i in range(args.agents)
+    ]
+    t0 = time.monotonic()
+    rig.link_tasks = [asyncio.create_task(link.run()) for link in rig.links]
+    await wait_all(rig.links, [0] * len(rig.links), args.timeout)
+    print(f"cold start          {args.agents} agents connected in {time.monotonic() - t0:.1f} s")
+
+
+def start_producers(rig: Rig) -> list[int]:
+    """Each agent publishes, phases spread over one interval; returns the live sent counts."""
+    links, interval = rig.links, rig.args.interval
+    counts = [0] * len(links)
+    rig.producers = [
+        asyncio.create_task(produce(link, interval, interval * i / len(links), counts, i))
+        for i, link in enumerate(links)
+    ]
+    return counts
+
+
+async def outage(rig: Rig) -> Outage:
+    """Kill the broker, keep it down, restart it; until every agent is connected again."""
+    args, links = rig.args, rig.links
+    sessions = [link.sessions for link in links]
+    failures = sum(link.failures for link in links)
+    per_s: Counter[int] = Counter()
+    if not rig.broker.db.exists():
+        raise SystemExit(f"mosquitto saved no persistence file ({rig.broker.db})")
+    t_kill = time.monotonic()
+    await rig.broker.kill(signal.SIGKILL if args.kill == "sigkill" else signal.SIGTERM)
+    await asyncio.sleep(args.down)  # the outage itself
+    await rig.broker.start()
+    t_up = time.monotonic()
+    rig.monitors.append(asyncio.create_task(monitor(links, per_s, t_up, sum(sessions))))
+    await wait_all(links, sessions, args.timeout)
+    t_all = time.monotonic()
+    refused = sum(link.failures for link in links) - failures - len(links)  # - lost sessions
+    return Outage(t_kill=t_kill, t_up=t_up, t_all=t_all, refused=refused, per_s=per_s)
+
+
+async def drain(tally: Tally, queued: int, limit_s: float) -> None:
+    """Until the subscriber has seen ``queued`` distinct events, or ``limit_s`` is over."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit_s):
+            while len(tally.seen) < queued:
+                tally.changed.clear()
+                await tally.changed.wait()
+
+
+def result(rig: Rig, tally: Tally, out: Outage, counts: list[int], queued: int) -> Result:
+    links = rig.links
+    ids = [link.config.device_id for link in links]
+    lost = sum((ids[i], n) not in tally.seen for i in range(len(links)) for n in range(counts[i]))
+    buckets = [out.per_s.get(s, 0) for s in range(max(out.per_s, default=-1) + 1)]
+    mqtt = links[0].config.mqtt
+    return Result(
+        agents=rig.args.agents,
+        reconnect_s=out.t_all - out.t_up,
+        since_kill_s=out.t_all - out.t_kill,
+        peak_connects_per_s=max(buckets, default=0),
+        connects_per_s=buckets,
+        refused_attempts=out.refused,
+        queued=queued,
+        received=tally.received,
+        lost=lost,
+        duplicates=tally.received - len(tally.seen),
+        min_s=mqtt.reconnect_min_s,
+        max_s=mqtt.reconnect_max_s,
+    )
+
+
+async def run(args: argparse.Namespace) -> Result:
+    """Start the broker and the fleet, kill and restart the broker, measure."""
+    async with storm_rig(args) as (rig, tally):
+        await cold_start(rig)
+        counts = start_producers(rig)
+        await asyncio.sleep(args.steady)  # the fleet publishing normally: nothing to await
+        out = await outage(rig)
+        await asyncio.sleep(args.after)  # publishing on the new sessions
+        for task in rig.producers:
+            task.cancel()
+        queued = sum(counts)  # the producers are cancelled: no count moves any more
+        await drain(tally, queued, args.drain)
+        return result(rig, tally, out, counts, queued)
 
 
 def report(r: Result, args: argparse.Namespace) -> None:

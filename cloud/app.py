@@ -8,17 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
-from cloud.errors import CloudError
-from cloud.jobs import ParamsInvalid
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
@@ -56,8 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.parts = parts
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
-    app.add_exception_handler(CloudError, _cloud_error)
-    # HTTP LAYER HOOK: install_http_layer(app)  # error handlers, body limit, local Swagger UI
+    install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
 
@@ -65,14 +61,6 @@ async def _run_workers(parts: Parts) -> None:
     async with asyncio.TaskGroup() as tg:
         tg.create_task(parts.bus.run(), name="bus")
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
-
-
-async def _cloud_error(_request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, ParamsInvalid):
-        # the standard FastAPI 422 body, so clients handle one validation shape
-        return JSONResponse({"detail": RequestValidationError(exc.errors).errors()}, 422)
-    status = exc.status_code if isinstance(exc, CloudError) else 500
-    return JSONResponse({"detail": str(exc)}, status)
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

@@ -5,21 +5,77 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from protocols.jobs import JobKind, JobState
+from cloud.blobs import DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S
+from protocols.jobs import PARAMS_FOR_KIND, JobKind, JobState
 
-Path = Annotated[str, Field(min_length=1, max_length=200, examples=["qh/hx/golmud/hhl"])]
+
+def Trimmed(max_length: int) -> Any:
+    """A string stripped of surrounding whitespace that must not be empty afterwards (the
+    ``pattern`` says so in the OpenAPI document too: a blank string is not schema-valid)."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=r"\S"
+    )
+
+
+def _no_bool_or_text(value: Any) -> Any:
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("Input should be a number, not a boolean or a string")
+    return value
+
+
+#: For integers given as JSON numbers: no booleans or numeric strings. Pydantic then takes a
+#: float only when it is integral (JSON Schema counts ``2.0`` as an integer), never NaN or inf.
+NumberOnly = BeforeValidator(_no_bool_or_text)
+
+
+Path = Annotated[str, Trimmed(200), Field(examples=["qh/hx/golmud/hhl"])]
+#: Device ids, capabilities, codes: what the cloud looks things up by.
+Ident = Annotated[str, Trimmed(64)]
+
+
+#: ``params`` fields the cloud fills in itself (a client that sends them gets a 422).
+CLOUD_FILLED = ("uploads", "fetch")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ErrorItem(BaseModel):
+    """One invalid field: where (``loc``), what is wrong (``msg``) and its pydantic ``type``."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer of the API."""
+
+    status: Annotated[int, Field(examples=[404])]
+    #: stable and snake_case: validation_error, not_found, conflict, payload_too_large, ...
+    code: Annotated[str, Field(examples=["not_found"])]
+    #: one sentence for a person: what is wrong, why, and what to do
+    message: str
+    #: the invalid fields; non-empty only for a 422 ``validation_error``
+    errors: list[ErrorItem] = []
+
+
 class DeviceTarget(_In):
     """Run on this device."""
 
-    device_id: Annotated[str, Field(min_length=1, max_length=64)]
+    device_id: Ident
 
 
 class SiteTarget(_In):
@@ -27,7 +83,7 @@ class SiteTarget(_In):
 
     site: Path
     #: defaults to the capability the job kind needs (``receipt`` for ``print_receipt``)
-    capability: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    capability: Ident | None = None
 
 
 class JobCreate(_In):
@@ -37,9 +93,26 @@ class JobCreate(_In):
     target: DeviceTarget | SiteTarget
     params: dict[str, Any]
     #: same key + same body → the existing job (200); same key + other body → 409
-    idempotency_key: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-    ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] | None = None
-    max_attempts: Annotated[int, Field(ge=1, le=20)] | None = None
+    idempotency_key: Annotated[str, Trimmed(128)] | None = None
+    ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600), NumberOnly] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=20), NumberOnly] | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Document ``params`` per ``kind`` (one ``oneOf`` branch each), so a client — or a
+        fuzzer — knows what each kind takes; validation stays with the kind's model."""
+        json_schema = handler(schema)
+        target = handler.resolve_ref_schema(json_schema)
+        branches = []
+        for kind, model in PARAMS_FOR_KIND.items():
+            params = handler(model.__pydantic_core_schema__)
+            for field in CLOUD_FILLED:  # the cloud adds these when it sends the job
+                handler.resolve_ref_schema(params).get("properties", {}).pop(field, None)
+            branches.append({"properties": {"kind": {"const": kind.value}, "params": params}})
+        target["oneOf"] = branches
+        return json_schema
 
 
 class JobOut(BaseModel):
@@ -92,8 +165,8 @@ class ResolveIn(_In):
 
 class SiteCreate(_In):
     parent: Path | None = None
-    code: Annotated[str, Field(min_length=1, max_length=32, examples=["hhl"])]
-    name: Annotated[str, Field(min_length=1, max_length=128)]
+    code: Annotated[str, Trimmed(32), Field(examples=["hhl"])]
+    name: Annotated[str, Trimmed(128)]
     level: Literal["province", "prefecture", "city", "town", "village"]
 
 
@@ -164,3 +237,32 @@ class CallOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
+
+
+class BlobTokenIn(_In):
+    """``POST /api/v1/blobs/{sha256}/tokens``: a token for one operation on one blob."""
+
+    op: Literal["get", "put"]
+    ttl_s: Annotated[int, Field(ge=1, le=MAX_TOKEN_TTL_S), NumberOnly] = DEFAULT_TOKEN_TTL_S
+
+
+class BlobTokenOut(BaseModel):
+    token: str
+    #: ``GET`` or ``PUT`` this URL (it carries the token) to move the blob.
+    url: str
+    expires_at: datetime
+
+
+class BlobOut(BaseModel):
+    sha256: str
+    size: int
+    created: bool
+
+
+class HealthOut(BaseModel):
+    """``GET /healthz``: 200 when the database answers, 503 (same body) when it does not."""
+
+    status: Literal["ok", "degraded"]
+    database: bool
+    #: whether the cloud is connected to the MQTT broker (does not change the status code)
+    mqtt: bool

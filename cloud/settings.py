@@ -210,6 +210,14 @@ class Settings(BaseSettings):
             "(413 beyond); blobs live in {data_dir}/blobs.",
         ),
     ] = 50 * 1024 * 1024
+    api_max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="Largest request body of any other route (JSON), in bytes; a larger "
+            "one is refused with 413 before it is read.",
+        ),
+    ] = 1024 * 1024
     upload_grant_ttl_s: Annotated[
         int,
         Field(

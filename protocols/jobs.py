@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class JobState(StrEnum):
@@ -102,6 +102,16 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+def _a_number_not_a_word(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be a JSON number, not {type(value).__name__} {value!r}")
+    return value
+
+
+#: An integer as JSON says it: 2 or 2.0, never ``true`` or ``"2"``.
+Count = Annotated[int, BeforeValidator(_a_number_not_a_word)]
+
+
 #: Text that ends up on paper: no control characters (refused here, stripped by the agent).
 PrintableText = Annotated[str, AfterValidator(_no_control_chars)]
 
@@ -117,8 +127,8 @@ class TextLine(_Strict):
     align: Align = "left"
     bold: bool = False
     #: character magnification 1..8 (ESC/POS GS !)
-    width: Annotated[int, Field(ge=1, le=8)] = 1
-    height: Annotated[int, Field(ge=1, le=8)] = 1
+    width: Annotated[Count, Field(ge=1, le=8)] = 1
+    height: Annotated[Count, Field(ge=1, le=8)] = 1
 
 
 class QrLine(_Strict):
@@ -126,7 +136,7 @@ class QrLine(_Strict):
 
     type: Literal["qr"] = "qr"
     data: Annotated[PrintableText, Field(min_length=1, max_length=512)]
-    size: Annotated[int, Field(ge=1, le=16)] = 6
+    size: Annotated[Count, Field(ge=1, le=16)] = 6
     align: Align = "center"
 
 
@@ -134,7 +144,7 @@ class FeedLine(_Strict):
     """Blank lines."""
 
     type: Literal["feed"] = "feed"
-    lines: Annotated[int, Field(ge=1, le=20)] = 1
+    lines: Annotated[Count, Field(ge=1, le=20)] = 1
 
 
 ReceiptLine = Annotated[TextLine | QrLine | FeedLine, Field(discriminator="type")]
@@ -145,7 +155,7 @@ class ReceiptParams(_Strict):
 
     lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=200)]
     cut: bool = True
-    copies: Annotated[int, Field(ge=1, le=5)] = 1
+    copies: Annotated[Count, Field(ge=1, le=5)] = 1
 
 
 class Uploads(_Strict):
@@ -193,7 +203,7 @@ class DocumentParams(_Strict):
 
     #: sha256 of the PDF, uploaded beforehand to ``/api/v1/blobs``
     document: Sha256Hex
-    copies: Annotated[int, Field(ge=1, le=20)] = 1
+    copies: Annotated[Count, Field(ge=1, le=20)] = 1
     sides: Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"] = "one-sided"
     #: shown in the printer's queue and in the result (no personal data, please)
     title: Annotated[PrintableText, Field(max_length=128)] = ""
@@ -206,7 +216,7 @@ class CopyParams(_Strict):
 
     #: what the copy may be used for, the XX of "仅供XX使用" (e.g. 办理户籍业务)
     purpose: Annotated[PrintableText, Field(min_length=1, max_length=32)]
-    copies: Annotated[int, Field(ge=1, le=10)] = 1
+    copies: Annotated[Count, Field(ge=1, le=10)] = 1
     #: ``document`` = grey with evened-out light, the usual mode for paper documents
     mode: Literal["color", "gray", "document"] = "document"
     #: the watermark language: zh-CN (default) or en

@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import blobs as blob_store
 from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
+from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.db import jobs as job_repo
+from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from cloud.settings import Settings
 from protocols.jobs import JobState
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
+router = APIRouter(
+    prefix="/api/v1/blobs",
+    tags=["blobs"],
+    responses=error_responses(422, 500),
+    route_class=StrictJsonRoute,
+)
 
 Sha256 = Annotated[
     str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")
@@ -34,26 +41,6 @@ Grant = Annotated[
 ]
 #: Job states in which a job's upload grant is honoured.
 GRANT_STATES = frozenset({JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING})
-
-
-class BlobTokenIn(BaseModel):
-    op: Literal["get", "put"]
-    ttl_s: Annotated[int, Field(ge=1, le=blob_store.MAX_TOKEN_TTL_S)] = (
-        blob_store.DEFAULT_TOKEN_TTL_S
-    )
-
-
-class BlobTokenOut(BaseModel):
-    token: str
-    #: ``GET`` or ``PUT`` this URL (it carries the token) to move the blob.
-    url: str
-    expires_at: datetime
-
-
-class BlobOut(BaseModel):
-    sha256: str
-    size: int
-    created: bool
 
 
 def _check(settings: Settings, token: str, sha256: str, op: blob_store.BlobOp) -> None:
@@ -82,7 +69,7 @@ async def check_upload_grant(
     return job_id
 
 
-@router.post("/{sha256}/tokens", response_model=BlobTokenOut)
+@router.post("/{sha256}/tokens", response_model=BlobTokenOut, responses=error_responses(400, 413))
 async def create_token(
     sha256: Sha256, body: BlobTokenIn, settings: SettingsDep, request: Request
 ) -> BlobTokenOut:
@@ -106,10 +93,14 @@ async def create_token(
     response_model=BlobOut,
     responses={
         200: {"description": "the blob was already stored; the body was not read"},
-        403: {"description": "missing, bad or expired token"},
-        413: {"description": "larger than KFLEET_BLOB_MAX_BYTES"},
-        422: {"description": "the body does not hash to the sha256 in the path"},
-        507: {"description": "the disk under the blob store is full"},
+        **error_responses(
+            403,
+            507,
+            described={
+                413: "larger than KFLEET_BLOB_MAX_BYTES",
+                422: "the body does not hash to the sha256 in the path",
+            },
+        ),
     },
 )
 async def put_blob(
@@ -147,8 +138,7 @@ async def put_blob(
     response_class=FileResponse,
     responses={
         200: {"content": {"application/octet-stream": {}}},
-        403: {"description": "missing, bad or expired token"},
-        404: {"description": "no such blob"},
+        **error_responses(403, described={404: "no such blob"}),
     },
 )
 async def get_blob(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
@@ -67,3 +67,7 @@ StatsDep = Annotated[BusStats, Depends(get_stats)]
 ClocksDep = Annotated[DeviceClocks, Depends(get_clocks)]
 JobServiceDep = Annotated[JobService, Depends(get_jobs)]
 CallServiceDep = Annotated[CallService, Depends(get_calls)]
+
+
+#: an id in a URL path (device, job, call, peripheral, action): 1-64 characters, as on the wire
+PathId = Annotated[str, Path(min_length=1, max_length=64)]

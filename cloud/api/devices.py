@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cloud.api.deps import ClocksDep, SessionsDep
+from cloud.api.deps import ClocksDep, PathId, SessionsDep
+from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
 from cloud.db.models import Device
 from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 
-router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"], responses=error_responses(422, 500))
 
 
 def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
@@ -37,16 +38,22 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
 async def list_devices(
     sessions: SessionsDep,
     clocks: ClocksDep,
-    site: Annotated[str | None, Query(description="site path; includes its subtree")] = None,
+    site: Annotated[
+        str | None, Query(max_length=200, description="site path; includes its subtree")
+    ] = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
     async with sessions() as s:
         return [_out(d, path, clocks) for d, path in await device_repo.listed(s, site, online)]
 
 
-@router.get("/{device_id}", response_model=DeviceDetail)
+@router.get(
+    "/{device_id}",
+    response_model=DeviceDetail,
+    responses=error_responses(described={404: "no such device"}),
+)
 async def device_detail(
-    device_id: str,
+    device_id: PathId,
     sessions: SessionsDep,
     clocks: ClocksDep,
     events: Annotated[int, Query(ge=0, le=500)] = 20,

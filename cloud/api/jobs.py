@@ -6,21 +6,42 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cloud.api.deps import JobServiceDep
+from cloud.api.deps import JobServiceDep, PathId
+from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
 from protocols.jobs import JobKind, JobState
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(
+    prefix="/api/v1/jobs",
+    tags=["jobs"],
+    responses=error_responses(422, 500),
+    route_class=StrictJsonRoute,
+)
 
 #: Longest long-poll; clients loop for longer waits.
 MAX_WAIT_S = 60.0
+#: Deepest page offset (fits every database's integer).
+MAX_OFFSET = 2**31 - 1
+_NO_JOB = error_responses(described={404: "no such job"})
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=JobOut,
-    responses={200: {"description": "replay of an idempotency key: the existing job"}},
+    responses={
+        200: {"description": "replay of an idempotency key: the existing job"},
+        **error_responses(
+            400,
+            413,
+            described={
+                404: "the target device or site does not exist",
+                409: "the idempotency key was used with another body, or no device can run it",
+                503: "the cloud is not connected to the broker",
+            },
+        ),
+    },
 )
 async def create_job(body: JobCreate, jobs: JobServiceDep, response: Response) -> JobOut:
     """Submit a job. It is dispatched at once when its device is online, else it waits
@@ -36,11 +57,13 @@ async def create_job(body: JobCreate, jobs: JobServiceDep, response: Response) -
 async def list_jobs(
     jobs: JobServiceDep,
     state: JobState | None = None,
-    device: str | None = None,
-    site: Annotated[str | None, Query(description="site path; includes its subtree")] = None,
+    device: Annotated[str | None, Query(max_length=64)] = None,
+    site: Annotated[
+        str | None, Query(max_length=200, description="site path; includes its subtree")
+    ] = None,
     kind: JobKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
     """Newest first."""
     items, total = await jobs.list_jobs(
@@ -49,15 +72,16 @@ async def list_jobs(
     return JobPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{job_id}", response_model=JobOut)
+@router.get("/{job_id}", response_model=JobOut, responses=_NO_JOB)
 async def get_job(
-    job_id: str,
+    job_id: PathId,
     jobs: JobServiceDep,
     wait_s: Annotated[
         float,
         Query(
             ge=0,
             le=MAX_WAIT_S,
+            allow_inf_nan=False,
             description="wait up to this long for the job to finish or become uncertain",
         ),
     ] = 0,
@@ -65,8 +89,8 @@ async def get_job(
     return await jobs.get(job_id, wait_s)
 
 
-@router.get("/{job_id}/events", response_model=list[JobEventOut])
-async def job_events(job_id: str, jobs: JobServiceDep) -> list[JobEventOut]:
+@router.get("/{job_id}/events", response_model=list[JobEventOut], responses=_NO_JOB)
+async def job_events(job_id: PathId, jobs: JobServiceDep) -> list[JobEventOut]:
     """Every state change of the job, oldest first, with reason and source."""
     return [JobEventOut.model_validate(e) for e in await jobs.events(job_id)]
 
@@ -74,9 +98,18 @@ async def job_events(job_id: str, jobs: JobServiceDep) -> list[JobEventOut]:
 @router.post(
     "/{job_id}/cancel",
     response_model=JobOut,
-    responses={202: {"description": "the device may hold the job: it was asked to cancel"}},
+    responses={
+        202: {"description": "the device may hold the job: it was asked to cancel"},
+        **error_responses(
+            described={
+                404: "no such job",
+                409: "the job has ended or is running",
+                503: "the cloud is not connected to the broker",
+            }
+        ),
+    },
 )
-async def cancel_job(job_id: str, jobs: JobServiceDep, response: Response) -> JobOut:
+async def cancel_job(job_id: PathId, jobs: JobServiceDep, response: Response) -> JobOut:
     """Cancel a job that is not running yet. A queued (or uncertain) job is canceled at
     once (200). A dispatched or accepted one may already be on its device: the device is
     asked, ``cancel_requested_at`` is set and the answer is 202; the job ends ``canceled``
@@ -87,7 +120,13 @@ async def cancel_job(job_id: str, jobs: JobServiceDep, response: Response) -> Jo
     return job
 
 
-@router.post("/{job_id}/resolve", response_model=JobOut)
-async def resolve_job(job_id: str, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
+@router.post(
+    "/{job_id}/resolve",
+    response_model=JobOut,
+    responses=error_responses(
+        400, 413, described={404: "no such job", 409: "the job is not uncertain"}
+    ),
+)
+async def resolve_job(job_id: PathId, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
     """Decide an uncertain job: ``reprint`` (run it again), ``done`` or ``fail``."""
     return await jobs.resolve(job_id, body.action, body.message)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from cloud.api.deps import SessionsDep
+from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.db import sites as site_repo
 from cloud.schemas import SiteCreate, SiteNode
 from fleet.sites import SiteLevel
 
-router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+router = APIRouter(
+    prefix="/api/v1/sites",
+    tags=["sites"],
+    responses=error_responses(500),
+    route_class=StrictJsonRoute,
+)
 
 
 @router.get("", response_model=list[SiteNode])
@@ -19,7 +26,20 @@ async def site_tree(sessions: SessionsDep) -> list[SiteNode]:
         return [SiteNode.model_validate(n) for n in await site_repo.tree(s)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SiteNode)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SiteNode,
+    responses=error_responses(
+        400,
+        413,
+        described={
+            404: "the parent site does not exist",
+            409: "a site with this path exists already",
+            422: "the body is invalid, or the level cannot sit under the parent's",
+        },
+    ),
+)
 async def create_site(body: SiteCreate, sessions: SessionsDep) -> SiteNode:
     """Add a site under ``parent`` (a path; omit for a root). Its level must be deeper than the
     parent's; 409 if the path exists."""

@@ -8,12 +8,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from cloud.api.deps import BusDep, SessionsDep, StatsDep
+from cloud.api.errors import error_responses
 from cloud.db.session import ping
+from cloud.schemas import HealthOut
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], responses=error_responses(500))
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"model": HealthOut, "description": "the database answers"},
+        503: {"model": HealthOut, "description": "the database does not answer (degraded)"},
+    },
+)
 async def healthz(sessions: SessionsDep, bus: BusDep) -> JSONResponse:
     """200 when the database answers; says whether the broker connection is up."""
     db_ok = await ping(sessions)

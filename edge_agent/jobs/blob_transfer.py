@@ -61,11 +61,13 @@ async def upload_blobs(uploads: Uploads, captures: list[Capture]) -> list[dict[s
 
 
 def _detail(r: httpx.Response) -> str:
+    """The cloud's sentence from its error body (``message``), else the body's text."""
     try:
-        detail = r.json().get("detail")
+        body = r.json()
+        message = body.get("message") if isinstance(body, dict) else None
     except ValueError:
-        detail = None
-    return str(detail if detail is not None else r.text)[:300]
+        message = None
+    return str(message if message is not None else r.text)[:300]
 
 
 async def fetch_blob(fetch: Fetch, sha256: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:

@@ -26,7 +26,10 @@ class _Blobs(BaseHTTPRequestHandler):
             self.send_response(403)
             self.send_header("content-type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"detail": "the blob token expired 12 s ago"}')
+            self.wfile.write(
+                b'{"status": 403, "code": "forbidden", '
+                b'"message": "the blob token expired 12 s ago", "errors": []}'
+            )
             return
         self.send_response(200)
         self.send_header("content-length", str(len(body)))

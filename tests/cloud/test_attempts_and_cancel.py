@@ -153,12 +153,12 @@ async def test_a_site_job_no_device_of_the_site_could_run_is_refused(
     body = {"kind": "snapshot", "target": {"site": site}, "params": {}}
     r = await http.post("/api/v1/jobs", json=body)
     assert r.status_code == 409
-    assert "capability snapshot" in r.json()["detail"] and site in r.json()["detail"]
+    assert "capability snapshot" in r.json()["message"] and site in r.json()["message"]
     async with FakeDevice(amqtt_url, f"k-{uid}", site=site) as dev:  # a receipt printer only
         await register(cloud, dev)
         await go_offline(cloud, dev)
         r = await http.post("/api/v1/jobs", json=body)
-        assert r.status_code == 409 and "capability snapshot" in r.json()["detail"]
+        assert r.status_code == 409 and "capability snapshot" in r.json()["message"]
         # an offline device that has the capability is enough: the job waits for it
         r = await http.post("/api/v1/jobs", json=receipt_job({"site": site}))
         assert r.status_code == 201 and r.json()["state"] == "queued"

@@ -45,7 +45,7 @@ async def test_params_validation_names_the_field(env: tuple[Parts, httpx.AsyncCl
     body["params"] = {"lines": [{"type": "text", "text": "x", "width": 9}]}
     r = await http.post("/api/v1/jobs", json=body)
     assert r.status_code == 422
-    detail = r.json()["detail"]
+    detail = r.json()["errors"]
     assert detail[0]["loc"] == ["body", "params", "lines", 0, "text", "width"]
     assert "less than or equal to 8" in detail[0]["msg"]
 
@@ -56,20 +56,20 @@ async def test_missing_params_field_and_unknown_kind_are_422(
     _, http = env
     r = await http.post("/api/v1/jobs", json={**receipt_job("d"), "params": {}})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "params", "lines"]
+    assert r.json()["errors"][0]["loc"] == ["body", "params", "lines"]
     r = await http.post("/api/v1/jobs", json={**receipt_job("d"), "kind": "fax"})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "kind"]
+    assert r.json()["errors"][0]["loc"] == ["body", "kind"]
     r = await http.post("/api/v1/jobs", json={**receipt_job("d"), "ttl_s": 0})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "ttl_s"]
+    assert r.json()["errors"][0]["loc"] == ["body", "ttl_s"]
 
 
 async def test_unknown_device_is_404(env: tuple[Parts, httpx.AsyncClient], uid: str) -> None:
     _, http = env
     r = await http.post("/api/v1/jobs", json=receipt_job(f"ghost-{uid}"))
     assert r.status_code == 404
-    assert f"device 'ghost-{uid}' is not registered" in r.json()["detail"]
+    assert f"device 'ghost-{uid}' is not registered" in r.json()["message"]
     r = await http.get(f"/api/v1/jobs/nope{uid}")
     assert r.status_code == 404
     r = await http.get(f"/api/v1/devices/ghost-{uid}")
@@ -85,7 +85,7 @@ async def test_device_without_receipt_printer_is_refused(
         await register(cloud, dev)
         r = await http.post("/api/v1/jobs", json=receipt_job(dev.device_id))
     assert r.status_code == 409
-    assert f"device screen-{uid} has no peripheral with capability receipt" in r.json()["detail"]
+    assert f"device screen-{uid} has no peripheral with capability receipt" in r.json()["message"]
 
 
 async def test_wrong_capability_for_site_target_is_422(
@@ -95,11 +95,11 @@ async def test_wrong_capability_for_site_target_is_422(
     body = {**receipt_job("x"), "target": {"site": HHL, "capability": "video"}}
     r = await http.post("/api/v1/jobs", json=body)
     assert r.status_code == 422
-    assert "needs capability 'receipt'" in r.json()["detail"]
+    assert "needs capability 'receipt'" in r.json()["message"]
     body["target"] = {"site": "qh/nowhere"}
     r = await http.post("/api/v1/jobs", json=body)
     assert r.status_code == 404
-    assert "site 'qh/nowhere' does not exist" in r.json()["detail"]
+    assert "site 'qh/nowhere' does not exist" in r.json()["message"]
 
 
 async def test_idempotency_key(
@@ -118,7 +118,7 @@ async def test_idempotency_key(
         body["params"] = {"lines": [{"type": "text", "text": "another"}]}
         clash = await http.post("/api/v1/jobs", json=body)
         assert clash.status_code == 409
-        assert "different body" in clash.json()["detail"]
+        assert "different body" in clash.json()["message"]
         listed = await http.get("/api/v1/jobs", params={"device": dev.device_id})
         assert listed.json()["total"] == 1
 
@@ -144,7 +144,7 @@ async def test_cancel_rules(env: tuple[Parts, httpx.AsyncClient], amqtt_url: str
             assert await sub.wait_for(lambda s: s == "canceled", 5)
         again = await http.post(f"/api/v1/jobs/{job['id']}/cancel")
         assert again.status_code == 409
-        assert "already canceled" in again.json()["detail"]
+        assert "already canceled" in again.json()["message"]
         # a running job cannot be canceled
         job = (await http.post("/api/v1/jobs", json=receipt_job(dev.device_id))).json()
         await dev.next_command()
@@ -153,7 +153,7 @@ async def test_cancel_rules(env: tuple[Parts, httpx.AsyncClient], amqtt_url: str
             assert await sub.wait_for(lambda s: s == "running", 5)
         r = await http.post(f"/api/v1/jobs/{job['id']}/cancel")
         assert r.status_code == 409
-        assert "is running" in r.json()["detail"]
+        assert "is running" in r.json()["message"]
     events = (await http.get(f"/api/v1/jobs/{job['id']}/events")).json()
     assert [e["to_state"] for e in events] == ["queued", "dispatched", "running"]
 
@@ -172,15 +172,15 @@ async def test_site_tree_rules(env: tuple[Parts, httpx.AsyncClient], uid: str) -
     assert r.json()["path"] == f"qh/hx/golmud/v{uid}"
     dup = await http.post("/api/v1/sites", json=new)
     assert dup.status_code == 409
-    assert "already exists" in dup.json()["detail"]
+    assert "already exists" in dup.json()["message"]
     shallow = await http.post("/api/v1/sites", json={**new, "code": f"p{uid}", "level": "city"})
     assert shallow.status_code == 422
-    assert "cannot sit under a city" in shallow.json()["detail"]
+    assert "cannot sit under a city" in shallow.json()["message"]
     orphan = await http.post("/api/v1/sites", json={**new, "parent": "qh/none"})
     assert orphan.status_code == 404
     bad = await http.post("/api/v1/sites", json={**new, "code": "Bad Code"})
     assert bad.status_code == 422
-    assert "invalid" in bad.json()["detail"]
+    assert "invalid" in bad.json()["message"]
 
 
 async def test_devices_list_filters_and_detail(

@@ -113,7 +113,7 @@ async def test_digest_mismatch_stores_nothing(env: Env) -> None:
         content=chunked(sent, 4),
     )
     assert r.status_code == 422
-    assert r.json()["detail"] == (
+    assert r.json()["message"] == (
         f"the body's sha256 is {sha(sent)}, not {claimed}: the upload was corrupted or the "
         "wrong file was sent; upload again"
     )
@@ -141,8 +141,8 @@ async def test_tokens_are_checked(env: Env) -> None:
     for name, tok in bad.items():
         r = await http.put(url, params={"token": tok}, content=data)
         assert r.status_code == 403, name
-        assert r.json()["detail"].startswith(("the blob token", "put on a blob needs")), name
-    assert "expired" in (await http.put(url, params={"token": bad["expired"]})).json()["detail"]
+        assert r.json()["message"].startswith(("the blob token", "put on a blob needs")), name
+    assert "expired" in (await http.put(url, params={"token": bad["expired"]})).json()["message"]
 
     assert (await http.put(url, params={"token": put}, content=data)).status_code == 201
     for tok in ("", put, make_token(SECRET, digest, "get", 300, now=now - 301)):
@@ -167,8 +167,8 @@ async def test_oversize_is_413_and_stores_nothing(env: Env) -> None:
     for content in (data, chunked(data)):
         r = await http.put(f"/api/v1/blobs/{digest}", params=params, content=content)
         assert r.status_code == 413
-        assert f"than the {MAX}" in r.json()["detail"]
-        assert "KFLEET_BLOB_MAX_BYTES" in r.json()["detail"]
+        assert f"than the {MAX}" in r.json()["message"]
+        assert "KFLEET_BLOB_MAX_BYTES" in r.json()["message"]
     assert stored_files(cloud) == []
     exact = b"\1" * MAX
     r = await http.put(
@@ -204,7 +204,7 @@ async def test_full_disk_is_507_with_a_sentence(env: Env, full_disk: None) -> No
         content=chunked(data),
     )
     assert r.status_code == 507
-    assert r.json()["detail"] == (
+    assert r.json()["message"] == (
         f"blob {digest} was not stored: the disk holding the blob store "
         f"({cloud.settings.data_dir / 'blobs'}) is full ({os.strerror(errno.ENOSPC)}); free "
         "space on it or move KFLEET_DATA_DIR to a larger disk, then upload again"
@@ -218,7 +218,7 @@ async def test_bad_sha256_is_422(env: Env, name: str) -> None:
     url = f"/api/v1/blobs/{name}"
     r = await http.post(f"{url}/tokens", json={"op": "get"})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["path", "sha256"]
+    assert r.json()["errors"][0]["loc"] == ["path", "sha256"]
     assert (await http.put(url, params={"token": "x"}, content=b"x")).status_code == 422
     assert (await http.get(url, params={"token": "x"})).status_code == 422
 
@@ -228,9 +228,9 @@ async def test_token_request_is_validated(env: Env) -> None:
     url = f"/api/v1/blobs/{sha(b'x')}/tokens"
     r = await http.post(url, json={"op": "get", "ttl_s": 3601})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "ttl_s"]
+    assert r.json()["errors"][0]["loc"] == ["body", "ttl_s"]
     r = await http.post(url, json={"op": "delete"})
-    assert r.json()["detail"][0]["loc"] == ["body", "op"]
+    assert r.json()["errors"][0]["loc"] == ["body", "op"]
 
 
 async def test_missing_blob_is_404(env: Env) -> None:
@@ -240,7 +240,7 @@ async def test_missing_blob_is_404(env: Env) -> None:
         f"/api/v1/blobs/{digest}", params={"token": await token(http, digest, "get")}
     )
     assert r.status_code == 404
-    assert f"blob {digest} is not stored" in r.json()["detail"]
+    assert f"blob {digest} is not stored" in r.json()["message"]
 
 
 async def test_interrupted_upload_leaves_no_temp_file(tmp_path: Path) -> None:

@@ -347,7 +347,7 @@ async def test_uncertain_waits_for_operator_then_reprint(
         again = await dev.next_command()
         assert again.body.job_id == job["id"] and again.body.attempt == 2
         r = await http.post(f"/api/v1/jobs/{job['id']}/resolve", json={"action": "done"})
-        assert r.status_code == 409 and "not uncertain" in r.json()["detail"]
+        assert r.status_code == 409 and "not uncertain" in r.json()["message"]
         await dev.ack(job["id"], AckState.SUCCEEDED, attempt=2)
         done = (await http.get(f"/api/v1/jobs/{job['id']}", params={"wait_s": 10})).json()
     assert done["state"] == "succeeded"
@@ -365,7 +365,7 @@ async def test_site_target_routes_to_healthy_device_or_waits(
     assert r.status_code == 201
     nobody = await http.post("/api/v1/jobs", json=receipt_job({"site": site}))
     assert nobody.status_code == 409  # no device there could ever run it
-    assert "capability receipt" in nobody.json()["detail"] and site in nobody.json()["detail"]
+    assert "capability receipt" in nobody.json()["message"] and site in nobody.json()["message"]
     weak = PeripheralInfo(
         id="rp1", kind="receipt_printer", capabilities=["receipt"], health=Health.DEGRADED
     )

@@ -45,32 +45,32 @@ async def test_bad_calls_are_refused_with_a_reason(
     cloud, http = env
     r = await http.post(f"/api/v1/devices/ghost-{uid}/peripherals/btn/actions/set_led", json={})
     assert r.status_code == 404
-    assert f"device 'ghost-{uid}' is not registered" in r.json()["detail"]
+    assert f"device 'ghost-{uid}' is not registered" in r.json()["message"]
     async with window(amqtt_url, uid) as dev:
         await register(cloud, dev)
         base = f"/api/v1/devices/{dev.device_id}/peripherals"
         r = await http.post(f"{base}/nope/actions/set_led", json={"button": 1, "mode": "on"})
         assert r.status_code == 404
-        assert r.json()["detail"] == (
+        assert r.json()["message"] == (
             f"device {dev.device_id} has no peripheral 'nope' (it has: btn, pad, rp1)"
         )
         r = await http.post(f"{base}/btn/actions/explode", json={})
         assert r.status_code == 422
-        assert r.json()["detail"] == (
+        assert r.json()["message"] == (
             f"peripheral btn of device {dev.device_id} is a call_button, which has no action "
             "'explode'; it offers: beep, set_led"
         )
         r = await http.post(f"{base}/rp1/actions/set_led", json={"button": 1, "mode": "on"})
         assert r.status_code == 422
-        assert "it offers: no actions" in r.json()["detail"]
+        assert "it offers: no actions" in r.json()["message"]
         r = await http.post(f"{base}/btn/actions/set_led", json={"button": 17, "mode": "disco"})
         assert r.status_code == 422
-        detail = r.json()["detail"]
+        detail = r.json()["message"]
         assert detail.startswith("the body of a set_led call is invalid: button: ")
         assert "less than or equal to 16" in detail and "mode: Input should be 'off'" in detail
         r = await http.post(f"{base}/pad/actions/request_rating", json={"window": "3号窗口"})
         assert r.status_code == 422
-        assert "case_no: Field required" in r.json()["detail"]
+        assert "case_no: Field required" in r.json()["message"]
         assert dev.commands.empty()  # nothing was sent for any of them
 
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
@@ -78,8 +78,8 @@ async def test_bad_calls_are_refused_with_a_reason(
             assert await sub.wait_for(lambda v: v == "offline", 5) == "offline"
         r = await http.post(f"{base}/btn/actions/set_led", json={"button": 1, "mode": "on"})
         assert r.status_code == 409
-        assert f"device {dev.device_id} is offline" in r.json()["detail"]
-        assert "not queued" in r.json()["detail"]
+        assert f"device {dev.device_id} is offline" in r.json()["message"]
+        assert "not queued" in r.json()["message"]
     r = await http.get(f"/api/v1/calls/call-{uid}")
     assert r.status_code == 404
 

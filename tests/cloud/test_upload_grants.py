@@ -101,19 +101,19 @@ async def test_a_job_not_running_cannot_upload(env: Env, state: JobState) -> Non
     job_id = await _job(cloud, http, state)
     r = await _put(http, make_grant(SECRET, job_id, 60))
     assert r.status_code == 403
-    assert f"job {job_id} is {state.value}" in r.json()["detail"]
+    assert f"job {job_id} is {state.value}" in r.json()["message"]
 
 
 async def test_expired_forged_or_unknown_grants_are_refused(env: Env) -> None:
     cloud, http = env
     job_id = await _job(cloud, http, JobState.RUNNING)
     expired = make_grant(SECRET, job_id, 60, now=time.time() - 120)
-    assert "expired" in (await _put(http, expired)).json()["detail"]
+    assert "expired" in (await _put(http, expired)).json()["message"]
     forged = make_grant("not-this-clouds-secret", job_id, 60)
     assert (await _put(http, forged)).status_code == 403
     r = await _put(http, make_grant(SECRET, "nosuchjob", 60))
     assert r.status_code == 403
-    assert "job nosuchjob is unknown" in r.json()["detail"]
+    assert "job nosuchjob is unknown" in r.json()["message"]
     blobs = cloud.settings.data_dir / "blobs"
     assert not blobs.exists() or not any(blobs.rglob("*"))
 

@@ -118,29 +118,29 @@ async def test_a4_requests_that_cannot_print_are_refused(
             "params": {"document": missing},
         }
         r = await client.post("/api/v1/jobs", json=body)
-        assert r.status_code == 422 and "upload the PDF first" in r.json()["detail"], r.text
+        assert r.status_code == 422 and "upload the PDF first" in r.json()["message"], r.text
 
         not_pdf = await _upload(client, b"GIF89a not a pdf")
         body["params"] = {"document": not_pdf}
         r = await client.post("/api/v1/jobs", json=body)
-        assert r.status_code == 422 and "not a PDF" in r.json()["detail"], r.text
+        assert r.status_code == 422 and "not a PDF" in r.json()["message"], r.text
 
         pdf = await _upload(client, _pdf(f"refused {uid}"))
         body["params"] = {"document": pdf, "fetch": {"url": "http://x/", "expires": 1}}
         r = await client.post("/api/v1/jobs", json=body)
-        assert r.status_code == 422 and "params.fetch" in r.json()["detail"], r.text
+        assert r.status_code == 422 and "params.fetch" in r.json()["message"], r.text
 
         body["params"] = {"document": pdf}
         body["target"] = {"device_id": f"plain-kiosk-{uid}"}
         r = await client.post("/api/v1/jobs", json=body)
-        assert r.status_code == 409 and "capability a4_print" in r.json()["detail"], r.text
+        assert r.status_code == 409 and "capability a4_print" in r.json()["message"], r.text
 
         r = await client.post(
             "/api/v1/jobs",
             json={"kind": "copy", "target": {"device_id": device}, "params": {"purpose": ""}},
         )
         assert r.status_code == 422
-        assert r.json()["detail"][0]["loc"] == ["body", "params", "purpose"]
+        assert r.json()["errors"][0]["loc"] == ["body", "params", "purpose"]
 
 
 async def test_spool_printer_and_a_damaged_document(

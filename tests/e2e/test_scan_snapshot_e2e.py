@@ -109,7 +109,7 @@ async def test_kiosk_without_camera_and_bad_params_are_refused(
             },
         )
         assert r.status_code == 409, r.text
-        assert "capability snapshot" in r.json()["detail"]
+        assert "capability snapshot" in r.json()["message"]
         r = await client.post(
             "/api/v1/jobs",
             json={
@@ -119,7 +119,7 @@ async def test_kiosk_without_camera_and_bad_params_are_refused(
             },
         )
         assert r.status_code == 422, r.text
-        assert r.json()["detail"][0]["loc"] == ["body", "params", "format"]
+        assert r.json()["errors"][0]["loc"] == ["body", "params", "format"]
         r = await client.post(
             "/api/v1/jobs",
             json={
@@ -129,7 +129,7 @@ async def test_kiosk_without_camera_and_bad_params_are_refused(
             },
         )
         assert r.status_code == 422, r.text
-        assert "params.uploads" in r.json()["detail"]
+        assert "params.uploads" in r.json()["message"]
 
 
 async def test_refused_upload_fails_the_job(tmp_path: Path, uid: str, mosquitto_url: str) -> None:

@@ -62,3 +62,13 @@ def test_job_run_params_are_typed_per_kind() -> None:
     assert isinstance(copy.params, CopyParams)
     with pytest.raises(ValidationError):  # a copy's params are not a receipt's
         make_job_run(job_id="j3", kind="copy", params={"lines": [{"type": "text", "text": "A023"}]})
+
+
+def test_counts_are_integers_not_booleans() -> None:
+    """``true`` is not 1 copy: JSON booleans are refused where the protocol wants a number."""
+    for bad in (True, "2", 2.5):
+        with pytest.raises(ValidationError):
+            ReceiptParams.model_validate({"lines": [{"type": "text", "text": "A"}], "copies": bad})
+    for good in (2, 2.0):
+        lines = [{"type": "text", "text": "A"}]
+        assert ReceiptParams.model_validate({"lines": lines, "copies": good}).copies == 2
