@@ -19,7 +19,7 @@ from cloud.db import devices as device_repo
 from cloud.db import job_queries
 from cloud.db import jobs as job_repo
 from cloud.db import sites as site_repo
-from cloud.db.models import Job, utcnow
+from cloud.db.models import Device, Job, utcnow
 from cloud.dispatcher import Dispatcher
 from cloud.errors import Conflict, Unprocessable
 from cloud.hub import ChangeHub
@@ -107,14 +107,14 @@ def _replay(existing: Job, digest: str) -> Job:
 
 async def _target(
     s: AsyncSession, req: JobCreate, needed: Capability
-) -> tuple[str | None, int | None, int]:
+) -> tuple[Device | None, int | None, int]:
     """(target device, target site, site of the job); refuses targets that cannot run it."""
     if isinstance(req.target, DeviceTarget):
         device = await device_repo.require(s, req.target.device_id)
         why = device_target_refusal(device.id, device_repo.peripherals(device), needed, req.kind)
         if why:
             raise Conflict(why)
-        return device.id, None, device.site_id
+        return device, None, device.site_id
     assert isinstance(req.target, SiteTarget)
     if req.target.capability not in (None, needed):
         raise Unprocessable(
@@ -218,9 +218,13 @@ class JobService:
                 return (await to_out(s, [_replay(existing, digest)]))[0], False
             now = utcnow()
             job = self._new(req, params, digest, now)
-            job.target_device_id, job.target_site_id, job.site_id = await _target(
+            # ``device`` stays referenced until the dispatch below: the session's identity map
+            # holds rows weakly, and a dropped device would be read again (one more SELECT,
+            # whose autoflush turns the job's INSERT plus its dispatch into INSERT + UPDATE)
+            device, job.target_site_id, job.site_id = await _target(
                 s, req, CAPABILITY_FOR_KIND[req.kind]
             )
+            job.target_device_id = device.id if device is not None else None
             s.add(job)
             job_repo.created(s, job, "api")
             out = await self._dispatcher.prepare(s, job, now, "api")
