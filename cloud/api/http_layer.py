@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from cloud.api.errors import install_error_handlers
 from cloud.api.limits import BodyLimit, BodyLimits
+from cloud.api.nul_guard import NoNul
 from cloud.api.swagger import install_docs
 from cloud.settings import Settings
 
@@ -23,5 +24,6 @@ def install_http_layer(app: FastAPI, settings: Settings) -> None:
         api_max_bytes=settings.api_max_body_bytes, blob_max_bytes=settings.blob_max_bytes
     )
     app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(NoNul)  # PostgreSQL stores no NUL: refused before any lookup
     install_error_handlers(app)  # its catch-all middleware wraps the body limit too
     install_docs(app)

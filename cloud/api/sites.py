@@ -14,7 +14,7 @@ from fleet.sites import SiteLevel
 router = APIRouter(
     prefix="/api/v1/sites",
     tags=["sites"],
-    responses=error_responses(500),
+    responses=error_responses(422, 500),  # 422: a NUL in the query (cloud/api/nul_guard.py)
     route_class=StrictJsonRoute,
 )
 

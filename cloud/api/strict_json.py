@@ -1,4 +1,5 @@
-"""Request bodies parsed as standard JSON: no NaN or Infinity, no unpaired UTF-16 surrogates.
+"""Request bodies parsed as standard JSON: no NaN or Infinity, no unpaired UTF-16 surrogates,
+no NUL character (PostgreSQL cannot store one).
 
 Python's ``json`` module accepts ``NaN``, ``Infinity`` and ``1e400`` (a float infinity) and
 decodes a lone ``\\ud800`` escape into a string no UTF-8 codec can encode. Inside a free-form
@@ -31,6 +32,11 @@ def _problem(value: Any) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN and infinite values are not JSON numbers: send a finite number"
     if isinstance(value, str):
+        if "\x00" in value:
+            return (
+                "a NUL character (\\u0000) is not allowed in any text the API takes (the "
+                "database cannot store it): remove it"
+            )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
@@ -57,8 +63,9 @@ def check(value: Any) -> None:
             stack.extend(([*loc, i], child) for i, child in enumerate(item))
 
 
-#: a surrogate in a body: a ``\\udXXX`` escape (paired or not), or one encoded as raw UTF-8
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+#: what may hide a value standard JSON (or the database) refuses: a ``\\udXXX`` surrogate
+#: escape (paired or not), one encoded as raw UTF-8, or a ``\\u0000`` NUL escape
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]|\\u0000")
 
 
 def loads(body: bytes) -> Any:

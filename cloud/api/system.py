@@ -12,7 +12,7 @@ from cloud.api.errors import error_responses
 from cloud.db.session import ping
 from cloud.schemas import HealthOut
 
-router = APIRouter(tags=["system"], responses=error_responses(500))
+router = APIRouter(tags=["system"], responses=error_responses(422, 500))  # 422: NUL in query
 
 
 @router.get(
