@@ -64,8 +64,6 @@ ACK_TO_STATE: dict[AckState, JobState] = {
     AckState.REJECTED: _S.FAILED,
 }
 
-#: States in which the device may hold the job (a cancel must ask it).
-HELD_BY_DEVICE = frozenset({_S.DISPATCHED, _S.ACCEPTED, _S.RUNNING})
 #: Stored lengths of a transition's reason and message (longer ones are cut).
 REASON_MAX = 64
 MESSAGE_MAX = 1024

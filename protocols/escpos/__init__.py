@@ -30,7 +30,6 @@ from protocols.escpos.status import (
     PrinterStatus,
     decode_status,
     dle_eot,
-    is_status_byte,
     status_byte,
 )
 
@@ -62,6 +61,5 @@ __all__ = [
     "decode_status",
     "decode_text",
     "dle_eot",
-    "is_status_byte",
     "status_byte",
 ]

@@ -85,12 +85,6 @@ def status_byte(n: int, cond: PrinterCondition) -> int | None:
     return None
 
 
-def is_status_byte(value: int) -> bool:
-    """True if ``value`` has the fixed bits of a real-time status byte (a sanity check for
-    a reply that may be stray data)."""
-    return value & 0x93 == FIXED_BITS
-
-
 def decode_status(offline_cause: int, paper: int | None) -> PrinterStatus:
     """Combine ``DLE EOT 2`` (offline cause) and ``DLE EOT 4`` (paper sensor) replies; ``paper``
     None when the printer did not answer the second query."""
