@@ -60,7 +60,7 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
         "run",
         f"{base_url}/openapi.json",
         "--report",
-        "junit",
+        "junit,har",
         "--report-dir",
         str(report_dir),
     ]
@@ -77,6 +77,7 @@ async def run_schemathesis(cloud: CloudProcess, tmp: Path) -> tuple[int, str]:
         *schemathesis_command(cloud.base_url, tmp / "report"),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp,  # its cache (.schemathesis/) stays in the test's tmp dir
     )
     try:
         async with asyncio.timeout(RUN_TIMEOUT_S):
@@ -99,8 +100,11 @@ async def test_schemathesis_finds_nothing(
         await _kiosk_online(cloud)
         code, report = await run_schemathesis(cloud, tmp_path)
     print(report)  # shown with -s, and by pytest on a failure
+    print(f"the fuzz kiosk answered {kiosk.answered} jobs and calls")
     assert code == 0, (
         f"Schemathesis found problems (exit {code}):\n{report}\n"
         f"--- end of the cloud's log ---\n{cloud.log_tail()}"
     )
     assert "Test cases:" in report and " generated" in report, report
+    # the fuzzer got past validation and lookups: jobs ran and calls reached the kiosk
+    assert kiosk.answered > 0, "no fuzzed job or call reached the kiosk"

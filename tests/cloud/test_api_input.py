@@ -214,7 +214,7 @@ async def test_blob_uploads_keep_their_own_larger_limit(env: Env) -> None:
 
 async def test_every_error_has_the_one_shape(env: Env) -> None:
     _, http = env
-    assert_error(await http.get("/api/v1/jobs/nosuchjob"), 404, "not_found")
+    assert_error(await http.get(f"/api/v1/jobs/{'0' * 32}"), 404, "not_found")
     assert_error(await http.get("/api/v1/nothing-here"), 404, "not_found")
     assert_error(await http.get("/redoc"), 404, "not_found")
     r = await http.delete("/api/v1/sites")
@@ -225,7 +225,7 @@ async def test_every_error_has_the_one_shape(env: Env) -> None:
     assert_error(await http.post("/api/v1/sites", json=site), 409, "conflict")
     r = await http.post("/api/v1/jobs", content=b"{", headers={"content-type": "application/json"})
     assert_error(r, 422, "validation_error")
-    r = await http.get("/api/v1/blobs/" + "0" * 64, params={"token": "forged"})
+    r = await http.get("/api/v1/blobs/" + "0" * 64, params={"token": f"1.{'A' * 43}"})
     assert_error(r, 403, "forbidden")
     # a job's params are checked against its kind: same shape, the field named
     r = await http.post("/api/v1/jobs", json=receipt_job(params={"lines": []}))
@@ -271,7 +271,8 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
         params = branches[kind]["properties"]["params"]["properties"]
         assert not {"uploads", "fetch"} & set(params), kind
     name = schemas["SiteCreate"]["properties"]["name"]
-    assert (name["minLength"], name["pattern"]) == (1, r"\S")  # blank names are not valid
+    # blank names are not valid, nor any text holding a NUL
+    assert (name["minLength"], name["pattern"]) == (1, r"^[^\x00]*[^\x00\s][^\x00]*$")
     assert {"type": "integer", "minimum": 1, "maximum": 20} in schemas["JobCreate"]["properties"][
         "max_attempts"
     ]["anyOf"]
