@@ -151,13 +151,27 @@ async def test_huge_offset_is_a_422_and_the_largest_allowed_works(env: Env) -> N
     assert r.status_code == 200 and r.json()["items"] == []
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "true"])
-async def test_wait_must_be_a_finite_number(env: Env, value: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/api/v1/jobs", {"limit": limit}) for limit in ("0", "501", str(2**63))]
+    + [(f"/api/v1/jobs/{'0' * 32}", {"wait_s": w}) for w in ("nan", "inf", "-inf", "true", "61")]
+    + [(f"/api/v1/calls/call-{'0' * 32}", {"wait_s": w}) for w in ("nan", "-1", "61")],
+)
+async def test_limit_and_wait_out_of_bounds_are_a_422(
+    env: Env, path: str, query: dict[str, str]
+) -> None:
     _, http = env
-    r = await http.get("/api/v1/jobs/whatever", params={"wait_s": value})
-    assert ["query", "wait_s"] in locs(assert_error(r, 422, "validation_error"))
-    r = await http.get("/api/v1/calls/whatever", params={"wait_s": value})
-    assert ["query", "wait_s"] in locs(assert_error(r, 422, "validation_error"))
+    (name,) = query
+    body = assert_error(await http.get(path, params=query), 422, "validation_error")
+    assert locs(body) == [["query", name]]
+
+
+async def test_resolve_with_an_unknown_action_is_a_422_naming_the_actions(env: Env) -> None:
+    _, http = env
+    r = await http.post(f"/api/v1/jobs/{'0' * 32}/resolve", json={"action": "print"})
+    body = assert_error(r, 422, "validation_error")
+    assert locs(body) == [["body", "action"]]
+    assert "'reprint', 'done' or 'fail'" in body["errors"][0]["msg"]
 
 
 class Pulled:
