@@ -55,7 +55,8 @@ async def _healthy(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log
     async with asyncio.timeout(START_TIMEOUT_S):
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"the cloud exited with {proc.returncode}:\n{log.read_text()}")
+                text = await asyncio.to_thread(log.read_text, errors="replace")
+                raise AssertionError(f"the cloud exited with {proc.returncode}:\n{text}")
             try:
                 health = (await client.get("/healthz")).json()
                 if health.get("database") and health.get("mqtt"):
@@ -65,19 +66,24 @@ async def _healthy(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log
             await asyncio.sleep(0.1)  # polling another process's port: there is no event
 
 
+def _launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Seed the pilot sites, then start the cloud; both write to ``log``."""
+    kfleet = [sys.executable, "-m", "kfleet"]
+    with log.open("ab") as out:
+        subprocess.run(
+            [*kfleet, "cloud", "seed-pilot"], env=env, stdout=out, stderr=out, check=True
+        )
+        return subprocess.Popen([*kfleet, "cloud", "run"], env=env, stdout=out, stderr=out)
+
+
 @asynccontextmanager
 async def cloud_process(tmp: Path, database_url: str, mqtt_url: str) -> AsyncIterator[CloudProcess]:
     """Seed the pilot sites, start the cloud, wait until it answers with the broker connected;
     on exit stop it (SIGTERM, then SIGKILL) and keep its log for the failure message."""
     port = free_port()
     env = cloud_env(tmp / "data", database_url, mqtt_url, port)
-    kfleet = [sys.executable, "-m", "kfleet"]
     log = tmp / "cloud.log"
-    with log.open("ab") as out:
-        subprocess.run(
-            [*kfleet, "cloud", "seed-pilot"], env=env, stdout=out, stderr=out, check=True
-        )
-        proc = subprocess.Popen([*kfleet, "cloud", "run"], env=env, stdout=out, stderr=out)
+    proc = await asyncio.to_thread(_launch, env, log)
     try:
         base_url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base_url) as client:

@@ -60,7 +60,7 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
         "run",
         f"{base_url}/openapi.json",
         "--report",
-        "junit,har",
+        "junit",
         "--report-dir",
         str(report_dir),
     ]
@@ -68,8 +68,8 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
 
 async def _kiosk_online(cloud: CloudProcess) -> None:
     async with httpx.AsyncClient(base_url=cloud.base_url) as client, asyncio.timeout(30):
-        while not (await client.get(f"/api/v1/devices/{KIOSK_ID}")).json().get("online"):
-            await asyncio.sleep(0.1)  # the birth travels through the broker: poll the API
+        while not (await client.get(f"/api/v1/devices/{KIOSK_ID}")).json().get("online"):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)  # another process's state, seen only through its API
 
 
 async def run_schemathesis(cloud: CloudProcess, tmp: Path) -> tuple[int, str]:
