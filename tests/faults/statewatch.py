@@ -59,9 +59,16 @@ class StateWatch:
                     return i, s
             return None
 
-        async with asyncio.timeout(timeout), self._changed:
-            while (found := match()) is None:
-                await self._changed.wait()
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                while (found := match()) is None:
+                    await self._changed.wait()
+        except TimeoutError:
+            seen = [(s.device_id, s.online, s.bd_seq) for s in self.seen]
+            raise AssertionError(
+                f"no state online={online} bd_seq={bd_seq} of {device_id} within {timeout:g} s "
+                f"(from #{after}); seen: {seen}"
+            ) from None
         return found
 
     async def first(self) -> Seen:

@@ -39,10 +39,10 @@ from tests.faults.willkit import (
     KEEPALIVE_S,
     SILENT_MARGIN_S,
     WILL_BOUND_S,
+    agent_config,
     broker_log,
     device,
     noting_broker,
-    short_keepalive_agent,
     wait_presence,
 )
 
@@ -61,7 +61,7 @@ async def test_killed_agent_is_shown_offline_by_its_will(
 ) -> None:
     _, client = cloud_env
     dev = f"kiosk-{uid}"
-    config = short_keepalive_agent(
+    config = agent_config(
         tmp_path / "agent" / "agent.toml",
         device_id=dev,
         broker_url=broker.url,
@@ -93,7 +93,7 @@ async def test_silent_cut_will_after_keepalive_then_late_will_ignored(
     _, client = cloud_env
     dev = f"kiosk-{uid}"
     async with TcpProxy(broker.port) as proxy, watching(broker.port, [dev]) as witness:
-        config = short_keepalive_agent(
+        config = agent_config(
             tmp_path / "agent" / "agent.toml",
             device_id=dev,
             broker_url=f"mqtt://127.0.0.1:{proxy.port}",

@@ -41,13 +41,21 @@ async def noting_broker(tmp_path: Path) -> AsyncIterator[Mosquitto]:
         yield b
 
 
-def short_keepalive_agent(
-    path: Path, *, device_id: str, broker_url: str, printer_port: int
+def agent_config(
+    path: Path,
+    *,
+    device_id: str,
+    broker_url: str,
+    printer_port: int,
+    keepalive_s: int | None = KEEPALIVE_S,
 ) -> Path:
-    """:func:`~tests.faults.procs.agent_toml` with ``mqtt.keepalive_s`` = :data:`KEEPALIVE_S`."""
+    """:func:`~tests.faults.procs.agent_toml` with ``mqtt.keepalive_s`` (None: the default)
+    and no kiosk screen (several agents of one test would compete for its port)."""
     agent_toml(path, device_id=device_id, broker_url=broker_url, printer_port=printer_port)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("[mqtt]\n", f"[mqtt]\nkeepalive_s = {KEEPALIVE_S}\n"))
+    if keepalive_s is not None:
+        text = text.replace("[mqtt]\n", f"[mqtt]\nkeepalive_s = {keepalive_s}\n")
+    path.write_text(text + "[screen]\nenabled = false\n", encoding="utf-8")
     return path
 
 
