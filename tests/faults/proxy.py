@@ -5,8 +5,11 @@ once, as a firewall that resets them). ``blackhole()`` cuts the link *silently*,
 pulled two hops away: nothing is forwarded either way, no socket is closed (no FIN, no RST),
 new connections are accepted and held; only keepalives can tell. ``heal()`` lets everything
 through again: what was held flows on (as TCP would retransmit it), and a side that gave up
-meanwhile is seen closing only then. It runs on the test's event loop, so the agent on the
-other side may be in-process or a real process.
+meanwhile is seen closing only then. ``strand()`` resets the clients' side only and leaves
+the servers' side open and silent (the device's network changed under it: it knows at once,
+the broker only by the keepalive); with ``retarget()`` new connections go to another server
+(a load balancer in front of a broker cluster). It runs on the test's event loop, so the
+agent on the other side may be in-process or a real process.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 
 _CHUNK = 65536
+_Pair = tuple[asyncio.StreamWriter, asyncio.StreamWriter]  # client side, server side
 
 
 class TcpProxy:
@@ -32,8 +36,9 @@ class TcpProxy:
         self.held = 0
         """Connections accepted while blackholed (forwarded only after :meth:`heal`)."""
         self._server: asyncio.Server | None = None
-        self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._pairs: dict[_Pair, list[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stranded: list[asyncio.StreamWriter] = []
 
     @property
     def port(self) -> int:
@@ -55,6 +60,8 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for up in self._stranded:
+            up.transport.abort()
 
     def partition(self) -> None:
         """Cut every connection (both sides) and refuse new ones until :meth:`heal`."""
@@ -63,6 +70,19 @@ class TcpProxy:
             down.transport.abort()
             up.transport.abort()
         self._pairs.clear()
+
+    def strand(self) -> None:
+        """Reset the client side of every open connection; the server side stays open and
+        hears nothing more (until the proxy exits). New connections go through as usual."""
+        for (down, up), pipes in list(self._pairs.items()):
+            self._stranded.append(up)
+            for pipe in pipes:
+                pipe.cancel()
+            down.transport.abort()
+
+    def retarget(self, target_port: int) -> None:
+        """Send new connections to ``127.0.0.1:target_port``; open ones stay where they are."""
+        self.target_port = target_port
 
     def blackhole(self) -> None:
         """Stop forwarding in both directions and close nothing, until :meth:`heal`."""
@@ -101,19 +121,20 @@ class TcpProxy:
         self.accepted += 1
         up_writer.write(early)
         pair = (writer, up_writer)
-        self._pairs.add(pair)
         try:
             async with asyncio.TaskGroup() as tg:
-                for task in (
+                pipes = self._pairs[pair] = [
                     tg.create_task(_pipe(reader, up_writer, self._flowing)),
                     tg.create_task(_pipe(up_reader, writer, self._flowing)),
-                ):
+                ]
+                for task in pipes:
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
         finally:
-            self._pairs.discard(pair)
+            self._pairs.pop(pair, None)
             writer.transport.abort()
-            up_writer.transport.abort()
+            if up_writer not in self._stranded:
+                up_writer.transport.abort()
 
     async def _hold(self, reader: asyncio.StreamReader) -> bytes | None:
         """A connection accepted while blackholed: what its client sent until :meth:`heal`
