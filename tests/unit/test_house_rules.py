@@ -10,6 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+from tests import conftest
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "protocols",
@@ -125,3 +129,14 @@ def test_tests_skip_only_through_require_or_skip() -> None:
         "skip only through tests.conftest.require_or_skip(what), which fails under "
         "KFLEET_REQUIRE_SERVERS=1:\n" + "\n".join(offenders)
     )
+
+
+def test_require_or_skip_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "REQUIRE", True)  # what KFLEET_REQUIRE_SERVERS=1 sets
+    with pytest.raises(BaseException, match="KFLEET_REQUIRE_SERVERS=1 says it must be") as err:
+        conftest.require_or_skip("Mosquitto")
+    assert err.typename == "Failed" and "Mosquitto is not available" in str(err.value)
+    monkeypatch.setattr(conftest, "REQUIRE", False)
+    with pytest.raises(BaseException, match="Mosquitto is not available") as err:
+        conftest.require_or_skip("Mosquitto")
+    assert err.typename == "Skipped"
