@@ -100,7 +100,7 @@ async def test_schemathesis_finds_nothing(
         await _kiosk_online(cloud)
         code, report = await run_schemathesis(cloud, tmp_path)
     print(report)  # shown with -s, and by pytest on a failure
-    print(f"the fuzz kiosk answered {kiosk.answered} jobs and calls")
+    print(f"the fuzz kiosk answered {kiosk.answered} commands (jobs, calls)")
     assert code == 0, (
         f"Schemathesis found problems (exit {code}):\n{report}\n"
         f"--- end of the cloud's log ---\n{cloud.log_tail()}"
