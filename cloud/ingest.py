@@ -46,6 +46,7 @@ from fleet.presence import (
     on_state,
     why_state_ignored,
 )
+from fleet.privacy import Finding, redact_ack, redact_event
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
@@ -306,6 +307,7 @@ class Ingest:
         the others are applied whatever happens to those.
         """
         received = wall_ms()
+        items = [(device_id, self._redact(device_id, env)) for device_id, env in items]
         for device_id, env in items:
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
@@ -330,6 +332,21 @@ class Ingest:
         if run:
             failures += await self._acks.run(items, run)
         return failures
+
+    def _redact(self, device_id: str, env: Envelope[Any]) -> Envelope[Any]:
+        """``env`` with personal data masked (``fleet.privacy``), before anything stores it."""
+        body: Any = env.body
+        findings: tuple[Finding, ...] = ()
+        if isinstance(body, EventBody):
+            event = redact_event(body)
+            body, findings, what = event.body, event.findings, f"{body.kind.value} event"
+        elif isinstance(body, AckBody):
+            ack = redact_ack(body)
+            body, findings, what = ack.body, ack.findings, f"{body.subject} ack"
+        if not findings:
+            return env
+        self._stats.redact(device_id, f"{what} {env.id}", findings)
+        return env.model_copy(update={"body": body})
 
 
 def _presence(device: Device) -> Presence:

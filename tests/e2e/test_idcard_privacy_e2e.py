@@ -1,0 +1,179 @@
+"""An ID number never leaves the reader unmasked, end to end.
+
+A kiosk agent with the GA 467 ID-card reader simulator (on a pty) and ``auto_read``, the real
+cloud (SQLite, and a fresh PostgreSQL database) and Mosquitto. Fresh fictional people
+(``privacy_people``) put their cards on the reader, one read fails with a card on it; every
+log record of every logger at DEBUG, every MQTT message on ``kf/#``, every table and column of
+the cloud's database, every API answer the console reads, and every file the agent, the
+printer and the cloud left (journal, outbox, their WAL files) are then searched for each raw
+datum (ID number, name, given name, birth date as YYYYMMDD and YYYY-MM-DD, address) in UTF-8,
+GBK, UTF-16 and JSON escapes. Only the masked forms may appear, and they must.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from cloud.settings import Settings
+from cloud.wiring import Parts
+from edge_agent.agent import Agent
+from edge_agent.config import IdCardReaderConfig
+from kfleet.world.world import KioskSpec, agent_config
+from protocols.idcard import FIND_CARD
+from simulators.escpos_printer import EscPosPrinterSim
+from simulators.idcard_reader import IdCardReaderSim
+from tests.cloudkit import running_cloud
+from tests.e2e.privacy_capture import (
+    console_api,
+    debug_everywhere,
+    dump_database,
+    files_under,
+    log_text,
+    mqtt_recording,
+)
+from tests.e2e.privacy_people import Person, leaks, make_people
+
+TIMEOUT = 30.0
+SITE = "qh/hx/golmud/hhl"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
+    """'' (SQLite in the cloud's data directory) or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"kf_privacy_{uid}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def kiosk(
+    url: str, dev: str, tmp_path: Path, reader: IdCardReaderSim
+) -> AsyncIterator[Agent]:
+    """A connected kiosk agent whose reader reports each card placed by itself."""
+    async with EscPosPrinterSim(out_dir=tmp_path / "receipts") as printer:
+        config = agent_config(
+            KioskSpec(dev, SITE, "黄河路 2号自助终端"), url, tmp_path, printer.port
+        )
+        idcard = IdCardReaderConfig(
+            type="idcard_ga467",
+            id="idcard",
+            port=reader.port_path,
+            auto_read=True,
+            auto_read_interval_s=0.05,
+        )
+        agent = Agent(config.model_copy(update={"peripherals": [*config.peripherals, idcard]}))
+        task = asyncio.create_task(agent.run())
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                await agent.wait_connected()
+            yield agent
+        finally:
+            await agent.stop()
+            await task
+
+
+async def _finds(reader: IdCardReaderSim, more: int) -> None:
+    """Wait until the agent has polled ``more`` further times for a card."""
+
+    def finds() -> int:
+        return sum((r.cmd, r.para) == FIND_CARD for r in reader.requests)
+
+    want = finds() + more
+    while finds() < want:
+        await reader.wait_for_requests(len(reader.requests) + 1, timeout=TIMEOUT)
+
+
+async def _read_stored(cloud: Parts, http: httpx.AsyncClient, dev: str, person: Person) -> None:
+    """Wait until the cloud has stored this card's (masked) ``idcard_read`` event."""
+    async with cloud.hub.subscribe(f"device:{dev}") as changes, asyncio.timeout(TIMEOUT):
+        while True:
+            r = await http.get(f"/api/v1/devices/{dev}", params={"events": 500})
+            if r.status_code == 200 and any(
+                e["kind"] == "idcard_read" and e["data"] == person.masked
+                for e in r.json()["events"]
+            ):
+                return
+            await changes.get()
+
+
+async def _present_cards(
+    cloud: Parts, http: httpx.AsyncClient, dev: str, reader: IdCardReaderSim, people: list[Person]
+) -> None:
+    """Each person's card in turn; the first one's first reads fail (garbled replies)."""
+    for i, person in enumerate(people):
+        if i == 0:
+            reader.faults.bad_checksum = True
+        reader.insert(person.card)
+        if i == 0:
+            await _finds(reader, 2)  # failed polls with the card on the reader: logged
+            reader.faults.bad_checksum = False
+        await _read_stored(cloud, http, dev, person)
+        reader.remove()
+        await _finds(reader, 2)  # the agent saw the reader empty: the next card is news
+
+
+async def test_no_card_data_leaves_the_reader_unmasked(
+    tmp_path: Path,
+    uid: str,
+    mosquitto_url: str,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    debug_everywhere(caplog)
+    people = make_people(int(uid, 16))
+    dev = f"kiosk-{uid}"
+    settings = Settings(
+        data_dir=tmp_path / "cloud", database_url=database_url, mqtt_url=mosquitto_url, demo=True
+    )
+    async with (
+        mqtt_recording(mosquitto_url) as traffic,
+        running_cloud(settings) as (cloud, http),
+        IdCardReaderSim(cards=[p.card for p in people]) as reader,
+    ):
+        async with kiosk(mosquitto_url, dev, tmp_path, reader) as agent:
+            await _present_cards(cloud, http, dev, reader, people)
+            failed_reads = agent.telemetry()
+        api = await console_api(http, [dev])  # after the agent's offline state, too
+        database = await dump_database(cloud.sessions)
+    places: dict[str, str | bytes] = {"logs": log_text(caplog)}
+    places |= {f"MQTT {topic} #{i}": payload for i, (topic, payload) in enumerate(traffic)}
+    places |= {f"GET {url}": text for url, text in api.items()}
+    places |= {f"table {name}": rows for name, rows in database.items()}
+    places |= {f"file {path}": data for path, data in files_under(tmp_path)}
+    _assert_masked_only(people, places, failed_reads)
+
+
+def _assert_masked_only(people: list[Person], places: dict[str, str | bytes], tele: Any) -> None:
+    found = [leak for where, data in places.items() for leak in leaks(people, where, data)]
+    assert not found, "raw card data found:\n" + "\n".join(found)
+    # the search saw the data: every masked form reached the broker, the database and the API
+    for person in people:
+        for what in ("MQTT kf/v1/dev/", "table device_events", "GET /api/v1/devices/"):
+            texts = [_text(d) for w, d in places.items() if w.startswith(what)]
+            masked = person.masked["id_number"]
+            assert any(masked in t for t in texts), (what, masked)
+    assert any(m.name == "peripheral.read_errors" and m.value >= 1 for m in tele.metrics)
+    assert "read failed (bad_checksum)" in str(places["logs"])
+
+
+def _text(data: str | bytes) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
