@@ -14,8 +14,10 @@ from typing import Any
 
 import aiomqtt
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import MetaData, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from protocols.mqtt_url import parse_mqtt_url
@@ -102,3 +104,21 @@ def files_under(root: Path) -> Iterator[tuple[Path, bytes]]:
     for path in sorted(root.rglob("*")):
         if path.is_file():
             yield path, path.read_bytes()
+
+
+def fresh_database(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
+    """For a fixture parametrized ``sqlite``/``postgres``: '' (SQLite in the cloud's data
+    directory) or a fresh database on the real PostgreSQL server, dropped afterwards."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"kf_privacy_{uid}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -48,6 +48,7 @@ class Person:
             "address": c.address,
             "address_tail": c.address[6:],  # past the 6 characters the masked form keeps
         }
+        out["legacy_id_15"] = legacy_id(c.id_number)
         if c.id_number.endswith("X"):
             out["id_number_lower_x"] = c.id_number.lower()
         return out
@@ -58,12 +59,18 @@ class Person:
         for what, text in self.needles().items():
             out[f"{what} utf-8"] = text.encode()
             out[f"{what} json-escaped"] = json.dumps(text).strip('"').encode()
-            if len(text) >= 3 or not text.isascii():  # 2-character CJK needles: UTF-8 only
-                if what != "given_name":
-                    out[f"{what} utf-16-le"] = text.encode("utf-16-le")
-                    out[f"{what} utf-16-be"] = text.encode("utf-16-be")
-                    out[f"{what} gbk"] = text.encode("gbk")
+            # 2-character CJK needles (a given name) are searched in UTF-8 only: 4 bytes of
+            # GBK or UTF-16 turn up by chance in binary files
+            if what != "given_name":
+                out[f"{what} utf-16-le"] = text.encode("utf-16-le")
+                out[f"{what} utf-16-be"] = text.encode("utf-16-be")
+                out[f"{what} gbk"] = text.encode("gbk")
         return out
+
+
+def legacy_id(id_number: str) -> str:
+    """The 15-digit number of the same person (before 1999: no century, no check digit)."""
+    return id_number[:6] + id_number[8:17]
 
 
 def _id_number(rng: random.Random, born: date, *, want_x: bool) -> str:

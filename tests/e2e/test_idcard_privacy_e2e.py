@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -37,6 +35,7 @@ from tests.e2e.privacy_capture import (
     debug_everywhere,
     dump_database,
     files_under,
+    fresh_database,
     log_text,
     mqtt_recording,
 )
@@ -49,19 +48,7 @@ SITE = "qh/hx/golmud/hhl"
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
     """'' (SQLite in the cloud's data directory) or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield ""
-        return
-    url = make_url(request.getfixturevalue("postgres_url"))
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kf_privacy_{uid}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_database(request, uid)
 
 
 @contextlib.asynccontextmanager
