@@ -145,7 +145,10 @@ async def test_no_card_data_leaves_the_reader_unmasked(
     places |= {f"MQTT {topic} #{i}": payload for i, (topic, payload) in enumerate(traffic)}
     places |= {f"GET {url}": text for url, text in api.items()}
     places |= {f"table {name}": rows for name, rows in database.items()}
-    places |= {f"file {path}": data for path, data in files_under(tmp_path)}
+    files = dict(files_under(tmp_path))
+    places |= {f"file {path}": data for path, data in files.items()}
+    agent_dir = tmp_path / "agents" / dev  # the journal and the outbox were searched too
+    assert {agent_dir / "jobs.sqlite3", agent_dir / "outbox.sqlite3"} <= set(files)
     _assert_masked_only(people, places, failed_reads)
 
 
