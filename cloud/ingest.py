@@ -46,10 +46,10 @@ from fleet.presence import (
     on_state,
     why_state_ignored,
 )
-from fleet.privacy import Finding, redact_ack, redact_event
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
+from protocols.privacy import Finding, redact_ack, redact_event
 from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
@@ -334,7 +334,7 @@ class Ingest:
         return failures
 
     def _redact(self, device_id: str, env: Envelope[Any]) -> Envelope[Any]:
-        """``env`` with personal data masked (``fleet.privacy``), before anything stores it."""
+        """``env`` with personal data masked (``protocols.privacy``), before anything stores it."""
         body: Any = env.body
         findings: tuple[Finding, ...] = ()
         if isinstance(body, EventBody):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloud.hub import ChangeHub
-from fleet.privacy import Finding
+from protocols.privacy import Finding
 
 log = logging.getLogger("cloud.bus")
 

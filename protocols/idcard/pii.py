@@ -1,7 +1,7 @@
 """Finding and masking resident ID numbers inside free text (pure, no I/O).
 
 Used where text of unknown content may carry an ID number: the cloud's guard on every event
-a device sends (``fleet.privacy``), and tests that scan logs and databases. Detection is
+a device sends (``protocols.privacy``), and tests that scan logs and databases. Detection is
 deliberately wide, because a missed ID number is a leak while a masked serial number is only
 a nuisance:
 

@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from protocols.mqtt_url import parse_mqtt_url
 
 
+class Recording:
+    """MQTT messages (topic, payload) in arrival order; :meth:`wait_for` one that matches."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, bytes]] = []
+        self._changed = asyncio.Event()
+
+    def add(self, topic: str, payload: bytes) -> None:
+        self.seen.append((topic, payload))
+        self._changed.set()
+
+    async def wait_for(self, accept: Callable[[str, bytes], bool], within_s: float) -> bytes:
+        async with asyncio.timeout(within_s):
+            while True:
+                self._changed.clear()
+                for topic, payload in self.seen:
+                    if accept(topic, payload):
+                        return payload
+                await self._changed.wait()
+
+
 @contextlib.asynccontextmanager
-async def mqtt_recording(url: str) -> AsyncIterator[list[tuple[str, bytes]]]:
-    """Every message on ``kf/#`` (topic, payload) while the block runs, as it arrives."""
+async def mqtt_recording(url: str) -> AsyncIterator[Recording]:
+    """Every message on ``kf/#`` while the block runs, as it arrives."""
     ep = parse_mqtt_url(url)
-    seen: list[tuple[str, bytes]] = []
+    recording = Recording()
     ident = f"privacy-rec-{uuid.uuid4().hex[:8]}"
     async with aiomqtt.Client(ep.host, ep.port, identifier=ident) as client:
         await client.subscribe("kf/#", qos=1)
@@ -35,11 +56,11 @@ async def mqtt_recording(url: str) -> AsyncIterator[list[tuple[str, bytes]]]:
         async def pump() -> None:
             async for msg in client.messages:
                 payload = msg.payload if isinstance(msg.payload, bytes) else b""
-                seen.append((msg.topic.value, payload))
+                recording.add(msg.topic.value, payload)
 
         task = asyncio.create_task(pump())
         try:
-            yield seen
+            yield recording
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -21,10 +21,10 @@ import pytest
 
 from cloud.settings import Settings
 from cloud.wiring import Parts
-from fleet.privacy import REDACTED_KEY
 from protocols.envelope import MsgType
 from protocols.jobs import AckState
 from protocols.messages import EventBody, EventKind, Health
+from protocols.privacy import REDACTED_KEY
 from protocols.topics import DeviceChannel
 from tests.cloudkit import FakeDevice, running_cloud
 from tests.e2e.privacy_capture import (

@@ -1,11 +1,12 @@
-"""The cloud's guard against personal data in what devices report: pure, no I/O.
+"""The guard against personal data in what devices report: pure, no I/O.
 
 kfleet promises that an ID number never leaves the reader unmasked. The agent masks card
 data itself and the ``idcard_read`` model accepts masked fields only, but every other event
 kind, and every ack, carries free-form text and data (a reason, a rating's case number, a
 rejected message's text...) that a buggy driver or a department's system could fill with a
-raw ID number or a citizen's name. Before anything is stored, the cloud passes each event and
-ack through :func:`redact_event` / :func:`redact_ack`:
+raw ID number or a citizen's name. So the agent passes each event and ack it sends, and the
+cloud each one it receives (before storing anything), through :func:`redact_event` /
+:func:`redact_ack`; it is part of the wire contract (protocol §9), hence here:
 
 - every string (keys included, at any depth) and every integer is searched for resident ID
   numbers (18 digits with a valid check digit, legacy 15 digits; ``protocols.idcard.pii``),
@@ -123,8 +124,12 @@ class Redacted(Generic[T]):
     findings: tuple[Finding, ...]
 
 
-def redact_event(body: EventBody) -> Redacted[EventBody]:
-    """``body`` with every ID number and unmasked name masked (see the module docstring)."""
+def redact_event(body: EventBody, *, note: bool = True) -> Redacted[EventBody]:
+    """``body`` with every ID number and unmasked name masked (see the module docstring).
+
+    ``note``: list the findings under :data:`REDACTED_KEY` in ``data`` (the cloud, for the
+    console); the agent leaves the shape of ``data`` alone, since a typed kind's model would
+    refuse the extra key."""
     walk = _Walk(frozenset() if body.kind in EVENT_DATA else NAME_KEYS)
     data = walk.mapping(dict(body.data), "data")
     if body.kind is EventKind.IDCARD_READ and "name" in data:
@@ -136,7 +141,8 @@ def redact_event(body: EventBody) -> Redacted[EventBody]:
     peripheral = None if body.peripheral is None else walk.text(body.peripheral, "peripheral")
     if not walk.findings:
         return Redacted(body, ())
-    data[REDACTED_KEY] = [str(f) for f in walk.findings]
+    if note:
+        data[REDACTED_KEY] = [str(f) for f in walk.findings]
     update = {"data": data, "reason": reason, "peripheral": peripheral}
     return Redacted(body.model_copy(update=update), tuple(walk.findings))
 

@@ -1,11 +1,11 @@
-"""``fleet.privacy``: what the cloud masks in an event or ack before storing it, and that it
+"""``protocols.privacy``: what the cloud masks in an event or ack before storing it, and that it
 says where without saying what."""
 
 from __future__ import annotations
 
-from fleet.privacy import MAX_DEPTH, REDACTED_KEY, redact_ack, redact_event
 from protocols.jobs import AckState
 from protocols.messages import AckBody, EventBody, EventKind, Health
+from protocols.privacy import MAX_DEPTH, REDACTED_KEY, redact_ack, redact_event
 
 RAW = "632801198805120137"
 MASKED = "6328**********0137"
@@ -51,6 +51,8 @@ def test_id_numbers_anywhere_in_an_event_are_masked() -> None:
     }
     assert result.body.data[REDACTED_KEY] == [str(f) for f in result.findings]
     assert RAW not in repr(result.findings)
+    # the agent masks without adding the note: a typed kind's model would refuse the key
+    assert REDACTED_KEY not in redact_event(body, note=False).body.data
 
 
 def test_names_are_masked_in_name_fields() -> None:
