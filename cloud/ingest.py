@@ -12,6 +12,10 @@ once per message id: the id goes into ``processed_messages`` (primary key) in th
 transaction, and a message whose id is already there is dropped and counted as ignored
 ``duplicate_message``. The window is the table's retention (``DEDUPE_WINDOW`` in
 ``cloud.retention``, 24 h): a replay of an older message would be applied again.
+
+Before any handler sees an event or an ack, raw ID numbers and names in it are masked
+(``protocols.privacy``; counted under ``redacted`` and logged without the values), so nothing
+below stores or logs them (``docs/privacy.md``).
 """
 
 from __future__ import annotations
