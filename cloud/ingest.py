@@ -53,7 +53,7 @@ from fleet.presence import (
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
-from protocols.privacy import Finding, redact_ack, redact_event
+from protocols.privacy import describe, redact
 from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
@@ -339,18 +339,11 @@ class Ingest:
 
     def _redact(self, device_id: str, env: Envelope[Any]) -> Envelope[Any]:
         """``env`` with personal data masked (``protocols.privacy``), before anything stores it."""
-        body: Any = env.body
-        findings: tuple[Finding, ...] = ()
-        if isinstance(body, EventBody):
-            event = redact_event(body)
-            body, findings, what = event.body, event.findings, f"{body.kind.value} event"
-        elif isinstance(body, AckBody):
-            ack = redact_ack(body)
-            body, findings, what = ack.body, ack.findings, f"{body.subject} ack"
-        if not findings:
+        safe = redact(env.body)
+        if not safe.findings:
             return env
-        self._stats.redact(device_id, f"{what} {env.id}", findings)
-        return env.model_copy(update={"body": body})
+        self._stats.redact(device_id, f"{describe(env.body)} ({env.id})", safe.findings)
+        return env.model_copy(update={"body": safe.body})
 
 
 def _presence(device: Device) -> Presence:

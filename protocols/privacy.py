@@ -29,9 +29,18 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
+from pydantic import BaseModel
+
 from protocols.idcard.pii import mask_id_numbers
 from protocols.idcard.text import mask_name
-from protocols.messages import EVENT_DATA, AckBody, EventBody, EventKind
+from protocols.messages import (
+    EVENT_DATA,
+    AckBody,
+    BirthBody,
+    EventBody,
+    EventKind,
+    TelemetryBody,
+)
 from protocols.serial_frames import RATING_NAMES
 
 #: keys of free-form data that hold a person's name (compared in lower case)
@@ -158,3 +167,72 @@ def redact_ack(body: AckBody) -> Redacted[AckBody]:
     if not walk.findings:
         return Redacted(body, ())
     return Redacted(body.model_copy(update=update), tuple(walk.findings))
+
+
+def redact_birth(body: BirthBody) -> Redacted[BirthBody]:
+    """``body`` with every ID number masked in the device's name and its peripherals' models
+    and health reasons (a driver's reason may quote what it read)."""
+    walk = _Walk(frozenset())
+    peripherals = [
+        p.model_copy(
+            update={
+                "model": walk.text(p.model, f"peripherals[{i}].model"),
+                "reason": walk.text(p.reason, f"peripherals[{i}].reason"),
+            }
+        )
+        for i, p in enumerate(body.peripherals)
+    ]
+    name = walk.text(body.name, "name")
+    if not walk.findings:
+        return Redacted(body, ())
+    update = {"name": name, "peripherals": peripherals}
+    return Redacted(body.model_copy(update=update), tuple(walk.findings))
+
+
+def redact_telemetry(body: TelemetryBody) -> Redacted[TelemetryBody]:
+    """``body`` with every ID number masked in metric names and tags."""
+    walk = _Walk(frozenset())
+    metrics = [
+        m.model_copy(
+            update={
+                "name": walk.text(m.name, f"metrics[{i}].name"),
+                "tags": walk.mapping(dict(m.tags), f"metrics[{i}].tags"),
+            }
+        )
+        for i, m in enumerate(body.metrics)
+    ]
+    if not walk.findings:
+        return Redacted(body, ())
+    return Redacted(body.model_copy(update={"metrics": metrics}), tuple(walk.findings))
+
+
+def redact(body: BaseModel, *, note: bool = True) -> Redacted[BaseModel]:
+    """Any upstream message body with its personal data masked: events, acks, births and
+    telemetry are searched, other bodies (state) carry no text and come back as they are.
+    ``note``: see :func:`redact_event`."""
+    if isinstance(body, EventBody):
+        event = redact_event(body, note=note)
+        return Redacted(event.body, event.findings)
+    if isinstance(body, AckBody):
+        ack = redact_ack(body)
+        return Redacted(ack.body, ack.findings)
+    if isinstance(body, BirthBody):
+        birth = redact_birth(body)
+        return Redacted(birth.body, birth.findings)
+    if isinstance(body, TelemetryBody):
+        tele = redact_telemetry(body)
+        return Redacted(tele.body, tele.findings)
+    return Redacted(body, ())
+
+
+def describe(body: BaseModel) -> str:
+    """What a message is, for a log line: ``rating event``, ``ack of job-1``, ``birth``."""
+    if isinstance(body, EventBody):
+        return f"{body.kind.value} event"
+    if isinstance(body, AckBody):
+        return f"{body.subject} ack of {body.job_id}"
+    if isinstance(body, BirthBody):
+        return "birth"
+    if isinstance(body, TelemetryBody):
+        return "telemetry batch"
+    return type(body).__name__

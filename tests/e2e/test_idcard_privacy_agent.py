@@ -66,4 +66,4 @@ async def test_the_agent_masks_personal_data_in_whatever_it_sends(
     logs = str(places["logs"])
     line = "personal data masked in an outgoing peripheral_health event (data.姓名: name; reason: "
     assert line + "id_number_18)" in logs
-    assert f"personal data masked in an outgoing ack of {job} (message: id_number_18; " in logs
+    assert f"personal data masked in an outgoing job ack of {job} (message: id_number_18; " in logs

@@ -21,12 +21,12 @@ import pytest
 
 from cloud.settings import Settings
 from cloud.wiring import Parts
-from protocols.envelope import MsgType
+from protocols.envelope import MsgType, wall_ms
 from protocols.jobs import AckState
-from protocols.messages import EventBody, EventKind, Health
+from protocols.messages import EventBody, EventKind, Health, Metric, TelemetryBody
 from protocols.privacy import REDACTED_KEY
 from protocols.topics import DeviceChannel
-from tests.cloudkit import FakeDevice, running_cloud
+from tests.cloudkit import RECEIPT_PRINTER, FakeDevice, running_cloud
 from tests.e2e.privacy_capture import (
     console_api,
     debug_everywhere,
@@ -120,16 +120,24 @@ async def _leaky_ack(http: httpx.AsyncClient, dev: FakeDevice, person: Person) -
     return job_id
 
 
-async def test_personal_data_in_any_event_or_ack_is_masked_before_storing(
+async def test_personal_data_in_any_message_is_masked_before_storing(
     env: Env, mosquitto_url: str, uid: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     cloud, http = env
     people = make_people(int(uid, 16))
     masked_read = EventBody(kind=EventKind.IDCARD_READ, peripheral="idcard", data=people[0].masked)
-    async with FakeDevice(mosquitto_url, f"kiosk-{uid}") as dev:
+    # a driver's health reason that quotes a card, in the birth's peripheral list
+    printer = RECEIPT_PRINTER.model_copy(update={"reason": f"卡 {people[2].card.id_number}"})
+    async with FakeDevice(mosquitto_url, f"kiosk-{uid}", peripherals=[printer]) as dev:
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
             await dev.birth()
             assert await sub.wait_for(lambda v: v == "online", TIMEOUT)
+            tags = {"card": people[3].card.id_number}  # and a telemetry tag that does
+            metric = Metric(name="reads", value=1.0, ts=wall_ms(), tags=tags)
+            await dev.publish(DeviceChannel.TELE, TelemetryBody(metrics=[metric]))
+            assert await sub.wait_for(lambda v: v == "tele", TIMEOUT)
+        [peripheral] = (await http.get(f"/api/v1/devices/{dev.device_id}")).json()["peripherals"]
+        assert peripheral["reason"] == f"卡 {people[2].masked['id_number']}"
         await _send_and_wait(cloud, dev, [*leaky_events(people), masked_read])
         job_id = await _leaky_ack(http, dev, people[1])
         api = await console_api(http, [dev.device_id])
@@ -144,7 +152,7 @@ async def test_personal_data_in_any_event_or_ack_is_masked_before_storing(
         "id": people[1].masked["id_number"]
     }
     redacted = cloud.stats.snapshot()["redacted"]
-    assert redacted["id_number_18"] == 8 and redacted["id_number_15"] == 1
+    assert redacted["id_number_18"] == 10 and redacted["id_number_15"] == 1
     assert redacted["name"] == 3
     assert "personal data masked in rating event" in places["logs"]
 

@@ -4,8 +4,20 @@ says where without saying what."""
 from __future__ import annotations
 
 from protocols.jobs import AckState
-from protocols.messages import AckBody, EventBody, EventKind, Health
-from protocols.privacy import MAX_DEPTH, REDACTED_KEY, redact_ack, redact_event
+from protocols.messages import (
+    AckBody,
+    BirthBody,
+    EventBody,
+    EventKind,
+    Health,
+    Metric,
+    PeripheralInfo,
+    Role,
+    StateBody,
+    TelemetryBody,
+    Versions,
+)
+from protocols.privacy import MAX_DEPTH, REDACTED_KEY, describe, redact, redact_ack, redact_event
 
 RAW = "632801198805120137"
 MASKED = "6328**********0137"
@@ -98,3 +110,34 @@ def test_an_ack_is_masked_in_reason_message_and_result() -> None:
     ]
     clean = AckBody(job_id="j1", state=AckState.RUNNING)
     assert redact_ack(clean).body is clean
+
+
+def test_a_birth_and_a_telemetry_batch_are_masked_where_they_hold_text() -> None:
+    printer = PeripheralInfo(id="rp1", kind="receipt_printer", model=f"m{RAW}", reason=RAW)
+    birth = BirthBody(
+        device_id="k1",
+        role=Role.KIOSK,
+        site="qh",
+        name=f"kiosk {RAW}",
+        bd_seq=1,
+        versions=Versions(agent="1", protocol=1),
+        peripherals=[printer],
+    )
+    result = redact(birth)
+    assert isinstance(result.body, BirthBody) and result.body.name == f"kiosk {MASKED}"
+    assert (result.body.peripherals[0].model, result.body.peripherals[0].reason) == (
+        f"m{MASKED}",
+        MASKED,
+    )
+    assert [f.where for f in result.findings] == [
+        "peripherals[0].model",
+        "peripherals[0].reason",
+        "name",
+    ]
+    metric = Metric(name="reads", value=1.0, ts=0, tags={"card": RAW, RAW: "x"})
+    tele = redact(TelemetryBody(metrics=[metric]))
+    assert isinstance(tele.body, TelemetryBody)
+    assert tele.body.metrics[0].tags == {"card": MASKED, MASKED: "x"}
+    assert describe(tele.body) == "telemetry batch" and describe(birth) == "birth"
+    state = StateBody(online=True, bd_seq=1)
+    assert redact(state).body is state and describe(state) == "StateBody"
