@@ -31,7 +31,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from protocols.idcard.pii import mask_id_numbers
+from protocols.idcard.pii import mask_id_numbers, may_hold_id_number
 from protocols.idcard.text import mask_name
 from protocols.messages import (
     EVENT_DATA,
@@ -173,15 +173,13 @@ def redact_birth(body: BirthBody) -> Redacted[BirthBody]:
     """``body`` with every ID number masked in the device's name and its peripherals' models
     and health reasons (a driver's reason may quote what it read)."""
     walk = _Walk(frozenset())
-    peripherals = [
-        p.model_copy(
-            update={
-                "model": walk.text(p.model, f"peripherals[{i}].model"),
-                "reason": walk.text(p.reason, f"peripherals[{i}].reason"),
-            }
-        )
-        for i, p in enumerate(body.peripherals)
-    ]
+    peripherals = []
+    for i, p in enumerate(body.peripherals):
+        seen = len(walk.findings)
+        model = walk.text(p.model, f"peripherals[{i}].model")
+        reason = walk.text(p.reason, f"peripherals[{i}].reason")
+        clean = len(walk.findings) == seen
+        peripherals.append(p if clean else p.model_copy(update={"model": model, "reason": reason}))
     name = walk.text(body.name, "name")
     if not walk.findings:
         return Redacted(body, ())
@@ -191,16 +189,17 @@ def redact_birth(body: BirthBody) -> Redacted[BirthBody]:
 
 def redact_telemetry(body: TelemetryBody) -> Redacted[TelemetryBody]:
     """``body`` with every ID number masked in metric names and tags."""
+    texts = (t for m in body.metrics for t in (m.name, *m.tags, *m.tags.values()))
+    if not any(map(may_hold_id_number, texts)):  # batches are frequent and large
+        return Redacted(body, ())
     walk = _Walk(frozenset())
-    metrics = [
-        m.model_copy(
-            update={
-                "name": walk.text(m.name, f"metrics[{i}].name"),
-                "tags": walk.mapping(dict(m.tags), f"metrics[{i}].tags"),
-            }
-        )
-        for i, m in enumerate(body.metrics)
-    ]
+    metrics = []
+    for i, m in enumerate(body.metrics):
+        seen = len(walk.findings)
+        name = walk.text(m.name, f"metrics[{i}].name")
+        tags = walk.mapping(dict(m.tags), f"metrics[{i}].tags") if m.tags else m.tags
+        clean = len(walk.findings) == seen
+        metrics.append(m if clean else m.model_copy(update={"name": name, "tags": tags}))
     if not walk.findings:
         return Redacted(body, ())
     return Redacted(body.model_copy(update={"metrics": metrics}), tuple(walk.findings))

@@ -30,6 +30,7 @@ IdNumberForm = Literal["id_number_18", "id_number_15"]
 #: full-width digits and X map one to one, so positions stay those of the original text
 _FULL_WIDTH: Final = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 _RUN: Final = re.compile(r"[0-9]+X?")
+_LONG_RUN: Final = re.compile(r"[0-9０-９]{15}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,15 @@ def _in_run(run: str, offset: int) -> list[IdNumberHit]:
     return hits
 
 
+def may_hold_id_number(text: str) -> bool:
+    """False when ``text`` surely holds no ID number (no run of 15 digits): a cheap filter."""
+    return len(text) >= 15 and _LONG_RUN.search(text) is not None
+
+
 def find_id_numbers(text: str) -> list[IdNumberHit]:
     """Every ID number in ``text``, in order, not overlapping."""
+    if not may_hold_id_number(text):  # the common case, cheaply
+        return []
     plain = text.translate(_FULL_WIDTH)
     hits: list[IdNumberHit] = []
     for run in _RUN.finditer(plain):
