@@ -3,11 +3,12 @@
 A kiosk agent with the GA 467 ID-card reader simulator (on a pty) and ``auto_read``, the real
 cloud (SQLite, and a fresh PostgreSQL database) and Mosquitto. Fresh fictional people
 (``privacy_people``) put their cards on the reader, one read fails with a card on it; every
-log record of every logger at DEBUG, every MQTT message on ``kf/#``, every table and column of
-the cloud's database, every API answer the console reads, and every file the agent, the
-printer and the cloud left (journal, outbox, their WAL files) are then searched for each raw
-datum (ID number, name, given name, birth date as YYYYMMDD and YYYY-MM-DD, address) in UTF-8,
-GBK, UTF-16 and JSON escapes. Only the masked forms may appear, and they must.
+log record of every logger at DEBUG, whatever reached stdout/stderr, every MQTT message on
+``kf/#``, every table and column of the cloud's database, every API answer the console reads,
+and every file the agent, the printer and the cloud left (journal, outbox, their WAL files)
+are then searched for each raw datum (ID number, name, given name, birth date as YYYYMMDD and
+YYYY-MM-DD, address, the legacy 15-digit number) in UTF-8, GBK, UTF-16 and JSON escapes. Only
+the masked forms may appear, and they must; no last-line guard may have had to mask anything.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ async def test_no_card_data_leaves_the_reader_unmasked(
     mosquitto_url: str,
     database_url: str,
     caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     debug_everywhere(caplog)
     people = make_people(int(uid, 16))
@@ -109,7 +111,10 @@ async def test_no_card_data_leaves_the_reader_unmasked(
             failed_reads = agent.telemetry()
         api = await console_api(http, [dev])  # after the agent's offline state, too
         database = await dump_database(cloud.sessions)
-    places: dict[str, str | bytes] = {"logs": log_text(caplog)}
+    places: dict[str, str | bytes] = {
+        "logs": log_text(caplog),
+        "stdout+stderr": "".join(capfd.readouterr()),
+    }
     places |= {f"MQTT {topic} #{i}": payload for i, (topic, payload) in enumerate(traffic.seen)}
     places |= {f"GET {url}": text for url, text in api.items()}
     places |= {f"table {name}": rows for name, rows in database.items()}
