@@ -46,7 +46,7 @@ class Kiosk:
 
     def job_state(self, job_id: str) -> AckState | None:
         """The state of ``job_id`` in this (in-process) kiosk's job journal."""
-        assert self.agent is not None
+        assert self.agent is not None and self.agent.runner is not None
         rec = self.agent.runner.journal.get(job_id)
         return None if rec is None else rec.state
 

@@ -61,7 +61,9 @@ async def a_back(site: Site) -> None:
         await site.a.agent.link.publisher.idle.wait()
 
 
-async def test_cut_before_the_job_run_reaches_a(tmp_path: Path, uid: str, broker: Mosquitto) -> None:
+async def test_cut_before_the_job_run_reaches_a(
+    tmp_path: Path, uid: str, broker: Mosquitto
+) -> None:
     async with two_kiosks(tmp_path, uid, broker) as site:
         a = site.a.device_id
         site.tap.rule = cut_at(job_run(a))
