@@ -101,7 +101,20 @@ async def two_kiosks(
         if a_in_process:
             site.a.agent = await stack.enter_async_context(running_agent(site.a.config))
         site.b.agent = await stack.enter_async_context(running_agent(site.b.config))
+        await failover_armed(cloud)
         yield site
+
+
+async def failover_armed(cloud: Parts) -> None:
+    """Until the cloud's broker connection has been up for the margin: only then does it
+    move jobs at all (a case whose job must NOT move proves nothing before)."""
+
+    async def probe() -> bool | None:
+        since = cloud.bus.connected_since
+        up_for = None if since is None else asyncio.get_running_loop().time() - since
+        return True if up_for is not None and up_for >= MARGIN_S else None
+
+    await eventually(probe, 30, "the cloud's failover to be armed")
 
 
 async def submit_site(site: Site, tag: str) -> dict[str, Any]:
@@ -159,6 +172,17 @@ async def events(site: Site, job_id: str) -> list[tuple[str, str, str | None]]:
 async def counted(site: Site, kind: str, reason: str) -> int:
     """The cloud's bus counter ``kind`` (``ignored``/``rejected``) for ``reason``."""
     return int((await bus_stats(site.client))[kind].get(reason, 0))
+
+
+async def counts_reach(site: Site, kind: str, reason: str, at_least: int) -> int:
+    """Until the counter reaches ``at_least`` (the messages are on their way to the cloud);
+    returns its value."""
+
+    async def probe() -> int | None:
+        n = await counted(site, kind, reason)
+        return n if n >= at_least else None
+
+    return await eventually(probe, 20, f"{kind} {reason} to reach {at_least}")
 
 
 def cut_at(match: Callable[[Packet], bool]) -> Rule:
