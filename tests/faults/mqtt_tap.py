@@ -129,14 +129,22 @@ class MqttTap:
         predicate: Callable[[Packet], bool],
         timeout: float = 30.0,  # noqa: ASYNC109
         what: str = "a packet",
+        after: Packet | None = None,
     ) -> Packet:
-        """The first packet seen (now or later) that matches ``predicate``."""
+        """The first packet seen (now or later; after ``after``, if given) that matches."""
+
+        def found() -> Packet | None:
+            start = 0 if after is None else self.seen.index(after) + 1
+            return next((p for p in self.seen[start:] if predicate(p)), None)
+
         try:
             async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: any(predicate(p) for p in self.seen))
+                await self._changed.wait_for(lambda: found() is not None)
         except TimeoutError:
             raise AssertionError(f"the tap saw no {what} within {timeout:g} s") from None
-        return next(p for p in self.seen if predicate(p))
+        packet = found()
+        assert packet is not None
+        return packet
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self._open:
