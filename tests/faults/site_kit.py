@@ -151,6 +151,17 @@ async def journal_state(kiosk: Kiosk, job_id: str, state: AckState, timeout: flo
     await eventually(probe, timeout, f"job {job_id} to be {state.value} on {kiosk.device_id}")
 
 
+async def journal_settles(kiosk: Kiosk, job_id: str, timeout: float = 20) -> AckState:  # noqa: ASYNC109
+    """Until the kiosk's own journal has an outcome for ``job_id``; returns it."""
+    done = {AckState.SUCCEEDED, AckState.FAILED, AckState.UNCERTAIN, AckState.CANCELED}
+
+    async def probe() -> AckState | None:
+        state = kiosk.job_state(job_id)
+        return state if state in done else None
+
+    return await eventually(probe, timeout, f"job {job_id} to settle on {kiosk.device_id}")
+
+
 async def past_failover_point(run: Packet) -> None:
     """Wait until the cloud would have moved the job of ``run`` (its delivery deadline
     ``exp`` + the margin + a few dispatcher ticks).
