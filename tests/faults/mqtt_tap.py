@@ -29,6 +29,7 @@ class Verdict(enum.Enum):
     PASS = "pass"
     DROP = "drop"  # swallowed: the other side never sees it, the link stays up
     CUT = "cut"  # swallowed, and the link is cut (both sides reset) until heal()
+    HOLD = "hold"  # this direction stalls here (nothing more forwarded) until release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class MqttTap:
         self.refused = 0
         self._open = True
         self._port = 0
+        self._released = asyncio.Event()
         self._changed = asyncio.Condition()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -117,6 +119,10 @@ class MqttTap:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+
+    def release(self) -> None:
+        """Let stalled directions go on (the held packet first); later HOLDs pass at once."""
+        self._released.set()
 
     async def heal(self) -> None:
         """Listen again, on the same port."""
@@ -189,13 +195,15 @@ class MqttTap:
                 verdict = self.rule(packet)
                 async with self._changed:
                     self.seen.append(packet)
-                    if verdict is not Verdict.PASS:
+                    if verdict in (Verdict.DROP, Verdict.CUT):
                         self.dropped.append(packet)
                     self._changed.notify_all()
                 if verdict is Verdict.CUT:
                     self.partition()
                     return
-                if verdict is Verdict.PASS:
+                if verdict is Verdict.HOLD:
+                    await self._released.wait()
+                if verdict in (Verdict.PASS, Verdict.HOLD):
                     writer.write(packet.raw)
                     await writer.drain()
         writer.transport.abort()

@@ -162,6 +162,12 @@ async def journal_settles(kiosk: Kiosk, job_id: str, timeout: float = 20) -> Ack
     return await eventually(probe, timeout, f"job {job_id} to settle on {kiosk.device_id}")
 
 
+async def past_deadline(run: Packet) -> None:
+    """Wait until the delivery deadline (``exp``) of the ``job.run`` the tap saw has passed."""
+    exp_s = int(run.envelope()["exp"]) / 1000
+    await asyncio.sleep(max(0.0, exp_s + 0.2 - time.time()))
+
+
 async def past_failover_point(run: Packet) -> None:
     """Wait until the cloud would have moved the job of ``run`` (its delivery deadline
     ``exp`` + the margin + a few dispatcher ticks).
@@ -214,5 +220,19 @@ def cut_at_puback(match: Callable[[Packet], bool]) -> Rule:
         if not taken and match(p):
             taken.append(puback_of(p))
         return Verdict.CUT if taken and taken[0](p) else Verdict.PASS
+
+    return rule
+
+
+def hold_at(match: Callable[[Packet], bool]) -> Rule:
+    """Stall the direction of the first packet ``match`` accepts, at that packet, until
+    ``tap.release()`` (the link stays up; the other direction flows)."""
+    held: list[Packet] = []
+
+    def rule(p: Packet) -> Verdict:
+        if not held and match(p):
+            held.append(p)
+            return Verdict.HOLD
+        return Verdict.PASS
 
     return rule

@@ -33,8 +33,10 @@ from tests.faults.site_kit import (
     cut_at,
     cut_at_puback,
     events,
+    hold_at,
     journal_settles,
     journal_state,
+    past_deadline,
     past_failover_point,
     presence,
     submit_site,
@@ -77,6 +79,28 @@ async def test_cut_before_the_job_run_reaches_a(
         await a_back(site)
         assert site.a.job_state(job["id"]) is None  # A never heard of it
     assert site.receipts() == ({}, {tag: 1})
+
+
+async def test_job_run_reaches_a_after_its_delivery_deadline(
+    tmp_path: Path, uid: str, broker: Mosquitto
+) -> None:
+    """The link from the broker to A stalls with the ``job.run`` in it until the command's
+    delivery deadline has passed; A stays online (its side of the link flows). A must not run
+    it, and must say so as the protocol says (``connection_lost``: nothing ran, the job may
+    run elsewhere), not ``expired`` — the job's own TTL is far away, and an expired job would
+    end failed, never printed."""
+    async with two_kiosks(tmp_path, uid, broker) as site:
+        a = site.a.device_id
+        site.tap.rule = hold_at(job_run(a))
+        job = await submit_site(site, tag := f"late-run-{uid}")
+        run = await site.tap.wait_for(job_run(a, job["id"]), what="the job.run to A")
+        await past_deadline(run)  # the fault: the stall outlasts the delivery deadline
+        site.tap.release()
+
+        done = await wait_state(site.client, job["id"], TERMINAL, timeout=30)
+        assert (done["state"], done["attempts"]) == ("succeeded", 2), done
+        assert ("queued", "connection_lost", a) in await events(site, job["id"])
+    assert site.total() == {tag: 1}
 
 
 async def test_accepted_lost_and_a_gone_past_its_deadline(
