@@ -184,7 +184,7 @@ class Bus:
             # paho acknowledges a message as it queues it: the queue is ours, so what is left
             # in it when a connection drops is still handled (aiomqtt drops its own)
             queue_type=inbox_queue(self._inbox),
-            keepalive=30,
+            keepalive=self._settings.mqtt_keepalive_s,
             tls_context=ssl.create_default_context() if ep.tls else None,
             socket_options=NO_DELAY,
             **kwargs,
