@@ -2,7 +2,7 @@
 
 :class:`tests.faults.proxy.TcpProxy` cuts byte streams; this tap reads both directions packet
 by packet (MQTT 3.1.1 framing), shows each one to a rule the test sets, and forwards it, drops
-it or cuts the link at it. So a fault lands at an exact step of a protocol — "the broker took
+it, holds its direction at it or cuts the link at it. So a fault lands at an exact step of a protocol — "the broker took
 the ``accepted`` PUBLISH, its PUBACK never reaches the agent" — driven by what is on the wire,
 never by wall time. Every packet seen is kept, so a test can wait for one (:meth:`wait_for`).
 
@@ -102,6 +102,7 @@ class MqttTap:
 
     async def __aexit__(self, *exc: object) -> None:
         self.partition()
+        self.release()  # a held pipe ends too (its connection is gone)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
