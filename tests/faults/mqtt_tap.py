@@ -2,9 +2,10 @@
 
 :class:`tests.faults.proxy.TcpProxy` cuts byte streams; this tap reads both directions packet
 by packet (MQTT 3.1.1 framing), shows each one to a rule the test sets, and forwards it, drops
-it, holds its direction at it or cuts the link at it. So a fault lands at an exact step of a protocol — "the broker took
-the ``accepted`` PUBLISH, its PUBACK never reaches the agent" — driven by what is on the wire,
-never by wall time. Every packet seen is kept, so a test can wait for one (:meth:`wait_for`).
+it, holds its direction at it or cuts the link at it. So a fault lands at an exact step of a
+protocol — "the broker took the ``accepted`` PUBLISH, its PUBACK never reaches the agent" —
+driven by what is on the wire, never by wall time. Every packet seen is kept, so a test can
+wait for one (:meth:`wait_for`).
 
 A rule runs on the test's event loop before the packet is forwarded: a side effect it has
 (SIGSTOP of the agent) happens with the packet already written by the client, not yet read
