@@ -19,7 +19,7 @@ import os
 import signal
 from pathlib import Path
 
-from edge_agent.jobs.journal import Journal
+from edge_agent.jobs.journal import JobRecord, Journal
 from protocols.jobs import AckState
 from tests.faults.ledger import TERMINAL, wait_state
 from tests.faults.ledger import job as get_job
@@ -76,6 +76,52 @@ async def test_a_frozen_with_its_accepted_on_the_wire(
     assert site.total() == {tag: 1}
 
 
+async def test_a_frozen_with_the_job_run_unread(
+    tmp_path: Path, uid: str, broker: Mosquitto
+) -> None:
+    """A is stopped the moment the broker sends it the ``job.run``; the broker drops the
+    silent A, the job moves and B prints it. Thawed, A reads the command long after its
+    delivery deadline: it must not run it."""
+    async with two_kiosks(
+        tmp_path, uid, broker, a_in_process=False, keepalive_s=KEEPALIVE_S
+    ) as site:
+        a = site.a.device_id
+        with AgentProcess(site.a.config) as agent:
+            agent.start()
+            await presence(site.client, a, True, timeout=30)
+            delivered, frozen = job_run(a), []
+
+            def freeze(p: Packet) -> Verdict:
+                if not frozen and delivered(p):
+                    agent.pause()  # the job.run goes into the socket of a stopped process
+                    frozen.append(p)
+                return Verdict.PASS
+
+            site.tap.rule = freeze
+            job = await submit_site(site, tag := f"unread-{uid}")
+            done = await wait_state(site.client, job["id"], TERMINAL, timeout=40)
+            assert done["state"] == "succeeded" and done["device_id"] == site.b.device_id, done
+            assert ("queued", "failover", a) in await events(site, job["id"])
+
+            wrong = await counted(site, "rejected", "ack_wrong_device")
+            os.kill(agent.pid, signal.SIGCONT)
+            await counts_reach(site, "rejected", "ack_wrong_device", wrong + 1)  # its answer
+            agent.kill()
+        assert site.receipts() == ({}, {tag: 1})  # A did not print it
+        rec = _journaled(site.a.config.parent, job["id"])
+        assert rec is not None and rec.state is AckState.FAILED, f"{rec}\n{tail(agent.log)}"
+        assert rec.last_ack.reason == "connection_lost", rec
+
+
+def _journaled(agent_dir: Path, job_id: str) -> JobRecord | None:
+    """``job_id`` as the (stopped) agent's journal has it."""
+    journal = Journal(agent_dir / "data" / "jobs.sqlite3")
+    try:
+        return journal.get(job_id)
+    finally:
+        journal.close()
+
+
 async def test_a_killed_before_its_accepted_reached_the_broker(
     tmp_path: Path, uid: str, broker: Mosquitto
 ) -> None:
@@ -100,11 +146,7 @@ async def test_a_killed_before_its_accepted_reached_the_broker(
             await counts_reach(site, "rejected", "ack_wrong_device", wrong + 2)  # accepted, failed
             agent.kill()  # the journal is committed: nothing to flush
         assert site.receipts() == ({}, {tag: 1})  # A did not print it
-        journal = Journal(site.a.config.parent / "data" / "jobs.sqlite3")
-        try:
-            rec = journal.get(job["id"])
-        finally:
-            journal.close()
+        rec = _journaled(site.a.config.parent, job["id"])
         assert rec is not None and rec.state is AckState.FAILED, f"{rec}\n{tail(agent.log)}"
         assert rec.last_ack.reason == "connection_lost", rec
     assert site.receipts() == ({}, {tag: 1})
