@@ -71,11 +71,17 @@ class Site:
 
 @contextlib.asynccontextmanager
 async def two_kiosks(
-    tmp_path: Path, uid: str, broker: Mosquitto, *, a_in_process: bool = True, keepalive_s: int = 30
+    tmp_path: Path,
+    uid: str,
+    broker: Mosquitto,
+    *,
+    a_in_process: bool = True,
+    keepalive_s: int = 30,
+    grace_s: float = GRACE_S,
 ) -> AsyncIterator[Site]:
     """The cloud, the tap, two printers, and the agents (A's only if ``a_in_process``)."""
     settings = cloud_settings(tmp_path / "cloud", broker.url, uid).model_copy(
-        update={"failover_grace_s": GRACE_S, "failover_margin_s": MARGIN_S}
+        update={"failover_grace_s": grace_s, "failover_margin_s": MARGIN_S}
     )
     settings.data_dir.mkdir()
     async with contextlib.AsyncExitStack() as stack:
