@@ -95,6 +95,10 @@ async def test_cloud_cut_off_from_the_broker(
                     else:
                         proxy.partition()
                     job = await submit(client, stays, tag)
+                    if cut == "silent":  # the POST did not wait for a PUBACK that cannot come
+                        stats = await bus_stats(client)
+                        assert stats["awaiting_puback"] >= 1, stats
+                        assert stats["unconfirmed"] == 0, stats
                     dying.kill()
                     await cloud_notices(client, began)
                     shown = await device(client, doomed)
