@@ -59,6 +59,10 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
         "--no-color",
         "run",
         f"{base_url}/openapi.json",
+        "--checks",
+        "all",  # the config enables every check too; said here so a reader sees it
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
         "--report",
         "junit",
         "--report-dir",
