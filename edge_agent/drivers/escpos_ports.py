@@ -88,8 +88,15 @@ class _EscposPort(Port):
             raise Lost(_first_line(err)) from err
 
     def close(self) -> None:
+        device = self.printer._device
         with contextlib.suppress(Exception):
             self.printer.close()
+        # On a broken link python-escpos's close() fails in its flush before closing the
+        # handle, and its __del__ then tries again (an "exception ignored" and a leaked fd).
+        if device:
+            with contextlib.suppress(Exception):
+                device.close()
+        self.printer._device = False
 
 
 class _NetworkPort(_EscposPort):
@@ -180,11 +187,18 @@ class _UsbPort(_EscposPort):
 
 
 class _FilePort(_EscposPort):
-    """A kernel printer device (``/dev/usb/lp0``); status is read only from character devices."""
+    """A kernel printer device (``/dev/usb/lp0``); status is read only from character devices.
+
+    The path must exist: python-escpos opens it with ``"wb"``, which would otherwise create a
+    plain file where the node of a printer that is switched off belongs, and "print" into it.
+    """
 
     def __init__(self, cfg: EscposFile) -> None:
         from escpos.printer import File
 
+        if not os.path.exists(cfg.path):
+            raise FileNotFoundError(f"{cfg.path} does not exist (is the printer on?)")
+        self.path = cfg.path
         self.printer = File(str(cfg.path))
         self.printer.open()
         self._rfd: int | None = None
@@ -204,10 +218,16 @@ class _FilePort(_EscposPort):
             return None
         try:
             ready, _, _ = select.select([self._rfd], [], [], timeout)
-            data = os.read(self._rfd, 1) if ready else b""
+            if not ready:
+                return None
+            data = os.read(self._rfd, 1)
+        except BlockingIOError:  # woken, but the byte went elsewhere
+            return None
         except OSError as err:
             raise Lost(_first_line(err)) from err
-        return data[0] if data else None
+        if not data:  # readable yet empty: end of file, the device went away
+            raise Lost(f"{self.path} was closed by the device (end of file)")
+        return data[0]
 
     def close(self) -> None:
         if self._rfd is not None:
