@@ -229,6 +229,19 @@ class _FilePort(_EscposPort):
             raise Lost(f"{self.path} was closed by the device (end of file)")
         return data[0]
 
+    def drain(self) -> None:
+        if self._rfd is None:
+            return
+        try:
+            while os.read(self._rfd, 64):
+                pass
+        except BlockingIOError:
+            return
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+        # an empty read without EAGAIN is end of file
+        raise Lost(f"{self.path} was closed by the device (end of file)")
+
     def close(self) -> None:
         if self._rfd is not None:
             with contextlib.suppress(OSError):

@@ -186,6 +186,7 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         cause = port.read_byte(timeout)
         if cause is None:
             return PrinterStatus.NO_REPLY
+        port.drain()  # a torn or doubled first answer must not pass for the second
         port.write(dle_eot(4))
         return decode_status(cause, port.read_byte(timeout))
 
