@@ -159,3 +159,21 @@ async def test_a_missing_device_node_is_unreachable_and_nothing_is_created(
     assert "does not exist" in str(caught.value)
     assert not caught.value.side_effect_possible and starts.count == 0
     assert not path.exists()
+
+
+@PORTS
+async def test_a_printer_vanishing_inside_a_long_write_leaves_it_uncertain(
+    sim: EscPosPtyPrinter, config: Config
+) -> None:
+    """A job far larger than the line's buffers: the write itself fails part-way."""
+    long = [{"type": "text", "text": "便民服务" * 100} for _ in range(200)]
+    params = ReceiptParams.model_validate({"lines": long})
+    size = len(render_receipt(params))
+    printer = build_printer(config(sim.path))
+    sim.vanish_after = 6 + 1000
+    with pytest.raises(PrinterError) as caught:
+        await printer.print_receipt(params, Starts())
+    assert caught.value.reason is FailureReason.CONNECTION_LOST
+    assert caught.value.side_effect_possible
+    assert len(sim.stream) < size  # torn inside the job
+    assert "Input/output error" in str(caught.value)  # the write's own EIO, named
