@@ -125,3 +125,20 @@ def test_an_error_that_is_not_corruption_is_raised_and_moves_nothing(tmp_path: P
     with pytest.raises(sqlite3.OperationalError):
         Journal(path)
     assert path.is_dir() and list(tmp_path.glob("*.corrupt-*")) == []
+
+
+def test_a_damaged_index_is_found_at_open_and_every_job_kept(tmp_path: Path) -> None:
+    """Only the ``state`` index is broken: SQLite opens the file and reads the table, and
+    would fail later, in the middle of the startup recovery. The check at open finds it."""
+    path = tmp_path / "jobs.sqlite3"
+    _fill(path)
+    db = sqlite3.connect(path)
+    [(root,)] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'jobs_state'")
+    db.close()
+    with open(path, "r+b") as fh:
+        fh.seek((root - 1) * PAGE)
+        fh.write(b"\x0d" + os.urandom(PAGE - 1))  # still claims to be a leaf page
+    journal = Journal(path)
+    assert journal.recovery is not None and journal.recovery.salvaged == JOBS
+    assert len(journal.in_state(AckState.RUNNING)) == JOBS // 2
+    journal.close()
