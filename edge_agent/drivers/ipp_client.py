@@ -77,9 +77,7 @@ class Client(IPP):
                     content = await resp.read()
                     status, kind = resp.status, resp.content_type
         except TimeoutError as err:
-            raise IPPConnectionError(
-                f"no complete answer within {self.request_timeout} s"
-            ) from err
+            raise IPPConnectionError(f"no complete answer within {self.request_timeout} s") from err
         except (aiohttp.ClientError, gaierror) as err:
             raise IPPConnectionError(_first_line(err) or type(err).__name__) from err
         if status >= 400:

@@ -31,8 +31,11 @@ JOB_ID = 7
 
 
 def attr(tag: int, name: str, value: bytes) -> bytes:
-    return bytes([tag]) + struct.pack(">H", len(name)) + name.encode() + (
-        struct.pack(">H", len(value)) + value
+    return (
+        bytes([tag])
+        + struct.pack(">H", len(name))
+        + name.encode()
+        + (struct.pack(">H", len(value)) + value)
     )
 
 
@@ -109,7 +112,8 @@ class BrokenIpp:
         if fault == "html":
             return web.Response(body=b"<html><body>Login</body></html>", content_type="text/html")
         if fault == "http500":
-            return web.Response(status=500, body=b"\xff\xfe internal \x80", content_type="text/plain")
+            body = b"\xff\xfe internal \x80"  # not UTF-8
+            return web.Response(status=500, body=body, content_type="text/plain")
         if fault in ("torn", "hang_body"):
             return await self._partial(request, fault)
         await self._stop.wait()  # "hang"

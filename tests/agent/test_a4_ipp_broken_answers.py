@@ -111,9 +111,7 @@ async def test_a_bad_answer_is_a_precise_error(
         ("hang_body", Health.OFFLINE, "no complete answer"),
     ],
 )
-async def test_health_never_raises_on_a_bad_answer(
-    fault: str, health: Health, words: str
-) -> None:
+async def test_health_never_raises_on_a_bad_answer(fault: str, health: Health, words: str) -> None:
     async with broken_ipp({STATUS: fault}) as server:
         async with asyncio.timeout(30):
             got, why = await _printer(server.uri).health()
