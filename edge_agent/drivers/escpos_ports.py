@@ -14,10 +14,12 @@ Everything here blocks; the driver calls it through ``asyncio.to_thread``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import select
 import socket
 import stat
+import time
 from typing import Any
 
 from edge_agent.drivers.escpos_config import (
@@ -28,6 +30,9 @@ from edge_agent.drivers.escpos_config import (
     EscposUsb,
 )
 from edge_agent.errors import AgentError
+
+#: a drain reads at most this many 64-byte chunks (stale answers are a few bytes)
+_DRAIN_READS = 64
 
 
 class Unreachable(AgentError):
@@ -131,7 +136,7 @@ class _NetworkPort(_EscposPort):
     def drain(self) -> None:
         try:
             self.sock.setblocking(False)
-            while True:
+            for _ in range(_DRAIN_READS):  # bounded: a printer may never stop talking
                 if not self.sock.recv(64):
                     raise Lost("the printer closed the connection")
         except BlockingIOError:
@@ -216,31 +221,57 @@ class _FilePort(_EscposPort):
     def read_byte(self, timeout: float) -> int | None:
         if self._rfd is None:
             return None
-        try:
-            ready, _, _ = select.select([self._rfd], [], [], timeout)
-            if not ready:
-                return None
-            data = os.read(self._rfd, 1)
-        except BlockingIOError:  # woken, but the byte went elsewhere
-            return None
-        except OSError as err:
-            raise Lost(_first_line(err)) from err
-        if not data:  # readable yet empty: end of file, the device went away
-            raise Lost(f"{self.path} was closed by the device (end of file)")
-        return data[0]
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                ready, _, _ = select.select([self._rfd], [], [], left)
+                if not ready:
+                    return None
+                data = os.read(self._rfd, 1)
+            except BlockingIOError:  # woken, but the byte went elsewhere
+                continue
+            except OSError as err:
+                if self._no_back_channel(err):
+                    return None
+                raise Lost(_first_line(err)) from err
+            if data:
+                return data[0]
+            self._check_present()  # usblp: a zero-length packet; a pty: its far end closed
+            time.sleep(min(0.05, max(left, 0)))  # a node that always reads empty: no spin
+        return None
 
     def drain(self) -> None:
         if self._rfd is None:
             return
         try:
-            while os.read(self._rfd, 64):
-                pass
+            for _ in range(_DRAIN_READS):  # bounded: a device may never stop talking
+                if not os.read(self._rfd, 64):
+                    break
+            else:
+                return
         except BlockingIOError:
             return
         except OSError as err:
+            if self._no_back_channel(err):
+                return
             raise Lost(_first_line(err)) from err
-        # an empty read without EAGAIN is end of file
-        raise Lost(f"{self.path} was closed by the device (end of file)")
+        self._check_present()
+
+    def _no_back_channel(self, err: OSError) -> bool:
+        """True (and reads stop) if ``err`` says the device has no back-channel: usblp answers
+        EINVAL on a unidirectional printer, which is silent, not gone (ENODEV, EIO)."""
+        if err.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
+            return False
+        if self._rfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._rfd)
+        self._rfd = None
+        return True
+
+    def _check_present(self) -> None:
+        """An empty read: fine while the node exists; once it is gone, the device went away."""
+        if not os.path.exists(self.path):
+            raise Lost(f"{self.path} disappeared (the printer was unplugged or switched off)")
 
     def close(self) -> None:
         if self._rfd is not None:

@@ -10,6 +10,7 @@ as it would those.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -177,3 +178,24 @@ async def test_a_printer_vanishing_inside_a_long_write_leaves_it_uncertain(
     assert caught.value.side_effect_possible
     assert len(sim.stream) < size  # torn inside the job
     assert "Input/output error" in str(caught.value)  # the write's own EIO, named
+
+
+async def test_kernel_nodes_that_answer_nothing_or_garbage() -> None:
+    """Real character devices as printer nodes: ``/dev/null`` takes every byte and reads back
+    empty (as a usblp printer's zero-length packet does) — silent, not gone; ``/dev/zero``
+    answers every status query with 0x00 — garbage, never "ready"."""
+    silent = build_printer(node("/dev/null"))
+    began = time.monotonic()
+    assert await silent.probe() is PrinterStatus.NO_REPLY
+    assert time.monotonic() - began >= 1.5  # waited its status timeout, did not give up early
+    with pytest.raises(PrinterError) as caught:
+        await silent.print_receipt(PARAMS, Starts())
+    assert caught.value.reason is FailureReason.PRINTER_SILENT
+    assert not caught.value.side_effect_possible
+    zeros = build_printer(node("/dev/zero"))
+    assert await zeros.probe() is PrinterStatus.GARBLED
+    starts = Starts()
+    with pytest.raises(PrinterError) as caught:
+        await zeros.print_receipt(PARAMS, starts)
+    assert caught.value.reason is FailureReason.PRINTER_ERROR
+    assert "not a status byte" in str(caught.value) and starts.count == 0
