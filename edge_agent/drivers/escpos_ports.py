@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib.util
 import os
 import select
 import socket
@@ -176,6 +177,15 @@ class _SerialPort(_EscposPort):
 class _UsbPort(_EscposPort):
     def __init__(self, cfg: EscposUsb) -> None:
         from escpos.printer import Usb
+
+        # Without pyusb python-escpos fails at open *and* again in the object's __del__
+        # ("Exception ignored"), on every probe: say it once, clearly, before building one.
+        if importlib.util.find_spec("usb") is None:
+            raise RuntimeError(
+                "escpos_usb needs pyusb and libusb, which are not installed on this device; "
+                "install them (pip install pyusb; apt-get install libusb-1.0-0), or use "
+                "escpos_file with the kernel's /dev/usb/lp0 instead"
+            )
 
         # pyusb timeouts are milliseconds
         self.printer = Usb(cfg.vendor_id, cfg.product_id, timeout=int(cfg.timeout_s * 1000))

@@ -10,13 +10,14 @@ as it would those.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from edge_agent.config import EscposFile, EscposSerial
+from edge_agent.config import EscposFile, EscposSerial, EscposUsb
 from edge_agent.drivers import PrinterStatus, build_printer
 from edge_agent.drivers.escpos_config import EscposConfig
 from edge_agent.drivers.escpos_render import render_receipt
@@ -199,3 +200,18 @@ async def test_kernel_nodes_that_answer_nothing_or_garbage() -> None:
         await zeros.print_receipt(PARAMS, starts)
     assert caught.value.reason is FailureReason.PRINTER_ERROR
     assert "not a status byte" in str(caught.value) and starts.count == 0
+
+
+async def test_a_usb_printer_without_pyusb_is_unreachable_with_the_fix_named() -> None:
+    """``escpos_usb`` (libusb by vendor/product id) needs pyusb, which kfleet does not install:
+    each probe used to end in an "Exception ignored" from python-escpos's ``__del__``."""
+    usb = EscposUsb(type="escpos_usb", id="rp", vendor_id=0xFFFF, product_id=0xFFFE)
+    printer = build_printer(usb)
+    assert await printer.probe() is PrinterStatus.UNREACHABLE
+    starts = Starts()
+    with pytest.raises(PrinterError) as caught:
+        await printer.print_receipt(PARAMS, starts)
+    assert caught.value.reason is FailureReason.PRINTER_UNREACHABLE
+    assert not caught.value.side_effect_possible and starts.count == 0
+    if importlib.util.find_spec("usb") is None:
+        assert "pip install pyusb" in str(caught.value)
