@@ -1,9 +1,15 @@
 """Fixtures of the fault suite: each test owns its Mosquitto (it may be killed), a printer
-simulator, and (in-process) a cloud with short timers and a persistent MQTT session."""
+simulator, and (in-process) a cloud with short timers and a persistent MQTT session.
+
+Every test here runs twice, once per cloud database (``[sqlite]`` and ``[postgres]``): the
+autouse fixture :func:`cloud_db` is parametrized and exports ``KFLEET_DATABASE_URL`` for the
+test, so an in-process cloud built from :func:`cloud_settings`, a :class:`CloudProcess` and a
+bare ``Settings()`` all use that test's database without asking for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,16 +19,35 @@ from cloud.settings import Settings
 from cloud.wiring import Parts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.cloudkit import running_cloud
+from tests.faults.databases import PARAMS, SQLITE, fresh_postgres
 from tests.faults.procs import Mosquitto
 
 CloudEnv = tuple[Parts, httpx.AsyncClient]
 
 
-def cloud_settings(data_dir: Path, broker_url: str, uid: str) -> Settings:
+@pytest.fixture(params=PARAMS, autouse=True)
+def cloud_db(
+    request: pytest.FixtureRequest, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The cloud database of this test's run: ``""`` (SQLite in the cloud's data dir) or a
+    fresh PostgreSQL database, dropped after the test. Exported as ``KFLEET_DATABASE_URL``,
+    which cloud processes inherit and ``Settings`` reads."""
+    if request.param == SQLITE:
+        monkeypatch.delenv("KFLEET_DATABASE_URL", raising=False)
+        yield ""
+        return
+    server = str(request.getfixturevalue("postgres_url"))  # fails under KFLEET_REQUIRE_SERVERS
+    with fresh_postgres(server, f"kf_fault_{uid}") as url:
+        monkeypatch.setenv("KFLEET_DATABASE_URL", url)
+        yield url
+
+
+def cloud_settings(data_dir: Path, broker_url: str, uid: str, database_url: str = "") -> Settings:
     """A cloud that re-drives quickly, with the fixed client id production uses: a persistent
     session keeps what devices send while the cloud (or the broker) is away."""
     return Settings(
         data_dir=data_dir,
+        database_url=database_url,
         mqtt_url=broker_url,
         mqtt_client_id=f"kfleet-cloud-{uid}",
         secret_key="fault-tests-secret-0123456789abcdef",
@@ -48,8 +73,10 @@ async def printer(tmp_path: Path) -> AsyncIterator[EscPosPrinterSim]:
 
 
 @pytest.fixture
-async def cloud_env(tmp_path: Path, broker: Mosquitto, uid: str) -> AsyncIterator[CloudEnv]:
-    settings = cloud_settings(tmp_path / "cloud", broker.url, uid)
+async def cloud_env(
+    tmp_path: Path, broker: Mosquitto, uid: str, cloud_db: str
+) -> AsyncIterator[CloudEnv]:
+    settings = cloud_settings(tmp_path / "cloud", broker.url, uid, cloud_db)
     settings.data_dir.mkdir()
     async with running_cloud(settings) as env:
         yield env
