@@ -50,19 +50,19 @@ async def _response(reader: asyncio.StreamReader) -> httpx.Response:
     return httpx.Response(int(head.split(b" ", 2)[1]), content=content)
 
 
-async def burst(base_url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
-    """POST every body at the same instant over its own HTTP/1.1 connection; the answers in
-    the same order.
+async def burst(base_urls: str | list[str], bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    """POST every body at the same instant over its own HTTP/1.1 connection (to the clouds of
+    ``base_urls`` in turn); the answers in the same order.
 
     The connections are opened first and the requests written in one go (no await between
     them), so they reach the cloud within a millisecond: an HTTP client that builds and sends
     one request after the other spreads them over tens of milliseconds, longer than one
     request takes, and few would overlap."""
-    url = httpx.URL(base_url)
-    host, port = url.host, url.port or 80
-    conns = [await asyncio.open_connection(host, port) for _ in bodies]
+    urls = [httpx.URL(u) for u in ([base_urls] if isinstance(base_urls, str) else base_urls)]
+    ends = [(urls[i % len(urls)].host, urls[i % len(urls)].port or 80) for i in range(len(bodies))]
+    conns = [await asyncio.open_connection(host, port) for host, port in ends]
     try:
-        payloads = [_request(f"{host}:{port}", body) for body in bodies]
+        payloads = [_request(f"{h}:{p}", body) for (h, p), body in zip(ends, bodies, strict=True)]
         for (_, writer), payload in zip(conns, payloads, strict=True):
             writer.write(payload)
         async with asyncio.timeout(60):
