@@ -6,7 +6,8 @@ HTTP to a real ``kfleet cloud run``. On PostgreSQL the requests' transactions ov
 no job for the key, one INSERT wins and the rest hit the unique constraint — the branch of
 ``JobService.create`` that must answer with the winner's job (200, or 409 for another body),
 never a 500 or a second job. SQLite serialises one process's transactions, so there the burst
-proves the same promise through the plain replay path."""
+proves the same promise through the plain replay path; the SQLite race is across processes
+(``test_idempotency_two_clouds.py``)."""
 
 from __future__ import annotations
 
