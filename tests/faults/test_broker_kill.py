@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from cloud.wiring import Parts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.faults.conftest import CloudEnv
@@ -36,6 +38,11 @@ async def all_arrived(cloud: Parts, device_id: str, names: list[str]) -> None:
         ) from None
 
 
+@pytest.mark.sqlite_only(
+    "a SIGKILLed Mosquitto loses a QoS 1 message it has acknowledged but neither saved nor "
+    "delivered; with the cloud on PostgreSQL lagging behind the agents, 1 run in 4-8 loses an "
+    "event that way (tests/faults/README.md)"
+)
 async def test_broker_killed_and_restarted(
     tmp_path: Path, uid: str, broker: Mosquitto, printer: EscPosPrinterSim, cloud_env: CloudEnv
 ) -> None:
