@@ -79,6 +79,8 @@ class Bus:
         #: messages the broker delivered (and paho acknowledged) not yet routed
         self._inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
         self._connection_task: asyncio.Task[None] | None = None
+        #: commands handed to the connection whose PUBACK is awaited
+        self._publishing: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -134,6 +136,8 @@ class Bus:
                 await client.unsubscribe(
                     upstream_filter(self._settings.mqtt_shared_group), timeout=PUBLISH_TIMEOUT_S
                 )
+        if self._publishing:  # commands on their way: let the broker confirm them
+            await asyncio.wait(set(self._publishing), timeout=PUBLISH_TIMEOUT_S)
         task = self._connection_task
         if task is None or task.done():
             return
@@ -184,7 +188,7 @@ class Bus:
             # paho acknowledges a message as it queues it: the queue is ours, so what is left
             # in it when a connection drops is still handled (aiomqtt drops its own)
             queue_type=inbox_queue(self._inbox),
-            keepalive=30,
+            keepalive=self._settings.mqtt_keepalive_s,
             tls_context=ssl.create_default_context() if ep.tls else None,
             socket_options=NO_DELAY,
             **kwargs,
@@ -274,7 +278,8 @@ class Bus:
     async def send_command(
         self, device_id: str, body: BaseModel, *, ttl_ms: int | None = None
     ) -> None:
-        """Publish a ``cmd`` to a device at QoS1; raises :class:`BusUnavailable` if offline."""
+        """Publish a ``cmd`` to a device at QoS1 (the broker's PUBACK is awaited in the
+        background); raises :class:`BusUnavailable` if not connected."""
         client = self._client
         if client is None:
             raise BusUnavailable(
@@ -282,13 +287,31 @@ class Bus:
                 f"at {self._settings.mqtt.url}; it will be resent after reconnecting"
             )
         env = self.sender.envelope(MsgType.CMD, body, ttl_ms=ttl_ms)  # ``corr`` is for acks only
+        topic = device_topic(device_id, DeviceChannel.CMD)
+        # Tasks start in creation order, so commands leave in the order they were sent.
+        task = asyncio.create_task(self._publish(client, device_id, topic, encode(env)))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish(
+        self, client: aiomqtt.Client, device_id: str, topic: str, payload: bytes
+    ) -> None:
+        """Hand one command to the broker and wait for its PUBACK, off the caller's path.
+
+        What a command carries is already stored, and the ack timeout and reconcile resend it:
+        a request must not wait ``PUBLISH_TIMEOUT_S`` for a link that went silent."""
+        self._stats.awaiting_puback += 1
         try:
-            await client.publish(
-                device_topic(device_id, DeviceChannel.CMD),
-                encode(env),
-                qos=1,
-                timeout=PUBLISH_TIMEOUT_S,
-            )
+            await client.publish(topic, payload, qos=1, timeout=PUBLISH_TIMEOUT_S)
         except aiomqtt.MqttError as err:
-            raise BusUnavailable(f"publishing a command to {device_id} failed: {err}") from err
+            self._stats.unconfirmed += 1
+            log.warning(
+                "command to %s not confirmed by the broker: %s; it is resent when its ack "
+                "timeout passes or the device reconnects",
+                device_id,
+                err,
+            )
+            return
+        finally:
+            self._stats.awaiting_puback -= 1
         self._stats.published += 1

@@ -191,6 +191,17 @@ class Settings(BaseSettings):
             "to the broker (full jitter: uniform up to min(this, 0.5 s x 2^failures)).",
         ),
     ] = 30.0
+    mqtt_keepalive_s: Annotated[
+        int,
+        Field(
+            ge=5,
+            le=3600,
+            description="MQTT keepalive of the cloud's broker connection, seconds: a link "
+            "that dies silently (no reset) is noticed within about 2x this (a ping goes "
+            "unanswered) and reconnected; the broker drops the cloud after 1.5x without a "
+            "packet.",
+        ),
+    ] = 30
     clock_skew_warn_ms: Annotated[
         int,
         Field(

@@ -19,6 +19,10 @@ class BusStats:
         self.connected = False
         self.received = 0
         self.published = 0
+        #: commands handed to the broker whose PUBACK has not come yet
+        self.awaiting_puback = 0
+        #: commands the broker never confirmed (the link fell or went silent; resent later)
+        self.unconfirmed = 0
         self.connects = 0
         self.handled: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -52,6 +56,8 @@ class BusStats:
             "connects": self.connects,
             "received": self.received,
             "published": self.published,
+            "awaiting_puback": self.awaiting_puback,
+            "unconfirmed": self.unconfirmed,
             "handled": dict(self.handled),
             "rejected": dict(self.rejected),
             "ignored": dict(self.ignored),

@@ -14,10 +14,28 @@ from typing import TYPE_CHECKING
 
 from edge_agent.jobs.journal import JobRecord, Journal
 from protocols.envelope import wall_ms
-from protocols.jobs import AckState
+from protocols.jobs import AckState, FailureReason
+from protocols.messages import JobRunBase
 
 if TYPE_CHECKING:
     from edge_agent.jobs.worker import Workers
+
+
+def too_late(run: JobRunBase, now_ms: int | None = None) -> tuple[FailureReason, str]:
+    """Why a ``job.run`` whose envelope ``exp`` had passed on arrival is failed unrun.
+
+    For a movable job ``exp`` is only the delivery deadline: while its ``run_by`` has not
+    passed, the job is still wanted — by the cloud, elsewhere or here in a new attempt — so
+    the answer is the retryable ``connection_lost`` (nothing ran). ``expired`` would end the
+    job for good, never printed, while its TTL still ran.
+    """
+    now = wall_ms() if now_ms is None else now_ms
+    if run.movable and run.run_by is not None and now <= run.run_by:
+        return FailureReason.CONNECTION_LOST, (
+            "the job reached this device after its delivery deadline; it was not run here, "
+            "so the cloud may run it elsewhere"
+        )
+    return FailureReason.EXPIRED, "the command expired before the job could start"
 
 
 async def start_when_confirmed(

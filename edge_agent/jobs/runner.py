@@ -32,7 +32,7 @@ from edge_agent.errors import AgentError
 from edge_agent.jobs.acks import AckSink
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS, Outcome
-from edge_agent.jobs.movable import start_when_confirmed
+from edge_agent.jobs.movable import start_when_confirmed, too_late
 from edge_agent.jobs.printable import printable
 from edge_agent.jobs.salvage import SalvagedJob
 from edge_agent.jobs.worker import Workers
@@ -194,12 +194,7 @@ class JobRunner:
             await self._reject(run.job_id, run.attempt, env.id, err.reason, str(err))
             return
         if expired:
-            await self._finish(
-                rec,
-                AckState.FAILED,
-                FailureReason.EXPIRED,
-                "the command expired before the job could start",
-            )
+            await self._finish(rec, AckState.FAILED, *too_late(run))
             return
         await self._accept(rec, params)
 

@@ -58,12 +58,15 @@ async def test_a_pdf_is_printed_and_arrives_byte_for_byte(ipp_printer: IppServer
     assert printer.model == "kfleet Test A4"  # read from printer-make-and-model
     pdf = _pdf("arrives")
     starts = _Starts()
-    report = await printer.print_pdf(A4Document(pdf, title="certificate", copies=2), starts)
+    doc = A4Document(pdf, title="certificate arrives-1", copies=2)
+    report = await printer.print_pdf(doc, starts)
     assert starts.count == 1
     assert report.document_sha256 == hashlib.sha256(pdf).hexdigest()
     assert report.printer_job.startswith(ipp_printer.uri + "/")
-    arrived = {hashlib.sha256(p.read_bytes()).hexdigest() for p in ipp_printer.documents()}
-    assert report.document_sha256 in arrived
+    # per job, not set membership on the shared printer: two copies are one document
+    [arrived] = [p for p in ipp_printer.documents() if "arrives-1" in p.name]
+    assert arrived.read_bytes() == pdf
+    assert arrived.name.startswith(report.printer_job.rsplit("/", 1)[1] + "-")
     assert printer.tally["jobs_completed"] == 1
     assert printer.tally["bytes_sent"] == len(pdf)
 

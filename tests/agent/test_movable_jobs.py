@@ -143,3 +143,23 @@ async def test_a_restart_before_confirmation_does_not_run_the_job(tmp_path: Path
     assert failed.state is AckState.FAILED and failed.reason == "connection_lost"
     assert printer.printed == []
     again.journal.close()
+
+
+async def test_a_movable_job_arriving_after_its_delivery_deadline(tmp_path: Path) -> None:
+    """Late for its delivery deadline but within its own TTL: not run, and answered with the
+    retryable ``connection_lost`` (an ``expired`` would end the job at the cloud unprinted);
+    past its TTL as well, it is ``expired``."""
+    printer, up = CountingPrinter(), Uplink()
+    runner = _runner(tmp_path, printer, up)
+    await runner.handle(_movable("j4", -1))  # exp already passed when it arrives
+    late = await up.next()
+    gone = make_job_run(
+        job_id="j5", kind=JobKind.PRINT_RECEIPT, params=LINES, movable=True, run_by=wall_ms() - 1
+    )
+    await runner.handle(CLOUD.envelope(MsgType.CMD, gone, ttl_ms=-1))
+    expired = await up.next()
+    assert (late.state, late.reason) == (AckState.FAILED, "connection_lost")
+    assert "after its delivery deadline" in late.message
+    assert (expired.state, expired.reason) == (AckState.FAILED, "expired")
+    assert printer.printed == []
+    runner.journal.close()

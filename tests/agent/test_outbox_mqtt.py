@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ from protocols.envelope import Envelope, decode
 from protocols.jobs import AckState
 from protocols.messages import AckBody, EventBody, EventKind, Metric, TelemetryBody
 from protocols.topics import DeviceChannel
+from tests.conftest import mosquitto_binary
 
 TIMEOUT = 15.0
 ACK, EVT, TELE = DeviceChannel.ACK, DeviceChannel.EVT, DeviceChannel.TELE
@@ -29,10 +29,7 @@ class Broker:
     """Our own Mosquitto, stopped and started by the test; it keeps sessions across restarts."""
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(binary).exists():
-            pytest.skip("mosquitto is not installed")
-        self.binary, self.port = binary, free_port()
+        self.binary, self.port = mosquitto_binary(), free_port()
         workdir.mkdir()
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
+
+from tests.conftest import require_or_skip
 
 # Flags from ../shared/ci-recipes.md: no sandbox as root, no network chatter on a closed machine.
 CHROMIUM_ARGS = [
@@ -25,10 +26,7 @@ CHROMIUM_ARGS = [
 def _chromium() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        msg = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("KFLEET_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"{msg}, and KFLEET_REQUIRE_SERVERS=1 says it must be", pytrace=False)
-        pytest.skip(msg)
+        require_or_skip("Chromium (apt-get install chromium)")
     return path
 
 

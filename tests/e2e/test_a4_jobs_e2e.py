@@ -1,23 +1,32 @@
 """A4 jobs end to end on Mosquitto: a PDF uploaded as a blob is printed on the real CUPS
 ippeveprinter by ``print_document``; ``copy`` scans on the document camera, marks the page
 "仅供…使用 · time · terminal" and prints it; bad requests are refused with a sentence; a
-document that does not hash to its name fails before anything is printed."""
+document that does not hash to its name fails before anything is printed.
+
+The printer is shared by the whole session, so what it received is counted PER JOB (a tag in
+the job-name, see tests/e2e/printed.py), and the copy's mark is read back from the pixels of
+the document the printer received."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from edge_agent.fonts import find_cjk_font
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
 from kfleet.world.world import KioskSpec
 from simulators.ippeveprinter import IppServer
+from tests.conftest import require_or_skip
 
 from ..agent.test_a4_ipp_driver import _pdf
+from .printed import ipp_documents_tagged, ipp_job_id, pdf_jpeg
+from .watermark_check import band_score, decode, diagonal_score
 
 
 def _world(
@@ -55,8 +64,70 @@ async def _run(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any
     return job
 
 
-def _printed(server: IppServer) -> set[str]:
-    return {hashlib.sha256(p.read_bytes()).hexdigest() for p in server.documents()}
+def _font() -> Path:
+    font = find_cjk_font()
+    if font is None:
+        require_or_skip("a CJK font for the copy's watermark (apt-get install fonts-wqy-microhei)")
+    return font
+
+
+async def _print_document(
+    client: httpx.AsyncClient, uid: str, device: str, ipp_printer: IppServer
+) -> None:
+    """A site-targeted ``print_document``: exactly one document for it at the printer, the
+    uploaded PDF byte for byte, under the printer job id the ack names."""
+    tag = f"d{uid}"  # in the title, which the agent sends as the IPP job-name
+    pdf = _pdf(f"certificate {uid}")
+    digest = await _upload(client, pdf)
+    job = await _run(
+        client,
+        {
+            "kind": "print_document",
+            "target": {"site": f"qh/hx/golmud/a{uid}", "capability": "a4_print"},
+            "params": {"document": digest, "title": f"居住证明 {tag}", "copies": 1},
+        },
+    )
+    assert job["state"] == "succeeded", job
+    assert job["device_id"] == device
+    assert job["result"]["document_sha256"] == digest
+    assert "fetch" not in job["params"]  # the read token is sent, never stored or shown
+    [printed] = ipp_documents_tagged(ipp_printer, tag)  # one job, one document: not two
+    assert printed.read_bytes() == pdf
+    assert printed.name.startswith(f"{ipp_job_id(job['result']['printer_job'])}-")
+
+
+async def _copy(client: httpx.AsyncClient, uid: str, device: str, ipp_printer: IppServer) -> None:
+    """A ``copy``: exactly one document for it at the printer, and on ITS pixels the mark
+    names this purpose, the time and the terminal, in the band and across the page."""
+    tag = f"c{uid}"  # in the purpose: the agent sends "copy <purpose>" as the job-name
+    purpose = f"办理户籍业务 {tag}"
+    before = datetime.now().astimezone()
+    job = await _run(
+        client,
+        {
+            "kind": "copy",
+            "target": {"device_id": device},
+            "params": {"purpose": purpose, "copies": 2},
+        },
+    )
+    stamps = {t.strftime("%Y-%m-%d %H:%M") for t in (before, datetime.now().astimezone())}
+    assert job["state"] == "succeeded", job
+    result = job["result"]
+    assert result["watermark"] in {f"仅供{purpose}使用 · {s} · {device}" for s in stamps}
+    assert result["mode"] == "document" and result["copies"] == 2
+    [printed] = ipp_documents_tagged(ipp_printer, tag)  # 2 copies of one job: one document
+    data = printed.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == result["document_sha256"]
+    assert printed.name.startswith(f"{ipp_job_id(result['printer_job'])}-")
+    page, font = decode(pdf_jpeg(data)), _font()
+    assert page.shape == (result["height"], result["width"])
+    # against the same mark for another purpose: the pixels say THIS purpose
+    wrong = result["watermark"].replace("户籍", "出入境")
+    band = band_score(page, result["watermark"], font), band_score(page, wrong, font)
+    assert band[0] > 0.85 and band[0] - band[1] > 0.3, band
+    across = diagonal_score(page, "仅供办理户籍业务", font)
+    across_wrong = diagonal_score(page, "仅供办理出入境业务", font)
+    assert across > 0.65 and across - across_wrong > 0.2, (across, across_wrong)
 
 
 async def test_print_document_and_copy_on_a_real_ipp_printer(
@@ -70,37 +141,8 @@ async def test_print_document_and_copy_on_a_real_ipp_printer(
         r = await client.get(f"/api/v1/devices/{device}")
         caps = {c for p in r.json()["peripherals"] for c in p["capabilities"]}
         assert {"a4_print", "copy", "scan"} <= caps  # copy: an A4 printer beside a scanner
-
-        pdf = _pdf(f"certificate {uid}")
-        digest = await _upload(client, pdf)
-        job = await _run(
-            client,
-            {
-                "kind": "print_document",
-                "target": {"site": f"qh/hx/golmud/a{uid}", "capability": "a4_print"},
-                "params": {"document": digest, "title": "居住证明", "copies": 1},
-            },
-        )
-        assert job["state"] == "succeeded", job
-        assert job["device_id"] == device
-        assert job["result"]["document_sha256"] == digest
-        assert "fetch" not in job["params"]  # the read token is sent, never stored or shown
-        assert digest in _printed(ipp_printer)
-
-        job = await _run(
-            client,
-            {
-                "kind": "copy",
-                "target": {"device_id": device},
-                "params": {"purpose": "办理户籍业务", "copies": 2},
-            },
-        )
-        assert job["state"] == "succeeded", job
-        result = job["result"]
-        assert result["watermark"].startswith("仅供办理户籍业务使用 · ")
-        assert result["watermark"].endswith(f" · {device}")
-        assert result["mode"] == "document" and result["copies"] == 2
-        assert result["document_sha256"] in _printed(ipp_printer)
+        await _print_document(client, uid, device, ipp_printer)
+        await _copy(client, uid, device, ipp_printer)
 
 
 async def test_a4_requests_that_cannot_print_are_refused(

@@ -1,5 +1,6 @@
 """End to end on real parts: REST → cloud → MQTT broker → real agent → simulated ESC/POS printer
-→ acks → ``succeeded``; on amqtt (MQTT 3.1.1) and Mosquitto 2, on SQLite and PostgreSQL."""
+→ acks → ``succeeded``; on amqtt (MQTT 3.1.1) and Mosquitto 2, on SQLite and PostgreSQL.
+Every receipt the printer simulator wrote is counted (per queue number), never only the first."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from kfleet.world.world import KioskSpec
+
+from .printed import receipt_count, receipts_naming
 
 
 def _kiosks(uid: str) -> list[KioskSpec]:
@@ -64,7 +67,8 @@ async def _print_ticket(world: DemoWorld, device_id: str, number: str) -> dict[s
 
 
 def _assert_ticket(world: DemoWorld, device_id: str, number: str) -> None:
-    text = (world.receipts_dir(device_id) / "1.txt").read_text(encoding="utf-8")
+    """Exactly one receipt of ALL the kiosk printed names ``number``, and it is the ticket."""
+    [text] = receipts_naming(world.receipts_dir(device_id), number)
     assert "黄河路街道办事处" in text
     assert number in text
     assert "前面还有 3 人等候" in text
@@ -77,8 +81,9 @@ async def test_print_job_end_to_end(tmp_path: Path, uid: str, broker_url: str) -
         job = await _print_ticket(world, device, "A023")
         assert job["state"] == "succeeded", job
         _assert_ticket(world, device, "A023")
+        assert receipt_count(world.receipts_dir(device)) == 1  # one job, one receipt at all
         # The other kiosk printed nothing: the job went where it was sent.
-        assert not list(world.receipts_dir(f"tgls-kiosk-{uid}").glob("*.txt"))
+        assert receipt_count(world.receipts_dir(f"tgls-kiosk-{uid}")) == 0
         async with httpx.AsyncClient(base_url=world.base_url) as client:
             events = (await client.get(f"/api/v1/jobs/{job['id']}/events")).json()
             devices = (await client.get("/api/v1/devices", params={"online": "true"})).json()
@@ -104,7 +109,8 @@ async def test_site_targeted_job_reaches_the_site_kiosk(
             job = (await client.get(f"/api/v1/jobs/{r.json()['id']}", params={"wait_s": 20})).json()
         assert job["state"] == "succeeded", job
         assert job["device_id"] == f"tgls-kiosk-{uid}"
-        assert (world.receipts_dir(f"tgls-kiosk-{uid}") / "1.txt").exists()
+        assert len(receipts_naming(world.receipts_dir(f"tgls-kiosk-{uid}"), "B007")) == 1
+        assert receipt_count(world.receipts_dir(f"hhl-kiosk-{uid}")) == 0
 
 
 @pytest.fixture
@@ -130,6 +136,7 @@ async def test_print_job_end_to_end_on_postgres(
         job = await _print_ticket(world, device, "C101")
         assert job["state"] == "succeeded", job
         _assert_ticket(world, device, "C101")
+        assert receipt_count(world.receipts_dir(device)) == 1
 
 
 async def test_paper_out_fails_with_reason_and_agent_serves_next(
@@ -152,8 +159,10 @@ async def test_paper_out_fails_with_reason_and_agent_serves_next(
             job = (await client.get(f"/api/v1/jobs/{r.json()['id']}", params={"wait_s": 20})).json()
         assert job["state"] == "failed", job
         assert job["reason"] == "paper_out"
-        assert not list(world.receipts_dir(device).glob("*.txt"))
+        assert receipt_count(world.receipts_dir(device)) == 0
         kiosk.printer.faults.paper_out = False  # the technician refills the roll
         job = await _print_ticket(world, device, "D002")
         assert job["state"] == "succeeded", job
         _assert_ticket(world, device, "D002")
+        assert receipts_naming(world.receipts_dir(device), "D001") == []  # never printed late
+        assert receipt_count(world.receipts_dir(device)) == 1

@@ -6,22 +6,16 @@ benchmark's own output (docs/benchmarks.md), never for a test on a shared machin
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from benchmarks import reconnect_storm
+from tests.conftest import mosquitto_binary
 
 pytestmark = pytest.mark.mosquitto
 
 
 def test_quick_storm_loses_nothing() -> None:
-    if not (shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists()):
-        if os.environ.get("KFLEET_REQUIRE_SERVERS") == "1":
-            pytest.fail("mosquitto is not installed, and KFLEET_REQUIRE_SERVERS=1 needs it")
-        pytest.skip("mosquitto is not installed")
+    mosquitto_binary()  # the benchmark starts its own; without one: skip here, fail in CI
     result = reconnect_storm.main(
         [
             "--quick",

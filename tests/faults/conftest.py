@@ -9,6 +9,7 @@ bare ``Settings()`` all use that test's database without asking for it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from cloud.settings import Settings
 from cloud.wiring import Parts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.cloudkit import running_cloud
-from tests.faults.databases import PARAMS, SQLITE, fresh_postgres
+from tests.faults.databases import PARAMS, SQLITE, fresh_postgres, has_schema
 from tests.faults.procs import Mosquitto
 
 CloudEnv = tuple[Parts, httpx.AsyncClient]
@@ -50,11 +51,24 @@ def cloud_db(
     with fresh_postgres(server, f"kf_fault_{uid}") as url:
         monkeypatch.setenv("KFLEET_DATABASE_URL", url)
         yield url
+        if not has_schema(url):
+            pytest.fail(
+                f"the [postgres] run of {request.node.name} never used its database {url}: "
+                "its cloud ran on SQLite; build it with cloud_settings() or CloudProcess, or "
+                "leave database_url unset (tests/faults/README.md)",
+                pytrace=False,
+            )
 
 
-def cloud_settings(data_dir: Path, broker_url: str, uid: str, database_url: str = "") -> Settings:
+def cloud_settings(
+    data_dir: Path, broker_url: str, uid: str, database_url: str | None = None
+) -> Settings:
     """A cloud that re-drives quickly, with the fixed client id production uses: a persistent
-    session keeps what devices send while the cloud (or the broker) is away."""
+    session keeps what devices send while the cloud (or the broker) is away. Its database is
+    the test's (``KFLEET_DATABASE_URL``, set by :func:`cloud_db`) unless ``database_url`` says
+    otherwise."""
+    if database_url is None:
+        database_url = os.environ.get("KFLEET_DATABASE_URL", "")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

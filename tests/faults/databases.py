@@ -28,6 +28,15 @@ def _admin(server_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def has_schema(url: str) -> bool:
+    """Whether a cloud migrated the database at ``url`` (a SQLAlchemy URL): its ``jobs`` table
+    exists. A ``[postgres]`` run whose cloud never did ran on SQLite without saying so."""
+    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq) as conn:
+        row = conn.execute("SELECT to_regclass('public.jobs') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
 def fresh_postgres(server_url: str, name: str) -> Iterator[str]:
     """``CREATE DATABASE name`` on the server of ``server_url`` (a SQLAlchemy URL); yields the

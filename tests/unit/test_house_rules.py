@@ -10,6 +10,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+from tests import conftest
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "protocols",
@@ -66,3 +70,73 @@ def test_no_module_is_over_400_lines() -> None:
 def test_no_function_is_over_60_lines() -> None:
     offenders = [line for path in product_modules() for line in long_functions(path)]
     assert not offenders, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(offenders)
+
+
+# -- environment-dependent skips go through one helper -------------------------------------
+
+#: what steps a test aside: ``pytest.skip``, ``pytest.mark.skipif``, ``pytest.importorskip``
+#: (and the same names imported bare, or ``pytest.mark.skip``)
+SKIPPERS = frozenset({"skip", "skipif", "importorskip"})
+#: the one function allowed to skip: it FAILS instead under KFLEET_REQUIRE_SERVERS=1
+HELPER = ("tests/conftest.py", "require_or_skip")
+
+
+def skips_outside_the_helper(source: str, where: str) -> list[str]:
+    """Every skip in ``source`` (the file ``where``, relative to the root) that is not in the
+    body of :data:`HELPER`."""
+    tree = ast.parse(source, filename=where)
+    allowed: list[range] = [
+        range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and (where, node.name) == HELPER
+    ]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Attribute) and node.attr in SKIPPERS:
+            names = [node.attr]
+        elif isinstance(node, ast.ImportFrom) and node.module in ("pytest", "unittest"):
+            names = [a.name for a in node.names if a.name in SKIPPERS]
+        line = getattr(node, "lineno", 0)
+        if names and not any(line in r for r in allowed):
+            found.append((line, f"{where}:{line} uses {names[0]}"))
+    return [text for _, text in sorted(found)]
+
+
+def test_the_skip_rule_sees_every_way_to_skip() -> None:
+    source = (
+        "import pytest\nfrom pytest import importorskip\n"
+        "@pytest.mark.skipif(True, reason='x')\ndef test_a():\n    pytest.skip('no server')\n"
+        "def require_or_skip(what):\n    pytest.skip(what)\n"
+    )
+    assert skips_outside_the_helper(source, "tests/x.py") == [
+        "tests/x.py:2 uses importorskip",
+        "tests/x.py:3 uses skipif",
+        "tests/x.py:5 uses skip",
+        "tests/x.py:7 uses skip",  # only the helper in tests/conftest.py may skip
+    ]
+    assert len(skips_outside_the_helper(source, HELPER[0])) == 3
+
+
+def test_tests_skip_only_through_require_or_skip() -> None:
+    """A bare skip would let CI go green without running the test; ``require_or_skip`` fails
+    it instead when ``KFLEET_REQUIRE_SERVERS=1``."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        offenders += skips_outside_the_helper(path.read_text(encoding="utf-8"), where)
+    assert not offenders, (
+        "skip only through tests.conftest.require_or_skip(what), which fails under "
+        "KFLEET_REQUIRE_SERVERS=1:\n" + "\n".join(offenders)
+    )
+
+
+def test_require_or_skip_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "REQUIRE", True)  # what KFLEET_REQUIRE_SERVERS=1 sets
+    with pytest.raises(BaseException, match="KFLEET_REQUIRE_SERVERS=1 says it must be") as err:
+        conftest.require_or_skip("Mosquitto")
+    assert err.typename == "Failed" and "Mosquitto is not available" in str(err.value)
+    monkeypatch.setattr(conftest, "REQUIRE", False)
+    with pytest.raises(BaseException, match="Mosquitto is not available") as err:
+        conftest.require_or_skip("Mosquitto")
+    assert err.typename == "Skipped"
