@@ -26,13 +26,6 @@ from tests.faults.procs import Mosquitto
 CloudEnv = tuple[Parts, httpx.AsyncClient]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "sqlite_only(reason): a fault case whose PostgreSQL run is skipped, saying why",
-    )
-
-
 @pytest.fixture(params=PARAMS, autouse=True)
 def cloud_db(
     request: pytest.FixtureRequest, uid: str, monkeypatch: pytest.MonkeyPatch
@@ -40,9 +33,6 @@ def cloud_db(
     """The cloud database of this test's run: ``""`` (SQLite in the cloud's data dir) or a
     fresh PostgreSQL database, dropped after the test. Exported as ``KFLEET_DATABASE_URL``,
     which cloud processes inherit and ``Settings`` reads."""
-    only = request.node.get_closest_marker("sqlite_only")
-    if request.param != SQLITE and only is not None:
-        pytest.skip(f"SQLite only: {only.args[0]}")
     if request.param == SQLITE:
         monkeypatch.delenv("KFLEET_DATABASE_URL", raising=False)
         yield ""
