@@ -12,6 +12,10 @@ once per message id: the id goes into ``processed_messages`` (primary key) in th
 transaction, and a message whose id is already there is dropped and counted as ignored
 ``duplicate_message``. The window is the table's retention (``DEDUPE_WINDOW`` in
 ``cloud.retention``, 24 h): a replay of an older message would be applied again.
+
+Before any handler sees an event or an ack, raw ID numbers and names in it are masked
+(``protocols.privacy``; counted under ``redacted`` and logged without the values), so nothing
+below stores or logs them (``docs/privacy.md``).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from fleet.presence import (
 from protocols.envelope import Envelope, MsgType, wall_ms
 from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
+from protocols.privacy import describe, redact
 from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
@@ -306,6 +311,7 @@ class Ingest:
         the others are applied whatever happens to those.
         """
         received = wall_ms()
+        items = [(device_id, self._redact(device_id, env)) for device_id, env in items]
         for device_id, env in items:
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
@@ -330,6 +336,14 @@ class Ingest:
         if run:
             failures += await self._acks.run(items, run)
         return failures
+
+    def _redact(self, device_id: str, env: Envelope[Any]) -> Envelope[Any]:
+        """``env`` with personal data masked (``protocols.privacy``), before anything stores it."""
+        safe = redact(env.body)
+        if not safe.findings:
+            return env
+        self._stats.redact(device_id, f"{describe(env.body)} ({env.id})", safe.findings)
+        return env.model_copy(update={"body": safe.body})
 
 
 def _presence(device: Device) -> Presence:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from cloud.hub import ChangeHub
+from protocols.privacy import Finding
 
 log = logging.getLogger("cloud.bus")
 
@@ -27,6 +29,8 @@ class BusStats:
         self.handled: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
+        #: personal data masked before storing, by kind (``id_number_18``, ``name``...)
+        self.redacted: Counter[str] = Counter()
 
     def reject(self, reason: str, detail: str, topic: str = "") -> None:
         """Count and log a message we refuse; the worker carries on with the next one."""
@@ -45,6 +49,20 @@ class BusStats:
         if self._hub is not None:
             self._hub.publish("bus:ignored", reason)
 
+    def redact(self, device_id: str, what: str, findings: Sequence[Finding]) -> None:
+        """Count and log personal data masked in a message: where and what, never the value."""
+        for finding in findings:
+            self.redacted[finding.what] += 1
+        log.warning(
+            "personal data masked in %s from %s before storing it (%s): the device's software "
+            "or a system feeding it sends personal data it must mask; tell its maintainer",
+            what,
+            device_id,
+            "; ".join(map(str, findings)),
+        )
+        if self._hub is not None:
+            self._hub.publish("bus:redacted", what)
+
     def handle(self, channel: str) -> None:
         self.handled[channel] += 1
         if self._hub is not None:
@@ -61,4 +79,5 @@ class BusStats:
             "handled": dict(self.handled),
             "rejected": dict(self.rejected),
             "ignored": dict(self.ignored),
+            "redacted": dict(self.redacted),
         }

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from edge_agent.config import AgentConfig
 from edge_agent.link.commands import Command, decode_command
 from edge_agent.link.outbox import Entry, Outbox, restamp
+from edge_agent.link.pii_guard import masked
 from edge_agent.link.publisher import Publisher
 from edge_agent.link.reconnect import (
     backoff_delay,
@@ -143,7 +144,7 @@ class MqttLink:
             mono=mono_ms(),
             type=MsgType(channel.value),
             corr=corr,
-            body=body,
+            body=masked(body),  # no raw ID number or name leaves the device
         )
         try:
             payload = encode(env)
