@@ -227,8 +227,11 @@ class JobService:
             job.target_device_id = device.id if device is not None else None
             s.add(job)
             job_repo.created(s, job, "api")
-            out = await self._dispatcher.prepare(s, job, now, "api")
             try:
+                # no autoflush: the job's INSERT waits for the commit, so a key a concurrent
+                # request took meanwhile fails here and not in prepare's site query (a 500)
+                with s.no_autoflush:
+                    out = await self._dispatcher.prepare(s, job, now, "api")
                 await job_repo.commit(s, self._hub)
             except IntegrityError:  # the same key committed by a concurrent request
                 await s.rollback()
