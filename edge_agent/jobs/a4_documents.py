@@ -1,7 +1,7 @@
 """Getting an A4 job's document ready, before anything reaches the printer.
 
 ``print_document`` downloads the PDF the job names (sha256-checked) and checks its frame
-(:mod:`edge_agent.jobs.pdf_check`: a truncated, damaged or encrypted PDF is refused);
+(:mod:`protocols.pdf_check`: a truncated, damaged or encrypted PDF is refused);
 ``copy`` scans a page on the document camera beside the printer and marks it
 (:mod:`edge_agent.jobs.copy_page`). Every
 failure here happens before the printer sees a byte, so it is a plain ``failed`` with a
@@ -21,7 +21,7 @@ from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
-from edge_agent.jobs.pdf_check import pdf_problem
+from protocols.pdf_check import pdf_problem
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 
 

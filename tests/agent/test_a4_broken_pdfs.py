@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_print
-from edge_agent.jobs.pdf_check import TAIL, pdf_problem
+from protocols.pdf_check import TAIL, pdf_problem
 from protocols.jobs import DocumentParams, FailureReason, Fetch
 
 from .test_a4_document_fetch import BLOBS, blob_server  # noqa: F401 (the fixture)

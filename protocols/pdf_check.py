@@ -3,7 +3,9 @@
 ``%PDF-`` at the start says what a file claims to be, not that a printer can print it. What a
 printer does with a damaged PDF varies: it refuses the job, prints garbage or blank pages, or
 accepts it and aborts part-way — the last two leave the job ``uncertain`` and a citizen with
-nothing. So the agent refuses, before a byte reaches the printer and with the reason, a PDF:
+nothing. So the cloud refuses such a document when a job names it (422), and the agent
+refuses it again before a byte reaches the printer (a blob it fetched may differ), with the
+reason, a PDF:
 
 - whose header is not ``%PDF-1.x`` / ``%PDF-2.0``;
 - that does not end with ``%%EOF`` (a truncated upload or download);
