@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -35,6 +36,7 @@ from protocols.jobs import (
     JobKind,
     JobState,
 )
+from protocols.pdf_check import pdf_problem
 
 #: The parameter model of each job kind.
 PARAMS_MODELS: dict[JobKind, type[BaseModel]] = PARAMS_FOR_KIND
@@ -71,8 +73,9 @@ def validate_params(kind: JobKind, params: dict[str, Any]) -> dict[str, Any]:
     return valid
 
 
-def check_document(store: BlobStore, kind: JobKind, params: dict[str, Any]) -> None:
-    """A ``print_document`` job must name a stored PDF: refuse it now, not at the kiosk."""
+async def check_document(store: BlobStore, kind: JobKind, params: dict[str, Any]) -> None:
+    """A ``print_document`` job must name a stored, sound PDF: refuse it now, not at the kiosk
+    (where a damaged one fails the job after a citizen waited for it)."""
     if kind not in FETCH_KINDS:
         return
     sha256 = str(params["document"])
@@ -81,13 +84,20 @@ def check_document(store: BlobStore, kind: JobKind, params: dict[str, Any]) -> N
             f"params.document names blob {sha256}, which is not stored: upload the PDF first "
             f"(POST /api/v1/blobs/{sha256}/tokens with op=put, then PUT it)"
         )
-    with store.open(sha256) as fh:
-        head = fh.read(5)
-    if head != b"%PDF-":
+    problem = await asyncio.to_thread(_pdf_problem_of, store, sha256)
+    if problem is not None:
         raise Unprocessable(
-            f"params.document names blob {sha256}, which is not a PDF (it does not start with "
-            "%PDF-): an A4 printer job needs a PDF"
+            f"params.document names blob {sha256}, which is not a PDF an A4 printer can be "
+            f"given: {problem}; upload the document again, unencrypted and complete"
         )
+
+
+def _pdf_problem_of(store: BlobStore, sha256: str) -> str | None:
+    with store.open(sha256) as fh:
+        data = fh.read()
+    if not data.startswith(b"%PDF-"):
+        return "it does not start with %PDF-"
+    return pdf_problem(data)
 
 
 def request_hash(req: JobCreate, params: dict[str, Any]) -> str:
@@ -210,7 +220,7 @@ class JobService:
         Returns (job, created); a replay of an idempotency key returns the existing job.
         """
         params = validate_params(req.kind, req.params)
-        check_document(self._store, req.kind, params)
+        await check_document(self._store, req.kind, params)
         digest = request_hash(req, params)
         async with self._sessions() as s:
             key = req.idempotency_key
@@ -227,8 +237,11 @@ class JobService:
             job.target_device_id = device.id if device is not None else None
             s.add(job)
             job_repo.created(s, job, "api")
-            out = await self._dispatcher.prepare(s, job, now, "api")
             try:
+                # no autoflush: the job's INSERT waits for the commit, so a key a concurrent
+                # request took meanwhile fails here and not in prepare's site query (a 500)
+                with s.no_autoflush:
+                    out = await self._dispatcher.prepare(s, job, now, "api")
                 await job_repo.commit(s, self._hub)
             except IntegrityError:  # the same key committed by a concurrent request
                 await s.rollback()

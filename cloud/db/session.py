@@ -43,14 +43,20 @@ def make_engine(url: str) -> AsyncEngine:
             f"database URL {url!r} is not a SQLAlchemy URL; use sqlite+aiosqlite:///path.db "
             "or postgresql+psycopg://user@host/db"
         ) from err
+    # hide_parameters: a statement's values never reach a log line or an error message (they
+    # may be personal data a guard missed: docs/privacy.md); the statement itself still does
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_async_engine(
+            url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+        )
     raise ConfigError(
         f"database {parsed.get_backend_name()!r} is not supported: use SQLite or PostgreSQL"
     )

@@ -31,6 +31,7 @@ from pyipp.exceptions import IPPConnectionError, IPPError, IPPParseError
 from edge_agent.drivers.a4_base import A4Document, A4PrinterBase, A4Report, OnStart
 from edge_agent.drivers.a4_config import IppPrinterConfig
 from edge_agent.drivers.base import DriverSpec
+from edge_agent.drivers.ipp_client import Client, HttpError, describe, status_of
 from edge_agent.errors import PrinterError
 from protocols.jobs import FailureReason
 from protocols.messages import Health
@@ -129,21 +130,6 @@ def _never_sent(err: IPPConnectionError) -> bool:
     return isinstance(err.__cause__, aiohttp.ClientConnectorError)
 
 
-def _status_of(err: IPPError) -> int | None:
-    info = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], dict) else {}
-    code = info.get("status-code")
-    return int(code) if isinstance(code, int) else None
-
-
-def _status_name(code: int | None) -> str:
-    if code is None:
-        return "unknown status"
-    try:
-        return f"{IppStatus(code).name.lower()} (0x{code:04x})"
-    except ValueError:
-        return f"0x{code:04x}"
-
-
 class IppPrinter(A4PrinterBase):
     """An IPP A4 printer. One job at a time (the job runner's worker ensures it)."""
 
@@ -159,7 +145,8 @@ class IppPrinter(A4PrinterBase):
         return self._model or "IPP printer"
 
     def _client(self) -> IPP:
-        return IPP(self.cfg.uri, request_timeout=max(1, math.ceil(self.cfg.request_timeout_s)))
+        timeout = max(1, math.ceil(self.cfg.request_timeout_s))
+        return Client(self.cfg.uri, request_timeout=timeout)
 
     async def _printer_attrs(self, ipp: IPP) -> dict[str, Any]:
         resp = await ipp.execute(
@@ -179,7 +166,10 @@ class IppPrinter(A4PrinterBase):
         except IPPConnectionError as err:
             return Health.OFFLINE, f"unreachable: {err}"
         except IPPError as err:
-            return Health.UNKNOWN, f"printer answered {_status_name(_status_of(err))}"
+            return Health.UNKNOWN, f"printer answered with {describe(err)}"
+        except Exception:  # a driver bug must not stop the health monitor
+            log.exception("A4 printer %s: status query failed", self.id)
+            return Health.UNKNOWN, "status query failed (see the agent log)"
 
     async def close(self) -> None:
         """Nothing to close: each job and probe has its own connection."""
@@ -199,8 +189,8 @@ class IppPrinter(A4PrinterBase):
             except IPPError as err:
                 raise PrinterError(
                     FailureReason.PRINTER_ERROR,
-                    f"the A4 printer answered {_status_name(_status_of(err))} to a status "
-                    "query; nothing was sent",
+                    f"the A4 printer answered a status query with {describe(err)}; nothing "
+                    "was sent",
                     side_effect_possible=False,
                 ) from err
             refusal = refusal_of(attrs)
@@ -242,22 +232,8 @@ class IppPrinter(A4PrinterBase):
                 "may have been printed — check the printer before printing again",
                 side_effect_possible=True,
             ) from err
-        except IPPParseError as err:
-            raise PrinterError(
-                FailureReason.PRINTER_ERROR,
-                "the A4 printer's answer to Print-Job could not be read; the job may have "
-                "been printed — check the printer",
-                side_effect_possible=True,
-            ) from err
         except IPPError as err:
-            code = _status_of(err)
-            busy = code in BUSY_STATUSES
-            raise PrinterError(
-                FailureReason.PRINTER_BUSY if busy else FailureReason.DOCUMENT_REJECTED,
-                f"the A4 printer refused the job: {_status_name(code)}; nothing was printed"
-                + ("" if busy else " — the document or its options are not acceptable to it"),
-                side_effect_possible=False,
-            ) from err
+            raise _submit_error(err) from err
         jobs = resp.get("jobs") or [{}]
         job_id = jobs[0].get("job-id")
         if not isinstance(job_id, int):
@@ -293,8 +269,8 @@ class IppPrinter(A4PrinterBase):
             except IPPError as err:
                 raise PrinterError(
                     FailureReason.PRINTER_ERROR,
-                    f"the A4 printer no longer knows job {job_id} "
-                    f"({_status_name(_status_of(err))}); it may have printed",
+                    f"the A4 printer answered the status query for job {job_id} with "
+                    f"{describe(err)}; the job may have printed — check the printer",
                     side_effect_possible=True,
                 ) from err
             else:
@@ -367,6 +343,29 @@ class IppPrinter(A4PrinterBase):
             " and part of it may have printed — check the printer",
             side_effect_possible=True,
         )
+
+
+def _submit_error(err: IPPError) -> PrinterError:
+    """Print-Job answered with something other than a job (see the module docstring)."""
+    said = describe(err)
+    if isinstance(err, IPPParseError) or (isinstance(err, HttpError) and err.status >= 500
+                                          and err.status != 503):  # fmt: skip
+        return PrinterError(
+            FailureReason.PRINTER_ERROR,
+            f"the A4 printer answered Print-Job with {said}; the job may have been printed "
+            "— check the printer",
+            side_effect_possible=True,
+        )
+    code = status_of(err)
+    busy = code in BUSY_STATUSES or (isinstance(err, HttpError) and err.status == 503)
+    rejected = code is not None and 0x0400 <= code < 0x0500
+    reason = FailureReason.PRINTER_BUSY if busy else FailureReason.PRINTER_ERROR
+    return PrinterError(
+        FailureReason.DOCUMENT_REJECTED if rejected else reason,
+        f"the A4 printer refused the job with {said}; nothing was printed"
+        + (" — the document or its options are not acceptable to it" if rejected else ""),
+        side_effect_possible=False,
+    )
 
 
 def _job_state(raw: object, previous: IppJobState) -> IppJobState:

@@ -101,8 +101,8 @@ def health_of(status: PrinterStatus) -> tuple[Health, str]:
         return Health.OK, ""
     if status is PrinterStatus.NEAR_END:
         return Health.DEGRADED, "near_end"
-    if status is PrinterStatus.NO_REPLY:
-        return Health.UNKNOWN, "no_reply"
+    if status in (PrinterStatus.NO_REPLY, PrinterStatus.GARBLED):
+        return Health.UNKNOWN, status.value
     if status is PrinterStatus.UNREACHABLE:
         return Health.OFFLINE, "unreachable"
     return Health.OFFLINE, status.value

@@ -14,10 +14,13 @@ Everything here blocks; the driver calls it through ``asyncio.to_thread``.
 from __future__ import annotations
 
 import contextlib
+import errno
+import importlib.util
 import os
 import select
 import socket
 import stat
+import time
 from typing import Any
 
 from edge_agent.drivers.escpos_config import (
@@ -28,6 +31,9 @@ from edge_agent.drivers.escpos_config import (
     EscposUsb,
 )
 from edge_agent.errors import AgentError
+
+#: a drain reads at most this many 64-byte chunks (stale answers are a few bytes)
+_DRAIN_READS = 64
 
 
 class Unreachable(AgentError):
@@ -88,8 +94,15 @@ class _EscposPort(Port):
             raise Lost(_first_line(err)) from err
 
     def close(self) -> None:
+        device = self.printer._device
         with contextlib.suppress(Exception):
             self.printer.close()
+        # On a broken link python-escpos's close() fails in its flush before closing the
+        # handle, and its __del__ then tries again (an "exception ignored" and a leaked fd).
+        if device:
+            with contextlib.suppress(Exception):
+                device.close()
+        self.printer._device = False
 
 
 class _NetworkPort(_EscposPort):
@@ -124,7 +137,7 @@ class _NetworkPort(_EscposPort):
     def drain(self) -> None:
         try:
             self.sock.setblocking(False)
-            while True:
+            for _ in range(_DRAIN_READS):  # bounded: a printer may never stop talking
                 if not self.sock.recv(64):
                     raise Lost("the printer closed the connection")
         except BlockingIOError:
@@ -165,6 +178,15 @@ class _UsbPort(_EscposPort):
     def __init__(self, cfg: EscposUsb) -> None:
         from escpos.printer import Usb
 
+        # Without pyusb python-escpos fails at open *and* again in the object's __del__
+        # ("Exception ignored"), on every probe: say it once, clearly, before building one.
+        if importlib.util.find_spec("usb") is None:
+            raise RuntimeError(
+                "escpos_usb needs pyusb and libusb, which are not installed on this device; "
+                "install them (pip install pyusb; apt-get install libusb-1.0-0), or use "
+                "escpos_file with the kernel's /dev/usb/lp0 instead"
+            )
+
         # pyusb timeouts are milliseconds
         self.printer = Usb(cfg.vendor_id, cfg.product_id, timeout=int(cfg.timeout_s * 1000))
         self.printer.open()
@@ -180,11 +202,18 @@ class _UsbPort(_EscposPort):
 
 
 class _FilePort(_EscposPort):
-    """A kernel printer device (``/dev/usb/lp0``); status is read only from character devices."""
+    """A kernel printer device (``/dev/usb/lp0``); status is read only from character devices.
+
+    The path must exist: python-escpos opens it with ``"wb"``, which would otherwise create a
+    plain file where the node of a printer that is switched off belongs, and "print" into it.
+    """
 
     def __init__(self, cfg: EscposFile) -> None:
         from escpos.printer import File
 
+        if not os.path.exists(cfg.path):
+            raise FileNotFoundError(f"{cfg.path} does not exist (is the printer on?)")
+        self.path = cfg.path
         self.printer = File(str(cfg.path))
         self.printer.open()
         self._rfd: int | None = None
@@ -202,12 +231,57 @@ class _FilePort(_EscposPort):
     def read_byte(self, timeout: float) -> int | None:
         if self._rfd is None:
             return None
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                ready, _, _ = select.select([self._rfd], [], [], left)
+                if not ready:
+                    return None
+                data = os.read(self._rfd, 1)
+            except BlockingIOError:  # woken, but the byte went elsewhere
+                continue
+            except OSError as err:
+                if self._no_back_channel(err):
+                    return None
+                raise Lost(_first_line(err)) from err
+            if data:
+                return data[0]
+            self._check_present()  # usblp: a zero-length packet; a pty: its far end closed
+            time.sleep(min(0.05, max(left, 0)))  # a node that always reads empty: no spin
+        return None
+
+    def drain(self) -> None:
+        if self._rfd is None:
+            return
         try:
-            ready, _, _ = select.select([self._rfd], [], [], timeout)
-            data = os.read(self._rfd, 1) if ready else b""
+            for _ in range(_DRAIN_READS):  # bounded: a device may never stop talking
+                if not os.read(self._rfd, 64):
+                    break
+            else:
+                return
+        except BlockingIOError:
+            return
         except OSError as err:
+            if self._no_back_channel(err):
+                return
             raise Lost(_first_line(err)) from err
-        return data[0] if data else None
+        self._check_present()
+
+    def _no_back_channel(self, err: OSError) -> bool:
+        """True (and reads stop) if ``err`` says the device has no back-channel: usblp answers
+        EINVAL on a unidirectional printer, which is silent, not gone (ENODEV, EIO)."""
+        if err.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
+            return False
+        if self._rfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._rfd)
+        self._rfd = None
+        return True
+
+    def _check_present(self) -> None:
+        """An empty read: fine while the node exists; once it is gone, the device went away."""
+        if not os.path.exists(self.path):
+            raise Lost(f"{self.path} disappeared (the printer was unplugged or switched off)")
 
     def close(self) -> None:
         if self._rfd is not None:

@@ -44,6 +44,13 @@ _REFUSED: dict[PrinterStatus, FailureReason] = {
     PrinterStatus.COVER_OPEN: FailureReason.COVER_OPEN,
     PrinterStatus.ERROR: FailureReason.PRINTER_ERROR,
     PrinterStatus.NO_REPLY: FailureReason.PRINTER_SILENT,
+    PrinterStatus.GARBLED: FailureReason.PRINTER_ERROR,
+}
+#: how a status that stops a job reads in its error message
+_SAID = {
+    PrinterStatus.NO_REPLY: "did not answer the status request (DLE EOT)",
+    PrinterStatus.GARBLED: "answered the status request (DLE EOT) with a byte that is not a "
+    "status byte (line noise, or a wrong baud rate?)",
 }
 
 
@@ -110,11 +117,7 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         if refused is not None and not (
             before is PrinterStatus.NO_REPLY and self.cfg.status == "best_effort"
         ):
-            what = (
-                "did not answer the status request (DLE EOT)"
-                if before is PrinterStatus.NO_REPLY
-                else f"reports {before.value}"
-            )
+            what = _SAID.get(before, f"reports {before.value}")
             raise PrinterError(
                 refused,
                 f"printer {self.id} {what}; nothing was printed",
@@ -134,11 +137,7 @@ class EscPosReceiptPrinter(ConfiguredDriver):
             ) from err
         self.last_status = after
         if not after.can_print:
-            what = (
-                "did not answer the status request"
-                if after is PrinterStatus.NO_REPLY
-                else f"reported {after.value}"
-            )
+            what = _SAID.get(after, f"reported {after.value}")
             raise PrinterError(
                 _REFUSED.get(after, FailureReason.PRINTER_ERROR),
                 f"printer {self.id} {what} after {len(data)} bytes were sent; "
@@ -187,6 +186,7 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         cause = port.read_byte(timeout)
         if cause is None:
             return PrinterStatus.NO_REPLY
+        port.drain()  # a torn or doubled first answer must not pass for the second
         port.write(dle_eot(4))
         return decode_status(cause, port.read_byte(timeout))
 

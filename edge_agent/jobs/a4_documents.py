@@ -1,7 +1,9 @@
 """Getting an A4 job's document ready, before anything reaches the printer.
 
-``print_document`` downloads the PDF the job names (sha256-checked); ``copy`` scans a page on
-the document camera beside the printer and marks it (:mod:`edge_agent.jobs.copy_page`). Every
+``print_document`` downloads the PDF the job names (sha256-checked) and checks its frame
+(:mod:`protocols.pdf_check`: a truncated, damaged or encrypted PDF is refused);
+``copy`` scans a page on the document camera beside the printer and marks it
+(:mod:`edge_agent.jobs.copy_page`). Every
 failure here happens before the printer sees a byte, so it is a plain ``failed`` with a
 reason the cloud can act on (retry a download; tell the citizen the camera is down).
 """
@@ -19,6 +21,7 @@ from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
+from protocols.pdf_check import pdf_problem
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 
 
@@ -53,6 +56,14 @@ async def document_for_print(params: DocumentParams) -> Prepared:
             FailureReason.DOCUMENT_REJECTED,
             f"blob {params.document[:12]}… is not a PDF (it does not start with %PDF-); "
             "upload the document as PDF",
+        )
+    problem = pdf_problem(pdf)
+    if problem is not None:
+        raise NotPrintable(
+            FailureReason.DOCUMENT_REJECTED,
+            f"blob {params.document[:12]}… is a PDF that cannot be printed: {problem}; "
+            "nothing was sent to the printer — save or export the document again as a plain "
+            "PDF and upload it",
         )
     doc = A4Document(pdf=pdf, title=params.title, copies=params.copies, sides=params.sides)
     return Prepared(doc, {})

@@ -12,10 +12,16 @@ guard a side effect (``put`` before ``accepted``, ``update(..., must_persist=Tru
 first byte) raise :class:`JournalError`, so the job is refused or failed *before* anything
 happens; every other write that fails is kept in memory (an overlay that ``get`` reads
 through), so duplicates are still answered right until the agent restarts.
+
+A journal file SQLite finds corrupt is not a reason to stop the kiosk, nor to start over
+silently: the rows that can still be read are kept, the file is set aside as
+``jobs.sqlite3.corrupt-<time>`` and a WARNING says what may have been forgotten
+(:mod:`edge_agent.state_db`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sqlite3
@@ -25,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import AgentError
+from edge_agent.jobs.journal_salvage import is_final, scan_acks
+from edge_agent.state_db import Recovery, open_db, read_rows
 from protocols.jobs import AckState
 from protocols.messages import AckBody
 
@@ -44,13 +52,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     params     TEXT NOT NULL,
     exp        INTEGER,
     last_ack   TEXT NOT NULL,
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    confirm_by INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 """
 #: columns added after the first release: (name, declaration), added to older files on open
 _ADDED_COLUMNS = (("confirm_by", "INTEGER"),)
 _COLUMNS = "job_id, attempt, cmd_id, kind, peripheral, params, exp, last_ack, confirm_by"
+#: every column, in table order (older files lack the last ones)
+_ALL = "job_id, attempt, state, cmd_id, kind, peripheral, params, exp, last_ack, updated_ms, "
+_ALL += "confirm_by"
 
 _ACTIVE = (AckState.ACCEPTED.value, AckState.RUNNING.value)
 
@@ -85,11 +97,7 @@ class Journal:
     """A small SQLite file in the agent's data directory."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db, self.recovery = open_db(path, _SCHEMA, _salvage, _restore)
         self.path = path
         #: writes that failed, kept so ``get`` still answers right (lost at restart)
         self._overlay: dict[str, JobRecord] = {}
@@ -103,9 +111,27 @@ class Journal:
             f"DELETE FROM jobs WHERE updated_ms < ? AND state NOT IN ({_marks(_ACTIVE)})",
             (cutoff, *_ACTIVE),
         )
+        #: jobs restored from the raw bytes of a corrupt journal (``journal_salvage``)
+        self.rescued = 0
+        if self.recovery is not None:
+            self.rescued = self._rescue(scan_acks(self.recovery.aside))
+            _warn_recovered(path, self.recovery, self.rescued)
 
     def close(self) -> None:
         self._db.close()
+
+    def _rescue(self, acks: dict[str, AckBody]) -> int:
+        """Record the jobs found only in the raw bytes; returns how many."""
+        rescued = 0
+        for job_id, ack in acks.items():
+            if self.get(job_id) is not None:
+                continue  # read whole by SQLite: that row is better
+            if not is_final(ack):  # reported uncertain by the runner's recovery
+                ack = AckBody(job_id=job_id, state=AckState.RUNNING, attempt=ack.attempt)
+            record = JobRecord(job_id, ack.attempt, "", "unknown", None, "{}", None, ack)
+            self.put(record, must_persist=False)
+            rescued += 1
+        return rescued
 
     def get(self, job_id: str) -> JobRecord | None:
         kept = self._overlay.get(job_id)
@@ -196,6 +222,37 @@ class Journal:
         return [_record(r) for r in rows]
 
 
+def _salvage(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return read_rows(db, "SELECT * FROM jobs")
+
+
+def _restore(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    width = len(_ALL.split(","))
+    for row in rows:
+        full = (*row, *([None] * (width - len(row))))[:width]
+        try:  # a damaged page can still give rows of garbage: keep only whole ones
+            AckBody.model_validate_json(full[8])
+        except ValueError:
+            continue
+        with contextlib.suppress(sqlite3.Error):
+            db.execute(f"INSERT OR REPLACE INTO jobs ({_ALL}) VALUES ({_marks(full)})", full)
+
+
+def _warn_recovered(path: Path, rec: Recovery, rescued: int) -> None:
+    log.warning(
+        "the job journal %s was corrupt (%s): moved it to %s and started a new one with the "
+        "%d job(s) SQLite could still read and %d more whose last ack was found in its bytes "
+        "(those not finished are reported uncertain). A job whose record was lost entirely "
+        "would run again if the cloud sent it again — compare the printers' recent output "
+        "with the cloud's running and uncertain jobs of this device",
+        path,
+        rec.why,
+        rec.aside,
+        rec.salvaged,
+        rescued,
+    )
+
+
 def _record(row: tuple[Any, ...]) -> JobRecord:
     return JobRecord(
         job_id=row[0],
@@ -210,7 +267,7 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
     )
 
 
-def _marks(values: tuple[str, ...]) -> str:
+def _marks(values: tuple[Any, ...]) -> str:
     return ", ".join("?" for _ in values)
 
 

@@ -26,6 +26,7 @@ Calls are synchronous and short (one small row); the agent runs them on the even
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -33,8 +34,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from edge_agent.config import OutboxSettings
+from edge_agent.state_db import open_db, read_rows
 from protocols.topics import DeviceChannel
 
 log = logging.getLogger(__name__)
@@ -310,13 +313,13 @@ class Outbox:
     # --- opening ----------------------------------------------------------------------------
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
-        """The database, or None (everything is held in memory) if it cannot be opened."""
+        """The database, or None (everything is held in memory) if it cannot be opened.
+
+        A corrupt file is set aside (``outbox.sqlite3.corrupt-<time>``) and replaced by a new
+        one holding the messages that could still be read (:mod:`edge_agent.state_db`)."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")  # a stored message survives a power cut
-            db.executescript(_SCHEMA)
+            # synchronous=FULL: a stored message survives a power cut
+            db, recovery = open_db(path, _SCHEMA, _salvage, _restore)
         except (OSError, sqlite3.Error) as err:
             log.error(
                 "outbox: cannot open %s (%s); messages are held in memory only and are lost "
@@ -325,7 +328,39 @@ class Outbox:
                 err,
             )
             return None
+        if recovery is not None:
+            self.counters["recovered_corrupt"] += 1
+            log.warning(
+                "outbox: %s was corrupt (%s): moved it to %s and started a new one with the "
+                "%d message(s) that could still be read. Acks, events and telemetry stored "
+                "only in the damaged part are lost; the cloud learns the outcome of a job whose "
+                "ack was lost when it sends the job again (this device answers a known job "
+                "with its latest ack)",
+                path,
+                recovery.why,
+                recovery.aside,
+                recovery.salvaged,
+            )
         return db
+
+
+def _salvage(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return read_rows(db, "SELECT ord, channel, msg_id, payload, created_ms FROM outbox")
+
+
+def _restore(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    channels = {c.value for c in OUTBOX_CHANNELS}
+    for row in rows:
+        ord_, channel, msg_id, payload, created = row
+        whole = isinstance(ord_, int) and channel in channels and isinstance(msg_id, str)
+        if not (whole and isinstance(payload, bytes) and isinstance(created, int)):
+            continue  # a damaged page can still give rows of garbage: keep only whole ones
+        with contextlib.suppress(sqlite3.Error):
+            db.execute(
+                "INSERT INTO outbox (ord, channel, msg_id, payload, created_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                row,
+            )
 
 
 def _now_ms() -> int:

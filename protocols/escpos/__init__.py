@@ -30,6 +30,7 @@ from protocols.escpos.status import (
     PrinterStatus,
     decode_status,
     dle_eot,
+    is_status_byte,
     status_byte,
 )
 
@@ -61,5 +62,6 @@ __all__ = [
     "decode_status",
     "decode_text",
     "dle_eot",
+    "is_status_byte",
     "status_byte",
 ]

@@ -1,7 +1,9 @@
 """The ``DLE EOT`` real-time status codec, shared by the agent's receipt driver (which asks and
 decodes) and the printer simulator (which answers): one definition of the status bits.
 
-Epson's real-time status bytes always have bits 1 and 4 set and bits 0 and 7 clear.
+Epson's real-time status bytes always have bits 1 and 4 set and bits 0 and 7 clear. A reply
+without that pattern is not a status byte (line noise, a wrong baud rate, a printer that echoes,
+a stray byte of another answer): it decodes as ``garbled``, never as "ready".
 
 - ``DLE EOT 1`` printer: bit 3 offline.
 - ``DLE EOT 2`` offline cause: bit 2 cover open, bit 5 stopped by paper end, bit 6 error.
@@ -15,8 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 DLE, EOT = 0x10, 0x04
-#: bits 1 and 4 are always set in a DLE EOT status byte
+#: bits 1 and 4 are always set in a DLE EOT status byte (and bits 0 and 7 clear)
 FIXED_BITS = 0x12
+_FIXED_MASK = 0x93
 _OFFLINE = 0x08
 _COVER_OPEN = 0x04
 _PAPER_STOP = 0x20
@@ -42,6 +45,7 @@ class PrinterStatus(StrEnum):
     COVER_OPEN = "cover_open"
     ERROR = "error"
     NO_REPLY = "no_reply"  # never treated as OK: a silent printer may be dead
+    GARBLED = "garbled"  # the reply was not a status byte: nothing is known, never OK
     UNREACHABLE = "unreachable"
 
     @property
@@ -85,9 +89,17 @@ def status_byte(n: int, cond: PrinterCondition) -> int | None:
     return None
 
 
+def is_status_byte(value: int) -> bool:
+    """True if ``value`` has the fixed bits of a real-time status byte."""
+    return value & _FIXED_MASK == FIXED_BITS
+
+
 def decode_status(offline_cause: int, paper: int | None) -> PrinterStatus:
     """Combine ``DLE EOT 2`` (offline cause) and ``DLE EOT 4`` (paper sensor) replies; ``paper``
-    None when the printer did not answer the second query."""
+    None when the printer did not answer the second query. Either reply failing the fixed-bit
+    check (:func:`is_status_byte`) makes the whole answer ``garbled``."""
+    if not is_status_byte(offline_cause) or (paper is not None and not is_status_byte(paper)):
+        return PrinterStatus.GARBLED
     if offline_cause & _COVER_OPEN:
         return PrinterStatus.COVER_OPEN
     if offline_cause & _PAPER_STOP or (paper is not None and paper & _PAPER_END):

@@ -14,7 +14,9 @@ from edge_agent.jobs.a4_documents import NotPrintable, document_for_print
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from protocols.jobs import DocumentParams, FailureReason, Fetch
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+from .test_a4_ipp_driver import _pdf
+
+PDF = _pdf("fetched")  # a real one-page PDF: a damaged one is refused (test_a4_broken_pdfs)
 GIF = b"GIF89a not a document"
 BLOBS = {"/pdf": PDF, "/gif": GIF}
 

@@ -137,6 +137,7 @@ async def test_unreachable_and_file_printer(tmp_path: Path) -> None:
 
     # a device file without a back-channel: best_effort prints, but cannot confirm
     out = tmp_path / "lp0"
+    out.touch()  # a plain file that exists: written to, but it never answers DLE EOT
     lp = build_printer(EscposFile(type="escpos_file", id="lp", path=out, status="best_effort"))
     with pytest.raises(PrinterError) as info:
         await lp.print_receipt(PARAMS, _noop)

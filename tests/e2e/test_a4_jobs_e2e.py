@@ -168,6 +168,11 @@ async def test_a4_requests_that_cannot_print_are_refused(
         r = await client.post("/api/v1/jobs", json=body)
         assert r.status_code == 422 and "not a PDF" in r.json()["message"], r.text
 
+        sound = _pdf(f"cut {uid}")  # a truncated upload: refused here, not at the kiosk
+        body["params"] = {"document": await _upload(client, sound[: len(sound) // 2])}
+        r = await client.post("/api/v1/jobs", json=body)
+        assert r.status_code == 422 and "truncated" in r.json()["message"], r.text
+
         pdf = await _upload(client, _pdf(f"refused {uid}"))
         body["params"] = {"document": pdf, "fetch": {"url": "http://x/", "expires": 1}}
         r = await client.post("/api/v1/jobs", json=body)
@@ -206,7 +211,9 @@ async def test_spool_printer_and_a_damaged_document(
 
         other = await _upload(client, _pdf(f"damaged {uid}"))
         blob_file = tmp_path / "blobs" / other[:2] / other[2:4] / other
-        blob_file.write_bytes(b"%PDF-1.4 damaged on disk")  # not the blob the job names
+        # a sound PDF, but not the blob the job names (the cloud checks the frame, the agent
+        # the digest)
+        blob_file.write_bytes(_pdf(f"swapped on disk {uid}"))
         job = await _run(
             client,
             {

@@ -202,7 +202,9 @@ class AgentProcess(_Proc):
 
 
 class CloudProcess(_Proc):
-    """``python -m kfleet cloud run`` on SQLite in ``data_dir`` (sites seeded once)."""
+    """``python -m kfleet cloud run`` (sites seeded once) on the test's database: it inherits
+    ``KFLEET_DATABASE_URL`` (the fault suite's ``cloud_db`` fixture sets it; unset: SQLite in
+    ``data_dir``)."""
 
     def __init__(self, data_dir: Path, broker_url: str, **settings: Any) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,7 @@ from tests.faults.mqtt_tap import (
     passes,
 )
 from tests.faults.procs import Mosquitto, agent_toml, eventually, running_agent
-from tests.faults.traffic import chatter, events_at_cloud, tele_at_cloud
+from tests.faults.traffic import Pause, chatter, events_at_cloud, tele_at_cloud
 
 EVENTS = 150  # per agent
 JOBS = 4  # per agent, before the kill and again while the broker is down
@@ -144,12 +144,18 @@ async def test_broker_killed_with_messages_in_flight(
         ]
         for dev in devs:
             await device_online(client, dev)
+        pauses = {dev: Pause() for dev in devs}
         traffic = [
-            asyncio.create_task(chatter(agents[0], "a", EVENTS)),
-            asyncio.create_task(chatter(agents[1], "b", EVENTS)),
+            asyncio.create_task(chatter(agent, p, EVENTS, pause=pauses[dev]))
+            for agent, p, dev in zip(agents, "ab", devs, strict=True)
         ]
         await stack.enter_async_context(_cancel_on_exit(traffic))
-        jobs = await _kill_mid_flight(cloud_env, broker, tap, printer, devs)
+        jobs = await _mid_flight(cloud_env, tap, printer, devs)
+        await _held_traffic_arrived(cloud, dict(zip(devs, traffic, strict=True)), pauses)
+        broker.kill()
+        await _restart(cloud_env, broker, tap, printer, devs, jobs)
+        for pause in pauses.values():
+            pause.release()
         sent = dict(zip(devs, await asyncio.gather(*traffic), strict=True))
         await _everything_arrived(cloud, client, agents, devs, jobs, sent)
         swallowed = sum(p.type == PUBACK for p in tap.dropped)
@@ -169,10 +175,10 @@ async def test_broker_killed_with_messages_in_flight(
     assert resent > 0
 
 
-async def _kill_mid_flight(
-    cloud: CloudEnv, broker: Mosquitto, tap: MqttTap, printer: EscPosPrinterSim, devs: list[str]
+async def _mid_flight(
+    cloud: CloudEnv, tap: MqttTap, printer: EscPosPrinterSim, devs: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Submit the jobs, kill the broker once A is mid-flight, submit more, restart it."""
+    """Submit the jobs and return once A is mid-flight."""
     client = cloud[1]
     first = f"{devs[0]}-0"
     printer.faults.hold_after_bytes = STATUS_QUERIES + receipt_bytes(first) // 2
@@ -180,8 +186,37 @@ async def _kill_mid_flight(
     jobs = {dev: [await submit(client, dev, f"{dev}-{i}") for i in range(JOBS)] for dev in devs}
     await in_flight(cloud, jobs[devs[0]], printer, rule)
     assert printed(printer.out_dir) == {}  # the first receipt is only half out
+    return jobs
 
-    broker.kill()
+
+async def _held_traffic_arrived(
+    cloud: Parts, traffic: dict[str, asyncio.Task[list[str]]], pauses: dict[str, Pause]
+) -> None:
+    """Hold the background events and wait until the cloud has what was sent before: at the
+    kill, what is in flight is what the tap holds open (see :class:`Pause`)."""
+    for (dev, pause), prefix in zip(pauses.items(), "ab", strict=True):
+        await pause.hold(traffic[dev])
+        await all_arrived(cloud, dev, list(pause.sent))
+        batches = len(range(0, len(pause.sent), 10))  # a telemetry batch every 10th event
+
+        async def tele_arrived(
+            dev: str = dev, prefix: str = prefix, n: int = batches
+        ) -> bool | None:
+            return True if len(await tele_at_cloud(cloud, dev, prefix)) >= n else None
+
+        await eventually(tele_arrived, 60, f"{dev}'s telemetry at the cloud")
+
+
+async def _restart(
+    cloud: CloudEnv,
+    broker: Mosquitto,
+    tap: MqttTap,
+    printer: EscPosPrinterSim,
+    devs: list[str],
+    jobs: dict[str, list[dict[str, Any]]],
+) -> None:
+    """With the broker dead: A prints offline, more jobs are submitted; then restart it."""
+    client = cloud[1]
     tap.partition()  # the broker's port is closed: so is the tap's
     printer.faults.hold_after_bytes = None
     printer.release()  # A prints offline; its acks wait in its outbox
@@ -190,7 +225,6 @@ async def _kill_mid_flight(
     tap.rule = passes
     await broker.start()
     await tap.heal()
-    return jobs
 
 
 async def _everything_arrived(

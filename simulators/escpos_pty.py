@@ -1,0 +1,156 @@
+"""An ESC/POS receipt printer on a pseudo-terminal: the far end of a serial cable, or of a
+kernel printer node such as ``/dev/usb/lp0`` (both are character devices that carry bytes
+both ways, which a pty is too).
+
+The host opens ``path``, a symlink to the pty slave (as ``/dev/serial/by-id/...`` or a udev
+``/dev/usb/lp0`` link would be). What the host writes is decoded with ``protocols.escpos``;
+each cut ends a receipt (``receipts``); ``stream`` keeps every byte received. ``DLE EOT n`` is
+answered with ``protocols.escpos.status_byte`` for the printer's ``condition``, unless a fault
+says otherwise.
+
+Fault switches are plain attributes and may change while the simulator runs:
+
+- ``silent``: status queries are never answered;
+- ``answers``: scripted replies, one per status query in order (``b""`` = no answer, several
+  bytes = noise or a torn answer); once used up, queries get the real status byte again;
+- ``vanish_after``: after this many bytes from the host the device disappears (pty closed,
+  symlink removed) — the cable pulled or the USB printer switched off mid-job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import tty
+from collections.abc import Callable
+from pathlib import Path
+from typing import Self
+
+from protocols.escpos import (
+    EscPosDecoder,
+    PrinterCondition,
+    Receipt,
+    ReceiptBuilder,
+    StatusQuery,
+    status_byte,
+)
+
+#: bytes read per wake-up: small, so a fault after N bytes lands inside a job
+_CHUNK = 256
+
+
+class EscPosPtyPrinter:
+    """An ESC/POS printer behind a pty; start it inside a running event loop."""
+
+    def __init__(self, link_dir: Path | None = None, name: str = "lp0") -> None:
+        self.condition = PrinterCondition()
+        self.silent = False
+        self.answers: list[bytes] = []
+        self.vanish_after: int | None = None
+        self._own_dir = link_dir is None
+        self._dir = link_dir or Path(tempfile.mkdtemp(prefix="kf-escpos-pty-"))
+        self._link = self._dir / name
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._decoder = EscPosDecoder()
+        self._builder = ReceiptBuilder()
+        self._changed = asyncio.Event()
+        #: receipts completed by a cut, in order
+        self.receipts: list[Receipt] = []
+        #: every byte the host sent (jobs and status queries)
+        self.stream = bytearray()
+        self.queries = 0  # status queries seen
+
+    @property
+    def path(self) -> str:
+        return str(self._link)
+
+    @property
+    def present(self) -> bool:
+        return self._master is not None
+
+    async def __aenter__(self) -> Self:
+        self.plug()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.unplug()
+        if self._own_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def plug(self) -> None:
+        """A fresh pty behind ``path``, in raw mode (no echo, no CR/LF translation)."""
+        if self.present:
+            return
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        self._master, self._slave = master, slave
+        tmp = self._link.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(os.ttyname(slave))
+        tmp.replace(self._link)
+        asyncio.get_running_loop().add_reader(master, self._readable)
+
+    def unplug(self) -> None:
+        """The device disappears: its node goes, open handles get EIO."""
+        if self._master is None:
+            return
+        asyncio.get_running_loop().remove_reader(self._master)
+        self._link.unlink(missing_ok=True)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._master = self._slave = None
+        self._notify()
+
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds (bound it with ``asyncio.timeout``)."""
+        while True:
+            changed = self._changed
+            if predicate():
+                return
+            await changed.wait()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _readable(self) -> None:
+        if self._master is None:
+            return
+        limit = self.vanish_after
+        size = _CHUNK if limit is None else max(1, min(_CHUNK, limit - len(self.stream)))
+        try:
+            data = os.read(self._master, size)
+        except OSError:  # EAGAIN, or EIO while no host has the slave open
+            return
+        self.stream += data
+        self._feed(data)
+        if limit is not None and len(self.stream) >= limit:
+            self.unplug()
+        self._notify()
+
+    def _feed(self, data: bytes) -> None:
+        for event in self._decoder.feed(data):
+            if isinstance(event, StatusQuery):
+                self._answer(event.n)
+                continue
+            receipt = self._builder.add(event)
+            if receipt is not None:
+                self.receipts.append(receipt)
+
+    def _answer(self, n: int) -> None:
+        self.queries += 1
+        if self.answers:
+            reply = self.answers.pop(0)
+        else:
+            value = status_byte(n, self.condition)
+            reply = b"" if value is None or self.silent else bytes([value])
+        if reply and self._master is not None:
+            with contextlib.suppress(OSError):
+                os.write(self._master, reply)
