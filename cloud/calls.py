@@ -128,7 +128,7 @@ def _check(
     model = actions.get(action)
     if model is None:
         offered = ", ".join(sorted(actions)) or "no actions"
-        raise Unprocessable(
+        raise NotFound(
             f"peripheral {peripheral} of device {device.id} is a {info.kind or 'peripheral'}, "
             f"which has no action {action!r}; it offers: {offered}"
         )

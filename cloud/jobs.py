@@ -22,7 +22,7 @@ from cloud.db import jobs as job_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, Job, utcnow
 from cloud.dispatcher import Dispatcher
-from cloud.errors import Conflict, Unprocessable
+from cloud.errors import Conflict, NotFound, Unprocessable
 from cloud.hub import ChangeHub
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.cancel import CancelAction, decide_cancel
@@ -80,7 +80,7 @@ async def check_document(store: BlobStore, kind: JobKind, params: dict[str, Any]
         return
     sha256 = str(params["document"])
     if not store.exists(sha256):
-        raise Unprocessable(
+        raise NotFound(
             f"params.document names blob {sha256}, which is not stored: upload the PDF first "
             f"(POST /api/v1/blobs/{sha256}/tokens with op=put, then PUT it)"
         )

@@ -17,14 +17,23 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from cloud.blobs import DEFAULT_TOKEN_TTL_S, MAX_TOKEN_TTL_S
-from protocols.jobs import PARAMS_FOR_KIND, JobKind, JobState
+from protocols.jobs import CAPABILITY_FOR_KIND, PARAMS_FOR_KIND, Capability, JobKind, JobState
+
+#: Text the API takes never holds a NUL (``nul_guard``, ``strict_json``); a trimmed field must
+#: also hold something besides whitespace.
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+#: a site path: 1-5 segments of a-z 0-9 _ - (``protocols.topics``)
+SITE_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+SITE_PATH_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}(/[a-z0-9][a-z0-9_-]{0,31}){0,4}$"
+#: a device id, as on the wire (``protocols.topics.DEVICE_ID_RE``)
+DEVICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
 
 def Trimmed(max_length: int) -> Any:
     """A string stripped of surrounding whitespace that must not be empty afterwards (the
     ``pattern`` says so in the OpenAPI document too: a blank string is not schema-valid)."""
     return StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=max_length, pattern=r"\S"
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
     )
 
 
@@ -39,9 +48,10 @@ def _no_bool_or_text(value: Any) -> Any:
 NumberOnly = BeforeValidator(_no_bool_or_text)
 
 
-Path = Annotated[str, Trimmed(200), Field(examples=["qh/hx/golmud/hhl"])]
-#: Device ids, capabilities, codes: what the cloud looks things up by.
-Ident = Annotated[str, Trimmed(64)]
+#: What the cloud looks things up by are matched exactly, never trimmed: their patterns say
+#: all a valid one may hold.
+Path = Annotated[str, Field(pattern=SITE_PATH_PATTERN, examples=["qh/hx/golmud/hhl"])]
+DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN, examples=["hhl-kiosk-01"])]
 
 
 #: ``params`` fields the cloud fills in itself (a client that sends them gets a 422).
@@ -75,7 +85,7 @@ class ErrorBody(BaseModel):
 class DeviceTarget(_In):
     """Run on this device."""
 
-    device_id: Ident
+    device_id: DeviceId
 
 
 class SiteTarget(_In):
@@ -83,7 +93,7 @@ class SiteTarget(_In):
 
     site: Path
     #: defaults to the capability the job kind needs (``receipt`` for ``print_receipt``)
-    capability: Ident | None = None
+    capability: Capability | None = None
 
 
 class JobCreate(_In):
@@ -110,7 +120,23 @@ class JobCreate(_In):
             params = handler(model.__pydantic_core_schema__)
             for field in CLOUD_FILLED:  # the cloud adds these when it sends the job
                 handler.resolve_ref_schema(params).get("properties", {}).pop(field, None)
-            branches.append({"properties": {"kind": {"const": kind.value}, "params": params}})
+            needed = CAPABILITY_FOR_KIND[kind].value
+            # a site target may name only the capability this kind needs
+            target_of_kind = {
+                "anyOf": [
+                    {"required": ["device_id"]},
+                    {"properties": {"capability": {"enum": [needed, None]}}},
+                ]
+            }
+            branches.append(
+                {
+                    "properties": {
+                        "kind": {"const": kind.value},
+                        "params": params,
+                        "target": target_of_kind,
+                    }
+                }
+            )
         target["oneOf"] = branches
         return json_schema
 
@@ -165,7 +191,7 @@ class ResolveIn(_In):
 
 class SiteCreate(_In):
     parent: Path | None = None
-    code: Annotated[str, Trimmed(32), Field(examples=["hhl"])]
+    code: Annotated[str, Field(pattern=SITE_CODE_PATTERN, examples=["hhl"])]
     name: Annotated[str, Trimmed(128)]
     level: Literal["province", "prefecture", "city", "town", "village"]
 

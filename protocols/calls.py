@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from protocols.jobs import Count
+from protocols.jobs import NumberOnly
 
 #: how long the cloud waits for the answer to a call beyond the action's own duration
 REPLY_GRACE_S = 30.0
@@ -27,15 +27,15 @@ class _Args(BaseModel):
 class SetLedArgs(_Args):
     """``call_button`` / ``set_led``: light a button's LED (kept across device restarts)."""
 
-    button: Annotated[Count, Field(ge=1, le=16)]
+    button: Annotated[int, Field(ge=1, le=16), NumberOnly]
     mode: Literal["off", "on", "blink"]
 
 
 class BeepArgs(_Args):
     """``call_button`` / ``beep``."""
 
-    ms: Annotated[Count, Field(ge=10, le=5000)] = 150
-    count: Annotated[Count, Field(ge=1, le=10)] = 1
+    ms: Annotated[int, Field(ge=10, le=5000), NumberOnly] = 150
+    count: Annotated[int, Field(ge=1, le=10), NumberOnly] = 1
 
 
 class RequestRatingArgs(_Args):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -108,18 +108,35 @@ def _a_number_not_a_word(value: object) -> object:
     return value
 
 
-#: An integer as JSON says it: 2 or 2.0, never ``true`` or ``"2"``.
-Count = Annotated[int, BeforeValidator(_a_number_not_a_word)]
+#: After an integer's ``Field(ge=..., le=...)``: a number as JSON says it, 2 or 2.0, never
+#: ``true`` or ``"2"``. (Placed after the bounds, so the JSON schema keeps ``minimum`` and
+#: ``maximum``; before them pydantic writes ``ge``/``le``, which JSON Schema does not know.)
+NumberOnly = BeforeValidator(_a_number_not_a_word)
 
 
-#: Text that ends up on paper: no control characters (refused here, stripped by the agent).
-PrintableText = Annotated[str, AfterValidator(_no_control_chars)]
+#: Text that ends up on paper: no control characters (refused here, stripped by the agent);
+#: the JSON schema says so with a pattern (validation keeps the clearer message above).
+PrintableText = Annotated[
+    str,
+    AfterValidator(_no_control_chars),
+    Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}),
+]
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    """A receipt line's ``type`` picks its model, so a JSON line must carry it (its default
+    serves Python callers only): the JSON schema lists it as required."""
+    schema["required"] = ["type", *schema.get("required", [])]
+
+
+class _Line(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_type_required)
 
 
 Align = Literal["left", "center", "right"]
 
 
-class TextLine(_Strict):
+class TextLine(_Line):
     """A line of text; Chinese is sent to the printer as GB18030."""
 
     type: Literal["text"] = "text"
@@ -127,24 +144,24 @@ class TextLine(_Strict):
     align: Align = "left"
     bold: bool = False
     #: character magnification 1..8 (ESC/POS GS !)
-    width: Annotated[Count, Field(ge=1, le=8)] = 1
-    height: Annotated[Count, Field(ge=1, le=8)] = 1
+    width: Annotated[int, Field(ge=1, le=8), NumberOnly] = 1
+    height: Annotated[int, Field(ge=1, le=8), NumberOnly] = 1
 
 
-class QrLine(_Strict):
+class QrLine(_Line):
     """A QR code, printed natively by the printer (GS ( k)."""
 
     type: Literal["qr"] = "qr"
     data: Annotated[PrintableText, Field(min_length=1, max_length=512)]
-    size: Annotated[Count, Field(ge=1, le=16)] = 6
+    size: Annotated[int, Field(ge=1, le=16), NumberOnly] = 6
     align: Align = "center"
 
 
-class FeedLine(_Strict):
+class FeedLine(_Line):
     """Blank lines."""
 
     type: Literal["feed"] = "feed"
-    lines: Annotated[Count, Field(ge=1, le=20)] = 1
+    lines: Annotated[int, Field(ge=1, le=20), NumberOnly] = 1
 
 
 ReceiptLine = Annotated[TextLine | QrLine | FeedLine, Field(discriminator="type")]
@@ -155,7 +172,7 @@ class ReceiptParams(_Strict):
 
     lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=200)]
     cut: bool = True
-    copies: Annotated[Count, Field(ge=1, le=5)] = 1
+    copies: Annotated[int, Field(ge=1, le=5), NumberOnly] = 1
 
 
 class Uploads(_Strict):
@@ -203,7 +220,7 @@ class DocumentParams(_Strict):
 
     #: sha256 of the PDF, uploaded beforehand to ``/api/v1/blobs``
     document: Sha256Hex
-    copies: Annotated[Count, Field(ge=1, le=20)] = 1
+    copies: Annotated[int, Field(ge=1, le=20), NumberOnly] = 1
     sides: Literal["one-sided", "two-sided-long-edge", "two-sided-short-edge"] = "one-sided"
     #: shown in the printer's queue and in the result (no personal data, please)
     title: Annotated[PrintableText, Field(max_length=128)] = ""
@@ -216,7 +233,7 @@ class CopyParams(_Strict):
 
     #: what the copy may be used for, the XX of "仅供XX使用" (e.g. 办理户籍业务)
     purpose: Annotated[PrintableText, Field(min_length=1, max_length=32)]
-    copies: Annotated[Count, Field(ge=1, le=10)] = 1
+    copies: Annotated[int, Field(ge=1, le=10), NumberOnly] = 1
     #: ``document`` = grey with evened-out light, the usual mode for paper documents
     mode: Literal["color", "gray", "document"] = "document"
     #: the watermark language: zh-CN (default) or en

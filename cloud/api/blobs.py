@@ -35,15 +35,31 @@ router = APIRouter(
 Sha256 = Annotated[
     str, Path(pattern=blob_store.SHA256_PATTERN, description="sha256 of the blob, lowercase hex")
 ]
-Token = Annotated[str, Query(max_length=200, description="from POST .../tokens")]
+#: ``<expiry>.<base64url HMAC-SHA256>`` (cloud/blobs.py make_token)
+TOKEN_PATTERN = r"^[0-9]{1,20}\.[A-Za-z0-9_-]{43}$"
+#: ``<job id>.<expiry>.<base64url HMAC-SHA256>`` (cloud/blobs.py make_grant)
+GRANT_PATTERN = r"^[0-9a-f]{32}\.[0-9]{1,20}\.[A-Za-z0-9_-]{43}$"
+Token = Annotated[str | None, Query(pattern=TOKEN_PATTERN, description="from POST .../tokens")]
 Grant = Annotated[
-    str, Query(max_length=300, description="a snapshot/scan job's params.uploads.grant")
+    str | None,
+    Query(pattern=GRANT_PATTERN, description="a snapshot/scan job's params.uploads.grant"),
 ]
+#: What a PUT may carry: any bytes (the sha256 is checked, not the type); the kinds named
+#: are what the cloud and the agents store.
+_BLOB_BODY = {"schema": {"type": "string", "format": "binary"}}
+BLOB_REQUEST_BODY = {
+    "required": True,
+    "description": "the blob's bytes, streamed; they must hash to the sha256 in the path",
+    "content": {
+        media: _BLOB_BODY
+        for media in ("application/octet-stream", "application/pdf", "image/jpeg", "image/png")
+    },
+}
 #: Job states in which a job's upload grant is honoured.
 GRANT_STATES = frozenset({JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING})
 
 
-def _check(settings: Settings, token: str, sha256: str, op: blob_store.BlobOp) -> None:
+def _check(settings: Settings, token: str | None, sha256: str, op: blob_store.BlobOp) -> None:
     if not token:
         raise blob_store.BlobTokenInvalid(
             f"{op} on a blob needs a token: ask POST /api/v1/blobs/{sha256}/tokens for one "
@@ -91,6 +107,7 @@ async def create_token(
     "/{sha256}",
     status_code=status.HTTP_201_CREATED,
     response_model=BlobOut,
+    openapi_extra={"requestBody": BLOB_REQUEST_BODY},
     responses={
         200: {"description": "the blob was already stored; the body was not read"},
         **error_responses(
@@ -110,8 +127,8 @@ async def put_blob(
     settings: SettingsDep,
     sessions: SessionsDep,
     store: BlobStoreDep,
-    token: Token = "",
-    grant: Grant = "",
+    token: Token = None,
+    grant: Grant = None,
 ) -> BlobOut:
     """Upload the request body as blob ``sha256``; streamed, verified, stored atomically.
 
@@ -142,7 +159,7 @@ async def put_blob(
     },
 )
 async def get_blob(
-    sha256: Sha256, settings: SettingsDep, store: BlobStoreDep, token: Token = ""
+    sha256: Sha256, settings: SettingsDep, store: BlobStoreDep, token: Token = None
 ) -> FileResponse:
     """The blob's bytes; ``ETag`` is its sha256 (blobs never change)."""
     _check(settings, token, sha256, "get")

@@ -1,20 +1,26 @@
 """Peripheral calls: ask a device's peripheral to act now, then watch for its answer.
 
-``POST /api/v1/devices/{device}/peripherals/{peripheral}/actions/{action}`` with the action's
-arguments as the JSON body answers 202 with the call (``Location`` names it);
+``POST /api/v1/devices/{device}/peripherals/{peripheral}/actions/{action}`` — one route per
+action, each documenting its own arguments (the JSON body) — answers 202 with the call
+(``Location`` names it);
 ``GET /api/v1/calls/{id}?wait_s=…`` long-polls until it settles.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from cloud.api.deps import CallServiceDep, PathId
+from cloud.api.deps import CallPathId, CallServiceDep, DevicePathId, PeripheralPathId
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
+from cloud.calls import CallService
+from cloud.errors import NotFound
 from cloud.schemas import CallOut
+from protocols.calls import ACTIONS, BeepArgs, RequestRatingArgs, SetLedArgs
 
 router = APIRouter(
     prefix="/api/v1",
@@ -23,39 +29,98 @@ router = APIRouter(
     route_class=StrictJsonRoute,
 )
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Any]])
+
 #: Longest long-poll; clients loop for longer waits (a rating may take minutes).
 MAX_WAIT_S = 60.0
 
 
-@router.post(
-    "/devices/{device_id}/peripherals/{peripheral}/actions/{action}",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=CallOut,
-    responses=error_responses(
+#: Every action of every peripheral kind (``protocols.calls.ACTIONS``).
+CallAction = StrEnum(  # type: ignore[misc]
+    "CallAction", {a.upper(): a for actions in ACTIONS.values() for a in actions}
+)
+_CALL_PATH = "/devices/{device_id}/peripherals/{peripheral}/actions"
+_CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "sent; ``Location`` names the call",
+        "headers": {
+            "Location": {"description": "/api/v1/calls/{id}", "schema": {"type": "string"}}
+        },
+    },
+    **error_responses(
         400,
         413,
         described={
-            404: "no such device, or no such peripheral on it",
+            404: "no such device, no such peripheral on it, or the peripheral's kind has no "
+            "such action",
             409: "the device is offline (calls are not queued)",
-            422: "the peripheral has no such action, or the arguments are bad",
             503: "the cloud is not connected to the broker",
         },
     ),
-)
-async def call_action(
-    device_id: PathId,
-    peripheral: PathId,
-    action: PathId,
-    calls: CallServiceDep,
-    response: Response,
-    args: Annotated[dict[str, Any] | None, Body(examples=[{"button": 1, "mode": "blink"}])] = None,
+}
+
+
+async def _send(
+    calls: CallService, response: Response, device: str, peripheral: str, action: str, args: Any
 ) -> CallOut:
-    """Send the call now. Actions: a ``call_button`` has ``set_led`` (``button``, ``mode``:
-    off/on/blink) and ``beep`` (``ms``, ``count``); a ``rating_pad`` has ``request_rating``
-    (``case_no``, ``window``, ``staff``, ``timeout_s``), whose result is the rating."""
-    call = await calls.create(device_id, peripheral, action, args or {})
+    body = args.model_dump(mode="json") if args is not None else {}
+    call = await calls.create(device, peripheral, action, body)
     response.headers["Location"] = f"/api/v1/calls/{call.id}"
     return call
+
+
+def _post(action: str) -> Callable[[Endpoint], Endpoint]:
+    return router.post(
+        f"{_CALL_PATH}/{action}",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=CallOut,
+        responses=_CALL_RESPONSES,
+    )
+
+
+@_post("set_led")
+async def call_set_led(
+    device_id: DevicePathId,
+    peripheral: PeripheralPathId,
+    args: SetLedArgs,
+    calls: CallServiceDep,
+    response: Response,
+) -> CallOut:
+    """``call_button``: light button ``button``'s LED ``off``, ``on`` or ``blink`` (kept
+    across device restarts)."""
+    return await _send(calls, response, device_id, peripheral, "set_led", args)
+
+
+@_post("beep")
+async def call_beep(
+    device_id: DevicePathId,
+    peripheral: PeripheralPathId,
+    calls: CallServiceDep,
+    response: Response,
+    args: BeepArgs | None = None,
+) -> CallOut:
+    """``call_button``: beep ``count`` times for ``ms`` each (the body may be left out)."""
+    return await _send(calls, response, device_id, peripheral, "beep", args)
+
+
+@_post("request_rating")
+async def call_request_rating(
+    device_id: DevicePathId,
+    peripheral: PeripheralPathId,
+    args: RequestRatingArgs,
+    calls: CallServiceDep,
+    response: Response,
+) -> CallOut:
+    """``rating_pad``: ask the citizen to rate ``case_no``; the call's result is the rating
+    (or ``timed_out`` after ``timeout_s``)."""
+    return await _send(calls, response, device_id, peripheral, "request_rating", args)
+
+
+@router.post(f"{_CALL_PATH}/{{action}}", include_in_schema=False)
+async def call_unknown_action(action: CallAction) -> None:
+    """Any other action: the enum makes it a 422 naming the actions there are (a known one
+    never gets here: its own route above matches first)."""
+    raise NotFound(f"there is no action {action}")
 
 
 @router.get(
@@ -64,7 +129,7 @@ async def call_action(
     responses=error_responses(described={404: "no such call"}),
 )
 async def get_call(
-    call_id: PathId,
+    call_id: CallPathId,
     calls: CallServiceDep,
     wait_s: Annotated[
         float,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
@@ -17,6 +17,7 @@ from cloud.bus import Bus
 from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.jobs import JobService
+from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN
 from cloud.settings import Settings
 from cloud.stats import BusStats
 from cloud.wiring import Parts
@@ -69,5 +70,26 @@ JobServiceDep = Annotated[JobService, Depends(get_jobs)]
 CallServiceDep = Annotated[CallService, Depends(get_calls)]
 
 
-#: an id in a URL path (device, job, call, peripheral, action): 1-64 characters, as on the wire
-PathId = Annotated[str, Path(min_length=1, max_length=64)]
+#: Ids in a URL path, each with the pattern of the ids the cloud makes or takes, so a malformed
+#: one is a 422 and never a lookup (PostgreSQL cannot even compare a NUL).
+JOB_ID_PATTERN = r"^[0-9a-f]{32}$"
+CALL_ID_PATTERN = r"^call-[0-9a-f]{32}$"
+#: a peripheral id comes from the device's birth: 1-64 characters, no NUL, no slash
+PERIPHERAL_ID_PATTERN = r"^[^\x00/]{1,64}$"
+
+DevicePathId = Annotated[
+    str, Path(pattern=DEVICE_ID_PATTERN, description="a device id: a-z 0-9 _ . -, 1-64 long")
+]
+JobPathId = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="a job id (32 hex digits)")]
+CallPathId = Annotated[str, Path(pattern=CALL_ID_PATTERN, description="a call id (call-…)")]
+PeripheralPathId = Annotated[
+    str, Path(pattern=PERIPHERAL_ID_PATTERN, description="the peripheral's id in the birth")
+]
+
+#: ``?site=``: a site path; the filter includes its subtree
+SiteQuery = Annotated[
+    str | None,
+    Query(pattern=SITE_PATH_PATTERN, description="site path; includes its subtree"),
+]
+#: ``?device=``: a device id
+DeviceQuery = Annotated[str | None, Query(pattern=DEVICE_ID_PATTERN, description="a device id")]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cloud.api.deps import ClocksDep, PathId, SessionsDep
+from cloud.api.deps import ClocksDep, DevicePathId, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
@@ -38,9 +38,7 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
 async def list_devices(
     sessions: SessionsDep,
     clocks: ClocksDep,
-    site: Annotated[
-        str | None, Query(max_length=200, description="site path; includes its subtree")
-    ] = None,
+    site: SiteQuery = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
     async with sessions() as s:
@@ -53,7 +51,7 @@ async def list_devices(
     responses=error_responses(described={404: "no such device"}),
 )
 async def device_detail(
-    device_id: PathId,
+    device_id: DevicePathId,
     sessions: SessionsDep,
     clocks: ClocksDep,
     events: Annotated[int, Query(ge=0, le=500)] = 20,

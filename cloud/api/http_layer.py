@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from cloud.api.errors import install_error_handlers
 from cloud.api.limits import BodyLimit, BodyLimits
 from cloud.api.nul_guard import NoNul
+from cloud.api.openapi_doc import install_openapi
 from cloud.api.swagger import install_docs
 from cloud.settings import Settings
 
 
 def install_http_layer(app: FastAPI, settings: Settings) -> None:
-    """Bound every request body, answer every error in one shape, serve ``/docs`` locally.
+    """Bound every request body, answer every error in one shape, serve ``/docs`` locally
+    with an OpenAPI document that says what the API refuses.
 
     Call it after the routers and the app's own exception handlers are added: its handlers
     replace theirs.
@@ -27,3 +29,4 @@ def install_http_layer(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(NoNul)  # PostgreSQL stores no NUL: refused before any lookup
     install_error_handlers(app)  # its catch-all middleware wraps the body limit too
     install_docs(app)
+    install_openapi(app)  # the document says what the API refuses (NUL) and links ids

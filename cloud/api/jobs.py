@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cloud.api.deps import JobServiceDep, PathId
+from cloud.api.deps import DeviceQuery, JobPathId, JobServiceDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
@@ -36,7 +36,7 @@ _NO_JOB = error_responses(described={404: "no such job"})
             400,
             413,
             described={
-                404: "the target device or site does not exist",
+                404: "the target device or site, or the document's blob, does not exist",
                 409: "the idempotency key was used with another body, or no device can run it",
                 503: "the cloud is not connected to the broker",
             },
@@ -57,10 +57,8 @@ async def create_job(body: JobCreate, jobs: JobServiceDep, response: Response) -
 async def list_jobs(
     jobs: JobServiceDep,
     state: JobState | None = None,
-    device: Annotated[str | None, Query(max_length=64)] = None,
-    site: Annotated[
-        str | None, Query(max_length=200, description="site path; includes its subtree")
-    ] = None,
+    device: DeviceQuery = None,
+    site: SiteQuery = None,
     kind: JobKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -74,7 +72,7 @@ async def list_jobs(
 
 @router.get("/{job_id}", response_model=JobOut, responses=_NO_JOB)
 async def get_job(
-    job_id: PathId,
+    job_id: JobPathId,
     jobs: JobServiceDep,
     wait_s: Annotated[
         float,
@@ -90,7 +88,7 @@ async def get_job(
 
 
 @router.get("/{job_id}/events", response_model=list[JobEventOut], responses=_NO_JOB)
-async def job_events(job_id: PathId, jobs: JobServiceDep) -> list[JobEventOut]:
+async def job_events(job_id: JobPathId, jobs: JobServiceDep) -> list[JobEventOut]:
     """Every state change of the job, oldest first, with reason and source."""
     return [JobEventOut.model_validate(e) for e in await jobs.events(job_id)]
 
@@ -109,7 +107,7 @@ async def job_events(job_id: PathId, jobs: JobServiceDep) -> list[JobEventOut]:
         ),
     },
 )
-async def cancel_job(job_id: PathId, jobs: JobServiceDep, response: Response) -> JobOut:
+async def cancel_job(job_id: JobPathId, jobs: JobServiceDep, response: Response) -> JobOut:
     """Cancel a job that is not running yet. A queued (or uncertain) job is canceled at
     once (200). A dispatched or accepted one may already be on its device: the device is
     asked, ``cancel_requested_at`` is set and the answer is 202; the job ends ``canceled``
@@ -127,6 +125,6 @@ async def cancel_job(job_id: PathId, jobs: JobServiceDep, response: Response) ->
         400, 413, described={404: "no such job", 409: "the job is not uncertain"}
     ),
 )
-async def resolve_job(job_id: PathId, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
+async def resolve_job(job_id: JobPathId, body: ResolveIn, jobs: JobServiceDep) -> JobOut:
     """Decide an uncertain job: ``reprint`` (run it again), ``done`` or ``fail``."""
     return await jobs.resolve(job_id, body.action, body.message)

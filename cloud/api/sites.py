@@ -35,14 +35,14 @@ async def site_tree(sessions: SessionsDep) -> list[SiteNode]:
         413,
         described={
             404: "the parent site does not exist",
-            409: "a site with this path exists already",
-            422: "the body is invalid, or the level cannot sit under the parent's",
+            409: "a site with this path exists already, or the level is not deeper than the "
+            "parent's",
         },
     ),
 )
 async def create_site(body: SiteCreate, sessions: SessionsDep) -> SiteNode:
     """Add a site under ``parent`` (a path; omit for a root). Its level must be deeper than the
-    parent's; 409 if the path exists."""
+    parent's (else 409); 409 if the path exists."""
     async with sessions() as s:
         site = await site_repo.create(
             s, body.parent, body.code, body.name, SiteLevel[body.level.upper()]

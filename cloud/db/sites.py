@@ -39,6 +39,9 @@ async def create(
     parent = await require(session, parent_path) if parent_path else None
     try:
         check_child(SiteLevel(parent.level) if parent else None, level)
+    except SiteTreeError as err:  # a valid request that clashes with the parent as it is
+        raise Conflict(f"{err}; choose a deeper level or another parent") from err
+    try:
         path = child_path(parent.path if parent else None, code)
     except SiteTreeError as err:
         raise Unprocessable(str(err)) from err

@@ -21,8 +21,8 @@ from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
-from protocols.pdf_check import pdf_problem
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
+from protocols.pdf_check import pdf_problem
 
 
 class NotPrintable(AgentError):

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import pytest
 
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_print
-from protocols.pdf_check import TAIL, pdf_problem
 from protocols.jobs import DocumentParams, FailureReason, Fetch
+from protocols.pdf_check import TAIL, pdf_problem
 
 from .test_a4_document_fetch import BLOBS, blob_server  # noqa: F401 (the fixture)
 from .test_a4_ipp_driver import _pdf

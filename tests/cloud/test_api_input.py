@@ -151,13 +151,27 @@ async def test_huge_offset_is_a_422_and_the_largest_allowed_works(env: Env) -> N
     assert r.status_code == 200 and r.json()["items"] == []
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "true"])
-async def test_wait_must_be_a_finite_number(env: Env, value: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/api/v1/jobs", {"limit": limit}) for limit in ("0", "501", str(2**63))]
+    + [(f"/api/v1/jobs/{'0' * 32}", {"wait_s": w}) for w in ("nan", "inf", "-inf", "true", "61")]
+    + [(f"/api/v1/calls/call-{'0' * 32}", {"wait_s": w}) for w in ("nan", "-1", "61")],
+)
+async def test_limit_and_wait_out_of_bounds_are_a_422(
+    env: Env, path: str, query: dict[str, str]
+) -> None:
     _, http = env
-    r = await http.get("/api/v1/jobs/whatever", params={"wait_s": value})
-    assert ["query", "wait_s"] in locs(assert_error(r, 422, "validation_error"))
-    r = await http.get("/api/v1/calls/whatever", params={"wait_s": value})
-    assert ["query", "wait_s"] in locs(assert_error(r, 422, "validation_error"))
+    (name,) = query
+    body = assert_error(await http.get(path, params=query), 422, "validation_error")
+    assert locs(body) == [["query", name]]
+
+
+async def test_resolve_with_an_unknown_action_is_a_422_naming_the_actions(env: Env) -> None:
+    _, http = env
+    r = await http.post(f"/api/v1/jobs/{'0' * 32}/resolve", json={"action": "print"})
+    body = assert_error(r, 422, "validation_error")
+    assert locs(body) == [["body", "action"]]
+    assert "'reprint', 'done' or 'fail'" in body["errors"][0]["msg"]
 
 
 class Pulled:
@@ -214,7 +228,7 @@ async def test_blob_uploads_keep_their_own_larger_limit(env: Env) -> None:
 
 async def test_every_error_has_the_one_shape(env: Env) -> None:
     _, http = env
-    assert_error(await http.get("/api/v1/jobs/nosuchjob"), 404, "not_found")
+    assert_error(await http.get(f"/api/v1/jobs/{'0' * 32}"), 404, "not_found")
     assert_error(await http.get("/api/v1/nothing-here"), 404, "not_found")
     assert_error(await http.get("/redoc"), 404, "not_found")
     r = await http.delete("/api/v1/sites")
@@ -225,7 +239,7 @@ async def test_every_error_has_the_one_shape(env: Env) -> None:
     assert_error(await http.post("/api/v1/sites", json=site), 409, "conflict")
     r = await http.post("/api/v1/jobs", content=b"{", headers={"content-type": "application/json"})
     assert_error(r, 422, "validation_error")
-    r = await http.get("/api/v1/blobs/" + "0" * 64, params={"token": "forged"})
+    r = await http.get("/api/v1/blobs/" + "0" * 64, params={"token": f"1.{'A' * 43}"})
     assert_error(r, 403, "forbidden")
     # a job's params are checked against its kind: same shape, the field named
     r = await http.post("/api/v1/jobs", json=receipt_job(params={"lines": []}))
@@ -271,7 +285,8 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
         params = branches[kind]["properties"]["params"]["properties"]
         assert not {"uploads", "fetch"} & set(params), kind
     name = schemas["SiteCreate"]["properties"]["name"]
-    assert (name["minLength"], name["pattern"]) == (1, r"\S")  # blank names are not valid
+    # blank names are not valid, nor any text holding a NUL
+    assert (name["minLength"], name["pattern"]) == (1, r"^[^\x00]*[^\x00\s][^\x00]*$")
     assert {"type": "integer", "minimum": 1, "maximum": 20} in schemas["JobCreate"]["properties"][
         "max_attempts"
     ]["anyOf"]

@@ -129,10 +129,14 @@ async def test_tokens_are_checked(env: Env) -> None:
     put = await token(http, digest, "put")
     get = await token(http, digest, "get")
     now = time.time()
+    # not of the token's form: refused by the documented pattern, before any check
+    for tok in ("", "not-a-token", f"{int(now) + 300}.AAAA"):
+        r = await http.put(url, params={"token": tok}, content=data)
+        assert r.status_code == 422, tok
+        assert r.json()["errors"][0]["loc"] == ["query", "token"]
+    assert (await http.put(url, content=data)).json()["message"].startswith("put on a blob needs")
     bad = {
-        "missing": "",
-        "garbage": "not-a-token",
-        "forged": f"{int(now) + 300}.AAAA",
+        "forged": f"{int(now) + 300}.{'A' * 43}",
         "expired": make_token(SECRET, digest, "put", 300, now=now - 301),
         "other secret": make_token("another-cloud-secret", digest, "put", 300),
         "other digest": await token(http, other, "put"),
@@ -145,7 +149,8 @@ async def test_tokens_are_checked(env: Env) -> None:
     assert "expired" in (await http.put(url, params={"token": bad["expired"]})).json()["message"]
 
     assert (await http.put(url, params={"token": put}, content=data)).status_code == 201
-    for tok in ("", put, make_token(SECRET, digest, "get", 300, now=now - 301)):
+    assert (await http.get(url)).status_code == 403
+    for tok in (put, make_token(SECRET, digest, "get", 300, now=now - 301)):
         assert (await http.get(url, params={"token": tok})).status_code == 403
     assert (await http.get(url, params={"token": get})).content == data
 

@@ -43,7 +43,10 @@ async def test_bad_calls_are_refused_with_a_reason(
     env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
 ) -> None:
     cloud, http = env
-    r = await http.post(f"/api/v1/devices/ghost-{uid}/peripherals/btn/actions/set_led", json={})
+    r = await http.post(
+        f"/api/v1/devices/ghost-{uid}/peripherals/btn/actions/set_led",
+        json={"button": 1, "mode": "on"},
+    )
     assert r.status_code == 404
     assert f"device 'ghost-{uid}' is not registered" in r.json()["message"]
     async with window(amqtt_url, uid) as dev:
@@ -54,23 +57,31 @@ async def test_bad_calls_are_refused_with_a_reason(
         assert r.json()["message"] == (
             f"device {dev.device_id} has no peripheral 'nope' (it has: btn, pad, rp1)"
         )
+        # an action no peripheral kind has: a 422 naming the actions there are
         r = await http.post(f"{base}/btn/actions/explode", json={})
         assert r.status_code == 422
+        assert r.json()["errors"][0]["loc"] == ["path", "action"]
+        assert "'set_led', 'beep' or 'request_rating'" in r.json()["errors"][0]["msg"]
+        # an action this peripheral's kind does not have: no such action resource (404)
+        r = await http.post(
+            f"{base}/btn/actions/request_rating", json={"case_no": "A", "window": "3"}
+        )
+        assert r.status_code == 404
         assert r.json()["message"] == (
             f"peripheral btn of device {dev.device_id} is a call_button, which has no action "
-            "'explode'; it offers: beep, set_led"
+            "'request_rating'; it offers: beep, set_led"
         )
         r = await http.post(f"{base}/rp1/actions/set_led", json={"button": 1, "mode": "on"})
-        assert r.status_code == 422
+        assert r.status_code == 404
         assert "it offers: no actions" in r.json()["message"]
         r = await http.post(f"{base}/btn/actions/set_led", json={"button": 17, "mode": "disco"})
         assert r.status_code == 422
-        detail = r.json()["message"]
-        assert detail.startswith("the body of a set_led call is invalid: button: ")
-        assert "less than or equal to 16" in detail and "mode: Input should be 'off'" in detail
+        errors = {tuple(e["loc"]): e["msg"] for e in r.json()["errors"]}
+        assert "less than or equal to 16" in errors[("body", "button")]
+        assert errors[("body", "mode")].startswith("Input should be 'off'")
         r = await http.post(f"{base}/pad/actions/request_rating", json={"window": "3号窗口"})
         assert r.status_code == 422
-        assert "case_no: Field required" in r.json()["message"]
+        assert [e["loc"] for e in r.json()["errors"]] == [["body", "case_no"]]
         assert dev.commands.empty()  # nothing was sent for any of them
 
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
@@ -80,7 +91,7 @@ async def test_bad_calls_are_refused_with_a_reason(
         assert r.status_code == 409
         assert f"device {dev.device_id} is offline" in r.json()["message"]
         assert "not queued" in r.json()["message"]
-    r = await http.get(f"/api/v1/calls/call-{uid}")
+    r = await http.get(f"/api/v1/calls/call-{uid:0>32}")  # well-formed, unknown
     assert r.status_code == 404
 
 

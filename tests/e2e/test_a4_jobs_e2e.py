@@ -160,7 +160,8 @@ async def test_a4_requests_that_cannot_print_are_refused(
             "params": {"document": missing},
         }
         r = await client.post("/api/v1/jobs", json=body)
-        assert r.status_code == 422 and "upload the PDF first" in r.json()["message"], r.text
+        # the named blob does not exist: 404, as for a target device that does not
+        assert r.status_code == 404 and "upload the PDF first" in r.json()["message"], r.text
 
         not_pdf = await _upload(client, b"GIF89a not a pdf")
         body["params"] = {"document": not_pdf}

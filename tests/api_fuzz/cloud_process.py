@@ -1,0 +1,98 @@
+"""The real cloud for the fuzzer: ``kfleet cloud run`` (uvicorn) in its own process, as an
+operator runs it, on a database and broker the test chose.
+
+The fuzzer talks HTTP to it over loopback, so everything between the socket and the handlers
+(uvicorn's parsing, the body limit, the NUL guard, the error shape) is what is tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kfleet.world.net import free_port
+
+#: how long the cloud gets to come up (2 shared cores, cold imports, migrations)
+START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class CloudProcess:
+    base_url: str
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        return "\n".join(text[-lines:])
+
+
+def cloud_env(data_dir: Path, database_url: str, mqtt_url: str, port: int) -> dict[str, str]:
+    """The environment of a throwaway cloud: its own data dir, database, client id, secret."""
+    return {
+        **os.environ,
+        "KFLEET_DATA_DIR": str(data_dir),
+        "KFLEET_DATABASE_URL": database_url,
+        "KFLEET_MQTT_URL": mqtt_url,
+        "KFLEET_MQTT_SESSION": "clean",
+        "KFLEET_MQTT_CLIENT_ID": f"fuzz-cloud-{secrets.token_hex(4)}",
+        "KFLEET_SECRET_KEY": secrets.token_hex(16),
+        "KFLEET_HOST": "127.0.0.1",
+        "KFLEET_PORT": str(port),
+        "KFLEET_LOG_LEVEL": "warning",
+    }
+
+
+async def _healthy(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log: Path) -> None:
+    async with asyncio.timeout(START_TIMEOUT_S):
+        while True:
+            if proc.poll() is not None:
+                text = await asyncio.to_thread(log.read_text, errors="replace")
+                raise AssertionError(f"the cloud exited with {proc.returncode}:\n{text}")
+            try:
+                health = (await client.get("/healthz")).json()
+                if health.get("database") and health.get("mqtt"):
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)  # polling another process's port: there is no event
+
+
+def _launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Seed the pilot sites, then start the cloud; both write to ``log``."""
+    kfleet = [sys.executable, "-m", "kfleet"]
+    with log.open("ab") as out:
+        subprocess.run(
+            [*kfleet, "cloud", "seed-pilot"], env=env, stdout=out, stderr=out, check=True
+        )
+        return subprocess.Popen([*kfleet, "cloud", "run"], env=env, stdout=out, stderr=out)
+
+
+@asynccontextmanager
+async def cloud_process(tmp: Path, database_url: str, mqtt_url: str) -> AsyncIterator[CloudProcess]:
+    """Seed the pilot sites, start the cloud, wait until it answers with the broker connected;
+    on exit stop it (SIGTERM, then SIGKILL) and keep its log for the failure message."""
+    port = free_port()
+    env = cloud_env(tmp / "data", database_url, mqtt_url, port)
+    log = tmp / "cloud.log"
+    proc = await asyncio.to_thread(_launch, env, log)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            await _healthy(client, proc, log)
+        yield CloudProcess(base_url=base_url, log=log)
+    finally:
+        proc.terminate()
+        try:
+            await asyncio.to_thread(proc.wait, 20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            await asyncio.to_thread(proc.wait)

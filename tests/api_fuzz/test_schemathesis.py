@@ -1,0 +1,114 @@
+"""An outside fuzzer finds nothing: Schemathesis, every check and every phase, against the real
+cloud (``kfleet cloud run`` over HTTP) on SQLite and on PostgreSQL, with Mosquitto and an
+online kiosk that finishes everything at once.
+
+Any finding fails the test with Schemathesis's report (each failure with a ``curl`` line that
+reproduces it) and the end of the cloud's log. Settings: ``schemathesis.toml`` beside this file.
+Run alone: ``python -m pytest tests/api_fuzz`` (docs/api.md, "How the API is fuzzed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.api_fuzz.cloud_process import CloudProcess, cloud_process
+from tests.api_fuzz.instant_kiosk import KIOSK_ID, InstantKiosk
+
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+#: the whole run per database; the configured max-examples keeps it near a minute
+RUN_TIMEOUT_S = 240.0
+
+pytestmark = [pytest.mark.mosquitto, pytest.mark.timeout(RUN_TIMEOUT_S + 60)]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
+    """SQLite in the cloud's data dir (the default, ``""``), or a fresh PostgreSQL database
+    dropped afterwards (the ``postgres_url`` fixture fails under KFLEET_REQUIRE_SERVERS=1)."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"kf_fuzz_{uid}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
+    binary = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert binary, "schemathesis is not installed: pip install -c constraints.txt -e '.[test]'"
+    return [
+        binary,
+        "--config-file",
+        str(CONFIG),
+        "--no-color",
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        "all",  # the config enables every check too; said here so a reader sees it
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(report_dir),
+    ]
+
+
+async def _kiosk_online(cloud: CloudProcess) -> None:
+    async with httpx.AsyncClient(base_url=cloud.base_url) as client, asyncio.timeout(30):
+        while not (await client.get(f"/api/v1/devices/{KIOSK_ID}")).json().get("online"):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)  # another process's state, seen only through its API
+
+
+async def run_schemathesis(cloud: CloudProcess, tmp: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *schemathesis_command(cloud.base_url, tmp / "report"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp,  # its cache (.schemathesis/) stays in the test's tmp dir
+    )
+    try:
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            out, _ = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+async def test_schemathesis_finds_nothing(
+    database_url: str, mosquitto_url: str, tmp_path: Path
+) -> None:
+    async with (
+        cloud_process(tmp_path, database_url, mosquitto_url) as cloud,
+        InstantKiosk(mosquitto_url) as kiosk,
+    ):
+        await kiosk.birth()
+        await _kiosk_online(cloud)
+        code, report = await run_schemathesis(cloud, tmp_path)
+    print(report)  # shown with -s, and by pytest on a failure
+    print(f"the fuzz kiosk answered {kiosk.answered} commands (jobs, calls)")
+    assert code == 0, (
+        f"Schemathesis found problems (exit {code}):\n{report}\n"
+        f"--- end of the cloud's log ---\n{cloud.log_tail()}"
+    )
+    assert "Test cases:" in report and " generated" in report, report
+    # the fuzzer got past validation and lookups: jobs ran and calls reached the kiosk
+    assert kiosk.answered > 0, "no fuzzed job or call reached the kiosk"
