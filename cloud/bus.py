@@ -242,6 +242,9 @@ class Bus:
                 except ProtocolError as bad:
                     self._stats.reject(bad.reason, str(bad), topic)
                     continue
+                if env.src != device_id:  # one device speaking on another's topic
+                    self._stats.reject(Rejected.SRC_MISMATCH, _src_mismatch(env.src, topic), topic)
+                    continue
                 batch.append((device_id, env))
                 meta.append((topic, channel))
             if not batch:
@@ -315,3 +318,10 @@ class Bus:
         finally:
             self._stats.awaiting_puback -= 1
         self._stats.published += 1
+
+
+def _src_mismatch(src: str, topic: str) -> str:
+    return (
+        f"envelope src {src!r} is not the device of its topic {topic!r}: a device publishes "
+        "only on its own topics with its own id as src (protocol §4); the message is dropped"
+    )

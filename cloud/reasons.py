@@ -17,6 +17,7 @@ class Rejected(StrEnum):
     UNREGISTERED_DEVICE = "unregistered_device"  # unknown device, auto-registration off
     UNKNOWN_DEVICE = "unknown_device"  # state/tele/evt from a device without a birth
     DEVICE_MISMATCH = "device_mismatch"  # a birth names another device than its topic
+    SRC_MISMATCH = "src_mismatch"  # an envelope's src is not its topic's device
     BAD_CHANNEL = "bad_channel"  # a message type the cloud does not take upstream
     BAD_EVENT = "bad_event"  # a peripheral_health event without peripheral or health
     NOT_BYTES = "not_bytes"  # a payload that is not bytes

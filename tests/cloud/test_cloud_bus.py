@@ -14,7 +14,14 @@ from cloud.settings import Settings
 from cloud.wiring import Parts
 from protocols.envelope import MAX_PAYLOAD_BYTES, MsgType, Sender, encode
 from protocols.jobs import AckState
-from protocols.messages import EventBody, EventKind, Health, JobRunBase, PeripheralInfo
+from protocols.messages import (
+    AckBody,
+    EventBody,
+    EventKind,
+    Health,
+    JobRunBase,
+    PeripheralInfo,
+)
 from protocols.topics import DeviceChannel
 from tests.cloudkit import FakeDevice, running_cloud
 
@@ -240,6 +247,43 @@ async def test_bad_messages_are_counted_and_the_worker_goes_on(
         assert stats["connected"] is True
         device = await device_json(http, dev.device_id)
         assert device["peripherals"][0]["health"] == "offline"
+
+
+async def test_a_device_speaking_on_another_devices_topics_is_refused(
+    env: Env, broker_url: str, uid: str
+) -> None:
+    """An envelope whose ``src`` is not its topic's device is dropped (``src_mismatch``): one
+    kiosk cannot finish another's job or degrade its printer by publishing on its topics."""
+    cloud, http = env
+    async with (
+        FakeDevice(broker_url, f"kiosk-a-{uid}") as a,
+        FakeDevice(broker_url, f"kiosk-b-{uid}") as b,
+    ):
+        await register(cloud, a)
+        await register(cloud, b)
+        job = (await http.post("/api/v1/jobs", json=receipt_job({"device_id": b.device_id}))).json()
+        await b.next_command()
+        forged_ack = a.sender.envelope(
+            MsgType.ACK, AckBody(job_id=job["id"], state=AckState.SUCCEEDED, attempt=1)
+        )
+        forged_health = a.sender.envelope(
+            MsgType.EVT,
+            EventBody(kind=EventKind.PERIPHERAL_HEALTH, peripheral="rp1", health=Health.OFFLINE),
+        )
+        async with cloud.hub.subscribe("bus:rejected") as rejected:
+            await a.publish_raw(b.topic(DeviceChannel.ACK), encode(forged_ack))
+            await a.publish_raw(b.topic(DeviceChannel.EVT), encode(forged_health))
+            for _ in range(2):
+                assert await rejected.wait_for(lambda r: r == "src_mismatch", 5)
+        async with cloud.hub.subscribe(f"device:{b.device_id}") as sub:
+            await b.tele(cpu=0.5)  # same device → same handler queue → after the forgeries
+            assert await sub.wait_for(lambda v: v == "tele", 5)
+        assert (await http.get(f"/api/v1/jobs/{job['id']}")).json()["state"] == "dispatched"
+        assert (await device_json(http, b.device_id))["peripherals"][0]["health"] == "ok"
+        await b.ack(job["id"], AckState.SUCCEEDED)  # the device itself still can
+        done = (await http.get(f"/api/v1/jobs/{job['id']}", params={"wait_s": 10})).json()
+    assert done["state"] == "succeeded"
+    assert (await http.get("/api/v1/stats/bus")).json()["rejected"]["src_mismatch"] == 2
 
 
 async def test_job_for_offline_device_expires(env: Env, broker_url: str, uid: str) -> None:
