@@ -120,7 +120,9 @@ class DynsecAccess:
         )
 
     async def set_password(self, username: str, password: str) -> None:
-        await self._run({"command": "setClientPassword", "username": username, "password": password})
+        await self._run(
+            {"command": "setClientPassword", "username": username, "password": password}
+        )
 
     async def disable_device(self, device_id: str) -> None:
         await self._run({"command": "disableClient", "username": check_device_id(device_id)})

@@ -40,8 +40,9 @@ def running_dynsec_broker() -> Iterator[DynsecBroker]:
     tmp = Path(tempfile.mkdtemp(prefix="kf-dynsec-"))
     password = "admin-" + tmp.name
     state = tmp / "dynamic-security.json"
-    subprocess.run([ctrl, "dynsec", "init", str(state), ADMIN, password], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [ctrl, "dynsec", "init", str(state), ADMIN, password], check=True, capture_output=True
+    )
     # Mosquitto started as root drops to the ``mosquitto`` user, which must read and
     # rewrite the plugin's state file.
     tmp.chmod(0o777)

@@ -21,7 +21,9 @@ async def _two_devices(acl: DynsecAccess) -> tuple[str, str]:
     return a, b
 
 
-async def test_own_upstream_reaches_the_cloud(acl: DynsecAccess, dynsec_broker: DynsecBroker) -> None:
+async def test_own_upstream_reaches_the_cloud(
+    acl: DynsecAccess, dynsec_broker: DynsecBroker
+) -> None:
     a, _ = await _two_devices(acl)
     channels = [DeviceChannel.BIRTH, DeviceChannel.ACK, DeviceChannel.EVT]
     async with connected(dynsec_broker, CLOUD_USER, CLOUD_PASSWORD) as cloud:
@@ -48,8 +50,10 @@ async def test_publish_on_another_devices_ack_is_dropped(
     assert (str(msg.topic), msg.payload) == (device_topic(a, DeviceChannel.ACK), b"own")
 
 
-async def test_device_cannot_publish_commands(acl: DynsecAccess, dynsec_broker: DynsecBroker) -> None:
-    """Not even to itself: a forged cmd on B's topic (or its own) never reaches B."""
+async def test_device_cannot_publish_commands(
+    acl: DynsecAccess, dynsec_broker: DynsecBroker
+) -> None:
+    """A cmd forged by device A on B's topic never reaches B; the cloud's does."""
     a, b = await _two_devices(acl)
     async with connected(dynsec_broker, b, PW) as victim:
         await victim.subscribe(device_topic(b, DeviceChannel.CMD), qos=1)
