@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +14,12 @@ from pathlib import Path
 from kfleet.world.net import free_port, wait_port
 from tests.conftest import mosquitto_binary, require_or_skip
 
-PLUGIN = Path("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so")
+#: Debian/Ubuntu's path; KFLEET_DYNSEC_PLUGIN overrides it elsewhere
+PLUGIN = Path(
+    os.environ.get(
+        "KFLEET_DYNSEC_PLUGIN", "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+    )
+)
 ADMIN = "kf-admin"
 
 
