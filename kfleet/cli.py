@@ -1,4 +1,4 @@
-"""``kfleet``: cloud, agent, sim and demo sub-commands.
+"""``kfleet``: cloud, agent, sim, provision and demo sub-commands.
 
 Each part owns its sub-app; this module only composes them. Each part maps its own root error
 to exit codes (``cloud.errors``, ``edge_agent.errors``, ``kfleet.errors``).

@@ -99,3 +99,23 @@ def test_read_only_directory(tmp_path: Path) -> None:
     assert result.returncode == 6, err
     assert "cannot write to" in err and "writable" in err
     assert not (ro / "ca").exists()
+
+
+def test_reissue_needs_force(ca_dir: Path, tmp_path: Path) -> None:
+    args = (
+        "issue",
+        "device",
+        "--ca-dir",
+        str(ca_dir),
+        "--device-id",
+        "k-1",
+        "--out",
+        str(tmp_path),
+    )
+    assert _run(*args)[0] == 0
+    before = (tmp_path / "k-1.key").read_bytes()
+    code, out = _run(*args)
+    assert code == 4 and "'k-1' already exists" in out
+    assert (tmp_path / "k-1.key").read_bytes() == before
+    assert _run(*args, "--force")[0] == 0
+    assert (tmp_path / "k-1.key").read_bytes() != before
