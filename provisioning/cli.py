@@ -1,0 +1,19 @@
+"""``kfleet provision``: the technician's and operator's provisioning tools.
+
+Kept tiny on purpose: each tool's module owns its sub-app and is mounted here in one line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from provisioning.ca_cli import app as ca_app
+
+app = typer.Typer(
+    help="Provisioning: the private CA and device credentials.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(
+    ca_app, name="ca", help="The private CA: create it, issue broker/device certificates."
+)
