@@ -11,6 +11,7 @@ import typer
 from cloud.cli import app as cloud_app
 from edge_agent.cli import app as agent_app
 from kfleet.world.cli import demo, fleet
+from provisioning.cli import app as provision_app
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 sim_app.command("fleet")(fleet)
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
+app.add_typer(provision_app, name="provision", help="Set up a device: find its hardware.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")
 app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(demo)
 
