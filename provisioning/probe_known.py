@@ -24,7 +24,7 @@ KNOWN_IDS: dict[str, tuple[tuple[str, str], str]] = {
     "0416:5011": (RECEIPT, "POS-58/POS-80 thermal printer (Winbond chip: Xprinter, Zjiang)"),
     "0483:5743": (RECEIPT, "POS-80 thermal printer (STM32 chip: Gprinter and others)"),
     "0fe6:811e": (RECEIPT, "POS thermal printer (Kontron chip: Xprinter, Rongta)"),
-    "0400:c35a": (IDCARD, "GA 467 reader (Synjones CVR-100U / Shensi SS628 family)"),
+    "0400:c35a": (IDCARD, "GA 467 reader (id reported for HID ID-card readers; unverified)"),
     "10c4:ea60": (SERIAL_BRIDGE, "Silicon Labs CP210x bridge"),
     "1a86:7523": (SERIAL_BRIDGE, "WCH CH340 bridge"),
     "067b:2303": (SERIAL_BRIDGE, "Prolific PL2303 bridge"),
