@@ -31,7 +31,7 @@ async def test_the_pty_printer_answers_like_an_escpos_printer() -> None:
         driver, label, reply = await _query(printer.path)
         assert (driver, label) == ("escpos_serial", "answers like an ESC/POS printer")
         assert reply == "12"  # DLE EOT 1 → 0x12: online
-        assert printer.queries == 1
+        assert bytes(printer.stream) == b"\x10\x04\x01"  # the three bytes the docs promise
 
 
 async def test_a_silent_port_is_not_called_a_printer() -> None:
