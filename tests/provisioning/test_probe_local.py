@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from serial.tools.list_ports_common import ListPortInfo
 from typer.testing import CliRunner
 
 from kfleet.cli import app
 from provisioning.probe_known import by_usb
-from provisioning.probe_local import local_devices
+from provisioning.probe_local import local_devices, serial_ports
 from provisioning.probe_models import Kind
 from provisioning.probe_report import NOTHING
 from tests.provisioning.probe_tree import hall_kiosk, usb
@@ -78,3 +79,13 @@ def test_a_machine_without_hardware_says_so_and_exits_0(tmp_path: Path) -> None:
 def test_a_hub_only_machine_is_empty(tmp_path: Path) -> None:
     usb(tmp_path, "usb1", "1d6b", "0002", "xHCI Host Controller", ["09"])
     assert local_devices(tmp_path) == []
+
+
+def test_pyserial_ports_are_classified_by_their_usb_id() -> None:
+    bridge = ListPortInfo("/dev/ttyUSB3")
+    bridge.vid, bridge.pid, bridge.product = 0x10C4, 0xEA60, "CP2102 USB to UART"
+    uart = ListPortInfo("/dev/ttyS0")
+    found = {f.where: f for f in serial_ports(lister=lambda: [bridge, uart])}
+    assert found["/dev/ttyUSB3"].usb_id == "10c4:ea60"
+    assert "USB-serial adapter" in found["/dev/ttyUSB3"].guess.label
+    assert (found["/dev/ttyS0"].usb_id, found["/dev/ttyS0"].guess.label) == ("", "serial port")
