@@ -36,7 +36,7 @@ IPP_ATTRS = [
 
 def ask_escpos(path: str, timeout_s: float = 1.0, baudrate: int = 9600) -> bytes:
     """Send ``DLE EOT 1`` to ``path`` and return what came back within ``timeout_s`` (b"" if
-    nothing). A tty is put in raw mode at ``baudrate`` first. Raises OSError if it cannot open."""
+    nothing). A tty is put in raw mode at ``baudrate`` first. OSError if it cannot open or write."""
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     try:
         if os.isatty(fd):
@@ -76,7 +76,7 @@ def query_escpos(finding: Finding, timeout_s: float = 1.0, baudrate: int = 9600)
     try:
         reply = ask_escpos(finding.where, timeout_s, baudrate)
     except OSError as err:
-        detail = {**finding.detail, "dle_eot_1": f"could not open: {err.strerror or err}"}
+        detail = {**finding.detail, "dle_eot_1": f"could not ask: {err.strerror or err}"}
         return dataclasses.replace(finding, detail=detail)
     detail = {**finding.detail, "dle_eot_1": reply.hex() or "no answer"}
     guess = by_escpos_answer(reply)

@@ -51,7 +51,7 @@ async def test_a_port_that_cannot_be_opened_is_reported() -> None:
     async with EscPosPtyPrinter() as printer:
         gone = printer.path
     driver, _, reply = await _query(gone)
-    assert driver == "" and reply.startswith("could not open")
+    assert driver == "" and reply.startswith("could not ask")
 
 
 async def test_the_cli_query_finds_the_pty_printer(tmp_path: object) -> None:
