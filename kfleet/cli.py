@@ -24,7 +24,9 @@ app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API,
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")
 app.add_typer(
-    provision_app, name="provision", help="Provisioning: the private CA, device credentials."
+    provision_app,
+    name="provision",
+    help="Provisioning: find a device's hardware, the private CA, device credentials.",
 )
 app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(demo)
 
