@@ -1,4 +1,4 @@
-"""``kfleet``: cloud, agent, sim and demo sub-commands.
+"""``kfleet``: cloud, agent, sim, provision and demo sub-commands.
 
 Each part owns its sub-app; this module only composes them. Each part maps its own root error
 to exit codes (``cloud.errors``, ``edge_agent.errors``, ``kfleet.errors``).
@@ -11,6 +11,7 @@ import typer
 from cloud.cli import app as cloud_app
 from edge_agent.cli import app as agent_app
 from kfleet.world.cli import demo, fleet
+from provisioning.cli import app as provision_app
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -22,6 +23,11 @@ sim_app.command("fleet")(fleet)
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")
+app.add_typer(
+    provision_app,
+    name="provision",
+    help="Provisioning: find a device's hardware, the private CA, device credentials.",
+)
 app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(demo)
 
 

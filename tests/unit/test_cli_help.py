@@ -20,7 +20,7 @@ from cloud.settings import Settings
 from kfleet.cli import app
 
 #: the top-level sub-apps a technician is told about (docs/architecture.md, README)
-SUB_APPS = {"cloud", "agent", "sim", "demo"}
+SUB_APPS = {"cloud", "agent", "sim", "demo", "provision"}
 
 
 def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

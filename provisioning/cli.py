@@ -1,0 +1,23 @@
+"""``kfleet provision``: the technician's and operator's provisioning tools.
+
+Kept tiny on purpose: each tool's module owns its sub-app and is mounted here in one line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from provisioning import probe_cli
+from provisioning.ca_cli import app as ca_app
+
+app = typer.Typer(
+    help="Provision devices: find their hardware, issue their credentials (the private CA).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(
+    ca_app, name="ca", help="The private CA: create it, issue broker/device certificates."
+)
+app.command(
+    "probe", help="Find the hardware on this machine and say which kfleet peripheral each is."
+)(probe_cli.probe)
