@@ -93,6 +93,8 @@ class FakeDevice:
             ep.host,
             ep.port,
             identifier=f"fake-{self.device_id}-{uuid.uuid4().hex[:6]}",
+            username=ep.username,
+            password=ep.password,
             will=will,
             socket_options=NO_DELAY,
             protocol=aiomqtt.ProtocolVersion.V5 if ep.version == "5" else None,

@@ -1,0 +1,48 @@
+"""The real cloud under its ``kf-cloud`` identity and a device under its own identity, on a
+dynsec Mosquitto: the roles give each what the job round trip needs (birth, cmd, ack)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cloud.broker_acl.dynsec import DynsecAccess
+from cloud.settings import Settings
+from protocols.jobs import AckState
+from tests.broker_acl.conftest import CLOUD_PASSWORD, CLOUD_USER, new_id
+from tests.broker_acl.dynsec_broker import DynsecBroker
+from tests.cloudkit import FakeDevice, running_cloud
+from tests.faults.willkit import wait_presence
+
+PW = "device-pass-1"
+
+
+async def test_job_round_trip_under_acls(
+    acl: DynsecAccess, dynsec_broker: DynsecBroker, tmp_path: Path
+) -> None:
+    dev_id = new_id()
+    await acl.add_device(dev_id, PW)
+    b = dynsec_broker
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="",
+        mqtt_url=f"mqtt://{CLOUD_USER}:{CLOUD_PASSWORD}@{b.host}:{b.port}",
+        mqtt_shared_group="kf",
+        secret_key="broker-acl-tests-secret-0123456789abcdef",
+    )
+    device = FakeDevice(f"mqtt://{dev_id}:{PW}@{b.host}:{b.port}", dev_id)
+    async with running_cloud(settings) as (_, client), device as dev:
+        await dev.birth()
+        await wait_presence(client, dev_id, online=True)  # the cloud read the birth
+        body = {
+            "kind": "print_receipt",
+            "target": {"device_id": dev_id},
+            "params": {"lines": [{"type": "text", "text": "acl"}], "cut": True},
+        }
+        r = await client.post("/api/v1/jobs", json=body)
+        assert r.status_code == 201, r.text
+        job_id = r.json()["id"]
+        cmd = await dev.next_command(timeout_s=15)
+        assert cmd.body.job_id == job_id
+        await dev.ack(job_id, AckState.SUCCEEDED)
+        r = await client.get(f"/api/v1/jobs/{job_id}", params={"wait_s": 10})
+    assert r.json()["state"] == "succeeded", r.json()
