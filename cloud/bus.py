@@ -50,6 +50,10 @@ _RETAINED = frozenset({DeviceChannel.BIRTH, DeviceChannel.STATE})
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
+class SubscriptionRefused(Exception):
+    """The broker accepted the connection but refused the upstream subscription."""
+
+
 def inbox_queue(inbox: asyncio.Queue[aiomqtt.Message]) -> type[asyncio.Queue[aiomqtt.Message]]:
     """A ``queue_type`` for :class:`aiomqtt.Client` that hands it ``inbox``, a queue that
     outlives the client (aiomqtt calls ``queue_type(maxsize=...)`` once per client)."""
@@ -98,7 +102,7 @@ class Bus:
             try:
                 async with self._make_client() as client:
                     failures = 0
-                    await client.subscribe(upstream_filter(self._settings.mqtt_shared_group), qos=1)
+                    await self._subscribe(client)
                     self._client = client
                     self._stats.connected = True
                     self._stats.connects += 1
@@ -107,6 +111,8 @@ class Bus:
                     log.info("bus connected to %s", endpoint.url)
                     async for message in client.messages:
                         await self._route(message)
+            except SubscriptionRefused as err:
+                log.error("%s", err)
             except aiomqtt.MqttError as err:
                 log.warning("bus lost the broker at %s: %s", endpoint.url, err)
             except Exception:  # a bug must not end the worker; log it and reconnect
@@ -120,6 +126,20 @@ class Bus:
             failures += 1
             cap = min(self._settings.reconnect_max_s, 0.5 * 2**failures)
             await asyncio.sleep(random.uniform(0, cap))  # full jitter (aiomqtt's recipe)
+
+    async def _subscribe(self, client: aiomqtt.Client) -> None:
+        """Subscribe to every device's upstream topics; a refusal (SUBACK 0x80, or an MQTT 5
+        failure code) raises: connected but deaf, the cloud would look healthy and hear
+        nothing."""
+        topic_filter = upstream_filter(self._settings.mqtt_shared_group)
+        granted = await client.subscribe(topic_filter, qos=1)
+        refused = [g for g in granted if (g >= 0x80 if isinstance(g, int) else g.is_failure)]
+        if refused:
+            raise SubscriptionRefused(
+                f"the broker at {self._settings.mqtt.url} refused the cloud's subscription to "
+                f"{topic_filter!r} ({refused[0]}): the cloud's MQTT identity lacks the ACL to "
+                "read devices' upstream topics (docs/broker-acl.md); retrying"
+            )
 
     async def stop(self) -> None:
         """An orderly stop that loses nothing the broker delivered; call before cancelling.

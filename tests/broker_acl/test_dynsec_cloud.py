@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+import pytest
+
+from cloud.app import create_app
 from cloud.broker_acl.dynsec import DynsecAccess
 from cloud.settings import Settings
 from protocols.jobs import AckState
 from tests.broker_acl.conftest import CLOUD_PASSWORD, CLOUD_USER, new_id
 from tests.broker_acl.dynsec_broker import DynsecBroker
 from tests.cloudkit import FakeDevice, running_cloud
+from tests.faults.procs import eventually
 from tests.faults.willkit import wait_presence
 
 PW = "device-pass-1"
@@ -46,3 +51,34 @@ async def test_job_round_trip_under_acls(
         await dev.ack(job_id, AckState.SUCCEEDED)
         r = await client.get(f"/api/v1/jobs/{job_id}", params={"wait_s": 10})
     assert r.json()["state"] == "succeeded", r.json()
+
+
+async def test_a_cloud_whose_subscription_is_refused_says_so_and_is_not_ready(
+    acl: DynsecAccess, dynsec_broker: DynsecBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Logged in with an identity that may not read devices' topics (here a device's), the
+    broker answers the SUBACK with a refusal: the cloud must not call itself connected (it
+    would hear nothing, silently) but name the filter and the missing ACL."""
+    dev_id = new_id()
+    await acl.add_device(dev_id, PW)
+    b = dynsec_broker
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="",
+        mqtt_url=f"mqtt://{dev_id}:{PW}@{b.host}:{b.port}",
+        mqtt_shared_group="kf",
+        secret_key="broker-acl-tests-secret-0123456789abcdef",
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kfleet") as client:
+
+            async def refused() -> bool | None:
+                return True if "refused the cloud's subscription" in caplog.text else None
+
+            await eventually(refused, 15, "the refused subscription to be logged")
+            assert "$share/kf/kf/v1/dev/+/+" in caplog.text and "ACL" in caplog.text
+            assert not app.state.parts.bus.ready.is_set()
+            health = (await client.get("/healthz")).json()
+            assert health["mqtt"] is False, health
