@@ -28,6 +28,7 @@ from cloud.errors import BusUnavailable
 from cloud.reasons import Ignored, Rejected
 from cloud.settings import Settings
 from cloud.stats import BusStats
+from protocols import mqtt_client
 from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.errors import ProtocolError
@@ -199,7 +200,7 @@ class Bus:
         else:
             kwargs["protocol"] = aiomqtt.ProtocolVersion.V311
             kwargs["clean_session"] = not persistent
-        return aiomqtt.Client(
+        return mqtt_client.Client(
             ep.host,
             ep.port,
             username=ep.username,

@@ -37,6 +37,7 @@ from edge_agent.link.reconnect import (
     backoff_delay,
     next_bd_seq,
 )
+from protocols import mqtt_client
 from protocols.envelope import (
     Envelope,
     MsgType,
@@ -246,7 +247,7 @@ class MqttLink:
         ep = self.config.mqtt.endpoint
         v5 = ep.version == "5"
         will = self._sender.envelope(MsgType.STATE, StateBody(online=False, bd_seq=bd_seq))
-        return aiomqtt.Client(
+        return mqtt_client.Client(
             ep.host,
             ep.port,
             username=ep.username,
