@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.api_fuzz.cloud_process import CloudProcess, cloud_process
 from tests.api_fuzz.instant_kiosk import KIOSK_ID, InstantKiosk
+from tests.faults.databases import fresh_postgres
 
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 #: the whole run per database; the configured max-examples keeps it near a minute
@@ -37,16 +36,8 @@ def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    url = make_url(request.getfixturevalue("postgres_url"))
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kf_fuzz_{uid}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres(request.getfixturevalue("postgres_url"), f"kf_fuzz_{uid}") as url:
+        yield url
 
 
 def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:

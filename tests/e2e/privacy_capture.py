@@ -14,13 +14,12 @@ from typing import Any
 
 import aiomqtt
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import MetaData, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from protocols.mqtt_url import parse_mqtt_url
+from tests.faults.databases import fresh_postgres
 
 
 class Recording:
@@ -133,13 +132,5 @@ def fresh_database(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    url = make_url(request.getfixturevalue("postgres_url"))
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kf_privacy_{uid}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres(request.getfixturevalue("postgres_url"), f"kf_privacy_{uid}") as url:
+        yield url
