@@ -39,3 +39,28 @@ class BusUnavailable(CloudError):
     """The MQTT connection is down; the caller keeps state so the dispatcher can retry."""
 
     status_code = 503
+
+
+class Unauthenticated(CloudError):
+    """No credentials, or credentials that are wrong, expired or revoked (HTTP 401).
+
+    ``code`` names which (``no_credentials``, ``bad_token``, ``session_expired``, ...) so a
+    client can tell "log in again" from "this token was revoked".
+    """
+
+    status_code = 401
+
+    def __init__(self, message: str, code: str = "unauthenticated") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Forbidden(CloudError):
+    """Authenticated, but the role lacks the permission, or the thing is outside the caller's
+    site subtree when the caller may know it exists (HTTP 403)."""
+
+    status_code = 403
+
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code

@@ -87,6 +87,9 @@ class Device(Base):
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: [{id, kind, model, capabilities, health, reason, updated_at}]
     peripherals: Mapped[list[Any]] = mapped_column(default=list)
+    #: set by ``revoke``: the device is cut off from the broker and the API
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
 from cloud.db.models import Base
 
 config = context.config

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
+import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine

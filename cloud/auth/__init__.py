@@ -1,0 +1,1 @@
+"""Identity of callers: people (sessions, API tokens) and devices (credentials)."""
