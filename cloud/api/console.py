@@ -1,4 +1,9 @@
-"""The operator console: one static page whose script polls the API (no build step)."""
+"""The operator console: static pages whose scripts call the API (no build step).
+
+Each page is an HTML file in ``cloud/console``; every page but the login page loads
+``shell.js`` first, which sends a signed-out browser to ``/login``. The pages themselves are
+public (they hold no data); everything they show comes from authenticated API calls.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,38 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
-_ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
+
+#: URL path → HTML file. A page added here must also be in shell.js's NAV (if it is navigable).
+PAGES = {
+    "/": "index.html",
+}
+_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-async def console_page(lang: Annotated[Literal["zh-CN", "en"], Query()] = "zh-CN") -> HTMLResponse:
-    """The page; ``?lang=en`` for English (the script reads the same parameter)."""
-    html = (CONSOLE_DIR / "index.html").read_text(encoding="utf-8")
+def _page(file: str, lang: str) -> HTMLResponse:
+    html = (CONSOLE_DIR / file).read_text(encoding="utf-8")
     return HTMLResponse(html.replace('lang="zh-CN"', f'lang="{lang}"', 1))
+
+
+def _add_page(path: str, file: str) -> None:
+    async def page(lang: Annotated[Literal["zh-CN", "en"], Query()] = "zh-CN") -> HTMLResponse:
+        """The page; ``?lang=en`` for English (its scripts read the same parameter)."""
+        return _page(file, lang)
+
+    router.add_api_route(path, page, methods=["GET"], response_class=HTMLResponse)
+
+
+for _path, _file in PAGES.items():
+    _add_page(_path, _file)
 
 
 @router.get("/console/{name}")
 async def console_asset(name: str) -> FileResponse:
-    if name not in _ASSETS:
+    """A script, style sheet or image of the console (only files that exist, no paths)."""
+    suffix = Path(name).suffix
+    path = CONSOLE_DIR / name
+    if "/" in name or name.startswith(".") or suffix not in _TYPES or not path.is_file():
         raise HTTPException(404, f"no console asset {name!r}")
-    return FileResponse(CONSOLE_DIR / name, media_type=_ASSETS[name])
+    return FileResponse(path, media_type=_TYPES[suffix])
