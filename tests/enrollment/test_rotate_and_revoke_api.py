@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cloud.db.identity import AuditEntry
+from cloud.db.identity import AuditEntry, DeviceCredential
 from cloud.db.models import Device
 from cloud.settings import Settings
 from fleet.access import PersonRole
@@ -63,7 +63,11 @@ async def test_revoke_marks_the_device_and_refuses_its_credentials(cloud: Cloud)
     assert r.json()["credentials_revoked"] == 1 and r.json()["reason"] == "left the hall"
     async with cloud.parts.sessions() as s:
         device = await s.get(Device, "rev-1")
+        creds = (
+            await s.scalars(select(DeviceCredential).where(DeviceCredential.device_id == "rev-1"))
+        ).all()
     assert device is not None and device.revoked_at is not None and device.online is False
+    assert creds and all(c.revoked_at is not None for c in creds)  # not only the device flag
     me = await cloud.http.get("/api/v1/device/self", headers=basic("rev-1", password))
     assert me.status_code == 401
     assert ("device.revoke", "device:rev-1") in await _actions(cloud)
