@@ -47,7 +47,8 @@ async def test_json_says_pass_with_both_statuses(sim: EscPosPtyPrinter) -> None:
     sim.condition = PrinterCondition(near_end=True)
     body = as_json(await invoke_beside("print", "--port", sim.path, "--json", *SITE))
     assert (body["result"], body["exit_code"], body["device"]) == ("pass", 0, sim.path)
-    assert body["status_before"] == body["status_after"] == "paper near end, cover closed (near_end)"
+    near_end = "paper near end, cover closed (near_end)"
+    assert body["status_before"] == body["status_after"] == near_end
     assert body["bytes_sent"] > 0 and CHINESE_LINE in body["printed"]
 
 
