@@ -23,6 +23,8 @@ from edge_agent.config import load_config
 from edge_agent.drivers.a4_config import IppPrinterConfig
 from edge_agent.drivers.camera_config import ScanMode
 from edge_agent.drivers.escpos_config import EscposConfig
+from edge_agent.drivers.idcard_config import IdCardReaderConfig
+from edge_agent.drivers.serial_config import CallButtonSerial, RatingPadSerial
 from edge_agent.errors import ConfigError
 from provisioning import exercise_find as find
 from provisioning.exercise_camera import exercise_camera, exercise_scan
@@ -65,6 +67,11 @@ HeightOpt = Annotated[int, typer.Option("--height", min=120, help="Requested fra
 
 def _stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _first(target: tuple[Any, ...]) -> str:
+    """The device part of a (device, settings) target, for the result's ``device``."""
+    return str(target[0])
 
 
 def _finish(outcome: Outcome, json_out: bool) -> NoReturn:
@@ -154,6 +161,7 @@ def button_cmd(
     port: PortOpt = None,
     baud: Annotated[int, typer.Option("--baud", help="Serial baud rate.")] = 9600,
     timeout: TimeoutOpt = 30.0,
+    config: ConfigOpt = None,
     sysfs_root: RootOpt = ROOT,
     json_out: JsonOpt = False,
 ) -> None:
@@ -161,10 +169,10 @@ def button_cmd(
     run(
         "button",
         json_out,
-        lambda: find.serial_target(sysfs_root, port, "call button"),
+        lambda: find.serial_target(sysfs_root, port, "call button", baud, config, CallButtonSerial),
         ("call button", "serial ports; name one with --port"),
-        lambda p, fb: exercise_button(p, baud, timeout, fb),
-        str,
+        lambda t, fb: exercise_button(t[0], t[1], timeout, fb),
+        _first,
         "a press arrived through the agent's driver",
     )
 
@@ -174,6 +182,7 @@ def rating_cmd(
     port: PortOpt = None,
     baud: Annotated[int, typer.Option("--baud", help="Serial baud rate.")] = 9600,
     timeout: TimeoutOpt = 30.0,
+    config: ConfigOpt = None,
     sysfs_root: RootOpt = ROOT,
     json_out: JsonOpt = False,
 ) -> None:
@@ -181,10 +190,10 @@ def rating_cmd(
     run(
         "rating",
         json_out,
-        lambda: find.serial_target(sysfs_root, port, "rating pad"),
+        lambda: find.serial_target(sysfs_root, port, "rating pad", baud, config, RatingPadSerial),
         ("rating pad", "serial ports; name one with --port"),
-        lambda p, fb: exercise_rating(p, baud, timeout, fb),
-        str,
+        lambda t, fb: exercise_rating(t[0], t[1], timeout, fb),
+        _first,
         "a rating arrived through the agent's driver",
     )
 
@@ -194,6 +203,7 @@ def idcard_cmd(
     port: PortOpt = None,
     baud: Annotated[int, typer.Option("--baud", help="Serial baud rate.")] = 115200,
     timeout: TimeoutOpt = 30.0,
+    config: ConfigOpt = None,
     sysfs_root: RootOpt = ROOT,
     json_out: JsonOpt = False,
 ) -> None:
@@ -201,10 +211,12 @@ def idcard_cmd(
     run(
         "idcard",
         json_out,
-        lambda: find.serial_target(sysfs_root, port, "ID-card reader"),
+        lambda: find.serial_target(
+            sysfs_root, port, "ID-card reader", baud, config, IdCardReaderConfig
+        ),
         ("ID-card reader", "serial ports; name one with --port"),
-        lambda p, fb: exercise_idcard(p, baud, timeout, fb),
-        str,
+        lambda t, fb: exercise_idcard(t[0], t[1], timeout, fb),
+        _first,
         "a card was read through the agent's driver (shown masked)",
     )
 
@@ -218,6 +230,7 @@ def scan_cmd(
     mode: Annotated[str, typer.Option("--mode", help="color, gray or document.")] = "color",
     width: WidthOpt = 1920,
     height: HeightOpt = 1080,
+    config: ConfigOpt = None,
     sysfs_root: RootOpt = ROOT,
     json_out: JsonOpt = False,
 ) -> None:
@@ -227,11 +240,11 @@ def scan_cmd(
     scan_mode: ScanMode = mode  # type: ignore[assignment]
     target = out or Path(f"kfleet-test-scan-{_stamp()}.jpg")
 
-    def locate() -> int | str | None:
-        return find.video_target(sysfs_root, device, document=True)
+    def locate() -> tuple[int | str, tuple[int, int]] | None:
+        return find.video_target(sysfs_root, device, True, (width, height), config)
 
-    async def work(camera: int | str, feedback: Feedback) -> dict[str, Any]:
-        return await exercise_scan(camera, (width, height), scan_mode, target, feedback)
+    async def work(camera: tuple[int | str, tuple[int, int]], fb: Feedback) -> dict[str, Any]:
+        return await exercise_scan(camera[0], camera[1], scan_mode, target, fb)
 
     run(
         "scan",
@@ -239,7 +252,7 @@ def scan_cmd(
         locate,
         ("document camera", "/dev/video*; name one with --device"),
         work,
-        str,
+        _first,
         "a page was scanned; open the file and check that it is straight and readable",
     )
 
@@ -250,17 +263,18 @@ def camera_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Where to save the frame.")] = None,
     width: WidthOpt = 640,
     height: HeightOpt = 480,
+    config: ConfigOpt = None,
     sysfs_root: RootOpt = ROOT,
     json_out: JsonOpt = False,
 ) -> None:
     """Take one frame with the A/V camera; show the file and the resolution."""
     target = out or Path(f"kfleet-test-camera-{_stamp()}.jpg")
 
-    def locate() -> int | str | None:
-        return find.video_target(sysfs_root, device, document=False)
+    def locate() -> tuple[int | str, tuple[int, int]] | None:
+        return find.video_target(sysfs_root, device, False, (width, height), config)
 
-    async def work(camera: int | str, feedback: Feedback) -> dict[str, Any]:
-        return await exercise_camera(camera, (width, height), target, feedback)
+    async def work(camera: tuple[int | str, tuple[int, int]], fb: Feedback) -> dict[str, Any]:
+        return await exercise_camera(camera[0], camera[1], target, fb)
 
     run(
         "camera",
@@ -268,6 +282,6 @@ def camera_cmd(
         locate,
         ("camera", "/dev/video*; name one with --device"),
         work,
-        str,
+        _first,
         "a frame was captured; open the file and check the picture",
     )

@@ -14,6 +14,7 @@ from typing import TypeVar, cast
 
 from edge_agent.config import load_config
 from edge_agent.drivers.a4_config import IppPrinterConfig
+from edge_agent.drivers.camera_config import AvCameraConfig, DocCameraConfig
 from edge_agent.drivers.config import DriverConfig
 from edge_agent.drivers.escpos_config import (
     EscposConfig,
@@ -22,12 +23,15 @@ from edge_agent.drivers.escpos_config import (
     EscposSerial,
     EscposUsb,
 )
+from edge_agent.drivers.idcard_config import IdCardReaderConfig
+from edge_agent.drivers.serial_config import CallButtonSerial, RatingPadSerial
 from edge_agent.errors import ConfigError
 from provisioning.exercise_result import PROBE_HINT, Exit, TestFailed
 from provisioning.probe_local import serial_ports, usb_devices, usb_printer_nodes, video_devices
 from provisioning.probe_models import Finding
 
 C = TypeVar("C", bound=DriverConfig)
+SerialConfig = TypeVar("SerialConfig", CallButtonSerial, RatingPadSerial, IdCardReaderConfig)
 
 #: the peripheral id the tests' configs use (it shows in the drivers' messages)
 TEST_ID = "test"
@@ -108,22 +112,51 @@ def one_of(found: list[Finding], what: str, option: str) -> str | None:
     return found[0].where
 
 
-def serial_target(root: Path, port: str | None, what: str) -> str | None:
-    """The serial port the call button / rating pad / ID-card reader is on."""
+def serial_target(
+    root: Path,
+    port: str | None,
+    what: str,
+    baud: int,
+    config: Path | None = None,
+    kind: type[SerialConfig] | None = None,
+) -> tuple[str, int] | None:
+    """(port, baud rate) of the call button / rating pad / ID-card reader: ``--port``, else
+    the agent config's, else the machine's only serial port."""
     if port:
-        return present(port, what)
-    return one_of(serial_ports(root), what, "--port")
+        return present(port, what), baud
+    if config is not None and kind is not None:
+        cfg = configured(config, kind)
+        assert cfg is not None  # configured() raises when there is none
+        return present(cfg.port, what), cfg.baudrate
+    found = one_of(serial_ports(root), what, "--port")
+    return None if found is None else (found, baud)
 
 
-def video_target(root: Path, device: str | None, document: bool) -> int | str | None:
-    """The camera: given, else the document camera (``document``) or the other camera."""
+def video_target(
+    root: Path,
+    device: str | None,
+    document: bool,
+    size: tuple[int, int],
+    config: Path | None = None,
+) -> tuple[int | str, tuple[int, int]] | None:
+    """(device, frame size) of the camera: ``--device``, else the agent config's, else the
+    machine's document camera (``document``) or other camera."""
     if device is not None:
         if device.isdigit():
-            return int(device)
-        return device if ":" in device else present(device, "camera")
+            return int(device), size
+        return (device if ":" in device else present(device, "camera")), size
+    if config is not None:
+        kind = DocCameraConfig if document else AvCameraConfig
+        cfg = configured(config, kind)
+        assert cfg is not None
+        where = cfg.device
+        if isinstance(where, str) and ":" not in where:
+            present(where, "camera")
+        return where, (cfg.width, cfg.height)
     found = video_devices(root)
     doc = [f for f in found if f.guess.label == "document camera"]
     other = [f for f in found if f.guess.label != "document camera"]
     chosen = (doc or other) if document else (other or doc)
     what = "document camera" if document else "camera"
-    return one_of(chosen, what, "--device")
+    picked = one_of(chosen, what, "--device")
+    return None if picked is None else (picked, size)
