@@ -53,21 +53,26 @@ async def test_json_says_pass_with_both_statuses(sim: EscPosPtyPrinter) -> None:
 
 
 @pytest.mark.parametrize(
-    ("condition", "code", "said"),
+    ("condition", "code", "status"),
     [
-        (PrinterCondition(paper_out=True), Exit.PAPER_OUT, "paper out"),
-        (PrinterCondition(cover_open=True), Exit.COVER_OPEN, "cover open"),
+        (PrinterCondition(paper_out=True), Exit.PAPER_OUT, "paper out, cover closed (paper_out)"),
+        (
+            PrinterCondition(cover_open=True),
+            Exit.COVER_OPEN,
+            "paper unknown, cover open (cover_open)",
+        ),
     ],
     ids=["paper-out", "cover-open"],
 )
 async def test_a_printer_that_cannot_print_fails_before_printing(
-    sim: EscPosPtyPrinter, condition: PrinterCondition, code: Exit, said: str
+    sim: EscPosPtyPrinter, condition: PrinterCondition, code: Exit, status: str
 ) -> None:
     sim.condition = condition
     result = await invoke_beside("print", "--port", sim.path, *SITE)
     assert result.exit_code == code, result.output
     assert result.output.startswith(f"FAIL print on {sim.path}")
-    assert said.split()[0] in result.output and "nothing was printed" in result.output
+    assert f"reports {status.split('(')[1][:-1]}; nothing was printed" in result.output
+    assert f"status_before: {status}" in result.output
     assert "status_after: not printed" in result.output
     assert sim.receipts == [] and len(sim.stream) == 12  # two status reads, no job
 
