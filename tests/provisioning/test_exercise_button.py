@@ -16,6 +16,7 @@ from provisioning.exercise_result import Exit
 from simulators.call_button import CallButtonSim
 from simulators.rating_pad import Rating, RatingPadSim, Reason, Timeout
 from tests.provisioning.exercise_kit import as_json, invoke, invoke_beside
+from tests.provisioning.probe_tree import serial, usb
 
 
 @pytest.fixture
@@ -133,3 +134,29 @@ async def test_a_rating_pad_on_the_button_port_is_named(tmp_path: Path) -> None:
         result = await invoke_beside("button", "--port", pad.port_path)
     assert result.exit_code == Exit.GARBLED, result.output
     assert "says it is not a call button" in result.output
+
+
+async def test_the_only_serial_port_on_the_machine_is_the_one_tested(
+    tmp_path: Path, button: CallButtonSim
+) -> None:
+    root = tmp_path / "root"
+    bridge = usb(root, "1-3", "1a86", "7523", "USB Serial", ["ff"])
+    serial(root, "ttyUSB0", bridge)
+    tty = root / "dev/ttyUSB0"
+    tty.unlink()
+    tty.symlink_to(button.port_path)  # the fake tree's ttyUSB0 is the simulator
+    running = asyncio.create_task(invoke_beside("button", "--sysfs-root", str(root), "--json"))
+    await host_connected(button)
+    await button.press(6)
+    body = as_json(await running)
+    assert (body["result"], body["device"], body["button"]) == ("pass", str(tty), 6)
+
+
+def test_several_serial_ports_and_none_named_asks_which(tmp_path: Path) -> None:
+    for n, tty in enumerate(("ttyUSB0", "ttyUSB1")):
+        serial(tmp_path, tty, usb(tmp_path, f"1-{n}", "1a86", "7523", "USB Serial", ["ff"]))
+    result = invoke("rating", "--sysfs-root", str(tmp_path))
+    assert result.exit_code == Exit.USAGE, result.output
+    assert "2 candidates for the rating pad" in result.output and "--port" in result.output
+    assert str(tmp_path / "dev/ttyUSB0") in result.output
+    assert str(tmp_path / "dev/ttyUSB1") in result.output

@@ -98,6 +98,26 @@ async def test_a_printer_pulled_mid_test_is_lost_and_may_have_printed(
     assert not sim.present
 
 
+async def test_a_garbled_status_reply_is_named(sim: EscPosPtyPrinter) -> None:
+    sim.answers = [b"\x01"] * 4  # not status bytes (bits 1 and 4 clear): a wrong baud rate?
+    result = await invoke_beside("print", "--port", sim.path, *SITE)
+    assert result.exit_code == Exit.GARBLED, result.output
+    assert "not a status byte" in result.output and "(garbled)" in result.output
+    assert sim.receipts == []
+
+
+async def test_the_printer_node_on_the_machine_is_the_one_tested(
+    tmp_path: Path, sim: EscPosPtyPrinter
+) -> None:
+    root = tmp_path / "root"
+    (root / "dev/usb").mkdir(parents=True)
+    (root / "dev/usb/lp0").symlink_to(sim.path)  # the fake tree's lp0 is the simulator
+    result = await invoke_beside("print", "--sysfs-root", str(root), "--json", *SITE)
+    body = as_json(result)
+    assert (body["result"], body["device"]) == ("pass", str(root / "dev/usb/lp0"))
+    assert len(sim.receipts) == 1
+
+
 def test_a_named_port_with_nothing_there_is_not_found(tmp_path: Path) -> None:
     result = invoke("print", "--port", str(tmp_path / "ttyUSB9"))
     assert result.exit_code == Exit.NOT_FOUND
