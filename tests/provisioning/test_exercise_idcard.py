@@ -101,3 +101,10 @@ def test_no_serial_port_on_the_machine_says_so_and_exits_0(tmp_path: Path) -> No
     body = as_json(result)
     assert (result.exit_code, body["result"]) == (0, "no_hardware")
     assert "no ID-card reader found" in body["message"]
+
+
+async def test_a_baud_rate_the_driver_refuses_is_a_usage_error(reader: IdCardReaderSim) -> None:
+    result = await invoke_beside("idcard", "--port", reader.port_path, "--baud", "1234")
+    assert result.exit_code == Exit.USAGE, result.output
+    assert "the driver refuses these settings: baudrate:" in result.output
+    assert reader.requests == []  # nothing was sent to the reader
