@@ -71,15 +71,23 @@ async def _optional_device(
             ),
         )
         raise
-    return caller if caller is not None and caller.kind is PrincipalKind.DEVICE else None
+    return as_device(caller)
 
 
 #: the calling device, when the request carries device credentials (checked), else None
 OptionalDevice = Annotated[Principal | None, Depends(_optional_device)]
 
 
-async def check_grant_holder(sessions: SessionsDep, job_id: str, device: Principal) -> None:
+def as_device(caller: Principal | None) -> Principal | None:
+    """The caller if it is a device (a person's or token's credentials change nothing here)."""
+    return caller if caller is not None and caller.kind is PrincipalKind.DEVICE else None
+
+
+async def check_grant_holder(sessions: SessionsDep, job_id: str, caller: Principal | None) -> None:
     """A grant presented with device credentials must be for a job of that device."""
+    device = as_device(caller)
+    if device is None:
+        return
     async with sessions() as s:
         job = await job_repo.load(s, job_id)
     if job is None or job.assigned_device_id != device.name:

@@ -145,8 +145,7 @@ async def put_blob(
     snapshot/scan job (with device credentials, the job must be that device's)."""
     if grant and not token:
         job_id = await check_upload_grant(settings, sessions, grant)
-        if device is not None:
-            await check_grant_holder(sessions, job_id, device)
+        await check_grant_holder(sessions, job_id, device)
     else:
         _check(settings, token, sha256, "put")
     length = request.headers.get("content-length", "")
