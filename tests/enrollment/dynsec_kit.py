@@ -36,6 +36,11 @@ async def add_cloud_identity(broker: DynsecBroker) -> None:
 def dynsec_settings(
     broker: DynsecBroker, data_dir: Path, database_url: str = "", **extra: Any
 ) -> Settings:
+    fields: dict[str, Any] = {
+        "broker_admin_username": ADMIN,
+        "broker_admin_password": broker.admin_password,
+        **extra,
+    }
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -46,10 +51,8 @@ def dynsec_settings(
         mqtt_session="clean",
         secret_key=SECRET,
         broker_acl="dynsec",
-        broker_admin_username=ADMIN,
-        broker_admin_password=broker.admin_password,
         dispatch_interval_s=0.2,
-        **extra,
+        **fields,
     )
 
 

@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from cloud.broker_acl import managed
 from cloud.broker_acl.dynsec import open_dynsec
+from cloud.db.identity import AuditEntry
+from cloud.db.models import Device
 from tests.broker_acl.clients import connect_refused, connected
 from tests.broker_acl.dynsec_broker import ADMIN, DynsecBroker, running_dynsec_broker
 from tests.cloudkit import FakeDevice
@@ -24,7 +28,7 @@ from tests.enrollment.dynsec_kit import (
     kicked,
     online,
 )
-from tests.enrollment.kit import Cloud, basic, enrollment_cloud
+from tests.enrollment.kit import Cloud, basic, enroll, enrollment_cloud, mint
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +148,27 @@ async def test_rotate_switches_mqtt_at_once_and_http_after_the_grace(
     for password in (new, old):  # HTTP: the old one still works during the grace
         me = await cloud.http.get("/api/v1/device/self", headers=basic(dev_id, password))
         assert me.status_code == 200, me.text
+
+
+async def test_a_broker_refusing_the_admin_leaves_the_token_unused(
+    broker: DynsecBroker, tmp_path: Path, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wrong admin password: enroll answers 503 broker_unavailable naming the cause, and
+    nothing is half-done (no device, the token still unused, a failed audit row)."""
+    monkeypatch.setattr(managed, "CONNECT_WAIT_S", 2.0)
+    await add_cloud_identity(broker)
+    settings = dynsec_settings(broker, tmp_path, broker_admin_password="not-the-admin-password")
+    async with enrollment_cloud(settings) as cloud:
+        minted = await mint(cloud)
+        r = await enroll(cloud, minted["token"], f"nb-{uid}")
+        assert r.status_code == 503 and r.json()["code"] == "broker_unavailable", r.text
+        assert "token is still unused" in r.json()["message"]
+        assert "admin connection" in r.json()["message"]
+        listed = await cloud.http.get("/api/v1/enrollment-tokens", headers=cloud.admin)
+        assert [t["state"] for t in listed.json()["items"]] == ["unused"]
+        async with cloud.parts.sessions() as s:
+            assert await s.get(Device, f"nb-{uid}") is None
+            refused = await s.scalar(
+                select(AuditEntry).where(AuditEntry.action == "device.enroll_refused")
+            )
+        assert refused is not None and refused.result == "failed"
