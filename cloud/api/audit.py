@@ -24,13 +24,16 @@ from cloud.api.errors import error_responses
 from cloud.auth.principal import Principal
 from cloud.db.models import utcnow
 from cloud.errors import Unprocessable
-from cloud.schemas import SITE_PATH_PATTERN
+from cloud.schemas import SITE_PATH_PATTERN, ErrorBody
 from fleet.access import Permission
 
 router = APIRouter(
     prefix="/api/v1/audit",
     tags=["audit"],
-    responses=error_responses(401, 403, 422, described={401: "no or bad credentials"}),
+    responses={
+        **error_responses(403, 422),
+        401: {"model": ErrorBody, "description": "no credentials, or bad or expired ones"},
+    },
 )
 
 
