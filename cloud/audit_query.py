@@ -61,10 +61,25 @@ class AuditFilter:
     result: str | None = None
 
 
-def _starts_with(col: InstrumentedAttribute[str], prefix: str, dialect: str) -> ColumnElement[bool]:
-    """``col`` begins with ``prefix``. SQLite: a range on the binary-collated index (its LIKE
-    ignores case and skips the index). PostgreSQL: LIKE (a range would be wrong under a
-    linguistic collation), escaped, so ``_`` in a site code is not a wildcard."""
+Col = ColumnElement[str] | InstrumentedAttribute[str]
+
+#: a site subtree this shallow (the province, a prefecture) holds a large share of the log
+BROAD_DEPTH = 2
+
+
+def _unindexed(col: InstrumentedAttribute[str], dialect: str) -> Col:
+    """On SQLite, ``col || ''``: the same value, but no index can drive the condition, so the
+    planner walks ``ix_audit_at`` newest first and stops after a page. SQLite has no
+    statistics (a cloud never runs ANALYZE): without this it drives a broad condition (a
+    prefix, the root's subtree) from its index and sorts every match — most of the log — to
+    return 50 rows. PostgreSQL has statistics and chooses by itself: the column as it is."""
+    return col.concat("") if dialect == "sqlite" else col
+
+
+def _starts_with(col: Col, prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``col`` begins with ``prefix``. SQLite: a range (its LIKE ignores case and cannot use
+    an index). PostgreSQL: LIKE (a range would be wrong under a linguistic collation),
+    escaped, so ``_`` in a site code is not a wildcard."""
     if not prefix:
         return col.is_not(None)
     if dialect == "sqlite":
@@ -74,7 +89,8 @@ def _starts_with(col: InstrumentedAttribute[str], prefix: str, dialect: str) -> 
 
 
 def _subtree(path: str, dialect: str) -> ColumnElement[bool]:
-    site = AuditEntry.site
+    broad = path.count("/") < BROAD_DEPTH
+    site = _unindexed(AuditEntry.site, dialect) if broad else AuditEntry.site
     return or_(site == path, _starts_with(site, path + "/", dialect))
 
 
@@ -82,7 +98,8 @@ def _site_condition(scope: str, wanted: str | None, dialect: str) -> ColumnEleme
     """The reader's subtree AND the asked site, written as one subtree where possible."""
     if wanted is None:
         if is_root_scope(scope):
-            return or_(AuditEntry.site == "", _subtree(scope, dialect))
+            site = _unindexed(AuditEntry.site, dialect)
+            return or_(site == "", _subtree(scope, dialect))
         return _subtree(scope, dialect)
     if in_scope(scope, wanted):
         return _subtree(wanted, dialect)
@@ -95,7 +112,7 @@ def _text_condition(
     col: InstrumentedAttribute[str], value: str, dialect: str
 ) -> ColumnElement[bool]:
     text, prefix = match_value(value)
-    return _starts_with(col, text, dialect) if prefix else col == text
+    return _starts_with(_unindexed(col, dialect), text, dialect) if prefix else col == text
 
 
 def conditions(f: AuditFilter, scope: str, dialect: str) -> list[ColumnElement[bool]]:

@@ -168,9 +168,10 @@ async def _record_export(
     )
 
 
-async def _csv(
+async def csv_chunks(
     sessions: SessionsDep, f: q.AuditFilter, scope: str, cap: int
 ) -> AsyncIterator[bytes]:
+    """The export as UTF-8 chunks: the BOM and header, then the rows a batch at a time."""
     yield audit_csv.header().encode()
     batch: list[list[str]] = []
     sent = 0
@@ -212,7 +213,7 @@ async def export_audit(
     await _record_export(sessions, caller, request, f, f"exported {n} rows as CSV", ok=True)
     name = f"kfleet-audit-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
     return StreamingResponse(
-        _csv(sessions, f, _scope(caller), cap),
+        csv_chunks(sessions, f, _scope(caller), cap),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
