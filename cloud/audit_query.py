@@ -145,7 +145,8 @@ async def _after(s: AsyncSession, cursor: int | None) -> ColumnElement[bool] | N
     return and_(AuditEntry.at <= at, or_(AuditEntry.at < at, AuditEntry.id < cursor))
 
 
-def _select(where: list[ColumnElement[bool]], limit: int) -> Select[AuditEntry]:
+def page_query(where: list[ColumnElement[bool]], limit: int) -> Select[AuditEntry]:
+    """The SELECT of one page (tests read its query plan)."""
     return (
         select(AuditEntry)
         .where(*where)
@@ -180,7 +181,7 @@ async def _page(
     after = await _after(s, cursor)
     if after is not None:
         where.append(after)
-    rows = list((await s.scalars(_select(where, limit + 1))).all())
+    rows = list((await s.scalars(page_query(where, limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].id if more and rows else None)
