@@ -38,6 +38,8 @@ def safe_cell(value: str) -> str:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict | list):
