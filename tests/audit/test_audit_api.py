@@ -32,9 +32,13 @@ async def env(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Env]:
 
 @pytest.mark.parametrize("path", PATHS)
 async def test_no_credentials_is_401_and_no_audit_read_is_403(env: Env, path: str) -> None:
-    r = await env.http.get(path)
+    bare = env.http.build_request("GET", path)
+    bare.headers.pop("Authorization", None)  # whatever the test client sends by default
+    r = await env.http.send(bare)
     assert r.status_code == 401, r.text
     assert r.json()["code"] == "no_credentials"
+    r = await env.http.get(path, headers={"Authorization": "Bearer kfa_notatoken_atall"})
+    assert r.status_code == 401, r.text
     r = await env.http.get(path, headers=env.operator)
     assert r.status_code == 403, r.text
     assert "audit.read" in r.json()["message"]
