@@ -62,8 +62,3 @@ def lines(rows: Iterable[list[str]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows(rows)
     return out.getvalue()
-
-
-def notice(text: str) -> str:
-    """A last line that says why the export stopped (a person reading the file sees it)."""
-    return lines([[safe_cell(text)]])

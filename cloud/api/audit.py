@@ -171,11 +171,18 @@ async def _record_export(
 async def csv_chunks(
     sessions: SessionsDep, f: q.AuditFilter, scope: str, cap: int
 ) -> AsyncIterator[bytes]:
-    """The export as UTF-8 chunks: the BOM and header, then the rows a batch at a time."""
+    """The export as UTF-8 chunks: the BOM and header, then the rows a batch at a time.
+
+    The cap was checked before the first byte; should more rows match by the time they are
+    read, the file stops at ``cap`` rows and its last line says so (a CSV cannot turn into an
+    error once it has begun)."""
     yield audit_csv.header().encode()
     batch: list[list[str]] = []
     sent = 0
-    async for row in q.stream(sessions, f, scope, cap):
+    async for row in q.stream(sessions, f, scope, cap + 1):
+        if sent == cap:
+            batch.append([audit_csv.safe_cell(_cut_short(cap))])
+            break
         batch.append(audit_csv.row_cells(q.row_dict(row)))
         sent += 1
         if len(batch) >= q.EXPORT_BATCH:
@@ -183,6 +190,13 @@ async def csv_chunks(
             batch = []
     if batch:
         yield audit_csv.lines(batch).encode()
+
+
+def _cut_short(cap: int) -> str:
+    return (
+        f"export stopped at {cap} rows (KFLEET_AUDIT_EXPORT_MAX_ROWS); more rows match: "
+        "narrow the filters and export again"
+    )
 
 
 @router.get(

@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from cloud import audit_csv
+from cloud.api.audit import csv_chunks
+from cloud.audit_query import AuditFilter
 from tests.audit.audit_db import Row, write_rows
 from tests.audit.cloud_env import EXPORT_CAP, Env, audit_cloud
 
@@ -96,3 +98,17 @@ def test_safe_cell_rules() -> None:
         assert audit_csv.safe_cell(bad) == "'" + bad
     for fine in ("user:alice", "2026-12-01T08:00:00+00:00", "qh/hx", "", "a=b", CHINESE):
         assert audit_csv.safe_cell(fine) == fine
+
+
+async def test_a_stream_that_outgrows_the_cap_ends_with_a_line_saying_so(env: Env) -> None:
+    """Rows can arrive between the cap check and the last batch: the file never exceeds the
+    cap, and a reader of the file sees that it was cut short."""
+    chunks = [c async for c in csv_chunks(env.parts.sessions, AuditFilter(), "qh", cap=3)]
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8")[1:], newline="")))
+    assert len(rows) == 1 + 3 + 1
+    assert rows[-1] == [
+        "export stopped at 3 rows (KFLEET_AUDIT_EXPORT_MAX_ROWS); more rows match: "
+        "narrow the filters and export again"
+    ]
+    whole = [c async for c in csv_chunks(env.parts.sessions, AuditFilter(), "qh", cap=100)]
+    assert "export stopped" not in b"".join(whole).decode("utf-8")
