@@ -98,6 +98,8 @@ def _starts_with(col: Col, prefix: str, dialect: str) -> ColumnElement[bool]:
     if not prefix:
         return col.is_not(None)
     if dialect == "sqlite":
+        if prefix[-1] == chr(0x10FFFF):  # no character above it: compare the beginning
+            return and_(col >= prefix, func.substr(col, 1, len(prefix)) == prefix)
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return and_(col >= prefix, col < upper)
     return col.startswith(prefix, autoescape=True)

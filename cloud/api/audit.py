@@ -8,8 +8,8 @@ migration's triggers refuse it). An export is itself written to the log (``audit
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -93,17 +93,24 @@ def _filter(
     ] = None,
     result: Annotated[Literal["ok", "denied", "failed"] | None, Query()] = None,
 ) -> q.AuditFilter:
+    for name, value in (("from", since), ("to", until)):
+        if value is not None and not _in_utc_range(value):
+            _invalid(name, "the time is out of range once converted to UTC: use years 1-9999")
     if since is not None and until is not None and since >= until:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", "to"),
-                    "msg": "'to' must be later than 'from' (the range is from ≤ time < to)",
-                    "type": "value_error",
-                }
-            ]
-        )
+        _invalid("to", "'to' must be later than 'from' (the range is from ≤ time < to)")
     return q.AuditFilter(since, until, actor, action, site, result)
+
+
+def _in_utc_range(value: datetime) -> bool:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        return False
+    return True
+
+
+def _invalid(field: str, msg: str) -> NoReturn:
+    raise RequestValidationError([{"loc": ("query", field), "msg": msg, "type": "value_error"}])
 
 
 FilterDep = Annotated[q.AuditFilter, Depends(_filter)]

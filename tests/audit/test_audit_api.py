@@ -80,6 +80,8 @@ async def test_town_auditor_sees_only_the_town(env: Env) -> None:
         ({"from": "2026-12-01T08:00:00"}, "from", "timezone"),
         ({"to": "yesterday"}, "to", "datetime"),
         ({"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}, "to", "later than"),
+        ({"from": "0001-01-01T00:00:00+01:00"}, "from", "out of range"),
+        ({"to": "9999-12-31T23:59:59-01:00"}, "to", "out of range"),
         ({"result": "maybe"}, "result", "'ok', 'denied' or 'failed'"),
         ({"limit": "0"}, "limit", "greater than or equal to 1"),
         ({"limit": "501"}, "limit", "less than or equal to 500"),

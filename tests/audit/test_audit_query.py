@@ -120,6 +120,12 @@ async def test_reader_sees_only_their_subtree_and_siteless_rows_only_at_the_root
     assert await ids_of(sessions, q.AuditFilter(), "gs") == pick(0, 4)
 
 
+async def test_a_prefix_ending_in_the_last_unicode_character(sessions: Sessions) -> None:
+    top = chr(0x10FFFF)
+    ids = await write_rows(sessions, [Row(f"user:{top}a", "auth.login"), Row("user:~", "x.y")])
+    assert await ids_of(sessions, q.AuditFilter(actor=f"user:{top}*")) == [ids[0]]
+
+
 def test_match_value_prefix_rules() -> None:
     assert q.match_value("user:") == ("user:", True)
     assert q.match_value("device.") == ("device.", True)
