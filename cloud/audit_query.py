@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cloud.db.identity import AuditEntry
-from cloud.errors import Unprocessable
+from cloud.errors import NotFound
 from fleet.access import in_scope
 
 #: the largest page a reader may ask for
@@ -161,7 +161,7 @@ async def _cursor_row(s: AsyncSession, cursor: int | None) -> tuple[datetime, in
         return None
     at = await s.scalar(select(AuditEntry.at).where(AuditEntry.id == cursor))
     if at is None:
-        raise Unprocessable(
+        raise NotFound(
             f"cursor {cursor} names no audit row: use the next_cursor of the previous page, "
             "or leave it out to start from the newest row"
         )

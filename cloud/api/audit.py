@@ -132,7 +132,12 @@ def _scope(caller: Principal) -> str:
     return caller.scope
 
 
-@router.get("", response_model=AuditPage, summary="Audit log rows, newest first")
+@router.get(
+    "",
+    response_model=AuditPage,
+    summary="Audit log rows, newest first",
+    responses={404: {"model": ErrorBody, "description": "the cursor names no audit row"}},
+)
 async def list_audit(
     caller: Reader,
     sessions: SessionsDep,

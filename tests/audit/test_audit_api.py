@@ -127,7 +127,7 @@ async def test_ranges_at_the_edges_are_answered_not_refused(
 
 async def test_unknown_cursor_says_what_to_do(env: Env) -> None:
     r = await env.http.get("/api/v1/audit", headers=env.auditor, params={"cursor": 10**12})
-    assert r.status_code == 422
+    assert r.status_code == 404
     assert "next_cursor of the previous page" in r.json()["message"]
 
 

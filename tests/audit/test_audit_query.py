@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import audit_query as q
-from cloud.errors import Unprocessable
+from cloud.errors import NotFound
 from tests.audit.audit_db import T0, Row, write_rows
 
 HHL = "qh/hx/golmud/hhl"
@@ -95,7 +95,7 @@ async def test_page_size_is_bounded_and_a_full_last_page_has_no_cursor(sessions:
 
 async def test_unknown_cursor_is_refused(sessions: Sessions) -> None:
     async with sessions() as s:
-        with pytest.raises(Unprocessable, match="names no audit row"):
+        with pytest.raises(NotFound, match="names no audit row"):
             await q.page(s, q.AuditFilter(), "qh", cursor=999_999)
 
 
