@@ -118,7 +118,7 @@
     for (const t of items) {
       const tr = row([
         el("td", t.id), el("td", t.site), el("td", W[t.role] || t.role),
-        el("td", t.used_by_device || t.device_id || W.anyDevice),
+        el("td", t.used_by_device || t.planned_device_id || W.anyDevice),
         el("td", W[t.state] || t.state, "state-" + t.state), el("td", when(t.expires_at)),
         el("td"),
       ]);

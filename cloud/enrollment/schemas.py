@@ -46,7 +46,9 @@ class TokenOut(BaseModel):
     id: str
     site: str
     role: Role
-    device_id: str
+    #: the device it was minted for ("": the device names itself). Not ``device_id``: a
+    #: generic client (or Schemathesis's link inference) would take it for a device to fetch
+    planned_device_id: str
     name: str
     state: TokenState
     created_by: str

@@ -41,7 +41,7 @@ def token_out(row: EnrollmentToken, site: str, now: datetime) -> TokenOut:
         id=row.id,
         site=site,
         role=Role(row.role),
-        device_id=row.device_id,
+        planned_device_id=row.device_id,
         name=row.name,
         state=state_of(row, now),
         created_by=row.created_by,

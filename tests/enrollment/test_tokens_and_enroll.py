@@ -40,7 +40,7 @@ async def test_mint_shows_the_token_once_with_its_qr_code(cloud: Cloud) -> None:
     assert parse_qr_text(minted["qr_text"]) == ("https://kf.test", minted["token"])
     assert minted["qr_svg"].startswith("<svg") and "</svg>" in minted["qr_svg"]
     lifetime = minted["expires_at"] > minted["created_at"]
-    assert lifetime and minted["device_id"] == "hhl-kiosk-07"
+    assert lifetime and minted["planned_device_id"] == "hhl-kiosk-07"
     async with cloud.parts.sessions() as s:
         row = await s.get(EnrollmentToken, minted["id"])
     assert row is not None and minted["token"].split("_")[2] not in row.secret_hash
