@@ -174,3 +174,14 @@ async def test_site_targeted_job_is_shown_at_its_site(
         await expect(item).to_contain_text("queued")
         assert errors == []
         await page.close()
+
+
+async def test_signed_out_console_sends_the_browser_to_login(
+    browser: Browser, world: DemoWorld
+) -> None:
+    """No session: the page shows no fleet data and goes to the login page, which brings the
+    browser back here after a login."""
+    page = await browser.new_page()
+    await page.goto(f"{world.base_url}/")
+    await page.wait_for_url(re.compile(r"/login\?next=%2F$"))
+    await page.close()
