@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import audit
 from cloud.auth.principal import Principal
 from cloud.db import jobs as job_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Job
+from cloud.errors import CloudError
 
 
 async def job_site(s: AsyncSession, job: Job) -> str:
@@ -51,5 +52,29 @@ def record(
             ip=caller.ip,
             message=message,
             detail={"kind": job.kind, **(detail or {})},
+        ),
+    )
+
+
+async def record_failure(
+    sessions: async_sessionmaker[AsyncSession],
+    caller: Principal,
+    action: str,
+    target: str,
+    err: CloudError,
+) -> None:
+    """The ``failed`` row of an allowed change that did not happen (unknown or out-of-scope
+    target, a job in the wrong state, no device able to run it), in its own transaction:
+    the change's was rolled back. Its message is the answer the caller got."""
+    await audit.write(
+        sessions,
+        audit.AuditRecord(
+            actor=caller.actor,
+            action=action,
+            result=audit.Result.FAILED,
+            target=target,
+            ip=caller.ip,
+            message=str(err),
+            detail={"status": err.status_code},
         ),
     )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.api.auth_deps import scope_of
 from cloud.api.callers import JobsReader, JobsWriter
-from cloud.api.deps import DeviceQuery, JobPathId, JobServiceDep, SiteQuery
+from cloud.api.deps import DeviceQuery, JobPathId, JobServiceDep, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
-from cloud.schemas import JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
+from cloud.auth.principal import Principal
+from cloud.errors import CloudError
+from cloud.job_access import record_failure
+from cloud.schemas import DeviceTarget, JobCreate, JobEventOut, JobOut, JobPage, ResolveIn
 from protocols.jobs import JobKind, JobState
 
 router = APIRouter(
@@ -25,6 +31,21 @@ router = APIRouter(
 MAX_WAIT_S = 60.0
 #: Deepest page offset (fits every database's integer).
 MAX_OFFSET = 2**31 - 1
+
+
+@asynccontextmanager
+async def audited(
+    sessions: async_sessionmaker[AsyncSession], caller: Principal, action: str, target: str
+) -> AsyncIterator[None]:
+    """Write the ``failed`` audit row of ``action`` if the body raises a cloud error (the
+    ``ok`` row commits with the change itself, in the service)."""
+    try:
+        yield
+    except CloudError as err:
+        await record_failure(sessions, caller, action, target, err)
+        raise
+
+
 _NO_JOB = error_responses(described={404: "no such job (or outside your scope)"})
 
 
@@ -47,12 +68,22 @@ _NO_JOB = error_responses(described={404: "no such job (or outside your scope)"}
     },
 )
 async def create_job(
-    body: JobCreate, caller: JobsWriter, jobs: JobServiceDep, response: Response
+    body: JobCreate,
+    caller: JobsWriter,
+    jobs: JobServiceDep,
+    sessions: SessionsDep,
+    response: Response,
 ) -> JobOut:
     """Submit a job. It is dispatched at once when its device is online, else it waits
     (queued) until a device can take it or its TTL passes. A target that has no device
     with the capability the kind needs is refused (409); one outside your scope is 404."""
-    job, created = await jobs.create(body, caller)
+    target = (
+        f"device:{body.target.device_id}"
+        if isinstance(body.target, DeviceTarget)
+        else f"site:{body.target.site}"
+    )
+    async with audited(sessions, caller, "job.create", target):
+        job, created = await jobs.create(body, caller)
     if not created:
         response.status_code = status.HTTP_200_OK
     return job
@@ -123,13 +154,18 @@ async def job_events(
     },
 )
 async def cancel_job(
-    job_id: JobPathId, caller: JobsWriter, jobs: JobServiceDep, response: Response
+    job_id: JobPathId,
+    caller: JobsWriter,
+    jobs: JobServiceDep,
+    sessions: SessionsDep,
+    response: Response,
 ) -> JobOut:
     """Cancel a job that is not running yet. A queued (or uncertain) job is canceled at
     once (200). A dispatched or accepted one may already be on its device: the device is
     asked, ``cancel_requested_at`` is set and the answer is 202; the job ends ``canceled``
     only if the device confirms it had not started, else it takes the device's outcome."""
-    job, pending = await jobs.cancel(job_id, caller)
+    async with audited(sessions, caller, "job.cancel", f"job:{job_id}"):
+        job, pending = await jobs.cancel(job_id, caller)
     if pending:
         response.status_code = status.HTTP_202_ACCEPTED
     return job
@@ -145,7 +181,13 @@ async def cancel_job(
     ),
 )
 async def resolve_job(
-    job_id: JobPathId, body: ResolveIn, caller: JobsWriter, jobs: JobServiceDep
+    job_id: JobPathId,
+    body: ResolveIn,
+    caller: JobsWriter,
+    jobs: JobServiceDep,
+    sessions: SessionsDep,
 ) -> JobOut:
     """Decide an uncertain job: ``reprint`` (run it again), ``done`` or ``fail``."""
-    return await jobs.resolve(job_id, caller, body.action, body.message)
+    async with audited(sessions, caller, "job.resolve", f"job:{job_id}"):
+        job = await jobs.resolve(job_id, caller, body.action, body.message)
+    return job

@@ -82,14 +82,26 @@ async def test_job_create_cancel_resolve_and_call_are_audited(
     assert made.detail["call"] == call.json()["id"] and made.detail["action"] == "beep"
 
 
-async def test_a_refused_job_leaves_no_ok_row(cloud: AccessCloud, amqtt_url: str, uid: str) -> None:
+async def test_a_refused_change_leaves_a_failed_row_and_no_change(
+    cloud: AccessCloud, amqtt_url: str, uid: str
+) -> None:
     op = await cloud.as_role(PersonRole.OPERATOR, HHL, name="audit-op")
     async with FakeDevice(amqtt_url, f"nopr-{uid}", HHL, peripherals=[BUTTON]) as dev:
         await _online(cloud, dev)
         r = await op.post("/api/v1/jobs", json=receipt(dev.device_id))
     assert r.status_code == 409  # it has no receipt printer
-    assert await cloud.audit_rows("job.create") == []
     assert (await op.get("/api/v1/jobs")).json()["total"] == 0
+    missing = "e" * 32
+    assert (await op.post(f"/api/v1/jobs/{missing}/cancel")).status_code == 404
+    (create,) = await cloud.audit_rows("job.create")
+    assert (create.actor, create.target, create.result) == (ACTOR, f"device:nopr-{uid}", "failed")
+    assert create.message == r.json()["message"] and create.detail == {"status": 409}
+    (cancel,) = await cloud.audit_rows("job.cancel")
+    assert (cancel.target, cancel.result, cancel.detail) == (
+        f"job:{missing}",
+        "failed",
+        {"status": 404},
+    )
 
 
 async def test_a_blob_upload_is_audited_with_its_uploader(cloud: AccessCloud) -> None:
