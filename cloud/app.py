@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import audit as audit_api
-from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import blobs, calls, console, devices, jobs, me, sites, system
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.parts = parts
-    for module in (sites, devices, calls, jobs, blobs, system, console):
+    for module in (sites, devices, calls, jobs, blobs, system, me, console):
         app.include_router(module.router)
     app.include_router(audit_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
