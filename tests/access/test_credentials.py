@@ -104,3 +104,43 @@ async def test_me_for_a_token_a_person_and_a_device(cloud: AccessCloud) -> None:
 
     anon = await cloud.client()
     refusal(await anon.get("/api/v1/auth/me"), 401, "no_credentials")
+
+
+async def test_device_credentials_revoked_retired_and_wrong_each_say_so(
+    cloud: AccessCloud,
+) -> None:
+    """A revoked device that still holds its secret is told it was revoked (so `kfleet
+    provision status` can say so), a wrong secret and a rotated-out one are not enrolled."""
+    from cloud.db.identity import DeviceCredential
+    from cloud.db.models import Device
+
+    good = await device_with_secret(cloud.parts, "k-revoked")
+    assert (await (await cloud.client(good)).get("/api/v1/auth/me")).status_code == 200
+    retired = await device_with_secret(cloud.parts, "k-rotated")
+    async with cloud.parts.sessions() as db:
+        past = utcnow() - timedelta(seconds=1)
+        await db.execute(
+            update(Device)
+            .where(Device.id == "k-revoked")
+            .values(revoked_at=past, revoked_reason="stolen from the hall")
+        )
+        await db.execute(
+            update(DeviceCredential)
+            .where(DeviceCredential.device_id == "k-revoked")
+            .values(revoked_at=past)
+        )
+        await db.execute(
+            update(DeviceCredential)
+            .where(DeviceCredential.device_id == "k-rotated")
+            .values(retired_at=past)
+        )
+        await db.commit()
+    message = refusal(
+        await (await cloud.client(good)).get("/api/v1/auth/me"), 401, "device_revoked"
+    )
+    assert "stolen from the hall" in message and "new token" in message
+    refusal(
+        await (await cloud.client(retired)).get("/api/v1/auth/me"), 401, "bad_device_credentials"
+    )
+    wrong = {"Authorization": good["Authorization"][:-4] + "AAA="}
+    refusal(await (await cloud.client(wrong)).get("/api/v1/auth/me"), 401, "bad_device_credentials")
