@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import audit as audit_api
-from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import blobs, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api.http_layer import install_http_layer
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.parts = parts
-    for module in (sites, devices, calls, jobs, blobs, system, console):
+    for module in (sites, devices, calls, jobs, blobs, system, me, console):
         app.include_router(module.router)
     app.include_router(enrollment_api.router)  # issue 10: enrollment and device identity
     app.include_router(device_self_api.router)

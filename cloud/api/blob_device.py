@@ -14,25 +14,18 @@ Basic ``device_id:secret``) are accepted alongside them:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import select
 
-from cloud import audit
-from cloud.api.auth_deps import basic_scheme, client_ip
-from cloud.api.deps import SessionsDep, SettingsDep
+from cloud.api.deps import SessionsDep
 from cloud.auth.principal import Principal, PrincipalKind
-from cloud.auth.resolve import Presented, SessionPolicy, resolve
 from cloud.blobs import BlobTokenInvalid, GrantInvalid
 from cloud.db import jobs as job_repo
-from cloud.db.models import Job, utcnow
-from cloud.errors import Unauthenticated
+from cloud.db.models import Job
 from cloud.schemas import ErrorBody
 from protocols.jobs import JobKind, JobState
 
-#: OpenAPI: device credentials are optional here (the token or grant alone is enough)
-OPTIONAL_DEVICE_SECURITY: dict[str, Any] = {"security": [{}]}  # added to [{"HTTPBasic": []}]
 DEVICE_AUTH_DOC: dict[int | str, dict[str, Any]] = {
     401: {
         "model": ErrorBody,
@@ -42,40 +35,6 @@ DEVICE_AUTH_DOC: dict[int | str, dict[str, Any]] = {
 
 #: a job whose inputs its device may read: it holds it, or it is about to
 READABLE_STATES = (JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)
-
-
-async def _optional_device(
-    request: Request,
-    sessions: SessionsDep,
-    settings: SettingsDep,
-    _basic: Annotated[object, Depends(basic_scheme)] = None,
-) -> Principal | None:
-    header = request.headers.get("authorization") or ""
-    if not header.lower().startswith("basic "):
-        return None  # no device credentials: the token or grant decides alone
-    presented = Presented(header, None, None, request.method, client_ip(request))
-    policy = SessionPolicy(settings.session_idle_s, settings.session_absolute_s)
-    try:
-        async with sessions() as s:
-            caller = await resolve(s, presented, policy, utcnow())
-    except Unauthenticated as exc:
-        await audit.write(
-            sessions,
-            audit.AuditRecord(
-                actor="anonymous",
-                action="auth.failed",
-                result=audit.Result.DENIED,
-                target=f"{request.method} {request.url.path}"[:200],
-                ip=client_ip(request),
-                message=str(exc),
-            ),
-        )
-        raise
-    return as_device(caller)
-
-
-#: the calling device, when the request carries device credentials (checked), else None
-OptionalDevice = Annotated[Principal | None, Depends(_optional_device)]
 
 
 def as_device(caller: Principal | None) -> Principal | None:
