@@ -115,7 +115,8 @@ async def test_revoke_kicks_refuses_and_settles_its_jobs(
     me = await cloud.http.get(
         "/api/v1/device/self", headers=basic(a["device_id"], a["mqtt"]["password"])
     )
-    assert me.status_code == 401 and me.json()["code"] == "bad_device_credentials"
+    assert me.status_code == 401 and me.json()["code"] == "device_revoked", me.text
+    assert "stolen from the hall" in me.json()["message"]  # it is told why
 
 
 async def test_a_revoked_device_enrolled_again_gets_back_in(
