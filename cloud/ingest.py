@@ -164,7 +164,7 @@ class Ingest:
             refusal = await self._gate.refuse(s, device_id, device)
             if refusal is not None:
                 reason, detail = refusal
-                quiet = not self._gate.first(device_id)
+                quiet = not self._gate.first(device_id, reason)
                 return self._stats.reject(reason, detail, quiet=quiet)
             if device is None:
                 if not self._auto_register:

@@ -7,8 +7,8 @@ revoked — is refused too (``unregistered_device``), even with ``auto_register_
 with identities enforced, devices join by enrollment only. With ``broker_acl=none``
 (development) auto-registration works as before.
 
-Every refusal is counted; it is logged once per device (a retained birth comes back on every
-cloud reconnect and must not flood the log), and again after :data:`LOG_MEMORY` others.
+Every refusal is counted; it is logged once per device and reason (a retained birth comes back
+on every cloud reconnect and must not flood the log), and again after :data:`LOG_MEMORY` others.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ LOG_MEMORY = 10_000
 class EnrollmentGate:
     def __init__(self, require_enrollment: bool) -> None:
         self.require_enrollment = require_enrollment
-        self._logged: set[str] = set()
+        self._logged: set[tuple[str, str]] = set()
 
     async def refuse(
         self, s: AsyncSession, device_id: str, device: Device | None
@@ -53,11 +53,13 @@ class EnrollmentGate:
             )
         return None
 
-    def first(self, device_id: str) -> bool:
-        """True the first time a device is refused (log it); later refusals only count."""
-        if device_id in self._logged:
+    def first(self, device_id: str, reason: str) -> bool:
+        """True the first time a device is refused for ``reason`` (log it); later refusals
+        for it only count."""
+        key = (device_id, str(reason))
+        if key in self._logged:
             return False
         if len(self._logged) >= LOG_MEMORY:
             self._logged.clear()
-        self._logged.add(device_id)
+        self._logged.add(key)
         return True
