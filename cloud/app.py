@@ -12,7 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import auth as auth_api
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import tokens as tokens_api
+from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -53,6 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.parts = parts
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
+    for people in (auth_api, users_api, tokens_api):
+        app.include_router(people.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
