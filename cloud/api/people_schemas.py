@@ -8,12 +8,14 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from cloud.db.identity import ApiToken, User
-from cloud.people.users import USERNAME_PATTERN
+from cloud.people.users import USERNAME_INPUT
 from cloud.schemas import SITE_PATH_PATTERN, ErrorBody, _In
 from fleet.access import ROLE_PERMISSIONS, PersonRole
 
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
-Username = Annotated[str, Field(pattern=USERNAME_PATTERN, description="2-64: a-z 0-9 . _ @ -")]
+Username = Annotated[
+    str, Field(pattern=USERNAME_INPUT, description="2-64: a-z 0-9 . _ @ - (kept lower-case)")
+]
 Scope = Annotated[str, Field(pattern=SITE_PATH_PATTERN, description="a site path (subtree root)")]
 DisplayName = Annotated[str, Field(max_length=128)]
 

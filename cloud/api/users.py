@@ -30,7 +30,7 @@ from cloud.people.policy import passwords
 from fleet.access import Permission
 
 Manager = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
-UsernamePath = Annotated[str, Path(pattern=svc.USERNAME_PATTERN, description="a username")]
+UsernamePath = Annotated[str, Path(pattern=svc.USERNAME_INPUT, description="a username")]
 
 router = APIRouter(
     prefix="/api/v1/users",

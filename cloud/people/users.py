@@ -24,6 +24,8 @@ from cloud.people.passwords import Passwords
 from fleet.access import PersonRole, in_scope
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._@-]{1,63}$"
+#: what the API takes (upper case is folded to lower case)
+USERNAME_INPUT = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
 
 

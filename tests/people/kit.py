@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,13 @@ class Cloud:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
+    others: list[httpx.AsyncClient] = field(default_factory=list)
 
     def client(self) -> httpx.AsyncClient:
-        """Another browser: its own cookie jar, same app."""
-        return httpx.AsyncClient(transport=self.http._transport, base_url=str(self.http.base_url))
+        """Another browser: its own cookie jar, same app (closed with the cloud)."""
+        c = httpx.AsyncClient(transport=self.http._transport, base_url=str(self.http.base_url))
+        self.others.append(c)
+        return c
 
 
 @asynccontextmanager
@@ -50,14 +53,17 @@ async def people_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Cloud]
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://kfleet.test") as http:
-            yield Cloud(settings, parts.sessions, http)
+            cloud = Cloud(settings, parts.sessions, http)
+            try:
+                yield cloud
+            finally:
+                for c in cloud.others:
+                    await c.aclose()
     finally:
         await parts.engine.dispose()
 
 
-async def login(
-    http: httpx.AsyncClient, username: str, password: str = PASSWORD
-) -> httpx.Response:
+async def login(http: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
     return await http.post("/api/v1/auth/login", json={"username": username, "password": password})
 
 

@@ -96,7 +96,7 @@ async def test_hash_is_argon2id_and_upgraded_at_login(tmp_path: Path) -> None:
     async with people_cloud(tmp_path, password_time_cost=2) as cloud:
         await make_user(cloud.sessions, "dave")  # identity_kit hashes with time_cost=1
         async with cloud.sessions() as s:
-            before = (await s.scalar(select(User.password_hash).where(User.username == "dave")))
+            before = await s.scalar(select(User.password_hash).where(User.username == "dave"))
         assert before is not None and before.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
         assert (await login(cloud.http, "dave")).status_code == 200
         async with cloud.sessions() as s:
