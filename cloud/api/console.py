@@ -18,6 +18,9 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 #: URL path → HTML file. A page added here must also be in shell.js's NAV (if it is navigable).
 PAGES = {
     "/": "index.html",
+    "/login": "login.html",
+    "/users": "users.html",
+    "/tokens": "tokens.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
