@@ -64,6 +64,9 @@ async def test_lockout_is_shown_with_its_time(browser: Browser, cloud: Served) -
     await page.click("#login-submit")
     await expect(error).to_contain_text("ask an administrator to unlock it")
     await expect(page).to_have_url(re.compile(r"/login"))
+    await sign_in(page, cloud.base_url, "admin", PASSWORD)  # the same, in Chinese
+    await expect(error).to_contain_text("已被锁定")
+    await expect(error).to_contain_text(DATED)
     assert errors == []
     await page.close()
 

@@ -46,6 +46,28 @@ async def test_locked_after_n_failures_even_for_the_right_password(tmp_path: Pat
         assert len(await audit_rows(cloud, "auth.login")) == LIMIT + 1
 
 
+async def test_a_locked_account_costs_no_password_verification(tmp_path: Path) -> None:
+    """While locked, guesses are refused before any argon2 work: hammering a locked account
+    burns no CPU and learns nothing from timing."""
+    async with people_cloud(tmp_path, login_max_failures=LIMIT, login_lockout_s=600) as cloud:
+        await make_user(cloud.sessions, "gus")
+        await _fail(cloud, "gus", LIMIT)
+        hasher = passwords(cloud.settings)
+        calls: list[str] = []
+        real = hasher._verify
+
+        def counting(stored: str, password: str) -> bool:
+            calls.append(stored)
+            return real(stored, password)
+
+        hasher._verify = counting  # type: ignore[method-assign]
+        try:
+            assert (await login(cloud.http, "gus")).status_code == 423
+        finally:
+            hasher._verify = real  # type: ignore[method-assign]
+        assert calls == []
+
+
 async def test_a_success_resets_the_count(tmp_path: Path) -> None:
     async with people_cloud(tmp_path, login_max_failures=LIMIT) as cloud:
         await make_user(cloud.sessions, "hank")

@@ -124,6 +124,7 @@ async def test_disable_ends_sessions_and_enable_restores(tmp_path: Path) -> None
         assert me.status_code == 409 and "your own account" in me.json()["message"]
         r = await _post(cloud.http, csrf, "/api/v1/users/here-op/enable")
         assert r.json()["disabled"] is False
+        assert (await victim.get("/api/v1/tokens")).status_code == 401  # ended, not paused
         assert (await login(cloud.client(), "here-op")).status_code == 200
         rows = await audit_rows(cloud, "user.disable")
         assert [a.message for a in rows] == ["disabled", "enabled"]
@@ -136,7 +137,8 @@ async def test_reset_password_returns_a_new_one_once(tmp_path: Path) -> None:
         assert r.status_code == 200
         new = r.json()["password"]
         assert (await login(cloud.client(), "here-op", PASSWORD)).status_code == 401
-        assert (await login(cloud.client(), "here-op", new)).status_code == 200
+        fresh = await login(cloud.client(), "here-op", new)
+        assert fresh.status_code == 200 and fresh.json()["must_change_password"] is True
         listed = (await cloud.http.get("/api/v1/users")).text
         assert new not in listed
         rows = await audit_rows(cloud, "user.password")
