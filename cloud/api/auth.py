@@ -29,7 +29,7 @@ CSRF_COOKIE = "kfleet_csrf"
 router = APIRouter(
     prefix="/api/v1/auth",
     tags=["auth"],
-    responses=error_responses(422, 500),
+    responses=error_responses(400, 413, 422, 500),
     route_class=StrictJsonRoute,
 )
 

@@ -25,7 +25,7 @@ router = APIRouter(
     prefix="/api/v1/tokens",
     tags=["tokens"],
     responses={
-        **error_responses(422, 500),
+        **error_responses(400, 413, 422, 500),
         **said(
             {
                 401: "no or bad credentials",
