@@ -20,7 +20,7 @@
       onceCreated: (u) => `${u} 的初始密码（只显示这一次，请立即转交本人；首次登录需修改）：`,
       onceReset: (u) => `${u} 的新密码（只显示这一次，请立即转交本人；登录后需修改）：`,
       doneDisable: (u) => `已停用 ${u}。`, doneEnable: (u) => `已启用 ${u}。`,
-      doneUnlock: (u) => `已解锁 ${u}。`,
+      doneUnlock: (u) => `已解锁 ${u}。`, doneRole: (u, r) => `${u} 的角色已改为${r}。`,
     },
     en: {
       title: "Users & roles", create: "New user", list: "Users", username: "Username",
@@ -36,7 +36,7 @@
       onceCreated: (u) => `Initial password of ${u} (shown only now: hand it over; they change it at first sign-in):`,
       onceReset: (u) => `New password of ${u} (shown only now: hand it over; they change it at sign-in):`,
       doneDisable: (u) => `${u} disabled.`, doneEnable: (u) => `${u} enabled.`,
-      doneUnlock: (u) => `${u} unlocked.`,
+      doneUnlock: (u) => `${u} unlocked.`, doneRole: (u, r) => `${u} is now ${r}.`,
     },
   }[people.LANG];
 
@@ -67,6 +67,21 @@
     } catch (e) { feedback(e.message); }
   }
 
+  // The role, changeable in place (the API refuses a role stronger than mine, in words).
+  function roleCell(u) {
+    const select = el("select", { "aria-label": T.cRole + " " + u.username, "data-role": u.username });
+    people.roleOptions(select, null, u.role);
+    select.addEventListener("change", async () => {
+      feedback();
+      try {
+        await kf.api(`/api/v1/users/${enc(u.username)}`, { method: "PATCH", body: { role: select.value } });
+        feedback("", T.doneRole(u.username, ROLES[select.value]));
+      } catch (e) { feedback(e.message); }
+      await load().catch((e) => feedback(e.message));
+    });
+    return el("td", {}, select);
+  }
+
   function actions(u) {
     const cell = el("td");
     const button = (label, fn) => cell.append(el("button", { type: "button", "data-action": label, onclick: fn }, T[label]));
@@ -80,7 +95,7 @@
   async function load() {
     const users = await kf.api("/api/v1/users");
     const rows = users.map((u) => el("tr", { "data-user": u.username },
-      el("td", {}, u.username), el("td", {}, u.display_name), el("td", {}, ROLES[u.role] || u.role),
+      el("td", {}, u.username), el("td", {}, u.display_name), roleCell(u),
       el("td", {}, u.scope), stateCell(u), el("td", {}, time(u.last_login_at)), actions(u)));
     $("users").querySelector("tbody").replaceChildren(...rows);
   }

@@ -41,8 +41,9 @@ class Passwords:
             parallelism=params.parallelism,
             type=Type.ID,
         )
-        #: verified against for unknown users, so they take as long as known ones
-        self._dummy = self._ph.hash(secrets.token_urlsafe(16))
+        #: verified against for unknown users, so they take as long as known ones (made on
+        #: first use, in a worker thread like every hash)
+        self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._ph.hash, password)
@@ -58,6 +59,8 @@ class Passwords:
 
     async def burn(self, password: str) -> None:
         """Spend the time a real verification takes (an unknown username)."""
+        if self._dummy is None:
+            self._dummy = await self.hash(secrets.token_urlsafe(16))
         await self.verify(self._dummy, password)
 
     def needs_rehash(self, stored: str) -> bool:
@@ -69,7 +72,7 @@ class Passwords:
 
 @lru_cache(maxsize=4)
 def passwords_for(params: HashParams) -> Passwords:
-    """One hasher per parameter set (building one hashes the dummy password)."""
+    """One hasher per parameter set."""
     return Passwords(params)
 
 

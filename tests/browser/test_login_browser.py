@@ -43,7 +43,7 @@ async def test_wrong_password_then_right_lands_on_next(browser: Browser, cloud: 
     await page.fill("#password", PASSWORD)
     await page.click("#login-submit")
     await expect(page).to_have_url(f"{cloud.base_url}/users")
-    await expect(page.locator('[data-user="admin"]')).to_contain_text("管理员")
+    await expect(page.locator('[data-role="admin"] option:checked')).to_have_text("管理员")
     await expect(page.locator("#kf-user")).to_contain_text("admin")
     assert errors == []
     await page.close()
@@ -86,7 +86,7 @@ async def test_admin_creates_a_user_who_signs_in(browser: Browser, cloud: Served
     await page.fill("#new-scope", "qh/hx/golmud/hhl")
     await page.click("#create-submit")
     row = page.locator('[data-user="zhang.wei"]')
-    await expect(row).to_contain_text("技术员")
+    await expect(row.locator("select[data-role] option:checked")).to_have_text("技术员")
     await expect(row).to_contain_text("qh/hx/golmud/hhl")
     await expect(page.locator("#issued")).to_contain_text("只显示这一次")
     password = await page.locator("#once-value").inner_text()
@@ -105,6 +105,28 @@ async def test_admin_creates_a_user_who_signs_in(browser: Browser, cloud: Served
     await expect(them.locator("#kf-user")).to_contain_text("zhang.wei")
     assert them_errors == []
     await other.close()
+    await page.close()
+
+
+async def test_admin_changes_a_role_and_disables(browser: Browser, cloud: Served) -> None:
+    await make_user(cloud.sessions, "li.na", PersonRole.WINDOW_STAFF, "qh/hx/golmud/hhl")
+    page = await browser.new_page()
+    page.on("dialog", _accept)
+    errors = page_errors(page)
+    await sign_in(page, cloud.base_url, "admin", PASSWORD, "?next=%2Fusers")
+    row = page.locator('[data-user="li.na"]')
+    await row.locator("select[data-role]").select_option("auditor")
+    await expect(page.locator("#notice")).to_contain_text("li.na 的角色已改为审计员")
+    await row.locator('[data-action="disable"]').click()
+    await expect(row).to_contain_text("已停用")  # reloaded from the API:
+    await expect(row.locator("select[data-role] option:checked")).to_have_text("审计员")
+    await expect(row.locator('[data-action="enable"]')).to_be_visible()
+    other = await browser.new_context()
+    them = await other.new_page()
+    await sign_in(them, cloud.base_url, "li.na", PASSWORD)
+    await expect(them.locator("#login-error")).to_contain_text("该账户已被停用")
+    await other.close()
+    assert errors == []
     await page.close()
 
 
