@@ -186,6 +186,11 @@ async def reset_password(
     """Set a new password (generated when None): the person must change it at next login;
     their sessions end and a lock-out is lifted."""
     user = await _managed(s, acting, username)
+    if acting.user_id == user.id:
+        raise Conflict(
+            "to change your own password use 'change password' (it needs the current one), "
+            "or ask another administrator"
+        )
     generated = pw_policy.generate() if password is None else None
     new = password if password is not None else generated
     assert new is not None

@@ -141,6 +141,8 @@ async def test_reset_password_returns_a_new_one_once(tmp_path: Path) -> None:
         assert fresh.status_code == 200 and fresh.json()["must_change_password"] is True
         listed = (await cloud.http.get("/api/v1/users")).text
         assert new not in listed
+        me = await _post(cloud.http, csrf, "/api/v1/users/town-admin/reset-password")
+        assert me.status_code == 409 and "change password" in me.json()["message"]
         rows = await audit_rows(cloud, "user.password")
         assert [(a.actor, a.target) for a in rows] == [("user:town-admin", "user:here-op")]
 
