@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
 from cloud.api import tokens as tokens_api
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     for people in (auth_api, users_api, tokens_api):
         app.include_router(people.router)
+    app.include_router(audit_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 

@@ -21,6 +21,7 @@ PAGES = {
     "/login": "login.html",
     "/users": "users.html",
     "/tokens": "tokens.html",
+    "/audit": "audit.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
