@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from cloud.db.session import make_engine, make_sessions
+from cloud.demo_access import demo_token
 from kfleet.world.net import free_port, wait_port
 
 
@@ -74,6 +77,23 @@ def start_cloud(
 
 def seed_pilot(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "kfleet", "cloud", "seed-pilot"], env=env, check=True)
+
+
+def admin_token(env: dict[str, str]) -> str:
+    """An administrator's API token over the pilot tree, made in the cloud's database (after
+    :func:`seed_pilot`: the schema is migrated), for the benchmark's HTTP calls."""
+    url = env.get("KFLEET_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{Path(env['KFLEET_DATA_DIR']) / 'kfleet.db'}"
+    )
+
+    async def mint() -> str:
+        engine = make_engine(url)
+        try:
+            return await demo_token(make_sessions(engine), "qh")
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(mint())
 
 
 def start_fleet(tmp: Path, broker_url: str, agents: int, prefix: str) -> subprocess.Popen[str]:

@@ -111,10 +111,15 @@ class CpuMeter:
 
 
 async def load(
-    base: str, devices: list[str], rate: float, jobs: int, warmup: int, meter: CpuMeter
+    base: tuple[str, str], devices: list[str], rate: float, jobs: int, warmup: int, meter: CpuMeter
 ) -> None:
+    """Submit ``jobs`` at ``rate``/s to the cloud at ``base`` = (URL, API token)."""
+    base_url, token = base
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=60, limits=limits, headers=auth
+    ) as client:
         await wait_online(client, devices[0].rsplit("-", 1)[0], len(devices), 120)
         # Warm-up: connections, caches, SQLite pages; not measured.
         lat_w: list[float] = []
@@ -188,13 +193,14 @@ def main() -> None:
             cloud, base, env = _servers.start_cloud(tmp, broker, args.database_url)
             procs.append(cloud)
             _servers.seed_pilot(env)
+            token = _servers.admin_token(env)
             prefix = "bench"
             fleet = _servers.start_fleet(tmp, broker, args.agents, prefix)
             procs.append(fleet)
             devices = [f"{prefix}-{i:04d}" for i in range(1, args.agents + 1)]
             names = ["mosquitto", "cloud", "agents"][-len(procs) :]
             meter = CpuMeter({n: p.pid for n, p in zip(names, procs, strict=True)})
-            asyncio.run(load(base, devices, args.rate, args.jobs, args.warmup, meter))
+            asyncio.run(load((base, token), devices, args.rate, args.jobs, args.warmup, meter))
         finally:
             for p in reversed(procs):
                 _servers.stop(p)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cloud import wiring
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
-from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import blobs, calls, console, devices, jobs, me, sites, system
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.parts = parts
-    for module in (sites, devices, calls, jobs, blobs, system, console):
+    for module in (sites, devices, calls, jobs, blobs, system, me, console):
         app.include_router(module.router)
     for people in (auth_api, users_api, tokens_api):
         app.include_router(people.router)

@@ -17,6 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud import audit
+from cloud.auth.principal import Principal
 from cloud.bus import Bus
 from cloud.db import calls as call_repo
 from cloud.db import devices as device_repo
@@ -59,11 +61,15 @@ class CallService:
         self._bus = bus
 
     async def create(
-        self, device_id: str, peripheral: str, action: str, args: dict[str, Any]
+        self, device_id: str, peripheral: str, action: str, args: dict[str, Any], caller: Principal
     ) -> CallOut:
-        """Check the call against the device's last birth, record it and send it."""
+        """Check the call against the device's last birth, record it (with its audit row) and
+        send it. A device outside ``caller``'s scope is answered as an unknown one."""
         async with self._sessions() as s:
             device = await device_repo.require(s, device_id)
+            site = await device_repo.site_path(s, device.site_id)
+            if not caller.sees(site):
+                raise device_repo.not_found(device_id)
             checked, _kind = _check(device, peripheral, action, args)
             if not device.online:
                 raise Conflict(
@@ -85,6 +91,7 @@ class CallService:
                 expires_at=now + timedelta(seconds=duration_s(checked) + REPLY_GRACE_S),
             )
             s.add(row)
+            _audit(s, caller, row, site, audit.Result.OK, f"{peripheral} {action}")
             await s.commit()
             body = PeripheralCall(
                 call_id=row.id, peripheral=peripheral, action=action, args=row.args
@@ -93,15 +100,20 @@ class CallService:
                 await self._bus.send_command(device_id, body, ttl_ms=int(REPLY_GRACE_S * 1000))
             except BusUnavailable as err:
                 _settle(row, "failed", "offline", str(err))
+                _audit(s, caller, row, site, audit.Result.FAILED, str(err))
                 await s.commit()
                 raise
             return to_out(row)
 
-    async def get(self, call_id: str, wait_s: float = 0) -> CallOut:
+    async def get(self, call_id: str, caller: Principal, wait_s: float = 0) -> CallOut:
         """The call; with ``wait_s``, as soon as it settles (or when the wait is over)."""
         async with self._hub.subscribe(f"call:{call_id}") as sub:
             async with self._sessions() as s:
                 row = await _require(s, call_id)
+                device = await device_repo.get(s, row.device_id)
+                site = await device_repo.site_path(s, device.site_id) if device else ""
+                if not caller.sees(site):
+                    raise _not_found(call_id)
                 if row.state in SETTLED or wait_s <= 0:
                     return to_out(row)
                 until_expiry = (row.expires_at - utcnow()).total_seconds()
@@ -180,8 +192,37 @@ def _settle(
     row.updated_at = utcnow()
 
 
+def _not_found(call_id: str) -> NotFound:
+    """An unknown call, or one to a device outside the caller's scope (the same words)."""
+    return NotFound(f"there is no peripheral call {call_id!r}")
+
+
 async def _require(s: AsyncSession, call_id: str) -> PeripheralCallRow:
     row = await call_repo.get(s, call_id)
     if row is None:
-        raise NotFound(f"there is no peripheral call {call_id!r}")
+        raise _not_found(call_id)
     return row
+
+
+def _audit(
+    s: AsyncSession,
+    caller: Principal,
+    row: PeripheralCallRow,
+    site: str,
+    result: audit.Result,
+    message: str,
+) -> None:
+    """The ``call.create`` row, in the call's own transaction."""
+    audit.add(
+        s,
+        audit.AuditRecord(
+            actor=caller.actor,
+            action="call.create",
+            result=result,
+            target=f"device:{row.device_id}",
+            site=site,
+            ip=caller.ip,
+            message=message,
+            detail={"call": row.id, "peripheral": row.peripheral, "action": row.action},
+        ),
+    )

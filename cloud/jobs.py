@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud import job_access
+from cloud.auth.principal import Principal
 from cloud.blobs import BlobStore
 from cloud.commands import Commands, Outgoing
 from cloud.db import devices as device_repo
@@ -105,7 +107,11 @@ def request_hash(req: JobCreate, params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()
 
 
-def _replay(existing: Job, digest: str) -> Job:
+def _replay(existing: Job, digest: str, site: str, caller: Principal) -> Job:
+    if not caller.sees(site):  # another subtree's key: say nothing about its job
+        raise Conflict(
+            f"idempotency key {existing.idempotency_key!r} is already taken; use a new key"
+        )
     if existing.request_hash != digest:
         raise Conflict(
             f"idempotency key {existing.idempotency_key!r} was already used for job "
@@ -116,15 +122,19 @@ def _replay(existing: Job, digest: str) -> Job:
 
 
 async def _target(
-    s: AsyncSession, req: JobCreate, needed: Capability
-) -> tuple[Device | None, int | None, int]:
-    """(target device, target site, site of the job); refuses targets that cannot run it."""
+    s: AsyncSession, req: JobCreate, needed: Capability, caller: Principal
+) -> tuple[Device | None, int | None, int, str]:
+    """(target device, target site, site of the job, its path); refuses targets that cannot
+    run it, and those outside the caller's scope as if they did not exist."""
     if isinstance(req.target, DeviceTarget):
         device = await device_repo.require(s, req.target.device_id)
+        path = await device_repo.site_path(s, device.site_id)
+        if not caller.sees(path):
+            raise device_repo.not_found(device.id)
         why = device_target_refusal(device.id, device_repo.peripherals(device), needed, req.kind)
         if why:
             raise Conflict(why)
-        return device, None, device.site_id
+        return device, None, device.site_id, path
     assert isinstance(req.target, SiteTarget)
     if req.target.capability not in (None, needed):
         raise Unprocessable(
@@ -132,11 +142,18 @@ async def _target(
             f"{req.target.capability!r}; leave capability out or set it to {needed.value!r}"
         )
     site = await site_repo.require(s, req.target.site)
+    if not caller.sees(site.path):
+        raise site_repo.not_found(site.path)
     devices = await device_repo.peripherals_at_site(s, site.id)
     why = site_target_refusal(site.path, devices, needed, req.kind)
     if why:
         raise Conflict(why)
-    return None, site.id, site.id
+    return None, site.id, site.id, site.path
+
+
+async def _replayed(s: AsyncSession, existing: Job, digest: str, caller: Principal) -> JobOut:
+    site = await job_access.job_site(s, existing)
+    return (await to_out(s, [_replay(existing, digest, site, caller)]))[0]
 
 
 async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
@@ -171,6 +188,10 @@ async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
         )
         for j in jobs
     ]
+
+
+def _target_detail(req: JobCreate) -> dict[str, Any]:
+    return {"target": req.target.model_dump(mode="json", exclude_none=True)}
 
 
 class JobService:
@@ -214,10 +235,11 @@ class JobService:
             updated_at=now,
         )
 
-    async def create(self, req: JobCreate) -> tuple[JobOut, bool]:
+    async def create(self, req: JobCreate, caller: Principal) -> tuple[JobOut, bool]:
         """Store a job (``queued``) and dispatch it at once if a device can take it.
 
         Returns (job, created); a replay of an idempotency key returns the existing job.
+        The target must be in ``caller``'s scope; the audit row commits with the job.
         """
         params = validate_params(req.kind, req.params)
         await check_document(self._store, req.kind, params)
@@ -225,18 +247,19 @@ class JobService:
         async with self._sessions() as s:
             key = req.idempotency_key
             if key and (existing := await job_repo.by_idempotency_key(s, key)):
-                return (await to_out(s, [_replay(existing, digest)]))[0], False
+                return await _replayed(s, existing, digest, caller), False
             now = utcnow()
             job = self._new(req, params, digest, now)
             # ``device`` stays referenced until the dispatch below: the session's identity map
             # holds rows weakly, and a dropped device would be read again (one more SELECT,
             # whose autoflush turns the job's INSERT plus its dispatch into INSERT + UPDATE)
-            device, job.target_site_id, job.site_id = await _target(
-                s, req, CAPABILITY_FOR_KIND[req.kind]
+            device, job.target_site_id, job.site_id, path = await _target(
+                s, req, CAPABILITY_FOR_KIND[req.kind], caller
             )
             job.target_device_id = device.id if device is not None else None
             s.add(job)
             job_repo.created(s, job, "api")
+            job_access.record(s, caller, "job.create", job, path, detail=_target_detail(req))
             try:
                 # no autoflush: the job's INSERT waits for the commit, so a key a concurrent
                 # request took meanwhile fails here and not in prepare's site query (a 500)
@@ -249,17 +272,18 @@ class JobService:
                 existing = await job_repo.by_idempotency_key(s, key or "")
                 if existing is None:
                     raise
-                return (await to_out(s, [_replay(existing, digest)]))[0], False
+                return await _replayed(s, existing, digest, caller), False
             result = (await to_out(s, [job]))[0]
         if out is not None:
             await self._commands.send(out)
         return result, True
 
-    async def get(self, job_id: str, wait_s: float = 0) -> JobOut:
+    async def get(self, job_id: str, caller: Principal, wait_s: float = 0) -> JobOut:
         """The job; with ``wait_s`` return as soon as it settles (or when the wait is over)."""
         async with self._hub.subscribe(f"job:{job_id}") as sub:
             async with self._sessions() as s:
                 job = await job_repo.require(s, job_id)
+                await job_access.require_visible(s, job, caller)
                 if wait_s <= 0 or JobState(job.state) in SETTLED:
                     return (await to_out(s, [job]))[0]
             # no session is held while waiting: SQLite has one connection for the whole process
@@ -277,23 +301,32 @@ class JobService:
         kind: JobKind | None,
         limit: int,
         offset: int,
+        scope: str,
     ) -> tuple[list[JobOut], int]:
         async with self._sessions() as s:
             rows, total = await job_queries.page(
-                s, state=state, device=device, site=site, kind=kind, limit=limit, offset=offset
+                s,
+                state=state,
+                device=device,
+                site=site,
+                kind=kind,
+                limit=limit,
+                offset=offset,
+                scope=scope,
             )
             return await to_out(s, rows), total
 
-    async def events(self, job_id: str) -> list[dict[str, Any]]:
+    async def events(self, job_id: str, caller: Principal) -> list[dict[str, Any]]:
         async with self._sessions() as s:
-            await job_repo.require(s, job_id)
+            await job_access.require_visible(s, await job_repo.require(s, job_id), caller)
             return await job_repo.events(s, job_id)
 
-    async def cancel(self, job_id: str) -> tuple[JobOut, bool]:
+    async def cancel(self, job_id: str, caller: Principal) -> tuple[JobOut, bool]:
         """Cancel a job; returns (job, pending). A job its device may hold is canceled only
         when the device confirms (``pending``: ``job.cancel`` was sent, the answer awaited)."""
         async with self._sessions() as s:
             job = await job_repo.require(s, job_id, for_update=True)
+            path = await job_access.require_visible(s, job, caller)
             decision = decide_cancel(job_id, JobState(job.state), job.assigned_device_id)
             if decision.action is CancelAction.REFUSE:
                 raise Conflict(decision.why)
@@ -309,17 +342,22 @@ class JobService:
                     reason="canceled",
                     message="canceled via API",
                 )
+            note = "asked the device to cancel" if pending else "canceled"
+            job_access.record(s, caller, "job.cancel", job, path, note)
             await job_repo.commit(s, self._hub)
             result = (await to_out(s, [job]))[0]
         if pending and job.assigned_device_id is not None:
             await self._commands.send_cancel(job.assigned_device_id, job_id)
         return result, pending
 
-    async def resolve(self, job_id: str, action: str, message: str = "") -> JobOut:
+    async def resolve(
+        self, job_id: str, caller: Principal, action: str, message: str = ""
+    ) -> JobOut:
         """An operator settles an ``uncertain`` job: print again, or record it done or failed."""
         out: Outgoing | None = None
         async with self._sessions() as s:
             job = await job_repo.require(s, job_id, for_update=True)
+            path = await job_access.require_visible(s, job, caller)
             if job.state != JobState.UNCERTAIN:
                 raise Conflict(
                     f"job {job_id} is {job.state}, not uncertain; only uncertain jobs wait for "
@@ -345,6 +383,7 @@ class JobService:
                 job_repo.transition(
                     s, job, new, source="operator", reason="operator", message=note, now=now
                 )
+            job_access.record(s, caller, "job.resolve", job, path, note, {"action": action})
             await job_repo.commit(s, self._hub)
             result = (await to_out(s, [job]))[0]
         if out is not None:

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     """One kind of action; every REST route requires exactly one (or is public/device-facing)."""
 
     SITES_READ = "sites.read"
+    SITES_WRITE = "sites.write"  # add sites to the tree (administrators only)
     DEVICES_READ = "devices.read"
     DEVICES_ENROLL = "devices.enroll"  # mint enrollment tokens, rotate a device's credentials
     DEVICES_REVOKE = "devices.revoke"

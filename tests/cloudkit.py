@@ -39,6 +39,7 @@ from protocols.messages import (
 )
 from protocols.mqtt_url import parse_mqtt_url
 from protocols.topics import DeviceChannel, device_topic
+from tests.identity_kit import bearer, make_api_token
 
 RECEIPT_PRINTER = PeripheralInfo(
     id="rp1", kind="receipt_printer", model="sim", capabilities=["receipt"], health=Health.OK
@@ -49,14 +50,21 @@ RECEIPT_PRINTER = PeripheralInfo(
 async def running_cloud(
     settings: Settings, *, seed: bool = True
 ) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
-    """The app with its lifespan running, an HTTP client on it, and the bus subscribed."""
+    """The app with its lifespan running, an HTTP client on it, and the bus subscribed.
+
+    The client sends an administrator's API token (scope ``qh``, the whole pilot tree) with
+    every request; tests of access control make their own callers (tests/identity_kit.py).
+    """
     app: FastAPI = create_app(settings)
     cloud: Parts = app.state.parts
     if seed:
         await seed_sites(app)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kfleet") as client:
+        token = await make_api_token(cloud.sessions, name="cloudkit-admin")
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://kfleet", headers=bearer(token)
+        ) as client:
             async with asyncio.timeout(10):
                 await cloud.bus.ready.wait()
             yield cloud, client

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.auth import secrets
 from cloud.db.identity import ApiToken, User, UserSession
 from cloud.db.models import utcnow
+from cloud.db.session import make_engine, make_sessions
 from fleet.access import PersonRole
 
 ROOT_SCOPE = "qh"
@@ -107,3 +108,15 @@ async def make_console_login(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def token_for_database(
+    database_url: str, role: PersonRole = PersonRole.ADMINISTRATOR, scope: str = ROOT_SCOPE
+) -> str:
+    """An API token made straight in the database of a cloud running in another process
+    (its schema must be migrated: ``kfleet cloud seed-pilot`` or the cloud's start did it)."""
+    engine = make_engine(database_url)
+    try:
+        return await make_api_token(make_sessions(engine), role, scope)
+    finally:
+        await engine.dispose()

@@ -30,10 +30,7 @@ from fleet.access import Permission
 router = APIRouter(
     prefix="/api/v1/audit",
     tags=["audit"],
-    responses={
-        **error_responses(403, 422),
-        401: {"model": ErrorBody, "description": "no credentials, or bad or expired ones"},
-    },
+    responses=error_responses(401, 403, 422, 500),
 )
 
 

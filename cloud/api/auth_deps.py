@@ -84,6 +84,27 @@ async def _audit_refusal(
     )
 
 
+async def ensure(
+    caller: Principal, permission: Permission, sessions: SessionsDep, request: Request
+) -> None:
+    """Refuse (403 ``permission_denied``, audited) unless ``caller`` is a person or API token
+    holding ``permission``; for a check that depends on the request's body."""
+    if caller.kind is PrincipalKind.DEVICE:
+        message = (
+            f"device {caller.name!r} may call only device-facing endpoints; "
+            f"{permission.value} is for people and API tokens"
+        )
+    elif not caller.can(permission):
+        message = (
+            f"your role {caller.role} does not include {permission.value}; ask an "
+            "administrator for a role that does"
+        )
+    else:
+        return
+    await _audit_refusal(sessions, caller.actor, "permission.denied", request, message)
+    raise Forbidden(message, "permission_denied")
+
+
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller, who must be a person or API token holding ``permission``."""
 
@@ -94,20 +115,8 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
         _bearer: Annotated[object, Depends(bearer_scheme)] = None,
         _cookie: Annotated[object, Depends(cookie_scheme)] = None,
     ) -> Principal:
-        if caller.kind is PrincipalKind.DEVICE:
-            message = (
-                f"device {caller.name!r} may call only device-facing endpoints; "
-                f"{permission.value} is for people and API tokens"
-            )
-        elif not caller.can(permission):
-            message = (
-                f"your role {caller.role} does not include {permission.value}; ask an "
-                "administrator for a role that does"
-            )
-        else:
-            return caller
-        await _audit_refusal(sessions, caller.actor, "permission.denied", request, message)
-        raise Forbidden(message, "permission_denied")
+        await ensure(caller, permission, sessions, request)
+        return caller
 
     dependency.__name__ = f"require_{permission.value.replace('.', '_')}"
     return dependency
@@ -134,3 +143,46 @@ def check_site(caller: Principal, site_path: str, what: str) -> None:
     404 naming only what was asked for (its existence elsewhere is not disclosed)."""
     if not caller.sees(site_path):
         raise NotFound(f"{what} not found")
+
+
+async def _any_caller(
+    caller: Annotated[Principal, Depends(_caller)],
+    _bearer: Annotated[object, Depends(bearer_scheme)] = None,
+    _basic: Annotated[object, Depends(basic_scheme)] = None,
+    _cookie: Annotated[object, Depends(cookie_scheme)] = None,
+) -> Principal:
+    return caller
+
+
+#: Any authenticated caller — person, API token or device (``GET /api/v1/auth/me``).
+AnyCaller = Annotated[Principal, Depends(_any_caller)]
+
+
+def scope_of(caller: Principal) -> str:
+    """The caller's site subtree; a person or token always has one (the column is required),
+    so a missing one is refused rather than read as "everything"."""
+    if caller.scope is None:
+        raise Forbidden(f"{caller.actor} has no site scope; it may not list fleet data", "no_scope")
+    return caller.scope
+
+
+async def _optional_caller(
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    _bearer: Annotated[object, Depends(bearer_scheme)] = None,
+    _basic: Annotated[object, Depends(basic_scheme)] = None,
+    _cookie: Annotated[object, Depends(cookie_scheme)] = None,
+) -> Principal | None:
+    """The caller if it sent credentials (wrong ones are still a 401), else None."""
+    try:
+        return await _caller(request, sessions, settings)
+    except Unauthenticated as exc:
+        if exc.code == "no_credentials":
+            return None
+        raise
+
+
+#: Capability routes (a blob token or grant authorises them): credentials are optional and,
+#: when sent, name the actor in the audit log.
+OptionalCaller = Annotated[Principal | None, Depends(_optional_caller)]

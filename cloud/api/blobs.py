@@ -1,9 +1,11 @@
 """``/api/v1/blobs``: large payloads (PDFs, scans, floor plans) by sha256, over HTTP not MQTT.
 
 The operator side (or the cloud itself, when it sends a job naming a blob) asks for a token,
-then hands the token URL to whoever moves the bytes. There is no user authentication in the
-service yet, so anyone who reaches ``POST .../tokens`` can mint tokens: keep the API on a
-trusted network until it has one. Blob reads and writes themselves always need a token.
+then hands the token URL to whoever moves the bytes. Minting a token needs credentials: a put
+token ``blobs.write``, a get token ``jobs.read``. The token URLs themselves are capabilities
+(short-lived, for one operation on one blob), as are the upload grants the cloud gives a
+device with a scan or snapshot job: ``PUT``/``GET`` on a blob take a token or grant, and
+credentials sent with them only name the actor of the ``blob.upload`` audit row.
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud import audit
 from cloud import blobs as blob_store
+from cloud.api.auth_deps import OptionalCaller, ensure
+from cloud.api.callers import JobsReader
 from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
+from cloud.auth.principal import Principal
 from cloud.db import jobs as job_repo
+from cloud.db import sites as site_repo
 from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from cloud.settings import Settings
+from fleet.access import Permission
 from protocols.jobs import JobState
 
 router = APIRouter(
@@ -85,14 +93,23 @@ async def check_upload_grant(
     return job_id
 
 
-@router.post("/{sha256}/tokens", response_model=BlobTokenOut, responses=error_responses(400, 413))
+@router.post(
+    "/{sha256}/tokens",
+    response_model=BlobTokenOut,
+    responses=error_responses(400, 401, 403, 413),
+)
 async def create_token(
-    sha256: Sha256, body: BlobTokenIn, settings: SettingsDep, request: Request
+    sha256: Sha256,
+    body: BlobTokenIn,
+    caller: JobsReader,
+    settings: SettingsDep,
+    sessions: SessionsDep,
+    request: Request,
 ) -> BlobTokenOut:
-    """A short-lived token (default 300 s, at most 3600 s) for one operation on one blob.
-
-    No authentication protects this endpoint yet (the service has no user system): expose
-    it only where every caller may move blobs."""
+    """A short-lived token (default 300 s, at most 3600 s) for one operation on one blob:
+    ``put`` needs ``blobs.write``, ``get`` needs ``jobs.read``."""
+    if body.op == "put":
+        await ensure(caller, Permission.BLOBS_WRITE, sessions, request)
     secret = settings.secret_key.get_secret_value()
     token = blob_store.make_token(secret, sha256, body.op, body.ttl_s, time.time())
     url = request.url_for("put_blob" if body.op == "put" else "get_blob", sha256=sha256)
@@ -107,7 +124,8 @@ async def create_token(
     "/{sha256}",
     status_code=status.HTTP_201_CREATED,
     response_model=BlobOut,
-    openapi_extra={"requestBody": BLOB_REQUEST_BODY},
+    # ``{}``: credentials are optional here (the token or grant authorises the upload)
+    openapi_extra={"requestBody": BLOB_REQUEST_BODY, "security": [{}]},
     responses={
         200: {"description": "the blob was already stored; the body was not read"},
         **error_responses(
@@ -127,15 +145,17 @@ async def put_blob(
     settings: SettingsDep,
     sessions: SessionsDep,
     store: BlobStoreDep,
+    caller: OptionalCaller,
     token: Token = None,
     grant: Grant = None,
 ) -> BlobOut:
     """Upload the request body as blob ``sha256``; streamed, verified, stored atomically.
 
     Authorised by a put ``token`` for this blob, or by the ``grant`` of a running
-    snapshot/scan job."""
+    snapshot/scan job; credentials are optional (they name the audit row's actor)."""
+    job_id = None
     if grant and not token:
-        await check_upload_grant(settings, sessions, grant)
+        job_id = await check_upload_grant(settings, sessions, grant)
     else:
         _check(settings, token, sha256, "put")
     length = request.headers.get("content-length", "")
@@ -147,6 +167,7 @@ async def put_blob(
     info = await store.put(sha256, request.stream())
     if not info.created:
         response.status_code = status.HTTP_200_OK
+    await _audit_upload(sessions, request, caller, info, job_id)
     return BlobOut(sha256=info.sha256, size=info.size, created=info.created)
 
 
@@ -167,4 +188,36 @@ async def get_blob(
         store.locate(sha256),
         media_type="application/octet-stream",
         headers={"ETag": f'"{sha256}"', "Cache-Control": "private, max-age=31536000, immutable"},
+    )
+
+
+async def _audit_upload(
+    sessions: async_sessionmaker[AsyncSession],
+    request: Request,
+    caller: Principal | None,
+    info: blob_store.BlobInfo,
+    job_id: str | None,
+) -> None:
+    """The ``blob.upload`` row (its own transaction: the blob is a file, not a row). Site:
+    the job's, for an upload under a job's grant."""
+    site = ""
+    if job_id is not None:
+        async with sessions() as s:
+            job = await job_repo.load(s, job_id)
+            site = (await site_repo.paths(s, {job.site_id})).get(job.site_id, "") if job else ""
+    await audit.write(
+        sessions,
+        audit.AuditRecord(
+            actor=caller.actor if caller else "anonymous",
+            action="blob.upload",
+            result=audit.Result.OK,
+            target=f"blob:{info.sha256}",
+            site=site,
+            ip=caller.ip if caller else (request.client.host if request.client else ""),
+            message="stored" if info.created else "already stored",
+            detail={
+                "size": info.size,
+                "via": f"grant of job {job_id}" if job_id else "put token",
+            },
+        ),
     )

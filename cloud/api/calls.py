@@ -14,9 +14,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response, status
 
+from cloud.api.callers import CallsWriter, DevicesReader
 from cloud.api.deps import CallPathId, CallServiceDep, DevicePathId, PeripheralPathId
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
+from cloud.auth.principal import Principal
 from cloud.calls import CallService
 from cloud.errors import NotFound
 from cloud.schemas import CallOut
@@ -25,7 +27,7 @@ from protocols.calls import ACTIONS, BeepArgs, RequestRatingArgs, SetLedArgs
 router = APIRouter(
     prefix="/api/v1",
     tags=["peripheral calls"],
-    responses=error_responses(422, 500),
+    responses=error_responses(401, 403, 422, 500),
     route_class=StrictJsonRoute,
 )
 
@@ -51,8 +53,8 @@ _CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
         400,
         413,
         described={
-            404: "no such device, no such peripheral on it, or the peripheral's kind has no "
-            "such action",
+            404: "no such device (or outside your scope), no such peripheral on it, or the "
+            "peripheral's kind has no such action",
             409: "the device is offline (calls are not queued)",
             503: "the cloud is not connected to the broker",
         },
@@ -61,10 +63,16 @@ _CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _send(
-    calls: CallService, response: Response, device: str, peripheral: str, action: str, args: Any
+    calls: CallService,
+    response: Response,
+    caller: Principal,
+    where: tuple[str, str],
+    action: str,
+    args: Any,
 ) -> CallOut:
     body = args.model_dump(mode="json") if args is not None else {}
-    call = await calls.create(device, peripheral, action, body)
+    device, peripheral = where
+    call = await calls.create(device, peripheral, action, body, caller)
     response.headers["Location"] = f"/api/v1/calls/{call.id}"
     return call
 
@@ -83,24 +91,26 @@ async def call_set_led(
     device_id: DevicePathId,
     peripheral: PeripheralPathId,
     args: SetLedArgs,
+    caller: CallsWriter,
     calls: CallServiceDep,
     response: Response,
 ) -> CallOut:
     """``call_button``: light button ``button``'s LED ``off``, ``on`` or ``blink`` (kept
     across device restarts)."""
-    return await _send(calls, response, device_id, peripheral, "set_led", args)
+    return await _send(calls, response, caller, (device_id, peripheral), "set_led", args)
 
 
 @_post("beep")
 async def call_beep(
     device_id: DevicePathId,
     peripheral: PeripheralPathId,
+    caller: CallsWriter,
     calls: CallServiceDep,
     response: Response,
     args: BeepArgs | None = None,
 ) -> CallOut:
     """``call_button``: beep ``count`` times for ``ms`` each (the body may be left out)."""
-    return await _send(calls, response, device_id, peripheral, "beep", args)
+    return await _send(calls, response, caller, (device_id, peripheral), "beep", args)
 
 
 @_post("request_rating")
@@ -108,16 +118,17 @@ async def call_request_rating(
     device_id: DevicePathId,
     peripheral: PeripheralPathId,
     args: RequestRatingArgs,
+    caller: CallsWriter,
     calls: CallServiceDep,
     response: Response,
 ) -> CallOut:
     """``rating_pad``: ask the citizen to rate ``case_no``; the call's result is the rating
     (or ``timed_out`` after ``timeout_s``)."""
-    return await _send(calls, response, device_id, peripheral, "request_rating", args)
+    return await _send(calls, response, caller, (device_id, peripheral), "request_rating", args)
 
 
 @router.post(f"{_CALL_PATH}/{{action}}", include_in_schema=False)
-async def call_unknown_action(action: CallAction) -> None:
+async def call_unknown_action(action: CallAction, caller: CallsWriter) -> None:
     """Any other action: the enum makes it a 422 naming the actions there are (a known one
     never gets here: its own route above matches first)."""
     raise NotFound(f"there is no action {action}")
@@ -126,10 +137,11 @@ async def call_unknown_action(action: CallAction) -> None:
 @router.get(
     "/calls/{call_id}",
     response_model=CallOut,
-    responses=error_responses(described={404: "no such call"}),
+    responses=error_responses(described={404: "no such call (or outside your scope)"}),
 )
 async def get_call(
     call_id: CallPathId,
+    caller: DevicesReader,
     calls: CallServiceDep,
     wait_s: Annotated[
         float,
@@ -141,4 +153,4 @@ async def get_call(
         ),
     ] = 0,
 ) -> CallOut:
-    return await calls.get(call_id, wait_s)
+    return await calls.get(call_id, caller, wait_s)

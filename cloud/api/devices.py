@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from cloud.api.auth_deps import scope_of
+from cloud.api.callers import DevicesReader
 from cloud.api.deps import ClocksDep, DevicePathId, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
@@ -13,7 +15,9 @@ from cloud.db import devices as device_repo
 from cloud.db.models import Device
 from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 
-router = APIRouter(prefix="/api/v1/devices", tags=["devices"], responses=error_responses(422, 500))
+router = APIRouter(
+    prefix="/api/v1/devices", tags=["devices"], responses=error_responses(401, 403, 422, 500)
+)
 
 
 def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
@@ -36,21 +40,25 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
 
 @router.get("", response_model=list[DeviceOut])
 async def list_devices(
+    caller: DevicesReader,
     sessions: SessionsDep,
     clocks: ClocksDep,
     site: SiteQuery = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
+    """The devices in your scope (``site`` narrows it further)."""
     async with sessions() as s:
-        return [_out(d, path, clocks) for d, path in await device_repo.listed(s, site, online)]
+        listed = await device_repo.listed(s, site, online, scope_of(caller))
+        return [_out(d, path, clocks) for d, path in listed]
 
 
 @router.get(
     "/{device_id}",
     response_model=DeviceDetail,
-    responses=error_responses(described={404: "no such device"}),
+    responses=error_responses(described={404: "no such device (or outside your scope)"}),
 )
 async def device_detail(
+    caller: DevicesReader,
     device_id: DevicePathId,
     sessions: SessionsDep,
     clocks: ClocksDep,
@@ -60,6 +68,8 @@ async def device_detail(
     async with sessions() as s:
         device = await device_repo.require(s, device_id)
         path = await device_repo.site_path(s, device.site_id)
+        if not caller.sees(path):
+            raise device_repo.not_found(device_id)
         rows = await device_repo.recent_events(s, device_id, events)
         return DeviceDetail(
             **_out(device, path, clocks).model_dump(),

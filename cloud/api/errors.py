@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 #: ``code`` for each status when the error names none of its own.
 CODES: dict[int, str] = {
     400: "bad_request",
+    401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
@@ -45,7 +46,10 @@ CODES: dict[int, str] = {
 #: What each declared status means, for the OpenAPI document.
 DESCRIPTIONS: dict[int, str] = {
     400: "the request body could not be read",
-    403: "missing, bad or expired token",
+    401: "no credentials, or credentials that are wrong, expired or revoked (`code` says "
+    "which: no_credentials, bad_token, token_expired, token_revoked, session_expired, ...)",
+    403: "refused: the caller's role lacks the permission this route needs "
+    "(`code` permission_denied), or a blob token or grant is missing, bad or expired",
     404: "the named resource does not exist",
     409: "the request clashes with the resource's current state",
     413: "the request body is larger than this route accepts",

@@ -3,7 +3,8 @@
 FastAPI's own ``/docs`` page loads Swagger UI from a CDN and ``/redoc`` loads ReDoc and web
 fonts from others; both are blank without internet. This replaces ``/docs`` with the same
 page whose script, stylesheet and icon come from ``static/swagger-ui`` (vendored, version and
-licence in its README) and drops ``/redoc``. ``/openapi.json`` is unchanged.
+licence in its README) and drops ``/redoc`` and ``/docs/oauth2-redirect`` (the API has no
+OAuth2 flow: API tokens are pasted into "Authorize"). ``/openapi.json`` is unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _PARAMETERS = {"validatorUrl": None}
 
 
 def _is_cdn_page(route: BaseRoute, app: FastAPI) -> bool:
-    return isinstance(route, Route) and route.path in {app.docs_url, app.redoc_url}
+    dropped = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    return isinstance(route, Route) and route.path in dropped
 
 
 def install_docs(app: FastAPI) -> None:
@@ -36,6 +38,7 @@ def install_docs(app: FastAPI) -> None:
     app.router.routes[:] = [r for r in app.router.routes if not _is_cdn_page(r, app)]
     app.docs_url = DOCS_URL
     app.redoc_url = None
+    app.swagger_ui_oauth2_redirect_url = None
     openapi_url = app.openapi_url or "/openapi.json"
     title = f"{app.title} - API"
 
@@ -47,7 +50,6 @@ def install_docs(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_URL}/favicon-32x32.png",
-            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
             swagger_ui_parameters=_PARAMETERS,
         )
 

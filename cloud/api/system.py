@@ -1,4 +1,5 @@
-"""``/healthz`` and ``/api/v1/stats/bus``."""
+"""``/healthz`` (public: load balancers and service managers probe it without credentials,
+and it says only "ok" or "degraded") and ``/api/v1/stats/bus`` (``system.read``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from cloud.api.callers import SystemReader
 from cloud.api.deps import BusDep, SessionsDep, StatsDep
 from cloud.api.errors import error_responses
 from cloud.db.session import ping
@@ -29,7 +31,7 @@ async def healthz(sessions: SessionsDep, bus: BusDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if db_ok else 503)
 
 
-@router.get("/api/v1/stats/bus")
-async def bus_stats(stats: StatsDep, bus: BusDep) -> dict[str, Any]:
+@router.get("/api/v1/stats/bus", responses=error_responses(401, 403))
+async def bus_stats(_caller: SystemReader, stats: StatsDep, bus: BusDep) -> dict[str, Any]:
     """Counters of the MQTT worker; ``rejected`` and ``ignored`` are keyed by reason."""
     return stats.snapshot() | {"queue_depth": bus.queue_depth()}

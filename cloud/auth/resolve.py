@@ -140,28 +140,24 @@ async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Princi
     device_id, secret = _basic_pair(value)
     device = await s.get(Device, device_id)
     rows = (
-        await s.scalars(
-            select(DeviceCredential).where(
-                DeviceCredential.device_id == device_id, DeviceCredential.revoked_at.is_(None)
-            )
-        )
+        await s.scalars(select(DeviceCredential).where(DeviceCredential.device_id == device_id))
     ).all()
-    live = [
-        r
-        for r in rows
-        if (r.retired_at is None or r.retired_at > now) and tokens.matches(secret, r.secret_hash)
-    ]
-    if device is None or not live:
-        raise Unauthenticated(
-            f"device {device_id[:64]!r} is not enrolled or its secret is wrong (rotated?); "
-            "run 'kfleet provision status' on the device",
-            "bad_device_credentials",
-        )
-    if device.revoked_at is not None:
+    known = [r for r in rows if tokens.matches(secret, r.secret_hash)]
+    if device is not None and device.revoked_at is not None and known:
+        # the device proved who it is: tell it that it was revoked, not that it is unknown
         raise Unauthenticated(
             f"device {device_id!r} was revoked: {device.revoked_reason or 'no reason given'}; "
             "enroll it again with a new token",
             "device_revoked",
+        )
+    live = [
+        r for r in known if r.revoked_at is None and (r.retired_at is None or r.retired_at > now)
+    ]
+    if device is None or device.revoked_at is not None or not live:
+        raise Unauthenticated(
+            f"device {device_id[:64]!r} is not enrolled or its secret is wrong (rotated?); "
+            "run 'kfleet provision status' on the device",
+            "bad_device_credentials",
         )
     cred = live[0]
     if cred.last_used_at is None or now - cred.last_used_at > TOUCH_EVERY:

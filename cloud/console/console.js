@@ -1,9 +1,11 @@
 // kfleet console: renders the site tree with devices, peripheral health and recent jobs.
-// Polls the REST API every 2 s; labels in zh-CN, English with ?lang=en. Every state is said in
-// words as well as in colour; times carry their date (YYYY-MM-DD HH:mm:ss, local time).
+// Polls the REST API every 2 s (through kf.api from shell.js: the login session, and a signed-
+// out browser goes to /login); it shows only the signed-in person's site subtree (the API
+// filters). Labels in zh-CN, English with ?lang=en. Every state is said in words as well as in
+// colour; times carry their date (YYYY-MM-DD HH:mm:ss, local time).
 "use strict";
 
-const LANG = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh-CN";
+const LANG = kf.LANG;
 const T = {
   "zh-CN": {
     title: "kfleet 设备运维控制台", online: "在线", offline: "离线", updated: "已更新",
@@ -136,11 +138,7 @@ function siteNode(site, view) {
   return node;
 }
 
-async function getJson(url) {
-  const r = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return r.json();
-}
+const getJson = (url) => kf.api(url);
 
 function groupBy(items, keyOf) {
   const groups = new Map();
@@ -176,5 +174,9 @@ async function refresh() {
 
 document.title = t("title");
 document.querySelector("[data-i18n=title]").textContent = t("title");
-refresh();
-setInterval(refresh, 2000);
+kf.start().then(() => {
+  refresh();
+  setInterval(refresh, 2000);
+}, (err) => {
+  document.getElementById("status").textContent = `${t("error")}: ${err.message}`;
+});

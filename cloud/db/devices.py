@@ -22,13 +22,19 @@ async def get(session: AsyncSession, device_id: str) -> Device | None:
     return await session.get(Device, device_id)
 
 
+def not_found(device_id: str) -> NotFound:
+    """The 404 of an unknown device — and of one outside the caller's scope (the same words,
+    so a caller cannot learn that a device exists elsewhere)."""
+    return NotFound(
+        f"device {device_id!r} is not registered; it registers itself when its agent first "
+        "connects (check GET /api/v1/devices for the ids that exist)"
+    )
+
+
 async def require(session: AsyncSession, device_id: str) -> Device:
     device = await session.get(Device, device_id)
     if device is None:
-        raise NotFound(
-            f"device {device_id!r} is not registered; it registers itself when its agent first "
-            "connects (check GET /api/v1/devices for the ids that exist)"
-        )
+        raise not_found(device_id)
     return device
 
 
@@ -87,10 +93,13 @@ async def candidates(session: AsyncSession, site_id: int, capability: str) -> li
 
 
 async def listed(
-    session: AsyncSession, site: str | None, online: bool | None
+    session: AsyncSession, site: str | None, online: bool | None, scope: str | None = None
 ) -> Sequence[tuple[Device, str]]:
-    """Devices (with their site path) by id, optionally of a subtree and by presence."""
+    """Devices (with their site path) by id, optionally of a subtree and by presence; only
+    those in the subtree ``scope`` when given (the caller's)."""
     stmt = select(Device, Site.path).join(Site, Site.id == Device.site_id).order_by(Device.id)
+    if scope is not None:
+        stmt = stmt.where(site_repo.in_subtree(scope))
     if site:
         stmt = stmt.where(site_repo.in_subtree(site))
     if online is not None:

@@ -25,9 +25,13 @@ async def page(
     kind: JobKind | None,
     limit: int,
     offset: int,
+    scope: str | None = None,
 ) -> tuple[Sequence[Job], int]:
-    """A page of jobs, newest first, and how many match in all."""
+    """A page of jobs, newest first, and how many match in all; only jobs of sites in the
+    subtree ``scope`` when given (the caller's)."""
     stmt = select(Job)
+    if scope is not None:
+        stmt = stmt.where(Job.site_id.in_(select(Site.id).where(site_repo.in_subtree(scope))))
     if state is not None:
         stmt = stmt.where(Job.state == state.value)
     if device:

@@ -143,8 +143,13 @@ async def load(session: AsyncSession, job_id: str, *, for_update: bool = False) 
 async def require(session: AsyncSession, job_id: str, *, for_update: bool = False) -> Job:
     job = await load(session, job_id, for_update=for_update)
     if job is None:
-        raise NotFound(f"job {job_id!r} does not exist; list jobs with GET /api/v1/jobs")
+        raise not_found(job_id)
     return job
+
+
+def not_found(job_id: str) -> NotFound:
+    """The 404 of an unknown job — and of one outside the caller's scope (the same words)."""
+    return NotFound(f"job {job_id!r} does not exist; list jobs with GET /api/v1/jobs")
 
 
 async def state_of(session: AsyncSession, job_id: str) -> JobState | None:

@@ -19,10 +19,16 @@ async def get_by_path(session: AsyncSession, path: str) -> Site | None:
     return (await session.execute(select(Site).where(Site.path == path))).scalar_one_or_none()
 
 
+def not_found(path: str) -> NotFound:
+    """The 404 of a site that does not exist — and of one outside the caller's scope, so the
+    two cannot be told apart."""
+    return NotFound(f"site {path!r} does not exist; list sites with GET /api/v1/sites")
+
+
 async def require(session: AsyncSession, path: str) -> Site:
     site = await get_by_path(session, path)
     if site is None:
-        raise NotFound(f"site {path!r} does not exist; list sites with GET /api/v1/sites")
+        raise not_found(path)
     return site
 
 
@@ -75,9 +81,13 @@ async def seed(session: AsyncSession, spec: SiteSpec, parent: Site | None = None
     return created
 
 
-async def tree(session: AsyncSession) -> list[dict[str, Any]]:
-    """All sites as nested dicts (roots first, children ordered by code)."""
-    sites = (await session.execute(select(Site).order_by(Site.path))).scalars().all()
+async def tree(session: AsyncSession, scope: str | None = None) -> list[dict[str, Any]]:
+    """All sites (of the subtree ``scope``, if given) as nested dicts, roots first, children
+    ordered by code; the scope's own site is a root of the answer."""
+    stmt = select(Site).order_by(Site.path)
+    if scope is not None:
+        stmt = stmt.where(in_subtree(scope))
+    sites = (await session.execute(stmt)).scalars().all()
     nodes: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
     for s in sites:  # ordered by path, so a parent always comes before its children

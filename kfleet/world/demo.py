@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.app import create_app, seed_sites
+from cloud.demo_access import demo_token
 from cloud.settings import Settings
 from fleet.sites import PILOT_TREE, SiteSpec
 from kfleet.errors import BrokerUnreachable, KfleetError
@@ -88,6 +90,15 @@ class DemoWorld:
     broker_url: str
     kiosks: list[RunningKiosk]
     data_dir: Path
+    #: an administrator's API token over the demo's tree (the demo's own calls, and tests')
+    token: str = ""
+    #: the cloud's database sessions (tests make their users and logins with them)
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` for an HTTP client of the demo's API."""
+        return {"Authorization": f"Bearer {self.token}"}
 
     def receipts_dir(self, device_id: str) -> Path:
         return self.data_dir / "receipts" / device_id
@@ -95,6 +106,13 @@ class DemoWorld:
     def a4_dir(self, device_id: str) -> Path:
         """Where a kiosk's spool A4 printer puts the PDFs it "prints"."""
         return self.data_dir / "a4" / device_id
+
+
+@dataclass(frozen=True)
+class _Cloud:
+    base_url: str
+    token: str
+    sessions: async_sessionmaker[AsyncSession]
 
 
 def queue_ticket(site_name: str, number: str) -> dict[str, object]:
@@ -121,7 +139,7 @@ def curl_line(base_url: str, device_id: str, site_name: str) -> str:
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return (
         f"curl -s -X POST {base_url}/api/v1/jobs -H 'content-type: application/json' "
-        f"-d {shlex.quote(data)}"
+        f'-H "Authorization: Bearer $KFLEET_TOKEN" -d {shlex.quote(data)}'
     )
 
 
@@ -151,8 +169,9 @@ async def _broker(opts: DemoOptions) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator[str]:
-    """The cloud (API, console, bus) on ``port`` with the pilot sites; yields its base URL."""
+async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator[_Cloud]:
+    """The cloud (API, console, bus) on ``port`` with the pilot sites; yields its base URL,
+    an administrator's API token for the demo's own calls and its database sessions."""
     settings_kwargs: dict[str, object] = {
         "demo": True,
         "data_dir": opts.data_dir,
@@ -175,7 +194,9 @@ async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator
                 raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
             await asyncio.sleep(0.05)  # uvicorn exposes no start event
         await seed_sites(app, opts.sites)
-        yield f"http://{opts.host}:{port}"
+        sessions = app.state.parts.sessions
+        token = await demo_token(sessions, opts.sites.code)
+        yield _Cloud(f"http://{opts.host}:{port}", token, sessions)
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
@@ -191,7 +212,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     port = await _preflight(opts)
     async with (
         _broker(opts) as broker_url,
-        _cloud(opts, broker_url, port) as base_url,
+        _cloud(opts, broker_url, port) as cloud,
         contextlib.AsyncExitStack() as stack,
     ):
         try:
@@ -204,20 +225,26 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
             ) from err
         try:
             ids = [k.device_id for k in opts.kiosks]
-            await wait_registered(base_url, ids, opts.ready_timeout_s)
+            await wait_registered(cloud.base_url, cloud.token, ids, opts.ready_timeout_s)
         except TimeoutError as err:
             raise KfleetError(
                 f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
                 "run again with --verbose to see why"
             ) from err
-        yield DemoWorld(base_url, broker_url, kiosks, opts.data_dir)
+        yield DemoWorld(
+            cloud.base_url, broker_url, kiosks, opts.data_dir, cloud.token, cloud.sessions
+        )
 
 
-async def wait_registered(base_url: str, device_ids: list[str], limit_s: float) -> None:
+async def wait_registered(base_url: str, token: str, device_ids: list[str], limit_s: float) -> None:
     """Wait until the cloud has every kiosk's birth: the agents are connected by now, but the
     cloud ingests births asynchronously (behind any retained births already on the broker)."""
     pending = set(device_ids)
-    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client, asyncio.timeout(limit_s):
+    auth = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=5, headers=auth) as client,
+        asyncio.timeout(limit_s),
+    ):
         while pending:
             for device_id in sorted(pending):
                 r = await client.get(f"/api/v1/devices/{device_id}")
@@ -240,11 +267,15 @@ def banner(world: DemoWorld) -> str:
         f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
         f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
         "",
+        "Every API call needs credentials: an administrator makes an API token in the console",
+        "(API tokens page) and exports it as KFLEET_TOKEN for the lines below.",
+        "",
         "Print a queue ticket on the first kiosk:",
         "  " + curl_line(world.base_url, first.device_id, site_name),
         "",
         "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
         f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
+        '-H "Authorization: Bearer $KFLEET_TOKEN" '
         f'-d \'{{"kind": "copy", "target": {{"device_id": "{first.device_id}"}}, '
         f'"params": {{"purpose": "办理户籍业务"}}}}\'',
         "",

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from kfleet.world.net import free_port
+from tests.identity_kit import bearer, token_for_database
 
 #: how long the cloud gets to come up (2 shared cores, cold imports, migrations)
 START_TIMEOUT_S = 60.0
@@ -29,6 +30,11 @@ START_TIMEOUT_S = 60.0
 class CloudProcess:
     base_url: str
     log: Path
+    token: str  # an administrator's API token (scope qh), made in its database
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
@@ -88,7 +94,11 @@ async def cloud_process(tmp: Path, database_url: str, mqtt_url: str) -> AsyncIte
         base_url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base_url) as client:
             await _healthy(client, proc, log)
-        yield CloudProcess(base_url=base_url, log=log)
+        # the schema is migrated by now (seed-pilot did it before the cloud started)
+        token = await token_for_database(
+            database_url or f"sqlite+aiosqlite:///{tmp / 'data' / 'kfleet.db'}"
+        )
+        yield CloudProcess(base_url=base_url, log=log, token=token)
     finally:
         proc.terminate()
         try:

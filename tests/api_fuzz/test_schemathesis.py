@@ -40,7 +40,7 @@ def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
         yield url
 
 
-def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
+def schemathesis_command(base_url: str, report_dir: Path, token: str) -> list[str]:
     binary = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert binary, "schemathesis is not installed: pip install -c constraints.txt -e '.[test]'"
     return [
@@ -50,6 +50,10 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
         "--no-color",
         "run",
         f"{base_url}/openapi.json",
+        # an administrator over the whole pilot tree; the ignored_auth check (in "all") also
+        # sends each operation without it and with a wrong one, and expects a refusal
+        "--header",
+        f"Authorization: Bearer {token}",
         "--checks",
         "all",  # the config enables every check too; said here so a reader sees it
         "--phases",
@@ -62,14 +66,17 @@ def schemathesis_command(base_url: str, report_dir: Path) -> list[str]:
 
 
 async def _kiosk_online(cloud: CloudProcess) -> None:
-    async with httpx.AsyncClient(base_url=cloud.base_url) as client, asyncio.timeout(30):
+    async with (
+        httpx.AsyncClient(base_url=cloud.base_url, headers=cloud.headers) as client,
+        asyncio.timeout(30),
+    ):
         while not (await client.get(f"/api/v1/devices/{KIOSK_ID}")).json().get("online"):  # noqa: ASYNC110
             await asyncio.sleep(0.1)  # another process's state, seen only through its API
 
 
 async def run_schemathesis(cloud: CloudProcess, tmp: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        *schemathesis_command(cloud.base_url, tmp / "report"),
+        *schemathesis_command(cloud.base_url, tmp / "report", cloud.token),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         cwd=tmp,  # its cache (.schemathesis/) stays in the test's tmp dir

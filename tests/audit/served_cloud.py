@@ -7,39 +7,12 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
 
 import uvicorn
-from fastapi import Depends, FastAPI
 
-from cloud.api.auth_deps import require
 from cloud.app import create_app, seed_sites
-from cloud.auth.principal import Principal
 from cloud.settings import Settings
 from cloud.wiring import Parts
-from fleet.access import ROLE_PERMISSIONS, Permission
-
-ME = "/api/v1/auth/me"
-
-
-def _ensure_me(app: FastAPI) -> None:
-    """Until ``GET /api/v1/auth/me`` (the enforce helper's) is on main, a stand-in with the
-    same shape, so shell.js's kf.start() works; the real route, once there, wins."""
-    if any(getattr(r, "path", None) == ME for r in app.routes):
-        return
-
-    async def me(
-        caller: Annotated[Principal, Depends(require(Permission.SITES_READ))],
-    ) -> dict[str, Any]:
-        assert caller.role is not None
-        return {
-            "username": caller.name,
-            "role": caller.role.value,
-            "scope": caller.scope,
-            "permissions": sorted(p.value for p in ROLE_PERMISSIONS[caller.role]),
-        }
-
-    app.add_api_route(ME, me, methods=["GET"])
 
 
 @dataclass(frozen=True)
@@ -51,7 +24,6 @@ class Served:
 @contextlib.asynccontextmanager
 async def served_cloud(settings: Settings) -> AsyncIterator[Served]:
     app = create_app(settings)
-    _ensure_me(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

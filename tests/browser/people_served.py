@@ -11,14 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from playwright.async_api import ConsoleMessage, Error, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cloud.api.people_deps import PersonCaller
 from cloud.app import create_app, seed_sites
 from cloud.settings import Settings
-from fleet.access import ROLE_PERMISSIONS
 from kfleet.world.net import free_port
 from tests.people.kit import FAST
 
@@ -35,30 +32,10 @@ class _Server(uvicorn.Server):
         yield  # pytest keeps its own signal handlers
 
 
-def _ensure_me(app: FastAPI) -> None:
-    """TEMPORARY stand-in for the enforce helper's GET /api/v1/auth/me (cloud/api/me.py),
-    added only when the app has none; shell.js needs it on every page but login."""
-    if any(getattr(r, "path", "") == "/api/v1/auth/me" for r in app.routes):
-        return
-
-    @app.get("/api/v1/auth/me")
-    async def me(caller: PersonCaller) -> dict[str, Any]:
-        assert caller.role is not None
-        return {
-            "username": caller.name,
-            "display_name": caller.name,
-            "role": caller.role.value,
-            "scope": caller.scope,
-            "permissions": sorted(p.value for p in ROLE_PERMISSIONS[caller.role]),
-            "kind": caller.kind.value,
-        }
-
-
 @contextlib.asynccontextmanager
 async def served_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Served]:
     settings = Settings(data_dir=tmp_path, demo=True, **{**FAST, **overrides})
     app = create_app(settings)
-    _ensure_me(app)
     await seed_sites(app)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

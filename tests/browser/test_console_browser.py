@@ -15,6 +15,7 @@ from playwright.async_api import Browser, expect
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from kfleet.world.world import KioskSpec
+from tests.browser.console_login import signed_in_page
 from tests.browser.test_screen_browser import watch_errors
 from tests.cloudkit import RECEIPT_PRINTER, FakeDevice
 
@@ -42,7 +43,7 @@ async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[D
 async def test_console_shows_tree_devices_and_live_job_result(
     browser: Browser, world: DemoWorld, uid: str
 ) -> None:
-    page = await browser.new_page()
+    page = await signed_in_page(browser, world)
     errors = watch_errors(page)
     await page.goto(f"{world.base_url}/")
     await expect(page.get_by_text("格尔木市").first).to_be_visible()
@@ -53,7 +54,9 @@ async def test_console_shows_tree_devices_and_live_job_result(
     await expect(card).not_to_contain_text("receipt_printer")
     await expect(card).to_contain_text("暂无任务")
 
-    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as client:
         r = await client.post(
             "/api/v1/jobs",
             json={
@@ -91,7 +94,7 @@ async def test_console_shows_tree_devices_and_live_job_result(
 
 
 async def test_console_in_english(browser: Browser, world: DemoWorld, uid: str) -> None:
-    page = await browser.new_page()
+    page = await signed_in_page(browser, world)
     errors = watch_errors(page)
     await page.goto(f"{world.base_url}/?lang=en")
     card = page.locator(f'[data-device="con-kiosk-{uid}"]')
@@ -116,7 +119,7 @@ async def test_offline_device_peripherals_are_unknown_not_ok(
     """An offline device cannot vouch for its peripherals: not 正常, but 设备离线 (grey)."""
     async with lone_device(mosquitto_url, uid) as dev:
         await dev.birth()
-        page = await browser.new_page()
+        page = await signed_in_page(browser, world)
         errors = watch_errors(page)
         await page.goto(f"{world.base_url}/")
         card = page.locator(f'[data-device="off-{uid}"]')
@@ -141,11 +144,11 @@ async def test_site_targeted_job_is_shown_at_its_site(
     site = offline_site(uid)
     async with (
         lone_device(mosquitto_url, uid) as dev,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         await dev.birth()
         await dev.state(False)
-        page = await browser.new_page()
+        page = await signed_in_page(browser, world)
         errors = watch_errors(page)
         await page.goto(f"{world.base_url}/")
         card = page.locator(f'[data-device="off-{uid}"]')
@@ -171,3 +174,14 @@ async def test_site_targeted_job_is_shown_at_its_site(
         await expect(item).to_contain_text("queued")
         assert errors == []
         await page.close()
+
+
+async def test_signed_out_console_sends_the_browser_to_login(
+    browser: Browser, world: DemoWorld
+) -> None:
+    """No session: the page shows no fleet data and goes to the login page, which brings the
+    browser back here after a login."""
+    page = await browser.new_page()
+    await page.goto(f"{world.base_url}/")
+    await page.wait_for_url(re.compile(r"/login\?next=%2F$"))
+    await page.close()

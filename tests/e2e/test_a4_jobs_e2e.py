@@ -136,7 +136,7 @@ async def test_print_document_and_copy_on_a_real_ipp_printer(
     device = f"a4-kiosk-{uid}"
     async with (
         _world(tmp_path, uid, mosquitto_url, ipp_printer.uri) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         r = await client.get(f"/api/v1/devices/{device}")
         caps = {c for p in r.json()["peripherals"] for c in p["capabilities"]}
@@ -151,7 +151,7 @@ async def test_a4_requests_that_cannot_print_are_refused(
     device = f"a4-kiosk-{uid}"
     async with (
         _world(tmp_path, uid, mosquitto_url, None) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         missing = hashlib.sha256(b"never uploaded").hexdigest()
         body: dict[str, Any] = {
@@ -197,7 +197,7 @@ async def test_spool_printer_and_a_damaged_document(
     device = f"a4-kiosk-{uid}"
     async with (
         _world(tmp_path, uid, mosquitto_url, None) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         pdf = _pdf(f"spooled {uid}")
         digest = await _upload(client, pdf)

@@ -36,7 +36,7 @@ async def _kiosk(
     )
     async with (
         running_demo(opts) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         yield world, client, device
 

@@ -50,7 +50,7 @@ async def test_operator_sets_an_led_and_asks_for_a_rating(
     device = f"window-{uid}"
     async with (
         _world(tmp_path, uid, mosquitto_url) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         [window] = world.kiosks
         assert window.call_button is not None and window.rating_pad is not None
@@ -83,7 +83,7 @@ async def test_unplugged_call_button_fails_the_call_with_the_drivers_sentence(
     device = f"window-{uid}"
     async with (
         _world(tmp_path, uid, mosquitto_url) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         [window] = world.kiosks
         assert window.call_button is not None

@@ -49,7 +49,9 @@ def _world(
 
 
 async def _print_ticket(world: DemoWorld, device_id: str, number: str) -> dict[str, object]:
-    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as client:
         r = await client.post(
             "/api/v1/jobs",
             json={
@@ -84,7 +86,7 @@ async def test_print_job_end_to_end(tmp_path: Path, uid: str, broker_url: str) -
         assert receipt_count(world.receipts_dir(device)) == 1  # one job, one receipt at all
         # The other kiosk printed nothing: the job went where it was sent.
         assert receipt_count(world.receipts_dir(f"tgls-kiosk-{uid}")) == 0
-        async with httpx.AsyncClient(base_url=world.base_url) as client:
+        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
             events = (await client.get(f"/api/v1/jobs/{job['id']}/events")).json()
             devices = (await client.get("/api/v1/devices", params={"online": "true"})).json()
         states = [e["to_state"] for e in events]
@@ -96,7 +98,9 @@ async def test_site_targeted_job_reaches_the_site_kiosk(
     tmp_path: Path, uid: str, mosquitto_url: str
 ) -> None:
     async with _world(tmp_path, uid, mosquitto_url) as world:
-        async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.post(
                 "/api/v1/jobs",
                 json={
@@ -146,7 +150,9 @@ async def test_paper_out_fails_with_reason_and_agent_serves_next(
         device = f"hhl-kiosk-{uid}"
         kiosk = next(k for k in world.kiosks if k.spec.device_id == device)
         kiosk.printer.faults.paper_out = True
-        async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.post(
                 "/api/v1/jobs",
                 json={

@@ -40,7 +40,9 @@ def _world(
 
 
 async def _run_job(world: DemoWorld, body: dict[str, Any]) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as client:
         r = await client.post("/api/v1/jobs", json=body)
         assert r.status_code == 201, r.text
         r = await client.get(f"/api/v1/jobs/{r.json()['id']}", params={"wait_s": 25})
@@ -50,7 +52,9 @@ async def _run_job(world: DemoWorld, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _fetch(world: DemoWorld, digest: str) -> bytes:
-    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as client:
         r = await client.post(f"/api/v1/blobs/{digest}/tokens", json={"op": "get"})
         assert r.status_code == 200, r.text
         r = await client.get(r.json()["url"])
@@ -98,7 +102,7 @@ async def test_kiosk_without_camera_and_bad_params_are_refused(
 ) -> None:
     async with (
         _world(tmp_path, uid, mosquitto_url) as world,
-        httpx.AsyncClient(base_url=world.base_url, timeout=30) as client,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         r = await client.post(
             "/api/v1/jobs",

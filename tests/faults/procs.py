@@ -26,6 +26,7 @@ import pytest
 from edge_agent.agent import Agent
 from edge_agent.config import load_config
 from kfleet.world.net import free_port
+from tests.identity_kit import bearer, token_for_database
 
 T = TypeVar("T")
 
@@ -222,6 +223,16 @@ class CloudProcess(_Proc):
             **{f"KFLEET_{k.upper()}": str(v) for k, v in settings.items()},
         }
         self._seeded = False
+        self.database_url = self.env.get("KFLEET_DATABASE_URL") or (
+            f"sqlite+aiosqlite:///{data_dir / 'kfleet.db'}"
+        )
+        #: an administrator's API token, made with the sites (see :attr:`headers`)
+        self.token = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` for an HTTP client of this cloud."""
+        return bearer(self.token)
 
     async def start(self) -> None:
         """Start it and wait until its API answers and its bus is connected."""
@@ -231,6 +242,7 @@ class CloudProcess(_Proc):
                 subprocess.run, seed, env=self.env, capture_output=True, timeout=60
             )
             assert done.returncode == 0, done.stderr.decode(errors="replace")
+            self.token = await token_for_database(self.database_url)
             self._seeded = True
         self._spawn([sys.executable, "-m", "kfleet", "cloud", "run"], self.env)
 

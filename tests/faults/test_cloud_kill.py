@@ -63,7 +63,9 @@ async def test_cloud_killed_mid_dispatch_and_restarted(
         try:
             async with (
                 running_agent(config),
-                httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as client,
+                httpx.AsyncClient(
+                    base_url=cloud.base_url, headers=cloud.headers, timeout=30
+                ) as client,
             ):
                 await device_online(client, dev)
                 printer.faults.hold_after_bytes = 0

@@ -49,13 +49,17 @@ async def test_one_key_posted_concurrently_makes_one_job(
         try:
             async with (
                 running_agent(config),
-                httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as http,
+                httpx.AsyncClient(
+                    base_url=cloud.base_url, headers=cloud.headers, timeout=30
+                ) as http,
             ):
                 await device_online(http, dev)
                 await warm_up(http, BURST)
                 for name, target in (("device", {"device_id": dev}), ("site", {"site": SITE})):
                     bodies = bodies_of(target, f"race-{name}-{uid}", f"{name}-{uid}")
-                    job_id, body = one_job_per_key(bodies, await burst(cloud.base_url, bodies))
+                    job_id, body = one_job_per_key(
+                        bodies, await burst(cloud.base_url, bodies, cloud.token)
+                    )
                     winners[job_id] = body["params"]["lines"][1]["text"].removeprefix("tag:")
                 for job_id in winners:
                     done = await wait_state(http, job_id, TERMINAL, timeout=60)

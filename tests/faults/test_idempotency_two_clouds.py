@@ -60,14 +60,19 @@ async def test_one_key_posted_to_two_clouds_at_once_makes_one_job(
         await a.start()
         await b.start()
         try:
-            async with running_agent(config), httpx.AsyncClient(base_url=a.base_url) as http:
+            async with (
+                running_agent(config),
+                httpx.AsyncClient(base_url=a.base_url, headers=a.headers) as http,
+            ):
                 await device_online(http, dev)
                 for cloud in (a, b):
-                    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as c:
+                    async with httpx.AsyncClient(
+                        base_url=cloud.base_url, headers=cloud.headers, timeout=30
+                    ) as c:
                         await warm_up(c, KEYS * COPIES // 2)
                 for r in range(ROUNDS):
                     bodies = bodies_of(dev, f"two-{r}-{uid}")
-                    answers = await burst([a.base_url, b.base_url], bodies)
+                    answers = await burst([a.base_url, b.base_url], bodies, a.token)
                     for k in range(0, KEYS * COPIES, COPIES):
                         job_id, body = one_job_per_key(
                             bodies[k : k + COPIES], answers[k : k + COPIES]

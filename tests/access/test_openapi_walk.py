@@ -1,0 +1,126 @@
+"""No endpoint is reachable without credentials, except an explicit, reasoned allow-list.
+
+The walk takes every operation of the OpenAPI document and every route the document leaves
+out (``app.routes``), calls each with no credentials at all, and expects 401
+``no_credentials`` — so a route added without ``require(...)`` fails here at once. The
+document must also say so: every operation not allow-listed declares a security requirement
+(and its 401 answer), so clients and the fuzzer know what to send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Route
+
+from cloud.api.console import PAGES
+from tests.access.kit import AccessCloud
+
+#: (method, path template) → why it answers without credentials
+ALLOWED: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "load balancers and service managers probe it; it says only ok/degraded",
+    ("GET", "/api/v1/blobs/{sha256}"): "a capability URL: the short-lived get token in the query "
+    "(minted with jobs.read, or by the cloud for a print job's device) authorises it",
+    ("PUT", "/api/v1/blobs/{sha256}"): "a capability URL: a put token (minted with blobs.write) or "
+    "a running job's upload grant authorises it; credentials only name the audit row's actor",
+    ("GET", "/openapi.json"): "the API's description holds no fleet data; clients need it first",
+    ("GET", "/docs"): "Swagger UI page (vendored): no data, every call from it needs a token",
+    ("GET", "/docs/assets/{name}"): "Swagger UI's script, stylesheet and icon",
+    ("GET", "/console/{name}"): "the console's scripts and stylesheets: no data",
+    ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
+    **{
+        ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
+        "browser to /login, and everything it shows comes from authenticated API calls"
+        for page in PAGES
+    },
+}
+#: public routes other branches add (login, the enrollment exchange); move each into ALLOWED
+#: when it lands — the walk then proves nothing else is open
+PLANNED: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/enroll"): "a device without credentials yet: the one-time enrollment "
+    "token in the body authorises it",
+}
+#: a well-formed value for each path parameter (the walk must get past no validation but auth)
+SAMPLES = {
+    "device_id": "walk-kiosk",
+    "peripheral": "btn",
+    "action": "dance",
+    "job_id": "0" * 32,
+    "call_id": "call-" + "0" * 32,
+    "sha256": "0" * 64,
+    "name": "shell.js",
+    "token_id": "0" * 16,
+    "username": "walk-user",
+}
+PARAM = re.compile(r"\{([a-z_]+)\}")
+
+
+def concrete(path: str) -> str:
+    missing = [p for p in PARAM.findall(path) if p not in SAMPLES]
+    assert not missing, f"{path}: add a sample value for {missing} to SAMPLES"
+    return PARAM.sub(lambda m: SAMPLES[m[1]], path)
+
+
+def routes_of(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
+    """(method, path) of each route, into included routers (FastAPI 0.165 keeps an included
+    router as one entry holding ``original_router``; our routers are included without a
+    prefix of their own, so their routes' paths are whole)."""
+    for route in routes:
+        if isinstance(route, APIRoute | Route):
+            yield from ((m, route.path) for m in route.methods or () if m != "HEAD")
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from routes_of(inner.routes)
+        else:
+            raise AssertionError(f"the walk does not know routes like {route!r}: teach it")
+
+
+def every_route(cloud: AccessCloud) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, in the document or not."""
+    doc: dict[str, Any] = cloud.app.openapi()
+    documented = {(m.upper(), path) for path, ops in doc["paths"].items() for m in ops}
+    found = set(routes_of(cloud.app.routes))
+    assert documented <= found, f"the walk misses documented routes: {documented - found}"
+    return found
+
+
+async def test_every_route_refuses_a_caller_without_credentials(cloud: AccessCloud) -> None:
+    routes = every_route(cloud)
+    assert len(routes) > 20, routes
+    anon = await cloud.client()
+    open_routes = []
+    for method, path in sorted(routes - ALLOWED.keys() - PLANNED.keys()):
+        r = await anon.request(method, concrete(path))
+        if r.status_code != 401 or r.json().get("code") != "no_credentials":
+            open_routes.append(f"{method} {path} -> {r.status_code} {r.text[:120]}")
+    assert not open_routes, "reachable without credentials:\n" + "\n".join(open_routes)
+
+
+async def test_the_allow_list_names_only_routes_that_exist(cloud: AccessCloud) -> None:
+    stale = ALLOWED.keys() - every_route(cloud)
+    assert not stale, f"allow-listed but gone (remove them): {stale}"
+    assert all(len(reason) > 20 for reason in ALLOWED.values())
+
+
+async def test_the_document_says_what_each_operation_needs(cloud: AccessCloud) -> None:
+    doc: dict[str, Any] = cloud.app.openapi()
+    schemes = set(doc["components"]["securitySchemes"])
+    assert {"HTTPBearer", "APIKeyCookie"} <= schemes
+    undeclared = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if (method.upper(), path) in ALLOWED:
+                continue
+            security = op.get("security") or []
+            if not security or {} in security or "401" not in op["responses"]:
+                undeclared.append(f"{method.upper()} {path}")
+    assert not undeclared, f"operations that do not declare their credentials: {undeclared}"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/console/shell.js", *PAGES])
+async def test_the_allowed_routes_answer_without_credentials(cloud: AccessCloud, path: str) -> None:
+    anon = await cloud.client()
+    assert (await anon.get(path)).status_code == 200
