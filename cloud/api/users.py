@@ -127,7 +127,9 @@ async def unlock_user(username: UsernamePath, caller: Manager, sessions: Session
 
 
 @router.post(
-    "/{username}/reset-password", response_model=UserWithPassword, responses=error_responses(404)
+    "/{username}/reset-password",
+    response_model=UserWithPassword,
+    responses=error_responses(404, 409, described={409: "your own: use /api/v1/auth/password"}),
 )
 async def reset_password(
     username: UsernamePath,
