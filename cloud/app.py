@@ -13,9 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import audit as audit_api
+from cloud.api import auth as auth_api
 from cloud.api import blobs, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
+from cloud.api import tokens as tokens_api
+from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -58,6 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(enrollment_api.router)  # issue 10: enrollment and device identity
     app.include_router(device_self_api.router)
+    for people in (auth_api, users_api, tokens_api):
+        app.include_router(people.router)
     app.include_router(audit_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app

@@ -44,6 +44,27 @@ class IdentitySettings(BaseModel):
             "it sooner).",
         ),
     ] = 15 * 60
+    password_time_cost: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=20,
+            description="argon2id passes over memory when hashing a person's password; a "
+            "stored hash made with other parameters is replaced at the next login.",
+        ),
+    ] = 3
+    password_memory_kib: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=1024 * 1024,
+            description="argon2id memory per password hash, KiB (65536 = 64 MiB).",
+        ),
+    ] = 64 * 1024
+    password_parallelism: Annotated[
+        int,
+        Field(ge=1, le=16, description="argon2id lanes per password hash."),
+    ] = 4
     enrollment_token_ttl_s: Annotated[
         int,
         Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from cloud.cli import app as cloud_app
+from cloud.cli_admin import admin_app
 from edge_agent.cli import app as agent_app
 from kfleet.world.cli import demo, fleet
 from provisioning.cli import app as provision_app
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 sim_app.command("fleet")(fleet)
+cloud_app.add_typer(admin_app, name="admin")
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
 app.add_typer(sim_app, name="sim", help="Hardware simulators speaking the real wire protocols.")

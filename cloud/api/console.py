@@ -19,6 +19,9 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 PAGES = {
     "/": "index.html",
     "/enrollment": "enrollment.html",
+    "/login": "login.html",
+    "/users": "users.html",
+    "/tokens": "tokens.html",
     "/audit": "audit.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}

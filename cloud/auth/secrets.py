@@ -1,7 +1,7 @@
 """Random secrets and the ``prefix_id_secret`` tokens built from them.
 
 Every secret the cloud mints is 256 random bits, so its SHA-256 is enough to store it (a slow
-KDF guards only low-entropy human passwords: :mod:`cloud.auth.passwords`). Comparisons are
+KDF guards only low-entropy human passwords: :mod:`cloud.people.passwords`). Comparisons are
 constant-time.
 """
 

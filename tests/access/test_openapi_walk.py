@@ -33,6 +33,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("GET", "/console/{name}"): "the console's scripts and stylesheets: no data",
     ("POST", "/api/v1/enroll"): "a device without credentials yet: the one-time enrollment "
     "token in the body authorises it (single use, expiring, scoped to a site and role)",
+    ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"
@@ -41,9 +42,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 #: public routes other branches add (login, the enrollment exchange); move each into ALLOWED
 #: when it lands — the walk then proves nothing else is open
-PLANNED: dict[tuple[str, str], str] = {
-    ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
-}
+PLANNED: dict[tuple[str, str], str] = {}
 #: a well-formed value for each path parameter (the walk must get past no validation but auth)
 SAMPLES = {
     "device_id": "walk-kiosk",
@@ -54,6 +53,7 @@ SAMPLES = {
     "sha256": "0" * 64,
     "name": "shell.js",
     "token_id": "0" * 16,
+    "username": "walk-user",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

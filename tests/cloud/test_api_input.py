@@ -304,6 +304,13 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
             for status, answer in responses.items():
                 if where == "GET /healthz" and status == "503":  # a health report, not an error
                     assert answer["content"]["application/json"]["schema"] == health, where
+                elif where == "POST /api/v1/auth/login" and status == "423":
+                    # the error shape plus ``until``: when the lock-out ends
+                    locked = {"$ref": "#/components/schemas/LockedBody"}
+                    assert answer["content"]["application/json"]["schema"] == locked, where
+                    assert set(schemas["ErrorBody"]["properties"]) < set(
+                        schemas["LockedBody"]["properties"]
+                    )
                 elif int(status) >= 400:
                     assert answer["content"]["application/json"]["schema"] == ref, where
 
