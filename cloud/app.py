@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
-from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import blobs, broker_auth, calls, console, devices, jobs, sites, system
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -53,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.parts = parts
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
+    app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
