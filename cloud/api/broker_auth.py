@@ -26,6 +26,7 @@ from cloud.api.errors import error_responses
 from cloud.broker_acl.db_directory import DbDirectory
 from cloud.broker_acl.decide import Action, may
 from cloud.broker_acl.directory import CloudLogin
+from cloud.broker_acl.hooked import HookedAccess
 from cloud.errors import CloudError, Unauthenticated
 from cloud.schemas import ErrorBody
 from cloud.settings import Settings
@@ -49,11 +50,14 @@ class HooksOff(CloudError):
 
 
 def hook_directory(app: FastAPI) -> DbDirectory:
-    """The app's one :class:`DbDirectory` (made on first use); wire its revoke through
-    :class:`cloud.broker_acl.hooked.HookedAccess` so a revoked device's cache entry goes."""
+    """The app's one :class:`DbDirectory`: its :class:`HookedAccess`'s (``broker_acl`` http or
+    embedded), whose revoke drops the cache entry, else one made on first use."""
+    parts = app.state.parts
+    access = getattr(parts, "access", None)
+    if isinstance(access, HookedAccess):  # broker_acl http/embedded: revoke drops its cache
+        return access.directory
     directory: DbDirectory | None = getattr(app.state, "broker_directory", None)
     if directory is None:
-        parts = app.state.parts
         endpoint = parts.settings.mqtt
         cloud = CloudLogin(endpoint.username, endpoint.password)
         directory = DbDirectory(parts.sessions, cloud)

@@ -17,6 +17,7 @@ from tests.broker_acl.hook_kit import (
     make_device,
     revoke_in_db,
 )
+from tests.identity_kit import bearer, make_api_token
 
 HALL = "qh/hx/golmud/hhl"
 AUTHN, AUTHZ = "/api/v1/broker/authn", "/api/v1/broker/authz"
@@ -74,23 +75,27 @@ async def test_a_malformed_body_is_422_naming_the_field(tmp_path: Path) -> None:
 
 
 async def test_revoked_device_is_denied_at_once(tmp_path: Path) -> None:
-    """Allowed a moment ago (and so in the identity cache), refused right after the revoke:
-    the revoke drops the cache entry."""
+    """Allowed a moment ago (and so in the identity cache), refused right after the revoke
+    (``POST /api/v1/devices/{id}/revoke``): the revoke drops the cache entry and kicks."""
     topic = device_topic("kiosk-a", DeviceChannel.ACK)
     body = {"username": "kiosk-a", "topic": topic, "action": "publish"}
     async with hook_cloud(hook_settings(tmp_path)) as cloud:
         await make_device(cloud.parts, "kiosk-a", HALL, "right")
         r = await cloud.client.post(AUTHZ, json=body, headers=hook_headers())
         assert r.json() == {"result": "allow"}
-        access = HookedAccess(hook_directory(cloud.app))
+        access = cloud.parts.access
+        assert isinstance(access, HookedAccess) and access.directory is hook_directory(cloud.app)
         kicked: list[str] = []
 
         async def kicker(username: str) -> None:
             kicked.append(username)
 
         access.kickers.register(kicker)
-        await revoke_in_db(cloud.parts, "kiosk-a")
-        await access.disable_device("kiosk-a")
+        admin = bearer(await make_api_token(cloud.parts.sessions))
+        r = await cloud.client.post(
+            "/api/v1/devices/kiosk-a/revoke", json={"reason": "stolen"}, headers=admin
+        )
+        assert r.status_code == 200, r.text
         r = await cloud.client.post(AUTHZ, json=body, headers=hook_headers())
         assert r.json() == {"result": "deny"}
         creds = {"username": "kiosk-a", "password": "right"}
