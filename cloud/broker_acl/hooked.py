@@ -18,9 +18,15 @@ from protocols.topics import check_device_id
 class HookedAccess:
     """See the module docstring."""
 
+    #: births of devices without a live credential are refused (the ingest gate)
+    enforced = True
+
     def __init__(self, directory: DbDirectory) -> None:
         self.directory = directory
         self.kickers = Kickers()
+
+    async def run(self) -> None:
+        """Nothing to keep alive: the broker calls us."""
 
     async def ensure_roles(self) -> None:
         """The rules are :mod:`cloud.broker_acl.rules`, evaluated per request."""
