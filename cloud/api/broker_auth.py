@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cloud.api.deps import SettingsDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.broker_acl.db_directory import DbDirectory
 from cloud.broker_acl.decide import Action, may
 from cloud.broker_acl.directory import CloudLogin
@@ -84,9 +85,10 @@ async def _broker_only(
 
 router = APIRouter(
     tags=["broker hooks"],
+    route_class=StrictJsonRoute,  # no NUL, NaN or lone surrogate gets in
     dependencies=[Depends(_broker_only)],
     responses={
-        **error_responses(422),
+        **error_responses(400, 422),
         401: {"model": ErrorBody, "description": "the hook secret header is missing or wrong"},
         503: {"model": ErrorBody, "description": "the hooks are off (no broker_hook_secret)"},
     },
@@ -116,8 +118,13 @@ class AuthzIn(_Hook):
     action: Literal["publish", "subscribe"] = Field(
         description="EMQX's ${action}: publish or subscribe"
     )
-    qos: int | None = Field(None, ge=0, le=2)
-    retain: bool | None = None
+    #: accepted as EMQX's templates render them (``1`` or ``"1"``); not part of the decision
+    qos: (
+        Annotated[int, Field(ge=0, le=2, strict=True)]
+        | Annotated[str, Field(pattern="^[012]$")]
+        | None
+    ) = None
+    retain: Annotated[bool, Field(strict=True)] | Literal["true", "false"] | None = None
 
 
 class AuthzOut(BaseModel):

@@ -102,3 +102,19 @@ async def test_revoked_device_is_denied_at_once(tmp_path: Path) -> None:
         r = await cloud.client.post(AUTHN, json=creds, headers=hook_headers())
         assert r.json()["result"] == "deny"
     assert kicked == ["kiosk-a"]
+
+
+async def test_qos_and_retain_as_emqx_renders_them(tmp_path: Path) -> None:
+    """Numbers or their strings are fine; anything else is a 422 (found by the fuzzer:
+    ``"retain": 0`` and a NUL in ``peerhost`` were accepted)."""
+    base = {"username": "x", "topic": "kf/v1/dev/x/ack", "action": "publish"}
+    async with hook_cloud(hook_settings(tmp_path)) as cloud:
+        for extra in ({"qos": 1, "retain": True}, {"qos": "2", "retain": "false"}):
+            r = await cloud.client.post(AUTHZ, json=base | extra, headers=hook_headers())
+            assert r.status_code == 200, (extra, r.text)
+        for extra in ({"retain": 0}, {"qos": 3}, {"qos": "one"}, {"qos": True}):
+            r = await cloud.client.post(AUTHZ, json=base | extra, headers=hook_headers())
+            assert r.status_code == 422, (extra, r.text)
+        nul = {"username": "x", "password": "y", "peerhost": "10.0.0.1\u0000"}
+        r = await cloud.client.post(AUTHN, json=nul, headers=hook_headers())
+        assert r.status_code == 422 and "NUL" in r.text, r.text
