@@ -96,8 +96,10 @@ router = APIRouter(
 
 
 class _Hook(BaseModel):
-    # EMQX sends whatever its body template names; fields we do not use are ignored.
-    model_config = ConfigDict(extra="ignore")
+    # EMQX sends whatever its body template names; more placeholders than the ones we use
+    # are accepted (they render as strings) and ignored.
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[str, Field(max_length=1024)]]
 
     username: str | None = Field(None, max_length=256)
     clientid: str | None = Field(None, max_length=256)

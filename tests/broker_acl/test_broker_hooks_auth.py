@@ -118,3 +118,13 @@ async def test_qos_and_retain_as_emqx_renders_them(tmp_path: Path) -> None:
         nul = {"username": "x", "password": "y", "peerhost": "10.0.0.1\u0000"}
         r = await cloud.client.post(AUTHN, json=nul, headers=hook_headers())
         assert r.status_code == 422 and "NUL" in r.text, r.text
+
+
+async def test_more_template_fields_are_fine_if_they_are_strings(tmp_path: Path) -> None:
+    """An operator may template more of EMQX's placeholders (all render as strings)."""
+    body = {"username": "x", "topic": "t", "action": "publish", "proto_name": "MQTT"}
+    async with hook_cloud(hook_settings(tmp_path)) as cloud:
+        r = await cloud.client.post(AUTHZ, json=body, headers=hook_headers())
+        assert r.status_code == 200, r.text
+        r = await cloud.client.post(AUTHZ, json=body | {"x": {"y": 1}}, headers=hook_headers())
+        assert r.status_code == 422 and "x" in r.text, r.text
