@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cloud.api.deps import SettingsDep
 from cloud.api.errors import error_responses
@@ -115,6 +115,13 @@ class AuthnOut(BaseModel):
     is_superuser: bool = False
 
 
+def _no_bool(value: object) -> object:
+    """JSON Schema's integer takes ``2.0`` but not ``true``; pydantic's lax int takes both."""
+    if isinstance(value, bool):
+        raise ValueError("qos must be 0, 1 or 2, not a boolean")
+    return value
+
+
 class AuthzIn(_Hook):
     topic: str = Field(min_length=1, max_length=65535)
     action: Literal["publish", "subscribe"] = Field(
@@ -122,7 +129,7 @@ class AuthzIn(_Hook):
     )
     #: accepted as EMQX's templates render them (``1`` or ``"1"``); not part of the decision
     qos: (
-        Annotated[int, Field(ge=0, le=2, strict=True)]
+        Annotated[int, Field(ge=0, le=2), BeforeValidator(_no_bool)]
         | Annotated[str, Field(pattern="^[012]$")]
         | None
     ) = None

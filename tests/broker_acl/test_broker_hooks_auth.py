@@ -109,7 +109,7 @@ async def test_qos_and_retain_as_emqx_renders_them(tmp_path: Path) -> None:
     ``"retain": 0`` and a NUL in ``peerhost`` were accepted)."""
     base = {"username": "x", "topic": "kf/v1/dev/x/ack", "action": "publish"}
     async with hook_cloud(hook_settings(tmp_path)) as cloud:
-        for extra in ({"qos": 1, "retain": True}, {"qos": "2", "retain": "false"}):
+        for extra in ({"qos": 1, "retain": True}, {"qos": "2", "retain": "false"}, {"qos": 2.0}):
             r = await cloud.client.post(AUTHZ, json=base | extra, headers=hook_headers())
             assert r.status_code == 200, (extra, r.text)
         for extra in ({"retain": 0}, {"qos": 3}, {"qos": "one"}, {"qos": True}):
