@@ -9,6 +9,7 @@ import typer
 
 from provisioning import probe_cli
 from provisioning.ca_cli import app as ca_app
+from provisioning.exercise_cli import app as exercise_app
 
 app = typer.Typer(
     help="Provision devices: find their hardware, issue their credentials (the private CA).",
@@ -21,3 +22,8 @@ app.add_typer(
 app.command(
     "probe", help="Find the hardware on this machine and say which kfleet peripheral each is."
 )(probe_cli.probe)
+app.add_typer(
+    exercise_app,
+    name="test",
+    help="Exercise one peripheral (print, scan, button, rating, idcard, camera) and show it.",
+)
