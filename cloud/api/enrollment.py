@@ -88,7 +88,7 @@ _EXCHANGE_ERRORS = {
     "/api/v1/enrollment-tokens",
     status_code=201,
     response_model=TokenMinted,
-    responses=described(404, said=AUTH),
+    responses=described(404, 413, said=AUTH),
 )
 async def mint_token(body: TokenMint, caller: Enroller, service: EnrollmentDep) -> TokenMinted:
     """A one-time token enrolling one device at ``site`` as ``role``.
@@ -126,7 +126,7 @@ async def revoke_token(token_id: TokenId, caller: Enroller, service: EnrollmentD
 @router.post(
     ENROLL_PATH,
     response_model=EnrollResponse,
-    responses=described(said=_EXCHANGE_ERRORS),
+    responses=described(413, said=_EXCHANGE_ERRORS),
 )
 async def enroll(body: EnrollRequest, request: Request, service: EnrollmentDep) -> EnrollResponse:
     """A device trades its one-time token for its identity: username = device id, a new
@@ -139,7 +139,7 @@ async def enroll(body: EnrollRequest, request: Request, service: EnrollmentDep) 
 @router.post(
     "/api/v1/devices/{device_id}/revoke",
     response_model=DeviceRevoked,
-    responses=described(404, said={**AUTH, **BROKER}),
+    responses=described(404, 413, said={**AUTH, **BROKER}),
 )
 async def revoke_device(
     device_id: DevicePathId, body: DeviceRevoke, caller: Revoker, service: EnrollmentDep
