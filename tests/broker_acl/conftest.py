@@ -18,6 +18,7 @@ from tests.broker_acl.under_test import (
     amqtt_under_test,
     mosquitto_under_test,
 )
+from tests.faults.databases import fresh_postgres
 
 __all__ = ["CLOUD_PASSWORD", "CLOUD_USER", "new_id"]
 
@@ -46,6 +47,17 @@ async def broker(request: pytest.FixtureRequest) -> AsyncIterator[BrokerUnderTes
     dynsec: DynsecBroker = request.getfixturevalue("dynsec_broker")
     async with mosquitto_under_test(dynsec) as under_test:
         yield under_test
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def hook_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The cloud database behind the broker hooks: SQLite (``""``) or a fresh PostgreSQL one."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    name = f"kf_hooks_{uuid.uuid4().hex[:10]}"
+    with fresh_postgres(request.getfixturevalue("postgres_url"), name) as url:
+        yield url
 
 
 def new_id() -> str:

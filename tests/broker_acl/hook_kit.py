@@ -31,10 +31,10 @@ class HookCloud:
     client: httpx.AsyncClient
 
 
-def hook_settings(data_dir: Path, secret: str = HOOK_SECRET) -> Settings:
+def hook_settings(data_dir: Path, secret: str = HOOK_SECRET, database_url: str = "") -> Settings:
     return Settings(
         data_dir=data_dir,
-        database_url="",
+        database_url=database_url,
         mqtt_url=f"mqtt://{CLOUD_USER}:{CLOUD_PASSWORD}@127.0.0.1:1",
         mqtt_shared_group="kf",
         secret_key="broker-hook-tests-secret-0123456789abcdef",

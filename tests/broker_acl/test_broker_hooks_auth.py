@@ -23,8 +23,8 @@ HALL = "qh/hx/golmud/hhl"
 AUTHN, AUTHZ = "/api/v1/broker/authn", "/api/v1/broker/authz"
 
 
-async def test_authn_allows_live_devices_and_the_cloud_only(tmp_path: Path) -> None:
-    async with hook_cloud(hook_settings(tmp_path)) as cloud:
+async def test_authn_allows_live_devices_and_the_cloud_only(tmp_path: Path, hook_db: str) -> None:
+    async with hook_cloud(hook_settings(tmp_path, database_url=hook_db)) as cloud:
         await make_device(cloud.parts, "kiosk-a", HALL, "right")
         await make_device(cloud.parts, "kiosk-gone", HALL, "right")
         await revoke_in_db(cloud.parts, "kiosk-gone")

@@ -47,8 +47,8 @@ EXPECTED: dict[str, Identity | None] = {
 }
 
 
-async def test_authz_matches_the_rules_for_every_case(tmp_path: Path) -> None:
-    async with hook_cloud(hook_settings(tmp_path)) as cloud:
+async def test_authz_matches_the_rules_for_every_case(tmp_path: Path, hook_db: str) -> None:
+    async with hook_cloud(hook_settings(tmp_path, database_url=hook_db)) as cloud:
         for dev, site in ((A, HALL), (B, OTHER), (GONE, HALL)):
             await make_device(cloud.parts, dev, site, f"secret-{dev}")
         await revoke_in_db(cloud.parts, GONE)
