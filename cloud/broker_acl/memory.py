@@ -1,6 +1,6 @@
 """Broker identities kept in memory: a :class:`BrokerAccess` and a
 :class:`~cloud.broker_acl.directory.Directory` in one, for an embedded broker that has no
-database behind it (tests, a standalone ``python -m kfleet.world.broker``).
+database behind it (tests, or a caller that adds the identities itself).
 
 It refuses what dynsec refuses, with the same command names and reasons, so code and tests
 written against one backend hold for the other.
