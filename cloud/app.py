@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cloud import wiring
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
-from cloud.api import blobs, calls, console, devices, jobs, me, sites, system
+from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import tokens as tokens_api
@@ -63,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(device_self_api.router)
     for people in (auth_api, users_api, tokens_api):
         app.include_router(people.router)
+    app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     app.include_router(audit_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app

@@ -95,8 +95,8 @@ class IdentitySettings(BaseModel):
         Field(
             description="Who enforces device identities at the broker: 'dynsec' (Mosquitto "
             "dynamic security, driven by the cloud over $CONTROL), 'http' (the broker asks the "
-            "cloud's /api/v1/broker/auth endpoints: EMQX and similar), 'embedded' (the demo's "
-            "amqtt broker), 'none' (the broker is open: development only).",
+            "cloud's /api/v1/broker/authn and /authz endpoints: EMQX and similar), 'embedded' "
+            "(the demo's amqtt broker), 'none' (the broker is open: development only).",
         ),
     ] = "none"
     broker_admin_username: Annotated[
@@ -106,6 +106,14 @@ class IdentitySettings(BaseModel):
     broker_admin_password: Annotated[
         SecretStr,
         Field(description="Its password (KFLEET_BROKER_ADMIN_PASSWORD)."),
+    ] = SecretStr("")
+    broker_hook_secret: Annotated[
+        SecretStr,
+        Field(
+            description="Shared secret the broker sends in the X-Kfleet-Hook-Secret header to "
+            "/api/v1/broker/authn and /authz (KFLEET_BROKER_HOOK_SECRET); unset: those hooks "
+            "answer 503 and serve nothing.",
+        ),
     ] = SecretStr("")
     audit_export_max_rows: Annotated[
         int,

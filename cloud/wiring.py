@@ -64,7 +64,7 @@ def build(settings: Settings) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
-    access = broker_access_for(settings)
+    access = broker_access_for(settings, sessions)
     ingest = Ingest(
         sessions,
         hub,

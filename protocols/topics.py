@@ -15,6 +15,8 @@ from protocols.errors import TopicError
 ROOT = "kf/v1"
 DEVICE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 SITE_SEGMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+#: one topic level naming a piece of site content (``floorplan``, ``windows``, ``notice.zh``)
+CONTENT_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 class DeviceChannel(StrEnum):
@@ -67,9 +69,28 @@ def device_topic(device_id: str, channel: DeviceChannel) -> str:
     return f"{ROOT}/dev/{check_device_id(device_id)}/{channel.value}"
 
 
+def check_content_name(name: str) -> str:
+    """Return ``name`` if it is a valid site content name (one topic level), else raise."""
+    if not CONTENT_NAME_RE.match(name):
+        raise TopicError(
+            "bad_content_name",
+            f"site content name {name!r} is invalid: use 1-64 characters of a-z, 0-9, '_', "
+            "'.', '-' (one topic level, no '/'), starting with a letter or digit",
+        )
+    return name
+
+
 def site_topic(site_path: str, name: str) -> str:
-    """Topic of a piece of content for a site (floor plan, window info, calls)."""
-    return f"{ROOT}/site/{check_site_path(site_path)}/{name}"
+    """Topic of a piece of content the cloud publishes (retained) for one site: a floor plan,
+    window info. Exactly one level below the site path, so a site's content never overlaps
+    the content of a site below it (``.../hhl/floorplan`` vs ``.../hhl/east/floorplan``)."""
+    return f"{ROOT}/site/{check_site_path(site_path)}/{check_content_name(name)}"
+
+
+def site_content_filter(site_path: str) -> str:
+    """What a device of ``site_path`` subscribes to for its hall's content: that site only,
+    not the sites below it."""
+    return f"{ROOT}/site/{check_site_path(site_path)}/+"
 
 
 def upstream_filter(shared_group: str | None = None) -> str:

@@ -65,7 +65,7 @@ def amqtt_url() -> Iterator[str]:
     """The embedded amqtt broker (MQTT 3.1.1), in its own process so its leaks stay there."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kfleet.world.broker", "--port", str(port)],
+        [sys.executable, "-m", "kfleet.world.broker", "--port", str(port), "--allow-anonymous"],
     )
     try:
         wait_port("127.0.0.1", port)

@@ -30,8 +30,9 @@ class BrokerAccess(Protocol):
     async def ensure_roles(self) -> None:
         """Create the ``kf-device`` and ``kf-cloud`` roles with their ACLs, default deny."""
 
-    async def add_device(self, device_id: str, password: str) -> None:
-        """A device identity (username = device id) limited to its own topics."""
+    async def add_device(self, device_id: str, password: str, site_path: str | None = None) -> None:
+        """A device identity (username = device id) limited to its own topics and, given
+        ``site_path``, its site's content (without it: no site content at all)."""
 
     async def set_password(self, username: str, password: str) -> None:
         """Rotate a password: the new one works at once, the old one is refused."""

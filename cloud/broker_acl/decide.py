@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cloud.broker_acl.rules import DEFAULT_ACCESS, Acl
+from cloud.broker_acl.rules import DEFAULT_ACCESS, Acl, Identity
+from protocols.errors import TopicError
 
 
 class Action(StrEnum):
@@ -43,3 +44,13 @@ def allowed(acls: list[Acl], action: Action, topic: str) -> bool:
         if _applies(acl, action, topic):
             return acl.allow
     return DEFAULT_ACCESS[action.value]
+
+
+def may(identity: Identity, action: Action, topic: str, shared_group: str | None = None) -> bool:
+    """:func:`allowed` for one identity's rules; a username that is not a valid device id
+    (so has no rules at all) may do nothing."""
+    try:
+        acls = identity.acls(shared_group)
+    except TopicError:
+        return False
+    return allowed(acls, action, topic)

@@ -118,9 +118,9 @@ class DynsecAccess:
         await self._role_with(DEVICE_ROLE, [])
         await self._role_with(CLOUD_ROLE, cloud_acls(self._shared_group))
 
-    async def add_device(self, device_id: str, password: str) -> None:
+    async def add_device(self, device_id: str, password: str, site_path: str | None = None) -> None:
         role = device_role(device_id)
-        await self._role_with(role, device_acls(device_id))
+        await self._role_with(role, device_acls(device_id, site_path))
         roles = [{"rolename": DEVICE_ROLE}, {"rolename": role}]
         await self._run(
             {"command": "createClient", "username": device_id, "password": password, "roles": roles}

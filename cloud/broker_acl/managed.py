@@ -105,8 +105,8 @@ class ManagedDynsec:
     async def ensure_roles(self) -> None:
         await self._call("ensure_roles", lambda a: a.ensure_roles())
 
-    async def add_device(self, device_id: str, password: str) -> None:
-        await self._call("createClient", lambda a: a.add_device(device_id, password))
+    async def add_device(self, device_id: str, password: str, site_path: str | None = None) -> None:
+        await self._call("createClient", lambda a: a.add_device(device_id, password, site_path))
 
     async def set_password(self, username: str, password: str) -> None:
         await self._call("setClientPassword", lambda a: a.set_password(username, password))

@@ -18,7 +18,7 @@ class NullAccess:
     async def ensure_roles(self) -> None:
         pass
 
-    async def add_device(self, device_id: str, password: str) -> None:
+    async def add_device(self, device_id: str, password: str, site_path: str | None = None) -> None:
         pass
 
     async def set_password(self, username: str, password: str) -> None:

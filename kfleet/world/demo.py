@@ -160,7 +160,7 @@ async def _broker(opts: DemoOptions) -> AsyncIterator[str]:
     if opts.broker_url is not None:
         yield opts.broker_url
         return
-    broker = EmbeddedBroker()
+    broker = EmbeddedBroker(allow_anonymous=True)  # demo devices have no credentials yet
     await broker.start()
     try:
         yield broker.url

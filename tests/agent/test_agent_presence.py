@@ -202,7 +202,7 @@ async def test_broker_down_then_up_reconnects(uid: str, tmp_path: Path) -> None:
     dev = f"kiosk-{uid}"
     agent = Agent(make_config(f"mqtt://127.0.0.1:{port}", dev, tmp_path / "data", 1))
     task = asyncio.create_task(agent.run())
-    broker = EmbeddedBroker(port=port)
+    broker = EmbeddedBroker(port=port, allow_anonymous=True)
     try:
         async with asyncio.timeout(TIMEOUT):
             await agent.link.link_failed.wait()  # nobody listens yet

@@ -24,6 +24,8 @@ from tests.identity_kit import bearer, token_for_database
 
 #: how long the cloud gets to come up (2 shared cores, cold imports, migrations)
 START_TIMEOUT_S = 60.0
+#: the broker hooks' shared secret (/api/v1/broker/authn|authz): the fuzzer sends it too
+HOOK_SECRET = "fuzz-broker-hook-secret"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def cloud_env(data_dir: Path, database_url: str, mqtt_url: str, port: int) -> di
         "KFLEET_HOST": "127.0.0.1",
         "KFLEET_PORT": str(port),
         "KFLEET_LOG_LEVEL": "warning",
+        "KFLEET_BROKER_HOOK_SECRET": HOOK_SECRET,
     }
 
 

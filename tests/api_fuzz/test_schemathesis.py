@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api_fuzz.cloud_process import CloudProcess, cloud_process
+from tests.api_fuzz.cloud_process import HOOK_SECRET, CloudProcess, cloud_process
 from tests.api_fuzz.instant_kiosk import KIOSK_ID, InstantKiosk
 from tests.faults.databases import fresh_postgres
 
@@ -67,6 +67,8 @@ def schemathesis_command(base_url: str, report_dir: Path, token: str) -> list[st
         "junit",
         "--report-dir",
         str(report_dir),
+        "--header",
+        f"X-Kfleet-Hook-Secret: {HOOK_SECRET}",  # the broker hooks (else all 503)
     ]
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import aiomqtt
-
-from tests.broker_acl.dynsec_broker import DynsecBroker
 
 WAIT_S = 10.0
 
 
+class Address(Protocol):
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+
+
 @asynccontextmanager
 async def connected(
-    broker: DynsecBroker, username: str | None, password: str | None, *, v5: bool = False
+    broker: Address, username: str | None, password: str | None, *, v5: bool = False
 ) -> AsyncIterator[aiomqtt.Client]:
     """An aiomqtt client logged in as ``username`` (``None``: anonymous)."""
     proto = aiomqtt.ProtocolVersion.V5 if v5 else aiomqtt.ProtocolVersion.V311
@@ -31,7 +37,7 @@ async def next_message(client: aiomqtt.Client) -> aiomqtt.Message:
         return await anext(aiter(client.messages))
 
 
-async def connect_refused(broker: DynsecBroker, username: str | None, password: str | None) -> int:
+async def connect_refused(broker: Address, username: str | None, password: str | None) -> int:
     """Try to log in; return the CONNACK code of the refusal (fails if it was accepted)."""
     try:
         async with connected(broker, username, password):

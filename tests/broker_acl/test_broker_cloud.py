@@ -1,5 +1,6 @@
-"""The real cloud under its ``kf-cloud`` identity and a device under its own identity, on a
-dynsec Mosquitto: the roles give each what the job round trip needs (birth, cmd, ack)."""
+"""The real cloud under its ``kf-cloud`` identity and a device under its own identity, on each
+broker (dynsec Mosquitto, the embedded amqtt): the rules give each what the job round trip
+needs (birth, cmd, ack)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import httpx
 import pytest
 
 from cloud.app import create_app
-from cloud.broker_acl.dynsec import DynsecAccess
 from cloud.settings import Settings
 from protocols.jobs import AckState
+from protocols.topics import upstream_filter
 from tests.broker_acl.conftest import CLOUD_PASSWORD, CLOUD_USER, new_id
-from tests.broker_acl.dynsec_broker import DynsecBroker
+from tests.broker_acl.under_test import BrokerUnderTest
 from tests.cloudkit import FakeDevice, running_cloud
 from tests.faults.procs import eventually
 from tests.faults.willkit import wait_presence
@@ -21,17 +22,20 @@ from tests.faults.willkit import wait_presence
 PW = "device-pass-1"
 
 
-async def test_job_round_trip_under_acls(
-    acl: DynsecAccess, dynsec_broker: DynsecBroker, tmp_path: Path
-) -> None:
+def _group(broker: BrokerUnderTest) -> str | None:
+    """Mosquitto takes the cloud's ``$share`` subscription; amqtt has no shared subscriptions."""
+    return "kf" if broker.kind == "mosquitto" else None
+
+
+async def test_job_round_trip_under_acls(broker: BrokerUnderTest, tmp_path: Path) -> None:
     dev_id = new_id()
-    await acl.add_device(dev_id, PW)
-    b = dynsec_broker
+    await broker.acl.add_device(dev_id, PW)
+    b = broker
     settings = Settings(
         data_dir=tmp_path,
         database_url="",
         mqtt_url=f"mqtt://{CLOUD_USER}:{CLOUD_PASSWORD}@{b.host}:{b.port}",
-        mqtt_shared_group="kf",
+        mqtt_shared_group=_group(broker),
         secret_key="broker-acl-tests-secret-0123456789abcdef",
     )
     device = FakeDevice(f"mqtt://{dev_id}:{PW}@{b.host}:{b.port}", dev_id)
@@ -54,19 +58,19 @@ async def test_job_round_trip_under_acls(
 
 
 async def test_a_cloud_whose_subscription_is_refused_says_so_and_is_not_ready(
-    acl: DynsecAccess, dynsec_broker: DynsecBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    broker: BrokerUnderTest, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Logged in with an identity that may not read devices' topics (here a device's), the
     broker answers the SUBACK with a refusal: the cloud must not call itself connected (it
     would hear nothing, silently) but name the filter and the missing ACL."""
     dev_id = new_id()
-    await acl.add_device(dev_id, PW)
-    b = dynsec_broker
+    await broker.acl.add_device(dev_id, PW)
+    b = broker
     settings = Settings(
         data_dir=tmp_path,
         database_url="",
         mqtt_url=f"mqtt://{dev_id}:{PW}@{b.host}:{b.port}",
-        mqtt_shared_group="kf",
+        mqtt_shared_group=_group(broker),
         secret_key="broker-acl-tests-secret-0123456789abcdef",
     )
     app = create_app(settings)
@@ -78,7 +82,7 @@ async def test_a_cloud_whose_subscription_is_refused_says_so_and_is_not_ready(
                 return True if "refused the cloud's subscription" in caplog.text else None
 
             await eventually(refused, 15, "the refused subscription to be logged")
-            assert "$share/kf/kf/v1/dev/+/+" in caplog.text and "ACL" in caplog.text
+            assert f"{upstream_filter(_group(broker))}'" in caplog.text and "ACL" in caplog.text
             assert not app.state.parts.bus.ready.is_set()
             health = (await client.get("/healthz")).json()
             assert health["mqtt"] is False, health
