@@ -1,0 +1,92 @@
+"""``kfleet provision enroll|status|rotate``: a progress line per step on stdout, one error
+sentence on stderr and its own exit code (``provisioning.enroll_errors``, docs/provisioning.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from provisioning import device_calls
+from provisioning.clock import iso
+from provisioning.enroll import EnrollOptions, enroll, summary
+from provisioning.enroll_errors import ProvisionError
+
+T = TypeVar("T")
+DEFAULT_CONFIG = Path("/etc/kfleet/agent.toml")
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="The agent's TOML file (written mode 0600).")
+]
+
+
+def run_step(action: Callable[[], T]) -> T:
+    """Do ``action``; a provisioning error becomes one line on stderr and its exit code."""
+    try:
+        return action()
+    except ProvisionError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from err
+
+
+def progress(step: str) -> None:
+    typer.echo(f"… {step}")
+
+
+def enroll_cmd(
+    token: Annotated[
+        str | None, typer.Option("--token", help="The one-time token kfe_… from the console.")
+    ] = None,
+    cloud: Annotated[
+        str | None, typer.Option("--cloud", help="The cloud's address, https://…")
+    ] = None,
+    qr: Annotated[
+        str | None, typer.Option("--qr", help="The scanned QR code's text (kfleet-enroll:?…).")
+    ] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    device_id: Annotated[
+        str | None,
+        typer.Option("--device-id", help="Id to propose (a token for a planned device fixes it)."),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Name to propose, e.g. 1号自助终端.")] = "",
+    ca_file: Annotated[
+        Path | None,
+        typer.Option("--ca-file", help="PEM of the CA that signed the cloud's (and broker's) TLS."),
+    ] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", help="The agent's data directory, if the config has none."),
+    ] = Path("/var/lib/kfleet-agent"),
+) -> None:
+    """Enroll this device with a one-time token, write the agent's config, prove it connects."""
+    opts = EnrollOptions(
+        config=config,
+        data_dir=data_dir,
+        token=token,
+        cloud=cloud,
+        qr=qr,
+        device_id=device_id,
+        name=name,
+        ca_file=ca_file,
+    )
+    done = run_step(lambda: enroll(opts, progress))
+    typer.echo(summary(done))
+
+
+def status_cmd(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """What the cloud knows of this device: id, site, role, online, revoked, credential age."""
+    me, offset = run_step(lambda: device_calls.status(config))
+    typer.echo(device_calls.describe(me, offset, config))
+
+
+def rotate_cmd(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """New credentials from the cloud, written into the config; the running agent takes them
+    at its next reconnect (no restart)."""
+    new = run_step(lambda: device_calls.rotate(config, progress))
+    typer.echo(
+        f"rotated: the new password is in {config} and works on the broker; the old one is "
+        f"accepted over HTTP until {iso(new.old_valid_until_ms)}"
+    )
