@@ -28,3 +28,6 @@ app.command("status", help="What the cloud knows of this enrolled device.")(enro
 app.command("rotate", help="New device credentials, with no gap for the running agent.")(
     enroll_cli.rotate_cmd
 )
+app.command("bulk", help="A CSV of planned devices → enrollment tokens → an A4 sheet of QR codes.")(
+    enroll_cli.bulk_cmd
+)

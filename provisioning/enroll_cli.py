@@ -4,6 +4,7 @@ sentence on stderr and its own exit code (``provisioning.enroll_errors``, docs/p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -11,9 +12,10 @@ from typing import Annotated, TypeVar
 import typer
 
 from provisioning import device_calls
+from provisioning.bulk import bulk
 from provisioning.clock import iso
 from provisioning.enroll import EnrollOptions, enroll, summary
-from provisioning.enroll_errors import ProvisionError
+from provisioning.enroll_errors import ProvisionError, SomeRowsFailed
 
 T = TypeVar("T")
 DEFAULT_CONFIG = Path("/etc/kfleet/agent.toml")
@@ -90,3 +92,28 @@ def rotate_cmd(config: ConfigOpt = DEFAULT_CONFIG) -> None:
         f"rotated: the new password is in {config} and works on the broker; the old one is "
         f"accepted over HTTP until {iso(new.old_valid_until_ms)}"
     )
+
+
+def bulk_cmd(
+    plan: Annotated[Path, typer.Argument(help="CSV: device_id,name,site,role[,ttl_days].")],
+    cloud: Annotated[str, typer.Option("--cloud", help="The cloud's address, https://…")],
+    out: Annotated[Path, typer.Option("--out", help="The A4 PDF sheet of QR codes to write.")],
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Environment variable holding the API token.")
+    ] = "KFLEET_API_TOKEN",
+    tokens_out: Annotated[
+        Path | None, typer.Option("--tokens-out", help="Also write the tokens as CSV (0600).")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option("--ca-file", help="PEM of the CA that signed the cloud's TLS.")
+    ] = None,
+) -> None:
+    """Mint an enrollment token per planned device and print them as QR codes on A4."""
+    api_token = os.environ.get(token_env, "")
+    result = run_step(lambda: bulk(plan, cloud, api_token, out, tokens_out, progress, ca_file))
+    for row in result.bad:
+        typer.echo(f"error: {plan}: line {row.line}: {row.why}", err=True)
+    typer.echo(f"{len(result.minted)} token(s) minted, {len(result.bad)} row(s) refused")
+    if result.bad:
+        failed = SomeRowsFailed(f"{len(result.bad)} row(s) refused; fix them and run again")
+        raise typer.Exit(failed.exit_code)
