@@ -8,6 +8,7 @@ return code — where an MQTT library would log some of them and time out.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import struct
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from protocols.errors import ProtocolError
 from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
+from provisioning.cloud_http import tls_context
 from provisioning.enroll_errors import BadInput, BrokerRefused, BrokerUnreachable
 from provisioning.tls_diag import diagnose
 
@@ -86,12 +88,12 @@ def prove(
             "device's network and firewall (TCP port "
             f"{ep.port} outbound) and that the broker runs"
         ) from err
-    with sock:
-        conn: socket.socket = sock
+    with contextlib.ExitStack() as stack:
+        conn: socket.socket = stack.enter_context(sock)
         if ep.tls:
-            ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+            ctx = tls_context(ca_file)
             try:
-                conn = ctx.wrap_socket(sock, server_hostname=ep.host)
+                conn = stack.enter_context(ctx.wrap_socket(sock, server_hostname=ep.host))
             except ssl.SSLCertVerificationError as err:
                 raise diagnose(err, ep.host, ep.port, "broker") from err
         code = _exchange(conn, connect_packet(client_id, username, password, ep.version == "5"))
