@@ -55,17 +55,18 @@ def test_not_yet_valid_certificate_is_reported_as_a_clock_problem(tmp_path: Path
     ca_crt, server = pki(tmp_path, ["127.0.0.1"])
     now = dt.datetime.now(dt.UTC)
     redate(tmp_path / "ca", server, now + dt.timedelta(days=2), now + dt.timedelta(days=400))
-    with mosquitto(tls_settings(server)) as port:
-        with pytest.raises(ClockWrong, match="not yet valid by this device's clock"):
-            prove(f"mqtts://127.0.0.1:{port}", "kiosk-01", "pw", "kiosk-01", ca_crt)
+    with (
+        mosquitto(tls_settings(server)) as port,
+        pytest.raises(ClockWrong, match="not yet valid by this device's clock"),
+    ):
+        prove(f"mqtts://127.0.0.1:{port}", "kiosk-01", "pw", "kiosk-01", ca_crt)
 
 
 def test_certificate_from_an_unknown_ca_is_untrusted(tmp_path: Path) -> None:
     _, server = pki(tmp_path / "a", ["127.0.0.1"])
     other_ca, _ = pki(tmp_path / "b", ["127.0.0.1"])
-    with mosquitto(tls_settings(server)) as port:
-        with pytest.raises(TlsUntrusted, match="--ca-file"):
-            prove(f"mqtts://127.0.0.1:{port}", "kiosk-01", "pw", "kiosk-01", other_ca)
+    with mosquitto(tls_settings(server)) as port, pytest.raises(TlsUntrusted, match="--ca-file"):
+        prove(f"mqtts://127.0.0.1:{port}", "kiosk-01", "pw", "kiosk-01", other_ca)
 
 
 def test_login_refused_by_the_broker() -> None:
