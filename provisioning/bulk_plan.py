@@ -52,8 +52,8 @@ def read_text(path: Path) -> str:
         ) from err
 
 
-def _header(reader: csv.DictReader[str], path: Path) -> None:
-    fields = [f.strip() for f in reader.fieldnames or []]
+def _header(fields: list[str], path: Path) -> list[str]:
+    fields = [f.strip() for f in fields]
     missing = [c for c in REQUIRED if c not in fields]
     unknown = [f for f in fields if f not in REQUIRED + OPTIONAL]
     if missing or unknown:
@@ -62,43 +62,40 @@ def _header(reader: csv.DictReader[str], path: Path) -> None:
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unknown column(s) {', '.join(unknown)}" if unknown else "")
         )
-    reader.fieldnames = fields
+    return fields
 
 
 def parse_plan(path: Path) -> tuple[list[PlannedDevice], list[BadRow]]:
-    """The good rows and the bad ones (with their line numbers), in file order."""
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), restkey="\x00extra")
-    _header(reader, path)
+    """The good rows and the bad ones (with the line each row starts on), in file order."""
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    header = _header(next(reader, []), path)
     good: list[PlannedDevice] = []
     bad: list[BadRow] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if all(not (v or "").strip() for k, v in row.items() if isinstance(v, str | None)):
+    ended = reader.line_num
+    for cells in reader:
+        line, ended = ended + 1, reader.line_num  # a quoted name may span lines
+        if not any(c.strip() for c in cells):
             continue  # a blank line
         try:
-            planned = _row(row, line)
+            planned = _row(header, cells, line)
         except ValueError as err:
             bad.append(BadRow(line, str(err)))
             continue
         if planned.device_id in seen:
-            bad.append(
-                BadRow(
-                    line,
-                    f"device_id {planned.device_id!r} is already on line {seen[planned.device_id]}",
-                )
-            )
+            first = seen[planned.device_id]
+            bad.append(BadRow(line, f"device_id {planned.device_id!r} is already on line {first}"))
             continue
         seen[planned.device_id] = line
         good.append(planned)
     return good, bad
 
 
-def _row(row: dict[str, object], line: int) -> PlannedDevice:
-    if "\x00extra" in row:
+def _row(header: list[str], cells: list[str], line: int) -> PlannedDevice:
+    if len(cells) > len(header):
         raise ValueError("more columns than the header has (a comma inside a name needs quotes)")
-    values = {k: (v if isinstance(v, str) else "").strip() for k, v in row.items()}
-    if any(row.get(c) is None for c in REQUIRED):
+    values = dict(zip(header, (c.strip() for c in cells), strict=False))
+    if any(c not in values for c in REQUIRED):
         raise ValueError("fewer columns than the header has")
     try:
         device_id = check_device_id(values["device_id"])
