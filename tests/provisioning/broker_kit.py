@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -72,3 +73,41 @@ def redate(ca_dir: Path, server_dir: Path, start: dt.datetime, end: dt.datetime)
         builder = builder.add_extension(ext.value, ext.critical)
     cert = builder.sign(key, hashes.SHA256())
     (server_dir / "server.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+class PasswordBroker:
+    """Mosquitto with a password file; :meth:`set_password` rewrites it and makes the broker
+    reload it (SIGHUP), as a broker's access control changing a device's password."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.pwfile = tmp / "passwords"
+        self.pwfile.write_text("")
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def set_password(self, username: str, password: str) -> None:
+        subprocess.run(
+            ["mosquitto_passwd", "-b", str(self.pwfile), username, password],
+            check=True,
+            capture_output=True,
+        )
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGHUP)
+
+    @contextmanager
+    def running(self) -> Iterator[PasswordBroker]:
+        binary = mosquitto_binary()
+        self.port = free_port()
+        conf = self.pwfile.with_name("mosquitto.conf")
+        conf.write_text(
+            f"user root\nlistener {self.port} 127.0.0.1\npersistence false\n"
+            f"allow_anonymous false\npassword_file {self.pwfile}\nlog_dest stderr\n"
+        )
+        self._proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+        try:
+            wait_port("127.0.0.1", self.port)
+            yield self
+        finally:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+            self._proc = None
