@@ -115,3 +115,26 @@ async def kfleet(*args: str | Path, env: dict[str, str] | None = None) -> Ran:
         out, err = await proc.communicate()
     assert proc.returncode is not None
     return Ran(proc.returncode, out.decode(), err.decode())
+
+
+async def enroll(
+    cloud: str, token: str, config: Path, *extra: str | Path, env: dict[str, str] | None = None
+) -> Ran:
+    """``kfleet provision enroll --token … --cloud … --config …`` (data dir next to it)."""
+    return await kfleet(
+        "provision", "enroll", "--token", token, "--cloud", cloud, "--config", config,
+        "--data-dir", config.parent / "data", *extra, env=env,
+    )  # fmt: skip
+
+
+async def expire_token(parts: Parts, token_id: str) -> None:
+    """Move a token's expiry into the past (as if a week had gone by)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cloud.db.identity import EnrollmentToken
+
+    async with parts.sessions() as s:
+        row = await s.get(EnrollmentToken, token_id)
+        assert row is not None
+        row.expires_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+        await s.commit()
