@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
+from cloud.api import device_self as device_self_api
+from cloud.api import enrollment as enrollment_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
@@ -53,6 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.parts = parts
     for module in (sites, devices, calls, jobs, blobs, system, console):
         app.include_router(module.router)
+    app.include_router(enrollment_api.router)  # issue 10: enrollment and device identity
+    app.include_router(device_self_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
@@ -61,6 +65,7 @@ async def _run_workers(parts: Parts) -> None:
     async with asyncio.TaskGroup() as tg:
         tg.create_task(parts.bus.run(), name="bus")
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
+        tg.create_task(parts.access.run(), name="broker-access")
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

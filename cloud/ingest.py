@@ -37,6 +37,7 @@ from cloud.db import devices as device_repo
 from cloud.db import messages as message_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
+from cloud.enrollment.gate import EnrollmentGate
 from cloud.events import DeviceOnline, EventChannel, RebirthWanted
 from cloud.hub import ChangeHub
 from cloud.reasons import Ignored, Rejected
@@ -75,12 +76,14 @@ class Ingest:
         events: EventChannel,
         *,
         auto_register: bool = True,
+        require_enrollment: bool = False,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
         self._stats = stats
         self._events = events
         self._auto_register = auto_register
+        self._gate = EnrollmentGate(require_enrollment)
         self._rebirth_asked: dict[str, float] = {}
         self.clocks = clocks
         self._acks = acks
@@ -158,6 +161,11 @@ class Ingest:
                     "on its next connect",
                 )
             device = await device_repo.get(s, device_id)
+            refusal = await self._gate.refuse(s, device_id, device)
+            if refusal is not None:
+                reason, detail = refusal
+                quiet = not self._gate.first(device_id)
+                return self._stats.reject(reason, detail, quiet=quiet)
             if device is None:
                 if not self._auto_register:
                     return self._stats.reject(

@@ -14,7 +14,9 @@ from enum import StrEnum
 
 class Rejected(StrEnum):
     UNKNOWN_SITE = "unknown_site"  # a birth names a site that does not exist (yet)
-    UNREGISTERED_DEVICE = "unregistered_device"  # unknown device, auto-registration off
+    UNREGISTERED_DEVICE = "unregistered_device"  # unknown device, auto-registration off,
+    # or (broker access control on) a device without a live credential: not enrolled
+    DEVICE_REVOKED = "device_revoked"  # a birth from a device an operator revoked
     UNKNOWN_DEVICE = "unknown_device"  # state/tele/evt from a device without a birth
     DEVICE_MISMATCH = "device_mismatch"  # a birth names another device than its topic
     SRC_MISMATCH = "src_mismatch"  # an envelope's src is not its topic's device

@@ -53,6 +53,15 @@ class IdentitySettings(BaseModel):
             "for less or more within the bounds).",
         ),
     ] = 7 * 24 * 3600
+    device_credential_grace_s: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=24 * 3600,
+            description="After a device rotates its credentials, the old secret still works "
+            "over HTTP for this many seconds (MQTT takes the new one at once).",
+        ),
+    ] = 600
     device_mqtt_url: Annotated[
         str | None,
         Field(

@@ -32,11 +32,14 @@ class BusStats:
         #: personal data masked before storing, by kind (``id_number_18``, ``name``...)
         self.redacted: Counter[str] = Counter()
 
-    def reject(self, reason: str, detail: str, topic: str = "") -> None:
-        """Count and log a message we refuse; the worker carries on with the next one."""
+    def reject(self, reason: str, detail: str, topic: str = "", *, quiet: bool = False) -> None:
+        """Count and log a message we refuse; the worker carries on with the next one.
+
+        ``quiet``: count only (a refusal already logged for this sender)."""
         reason = str(reason)  # a reason enum counts under its plain name
         self.rejected[reason] += 1
-        log.warning("rejected message on %r (%s): %s", topic, reason, detail)
+        if not quiet:
+            log.warning("rejected message on %r (%s): %s", topic, reason, detail)
         if self._hub is not None:
             self._hub.publish("bus:rejected", reason)
 

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
 from cloud.blobs import BlobStore
+from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
 from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.commands import Commands
 from cloud.db.session import make_engine, make_sessions
 from cloud.dispatcher import BATCH, Dispatcher, Timing
+from cloud.enrollment.service import Enrollment, build_enrollment
 from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
@@ -47,6 +49,9 @@ class Parts:
     dispatcher: Dispatcher
     jobs: JobService
     calls: CallService
+    #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
+    access: RunningAccess
+    enrollment: Enrollment
 
 
 def build(settings: Settings) -> Parts:
@@ -59,8 +64,16 @@ def build(settings: Settings) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
+    access = broker_access_for(settings)
     ingest = Ingest(
-        sessions, hub, stats, clocks, acks, events, auto_register=settings.auto_register_devices
+        sessions,
+        hub,
+        stats,
+        clocks,
+        acks,
+        events,
+        auto_register=settings.auto_register_devices,
+        require_enrollment=access.enforced,
     )
     bus = Bus(settings, stats, ingest.handle_batch)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
@@ -84,6 +97,20 @@ def build(settings: Settings) -> Parts:
         default_max_attempts=settings.retry_max_attempts,
     )
     calls = CallService(sessions, hub, bus)
+    enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
     return Parts(
-        settings, engine, sessions, hub, stats, clocks, blobs, ingest, bus, dispatcher, jobs, calls
+        settings,
+        engine,
+        sessions,
+        hub,
+        stats,
+        clocks,
+        blobs,
+        ingest,
+        bus,
+        dispatcher,
+        jobs,
+        calls,
+        access,
+        enrollment,
     )

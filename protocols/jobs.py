@@ -285,3 +285,5 @@ class FailureReason(StrEnum):
     WATERMARK_UNAVAILABLE = "watermark_unavailable"
     #: the device could not record the job on its own disk (full): it did not start it
     AGENT_STORAGE = "agent_storage"
+    #: set by the cloud: the device was revoked before the job finished (never sent by agents)
+    DEVICE_REVOKED = "device_revoked"

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,6 +55,12 @@ class DynsecAccess:
         self._shared_group = shared_group
         self._ids = itertools.count(1)
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def closed(self) -> None:
+        """Return (or raise the connection's error) when the admin connection ends."""
+        if self._reader is not None:
+            await asyncio.shield(self._reader)
 
     # -- transport ------------------------------------------------------------------------
 
@@ -149,14 +156,20 @@ async def open_dynsec(
     admin_password: str,
     *,
     shared_group: str | None = None,
+    tls_context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[DynsecAccess]:
     """Connect as the dynsec admin and yield a :class:`DynsecAccess` over that connection."""
     async with aiomqtt.Client(
-        host, port, username=admin_user, password=admin_password, identifier=None
+        host,
+        port,
+        username=admin_user,
+        password=admin_password,
+        identifier=None,
+        tls_context=tls_context,
     ) as client:
         await client.subscribe(RESPONSE_TOPIC, qos=1)
         access = DynsecAccess(client, shared_group)
-        reader = asyncio.create_task(access.read_responses())
+        reader = access._reader = asyncio.create_task(access.read_responses())
         try:
             yield access
         finally:
