@@ -37,6 +37,15 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def span(ms: int) -> str:
+    """``3 h 0 min``, ``7 min``, ``42 s``: rounded to the minute beyond one."""
+    seconds = round(ms / 1000)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
 def offset_ms(server_ms: int, local: int | None = None) -> int:
     """How far the local clock is ahead of the cloud's (negative: behind)."""
     return (local_ms() if local is None else local) - server_ms
@@ -51,6 +60,6 @@ def check_clock(server_ms: int, local: int | None = None) -> int:
     way = "ahead of" if off > 0 else "behind"
     raise ClockWrong(
         f"this device's clock says {iso(here)} but the cloud's says {iso(server_ms)} "
-        f"({abs(off) // 1000} s {way}; more than {MAX_SKEW_MS // 60000} min apart breaks "
+        f"({span(abs(off))} {way}; more than {MAX_SKEW_MS // 60000} min apart breaks "
         f"TLS and token expiry); {FIX_CLOCK}"
     )

@@ -136,5 +136,5 @@ async def expire_token(parts: Parts, token_id: str) -> None:
     async with parts.sessions() as s:
         row = await s.get(EnrollmentToken, token_id)
         assert row is not None
-        row.expires_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+        row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
         await s.commit()
