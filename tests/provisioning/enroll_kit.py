@@ -81,6 +81,8 @@ async def live_cloud(tmp: Path, broker_url: str, **settings: Any) -> AsyncIterat
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
         await seed_sites(app)
         parts: Parts = app.state.parts
+        async with asyncio.timeout(30):
+            await parts.bus.ready.wait()  # subscribed: births and acks are not missed
         token = await make_api_token(parts.sessions)
         yield LiveCloud(f"http://127.0.0.1:{port}", parts, token)
     finally:
