@@ -14,22 +14,32 @@ from tests.conftest import require_or_skip
 
 
 @contextlib.contextmanager
-def read_only_dir() -> Iterator[Path]:
-    """A directory on a read-only filesystem (needs root and mount: CI has both)."""
+def tmpfs_dir(options: str = "rw") -> Iterator[Path]:
+    """A directory on its own small tmpfs (needs root and mount: CI has both)."""
     where = Path(tempfile.mkdtemp(prefix="kf-ro-"))
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(where)],
+        ["mount", "-t", "tmpfs", "-o", f"{options},size=1m", "tmpfs", str(where)],
         capture_output=True,
         check=False,
     )
     if mounted.returncode != 0:
         where.rmdir()
-        require_or_skip(f"mount a read-only tmpfs (root): {mounted.stderr.decode().strip()}")
+        require_or_skip(f"mount a tmpfs (root): {mounted.stderr.decode().strip()}")
     try:
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=False)
         where.rmdir()
+
+
+def read_only_dir() -> contextlib.AbstractContextManager[Path]:
+    """A directory on a read-only filesystem."""
+    return tmpfs_dir("ro")
+
+
+def make_read_only(where: Path) -> None:
+    """Remount a :func:`tmpfs_dir` read-only (the disk failing under a running device)."""
+    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True, capture_output=True)
 
 
 @contextlib.asynccontextmanager
