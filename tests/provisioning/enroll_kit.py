@@ -55,8 +55,11 @@ class _Server(uvicorn.Server):
 
 
 @asynccontextmanager
-async def live_cloud(tmp: Path, broker_url: str, **settings: Any) -> AsyncIterator[LiveCloud]:
-    """The cloud on 127.0.0.1:<free port> with the pilot sites, its own SQLite database."""
+async def live_cloud(
+    tmp: Path, broker_url: str, *, tls: Path | None = None, **settings: Any
+) -> AsyncIterator[LiveCloud]:
+    """The cloud on 127.0.0.1:<free port> with the pilot sites, its own SQLite database;
+    HTTPS with ``tls/server.crt`` and ``tls/server.key`` if ``tls`` is given."""
     port = free_port()
     config = Settings.model_validate(
         {
@@ -70,7 +73,12 @@ async def live_cloud(tmp: Path, broker_url: str, **settings: Any) -> AsyncIterat
         }
     )
     app = create_app(config)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    keys: dict[str, Any] = (
+        {"ssl_certfile": str(tls / "server.crt"), "ssl_keyfile": str(tls / "server.key")}
+        if tls
+        else {}
+    )
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **keys))
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(60):
@@ -84,7 +92,7 @@ async def live_cloud(tmp: Path, broker_url: str, **settings: Any) -> AsyncIterat
         async with asyncio.timeout(30):
             await parts.bus.ready.wait()  # subscribed: births and acks are not missed
         token = await make_api_token(parts.sessions)
-        yield LiveCloud(f"http://127.0.0.1:{port}", parts, token)
+        yield LiveCloud(f"{'https' if tls else 'http'}://127.0.0.1:{port}", parts, token)
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):

@@ -20,7 +20,7 @@ from provisioning.enroll_errors import (
     TokenUsed,
 )
 from tests.identity_kit import bearer
-from tests.provisioning.enroll_kit import LiveCloud, enroll, expire_token, live_cloud
+from tests.provisioning.enroll_kit import LiveCloud, enroll, expire_token, kfleet, live_cloud
 
 HHL = "qh/hx/golmud/hhl"
 
@@ -94,3 +94,13 @@ async def test_device_id_taken_at_another_site_exits_18(
     ran = await enroll(cloud.base_url, other["token"], tmp_path / "2.toml", "--device-id", uid)
     assert ran.code == DeviceConflict.exit_code, ran
     assert "device_conflict" in ran.err and "another --device-id" in ran.err
+
+
+async def test_the_console_qr_text_enrolls(cloud: LiveCloud, tmp_path: Path, uid: str) -> None:
+    minted = await cloud.mint(site=HHL, role="kiosk", device_id=f"k-{uid}")
+    ran = await kfleet(
+        "provision", "enroll", "--qr", minted["qr_text"], "--config", tmp_path / "agent.toml",
+        "--data-dir", tmp_path / "data",
+    )  # fmt: skip
+    assert ran.code == 0, ran
+    assert f"k-{uid}" in ran.out and HHL in ran.out

@@ -96,7 +96,8 @@ async def test_rotate_checks_the_config_is_writable_before_rotating(
         make_read_only(etc)
         ran = await kfleet("provision", "rotate", "--config", config)
         assert ran.code == ConfigNotWritable.exit_code, ran
-        assert "Read-only file system" in ran.err
+        assert "Read-only file system" in ran.err and "NOTE" not in ran.err
+        assert await _credentials(cloud, f"w-{uid}") == 1  # the cloud rotated nothing
         assert config.read_text(encoding="utf-8") == before
         status = await kfleet("provision", "status", "--config", config)
         assert status.code == 0, status  # the old credentials still work: nothing was rotated
@@ -116,3 +117,14 @@ async def test_rotate_writes_a_new_password_that_works(
     assert "rotated" in ran.out and "works on the broker" in ran.out
     status = await kfleet("provision", "status", "--config", config)
     assert status.code == 0, status
+
+
+async def _credentials(cloud: LiveCloud, device_id: str) -> int:
+    """How many credentials the cloud has issued to the device."""
+    from sqlalchemy import func, select
+
+    from cloud.db.identity import DeviceCredential
+
+    async with cloud.parts.sessions() as s:
+        count = await s.scalar(select(func.count()).where(DeviceCredential.device_id == device_id))
+    return int(count or 0)
