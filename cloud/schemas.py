@@ -229,6 +229,9 @@ class DeviceOut(BaseModel):
     clock_offset_ms: int | None = None
     #: the offset exceeds ``KFLEET_CLOCK_SKEW_WARN_MS``
     clock_skewed: bool = False
+    #: set when an operator revoked the device (POST /api/v1/devices/{id}/revoke)
+    revoked_at: datetime | None = None
+    revoked_reason: str = ""
 
 
 class DeviceEventOut(BaseModel):

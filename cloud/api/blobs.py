@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import blobs as blob_store
+from cloud.api.blob_device import OptionalDevice, check_device_may_read, check_grant_holder
 from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
@@ -127,15 +128,18 @@ async def put_blob(
     settings: SettingsDep,
     sessions: SessionsDep,
     store: BlobStoreDep,
+    device: OptionalDevice,
     token: Token = None,
     grant: Grant = None,
 ) -> BlobOut:
     """Upload the request body as blob ``sha256``; streamed, verified, stored atomically.
 
     Authorised by a put ``token`` for this blob, or by the ``grant`` of a running
-    snapshot/scan job."""
+    snapshot/scan job (with device credentials, the job must be that device's)."""
     if grant and not token:
-        await check_upload_grant(settings, sessions, grant)
+        job_id = await check_upload_grant(settings, sessions, grant)
+        if device is not None:
+            await check_grant_holder(sessions, job_id, device)
     else:
         _check(settings, token, sha256, "put")
     length = request.headers.get("content-length", "")
@@ -159,10 +163,21 @@ async def put_blob(
     },
 )
 async def get_blob(
-    sha256: Sha256, settings: SettingsDep, store: BlobStoreDep, token: Token = None
+    sha256: Sha256,
+    settings: SettingsDep,
+    sessions: SessionsDep,
+    store: BlobStoreDep,
+    device: OptionalDevice,
+    token: Token = None,
 ) -> FileResponse:
-    """The blob's bytes; ``ETag`` is its sha256 (blobs never change)."""
-    _check(settings, token, sha256, "get")
+    """The blob's bytes; ``ETag`` is its sha256 (blobs never change).
+
+    Authorised by a get ``token``, or by device credentials for a document of a job that
+    device holds (cloud/api/blob_device.py)."""
+    if device is not None and not token:
+        await check_device_may_read(sessions, device, sha256)
+    else:
+        _check(settings, token, sha256, "get")
     return FileResponse(
         store.locate(sha256),
         media_type="application/octet-stream",

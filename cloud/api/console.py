@@ -18,6 +18,7 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 #: URL path → HTML file. A page added here must also be in shell.js's NAV (if it is navigable).
 PAGES = {
     "/": "index.html",
+    "/enrollment": "enrollment.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -31,6 +31,8 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
         ],
         clock_offset_ms=clocks.offset_ms(device.id),
         clock_skewed=clocks.skewed(device.id),
+        revoked_at=device.revoked_at,
+        revoked_reason=device.revoked_reason,
     )
 
 

@@ -97,8 +97,10 @@ class ManagedDynsec:
                 f"within {CONNECT_WAIT_S:.0f} s ({self.last_error or 'still connecting'})",
                 "check the broker is up and KFLEET_BROKER_ADMIN_USERNAME/PASSWORD; try again",
             ) from None
-        assert self._current is not None
-        return await fn(self._current)
+        current = self._current
+        if current is None:  # dropped between the wait and now
+            raise BrokerAclError(op, "the admin connection to the broker just dropped", "retry")
+        return await fn(current)
 
     async def ensure_roles(self) -> None:
         await self._call("ensure_roles", lambda a: a.ensure_roles())

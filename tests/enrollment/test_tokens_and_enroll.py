@@ -53,6 +53,11 @@ async def test_mint_shows_the_token_once_with_its_qr_code(cloud: Cloud) -> None:
 
 async def test_mint_outside_the_callers_subtree_or_for_no_site_is_404(cloud: Cloud) -> None:
     town = await make_api_token(cloud.parts.sessions, PersonRole.TECHNICIAN, TGLS)
+    hhl, tgls = await mint(cloud, HHL), await mint(cloud, TGLS)
+    r = await cloud.http.get("/api/v1/enrollment-tokens", headers=bearer(town))
+    assert [t["id"] for t in r.json()["items"]] == [tgls["id"]]  # its own town only
+    r = await cloud.http.post(f"/api/v1/enrollment-tokens/{hhl['id']}/revoke", headers=bearer(town))
+    assert r.status_code == 404
     body = {"site": HHL, "role": "kiosk"}
     r = await cloud.http.post("/api/v1/enrollment-tokens", json=body, headers=bearer(town))
     assert r.status_code == 404 and HHL in r.json()["message"]
