@@ -9,6 +9,7 @@ import typer
 
 from provisioning import enroll_cli, probe_cli
 from provisioning.ca_cli import app as ca_app
+from provisioning.exercise_cli import app as exercise_app
 
 app = typer.Typer(
     help="Provision devices: find their hardware, issue their credentials (the private CA).",
@@ -30,4 +31,9 @@ app.command("rotate", help="New device credentials, with no gap for the running 
 )
 app.command("bulk", help="A CSV of planned devices → enrollment tokens → an A4 sheet of QR codes.")(
     enroll_cli.bulk_cmd
+)
+app.add_typer(
+    exercise_app,
+    name="test",
+    help="Exercise one peripheral (print, scan, button, rating, idcard, camera) and show it.",
 )

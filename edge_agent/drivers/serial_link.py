@@ -92,6 +92,7 @@ class SerialLink:
         self._wrong_device = False
         self._watchdog: asyncio.TimerHandle | None = None
         self._listeners: list[Callable[[], None]] = []
+        self._raw_listeners: list[Callable[[bytes], None]] = []
 
     async def start(self) -> None:
         if self._task is None:
@@ -138,6 +139,11 @@ class SerialLink:
         """Call ``callback`` whenever ``health()`` may have changed (connect, heartbeat,
         silence, unplug), so the agent can report an unplug at once, not at its next poll."""
         self._listeners.append(callback)
+
+    def add_raw_listener(self, callback: Callable[[bytes], None]) -> None:
+        """Call ``callback`` with every chunk read from the port, before it is decoded, so a
+        technician's test (``kfleet provision test button``) can show frames as they came."""
+        self._raw_listeners.append(callback)
 
     def _notify(self) -> None:
         self._changed.set()
@@ -232,6 +238,8 @@ class SerialLink:
                 except Exception as err:  # SerialException / OSError: the port went away
                     raise errs.unplugged(self.name, self.cfg.port, str(err)) from err
                 if data:
+                    for tap in self._raw_listeners:
+                        tap(data)
                     await self._on_bytes(data)
         except SerialDeviceError as err:
             self._down(err)
