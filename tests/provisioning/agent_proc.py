@@ -44,12 +44,16 @@ async def agent_process(config: Path, log: Path) -> AsyncIterator[subprocess.Pop
             await asyncio.to_thread(proc.wait)
 
 
-async def wait_online(base_url: str, api_token: str, device_id: str, limit_s: float = 60) -> None:
-    """Until ``GET /api/v1/devices/{id}`` says online (the API has no push for it)."""
+async def wait_online(
+    base_url: str, api_token: str, device_id: str, *, after_bd_seq: int = -1, limit_s: float = 60
+) -> int:
+    """Until ``GET /api/v1/devices/{id}`` says online in a session newer than
+    ``after_bd_seq`` (the API has no push for it); that session's ``bd_seq``."""
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         async with asyncio.timeout(limit_s):
             while True:
                 r = await client.get(f"/api/v1/devices/{device_id}", headers=bearer(api_token))
-                if r.status_code == 200 and r.json().get("online"):
-                    return
+                body = r.json() if r.status_code == 200 else {}
+                if body.get("online") and (body.get("bd_seq") or 0) > after_bd_seq:
+                    return int(body.get("bd_seq") or 0)
                 await asyncio.sleep(0.1)

@@ -97,7 +97,7 @@ async def test_token_to_printed_receipt_then_rotation_without_restart(
             ran = await enroll(cloud.base_url, minted["token"], config)
             assert ran.code == 0, ran
             async with agent_process(config, tmp_path / "agent.log") as agent:
-                await wait_online(cloud.base_url, cloud.api_token, device)
+                session = await wait_online(cloud.base_url, cloud.api_token, device)
                 job = await _print(cloud, device, "A101")
                 assert job["state"] == "succeeded", (job, (tmp_path / "agent.log").read_text())
                 assert len(receipts_naming(printer.out_dir, "A101")) == 1
@@ -110,12 +110,21 @@ async def test_token_to_printed_receipt_then_rotation_without_restart(
                 status = await kfleet("provision", "status", "--config", config)
                 assert status.code == 0, status
                 assert "online      yes" in status.out and "0 d 0 h old" in status.out
+                await _kick(dynsec, device)  # the running agent must come back with the new one
+                await wait_online(cloud.base_url, cloud.api_token, device, after_bd_seq=session)
                 job = await _print(cloud, device, "A102")
                 assert job["state"] == "succeeded", job
                 assert len(receipts_naming(printer.out_dir, "A102")) == 1
                 assert agent.poll() is None  # the same agent process throughout
     finally:
         await printer.stop()
+
+
+async def _kick(b: DynsecBroker, device: str) -> None:
+    """Disconnect the device's session (dynsec kicks a client it disables), then let it in."""
+    async with open_dynsec(b.host, b.port, ADMIN, b.admin_password, shared_group="kf") as acl:
+        await acl.disable_device(device)
+        await acl.enable_device(device)
 
 
 def _password(config: Path) -> str:
