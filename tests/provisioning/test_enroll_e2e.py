@@ -6,12 +6,16 @@ printer; then ``kfleet provision rotate`` while the agent runs, and the next job
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from cloud.broker_acl.access import ClientExists
 from cloud.broker_acl.dynsec import open_dynsec
@@ -47,16 +51,19 @@ def _cloud_settings(b: DynsecBroker) -> dict[str, Any]:
         "broker_admin_username": ADMIN,
         "broker_admin_password": b.admin_password,
         "device_mqtt_url": f"mqtt://{b.host}:{b.port}",
+        "device_credential_grace_s": 0,  # a stale password on a blob call is a 401 at once
     }
 
 
 def _prepared(config: Path, printer_port: int) -> None:
-    """What the technician wrote before enrolling: the printer, no screen."""
+    """What the technician wrote before enrolling: the printers, no screen."""
+    (config.parent / "a4").mkdir()
     config.write_text(
         "health_interval_s = 3600\ntele_interval_s = 3600\n[screen]\nenabled = false\n"
         "[mqtt]\nreconnect_min_s = 0.1\nreconnect_max_s = 1\n"
         f'[[peripherals]]\ntype = "escpos_network"\nid = "receipt"\nhost = "127.0.0.1"\n'
-        f'port = {printer_port}\ncapabilities = ["receipt"]\n',
+        f'port = {printer_port}\ncapabilities = ["receipt"]\n'
+        f'[[peripherals]]\ntype = "a4_spool"\nid = "a4"\ndirectory = "{config.parent / "a4"}"\n',
         encoding="utf-8",
     )
 
@@ -115,9 +122,44 @@ async def test_token_to_printed_receipt_then_rotation_without_restart(
                 job = await _print(cloud, device, "A102")
                 assert job["state"] == "succeeded", job
                 assert len(receipts_naming(printer.out_dir, "A102")) == 1
+                await _print_document(cloud, device, config.parent / "a4")
                 assert agent.poll() is None  # the same agent process throughout
     finally:
         await printer.stop()
+
+
+async def _print_document(cloud: LiveCloud, device: str, spool: Path) -> None:
+    """A PDF through the blob store: the agent fetches it with its rotated Basic
+    credentials (the old ones are a 401: no grace here) and the spool printer gets it byte
+    for byte."""
+    pdf = _pdf()
+    digest = hashlib.sha256(pdf).hexdigest()
+    auth = bearer(cloud.api_token)
+    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=40, headers=auth) as client:
+        r = await client.post(f"/api/v1/blobs/{digest}/tokens", json={"op": "put"})
+        assert r.status_code == 200, r.text
+        r = await client.put(r.json()["url"], content=pdf)
+        assert r.status_code in (200, 201), r.text
+        body = {"kind": "print_document", "target": {"device_id": device},
+                "params": {"document": digest, "title": "居住证明"}}  # fmt: skip
+        r = await client.post("/api/v1/jobs", json=body)
+        assert r.status_code == 201, r.text
+        r = await client.get(f"/api/v1/jobs/{r.json()['id']}", params={"wait_s": 30})
+    assert r.json()["state"] == "succeeded", r.json()
+    assert _spooled(spool) == [pdf]
+
+
+def _spooled(spool: Path) -> list[bytes]:
+    return [p.read_bytes() for p in spool.glob("*.pdf")]
+
+
+def _pdf() -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    canvas.drawString(72, 720, "kfleet enrollment end to end")
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
 
 
 async def _kick(b: DynsecBroker, device: str) -> None:
