@@ -5,6 +5,7 @@ does), the file already holds the new password, and the agent is back on the nex
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from pathlib import Path
 
 import aiomqtt
@@ -13,7 +14,7 @@ import tomli_w
 from edge_agent.agent import Agent
 from edge_agent.config import load_config
 from edge_agent.link.credentials import reread_credentials
-from tests.provisioning.broker_kit import PasswordBroker
+from tests.provisioning.broker_kit import PasswordBroker, mosquitto, pki, tls_settings
 
 TIMEOUT = 20.0
 
@@ -78,3 +79,23 @@ def test_unreadable_file_keeps_the_credentials_in_memory(tmp_path: Path) -> None
     assert reread_credentials(path, current) is current
     path.unlink()
     assert reread_credentials(path, current) is current
+
+
+async def test_agent_trusts_the_private_ca_named_in_its_config(tmp_path: Path) -> None:
+    """``mqtt.ca_file`` (written by enroll for an mqtts broker with a private CA): the agent
+    connects over TLS, the broker's certificate checked against that CA."""
+    ca_crt, server = pki(tmp_path / "pki", ["127.0.0.1"])
+    with mosquitto(tls_settings(server)) as port:
+        path = tmp_path / "agent.toml"
+        _write(path, port, "any")
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw["mqtt"] |= {"url": f"mqtts://127.0.0.1:{port}", "ca_file": str(ca_crt)}
+        path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+        agent = Agent(load_config(path), peripherals={}, config_path=path)
+        task = asyncio.create_task(agent.run())
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                await agent.link.connected.wait()
+        finally:
+            await agent.stop()
+            await task
