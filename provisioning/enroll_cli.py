@@ -40,7 +40,12 @@ def progress(step: str) -> None:
 
 def enroll_cmd(
     token: Annotated[
-        str | None, typer.Option("--token", help="The one-time token kfe_… from the console.")
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="KFLEET_ENROLL_TOKEN",
+            help="The one-time token kfe_… (or $KFLEET_ENROLL_TOKEN: not in shell history).",
+        ),
     ] = None,
     cloud: Annotated[
         str | None, typer.Option("--cloud", help="The cloud's address, https://…")

@@ -67,3 +67,13 @@ async def test_cloud_unreachable_exits_22(tmp_path: Path) -> None:
     assert ran.code == CloudUnreachable.exit_code, ran
     assert "cannot reach the cloud" in ran.err and "nothing was sent" in ran.err
     assert not (tmp_path / "agent.toml").exists()
+
+
+async def test_token_from_the_environment_is_checked_too(tmp_path: Path) -> None:
+    async with counting_listener() as (url, seen):
+        ran = await kfleet(
+            "provision", "enroll", "--cloud", url, "--config", tmp_path / "agent.toml",
+            env={"KFLEET_ENROLL_TOKEN": "kfe_not-a-token"},
+        )  # fmt: skip
+    assert ran.code == BadToken.exit_code, ran
+    assert seen == []
