@@ -14,7 +14,7 @@ Basic ``device_id:secret``) are accepted alongside them:
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -28,7 +28,17 @@ from cloud.blobs import BlobTokenInvalid, GrantInvalid
 from cloud.db import jobs as job_repo
 from cloud.db.models import Job, utcnow
 from cloud.errors import Unauthenticated
+from cloud.schemas import ErrorBody
 from protocols.jobs import JobKind, JobState
+
+#: OpenAPI: device credentials are optional here (the token or grant alone is enough)
+OPTIONAL_DEVICE_SECURITY: dict[str, Any] = {"security": [{}]}  # added to [{"HTTPBasic": []}]
+DEVICE_AUTH_DOC: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "device credentials were sent and are wrong or revoked (code says which)",
+    }
+}
 
 #: a job whose inputs its device may read: it holds it, or it is about to
 READABLE_STATES = (JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)

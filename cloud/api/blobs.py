@@ -17,7 +17,13 @@ from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import blobs as blob_store
-from cloud.api.blob_device import OptionalDevice, check_device_may_read, check_grant_holder
+from cloud.api.blob_device import (
+    DEVICE_AUTH_DOC,
+    OPTIONAL_DEVICE_SECURITY,
+    OptionalDevice,
+    check_device_may_read,
+    check_grant_holder,
+)
 from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
@@ -108,8 +114,9 @@ async def create_token(
     "/{sha256}",
     status_code=status.HTTP_201_CREATED,
     response_model=BlobOut,
-    openapi_extra={"requestBody": BLOB_REQUEST_BODY},
+    openapi_extra={"requestBody": BLOB_REQUEST_BODY, **OPTIONAL_DEVICE_SECURITY},
     responses={
+        **DEVICE_AUTH_DOC,
         200: {"description": "the blob was already stored; the body was not read"},
         **error_responses(
             403,
@@ -157,8 +164,10 @@ async def put_blob(
 @router.get(
     "/{sha256}",
     response_class=FileResponse,
+    openapi_extra=OPTIONAL_DEVICE_SECURITY,
     responses={
         200: {"content": {"application/octet-stream": {}}},
+        **DEVICE_AUTH_DOC,
         **error_responses(403, described={404: "no such blob"}),
     },
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field
 
 from cloud.api.auth_deps import client_ip, require
 from cloud.api.deps import DevicePathId
@@ -39,7 +40,7 @@ from cloud.enrollment.schemas import (
 from cloud.enrollment.service import Enrollment
 from cloud.schemas import SITE_PATH_PATTERN, ErrorBody
 from fleet.access import Permission
-from protocols.enrollment import ENROLL_PATH, EnrollRequest, EnrollResponse
+from protocols.enrollment import ENROLL_PATH, ENROLLMENT_TOKEN_RE, EnrollRequest, EnrollResponse
 
 
 def get_enrollment(request: Request) -> Enrollment:
@@ -75,6 +76,16 @@ def described(*statuses: int, said: dict[int, str]) -> dict[int | str, dict[str,
     }
 
 
+class EnrollBody(EnrollRequest):
+    """:class:`EnrollRequest` whose schema shows the token's form; a token of another form is
+    still read and answered 422 ``token_malformed`` (not a generic validation error), so a
+    CLI can map it to its exit code."""
+
+    token: Annotated[
+        str, Field(max_length=100, json_schema_extra={"pattern": ENROLLMENT_TOKEN_RE.pattern})
+    ]
+
+
 _EXCHANGE_ERRORS = {
     401: "token_unknown: no such token, or its secret is wrong",
     409: "token_used (when, by which device) or device_conflict",
@@ -88,7 +99,7 @@ _EXCHANGE_ERRORS = {
     "/api/v1/enrollment-tokens",
     status_code=201,
     response_model=TokenMinted,
-    responses=described(404, said=AUTH),
+    responses=described(400, 404, 413, said=AUTH),
 )
 async def mint_token(body: TokenMint, caller: Enroller, service: EnrollmentDep) -> TokenMinted:
     """A one-time token enrolling one device at ``site`` as ``role``.
@@ -126,9 +137,9 @@ async def revoke_token(token_id: TokenId, caller: Enroller, service: EnrollmentD
 @router.post(
     ENROLL_PATH,
     response_model=EnrollResponse,
-    responses=described(said=_EXCHANGE_ERRORS),
+    responses=described(400, 413, said=_EXCHANGE_ERRORS),
 )
-async def enroll(body: EnrollRequest, request: Request, service: EnrollmentDep) -> EnrollResponse:
+async def enroll(body: EnrollBody, request: Request, service: EnrollmentDep) -> EnrollResponse:
     """A device trades its one-time token for its identity: username = device id, a new
     random password (MQTT and HTTP Basic), the broker URL and the cloud's clock.
 
@@ -139,7 +150,7 @@ async def enroll(body: EnrollRequest, request: Request, service: EnrollmentDep) 
 @router.post(
     "/api/v1/devices/{device_id}/revoke",
     response_model=DeviceRevoked,
-    responses=described(404, said={**AUTH, **BROKER}),
+    responses=described(400, 404, 413, said={**AUTH, **BROKER}),
 )
 async def revoke_device(
     device_id: DevicePathId, body: DeviceRevoke, caller: Revoker, service: EnrollmentDep

@@ -65,6 +65,16 @@ class Credentials:
         await s.flush()
         return password, row
 
+    @staticmethod
+    async def has_live(s: AsyncSession, device_id: str) -> bool:
+        """Whether the device holds a credential that is not revoked."""
+        found = await s.scalar(
+            select(DeviceCredential.id)
+            .where(DeviceCredential.device_id == device_id, DeviceCredential.revoked_at.is_(None))
+            .limit(1)
+        )
+        return found is not None
+
     async def push_new(self, s: AsyncSession, device_id: str, password: str) -> None:
         """The broker identity with ``password`` (made, or re-passworded and enabled)."""
         try:

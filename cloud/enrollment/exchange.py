@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import audit
@@ -22,7 +23,7 @@ from cloud.db.identity import EnrollmentToken
 from cloud.db.models import Device, DeviceEvent, Site, utcnow
 from cloud.enrollment import errors as e
 from cloud.enrollment.credentials import Credentials
-from cloud.enrollment.errors import EnrollRefused
+from cloud.enrollment.errors import BrokerUnavailable, EnrollRefused
 from protocols.enrollment import EnrollRequest, EnrollResponse, MqttCredentials
 from protocols.messages import Role
 
@@ -83,14 +84,28 @@ def _device_id(row: EnrollmentToken, req: EnrollRequest) -> str:
     return device_id
 
 
-def _check_conflict(found: Device | None, row: EnrollmentToken, site: str, other: str) -> None:
-    if found is not None and found.revoked_at is None and found.site_id != row.site_id:
+def _check_conflict(
+    found: Device | None, row: EnrollmentToken, site: str, other: str, live: bool
+) -> None:
+    """An id in use elsewhere is refused; so is taking over a live device of this site with a
+    token that did not name it (two devices that picked the same id must not swap)."""
+    if found is None or found.revoked_at is not None:
+        return
+    if found.site_id != row.site_id:
         raise EnrollRefused(
             e.USED,
             "device_conflict",
             f"device id {found.id!r} is already enrolled at site {other}, not {site}; "
             "choose another id, or revoke that device first (POST /api/v1/devices/"
             f"{found.id}/revoke) and enroll with a new token",
+        )
+    if live and row.device_id != found.id:
+        raise EnrollRefused(
+            e.USED,
+            "device_conflict",
+            f"device id {found.id!r} is already enrolled at this site and has working "
+            "credentials; choose another id, or to replace that device mint a token for device "
+            f"id {found.id!r} (or revoke it first)",
         )
 
 
@@ -112,6 +127,21 @@ def _enrolled(
             "reenrolled": again,
         },
     )
+
+
+async def _flush_new_device(s: AsyncSession, device_id: str) -> None:
+    """Write the device row; another request enrolling the same new id at the same moment
+    (with another token) makes this fail: a conflict, and this token stays unused."""
+    try:
+        await s.flush()
+    except IntegrityError:
+        await s.rollback()
+        raise EnrollRefused(
+            e.USED,
+            "device_conflict",
+            f"device id {device_id!r} was enrolled by another request at this very moment; "
+            "this token was not used: check which device that was, or choose another id",
+        ) from None
 
 
 class Exchange:
@@ -137,7 +167,7 @@ class Exchange:
                     "characters>; copy it again or scan the QR code",
                 )
             return await self._enroll(req, parsed.secret, token_id, ip)
-        except EnrollRefused as refused:
+        except (EnrollRefused, BrokerUnavailable) as refused:
             await self._refused(req, token_id, ip, refused)
             raise
 
@@ -154,7 +184,8 @@ class Exchange:
             device_id = _device_id(row, req)
             found = await s.get(Device, device_id)
             other = await s.get(Site, found.site_id) if found is not None else None
-            _check_conflict(found, row, site.path, other.path if other else "")
+            live = found is not None and await self._credentials.has_live(s, device_id)
+            _check_conflict(found, row, site.path, other.path if other else "", live)
             name = row.name or req.name or (found.name if found else "") or device_id
             await self._claim(s, row, device_id, now)
             device = found or Device(id=device_id, site_id=site.id, role=row.role, online=False)
@@ -170,7 +201,7 @@ class Exchange:
                     data={"token_id": row.id, "reenrolled": reenrolled},
                 )
             )
-            await s.flush()
+            await _flush_new_device(s, device_id)
             password, _ = await self._credentials.issue(s, device_id, now, fresh=True)
             audit.add(s, _enrolled(device_id, row, site.path, req, ip, reenrolled))
             await self._credentials.push_new(s, device_id, password)  # rolls back on failure
@@ -218,14 +249,17 @@ class Exchange:
         )
 
     async def _refused(
-        self, req: EnrollRequest, token_id: str, ip: str, why: EnrollRefused
+        self, req: EnrollRequest, token_id: str, ip: str, why: EnrollRefused | BrokerUnavailable
     ) -> None:
         await audit.write(
             self._sessions,
             audit.AuditRecord(
                 actor=f"device:{req.device_id}" if req.device_id else "anonymous",
                 action="device.enroll_refused",
-                result=audit.Result.DENIED,
+                # the broker failing is not the device's fault: failed, not denied
+                result=audit.Result.FAILED
+                if isinstance(why, BrokerUnavailable)
+                else audit.Result.DENIED,
                 target=f"enrollment_token:{token_id}" if token_id else "",
                 ip=ip,
                 message=str(why),

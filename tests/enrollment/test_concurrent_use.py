@@ -39,3 +39,24 @@ async def test_concurrent_uses_of_one_token_one_wins(
                 select(func.count()).where(AuditEntry.action == "device.enroll")
             )
     assert (devices, creds, enrolled) == (3, 3, 3)
+
+
+async def test_two_tokens_racing_for_one_new_device_id_one_wins(
+    tmp_path: Path, mosquitto_url: str, database_url: str
+) -> None:
+    """Two devices that picked the same id, enrolling at the same moment with two tokens: one
+    gets the id, the other a device_conflict — and its token is left unused for a retry."""
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, mqtt_url=mosquitto_url, secret_key=SECRET
+    )
+    async with enrollment_cloud(settings) as cloud:
+        first, second = await mint(cloud), await mint(cloud)
+        answers = await asyncio.gather(
+            enroll(cloud, first["token"], "same-id"), enroll(cloud, second["token"], "same-id")
+        )
+        assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+        loser = next(r for r in answers if r.status_code == 409)
+        assert loser.json()["code"] == "device_conflict", loser.text
+        r = await cloud.http.get("/api/v1/enrollment-tokens", headers=cloud.admin)
+        states = sorted(t["state"] for t in r.json()["items"])
+    assert states == ["unused", "used"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from cloud.db import sites as site_repo
 from cloud.db.identity import AuditEntry, DeviceCredential, EnrollmentToken
 from cloud.db.models import Device, utcnow
 from cloud.settings import Settings
@@ -158,3 +159,27 @@ async def test_a_token_without_device_id_needs_the_device_to_propose_one(cloud: 
     r = await enroll(cloud, planned["token"], "something-else")
     assert r.status_code == 200 and r.json()["device_id"] == "planned-1"
     assert r.json()["name"] == "Planned"
+
+
+async def test_a_live_device_of_the_site_is_replaced_only_by_a_token_naming_it(
+    cloud: Cloud,
+) -> None:
+    first = await enroll(cloud, (await mint(cloud))["token"], "kiosk-01")
+    assert first.status_code == 200, first.text
+    r = await enroll(cloud, (await mint(cloud))["token"], "kiosk-01")  # another one picked it
+    assert r.status_code == 409 and r.json()["code"] == "device_conflict", r.text
+    assert "mint a token for device id 'kiosk-01'" in r.json()["message"]
+    old = basic("kiosk-01", first.json()["mqtt"]["password"])
+    assert (await cloud.http.get("/api/v1/device/self", headers=old)).status_code == 200
+    r = await enroll(cloud, (await mint(cloud, device_id="kiosk-01"))["token"])  # a replacement
+    assert r.status_code == 200, r.text
+    assert (await cloud.http.get("/api/v1/device/self", headers=old)).status_code == 401
+
+
+async def test_a_device_registered_by_its_birth_is_adopted_by_enrollment(cloud: Cloud) -> None:
+    async with cloud.parts.sessions() as s:
+        site = await site_repo.require(s, HHL)
+        s.add(Device(id="old-kiosk", site_id=site.id, role="kiosk", name="from a birth"))
+        await s.commit()
+    r = await enroll(cloud, (await mint(cloud))["token"], "old-kiosk")
+    assert r.status_code == 200 and r.json()["name"] == "from a birth", r.text
