@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import audit as audit_api
 from cloud.api import blobs, calls, console, devices, jobs, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(enrollment_api.router)  # issue 10: enrollment and device identity
     app.include_router(device_self_api.router)
+    app.include_router(audit_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 

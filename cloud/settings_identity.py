@@ -86,3 +86,12 @@ class IdentitySettings(BaseModel):
         SecretStr,
         Field(description="Its password (KFLEET_BROKER_ADMIN_PASSWORD)."),
     ] = SecretStr("")
+    audit_export_max_rows: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=10_000_000,
+            description="Most rows one CSV export of the audit log may hold; a larger export "
+            "is refused with a message asking for a narrower time range or filter.",
+        ),
+    ] = 200_000

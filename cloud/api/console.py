@@ -19,6 +19,7 @@ CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 PAGES = {
     "/": "index.html",
     "/enrollment": "enrollment.html",
+    "/audit": "audit.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
