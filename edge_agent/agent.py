@@ -23,12 +23,14 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers.a4_base import A4PrinterBase
 from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
+from edge_agent.jobs import device_auth
 from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.kinds import DocumentCamera
 from edge_agent.jobs.runner import JobRunner
@@ -75,7 +77,11 @@ class Agent:
     """One device's agent. ``await agent.run()`` until cancelled or ``await agent.stop()``."""
 
     def __init__(
-        self, config: AgentConfig, *, peripherals: Mapping[str, Peripheral] | None = None
+        self,
+        config: AgentConfig,
+        *,
+        peripherals: Mapping[str, Peripheral] | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
         self.peripherals: dict[str, Peripheral] = (
@@ -88,7 +94,9 @@ class Agent:
         """Inbound messages refused, by reason (``not_json``, ``invalid``, ``too_large``...)."""
         self.counters: Counter[str] = Counter()
         """Jobs by outcome (``jobs_succeeded``, ``jobs_failed``...) and other tallies."""
-        self.link = MqttLink(config, birth=self._birth, on_reject=self._reject)
+        self.link = MqttLink(
+            config, birth=self._birth, on_reject=self._reject, config_path=config_path
+        )
         self.acks = self.link.acks
         self.monitor = HealthMonitor(self.peripherals, self._announce)
         self.runner: JobRunner | None = None
@@ -99,6 +107,17 @@ class Agent:
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
+
+    def _device_auth(self) -> device_auth.DeviceAuth | None:
+        cloud = self.config.cloud
+        if cloud is None:
+            return None
+
+        def current() -> tuple[str, str] | None:
+            mqtt = self.link.config.mqtt  # follows a rotation the link picked up
+            return (mqtt.username, mqtt.password) if mqtt.username and mqtt.password else None
+
+        return device_auth.DeviceAuth(cloud.url, current)
 
     @property
     def health(self) -> dict[str, tuple[Health, str]]:
@@ -111,6 +130,7 @@ class Agent:
         """Run until cancelled or :meth:`stop`."""
         self._started = time.monotonic()
         self._finished.clear()
+        device_auth.use(self._device_auth())  # this task's blob calls carry the credentials
         journal = Journal(self.config.data_dir / "jobs.sqlite3")
         self.runner = runner = JobRunner(
             journal,

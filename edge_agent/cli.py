@@ -53,7 +53,7 @@ def run(
         force=True,  # python-escpos calls logging.basicConfig() when imported
     )
     try:
-        asyncio.run(_serve(cfg))
+        asyncio.run(_serve(cfg, config))
     except AgentError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
@@ -72,13 +72,13 @@ def _check_data_dir(cfg: AgentConfig, config: Path) -> None:
         raise typer.Exit(2) from err
 
 
-async def _serve(cfg: AgentConfig) -> None:
+async def _serve(cfg: AgentConfig, path: Path) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_until_stopped(Agent(cfg), stop)
+        await run_until_stopped(Agent(cfg, config_path=path), stop)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

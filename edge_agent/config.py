@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -56,6 +57,14 @@ class MqttSettings(_Model):
     #: messages held in memory when the disk outbox cannot store them (disk full); beyond
     #: it new telemetry and events are dropped, acks are still kept
     outbox_size: Annotated[int, Field(ge=10, le=100_000)] = 1000
+    #: the device's broker identity from ``kfleet provision enroll`` (username = device id);
+    #: the same pair is its HTTP Basic credential for the cloud's blob routes. Re-read from
+    #: this file before every reconnect, so ``kfleet provision rotate`` needs no restart.
+    username: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    password: str | None = Field(default=None, min_length=1, max_length=256, repr=False)
+    #: PEM file of the CA that signed the broker's certificate (mqtts with a private CA);
+    #: default: the system's trusted CAs
+    ca_file: Path | None = None
 
     @field_validator("url")
     @classmethod
@@ -74,7 +83,20 @@ class MqttSettings(_Model):
 
     @property
     def endpoint(self) -> MqttEndpoint:
-        return parse_mqtt_url(self.url)
+        """The broker; ``username``/``password`` keys win over credentials in the URL."""
+        ep = parse_mqtt_url(self.url)
+        if self.username is None:
+            return ep
+        return replace(ep, username=self.username, password=self.password)
+
+
+class CloudSettings(_Model):
+    """Where the cloud is (``kfleet provision status|rotate`` call it; the agent sends its
+    device credentials only to blob URLs under this address)."""
+
+    url: Annotated[str, Field(pattern=r"^https?://[^/\s]+")]
+    #: PEM file of the CA that signed the cloud's HTTPS certificate, if private
+    ca_file: Path | None = None
 
 
 class OutboxSettings(_Model):
@@ -154,6 +176,7 @@ class AgentConfig(_Model):
     #: accepted jobs waiting per peripheral; beyond it new jobs are rejected
     job_queue_size: Annotated[int, Field(ge=1, le=10_000)] = 64
     mqtt: MqttSettings
+    cloud: CloudSettings | None = None
     outbox: OutboxSettings = OutboxSettings()
     screen: ScreenSettings = ScreenSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
@@ -193,6 +216,7 @@ __all__ = [
     "PERIPHERAL_TYPES",
     "AgentConfig",
     "CallButtonSerial",
+    "CloudSettings",
     "DocCameraConfig",
     "EscposFile",
     "EscposNetwork",
@@ -274,6 +298,12 @@ keepalive_s = 30
 # client_id = "kf-kiosk-hhl-01"     # default: kf-<device_id>
 reconnect_min_s = 0.5
 reconnect_max_s = 30
+# username = "kiosk-hhl-01"         # written by `kfleet provision enroll` (file mode 0600)
+# password = "..."                  # also the device's HTTP Basic secret for blob calls
+# ca_file = "/etc/kfleet/ca.crt"    # mqtts with a private CA
+
+# [cloud]                           # written by `kfleet provision enroll`
+# url = "https://kfleet.example.gov.cn"
 
 [outbox]                            # what waits on disk for the broker (survives restarts)
 max_rows = 10000                    # soft bounds: past either, telemetry is shed, oldest first

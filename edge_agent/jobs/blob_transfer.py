@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from edge_agent.errors import AgentError
+from edge_agent.jobs.device_auth import basic_for
 from protocols.jobs import Fetch, Uploads
 
 UPLOAD_TIMEOUT_S = 30.0
@@ -43,6 +44,7 @@ async def upload_blobs(uploads: Uploads, captures: list[Capture]) -> list[dict[s
                 r = await client.put(
                     f"{uploads.base}/{digest}",
                     params={"grant": uploads.grant},
+                    auth=_auth(uploads.base),
                     content=data,
                     headers={"content-type": "application/octet-stream"},
                 )
@@ -58,6 +60,11 @@ async def upload_blobs(uploads: Uploads, captures: list[Capture]) -> list[dict[s
                 {"sha256": digest, "content_type": content_type, "bytes": len(data), "role": role}
             )
     return blobs
+
+
+def _auth(url: str) -> Any:
+    """The device's Basic credentials for a URL of its own cloud, else none."""
+    return basic_for(url) or httpx.USE_CLIENT_DEFAULT
 
 
 def _detail(r: httpx.Response) -> str:
@@ -78,7 +85,7 @@ async def fetch_blob(fetch: Fetch, sha256: str, *, max_bytes: int = MAX_DOWNLOAD
     try:
         async with (
             httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S) as client,
-            client.stream("GET", fetch.url) as r,
+            client.stream("GET", fetch.url, auth=_auth(fetch.url)) as r,
         ):
             if r.status_code != 200:
                 await r.aread()

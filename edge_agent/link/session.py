@@ -21,8 +21,8 @@ import asyncio
 import contextlib
 import logging
 import socket
-import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from edge_agent.config import AgentConfig
 from edge_agent.link.commands import Command, decode_command
+from edge_agent.link.credentials import reread_credentials, tls_context
 from edge_agent.link.outbox import Entry, Outbox, restamp
 from edge_agent.link.pii_guard import masked
 from edge_agent.link.publisher import Publisher
@@ -85,8 +86,10 @@ class MqttLink:
         *,
         birth: Callable[[int], BirthBody],
         on_reject: RejectHandler,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
+        self._config_path = config_path  # credentials are re-read from it before reconnects
         self._birth = birth
         self._on_reject = on_reject
         self._commands: asyncio.Queue[Command] = asyncio.Queue(MAX_INBOUND)
@@ -236,6 +239,8 @@ class MqttLink:
                 self.connected.clear()
             if self._stopping.is_set():
                 break
+            mqtt = reread_credentials(self._config_path, self.config.mqtt)
+            self.config = self.config.model_copy(update={"mqtt": mqtt})
             delay = backoff_delay(attempt, settings.reconnect_min_s, settings.reconnect_max_s)
             attempt += 1
             log.info("reconnecting in %.1f s", delay)
@@ -257,7 +262,7 @@ class MqttLink:
             clean_session=None if v5 else True,
             will=aiomqtt.Will(self.topics[DeviceChannel.STATE], encode(will), qos=1, retain=True),
             keepalive=self.config.mqtt.keepalive_s,
-            tls_context=ssl.create_default_context() if ep.tls else None,
+            tls_context=tls_context(self.config.mqtt) if ep.tls else None,
             max_queued_incoming_messages=MAX_INBOUND,
             timeout=10,
             # Without TCP_NODELAY each small QoS 1 publish can wait ~40 ms (Nagle's algorithm
