@@ -33,6 +33,22 @@ def _config(
     return {"listeners": listeners, "plugins": plugins}
 
 
+class _SnapshotSubscriptions(dict[str, list[tuple[Any, int]]]):
+    """amqtt's subscription table, iterated over a snapshot.
+
+    amqtt 0.12 walks ``_subscriptions`` while it awaits each receiver's topic check, and a
+    topic plugin's check is always awaited (through ``asyncio.gather``): a SUBSCRIBE that
+    arrived meanwhile raised "dictionary changed size during iteration" inside the broadcast
+    task and the message was delivered to nobody after that point. A snapshot keeps it.
+    """
+
+    def items(self) -> Any:
+        return list(super().items())
+
+    def __iter__(self) -> Any:
+        return iter(list(super().keys()))
+
+
 class EmbeddedBroker:
     """amqtt started in the current event loop.
 
@@ -71,6 +87,7 @@ class EmbeddedBroker:
             logging.getLogger(name).setLevel(logging.WARNING)
         config = _config(self.host, self.port, self._directory, self._allow_anonymous)
         self._broker = Broker(config)
+        self._broker._subscriptions = _SnapshotSubscriptions()  # see the class: amqtt's race
         await self._broker.start()
         log.info("embedded MQTT broker (amqtt) listening on %s", self.url)
 

@@ -16,6 +16,7 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -23,10 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
+from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
+from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
 from kfleet.errors import BrokerUnreachable, KfleetError
-from kfleet.world.broker import EmbeddedBroker
+from kfleet.world.demo_broker import BrokerPlan, broker_plan, embedded_broker
+from kfleet.world.demo_identity import (
+    DEMO_ADMIN,
+    DeviceLogin,
+    enroll_devices,
+)
 from kfleet.world.preflight import (
     check_broker,
     check_listen,
@@ -94,6 +102,8 @@ class DemoWorld:
     token: str = ""
     #: the cloud's database sessions (tests make their users and logins with them)
     sessions: async_sessionmaker[AsyncSession] | None = None
+    #: the console password of :data:`DEMO_ADMIN` made at this start (None: made before)
+    admin_password: str | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -113,6 +123,9 @@ class _Cloud:
     base_url: str
     token: str
     sessions: async_sessionmaker[AsyncSession]
+    #: the generated password of :data:`DEMO_ADMIN`; None when it existed already
+    admin_password: str | None
+    logins: dict[str, DeviceLogin]
 
 
 def queue_ticket(site_name: str, number: str) -> dict[str, object]:
@@ -154,53 +167,60 @@ async def _preflight(opts: DemoOptions) -> int:
     return port
 
 
-@contextlib.asynccontextmanager
-async def _broker(opts: DemoOptions) -> AsyncIterator[str]:
-    """The broker's URL: the one given, or an embedded amqtt started for the demo."""
-    if opts.broker_url is not None:
-        yield opts.broker_url
-        return
-    broker = EmbeddedBroker(allow_anonymous=True)  # demo devices have no credentials yet
-    await broker.start()
-    try:
-        yield broker.url
-    finally:
-        await broker.stop()
-
-
-@contextlib.asynccontextmanager
-async def _cloud(opts: DemoOptions, broker_url: str, port: int) -> AsyncIterator[_Cloud]:
-    """The cloud (API, console, bus) on ``port`` with the pilot sites; yields its base URL,
-    an administrator's API token for the demo's own calls and its database sessions."""
+def _settings(opts: DemoOptions, plan: BrokerPlan, port: int) -> Settings:
     settings_kwargs: dict[str, object] = {
         "demo": True,
         "data_dir": opts.data_dir,
-        "mqtt_url": broker_url,
+        "mqtt_url": plan.cloud_url,
+        "device_mqtt_url": plan.device_url,
         "host": opts.host,
         "port": port,
     }
+    if plan.embedded_port is not None:
+        settings_kwargs["broker_acl"] = "embedded"
     if opts.database_url:
         settings_kwargs["database_url"] = opts.database_url
     settings_kwargs.update(opts.cloud_settings)
-    app = create_app(Settings.model_validate(settings_kwargs))
+    return Settings.model_validate(settings_kwargs)
+
+
+@contextlib.asynccontextmanager
+async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterator[_Cloud]:
+    """Broker (unless given) and cloud (API, console, bus) on ``port`` with the pilot sites,
+    the administrator and every demo device enrolled."""
+    app = create_app(_settings(opts, plan, port))
+    parts: Parts = app.state.parts
     server = _QuietServer(
         uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
     )
-    server_task = asyncio.create_task(server.serve(), name="cloud-http")
-    try:
-        while not server.started:
-            if server_task.done():
+    async with embedded_broker(plan, parts):
+        server_task = asyncio.create_task(server.serve(), name="cloud-http")
+        try:
+            while not server.started:
+                if server_task.done():
+                    await server_task
+                    raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
+                await asyncio.sleep(0.05)  # uvicorn exposes no start event
+            await seed_sites(app, opts.sites)
+            admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
+            token = await demo_token(parts.sessions, opts.sites.code)
+            base_url = f"http://{opts.host}:{port}"
+            logins = await enroll_devices(base_url, token, opts.kiosks)
+            yield _Cloud(base_url, token, parts.sessions, admin_password, logins)
+        finally:
+            server.should_exit = True
+            with contextlib.suppress(Exception):
                 await server_task
-                raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
-            await asyncio.sleep(0.05)  # uvicorn exposes no start event
-        await seed_sites(app, opts.sites)
-        sessions = app.state.parts.sessions
-        token = await demo_token(sessions, opts.sites.code)
-        yield _Cloud(f"http://{opts.host}:{port}", token, sessions)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await server_task
+
+
+def _device_settings(cloud: _Cloud) -> dict[str, dict[str, Any]]:
+    return {
+        device_id: {
+            "mqtt": {"username": login.username, "password": login.password},
+            "cloud": {"url": cloud.base_url},
+        }
+        for device_id, login in cloud.logins.items()
+    }
 
 
 @contextlib.asynccontextmanager
@@ -210,18 +230,21 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     Raises a :class:`~kfleet.errors.KfleetError` saying what to do when an option is wrong,
     the data directory unusable, the port taken or the broker out of reach."""
     port = await _preflight(opts)
-    async with (
-        _broker(opts) as broker_url,
-        _cloud(opts, broker_url, port) as cloud,
-        contextlib.AsyncExitStack() as stack,
-    ):
+    plan = broker_plan(opts.broker_url)
+    async with _cloud(opts, plan, port) as cloud, contextlib.AsyncExitStack() as stack:
         try:
-            world = running_world(opts.kiosks, broker_url, opts.data_dir)
+            world = running_world(
+                opts.kiosks,
+                plan.device_url,
+                opts.data_dir,
+                device_settings=_device_settings(cloud),
+            )
             kiosks = await stack.enter_async_context(world)
         except TimeoutError as err:
             raise BrokerUnreachable(
-                f"the devices could not connect to the MQTT broker at {broker_url} within "
-                "60 s: check that it is an MQTT broker that lets anonymous clients in"
+                f"the devices could not connect to the MQTT broker at {plan.device_url} within "
+                "60 s: check that it is an MQTT broker that lets them in (an open one, or one "
+                "that checks kfleet's device credentials: docs/broker-acl.md)"
             ) from err
         try:
             ids = [k.device_id for k in opts.kiosks]
@@ -232,7 +255,13 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 "run again with --verbose to see why"
             ) from err
         yield DemoWorld(
-            cloud.base_url, broker_url, kiosks, opts.data_dir, cloud.token, cloud.sessions
+            cloud.base_url,
+            plan.device_url,
+            kiosks,
+            opts.data_dir,
+            cloud.token,
+            cloud.sessions,
+            cloud.admin_password,
         )
 
 
@@ -261,14 +290,16 @@ def banner(world: DemoWorld) -> str:
         "",
         "kfleet demo is running.",
         f"  console   {world.base_url}/",
+        "  login     " + _login_line(world),
         f"  API docs  {world.base_url}/docs",
         f"  broker    {world.broker_url}",
         "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
         f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
         f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
         "",
-        "Every API call needs credentials: an administrator makes an API token in the console",
-        "(API tokens page) and exports it as KFLEET_TOKEN for the lines below.",
+        "Every API call needs credentials. An administrator's API token for this run (make your",
+        "own on the console's API tokens page):",
+        f"  export KFLEET_TOKEN={world.token}",
         "",
         "Print a queue ticket on the first kiosk:",
         "  " + curl_line(world.base_url, first.device_id, site_name),
@@ -282,6 +313,15 @@ def banner(world: DemoWorld) -> str:
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _login_line(world: DemoWorld) -> str:
+    if world.admin_password is not None:
+        return f"{DEMO_ADMIN} / {world.admin_password}   (shown once: note it)"
+    return (
+        f"{DEMO_ADMIN} (password shown at the first start; a new one: KFLEET_DATA_DIR="
+        f"{shlex.quote(str(world.data_dir))} kfleet cloud admin reset-password {DEMO_ADMIN})"
+    )
 
 
 class _QuietServer(uvicorn.Server):

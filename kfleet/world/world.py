@@ -128,11 +128,11 @@ def agent_config(
             "site": spec.site,
             "name": spec.name,
             "data_dir": str(data_dir / "agents" / spec.device_id),
-            "mqtt": {"url": broker_url},
             "peripherals": peripherals,
             # many simulated agents share one machine: no screen unless a caller asks for one
             "screen": {"enabled": False},
             **settings,
+            "mqtt": {"url": broker_url, **settings.get("mqtt", {})},
         }
     )
 
@@ -140,6 +140,8 @@ def agent_config(
 async def _start_device(
     spec: KioskSpec, broker_url: str, data_dir: Path, settings: dict[str, Any]
 ) -> RunningKiosk:
+    """The spec's simulators and agent, running. ``settings`` may carry the device's ``mqtt``
+    credentials and its ``cloud`` (from its enrollment)."""
     printer = EscPosPrinterSim("127.0.0.1", 0, data_dir / "receipts" / spec.device_id, Faults())
     await printer.start()
     idcard = call_button = rating_pad = None
@@ -180,14 +182,17 @@ async def running_world(
     *,
     connect_timeout_s: float = 60,
     agent_settings: dict[str, Any] | None = None,
+    device_settings: dict[str, dict[str, Any]] | None = None,
 ) -> AsyncIterator[list[RunningKiosk]]:
     """Start each spec's simulators and agent; stop them all (agents first) on exit.
 
-    ``agent_settings``: further top-level agent config keys for every agent."""
+    ``agent_settings``: further top-level agent config keys for every agent;
+    ``device_settings``: keys for one agent, by device id (its enrolled credentials)."""
     kiosks: list[RunningKiosk] = []
     try:
         for spec in specs:
-            kiosks.append(await _start_device(spec, broker_url, data_dir, agent_settings or {}))
+            own = {**(agent_settings or {}), **(device_settings or {}).get(spec.device_id, {})}
+            kiosks.append(await _start_device(spec, broker_url, data_dir, own))
         async with asyncio.timeout(connect_timeout_s):
             await asyncio.gather(*(k.agent.wait_connected() for k in kiosks))
         yield kiosks
