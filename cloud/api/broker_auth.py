@@ -88,7 +88,7 @@ router = APIRouter(
     route_class=StrictJsonRoute,  # no NUL, NaN or lone surrogate gets in
     dependencies=[Depends(_broker_only)],
     responses={
-        **error_responses(400, 422),
+        **error_responses(400, 413, 422, 500),
         401: {"model": ErrorBody, "description": "the hook secret header is missing or wrong"},
         503: {"model": ErrorBody, "description": "the hooks are off (no broker_hook_secret)"},
     },

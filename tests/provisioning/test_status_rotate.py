@@ -16,6 +16,7 @@ from kfleet.world.net import free_port
 from provisioning.enroll_errors import (
     CloudUnreachable,
     ConfigNotWritable,
+    DeviceRevoked,
     NotEnrolled,
 )
 from tests.identity_kit import bearer
@@ -72,8 +73,9 @@ async def test_status_of_a_revoked_device(cloud: LiveCloud, tmp_path: Path, uid:
         )
         assert r.status_code == 200, r.text
     ran = await kfleet("provision", "status", "--config", config)
-    assert ran.code == NotEnrolled.exit_code, ran  # the cloud no longer knows its secret
-    assert f"w-{uid}" in ran.err and "enroll again" in ran.err
+    # the device proves its (revoked) secret: the cloud says it was revoked, and why
+    assert ran.code == DeviceRevoked.exit_code, ran
+    assert f"w-{uid}" in ran.err and "stolen" in ran.err and "enroll" in ran.err
 
 
 async def test_status_with_the_cloud_unreachable(tmp_path: Path, uid: str) -> None:
