@@ -1,5 +1,5 @@
-"""A real cloud over HTTP for the people pages in Chromium: uvicorn on a free port, SQLite,
-fast argon2, no broker (the login, users and tokens pages need only the database)."""
+"""A real cloud over HTTP for console pages in Chromium that need only the database (login,
+users, tokens, enrollment): uvicorn on a free port, SQLite, fast argon2, no broker."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.app import create_app, seed_sites
 from cloud.settings import Settings
+from cloud.wiring import Parts
 from kfleet.world.net import free_port
 from tests.people.kit import FAST
 
@@ -23,7 +24,11 @@ from tests.people.kit import FAST
 @dataclass(frozen=True)
 class Served:
     base_url: str
-    sessions: async_sessionmaker[AsyncSession]
+    parts: Parts
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.parts.sessions
 
 
 class _Server(uvicorn.Server):
@@ -48,7 +53,7 @@ async def served_cloud(tmp_path: Path, **overrides: Any) -> AsyncIterator[Served
                     await task
                     raise RuntimeError("uvicorn did not start")
                 await asyncio.sleep(0.02)  # uvicorn exposes no start event
-        yield Served(f"http://127.0.0.1:{port}", app.state.parts.sessions)
+        yield Served(f"http://127.0.0.1:{port}", app.state.parts)
     finally:
         server.should_exit = True
         await task

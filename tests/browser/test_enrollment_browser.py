@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
 from cloud.db.models import Device
-from tests.browser.enrollment_served import Served, served_cloud
+from tests.browser.people_served import Served, served_cloud
 from tests.browser.test_screen_browser import watch_errors
 from tests.identity_kit import make_console_login
 
@@ -24,7 +24,7 @@ HHL = "qh/hx/golmud/hhl"
 
 @pytest.fixture
 async def cloud(tmp_path: Path) -> AsyncIterator[Served]:
-    async with served_cloud(tmp_path) as served:
+    async with served_cloud(tmp_path, public_url="https://kf.example") as served:
         yield served
 
 
