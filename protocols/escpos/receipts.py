@@ -16,6 +16,7 @@ from protocols.escpos.events import (
     Style,
     Text,
 )
+from protocols.escpos.layout import PAPER_80MM, Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class Receipt:
     qr: list[str] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)
     cut: bool = False
+    #: everything printed, in print order, with positions (``protocols.escpos.layout``)
+    items: list[Item] = field(default_factory=list)
+    #: width of the printable area in dots (576 on 80 mm paper, 384 on 58 mm)
+    paper_dots: int = PAPER_80MM
 
     @property
     def text(self) -> str:
