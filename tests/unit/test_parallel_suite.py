@@ -29,6 +29,7 @@ def readme_test_command() -> str:
 def test_ci_runs_the_readme_test_command_in_parallel() -> None:
     command = readme_test_command()
     assert command.startswith("python -m pytest") and "-n auto" in command, command
+    assert "--dist loadfile" in command, command  # one file, one worker: fuzz runs never overlap
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert command in ci, f"the last step of .ci/run is not the README's {command!r}"
 
