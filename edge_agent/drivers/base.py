@@ -66,6 +66,9 @@ class PrintReport:
     status_before: PrinterStatus
     status_after: PrinterStatus
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the exact bytes written to the printer (a receipt's proof is drawn from them; never
+    #: part of the result)
+    sent: bytes = b""
 
     def as_result(self) -> dict[str, Any]:
         return {

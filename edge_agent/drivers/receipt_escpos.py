@@ -144,7 +144,9 @@ class EscPosReceiptPrinter(ConfiguredDriver):
                 "the receipt may be incomplete or missing",
                 side_effect_possible=True,
             )
-        return PrintReport(bytes_sent=len(data), status_before=before, status_after=after)
+        return PrintReport(
+            bytes_sent=len(data), status_before=before, status_after=after, sent=data
+        )
 
     # --- blocking parts, run in a worker thread -------------------------------------------
 

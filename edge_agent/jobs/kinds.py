@@ -28,6 +28,7 @@ from edge_agent.drivers.base import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
+from edge_agent.jobs.receipt_proof import receipt_proof
 from protocols.jobs import (
     AckState,
     Capability,
@@ -111,7 +112,7 @@ def _printer_failure(err: Exception, started: _Started) -> Outcome:
 async def run_receipt(
     device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
 ) -> Outcome:
-    """``print_receipt`` on an ESC/POS printer."""
+    """``print_receipt`` on an ESC/POS printer, then its proof (:mod:`.receipt_proof`)."""
     if not isinstance(device, ReceiptPrinter) or not isinstance(params, ReceiptParams):
         return _mismatch(device, params)
     started = _Started(on_start)
@@ -119,7 +120,9 @@ async def run_receipt(
         report = await device.print_receipt(params, started)
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
-    return Outcome(AckState.SUCCEEDED, result=report.as_result())
+    # the paper is out: the proof (a PNG of the bytes sent) can add to the result, never undo it
+    proof = await receipt_proof(params.uploads, report.sent)
+    return Outcome(AckState.SUCCEEDED, result={**report.as_result(), **proof})
 
 
 async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobContext) -> Outcome:

@@ -39,7 +39,7 @@ from edge_agent.jobs.worker import Workers
 from protocols.envelope import Envelope
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
-    UPLOAD_KINDS,
+    CAPTURE_KINDS,
     AckState,
     FailureReason,
     JobKind,
@@ -100,7 +100,7 @@ class JobRunner:
     async def recover(self) -> None:
         """Settle what a previous run left: running → uncertain; accepted → queued again."""
         for rec in self.journal.in_state(AckState.RUNNING):
-            if rec.kind in UPLOAD_KINDS:  # a capture has no side effect: run it again
+            if rec.kind in CAPTURE_KINDS:  # a capture has no side effect: run it again
                 await self._finish(
                     rec,
                     AckState.FAILED,

@@ -1,0 +1,80 @@
+"""The proof of a printed receipt: the exact bytes sent to the printer, decoded and drawn as
+the paper shows them (a PNG at the printer's dot width), uploaded under the job's grant.
+
+It runs AFTER the paper is out, so it can never fail or repeat the print: whatever goes
+wrong (the renderer, the cloud refusing or unreachable, a slow network) ends as a
+``proof_error`` sentence in the job's result, and the job stays ``succeeded``. Decoding and
+drawing are CPU work: they run in a worker thread, off the agent's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import logging
+import struct
+from typing import Any
+
+from edge_agent.jobs.blob_transfer import UploadFailed, upload_blobs
+from protocols.escpos.receipts import decode_receipt
+from protocols.jobs import Uploads
+
+log = logging.getLogger(__name__)
+
+#: the longest the proof may hold up the job's final ack (render + upload)
+PROOF_TIMEOUT_S = 20.0
+#: the role of the proof in ``result.blobs`` (``GET /api/v1/jobs/{id}/attachments/proof``)
+ROLE = "proof"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk; ValueError if it is not a PNG."""
+    if len(png) < 24 or not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
+        raise ValueError("the renderer did not return a PNG")
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+def render_proof(sent: bytes) -> bytes:
+    """The PNG of what ``sent`` puts on paper (``protocols.escpos.paper``)."""
+    paper = importlib.import_module("protocols.escpos.paper")
+    png = paper.receipt_png(decode_receipt(sent))
+    if not isinstance(png, bytes):
+        raise TypeError(f"receipt_png returned {type(png).__name__}, not bytes")
+    return png
+
+
+async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
+    """What the job's result gains: ``proof`` {sha256, bytes, width, height} and its entry
+    in ``blobs``, or ``proof_error`` saying why there is no proof. Never raises (but a
+    cancel)."""
+    if uploads is None:
+        return {"proof_error": "no proof: the job carried no upload grant (params.uploads)"}
+    if not sent:
+        return {"proof_error": "no proof: the printer driver did not report the bytes it sent"}
+    try:
+        async with asyncio.timeout(PROOF_TIMEOUT_S):
+            return await _make_and_upload(uploads, sent)
+    except TimeoutError:
+        why = f"rendering and uploading took longer than {PROOF_TIMEOUT_S:.0f} s"
+    except UploadFailed as err:
+        why = str(err)
+    except Exception as err:  # a renderer bug must not touch the printed job
+        log.exception("receipt proof: rendering failed")
+        why = f"the receipt could not be drawn: {err!r}"
+    return {"proof_error": f"the receipt was printed, but its proof was not kept: {why}"}
+
+
+async def _make_and_upload(uploads: Uploads, sent: bytes) -> dict[str, Any]:
+    png = await asyncio.to_thread(render_proof, sent)
+    width, height = png_size(png)
+    blobs = await upload_blobs(uploads, [(ROLE, "image/png", png)])
+    proof = {
+        "sha256": hashlib.sha256(png).hexdigest(),
+        "bytes": len(png),
+        "width": width,
+        "height": height,
+    }
+    return {"proof": proof, "blobs": blobs}
