@@ -14,12 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
+from cloud.settings import Settings
 from edge_agent.jobs.receipt_proof import png_size, render_proof
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from kfleet.world.net import free_port
 from kfleet.world.world import KioskSpec
 from protocols.escpos.layout import PAPER_80MM
+from tests.cloudkit import FakeDevice, running_cloud
 from tests.e2e.printed import receipts_naming
 
 
@@ -103,3 +105,30 @@ async def test_a_proof_that_cannot_be_uploaded_leaves_the_print_alone(
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
         assert r.status_code == 404
         assert "the device said: the receipt was printed" in r.json()["message"]
+
+
+@pytest.mark.parametrize("proof", [True, False])
+async def test_receipt_jobs_carry_a_grant_unless_turned_off(
+    tmp_path: Path, amqtt_url: str, uid: str, proof: bool
+) -> None:
+    """``receipt_proof`` off: agents older than the cloud refuse ``params.uploads``."""
+    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, receipt_proof=proof)
+    async with (
+        running_cloud(settings) as (cloud, http),
+        FakeDevice(amqtt_url, f"grant-{uid}") as dev,
+    ):
+        async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
+            await dev.birth()
+            assert await sub.wait_for(lambda v: v == "online", 5) == "online"
+        body = {
+            "kind": "print_receipt",
+            "target": {"device_id": dev.device_id},
+            "params": queue_ticket("授权测试", "G1"),
+        }
+        assert (await http.post("/api/v1/jobs", json=body)).status_code == 201
+        run = (await dev.next_command(10)).body
+        assert run.kind == "print_receipt"
+        uploads = run.params.uploads
+        assert (uploads is not None) is proof
+        if uploads is not None:
+            assert uploads.grant.startswith(f"{run.job_id}.")
