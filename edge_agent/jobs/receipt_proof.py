@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import logging
 import struct
 from typing import Any
 
 from edge_agent.jobs.blob_transfer import UploadFailed, upload_blobs
+from protocols.escpos.paper import png_bytes, printable, render_receipt
 from protocols.escpos.receipts import decode_receipt
 from protocols.jobs import Uploads
 
@@ -38,12 +38,9 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 def render_proof(sent: bytes) -> bytes:
-    """The PNG of what ``sent`` puts on paper (``protocols.escpos.paper``)."""
-    paper = importlib.import_module("protocols.escpos.paper")
-    png = paper.receipt_png(decode_receipt(sent))
-    if not isinstance(png, bytes):
-        raise TypeError(f"receipt_png returned {type(png).__name__}, not bytes")
-    return png
+    """The PNG of what ``sent`` puts on paper (``protocols.escpos.paper``): the printable
+    area only, one pixel per dot, so the image is exactly the paper's dot width."""
+    return png_bytes(printable(render_receipt(decode_receipt(sent))))
 
 
 async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
