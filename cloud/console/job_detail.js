@@ -58,7 +58,7 @@ const jobDetail = (() => {
     const rows = [
       [t("state"), badge(job.state)],
       [t("target"), target + (job.device_id && job.device_id !== target ? " → " + job.device_id : "")],
-      [t("site"), job.site],
+      [t("siteOf"), job.site],
       [t("attempts"), `${job.attempts} / ${job.max_attempts}`],
       [t("created"), dated(job.created_at)],
       [t("updatedAt"), dated(job.updated_at)],

@@ -6,7 +6,7 @@
 const jobsUi = (() => {
   const T = {
     "zh-CN": {
-      title: "任务", site: "站点（含下级）", device: "设备", kind: "类型", state: "状态",
+      title: "任务", site: "站点（含下级）", siteOf: "站点", device: "设备", kind: "类型", state: "状态",
       any: "全部", from: "开始时间", to: "结束时间", search: "查询", created: "创建时间",
       message: "说明", prev: "上一页", next: "下一页", none: "没有符合条件的任务",
       loading: "加载中…", back: "← 返回任务列表", timeline: "状态记录", params: "参数",
@@ -24,7 +24,7 @@ const jobsUi = (() => {
       api: "接口", bus: "设备", dispatcher: "调度", operator: "人工",
     },
     en: {
-      title: "Jobs", site: "Site (and below)", device: "Device", kind: "Kind", state: "State",
+      title: "Jobs", site: "Site (and below)", siteOf: "Site", device: "Device", kind: "Kind", state: "State",
       any: "any", from: "From", to: "To", search: "Search", created: "Created",
       message: "Message", prev: "Previous", next: "Next", none: "no jobs match",
       loading: "loading…", back: "← Back to the jobs", timeline: "Timeline", params: "Parameters",
