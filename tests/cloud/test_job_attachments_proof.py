@@ -100,6 +100,7 @@ async def test_a_proof_that_cannot_be_uploaded_leaves_the_print_alone(
         assert "proof" not in result and "blobs" not in result
         assert result["proof_error"].startswith("the receipt was printed, but its proof was not")
         assert said in result["proof_error"]
+        assert "could not be drawn" not in result["proof_error"]  # the upload, not the renderer
         assert len(receipts_naming(world.receipts_dir(f"proof-kiosk-{uid}"), "P404")) == 1
         async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
