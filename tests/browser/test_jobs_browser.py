@@ -110,6 +110,10 @@ async def test_list_filter_and_a_receipts_proof(browser: Browser, jobs: Jobs) ->
     await page.go_back()  # the filtered list again
     await expect(page.locator("#jobs-list")).to_be_visible()
     await expect(scan_row).to_have_count(0)
+
+    await page.goto(f"{jobs.world.base_url}/")  # the devices page links each job to its detail
+    await page.locator(f'[data-job="{jobs.receipt}"] a').click()
+    await expect(page.locator("#job-detail")).to_have_attribute("data-job", jobs.receipt)
     assert errors == []
     await page.close()
 
