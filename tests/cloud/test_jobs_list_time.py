@@ -16,14 +16,22 @@ from cloud.db import sites as site_repo
 from cloud.db.models import Device, Job
 from cloud.settings import Settings
 from cloud.wiring import Parts
+from tests.cloud.test_cloud_postgres import pg_database  # noqa: F401 (a fixture)
 from tests.cloudkit import running_cloud
 
 HOURS = (8, 9, 10)  # created_at of the three jobs, UTC, on 2026-12-01
 
 
-@pytest.fixture
-async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
-    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
+@pytest.fixture(params=["sqlite", "postgres"])
+async def env(
+    request: pytest.FixtureRequest, tmp_path: Path, amqtt_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
+    """Three jobs at 08:00, 09:00 and 10:00 UTC, on SQLite and on a real PostgreSQL (whose
+    timestamps compare with their zones)."""
+    database = {}
+    if request.param == "postgres":
+        database["database_url"] = request.getfixturevalue("pg_database")
+    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, **database)
     async with running_cloud(settings) as (cloud, http):
         ids = [await _job_at(cloud, http, hour) for hour in HOURS]
         yield http, ids
