@@ -158,6 +158,16 @@ def test_spacing_moves_each_next_character() -> None:
     assert second.min() - first.min() == 18
 
 
+@pytest.mark.parametrize(("chars", "width", "advance"), [("II", 2, 30), ("中中", 1, 30)])
+def test_spacing_scales_with_width_and_doubles_for_full_width(
+    chars: str, width: int, advance: int
+) -> None:
+    px = render([PrintLine((TextRun(chars, 0, width=width, spacing=3, reverse=True),))])
+    _, _, left, right = ink_box(px)  # reverse: solid cells, spacing included, side by side
+    assert (left, right) == (0, 2 * advance)
+    assert np.array_equal(ink(px)[:, :advance], ink(px)[:, advance : 2 * advance])
+
+
 def test_lines_advance_by_their_spacing_but_never_less_than_their_height() -> None:
     cells = [text("A", reverse=True), text("A", reverse=True, feed=20, x=20)]
     cells += [text("A", height=2, reverse=True, x=40), text("A", reverse=True, x=60)]

@@ -60,6 +60,13 @@ def test_ean_and_upc_read_back(
     assert modules(widths, module) == "".join(barcode.get(lib, data[: len(read) - 1]).build())
 
 
+@pytest.mark.parametrize("first", "0123456789")
+def test_ean13_parity_for_every_first_digit(first: str) -> None:
+    data = first + "12345678901"
+    _, widths = bars(BarcodeItem("EAN13", data, height=40, module=1))
+    assert modules(widths, 1) == "".join(barcode.get("ean13", data).build())
+
+
 def _ean_digit(pattern: str) -> tuple[str, str]:
     for kind, table in (("L", ean_tables.CODES["A"]), ("G", ean_tables.CODES["B"])):
         if pattern in table:
