@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.escpos.paper_barcode_errors import BarcodeError
+from protocols.escpos.paper_code93 import code93_widths
 from protocols.escpos.paper_code128 import code128_widths
 
 __all__ = ["BarcodeError", "Symbol", "element_dots", "encode"]
@@ -216,10 +217,15 @@ def code128(data: str) -> Symbol:
     return Symbol(tuple(widths), hri, False)
 
 
+def code93(data: str) -> Symbol:
+    widths, hri = code93_widths(data)
+    return Symbol(tuple(widths), hri, False)
+
+
 _ENCODERS = {
     "EAN13": ean13, "JAN13": ean13, "EAN8": ean8, "JAN8": ean8, "UPCA": upca, "UPCE": upce,
     "CODE39": code39, "ITF": itf, "ITF14": itf, "CODABAR": codabar, "NW7": codabar,
-    "CODE128": code128, "CODE128AUTO": code128,
+    "CODE93": code93, "CODE128": code128, "CODE128AUTO": code128,
 }  # fmt: skip
 
 
