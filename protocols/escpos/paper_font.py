@@ -85,7 +85,8 @@ class Glyphs:
         return bits
 
     def _draw(self, ch: str, w: int, h: int, wide: bool) -> Bitmap:
-        # a full-width glyph fills its square; a half-width one keeps a dot of air above
+        # a Chinese glyph fills its 24-dot square as a printer's GB 2312 font does; a
+        # half-width one keeps a dot or two of air above; both centred on reference glyphs
         size = h if wide else h - max(1, h // 12)
         face = _face(self._path, size)
         if not wide and face.getlength(ch) > w * 1.15:  # a proportional fallback: shrink
@@ -94,12 +95,24 @@ class Glyphs:
         image = Image.new("1", (w, h), 0)
         draw = ImageDraw.Draw(image)
         draw.fontmode = "1"  # no anti-aliasing: a print head has no grey
-        ascent, descent = face.getmetrics() if isinstance(face, ImageFont.FreeTypeFont) else (h, 0)
-        baseline = round(h * ascent / max(1, ascent + descent))
+        baseline = _baseline(face, h, wide)
         if not _has_glyph(face, ch):
             return _box(w, h, wide)
         draw.text((w / 2, baseline), ch, fill=1, font=face, anchor="ms")
         return np.array(image, dtype=bool)
+
+
+#: glyphs whose extent, centred in the cell, puts the baseline for every other glyph
+_REFERENCE = {True: "国", False: "Ég"}
+
+
+def _baseline(face: AnyFont, h: int, wide: bool) -> int:
+    """The row of the baseline that centres the reference glyphs' ink in a cell ``h`` tall."""
+    try:
+        _, top, _, bottom = face.getbbox(_REFERENCE[wide], anchor="ls")
+    except (OSError, ValueError):  # a font without the reference glyphs
+        return round(h * 0.8)
+    return round((h - (bottom - top)) / 2 - top)
 
 
 def _has_glyph(face: AnyFont, ch: str) -> bool:
