@@ -13,7 +13,8 @@ from simulators.escpos_printer import EscPosPrinterSim, Faults
 HELP = """Run a TCP ESC/POS receipt printer (raw port 9100 protocol) until Ctrl-C.
 
 Each receipt (ended by a cut, or by the connection closing) is written as OUT/<n>.txt
-(decoded text, QR data as "[QR] ..." lines) and OUT/<n>.bin (raw bytes). DLE EOT 1-4
+(decoded text, QR data as "[QR] ..." lines), OUT/<n>.bin (raw bytes) and OUT/<n>.png (the
+paper as printed, one pixel per dot). DLE EOT 1-4
 status queries are answered like an Epson printer; the fault flags change those answers.
 """
 
@@ -21,7 +22,7 @@ status queries are answered like an Epson printer; the fault flags change those 
 def printer(
     port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 9100,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / <n>.bin receipts.")] = Path(
+    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / .bin / .png receipts.")] = Path(
         "receipts"
     ),
     paper_out: Annotated[bool, typer.Option(help="No paper: offline, nothing printed.")] = False,
