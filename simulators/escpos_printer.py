@@ -37,6 +37,7 @@ from protocols.escpos import (
     Receipt,
     ReceiptBuilder,
 )
+from protocols.escpos.paper import receipt_png_or_none
 from protocols.escpos.responder import STATUS_EVENTS, StatusResponder, clears_buffers
 
 log = logging.getLogger(__name__)
@@ -336,8 +337,11 @@ class EscPosPrinterSim:
             self.discarded += 1
             log.info("receipt lost: printer offline (paper out / cover open)")
         else:
+            png = await asyncio.to_thread(receipt_png_or_none, receipt)  # slow: off the loop
             n, self._next = self._next, self._next + 1
             _write_atomic(self.out_dir / f"{n}.bin", raw)
+            if png is not None:  # n.png: the paper as printed; n.txt still comes last
+                _write_atomic(self.out_dir / f"{n}.png", png)
             _write_atomic(self.out_dir / f"{n}.txt", receipt.render().encode())
             self.receipts.append(receipt)
         await self._notify()
