@@ -67,7 +67,6 @@ def handbuilt_cases() -> list[Case]:
     ]
 
 
-
 def chunks(case: Case, seed: int) -> list[bytes]:
     """The stream cut at the case's own split points and at seeded random ones (1..17 bytes)."""
     rng = random.Random(f"{case.name}:{seed}")

@@ -86,7 +86,7 @@ async def test_pty_printer(case: Case, tmp_path: Path) -> None:
                 for piece in chunks(case, seed=2):
                     os.write(fd, piece)
                     sent += len(piece)
-                    await sim.wait_for(lambda: len(sim.stream) >= sent)
+                    await sim.wait_for(lambda n=sent: len(sim.stream) >= n)
             answered = _read_available(fd)
         finally:
             os.close(fd)
