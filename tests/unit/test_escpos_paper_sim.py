@@ -1,0 +1,65 @@
+"""The TCP printer simulator writes each receipt's PNG beside its .bin and .txt — and a
+rendering failure costs the picture only, never the receipt."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from protocols.escpos import paper
+from protocols.escpos.paper import MARGIN, receipt_png
+from simulators.escpos_printer import EscPosPrinterSim, Faults
+
+JOB = b"\x1b@\x1ba\x01\x1b!\x30A023\n\x1b!\x00\xe5\x8f\x96\xe5\x8f\xb7\n\n\n\x1dV\x01"
+
+
+@pytest.fixture
+async def sim(tmp_path: Path) -> AsyncIterator[EscPosPrinterSim]:
+    printer = EscPosPrinterSim("127.0.0.1", 0, tmp_path / "out", Faults())
+    await printer.start()
+    try:
+        yield printer
+    finally:
+        await printer.stop()
+
+
+async def send(port: int, data: bytes) -> None:
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def test_each_receipt_gets_its_png(sim: EscPosPrinterSim) -> None:
+    await send(sim.port, JOB + JOB)
+    receipts = await sim.wait_for_receipts(2, timeout=20)
+    for n, receipt in enumerate(receipts, start=1):
+        png = (sim.out_dir / f"{n}.png").read_bytes()
+        assert png == receipt_png(receipt)  # the paper of exactly this receipt
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.width == receipt.paper_dots + 2 * MARGIN
+        assert (sim.out_dir / f"{n}.txt").exists() and (sim.out_dir / f"{n}.bin").exists()
+    assert not list(sim.out_dir.glob(".*.tmp"))
+
+
+async def test_a_rendering_failure_keeps_the_receipt(
+    sim: EscPosPrinterSim, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setattr(paper, "render_items", broken)
+    with caplog.at_level(logging.ERROR, logger="protocols.escpos.paper"):
+        await send(sim.port, JOB)
+        await sim.wait_for_receipts(1, timeout=20)
+    assert (sim.out_dir / "1.txt").read_text(encoding="utf-8").strip()
+    assert (sim.out_dir / "1.bin").read_bytes() == JOB
+    assert not (sim.out_dir / "1.png").exists()
+    assert "receipt PNG not rendered" in caplog.text
