@@ -37,8 +37,8 @@ from protocols.escpos import (
     Receipt,
     ReceiptBuilder,
 )
-from protocols.escpos.responder import STATUS_EVENTS, StatusResponder, clears_buffers
 from protocols.escpos.paper import receipt_png_or_none
+from protocols.escpos.responder import STATUS_EVENTS, StatusResponder, clears_buffers
 
 log = logging.getLogger(__name__)
 
