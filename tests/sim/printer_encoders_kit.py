@@ -126,8 +126,14 @@ def style_problems(receipt: Receipt, checks: list[dict[str, Any]]) -> list[str]:
 
 
 def _runs_of(receipt: Receipt, text: str) -> list[TextRun]:
+    """The runs printing ``text`` or a part of it, on the lines that hold it."""
     lines = [i for i in receipt.items if isinstance(i, PrintLine) and text in i.text]
-    return [r for line in lines for r in line.runs if r.text.strip() and r.text.strip() in text]
+    return [
+        r
+        for line in lines
+        for r in line.runs
+        if r.text.strip() and (text in r.text or r.text.strip() in text)
+    ]
 
 
 def image_problems(receipts: list[Receipt], case: Case) -> list[str]:

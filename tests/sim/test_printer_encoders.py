@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from protocols.escpos import EscPosDecoder, Receipt, ReceiptBuilder, StatusQuery
+from protocols.escpos import EscPosDecoder, PrinterCondition, Receipt, ReceiptBuilder
+from protocols.escpos.responder import STATUS_EVENTS, StatusResponder
 from simulators.escpos_printer import EscPosPrinterSim
 from simulators.escpos_pty import EscPosPtyPrinter
 from tests.sim.printer_encoders_kit import (
@@ -106,12 +107,12 @@ def _read_available(fd: int) -> bytes:
 @CASES
 def test_byte_by_byte(case: Case) -> None:
     """The hardest split: one byte per write, through the decoder the simulators run."""
-    decoder, builder = EscPosDecoder(), ReceiptBuilder()
-    receipts, queries = [], 0
+    decoder, builder, responder = EscPosDecoder(), ReceiptBuilder(), StatusResponder()
+    receipts, answered = [], b""
     for i in range(len(case.data)):
         for event in decoder.feed(case.data[i : i + 1]):
-            if isinstance(event, StatusQuery):
-                queries += 1
+            if isinstance(event, STATUS_EVENTS):
+                answered += responder.answer(event, PrinterCondition())
             elif (receipt := builder.add(event)) is not None:
                 receipts.append(receipt)
     for event in decoder.flush():
@@ -119,5 +120,5 @@ def test_byte_by_byte(case: Case) -> None:
             receipts.append(receipt)
     if (tail := builder.finish()) is not None:
         receipts.append(tail)
-    assert queries == len(case.replies)
+    assert answered == case.replies
     assert_paper(receipts, case)
