@@ -87,8 +87,21 @@ def test_python_escpos_column_strips_stack_without_gaps() -> None:
     printer = Dummy()
     printer.image(PilImage.new("1", (8, 48), 0), impl="bitImageColumn")  # black, 2 strips
     items = paper(bytes(printer.output))
-    assert [(i.width, i.height) for i in items if isinstance(i, RasterImage)] == [(8, 24)] * 2
+    # two abutting 24-dot strips: one 8 × 48 picture on the paper, all black, no gap
+    assert [(i.width, i.height) for i in items if isinstance(i, RasterImage)] == [(8, 48)]
+    assert items[0].rows == b"\xff" * 48  # type: ignore[union-attr]
     assert not [i for i in items if isinstance(i, FeedItem)]
+
+
+def test_strips_with_paper_between_stay_apart() -> None:
+    # default spacing 30 > 24: 6 blank dots between the strips, so two pictures
+    strip = ESC + b"*\x21\x01\x00\xff\xff\xff\n"
+    assert [type(i).__name__ for i in paper(strip + strip)] == [
+        "RasterImage",
+        "FeedItem",
+        "RasterImage",
+        "FeedItem",
+    ]
 
 
 def test_graphics_store_then_print() -> None:
