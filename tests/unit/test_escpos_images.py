@@ -133,3 +133,17 @@ def test_images_never_stored_are_explicit_unknowns() -> None:
     assert decoder.feed(GS + b"*\x01\x01" + bytes(8)) == [
         Command("GS *", GS + b"*\x01\x01" + bytes(8))
     ]
+
+
+def test_nv_and_download_graphics_by_key() -> None:
+    # GS ( L fn 83: define download graphics "A1" (a=48, b=1 colour, 16 × 2, c=49); fn 85
+    # prints it at x=2 (double width), y=1. fn 67 / fn 69: the same in NV memory, key "G1".
+    define = GS + b"(L\x0f\x00" + b"0S0A1\x01\x10\x00\x02\x001" + ROWS
+    items = paper(define + b"text\n" + GS + b"(L\x06\x000UA1\x02\x01")
+    assert transcript(items) == "text\n[IMAGE 32x2]\n"
+    nv = GS + b"(L\x0f\x00" + b"0C0G1\x01\x10\x00\x02\x001" + ROWS
+    [image] = images(nv + GS + b"(L\x06\x000EG1\x01\x01")
+    assert (image.width, image.rows) == (16, ROWS)
+    decoder = EscPosDecoder()
+    never = GS + b"(L\x06\x000EZZ\x01\x01"  # a key never defined: an explicit Unknown
+    assert decoder.feed(never) == [Unknown(never)]
