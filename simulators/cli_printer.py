@@ -23,7 +23,7 @@ Epson printer (docs/simulators.md); the fault flags change those answers.
 def printer(
     port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 9100,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / <n>.bin receipts.")] = Path(
+    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / .bin / .png receipts.")] = Path(
         "receipts"
     ),
     paper_out: Annotated[bool, typer.Option(help="No paper: offline, nothing printed.")] = False,

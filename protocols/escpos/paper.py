@@ -51,8 +51,10 @@ __all__ = [
     "INK",
     "MARGIN",
     "MARK",
+    "MAX_ROWS",
     "PAPER",
     "TOP",
+    "png_bytes",
     "printable",
     "raster_bitmap",
     "receipt_png",
@@ -65,6 +67,8 @@ __all__ = [
 TOP = 8
 #: rows below the end: desk after a cut, or more paper still on the roll
 BOTTOM = 16
+#: the longest receipt drawn (5 m of paper); the rest is left off with a note saying so
+MAX_ROWS = 40_000
 
 
 @functools.lru_cache(maxsize=8)
@@ -86,6 +90,7 @@ def render_items(items: list[Item], paper_dots: int, *, font: Path | None = None
         raise ValueError(f"paper_dots must be positive, got {paper_dots}")
     glyphs = _glyphs(font if font is not None else find_font())
     blocks = [_block(item, glyphs, paper_dots) for item in items]
+    items, blocks = _within_limit(items, blocks)
     ends_cut = bool(items) and isinstance(items[-1], CutItem)
     height = TOP + sum(b.height for b in blocks) + BOTTOM
     sheet = Sheet(paper_dots, height)
@@ -96,6 +101,18 @@ def render_items(items: list[Item], paper_dots: int, *, font: Path | None = None
     if ends_cut:
         sheet.pixels[y + 1 :, :] = EDGE  # the paper ends at the cut
     return sheet.pixels
+
+
+def _within_limit(items: list[Item], blocks: list[_Block]) -> tuple[list[Item], list[_Block]]:
+    """The items that fit in ``MAX_ROWS``, then a note on what was left off."""
+    total = 0
+    for i, block in enumerate(blocks):
+        if total + block.height > MAX_ROWS:
+            rest = sum(b.height for b in blocks[i:])
+            note = _Block(NOTE_HEIGHT, note=f"{rest} more dots of paper not drawn")
+            return [*items[:i], FeedItem(0)], [*blocks[:i], note]
+        total += block.height
+    return items, blocks
 
 
 class _Block:
@@ -149,9 +166,11 @@ def raster_bitmap(image: RasterImage) -> Bitmap:
     return bits[:, : image.width].astype(bool)
 
 
-def receipt_png(receipt: Receipt, *, font: Path | None = None) -> bytes:
-    """``render_receipt`` as PNG bytes (a 4-colour palette, 2 bits per pixel)."""
-    return png_bytes(render_receipt(receipt, font=font))
+def receipt_png(receipt: Receipt, *, font: Path | None = None, edges: bool = True) -> bytes:
+    """``render_receipt`` as PNG bytes (a 4-colour palette, 2 bits per pixel); without
+    ``edges``, the printable area only: exactly ``receipt.paper_dots`` pixels wide."""
+    pixels = render_receipt(receipt, font=font)
+    return png_bytes(pixels if edges else printable(pixels))
 
 
 def receipt_png_or_none(receipt: Receipt, *, font: Path | None = None) -> bytes | None:

@@ -25,6 +25,7 @@ from protocols.escpos.paper import (
     EDGE,
     MARGIN,
     MARK,
+    MAX_ROWS,
     PAPER,
     TOP,
     raster_bitmap,
@@ -47,6 +48,9 @@ def test_the_png_is_the_printable_width_between_the_paper_edges(paper: int) -> N
     assert (row == PAPER).sum() == paper
     assert (row[:MARGIN] == EDGE).all() and (row[-MARGIN:] == EDGE).all()
     assert len(receipt_png(receipt, font=cjk_font())) < 8000  # a small file: 2 bits/pixel
+    bare = Image.open(io.BytesIO(receipt_png(receipt, font=cjk_font(), edges=False)))
+    assert bare.width == paper  # the printable area alone: one pixel per dot
+    assert np.array_equal(np.array(bare.convert("L")), px[:, MARGIN:-MARGIN])
 
 
 @pytest.mark.parametrize("paper", [PAPER_80MM, PAPER_58MM])
@@ -217,3 +221,17 @@ def test_an_empty_receipt_is_blank_paper() -> None:
     full = render_items([], 384, font=cjk_font())
     assert full.shape[1] == 384 + 2 * MARGIN
     assert not (full == 0).any()
+
+
+def test_an_endless_receipt_is_cut_short_with_a_note() -> None:
+    items = [text("A"), FeedItem(30_000), FeedItem(30_000), text("lost")]
+    full = render_items(items, 384, font=cjk_font())
+    assert full.shape[0] <= MAX_ROWS + TOP + 16 + 40
+    assert (full == 0).sum() == (render([text("A")], 384) == 0).sum()  # "lost" is not drawn
+    assert (full[-80:] == MARK).any()  # the note saying so
+
+
+def test_a_character_the_font_lacks_prints_as_a_hollow_box() -> None:
+    box = Glyphs(cjk_font()).glyph("\U0001f5ff")  # no CJK font draws the moai
+    assert box.shape == (24, 24)
+    assert box[2, 2:22].all() and box[2:22, 2].all() and not box[8:16, 8:16].any()

@@ -17,7 +17,7 @@ from barcode.charsets import code128 as c128
 from barcode.charsets import ean as ean_tables
 
 from protocols.escpos.layout import BarcodeItem
-from protocols.escpos.paper import TOP
+from protocols.escpos.paper import MARK, TOP
 from tests.unit.escpos_paper_kit import Pixels, bands, ink, ink_box, render, runs, text
 
 
@@ -193,3 +193,43 @@ def test_a_barcode_wider_than_the_paper_is_not_printed() -> None:
     item = BarcodeItem("CODE39", "ABCDEFGHIJKLMNOP", height=40, module=3)
     assert not ink(render([item], 384)).any()
     assert ink(render([item], 2000)).any()
+
+
+def zxing_read(item: BarcodeItem) -> list[tuple[str, str]]:
+    px = render([item], paper=2000)
+    top, bottom, left, right = ink_box(px)
+    image = np.pad(px[top:bottom, left:right], 30, constant_values=255)
+    return [(b.text, b.symbology_identifier) for b in zxingcpp.read_barcodes(image)]
+
+
+def test_code128_bars_follow_the_code_sets_the_host_sent() -> None:
+    sent = BarcodeItem("CODE128", "123456", height=40, module=1, raw="{B123456")
+    auto = BarcodeItem("CODE128", "123456", height=40, module=1)
+    _, widths = bars(sent)
+    assert code128_values(modules(widths, 1))[:-1] == [104, 17, 18, 19, 20, 21, 22]
+    _, widths = bars(auto)
+    assert code128_values(modules(widths, 1))[:-1] == [105, 12, 34, 56]
+    assert zxing_read(sent) == zxing_read(auto) == [("123456", "]C0")]
+
+
+def test_gs1_128_starts_with_fnc1_and_keeps_the_ais_readable() -> None:
+    item = BarcodeItem("GS1-128", "(01)09501101530008(17)261231", height=50, module=2)
+    assert zxing_read(item) == [("(01)09501101530008(17)261231", "]C1")]
+
+
+def test_a_symbology_the_renderer_lacks_leaves_a_note() -> None:
+    px = render([BarcodeItem("GS1 DataBar Omnidirectional", "0950110153000")])
+    assert not ink(px).any()
+    assert (px == MARK).sum() > 100
+
+
+@pytest.mark.parametrize(("module", "row"), [(2, 3), (3, 2)])
+def test_pdf417_reads_back_with_the_printers_module_and_row_height(module: int, row: int) -> None:
+    data = "黄河路街道办事处 A023 https://gov.example/q/A023"
+    item = BarcodeItem("PDF417", data, height=row, module=module, align="center")
+    assert zxing_read(item) == [(data, "]L2")]
+    px = render([item])
+    top, bottom, left, right = ink_box(px)
+    assert (bottom - top) % (row * module) == 0  # whole rows, each row x module dots tall
+    assert min(runs(ink(px)[top + 1, left:right])) == module  # the narrowest bar: one module
+    assert abs((left + right) / 2 - 288) <= module
