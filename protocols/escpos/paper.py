@@ -51,6 +51,7 @@ __all__ = [
     "INK",
     "MARGIN",
     "MARK",
+    "MAX_ROWS",
     "PAPER",
     "TOP",
     "printable",
@@ -65,6 +66,8 @@ __all__ = [
 TOP = 8
 #: rows below the end: desk after a cut, or more paper still on the roll
 BOTTOM = 16
+#: the longest receipt drawn (5 m of paper); the rest is left off with a note saying so
+MAX_ROWS = 40_000
 
 
 @functools.lru_cache(maxsize=8)
@@ -86,6 +89,7 @@ def render_items(items: list[Item], paper_dots: int, *, font: Path | None = None
         raise ValueError(f"paper_dots must be positive, got {paper_dots}")
     glyphs = _glyphs(font if font is not None else find_font())
     blocks = [_block(item, glyphs, paper_dots) for item in items]
+    items, blocks = _within_limit(items, blocks)
     ends_cut = bool(items) and isinstance(items[-1], CutItem)
     height = TOP + sum(b.height for b in blocks) + BOTTOM
     sheet = Sheet(paper_dots, height)
@@ -96,6 +100,18 @@ def render_items(items: list[Item], paper_dots: int, *, font: Path | None = None
     if ends_cut:
         sheet.pixels[y + 1 :, :] = EDGE  # the paper ends at the cut
     return sheet.pixels
+
+
+def _within_limit(items: list[Item], blocks: list[_Block]) -> tuple[list[Item], list[_Block]]:
+    """The items that fit in ``MAX_ROWS``, then a note on what was left off."""
+    total = 0
+    for i, block in enumerate(blocks):
+        if total + block.height > MAX_ROWS:
+            rest = sum(b.height for b in blocks[i:])
+            note = _Block(NOTE_HEIGHT, note=f"{rest} more dots of paper not drawn")
+            return [*items[:i], FeedItem(0)], [*blocks[:i], note]
+        total += block.height
+    return items, blocks
 
 
 class _Block:

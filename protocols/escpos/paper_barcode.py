@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.escpos.paper_barcode_errors import BarcodeError
+from protocols.escpos.paper_code93 import code93_widths
 from protocols.escpos.paper_code128 import code128_widths
 
 __all__ = ["BarcodeError", "Symbol", "element_dots", "encode"]
@@ -216,17 +217,34 @@ def code128(data: str) -> Symbol:
     return Symbol(tuple(widths), hri, False)
 
 
+def gs1_128(data: str) -> Symbol:
+    """GS1-128: CODE128 with FNC1 after the start; the AIs' parentheses are HRI only."""
+    if data.startswith("{"):
+        return code128(data)
+    plain = "".join(c for c in data if c not in "() ")
+    widths, _ = code128_widths(plain, fnc1=True)
+    return Symbol(tuple(widths), data, False)
+
+
+def code93(data: str) -> Symbol:
+    widths, hri = code93_widths(data)
+    return Symbol(tuple(widths), hri, False)
+
+
 _ENCODERS = {
     "EAN13": ean13, "JAN13": ean13, "EAN8": ean8, "JAN8": ean8, "UPCA": upca, "UPCE": upce,
     "CODE39": code39, "ITF": itf, "ITF14": itf, "CODABAR": codabar, "NW7": codabar,
-    "CODE128": code128, "CODE128AUTO": code128,
+    "CODE93": code93, "CODE128": code128, "CODE128AUTO": code128, "GS1128": gs1_128,
 }  # fmt: skip
 
 
-def encode(symbology: str, data: str) -> Symbol:
-    """The bars of ``data`` in ``symbology`` (names as in ``layout.BarcodeItem``)."""
+def encode(symbology: str, data: str, raw: str = "") -> Symbol:
+    """The bars of ``data`` in ``symbology`` (names as in ``layout.BarcodeItem``); ``raw``,
+    the data as the host sent it, decides CODE128's code sets when it names them."""
     key = "".join(c for c in symbology.upper() if c.isalnum())
     encoder = _ENCODERS.get(key)
     if encoder is None:
-        raise BarcodeError(f"symbology {symbology!r} is not drawn yet: not printed")
+        raise BarcodeError(f"[{symbology}] {data} (this renderer does not draw {symbology})")
+    if key.startswith("CODE128") and raw.startswith("{"):
+        data = raw
     return encoder(data)

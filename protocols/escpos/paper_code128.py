@@ -86,7 +86,7 @@ def _explicit(data: str) -> tuple[list[int], str]:
     return values, "".join(hri)
 
 
-def _auto(data: str) -> tuple[list[int], str]:
+def _auto(data: str, fnc1: bool = False) -> tuple[list[int], str]:
     """The fewest values for ``data``: dynamic programming over (position, code set)."""
     if not data:
         raise BarcodeError("CODE128 needs at least one character: not printed")
@@ -109,7 +109,10 @@ def _auto(data: str) -> tuple[list[int], str]:
     end = min("BCA", key=lambda s: cost[n][s])
     if cost[n][end] >= inf:
         raise BarcodeError(f"CODE128 cannot encode {data!r} (not ASCII): not printed")
-    return _replay(data, back, end), "".join(_hri_char(c) for c in data)
+    values = _replay(data, back, end)
+    if fnc1:  # GS1-128: FNC1 right after the start character
+        values.insert(1, _FNC["1"])
+    return values, "".join(_hri_char(c) for c in data)
 
 
 def _step(data: str, i: int, code_set: str) -> int:
@@ -139,16 +142,17 @@ def _replay(data: str, back: list[dict[str, tuple[int, str]]], end: str) -> list
     return values
 
 
-def code128_values(data: str) -> tuple[list[int], str]:
-    """Symbol values (start, data, check; no stop) and the HRI text of ``data``."""
+def code128_values(data: str, *, fnc1: bool = False) -> tuple[list[int], str]:
+    """Symbol values (start, data, check; no stop) and the HRI text of ``data``; ``fnc1``
+    puts FNC1 after the start (GS1-128) when the data names no code sets."""
     explicit = len(data) >= 2 and data[0] == "{" and data[1] in "ABC"
-    values, hri = _explicit(data) if explicit else _auto(data)
+    values, hri = _explicit(data) if explicit else _auto(data, fnc1)
     check = (values[0] + sum(i * v for i, v in enumerate(values[1:], start=1))) % 103
     return [*values, check], hri
 
 
-def code128_widths(data: str) -> tuple[list[int], str]:
+def code128_widths(data: str, *, fnc1: bool = False) -> tuple[list[int], str]:
     """Module widths (bar, space, …) of the whole symbol, stop included, and the HRI text."""
-    values, hri = code128_values(data)
+    values, hri = code128_values(data, fnc1=fnc1)
     widths = [int(c) for v in [*values, _STOP] for c in _PATTERNS[v]]
     return widths, hri

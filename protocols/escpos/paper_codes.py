@@ -36,7 +36,7 @@ def qr_bitmap(item: QrItem) -> Bitmap:
 
 def barcode_bitmap(item: BarcodeItem, glyphs: Glyphs) -> Bitmap:
     """Bars and HRI text; raises ``paper_barcode.BarcodeError`` if the printer refuses it."""
-    symbol = encode(item.symbology, item.data)
+    symbol = encode(item.symbology, item.data, item.raw)
     widths = element_dots(symbol, max(1, item.module))
     row = np.repeat(np.arange(len(widths)) % 2 == 0, widths)
     bars = np.broadcast_to(row, (max(1, item.height), row.size))
@@ -53,7 +53,7 @@ def barcode_bitmap(item: BarcodeItem, glyphs: Glyphs) -> Bitmap:
 
 def bars_offset(item: BarcodeItem, glyphs: Glyphs) -> tuple[int, int]:
     """(row, column) of the bars' top-left corner inside ``barcode_bitmap(item)``."""
-    symbol = encode(item.symbology, item.data)
+    symbol = encode(item.symbology, item.data, item.raw)
     bars_w = sum(element_dots(symbol, max(1, item.module)))
     hri = _hri_bitmap(symbol.hri, item, glyphs)
     top = hri.shape[0] + HRI_GAP if item.hri in ("above", "both") else 0

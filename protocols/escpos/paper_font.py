@@ -126,10 +126,17 @@ def _has_glyph(face: AnyFont, ch: str) -> bool:
         return ord(ch) < 128
     try:
         mask = face.getmask(ch)
-        notdef = face.getmask("\U0010fffd")
     except (OSError, ValueError):
         return False
-    return bytes(mask) != bytes(notdef) or mask.size != notdef.size
+    notdef = _notdef(face)
+    return mask.size != notdef[0] or bytes(mask) != notdef[1]
+
+
+@functools.lru_cache(maxsize=32)
+def _notdef(face: ImageFont.FreeTypeFont) -> tuple[tuple[int, int], bytes]:
+    """The font's 'missing glyph' drawing (size, dots), to recognise it."""
+    mask = face.getmask("\U0010fffd")
+    return mask.size, bytes(mask)
 
 
 def _box(w: int, h: int, wide: bool) -> Bitmap:

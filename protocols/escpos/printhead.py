@@ -56,6 +56,7 @@ from protocols.escpos.layout import (
     TextRun,
     char_advance,
     is_wide,
+    transcript,
 )
 from protocols.escpos.line_images import compose
 
@@ -235,7 +236,7 @@ class Printhead:
         if self._runs:
             line = self._placed(PrintLine(tuple(self._runs), start.align, feed))
             self._emit(line)
-            self.legacy.append((line.text, start))
+            self.legacy.append((transcript([line])[:-1], start))
         elif feed > 0:
             self.items.append(FeedItem(feed))
             if legacy_blank and not self._images:

@@ -25,6 +25,7 @@ from protocols.escpos.paper import (
     EDGE,
     MARGIN,
     MARK,
+    MAX_ROWS,
     PAPER,
     TOP,
     raster_bitmap,
@@ -158,6 +159,16 @@ def test_spacing_moves_each_next_character() -> None:
     assert second.min() - first.min() == 18
 
 
+@pytest.mark.parametrize(("chars", "width", "advance"), [("II", 2, 30), ("中中", 1, 30)])
+def test_spacing_scales_with_width_and_doubles_for_full_width(
+    chars: str, width: int, advance: int
+) -> None:
+    px = render([PrintLine((TextRun(chars, 0, width=width, spacing=3, reverse=True),))])
+    _, _, left, right = ink_box(px)  # reverse: solid cells, spacing included, side by side
+    assert (left, right) == (0, 2 * advance)
+    assert np.array_equal(ink(px)[:, :advance], ink(px)[:, advance : 2 * advance])
+
+
 def test_lines_advance_by_their_spacing_but_never_less_than_their_height() -> None:
     cells = [text("A", reverse=True), text("A", reverse=True, feed=20, x=20)]
     cells += [text("A", height=2, reverse=True, x=40), text("A", reverse=True, x=60)]
@@ -207,3 +218,17 @@ def test_an_empty_receipt_is_blank_paper() -> None:
     full = render_items([], 384, font=cjk_font())
     assert full.shape[1] == 384 + 2 * MARGIN
     assert not (full == 0).any()
+
+
+def test_an_endless_receipt_is_cut_short_with_a_note() -> None:
+    items = [text("A"), FeedItem(30_000), FeedItem(30_000), text("lost")]
+    full = render_items(items, 384, font=cjk_font())
+    assert full.shape[0] <= MAX_ROWS + TOP + 16 + 40
+    assert (full == 0).sum() == (render([text("A")], 384) == 0).sum()  # "lost" is not drawn
+    assert (full[-80:] == MARK).any()  # the note saying so
+
+
+def test_a_character_the_font_lacks_prints_as_a_hollow_box() -> None:
+    box = Glyphs(cjk_font()).glyph("\U0001f5ff")  # no CJK font draws the moai
+    assert box.shape == (24, 24)
+    assert box[2, 2:22].all() and box[2:22, 2].all() and not box[8:16, 8:16].any()

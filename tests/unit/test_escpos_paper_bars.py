@@ -1,8 +1,9 @@
 """Barcodes on the receipt PNG: the symbology's bars, at GS w's widths, readable.
 
-EAN-13, EAN-8 and UPC-A are read back with OpenCV's barcode reader (it knows no other
-symbology: UPC-E, CODE128 and CODE39 return nothing from it); the rest are compared bar for
-bar with python-barcode (an independent encoder) or decoded with the standard's tables.
+Every symbology is read back with zxing-cpp; EAN-13, EAN-8 and UPC-A with OpenCV's barcode
+reader too (it knows no other symbology: UPC-E, CODE128 and CODE39 return nothing from it);
+and the bars are compared one by one with python-barcode (an independent encoder) or
+decoded with the standard's tables.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import barcode
 import cv2
 import numpy as np
 import pytest
+import zxingcpp
 from barcode.charsets import code128 as c128
 from barcode.charsets import ean as ean_tables
 
 from protocols.escpos.layout import BarcodeItem
-from protocols.escpos.paper import TOP
+from protocols.escpos.paper import MARK, TOP
 from tests.unit.escpos_paper_kit import Pixels, bands, ink, ink_box, render, runs, text
 
 
@@ -42,6 +44,30 @@ def read_ean(px: Pixels) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(
+    ("symbology", "data", "read"),
+    [
+        ("EAN13", "590123412345", "5901234123457"),
+        ("EAN8", "9638507", "96385074"),
+        ("UPC-A", "03600029145", "0036000291452"),  # zxing reads UPC-A as its EAN-13
+        ("UPC-E", "425261", "0042100005264"),  # and UPC-E expanded to it
+        ("CODE39", "KFLEET-42", "KFLEET-42"),
+        ("ITF", "0012345678905", "001234567890"),  # an odd last digit is dropped
+        ("CODABAR", "A40156B", "A40156B"),
+        ("CODE93", "kfleet: A023 $5/+%", "kfleet: A023 $5/+%"),
+        ("CODE128", "kfleet 20261206", "kfleet 20261206"),
+        ("CODE128", "{C\x0c\x22\x38", "123456"),
+    ],
+)
+@pytest.mark.parametrize("module", [1, 2, 3])
+def test_every_symbology_reads_back(symbology: str, data: str, read: str, module: int) -> None:
+    px = render([BarcodeItem(symbology, data, height=60, module=module)], paper=2000)
+    top, bottom, left, right = ink_box(px)
+    image = np.pad(px[top:bottom, left:right], 30, constant_values=255)
+    found = zxingcpp.read_barcodes(image)
+    assert [b.text for b in found] == [read]
+
+
+@pytest.mark.parametrize(
     ("symbology", "data", "read", "kind"),
     [
         ("EAN13", "590123412345", "5901234123457", "EAN_13"),
@@ -58,6 +84,13 @@ def test_ean_and_upc_read_back(
     assert read_ean(px) == (read, kind)
     lib = {"EAN13": "ean13", "JAN13": "ean13", "EAN8": "ean8", "UPC-A": "upca"}[symbology]
     assert modules(widths, module) == "".join(barcode.get(lib, data[: len(read) - 1]).build())
+
+
+@pytest.mark.parametrize("first", "0123456789")
+def test_ean13_parity_for_every_first_digit(first: str) -> None:
+    data = first + "12345678901"
+    _, widths = bars(BarcodeItem("EAN13", data, height=40, module=1))
+    assert modules(widths, 1) == "".join(barcode.get("ean13", data).build())
 
 
 def _ean_digit(pattern: str) -> tuple[str, str]:
@@ -160,3 +193,31 @@ def test_a_barcode_wider_than_the_paper_is_not_printed() -> None:
     item = BarcodeItem("CODE39", "ABCDEFGHIJKLMNOP", height=40, module=3)
     assert not ink(render([item], 384)).any()
     assert ink(render([item], 2000)).any()
+
+
+def zxing_read(item: BarcodeItem) -> list[tuple[str, str]]:
+    px = render([item], paper=2000)
+    top, bottom, left, right = ink_box(px)
+    image = np.pad(px[top:bottom, left:right], 30, constant_values=255)
+    return [(b.text, b.symbology_identifier) for b in zxingcpp.read_barcodes(image)]
+
+
+def test_code128_bars_follow_the_code_sets_the_host_sent() -> None:
+    sent = BarcodeItem("CODE128", "123456", height=40, module=1, raw="{B123456")
+    auto = BarcodeItem("CODE128", "123456", height=40, module=1)
+    _, widths = bars(sent)
+    assert code128_values(modules(widths, 1))[:-1] == [104, 17, 18, 19, 20, 21, 22]
+    _, widths = bars(auto)
+    assert code128_values(modules(widths, 1))[:-1] == [105, 12, 34, 56]
+    assert zxing_read(sent) == zxing_read(auto) == [("123456", "]C0")]
+
+
+def test_gs1_128_starts_with_fnc1_and_keeps_the_ais_readable() -> None:
+    item = BarcodeItem("GS1-128", "(01)09501101530008(17)261231", height=50, module=2)
+    assert zxing_read(item) == [("(01)09501101530008(17)261231", "]C1")]
+
+
+def test_a_symbology_the_renderer_lacks_leaves_a_note() -> None:
+    px = render([BarcodeItem("GS1 DataBar Omnidirectional", "0950110153000")])
+    assert not ink(px).any()
+    assert (px == MARK).sum() > 100

@@ -59,10 +59,31 @@ def test_a_left_aligned_qr_code_starts_at_the_paper_edge() -> None:
     assert right == bottom - TOP == 21 * 5  # version 1
 
 
-def test_error_correction_level_is_the_one_asked_for() -> None:
-    sizes = {ec: ink_box(render([QrItem("x" * 40, 1, ec)]))[3] for ec in "LMQH"}
-    assert sizes["L"] < sizes["H"]  # more correction: a bigger symbol for the same data
-    assert sorted(sizes.values()) == [sizes[ec] for ec in "LMQH"]
+#: the format information's 15 modules around the top-left finder, most significant first
+FORMAT_MODULES = [(8, c) for c in (0, 1, 2, 3, 4, 5, 7, 8)] + [
+    (r, 8) for r in (7, 5, 4, 3, 2, 1, 0)
+]
+FORMAT_MASK = 0b101010000010010
+EC_BITS = {1: "L", 0: "M", 3: "Q", 2: "H"}
+
+
+def printed_ec_level(px: Pixels, module: int) -> str:
+    """The error correction level a QR symbol's format information declares (ISO 18004)."""
+    top, _, left, _ = ink_box(px)
+    bits = 0
+    for row, col in FORMAT_MODULES:
+        dark = ink(px)[top + row * module + module // 2, left + col * module + module // 2]
+        bits = (bits << 1) | int(dark)
+    return EC_BITS[(bits ^ FORMAT_MASK) >> 13]
+
+
+def test_error_correction_level_is_the_one_asked_for_not_boosted() -> None:
+    sizes = {}
+    for ec in "LMQH":
+        px = render([QrItem("x" * 40, 2, ec)])
+        assert printed_ec_level(px, 2) == ec  # a printer does not raise the level itself
+        sizes[ec] = ink_box(px)[3] // 2
+    assert sizes == {"L": 29, "M": 29, "Q": 33, "H": 37}  # versions 3, 3, 4, 5 for 40 bytes
 
 
 def test_a_qr_code_wider_than_the_paper_is_not_printed() -> None:

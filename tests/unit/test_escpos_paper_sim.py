@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from protocols.escpos import paper
+from protocols.escpos import paper, status_byte
 from protocols.escpos.paper import MARGIN, receipt_png
+from protocols.escpos.status import PrinterCondition
 from simulators.escpos_printer import EscPosPrinterSim, Faults
 
 JOB = b"\x1b@\x1ba\x01\x1b!\x30A023\n\x1b!\x00\xe5\x8f\x96\xe5\x8f\xb7\n\n\n\x1dV\x01"
@@ -63,3 +65,35 @@ async def test_a_rendering_failure_keeps_the_receipt(
     assert (sim.out_dir / "1.bin").read_bytes() == JOB
     assert not (sim.out_dir / "1.png").exists()
     assert "receipt PNG not rendered" in caplog.text
+
+
+async def test_drawing_a_receipt_does_not_stall_the_printer(
+    sim: EscPosPrinterSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PNG is drawn off the event loop: another host's status query is answered while
+    a receipt is still being drawn."""
+    drawing, release = threading.Event(), threading.Event()
+    real = paper.render_items
+
+    def slow(*args: object, **kwargs: object) -> object:
+        drawing.set()
+        release.wait(20)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(paper, "render_items", slow)
+    job = asyncio.create_task(send(sim.port, JOB))
+    try:
+        assert await asyncio.to_thread(drawing.wait, 20)
+        reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+        writer.write(b"\x10\x04\x01")  # DLE EOT 1
+        await writer.drain()
+        reply = await asyncio.wait_for(reader.readexactly(1), 10)
+        assert reply[0] == status_byte(1, PrinterCondition())
+        assert not sim.receipts  # the receipt was still being drawn
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        release.set()
+        await job
+    await sim.wait_for_receipts(1, timeout=20)
+    assert (sim.out_dir / "1.png").exists()
