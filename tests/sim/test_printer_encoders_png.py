@@ -23,7 +23,7 @@ from protocols.escpos.paper_font import find_font
 from protocols.escpos.receipts import decode_receipts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.conftest import require_or_skip
-from tests.sim.printer_encoders_kit import ALL_CASES, Case, chunks, paper_items
+from tests.sim.printer_encoders_kit import ALL_CASES, Case, chunks, paper_items, params
 from tests.sim.printer_png_kit import (
     Pixels,
     crop,
@@ -59,7 +59,7 @@ async def printed(case: Case, out: Path) -> list[tuple[Receipt, Pixels]]:
     return [(r, load((out / f"{n}.png").read_bytes())) for n, r in enumerate(sim.receipts, 1)]
 
 
-@pytest.mark.parametrize("case", DRAWN, ids=[c.name for c in DRAWN])
+@pytest.mark.parametrize("case", params(DRAWN))
 async def test_codes_and_images_read_back_where_they_print(case: Case, tmp_path: Path) -> None:
     read, images = [], []
     for receipt, png in await printed(case, tmp_path):
@@ -99,7 +99,7 @@ def _image_on_paper(rows: Pixels, item: RasterImage) -> tuple[int, int, int, byt
     return (box.shape[1], box.shape[0], int(xs.min()), dots)
 
 
-@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+@pytest.mark.parametrize("case", params(ALL_CASES))
 async def test_png_matches_its_golden(case: Case, tmp_path: Path) -> None:
     font = find_font()
     if font is None or "wqy-microhei" not in font.name:
