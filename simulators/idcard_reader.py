@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import random
+import termios
 import tty
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ SET_FRAME_SIZE = (0x61, 0xFF)
 SET_BAUD = 0x60
 #: ``60 PARA``: the baud rate the reader switches to after answering
 BAUD_RATES = {0x00: 115200, 0x01: 57600, 0x02: 38400, 0x03: 19200, 0x04: 9600}
+#: termios speed constants: a host whose port is set to another rate than the reader's
+#: sees only framing errors (the simulator drops what it sends and answers nothing)
+_SPEEDS = {rate: getattr(termios, f"B{rate}") for rate in BAUD_RATES.values()}
 #: the appended address (``30 03``): 70 bytes of UCS-2, padded with spaces
 APPENDED_ADDRESS_LEN = 70
 FINGERPRINT_LEN = 1024
@@ -146,7 +150,10 @@ class IdCardReaderSim:
         """The card's fingerprint data for ``30 10`` (empty, or 1024 bytes)."""
         self.sam_id = self._rng.randbytes(16)
         self.baudrate = 115200
-        """The rate the host last set with ``60 0n`` (a pty carries bytes at any rate)."""
+        """The reader's line rate (115200 at power-up; ``60 0n`` changes it). A host must set
+        its port to the same rate: bytes sent at another rate are dropped as framing errors."""
+        self.misframed = 0
+        """Bytes dropped because the host's port was set to another rate than the reader's."""
         self._phase: Phase = "placed"
         self.bytes_received = 0
         """Every byte read from the host (a test can write the next piece after this grows)."""
@@ -174,6 +181,7 @@ class IdCardReaderSim:
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # binary-safe before anyone opens the port
         os.set_blocking(self._master, False)
+        self._set_speed(self.baudrate)  # a host that leaves the speed alone matches it
         self._path = os.ttyname(self._slave)
         self._loop.add_reader(self._master, self._on_readable)
         log.info("ID-card reader simulator on %s", self._path)
@@ -248,6 +256,10 @@ class IdCardReaderSim:
             log.debug("ID-card reader simulator: read failed: %s", err)
             return
         self.bytes_received += len(data)
+        if not self._rate_matches():  # a UART at another rate reads framing errors
+            self.misframed += len(data)
+            self._changed.set()
+            return
         for item in self._decoder.feed(data):
             if isinstance(item, Request):
                 self.requests.append(item)
@@ -262,6 +274,20 @@ class IdCardReaderSim:
             if reply is not None:
                 self._send(self._damage(reply))
         self._changed.set()
+
+    def _set_speed(self, rate: int) -> None:
+        if self._slave is not None:
+            attrs = termios.tcgetattr(self._slave)
+            attrs[4] = attrs[5] = _SPEEDS[rate]
+            termios.tcsetattr(self._slave, termios.TCSANOW, attrs)
+
+    def _rate_matches(self) -> bool:
+        """Whether the host's end of the line is set to the reader's rate."""
+        if self._slave is None:
+            return True
+        with contextlib.suppress(termios.error):
+            return bool(termios.tcgetattr(self._slave)[4] == _SPEEDS[self.baudrate])
+        return True
 
     def _answer(self, req: Request) -> bytes | None:
         if self.faults.no_reply:

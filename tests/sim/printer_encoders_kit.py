@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from protocols.escpos import Receipt
 from protocols.escpos.layout import FeedItem, Item, PrintLine, RasterImage, TextRun, transcript
 from tests.fixtures.escpos.handbuilt import STREAMS
@@ -174,3 +176,26 @@ def logo_rows(w: int, h: int) -> bytes:
 
 
 ALL_CASES = encoder_cases() + handbuilt_cases()
+
+#: Streams the decoder still prints wrong, and why (tests/fixtures/escpos/encoders/README.md).
+#: Strict: the day the decoder gets one right, its test fails until the entry goes.
+KNOWN_DECODER_BUGS: dict[str, str] = {
+    "receipt-printer-encoder/logo_column": "ESC a 1 is not applied to ESC * bit images "
+    "(Epson: ESC a justifies all graphics); the logo prints at the left",
+    "receipt-printer-encoder/codepages": "ESC t 11 (PC851 Greek) is read as CP437 and ESC t 13 "
+    "(PC857) lacks the euro at 0xD5 (Python's cp857 predates it)",
+}
+
+
+def params(cases: list[Case]) -> list[Any]:
+    """``cases`` as pytest parameters, each known decoder bug marked a strict expected failure."""
+    return [
+        pytest.param(
+            c,
+            id=c.name,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DECODER_BUGS[c.name])]
+            if c.name in KNOWN_DECODER_BUGS
+            else [],
+        )
+        for c in cases
+    ]

@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import termios
 from collections.abc import AsyncIterator
 
 import pytest
 
+from edge_agent.drivers.idcard_errors import IdCardError
+from edge_agent.drivers.idcard_reader import IdCardReader, IdCardReaderConfig
 from protocols.idcard import (
     FIND_CARD,
     PHOTO_LEN,
@@ -37,6 +40,12 @@ class Host:
         self.replies: list[Response] = []
         self._arrived = asyncio.Event()
         asyncio.get_running_loop().add_reader(self.fd, self._readable)
+
+    def set_speed(self, rate: int) -> None:
+        """Set the host's port to ``rate`` baud (as pyserial does on open)."""
+        attrs = termios.tcgetattr(self.fd)
+        attrs[4] = attrs[5] = getattr(termios, f"B{rate}")
+        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
 
     def close(self) -> None:
         asyncio.get_running_loop().remove_reader(self.fd)
@@ -99,11 +108,31 @@ async def test_sam_commands_are_answered(sim: IdCardReaderSim, host: Host) -> No
     assert frame_size.sw3 == Status.OK
 
 
-@pytest.mark.parametrize(("para", "baud"), [(0, 115200), (1, 57600), (4, 9600)])
+@pytest.mark.parametrize(("para", "baud"), [(1, 57600), (4, 9600)])
 async def test_set_baud_rate(sim: IdCardReaderSim, host: Host, para: int, baud: int) -> None:
+    """Answered at the old rate, then the reader listens at the new one only."""
     assert (await host.ask(0x60, para)).sw3 == Status.OK
     assert sim.baudrate == baud
+    await host.send(encode_request(0x11, 0xFF))  # still at 115200: framing errors, no answer
+    assert sim.misframed > 0 and len(sim.requests) == 1
+    host.set_speed(baud)
+    assert (await host.ask(0x11, 0xFF)).sw3 == Status.OK
     assert (await host.ask(0x60, 0x09)).sw3 == Status.COMMAND_ERROR  # no such rate
+    assert (await host.ask(0x60, 0x00)).sw3 == Status.OK and sim.baudrate == 115200
+
+
+async def test_a_driver_at_the_wrong_rate_reads_nothing(sim: IdCardReaderSim) -> None:
+    sim.insert(0)
+    cfg = IdCardReaderConfig(
+        type="idcard_ga467", id="idcard-1", port=sim.port_path, baudrate=9600, timeout_s=0.5
+    )
+    driver = IdCardReader(cfg)
+    try:
+        with pytest.raises(IdCardError):
+            await driver.read_card(timeout_s=0.5)
+    finally:
+        await driver.close()
+    assert sim.requests == [] and sim.misframed > 0
 
 
 async def test_appended_address(sim: IdCardReaderSim, host: Host) -> None:

@@ -27,10 +27,11 @@ from tests.sim.printer_encoders_kit import (
     chunks,
     image_problems,
     paper_lines,
+    params,
     style_problems,
 )
 
-CASES = pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+CASES = pytest.mark.parametrize("case", params(ALL_CASES))
 
 
 def assert_paper(receipts: list[Receipt], case: Case) -> None:
