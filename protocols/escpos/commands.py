@@ -193,7 +193,8 @@ def _barcode(raw: bytes, modes: Modes) -> Event:
     prefix, arg = raw[:2], raw[2]
     if prefix == b"\x1dk":
         data = raw[4:] if arg >= 65 else raw[3:-1]
-        return Barcode(arg, barcode_text(arg, data))
+        sent = data.decode("latin-1") if arg in (73, 74) else ""
+        return Barcode(arg, barcode_text(arg, data), sent)
     if prefix == b"\x1dh":
         return BarcodeSetup(height=arg)
     if prefix == b"\x1dw":
