@@ -86,6 +86,7 @@ class PtyDevice:
         self.sent = 0
         self.retransmits = 0
         self.dropped = 0  # reliable frames given up after all retries
+        self.bytes_received = 0  # from the host, so a test can write its next piece after
 
     @property
     def port_path(self) -> str:
@@ -233,6 +234,7 @@ class PtyDevice:
             data = os.read(self._master, 4096)
         except OSError:  # EAGAIN, or EIO while the host side is closed
             return
+        self.bytes_received += len(data)
         if self.hung:
             return
         for item in self._decoder.feed(data):

@@ -166,6 +166,9 @@ class Barcode:
 
     system: int
     data: str
+    raw: str = ""
+    """The data as sent (Latin-1) when it says more than ``data``: CODE128 / GS1-128 code
+    sets, shifts and FNCs, which decide the bars."""
 
     @property
     def symbology(self) -> str:
