@@ -16,7 +16,7 @@ import struct
 from typing import Any
 
 from edge_agent.jobs.blob_transfer import UploadFailed, upload_blobs
-from protocols.escpos.paper import png_bytes, printable, render_receipt
+from protocols.escpos.paper import receipt_png
 from protocols.escpos.receipts import decode_receipt
 from protocols.jobs import Uploads
 
@@ -40,7 +40,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 def render_proof(sent: bytes) -> bytes:
     """The PNG of what ``sent`` puts on paper (``protocols.escpos.paper``): the printable
     area only, one pixel per dot, so the image is exactly the paper's dot width."""
-    return png_bytes(printable(render_receipt(decode_receipt(sent))))
+    return receipt_png(decode_receipt(sent), edges=False)
 
 
 async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
