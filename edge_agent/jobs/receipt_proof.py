@@ -22,8 +22,9 @@ from protocols.jobs import Uploads
 
 log = logging.getLogger(__name__)
 
-#: the longest the proof may hold up the job's final ack (render + upload)
-PROOF_TIMEOUT_S = 20.0
+#: the longest the proof may hold up the job's final ack (render + upload): the printer's
+#: next job waits for it, so a slow or black-holed cloud costs a kiosk at most this
+PROOF_TIMEOUT_S = 10.0
 #: the role of the proof in ``result.blobs`` (``GET /api/v1/jobs/{id}/attachments/proof``)
 ROLE = "proof"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
