@@ -189,6 +189,8 @@ async def _scan(
         "height": scan.height,
         "page_found": scan.page_found,
         "mode": scan.mode,
+        "confidence": round(scan.confidence, 3),
+        "corners": [[round(x, 2), round(y, 2)] for x, y in scan.corners],
         **review_details(scan),
     }
     return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
