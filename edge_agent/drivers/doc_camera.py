@@ -246,19 +246,7 @@ class DocCamera(VideoCamera):
 
         frame = captured.frame
         h, w = frame.shape[:2]
-        if given is not None:
-            corners, page_found = given, True
-        elif source == "whole_frame":
-            corners, page_found = whole_frame(w, h), False
-        else:
-            corners, page_found = captured.corners, captured.page_found
-        if not page_found and source != "whole_frame" and self.cfg.require_page:
-            raise NoPageFound(
-                f"document camera {self.id}: no page in view",
-                "nothing page-shaped stands out from the desk"
-                + (f" (best guess {captured.confidence:.2f} confident)" if captured.guess else ""),
-                "Place the whole page under the camera, on a dark mat if the desk is white",
-            )
+        corners, page_found = self._corners_to_use(captured, given, source)
         opts = RectifyOptions(aspect=self.cfg.aspect, mode=mode)
         if not page_found:  # the whole frame, as it is: nothing to crop or straighten
             opts = RectifyOptions(aspect=w / h, mode=mode, crop=0.0, trim_desk=False, deskew=False)
@@ -295,6 +283,24 @@ class DocCamera(VideoCamera):
             corners_source="whole_frame" if source == "detected" and not page_found else source,
             note=note,
         )
+
+    def _corners_to_use(
+        self, captured: Captured, given: Corners | None, source: CornersSource
+    ) -> tuple[Corners, bool]:
+        """(corners, page found): given ones, the whole frame, or what the detector found;
+        no page where one is required raises :class:`NoPageFound`."""
+        if given is not None:
+            return given, True
+        if source == "whole_frame":
+            return whole_frame(*captured.frame_size), False
+        if not captured.page_found and self.cfg.require_page:
+            raise NoPageFound(
+                f"document camera {self.id}: no page in view",
+                "nothing page-shaped stands out from the desk"
+                + (f" (best guess {captured.confidence:.2f} confident)" if captured.guess else ""),
+                "Place the whole page under the camera, on a dark mat if the desk is white",
+            )
+        return captured.corners, captured.page_found
 
 
 def whole_frame(w: int, h: int) -> Corners:

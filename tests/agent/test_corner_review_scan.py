@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 
 from edge_agent.drivers.doc_camera import PREVIEW_SIDE
+from edge_agent.fonts import find_cjk_font
+from edge_agent.jobs.a4_documents import document_for_copy
 from edge_agent.jobs.corner_review import reviewed_scan
 from edge_agent.jobs.review_desk import ReviewDesk
+from protocols.jobs import CopyParams
 from simulators.doc_camera import SyntheticFrameSource, jaccard
 from tests.agent.corner_kit import SIZE, TIMEOUT, answer, camera, pending, to_preview
+from tests.conftest import require_or_skip
 
 SCALE = PREVIEW_SIDE / max(SIZE)
 
@@ -103,3 +107,19 @@ async def test_a_citizen_answer_arriving_for_another_camera_changes_nothing() ->
     assert decision.action == "whole"
     async with asyncio.timeout(TIMEOUT):
         assert (await scan).corners_source == "whole_frame"
+
+
+async def test_a_copy_asks_too_and_says_where_its_corners_came_from() -> None:
+    font = find_cjk_font()
+    if font is None:
+        require_or_skip("a CJK font (fonts-noto-cjk) to draw the copy's watermark")
+    source = SyntheticFrameSource("plain_desk", seed=7, size=SIZE)
+    cam, desk = camera(source), ReviewDesk()
+    params = CopyParams(purpose="办理户籍业务")
+    copy = asyncio.create_task(document_for_copy(params, cam, terminal="t1", reviewer=desk))
+    review = await pending(desk)
+    assert source.last is not None
+    desk.decide(review.id, "confirm", to_preview(source.last.corners, SCALE))
+    async with asyncio.timeout(TIMEOUT):
+        ready = await copy
+    assert ready.details["corners_source"] == "citizen" and ready.doc.pdf.startswith(b"%PDF-")
