@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from kfleet.world.net import free_port
 from protocols.jobs import AckState, JobKind
 from protocols.messages import make_job_run
 from simulators.doc_camera import SyntheticFrameSource, jaccard, source_from_name
-from tests.agent.corner_kit import TIMEOUT, to_preview
+from tests.agent.corner_kit import TIMEOUT, pending, to_preview
 from tests.agent.test_agent_jobs_flow import setup
 
 DEVICE = "cornertest:plain_desk?seed=7&size=1600x900"
@@ -137,15 +138,38 @@ async def test_a_scan_job_rectifies_with_the_citizens_corners(
     assert hashlib.sha256(kept[jpeg["sha256"]]).hexdigest() == jpeg["sha256"]
 
 
+@pytest.mark.parametrize("screen", ["disabled", "port busy"])
 async def test_an_agent_without_a_screen_scans_without_asking(
-    mosquitto_url: str, uid: str, tmp_path: Path, sources: list[SyntheticFrameSource]
+    mosquitto_url: str, uid: str, tmp_path: Path, sources: list[SyntheticFrameSource], screen: str
 ) -> None:
     dev = f"corner-noscreen-{uid}"
-    config, _ = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=False)
-    async with blob_store() as (blobs, _), setup(mosquitto_url, dev, config) as (agent, cloud):
-        await cloud.send(scan_job("scan-2", blobs))
-        acks = await cloud.acks_until_final("scan-2")
-        assert agent.review_desk.current() is None
+    config, port = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=screen != "disabled")
+    with socket.socket() as squatter:  # another program holds the screen's port
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        async with blob_store() as (blobs, _), setup(mosquitto_url, dev, config) as (agent, cloud):
+            await cloud.send(scan_job("scan-2", blobs))
+            acks = await cloud.acks_until_final("scan-2")
+            assert agent.review_desk.current() is None and not agent.screen.serving
     result = acks[-1].body.result
     assert acks[-1].body.state is AckState.SUCCEEDED, acks[-1].body
     assert result["corners_source"] == "detected" and "corners_note" not in result
+
+
+async def test_stopping_the_agent_ends_a_pending_review_at_once(
+    mosquitto_url: str, uid: str, tmp_path: Path, sources: list[SyntheticFrameSource]
+) -> None:
+    dev = f"corner-stop-{uid}"
+    config, _ = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=True)
+    async with blob_store() as (blobs, _), setup(mosquitto_url, dev, config) as (agent, cloud):
+        await cloud.send(scan_job("scan-3", blobs))
+        await pending(agent.review_desk)
+        started = time.monotonic()
+        await agent.stop()  # orderly: the scan goes on without the citizen, its ack goes out
+        stopped_in = time.monotonic() - started
+        acks = await cloud.acks_until_final("scan-3")
+    assert stopped_in < 8.0  # not the 10 s an orderly stop grants a job that does not end
+    assert acks[-1].body.state is AckState.SUCCEEDED, acks[-1].body
+    result = acks[-1].body.result
+    assert result["corners_source"] == "timeout"
+    assert result["corners_note"].startswith("the agent was stopping; the detected page")
