@@ -15,7 +15,7 @@ from edge_agent.agent import Agent
 from edge_agent.config import parse_config
 from edge_agent.jobs.review_desk import ReviewDesk
 from edge_agent.screen import create_app
-from tests.agent.corner_kit import TIMEOUT, request
+from tests.agent.corner_kit import TIMEOUT, pending, request
 
 GOOD = [[60.0, 50.0], [580.0, 40.0], [600.0, 330.0], [40.0, 320.0]]
 
@@ -116,3 +116,33 @@ async def test_the_page_carries_the_corner_screen_and_its_words(
     assert "Use whole photo" in page and "Top left|Top right" in page
     r = await client.get("/screen/review.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+
+
+async def test_the_review_is_only_for_the_devices_own_browser(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "device_id": "kiosk-remote",
+            "role": "kiosk",
+            "site": "qh/hx/golmud/hhl",
+            "data_dir": str(tmp_path),
+            "mqtt": {"url": "mqtt://127.0.0.1:1"},
+            "screen": {"allow_remote": True, "host": "0.0.0.0"},
+        },
+        source="test",
+    )
+    agent = Agent(config)
+    desk = agent.review_desk
+    task = asyncio.create_task(desk.review(request()))
+    app = create_app(agent, desk)
+    far = httpx.ASGITransport(app=app, client=("192.168.1.20", 40000))
+    async with httpx.AsyncClient(transport=far, base_url="http://kiosk") as client:
+        assert (await client.get("/api/v1/screen/status")).status_code == 200
+        r = await client.get("/api/v1/screen/review")
+        assert r.status_code == 403 and "device's own browser" in r.json()["detail"]
+        review_id = (await pending(desk)).id
+        r = await client.get(f"/api/v1/screen/review/{review_id}/frame.jpg")
+        assert r.status_code == 403
+        r = await client.post(f"/api/v1/screen/review/{review_id}", json={"action": "whole"})
+        assert r.status_code == 403 and not task.done()
+    desk.decide(review_id, "whole")
+    assert (await task).action == "whole"
