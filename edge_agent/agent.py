@@ -102,8 +102,8 @@ class Agent:
         self.monitor = HealthMonitor(self.peripherals, self._announce)
         self.runner: JobRunner | None = None
         self.calls = CallHandler(self.peripherals, self.acks, self._emit)
-        self.review_desk = ReviewDesk(lambda: self.screen.serving)
-        """Corner reviews for the screen: asked only while the screen is serving."""
+        self.review_desk = ReviewDesk(lambda: self.screen.serving and self.review_desk.watched)
+        """Corner reviews for the screen: asked only while a screen page is polling for them."""
         self.screen = ScreenServer(self, self.review_desk)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from edge_agent.jobs.corner_review import Decision, ReviewBusy, ReviewRequest
 from edge_agent.jobs.review_geometry import BadCorners, check_corners, to_frame, to_preview
 
 ACTIONS = ("confirm", "retake", "whole")
+#: a screen page that polled within this long is still there (it long-polls every ≤ 25 s)
+WATCHED_S = 30.0
 
 
 class UnknownReview(LookupError):
@@ -55,10 +58,20 @@ class ReviewDesk:
         self._pending: dict[str, PendingReview] = {}  # by camera, in arrival order
         self._changed = asyncio.Event()
         self._closed = False
+        self._polls = 0  # long polls in flight
+        self._last_poll = -WATCHED_S
+        self.watching = asyncio.Event()
+        """Set once a screen page has asked for reviews (tests wait on it)."""
 
     @property
     def available(self) -> bool:
         return not self._closed and self._available()
+
+    @property
+    def watched(self) -> bool:
+        """A screen page is polling for reviews (one is open, or polled a moment ago): asking
+        makes sense. Nobody asks a kiosk whose browser is not showing the page."""
+        return self._polls > 0 or time.monotonic() - self._last_poll < WATCHED_S
 
     async def review(self, request: ReviewRequest) -> Decision:
         if request.camera_id in self._pending:
@@ -115,16 +128,22 @@ class ReviewDesk:
     async def wait_change(self, seen: str, wait_s: float) -> PendingReview | None:
         """The current review, as soon as it is not ``seen`` (an id, or "" for none), or
         after ``wait_s`` seconds: the screen's long poll."""
-        current = self.current()
-        if (current.id if current else "") != seen or wait_s <= 0:
-            return current
-        changed = self._changed
+        self.watching.set()
+        self._polls += 1
         try:
-            async with asyncio.timeout(wait_s):
-                await changed.wait()
-        except TimeoutError:
-            pass
-        return self.current()
+            current = self.current()
+            if (current.id if current else "") != seen or wait_s <= 0:
+                return current
+            changed = self._changed
+            try:
+                async with asyncio.timeout(wait_s):
+                    await changed.wait()
+            except TimeoutError:
+                pass
+            return self.current()
+        finally:
+            self._polls -= 1
+            self._last_poll = time.monotonic()
 
     def open(self) -> None:
         """Ask again after :meth:`close` (the agent runs again)."""

@@ -3,9 +3,10 @@
 ``GET /api/v1/screen/review?seen=<id>&wait_s=<s>`` is a long poll: it answers at once when the
 pending review is not ``seen`` (an id, or empty for none), else when it changes or after
 ``wait_s`` (≤ 25) seconds, so the review appears as soon as a scan asks for it. The photo is
-served only while its review is pending, never cached. Answers must be JSON
-(``Content-Type: application/json``): a page elsewhere cannot post one without a CORS
-preflight, which this app never grants.
+served only while its review is pending, never cached, and only to a loopback client (the
+device's own browser), even when ``allow_remote`` serves the status page further. Answers
+must be JSON (``Content-Type: application/json``): a page elsewhere cannot post one without
+a CORS preflight, which this app never grants.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from edge_agent.config import is_loopback
 from edge_agent.jobs.review_desk import ReviewDesk, UnknownReview
 from edge_agent.jobs.review_geometry import BadCorners
 
@@ -33,10 +35,25 @@ def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=NO_STORE)
 
 
+def _not_local(request: Request) -> Response | None:
+    """The photo is a citizen's document: only the device's own browser may see or answer it,
+    even when ``screen.allow_remote`` serves the status page to the network."""
+    host = request.client.host if request.client else ""
+    if host == "localhost" or is_loopback(host):
+        return None
+    return _error(
+        403,
+        "the corner review is served only to the device's own browser (a loopback address); "
+        "open the screen on the device itself",
+    )
+
+
 def review_routes(desk: ReviewDesk | None) -> list[Route]:
     """The routes; without a desk (no reviews on this device) nothing is ever pending."""
 
     async def pending(request: Request) -> Response:
+        if refused := _not_local(request):
+            return refused
         seen = request.query_params.get("seen", "")
         raw = request.query_params.get("wait_s", "0")
         try:
@@ -53,6 +70,8 @@ def review_routes(desk: ReviewDesk | None) -> list[Route]:
         return JSONResponse(body, headers=NO_STORE)
 
     async def frame(request: Request) -> Response:
+        if refused := _not_local(request):
+            return refused
         try:
             review = _desk(desk).get(request.path_params["id"])
         except UnknownReview as err:
@@ -60,6 +79,8 @@ def review_routes(desk: ReviewDesk | None) -> list[Route]:
         return Response(review.request.preview_jpeg, media_type="image/jpeg", headers=NO_STORE)
 
     async def answer(request: Request) -> Response:
+        if refused := _not_local(request):
+            return refused
         data = await _read_answer(request)
         if isinstance(data, Response):
             return data

@@ -116,16 +116,18 @@ async def test_a_scan_job_rectifies_with_the_citizens_corners(
 ) -> None:
     dev = f"corner-kiosk-{uid}"
     config, port = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=True)
-    async with blob_store() as (blobs, kept), setup(mosquitto_url, dev, config) as (_, cloud):
-        await cloud.send(scan_job("scan-1", blobs))
 
-        def truth(scale: float) -> list[list[float]]:
-            scene = sources[0].last
-            assert scene is not None
-            return to_preview(scene.corners, scale)
+    def truth(scale: float) -> list[list[float]]:
+        scene = sources[0].last
+        assert scene is not None
+        return to_preview(scene.corners, scale)
 
+    async with blob_store() as (blobs, kept), setup(mosquitto_url, dev, config) as (agent, cloud):
+        screen = asyncio.create_task(citizen(port, truth))  # the kiosk's page, polling
         async with asyncio.timeout(TIMEOUT):
-            await citizen(port, truth)
+            await agent.review_desk.watching.wait()
+            await cloud.send(scan_job("scan-1", blobs))
+            await screen
         acks = await cloud.acks_until_final("scan-1")
     assert acks[-1].body.state is AckState.SUCCEEDED, acks[-1].body
     result = acks[-1].body.result
@@ -138,19 +140,21 @@ async def test_a_scan_job_rectifies_with_the_citizens_corners(
     assert hashlib.sha256(kept[jpeg["sha256"]]).hexdigest() == jpeg["sha256"]
 
 
-@pytest.mark.parametrize("screen", ["disabled", "port busy"])
+@pytest.mark.parametrize("screen", ["disabled", "port busy", "no page open"])
 async def test_an_agent_without_a_screen_scans_without_asking(
     mosquitto_url: str, uid: str, tmp_path: Path, sources: list[SyntheticFrameSource], screen: str
 ) -> None:
     dev = f"corner-noscreen-{uid}"
     config, port = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=screen != "disabled")
-    with socket.socket() as squatter:  # another program holds the screen's port
-        squatter.bind(("127.0.0.1", port))
-        squatter.listen()
+    with socket.socket() as squatter:
+        if screen == "port busy":  # another program holds the screen's port
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
         async with blob_store() as (blobs, _), setup(mosquitto_url, dev, config) as (agent, cloud):
             await cloud.send(scan_job("scan-2", blobs))
             acks = await cloud.acks_until_final("scan-2")
-            assert agent.review_desk.current() is None and not agent.screen.serving
+            assert agent.review_desk.current() is None
+            assert agent.screen.serving is (screen == "no page open")
     result = acks[-1].body.result
     assert acks[-1].body.state is AckState.SUCCEEDED, acks[-1].body
     assert result["corners_source"] == "detected" and "corners_note" not in result
@@ -162,12 +166,16 @@ async def test_stopping_the_agent_ends_a_pending_review_at_once(
     dev = f"corner-stop-{uid}"
     config, _ = kiosk(mosquitto_url, dev, tmp_path / "agent", screen=True)
     async with blob_store() as (blobs, _), setup(mosquitto_url, dev, config) as (agent, cloud):
-        await cloud.send(scan_job("scan-3", blobs))
-        await pending(agent.review_desk)
+        async with asyncio.timeout(TIMEOUT):
+            watcher = asyncio.create_task(agent.review_desk.wait_change("", 20))  # a page
+            await agent.review_desk.watching.wait()
+            await cloud.send(scan_job("scan-3", blobs))
+            await pending(agent.review_desk)
         started = time.monotonic()
         await agent.stop()  # orderly: the scan goes on without the citizen, its ack goes out
         stopped_in = time.monotonic() - started
         acks = await cloud.acks_until_final("scan-3")
+        await watcher
     assert stopped_in < 8.0  # not the 10 s an orderly stop grants a job that does not end
     assert acks[-1].body.state is AckState.SUCCEEDED, acks[-1].body
     result = acks[-1].body.result

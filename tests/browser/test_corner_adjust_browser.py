@@ -128,6 +128,7 @@ async def test_dragging_the_handles_by_touch_puts_the_corners_on_the_page(
     async with kiosk_with_scanner(tmp_path, monkeypatch) as kiosk:
         context, page = await kiosk_page(browser, kiosk.url)
         errors = watch_errors(page)
+        await asyncio.wait_for(kiosk.agent.review_desk.watching.wait(), 15)  # the page polls
         scan = asyncio.create_task(reviewed_scan(kiosk.camera, None, kiosk.agent.review_desk))
         await expect(page.locator("#review")).to_be_visible(timeout=15_000)
         await expect(page.locator("#review-title")).to_have_text("请确认文件的四个角")
@@ -178,6 +179,7 @@ async def test_use_whole_photo_in_english(
     async with kiosk_with_scanner(tmp_path, monkeypatch) as kiosk:
         context, page = await kiosk_page(browser, f"{kiosk.url}?lang=en")
         errors = watch_errors(page)
+        await asyncio.wait_for(kiosk.agent.review_desk.watching.wait(), 15)  # the page polls
         scan = asyncio.create_task(reviewed_scan(kiosk.camera, None, kiosk.agent.review_desk))
         await expect(page.locator("#review-title")).to_have_text(
             "Please check the corners of your document", timeout=15_000
