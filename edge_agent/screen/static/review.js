@@ -98,6 +98,7 @@
 
   // the loupe: what lies under the finger, magnified, above and beside it
   function showLoupe(i, fx, fy) {
+    if (!img.complete || img.naturalWidth === 0) return; // the photo is still arriving
     const size = loupe.width;
     const ctx = loupe.getContext("2d");
     const [cx, cy] = corners[i];
