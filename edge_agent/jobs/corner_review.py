@@ -61,7 +61,11 @@ class ReviewRequest:
     can_retake: bool = True
 
 
-class ReviewBusy(AgentError):
+class NotAsked(AgentError):
+    """The citizen cannot be asked about this frame; the scan goes on without them."""
+
+
+class ReviewBusy(NotAsked):
     """A review of this camera is already waiting for the citizen."""
 
 
@@ -124,8 +128,8 @@ async def reviewed_scan(
             return dataclasses.replace(result, retakes=retakes)
         try:
             decision = await _ask(camera, captured, reviewer, retakes < cfg.max_retakes)
-        except ReviewBusy:
-            log.warning("camera %s: a corner review is already pending; not asking", camera.id)
+        except NotAsked as err:
+            log.warning("camera %s: not asking about the corners: %s", camera.id, err)
             result = await camera.finish(captured, mode)
             return dataclasses.replace(result, retakes=retakes)
         if decision.action == "retake" and retakes < cfg.max_retakes:
@@ -143,7 +147,10 @@ def _unsure(captured: Captured, cfg: DocCameraConfig) -> bool:
 async def _ask(
     camera: ReviewableCamera, captured: Captured, reviewer: CornerReviewer, can_retake: bool
 ) -> Decision:
-    preview = await camera.preview(captured)
+    try:
+        preview = await camera.preview(captured)
+    except Exception as err:  # a preview is a courtesy: never the reason a scan fails
+        raise NotAsked(f"the preview could not be made ({err!r})") from err
     request = ReviewRequest(
         camera_id=camera.id,
         preview_jpeg=preview.jpeg,

@@ -123,3 +123,18 @@ async def test_a_copy_asks_too_and_says_where_its_corners_came_from() -> None:
     async with asyncio.timeout(TIMEOUT):
         ready = await copy
     assert ready.details["corners_source"] == "citizen" and ready.doc.pdf.startswith(b"%PDF-")
+
+
+async def test_a_preview_that_cannot_be_made_does_not_fail_the_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cam, desk = camera(), ReviewDesk()
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise MemoryError("no room for the preview")
+
+    monkeypatch.setattr(cam, "preview", broken)
+    async with asyncio.timeout(TIMEOUT):
+        result = await reviewed_scan(cam, None, desk)
+    assert result.corners_source == "detected" and result.page_found
+    assert desk.current() is None

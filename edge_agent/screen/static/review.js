@@ -150,7 +150,6 @@
     box.hidden = false;
     countdown();
     layout();
-    box.dataset.reviewId = next.id;
   }
 
   function countdown() {
