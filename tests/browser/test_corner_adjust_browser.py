@@ -133,6 +133,11 @@ async def test_dragging_the_handles_by_touch_puts_the_corners_on_the_page(
         await expect(page.locator("#review")).to_be_visible(timeout=15_000)
         await expect(page.locator("#review-title")).to_have_text("请确认文件的四个角")
         await expect(page.locator("#review-left")).to_contain_text("秒")
+        first = await page.locator("#review-img").get_attribute("src")
+        reads = kiosk.source[0].reads
+        await page.locator("#review-retake").tap()  # 重拍: a new photo, a new review
+        await expect(page.locator("#review-img")).not_to_have_attribute("src", first or "")
+        assert kiosk.source[0].reads == reads + 1
         await page.wait_for_function("document.getElementById('review-img').naturalWidth > 0")
         scene = kiosk.source[0].last
         assert scene is not None
@@ -149,7 +154,7 @@ async def test_dragging_the_handles_by_touch_puts_the_corners_on_the_page(
         await page.locator("#review-confirm").tap()
         result = await asyncio.wait_for(scan, 15)
         await expect(page.locator("#review")).to_be_hidden()
-        assert result.corners_source == "citizen" and result.page_found
+        assert result.corners_source == "citizen" and result.page_found and result.retakes == 1
         off = np.hypot(*(np.asarray(result.corners) - np.asarray(scene.corners)).T)
         assert off.max() <= NEAR_PX, off
         assert jaccard(result.corners, scene.corners, scene.page_size) >= 0.98
