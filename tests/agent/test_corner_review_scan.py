@@ -48,6 +48,7 @@ async def test_confirmed_corners_are_the_ones_rectified() -> None:
     assert jaccard(result.corners, truth, source.last.page_size) >= 0.999
     assert result.as_result()["corners_source"] == "citizen"
     assert source.reads == 1
+    assert cam.counters()["corners.citizen"] == 1  # telemetry: peripheral.corners.citizen
 
 
 async def test_retake_captures_again_until_the_retakes_are_used_up() -> None:
