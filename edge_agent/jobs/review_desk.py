@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.jobs.corner_review import Decision, ReviewBusy, ReviewRequest
+from edge_agent.jobs.corner_review import Decision, NotAsked, ReviewBusy, ReviewRequest
 from edge_agent.jobs.review_geometry import BadCorners, check_corners, to_frame, to_preview
 
 ACTIONS = ("confirm", "retake", "whole")
@@ -74,6 +74,8 @@ class ReviewDesk:
         return self._polls > 0 or time.monotonic() - self._last_poll < WATCHED_S
 
     async def review(self, request: ReviewRequest) -> Decision:
+        if self._closed:  # stopping: closed after the scan saw it available
+            raise NotAsked("the review desk is closed (the agent is stopping)")
         if request.camera_id in self._pending:
             raise ReviewBusy(f"camera {request.camera_id} already has a corner review pending")
         loop = asyncio.get_running_loop()

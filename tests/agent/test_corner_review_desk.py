@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from edge_agent.jobs.corner_review import Decision, ReviewBusy
+from edge_agent.jobs.corner_review import Decision, NotAsked, ReviewBusy
 from edge_agent.jobs.review_desk import ReviewDesk, UnknownReview
 from edge_agent.jobs.review_geometry import BadCorners
 from tests.agent.corner_kit import TIMEOUT, answer, pending, request
@@ -143,6 +143,9 @@ async def test_closing_the_desk_answers_timeout_and_asks_nothing_more() -> None:
     desk.close()
     assert await task == Decision("timeout", why="the agent was stopping")
     assert not desk.available and desk.current() is None
+    with pytest.raises(NotAsked):  # a scan that saw it open just before: not left waiting
+        async with asyncio.timeout(5):
+            await desk.review(request())
     desk.open()
     assert desk.available
 
