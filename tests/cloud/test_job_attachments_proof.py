@@ -121,11 +121,14 @@ async def test_receipt_jobs_carry_a_grant_unless_turned_off(
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
             await dev.birth()
             assert await sub.wait_for(lambda v: v == "online", 5) == "online"
-        body = {
-            "kind": "print_receipt",
-            "target": {"device_id": dev.device_id},
-            "params": queue_ticket("授权测试", "G1"),
-        }
+        ticket = queue_ticket("授权测试", "G1")
+        body = {"kind": "print_receipt", "target": {"device_id": dev.device_id}, "params": ticket}
+        forged = {"base": "http://elsewhere", "grant": "g", "expires": 1}
+        refused = await http.post(
+            "/api/v1/jobs", json={**body, "params": {**ticket, "uploads": forged}}
+        )
+        assert refused.status_code == 422, refused.text  # only the cloud sets it
+        assert "params.uploads of a print_receipt job is filled in by the cloud" in refused.text
         assert (await http.post("/api/v1/jobs", json=body)).status_code == 201
         run = (await dev.next_command(10)).body
         assert run.kind == "print_receipt"
