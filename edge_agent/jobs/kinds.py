@@ -129,7 +129,7 @@ async def run_receipt(
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
     # the paper is out: the proof (a PNG of the bytes sent) can add to the result, never undo it
-    proof = await receipt_proof(params.uploads, report.sent)
+    proof = await receipt_proof(params.uploads, report.sent, report.paper_dots)
     return Outcome(AckState.SUCCEEDED, result={**report.as_result(), **proof})
 
 

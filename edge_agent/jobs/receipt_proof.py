@@ -16,8 +16,9 @@ import struct
 from typing import Any
 
 from edge_agent.jobs.blob_transfer import UploadFailed, upload_blobs
+from protocols.escpos.layout import PAPER_80MM
 from protocols.escpos.paper import receipt_png
-from protocols.escpos.receipts import decode_receipt
+from protocols.escpos.receipts import Receipt, decode_receipts
 from protocols.jobs import Uploads
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,18 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def render_proof(sent: bytes) -> bytes:
-    """The PNG of what ``sent`` puts on paper (``protocols.escpos.paper``): the printable
-    area only, one pixel per dot, so the image is exactly the paper's dot width."""
-    return receipt_png(decode_receipt(sent), edges=False)
+def render_proof(sent: bytes, paper_dots: int = PAPER_80MM) -> bytes:
+    """The PNG of what ``sent`` puts on paper ``paper_dots`` wide (``protocols.escpos.paper``):
+    the printable area only, one pixel per dot, so the image is exactly the paper's width.
+    Every receipt of the stream (copies, cuts) on one strip, as the roll printed them."""
+    parts = decode_receipts(sent, paper_dots=paper_dots)
+    items = [item for part in parts for item in part.items]
+    return receipt_png(Receipt(items=items, paper_dots=paper_dots), edges=False)
 
 
-async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
+async def receipt_proof(
+    uploads: Uploads | None, sent: bytes, paper_dots: int = PAPER_80MM
+) -> dict[str, Any]:
     """What the job's result gains: ``proof`` {sha256, bytes, width, height} and its entry
     in ``blobs``, or ``proof_error`` saying why there is no proof. Never raises (but a
     cancel)."""
@@ -54,7 +60,7 @@ async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
         return {"proof_error": "no proof: the printer driver did not report the bytes it sent"}
     try:
         async with asyncio.timeout(PROOF_TIMEOUT_S):
-            return await _make_and_upload(uploads, sent)
+            return await _make_and_upload(uploads, sent, paper_dots)
     except TimeoutError:
         why = f"rendering and uploading took longer than {PROOF_TIMEOUT_S:.0f} s"
     except UploadFailed as err:
@@ -65,8 +71,8 @@ async def receipt_proof(uploads: Uploads | None, sent: bytes) -> dict[str, Any]:
     return {"proof_error": f"the receipt was printed, but its proof was not kept: {why}"}
 
 
-async def _make_and_upload(uploads: Uploads, sent: bytes) -> dict[str, Any]:
-    png = await asyncio.to_thread(render_proof, sent)
+async def _make_and_upload(uploads: Uploads, sent: bytes, paper_dots: int) -> dict[str, Any]:
+    png = await asyncio.to_thread(render_proof, sent, paper_dots)
     width, height = png_size(png)
     blobs = await upload_blobs(uploads, [(ROLE, "image/png", png)])
     proof = {

@@ -7,17 +7,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from edge_agent.config import EscposNetwork
+from edge_agent.drivers import build_printer
 from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.jobs import receipt_proof
 from edge_agent.jobs.receipt_proof import png_size, render_proof
 from kfleet.world.demo import queue_ticket
-from protocols.escpos.layout import PAPER_80MM
+from protocols.escpos.layout import PAPER_58MM, PAPER_80MM
 from protocols.jobs import ReceiptParams, Uploads
+from simulators.escpos_printer import EscPosPrinterSim
 
-TICKET = render_receipt(ReceiptParams.model_validate(queue_ticket("凭证", "T001")))
+PARAMS = ReceiptParams.model_validate(queue_ticket("凭证", "T001"))
+TICKET = render_receipt(PARAMS)
 
 
 @pytest.fixture
@@ -68,3 +73,23 @@ async def test_without_a_grant_or_bytes_there_is_no_proof_and_it_says_why() -> N
     uploads = Uploads(base="http://127.0.0.1:9/api/v1/blobs", grant="g", expires=1)
     said = await receipt_proof.receipt_proof(uploads, b"")
     assert "did not report the bytes it sent" in said["proof_error"]
+
+
+@pytest.mark.parametrize(("paper_mm", "dots"), [(80, PAPER_80MM), (58, PAPER_58MM)])
+async def test_the_driver_reports_what_it_sent_and_how_wide_the_paper_is(
+    tmp_path: Path, paper_mm: int, dots: int
+) -> None:
+    """The proof is drawn from the driver's own bytes, at its configured paper width."""
+    async with EscPosPrinterSim(out_dir=tmp_path) as sim:
+        cfg = {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": sim.port}
+        printer = build_printer(EscposNetwork.model_validate({**cfg, "paper_mm": paper_mm}))
+
+        async def on_start() -> None:
+            return None
+
+        report = await printer.print_receipt(PARAMS, on_start)
+        [printed] = await sim.wait_for_receipts(1)
+    assert report.sent == TICKET  # the driver's one write, as escpos_render made it
+    assert "T001" in printed.text
+    assert report.paper_dots == dots
+    assert png_size(render_proof(report.sent, report.paper_dots))[0] == dots
