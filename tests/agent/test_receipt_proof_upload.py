@@ -8,6 +8,7 @@ import hashlib
 import io
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import numpy as np
@@ -19,13 +20,20 @@ from cloud.db import sites as site_repo
 from cloud.db.models import Device, Job
 from edge_agent.config import EscposNetwork
 from edge_agent.drivers import build_printer
+from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.jobs.kinds import JobContext, camera_locks, run_receipt
+from edge_agent.jobs.receipt_proof import png_size, render_proof
 from kfleet.world.demo import queue_ticket
-from protocols.escpos.layout import PAPER_58MM
+from protocols.escpos.layout import PAPER_58MM, PAPER_80MM
 from protocols.jobs import AckState, ReceiptParams, Uploads
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.browser.people_served import Served, served_cloud
 from tests.identity_kit import bearer, make_api_token
+
+_QUEUE = queue_ticket("窄纸", "N58")
+#: a line of 19 Chinese characters (456 dots): one line on 80 mm paper, two on 58 mm
+LONG = {"type": "text", "text": "请携带身份证原件到二号窗口办理业务谢谢"}
+TICKET: dict[str, Any] = {**_QUEUE, "lines": [*cast(list[Any], _QUEUE["lines"]), LONG]}
 
 
 async def _running_receipt_job(served: Served, http: httpx.AsyncClient) -> str:
@@ -75,9 +83,7 @@ async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> No
                 grant=grant,
                 expires=int(time.time()) + 60,
             )
-            params = ReceiptParams.model_validate(
-                {**queue_ticket("窄纸", "N58"), "uploads": uploads}
-            )
+            params = ReceiptParams.model_validate({**TICKET, "uploads": uploads})
             cfg = {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": sim.port}
             printer = build_printer(EscposNetwork.model_validate({**cfg, "paper_mm": 58}))
 
@@ -102,3 +108,5 @@ async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> No
     left, right = _ink_columns(r.content)
     assert abs((left + right) / 2 - PAPER_58MM / 2) < 8  # centred on the 58 mm paper
     assert right < PAPER_58MM - 1  # nothing runs off the paper's edge
+    sent = render_receipt(ReceiptParams.model_validate(TICKET))
+    assert proof["height"] > png_size(render_proof(sent, PAPER_80MM))[1]  # the long line wrapped
