@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Self
 
 from protocols.escpos import (
+    PAPER_80MM,
     EscPosDecoder,
     Event,
     PrinterCondition,
@@ -51,8 +52,13 @@ class EscPosPtyPrinter:
     """An ESC/POS printer behind a pty; start it inside a running event loop."""
 
     def __init__(
-        self, link_dir: Path | None = None, name: str = "lp0", out_dir: Path | None = None
+        self,
+        link_dir: Path | None = None,
+        name: str = "lp0",
+        out_dir: Path | None = None,
+        paper_dots: int = PAPER_80MM,
     ) -> None:
+        self.paper_dots = paper_dots  # 576: 80 mm paper; 384: 58 mm
         self._condition = PrinterCondition()
         self.responder = StatusResponder()
         self.silent = False
@@ -64,7 +70,7 @@ class EscPosPtyPrinter:
         self._master: int | None = None
         self._slave: int | None = None
         self._decoder = EscPosDecoder()
-        self._builder = ReceiptBuilder()
+        self._builder = ReceiptBuilder(paper_dots)
         self._changed = asyncio.Event()
         #: receipts completed by a cut, in order
         self.receipts: list[Receipt] = []
@@ -181,7 +187,7 @@ class EscPosPtyPrinter:
             if isinstance(event, STATUS_EVENTS):
                 self._answer(event)
                 if clears_buffers(event):
-                    self._builder = ReceiptBuilder()
+                    self._builder = ReceiptBuilder(self.paper_dots)
                 continue
             receipt = self._builder.add(event)
             if receipt is not None:

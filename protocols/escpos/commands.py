@@ -30,6 +30,7 @@ from protocols.escpos.events import (
     Init,
     Position,
     PrinterIdQuery,
+    ProcessIdQuery,
     RealtimeRequest,
     Spacing,
     StatusQuery,
@@ -294,6 +295,8 @@ def interpret(raw: bytes, modes: Modes) -> Event:
         return Init()
     if raw[:3] == b"\x1d(k":
         return _codes(raw, modes)
+    if raw[:3] == b"\x1d(H" and len(raw) == 11 and raw[5:7] == b"00":
+        return ProcessIdQuery(raw[7:11])  # GS ( H fn 48: process ID response
     if prefix == b"\x1d(" and raw[2] != 0x4C:  # GS ( other than L
         return Command(name(raw), raw)
     handler = HANDLERS.get(prefix)
