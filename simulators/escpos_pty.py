@@ -40,6 +40,7 @@ from protocols.escpos import (
     ReceiptBuilder,
     StatusQuery,
 )
+from protocols.escpos.paper import receipt_png_or_none
 from protocols.escpos.responder import STATUS_EVENTS, StatusResponder, clears_buffers
 
 #: bytes read per wake-up: small, so a fault after N bytes lands inside a job
@@ -49,7 +50,9 @@ _CHUNK = 256
 class EscPosPtyPrinter:
     """An ESC/POS printer behind a pty; start it inside a running event loop."""
 
-    def __init__(self, link_dir: Path | None = None, name: str = "lp0") -> None:
+    def __init__(
+        self, link_dir: Path | None = None, name: str = "lp0", out_dir: Path | None = None
+    ) -> None:
         self._condition = PrinterCondition()
         self.responder = StatusResponder()
         self.silent = False
@@ -68,6 +71,9 @@ class EscPosPtyPrinter:
         #: every byte the host sent (jobs and status queries)
         self.stream = bytearray()
         self.queries = 0  # status queries seen
+        #: where each receipt goes as ``<n>.png`` (drawn off the loop) then ``<n>.txt``
+        self.out_dir = out_dir
+        self._saving: set[asyncio.Task[None]] = set()
 
     @property
     def condition(self) -> PrinterCondition:
@@ -94,6 +100,7 @@ class EscPosPtyPrinter:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await asyncio.gather(*self._saving)  # receipts still being drawn are written first
         self.unplug()
         if self._own_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -137,6 +144,23 @@ class EscPosPtyPrinter:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def _save(self, receipt: Receipt, n: int) -> None:
+        if self.out_dir is not None:
+            task = asyncio.get_running_loop().create_task(self._write_files(receipt, n))
+            self._saving.add(task)
+            task.add_done_callback(self._saving.discard)
+
+    async def _write_files(self, receipt: Receipt, n: int) -> None:
+        assert self.out_dir is not None
+        png = await asyncio.to_thread(receipt_png_or_none, receipt)  # slow: off the loop
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in ((f"{n}.png", png), (f"{n}.txt", receipt.render().encode())):
+            if data is not None:  # atomically, n.txt last: who sees it sees both whole
+                tmp = self.out_dir / f".{name}.tmp"
+                tmp.write_bytes(data)
+                os.replace(tmp, self.out_dir / name)
+        self._notify()
+
     def _readable(self) -> None:
         if self._master is None:
             return
@@ -162,6 +186,7 @@ class EscPosPtyPrinter:
             receipt = self._builder.add(event)
             if receipt is not None:
                 self.receipts.append(receipt)
+                self._save(receipt, len(self.receipts))
 
     def _answer(self, event: Event) -> None:
         if isinstance(event, StatusQuery):

@@ -14,14 +14,36 @@
 from __future__ import annotations
 
 CODE_PAGES: dict[int, str] = {
-    0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737",
+    0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 11: "cp851", 13: "cp857",
+    14: "cp737",
     15: "iso8859_7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858", 21: "cp874",
     32: "cp720", 33: "cp775", 34: "cp855", 35: "cp861", 36: "cp862", 37: "cp864",
     38: "cp869", 39: "iso8859_2", 40: "iso8859_15", 44: "cp1125", 45: "cp1250",
     46: "cp1251", 47: "cp1253", 48: "cp1254", 49: "cp1255", 50: "cp1256", 51: "cp1257",
     52: "cp1258", 53: "kz1048",
 }  # fmt: skip
-"""``ESC t n`` code pages that Python can decode; any other ``n`` reads as CP437."""
+"""``ESC t n`` code pages we can decode; any other ``n`` reads as CP437."""
+
+_CP851_HIGH = (
+    "ÇüéâäàΆçêëèïîΈÄΉΊ\ufffdΌôöΎûùΏÖÜά£έήίϊΐόύΑΒΓΔΕΖΗ½ΘΙ«»░▒▓│┤ΚΛΝΜ╣║╗╝ΞΟ┐└┴┬├─┼ΠΡ╚╔╩╦╠═╬ΣΤΥΦΧΨΩ"
+    "αβγ┘┌█▄δε▀ζηθικλμνξοπρσςτ´\xad±υφχ§ψ˛°¨ωϋΰώ■\xa0"
+)
+"""IBM CP851 (Greek) bytes 0x80..0xFF, which Python lacks (generated with glibc iconv)."""
+_TABLES: dict[str, str] = {"cp851": _CP851_HIGH}
+_OVERLAYS: dict[str, dict[int, str]] = {"cp857": {0xD5: "€"}}
+"""Bytes Python's codec predates: IBM added "€" to CP857 at 0xD5, as Epson's PC857 has it."""
+
+
+def decode_single(run: bytes, encoding: str) -> str:
+    """One-byte code page text (``ESC t``), as the printer's character table shows it."""
+    table = _TABLES.get(encoding)
+    if table is not None:
+        return "".join(chr(b) if b < 0x80 else table[b - 0x80] for b in run)
+    overlay = _OVERLAYS.get(encoding)
+    if overlay is not None and any(b in overlay for b in run):
+        return "".join(overlay.get(b) or bytes([b]).decode(encoding, "replace") for b in run)
+    return run.decode(encoding, errors="replace")
+
 
 CODE_SYSTEMS: dict[int, str] = {0: "gb18030", 1: "utf-8", 2: "big5"}
 """``FS C n`` (n or ASCII "n") -> the multi-byte code system in Chinese mode."""
@@ -57,7 +79,7 @@ def international(text: str, n: int) -> str:
 def decode_text(run: bytes, encoding: str, chinese: bool, system: str = "gb18030") -> str:
     """Decode printable bytes as the printer would (see the module docstring)."""
     if not chinese:
-        return run.decode(encoding, errors="replace")
+        return decode_single(run, encoding)
     if system == "utf-8":
         return run.decode("utf-8", errors="replace")
     try:
@@ -79,7 +101,7 @@ def decode_text(run: bytes, encoding: str, chinese: bool, system: str = "gb18030
             i += size
             break
         else:
-            out.append(run[i : i + 1].decode(encoding, errors="replace"))
+            out.append(decode_single(run[i : i + 1], encoding))
             i += 1
     return "".join(out)
 

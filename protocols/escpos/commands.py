@@ -61,6 +61,8 @@ class Modes:
     graphics: Bitmap | None = None  # GS ( L / GS 8 L fn 112, printed by fn 50
     downloaded: Bitmap | None = None  # GS *, printed by GS /
     nv_images: list[Bitmap] = field(default_factory=list)  # FS q, printed by FS p
+    keyed: dict[tuple[str, int, int], Bitmap] = field(default_factory=dict)
+    """GS ( L / GS 8 L fn 67 (NV) and fn 83 (download) graphics by key, printed by 69 / 85."""
 
     def reset(self) -> None:
         """``ESC @``: power-on modes; stored (downloaded / NV) images survive, as on paper."""
@@ -229,15 +231,32 @@ def _graphics(raw: bytes, modes: Modes) -> Event:
     return _gs_l(raw, modes)
 
 
+_KEYED_DEFINE = {67: "NV", 83: "download"}
+_KEYED_PRINT = {69: "NV", 85: "download"}
+
+
 def _gs_l(raw: bytes, modes: Modes) -> Event:
-    """``GS ( L pL pH m fn ...`` / ``GS 8 L p1..p4 m fn ...``: fn 112 store, fn 50 print."""
+    """``GS ( L pL pH m fn ...`` / ``GS 8 L p1..p4 m fn ...``: fn 112 store, fn 50 print the
+    buffered graphics; fn 67 / 83 define NV / download graphics under a key (kc1 kc2), fn 69 /
+    85 print them (x, y scale 1 or 2)."""
     body = raw[5:] if raw[1] == 0x28 else raw[7:]
     source = "GS ( L" if raw[1] == 0x28 else "GS 8 L"
-    if len(body) >= 2 and body[1] == 112:
+    fn = body[1] if len(body) >= 2 else -1
+    if fn == 112:
         modes.graphics = graphics.graphics_store(body[2:])
         return Command(source, raw) if modes.graphics is not None else Unknown(raw)
-    if len(body) >= 2 and body[1] == 50:
+    if fn == 50:
         return _image(modes.graphics, source, raw)
+    if fn in _KEYED_DEFINE and len(body) >= 11 and body[2] == 48:  # a=48: raster
+        width, height = body[6] + 256 * body[7], body[8] + 256 * body[9]
+        key = (_KEYED_DEFINE[fn], body[3], body[4])
+        modes.keyed[key] = graphics.from_rows(width, height, body[11:])  # first colour only
+        return Command(source, raw)
+    if fn in _KEYED_PRINT and len(body) >= 6 and body[4] in (1, 2) and body[5] in (1, 2):
+        image = modes.keyed.get((_KEYED_PRINT[fn], body[2], body[3]))
+        return _image(image and image.scaled(body[4], body[5]), source, raw)
+    if fn in _KEYED_PRINT:
+        return Unknown(raw)
     return Command(source, raw)
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "MAX_ROWS",
     "PAPER",
     "TOP",
+    "png_bytes",
     "printable",
     "raster_bitmap",
     "receipt_png",
@@ -165,9 +166,11 @@ def raster_bitmap(image: RasterImage) -> Bitmap:
     return bits[:, : image.width].astype(bool)
 
 
-def receipt_png(receipt: Receipt, *, font: Path | None = None) -> bytes:
-    """``render_receipt`` as PNG bytes (a 4-colour palette, 2 bits per pixel)."""
-    return png_bytes(render_receipt(receipt, font=font))
+def receipt_png(receipt: Receipt, *, font: Path | None = None, edges: bool = True) -> bytes:
+    """``render_receipt`` as PNG bytes (a 4-colour palette, 2 bits per pixel); without
+    ``edges``, the printable area only: exactly ``receipt.paper_dots`` pixels wide."""
+    pixels = render_receipt(receipt, font=font)
+    return png_bytes(pixels if edges else printable(pixels))
 
 
 def receipt_png_or_none(receipt: Receipt, *, font: Path | None = None) -> bytes | None:

@@ -17,6 +17,7 @@ import segno
 from protocols.escpos.layout import BarcodeItem, QrItem, char_advance
 from protocols.escpos.paper_barcode import element_dots, encode
 from protocols.escpos.paper_font import Bitmap, Glyphs
+from protocols.escpos.paper_pdf417 import pdf417_bitmap
 
 #: dots between the bars and their HRI text
 HRI_GAP = 4
@@ -36,6 +37,8 @@ def qr_bitmap(item: QrItem) -> Bitmap:
 
 def barcode_bitmap(item: BarcodeItem, glyphs: Glyphs) -> Bitmap:
     """Bars and HRI text; raises ``paper_barcode.BarcodeError`` if the printer refuses it."""
+    if item.symbology.upper() == "PDF417":
+        return pdf417_bitmap(item)
     symbol = encode(item.symbology, item.data, item.raw)
     widths = element_dots(symbol, max(1, item.module))
     row = np.repeat(np.arange(len(widths)) % 2 == 0, widths)

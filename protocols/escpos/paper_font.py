@@ -7,15 +7,14 @@ anti-aliasing, centred in the cell, clipped to it. Emphasis (``ESC E``) is the p
 double strike: the glyph ORed with itself one dot to the right. Width and height multipliers
 are applied later by repeating dots, exactly as the printer enlarges its bitmaps.
 
-``find_font`` looks where ``edge_agent.fonts`` looks (protocols may not import it): the
-``KFLEET_CJK_FONT`` variable, then the usual install paths; without one, Pillow's own font
-draws Latin text and Chinese characters print as hollow boxes.
+``find_font`` looks where the agent looks (``protocols.fonts``): the ``KFLEET_CJK_FONT``
+variable, then the usual install paths; without one, Pillow's own font draws Latin text and
+Chinese characters print as hollow boxes.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,32 +22,15 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from protocols.escpos.layout import FONT_CELL, WIDE_CELL, FontName, is_wide
+from protocols.fonts import find_cjk_font
 
 Bitmap = npt.NDArray[np.bool_]
 """A 2-D array of dots, True = black."""
 
-CJK_FONT_ENV = "KFLEET_CJK_FONT"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-)
-
 
 def find_font() -> Path | None:
     """A readable CJK font: ``$KFLEET_CJK_FONT``, then the usual places; None if none."""
-    env = os.environ.get(CJK_FONT_ENV)
-    for option in (env, *FONT_CANDIDATES):
-        if option and os.path.isfile(option) and os.access(option, os.R_OK):
-            return Path(option)
-    return None
+    return find_cjk_font()
 
 
 AnyFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -103,7 +85,8 @@ class Glyphs:
         return bits
 
     def _draw(self, ch: str, w: int, h: int, wide: bool) -> Bitmap:
-        # a full-width glyph fills its square; a half-width one keeps a dot of air above
+        # a Chinese glyph fills its 24-dot square as a printer's GB 2312 font does; a
+        # half-width one keeps a dot or two of air above; both centred on reference glyphs
         size = h if wide else h - max(1, h // 12)
         face = _face(self._path, size)
         if not wide and face.getlength(ch) > w * 1.15:  # a proportional fallback: shrink
@@ -112,12 +95,24 @@ class Glyphs:
         image = Image.new("1", (w, h), 0)
         draw = ImageDraw.Draw(image)
         draw.fontmode = "1"  # no anti-aliasing: a print head has no grey
-        ascent, descent = face.getmetrics() if isinstance(face, ImageFont.FreeTypeFont) else (h, 0)
-        baseline = round(h * ascent / max(1, ascent + descent))
+        baseline = _baseline(face, h, wide)
         if not _has_glyph(face, ch):
             return _box(w, h, wide)
         draw.text((w / 2, baseline), ch, fill=1, font=face, anchor="ms")
         return np.array(image, dtype=bool)
+
+
+#: glyphs whose extent, centred in the cell, puts the baseline for every other glyph
+_REFERENCE = {True: "国", False: "Ég"}
+
+
+def _baseline(face: AnyFont, h: int, wide: bool) -> int:
+    """The row of the baseline that centres the reference glyphs' ink in a cell ``h`` tall."""
+    try:
+        _, top, _, bottom = face.getbbox(_REFERENCE[wide], anchor="ls")
+    except (OSError, ValueError):  # a font without the reference glyphs
+        return round(h * 0.8)
+    return round((h - (bottom - top)) / 2 - top)
 
 
 def _has_glyph(face: AnyFont, ch: str) -> bool:

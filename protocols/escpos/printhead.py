@@ -230,8 +230,8 @@ class Printhead:
         """Print the line buffer and feed ``feed`` dots (an empty buffer: just the feed)."""
         start = self._start or LineStart(self.m.align, self.m.bold, self.m.width, self.m.height)
         if self._images:
-            image = compose(self._images)
-            self._emit(image)
+            image = replace(compose(self._images), align=start.align)
+            self._emit_strip(image)
             feed = max(0, feed - image.height)
         if self._runs:
             line = self._placed(PrintLine(tuple(self._runs), start.align, feed))
@@ -242,6 +242,20 @@ class Printhead:
             if legacy_blank and not self._images:
                 self.legacy.append(("", start))
         self._runs, self._images, self._x, self._start = [], [], 0, None
+
+    def _emit_strip(self, strip: RasterImage) -> None:
+        """An ``ESC *`` line image; one that abuts the previous strip (same place and width,
+        no paper between) continues it: stacked strips are one picture on the paper."""
+        last = self.items[-1] if self.items else None
+        if (
+            isinstance(last, RasterImage)
+            and last.source == strip.source == "ESC *"
+            and (last.x, last.width, last.align) == (strip.x, strip.width, strip.align)
+        ):
+            rows = last.rows + strip.rows
+            self.items[-1] = replace(last, height=last.height + strip.height, rows=rows)
+            return
+        self._emit(strip)
 
     def _placed(self, line: PrintLine) -> PrintLine:
         m = self.m

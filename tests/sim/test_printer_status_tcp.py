@@ -116,10 +116,7 @@ async def test_trailing_feeds_after_the_cut_make_no_receipt(sim: EscPosPrinterSi
     writer.close()
     await writer.wait_closed()
     await sim.wait_for_closed(1)
-    assert len(sim.receipts) == 1 and sorted(p.name for p in sim.out_dir.iterdir()) == [
-        "1.bin",
-        "1.txt",
-    ]
+    assert len(sim.receipts) == 1 and not list(sim.out_dir.glob("2.*"))
     assert (sim.out_dir / "1.txt").read_text(encoding="utf-8") == "only\n"
 
 

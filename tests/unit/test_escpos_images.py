@@ -87,8 +87,21 @@ def test_python_escpos_column_strips_stack_without_gaps() -> None:
     printer = Dummy()
     printer.image(PilImage.new("1", (8, 48), 0), impl="bitImageColumn")  # black, 2 strips
     items = paper(bytes(printer.output))
-    assert [(i.width, i.height) for i in items if isinstance(i, RasterImage)] == [(8, 24)] * 2
+    # two abutting 24-dot strips: one 8 × 48 picture on the paper, all black, no gap
+    assert [(i.width, i.height) for i in items if isinstance(i, RasterImage)] == [(8, 48)]
+    assert items[0].rows == b"\xff" * 48  # type: ignore[union-attr]
     assert not [i for i in items if isinstance(i, FeedItem)]
+
+
+def test_strips_with_paper_between_stay_apart() -> None:
+    # default spacing 30 > 24: 6 blank dots between the strips, so two pictures
+    strip = ESC + b"*\x21\x01\x00\xff\xff\xff\n"
+    assert [type(i).__name__ for i in paper(strip + strip)] == [
+        "RasterImage",
+        "FeedItem",
+        "RasterImage",
+        "FeedItem",
+    ]
 
 
 def test_graphics_store_then_print() -> None:
@@ -120,3 +133,17 @@ def test_images_never_stored_are_explicit_unknowns() -> None:
     assert decoder.feed(GS + b"*\x01\x01" + bytes(8)) == [
         Command("GS *", GS + b"*\x01\x01" + bytes(8))
     ]
+
+
+def test_nv_and_download_graphics_by_key() -> None:
+    # GS ( L fn 83: define download graphics "A1" (a=48, b=1 colour, 16 × 2, c=49); fn 85
+    # prints it at x=2 (double width), y=1. fn 67 / fn 69: the same in NV memory, key "G1".
+    define = GS + b"(L\x0f\x00" + b"0S0A1\x01\x10\x00\x02\x001" + ROWS
+    items = paper(define + b"text\n" + GS + b"(L\x06\x000UA1\x02\x01")
+    assert transcript(items) == "text\n[IMAGE 32x2]\n"
+    nv = GS + b"(L\x0f\x00" + b"0C0G1\x01\x10\x00\x02\x001" + ROWS
+    [image] = images(nv + GS + b"(L\x06\x000EG1\x01\x01")
+    assert (image.width, image.rows) == (16, ROWS)
+    decoder = EscPosDecoder()
+    never = GS + b"(L\x06\x000EZZ\x01\x01"  # a key never defined: an explicit Unknown
+    assert decoder.feed(never) == [Unknown(never)]

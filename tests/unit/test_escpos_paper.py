@@ -48,6 +48,9 @@ def test_the_png_is_the_printable_width_between_the_paper_edges(paper: int) -> N
     assert (row == PAPER).sum() == paper
     assert (row[:MARGIN] == EDGE).all() and (row[-MARGIN:] == EDGE).all()
     assert len(receipt_png(receipt, font=cjk_font())) < 8000  # a small file: 2 bits/pixel
+    bare = Image.open(io.BytesIO(receipt_png(receipt, font=cjk_font(), edges=False)))
+    assert bare.width == paper  # the printable area alone: one pixel per dot
+    assert np.array_equal(np.array(bare.convert("L")), px[:, MARGIN:-MARGIN])
 
 
 @pytest.mark.parametrize("paper", [PAPER_80MM, PAPER_58MM])

@@ -221,3 +221,15 @@ def test_a_symbology_the_renderer_lacks_leaves_a_note() -> None:
     px = render([BarcodeItem("GS1 DataBar Omnidirectional", "0950110153000")])
     assert not ink(px).any()
     assert (px == MARK).sum() > 100
+
+
+@pytest.mark.parametrize(("module", "row"), [(2, 3), (3, 2)])
+def test_pdf417_reads_back_with_the_printers_module_and_row_height(module: int, row: int) -> None:
+    data = "黄河路街道办事处 A023 https://gov.example/q/A023"
+    item = BarcodeItem("PDF417", data, height=row, module=module, align="center")
+    assert zxing_read(item) == [(data, "]L2")]
+    px = render([item])
+    top, bottom, left, right = ink_box(px)
+    assert (bottom - top) % (row * module) == 0  # whole rows, each row x module dots tall
+    assert min(runs(ink(px)[top + 1, left:right])) == module  # the narrowest bar: one module
+    assert abs((left + right) / 2 - 288) <= module

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from protocols.escpos import paper, status_byte
 from protocols.escpos.paper import MARGIN, receipt_png
 from protocols.escpos.status import PrinterCondition
 from simulators.escpos_printer import EscPosPrinterSim, Faults
+from simulators.escpos_pty import EscPosPtyPrinter
 
 JOB = b"\x1b@\x1ba\x01\x1b!\x30A023\n\x1b!\x00\xe5\x8f\x96\xe5\x8f\xb7\n\n\n\x1dV\x01"
 
@@ -97,3 +99,19 @@ async def test_drawing_a_receipt_does_not_stall_the_printer(
         await job
     await sim.wait_for_receipts(1, timeout=20)
     assert (sim.out_dir / "1.png").exists()
+
+
+async def test_the_pty_printer_writes_each_receipts_png_too(tmp_path: Path) -> None:
+    out = tmp_path / "pty-out"
+    async with EscPosPtyPrinter(tmp_path, out_dir=out) as printer:
+        fd = os.open(printer.path, os.O_WRONLY | os.O_NOCTTY)
+        try:
+            os.write(fd, JOB + JOB)
+        finally:
+            os.close(fd)
+        async with asyncio.timeout(20):
+            await printer.wait_for(lambda: (out / "2.txt").exists())
+        for n, receipt in enumerate(printer.receipts, start=1):
+            assert (out / f"{n}.png").read_bytes() == receipt_png(receipt)
+            assert (out / f"{n}.txt").read_text(encoding="utf-8") == receipt.render()
+    assert not list(out.glob(".*.tmp"))
