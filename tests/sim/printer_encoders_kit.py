@@ -179,12 +179,7 @@ ALL_CASES = encoder_cases() + handbuilt_cases()
 
 #: Streams the decoder still prints wrong, and why (tests/fixtures/escpos/encoders/README.md).
 #: Strict: the day the decoder gets one right, its test fails until the entry goes.
-KNOWN_DECODER_BUGS: dict[str, str] = {
-    "receipt-printer-encoder/logo_column": "ESC a 1 is not applied to ESC * bit images "
-    "(Epson: ESC a justifies all graphics); the logo prints at the left",
-    "receipt-printer-encoder/codepages": "ESC t 11 (PC851 Greek) is read as CP437 and ESC t 13 "
-    "(PC857) lacks the euro at 0xD5 (Python's cp857 predates it)",
-}
+KNOWN_DECODER_BUGS: dict[str, str] = {}
 
 
 def params(cases: list[Case]) -> list[Any]:
