@@ -154,9 +154,8 @@ def test_nv_and_download_graphics_by_key() -> None:
 def test_keyed_graphics_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # defining more than the store holds drops the oldest key, as a full printer memory would
     monkeypatch.setattr(commands, "STORE_LIMIT", 8)
-    define = [
-        GS + b"(L\x0f\x00" + b"0S0A" + key + b"\x01\x10\x00\x02\x001" + ROWS for key in b"123"
-    ]
+    head = GS + b"(L\x0f\x00" + b"0S0A"  # fn 83, key "A1" / "A2" / "A3", 4 bytes each
+    define = [head + key + b"\x01\x10\x00\x02\x001" + ROWS for key in (b"1", b"2", b"3")]
     decoder = EscPosDecoder()
     decoder.feed(b"".join(define))
     assert sorted(decoder.modes.keyed) == [("download", 65, 50), ("download", 65, 51)]
