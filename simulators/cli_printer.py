@@ -12,10 +12,11 @@ from simulators.escpos_printer import EscPosPrinterSim, Faults
 
 HELP = """Run a TCP ESC/POS receipt printer (raw port 9100 protocol) until Ctrl-C.
 
-Each receipt (ended by a cut, or by the connection closing) is written as OUT/<n>.txt
-(decoded text, QR data as "[QR] ..." lines), OUT/<n>.bin (raw bytes) and OUT/<n>.png (the
-paper as printed, one pixel per dot). DLE EOT 1-4
-status queries are answered like an Epson printer; the fault flags change those answers.
+Each receipt (ended by a cut, or by the connection closing, if something visible was
+printed) is written as OUT/<n>.bin (raw bytes), OUT/<n>.png (the paper) and OUT/<n>.txt (the
+paper as text in print order: "[QR] ...", "[BARCODE ...] ...", "[IMAGE wxh]" where each
+printed). DLE EOT, GS r, GS I, GS a (automatic status back) and DLE DC4 are answered like an
+Epson printer (docs/simulators.md); the fault flags change those answers.
 """
 
 
