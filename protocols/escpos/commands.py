@@ -30,6 +30,7 @@ from protocols.escpos.events import (
     Init,
     Position,
     PrinterIdQuery,
+    ProcessIdQuery,
     RealtimeRequest,
     Spacing,
     StatusQuery,
@@ -193,7 +194,8 @@ def _barcode(raw: bytes, modes: Modes) -> Event:
     prefix, arg = raw[:2], raw[2]
     if prefix == b"\x1dk":
         data = raw[4:] if arg >= 65 else raw[3:-1]
-        return Barcode(arg, barcode_text(arg, data))
+        sent = data.decode("latin-1") if arg in (73, 74) else ""
+        return Barcode(arg, barcode_text(arg, data), sent)
     if prefix == b"\x1dh":
         return BarcodeSetup(height=arg)
     if prefix == b"\x1dw":
@@ -293,6 +295,8 @@ def interpret(raw: bytes, modes: Modes) -> Event:
         return Init()
     if raw[:3] == b"\x1d(k":
         return _codes(raw, modes)
+    if raw[:3] == b"\x1d(H" and len(raw) == 11 and raw[5:7] == b"00":
+        return ProcessIdQuery(raw[7:11])  # GS ( H fn 48: process ID response
     if prefix == b"\x1d(" and raw[2] != 0x4C:  # GS ( other than L
         return Command(name(raw), raw)
     handler = HANDLERS.get(prefix)

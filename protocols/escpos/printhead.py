@@ -295,7 +295,14 @@ class Printhead:
         if isinstance(event, Pdf417):
             return BarcodeItem("PDF417", event.data, event.row_height, event.module, align=m.align)
         return BarcodeItem(
-            event.symbology, event.data, m.bar_height, m.bar_module, m.hri, m.hri_font, m.align
+            event.symbology,
+            event.data,
+            m.bar_height,
+            m.bar_module,
+            m.hri,
+            m.hri_font,
+            m.align,
+            raw=event.raw,
         )
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from protocols.escpos import SYMBOLOGIES, Barcode, BarcodeItem, QrItem, decode_receipts, transcript
+from protocols.escpos import (
+    SYMBOLOGIES,
+    Barcode,
+    BarcodeItem,
+    EscPosDecoder,
+    QrItem,
+    decode_receipts,
+    transcript,
+)
 from protocols.escpos.codes import code128_text
 from protocols.escpos.layout import Item
 
@@ -61,12 +69,18 @@ def test_barcode_settings_in_force_when_it_prints() -> None:
     setup = GS + b"h\x50" + GS + b"w\x02" + GS + b"H\x02" + GS + b"f\x01" + ESC + b"a\x01"
     code = GS + b"kI\x08{B012345"
     items = paper(setup + code + GS + b"h\xa2" + code)
-    assert items[0] == BarcodeItem("CODE128", "012345", 80, 2, "below", "B", "center")
+    assert items[0] == BarcodeItem(
+        "CODE128", "012345", 80, 2, "below", "B", "center", raw="{B012345"
+    )  # raw: the code sets as sent decide the bars
     assert isinstance(items[1], BarcodeItem) and items[1].height == 162
 
 
 def test_barcode_event_keeps_its_system_number() -> None:
     assert Barcode(73, "x").symbology == "CODE128" and Barcode(200, "x").symbology == "GS k 200"
+    [event] = EscPosDecoder().feed(GS + b"kI\x04{C\x0c\x22")
+    assert event == Barcode(73, "1234", "{C\x0c\x22")
+    [ean] = EscPosDecoder().feed(GS + b"k\x02123\x00")
+    assert ean == Barcode(2, "123")  # nothing more to say than the digits
 
 
 def test_qr_prints_between_the_lines_with_its_size_and_level() -> None:
