@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 
 from protocols.escpos import (
+    PAPER_80MM,
     PRINTING,
     EscPosDecoder,
     PrinterCondition,
@@ -121,8 +122,11 @@ class EscPosPrinterSim:
         port: int = 0,
         out_dir: Path | str = "receipts",
         faults: Faults | None = None,
+        paper_dots: int = PAPER_80MM,
     ) -> None:
         self.host = host
+        self.paper_dots = paper_dots
+        """576 dots for 80 mm paper, 384 for 58 mm (``protocols.escpos.PAPER_58MM``)."""
         self._port = port
         self.out_dir = Path(out_dir)
         self._faults = Faults()
@@ -250,7 +254,7 @@ class EscPosPrinterSim:
             await self._notify()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = _Connection(writer)
+        conn = _Connection(writer, builder=ReceiptBuilder(self.paper_dots))
         self._connections.add(conn)
         try:
             await self._serve_connection(reader, conn)
@@ -303,7 +307,7 @@ class EscPosPrinterSim:
             if isinstance(event, STATUS_EVENTS):
                 await self._reply(conn, conn.responder.answer(event, self.faults.condition))
                 if clears_buffers(event):  # the unfinished receipt is gone
-                    conn.builder = ReceiptBuilder()
+                    conn.builder = ReceiptBuilder(self.paper_dots)
                     del conn.job[: end - conn.job_start]
                     conn.job_start, conn.spoiled = end, False
                 continue

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Self
 
 from protocols.escpos import (
+    PAPER_80MM,
     EscPosDecoder,
     Event,
     PrinterCondition,
@@ -51,8 +52,13 @@ class EscPosPtyPrinter:
     """An ESC/POS printer behind a pty; start it inside a running event loop."""
 
     def __init__(
-        self, link_dir: Path | None = None, name: str = "lp0", out_dir: Path | None = None
+        self,
+        link_dir: Path | None = None,
+        name: str = "lp0",
+        out_dir: Path | None = None,
+        paper_dots: int = PAPER_80MM,
     ) -> None:
+        self.paper_dots = paper_dots  # 576: 80 mm paper; 384: 58 mm
         self._condition = PrinterCondition()
         self.responder = StatusResponder()
         self.silent = False
@@ -64,7 +70,7 @@ class EscPosPtyPrinter:
         self._master: int | None = None
         self._slave: int | None = None
         self._decoder = EscPosDecoder()
-        self._builder = ReceiptBuilder()
+        self._builder = ReceiptBuilder(paper_dots)
         self._changed = asyncio.Event()
         #: receipts completed by a cut, in order
         self.receipts: list[Receipt] = []
@@ -73,7 +79,7 @@ class EscPosPtyPrinter:
         self.queries = 0  # status queries seen
         #: where each receipt goes as ``<n>.png`` (drawn off the loop) then ``<n>.txt``
         self.out_dir = out_dir
-        self._saving: set[asyncio.Task[None]] = set()
+        self._saving: asyncio.Task[None] | None = None  # the last receipt being written
 
     @property
     def condition(self) -> PrinterCondition:
@@ -100,7 +106,8 @@ class EscPosPtyPrinter:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await asyncio.gather(*self._saving)  # receipts still being drawn are written first
+        if self._saving is not None:  # receipts still being drawn are written first
+            await self._saving
         self.unplug()
         if self._own_dir:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -146,13 +153,18 @@ class EscPosPtyPrinter:
 
     def _save(self, receipt: Receipt, n: int) -> None:
         if self.out_dir is not None:
-            task = asyncio.get_running_loop().create_task(self._write_files(receipt, n))
-            self._saving.add(task)
-            task.add_done_callback(self._saving.discard)
+            before = self._saving
+            self._saving = asyncio.get_running_loop().create_task(
+                self._write_files(receipt, n, before)
+            )
 
-    async def _write_files(self, receipt: Receipt, n: int) -> None:
+    async def _write_files(
+        self, receipt: Receipt, n: int, before: asyncio.Task[None] | None
+    ) -> None:
         assert self.out_dir is not None
         png = await asyncio.to_thread(receipt_png_or_none, receipt)  # slow: off the loop
+        if before is not None:
+            await before  # files appear in receipt order
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for name, data in ((f"{n}.png", png), (f"{n}.txt", receipt.render().encode())):
             if data is not None:  # atomically, n.txt last: who sees it sees both whole
@@ -181,7 +193,7 @@ class EscPosPtyPrinter:
             if isinstance(event, STATUS_EVENTS):
                 self._answer(event)
                 if clears_buffers(event):
-                    self._builder = ReceiptBuilder()
+                    self._builder = ReceiptBuilder(self.paper_dots)
                 continue
             receipt = self._builder.add(event)
             if receipt is not None:

@@ -30,6 +30,7 @@ from protocols.escpos.events import (
     Init,
     Position,
     PrinterIdQuery,
+    ProcessIdQuery,
     RealtimeRequest,
     Spacing,
     StatusQuery,
@@ -232,6 +233,8 @@ def _graphics(raw: bytes, modes: Modes) -> Event:
     return _gs_l(raw, modes)
 
 
+STORE_LIMIT = 1 << 22
+"""Bytes of keyed graphics kept; defining more drops the oldest (memory stays bounded)."""
 _KEYED_DEFINE = {67: "NV", 83: "download"}
 _KEYED_PRINT = {69: "NV", 85: "download"}
 
@@ -251,7 +254,10 @@ def _gs_l(raw: bytes, modes: Modes) -> Event:
     if fn in _KEYED_DEFINE and len(body) >= 11 and body[2] == 48:  # a=48: raster
         width, height = body[6] + 256 * body[7], body[8] + 256 * body[9]
         key = (_KEYED_DEFINE[fn], body[3], body[4])
+        modes.keyed.pop(key, None)
         modes.keyed[key] = graphics.from_rows(width, height, body[11:])  # first colour only
+        while sum(len(image.rows) for image in modes.keyed.values()) > STORE_LIMIT:
+            del modes.keyed[next(iter(modes.keyed))]  # a printer's graphics memory is finite
         return Command(source, raw)
     if fn in _KEYED_PRINT and len(body) >= 6 and body[4] in (1, 2) and body[5] in (1, 2):
         image = modes.keyed.get((_KEYED_PRINT[fn], body[2], body[3]))
@@ -294,6 +300,8 @@ def interpret(raw: bytes, modes: Modes) -> Event:
         return Init()
     if raw[:3] == b"\x1d(k":
         return _codes(raw, modes)
+    if raw[:3] == b"\x1d(H" and len(raw) == 11 and raw[5:7] == b"00":
+        return ProcessIdQuery(raw[7:11])  # GS ( H fn 48: process ID response
     if prefix == b"\x1d(" and raw[2] != 0x4C:  # GS ( other than L
         return Command(name(raw), raw)
     handler = HANDLERS.get(prefix)

@@ -209,6 +209,13 @@ class TransmitStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessIdQuery:
+    """``GS ( H`` fn 48: answer ``37 22 d1..d4 00`` once the data before it is processed."""
+
+    process_id: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class AutoStatus:
     """``GS a n``: automatic status back enabled for the items in ``mask`` (0 = off)."""
 
@@ -241,7 +248,8 @@ class Unknown:
 Event: TypeAlias = (
     Text | Feed | Init | Style | Position | TabStops | Spacing | CodePage | Charset
     | ChineseMode | Image | QrCode | Pdf417 | BarcodeSetup | Barcode | Cut | StatusQuery
-    | RealtimeRequest | TransmitStatus | AutoStatus | PrinterIdQuery | Command | Unknown
+    | RealtimeRequest | TransmitStatus | ProcessIdQuery | AutoStatus | PrinterIdQuery | Command
+    | Unknown
 )  # fmt: skip
 PRINTING = (Text, Image, QrCode, Pdf417, Barcode)
 """Events that put marks on the paper (what makes a receipt)."""

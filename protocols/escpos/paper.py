@@ -145,6 +145,8 @@ def _block(item: Item, glyphs: Glyphs, paper_dots: int) -> _Block:
         return _Block(0)
     if isinstance(item, RasterImage):
         return _Block(item.height, raster_bitmap(item))
+    if not isinstance(item, QrItem | BarcodeItem):  # an item kind newer than this renderer
+        return _Block(NOTE_HEIGHT, note=f"[{type(item).__name__}] not drawn")
     try:
         bits = qr_bitmap(item) if isinstance(item, QrItem) else barcode_bitmap(item, glyphs)
     except (BarcodeError, ValueError) as exc:

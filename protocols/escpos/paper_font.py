@@ -15,6 +15,7 @@ Chinese characters print as hollow boxes.
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,9 @@ def find_font() -> Path | None:
 
 
 AnyFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
+#: FreeType faces are shared (cached) and not safe to draw with from two threads at once;
+#: simulators draw receipts in worker threads, so glyphs are made one at a time
+_FREETYPE = threading.Lock()
 
 
 @functools.lru_cache(maxsize=32)
@@ -57,7 +61,8 @@ def _face(path: str | None, size: int) -> AnyFont:
 
 
 class Glyphs:
-    """Cached glyph bitmaps for one font file (thread-safe enough: a dict of immutables)."""
+    """Cached glyph bitmaps for one font file, shared between threads: each glyph is made
+    under one lock, then only read."""
 
     def __init__(self, font: Path | None) -> None:
         self._path = str(font) if font is not None else None
@@ -68,7 +73,8 @@ class Glyphs:
         key = (ch, font, bold)
         found = self._cache.get(key)
         if found is None:
-            found = self._make(ch, font, bold)
+            with _FREETYPE:
+                found = self._make(ch, font, bold)
             found.setflags(write=False)
             self._cache[key] = found
         return found

@@ -3,8 +3,8 @@
 One ``StatusResponder`` per host connection: it answers the status events the decoder yields
 (``protocols.escpos.status`` / ``replies`` define the bytes) and, on ``changed()``, sends what
 a real printer sends on its own when its condition changes — automatic status back, and the
-``GS r`` answers it held while offline (``GS r`` is processed in order with the print data,
-which an offline printer does not process).
+``GS r`` / ``GS ( H`` answers it held while offline (they are processed in order with the
+print data, which an offline printer does not process).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from protocols.escpos.events import (
     AutoStatus,
     Event,
     PrinterIdQuery,
+    ProcessIdQuery,
     RealtimeRequest,
     StatusQuery,
     TransmitStatus,
@@ -29,7 +30,22 @@ from protocols.escpos.replies import (
 )
 from protocols.escpos.status import PrinterCondition, status_byte
 
-STATUS_EVENTS = (StatusQuery, TransmitStatus, AutoStatus, PrinterIdQuery, RealtimeRequest)
+STATUS_EVENTS = (
+    StatusQuery,
+    TransmitStatus,
+    ProcessIdQuery,
+    AutoStatus,
+    PrinterIdQuery,
+    RealtimeRequest,
+)
+InOrder = TransmitStatus | ProcessIdQuery
+"""Answered after the data before them is processed: held while the printer is offline."""
+
+
+def _in_order(event: InOrder, cond: PrinterCondition) -> bytes:
+    if isinstance(event, ProcessIdQuery):
+        return b"\x37\x22" + event.process_id + b"\x00"
+    return transmit_status(event.n, cond)
 
 
 def clears_buffers(event: Event) -> bool:
@@ -50,18 +66,18 @@ class StatusResponder:
         self.drawer_pulses = 0
         self.powered_off = False
         self._asb_seen: dict[int, tuple[bool, ...]] = {}
-        self._held: list[int] = []  # GS r n waiting for the printer to come back online
+        self._held: list[InOrder] = []  # waiting for the printer to come back online
 
     def answer(self, event: Event, cond: PrinterCondition) -> bytes:
         """The bytes sent back for ``event`` (``b""``: nothing, now)."""
         if isinstance(event, StatusQuery):
             value = status_byte(event.n, cond)
             return b"" if value is None else bytes([value])
-        if isinstance(event, TransmitStatus):
+        if isinstance(event, TransmitStatus | ProcessIdQuery):
             if cond.offline or self._held:
-                self._held.append(event.n)
+                self._held.append(event)
                 return b""
-            return transmit_status(event.n, cond)
+            return _in_order(event, cond)
         if isinstance(event, AutoStatus):
             self.asb_mask = event.mask & 0x0F
             self._asb_seen = asb_items(cond)
@@ -91,8 +107,8 @@ class StatusResponder:
         """What the printer sends by itself now that it is in ``cond``."""
         out = bytearray()
         if self._held and not cond.offline:
-            for n in self._held:
-                out += transmit_status(n, cond)
+            for event in self._held:
+                out += _in_order(event, cond)
             self._held.clear()
         if self.asb_mask:
             now = asb_items(cond)

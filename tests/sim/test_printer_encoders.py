@@ -76,25 +76,35 @@ async def test_tcp_printer(case: Case, tmp_path: Path) -> None:
     assert not (tmp_path / f"{len(case.receipts) + 1}.txt").exists()
 
 
-@CASES
-async def test_pty_printer(case: Case, tmp_path: Path) -> None:
-    """Each piece is written only after the printer has read the one before: the splits are
-    exactly the case's (inside parameters, inside characters) plus random ones."""
-    async with EscPosPtyPrinter(tmp_path) as sim:
+async def print_on_pty(case: Case, out: Path, seed: int) -> tuple[EscPosPtyPrinter, bytes]:
+    """The case written to the pty printer piece by piece, each piece only after the printer
+    has read the one before (so the splits are exactly the case's plus random ones); returns
+    the printer once every receipt's files are written (on leaving it), and what it answered."""
+    (out / "dev").mkdir()
+    async with EscPosPtyPrinter(out / "dev", out_dir=out) as sim:
         fd = os.open(sim.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         try:
             sent = 0
             async with asyncio.timeout(10):
-                for piece in chunks(case, seed=2):
+                for piece in chunks(case, seed=seed):
                     os.write(fd, piece)
                     sent += len(piece)
                     await sim.wait_for(lambda n=sent: len(sim.stream) >= n)
             answered = _read_available(fd)
         finally:
             os.close(fd)
+    return sim, answered
+
+
+@CASES
+async def test_pty_printer(case: Case, tmp_path: Path) -> None:
+    sim, answered = await print_on_pty(case, tmp_path, seed=2)
     assert bytes(sim.stream) == case.data
     assert answered == case.replies
     assert_paper(sim.receipts, case)
+    for n, lines in enumerate(case.receipts, start=1):
+        text = (tmp_path / f"{n}.txt").read_text(encoding="utf-8")
+        assert [line.rstrip() for line in text.splitlines()] == lines
 
 
 def _read_available(fd: int) -> bytes:

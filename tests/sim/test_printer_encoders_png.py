@@ -1,4 +1,4 @@
-"""The PNG the TCP printer simulator writes for each receipt of the encoder and hand-built
+"""The PNG the printer simulators write for each receipt of the encoder and hand-built
 streams: the QR codes and barcodes read back from the picture, in print order, where their
 items lie; every image drawn dot for dot at its size and place; and the whole picture equal
 to a golden PNG that a person looked at (tests/fixtures/escpos/golden/encoders/).
@@ -33,7 +33,7 @@ from tests.sim.printer_png_kit import (
     read_qr,
     spans,
 )
-from tests.sim.test_printer_encoders import send_in_pieces
+from tests.sim.test_printer_encoders import print_on_pty, send_in_pieces
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "escpos" / "golden" / "encoders"
 TOLERANCE = 0.002  # of the pixels: FreeType versions draw a few glyph edges differently
@@ -49,14 +49,18 @@ def load(png: bytes) -> Pixels:
     return np.array(Image.open(io.BytesIO(png)).convert("L"))
 
 
-async def printed(case: Case, out: Path) -> list[tuple[Receipt, Pixels]]:
-    """The case through the TCP simulator: each receipt and the PNG it wrote for it."""
+async def printed(case: Case, out: Path, via: str = "tcp") -> list[tuple[Receipt, Pixels]]:
+    """The case through the TCP (or pty) simulator: each receipt and the PNG it wrote."""
     if find_font() is None:
         require_or_skip("a CJK font (apt-get install fonts-wqy-microhei, or KFLEET_CJK_FONT)")
-    async with EscPosPrinterSim("127.0.0.1", 0, out) as sim:
-        await send_in_pieces(sim.port, chunks(case, seed=3), len(case.replies))
-        await sim.wait_for_closed(1)
-    return [(r, load((out / f"{n}.png").read_bytes())) for n, r in enumerate(sim.receipts, 1)]
+    if via == "pty":
+        receipts = (await print_on_pty(case, out, seed=4))[0].receipts
+    else:
+        async with EscPosPrinterSim("127.0.0.1", 0, out) as sim:
+            await send_in_pieces(sim.port, chunks(case, seed=3), len(case.replies))
+            await sim.wait_for_closed(1)
+        receipts = sim.receipts
+    return [(r, load((out / f"{n}.png").read_bytes())) for n, r in enumerate(receipts, 1)]
 
 
 @pytest.mark.parametrize("case", params(DRAWN))
@@ -99,12 +103,13 @@ def _image_on_paper(rows: Pixels, item: RasterImage) -> tuple[int, int, int, byt
     return (box.shape[1], box.shape[0], int(xs.min()), dots)
 
 
+@pytest.mark.parametrize("via", ["tcp", "pty"])
 @pytest.mark.parametrize("case", params(ALL_CASES))
-async def test_png_matches_its_golden(case: Case, tmp_path: Path) -> None:
+async def test_png_matches_its_golden(case: Case, via: str, tmp_path: Path) -> None:
     font = find_font()
     if font is None or "wqy-microhei" not in font.name:
         require_or_skip("WenQuanYi Micro Hei (the font the golden PNGs were drawn with)")
-    pictures = await printed(case, tmp_path)
+    pictures = await printed(case, tmp_path, via)
     assert len(pictures) == len(case.receipts)
     for n, (_, png) in enumerate(pictures, 1):
         want = load(golden_path(case, n).read_bytes())

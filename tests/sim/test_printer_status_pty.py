@@ -110,3 +110,12 @@ async def test_split_writes_and_trailing_feeds(printer: EscPosPtyPrinter, host: 
     await host.nothing_more()  # everything before the probe was decoded
     assert [r.items for r in printer.receipts] == [decode_receipts(data)[0].items]
     assert printer.receipts[0].render() == "办事𠮷\n[BARCODE CODE128] 123\n"
+
+
+async def test_dle_enq_2_discards_the_unfinished_receipt(
+    printer: EscPosPtyPrinter, host: Host
+) -> None:
+    # DLE ENQ 2: recover from an error, clearing the receive and print buffers
+    host.write(b"lost\n" + DLE + b"\x05\x02" + b"kept\n" + CUT)
+    await host.nothing_more()
+    assert [r.lines for r in printer.receipts] == [["kept"]]

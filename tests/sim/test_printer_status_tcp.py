@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from protocols.escpos import decode_receipts
+from protocols.escpos import PAPER_58MM, decode_receipts
 from simulators.escpos_printer import EscPosPrinterSim, Faults
 
 ESC, GS, DLE = b"\x1b", b"\x1d", b"\x10"
@@ -132,3 +132,13 @@ async def test_stream_split_anywhere_prints_the_same_paper(sim: EscPosPrinterSim
     assert receipt.items == decode_receipts(data)[0].items
     assert receipt.render() == "Name" + " " * 16 + "Qty\n[IMAGE 16x2]\n取号 A017\n[QR] abc\n"
     assert (sim.out_dir / "1.bin").read_bytes() == data
+
+
+async def test_a_58mm_printer_wraps_at_its_width(tmp_path: Path) -> None:
+    async with EscPosPrinterSim("127.0.0.1", 0, tmp_path, paper_dots=PAPER_58MM) as sim:
+        _, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+        await write(writer, b"x" * 40 + b"\n" + CUT)  # 40 Font A cells; 32 fit in 384 dots
+        (receipt,) = await sim.wait_for_receipts(1)
+        writer.close()
+        await writer.wait_closed()
+    assert receipt.lines == ["x" * 32, "x" * 8] and receipt.paper_dots == 384

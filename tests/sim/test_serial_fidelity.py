@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from edge_agent.drivers.call_button import CallButtonDriver, CallButtonSerial
+from protocols.messages import Health
 from protocols.serial_frames import (
     Ack,
     Beep,
@@ -197,3 +199,33 @@ async def test_rating_pad_session_in_pieces(pad: RatingPadSim) -> None:
     assert (asking.state, asking.case) == ("asking", "GM-2024-000123")
     assert answers[5] == Ack() and answers[6].status.state == "idle"  # type: ignore[union-attr]
     assert pad.canceled == ["GM-2024-000123"] and pad.answered == []
+
+
+@pytest.mark.parametrize("rates", [(9600, 19200), (115200, 9600)], ids=["host-fast", "host-slow"])
+async def test_a_driver_at_another_rate_hears_only_noise(rates: tuple[int, int]) -> None:
+    """The device's UART and the host's port disagree: each side's bytes are noise to the
+    other, so nothing the host sends is carried out and the host never sees the device."""
+    device_rate, host_rate = rates
+    async with CallButtonSim(heartbeat_s=0.1, baudrate=device_rate) as button:
+        cfg = CallButtonSerial(
+            type="call_button_serial", id="btn-1", port=button.port_path, baudrate=host_rate,
+            heartbeat_s=0.1, ack_timeout_s=0.1, reconnect_min_s=0.02, reconnect_max_s=0.2,
+        )  # fmt: skip
+        async with CallButtonDriver(cfg) as driver:
+            async with asyncio.timeout(5):
+                await button.wait_for(lambda: button.misframed > 0)  # the host's SYNC
+                health = await driver.wait_health(Health.OFFLINE)
+        assert health == (Health.OFFLINE, "no_heartbeat")  # the heartbeats were noise to it
+        assert button.received == []
+
+
+async def test_a_driver_at_the_devices_rate_is_heard() -> None:
+    async with CallButtonSim(heartbeat_s=0.1, baudrate=19200) as button:
+        cfg = CallButtonSerial(
+            type="call_button_serial", id="btn-1", port=button.port_path, baudrate=19200,
+            heartbeat_s=0.1, ack_timeout_s=0.1, reconnect_min_s=0.02, reconnect_max_s=0.2,
+        )  # fmt: skip
+        async with CallButtonDriver(cfg) as driver:
+            async with asyncio.timeout(5):
+                await driver.wait_health(Health.OK)
+        assert button.misframed == 0

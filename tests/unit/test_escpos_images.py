@@ -6,6 +6,7 @@ GS 8 L (fn 112 store, fn 50 print), GS * + GS / (downloaded), FS q + FS p (NV)."
 
 from __future__ import annotations
 
+import pytest
 from escpos.printer import Dummy
 from PIL import Image as PilImage
 
@@ -16,6 +17,7 @@ from protocols.escpos import (
     PrintLine,
     RasterImage,
     Unknown,
+    commands,
     decode_receipts,
     transcript,
 )
@@ -147,3 +149,13 @@ def test_nv_and_download_graphics_by_key() -> None:
     decoder = EscPosDecoder()
     never = GS + b"(L\x06\x000EZZ\x01\x01"  # a key never defined: an explicit Unknown
     assert decoder.feed(never) == [Unknown(never)]
+
+
+def test_keyed_graphics_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # defining more than the store holds drops the oldest key, as a full printer memory would
+    monkeypatch.setattr(commands, "STORE_LIMIT", 8)
+    head = GS + b"(L\x0f\x00" + b"0S0A"  # fn 83, key "A1" / "A2" / "A3", 4 bytes each
+    define = [head + key + b"\x01\x10\x00\x02\x001" + ROWS for key in (b"1", b"2", b"3")]
+    decoder = EscPosDecoder()
+    decoder.feed(b"".join(define))
+    assert sorted(decoder.modes.keyed) == [("download", 65, 50), ("download", 65, 51)]

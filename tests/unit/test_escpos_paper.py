@@ -7,6 +7,8 @@ test says exactly what was printed; the ink (pixels == 0) is measured, never eye
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,3 +237,26 @@ def test_a_character_the_font_lacks_prints_as_a_hollow_box() -> None:
     box = Glyphs(cjk_font()).glyph("\U0001f5ff")  # no CJK font draws the moai
     assert box.shape == (24, 24)
     assert box[2, 2:22].all() and box[2:22, 2].all() and not box[8:16, 8:16].any()
+
+
+def test_without_a_cjk_font_latin_prints_and_chinese_is_boxes() -> None:
+    glyphs = Glyphs(None)  # Pillow's own font
+    assert glyphs.glyph("A").sum() > 20
+    box = glyphs.glyph("中")
+    assert box[2, 2:22].all() and not box[8:16, 8:16].any()
+
+
+def test_a_font_file_that_is_no_font_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "font.ttf"
+    bogus.write_bytes(b"not a font")
+    with pytest.raises(ValueError, match="cannot read font"):
+        render_items([text("A")], 576, font=bogus)
+
+
+def test_an_item_kind_the_renderer_does_not_know_leaves_a_note() -> None:
+    @dataclass(frozen=True)
+    class Hologram:
+        data: str
+
+    full = render_items([Hologram("x")], 576, font=cjk_font())  # type: ignore[list-item]
+    assert not (full == 0).any() and (full == MARK).any()

@@ -20,7 +20,7 @@ from protocols.escpos.status import PrinterCondition
 from simulators.escpos_printer import EscPosPrinterSim, Faults
 from simulators.escpos_pty import EscPosPtyPrinter
 
-JOB = b"\x1b@\x1ba\x01\x1b!\x30A023\n\x1b!\x00\xe5\x8f\x96\xe5\x8f\xb7\n\n\n\x1dV\x01"
+JOB = b"\x1b@\x1ba\x01\x1b!\x30A023\n\x1b!\x00" + "取号".encode("gb18030") + b"\n\n\n\x1dV\x01"
 
 
 @pytest.fixture

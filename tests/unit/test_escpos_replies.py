@@ -12,6 +12,7 @@ from protocols.escpos import (
     EscPosDecoder,
     PrinterCondition,
     PrinterIdQuery,
+    ProcessIdQuery,
     RealtimeRequest,
     StatusQuery,
     TransmitStatus,
@@ -91,6 +92,17 @@ def test_gs_r_is_held_while_offline_and_sent_in_order_when_back() -> None:
     assert responder.changed(OUT) == b""
     assert responder.changed(NEAR) == b"\x03\x00"
     assert responder.changed(NEAR) == b""
+
+
+def test_gs_paren_h_process_id_answered_in_order() -> None:
+    # GS ( H pL pH fn=48 m=48 d1..d4: "37 22 d1..d4 NUL", after what came before it
+    [event] = EscPosDecoder().feed(b"\x1d(H\x06\x0000A017")
+    assert event == ProcessIdQuery(b"A017")
+    responder = StatusResponder()
+    assert responder.answer(event, OK) == b"\x37\x22A017\x00"
+    assert responder.answer(TransmitStatus(1), OUT) == b""
+    assert responder.answer(ProcessIdQuery(b"0002"), NEAR) == b""  # behind the held GS r
+    assert responder.changed(NEAR) == b"\x03\x37\x220002\x00"
 
 
 def test_asb_sent_when_enabled_and_on_each_change_of_an_enabled_item() -> None:
