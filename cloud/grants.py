@@ -17,6 +17,8 @@ class Grants:
         self._secret = settings.secret_key.get_secret_value()
         self._base = f"{settings.base_url}/api/v1/blobs"
         self._upload_ttl_s = settings.upload_grant_ttl_s
+        #: print_receipt jobs get a grant too (their proof), unless turned off for old agents
+        self.receipt_proof = settings.receipt_proof
 
     def uploads_for(self, job_id: str) -> Uploads:
         """Where and with which grant job ``job_id`` uploads its blobs (protocol §11)."""

@@ -302,6 +302,8 @@ class JobService:
         limit: int,
         offset: int,
         scope: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> tuple[list[JobOut], int]:
         async with self._sessions() as s:
             rows, total = await job_queries.page(
@@ -310,6 +312,8 @@ class JobService:
                 device=device,
                 site=site,
                 kind=kind,
+                since=since,
+                until=until,
                 limit=limit,
                 offset=offset,
                 scope=scope,

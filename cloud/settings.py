@@ -235,11 +235,20 @@ class Settings(IdentitySettings, BaseSettings):
         Field(
             ge=0,
             le=24 * 3600,
-            description="Lifetime in seconds of the upload grant sent with each snapshot/scan "
-            "job, and of the read token sent with each print_document job (clamped to "
-            "60..3600). 0: expired at once (tests).",
+            description="Lifetime in seconds of the upload grant sent with each snapshot, "
+            "scan and print_receipt job, and of the read token sent with each print_document "
+            "job (clamped to 60..3600). 0: expired at once (tests).",
         ),
     ] = 900
+    receipt_proof: Annotated[
+        bool,
+        Field(
+            description="Send each print_receipt job an upload grant, so the agent uploads a "
+            "PNG of exactly what it printed (its proof, shown in the console's job detail). "
+            "Turn off while agents older than this cloud still run: they refuse receipt jobs "
+            "that carry params.uploads (bad_params)."
+        ),
+    ] = True
     public_url: Annotated[
         str,
         Field(

@@ -18,7 +18,7 @@ from fleet.jobs import (
     can_transition,
     is_stale_ack,
 )
-from protocols.jobs import UPLOAD_KINDS, AckState, FailureReason, JobKind, JobState
+from protocols.jobs import CAPTURE_KINDS, AckState, FailureReason, JobKind, JobState
 from protocols.messages import AckBody
 
 
@@ -76,7 +76,7 @@ class Decision:
 
 def needs_blob_check(kind: JobKind, ack: AckBody) -> bool:
     """Whether the caller must look up the blobs a success names (snapshot and scan)."""
-    return ack.state is AckState.SUCCEEDED and kind in UPLOAD_KINDS
+    return ack.state is AckState.SUCCEEDED and kind in CAPTURE_KINDS
 
 
 def decide_ack(

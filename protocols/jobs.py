@@ -74,8 +74,12 @@ CAPABILITY_FOR_KIND: dict[JobKind, Capability] = {
     JobKind.PRINT_DOCUMENT: Capability.A4_PRINT,
     JobKind.COPY: Capability.COPY,
 }
-#: Kinds whose result is content the agent uploads as blobs (the cloud adds ``uploads``).
-UPLOAD_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
+#: Kinds whose result IS content the agent uploads as blobs: a success must name stored blobs,
+#: and a capture cut short by a restart runs again (no side effect a citizen sees).
+CAPTURE_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
+#: Kinds that upload blobs under the job's grant (the cloud adds ``uploads``): the captures,
+#: and ``print_receipt``, whose proof (a PNG of what the paper showed) goes up after the print.
+UPLOAD_KINDS = CAPTURE_KINDS | {JobKind.PRINT_RECEIPT}
 #: Kinds that print a stored blob (the cloud adds ``fetch``, a read URL, on each send).
 FETCH_KINDS = frozenset({JobKind.PRINT_DOCUMENT})
 #: Kinds whose side effect is paper in a citizen's hand (a restart mid-job is ``uncertain``).
@@ -167,14 +171,6 @@ class FeedLine(_Line):
 ReceiptLine = Annotated[TextLine | QrLine | FeedLine, Field(discriminator="type")]
 
 
-class ReceiptParams(_Strict):
-    """Parameters of a ``print_receipt`` job: a receipt such as a queue ticket."""
-
-    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=200)]
-    cut: bool = True
-    copies: Annotated[int, Field(ge=1, le=5), NumberOnly] = 1
-
-
 class Uploads(_Strict):
     """Where and with what the agent uploads a job's blobs; filled in by the cloud on each
     send, never by the client: ``PUT {base}/{sha256}?grant={grant}`` (see protocol §11)."""
@@ -184,6 +180,16 @@ class Uploads(_Strict):
     #: ``<job id>.<expiry>.<mac>``: lets this job put blobs until ``expires`` (unix s)
     grant: Annotated[str, Field(min_length=1, max_length=300)]
     expires: int
+
+
+class ReceiptParams(_Strict):
+    """Parameters of a ``print_receipt`` job: a receipt such as a queue ticket."""
+
+    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=200)]
+    cut: bool = True
+    copies: Annotated[int, Field(ge=1, le=5), NumberOnly] = 1
+    #: where the agent uploads the proof (a PNG of the bytes it printed), after the print
+    uploads: Uploads | None = None
 
 
 class SnapshotParams(_Strict):

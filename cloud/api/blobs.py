@@ -56,7 +56,10 @@ GRANT_PATTERN = r"^[0-9a-f]{32}\.[0-9]{1,20}\.[A-Za-z0-9_-]{43}$"
 Token = Annotated[str | None, Query(pattern=TOKEN_PATTERN, description="from POST .../tokens")]
 Grant = Annotated[
     str | None,
-    Query(pattern=GRANT_PATTERN, description="a snapshot/scan job's params.uploads.grant"),
+    Query(
+        pattern=GRANT_PATTERN,
+        description="a snapshot/scan/print_receipt job's params.uploads.grant",
+    ),
 ]
 #: What a PUT may carry: any bytes (the sha256 is checked, not the type); the kinds named
 #: are what the cloud and the agents store.
@@ -159,8 +162,9 @@ async def put_blob(
     """Upload the request body as blob ``sha256``; streamed, verified, stored atomically.
 
     Authorised by a put ``token`` for this blob, or by the ``grant`` of a running
-    snapshot/scan job; credentials are optional (they name the audit row's actor; a device's
-    must be the grant's job's device: cloud/api/blob_device.py)."""
+    snapshot/scan job (or print_receipt, for its proof); credentials are optional (they name
+    the audit row's actor; a device's must be the grant's job's device:
+    cloud/api/blob_device.py)."""
     job_id = None
     if grant and not token:
         job_id = await check_upload_grant(settings, sessions, grant)

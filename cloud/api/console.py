@@ -23,6 +23,7 @@ PAGES = {
     "/users": "users.html",
     "/tokens": "tokens.html",
     "/audit": "audit.html",
+    "/jobs": "jobs.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

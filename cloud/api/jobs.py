@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud.api.audit import IsoTime
+from cloud.api.audit import _utc as utc_clamped
 from cloud.api.auth_deps import scope_of
 from cloud.api.callers import JobsReader, JobsWriter
 from cloud.api.deps import DeviceQuery, JobPathId, JobServiceDep, SessionsDep, SiteQuery
@@ -97,6 +99,13 @@ async def list_jobs(
     device: DeviceQuery = None,
     site: SiteQuery = None,
     kind: JobKind | None = None,
+    since: Annotated[
+        IsoTime | None,
+        Query(alias="from", description="created at or after (ISO 8601 with a zone)"),
+    ] = None,
+    until: Annotated[
+        IsoTime | None, Query(alias="to", description="created before (ISO 8601 with a zone)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
@@ -106,6 +115,8 @@ async def list_jobs(
         device=device,
         site=site,
         kind=kind,
+        since=utc_clamped(since),
+        until=utc_clamped(until),
         limit=limit,
         offset=offset,
         scope=scope_of(caller),

@@ -87,10 +87,13 @@ function peripheralItem(p, deviceOnline) {
     `${t(p.kind)} (${p.id}) `, status, reason);
 }
 
-// A site-targeted job says so, also once it has been dispatched to one of the site's devices.
+// A site-targeted job says so, also once it has been dispatched to one of the site's devices;
+// its kind links to its detail on the jobs page.
 function jobItem(j) {
   const reason = j.reason ? ` (${t(j.reason)})` : "";
-  const item = el("li", { "data-job": j.id }, `${t(j.kind)} `, badge(j.state, t(j.state)),
+  const detail = kf.link("/jobs") + (LANG === "en" ? "&" : "?") + "id=" + encodeURIComponent(j.id);
+  const item = el("li", { "data-job": j.id }, el("a", { href: detail }, t(j.kind)), " ",
+    badge(j.state, t(j.state)),
     ` ${formatTime(j.created_at)}`, reason);
   if (j.target.site) item.append(el("span", { class: "muted" }, ` · ${t("toSite")} ${j.target.site}`));
   return item;

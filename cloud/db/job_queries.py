@@ -26,9 +26,11 @@ async def page(
     limit: int,
     offset: int,
     scope: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[Sequence[Job], int]:
     """A page of jobs, newest first, and how many match in all; only jobs of sites in the
-    subtree ``scope`` when given (the caller's)."""
+    subtree ``scope`` when given (the caller's), created in ``[since, until)`` when given."""
     stmt = select(Job)
     if scope is not None:
         stmt = stmt.where(Job.site_id.in_(select(Site.id).where(site_repo.in_subtree(scope))))
@@ -40,6 +42,10 @@ async def page(
         stmt = stmt.where(Job.kind == kind.value)
     if site:
         stmt = stmt.where(Job.site_id.in_(select(Site.id).where(site_repo.in_subtree(site))))
+    if since is not None:
+        stmt = stmt.where(Job.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Job.created_at < until)
     total = await s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = await s.scalars(stmt.order_by(Job.created_at.desc()).limit(limit).offset(offset))
     return rows.all(), total

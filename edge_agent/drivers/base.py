@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from edge_agent.drivers.config import DriverConfig
 from edge_agent.drivers.interface import Peripheral
 from protocols.escpos import PrinterStatus
+from protocols.escpos.layout import PAPER_80MM
 from protocols.jobs import ReceiptParams
 from protocols.messages import Health
 
@@ -66,6 +67,11 @@ class PrintReport:
     status_before: PrinterStatus
     status_after: PrinterStatus
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the exact bytes written to the printer (a receipt's proof is drawn from them; never
+    #: part of the result)
+    sent: bytes = b""
+    #: the printable width of the paper, in dots (576: 80 mm, 384: 58 mm)
+    paper_dots: int = PAPER_80MM
 
     def as_result(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,9 @@ class _PrinterBase(DriverConfig):
     #: how long to wait for the one-byte real-time status reply
     status_timeout_s: Annotated[float, Field(gt=0, le=30)] = 1.0
     model: Annotated[str, Field(max_length=128)] = ""
+    #: the paper roll: 80 mm (576 dots printable) or 58 mm (384); a receipt's proof is drawn
+    #: at this width
+    paper_mm: Literal[58, 80] = 80
 
 
 class EscposNetwork(_PrinterBase):

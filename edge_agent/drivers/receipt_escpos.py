@@ -33,10 +33,14 @@ from edge_agent.drivers.escpos_ports import Lost, Port, Unreachable, open_port
 from edge_agent.drivers.escpos_render import render_receipt
 from edge_agent.errors import PrinterError
 from protocols.escpos import PrinterStatus, decode_status, dle_eot
+from protocols.escpos.layout import PAPER_58MM, PAPER_80MM
 from protocols.jobs import FailureReason, ReceiptParams
 from protocols.messages import Health
 
 log = logging.getLogger(__name__)
+
+#: printable dots across each paper roll the config names
+PAPER_DOTS = {80: PAPER_80MM, 58: PAPER_58MM}
 
 
 _REFUSED: dict[PrinterStatus, FailureReason] = {
@@ -144,7 +148,13 @@ class EscPosReceiptPrinter(ConfiguredDriver):
                 "the receipt may be incomplete or missing",
                 side_effect_possible=True,
             )
-        return PrintReport(bytes_sent=len(data), status_before=before, status_after=after)
+        return PrintReport(
+            bytes_sent=len(data),
+            status_before=before,
+            status_after=after,
+            sent=data,
+            paper_dots=PAPER_DOTS[self.cfg.paper_mm],
+        )
 
     # --- blocking parts, run in a worker thread -------------------------------------------
 

@@ -28,6 +28,13 @@ from edge_agent.drivers.base import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
+from edge_agent.jobs.corner_review import (
+    CornerReviewer,
+    ReviewableCamera,
+    review_details,
+    reviewed_scan,
+)
+from edge_agent.jobs.receipt_proof import receipt_proof
 from protocols.jobs import (
     AckState,
     Capability,
@@ -74,6 +81,8 @@ class JobContext:
     terminal: str
     #: one capture at a time per camera (a copy borrows the document camera of a scan)
     camera_lock: CameraLock
+    #: asks the citizen about a page's corners when the detector is unsure (None: no screen)
+    reviewer: CornerReviewer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +120,7 @@ def _printer_failure(err: Exception, started: _Started) -> Outcome:
 async def run_receipt(
     device: object, params: BaseModel, on_start: OnStart, ctx: JobContext
 ) -> Outcome:
-    """``print_receipt`` on an ESC/POS printer."""
+    """``print_receipt`` on an ESC/POS printer, then its proof (:mod:`.receipt_proof`)."""
     if not isinstance(device, ReceiptPrinter) or not isinstance(params, ReceiptParams):
         return _mismatch(device, params)
     started = _Started(on_start)
@@ -119,7 +128,9 @@ async def run_receipt(
         report = await device.print_receipt(params, started)
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
-    return Outcome(AckState.SUCCEEDED, result=report.as_result())
+    # the paper is out: the proof (a PNG of the bytes sent) can add to the result, never undo it
+    proof = await receipt_proof(params.uploads, report.sent, report.paper_dots)
+    return Outcome(AckState.SUCCEEDED, result={**report.as_result(), **proof})
 
 
 async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobContext) -> Outcome:
@@ -131,7 +142,9 @@ async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobC
         if isinstance(params, CopyParams):
             scanner = device.scanner
             async with ctx.camera_lock(scanner.id if scanner else ""):
-                ready = await document_for_copy(params, scanner, terminal=ctx.terminal)
+                ready = await document_for_copy(
+                    params, scanner, terminal=ctx.terminal, reviewer=ctx.reviewer
+                )
         elif isinstance(params, DocumentParams):
             ready = await document_for_print(params)
         else:
@@ -154,7 +167,7 @@ async def run_capture(
     if isinstance(params, SnapshotParams) and isinstance(device, SnapshotCamera):
         capture = functools.partial(_snapshot, device)
     elif isinstance(params, ScanParams) and isinstance(device, DocumentCamera):
-        capture = functools.partial(_scan, device, params.mode)
+        capture = functools.partial(_scan, device, params.mode, ctx.reviewer)
     else:
         return _mismatch(device, params)
     async with ctx.camera_lock(device.id):
@@ -168,14 +181,20 @@ async def _snapshot(device: SnapshotCamera) -> tuple[list[Capture], dict[str, An
 
 
 async def _scan(
-    device: DocumentCamera, mode: ScanMode | None
+    device: DocumentCamera, mode: ScanMode | None, reviewer: CornerReviewer | None
 ) -> tuple[list[Capture], dict[str, Any]]:
-    scan = await device.scan(mode)
+    if isinstance(device, ReviewableCamera):
+        scan = await reviewed_scan(device, mode, reviewer)
+    else:
+        scan = await device.scan(mode)
     details = {
         "width": scan.width,
         "height": scan.height,
         "page_found": scan.page_found,
         "mode": scan.mode,
+        "confidence": round(scan.confidence, 3),
+        "corners": [[round(x, 2), round(y, 2)] for x, y in scan.corners],
+        **review_details(scan),
     }
     return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
 

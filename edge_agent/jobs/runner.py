@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import AgentError
 from edge_agent.jobs.acks import AckSink
+from edge_agent.jobs.corner_review import CornerReviewer
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS, Outcome
 from edge_agent.jobs.movable import start_when_confirmed, too_late
@@ -39,7 +40,7 @@ from edge_agent.jobs.worker import Workers
 from protocols.envelope import Envelope
 from protocols.jobs import (
     CAPABILITY_FOR_KIND,
-    UPLOAD_KINDS,
+    CAPTURE_KINDS,
     AckState,
     FailureReason,
     JobKind,
@@ -76,6 +77,7 @@ class JobRunner:
         on_job_done: JobDone | None = None,
         counters: Counter[str] | None = None,
         terminal: str = "",
+        reviewer: CornerReviewer | None = None,
     ) -> None:
         self.journal = journal
         self.acks = acks
@@ -92,6 +94,7 @@ class JobRunner:
             queue_size=queue_size,
             terminal=terminal,
             on_job_done=on_job_done,
+            reviewer=reviewer,
         )
         self._confirming: set[asyncio.Task[None]] = set()
 
@@ -100,7 +103,7 @@ class JobRunner:
     async def recover(self) -> None:
         """Settle what a previous run left: running → uncertain; accepted → queued again."""
         for rec in self.journal.in_state(AckState.RUNNING):
-            if rec.kind in UPLOAD_KINDS:  # a capture has no side effect: run it again
+            if rec.kind in CAPTURE_KINDS:  # a capture has no side effect: run it again
                 await self._finish(
                     rec,
                     AckState.FAILED,

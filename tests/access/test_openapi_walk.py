@@ -60,6 +60,7 @@ SAMPLES = {
     "name": "shell.js",
     "token_id": "0" * 16,
     "username": "walk-user",
+    "role": "proof",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

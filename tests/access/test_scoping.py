@@ -96,7 +96,12 @@ async def test_one_thing_outside_the_scope_is_404(towns: Towns) -> None:
     theirs = await towns.admin.post("/api/v1/jobs", json=receipt({"device_id": towns.theirs}))
     job_id = theirs.json()["id"]
     missing_job = "f" * 32
-    for suffix, method in (("", "GET"), ("/events", "GET"), ("/cancel", "POST")):
+    for suffix, method in (
+        ("", "GET"),
+        ("/events", "GET"),
+        ("/attachments/proof", "GET"),
+        ("/cancel", "POST"),
+    ):
         same_404(
             await op.request(method, f"/api/v1/jobs/{job_id}{suffix}"),
             await op.request(method, f"/api/v1/jobs/{missing_job}{suffix}"),

@@ -1,0 +1,95 @@
+"""The receipt proof on its own: drawn from the bytes sent, bounded in time, and never an
+exception — a cloud that takes the connection and never answers costs the printer's next
+job at most ``PROOF_TIMEOUT_S``, and the result says why there is no proof."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from edge_agent.config import EscposNetwork
+from edge_agent.drivers import build_printer
+from edge_agent.drivers.escpos_render import render_receipt
+from edge_agent.jobs import receipt_proof
+from edge_agent.jobs.receipt_proof import png_size, render_proof
+from kfleet.world.demo import queue_ticket
+from protocols.escpos.layout import PAPER_58MM, PAPER_80MM
+from protocols.jobs import ReceiptParams, Uploads
+from simulators.escpos_printer import EscPosPrinterSim
+
+PARAMS = ReceiptParams.model_validate(queue_ticket("凭证", "T001"))
+TICKET = render_receipt(PARAMS)
+
+
+@pytest.fixture
+async def silent_cloud() -> AsyncIterator[str]:
+    """An HTTP port that accepts connections and reads requests, and never answers."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        while await reader.read(65536):
+            pass
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/api/v1/blobs"
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+def test_the_proof_is_the_paper_width_png_of_the_bytes() -> None:
+    width, height = png_size(render_proof(TICKET))
+    assert width == PAPER_80MM and height > 200
+    with pytest.raises(ValueError, match="not return a PNG"):
+        png_size(b"GIF89a" + bytes(30))
+
+
+async def test_a_silent_cloud_costs_at_most_the_proof_timeout(
+    silent_cloud: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receipt_proof, "PROOF_TIMEOUT_S", 1.0)
+    uploads = Uploads(base=silent_cloud, grant="0" * 32 + ".1.x", expires=1)
+    started = time.monotonic()
+    said = await receipt_proof.receipt_proof(uploads, TICKET)
+    assert time.monotonic() - started < 5  # httpx alone would wait its 30 s
+    assert set(said) == {"proof_error"}
+    assert said["proof_error"] == (
+        "the receipt was printed, but its proof was not kept: rendering and uploading took "
+        "longer than 1 s"
+    )
+
+
+async def test_without_a_grant_or_bytes_there_is_no_proof_and_it_says_why() -> None:
+    assert "no upload grant" in (await receipt_proof.receipt_proof(None, TICKET))["proof_error"]
+    uploads = Uploads(base="http://127.0.0.1:9/api/v1/blobs", grant="g", expires=1)
+    said = await receipt_proof.receipt_proof(uploads, b"")
+    assert "did not report the bytes it sent" in said["proof_error"]
+
+
+@pytest.mark.parametrize(("paper_mm", "dots"), [(80, PAPER_80MM), (58, PAPER_58MM)])
+async def test_the_driver_reports_what_it_sent_and_how_wide_the_paper_is(
+    tmp_path: Path, paper_mm: int, dots: int
+) -> None:
+    """The proof is drawn from the driver's own bytes, at its configured paper width."""
+    async with EscPosPrinterSim(out_dir=tmp_path) as sim:
+        cfg = {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": sim.port}
+        printer = build_printer(EscposNetwork.model_validate({**cfg, "paper_mm": paper_mm}))
+
+        async def on_start() -> None:
+            return None
+
+        report = await printer.print_receipt(PARAMS, on_start)
+        [printed] = await sim.wait_for_receipts(1)
+    assert report.sent == TICKET  # the driver's one write, as escpos_render made it
+    assert "T001" in printed.text
+    assert report.paper_dots == dots
+    assert png_size(render_proof(report.sent, report.paper_dots))[0] == dots
