@@ -105,12 +105,3 @@ def hand(rng: np.random.Generator, img: FImage, page: Corners, k: float) -> None
     shade = 0.85 + 0.15 * lowfreq(rng, (img.shape[1], img.shape[0]), 3)
     m = layer[..., None]
     img[:] = img * (1 - m) + (skin[None, None] * shade[..., None]) * m
-
-
-def motion_blur(rng: np.random.Generator, img: FImage, length: float) -> FImage:
-    n = max(3, int(length) | 1)
-    kernel = np.zeros((n, n), np.float32)
-    kernel[n // 2, :] = 1
-    rot = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), rng.uniform(0, 180), 1)
-    kernel = f32(cv2.warpAffine(kernel, rot, (n, n)))
-    return f32(cv2.filter2D(img, -1, kernel / kernel.sum()))
