@@ -22,7 +22,7 @@ from typing import cast
 import cv2
 import numpy as np
 
-from simulators.doc_scene.pixels import FImage, Image, f32, lowfreq
+from simulators.doc_scene.pixels import FImage, Image, f32, lowfreq, soft_blur
 
 
 def expose(rng: np.random.Generator, scene: FImage) -> FImage:
@@ -36,7 +36,7 @@ def optics(rng: np.random.Generator, scene: FImage, k: float, motion: float) -> 
     """Lens blur, a defocus varying across the frame, optional motion blur."""
     sharp = f32(cv2.GaussianBlur(scene, (0, 0), rng.uniform(0.5, 0.9) * k))
     if rng.random() < 0.4:
-        soft = f32(cv2.GaussianBlur(sharp, (0, 0), rng.uniform(1.2, 2.5) * k))
+        soft = soft_blur(sharp, rng.uniform(1.2, 2.5) * k)
         size = (scene.shape[1], scene.shape[0])
         w = np.clip(lowfreq(rng, (max(2, size[0] // 16), max(2, size[1] // 16)), 2) + 0.2, 0, 1)
         w = f32(cv2.resize(w, size, interpolation=cv2.INTER_LINEAR))[..., None]
@@ -58,20 +58,23 @@ def motion_blur(rng: np.random.Generator, img: FImage, length: float) -> FImage:
 def sensor(rng: np.random.Generator, scene: FImage, read: float) -> FImage:
     """Shot noise (variance ∝ signal) and read noise; chroma noise at half resolution."""
     height, width = scene.shape[:2]
-    shot = rng.uniform(0.01, 0.06)
-    luma = scene.mean(axis=2)
-    sigma = np.sqrt(np.maximum(luma, 0) * shot + read * read).astype(np.float32)
-    scene = scene + (rng.standard_normal((height, width), dtype=np.float32) * sigma)[..., None]
-    chroma = rng.standard_normal((height // 2 + 1, width // 2 + 1, 3), dtype=np.float32)
+    shot = np.float32(rng.uniform(0.01, 0.06))
+    luma = f32(cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY))
+    sigma = f32(cv2.sqrt(np.maximum(luma, 0) * shot + np.float32(read * read)))
+    noise = rng.standard_normal((height, width), dtype=np.float32) * sigma
+    half = (width // 2 + 1, height // 2 + 1)
+    chroma = rng.standard_normal((half[1], half[0], 3), dtype=np.float32)
+    chroma *= cv2.resize(sigma, half, interpolation=cv2.INTER_AREA)[..., None] * np.float32(0.35)
     chroma = f32(cv2.resize(chroma, (width, height), interpolation=cv2.INTER_NEAREST))
-    return f32(scene + chroma * sigma[..., None] * np.float32(0.35))
+    chroma += noise[..., None]
+    return f32(cv2.add(scene, chroma))
 
 
 def pipeline(rng: np.random.Generator, scene: FImage, k: float, quality: int) -> Image:
     """Sharpening, quantisation and JPEG: the bytes the camera hands over."""
     if rng.random() < 0.5:
         amount = np.float32(rng.uniform(0.3, 0.8))
-        blurred = cv2.GaussianBlur(scene, (0, 0), 1.5 * k)
+        blurred = soft_blur(scene, 1.5 * k)
         scene = f32(scene + amount * (scene - blurred))
     frame = np.clip(scene, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])

@@ -11,6 +11,7 @@ Glyph images are float32 coverage in 0..1 (1 = full ink), ``cell × cell``.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -51,10 +52,17 @@ def cjk_font() -> Path | None:
     return None
 
 
-@lru_cache(maxsize=64)
 def glyph_bank(cell: int, style: int = 0) -> tuple[FImage, ...]:
-    """The bank of glyphs of ``cell`` pixels; ``style`` 1 is a bold face (titles)."""
+    """The bank of glyphs of about ``cell`` pixels (sizes step by ~5 %, so banks are shared
+    between frames); ``style`` > 0 is a bold face (titles)."""
     cell = max(4, int(cell))
+    if cell > 20:
+        cell = round(1.05 ** round(math.log(cell, 1.05)))
+    return _bank(cell, style)
+
+
+@lru_cache(maxsize=96)
+def _bank(cell: int, style: int) -> tuple[FImage, ...]:
     font = cjk_font()
     if font is not None and cell >= 7:
         return _font_bank(font, cell, style)

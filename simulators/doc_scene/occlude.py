@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from simulators.doc_scene.pixels import Corners, FImage, f32, lowfreq, pt
+from simulators.doc_scene.pixels import Corners, FImage, lowfreq, pt, roi, soft_blur
 
 
 def _mm(page: Corners) -> float:
@@ -65,19 +65,20 @@ def _paint_skin(
     rng: np.random.Generator, img: FImage, layer: FImage, nails: FImage, skin: np.ndarray, k: float
 ) -> None:
     """Soft contact shadow, rounded shading across each finger, lighter nails."""
-    shade_sigma = max(1.0, 8 * k)
-    shadow = cv2.GaussianBlur(layer, (0, 0), shade_sigma)
+    box = roi(layer, 40 * k)
+    if box is None:
+        return
+    sub, lay, nail = img[box], layer[box], nails[box]
+    shadow = soft_blur(lay, max(1.0, 8 * k))
     off = (int(rng.uniform(3, 9) * k), int(rng.uniform(3, 9) * k))
-    img *= (1 - 0.35 * np.roll(shadow, off, (0, 1)))[..., None]
-    rounded = f32(cv2.GaussianBlur(layer, (0, 0), max(1.0, 6 * k)))
-    size = (img.shape[1], img.shape[0])
+    sub *= (1 - 0.35 * np.roll(shadow, off, (0, 1)))[..., None]
+    rounded = soft_blur(lay, max(1.0, 6 * k))
+    size = (sub.shape[1], sub.shape[0])
     shade = (0.7 + 0.3 * np.clip(rounded * 1.6, 0, 1)) * (0.92 + 0.08 * lowfreq(rng, size, 3))
     colour = skin[None, None] * shade[..., None]
-    colour = (
-        colour * (1 - 0.5 * nails[..., None]) + (skin * 1.12)[None, None] * 0.5 * nails[..., None]
-    )
-    m = layer[..., None]
-    img[:] = img * (1 - m) + colour * m
+    colour = colour * (1 - 0.5 * nail[..., None]) + (skin * 1.12) * 0.5 * nail[..., None]
+    m = lay[..., None]
+    sub[:] = sub * (1 - m) + colour * m
 
 
 def phone_or_sheet(
@@ -120,11 +121,15 @@ def _box(
     box = cv2.boxPoints(((float(at[0]), float(at[1])), (float(dims[0]), float(dims[1])), deg))
     layer = np.zeros(img.shape[:2], np.float32)
     cv2.fillConvexPoly(layer, np.round(box * 16).astype(np.int32), 1.0, cv2.LINE_AA, 4)
+    area = roi(layer, 30 * k + radius)
+    if area is None:
+        return
+    sub, layer = img[area], layer[area]
     if radius > 1:
-        layer = f32(cv2.GaussianBlur(layer, (0, 0), radius / 3))
+        layer = soft_blur(layer, radius / 3)
         layer = np.clip((layer - 0.5) * 4 + 0.5, 0, 1)
     if soft:
-        shadow = cv2.GaussianBlur(layer, (0, 0), max(1.0, 6 * k))
-        img *= (1 - 0.3 * np.roll(shadow, (int(4 * k), int(4 * k)), (0, 1)))[..., None]
+        shadow = soft_blur(layer, max(1.0, 6 * k))
+        sub *= (1 - 0.3 * np.roll(shadow, (int(4 * k), int(4 * k)), (0, 1)))[..., None]
     m = layer[..., None]
-    img[:] = img * (1 - m) + colour[None, None] * m
+    sub[:] = sub * (1 - m) + colour[None, None] * m
