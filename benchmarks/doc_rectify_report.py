@@ -88,8 +88,8 @@ def calibration(frames: Sequence[Frame]) -> None:
     wrong = [f for f in found if f.failed]
     good = [f for f in found if not f.failed]
     print(
-        f"\nconfidence calibration: {len(wrong)} wrong quads (JI < 0.9), {len(good)} good, "
-        f"{len(frames) - len(found)} missed pages left out"
+        f"\nconfidence calibration (all frames scored above): {len(wrong)} wrong quads "
+        f"(JI < 0.9), {len(good)} good, {len(frames) - len(found)} missed pages left out"
     )
     print("  threshold   wrong quads caught (asked)   good quads asked needlessly")
     for t in THRESHOLDS:
