@@ -37,6 +37,8 @@ class Frame:
     wall_ms: float
     cpu_ms: float
     gen_ms: float
+    #: what is printed on the page (form, photos, table, ...)
+    kind: str = ""
 
     @property
     def missed(self) -> bool:
@@ -73,7 +75,7 @@ def run(n: int, seed: int, size: tuple[int, int], conditions: Sequence[Condition
         else:
             ji = jaccard(found.corners, scene.corners, scene.page_size)
             conf = float(found.confidence)
-        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms))
+        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms, scene.kind))
     return frames
 
 

@@ -120,6 +120,20 @@ def handwriting(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int
     canvas[:] = canvas * (1 - a) + pen * a
 
 
+def fill_in(
+    rng: np.random.Generator, canvas: FImage, spans: list[tuple[int, int, int]], body: int
+) -> None:
+    """Handwritten entries in black or blue pen: one cursive line per ``(x0, baseline, x1)``."""
+    h, w = canvas.shape[:2]
+    pen = np.array([(20, 20, 25), (140, 55, 25)][int(rng.integers(2))], np.float32)
+    layer = np.zeros((h, w), np.float32)
+    thick = max(1, round(body / rng.uniform(5, 8)))
+    for x0, base, x1 in spans:
+        _cursive(rng, layer, x0, float(base), x1, body, thick)
+    a = layer[..., None] * np.float32(rng.uniform(0.8, 1.0))
+    canvas[:] = canvas * (1 - a) + pen * a
+
+
 def _cursive(
     rng: np.random.Generator, layer: FImage, x0: int, base: float, x1: int, body: int, thick: int
 ) -> None:

@@ -172,3 +172,9 @@ def test_stroke_glyphs_stand_in_without_a_font(monkeypatch: pytest.MonkeyPatch) 
         assert scene.frame.shape == (360, 640, 3)
     finally:
         glyphs._bank.cache_clear()
+
+
+def test_every_condition_draws_from_every_page_kind() -> None:
+    """Page content is not tied to a condition: 40 small plain frames show all seven kinds."""
+    kinds = {generate_scene(s, Condition.SHADOW, (320, 180)).kind for s in range(40)}
+    assert kinds == set(KINDS)
