@@ -112,13 +112,28 @@ def _detect(img: U8, work_size: int) -> PageQuad | None:
 
 
 def _confidence(ranked: Ranked, fit: float) -> float:
-    """How sure the pick is: its weakest side's support, and no rival that differs from it
-    scoring nearly as well (a nested or overlapping alternative), and the refit's inliers."""
-    best = ranked.corners[0]
-    size = float(np.ptp(best, axis=0).max())
-    moved = np.abs(ranked.corners - best[None]).max(axis=(1, 2)) > 0.04 * size
-    rival = float(ranked.scores[moved][0]) if moved.any() else 0.0
-    margin = 1.0 - rival / float(ranked.scores[0])
+    """How sure the pick is, from what separated right from wrong picks on the tuning set:
+    its weakest side's support, no rival (a quad overlapping it by < 80 %: nested in it,
+    containing it, or elsewhere) scoring nearly as well, and the full-resolution refit
+    keeping most of its points."""
     weakest = float((ranked.support[0] * ranked.contrast[0]).min())
-    value = np.clip(weakest, 0, 1) * np.clip(margin / 0.3, 0, 1) ** 0.5 * fit
-    return float(np.clip(value, 0.0, 1.0))
+    rival = _rival(ranked) / float(ranked.scores[0])
+    value = (
+        np.clip((weakest - 0.6) / 0.35, 0, 1)
+        * np.clip((1 - rival) / 0.35, 0, 1)
+        * np.clip((fit - 0.8) / 0.18, 0, 1)
+    )
+    return float(value)
+
+
+def _rival(ranked: Ranked, look: int = 150) -> float:
+    """The best score of a quad overlapping the pick by less than 80 % (IoU), or 0."""
+    best = cv2.convexHull(ranked.corners[0].astype(np.float32))
+    best_area = cv2.contourArea(best)
+    for quad, score in zip(ranked.corners[1:look], ranked.scores[1:look], strict=False):
+        hull = cv2.convexHull(quad.astype(np.float32))
+        inter, _ = cv2.intersectConvexConvex(best, hull)
+        union = best_area + cv2.contourArea(hull) - inter
+        if union > 0 and inter / union < 0.8:
+            return float(score)
+    return 0.0

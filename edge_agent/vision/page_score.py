@@ -125,7 +125,8 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
         a = a.astype(np.float64)
         return np.concatenate([np.zeros((n, 1, *a.shape[2:])), np.cumsum(a, axis=1)], axis=1)
 
-    return _Profiles(cum(step), cum(proj > _AGREE), cum(proj < -_AGREE), cum(inside), direction, half)
+    agree_pos, agree_neg = cum(proj > _AGREE), cum(proj < -_AGREE)
+    return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, half)
 
 
 def _side_evidence(
