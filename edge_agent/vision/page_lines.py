@@ -25,7 +25,7 @@ F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 
-MAX_LINES = 40
+MAX_LINES = 32
 NEUTRAL = 14.0  # Lab chroma of paper (white to yellowed) is ~3-8; skin and wood 20-40
 _NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
 _CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))

@@ -86,7 +86,12 @@ def _enumerate(lines: F64, w: int, h: int) -> tuple[I64, F64] | None:
         return None
     theta = lines[:, 1]
     diff = np.abs((theta[:, None] - theta[None, :] + np.pi / 2) % np.pi - np.pi / 2)
-    ii, jj = np.nonzero(np.triu(diff < np.radians(35), 1))
+    normal = np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    offset = normal @ np.array([w / 2, h / 2]) - lines[:, 0]  # signed distance of the centre
+    facing = np.sign(normal @ normal.T)  # flip one normal of an anti-parallel pair
+    apart = np.abs(offset[:, None] - facing * offset[None, :])
+    pair = (diff < np.radians(35)) & (apart > 0.06 * min(w, h))  # a side is ≥ 6 % long
+    ii, jj = np.nonzero(np.triu(pair, 1))
     if len(ii) < 2:
         return None
     a, b = np.triu_indices(len(ii), 1)
@@ -129,9 +134,7 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
     return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, half)
 
 
-def _side_evidence(
-    lines: F64, sides: I64, corners: F64, prof: _Profiles
-) -> tuple[F64, F64, F64]:
+def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tuple[F64, F64, F64]:
     """Per side: support (share agreeing with its mean step), contrast factor; per quad:
     agreement of the four (inside minus outside) lightness steps in sign."""
     centre = corners.mean(axis=1)
