@@ -72,7 +72,7 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
     sides, corners = found
     prof = _profiles(lab, lines)
     support, contrast, agree = _side_evidence(lines, sides, corners, prof)
-    evidence = np.prod(support**3 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
+    evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
     top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
     scores = scores[top] * _priors(corners[top], chroma_map)
@@ -201,23 +201,34 @@ def _area(quads: F64) -> F64:
     return 0.5 * np.abs(cross.sum(axis=1))  # type: ignore[no-any-return]
 
 
-def _priors(corners: F64, chroma_map: F32) -> F64:
-    """How page-like each quad is, apart from its edges: neutral inside, A4-ish.
+def _ring(inset: float, per_side: int) -> tuple[F64, F64]:
+    """(u, v) page coordinates of points on a ring ``inset`` inside the unit square."""
+    t = np.linspace(inset, 1 - inset, per_side, endpoint=False)
+    lo, hi = np.full_like(t, inset), np.full_like(t, 1 - inset)
+    u = np.concatenate([t, hi, 1 - t, lo])
+    v = np.concatenate([lo, t, hi, 1 - t])
+    return u, v
 
-    Soft factors, so an unusual page still wins when nothing else is there; they
-    decide between a page and a square of a plaid cloth, a coloured book or a sticky note.
+
+_RING = tuple(np.concatenate(a) for a in zip(_ring(0.05, 8), _ring(0.1, 8), strict=True))
+
+
+def _priors(corners: F64, chroma_map: F32) -> F64:
+    """How page-like each quad is, apart from its edges: a neutral margin, A4-ish.
+
+    Soft factors, so an unusual page still wins when nothing else is there; they decide
+    between a page and a square of a plaid cloth, a coloured book or a sticky note. Only
+    the margin is looked at: a page may carry colour photos, but it is paper at its edges.
     """
     h, w = chroma_map.shape[:2]
-    g = np.linspace(0.15, 0.85, 7)
-    u, v = np.meshgrid(g, g)
-    u, v = u.ravel()[None, :, None], v.ravel()[None, :, None]
+    u, v = (a[None, :, None] for a in _RING)
     c0, c1, c2, c3 = (corners[:, k][:, None, :] for k in range(4))
-    pts = (1 - v) * ((1 - u) * c0 + u * c1) + v * ((1 - u) * c3 + u * c2)  # (Q, 49, 2)
+    pts = (1 - v) * ((1 - u) * c0 + u * c1) + v * ((1 - u) * c3 + u * c2)  # (Q, 64, 2)
     xi = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, w - 1)
     yi = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, h - 1)
     sampled = chroma_map[yi, xi]
     neutral = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
-    neutral = np.minimum(1.0, 2.5 * neutral) ** 1.5  # printed photos may cover half the page
+    neutral = np.minimum(1.0, 2.5 * neutral)  # photos may reach into the margin
     ratio = aspect_ratios(corners, np.array([(w - 1) / 2, (h - 1) / 2]), max(w, h))
     shape = 0.5 + 0.5 * np.exp(-((np.log(np.maximum(ratio, 1 / ratio) / np.sqrt(2)) / 0.3) ** 2))
     return neutral * shape  # type: ignore[no-any-return]
