@@ -50,21 +50,20 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
     """Distinct lines (rho, theta), at most ``MAX_LINES``, taken in turn from each source
     (strongest first within a source), so no source can crowd the others out."""
     h, w = chroma_map.shape
-    votes = max(18, int(0.08 * min(h, w)))
+    votes = max(14, int(0.05 * min(h, w)))
     lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
-    hulls, outlines = [], []
-    for channel in (lightness, whiteness(lab, chroma_map)):
-        for outline, hull in paper_outlines(channel):
-            hulls.append(hull)
-            outlines.append(outline)
+    hulls: list[F64] = []  # per channel: paper is the whitest thing on most desks
+    outline_map = np.zeros((h, w), np.uint8)
+    for channel in (whiteness(lab, chroma_map), lightness):
+        found = paper_outlines(channel)
+        hulls.append(np.concatenate([np.zeros((0, 2)), *(hull for _, hull in found)]))
+        for outline, _ in found:
+            outline_map |= outline
     neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
     faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
     weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
-    outline_map = np.zeros((h, w), np.uint8)
-    for outline in outlines:
-        outline_map |= outline
     sources = [
-        np.concatenate([np.zeros((0, 2)), *hulls]),
+        *hulls,
         _hough(outline_map, votes),
         _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
         _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
@@ -125,7 +124,7 @@ def paper_outlines(white: U8) -> list[tuple[U8, F64]]:
                 x, y, bw, bh = cv2.boundingRect(contour)
                 if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 2:
                     continue  # the desk (a page lies in the frame, or is cut off on one side)
-                if cv2.contourArea(contour) < 0.02 * h * w or kept == 2:
+                if cv2.contourArea(contour) < 0.004 * h * w or kept == 2:
                     break
                 outline = np.zeros((h, w), np.uint8)
                 cv2.drawContours(outline, [contour], -1, 255, 1)
@@ -135,19 +134,34 @@ def paper_outlines(white: U8) -> list[tuple[U8, F64]]:
 
 
 def _hull_quad(contour: Any) -> F64:
-    """The 4 lines (rho, theta) of a contour's convex hull simplified to a quad, or none."""
+    """The 4 lines (rho, theta) of a contour's convex hull simplified to a quad, each refitted
+    to the contour points along its middle (the simplified hull cuts corners), or none."""
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
     for eps in (0.02, 0.04, 0.07, 0.1):
         quad = cv2.approxPolyDP(hull, eps * perimeter, True).reshape(-1, 2).astype(np.float64)
         if len(quad) == 4:
-            d = np.roll(quad, -1, axis=0) - quad
-            normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
-            rho = np.einsum("ij,ij->i", normal, quad)
-            return np.stack([rho, np.arctan2(normal[:, 1], normal[:, 0])], axis=1)
+            return _refit(quad, contour.reshape(-1, 2).astype(np.float64))
         if len(quad) < 4:
             break
     return np.zeros((0, 2))
+
+
+def _refit(quad: F64, points: F64) -> F64:
+    """(rho, theta) of each side a→b of ``quad``, fitted to ``points`` near its middle."""
+    out = []
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        d = b - a
+        length = float(np.hypot(*d))
+        t = (points - a) @ d / max(length**2, 1e-9)
+        off = np.abs((points - a) @ np.array([d[1], -d[0]])) / max(length, 1e-9)
+        near = points[(t > 0.15) & (t < 0.85) & (off < 4)]
+        if len(near) >= 5:
+            vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)
+            d, a = np.array([vx[0], vy[0]]), np.array([x0[0], y0[0]])
+        normal = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
+        out.append((float(normal @ a), float(np.arctan2(normal[1], normal[0]))))
+    return np.array(out, np.float64)
 
 
 def _same_line(rho: float, theta: float, r2: float, t2: float) -> bool:

@@ -90,7 +90,7 @@ def _enumerate(lines: F64, w: int, h: int) -> tuple[I64, F64] | None:
     offset = normal @ np.array([w / 2, h / 2]) - lines[:, 0]  # signed distance of the centre
     facing = np.sign(normal @ normal.T)  # flip one normal of an anti-parallel pair
     apart = np.abs(offset[:, None] - facing * offset[None, :])
-    pair = (diff < np.radians(35)) & (apart > 0.06 * min(w, h))  # a side is ≥ 6 % long
+    pair = (diff < np.radians(35)) & (apart > 0.04 * min(w, h))  # a side is ≥ 4 % long
     ii, jj = np.nonzero(np.triu(pair, 1))
     if len(ii) < 2:
         return None
@@ -189,7 +189,7 @@ def _plausible(corners: F64, w: int, h: int) -> npt.NDArray[np.bool_]:
         & (corners[..., 1] < h - 1 + slack).all(axis=1)
     )
     length = np.hypot(e[..., 0], e[..., 1])
-    big = (_area(corners) > 0.01 * w * h) & (length.min(axis=1) > 0.06 * min(w, h))
+    big = (_area(corners) > 0.004 * w * h) & (length.min(axis=1) > 0.04 * min(w, h))
     across = np.minimum(length[:, 0] + length[:, 2], length[:, 1] + length[:, 3])
     along = np.maximum(length[:, 0] + length[:, 2], length[:, 1] + length[:, 3])
     return convex & inside & big & (along < 3 * across)  # type: ignore[no-any-return]
