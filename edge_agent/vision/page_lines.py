@@ -43,7 +43,7 @@ def chroma(lab: F32) -> F32:
 
 def whiteness(lab: F32, chroma_map: F32) -> U8:
     """Lightness minus chroma: paper is the whitest thing on most desks."""
-    return np.clip(lab[..., 0] - 3 * chroma_map, 0, 255).astype(np.uint8)
+    return u8(np.clip(lab[..., 0] - 3 * chroma_map, 0, 255).astype(np.uint8))
 
 
 def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:

@@ -55,7 +55,7 @@ def _frame(
     scene = np.full((SIZE[1], SIZE[0], 3), desk, np.float32) * (1 - mask) + warped * mask
     if light is not None:
         scene *= light[..., None]
-    scene = cv2.GaussianBlur(scene, (0, 0), 0.8)
+    scene = np.asarray(cv2.GaussianBlur(scene, (0, 0), 0.8), np.float32)
     scene += np.random.default_rng(seed).normal(0, 2.0, scene.shape).astype(np.float32)
     return np.clip(scene, 0, 255).astype(np.uint8)
 
@@ -122,13 +122,13 @@ def test_clear_page_is_found_with_high_confidence() -> None:
 
 def test_two_equal_pages_side_by_side_give_low_confidence() -> None:
     """Two identical sheets: whichever is picked, the other is as good an answer."""
-    left = TRUTH - [330, 0]
+    left, right_truth = TRUTH - np.array([330.0, 0.0]), TRUTH + np.array([120.0, 0.0])
     frame = _frame(_sheet(), desk=90.0, truth=left)
-    right = _frame(_sheet(), desk=90.0, truth=TRUTH + [120, 0], seed=1)
+    right = _frame(_sheet(), desk=90.0, truth=right_truth, seed=1)
     frame = np.where(right > 150, right, frame)  # the right page laid on the same desk
     found = detect_page(frame)
     assert found is not None
-    best = max(jaccard(found.corners, t, PAGE) for t in (left, TRUTH + [120, 0]))
+    best = max(jaccard(found.corners, t, PAGE) for t in (left, right_truth))
     assert best > 0.9  # one of them, not a quad spanning both
     assert found.confidence < 0.3
 
