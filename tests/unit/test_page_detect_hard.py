@@ -57,7 +57,8 @@ def _frame(
         scene *= light[..., None]
     scene = np.asarray(cv2.GaussianBlur(scene, (0, 0), 0.8), np.float32)
     scene += np.random.default_rng(seed).normal(0, 2.0, scene.shape).astype(np.float32)
-    return np.clip(scene, 0, 255).astype(np.uint8)
+    out: npt.NDArray[np.uint8] = np.clip(scene, 0, 255).astype(np.uint8)
+    return out
 
 
 def _ji(frame: npt.NDArray[np.uint8], truth: npt.NDArray[np.float64] = TRUTH) -> float:
