@@ -127,13 +127,16 @@ def _confidence(ranked: Ranked, fit: float) -> float:
 
 
 def _rival(ranked: Ranked, look: int = 150) -> float:
-    """The best score of a quad overlapping the pick by less than 80 % (IoU), or 0."""
+    """The best score of a quad overlapping the pick by less than 80 % (IoU) and not nested
+    inside it, or 0."""
     best = cv2.convexHull(ranked.corners[0].astype(np.float32))
     best_area = cv2.contourArea(best)
     for quad, score in zip(ranked.corners[1:look], ranked.scores[1:look], strict=False):
         hull = cv2.convexHull(quad.astype(np.float32))
         inter, _ = cv2.intersectConvexConvex(best, hull)
-        union = best_area + cv2.contourArea(hull) - inter
-        if union > 0 and inter / union < 0.8:
+        area = cv2.contourArea(hull)
+        if inter > 0.95 * area:
+            continue  # nested inside the pick: what is printed on the page, outvoted by design
+        if inter / max(best_area + area - inter, 1e-9) < 0.8:
             return float(score)
     return 0.0
