@@ -91,8 +91,7 @@ def _as_bgr(frame: Any) -> U8 | None:
 def _detect(img: U8, work_size: int) -> PageQuad | None:
     h, w = img.shape[:2]
     scale = min(1.0, work_size / max(h, w))
-    small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    scale_x, scale_y = small.shape[1] / w, small.shape[0] / h
+    small, scale_x, scale_y = _shrink(img, scale)
     smooth = cv2.medianBlur(small, 5)
     smooth = u8(cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, _CLOSE_KERNEL))  # ink off the paper
     lab = cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab).astype(np.float32)
@@ -109,6 +108,19 @@ def _detect(img: U8, work_size: int) -> PageQuad | None:
             break
         full, fit = refined
     return PageQuad(order_corners(full), round(_confidence(ranked, fit), 3))
+
+
+def _shrink(img: U8, scale: float) -> tuple[U8, float, float]:
+    """``img`` resized by about ``scale`` (area-averaged) and the exact x and y scales; from
+    12 MP an integer step first: half the time of one fractional area resize."""
+    h, w = img.shape[:2]
+    factor = int(1 / scale)
+    if factor >= 3:  # crop to a multiple of the factor, so the pixel grid maps exactly
+        h, w = h // factor * factor, w // factor * factor
+        img = u8(cv2.resize(img[:h, :w], (w // factor, h // factor), interpolation=cv2.INTER_AREA))
+        scale *= factor
+    small = u8(cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    return small, small.shape[1] / w, small.shape[0] / h
 
 
 def _confidence(ranked: Ranked, fit: float) -> float:
