@@ -10,6 +10,7 @@ fails below JI 0.9. Working in the page's frame weighs an error on the far, fore
 edge as much as one on the near edge, as a reader of the scan would.
 
     python -m benchmarks.doc_rectify [--n 220] [--seed 1] [--n12 44] [--only all]
+        [--save-failures DIR]
 
 Held-out conditions (``simulators.doc_scene.HELD_OUT``) are reported apart from the tuning
 ones: whoever tunes the detector runs ``--only tuning`` and never reads the held-out figures.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -51,6 +53,13 @@ def parse_args() -> argparse.Namespace:
         choices=("all", "tuning", "held_out"),
         default="all",
         help="which conditions: a detector's engineer runs 'tuning' while tuning",
+    )
+    parser.add_argument(
+        "--save-failures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write failed frames of tuning conditions there (never held-out ones)",
     )
     return parser.parse_args()
 
@@ -89,9 +98,11 @@ def main() -> None:
     conditions = pick(args.only)
     print_setup(args, conditions)
     t_start = time.perf_counter()
-    hd = run(args.n, args.seed, HD, conditions)
+    hd = run(args.n, args.seed, HD, conditions, args.save_failures)
     ok = accuracy("1080p", hd)
-    big: list[Frame] = run(args.n12, args.seed + 1, MP12, conditions) if args.n12 else []
+    big: list[Frame] = []
+    if args.n12:
+        big = run(args.n12, args.seed + 1, MP12, conditions, args.save_failures)
     if big:
         accuracy("12 MP", big)  # reported; the targets are judged at 1080p
     print("\ntiming (one core; wall time is noisy on a shared machine, CPU time less so)")

@@ -28,6 +28,20 @@ def condition_table(title: str, frames: Sequence[Frame]) -> None:
         )
 
 
+def kind_table(frames: Sequence[Frame]) -> None:
+    """Accuracy by what is printed on the page, tuning conditions only (a table over the
+    held-out frames would show them to whoever tunes)."""
+    groups: dict[str, list[Frame]] = {}
+    for f in frames:
+        if f.condition not in HELD_OUT:
+            groups.setdefault(f.kind, []).append(f)
+    print("\n  page kind (tuning)   n   mean JI   min JI  fail  missed")
+    for kind, group in sorted(groups.items()):
+        s = Summary.of(group)
+        figures = f"{s.mean:.4f}   {s.minimum:.4f}  {s.failures:>4}  {s.missed:>6}"
+        print(f"  {kind:<16} {s.n:>4}   {figures}")
+
+
 def verdict(label: str, frames: Sequence[Frame]) -> bool:
     """The accuracy targets for a group of frames; True when all are met."""
     if not frames:
@@ -51,6 +65,7 @@ def accuracy(label: str, frames: Sequence[Frame]) -> bool:
     held = [f for f in frames if f.condition in HELD_OUT]
     if tuning:
         condition_table(f"{label}: tuning conditions", tuning)
+        kind_table(tuning)
     if held:
         condition_table(f"{label}: HELD-OUT conditions (score only, never tune on these)", held)
     print(f"\n{label} accuracy (JI < 0.9 is a failure, a missed page scores 0)")
@@ -88,8 +103,8 @@ def calibration(frames: Sequence[Frame]) -> None:
     wrong = [f for f in found if f.failed]
     good = [f for f in found if not f.failed]
     print(
-        f"\nconfidence calibration: {len(wrong)} wrong quads (JI < 0.9), {len(good)} good, "
-        f"{len(frames) - len(found)} missed pages left out"
+        f"\nconfidence calibration (all frames scored above): {len(wrong)} wrong quads "
+        f"(JI < 0.9), {len(good)} good, {len(frames) - len(found)} missed pages left out"
     )
     print("  threshold   wrong quads caught (asked)   good quads asked needlessly")
     for t in THRESHOLDS:

@@ -1,8 +1,9 @@
 """Running the page detector over a seeded synthetic set: one record per frame.
 
-Frames cycle through the chosen conditions (frame ``i`` has condition ``i % len``, seed
-``seed * 100_000 + i``), so every condition gets the same number of frames give or take one
-and a frame's pixels never depend on which other conditions were chosen. Timed (wall clock
+Frames cycle through the chosen conditions (frame ``i`` has condition ``i % len``), and the
+``j``-th frame of a condition has seed ``seed * 100_000 + j``: every condition gets the same
+number of frames give or take one, and ``--only tuning`` scores exactly the tuning frames
+that a run over all conditions scores. Timed (wall clock
 and this process's CPU time): ``detect_page`` + ``rectify``; the frame's generation is timed
 on its own and reported apart.
 """
@@ -14,12 +15,15 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import cv2
 import numpy as np
+import numpy.typing as npt
 
 from edge_agent.vision.page_detect import detect_page
 from edge_agent.vision.rectify import rectify
-from simulators.doc_camera import HELD_OUT, TUNING, Condition, generate_scene, jaccard
+from simulators.doc_camera import HELD_OUT, TUNING, Condition, Scene, generate_scene, jaccard
 
 FAIL_BELOW = 0.9
 
@@ -37,6 +41,8 @@ class Frame:
     wall_ms: float
     cpu_ms: float
     gen_ms: float
+    #: what is printed on the page (form, photos, table, ...)
+    kind: str = ""
 
     @property
     def missed(self) -> bool:
@@ -53,12 +59,19 @@ def pick(which: str) -> tuple[Condition, ...]:
     return {"tuning": TUNING, "held_out": held, "all": TUNING + held}[which]
 
 
-def run(n: int, seed: int, size: tuple[int, int], conditions: Sequence[Condition]) -> list[Frame]:
-    """Score ``n`` frames of ``size`` spread over ``conditions``."""
+def run(
+    n: int,
+    seed: int,
+    size: tuple[int, int],
+    conditions: Sequence[Condition],
+    save: Path | None = None,
+) -> list[Frame]:
+    """Score ``n`` frames of ``size`` spread over ``conditions``; failed frames of tuning
+    conditions are written to ``save`` (truth red, detection green) if given."""
     frames = []
     for i in range(n):
         cond = conditions[i % len(conditions)]
-        frame_seed = seed * 100_000 + i
+        frame_seed = seed * 100_000 + i // len(conditions)
         g0 = time.perf_counter()
         scene = generate_scene(frame_seed, cond, size)
         gen_ms = (time.perf_counter() - g0) * 1000
@@ -73,8 +86,22 @@ def run(n: int, seed: int, size: tuple[int, int], conditions: Sequence[Condition
         else:
             ji = jaccard(found.corners, scene.corners, scene.page_size)
             conf = float(found.confidence)
-        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms))
+        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms, scene.kind))
+        if save is not None and ji < FAIL_BELOW and cond not in HELD_OUT:
+            _save(save, scene, None if found is None else found.corners, ji)
     return frames
+
+
+def _save(folder: Path, scene: Scene, found: npt.NDArray[np.float64] | None, ji: float) -> None:
+    """A failed frame as JPEG for looking at: the truth in red, the detection in green."""
+    img = scene.frame.copy()
+    width = max(2, img.shape[0] // 400)
+    cv2.polylines(img, [np.round(scene.corners).astype(np.int32)], True, (0, 0, 255), width)
+    if found is not None:
+        cv2.polylines(img, [np.round(found).astype(np.int32)], True, (0, 255, 0), width)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{scene.condition.value}_{scene.kind}_{scene.frame.shape[1]}_{scene.seed}_{ji:.2f}.jpg"
+    cv2.imwrite(str(folder / name), img)
 
 
 def pct(values: Sequence[float], q: float) -> float:

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from simulators.doc_scene.pixels import Corners, FImage, f32, lowfreq, pt, roi, soft_blur
+from simulators.doc_scene.pixels import Corners, FImage, f32, lowfreq, pt, roi, shifted, soft_blur
 
 
 def ambient_light(rng: np.random.Generator, size: tuple[int, int]) -> FImage:
@@ -105,7 +105,7 @@ def hand(rng: np.random.Generator, img: FImage, page: Corners, k: float) -> None
         return
     sub, layer = img[box], layer[box]
     shadow = soft_blur(layer, 6 * k)
-    sub *= (1 - 0.3 * np.roll(shadow, (int(5 * k), int(5 * k)), (0, 1)))[..., None]
+    sub *= (1 - 0.3 * shifted(shadow, int(5 * k), int(5 * k)))[..., None]
     shade = 0.85 + 0.15 * lowfreq(rng, (sub.shape[1], sub.shape[0]), 3)
     m = layer[..., None]
     sub[:] = sub * (1 - m) + (skin[None, None] * shade[..., None]) * m

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from simulators.doc_scene.glyphs import paragraph, text_line
 from simulators.doc_scene.page_art import (
     certificate_frame,
+    fill_in,
     handwriting,
     id_cards,
     printed_photos,
@@ -82,6 +83,12 @@ def _form(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int) -> N
     y = paragraph(rng, ink, margin, y + body, w - 2 * margin, int(h * 0.78), body)
     sig_y = int(h * rng.uniform(0.82, 0.88))
     text_line(rng, ink, int(w * 0.6), sig_y, int(w * 0.3), body)
+    if rng.random() < 0.5:  # filled in by hand: a few entries and the signature
+        spans = [
+            (int(w * rng.uniform(0.3, 0.6)), int(h * rng.uniform(0.15, 0.75)), w - margin)
+            for _ in range(int(rng.integers(2, 6)))
+        ]
+        fill_in(rng, canvas, [*spans, (int(w * 0.6), sig_y - body // 2, w - margin)], body)
     seal(rng, canvas, (int(w * rng.uniform(0.62, 0.8)), sig_y), int(w * rng.uniform(0.08, 0.11)))
 
 

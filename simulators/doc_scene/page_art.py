@@ -14,38 +14,10 @@ import cv2
 import numpy as np
 
 from simulators.doc_scene.glyphs import paragraph, text_line
+from simulators.doc_scene.photo import photo
 from simulators.doc_scene.pixels import FImage, f32
 
 _FRAME_COLOURS = ((40, 40, 190), (40, 140, 200), (140, 80, 30), (60, 120, 40), (30, 30, 30))
-
-
-def _photo(rng: np.random.Generator, pw: int, ph: int) -> FImage:
-    """A printed photograph: sky and ground, blurred blobs, a building, maybe a face."""
-    sw, sh = max(4, pw // 10), max(4, ph // 10)
-    top, bottom = rng.uniform(20, 230, 3), rng.uniform(10, 200, 3)
-    t = np.linspace(0, 1, sh, dtype=np.float32)[:, None, None]
-    small = np.broadcast_to(top * (1 - t) + bottom * t, (sh, sw, 3)).astype(np.float32).copy()
-    for _ in range(int(rng.integers(3, 9))):
-        c = (int(rng.integers(sw)), int(rng.integers(sh)))
-        axes = (int(rng.integers(1, sw // 2 + 2)), int(rng.integers(1, sh // 2 + 2)))
-        cv2.ellipse(
-            small, c, axes, float(rng.uniform(0, 180)), 0, 360, rng.uniform(0, 255, 3).tolist()
-        )
-    if rng.random() < 0.5:
-        x0, x1 = sorted(int(v) for v in rng.integers(0, sw, 2))
-        cv2.rectangle(
-            small, (x0, int(sh * rng.uniform(0.2, 0.6))), (x1, sh), rng.uniform(0, 90, 3).tolist()
-        )
-    if rng.random() < 0.4:  # a portrait: face on a plain background
-        small[:] = rng.uniform(120, 240, 3)
-        cv2.ellipse(small, (sw // 2, int(sh * 0.45)), (sw // 4, sh // 3), 0, 0, 360, (90, 130, 180))
-        cv2.ellipse(
-            small, (sw // 2, sh), (sw // 2, sh // 4), 0, 0, 360, rng.uniform(10, 90, 3).tolist()
-        )
-    small = f32(cv2.GaussianBlur(small, (0, 0), 0.8))
-    big = f32(cv2.resize(small, (pw, ph), interpolation=cv2.INTER_LINEAR))
-    big += rng.standard_normal((ph, pw, 1), dtype=np.float32) * 6
-    return big
 
 
 def printed_photos(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int) -> None:
@@ -63,15 +35,15 @@ def printed_photos(rng: np.random.Generator, canvas: FImage, ink: FImage, body: 
     for r in range(rows):
         for c in range(cols):
             x, y = mx + c * (pw + gap), my + r * (ph + gap)
-            canvas[y : y + ph, x : x + pw] = _photo(rng, pw, ph)
+            canvas[y : y + ph, x : x + pw] = photo(rng, pw, ph)
             if framed:
                 cv2.rectangle(ink, (x, y), (x + pw - 1, y + ph - 1), 1.0, max(1, body // 6))
-    y = my + rows * (ph + gap)
+    y0, y1 = my + rows * (ph + gap), h - my  # the text below the photos
     if rng.random() < 0.5:  # the photos at the bottom instead: mirror the layout
         canvas[:] = canvas[::-1].copy()
         ink[:] = ink[::-1].copy()
-        y = body
-    paragraph(rng, ink, mx + body, y + body, w - 2 * mx - 2 * body, y + (h - 2 * my) // 3, body)
+        y0, y1 = my, h - (my + rows * (ph + gap))
+    paragraph(rng, ink, mx + body, y0 + body, w - 2 * mx - 2 * body, min(y1, y0 + h // 3), body)
 
 
 def id_cards(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int) -> None:
@@ -145,6 +117,20 @@ def handwriting(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int
     for _ in range(3):  # a signature scribble
         _cursive(rng, layer, sx, sy, sx + int(w * 0.25), int(body * 2), thick + 1)
     a = layer[..., None] * np.float32(rng.uniform(0.85, 1.0))
+    canvas[:] = canvas * (1 - a) + pen * a
+
+
+def fill_in(
+    rng: np.random.Generator, canvas: FImage, spans: list[tuple[int, int, int]], body: int
+) -> None:
+    """Handwritten entries in black or blue pen: one cursive line per ``(x0, baseline, x1)``."""
+    h, w = canvas.shape[:2]
+    pen = np.array([(20, 20, 25), (140, 55, 25)][int(rng.integers(2))], np.float32)
+    layer = np.zeros((h, w), np.float32)
+    thick = max(1, round(body / rng.uniform(5, 8)))
+    for x0, base, x1 in spans:
+        _cursive(rng, layer, x0, float(base), x1, body, thick)
+    a = layer[..., None] * np.float32(rng.uniform(0.8, 1.0))
     canvas[:] = canvas * (1 - a) + pen * a
 
 

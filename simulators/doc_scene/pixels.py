@@ -60,3 +60,13 @@ def soft_blur(img: FImage, sigma: float) -> FImage:
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigma / f)
     return f32(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
+
+
+def shifted(a: FImage, dy: int, dx: int) -> FImage:
+    """``a`` moved down by ``dy`` and right by ``dx`` (non-negative), zeros coming in (a
+    shadow cast off the side; ``np.roll`` would wrap it round to the other side)."""
+    out = np.zeros_like(a)
+    h, w = a.shape[:2]
+    if dy < h and dx < w:
+        out[dy:, dx:] = a[: h - dy, : w - dx]
+    return out

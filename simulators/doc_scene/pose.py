@@ -70,10 +70,19 @@ def pose(
     for _ in range(3):
         depth *= max(side_lengths(project(depth, centre))) / target
     lo, hi = np.array([margin, margin]), np.array([width - margin, height - margin])
+    if mode == "frame_edge":  # as large as fits, then against the border
+        for _ in range(200):
+            quad = project(depth, centre)
+            if (
+                np.ptp(quad, axis=0)[0] <= hi[0] - lo[0]
+                and np.ptp(quad, axis=0)[1] <= hi[1] - lo[1]
+            ):
+                return _to_border(rng, quad, lo, hi)
+            depth *= 1.02
     for attempt in range(400):
         quad = project(depth, rng.uniform(lo, hi))
         if (quad >= lo).all() and (quad <= hi).all():
-            return _to_border(rng, quad, lo, hi) if mode == "frame_edge" else quad
+            return quad
         if attempt % 20 == 19:  # a 40° turn of a large page may not fit: step back
             depth *= 1.05
     return project(depth, centre)
@@ -85,12 +94,13 @@ def _to_border(
     lo: npt.NDArray[np.float64],
     hi: npt.NDArray[np.float64],
 ) -> Corners:
-    """Slide the page image against one or two frame borders (an off-centre lens axis)."""
-    shift = np.zeros(2)
+    """Slide the page image against one or two frame borders (an off-centre lens axis),
+    or centre it on an axis where it is not slid."""
+    shift = (lo + hi) / 2 - (quad.min(axis=0) + quad.max(axis=0)) / 2
     for axis in range(2):
         r = rng.random()
         if r < 0.4:
             shift[axis] = lo[axis] - quad[:, axis].min()
         elif r < 0.8:
             shift[axis] = hi[axis] - quad[:, axis].max()
-    return quad + shift
+    return np.asarray(quad + shift, np.float64)

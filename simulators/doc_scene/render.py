@@ -28,10 +28,10 @@ import numpy as np
 from simulators.doc_scene.camera import expose, optics, pipeline, sensor
 from simulators.doc_scene.conditions import HELD_OUT, TEXTURED, TUNING, Condition
 from simulators.doc_scene.desk import cloth, clutter, light_desk, plain_desk, wood
-from simulators.doc_scene.lay import curl_of, lay_page
+from simulators.doc_scene.lay import contact_shadow, curl_of, lay_page
 from simulators.doc_scene.light import ambient_light, hand, shadow, uneven_light
-from simulators.doc_scene.occlude import fingers, phone_or_sheet
-from simulators.doc_scene.page import render_page
+from simulators.doc_scene.occlude import fingers, other_sheet, phone_or_sheet
+from simulators.doc_scene.page import KINDS, render_page
 from simulators.doc_scene.pixels import Corners, FImage, Image, f32
 from simulators.doc_scene.pose import pose, side_lengths
 from simulators.doc_scene.textures import carpet, faint_desk, fibre_desk, granite, grid_mat
@@ -57,6 +57,8 @@ class Scene:
     page_size: tuple[float, float]
     condition: Condition
     seed: int
+    #: what is printed on the page: one of :data:`.page.KINDS`
+    kind: str = ""
 
 
 _CONDITION_INDEX = {c: i for i, c in enumerate(Condition)}
@@ -101,16 +103,22 @@ def compose(
     paper = np.array([level - yellow, level - 0.4 * yellow, level])
 
     desk = _desk(rng, cond, size, level, corners, page_mm, k)
+    if cond is C.OVERLAP and rng.random() < 0.3:  # the page lies on another sheet
+        other_sheet(rng, desk, corners, int(rng.integers(4)), k, level)
     side = max(side_lengths(corners))
     page_h = int(np.clip(side * rng.uniform(1.0, 1.3), 200, 4000))
     page_w = round(page_h * page_mm[0] / page_mm[1])
-    sheet = render_page(rng, page_w, page_h, landscape, paper)
+    kind = KINDS[int(rng.integers(len(KINDS)))]
+    sheet = render_page(rng, page_w, page_h, landscape, paper, kind)
     curl = curl_of(rng, CURL_CHANCE)
-    scene, mask = lay_page(desk, sheet, corners, (curl[0], 0.0, curl[2]) if flat else curl)
+    if flat:
+        curl = (curl[0], 0.0, curl[2], curl[3])
+    scene, mask = lay_page(desk, sheet, corners, curl)
+    contact_shadow(rng, scene, mask, k)
     _cover(rng, cond, scene, corners, k, level)
     scene = _light(rng, cond, scene, corners)
     frame = _capture(rng, cond, scene, k)
-    return Scene(frame, corners, page_mm, cond, seed), mask
+    return Scene(frame, corners, page_mm, cond, seed, kind), mask
 
 
 def _desk(
