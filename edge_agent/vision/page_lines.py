@@ -122,8 +122,8 @@ def paper_outlines(white: U8) -> list[tuple[U8, F64]]:
             kept = 0
             for contour in sorted(contours, key=len, reverse=True)[:4]:
                 x, y, bw, bh = cv2.boundingRect(contour)
-                if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 2:
-                    continue  # the desk (a page lies in the frame, or is cut off on one side)
+                if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 3:
+                    continue  # the desk (a page touches two borders at most)
                 if cv2.contourArea(contour) < 0.004 * h * w or kept == 2:
                     break
                 outline = np.zeros((h, w), np.uint8)
