@@ -33,6 +33,7 @@ from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_
 from edge_agent.jobs import device_auth
 from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.kinds import DocumentCamera
+from edge_agent.jobs.review_desk import ReviewDesk
 from edge_agent.jobs.runner import JobRunner
 from edge_agent.link.commands import BadCommand, Command
 from edge_agent.link.session import MqttLink
@@ -101,7 +102,9 @@ class Agent:
         self.monitor = HealthMonitor(self.peripherals, self._announce)
         self.runner: JobRunner | None = None
         self.calls = CallHandler(self.peripherals, self.acks, self._emit)
-        self.screen = ScreenServer(self)
+        self.review_desk = ReviewDesk(lambda: self.screen.serving and self.review_desk.watched)
+        """Corner reviews for the screen: asked only while a screen page is polling for them."""
+        self.screen = ScreenServer(self, self.review_desk)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()
         self._stop_requested = asyncio.Event()
@@ -140,7 +143,9 @@ class Agent:
             on_job_done=self._check_health,
             counters=self.counters,
             terminal=self.config.device_id,
+            reviewer=self.review_desk if self.config.screen.enabled else None,
         )
+        self.review_desk.open()
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
         try:
             await asyncio.gather(*(self._start(p) for p in active))
@@ -168,6 +173,7 @@ class Agent:
             *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
         ]
         await self._stop_requested.wait()
+        self.review_desk.close()  # a scan waiting for the citizen goes on without them
         for task in helpers:
             task.cancel()
         await self.calls.stop()

@@ -39,10 +39,16 @@ class CallButtonSim(PtyDevice):
         long_press_s: float = 1.5,
         bounce: bool = False,
         garbage: int = 0,
+        baudrate: int = 9600,
         link_dir: Path | None = None,
     ) -> None:
         super().__init__(
-            fw=fw, heartbeat_s=heartbeat_s, seed=seed, garbage=garbage, link_dir=link_dir
+            fw=fw,
+            heartbeat_s=heartbeat_s,
+            seed=seed,
+            garbage=garbage,
+            link_dir=link_dir,
+            baudrate=baudrate,
         )
         self.long_press_s = long_press_s
         self.bounce = bounce

@@ -12,16 +12,18 @@ from simulators.escpos_printer import EscPosPrinterSim, Faults
 
 HELP = """Run a TCP ESC/POS receipt printer (raw port 9100 protocol) until Ctrl-C.
 
-Each receipt (ended by a cut, or by the connection closing) is written as OUT/<n>.txt
-(decoded text, QR data as "[QR] ..." lines) and OUT/<n>.bin (raw bytes). DLE EOT 1-4
-status queries are answered like an Epson printer; the fault flags change those answers.
+Each receipt (ended by a cut, or by the connection closing, if something visible was
+printed) is written as OUT/<n>.bin (raw bytes), OUT/<n>.png (the paper) and OUT/<n>.txt (the
+paper as text in print order: "[QR] ...", "[BARCODE ...] ...", "[IMAGE wxh]" where each
+printed). DLE EOT, GS r, GS I, GS a (automatic status back) and DLE DC4 are answered like an
+Epson printer (docs/simulators.md); the fault flags change those answers.
 """
 
 
 def printer(
     port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 9100,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / <n>.bin receipts.")] = Path(
+    out: Annotated[Path, typer.Option(help="Directory for <n>.txt / .bin / .png receipts.")] = Path(
         "receipts"
     ),
     paper_out: Annotated[bool, typer.Option(help="No paper: offline, nothing printed.")] = False,

@@ -6,10 +6,14 @@ and at connection close if anything was printed since the last cut; it is writte
 UTF-8), each atomically (temporary file + rename), so a watcher that sees ``n.txt`` sees
 both whole files. Numbering continues after the highest receipt already in ``out_dir``.
 
-``DLE EOT n`` (n = 1..4) is answered with one status byte as an Epson TM printer would
-(``protocols.escpos.status_byte``, shared with the agent's driver). Fault switches live in a
-mutable ``Faults`` and may change while the simulator runs; they are read as each chunk of
-data arrives.
+Status requests are answered as an Epson TM / Chinese-market printer answers them
+(``protocols.escpos.StatusResponder``, bytes shared with the agent's driver): ``DLE EOT n``
+(n = 1..4) with one real-time status byte, ``GS r 1/2`` in order with the print data (held
+while the printer is offline, sent once it is back), ``GS I`` IDs, ``DLE DC4`` power-off and
+clear-buffer notices, and automatic status back after ``GS a n`` — also when a fault flips
+while the host is connected. Fault switches live in a mutable ``Faults`` and may change while
+the simulator runs; they are read as each chunk of data arrives, and a change is pushed to every
+connection (ASB, held ``GS r`` answers) at once.
 """
 
 from __future__ import annotations
@@ -22,26 +26,22 @@ import random
 import socket
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from protocols.escpos import (
-    Barcode,
+    PAPER_80MM,
+    PRINTING,
     EscPosDecoder,
-    Feed,
     PrinterCondition,
-    QrCode,
     Receipt,
     ReceiptBuilder,
-    StatusQuery,
-    Text,
-    status_byte,
 )
+from protocols.escpos.paper import receipt_png_or_none
+from protocols.escpos.responder import STATUS_EVENTS, StatusResponder, clears_buffers
 
 log = logging.getLogger(__name__)
-
-_PRINTING = (Text, Feed, QrCode, Barcode)
 
 
 @dataclass
@@ -51,6 +51,8 @@ class Faults:
     - ``paper_out``: the printer is offline with no paper; printed data is lost (no receipt).
     - ``cover_open``: the printer is offline with its cover open; printed data is lost.
     - ``near_end``: the roll is nearly used up; printing still works.
+    - ``error``: an auto-cutter error (offline; ``DLE EOT 3`` / ASB report it).
+    - ``drawer_high``: the drawer kick-out connector's pin 3 reads HIGH (``GS r 2``, ASB).
     - ``silent``: status queries are never answered.
     - ``drop_mid_job``: after this many bytes on a connection the simulator processes those
       bytes, then resets the connection (TCP RST); the unfinished receipt is discarded.
@@ -65,11 +67,22 @@ class Faults:
     paper_out: bool = False
     cover_open: bool = False
     near_end: bool = False
+    error: bool = False
+    drawer_high: bool = False
     silent: bool = False
     drop_mid_job: int | None = None
     hold_after_bytes: int | None = None
     reply_delay: float = 0.0
     seed: int = 0
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        for watcher in self.__dict__.get("_watchers", ()):
+            watcher()
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every change of a switch (the simulator pushes ASB)."""
+        self.__dict__.setdefault("_watchers", []).append(callback)
 
     @property
     def blocks_printing(self) -> bool:
@@ -79,8 +92,25 @@ class Faults:
     def condition(self) -> PrinterCondition:
         """What the status bytes report (``protocols.escpos.status_byte``)."""
         return PrinterCondition(
-            cover_open=self.cover_open, paper_out=self.paper_out, near_end=self.near_end
+            cover_open=self.cover_open,
+            paper_out=self.paper_out,
+            near_end=self.near_end,
+            error=self.error,
+            drawer_high=self.drawer_high,
         )
+
+
+@dataclass(eq=False)
+class _Connection:
+    """One host connection: its decoder, receipt, status conversation and unfinished job."""
+
+    writer: asyncio.StreamWriter
+    decoder: EscPosDecoder = field(default_factory=EscPosDecoder)
+    builder: ReceiptBuilder = field(default_factory=ReceiptBuilder)
+    responder: StatusResponder = field(default_factory=StatusResponder)
+    job: bytearray = field(default_factory=bytearray)  # raw bytes of the unfinished receipt
+    job_start: int = 0  # stream offset where it starts
+    spoiled: bool = False  # something was printed while the printer could not print
 
 
 class EscPosPrinterSim:
@@ -92,10 +122,16 @@ class EscPosPrinterSim:
         port: int = 0,
         out_dir: Path | str = "receipts",
         faults: Faults | None = None,
+        paper_dots: int = PAPER_80MM,
     ) -> None:
         self.host = host
+        self.paper_dots = paper_dots
+        """576 dots for 80 mm paper, 384 for 58 mm (``protocols.escpos.PAPER_58MM``)."""
         self._port = port
         self.out_dir = Path(out_dir)
+        self._faults = Faults()
+        self._connections: set[_Connection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.faults = faults if faults is not None else Faults()
         self.receipts: list[Receipt] = []
         """Receipts written by this run, in order."""
@@ -117,7 +153,31 @@ class EscPosPrinterSim:
     def port(self) -> int:
         return self._port
 
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        """Swap the fault switches (the printer's condition may change: ASB is pushed)."""
+        self._faults = faults
+        faults.watch(self._faults_changed)
+        self._faults_changed()
+
+    def _faults_changed(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._push_changes)
+
+    def _push_changes(self) -> None:
+        """What each connected host hears when the condition changes: ASB, held GS r."""
+        for conn in list(self._connections):
+            reply = conn.responder.changed(self.faults.condition)
+            if reply and not self.faults.silent and not conn.writer.is_closing():
+                conn.writer.write(reply)
+
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.stem) for p in self.out_dir.glob("*.txt") if p.stem.isdigit()]
         self._next = max(numbers, default=0) + 1
@@ -194,10 +254,15 @@ class EscPosPrinterSim:
             await self._notify()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        decoder, builder = EscPosDecoder(), ReceiptBuilder()
-        job = bytearray()  # raw bytes of the unfinished receipt
-        job_start = received = 0  # stream offsets
-        spoiled = False  # something was printed while the printer could not print
+        conn = _Connection(writer, builder=ReceiptBuilder(self.paper_dots))
+        self._connections.add(conn)
+        try:
+            await self._serve_connection(reader, conn)
+        finally:
+            self._connections.discard(conn)
+
+    async def _serve_connection(self, reader: asyncio.StreamReader, conn: _Connection) -> None:
+        received = 0
         held = False  # this connection has stalled at hold_after_bytes already
         while True:
             try:
@@ -216,9 +281,7 @@ class EscPosPrinterSim:
             rest, hit = b"", hold is not None and not held and received + len(chunk) >= hold
             if hold is not None and hit:
                 chunk, rest = chunk[: max(hold - received, 0)], chunk[max(hold - received, 0) :]
-            job_start, spoiled = await self._process(
-                writer, decoder, builder, job, chunk, job_start, spoiled
-            )
+            await self._process(conn, chunk)
             if hit:  # stall here: nothing more is read (or answered) until release()
                 held = True
                 self.holds += 1
@@ -226,57 +289,45 @@ class EscPosPrinterSim:
                 await self._released.wait()
                 if self._stopping:
                     return
-                job_start, spoiled = await self._process(
-                    writer, decoder, builder, job, rest, job_start, spoiled
-                )
+                await self._process(conn, rest)
             received += len(chunk) + len(rest)
             if drop:
-                self._reset(writer)
+                self._reset(conn.writer)
                 return
-        for event, _ in decoder.flush_with_offsets():
-            builder.add(event)
-        receipt = builder.finish()
+        for event, _ in conn.decoder.flush_with_offsets():
+            conn.builder.add(event)
+        receipt = conn.builder.finish()
         if receipt is not None:
-            await self._complete(receipt, bytes(job), spoiled)
+            await self._complete(receipt, bytes(conn.job), conn.spoiled)
 
-    async def _process(
-        self,
-        writer: asyncio.StreamWriter,
-        decoder: EscPosDecoder,
-        builder: ReceiptBuilder,
-        job: bytearray,
-        chunk: bytes,
-        job_start: int,
-        spoiled: bool,
-    ) -> tuple[int, bool]:
-        """Decode ``chunk``: answer status queries, write receipts at cuts.
-
-        Returns the stream offset where the unfinished receipt starts and whether it is spoiled.
-        """
-        job += chunk
-        for event, end in decoder.feed_with_offsets(chunk):
-            if isinstance(event, StatusQuery):
-                await self._reply(writer, event.n)
+    async def _process(self, conn: _Connection, chunk: bytes) -> None:
+        """Decode ``chunk``: answer status requests, write receipts at cuts."""
+        conn.job += chunk
+        for event, end in conn.decoder.feed_with_offsets(chunk):
+            if isinstance(event, STATUS_EVENTS):
+                await self._reply(conn, conn.responder.answer(event, self.faults.condition))
+                if clears_buffers(event):  # the unfinished receipt is gone
+                    conn.builder = ReceiptBuilder(self.paper_dots)
+                    del conn.job[: end - conn.job_start]
+                    conn.job_start, conn.spoiled = end, False
                 continue
-            if isinstance(event, _PRINTING) and self.faults.blocks_printing:
-                spoiled = True
-            receipt = builder.add(event)
+            if isinstance(event, PRINTING) and self.faults.blocks_printing:
+                conn.spoiled = True
+            receipt = conn.builder.add(event)
             if receipt is not None:
-                cut_at = end - job_start
-                await self._complete(receipt, bytes(job[:cut_at]), spoiled)
-                del job[:cut_at]
-                job_start, spoiled = end, False
-        return job_start, spoiled
+                cut_at = end - conn.job_start
+                await self._complete(receipt, bytes(conn.job[:cut_at]), conn.spoiled)
+                del conn.job[:cut_at]
+                conn.job_start, conn.spoiled = end, False
 
-    async def _reply(self, writer: asyncio.StreamWriter, n: int) -> None:
-        value = status_byte(n, self.faults.condition)
-        if value is None or self.faults.silent:
+    async def _reply(self, conn: _Connection, reply: bytes) -> None:
+        if not reply or self.faults.silent:
             return
         if self.faults.reply_delay > 0:
             await asyncio.sleep(self._rng.uniform(0, self.faults.reply_delay))  # simulated latency
-        writer.write(bytes([value]))
+        conn.writer.write(reply)
         with contextlib.suppress(ConnectionError):
-            await writer.drain()
+            await conn.writer.drain()
 
     @staticmethod
     def _reset(writer: asyncio.StreamWriter) -> None:
@@ -290,8 +341,11 @@ class EscPosPrinterSim:
             self.discarded += 1
             log.info("receipt lost: printer offline (paper out / cover open)")
         else:
+            png = await asyncio.to_thread(receipt_png_or_none, receipt)  # slow: off the loop
             n, self._next = self._next, self._next + 1
             _write_atomic(self.out_dir / f"{n}.bin", raw)
+            if png is not None:  # n.png: the paper as printed; n.txt still comes last
+                _write_atomic(self.out_dir / f"{n}.png", png)
             _write_atomic(self.out_dir / f"{n}.txt", receipt.render().encode())
             self.receipts.append(receipt)
         await self._notify()

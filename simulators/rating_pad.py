@@ -64,11 +64,17 @@ class RatingPadSim(PtyDevice):
         heartbeat_s: float = 1.0,
         fw: str = "RP-2.1.0",
         garbage: int = 0,
+        baudrate: int = 9600,
         bad_crc: int = 0,
         link_dir: Path | None = None,
     ) -> None:
         super().__init__(
-            fw=fw, heartbeat_s=heartbeat_s, seed=seed, garbage=garbage, link_dir=link_dir
+            fw=fw,
+            heartbeat_s=heartbeat_s,
+            seed=seed,
+            garbage=garbage,
+            link_dir=link_dir,
+            baudrate=baudrate,
         )
         self.script: deque[Rating | Timeout] = deque(script)
         self.bad_crc = bad_crc

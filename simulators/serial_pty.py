@@ -12,6 +12,9 @@ choice comes from one ``random.Random(seed)``:
 
 - ``garbage``: before each frame the device sends, 1..garbage random bytes (line noise);
 - ``hung``: the firmware hangs: nothing is sent or answered, the port stays present.
+
+The device's UART runs at ``baudrate`` (9600 by default, as the contract says); a host whose
+port is set to another rate gets framing errors: what it sends is dropped (``misframed``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import random
 import shutil
 import tempfile
+import termios
 import time
 import tty
 from collections.abc import Callable, Coroutine
@@ -60,7 +64,12 @@ class PtyDevice:
         link_dir: Path | None = None,
         ack_timeout_s: float = 0.2,
         retries: int = 3,
+        baudrate: int = 9600,
     ) -> None:
+        if not hasattr(termios, f"B{baudrate}"):
+            raise ValueError(f"{baudrate} is not a standard baud rate a UART can be set to")
+        self.baudrate = baudrate
+        self.misframed = 0  # bytes sent at another rate than the device's
         self.fw, self.heartbeat_s = fw, heartbeat_s
         self.rng = random.Random(seed)
         self.garbage = garbage
@@ -86,6 +95,7 @@ class PtyDevice:
         self.sent = 0
         self.retransmits = 0
         self.dropped = 0  # reliable frames given up after all retries
+        self.bytes_received = 0  # from the host, so a test can write its next piece after
 
     @property
     def port_path(self) -> str:
@@ -117,6 +127,9 @@ class PtyDevice:
             return
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing: a byte pipe like a UART
+        attrs = termios.tcgetattr(slave)  # a host that leaves the speed alone matches it
+        attrs[4] = attrs[5] = getattr(termios, f"B{self.baudrate}")
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
         os.set_blocking(master, False)
         self._master, self._slave = master, slave
         tmp = self._link.with_suffix(".new")
@@ -180,6 +193,8 @@ class PtyDevice:
     def write(self, data: bytes) -> None:
         if self._master is None or self.hung:
             return
+        if not self._rate_matches():  # what a UART at another rate makes of our bytes
+            data = self.rng.randbytes(len(data))
         if self.garbage > 0:
             data = self.rng.randbytes(self.rng.randint(1, self.garbage)) + data
         with contextlib.suppress(OSError):  # a full buffer loses bytes, as a UART would
@@ -233,7 +248,12 @@ class PtyDevice:
             data = os.read(self._master, 4096)
         except OSError:  # EAGAIN, or EIO while the host side is closed
             return
+        self.bytes_received += len(data)
         if self.hung:
+            return
+        if not self._rate_matches():  # a UART at another rate reads framing errors
+            self.misframed += len(data)
+            self._notify()
             return
         for item in self._decoder.feed(data):
             if isinstance(item, FrameError):
@@ -251,6 +271,15 @@ class PtyDevice:
             elif msg.RELIABLE:
                 self._command(item.seq, msg)
         self._notify()
+
+    def _rate_matches(self) -> bool:
+        if self._slave is None:
+            return True
+        try:
+            speed = termios.tcgetattr(self._slave)[4]
+        except termios.error:
+            return True
+        return bool(speed == getattr(termios, f"B{self.baudrate}"))
 
     def _command(self, seq: int, msg: Message) -> None:
         if isinstance(msg, Sync):

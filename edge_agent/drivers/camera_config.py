@@ -57,6 +57,13 @@ class DocCameraConfig(CameraConfig):
     min_confidence: Annotated[float, Field(ge=0, le=1)] = 0.3
     #: no page found: fail the scan (True) or deliver the whole frame, flattened (False)
     require_page: bool = False
+    #: below this confidence the citizen is asked to adjust the four corners on the screen
+    #: (only when the device has a screen serving; 0 never asks, 1 always asks)
+    ask_below: Annotated[float, Field(ge=0, le=1)] = 0.5
+    #: how long the corner-adjust screen waits for the citizen before going on without them
+    review_timeout_s: Annotated[float, Field(gt=0, le=600)] = 60.0
+    #: how many times the citizen may ask for the page to be captured again in one scan
+    max_retakes: Annotated[int, Field(ge=0, le=10)] = 3
 
 
 class AvCameraConfig(CameraConfig):

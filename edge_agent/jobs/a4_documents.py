@@ -16,11 +16,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from edge_agent.drivers.a4_base import A4Document, Scanner, is_pdf
+from edge_agent.drivers.a4_base import A4Document, Scan, Scanner, is_pdf
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT, find_cjk_font
 from edge_agent.jobs.blob_transfer import DownloadFailed, fetch_blob
 from edge_agent.jobs.copy_page import WatermarkUnavailable, compose_copy, watermark_text
+from edge_agent.jobs.corner_review import (
+    CornerReviewer,
+    ReviewableCamera,
+    review_details,
+    reviewed_scan,
+)
 from protocols.jobs import CopyParams, DocumentParams, FailureReason
 from protocols.pdf_check import pdf_problem
 
@@ -76,8 +82,10 @@ async def document_for_copy(
     terminal: str,
     font: Path | None = None,
     now: datetime | None = None,
+    reviewer: CornerReviewer | None = None,
 ) -> Prepared:
-    """Scan one page and mark it "仅供{purpose}使用 · {time} · {terminal}"."""
+    """Scan one page (the citizen checks its corners on the screen when the detector is
+    unsure and ``reviewer`` is given) and mark it "仅供{purpose}使用 · {time} · {terminal}"."""
     if scanner is None:
         raise NotPrintable(
             FailureReason.NO_PERIPHERAL,
@@ -90,7 +98,11 @@ async def document_for_copy(
             f"no font that can draw the copy's watermark was found; {INSTALL_HINT}",
         )
     try:
-        scan = await scanner.scan(params.mode)
+        scan: Scan = (
+            await reviewed_scan(scanner, params.mode, reviewer)
+            if isinstance(scanner, ReviewableCamera)
+            else await scanner.scan(params.mode)
+        )
     except AgentError as err:
         raise NotPrintable(FailureReason.CAMERA_ERROR, str(err)) from err
     text = watermark_text(params.purpose, terminal, now or datetime.now().astimezone(), params.lang)
@@ -103,6 +115,7 @@ async def document_for_copy(
     doc = A4Document(pdf=page.pdf, title=f"copy {params.purpose}", copies=params.copies)
     details = {
         "page_found": scan.page_found,
+        **review_details(scan),
         "width": page.width,
         "height": page.height,
         "mode": params.mode,

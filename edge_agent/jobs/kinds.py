@@ -28,6 +28,12 @@ from edge_agent.drivers.base import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
+from edge_agent.jobs.corner_review import (
+    CornerReviewer,
+    ReviewableCamera,
+    review_details,
+    reviewed_scan,
+)
 from protocols.jobs import (
     AckState,
     Capability,
@@ -74,6 +80,8 @@ class JobContext:
     terminal: str
     #: one capture at a time per camera (a copy borrows the document camera of a scan)
     camera_lock: CameraLock
+    #: asks the citizen about a page's corners when the detector is unsure (None: no screen)
+    reviewer: CornerReviewer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +139,9 @@ async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobC
         if isinstance(params, CopyParams):
             scanner = device.scanner
             async with ctx.camera_lock(scanner.id if scanner else ""):
-                ready = await document_for_copy(params, scanner, terminal=ctx.terminal)
+                ready = await document_for_copy(
+                    params, scanner, terminal=ctx.terminal, reviewer=ctx.reviewer
+                )
         elif isinstance(params, DocumentParams):
             ready = await document_for_print(params)
         else:
@@ -154,7 +164,7 @@ async def run_capture(
     if isinstance(params, SnapshotParams) and isinstance(device, SnapshotCamera):
         capture = functools.partial(_snapshot, device)
     elif isinstance(params, ScanParams) and isinstance(device, DocumentCamera):
-        capture = functools.partial(_scan, device, params.mode)
+        capture = functools.partial(_scan, device, params.mode, ctx.reviewer)
     else:
         return _mismatch(device, params)
     async with ctx.camera_lock(device.id):
@@ -168,14 +178,20 @@ async def _snapshot(device: SnapshotCamera) -> tuple[list[Capture], dict[str, An
 
 
 async def _scan(
-    device: DocumentCamera, mode: ScanMode | None
+    device: DocumentCamera, mode: ScanMode | None, reviewer: CornerReviewer | None
 ) -> tuple[list[Capture], dict[str, Any]]:
-    scan = await device.scan(mode)
+    if isinstance(device, ReviewableCamera):
+        scan = await reviewed_scan(device, mode, reviewer)
+    else:
+        scan = await device.scan(mode)
     details = {
         "width": scan.width,
         "height": scan.height,
         "page_found": scan.page_found,
         "mode": scan.mode,
+        "confidence": round(scan.confidence, 3),
+        "corners": [[round(x, 2), round(y, 2)] for x, y in scan.corners],
+        **review_details(scan),
     }
     return [("jpeg", "image/jpeg", scan.jpeg), ("pdf", "application/pdf", scan.pdf)], details
 

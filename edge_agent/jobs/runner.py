@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import AgentError
 from edge_agent.jobs.acks import AckSink
+from edge_agent.jobs.corner_review import CornerReviewer
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS, Outcome
 from edge_agent.jobs.movable import start_when_confirmed, too_late
@@ -76,6 +77,7 @@ class JobRunner:
         on_job_done: JobDone | None = None,
         counters: Counter[str] | None = None,
         terminal: str = "",
+        reviewer: CornerReviewer | None = None,
     ) -> None:
         self.journal = journal
         self.acks = acks
@@ -92,6 +94,7 @@ class JobRunner:
             queue_size=queue_size,
             terminal=terminal,
             on_job_done=on_job_done,
+            reviewer=reviewer,
         )
         self._confirming: set[asyncio.Task[None]] = set()
 

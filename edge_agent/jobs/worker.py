@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from edge_agent.drivers.interface import Peripheral
 from edge_agent.errors import PrinterError
 from edge_agent.jobs.acks import AckSink
+from edge_agent.jobs.corner_review import CornerReviewer
 from edge_agent.jobs.journal import JobRecord, Journal, JournalError
 from edge_agent.jobs.kinds import HANDLERS, JobContext, Outcome, camera_locks
 from edge_agent.jobs.params import ParamsInvalid, stored_params
@@ -42,6 +43,7 @@ class Workers:
         queue_size: int,
         terminal: str,
         on_job_done: Callable[[str], Awaitable[None]] | None = None,
+        reviewer: CornerReviewer | None = None,
     ) -> None:
         self.devices = devices
         self.journal = journal
@@ -53,7 +55,7 @@ class Workers:
         }
         #: params of jobs accepted in this run (a recovered job reads them from the journal)
         self._params: dict[str, BaseModel] = {}
-        self._ctx = JobContext(terminal=terminal, camera_lock=camera_locks())
+        self._ctx = JobContext(terminal=terminal, camera_lock=camera_locks(), reviewer=reviewer)
         self._closing = False
         self._active = 0
         self._idle = asyncio.Condition()

@@ -2,7 +2,8 @@
 
 Chromium in kiosk mode opens ``http://127.0.0.1:8090/`` (``[screen]`` in the agent config).
 The page names the device and the hall, shows a clock, whether the device reaches the fleet
-and each peripheral's state in plain words; the service content itself comes later. The
+and each peripheral's state in plain words; the service content itself comes later. When a
+scan's page detection is unsure, the corner-adjust screen covers it (docs/kiosk-scan.md). The
 server runs inside ``Agent.run()`` (:class:`ScreenServer`) and never stops the agent.
 """
 

@@ -1,4 +1,5 @@
-"""The screen's ASGI app: one static page, its script and style, and a status endpoint.
+"""The screen's ASGI app: one static page, its scripts and style, a status endpoint and the
+corner-adjust review routes (:mod:`edge_agent.screen.review_routes`).
 
 The page is filled in on the server (title, device and site name, the words the script
 needs) so it says who it is even before the script runs; the script then polls
@@ -22,15 +23,21 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from edge_agent.screen.review_routes import review_routes
 from edge_agent.screen.texts import PAGE_WORDS, Lang, peripheral_text, pick_lang, title_of
 from protocols.messages import Health
 
 if TYPE_CHECKING:
     from edge_agent.config import AgentConfig
     from edge_agent.drivers.interface import Peripheral
+    from edge_agent.jobs.review_desk import ReviewDesk
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_ASSETS = {"screen.js": "text/javascript", "screen.css": "text/css"}
+_ASSETS = {
+    "screen.js": "text/javascript",
+    "review.js": "text/javascript",
+    "screen.css": "text/css",
+}
 #: nothing but the agent's own origin: no CDN, no external font, no tracking
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -103,8 +110,9 @@ def render_page(view: AgentView, lang: Lang) -> str:
     return page
 
 
-def create_app(view: AgentView) -> Starlette:
-    """The app for one agent; ``view`` is read on every request (no copy of its state)."""
+def create_app(view: AgentView, desk: ReviewDesk | None = None) -> Starlette:
+    """The app for one agent; ``view`` is read on every request (no copy of its state);
+    ``desk`` holds the corner reviews the screen shows (none without one)."""
     default = view.config.screen.lang
 
     async def page(request: Request) -> Response:
@@ -128,5 +136,6 @@ def create_app(view: AgentView) -> Starlette:
             Route("/", page, methods=["GET"]),
             Route("/api/v1/screen/status", status, methods=["GET"]),
             Route("/screen/{name}", asset, methods=["GET"]),
+            *review_routes(desk),
         ]
     )

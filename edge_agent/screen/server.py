@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from edge_agent.jobs.review_desk import ReviewDesk
 from edge_agent.screen.app import AgentView, create_app
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,9 @@ class _Server(uvicorn.Server):
 class ScreenServer:
     """The screen of one agent: ``await run()`` in the agent's TaskGroup, cancel it to stop."""
 
-    def __init__(self, agent: AgentView) -> None:
+    def __init__(self, agent: AgentView, desk: ReviewDesk | None = None) -> None:
         self._agent = agent
+        self._desk = desk
         self.settled = asyncio.Event()
         """Set once the screen accepts connections, or is disabled, or could not be bound."""
         self.serving = False
@@ -64,7 +66,7 @@ class ScreenServer:
 
     async def _serve(self, sock: socket.socket, url: str) -> None:
         config = uvicorn.Config(
-            create_app(self._agent),
+            create_app(self._agent, self._desk),
             log_level="warning",
             log_config=None,  # leave the agent's logging alone
             lifespan="off",

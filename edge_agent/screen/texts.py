@@ -53,7 +53,8 @@ _BY_HEALTH: dict[Health, dict[Lang, str]] = {
     Health.UNKNOWN: {"zh-CN": "正在检查", "en": " is being checked"},
 }
 
-#: words the page's script needs (connection state, the service area's placeholder)
+#: words the page's script needs (connection state, the service area's placeholder, the
+#: corner-adjust screen)
 PAGE_WORDS: dict[Lang, dict[str, str]] = {
     "zh-CN": {
         "online": "在线",
@@ -63,6 +64,17 @@ PAGE_WORDS: dict[Lang, dict[str, str]] = {
         "soon": "服务内容即将上线",
         "devices": "设备状态",
         "switch": "English",
+        "review_title": "请确认文件的四个角",
+        "review_hint": "拖动四个圆点，对准文件的四个角，然后点“确认”",
+        "review_photo": "高拍仪拍到的照片",
+        "confirm": "确认",
+        "retake": "重拍",
+        "whole": "使用整张",
+        "seconds_left": "剩余 {n} 秒",
+        "corner_names": "左上角|右上角|右下角|左下角",
+        "handle_hint": "用方向键微调",
+        "bad_corners": "四个圆点围成的形状不像一页文件，请把它们分别放在文件的四个角上",
+        "send_failed": "暂时无法提交，请再试一次",
     },
     "en": {
         "online": "Online",
@@ -72,6 +84,17 @@ PAGE_WORDS: dict[Lang, dict[str, str]] = {
         "soon": "Services will appear here soon",
         "devices": "Devices",
         "switch": "中文",
+        "review_title": "Please check the corners of your document",
+        "review_hint": "Drag the four dots onto the corners of the page, then tap Confirm",
+        "review_photo": "Photo taken by the document scanner",
+        "confirm": "Confirm",
+        "retake": "Retake",
+        "whole": "Use whole photo",
+        "seconds_left": "{n} s left",
+        "corner_names": "Top left|Top right|Bottom right|Bottom left",
+        "handle_hint": "arrow keys move it",
+        "bad_corners": "The dots do not outline a page: put one on each corner of the page",
+        "send_failed": "Could not send your answer, please try again",
     },
 }
 

@@ -1,70 +1,45 @@
-"""ESC/POS wire decoder: the bytes a receipt printer receives -> events -> receipts.
+"""ESC/POS wire decoder: the bytes a receipt printer receives -> events.
 
 Pure and incremental: ``EscPosDecoder.feed()`` accepts any chunking of the stream (a command
 split across TCP reads is held until complete) and never raises on garbage — unrecognised
 bytes become ``Unknown`` events. Text is emitted once it is terminated by a command byte (or by
-``flush()``), so the events for a stream do not depend on how it was chunked.
+``flush()``), so the events for a stream do not depend on how it was chunked. Memory is
+bounded: a command declaring more than ``MAX_DATA`` bytes is garbage (its first bytes become
+``Unknown`` and decoding goes on after them).
 
-Text decoding follows a Chinese-market printer: in Chinese mode (``FS &``, the power-on
-default here) bytes >= 0x80 are GB18030, which is what python-escpos sends for CJK text; a
-byte that does not start a valid GB18030 sequence falls back to the code page chosen with
-``ESC t`` (python-escpos sends e.g. "é" as CP437 0x82). After ``FS .`` only the code page
-applies.
+This module frames commands (how many bytes each takes); ``protocols.escpos.commands`` reads
+their parameters, ``protocols.escpos.charsets`` decodes text.
 """
 
 from __future__ import annotations
 
 import re
 
-from protocols.escpos.events import (
-    Align,
-    Barcode,
-    ChineseMode,
-    CodePage,
-    Command,
-    Cut,
-    Event,
-    Feed,
-    Init,
-    QrCode,
-    StatusQuery,
-    Style,
-    Text,
-    Unknown,
-)
+from protocols.escpos.charsets import CODE_PAGES, decode_text, international
+from protocols.escpos.commands import PREFIX, Modes, interpret
+from protocols.escpos.events import Command, Event, Feed, Text, Unknown
+from protocols.escpos.graphics import fs_q_length
+
+__all__ = ["CODE_PAGES", "MAX_DATA", "EscPosDecoder", "decode_text"]
 
 ESC, FS, GS, DLE = 0x1B, 0x1C, 0x1D, 0x10
 MAX_DATA = 1 << 22
 """Longest data block a command may declare; a longer one is treated as garbage."""
 
-# python-escpos "default" profile code page numbers that Python can decode.
-CODE_PAGES: dict[int, str] = {
-    0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737",
-    15: "iso8859_7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858", 21: "cp874",
-    32: "cp720", 33: "cp775", 34: "cp855", 35: "cp861", 36: "cp862", 37: "cp864",
-    38: "cp869", 39: "iso8859_2", 40: "iso8859_15", 44: "cp1125", 45: "cp1250",
-    46: "cp1251", 47: "cp1253", 48: "cp1254", 49: "cp1255", 50: "cp1256", 51: "cp1257",
-    52: "cp1258", 53: "kz1048",
-}  # fmt: skip
-
-# Fixed-length commands: prefix -> {parameter bytes: second bytes}.
+# Fixed-length commands: prefix -> parameter bytes after the two command bytes.
 _FIXED: dict[bytes, int] = {
     bytes([prefix, second]): count
     for prefix, table in (
         (ESC, {0: b"@2imLS<v", 1: b"!EG-MadJeKtR{V3 =%?TruUC", 2: b"$\\cB", 3: b"p", 8: b"W"}),
         (GS, {0: b":", 1: b"!hwfHBbarI/TE", 2: b"LWP$\\", 3: b"^"}),
-        (FS, {0: b"&.", 1: b"!-CW", 2: b"Sp"}),
+        (FS, {0: b"&.", 1: b"!-CW", 2: b"Sp?", 74: b"2"}),
         (DLE, {1: b"\x05"}),
     )
     for count, seconds in table.items()
     for second in seconds
 }
-_PREFIX = {ESC: "ESC", FS: "FS", GS: "GS", DLE: "DLE"}
 _SINGLE = {0x0D: "CR", 0x0C: "FF", 0x18: "CAN"}
 _TEXT_RUN = re.compile(rb"[\x09\x20-\xff]+")
-_ALIGN: dict[int, Align] = {0: "left", 1: "center", 2: "right"}
-_ONE_OF_3 = (0, 1, 2, 48, 49, 50)  # n and ASCII "n" both select option n
-_QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
 _INVALID = -1
 
 
@@ -75,6 +50,7 @@ def _u16(buf: bytearray, i: int) -> int:
 _HEADER: dict[bytes, int] = {
     b"\x1b(": 5, b"\x1d(": 5, b"\x1c(": 5, b"\x1b*": 5, b"\x1dv": 8, b"\x1d*": 4,
     b"\x1d8": 7, b"\x1dV": 3, b"\x10\x04": 3, b"\x10\x14": 3, b"\x1dk": 3, b"\x1bD": 2,
+    b"\x1b&": 5, b"\x1cq": 3,
 }  # fmt: skip
 """Variable-length commands: bytes needed before the total length is known."""
 
@@ -101,6 +77,10 @@ def _length(buf: bytearray, pos: int, prefix: bytes) -> int | None:
         if buf[pos + 2] != 0x4C:
             return _INVALID
         return 7 + int.from_bytes(buf[pos + 3 : pos + 7], "little")
+    return _variable(buf, pos, prefix)
+
+
+def _variable(buf: bytearray, pos: int, prefix: bytes) -> int | None:
     if prefix == b"\x1dV":  # GS V m [n]
         return 4 if buf[pos + 2] in (65, 66, 97, 98, 103, 104) else 3
     if prefix == b"\x10\x04":  # DLE EOT n [a]
@@ -111,7 +91,24 @@ def _length(buf: bytearray, pos: int, prefix: bytes) -> int | None:
         if buf[pos + 2] >= 65:
             return None if len(buf) - pos < 4 else 4 + buf[pos + 3]
         return _nul_terminated(buf, pos, 3, 255)
+    if prefix == b"\x1b&":  # ESC & y c1 c2 [x d1..d(y*x)] for each char c1..c2
+        return _user_chars(buf, pos)
+    if prefix == b"\x1cq":  # FS q n [xL xH yL yH d]...
+        length = fs_q_length(buf, pos, MAX_DATA)
+        return _INVALID if length == -1 else length
     return _nul_terminated(buf, pos, 2, 32)  # ESC D n1..nk NUL
+
+
+def _user_chars(buf: bytearray, pos: int) -> int | None:
+    y, first, last = buf[pos + 2], buf[pos + 3], buf[pos + 4]
+    if not 32 <= first <= last <= 126:
+        return _INVALID
+    at = pos + 5
+    for _ in range(last - first + 1):
+        if at >= len(buf):
+            return None
+        at += 1 + y * buf[at]
+    return at - pos
 
 
 def _nul_terminated(buf: bytearray, pos: int, header: int, limit: int) -> int | None:
@@ -122,56 +119,22 @@ def _nul_terminated(buf: bytearray, pos: int, header: int, limit: int) -> int | 
     return None if len(buf) - start <= limit else _INVALID
 
 
-def decode_text(run: bytes, encoding: str, chinese: bool) -> str:
-    """Decode printable bytes as the printer would (see the module docstring)."""
-    if not chinese:
-        return run.decode(encoding, errors="replace")
-    try:
-        return run.decode("gb18030")
-    except UnicodeDecodeError:
-        pass
-    out: list[str] = []
-    i = 0
-    while i < len(run):
-        if run[i] < 0x80:
-            out.append(chr(run[i]))
-            i += 1
-            continue
-        for size in (2, 4):
-            try:
-                out.append(run[i : i + size].decode("gb18030"))
-            except UnicodeDecodeError:
-                continue
-            i += size
-            break
-        else:
-            out.append(run[i : i + 1].decode(encoding, errors="replace"))
-            i += 1
-    return "".join(out)
-
-
-def _decode_data(data: bytes) -> str:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 class EscPosDecoder:
     """Incremental ESC/POS decoder; one per connection (it keeps printer mode state)."""
 
     def __init__(self, chinese_mode: bool = True) -> None:
-        self._chinese_default = chinese_mode
-        self.chinese_mode = chinese_mode
-        self.encoding = CODE_PAGES[0]
+        self.modes = Modes(chinese_default=chinese_mode, chinese=chinese_mode)
         self._buf = bytearray()
         self._base = 0  # stream offset of _buf[0]
         self._text = bytearray()
-        self._qr_data: bytes | None = None
-        self._qr_size = 3
-        self._qr_ec = "L"
+
+    @property
+    def chinese_mode(self) -> bool:
+        return self.modes.chinese
+
+    @property
+    def encoding(self) -> str:
+        return self.modes.encoding
 
     def feed(self, data: bytes) -> list[Event]:
         """Decode the next chunk; returns the events it completed."""
@@ -214,15 +177,16 @@ class EscPosDecoder:
 
     def _flush_text(self, out: list[tuple[Event, int]], end: int) -> None:
         if self._text:
-            text = decode_text(bytes(self._text), self.encoding, self.chinese_mode)
-            out.append((Text(text), end))
+            m = self.modes
+            text = decode_text(bytes(self._text), m.encoding, m.chinese, m.system)
+            out.append((Text(international(text, m.international)), end))
             self._text.clear()
 
     def _command(self, buf: bytearray, pos: int) -> tuple[Event, int] | None:
         b = buf[pos]
         if b == 0x0A:
             return Feed(1), pos + 1
-        if b not in _PREFIX:
+        if b not in PREFIX:
             name = _SINGLE.get(b)
             return (Command(name, bytes([b])) if name else Unknown(bytes([b]))), pos + 1
         if pos + 1 >= len(buf):
@@ -236,71 +200,4 @@ class EscPosDecoder:
             return Unknown(prefix[:size]), pos + size
         if len(buf) - pos < length:
             return None
-        return self._interpret(bytes(buf[pos : pos + length])), pos + length
-
-    def _interpret(self, raw: bytes) -> Event:
-        prefix, arg = raw[:2], (raw[2] if len(raw) > 2 else 0)
-        if prefix == b"\x1b@":
-            self.encoding = CODE_PAGES[0]
-            self.chinese_mode = self._chinese_default
-            return Init()
-        if prefix == b"\x1b!":
-            return Style(
-                bold=bool(arg & 8),
-                underline=1 if arg & 128 else 0,
-                width=2 if arg & 32 else 1,
-                height=2 if arg & 16 else 1,
-            )
-        if prefix == b"\x1bE":
-            return Style(bold=bool(arg & 1))
-        if prefix == b"\x1b-" and arg in _ONE_OF_3:
-            return Style(underline=arg % 48)
-        if prefix == b"\x1ba" and arg in _ONE_OF_3:
-            return Style(align=_ALIGN[arg % 48])
-        if prefix == b"\x1d!":
-            return Style(width=(arg >> 4 & 7) + 1, height=(arg & 7) + 1)
-        if prefix == b"\x1bd":
-            return Feed(arg)
-        if prefix == b"\x1bJ":
-            return Feed(0)
-        if prefix == b"\x1bt":
-            self.encoding = CODE_PAGES.get(arg, CODE_PAGES[0])
-            return CodePage(arg, self.encoding)
-        if prefix in (b"\x1c&", b"\x1c."):
-            self.chinese_mode = prefix == b"\x1c&"
-            return ChineseMode(self.chinese_mode)
-        if prefix == b"\x1dV":
-            if arg not in (0, 1, 48, 49, 65, 66, 97, 98, 103, 104):
-                return Unknown(raw)
-            return Cut(partial=arg in (1, 49, 66, 98, 104))
-        if prefix in (b"\x1bi", b"\x1bm"):
-            return Cut(partial=True)
-        if prefix == b"\x10\x04":
-            return StatusQuery(arg)
-        if prefix == b"\x1dk":
-            data = raw[4:] if arg >= 65 else raw[3:-1]
-            return Barcode(arg, data.decode("latin-1"))
-        if raw[:3] == b"\x1d(k" and len(raw) >= 7 and raw[5] == 49:
-            qr = self._qr(raw[6], raw[7:])
-            if qr is not None:
-                return qr
-        return Command(self._name(raw), raw)
-
-    def _qr(self, fn: int, params: bytes) -> QrCode | None:
-        if fn == 67 and params:  # size
-            self._qr_size = params[0]
-        elif fn == 69 and params:  # error correction
-            self._qr_ec = _QR_EC.get(params[0], self._qr_ec)
-        elif fn == 80 and params:  # store: m d1..dk
-            self._qr_data = params[1:]
-        elif fn == 81 and self._qr_data is not None:  # print
-            return QrCode(_decode_data(self._qr_data), self._qr_size, self._qr_ec)
-        return None
-
-    @staticmethod
-    def _name(raw: bytes) -> str:
-        second = raw[1]
-        name = f"{_PREFIX[raw[0]]} {chr(second) if 0x20 < second < 0x7F else f'0x{second:02x}'}"
-        if second == 0x28 and len(raw) > 2:
-            name += f" {chr(raw[2]) if 0x20 < raw[2] < 0x7F else f'0x{raw[2]:02x}'}"
-        return name
+        return interpret(bytes(buf[pos : pos + length]), self.modes), pos + length

@@ -136,6 +136,10 @@ class BarcodeItem:
     hri: HriPosition = "none"  # GS H: human-readable digits
     hri_font: FontName = "A"  # GS f
     align: Align = "left"
+    #: the ``GS k`` data as sent, when it says more than ``data`` (CODE128's code sets
+    #: ``{A``/``{B``/``{C``, shifts and FNCs, code C as bytes 0-99): the bars follow it; ""
+    #: means unknown, and the renderer encodes ``data`` with the fewest symbol characters
+    raw: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,18 @@
-"""Receipts as a customer would see them, built from decoded ESC/POS events."""
+"""Receipts as a customer would see them, built from decoded ESC/POS events.
+
+A receipt is what lies between two cuts *if anything visible was printed on it*: text, an
+image, a code. Paper fed after the last cut (trailing line feeds, ``ESC @``, status queries)
+is not a receipt, and neither is a cut of blank paper.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from protocols.escpos.decoder import EscPosDecoder
-from protocols.escpos.events import (
-    Align,
-    Barcode,
-    Cut,
-    Event,
-    Feed,
-    Init,
-    QrCode,
-    Style,
-    Text,
-)
-from protocols.escpos.layout import PAPER_80MM, Item
+from protocols.escpos.events import Align, Barcode, Cut, Event, QrCode
+from protocols.escpos.layout import PAPER_80MM, CutItem, Item, transcript
+from protocols.escpos.printhead import LineStart, Printhead
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +27,11 @@ class LineMeta:
 
 @dataclass
 class Receipt:
-    """One receipt as printed: text lines (with per-line metadata), QR and barcode data."""
+    """One receipt as printed.
+
+    ``items`` is the paper (``protocols.escpos.layout``): everything in print order with its
+    position. ``lines`` / ``meta`` (text lines, blank ones included, trailing blank ones
+    dropped), ``qr`` and ``barcodes`` (data, in order) are views of it for simple checks."""
 
     lines: list[str] = field(default_factory=list)
     meta: list[LineMeta] = field(default_factory=list)
@@ -48,84 +48,74 @@ class Receipt:
         return "\n".join(self.lines)
 
     def render(self) -> str:
-        """Text for a human or a test: the lines, then one ``[QR] data`` line per QR code."""
-        extra = [f"[QR] {d}" for d in self.qr] + [f"[BARCODE] {d}" for d in self.barcodes]
-        return "\n".join([*self.lines, *extra]) + "\n"
+        """The paper as text, in print order (``layout.transcript``): lines, ``[QR] data``,
+        ``[BARCODE CODE128] data``, ``[IMAGE wxh]`` where each printed."""
+        return transcript(self.items)
+
+
+def _meta(start: LineStart) -> LineMeta:
+    return LineMeta(start.align, start.bold, start.width, start.height)
 
 
 class ReceiptBuilder:
     """Turns events into receipts; a receipt ends at each cut (``add`` returns it)."""
 
-    def __init__(self) -> None:
-        self._style = LineMeta()
-        self._underline = 0
-        self._receipt = Receipt()
-        self._line: list[str] = []
-        self._line_meta: LineMeta | None = None
-        self.printed = False
-        """Whether anything was printed (text, feed, codes) since the last cut."""
+    def __init__(self, paper_dots: int = PAPER_80MM) -> None:
+        self.paper_dots = paper_dots
+        self._head = Printhead(paper_dots)
+        self._qr: list[str] = []
+        self._barcodes: list[str] = []
+
+    @property
+    def printed(self) -> bool:
+        """Whether anything visible was printed (or waits in the line buffer) since the last
+        cut."""
+        return self._head.marked or self._head.pending
 
     def add(self, event: Event) -> Receipt | None:
-        if isinstance(event, Text):
-            if self._line_meta is None:
-                self._line_meta = self._style
-            self._line.append(event.text)
-        elif isinstance(event, Feed):
-            if event.lines > 0 or self._line:
-                self._end_line()
-            for _ in range(event.lines - 1):
-                self._end_line()
-        elif isinstance(event, Init):
-            self._line, self._line_meta, self._style = [], None, LineMeta()
-            return None
-        elif isinstance(event, Style):
-            self._apply(event)
-            return None
-        elif isinstance(event, QrCode):
-            self._receipt.qr.append(event.data)
+        if isinstance(event, Cut):
+            if self._head.pending:
+                self._head.end_line(0)
+            return self._take(cut=True, partial=event.partial)
+        if isinstance(event, QrCode):
+            self._qr.append(event.data)
         elif isinstance(event, Barcode):
-            self._receipt.barcodes.append(event.data)
-        elif isinstance(event, Cut):
-            if self._line:
-                self._end_line()
-            self._receipt.cut = True
-            return self._take()
-        else:
-            return None
-        self.printed = True
+            self._barcodes.append(event.data)
+        self._head.add(event)
         return None
 
     def finish(self) -> Receipt | None:
         """End of stream: the unfinished receipt if anything was printed since the last cut."""
-        if self._line:
-            self._end_line()
-        return self._take() if self.printed else None
+        if self._head.pending:
+            self._head.end_line(self._head.m.line)
+        return self._take(cut=False, partial=False)
 
-    def _apply(self, s: Style) -> None:
-        old = self._style
-        self._style = LineMeta(
-            align=old.align if s.align is None else s.align,
-            bold=old.bold if s.bold is None else s.bold,
-            width=old.width if s.width is None else s.width,
-            height=old.height if s.height is None else s.height,
+    def _take(self, cut: bool, partial: bool) -> Receipt | None:
+        marked, legacy = self._head.marked, self._head.legacy
+        items = self._head.take()
+        qr, barcodes, self._qr, self._barcodes = self._qr, self._barcodes, [], []
+        if not marked:
+            return None  # blank paper: fed, maybe cut, but nothing on it
+        while legacy and not legacy[-1][0].strip():  # paper fed before the cut
+            legacy.pop()
+        if cut:
+            items.append(CutItem(partial))
+        return Receipt(
+            lines=[text for text, _ in legacy],
+            meta=[_meta(start) for _, start in legacy],
+            qr=qr,
+            barcodes=barcodes,
+            cut=cut,
+            items=items,
+            paper_dots=self.paper_dots,
         )
 
-    def _end_line(self) -> None:
-        self._receipt.lines.append("".join(self._line))
-        self._receipt.meta.append(self._line_meta or self._style)
-        self._line, self._line_meta = [], None
 
-    def _take(self) -> Receipt:
-        receipt, self._receipt, self.printed = self._receipt, Receipt(), False
-        while receipt.lines and not receipt.lines[-1].strip():  # paper fed before the cut
-            receipt.lines.pop()
-            receipt.meta.pop()
-        return receipt
-
-
-def decode_receipts(data: bytes, chinese_mode: bool = True) -> list[Receipt]:
+def decode_receipts(
+    data: bytes, chinese_mode: bool = True, paper_dots: int = PAPER_80MM
+) -> list[Receipt]:
     """Split a whole stream into receipts at each cut (plus a trailing uncut one)."""
-    decoder, builder = EscPosDecoder(chinese_mode), ReceiptBuilder()
+    decoder, builder = EscPosDecoder(chinese_mode), ReceiptBuilder(paper_dots)
     receipts = []
     for event in [*decoder.feed(data), *decoder.flush()]:
         done = builder.add(event)
@@ -143,5 +133,6 @@ def decode_receipt(data: bytes, chinese_mode: bool = True) -> Receipt:
         merged.meta += receipt.meta
         merged.qr += receipt.qr
         merged.barcodes += receipt.barcodes
+        merged.items += receipt.items
         merged.cut = merged.cut or receipt.cut
     return merged

@@ -9,6 +9,11 @@ a stray byte of another answer): it decodes as ``garbled``, never as "ready".
 - ``DLE EOT 2`` offline cause: bit 2 cover open, bit 5 stopped by paper end, bit 6 error.
 - ``DLE EOT 3`` error cause: bit 3 auto-cutter error, bit 5 unrecoverable, bit 6 auto-recoverable.
 - ``DLE EOT 4`` roll paper sensor: bits 2-3 near end, bits 5-6 paper end.
+
+Answers that are not real-time (``GS r``, ``GS I``) and automatic status back (``GS a``) are
+defined in ``protocols.escpos.replies``; each family has its own fixed bits, so a host can tell
+them apart in one stream (``0**1**10`` DLE EOT, ``0**1**00`` first ASB byte, ``0**0****``
+GS r / GS I / other ASB bytes).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class PrinterCondition:
     paper_out: bool = False
     near_end: bool = False
     error: bool = False
+    drawer_high: bool = False  # drawer kick-out connector pin 3 HIGH (a closed drawer on most)
 
     @property
     def offline(self) -> bool:

@@ -36,7 +36,8 @@ async def test_the_configured_printer_prints_the_configured_site(tmp_path: Path)
 
 
 async def test_the_configured_call_button_is_the_one_tested(tmp_path: Path) -> None:
-    async with CallButtonSim(heartbeat_s=0.2, link_dir=tmp_path) as sim:
+    # the button's UART runs at 19200: only a driver that uses the configured rate hears it
+    async with CallButtonSim(heartbeat_s=0.2, link_dir=tmp_path, baudrate=19200) as sim:
         config = agent_toml(
             tmp_path,
             '[[peripherals]]\ntype = "call_button_serial"\nid = "btn"\n'

@@ -177,7 +177,7 @@ def raw_exchange(path: str, frame: bytes) -> Response:
 
 
 async def test_simulator_rejects_bad_requests(sim: IdCardReaderSim) -> None:
-    unknown = await asyncio.to_thread(raw_exchange, sim.port_path, encode_request(0x12, 0xFF))
+    unknown = await asyncio.to_thread(raw_exchange, sim.port_path, encode_request(0x20, 0x03))
     assert unknown.sw3 == 0x21
     corrupt = bytearray(encode_request(0x11, 0xFF))
     corrupt[-1] ^= 1

@@ -81,7 +81,7 @@ async def test_queue_ticket_from_python_escpos(sim: EscPosPrinterSim) -> None:
     expected = Dummy()
     ticket(expected)
     assert (sim.out_dir / "1.bin").read_bytes() == expected.output
-    assert sorted(p.name for p in sim.out_dir.iterdir()) == ["1.bin", "1.txt"]  # no temp files
+    assert sorted(p.name for p in sim.out_dir.iterdir()) == ["1.bin", "1.png", "1.txt"]  # no .tmp
 
 
 async def test_receipts_split_at_cuts_and_at_close(sim: EscPosPrinterSim) -> None:

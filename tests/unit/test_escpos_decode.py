@@ -31,6 +31,7 @@ from protocols.escpos import (
     decode_receipt,
     decode_receipts,
 )
+from protocols.escpos import Image as EscImage
 
 TITLE = "黄河路街道办事处"
 TITLE_GB = b"\xbb\xc6\xba\xd3\xc2\xb7\xbd\xd6\xb5\xc0\xb0\xec\xca\xc2\xb4\xa6"
@@ -81,9 +82,9 @@ def test_python_escpos_bytes_are_pinned(call: Callable[[Dummy], object], expecte
 def test_each_python_escpos_call_decodes() -> None:
     assert events(TITLE_GB + b"\n") == [Text(TITLE), Feed(1)]
     assert events(SET_BIG) == [
-        Style(bold=False, underline=0, width=1, height=1),
-        Style(bold=False, underline=0, width=1, height=1),
-        Style(bold=False, underline=0, width=2, height=2),
+        Style(font="A", bold=False, underline=0, width=1, height=1),
+        Style(font="A", bold=False, underline=0, width=1, height=1),
+        Style(font="A", bold=False, underline=0, width=2, height=2),
         Style(bold=True),
         Style(align="center"),
     ]
@@ -95,9 +96,8 @@ def test_each_python_escpos_call_decodes() -> None:
     assert [e for e in events(DEFAULTS) if isinstance(e, Command)] == [
         Command("ESC {", b"\x1b{\x00"),
         Command("GS b", b"\x1db\x00"),
-        Command("ESC M", b"\x1bM\x00"),
-        Command("GS B", b"\x1dB\x00"),
     ]
+    assert Style(font="A") in events(DEFAULTS) and Style(reverse=False) in events(DEFAULTS)
 
 
 def queue_ticket() -> bytes:
@@ -194,7 +194,11 @@ def test_status_queries_and_sizes() -> None:
     assert events(b"\x10\x04\x01\x10\x04\x02\x10\x04\x03\x10\x04\x04") == [
         StatusQuery(n) for n in (1, 2, 3, 4)
     ]
-    assert events(b"\x1d!\x33\x1d!\x00") == [Style(width=4, height=4), Style(width=1, height=1)]
+    # GS ! n sizes every character, Chinese ones too (wide_* 0 = follow width / height)
+    assert events(b"\x1d!\x33\x1d!\x00") == [
+        Style(width=4, height=4, wide_width=0, wide_height=0),
+        Style(width=1, height=1, wide_width=0, wide_height=0),
+    ]
 
 
 def test_qr_with_utf8_data_and_barcode() -> None:
@@ -208,7 +212,9 @@ def test_raster_image_data_is_not_text() -> None:
     img = Image.new("1", (16, 8), 1)
     data = dummy(lambda p: p.image(img, impl="bitImageRaster"))
     assert not [e for e in events(data) if isinstance(e, Text | Unknown)]
-    assert any(isinstance(e, Command) and e.name == "GS v" for e in events(data))
+    [image] = [e for e in events(data) if isinstance(e, EscImage)]
+    assert (image.width, image.height, image.source) == (16, 8, "GS v 0")
+    assert image.rows == bytes(16)  # a white PIL image: no black dot
 
 
 def test_garbage_becomes_unknown() -> None:
