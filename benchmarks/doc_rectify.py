@@ -1,6 +1,6 @@
 """Document camera: page detection accuracy (SmartDoc 2015 protocol) and processing time.
 
-A seeded set of synthetic captures (``simulators.doc_camera``), spread evenly over the
+A seeded set of synthetic captures (``simulators.doc_scene``), spread evenly over the
 conditions, is run through ``detect_page`` + ``rectify`` on one core (``cv2.setNumThreads(1)``)
 and scored the way the SmartDoc 2015 challenge (ICDAR, page detection) scores: the detected
 and the true quadrilateral are both warped into the page's own frame, by the homography
@@ -9,137 +9,71 @@ Jaccard index (area of intersection over area of union). A missed page scores 0;
 fails below JI 0.9. Working in the page's frame weighs an error on the far, foreshortened
 edge as much as one on the near edge, as a reader of the scan would.
 
-    python -m benchmarks.doc_rectify [--n 300] [--seed 1] [--n12 20]
+    python -m benchmarks.doc_rectify [--n 220] [--seed 1] [--n12 44] [--only all]
+        [--save-failures DIR]
 
-Targets: mean JI ≥ 0.98, worst condition ≥ 0.95, failures ≤ 1 %, p95 ≤ 100 ms at 1080p.
-Timed: detection + rectification (warp, crop, deskew, flatten); JPEG/PDF encoding and the
-generation of the frame are not.
+Held-out conditions (``simulators.doc_scene.HELD_OUT``) are reported apart from the tuning
+ones: whoever tunes the detector runs ``--only tuning`` and never reads the held-out figures.
+Also printed: per-condition accuracy at 12 MP, wall and CPU time per frame, and how well the
+detector's confidence separates wrong quads from good ones (the kiosk asks the citizen to
+adjust the corners below a threshold).
+
+Targets: mean JI ≥ 0.98, failures ≤ 2 %, worst condition ≥ 0.95; detect + rectify p95
+≤ 100 ms at 1080p and ≤ 200 ms at 12 MP on one core. Timed: detection + rectification (warp,
+crop, deskew, flatten); JPEG/PDF encoding and the generation of the frame are not.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from benchmarks.doc_rectify_report import accuracy, calibration, timing
+from benchmarks.doc_rectify_run import Frame, pick, run
 from edge_agent.vision.page_detect import detect_page
 from edge_agent.vision.rectify import encode_jpeg, rectify
-from simulators.doc_camera import Condition, generate_scene, jaccard
+from simulators.doc_camera import Condition, generate_scene
+from simulators.doc_scene.glyphs import cjk_font
 
-TARGET_MEAN, TARGET_WORST, TARGET_FAIL, TARGET_P95_MS = 0.98, 0.95, 0.01, 100.0
-FAIL_BELOW = 0.9
-
-
-def run(
-    n: int, seed: int, size: tuple[int, int]
-) -> tuple[dict[Condition, list[float]], list[float]]:
-    """JI per condition and detection+rectification milliseconds per frame."""
-    conditions = list(Condition)
-    scores: dict[Condition, list[float]] = defaultdict(list)
-    times: list[float] = []
-    for i in range(n):
-        cond = conditions[i % len(conditions)]
-        scene = generate_scene(seed * 100_000 + i, cond, size)
-        t0 = time.perf_counter()
-        found = detect_page(scene.frame)
-        if found is not None:
-            rectify(scene.frame, found.corners)
-        times.append((time.perf_counter() - t0) * 1000)
-        ji = 0.0 if found is None else jaccard(found.corners, scene.corners, scene.page_size)
-        scores[cond].append(ji)
-    return scores, times
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
-@dataclass
-class Accuracy:
-    """The 1080p run scored: what the report prints and the verdict checks."""
-
-    scores: dict[Condition, list[float]]
-    times: list[float]
-    every: list[float]
-    means: dict[Condition, float]
-    worst: Condition
-    failures: float  # share of frames below FAIL_BELOW
-    missed: int
-
-    @classmethod
-    def of(cls, scores: dict[Condition, list[float]], times: list[float]) -> Accuracy:
-        every = [ji for values in scores.values() for ji in values]
-        means = {c: statistics.fmean(v) for c, v in scores.items()}
-        return cls(
-            scores=scores,
-            times=times,
-            every=every,
-            means=means,
-            worst=min(means, key=means.__getitem__),
-            failures=sum(ji < FAIL_BELOW for ji in every) / len(every),
-            missed=sum(ji == 0.0 for ji in every),
-        )
-
-    @property
-    def targets_met(self) -> bool:
-        return (
-            statistics.fmean(self.every) >= TARGET_MEAN
-            and self.means[self.worst] >= TARGET_WORST
-            and self.failures <= TARGET_FAIL
-            and pct(self.times, 95) <= TARGET_P95_MS
-        )
+HD, MP12 = (1920, 1080), (4000, 3000)
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=300, help="1080p frames (≥ 300 for the targets)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=220, help="1080p frames (10 per condition)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--n12", type=int, default=20, help="12-megapixel frames (timing)")
+    parser.add_argument("--n12", type=int, default=44, help="12-megapixel frames (0: skip)")
+    parser.add_argument(
+        "--only",
+        choices=("all", "tuning", "held_out"),
+        default="all",
+        help="which conditions: a detector's engineer runs 'tuning' while tuning",
+    )
+    parser.add_argument(
+        "--save-failures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write failed frames of tuning conditions there (never held-out ones)",
+    )
     return parser.parse_args()
 
 
-def print_setup(args: argparse.Namespace) -> None:
-    print(f"doc_rectify: {args.n} frames 1920x1080 + {args.n12} frames 4000x3000, seed {args.seed}")
+def print_setup(args: argparse.Namespace, conditions: tuple[Condition, ...]) -> None:
+    font = cjk_font()
+    print(
+        f"doc_rectify: {args.n} frames 1920x1080 + {args.n12} frames 4000x3000, "
+        f"seed {args.seed}, {len(conditions)} conditions ({args.only})"
+    )
     print(
         f"python {platform.python_version()}, opencv {cv2.__version__}, numpy {np.__version__}, "
-        f"{platform.machine()}, cv2 threads {cv2.getNumThreads()}"
-    )
-
-
-def print_accuracy(acc: Accuracy) -> None:
-    print("\nper condition       n   mean JI   min JI   failures")
-    for cond, values in acc.scores.items():
-        fails = sum(ji < FAIL_BELOW for ji in values)
-        print(
-            f"  {cond.value:<15} {len(values):>4}   {acc.means[cond]:.4f}   {min(values):.4f}   "
-            f"{fails}"
-        )
-    worst = acc.worst
-    print(f"\nmean JI            {statistics.fmean(acc.every):.4f}   (target ≥ {TARGET_MEAN})")
-    print(f"worst condition    {acc.means[worst]:.4f}   {worst.value} (target ≥ {TARGET_WORST})")
-    print(
-        f"failures (JI<0.9)  {acc.failures:.2%}   {acc.missed} missed (target ≤ {TARGET_FAIL:.0%})"
-    )
-    times = acc.times
-    print(
-        f"1080p detect+rectify  p50 {pct(times, 50):.1f} ms  p95 {pct(times, 95):.1f} ms  "
-        f"max {max(times):.1f} ms (target p95 ≤ {TARGET_P95_MS:.0f} ms)"
-    )
-
-
-def time_12mp(n12: int, seed: int) -> None:
-    """Timing at the camera's full resolution; its accuracy is reported, not judged."""
-    scores12, times12 = run(n12, seed, (4000, 3000))
-    every12 = [ji for values in scores12.values() for ji in values]
-    print(
-        f"12 MP detect+rectify  p50 {pct(times12, 50):.1f} ms  p95 {pct(times12, 95):.1f} ms  "
-        f"(mean JI {statistics.fmean(every12):.4f} over {len(every12)} frames)"
+        f"{platform.machine()}, cv2 threads {cv2.getNumThreads()}, "
+        f"page text: {font.name if font else 'stroke glyphs (no CJK font)'}"
     )
 
 
@@ -161,16 +95,22 @@ def time_jpeg(seed: int) -> None:
 def main() -> None:
     args = parse_args()
     cv2.setNumThreads(1)
-    print_setup(args)
+    conditions = pick(args.only)
+    print_setup(args, conditions)
     t_start = time.perf_counter()
-    acc = Accuracy.of(*run(args.n, args.seed, (1920, 1080)))
-    print_accuracy(acc)
+    hd = run(args.n, args.seed, HD, conditions, args.save_failures)
+    ok = accuracy("1080p", hd)
+    big: list[Frame] = []
     if args.n12:
-        time_12mp(args.n12, args.seed + 1)
+        big = run(args.n12, args.seed + 1, MP12, conditions, args.save_failures)
+    if big:
+        accuracy("12 MP", big)  # reported; the targets are judged at 1080p
+    print("\ntiming (one core; wall time is noisy on a shared machine, CPU time less so)")
+    ok &= timing("1080p", hd) & timing("12 MP", big)
+    calibration(hd + big)
     time_jpeg(args.seed)
     print(
-        f"\ntargets {'MET' if acc.targets_met else 'NOT MET'}; "
-        f"wall time {time.perf_counter() - t_start:.0f} s"
+        f"\ntargets {'MET' if ok else 'NOT MET'}; wall time {time.perf_counter() - t_start:.0f} s"
     )
 
 

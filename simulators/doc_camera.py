@@ -7,10 +7,20 @@ opens :func:`source_from_name` once the world has registered it with the agent's
 
 from __future__ import annotations
 
-from simulators.doc_scene import Condition, Scene, generate, generate_scene, jaccard
+from simulators.doc_scene import (
+    HELD_OUT,
+    TUNING,
+    Condition,
+    Scene,
+    generate,
+    generate_scene,
+    jaccard,
+)
 from simulators.doc_scene.pixels import Image
 
 __all__ = [
+    "HELD_OUT",
+    "TUNING",
     "Condition",
     "FrameSource",
     "Scene",

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from simulators.doc_scene.pixels import Corners, FImage, f32, lowfreq, pt
+from simulators.doc_scene.pixels import Corners, FImage, f32, lowfreq, pt, roi, shifted, soft_blur
 
 
 def ambient_light(rng: np.random.Generator, size: tuple[int, int]) -> FImage:
@@ -100,17 +100,12 @@ def hand(rng: np.random.Generator, img: FImage, page: Corners, k: float) -> None
         base = palm + t * spread * (j / 3 - 0.5) * 0.8
         tip = at + t * spread * (j / 3 - 0.5) * 0.9 + inward * depth * (1 - abs(j - 1.5) / 4)
         cv2.line(layer, pt(base), pt(tip), 1.0, max(6, int(spread / 6)), cv2.LINE_AA)
-    shadow = cv2.GaussianBlur(layer, (0, 0), 6 * k)
-    img *= (1 - 0.3 * np.roll(shadow, (int(5 * k), int(5 * k)), (0, 1)))[..., None]
-    shade = 0.85 + 0.15 * lowfreq(rng, (img.shape[1], img.shape[0]), 3)
+    box = roi(layer, 30 * k)
+    if box is None:
+        return
+    sub, layer = img[box], layer[box]
+    shadow = soft_blur(layer, 6 * k)
+    sub *= (1 - 0.3 * shifted(shadow, int(5 * k), int(5 * k)))[..., None]
+    shade = 0.85 + 0.15 * lowfreq(rng, (sub.shape[1], sub.shape[0]), 3)
     m = layer[..., None]
-    img[:] = img * (1 - m) + (skin[None, None] * shade[..., None]) * m
-
-
-def motion_blur(rng: np.random.Generator, img: FImage, length: float) -> FImage:
-    n = max(3, int(length) | 1)
-    kernel = np.zeros((n, n), np.float32)
-    kernel[n // 2, :] = 1
-    rot = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), rng.uniform(0, 180), 1)
-    kernel = f32(cv2.warpAffine(kernel, rot, (n, n)))
-    return f32(cv2.filter2D(img, -1, kernel / kernel.sum()))
+    sub[:] = sub * (1 - m) + (skin[None, None] * shade[..., None]) * m

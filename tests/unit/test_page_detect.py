@@ -17,20 +17,22 @@ from edge_agent.vision.rectify import (
     rectify,
     skew_angle,
 )
-from simulators.doc_camera import Condition, generate, generate_scene, jaccard
+from simulators.doc_camera import TUNING, Condition, generate, generate_scene, jaccard
 
 SIZE = (1280, 720)  # smaller than the benchmark's 1080p to keep the suite fast
 
 
 @pytest.mark.parametrize("seed", [11, 12])
-@pytest.mark.parametrize("condition", list(Condition))
+@pytest.mark.parametrize("condition", TUNING)  # the held-out ones are scored, never tuned on
 def test_page_found_under_every_condition(condition: Condition, seed: int) -> None:
     scene = generate_scene(seed, condition, SIZE)
     found = detect_page(scene.frame)
     assert found is not None, f"{condition}: no page found"
-    assert jaccard(found.corners, scene.corners, scene.page_size) >= 0.9
     assert 0.0 <= found.confidence <= 1.0
     assert found.corners.shape == (4, 2)
+    # right, or flagged: below the camera's threshold the kiosk asks for the corners
+    ji = jaccard(found.corners, scene.corners, scene.page_size)
+    assert ji >= 0.9 or found.confidence < 0.3, f"{condition}: JI {ji:.3f} at {found.confidence}"
 
 
 def test_generate_is_seeded_and_returns_frame_and_corners() -> None:

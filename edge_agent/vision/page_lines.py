@@ -1,0 +1,169 @@
+"""Candidate lines for a page's sides (stage 1 of :mod:`edge_agent.vision.page_detect`).
+
+A faint page edge (white paper on a light desk, or in a shadow) is never the strongest line
+in the frame: a printed photo, a table or a plank seam beats it in any single edge map. So
+the lines come from several sources, each with its own quota, most page-like first:
+
+1. the outlines of paper-like blobs (lightness minus chroma, thresholded at several levels
+   around Otsu's): each blob's convex hull simplified to a quad, and Hough on its outline;
+2. faint edges after local contrast normalisation (CLAHE on lightness) next to neutral
+   (paper-coloured) pixels;
+3. all strong colour edges.
+
+Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+
+MAX_LINES = 32
+NEUTRAL = 14.0  # Lab chroma of paper (white to yellowed) is ~3-8; skin and wood 20-40
+_NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
+_CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))
+
+
+def u8(a: Any) -> U8:
+    """OpenCV's stubs return ``MatLike``; these calls return 8-bit arrays for 8-bit input."""
+    return cast(U8, a)
+
+
+def chroma(lab: F32) -> F32:
+    """Distance from grey in the a*b* plane (8-bit Lab): paper is ~3-8, wood and skin 20-40."""
+    return np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
+
+
+def whiteness(lab: F32, chroma_map: F32) -> U8:
+    """Lightness minus chroma: paper is the whitest thing on most desks."""
+    return u8(np.clip(lab[..., 0] - 3 * chroma_map, 0, 255).astype(np.uint8))
+
+
+def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
+    """Distinct lines (rho, theta), at most ``MAX_LINES``, taken in turn from each source
+    (strongest first within a source), so no source can crowd the others out."""
+    h, w = chroma_map.shape
+    votes = max(14, int(0.05 * min(h, w)))
+    lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
+    hulls: list[F64] = []  # per channel: paper is the whitest thing on most desks
+    outline_map = np.zeros((h, w), np.uint8)
+    for channel in (whiteness(lab, chroma_map), lightness):
+        found = paper_outlines(channel)
+        hulls.append(np.concatenate([np.zeros((0, 2)), *(hull for _, hull in found)]))
+        for outline, _ in found:
+            outline_map |= outline
+    neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
+    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
+    weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
+    sources = [
+        *hulls,
+        _hough(outline_map, votes),
+        _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
+        _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
+        _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
+    ]
+    return _interleave(sources)
+
+
+def _interleave(sources: list[F64]) -> F64:
+    kept: list[tuple[float, float]] = []
+    cursors = [0] * len(sources)
+    while len(kept) < MAX_LINES and any(c < len(s) for c, s in zip(cursors, sources, strict=True)):
+        for i, found in enumerate(sources):
+            while cursors[i] < len(found) and len(kept) < MAX_LINES:
+                rho, theta = found[cursors[i]]
+                cursors[i] += 1
+                rho, theta = (-rho, theta - np.pi) if rho < 0 else (rho, theta)
+                if not any(_same_line(rho, theta, r2, t2) for r2, t2 in kept):
+                    kept.append((float(rho), float(theta)))
+                    break
+    return np.array(kept, np.float64).reshape(-1, 2)
+
+
+def _hough(edges: U8, votes: int) -> F64:
+    raw = cv2.HoughLines(edges, 1, np.pi / 180, votes)
+    return np.zeros((0, 2)) if raw is None else raw[:, 0, :].astype(np.float64)
+
+
+def _levels(white: U8) -> list[float]:
+    """Thresholds between paper and what surrounds it: Otsu, Otsu within the light class
+    (paper vs grey stripes or a light desk), and two just under the paper's own level."""
+    first, _ = cv2.threshold(white, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    levels = [float(first)]
+    upper = white[white > first]
+    if upper.size > 0.01 * white.size:
+        second, _ = cv2.threshold(upper.reshape(1, -1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        levels.append(float(second))
+        top = float(np.percentile(upper, 60))
+        levels += [top - 8.0, top - 16.0]
+    return levels
+
+
+def paper_outlines(white: U8) -> list[tuple[U8, F64]]:
+    """Outlines of the largest blobs at each level (light blobs, and dark blobs that do not
+    touch the frame: paper on a desk brighter than itself), each with its hull's 4 lines.
+
+    Holes (a printed photo, a table) are ignored: only a blob's outer contour counts.
+    """
+    h, w = white.shape
+    out = []
+    for level in _levels(white):
+        for mask in (white > level, white <= level):
+            contours, _ = cv2.findContours(
+                mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+            )
+            kept = 0
+            for contour in sorted(contours, key=len, reverse=True)[:4]:
+                x, y, bw, bh = cv2.boundingRect(contour)
+                if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 3:
+                    continue  # the desk (a page touches two borders at most)
+                if cv2.contourArea(contour) < 0.004 * h * w or kept == 2:
+                    break
+                outline = np.zeros((h, w), np.uint8)
+                cv2.drawContours(outline, [contour], -1, 255, 1)
+                out.append((outline, _hull_quad(contour)))
+                kept += 1
+    return out
+
+
+def _hull_quad(contour: Any) -> F64:
+    """The 4 lines (rho, theta) of a contour's convex hull simplified to a quad, each refitted
+    to the contour points along its middle (the simplified hull cuts corners), or none."""
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.02, 0.04, 0.07, 0.1):
+        quad = cv2.approxPolyDP(hull, eps * perimeter, True).reshape(-1, 2).astype(np.float64)
+        if len(quad) == 4:
+            return _refit(quad, contour.reshape(-1, 2).astype(np.float64))
+        if len(quad) < 4:
+            break
+    return np.zeros((0, 2))
+
+
+def _refit(quad: F64, points: F64) -> F64:
+    """(rho, theta) of each side a→b of ``quad``, fitted to ``points`` near its middle."""
+    out = []
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        d = b - a
+        length = float(np.hypot(*d))
+        t = (points - a) @ d / max(length**2, 1e-9)
+        off = np.abs((points - a) @ np.array([d[1], -d[0]])) / max(length, 1e-9)
+        near = points[(t > 0.15) & (t < 0.85) & (off < 4)]
+        if len(near) >= 5:
+            vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)
+            d, a = np.array([vx[0], vy[0]]), np.array([x0[0], y0[0]])
+        normal = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
+        out.append((float(normal @ a), float(np.arctan2(normal[1], normal[0]))))
+    return np.array(out, np.float64)
+
+
+def _same_line(rho: float, theta: float, r2: float, t2: float) -> bool:
+    dt = abs((theta - t2 + np.pi / 2) % np.pi - np.pi / 2)
+    return bool(dt < np.radians(4) and abs(rho - r2 * np.cos(theta - t2)) < 3)
