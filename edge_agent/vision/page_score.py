@@ -16,6 +16,9 @@ Every convex quadrilateral made of two roughly-opposite pairs of lines is scored
   the page and the inner ones are what is printed on it (a photo, a table, a block of
   handwriting), or three page edges and one line inside the page.
 
+A side the frame's border hides (a page reaching the edge of the frame) cannot be seen to
+step; one such side per quad gets a modest fixed support instead of none.
+
 Steps are read in O(1) per side from cumulative sums along each line.
 """
 
@@ -37,6 +40,7 @@ _STEP = 2.0  # px (search copy) either side of a line where the colour step is r
 _AGREE = 1.5  # Lab units: a sample's step agrees with its side when beyond this
 _CONTRAST = 2.5  # Lab units: mean steps well under this are noise
 _SIZE_POWER = 0.5  # how strongly the outermost of nested candidates is preferred
+_UNSEEN = 0.5  # support credited to the part of a side the frame cuts off
 _PRIORS_FOR = 400  # quads (best by edges and size) whose page-likeness is looked at
 
 
@@ -113,13 +117,14 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
     cos, sin = np.cos(lines[:, 1])[:, None], np.sin(lines[:, 1])[:, None]
     x = lines[:, 0:1] * cos - t * sin
     y = lines[:, 0:1] * sin + t * cos
+    n = len(lines)
     maps_x = np.concatenate([x + _STEP * cos, x - _STEP * cos]).astype(np.float32)
     maps_y = np.concatenate([y + _STEP * sin, y - _STEP * sin]).astype(np.float32)
     vals = cv2.remap(lab, maps_x, maps_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    n = len(lines)
     step = vals[:n].astype(np.float64) - vals[n:]  # + side minus - side, along the normal
     step[..., 1:] *= 1.5  # chroma differences matter (paper on a coloured desk)
-    inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
+    mx, my = maps_x.reshape(2, n, -1), maps_y.reshape(2, n, -1)
+    inside = ((mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)).all(axis=0)  # both seen
     step[~inside] = 0
     big = (np.linalg.norm(step, axis=2) > _AGREE)[..., None]
     cov = np.einsum("ltc,ltd->lcd", step * big, step)
@@ -139,7 +144,7 @@ def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tup
     agreement of the four (inside minus outside) lightness steps in sign."""
     centre = corners.mean(axis=1)
     q = len(sides)
-    support, contrast, signed = np.zeros((q, 4)), np.zeros((q, 4)), np.zeros((q, 4))
+    support, contrast, signed, unseen = (np.zeros((q, 4)) for _ in range(4))
     for k in range(4):
         idx = sides[:, k]
         ln = lines[idx]
@@ -151,17 +156,25 @@ def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tup
         lo_t, hi_t = np.minimum(ta, tb) + 0.05 * span, np.maximum(ta, tb) - 0.05 * span
         lo = np.clip(np.round(lo_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
         hi = np.clip(np.round(hi_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
-        count = np.maximum(prof.valid[idx, hi] - prof.valid[idx, lo], 1.0)
+        seen = prof.valid[idx, hi] - prof.valid[idx, lo]
+        count = np.maximum(seen, 1.0)
         mean = (prof.step[idx, hi] - prof.step[idx, lo]) / count[:, None]
         along = np.einsum("ij,ij->i", mean, prof.direction[idx])
         agreeing = np.where(
             along >= 0, prof.pos[idx, hi] - prof.pos[idx, lo], prof.neg[idx, hi] - prof.neg[idx, lo]
         )
-        # outside the frame counts as no support: a side must be seen to be believed
+        unseen[:, k] = 1 - seen / np.maximum(hi - lo, 1)
         support[:, k] = agreeing / np.maximum(hi - lo, 1)
         contrast[:, k] = 1 - np.exp(-((np.linalg.norm(mean, axis=1) / _CONTRAST) ** 2))
         inward = np.sign(np.einsum("ij,ij->i", centre - a, n))  # +normal points inside?
         signed[:, k] = mean[:, 0] * inward
+    # a side on (or just past) the frame's border, where the step cannot be read, is where
+    # the frame cuts the page: a modest fixed credit for its unseen part, for one side of a
+    # quad at most (two would let strips of desk along the border in), so a page reaching
+    # the frame's edge is found, and its weakest side keeps the confidence low
+    cut = (unseen > 0.5) & ((unseen > 0.5).sum(axis=1) == 1)[:, None]
+    support = np.where(cut, support + _UNSEEN * unseen, support)
+    contrast = np.where(cut, 1.0, contrast)
     agree = np.abs(signed.sum(axis=1)) / np.maximum(np.abs(signed).sum(axis=1), 1e-6)
     return support, contrast, agree
 

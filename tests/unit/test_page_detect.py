@@ -166,3 +166,17 @@ def test_pdf_is_well_formed_with_exact_xref() -> None:
     assert b"(scan \\(1\\))" in pdf
     landscape = make_pdf(jpeg, 700, 500, grey=True)
     assert b"/MediaBox [0 0 841.890 595.276]" in landscape and b"/DeviceGray" in landscape
+
+
+def test_desk_strip_is_trimmed_on_a_large_page() -> None:
+    """Where to crop is measured on a shrunk copy: at 12 MP page sizes the strip of desk
+    left along an edge (here 50 px, 2 %) must still come off the full-size page."""
+    h, w = 3000, 2121
+    frame = np.full((h, w, 3), 235, np.uint8)
+    frame[:, :50] = 60  # desk along the left edge
+    frame[1000:1010, 300:1800] = 30  # a printed line
+    corners = [[0, 0], [w, 0], [w, h], [0, h]]
+    page = rectify(frame, corners, RectifyOptions(deskew=False, flatten=False))
+    assert page.shape[0] > 0.97 * h
+    assert page[:, :3].min() > 200  # no desk left on the left
+    assert w - page.shape[1] < 50 + 0.02 * w  # and not much paper cut off

@@ -147,6 +147,17 @@ def test_half_of_a_side_under_a_hand_gives_low_confidence() -> None:
     assert found.confidence < 0.3
 
 
+def test_page_cut_by_the_frame_edge_is_found_and_flagged() -> None:
+    """The page's right side lies on the frame's border: its step cannot be seen, yet the
+    page is the answer (as the corner-adjust screen will show it), with a low confidence."""
+    right = SIZE[0] - 1.0
+    truth = np.array([[900.0, 120.0], [right, 110.0], [right, 640.0], [905.0, 650.0]])
+    found = detect_page(_frame(_sheet(), desk=90.0, truth=truth))
+    assert found is not None
+    assert jaccard(found.corners, truth, PAGE) > 0.95
+    assert found.confidence < 0.5
+
+
 @pytest.mark.parametrize(
     "junk",
     [
