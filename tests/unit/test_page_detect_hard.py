@@ -158,6 +158,23 @@ def test_page_cut_by_the_frame_edge_is_found_and_flagged() -> None:
     assert found.confidence < 0.5
 
 
+def test_small_page_with_a_photo_on_a_light_desk_is_the_page_not_the_photo() -> None:
+    """A page 3 % of the frame, a colour photo over its lower 65 %, on a desk 15 % darker:
+    on the whole-frame search copy the page is 60 px wide and the photo's edges win; looked
+    at again from closer, the page's own edges are seen."""
+
+    def photo(sheet: Img) -> None:
+        w, h = PAGE
+        cv2.rectangle(sheet, (25, int(0.35 * h)), (w - 25, h - 25), (90, 120, 60), -1)
+        cv2.circle(sheet, (200, int(0.6 * h)), 70, (40, 60, 160), -1)
+
+    s = 0.22
+    truth = np.array(
+        [[700, 300], [700 + 420 * s, 310], [692 + 420 * s, 310 + 594 * s], [692, 300 + 594 * s]]
+    )
+    assert _ji(_frame(_sheet(photo), desk=200.0, truth=truth), truth) > 0.9
+
+
 @pytest.mark.parametrize(
     "junk",
     [
