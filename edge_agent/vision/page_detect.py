@@ -149,12 +149,16 @@ def _zoom(img: U8, quad: F64, work_size: int) -> tuple[Ranked, F64, float] | Non
 
 def _shrink(img: U8, scale: float) -> tuple[U8, float, float]:
     """``img`` resized by about ``scale`` (area-averaged) and the exact x and y scales; from
-    12 MP an integer step first: half the time of one fractional area resize."""
+    12 MP an integer step first: half the time of one fractional area resize (and a step
+    of exactly 2 first, OpenCV's fastest, when the factor is even)."""
     h, w = img.shape[:2]
     factor = int(1 / scale)
     if factor >= 3:  # crop to a multiple of the factor, so the pixel grid maps exactly
         h, w = h // factor * factor, w // factor * factor
-        img = u8(cv2.resize(img[:h, :w], (w // factor, h // factor), interpolation=cv2.INTER_AREA))
+        img = img[:h, :w]
+        for step in (2, factor // 2) if factor % 2 == 0 else (factor,):
+            size = (img.shape[1] // step, img.shape[0] // step)
+            img = u8(cv2.resize(img, size, interpolation=cv2.INTER_AREA)) if step > 1 else img
         scale *= factor
     small = u8(cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     return small, small.shape[1] / w, small.shape[0] / h
