@@ -75,11 +75,11 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
         return None
     sides, corners = found
     prof = _profiles(lab, lines)
-    support, contrast, agree = _side_evidence(lines, sides, corners, prof)
+    support, contrast, agree, cut = _side_evidence(lines, sides, corners, prof)
     evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
     top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
-    scores = scores[top] * _priors(corners[top], chroma_map)
+    scores = scores[top] * _priors(corners[top], chroma_map, cut[top])
     order = top[np.argsort(-scores)]
     return Ranked(corners[order], np.sort(scores)[::-1], support[order], contrast[order])
 
@@ -139,9 +139,12 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
     return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, half)
 
 
-def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tuple[F64, F64, F64]:
-    """Per side: support (share agreeing with its mean step), contrast factor; per quad:
-    agreement of the four (inside minus outside) lightness steps in sign."""
+def _side_evidence(
+    lines: F64, sides: I64, corners: F64, prof: _Profiles
+) -> tuple[F64, F64, F64, npt.NDArray[np.bool_]]:
+    """Per side: support (share agreeing with its mean step), contrast factor, whether the
+    frame cuts it; per quad: agreement of the four (inside minus outside) lightness steps
+    in sign."""
     centre = corners.mean(axis=1)
     q = len(sides)
     support, contrast, signed, unseen = (np.zeros((q, 4)) for _ in range(4))
@@ -176,7 +179,7 @@ def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tup
     support = np.where(cut, support + _UNSEEN * unseen, support)
     contrast = np.where(cut, 1.0, contrast)
     agree = np.abs(signed.sum(axis=1)) / np.maximum(np.abs(signed).sum(axis=1), 1e-6)
-    return support, contrast, agree
+    return support, contrast, agree, cut
 
 
 def _intersect(la: F64, lb: F64) -> F64:
@@ -226,7 +229,7 @@ def _ring(inset: float, per_side: int) -> tuple[F64, F64]:
 _RING = tuple(np.concatenate(a) for a in zip(_ring(0.05, 8), _ring(0.1, 8), strict=True))
 
 
-def _priors(corners: F64, chroma_map: F32) -> F64:
+def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> F64:
     """How page-like each quad is, apart from its edges: a neutral margin, A4-ish.
 
     Soft factors, so an unusual page still wins when nothing else is there; they decide
@@ -242,6 +245,10 @@ def _priors(corners: F64, chroma_map: F32) -> F64:
     sampled = chroma_map[yi, xi]
     neutral = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
     neutral = np.minimum(1.0, 2.5 * neutral)  # photos may reach into the margin
+    # where the frame cuts a side, paper must reach the frame's border there: its margin
+    # is neutral (a strip of desk between a page edge and the border is not a page)
+    per_side = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).reshape(-1, 2, 4, 8)
+    neutral *= np.where(cut, per_side.mean(axis=(1, 3)), 1.0).min(axis=1)
     ratio = aspect_ratios(corners, np.array([(w - 1) / 2, (h - 1) / 2]), max(w, h))
     shape = 0.5 + 0.5 * np.exp(-((np.log(np.maximum(ratio, 1 / ratio) / np.sqrt(2)) / 0.3) ** 2))
     return neutral * shape  # type: ignore[no-any-return]
