@@ -168,13 +168,15 @@ def _confidence(ranked: Ranked, fit: float) -> float:
     """How sure the pick is, from what separated right from wrong picks on the tuning set:
     its weakest side's support, no rival (a quad overlapping it by < 80 %: nested in it,
     containing it, or elsewhere) scoring nearly as well, and the full-resolution refit
-    keeping most of its points."""
+    keeping most of its points; and its margin being mostly paper (a quad whose margin is
+    nearly all colour is a photo on a page whose own edges were not seen)."""
     weakest = float((ranked.support[0] * ranked.contrast[0]).min())
     rival = _rival(ranked) / float(ranked.scores[0])
     value = (
         np.clip((weakest - 0.6) / 0.35, 0, 1)
         * np.clip((1 - rival) / 0.35, 0, 1)
         * np.clip((fit - 0.8) / 0.18, 0, 1)
+        * np.clip((float(ranked.margin[0]) - 0.1) / 0.3, 0, 1)
     )
     return float(value)
 

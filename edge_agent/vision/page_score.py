@@ -52,6 +52,8 @@ class Ranked:
     scores: F64
     support: F64
     contrast: F64
+    #: the share of each quad's margin ring that is paper-neutral (Q,)
+    margin: F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +81,16 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
     evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
     top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
-    scores = scores[top] * _priors(corners[top], chroma_map, cut[top])
-    order = top[np.argsort(-scores)]
-    return Ranked(corners[order], np.sort(scores)[::-1], support[order], contrast[order])
+    priors, margin = _priors(corners[top], chroma_map, cut[top])
+    rank = np.argsort(-(scores[top] * priors))
+    order = top[rank]
+    return Ranked(
+        corners[order],
+        (scores[top] * priors)[rank],
+        support[order],
+        contrast[order],
+        margin[rank],
+    )
 
 
 def _enumerate(lines: F64, w: int, h: int) -> tuple[I64, F64] | None:
@@ -229,8 +238,9 @@ def _ring(inset: float, per_side: int) -> tuple[F64, F64]:
 _RING = tuple(np.concatenate(a) for a in zip(_ring(0.05, 8), _ring(0.1, 8), strict=True))
 
 
-def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> F64:
-    """How page-like each quad is, apart from its edges: a neutral margin, A4-ish.
+def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> tuple[F64, F64]:
+    """How page-like each quad is, apart from its edges: a neutral margin, A4-ish; and the
+    neutral share of the margin itself.
 
     Soft factors, so an unusual page still wins when nothing else is there; they decide
     between a page and a square of a plaid cloth, a coloured book or a sticky note. Only
@@ -243,12 +253,12 @@ def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> F64:
     xi = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, w - 1)
     yi = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, h - 1)
     sampled = chroma_map[yi, xi]
-    neutral = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
-    neutral = np.minimum(1.0, 2.5 * neutral)  # photos may reach into the margin
+    margin = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
+    neutral = np.minimum(1.0, 2.5 * margin)  # photos may reach into the margin
     # where the frame cuts a side, paper must reach the frame's border there: its margin
     # is neutral (a strip of desk between a page edge and the border is not a page)
     per_side = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).reshape(-1, 2, 4, 8)
     neutral *= np.where(cut, per_side.mean(axis=(1, 3)), 1.0).min(axis=1)
     ratio = aspect_ratios(corners, np.array([(w - 1) / 2, (h - 1) / 2]), max(w, h))
     shape = 0.5 + 0.5 * np.exp(-((np.log(np.maximum(ratio, 1 / ratio) / np.sqrt(2)) / 0.3) ** 2))
-    return neutral * shape  # type: ignore[no-any-return]
+    return neutral * shape, margin
