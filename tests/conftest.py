@@ -5,6 +5,11 @@ Real-server tests use ``KFLEET_TEST_MQTT_URL`` (Mosquitto) and ``KFLEET_TEST_DAT
 The IPP printer is CUPS's ippeveprinter, started here (root, in a private mount namespace).
 With ``KFLEET_REQUIRE_SERVERS=1`` (set by ``.ci/run``) a missing server FAILS the test
 instead of skipping it, so CI can never go green by not running them.
+
+Parallel runs (pytest-xdist, ``-n auto`` in the README's command): each worker is its own
+process with its own session fixtures (amqtt, ippeveprinter, PostgreSQL databases named by
+uuid). Tests publish under the same ``kf/`` topics and clear retained messages after
+themselves, so each worker also gets its OWN Mosquitto (see :func:`mosquitto_url`).
 """
 
 from __future__ import annotations
@@ -75,10 +80,27 @@ def amqtt_url() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def xdist_worker() -> str:
+    """This process's pytest-xdist worker id (``gw0``, ``gw1``…), or ``""`` when the suite runs
+    in one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def shared_mqtt_url() -> str | None:
+    """``KFLEET_TEST_MQTT_URL`` when this run may use that one broker, else None (start a
+    private one). Under xdist it may not: two workers' tests on one broker would see each
+    other's births and commands (fixed ids such as the fuzz kiosk's), and one worker's
+    retained-message sweep (:func:`_fresh_broker`) would wipe what the other's test needs."""
+    if xdist_worker():
+        return None
+    return os.environ.get("KFLEET_TEST_MQTT_URL") or None
+
+
 @pytest.fixture(scope="session")
 def mosquitto_url() -> Iterator[str]:
-    """A real Mosquitto 2 broker: CI's, or one started here from the local binary."""
-    url = os.environ.get("KFLEET_TEST_MQTT_URL")
+    """A real Mosquitto 2 broker: ``KFLEET_TEST_MQTT_URL``'s in a one-process run, else one
+    started here from the local binary (one per xdist worker, see :func:`shared_mqtt_url`)."""
+    url = shared_mqtt_url()
     if url:
         parsed = urlparse(url)
         try:
@@ -195,3 +217,23 @@ def _fresh_broker(request: pytest.FixtureRequest) -> Iterator[None]:
     for url in urls:
         with contextlib.suppress(Exception):  # a broker the test killed: nothing to clear
             asyncio.run(clear_retained(url))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: pytest.Item | pytest.Collector) -> None:
+    """Keep the 5-minute limit (``timeout`` in pyproject.toml) on the teardown of a FAILED test.
+
+    pytest-timeout stops its timer on every failure, so that a ``--pdb`` session is not cut
+    short; the fixtures' teardown then ran without a limit, and one that hung after a failure
+    (a cloud waiting on a broker the test left in a bad state) held a whole CI run. Without
+    ``--pdb``, arm a fresh timer for the rest of the test (pytest-timeout cancels it at the
+    end of the test as usual)."""
+    if not isinstance(node, pytest.Item) or node.config.getoption("usepdb", False):
+        return
+    plugin = sys.modules.get("pytest_timeout")
+    item_settings = getattr(plugin, "_get_item_settings", None)
+    if item_settings is None:  # pytest-timeout absent (or renamed its helper): nothing to re-arm
+        return
+    settings = item_settings(node)
+    if settings.timeout and settings.timeout > 0 and not settings.func_only:
+        node.config.pluginmanager.hook.pytest_timeout_set_timer(item=node, settings=settings)

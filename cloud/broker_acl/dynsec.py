@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import ssl
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,6 +55,9 @@ class DynsecAccess:
         self._client = client
         self._shared_group = shared_group
         self._ids = itertools.count(1)
+        # every admin connection hears every answer on the one response topic: a prefix of
+        # its own keeps another connection's "kf-3" from answering this one's
+        self._corr_prefix = f"kf-{uuid.uuid4().hex[:12]}"
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._reader: asyncio.Task[None] | None = None
 
@@ -76,7 +80,7 @@ class DynsecAccess:
                     fut.set_result(resp)
 
     async def _run(self, command: Command, *, tolerate: tuple[str, ...] = ()) -> dict[str, Any]:
-        corr = f"kf-{next(self._ids)}"
+        corr = f"{self._corr_prefix}-{next(self._ids)}"
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[corr] = fut
         body = json.dumps({"commands": [{**command, "correlationData": corr}]})
