@@ -48,6 +48,7 @@ U8 = npt.NDArray[np.uint8]
 
 _WORK = 640  # long side of the search copy: ~3x fewer pixels than 1080p, pages ≥ 60 px
 _MIN_SCORE = 0.05  # below this nothing is a page
+_ZOOM_WORK = 400  # long side of the closer look's search copy: 2x the detail at 1080p
 _SMALL = 0.06  # picks smaller than this share of the frame are looked at again, closer
 _CLOSE_KERNEL = np.ones((13, 13), np.uint8)  # wider than a line of text on the search copy
 
@@ -140,7 +141,7 @@ def _zoom(img: U8, quad: F64, work_size: int) -> tuple[Ranked, F64, float] | Non
     x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
     if max(x1 - x0, y1 - y0) * 1.5 > max(h, w) or min(x1 - x0, y1 - y0) < 32:
         return None  # not much closer than the whole frame
-    found = _find(np.ascontiguousarray(img[y0:y1, x0:x1]), work_size)
+    found = _find(np.ascontiguousarray(img[y0:y1, x0:x1]), _ZOOM_WORK)
     if found is None:
         return None
     ranked, corners, scale = found
