@@ -16,6 +16,9 @@ Every convex quadrilateral made of two roughly-opposite pairs of lines is scored
   the page and the inner ones are what is printed on it (a photo, a table, a block of
   handwriting), or three page edges and one line inside the page.
 
+A side the frame's border hides (a page reaching the edge of the frame) cannot be seen to
+step; one such side per quad gets a modest fixed support instead of none.
+
 Steps are read in O(1) per side from cumulative sums along each line.
 """
 
@@ -37,6 +40,7 @@ _STEP = 2.0  # px (search copy) either side of a line where the colour step is r
 _AGREE = 1.5  # Lab units: a sample's step agrees with its side when beyond this
 _CONTRAST = 2.5  # Lab units: mean steps well under this are noise
 _SIZE_POWER = 0.5  # how strongly the outermost of nested candidates is preferred
+_UNSEEN = 0.5  # support credited to the part of a side the frame cuts off
 _PRIORS_FOR = 400  # quads (best by edges and size) whose page-likeness is looked at
 
 
@@ -48,6 +52,8 @@ class Ranked:
     scores: F64
     support: F64
     contrast: F64
+    #: the share of each quad's margin ring that is paper-neutral (Q,)
+    margin: F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +77,20 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
         return None
     sides, corners = found
     prof = _profiles(lab, lines)
-    support, contrast, agree = _side_evidence(lines, sides, corners, prof)
+    support, contrast, agree, cut = _side_evidence(lines, sides, corners, prof)
     evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
     top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
-    scores = scores[top] * _priors(corners[top], chroma_map)
-    order = top[np.argsort(-scores)]
-    return Ranked(corners[order], np.sort(scores)[::-1], support[order], contrast[order])
+    priors, margin = _priors(corners[top], chroma_map, cut[top])
+    rank = np.argsort(-(scores[top] * priors))
+    order = top[rank]
+    return Ranked(
+        corners[order],
+        (scores[top] * priors)[rank],
+        support[order],
+        contrast[order],
+        margin[rank],
+    )
 
 
 def _enumerate(lines: F64, w: int, h: int) -> tuple[I64, F64] | None:
@@ -113,13 +126,14 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
     cos, sin = np.cos(lines[:, 1])[:, None], np.sin(lines[:, 1])[:, None]
     x = lines[:, 0:1] * cos - t * sin
     y = lines[:, 0:1] * sin + t * cos
+    n = len(lines)
     maps_x = np.concatenate([x + _STEP * cos, x - _STEP * cos]).astype(np.float32)
     maps_y = np.concatenate([y + _STEP * sin, y - _STEP * sin]).astype(np.float32)
     vals = cv2.remap(lab, maps_x, maps_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    n = len(lines)
     step = vals[:n].astype(np.float64) - vals[n:]  # + side minus - side, along the normal
     step[..., 1:] *= 1.5  # chroma differences matter (paper on a coloured desk)
-    inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
+    mx, my = maps_x.reshape(2, n, -1), maps_y.reshape(2, n, -1)
+    inside = ((mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)).all(axis=0)  # both seen
     step[~inside] = 0
     big = (np.linalg.norm(step, axis=2) > _AGREE)[..., None]
     cov = np.einsum("ltc,ltd->lcd", step * big, step)
@@ -134,12 +148,15 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
     return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, half)
 
 
-def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tuple[F64, F64, F64]:
-    """Per side: support (share agreeing with its mean step), contrast factor; per quad:
-    agreement of the four (inside minus outside) lightness steps in sign."""
+def _side_evidence(
+    lines: F64, sides: I64, corners: F64, prof: _Profiles
+) -> tuple[F64, F64, F64, npt.NDArray[np.bool_]]:
+    """Per side: support (share agreeing with its mean step), contrast factor, whether the
+    frame cuts it; per quad: agreement of the four (inside minus outside) lightness steps
+    in sign."""
     centre = corners.mean(axis=1)
     q = len(sides)
-    support, contrast, signed = np.zeros((q, 4)), np.zeros((q, 4)), np.zeros((q, 4))
+    support, contrast, signed, unseen = (np.zeros((q, 4)) for _ in range(4))
     for k in range(4):
         idx = sides[:, k]
         ln = lines[idx]
@@ -151,19 +168,27 @@ def _side_evidence(lines: F64, sides: I64, corners: F64, prof: _Profiles) -> tup
         lo_t, hi_t = np.minimum(ta, tb) + 0.05 * span, np.maximum(ta, tb) - 0.05 * span
         lo = np.clip(np.round(lo_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
         hi = np.clip(np.round(hi_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
-        count = np.maximum(prof.valid[idx, hi] - prof.valid[idx, lo], 1.0)
+        seen = prof.valid[idx, hi] - prof.valid[idx, lo]
+        count = np.maximum(seen, 1.0)
         mean = (prof.step[idx, hi] - prof.step[idx, lo]) / count[:, None]
         along = np.einsum("ij,ij->i", mean, prof.direction[idx])
         agreeing = np.where(
             along >= 0, prof.pos[idx, hi] - prof.pos[idx, lo], prof.neg[idx, hi] - prof.neg[idx, lo]
         )
-        # outside the frame counts as no support: a side must be seen to be believed
+        unseen[:, k] = 1 - seen / np.maximum(hi - lo, 1)
         support[:, k] = agreeing / np.maximum(hi - lo, 1)
         contrast[:, k] = 1 - np.exp(-((np.linalg.norm(mean, axis=1) / _CONTRAST) ** 2))
         inward = np.sign(np.einsum("ij,ij->i", centre - a, n))  # +normal points inside?
         signed[:, k] = mean[:, 0] * inward
+    # a side on (or just past) the frame's border, where the step cannot be read, is where
+    # the frame cuts the page: a modest fixed credit for its unseen part, for one side of a
+    # quad at most (two would let strips of desk along the border in), so a page reaching
+    # the frame's edge is found, and its weakest side keeps the confidence low
+    cut = (unseen > 0.5) & ((unseen > 0.5).sum(axis=1) == 1)[:, None]
+    support = np.where(cut, support + _UNSEEN * unseen, support)
+    contrast = np.where(cut, 1.0, contrast)
     agree = np.abs(signed.sum(axis=1)) / np.maximum(np.abs(signed).sum(axis=1), 1e-6)
-    return support, contrast, agree
+    return support, contrast, agree, cut
 
 
 def _intersect(la: F64, lb: F64) -> F64:
@@ -213,8 +238,9 @@ def _ring(inset: float, per_side: int) -> tuple[F64, F64]:
 _RING = tuple(np.concatenate(a) for a in zip(_ring(0.05, 8), _ring(0.1, 8), strict=True))
 
 
-def _priors(corners: F64, chroma_map: F32) -> F64:
-    """How page-like each quad is, apart from its edges: a neutral margin, A4-ish.
+def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> tuple[F64, F64]:
+    """How page-like each quad is, apart from its edges: a neutral margin, A4-ish; and the
+    neutral share of the margin itself.
 
     Soft factors, so an unusual page still wins when nothing else is there; they decide
     between a page and a square of a plaid cloth, a coloured book or a sticky note. Only
@@ -227,8 +253,12 @@ def _priors(corners: F64, chroma_map: F32) -> F64:
     xi = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, w - 1)
     yi = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, h - 1)
     sampled = chroma_map[yi, xi]
-    neutral = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
-    neutral = np.minimum(1.0, 2.5 * neutral)  # photos may reach into the margin
+    margin = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).mean(axis=1)
+    neutral = np.minimum(1.0, 2.5 * margin)  # photos may reach into the margin
+    # where the frame cuts a side, paper must reach the frame's border there: its margin
+    # is neutral (a strip of desk between a page edge and the border is not a page)
+    per_side = np.exp(-((np.maximum(sampled - 10.0, 0) / 12.0) ** 2)).reshape(-1, 2, 4, 8)
+    neutral *= np.where(cut, per_side.mean(axis=(1, 3)), 1.0).min(axis=1)
     ratio = aspect_ratios(corners, np.array([(w - 1) / 2, (h - 1) / 2]), max(w, h))
     shape = 0.5 + 0.5 * np.exp(-((np.log(np.maximum(ratio, 1 / ratio) / np.sqrt(2)) / 0.3) ** 2))
-    return neutral * shape  # type: ignore[no-any-return]
+    return neutral * shape, margin

@@ -166,3 +166,39 @@ def test_pdf_is_well_formed_with_exact_xref() -> None:
     assert b"(scan \\(1\\))" in pdf
     landscape = make_pdf(jpeg, 700, 500, grey=True)
     assert b"/MediaBox [0 0 841.890 595.276]" in landscape and b"/DeviceGray" in landscape
+
+
+def test_desk_strip_is_trimmed_on_a_large_page() -> None:
+    """Where to crop is measured on a shrunk copy: at 12 MP page sizes the strip of desk
+    left along an edge (here 50 px, 2 %) must still come off the full-size page."""
+    h, w = 3000, 2121
+    frame = np.full((h, w, 3), 235, np.uint8)
+    frame[:, :50] = 60  # desk along the left edge
+    frame[1000:1010, 300:1800] = 30  # a printed line
+    corners = [[0, 0], [w, 0], [w, h], [0, h]]
+    page = rectify(frame, corners, RectifyOptions(deskew=False, flatten=False))
+    assert page.shape[0] > 0.97 * h
+    assert page[:, :3].min() > 200  # no desk left on the left
+    assert w - page.shape[1] < 50 + 0.02 * w  # and not much paper cut off
+
+
+def test_a_strip_of_desk_along_the_frame_border_is_not_the_page() -> None:
+    """A page and a phone on a striped green desk (generator, a tuning condition): the quad
+    of two stripes, the page's left edge and the frame's right border (where no step can be
+    seen) once won; a side cut by the frame is believed only if paper reaches it."""
+    scene = generate_scene(700_002, Condition.OVERLAP, (1920, 1080))
+    found = detect_page(scene.frame)
+    assert found is not None
+    assert jaccard(found.corners, scene.corners, scene.page_size) > 0.7
+    assert found.confidence < 0.5  # the phone still hides a corner: the citizen checks
+
+
+def test_a_photo_taken_for_an_unseen_faint_page_is_flagged() -> None:
+    """A small page with photos on a white desk 3-8 % from the paper (generator, a tuning
+    condition): the page's own edges are all but invisible, the photo block wins, and was
+    once reported with confidence 0.99. A margin that is nearly all colour is not paper."""
+    scene = generate_scene(700_008, Condition.FAINT, (1920, 1080))
+    found = detect_page(scene.frame)
+    assert found is not None
+    if jaccard(found.corners, scene.corners, scene.page_size) < 0.9:
+        assert found.confidence < 0.5
