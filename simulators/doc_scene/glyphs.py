@@ -1,7 +1,7 @@
 """Glyphs for the printed and written text on a page: real 汉字 when a CJK font is there.
 
-The simulators may not import the agent's font finder (layering), so the font is looked for
-here at the usual Debian/Fedora/Noto paths (or ``KFLEET_CJK_FONT``). Without one, square
+The font is the one ``protocols.fonts`` finds (``KFLEET_CJK_FONT``, then the usual paths),
+as for the agent and the receipt renderer. Without one, square
 "characters" made of the strokes of 汉字 (横, 竖, 撇, 捺, 点, boxes) stand in. Banks are
 rendered once per cell size and cached: pasting a cached glyph costs microseconds, a
 Pillow ``draw.text`` per character would cost the frame budget at 12 MP.
@@ -12,23 +12,17 @@ Glyph images are float32 coverage in 0..1 (1 = full ink), ``cell × cell``.
 from __future__ import annotations
 
 import math
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from protocols.fonts import CANDIDATES, find_cjk_font
 from simulators.doc_scene.pixels import FImage, f32
 
-_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-)
+#: where to look for a CJK font (the shared list; a test empties it)
+_FONT_PATHS: tuple[str, ...] = CANDIDATES
 
 #: common characters of official forms and certificates (and digits, punctuation)
 CHARS = (
@@ -45,11 +39,7 @@ CHARS = (
 
 def cjk_font() -> Path | None:
     """A readable CJK font file, or None (then the stroke glyphs are used)."""
-    env = os.environ.get("KFLEET_CJK_FONT")
-    for option in (env, *_FONT_PATHS):
-        if option and Path(option).is_file() and os.access(option, os.R_OK):
-            return Path(option)
-    return None
+    return find_cjk_font(candidates=_FONT_PATHS)
 
 
 def glyph_bank(cell: int, style: int = 0) -> tuple[FImage, ...]:
