@@ -53,14 +53,27 @@ async def blob_store() -> AsyncIterator[tuple[str, dict[str, bytes]]]:
         await runner.cleanup()
 
 
+class StillPage(SyntheticFrameSource):
+    """One page lying still under the camera: every read shows the same scene, so a health
+    probe reading a frame between the scan and the check does not move the truth."""
+
+    def read(self) -> tuple[bool, Any]:
+        self.reads = 0
+        if self.last is None:
+            return super().read()
+        return True, self.last.frame
+
+
 @pytest.fixture
 def sources(monkeypatch: pytest.MonkeyPatch) -> list[SyntheticFrameSource]:
     """The synthetic cameras the agent opens (``cornertest:...``), to read their truth."""
     made: list[SyntheticFrameSource] = []
 
     def factory(name: str) -> SyntheticFrameSource:
-        made.append(source_from_name(name.replace("cornertest:", "synthetic:", 1)))
-        return made[-1]
+        made_from = source_from_name(name.replace("cornertest:", "synthetic:", 1))
+        still = StillPage(made_from.condition, made_from.seed, made_from.size)
+        made.append(still)
+        return still
 
     monkeypatch.setitem(doc_camera._SOURCES, "cornertest", factory)
     return made
