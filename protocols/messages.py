@@ -70,6 +70,10 @@ class BirthBody(_Body):
     bd_seq: Annotated[int, Field(ge=0)]
     versions: Versions
     peripherals: Annotated[list[PeripheralInfo], Field(max_length=64)] = []
+    #: the device's telemetry period (s): the heartbeat the cloud's liveness counts on
+    #: (``protocols.telemetry.SILENT_AFTER_PERIODS`` of them without a message → silent);
+    #: None from agents older than issue 12 (the cloud then uses its default)
+    tele_interval_s: Annotated[float, Field(gt=0, le=86400)] | None = None
 
 
 class StateBody(_Body):

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
+import cloud.db.telemetry_latest  # noqa: F401  (issue 12 registers its tables here too)
 from cloud.db.models import Base
 
 config = context.config

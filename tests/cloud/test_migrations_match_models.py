@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
+import cloud.db.telemetry_latest  # noqa: F401  (issue 12 registers its tables here too)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine
