@@ -188,6 +188,7 @@ class Ingest:
             device.role = body.role.value
             device.name = body.name
             device.versions = body.versions.model_dump(mode="json")
+            device.heartbeat_s = body.tele_interval_s
             at = now.isoformat()
             device_repo.set_peripherals(
                 device, [PeripheralState.announced(p, at) for p in body.peripherals]

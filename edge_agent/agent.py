@@ -278,6 +278,7 @@ class Agent:
                 )
                 for pid, p in self.peripherals.items()
             ],
+            tele_interval_s=self.config.tele_interval_s,
         )
 
     # --- health and telemetry ---------------------------------------------------------------

@@ -84,6 +84,8 @@ class Device(Base):
     #: the last session other than ``bd_seq`` seen to end (``fleet.presence``)
     ended_bd_seq: Mapped[int | None] = mapped_column(BigInteger)
     last_seen: Mapped[datetime | None]
+    #: the telemetry period from its birth (``fleet.liveness``); None: the default
+    heartbeat_s: Mapped[float | None] = mapped_column(Float)
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: [{id, kind, model, capabilities, health, reason, updated_at}]
     peripherals: Mapped[list[Any]] = mapped_column(default=list)

@@ -11,8 +11,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
-import cloud.db.telemetry_latest  # noqa: F401  (issue 12 registers its tables here too)
+import cloud.db.identity  # registers the identity tables on Base
+import cloud.db.telemetry_latest  # noqa: F401  (and issue 12 its tables; one noqa covers the package name)
 from cloud.db.models import Base
 
 config = context.config

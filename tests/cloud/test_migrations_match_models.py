@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-import cloud.db.identity  # noqa: F401  (registers the identity tables on Base)
-import cloud.db.telemetry_latest  # noqa: F401  (issue 12 registers its tables here too)
+import cloud.db.identity  # registers the identity tables on Base
+import cloud.db.telemetry_latest  # noqa: F401  (and issue 12 its tables; one noqa covers the package name)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine

@@ -1,4 +1,5 @@
-"""Telemetry: the newest value of each series (``cloud.db.telemetry_latest``).
+"""Telemetry: the newest value of each series (``cloud.db.telemetry_latest``), and each
+device's heartbeat period from its birth (``devices.heartbeat_s``, ``fleet.liveness``).
 
 Issue 12's other tables come in revisions that each start from this one (0008 telemetry
 store, 0009 alerts, 0010 notifications, 0011 liveness); ``0012`` merges them.
@@ -22,6 +23,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("devices") as batch:
+        batch.add_column(sa.Column("heartbeat_s", sa.Float(), nullable=True))
     op.create_table(
         "tele_latest",
         sa.Column("device_id", sa.String(length=64), nullable=False),
@@ -41,3 +44,5 @@ def downgrade() -> None:
     op.drop_index("ix_tele_latest_site", table_name="tele_latest")
     op.drop_index("ix_tele_latest_name_device", table_name="tele_latest")
     op.drop_table("tele_latest")
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("heartbeat_s")
