@@ -27,6 +27,8 @@ from cloud.grants import Grants
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.notify.config import load_channels
+from cloud.notify.service import MessageService, RetryPolicy
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -52,6 +54,8 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: the message service (alert notifications); its ``run`` is a worker of the app
+    notify: MessageService
 
 
 def build(settings: Settings) -> Parts:
@@ -98,6 +102,7 @@ def build(settings: Settings) -> Parts:
     )
     calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
+    notify = build_notify(settings, sessions, bus)
     return Parts(
         settings,
         engine,
@@ -113,4 +118,20 @@ def build(settings: Settings) -> Parts:
         calls,
         access,
         enrollment,
+        notify,
     )
+
+
+def build_notify(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], bus: Bus
+) -> MessageService:
+    """The message service with the configured channels (a bad configuration stops startup)."""
+    policy = RetryPolicy(
+        max_attempts=settings.notify_max_attempts,
+        backoff_s=settings.notify_backoff_s,
+        backoff_cap_s=settings.notify_backoff_cap_s,
+        lease_s=settings.notify_lease_s,
+        poll_s=settings.notify_poll_s,
+    )
+    channels = load_channels(settings.notify_channels, settings.notify_channels_file)
+    return MessageService(sessions, channels, bus.publish, policy)
