@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await parts.bus.stop()
+            await parts.notify.stop()  # records the sends under way before the workers end
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner

@@ -65,6 +65,9 @@ class MessageService:
         self.policy = policy or RetryPolicy()
         self.owner = f"notify-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._finished = asyncio.Event()
+        self._finished.set()  # not running
         self._channels: dict[str, Channel] = {}
         #: attempts finished by this instance (tests wait on it; /metrics may show it)
         self.attempted = 0
@@ -89,21 +92,33 @@ class MessageService:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        async with httpx.AsyncClient(follow_redirects=False) as http:
-            self._channels = {
-                name: build_channel(c, http, self._publish) for name, c in self._configs.items()
-            }
-            while True:
-                self._wake.clear()  # before the pass: a notice recorded during it wakes the next
-                try:
-                    busy = await self.deliver_due()
-                except Exception:  # the database away: log, wait, try again
-                    log.exception("notification worker pass failed; retrying")
-                    busy = 0
-                if busy:
-                    continue
-                await self._sleep()
+        """Deliver until :meth:`stop` (or cancelled)."""
+        self._stopping = False
+        self._finished.clear()
+        try:
+            async with httpx.AsyncClient(follow_redirects=False) as http:
+                self._channels = {
+                    name: build_channel(c, http, self._publish) for name, c in self._configs.items()
+                }
+                while not self._stopping:
+                    self._wake.clear()  # before the pass: a notice recorded during it wakes us
+                    try:
+                        busy = await self.deliver_due()
+                    except Exception:  # the database away: log, wait, try again
+                        log.exception("notification worker pass failed; retrying")
+                        busy = 0
+                    if not busy and not self._stopping:
+                        await self._sleep()
+        finally:
+            self._finished.set()
+
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Finish the pass under way (its outcomes recorded) and return; call before
+        cancelling, so no database call is cut in half. What is left stays pending."""
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._finished.wait(), timeout=timeout_s)
 
     async def _sleep(self) -> None:
         wait = self.policy.poll_s
