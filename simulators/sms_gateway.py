@@ -10,7 +10,7 @@
 - 429 ``RateLimited`` with ``Retry-After`` when a number got a message less than
   ``per_number_interval_s`` ago (carriers cap messages per number);
 - fault switches: ``fail_next(n, status)`` answers the next n requests with that status (5xx,
-  or 429 with ``retry_after_s``), ``stall_s`` holds each answer that long (a client timeout).
+  or 429 with ``retry_after_s``), ``stall_s`` holds each answer that long after acting on it (a client timeout).
 
 What it "sent" is in :attr:`SmsGateway.sent`; every request it answered in :attr:`requests`.
 Runs on loopback only (``async with SmsGateway(...) as gw: gw.url``).
@@ -94,12 +94,12 @@ class SmsGateway:
             await self.answered.wait_for(lambda: len(self.requests) >= count)
 
     async def _send(self, request: web.Request) -> web.Response:
-        if self.stall_s:
-            await asyncio.sleep(self.stall_s)  # the fault itself: an answer that comes late
         status, body, headers = await self._decide(request)
         async with self.answered:
             self.requests.append((status, str(body.get("code"))))
             self.answered.notify_all()
+        if self.stall_s:  # the fault itself: the message went out, the answer comes late
+            await asyncio.sleep(self.stall_s)
         return web.json_response(body, status=status, headers=headers)
 
     async def _decide(self, request: web.Request) -> tuple[int, dict[str, Any], dict[str, str]]:
