@@ -24,6 +24,7 @@ PAGES = {
     "/tokens": "tokens.html",
     "/audit": "audit.html",
     "/jobs": "jobs.html",
+    "/notifications": "notifications.html",  # issue 12: the record of alert notifications
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
