@@ -100,9 +100,7 @@ def build(settings: Settings) -> Parts:
         default_ttl_s=settings.job_ttl_s,
         default_max_attempts=settings.retry_max_attempts,
     )
-    calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
-    notify = build_notify(settings, sessions, bus)
     return Parts(
         settings,
         engine,
@@ -115,10 +113,10 @@ def build(settings: Settings) -> Parts:
         bus,
         dispatcher,
         jobs,
-        calls,
+        CallService(sessions, hub, bus),
         access,
         enrollment,
-        notify,
+        build_notify(settings, sessions, bus),
     )
 
 

@@ -10,7 +10,8 @@
 - 429 ``RateLimited`` with ``Retry-After`` when a number got a message less than
   ``per_number_interval_s`` ago (carriers cap messages per number);
 - fault switches: ``fail_next(n, status)`` answers the next n requests with that status (5xx,
-  or 429 with ``retry_after_s``), ``stall_s`` holds each answer that long after acting on it (a client timeout).
+  or 429 with ``retry_after_s``); ``stall_s`` holds each answer that long after acting on it
+  (a client timeout).
 
 What it "sent" is in :attr:`SmsGateway.sent`; every request it answered in :attr:`requests`.
 Runs on loopback only (``async with SmsGateway(...) as gw: gw.url``).
