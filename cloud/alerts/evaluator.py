@@ -73,19 +73,8 @@ class Evaluator:
             if not await _take_round(s):
                 self.skipped += 1
                 return False
-            specs, existing = await fact_repo.rules(s)
-            facts = await fact_repo.gather(s, specs, at)
-            silences = await fact_repo.silences(s, at)
-            open_rows = (
-                await s.scalars(select(Alert).where(Alert.open_key.is_not(None)).with_for_update())
-            ).all()
-            by_rule: dict[int, list[Alert]] = {}
-            for row in open_rows:
-                by_rule.setdefault(row.rule_id, []).append(row)
-            for spec in specs:
-                await apply_rule(s, spec, facts, by_rule.pop(spec.id, []), silences, at, outbox)
-            close_orphans(s, [a for rows in by_rule.values() for a in rows], existing, at)
             try:
+                await _round(s, at, outbox)
                 await s.commit()
             except IntegrityError:  # another instance opened one of these pairs first
                 await s.rollback()
@@ -95,6 +84,21 @@ class Evaluator:
         self.rounds += 1
         await outbox.send(self._notifier)
         return True
+
+
+async def _round(s: AsyncSession, at: datetime, outbox: Outbox) -> None:
+    specs, existing = await fact_repo.rules(s)
+    facts = await fact_repo.gather(s, specs, at)
+    silences = await fact_repo.silences(s, at)
+    open_rows = (
+        await s.scalars(select(Alert).where(Alert.open_key.is_not(None)).with_for_update())
+    ).all()
+    by_rule: dict[int, list[Alert]] = {}
+    for row in open_rows:
+        by_rule.setdefault(row.rule_id, []).append(row)
+    for spec in specs:
+        await apply_rule(s, spec, facts, by_rule.pop(spec.id, []), silences, at, outbox)
+    close_orphans(s, [a for rows in by_rule.values() for a in rows], existing, at)
 
 
 async def _take_round(s: AsyncSession) -> bool:
