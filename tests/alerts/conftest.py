@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from tests.access.kit import AccessCloud
+from tests.alerts.api_kit import alerts_cloud, settings_for
 from tests.alerts.kit import RecordingNotifier, Sessions, seed_sites
 from tests.audit.audit_db import migrated
 from tests.faults.databases import PARAMS, POSTGRES, SQLITE
@@ -52,3 +54,12 @@ async def pg_db(
 @pytest.fixture
 def notifier() -> RecordingNotifier:
     return RecordingNotifier()
+
+
+@pytest.fixture
+async def api(
+    tmp_path: Path, amqtt_url: str, notifier: RecordingNotifier
+) -> AsyncIterator[AccessCloud]:
+    """The cloud with its evaluator ticking every 0.2 s, telling ``notifier``."""
+    async with alerts_cloud(settings_for(tmp_path, amqtt_url), notifier) as cloud:
+        yield cloud

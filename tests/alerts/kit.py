@@ -3,6 +3,7 @@ peripherals and telemetry, jobs that ended, and a notifier that records what it 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,9 +34,28 @@ class RecordingNotifier:
 
     channels: list[str] = field(default_factory=lambda: ["webhook", "sms"])
     got: list[tuple[Notice, list[str]]] = field(default_factory=list)
+    _news: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def notify(self, notice: Notice, channels: Sequence[str]) -> None:
         self.got.append((notice, list(channels)))
+        self._news.set()
+
+    async def wait_for(
+        self, kind: NoticeKind, subject: str, rule_id: int | None = None, within_s: float = 10
+    ) -> Notice:
+        """The first notice of ``kind`` about ``subject`` (from ``rule_id`` if given), told
+        already or within ``within_s``."""
+
+        def hit(n: Notice) -> bool:
+            return (n.kind, n.subject) == (kind, subject) and rule_id in (None, n.rule_id)
+
+        async with asyncio.timeout(within_s):
+            while True:
+                found = next((n for n, _ in self.got if hit(n)), None)
+                if found is not None:
+                    return found
+                self._news.clear()
+                await self._news.wait()
 
     def channel_names(self) -> list[str]:
         return list(self.channels)
