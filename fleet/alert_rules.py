@@ -8,6 +8,7 @@ what is allowed, so the API can answer a 422 that names it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -51,6 +52,8 @@ OPS = (">", ">=", "<", "<=", "==", "!=")
 #: metrics a threshold rule may watch (names are fixed by protocols.telemetry)
 METRIC_NAMES = tuple(m.value for m in SysMetric) + tuple(m.value for m in PeripheralMetric)
 JOB_SCOPES = ("device", "site")
+_WORD = re.compile(r"^[a-z0-9_]{1,32}$")
+_TAG_VALUE = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,10 @@ def _peripheral(raw: Mapping[str, Any]) -> PeripheralParams:
     conditions = _words(raw, "conditions", ("paper_out",), PERIPHERAL_CONDITIONS)
     if not conditions:
         raise RuleError("params.conditions", "name at least one condition")
-    return PeripheralParams(conditions, _words(raw, "kinds", (), None))
+    kinds = _words(raw, "kinds", (), None)
+    if any(not _WORD.match(k) for k in kinds):
+        raise RuleError("params.kinds", "each kind is a word of a-z, 0-9 and _ (receipt_printer)")
+    return PeripheralParams(conditions, kinds)
 
 
 def _metric(raw: Mapping[str, Any]) -> MetricParams:
@@ -177,7 +183,8 @@ def _metric(raw: Mapping[str, Any]) -> MetricParams:
         raise RuleError("params.absolute", "must be true or false")
     tags = raw.get("tags", {})
     if not isinstance(tags, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+        isinstance(k, str) and isinstance(v, str) and _WORD.match(k) and _TAG_VALUE.match(v)
+        for k, v in tags.items()
     ):
         raise RuleError("params.tags", 'must map tag names to values, e.g. {"peripheral": "rp1"}')
     threshold = _number(raw, "threshold", None, -1e12, 1e12)

@@ -8,7 +8,7 @@ administrators). Everything is limited to the caller's site subtree: an alert el
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -221,7 +221,10 @@ async def list_silences(
 def _ends_at(body: SilenceIn, now: datetime) -> datetime:
     if (body.duration_s is None) == (body.ends_at is None):
         raise Unprocessable("give either duration_s (seconds from now) or ends_at, not both")
-    ends = body.ends_at or now + timedelta(seconds=body.duration_s or 0)
+    try:
+        ends = (body.ends_at or now + timedelta(seconds=body.duration_s or 0)).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 lies before what UTC can hold
+        raise Unprocessable("ends_at must lie in the future, at most 30 days from now") from None
     if ends <= now or ends > now + timedelta(days=30):
         raise Unprocessable("ends_at must lie in the future, at most 30 days from now")
     return ends
