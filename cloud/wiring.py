@@ -61,6 +61,25 @@ class Parts:
     alerts: Evaluator
 
 
+def _job_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    dispatcher: Dispatcher,
+    commands: Commands,
+    blobs: BlobStore,
+) -> JobService:
+    return JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+
+
 def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
@@ -94,15 +113,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         Retention(sessions, settings.metrics_retention_h),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
-    jobs = JobService(
-        sessions,
-        hub,
-        dispatcher,
-        commands,
-        blobs,
-        default_ttl_s=settings.job_ttl_s,
-        default_max_attempts=settings.retry_max_attempts,
-    )
+    jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
     calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
     notifier = notifier if notifier is not None else LoggingNotifier()
