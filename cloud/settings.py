@@ -216,8 +216,8 @@ class Settings(IdentitySettings, BaseSettings):
         Field(
             gt=0,
             le=60,
-            description="Seconds between two rounds of the alert evaluator (a rule edit or "
-            "an acknowledgement also wakes it); keep it at or below the agents' telemetry "
+            description="Seconds between two rounds of the alert evaluator (a rule edit or a "
+            "silence also wakes it); keep it at or below the agents' telemetry "
             "period so an alert opens within one period.",
         ),
     ] = 5.0
