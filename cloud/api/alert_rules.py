@@ -33,18 +33,23 @@ router = APIRouter(
     prefix="/api/v1/alert-rules", tags=["alerts"], responses=error_responses(401, 403, 422, 500)
 )
 AlertsWriter = Annotated[Principal, Depends(require(Permission.ALERTS_WRITE))]
-RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+#: digits (every path id of the API has a pattern), below 2**31
+RuleId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,8}$")]
 _NOT_FOUND = "no such rule (or outside your scope)"
 
 
 class RuleInvalid(Unprocessable):
-    """A rule's params (or channels) cannot work; ``errors`` names the field, as validation does."""
+    """A rule's params cannot work; ``errors`` names the field, as validation does."""
 
     def __init__(self, field: str, message: str) -> None:
         self.errors: list[dict[str, Any]] = [
             {"loc": ("body", *field.split(".")), "msg": message, "type": "value_error"}
         ]
         super().__init__(f"the rule is invalid at {field}: {message}")
+
+
+class UnknownChannel(Conflict):
+    code = "unknown_channel"
 
 
 def visible(scope: str, rule_site: str) -> bool:
@@ -83,9 +88,10 @@ def _checked(body: RuleIn, scope: str, channels: list[str]) -> dict[str, Any]:
     except RuleError as err:
         raise RuleInvalid(err.field, err.message) from None
     unknown = [c for c in body.channels if c not in channels]
-    if unknown:
-        raise RuleInvalid(
-            "channels", f"unknown channel {unknown[0]!r}; the message service has {channels}"
+    if unknown:  # well-formed, but not configured (now): a clash with the service's state
+        raise UnknownChannel(
+            f"unknown channel {unknown[0]!r}: the message service has {channels}; configure "
+            "the channel there first, or choose one of these"
         )
     if not editable(scope, body.site):
         raise Forbidden(
@@ -151,14 +157,18 @@ async def list_rules(caller: DevicesReader, sessions: SessionsDep, request: Requ
 )
 async def get_rule(caller: DevicesReader, sessions: SessionsDep, rule_id: RuleId) -> RuleOut:
     async with sessions() as s:
-        return _out(await _require(s, rule_id, scope_of(caller), False), scope_of(caller))
+        return _out(await _require(s, int(rule_id), scope_of(caller), False), scope_of(caller))
 
 
 @router.post(
     "",
     response_model=RuleOut,
     status_code=201,
-    responses=error_responses(413, described={409: "the name is taken"}),
+    responses=error_responses(
+        400,
+        413,
+        described={409: "the name is taken, or a channel is not one of the message service's"},
+    ),
 )
 async def create_rule(
     caller: AlertsWriter, sessions: SessionsDep, request: Request, response: Response, body: RuleIn
@@ -186,7 +196,14 @@ async def create_rule(
 @router.put(
     "/{rule_id}",
     response_model=RuleOut,
-    responses=error_responses(413, described={404: _NOT_FOUND, 409: "the name is taken"}),
+    responses=error_responses(
+        400,
+        413,
+        described={
+            404: _NOT_FOUND,
+            409: "the name is taken, or a channel is not one of the message service's",
+        },
+    ),
 )
 async def update_rule(
     caller: AlertsWriter, sessions: SessionsDep, request: Request, rule_id: RuleId, body: RuleIn
@@ -196,7 +213,7 @@ async def update_rule(
     scope = scope_of(caller)
     cols = _checked(body, scope, parts.notifier.channel_names())
     async with sessions() as s:
-        rule = await _require(s, rule_id, scope, True)
+        rule = await _require(s, int(rule_id), scope, True)
         before = _out(rule, scope).model_dump(mode="json", exclude={"editable"})
         for key, value in cols.items():
             setattr(rule, key, value)
@@ -216,7 +233,7 @@ async def delete_rule(
     """Delete a rule with its alerts and their history (disable it to keep them)."""
     scope = scope_of(caller)
     async with sessions() as s:
-        rule = await _require(s, rule_id, scope, True)
+        rule = await _require(s, int(rule_id), scope, True)
         record = _record(caller, request, "alert_rule.delete", rule, None)
         await s.delete(rule)
         audit.add(s, record)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
+from cloud.api.alert_params_doc import params_branches
 from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN
 from fleet.alert_rules import SEVERITIES, RuleKind
 
@@ -69,6 +72,9 @@ class AckIn(_In):
 
 
 class RuleIn(_In):
+    """A rule; ``params`` are documented per ``kind`` (one ``oneOf`` branch each) and checked
+    by ``fleet.alert_rules`` (a bad one is a 422 naming ``params.<field>``)."""
+
     name: Annotated[
         str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")
     ]
@@ -86,6 +92,14 @@ class RuleIn(_In):
         list[Annotated[str, Field(pattern=CHANNEL_PATTERN)]], Field(max_length=10)
     ] = []
     enabled: bool = True
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        handler.resolve_ref_schema(json_schema)["oneOf"] = params_branches()
+        return json_schema
 
 
 class RuleOut(BaseModel):
@@ -114,13 +128,15 @@ class RuleList(BaseModel):
 
 
 class SilenceIn(_In):
-    rule_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
-    subject: Annotated[str | None, Field(pattern=SUBJECT_PATTERN)] = None
+    """Silence a rule, a subject (``device:<id>`` also covers its peripherals), both, or —
+    naming neither — every alert in ``site`` (a maintenance window for a hall)."""
+
+    rule_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    subject: Annotated[str, Field(pattern=SUBJECT_PATTERN)] | None = None
     #: silence only alerts in this subtree (default: your whole scope)
-    site: Annotated[str | None, Field(pattern=SITE_PATH_PATTERN)] = None
-    #: how long from now (or give ``ends_at``)
-    duration_s: Annotated[float | None, Field(gt=0, le=30 * 86400)] = None
-    ends_at: AwareDatetime | None = None
+    site: Annotated[str, Field(pattern=SITE_PATH_PATTERN)] | None = None
+    #: how long from now: a minute to 30 days
+    duration_s: Annotated[float, Field(ge=60, le=30 * 86400)]
     reason: Annotated[
         str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")
     ]
