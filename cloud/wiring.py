@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
+from cloud.alerts.evaluator import Evaluator
 from cloud.blobs import BlobStore
 from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
@@ -28,6 +29,7 @@ from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
 from cloud.notify.config import load_channels
+from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
 from cloud.retention import Retention
 from cloud.settings import Settings
@@ -56,9 +58,32 @@ class Parts:
     enrollment: Enrollment
     #: the message service (alert notifications); its ``run`` is a worker of the app
     notify: MessageService
+    #: the message service as alerts see it (issue 12): ``notify`` unless a test gives another
+    notifier: Notifier
+    #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
+    alerts: Evaluator
 
 
-def build(settings: Settings) -> Parts:
+def _job_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    dispatcher: Dispatcher,
+    commands: Commands,
+    blobs: BlobStore,
+) -> JobService:
+    return JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+
+
+def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -91,16 +116,12 @@ def build(settings: Settings) -> Parts:
         Retention(sessions, settings.metrics_retention_h),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
-    jobs = JobService(
-        sessions,
-        hub,
-        dispatcher,
-        commands,
-        blobs,
-        default_ttl_s=settings.job_ttl_s,
-        default_max_attempts=settings.retry_max_attempts,
-    )
+    jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
+    calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
+    notify = build_notify(settings, sessions, bus)
+    notifier = notifier if notifier is not None else notify
+    alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     return Parts(
         settings,
         engine,
@@ -113,10 +134,12 @@ def build(settings: Settings) -> Parts:
         bus,
         dispatcher,
         jobs,
-        CallService(sessions, hub, bus),
+        calls,
         access,
         enrollment,
-        build_notify(settings, sessions, bus),
+        notify,
+        notifier,
+        alerts,
     )
 
 

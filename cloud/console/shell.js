@@ -9,11 +9,12 @@ const kf = (() => {
     // [path, permission needed (null: any signed-in person), zh-CN, en]
     ["/", "devices.read", "设备", "Devices"],
     ["/jobs", "jobs.read", "任务", "Jobs"],
+    ["/alerts", "devices.read", "告警", "Alerts"],
+    ["/notifications", "devices.read", "通知记录", "Notifications"],
     ["/enrollment", "devices.enroll", "设备注册", "Enrollment"],
     ["/users", "users.manage", "用户与角色", "Users & roles"],
     ["/tokens", null, "API 令牌", "API tokens"],
     ["/audit", "audit.read", "审计日志", "Audit log"],
-    ["/notifications", "devices.read", "通知记录", "Notifications"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },
