@@ -57,9 +57,9 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
-    #: telemetry ingest (its ``run`` is a worker of the app) and the store it writes to
+    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
+    #: points go and where the read API asks)
     telemetry: TelemetryPipeline
-    tele_store: TelemetryStore
 
 
 def build(settings: Settings) -> Parts:
@@ -125,7 +125,6 @@ def build(settings: Settings) -> Parts:
         access,
         enrollment,
         telemetry,
-        tele_store,
     )
 
 
