@@ -69,7 +69,10 @@ async def test_points_carry_the_cloud_tags_and_a_replay_is_stored_and_counted_on
         ("peripheral.paper", 2.0, "kind=receipt_printer,peripheral=receipt", "kiosk", HHL),
         ("sys.cpu_pct", 12.5, "", "kiosk", HHL),
     ]
-    bad = cloud.telemetry.stats()["bad_points"]
+    r = await client.get("/api/v1/telemetry/stats")
+    assert r.status_code == 200, r.text
+    assert (r.json()["accepted_points"], r.json()["written_points"]) == (2, 2)
+    bad = r.json()["bad_points"]
     assert bad == {
         "future": 1,
         "negative": 1,
