@@ -21,6 +21,7 @@ from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import notifications as notifications_api
+from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -51,6 +52,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
         finally:
             await parts.bus.stop()
             await parts.notify.stop()  # records the sends under way before the workers end
+            await parts.telemetry.stop()  # writes what the buffer still holds
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
@@ -76,6 +78,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(notifications_api.router)  # issue 12: the record of notifications
     app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
     app.include_router(alert_rules_api.router)
+    app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
@@ -87,6 +90,7 @@ async def _run_workers(parts: Parts) -> None:
         tg.create_task(parts.access.run(), name="broker-access")
         tg.create_task(parts.notify.run(), name="notify")
         tg.create_task(parts.alerts.run(), name="alert-evaluator")
+        tg.create_task(parts.telemetry.run(), name="telemetry-writer")
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

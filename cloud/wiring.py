@@ -34,6 +34,10 @@ from cloud.notify.service import MessageService, RetryPolicy
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
+from cloud.telemetry.pipeline import TelemetryPipeline
+from cloud.telemetry.sql_store import SqlStore
+from cloud.telemetry.stores import open_store
+from cloud.telemetry.validate import Limits
 from fleet.failover import FailoverPolicy
 
 
@@ -62,6 +66,9 @@ class Parts:
     notifier: Notifier
     #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
     alerts: Evaluator
+    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
+    #: points go and where the read API asks)
+    telemetry: TelemetryPipeline
 
 
 def _job_service(
@@ -93,17 +100,9 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
+    telemetry = build_telemetry(settings, sessions, clocks)
     access = broker_access_for(settings, sessions)
-    ingest = Ingest(
-        sessions,
-        hub,
-        stats,
-        clocks,
-        acks,
-        events,
-        auto_register=settings.auto_register_devices,
-        require_enrollment=access.enforced,
-    )
+    ingest = _ingest(settings, sessions, hub, stats, clocks, acks, events, telemetry, access)
     bus = Bus(settings, stats, ingest.handle_batch)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
@@ -113,7 +112,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         commands,
         events,
         Failover(sessions, hub, bus, policy, batch=BATCH),
-        Retention(sessions, settings.metrics_retention_h),
+        Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
     jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
@@ -140,6 +139,51 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notify,
         notifier,
         alerts,
+        telemetry,
+    )
+
+
+def _ingest(  # the parts ingest uses, each once
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    stats: BusStats,
+    clocks: DeviceClocks,
+    acks: AckApplier,
+    events: EventChannel,
+    telemetry: TelemetryPipeline,
+    access: RunningAccess,
+) -> Ingest:
+    return Ingest(
+        sessions,
+        hub,
+        stats,
+        clocks,
+        acks,
+        events,
+        telemetry,
+        auto_register=settings.auto_register_devices,
+        require_enrollment=access.enforced,
+    )
+
+
+def build_telemetry(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clocks: DeviceClocks
+) -> TelemetryPipeline:
+    """The store ``tsdb_url`` names and the ingest pipeline with the limits and buffer of
+    ``settings``."""
+    limits = Limits(
+        future_ms=settings.tele_future_ms,
+        max_age_ms=int(settings.tele_raw_retention_days * 24 * 3600 * 1000),
+        per_series_min=settings.tele_max_points_per_series_min,
+    )
+    return TelemetryPipeline(
+        open_store(settings, sessions),
+        sessions,
+        clocks,
+        limits,
+        buffer_points=settings.tele_buffer_points,
+        batch_points=settings.tele_batch_points,
     )
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import Connection
 
 import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
 import cloud.db.identity  # registers the identity tables on Base
-import cloud.db.telemetry_latest  # issue 12 its tables; the last import carries the one noqa
-import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010)
+import cloud.db.telemetry_latest
+import cloud.db.telemetry_points  # issue 12: the SQL telemetry store
+import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine
