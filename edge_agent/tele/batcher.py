@@ -65,7 +65,9 @@ class TeleBatcher:
         self.errors = 0
         """Samples that raised (each also logged)."""
         self.batches = 0
+        """Batches handed to the outbox so far."""
         self._pending: list[Metric] = []
+        self._flushed = asyncio.Event()
 
     async def run(self) -> None:
         period = self.sample_interval_s
@@ -96,3 +98,10 @@ class TeleBatcher:
         for body in split(points):
             await self._send(body)
         self.batches += 1
+        self._flushed.set()
+
+    async def wait_batches(self, count: int) -> None:
+        """Until ``count`` batches have been handed to the outbox (for tests and tools)."""
+        while self.batches < count:
+            self._flushed.clear()
+            await self._flushed.wait()
