@@ -124,6 +124,11 @@ class OutboxSettings(_Model):
         return value
 
 
+#: the outbox keeps at least this many telemetry messages whatever ``tele.backlog_s`` says
+#: (a few MB): a long period or a batch split in several messages still has room
+TELE_MIN_ROWS = 1000
+
+
 class TeleSettings(_Model):
     """Telemetry sampling, and how long an outage the outbox keeps every batch for
     (``docs/agent-telemetry.md``)."""
@@ -233,8 +238,9 @@ class AgentConfig(_Model):
 
     @property
     def tele_backlog_rows(self) -> int:
-        """Telemetry batches the outbox keeps: ``tele.backlog_s`` of them (plus the current)."""
-        return math.ceil(self.tele.backlog_s / self.tele_interval_s) + 1
+        """Telemetry messages the outbox keeps: ``tele.backlog_s`` worth of batches (plus the
+        current one), and never fewer than :data:`TELE_MIN_ROWS`."""
+        return max(TELE_MIN_ROWS, math.ceil(self.tele.backlog_s / self.tele_interval_s) + 1)
 
     @property
     def client_id(self) -> str:

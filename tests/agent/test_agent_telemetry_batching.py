@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.agent import Agent
-from edge_agent.config import parse_config
+from edge_agent.config import TELE_MIN_ROWS, OutboxSettings, parse_config
 from edge_agent.errors import ConfigError
 from edge_agent.link.outbox import Outbox
 from edge_agent.link.timing import CloudClock
@@ -121,16 +121,17 @@ def test_the_clock_filter_starts_afresh_when_our_clock_is_stepped() -> None:
 def test_the_outbox_keeps_backlog_s_of_telemetry_and_sheds_the_oldest_beyond(
     tmp_path: Path,
 ) -> None:
-    config = tele_config(
-        "mqtt://127.0.0.1:1", "bound", tmp_path, tele_interval_s=60, tele={"backlog_s": 3600}
-    )
-    assert config.tele_backlog_rows == 61  # an hour of batches, plus the one being made
-    box = Outbox(
-        tmp_path / "outbox.sqlite3",
-        config.outbox,
-        memory_max=10,
-        tele_max_rows=config.tele_backlog_rows,
-    )
+    def rows(interval_s: float, backlog_s: float) -> int:
+        tele = {"backlog_s": backlog_s}
+        url = "mqtt://127.0.0.1:1"
+        config = tele_config(url, "bound", tmp_path, tele_interval_s=interval_s, tele=tele)
+        return config.tele_backlog_rows
+
+    assert rows(1, 3600) == 3601  # an hour of batches, plus the one being made
+    assert rows(30, 86400) == 2881  # the defaults: a day
+    assert rows(60, 3600) == TELE_MIN_ROWS == 1000  # never fewer
+    # the outbox's bound itself, at an hour of one-minute batches
+    box = Outbox(tmp_path / "outbox.sqlite3", OutboxSettings(), memory_max=10, tele_max_rows=61)
     try:
         for n in range(61):
             assert box.put(TELE, *message(TELE, n))
@@ -180,4 +181,4 @@ def test_sampling_slower_than_sending_is_refused_with_the_key(tmp_path: Path) ->
         parse_config(raw, source="agent.toml")
     raw["tele"] = {"sample_interval_s": 10, "backlog_s": 7200}
     config = parse_config(raw, source="agent.toml")
-    assert config.tele.sample_interval_s == 10 and config.tele_backlog_rows == 241
+    assert config.tele.sample_interval_s == 10 and config.tele.backlog_s == 7200
