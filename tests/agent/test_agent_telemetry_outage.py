@@ -33,7 +33,7 @@ async def test_an_outage_leaves_no_gap_after_reconnect(
         async with asyncio.timeout(TIMEOUT):
             await agent.wait_connected()
             await agent.tele.wait_batches(2)
-            down = wall_ms()
+            before, down = agent.tele.batches, wall_ms()
             broker.stop()
             await wait_down(agent)
             await agent.tele.wait_batches(agent.tele.batches + OUTAGE_PERIODS)
@@ -50,12 +50,14 @@ async def test_an_outage_leaves_no_gap_after_reconnect(
         await task
     sampled = sorted({e.body.metrics[0].ts for c, e in got if c == "tele"})
     assert len(sampled) == len({e.id for c, e in got if c == "tele"})  # one sample per batch
-    # the batches sampled during the outage arrived after it, with their own timestamps
-    during = [ts for ts in sampled if down < ts < up]
-    assert len(during) >= OUTAGE_PERIODS - 2, (during, down, up)
-    # and none is missing: samples follow each other period by period, across the outage
-    gaps = [b - a for a, b in itertools.pairwise(sampled)]
-    assert max(gaps) < 4 * PERIOD * 1000, gaps
+    # none is missing: every batch made from the moment the broker went away until it came
+    # back arrived after it, with its own timestamp. (A batch is sampled and stored in one
+    # step, so exactly ``made - before`` were sampled in that window; those the broker had
+    # acknowledged before it stopped are the broker's to keep, not the agent's.)
+    during = [ts for ts in sampled if down < ts <= up]
+    assert len(during) == made - before >= OUTAGE_PERIODS, (during, down, up)
+    gaps = [b - a for a, b in itertools.pairwise(sampled)]  # period by period (loosely:
+    assert max(gaps) < 8 * PERIOD * 1000, gaps  # a loaded machine may wake late)
     assert agent.link.outbox.counters["shed_tele"] == 0
 
 
