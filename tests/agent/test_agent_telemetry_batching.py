@@ -9,6 +9,7 @@ import pytest
 
 from edge_agent.agent import Agent
 from edge_agent.config import TELE_MIN_ROWS, OutboxSettings, parse_config
+from edge_agent.drivers.a4_ipp import printer_health
 from edge_agent.errors import ConfigError
 from edge_agent.link.outbox import Outbox
 from edge_agent.link.timing import CloudClock
@@ -102,6 +103,15 @@ def test_a_big_batch_is_split_under_the_message_limits() -> None:
 )
 def test_paper_codes_from_the_drivers_reasons(health: Health, reason: str, code: int) -> None:
     assert paper_code(health, reason) == code
+
+
+def test_an_ipp_printer_low_on_paper_and_toner_says_paper_first() -> None:
+    """``peripheral.paper`` reads the one reason a health gives: low paper must not hide
+    behind low toner (whatever order the printer lists them in)."""
+    attrs = {"printer-state-reasons": ["toner-low-report", "media-low-report"]}
+    health, reason = printer_health(attrs)
+    assert (health, reason) == (Health.DEGRADED, "paper_low")
+    assert paper_code(health, reason) == PaperCode.NEAR_END
 
 
 def test_the_clock_filter_starts_afresh_when_our_clock_is_stepped() -> None:
