@@ -124,7 +124,7 @@ class MessageService:
         wait = self.policy.poll_s
         with contextlib.suppress(Exception):
             async with self._sessions() as s:
-                due = await store.next_due(s)
+                due = await store.next_due(s, utcnow())
             if due is not None:
                 wait = min(wait, max(0.0, (due - utcnow()).total_seconds()))
         with contextlib.suppress(TimeoutError):

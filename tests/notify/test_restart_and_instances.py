@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from cloud.db.models import utcnow
+from cloud.notify import store
 from tests.notify.kit import database, notice, running, service, until_settled, webhook
 from tests.notify.receiver import WebhookReceiver
 
@@ -66,3 +69,18 @@ async def test_two_instances_send_each_notice_once(pg_database: str) -> None:
     assert sorted(receiver.keys()) == sorted(f"alert-7-opened-{n}" for n in range(60))
     assert a.attempted > 0 and b.attempted > 0, "both instances took a share"
     assert {r.attempts for r in got} == {1}
+
+
+async def test_a_row_another_instance_is_sending_is_not_due_before_its_lease_ends(
+    tmp_path: Path,
+) -> None:
+    """Else the idle instance would poll in a tight loop while the other one sends."""
+    async with database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}") as sessions:
+        svc = service(sessions, webhook("http://127.0.0.1:9/h", "a-secret-of-16-chars"))
+        await svc.notify(notice(1), ["hook"])
+        now = utcnow()
+        async with sessions() as s:
+            assert len(await store.claim(s, "other-instance", now, 30, 10)) == 1
+            await s.commit()
+            due = await store.next_due(s, now + timedelta(seconds=1))
+    assert due is not None and due >= now + timedelta(seconds=29)
