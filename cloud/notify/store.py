@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -136,11 +136,19 @@ async def finish(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def next_due(s: AsyncSession) -> datetime | None:
-    """When the earliest pending row comes due (for the worker's sleep)."""
-    return await s.scalar(
-        select(NotifyDelivery.next_at)
-        .where(NotifyDelivery.state == DeliveryState.PENDING)
-        .order_by(NotifyDelivery.next_at)
-        .limit(1)
+async def next_due(s: AsyncSession, now: datetime) -> datetime | None:
+    """When a pending row can next be claimed: its ``next_at``, or for a row another
+    instance is sending, when that lease runs out (never "now" for a leased row, or the
+    worker would spin while another instance holds it)."""
+    free = await s.scalar(
+        select(func.min(NotifyDelivery.next_at)).where(
+            NotifyDelivery.state == DeliveryState.PENDING, _free(now)
+        )
     )
+    leased = await s.scalar(
+        select(func.min(NotifyDelivery.lease_until)).where(
+            NotifyDelivery.state == DeliveryState.PENDING, NotifyDelivery.lease_until >= now
+        )
+    )
+    times = [t for t in (free, leased) if t is not None]
+    return min(times) if times else None

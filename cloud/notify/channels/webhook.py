@@ -47,6 +47,9 @@ class WebhookChannel:
                 f"webhook did not answer within {self._config.timeout_s} s"
             ) from None
         except httpx.HTTPError as err:
-            raise TemporaryFailure(f"webhook unreachable: {type(err).__name__}: {err}") from None
+            # a webhook URL often carries its token (DingTalk, WeCom, Feishu robots): never
+            # let it reach the record or a log line through the error's text
+            detail = str(err).replace(self._config.url, "<url>")
+            raise TemporaryFailure(f"webhook unreachable: {type(err).__name__}: {detail}") from None
         if not r.is_success:
             raise http_failure(r.status_code, "webhook", r.headers.get("retry-after"), r.text)
