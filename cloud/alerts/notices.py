@@ -64,8 +64,8 @@ class Outbox:
     async def send(self, notifier: Notifier) -> int:
         sent = 0
         for n, channels in self.pending:
-            try:
-                await notifier.notify(n, list(channels))
+            try:  # a rule that names no channel is told on every configured one
+                await notifier.notify(n, list(channels or notifier.channel_names()))
                 sent += 1
             except Exception:  # the message service must not fail the alert engine
                 log.exception("notifier refused %s", n.key)

@@ -72,8 +72,12 @@ PARAMS_SCHEMA: dict[RuleKind, dict[str, Any]] = {
 
 
 def params_branches() -> list[dict[str, Any]]:
-    """One ``oneOf`` branch per kind: ``kind`` const, ``params`` its schema."""
-    return [
-        {"properties": {"kind": {"const": kind.value}, "params": schema}}
-        for kind, schema in PARAMS_SCHEMA.items()
-    ]
+    """One ``oneOf`` branch per kind: ``kind`` const, ``params`` its schema (required where
+    some parameter has no default)."""
+    branches = []
+    for kind, schema in PARAMS_SCHEMA.items():
+        branch: dict[str, Any] = {"properties": {"kind": {"const": kind.value}, "params": schema}}
+        if schema["required"]:
+            branch["required"] = ["params"]
+        branches.append(branch)
+    return branches

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StrictBool
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from cloud.api.alert_params_doc import params_branches
-from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN
+from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN, NumberOnly
 from fleet.alert_rules import SEVERITIES, RuleKind
 
 SeverityName = Literal["critical", "major", "minor", "warning", "info"]
@@ -82,8 +82,8 @@ class RuleIn(_In):
     #: the kind's parameters (docs/alerts.md lists them); checked field by field
     params: dict[str, Any] = {}
     severity: SeverityName = "major"
-    for_s: Annotated[float, Field(ge=0, le=7 * 86400)] = 0.0
-    repeat_s: Annotated[float, Field(ge=0, le=30 * 86400)] = 0.0
+    for_s: Annotated[float, Field(ge=0, le=7 * 86400), NumberOnly] = 0.0
+    repeat_s: Annotated[float, Field(ge=0, le=30 * 86400), NumberOnly] = 0.0
     #: the site subtree the rule watches; "" = every site (only a whole-tree scope may)
     site: Annotated[str, Field(pattern=SITE_PATH_PATTERN + "|^$")] = ""
     role: Annotated[str | None, Field(pattern=r"^[a-z_]{1,32}$")] = None
@@ -91,7 +91,7 @@ class RuleIn(_In):
     channels: Annotated[
         list[Annotated[str, Field(pattern=CHANNEL_PATTERN)]], Field(max_length=10)
     ] = []
-    enabled: bool = True
+    enabled: StrictBool = True
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -131,12 +131,12 @@ class SilenceIn(_In):
     """Silence a rule, a subject (``device:<id>`` also covers its peripherals), both, or —
     naming neither — every alert in ``site`` (a maintenance window for a hall)."""
 
-    rule_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    rule_id: Annotated[int, Field(ge=1, le=2**31 - 1), NumberOnly] | None = None
     subject: Annotated[str, Field(pattern=SUBJECT_PATTERN)] | None = None
     #: silence only alerts in this subtree (default: your whole scope)
     site: Annotated[str, Field(pattern=SITE_PATH_PATTERN)] | None = None
     #: how long from now: a minute to 30 days
-    duration_s: Annotated[float, Field(ge=60, le=30 * 86400)]
+    duration_s: Annotated[float, Field(ge=60, le=30 * 86400), NumberOnly]
     reason: Annotated[
         str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")
     ]

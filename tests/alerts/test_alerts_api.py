@@ -34,6 +34,8 @@ async def test_the_seeded_paper_rule_opens_an_alert_and_an_operator_acknowledges
 ) -> None:
     alert = await _paper_out(api, notifier)
     assert (alert["state"], alert["rule_name"], alert["subject"]) == ("firing", "paper out", PAPER)
+    # the seeded rule names no channel: it is told on every channel the service has
+    assert [ch for n, ch in notifier.got if n.rule_name == "paper out"] == [["webhook", "sms"]]
     auditor = await api.as_role(PersonRole.AUDITOR)
     r = await auditor.post(f"/api/v1/alerts/{alert['id']}/ack", json={})
     assert (r.status_code, r.json()["code"]) == (403, "permission_denied")
