@@ -32,7 +32,9 @@ _UNAVAILABLE = (OperationalError, InterfaceError, DBAPIError, OSError)
 
 
 def point_rows(points: Iterable[Point]) -> list[dict[str, Any]]:
-    """One row per distinct (series, time); a later point of the same key wins."""
+    """One row per distinct (series, time), a later point of the same key winning, in key
+    order: two cloud processes writing overlapping series take their row locks in the same
+    order, so PostgreSQL never has to break a deadlock between them."""
     rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for p in points:
         key = series_key(p.tags)
@@ -45,7 +47,7 @@ def point_rows(points: Iterable[Point]) -> list[dict[str, Any]]:
             "role": p.tags.get("role", ""),
             "site": p.tags.get("site", ""),
         }
-    return list(rows.values())
+    return [rows[k] for k in sorted(rows)]
 
 
 def rollup_rows(inserted: Iterable[Any]) -> list[dict[str, Any]]:
@@ -78,7 +80,7 @@ def rollup_rows(inserted: Iterable[Any]) -> list[dict[str, Any]]:
         if r.ts_ms >= c["last_ts"]:
             c["vlast"], c["last_ts"] = r.value, r.ts_ms
             c["role"], c["site"] = r.role, r.site
-    return list(cells.values())
+    return [cells[k] for k in sorted(cells)]  # key order, as the points
 
 
 class SqlStore:
