@@ -44,6 +44,9 @@ GROUP_PATTERN = r"^([a-z0-9_.]{1,64}(,[a-z0-9_.]{1,64}){0,7})?$"
 #: most steps one series may have (a year at 1 hour is 8760)
 MAX_STEPS = 11_000
 DAY_MS = 24 * 3600 * 1000
+#: 9999-12-31T23:59:59.999Z: later "ms" are a mistake (and would overflow the database's
+#: 64-bit integers)
+MAX_MS = 253_402_300_799_999
 #: the default step: the finest of these giving at most :data:`AUTO_POINTS` steps
 AUTO_STEPS = (10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 86400)
 AUTO_POINTS = 500
@@ -119,6 +122,8 @@ def parse_time(value: str | None, default_ms: int, what: str) -> int:
     if value is None:
         return default_ms
     if value.isdigit():
+        if int(value) > MAX_MS:
+            raise BadTime(f"{what} {value} ms is after the year 9999; use Unix milliseconds")
         return int(value)
     try:
         at = datetime.fromisoformat(value)
