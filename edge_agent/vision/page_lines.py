@@ -15,6 +15,7 @@ Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import cv2
@@ -27,6 +28,7 @@ U8 = npt.NDArray[np.uint8]
 
 MAX_LINES = 32
 NEUTRAL = 14.0  # Lab chroma of paper (white to yellowed) is ~3-8; skin and wood 20-40
+_SAME_ANGLE = math.radians(4)
 _NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
 _CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))
 
@@ -38,7 +40,7 @@ def u8(a: Any) -> U8:
 
 def chroma(lab: F32) -> F32:
     """Distance from grey in the a*b* plane (8-bit Lab): paper is ~3-8, wood and skin 20-40."""
-    return np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
+    return cast(F32, cv2.magnitude(lab[..., 1] - 128, lab[..., 2] - 128))
 
 
 def whiteness(lab: F32, chroma_map: F32) -> U8:
@@ -74,17 +76,32 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
 
 def _interleave(sources: list[F64]) -> F64:
     kept: list[tuple[float, float]] = []
+    cos_sin: list[tuple[float, float]] = []  # of each kept line's theta
     cursors = [0] * len(sources)
     while len(kept) < MAX_LINES and any(c < len(s) for c, s in zip(cursors, sources, strict=True)):
         for i, found in enumerate(sources):
             while cursors[i] < len(found) and len(kept) < MAX_LINES:
-                rho, theta = found[cursors[i]]
+                rho, theta = float(found[cursors[i], 0]), float(found[cursors[i], 1])
                 cursors[i] += 1
-                rho, theta = (-rho, theta - np.pi) if rho < 0 else (rho, theta)
-                if not any(_same_line(rho, theta, r2, t2) for r2, t2 in kept):
-                    kept.append((float(rho), float(theta)))
+                rho, theta = (-rho, theta - math.pi) if rho < 0 else (rho, theta)
+                if not _near_any(rho, theta, kept, cos_sin):
+                    kept.append((rho, theta))
+                    cos_sin.append((math.cos(theta), math.sin(theta)))
                     break
     return np.array(kept, np.float64).reshape(-1, 2)
+
+
+def _near_any(
+    rho: float, theta: float, kept: list[tuple[float, float]], cos_sin: list[tuple[float, float]]
+) -> bool:
+    """Whether (rho, theta) is the same line as a kept one (within 4° and 3 px): plain
+    floats, as this runs a thousand times a frame."""
+    c, s = math.cos(theta), math.sin(theta)
+    for (r2, t2), (c2, s2) in zip(kept, cos_sin, strict=True):
+        dt = abs((theta - t2 + math.pi / 2) % math.pi - math.pi / 2)
+        if dt < _SAME_ANGLE and abs(rho - r2 * (c * c2 + s * s2)) < 3:
+            return True
+    return False
 
 
 def _hough(edges: U8, votes: int) -> F64:
@@ -162,8 +179,3 @@ def _refit(quad: F64, points: F64) -> F64:
         normal = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
         out.append((float(normal @ a), float(np.arctan2(normal[1], normal[0]))))
     return np.array(out, np.float64)
-
-
-def _same_line(rho: float, theta: float, r2: float, t2: float) -> bool:
-    dt = abs((theta - t2 + np.pi / 2) % np.pi - np.pi / 2)
-    return bool(dt < np.radians(4) and abs(rho - r2 * np.cos(theta - t2)) < 3)
