@@ -51,9 +51,54 @@ def whiteness(lab: F32, chroma_map: F32) -> U8:
 def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
     """Distinct lines (rho, theta), at most ``MAX_LINES``, taken in turn from each source
     (strongest first within a source), so no source can crowd the others out."""
-    h, w = chroma_map.shape
-    votes = max(14, int(0.05 * min(h, w)))
     lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
+    votes = max(14, int(0.05 * min(lightness.shape)))
+    neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
+    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
+    weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
+    sources = [
+        *_blob_sources(lab, chroma_map, lightness),
+        _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
+        _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
+        _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
+    ]
+    return _interleave(sources)
+
+
+def closer_lines(lab: F32, chroma_map: F32, known: F64) -> F64:
+    """Candidate lines for a closer look at part of a frame whose lines are ``known``
+    (already found on the whole frame and moved into this copy, :func:`move_lines`): the
+    paper blobs' outlines seen at this finer scale, then the known lines. The edge maps and
+    their Hough transforms, two thirds of the line finding, are not run again: at the finer
+    scale they find the same long edges, while the blobs' outlines are what gains detail."""
+    lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
+    return _interleave([*_blob_sources(lab, chroma_map, lightness), known])
+
+
+def move_lines(lines: F64, scale_from: F64, scale_to: F64, offset: F64) -> F64:
+    """Lines (rho, theta) on a search copy of a frame (``scale_from``: its x and y pixels
+    per frame pixel) moved onto a search copy of the frame's crop at ``offset`` (x, y frame
+    pixels) with ``scale_to``. Pixel centres map as (p + 0.5) × scale − 0.5."""
+    normal = np.stack([np.cos(lines[:, 1]), np.sin(lines[:, 1])], axis=1)
+    along = np.stack([-normal[:, 1], normal[:, 0]], axis=1)
+    out = []
+    for step in (-64.0, 64.0):  # two points on each line, moved
+        point = lines[:, :1] * normal + step * along
+        frame = (point + 0.5) / scale_from - 0.5 - offset
+        out.append((frame + 0.5) * scale_to - 0.5)
+    d = out[1] - out[0]
+    moved_normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    rho = np.einsum("ij,ij->i", moved_normal, out[0])
+    theta = np.arctan2(moved_normal[:, 1], moved_normal[:, 0])
+    flip = rho < 0  # rho ≥ 0, as Hough gives them
+    theta = np.where(flip, np.where(theta < 0, theta + np.pi, theta - np.pi), theta)
+    return np.stack([np.abs(rho), theta], axis=1).reshape(-1, 2)
+
+
+def _blob_sources(lab: F32, chroma_map: F32, lightness: U8) -> list[F64]:
+    """The hull lines of paper-like blobs, per channel (whiteness, then lightness), and
+    the Hough lines of all their outlines."""
+    h, w = chroma_map.shape
     hulls: list[F64] = []  # per channel: paper is the whitest thing on most desks
     outline_map = np.zeros((h, w), np.uint8)
     for channel in (whiteness(lab, chroma_map), lightness):
@@ -61,17 +106,7 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
         hulls.append(np.concatenate([np.zeros((0, 2)), *(hull for _, hull in found)]))
         for outline, _ in found:
             outline_map |= outline
-    neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
-    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
-    weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
-    sources = [
-        *hulls,
-        _hough(outline_map, votes),
-        _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
-        _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
-        _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
-    ]
-    return _interleave(sources)
+    return [*hulls, _hough(outline_map, max(14, int(0.05 * min(h, w))))]
 
 
 def _interleave(sources: list[F64]) -> F64:
