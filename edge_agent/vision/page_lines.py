@@ -10,6 +10,9 @@ the lines come from several sources, each with its own quota, most page-like fir
    (paper-coloured) pixels;
 3. all strong colour edges.
 
+A closer look at a small page (:func:`closer_lines`) reuses the whole frame's lines and
+finds only sources 1 and 2 again, at the finer scale.
+
 Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
 """
 
@@ -53,13 +56,12 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
     (strongest first within a source), so no source can crowd the others out."""
     lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
     votes = max(14, int(0.05 * min(lightness.shape)))
-    neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
-    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
+    neutral = _neutral(chroma_map)
     weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
     sources = [
         *_blob_sources(lab, chroma_map, lightness),
         _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
-        _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
+        _faint_source(lightness, neutral, votes),
         _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
     ]
     return _interleave(sources)
@@ -67,12 +69,25 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
 
 def closer_lines(lab: F32, chroma_map: F32, known: F64) -> F64:
     """Candidate lines for a closer look at part of a frame whose lines are ``known``
-    (already found on the whole frame and moved into this copy, :func:`move_lines`): the
-    paper blobs' outlines seen at this finer scale, then the known lines. The edge maps and
-    their Hough transforms, two thirds of the line finding, are not run again: at the finer
-    scale they find the same long edges, while the blobs' outlines are what gains detail."""
+    (found on the whole frame and moved into this copy, :func:`move_lines`): the paper
+    blobs' outlines seen at this finer scale, the known lines, and the faint edges next to
+    paper seen at this finer scale. The colour edge maps and their Hough lines are not
+    found again: at the finer scale they find the long edges the whole frame found."""
     lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
-    return _interleave([*_blob_sources(lab, chroma_map, lightness), known])
+    votes = max(14, int(0.05 * min(lightness.shape)))
+    faint = _faint_source(lightness, _neutral(chroma_map), votes)
+    return _interleave([*_blob_sources(lab, chroma_map, lightness), known, faint])
+
+
+def _neutral(chroma_map: F32) -> U8:
+    """Pixels next to a paper-coloured (neutral) one."""
+    return u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
+
+
+def _faint_source(lightness: U8, neutral: U8, votes: int) -> F64:
+    """Hough lines of faint edges after local contrast normalisation, next to paper."""
+    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
+    return _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes)
 
 
 def move_lines(lines: F64, scale_from: F64, scale_to: F64, offset: F64) -> F64:

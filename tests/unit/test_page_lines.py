@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import edge_agent.vision.page_detect as page_detect
-from edge_agent.vision.page_lines import _interleave, move_lines
+from edge_agent.vision.page_lines import _interleave, closer_lines, move_lines
 from edge_agent.vision.page_score import _profiles
 from simulators.doc_camera import Condition, generate_scene, jaccard
 
@@ -115,3 +115,18 @@ def test_the_same_line_either_side_of_180_degrees_is_one_candidate() -> None:
     assert len(kept) == 1
     apart = _interleave([np.array([[1.0, 0.01]]), np.array([[0.5, math.pi - 0.2]])])
     assert len(apart) == 2
+
+
+def test_the_closer_look_finds_faint_edges_at_its_own_scale() -> None:
+    """A step in the desk beside a page (16 grey levels: desk against desk) is no paper
+    blob's outline; the closer look still finds it as a line, on its own finer copy."""
+    lab = np.full((400, 640, 3), 128.0, np.float32)
+    lab[..., 0] = 120.0
+    lab[:, 500:, 0] = 136.0
+    lab[60:340, 60:380, 0] = 230.0  # the page
+    chroma_map = np.zeros((400, 640), np.float32)
+    lines = closer_lines(lab, chroma_map, np.zeros((0, 2)))
+    vertical_at_500 = (np.abs(np.sin(lines[:, 1])) < 0.05) & (
+        np.abs(np.abs(lines[:, 0]) - 499.5) < 3
+    )
+    assert vertical_at_500.any(), lines
