@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import alert_rules as alert_rules_api
+from cloud.api import alerts as alerts_api
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
 from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
@@ -24,6 +26,7 @@ from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
+from cloud.notify.model import Notifier
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
@@ -31,10 +34,11 @@ from fleet.sites import PILOT_TREE, SiteSpec
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app; the lifespan migrates the database and runs the bus and dispatcher."""
+def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
+    """Build the app; the lifespan migrates the database and runs the bus and dispatcher.
+    ``notifier``: the message service alerts tell (default: a logging stand-in)."""
     settings.require_safe_secret()
-    parts = wiring.build(settings)
+    parts = wiring.build(settings, notifier)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
     app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
+    app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
+    app.include_router(alert_rules_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
@@ -80,6 +86,7 @@ async def _run_workers(parts: Parts) -> None:
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
         tg.create_task(parts.access.run(), name="broker-access")
         tg.create_task(parts.telemetry.run(), name="telemetry-writer")
+        tg.create_task(parts.alerts.run(), name="alert-evaluator")
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

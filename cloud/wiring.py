@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
+from cloud.alerts.evaluator import Evaluator
+from cloud.alerts.notifier import LoggingNotifier
 from cloud.blobs import BlobStore
 from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
@@ -27,6 +29,7 @@ from cloud.grants import Grants
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.notify.model import Notifier
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -59,9 +62,32 @@ class Parts:
     #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
     #: points go and where the read API asks)
     telemetry: TelemetryPipeline
+    #: the message service as alerts see it (issue 12); a logging stand-in until one is wired
+    notifier: Notifier
+    #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
+    alerts: Evaluator
 
 
-def build(settings: Settings) -> Parts:
+def _job_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    dispatcher: Dispatcher,
+    commands: Commands,
+    blobs: BlobStore,
+) -> JobService:
+    return JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+
+
+def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -86,17 +112,11 @@ def build(settings: Settings) -> Parts:
         Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
-    jobs = JobService(
-        sessions,
-        hub,
-        dispatcher,
-        commands,
-        blobs,
-        default_ttl_s=settings.job_ttl_s,
-        default_max_attempts=settings.retry_max_attempts,
-    )
+    jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
     calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
+    notifier = notifier if notifier is not None else LoggingNotifier()
+    alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     return Parts(
         settings,
         engine,
@@ -113,6 +133,8 @@ def build(settings: Settings) -> Parts:
         access,
         enrollment,
         telemetry,
+        notifier,
+        alerts,
     )
 
 
