@@ -2,7 +2,7 @@
 
 Same meaning as :mod:`cloud.telemetry.promql` (epoch-aligned steps, the range widened to
 whole steps, the same group_by rules), written from InfluxData's Flux documentation
-(``range``, ``filter``, ``group``, ``aggregateWindow(timeSrc: "_start")``, ``sum``). No
+(``range``, ``filter``, ``group``, ``sort``, ``aggregateWindow(timeSrc: "_start")``). No
 InfluxDB 2 server can run where this was written: the generated text and the parsing of an
 annotated-CSV answer are unit-tested, the queries themselves were never run on a server.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from cloud.telemetry.line_protocol import FIELD
 from cloud.telemetry.model import Agg, Series, SeriesQuery
-from cloud.telemetry.promql import label_matchers, step_range
+from cloud.telemetry.promql import label_matchers, labels_of, step_range
 
 _FN = {
     Agg.AVG: "mean",
@@ -59,31 +59,21 @@ def flux_query(q: SeriesQuery, bucket: str) -> str:
     ]
     if q.group_by is None:
         lines.append(f"  |> aggregateWindow({window})")
-    elif q.agg is Agg.LAST:  # each series' last value per step, summed over the group
-        by = q.group_by
-        lines += [
-            f"  |> aggregateWindow({window})",
-            f"  |> group(columns: {flux_columns((*by, '_time'))})",
-            "  |> sum()",
-            f"  |> group(columns: {flux_columns(by)})",
-            '  |> sort(columns: ["_time"])',
-        ]
     else:  # all the group's points of a step, whichever series they came from
-        lines += [
-            f"  |> group(columns: {flux_columns(q.group_by)})",
-            f"  |> aggregateWindow({window})",
-        ]
+        lines.append(f"  |> group(columns: {flux_columns(q.group_by)})")
+        if q.agg is Agg.LAST:  # group() does not keep time order: the newest must be last
+            lines.append('  |> sort(columns: ["_time"])')
+        lines.append(f"  |> aggregateWindow({window})")
     return "\n".join(lines) + "\n"
 
 
 def _labels(record: dict[str, Any], q: SeriesQuery) -> dict[str, str]:
-    if q.group_by is not None:
-        return {k: str(record[k]) for k in q.group_by if record.get(k) is not None}
-    return {
+    tags = {
         k: str(v)
         for k, v in record.items()
         if not k.startswith("_") and k not in _NOT_LABELS and v is not None and v != ""
     }
+    return labels_of(tags, q.group_by)
 
 
 def parse_flux_csv(q: SeriesQuery, csv_text: str) -> list[Series]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,8 @@ import aiohttp
 
 from cloud.telemetry.flux import flux_query, parse_flux_csv
 from cloud.telemetry.line_protocol import LineEncoder
-from cloud.telemetry.model import Point, Series, SeriesQuery
-from cloud.telemetry.promql import parse_series, range_params
+from cloud.telemetry.model import Agg, Point, Series, SeriesQuery
+from cloud.telemetry.promql import merge_newest, newest_expression, parse_series, range_params
 from cloud.telemetry.store import TelemetryStore
 from cloud.telemetry.tsdb_errors import http_failure, unavailable
 from cloud.telemetry.tsdb_target import TsdbTarget, parse_tsdb_url
@@ -112,16 +113,23 @@ class InfluxStore:
 
     async def _query_promql(self, q: SeriesQuery) -> list[Series]:
         params = range_params(q)
+        if q.group_by is None or q.agg is not Agg.LAST:
+            return parse_series(q, await self._range(params))
+        newest = {**params, "query": newest_expression(q)}
+        last, when = await asyncio.gather(self._range(params), self._range(newest))
+        return merge_newest(q, last, when)
+
+    async def _range(self, params: dict[str, str]) -> dict[str, Any]:
         url = f"{self.target.base_url}/api/v1/query_range"
         try:
             async with self._session().post(url, data=params) as resp:
                 text = await resp.text()
                 if resp.status != 200:
                     raise http_failure(self.target, "answer a query", resp.status, text)
-                body = await resp.json(content_type=None)
+                body: dict[str, Any] = json.loads(text)
+                return body
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
             raise unavailable(self.target, "answer a query", err) from err
-        return parse_series(q, body)
 
     async def _query_flux(self, q: SeriesQuery) -> list[Series]:
         flux = flux_query(q, self.target.bucket)

@@ -8,7 +8,12 @@ is widened to whole steps. PromQL evaluates ``f_over_time(m[step])`` at ``t`` ov
 Without ``group_by`` each stored series (tag set) is one result series. With ``group_by``
 (possibly empty: one series for everything matched) the points of a step are combined across
 the series of a group: avg = Σsum/Σcount of all their points, min/max/sum/count over all of
-them, last = the sum of each series' last value (e.g. pages printed by a whole subtree).
+them, last = the newest point of the group (each series' last value and its time,
+``tlast_over_time``, merged here). The SQL store answers the same way.
+
+Labels are the SQL store's: by default ``device`` and the device's own tags (``peripheral``,
+``kind``…), not the cloud's role/site tags; with ``group_by`` exactly those tags, a missing one
+as ``""``.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from cloud.telemetry.line_protocol import vm_metric_name
-from cloud.telemetry.model import Agg, Series, SeriesQuery
+from cloud.telemetry.model import CLOUD_TAGS, Agg, Series, SeriesQuery
 from protocols.telemetry import SITE_LEVELS
 
+Point = tuple[int, float]
 #: VictoriaMetrics' default -search.maxPointsPerTimeseries
 MAX_STEPS = 30_000
 _LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -38,7 +44,6 @@ _GROUPED = {
     Agg.MIN: ("min", "min_over_time"),
     Agg.MAX: ("max", "max_over_time"),
     Agg.SUM: ("sum", "sum_over_time"),
-    Agg.LAST: ("sum", "last_over_time"),
     Agg.COUNT: ("sum", "count_over_time"),
 }
 
@@ -87,7 +92,7 @@ def selector(q: SeriesQuery) -> str:
 def expression(q: SeriesQuery) -> str:
     """The PromQL for ``q``."""
     window = f"{selector(q)}[{int(q.step_s)}s] offset 1ms"
-    if q.group_by is None:
+    if q.group_by is None or q.agg is Agg.LAST:  # grouped last: merged by merge_newest
         return f"{_OVER_TIME[q.agg]}({window})"
     by = ", ".join(check_label(g) for g in q.group_by)
     if q.agg is Agg.AVG:
@@ -95,6 +100,18 @@ def expression(q: SeriesQuery) -> str:
         return f"sum by ({by}) ({total}) / sum by ({by}) ({count})"
     outer, inner = _GROUPED[q.agg]
     return f"{outer} by ({by}) ({inner}({window}))"
+
+
+def newest_expression(q: SeriesQuery) -> str:
+    """When each series' last point of a step was taken (for the grouped LAST)."""
+    return f"tlast_over_time({selector(q)}[{int(q.step_s)}s] offset 1ms)"
+
+
+def labels_of(tags: dict[str, str], group_by: tuple[str, ...] | None) -> dict[str, str]:
+    """A series' labels, as the SQL store gives them (see the module doc)."""
+    if group_by is None:
+        return {k: v for k, v in tags.items() if k == "device" or k not in CLOUD_TAGS}
+    return {k: tags.get(k, "") for k in group_by}
 
 
 def step_range(q: SeriesQuery) -> tuple[int, int, int]:
@@ -126,13 +143,42 @@ def range_params(q: SeriesQuery) -> dict[str, str]:
     }
 
 
+def _raw(q: SeriesQuery, body: Mapping[str, Any]) -> list[tuple[dict[str, str], list[Point]]]:
+    step = int(q.step_s) * 1000
+    return [
+        (
+            {k: str(v) for k, v in item["metric"].items() if k != "__name__"},
+            [(round(float(t) * 1000) - step, float(v)) for t, v in item["values"]],
+        )
+        for item in body["data"]["result"]
+    ]
+
+
+def _sorted(q: SeriesQuery, found: dict[tuple[tuple[str, str], ...], list[Point]]) -> list[Series]:
+    return [Series(q.name, dict(key), sorted(points)) for key, points in sorted(found.items())]
+
+
 def parse_series(q: SeriesQuery, body: Mapping[str, Any]) -> list[Series]:
     """VictoriaMetrics' answer (``{"status":"success","data":{"result":[...]}}``) as series."""
-    step = int(q.step_s) * 1000
-    out = []
-    for item in body["data"]["result"]:
-        labels = {k: str(v) for k, v in item["metric"].items() if k != "__name__"}
-        points = [(round(float(t) * 1000) - step, float(v)) for t, v in item["values"]]
-        out.append(Series(name=q.name, labels=labels, points=points))
-    out.sort(key=lambda s: sorted(s.labels.items()))
-    return out
+    found: dict[tuple[tuple[str, str], ...], list[Point]] = {}
+    for tags, points in _raw(q, body):
+        found.setdefault(tuple(sorted(labels_of(tags, q.group_by).items())), []).extend(points)
+    return _sorted(q, found)
+
+
+def merge_newest(
+    q: SeriesQuery, last: Mapping[str, Any], newest: Mapping[str, Any]
+) -> list[Series]:
+    """The grouped LAST: per group and step, the value of the series whose last point is the
+    newest (``last`` and ``newest`` are the answers to :func:`expression` and
+    :func:`newest_expression`)."""
+    when = {tuple(sorted(tags.items())): dict(points) for tags, points in _raw(q, newest)}
+    best: dict[tuple[tuple[str, str], ...], dict[int, tuple[float, float]]] = {}
+    for tags, points in _raw(q, last):
+        times = when.get(tuple(sorted(tags.items())), {})
+        steps = best.setdefault(tuple(sorted(labels_of(tags, q.group_by).items())), {})
+        for ts, value in points:
+            at = times.get(ts, 0.0)
+            if ts not in steps or at >= steps[ts][0]:
+                steps[ts] = (at, value)
+    return _sorted(q, {k: [(ts, v) for ts, (_, v) in s.items()] for k, s in best.items()})

@@ -3,6 +3,8 @@ names, every tag, their values and their own timestamps, step by step."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cloud.telemetry.model import Agg, SeriesQuery
@@ -33,11 +35,16 @@ async def test_points_come_back_with_their_name_tags_and_values(
             SeriesQuery("peripheral.errors.unplugged", t0, t0 + MINUTE, 60, device=dev)
         )
     assert [(s.name, dict(s.labels), s.points) for s in cpu] == [
-        ("sys.cpu_pct", tags(dev, "qh/hx/golmud"), [(t0, 15.0)])
+        ("sys.cpu_pct", {"device": dev}, [(t0, 15.0)])
     ]
     assert [(s.name, dict(s.labels), s.points) for s in pages] == [
-        ("peripheral.pages", tags(dev, "qh/hx/golmud", **odd), [(t0, 3.0)])
+        ("peripheral.pages", {"device": dev, **odd}, [(t0, 3.0)])
     ]
+    every = await _all_tags(
+        store_url=victoriametrics.url,
+        q=SeriesQuery("peripheral.pages", t0, t0 + MINUTE, 60, device=dev),
+    )
+    assert every == [tags(dev, "qh/hx/golmud", **odd)]
     assert errors[0].name == "peripheral.errors.unplugged" and errors[0].points == [(t0, 1.0)]
 
 
@@ -72,6 +79,14 @@ async def test_each_step_aggregates_its_own_points(
             SeriesQuery(SysMetric.LOAD1, t0, t0 + 3 * MINUTE, 60, agg=agg, device=dev)
         )
     assert [s.points for s in got] == [[(t0, first), (t0 + MINUTE, second)]]
+
+
+async def _all_tags(store_url: str, q: SeriesQuery) -> list[dict[str, str]]:
+    """Every tag stored with the series (a group_by on all of them)."""
+    names = ("device", "role", "site", "site_l1", "site_l2", "site_l3", "kind", "peripheral")
+    async with vm_store(store_url) as store:
+        got = await store.query(replace(q, group_by=names))
+    return [{k: v for k, v in s.labels.items() if v} for s in got]
 
 
 async def _fleet(victoriametrics: VmServer, uid: str, t0: int) -> None:
@@ -112,6 +127,7 @@ async def test_a_site_subtree_tag_and_group_by(victoriametrics: VmServer, uid: s
         by_city = await store.query(q(site=uid, agg=Agg.SUM, group_by=("site_l3",)))
         total = await store.query(q(site=uid, agg=Agg.COUNT, group_by=()))
         avg = await store.query(q(site=f"{uid}/hx", agg=Agg.AVG, group_by=("site_l2",)))
+        newest = await store.query(q(site=f"{uid}/hx", agg=Agg.LAST, group_by=("site_l2", "x")))
     assert sorted(s.labels["device"] for s in subtree) == [f"a-{uid}", f"b-{uid}", f"c-{uid}"]
     assert sorted(s.labels["device"] for s in tagged) == [f"a-{uid}", f"b-{uid}", f"d-{uid}"]
     assert [(dict(s.labels), s.points) for s in by_city] == [
@@ -121,6 +137,10 @@ async def test_a_site_subtree_tag_and_group_by(victoriametrics: VmServer, uid: s
     ]
     assert [(dict(s.labels), s.points) for s in total] == [({}, [(t0, 4.0)])]
     assert [(dict(s.labels), s.points) for s in avg] == [({"site_l2": f"{uid}/hx"}, [(t0, 1.0)])]
+    # the group's newest point (c's, 9 s after the others); a missing tag is ""
+    assert [(dict(s.labels), s.points) for s in newest] == [
+        ({"site_l2": f"{uid}/hx", "x": ""}, [(t0, 1.0)])
+    ]
 
 
 async def test_a_replayed_old_batch_lands_at_its_own_time(

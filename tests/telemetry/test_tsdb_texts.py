@@ -76,11 +76,9 @@ def test_flux_text() -> None:
     )
     last = SeriesQuery("peripheral.pages", T0, T0 + 60_000, 60, Agg.LAST, group_by=("site_l1",))
     assert flux_query(last, "b").splitlines()[3:] == [
-        '  |> aggregateWindow(every: 60s, fn: last, createEmpty: false, timeSrc: "_start")',
-        '  |> group(columns: ["site_l1", "_time"])',
-        "  |> sum()",
         '  |> group(columns: ["site_l1"])',
         '  |> sort(columns: ["_time"])',
+        '  |> aggregateWindow(every: 60s, fn: last, createEmpty: false, timeSrc: "_start")',
     ]
     assert flux_string('a"b\\c${x}') == '"a\\"b\\\\c\\${x}"'
 
@@ -100,8 +98,8 @@ def test_an_annotated_csv_answer_becomes_series() -> None:
     q = SeriesQuery("sys.cpu_pct", T0, T0 + 120_000, 60)
     got = parse_flux_csv(q, ANNOTATED)
     assert [(s.name, dict(s.labels), s.points) for s in got] == [
-        ("sys.cpu_pct", {"device": "d1", "site": "qh"}, [(T0, 15.0), (T0 + 60_000, 17.5)]),
-        ("sys.cpu_pct", {"device": "d2", "site": "qh"}, [(T0, 3.0)]),
+        ("sys.cpu_pct", {"device": "d1"}, [(T0, 15.0), (T0 + 60_000, 17.5)]),
+        ("sys.cpu_pct", {"device": "d2"}, [(T0, 3.0)]),
     ]
     grouped = parse_flux_csv(
         SeriesQuery("sys.cpu_pct", T0, T0 + 1, 60, group_by=("site",)), ANNOTATED
