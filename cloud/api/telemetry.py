@@ -10,14 +10,14 @@ answer, 503 ``store_unavailable``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
-from sqlalchemy import distinct, select
+from pydantic import BaseModel, StringConstraints
+from sqlalchemy import select
 
 from cloud.api.auth_deps import scope_of
-from cloud.api.callers import DevicesReader
+from cloud.api.callers import DevicesReader, SystemReader
 from cloud.api.deps import DeviceQuery, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.auth.principal import Principal
@@ -26,6 +26,7 @@ from cloud.db.telemetry_latest import TeleLatest
 from cloud.errors import CloudError, Unprocessable
 from cloud.telemetry.latest import latest_values
 from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable
+from cloud.telemetry.pipeline import TelemetryPipeline
 from cloud.telemetry.sql_query import normal_step
 from cloud.telemetry.store import TelemetryStore
 from fleet.access import in_scope
@@ -91,11 +92,18 @@ class NamesOut(BaseModel):
     names: list[str]
 
 
+def _pipeline(request: Request) -> TelemetryPipeline:
+    pipeline: TelemetryPipeline = request.app.state.parts.telemetry
+    return pipeline
+
+
 def _store(request: Request) -> TelemetryStore:
-    store: TelemetryStore = request.app.state.parts.tele_store
+    store: TelemetryStore = request.app.state.parts.telemetry.store  # the one ingest writes
     return store
 
 
+TagText = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
+NameText = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 StoreDep = Annotated[TelemetryStore, Depends(_store)]
 TimeQuery = Annotated[
     str | None,
@@ -173,7 +181,7 @@ async def series(
     end: TimeQuery = None,
     step: Annotated[int | None, Query(ge=1, le=31 * 86400, description="seconds")] = None,
     agg: Agg = Agg.AVG,
-    tag: Annotated[list[str], Query(pattern=TAG_PATTERN, max_length=8)] = [],  # noqa: B006
+    tag: Annotated[list[TagText], Query(max_length=8, description="k:v")] = [],  # noqa: B006
     group_by: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
 ) -> SeriesPage:
     """One metric of one device or a site subtree (default: your whole scope) over
@@ -210,7 +218,7 @@ async def latest(
     sessions: SessionsDep,
     device: DeviceQuery = None,
     site: SiteQuery = None,
-    name: Annotated[list[str], Query(pattern=NAME_PATTERN, max_length=32)] = [],  # noqa: B006
+    name: Annotated[list[NameText], Query(max_length=32)] = [],  # noqa: B006
 ) -> LatestPage:
     """The newest value of each series of one device or a site subtree (default: your
     scope), optionally only the metrics ``name`` (repeatable)."""
@@ -241,6 +249,15 @@ async def names(caller: DevicesReader, sessions: SessionsDep) -> NamesOut:
     inside = (TeleLatest.site == scope) | TeleLatest.site.startswith(scope + "/", autoescape=True)
     async with sessions() as s:
         rows = await s.scalars(
-            select(distinct(TeleLatest.name)).where(inside).order_by(TeleLatest.name)
+            select(TeleLatest.name).distinct().where(inside).order_by(TeleLatest.name)
         )
         return NamesOut(names=list(rows.all()))
+
+
+@router.get("/stats")
+async def stats(
+    _caller: SystemReader, pipeline: Annotated[TelemetryPipeline, Depends(_pipeline)]
+) -> dict[str, Any]:
+    """Ingest's counters since the process started (``system.read``): points accepted,
+    written, buffered and dropped, store failures, and refused points by reason."""
+    return pipeline.stats()

@@ -25,8 +25,7 @@ from cloud.telemetry.latest import series_key
 from cloud.telemetry.model import Point, Series, SeriesQuery, StoreUnavailable
 
 DAY_MS = 24 * 3600 * 1000
-#: rows per INSERT statement (SQLite allows 32766 parameters; a point row has 7)
-ROWS_PER_STATEMENT = 1000
+_POINT_COLUMNS = tuple(TelePoint.__table__.c)
 _UNAVAILABLE = (OperationalError, InterfaceError, DBAPIError, OSError)
 
 
@@ -103,15 +102,11 @@ class SqlStore:
         try:
             async with self._sessions() as s:
                 module = _dialect(s)
-                inserted: list[Any] = []
-                for i in range(0, len(rows), ROWS_PER_STATEMENT):
-                    chunk = rows[i : i + ROWS_PER_STATEMENT]
-                    stmt = module.insert(TelePoint).values(chunk).on_conflict_do_nothing()
-                    result = await s.execute(stmt.returning(*TelePoint.__table__.c))
-                    inserted += result.all()
+                new = module.insert(TelePoint).on_conflict_do_nothing()
+                inserted = (await s.execute(new.returning(*_POINT_COLUMNS), rows)).all()
                 increments = rollup_rows(inserted)
-                for i in range(0, len(increments), ROWS_PER_STATEMENT // 2):
-                    await s.execute(_fold(module, increments[i : i + ROWS_PER_STATEMENT // 2]))
+                if increments:
+                    await s.execute(_fold(module), increments)
                 await s.commit()
         except _UNAVAILABLE as err:
             raise StoreUnavailable(
@@ -146,10 +141,10 @@ def _dialect(s: AsyncSession) -> Any:
     return postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
 
 
-def _fold(module: Any, rows: list[dict[str, Any]]) -> Any:
+def _fold(module: Any) -> Any:
     """Add increments to existing rollups: counts and sums add, min/max widen, the newest
     point's value wins ``vlast``."""
-    stmt = module.insert(TeleRollup).values(rows)
+    stmt = module.insert(TeleRollup)
     new = stmt.excluded
     r = TeleRollup
     pg = module is postgresql

@@ -37,9 +37,11 @@ async def test_rollups_hold_count_sum_min_max_and_the_newest_value(
 ) -> None:
     store = SqlStore(sessions)
     name = "sys.cpu_pct"
-    # bucket T0: 10, 40, 25 (the newest, at +4 min, arrives first); bucket T0+5: 7
-    await store.write([pt("k1", name, 25.0, T0 + 4 * MIN), pt("k1", name, 7.0, T0 + 5 * MIN)])
-    late = [pt("k1", name, 10.0, T0), pt("k1", name, 40.0, T0 + 2 * MIN)]
+    # bucket T0: 10, 40, 25 (the newest, at +4 min, arrives first, ahead of an older one in
+    # its own batch); bucket T0+5: 7
+    first = [pt("k1", name, 25.0, T0 + 4 * MIN), pt("k1", name, 10.0, T0)]
+    await store.write([*first, pt("k1", name, 7.0, T0 + 5 * MIN)])
+    late = [pt("k1", name, 40.0, T0 + 2 * MIN)]
     await store.write(late)
     await store.write(late)  # a batch retried after a timeout: nothing counts twice
     assert await rollups(sessions) == [
