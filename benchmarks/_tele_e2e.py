@@ -60,7 +60,7 @@ def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, fl
         stored = count_points(http, "qh", load.first_ms - 1, load.last_ms + 1, flush=False)
         if stored >= load.points:
             break
-        time.sleep(0.5)  # polling the store for the last points: no event to await
+        time.sleep(2)  # polling the store for the last points (a count over every series)
     done = time.time()
     return count_points(http, "qh", load.first_ms - 1, load.last_ms + 1), done
 
