@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
+            await parts.telemetry.store.close()  # a TSDB's HTTP sessions (the writer is done)
             await parts.engine.dispose()
             log.info("cloud stopped")
 
