@@ -51,7 +51,7 @@ async def test_points_carry_the_cloud_tags_and_a_replay_is_stored_and_counted_on
             Metric(name="sys.temp_c", value=NAN_MARK, ts=now),  # NaN on the wire
             Metric(name="sys.disk_free_mb", value=-5, ts=now),
             Metric(name="sys.mem_pct", value=40, ts=now + 365 * 24 * 3600 * 1000),
-            Metric(name="cpu", value=1, ts=now),
+            Metric(name="CPU load", value=1, ts=now),
         ]
     )
     async with FakeDevice(mosquitto_url, f"k-{uid}", site=HHL) as dev:
@@ -78,7 +78,7 @@ async def test_points_carry_the_cloud_tags_and_a_replay_is_stored_and_counted_on
         "negative": 1,
         "non_finite": 1,
         "reserved_tag": 1,
-        "unknown_name": 1,
+        "bad_name": 1,
     }
     r = await client.get("/api/v1/telemetry/latest", params={"device": dev.device_id})
     assert r.status_code == 200, r.text
