@@ -56,6 +56,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
+            await parts.telemetry.store.close()  # a TSDB's HTTP sessions (the writer is done)
             await parts.engine.dispose()
             log.info("cloud stopped")
 

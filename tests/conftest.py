@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, settings
 from kfleet.world.net import free_port, wait_port
 from protocols.mqtt_url import parse_mqtt_url
 from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippeveprinter
+from tests.vmkit import victoriametrics  # noqa: F401  (a VictoriaMetrics per worker)
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
 settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,6 +1,6 @@
-"""Which time-series store a cloud writes to: ``tsdb_url`` ("" = the SQL default).
-
-The tsdb branch adds its schemes here (``victoriametrics+http``, ``influxdb+http``).
+"""Which time-series store a cloud writes to: ``tsdb_url`` ("" = the SQL default,
+``victoriametrics+http(s)://…`` or ``influxdb+http(s)://…?org=&bucket=&token=`` =
+:mod:`cloud.telemetry.influx_store`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from cloud.errors import ConfigError
 from cloud.settings import Settings
 from cloud.telemetry.sql_store import SqlStore
 from cloud.telemetry.store import TelemetryStore
+from cloud.telemetry.tsdb_target import KINDS as INFLUX_KINDS
 
 
 def open_store(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> TelemetryStore:
@@ -23,7 +24,15 @@ def open_store(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -
             rollup_days=settings.tele_rollup_retention_days,
         )
     scheme = url.split("://", 1)[0]
+    if scheme.split("+", 1)[0] in INFLUX_KINDS:
+        from cloud.telemetry.influx_store import open_from_url
+
+        try:
+            return open_from_url(url)
+        except ValueError as err:
+            raise ConfigError(str(err)) from err
     raise ConfigError(
-        f"KFLEET_TSDB_URL scheme {scheme!r} is not supported by this build; leave it empty "
-        "for the SQL store (the cloud's own database)"
+        f"KFLEET_TSDB_URL scheme {scheme!r} is not supported; use victoriametrics+http://host:"
+        "port or influxdb+http://host:port?org=..&bucket=..&token=.., or leave it empty for "
+        "the SQL store (the cloud's own database)"
     )

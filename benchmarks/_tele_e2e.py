@@ -1,0 +1,117 @@
+"""End to end: Mosquitto + the real cloud (``kfleet cloud run``, SQLite, its telemetry pipeline
+writing to VictoriaMetrics through influx_store) + VictoriaMetrics, all on this machine, fed
+by :mod:`benchmarks._tele_load`. Counts what VictoriaMetrics holds at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks._servers import cpu_seconds, seed_pilot, start_cloud, start_mosquitto, stop
+from benchmarks._tele_load import Load, device_ids, publish_births, run_load, watch_lag
+from benchmarks._tele_vm import count_points, start_vm
+from fleet.sites import PILOT_TREE, SiteSpec
+
+
+def pilot_sites(spec: SiteSpec = PILOT_TREE, parent: str = "") -> list[str]:
+    """Every path of the pilot tree (``kfleet cloud seed-pilot``), the devices' sites."""
+    path = f"{parent}/{spec.code}".strip("/")
+    return [path] + [p for child in spec.children for p in pilot_sites(child, path)]
+
+
+@dataclass
+class E2eRun:
+    devices: int
+    metrics: int
+    interval_s: float
+    sent: int
+    messages: int
+    stored: int
+    send_s: float
+    drain_s: float  # after the last publish, until VictoriaMetrics held every point
+    lags_ms: list[int]
+    cpu_s: dict[str, float]
+
+
+def _registered(db: Path, prefix: str) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        row = con.execute("select count(*) from devices where id like ?", (prefix + "%",))
+        return int(row.fetchone()[0])
+
+
+def _wait_registered(db: Path, prefix: str, n: int, timeout_s: float = 900) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (done := _registered(db, prefix)) < n:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {done} of {n} devices registered")
+        time.sleep(0.5)  # polling another process's database: no event to await
+
+
+def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, float]:
+    """Points stored once the store caught up (or the timeout passed), and when that was."""
+    deadline, stored = time.monotonic() + timeout_s, 0
+    while time.monotonic() < deadline:
+        stored = count_points(http, "qh", load.first_ms - 1, load.last_ms + 1, flush=False)
+        if stored >= load.points:
+            break
+        time.sleep(2)  # polling the store for the last points (a count over every series)
+    done = time.time()
+    return count_points(http, "qh", load.first_ms - 1, load.last_ms + 1), done
+
+
+def run_e2e(devices_n: int, metrics: int, interval: float, seconds: float) -> E2eRun:
+    prefix = f"b{uuid.uuid4().hex[:5]}"
+    with tempfile.TemporaryDirectory(prefix="kf-tele-e2e-") as tmp_name:
+        tmp = Path(tmp_name)
+        mosq, broker = start_mosquitto(tmp)
+        vm, http = start_vm(tmp)
+        os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
+        cloud, _base, env = start_cloud(tmp, broker, None)
+        procs = {"mosquitto": mosq, "cloud": cloud, "victoriametrics": vm}
+        try:
+            seed_pilot(env)
+            devices = device_ids(prefix, devices_n)
+            asyncio.run(publish_births(broker, devices, pilot_sites()))
+            _wait_registered(tmp / "cloud" / "kfleet.db", prefix, devices_n)
+            cpu0 = {k: cpu_seconds(p.pid) for k, p in procs.items()} | {
+                "loader": time.process_time()
+            }
+            t0 = time.time()
+            load, lags = asyncio.run(_measure(http, broker, devices, metrics, interval, seconds))
+            send_s = time.time() - t0
+            stored, done = _wait_stored(http, load)
+            cpu = {k: cpu_seconds(p.pid) - cpu0[k] for k, p in procs.items()}
+            cpu["loader"] = time.process_time() - cpu0["loader"]
+        finally:
+            for p in procs.values():
+                stop(p)
+    return E2eRun(
+        devices_n,
+        metrics,
+        interval,
+        load.points,
+        load.messages,
+        stored,
+        send_s,
+        max(0.0, done - load.last_ms / 1000),
+        lags,
+        cpu,
+    )
+
+
+async def _measure(
+    http: str, broker: str, devices: list[str], metrics: int, interval: float, seconds: float
+) -> tuple[Load, list[int]]:
+    load = Load(sent_at={d: [] for d in devices[:: max(1, len(devices) // 50)]})
+    stop_watch = asyncio.Event()
+    watcher = asyncio.create_task(watch_lag(http, load, stop_watch))
+    await run_load(broker, devices, metrics, interval, seconds, load)
+    await asyncio.sleep(min(10.0, interval) + 3)  # the last batches' lags, then stop watching
+    stop_watch.set()
+    return load, await watcher

@@ -1,0 +1,76 @@
+"""The store alone: points built as the pipeline builds them (device tags + the five site
+levels) written through ``influx_store`` as fast as it takes them, for a fixed time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from cloud.telemetry.influx_store import InfluxStore
+from cloud.telemetry.model import Point
+from cloud.telemetry.tsdb_target import parse_tsdb_url
+from protocols.telemetry import site_tags
+
+
+@dataclass
+class StoreRun:
+    points: int
+    wall_s: float
+    cpu_s: float  # this process: building the points + encoding + HTTP
+    encode_cpu_s: float  # of which: line protocol encoding (measured apart, same points)
+    first_ts: int
+    last_ts: int
+
+
+def fleet_tags(root: str, devices: int) -> list[dict[str, str]]:
+    """One tag set per device, over a five-level tree under ``root``."""
+    out = []
+    for d in range(devices):
+        site = f"{root}/p{d % 8}/c{d % 40}/t{d % 400}/h{d % 2000}"
+        out.append({"device": f"{root}-k{d:05d}", "role": "kiosk", **site_tags(site)})
+    return out
+
+
+def batch(names: list[str], tag_sets: list[dict[str, str]], ts_ms: int) -> list[Point]:
+    """One tele message's worth of points per device: every name, one timestamp."""
+    return [
+        Point(name, float(i % 97), ts_ms, tags) for tags in tag_sets for i, name in enumerate(names)
+    ]
+
+
+async def run_store(url: str, root: str, devices: int, metrics: int, seconds: float) -> StoreRun:
+    """Write ``devices`` × ``metrics`` points per round, rounds 1 ms apart, for ``seconds``."""
+    names = [f"bench.m{i:04d}" for i in range(metrics)]
+    tag_sets = fleet_tags(root, devices)
+    chunk = max(1, 10_000 // metrics)  # devices per write call (~10k points)
+    store = InfluxStore(parse_tsdb_url(url))
+    points = 0
+    ts = first_ts = int(time.time() * 1000) - 3_600_000
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    try:
+        while time.perf_counter() - t0 < seconds:
+            ts += 1
+            for start in range(0, devices, 4 * chunk):  # four calls (~40k points) in flight
+                await asyncio.gather(
+                    *(
+                        store.write(batch(names, tag_sets[i : i + chunk], ts))
+                        for i in range(start, min(devices, start + 4 * chunk), chunk)
+                    )
+                )
+            points += devices * metrics
+    finally:
+        await store.close()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return StoreRun(points, wall, cpu, _encode_cpu(names, tag_sets, points), first_ts, ts)
+
+
+def _encode_cpu(names: list[str], tag_sets: list[dict[str, str]], points: int) -> float:
+    """CPU to encode ``points`` points as line protocol, scaled from one round."""
+    from cloud.telemetry.line_protocol import LineEncoder
+
+    enc, pts = LineEncoder(), batch(names, tag_sets, 1)
+    list(enc.chunks(pts, 5000))  # warm the tag cache, as a long run has it
+    cpu0 = time.process_time()
+    list(enc.chunks(pts, 5000))
+    return (time.process_time() - cpu0) * points / len(pts)

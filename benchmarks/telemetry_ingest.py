@@ -1,0 +1,120 @@
+"""Telemetry ingest into VictoriaMetrics on this machine.
+
+``--mode store``: the store alone. Points built as the cloud's pipeline builds them (device,
+role and five site-level tags) are written through ``cloud.telemetry.influx_store`` (our line
+protocol, influxdb-client, gzip level 1) into a private VictoriaMetrics for ``--seconds``;
+then VictoriaMetrics is asked how many points it holds. Reports points/s and CPU per 1000
+points for this process (building + encoding + HTTP) and for VictoriaMetrics.
+
+    python -m benchmarks.telemetry_ingest --mode store --devices 200 --metrics 1000 --seconds 20
+
+Targets (issue #12, end to end with broker and cloud): >= 50,000 points/s sustained; 10,000
+agents each sending a batch every 10 s with ingest lag p99 < 2 s. Run it on an idle machine:
+on a shared one the figures are what the other processes left over (CPU per point is the
+steadier number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import tempfile
+import uuid
+from pathlib import Path
+
+from benchmarks._servers import cpu_seconds, stop
+from benchmarks._tele_e2e import run_e2e
+from benchmarks._tele_store import run_store
+from benchmarks._tele_vm import count_points, count_series, start_vm
+
+
+def store_mode(args: argparse.Namespace) -> dict[str, object]:
+    root = f"b{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory(prefix="kf-tele-bench-") as tmp:
+        vm, http = start_vm(Path(tmp))
+        try:
+            vm_cpu0 = cpu_seconds(vm.pid)
+            url = f"victoriametrics+{http}?gzip={int(args.gzip)}"
+            run = asyncio.run(run_store(url, root, args.devices, args.metrics, args.seconds))
+            vm_cpu = cpu_seconds(vm.pid) - vm_cpu0
+            stored = count_points(http, root, run.first_ts, run.last_ts)
+            series = count_series(http, root)
+        finally:
+            stop(vm)
+    per_k = 1000 / max(run.points, 1)
+    return {
+        "mode": "store",
+        "devices": args.devices,
+        "metrics": args.metrics,
+        "gzip": args.gzip,
+        "sent": run.points,
+        "stored": stored,
+        "series": series,
+        "wall_s": round(run.wall_s, 2),
+        "points_per_s": round(run.points / run.wall_s),
+        "cpu_ms_per_1000": {
+            "writer": round(run.cpu_s * per_k * 1000, 2),
+            "writer_encode": round(run.encode_cpu_s * per_k * 1000, 2),
+            "victoriametrics": round(vm_cpu * per_k * 1000, 2),
+        },
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+
+
+def _pct(values: list[int], q: float) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
+    run = run_e2e(args.devices, args.metrics, args.interval, args.seconds)
+    per_k = 1000 / max(run.stored, 1)
+    return {
+        "mode": "e2e",
+        "devices": run.devices,
+        "metrics": run.metrics,
+        "interval_s": run.interval_s,
+        "messages": run.messages,
+        "sent": run.sent,
+        "stored": run.stored,
+        "offered_points_per_s": round(run.sent / run.send_s),
+        "drain_s": round(run.drain_s, 2),
+        "sustained_points_per_s": round(run.stored / (run.send_s + run.drain_s)),
+        "lag_ms": {
+            "batches": len(run.lags_ms),
+            "p50": _pct(run.lags_ms, 0.5),
+            "p99": _pct(run.lags_ms, 0.99),
+            "max": max(run.lags_ms, default=None),
+        },
+        "cpu_ms_per_1000": {k: round(v * per_k * 1000, 2) for k, v in run.cpu_s.items()},
+        "cpu_s": {k: round(v, 1) for k, v in run.cpu_s.items()},
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--mode", choices=("store", "e2e"), default="e2e")
+    p.add_argument("--devices", type=int, default=200)
+    p.add_argument("--metrics", type=int, default=1000, help="metrics per device per batch")
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
+    p.add_argument("--gzip", type=int, choices=(0, 1), default=1)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    args = parse_args(argv)
+    result = store_mode(args) if args.mode == "store" else e2e_mode(args)
+    print(json.dumps(result, indent=2))
+    if result["stored"] != result["sent"]:
+        print(f"LOST: {result['sent']} sent, {result['stored']} stored")
+    return result
+
+
+if __name__ == "__main__":
+    main()
