@@ -76,6 +76,7 @@ async def _run_workers(parts: Parts) -> None:
         tg.create_task(parts.bus.run(), name="bus")
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
         tg.create_task(parts.access.run(), name="broker-access")
+        tg.create_task(parts.liveness.run(), name="liveness")
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

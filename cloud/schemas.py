@@ -232,6 +232,12 @@ class DeviceOut(BaseModel):
     #: set when an operator revoked the device (POST /api/v1/devices/{id}/revoke)
     revoked_at: datetime | None = None
     revoked_reason: str = ""
+    #: online / silent (says online, quiet for 3 heartbeats) / offline / never_seen
+    liveness: str = "never_seen"
+    #: when the current liveness began
+    liveness_since: datetime | None = None
+    #: why, for silent and offline (English; the console translates by ``liveness``)
+    liveness_reason: str = ""
 
 
 class DeviceEventOut(BaseModel):

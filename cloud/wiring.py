@@ -7,7 +7,9 @@ to ingest; commands go out through the bus.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ from cloud.bus import Bus
 from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.commands import Commands
+from cloud.db.models import utcnow
 from cloud.db.session import make_engine, make_sessions
 from cloud.dispatcher import BATCH, Dispatcher, Timing
 from cloud.enrollment.service import Enrollment, build_enrollment
@@ -27,6 +30,7 @@ from cloud.grants import Grants
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.liveness import LivenessWatch
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -52,6 +56,8 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: marks devices silent (its ``run`` is a worker of the app)
+    liveness: LivenessWatch
 
 
 def build(settings: Settings) -> Parts:
@@ -65,6 +71,14 @@ def build(settings: Settings) -> Parts:
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     access = broker_access_for(settings, sessions)
+    bus_box: list[Bus] = []
+    liveness = LivenessWatch(
+        sessions,
+        hub,
+        events,
+        lambda: listening_since(bus_box[0]) if bus_box else None,
+        settings.liveness_interval_s,
+    )
     ingest = Ingest(
         sessions,
         hub,
@@ -74,8 +88,10 @@ def build(settings: Settings) -> Parts:
         events,
         auto_register=settings.auto_register_devices,
         require_enrollment=access.enforced,
+        liveness=liveness,
     )
     bus = Bus(settings, stats, ingest.handle_batch)
+    bus_box.append(bus)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
     dispatcher = Dispatcher(
@@ -113,4 +129,13 @@ def build(settings: Settings) -> Parts:
         calls,
         access,
         enrollment,
+        liveness,
     )
+
+
+def listening_since(bus: Bus) -> datetime | None:
+    """Wall-clock time the bus subscribed on its current connection (None: not connected)."""
+    since = bus.connected_since
+    if since is None:
+        return None
+    return utcnow() - timedelta(seconds=asyncio.get_running_loop().time() - since)

@@ -62,10 +62,15 @@ async def peripherals_at_site(
 
 
 async def candidates(session: AsyncSession, site_id: int, capability: str) -> list[Candidate]:
-    """Online devices of a site, with their capability health and active job count."""
+    """Online devices of a site (not silent: ``cloud.liveness``), with their capability
+    health and active job count."""
     devices = (
         await session.scalars(
-            select(Device).where(Device.site_id == site_id, Device.online.is_(True))
+            select(Device).where(
+                Device.site_id == site_id,
+                Device.online.is_(True),
+                Device.silent_since.is_(None),
+            )
         )
     ).all()
     if not devices:
