@@ -129,6 +129,8 @@ class LivenessWatch:
                 )
             ).all()
             for device_id, last_seen, heartbeat_s in rows:
+                if last_seen is None:
+                    continue
                 heard = _heard(last_seen, listening)
                 if liveness(True, heard, heartbeat_s, now).state is not Liveness.SILENT:
                     continue
