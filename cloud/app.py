@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cloud import wiring
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
+from cloud.api import availability as availability_api
 from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
+    app.include_router(availability_api.router)  # issue 12: 7x24
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
