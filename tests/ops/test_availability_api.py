@@ -31,7 +31,7 @@ def at(minutes: float) -> datetime:
 
 async def history(cloud: Parts) -> None:
     """a1 (hhl): 70 up / 20 down / 10 unknown; a2 (hhl): down before the period, up at 50;
-    b1 (kly): up all along (its birth before the period)."""
+    b1 (tgls): up all along (its birth before the period)."""
     plan = {
         "a1": (
             HHL,
