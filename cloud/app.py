@@ -19,6 +19,7 @@ from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sit
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import metrics as metrics_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate.upgrade(parts.engine)
+        parts.workers.migrated = True
         # One owner task holds the workers' TaskGroup, so an error in a request or test body
         # is never wrapped into the workers' ExceptionGroup (and vice versa).
         owner = asyncio.create_task(_run_workers(parts), name="cloud-workers")
@@ -69,16 +71,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
     app.include_router(availability_api.router)  # issue 12: 7x24
+    app.include_router(metrics_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
 
 async def _run_workers(parts: Parts) -> None:
     async with asyncio.TaskGroup() as tg:
-        tg.create_task(parts.bus.run(), name="bus")
-        tg.create_task(parts.dispatcher.run(), name="dispatcher")
-        tg.create_task(parts.access.run(), name="broker-access")
-        tg.create_task(parts.liveness.run(), name="liveness")
+        for name, work in (
+            ("bus", parts.bus.run()),
+            ("dispatcher", parts.dispatcher.run()),
+            ("broker-access", parts.access.run()),
+            ("liveness", parts.liveness.run()),
+        ):
+            parts.workers.track(tg.create_task(work, name=name))
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

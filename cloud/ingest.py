@@ -335,6 +335,8 @@ class Ingest:
         items = [(device_id, self._redact(device_id, env)) for device_id, env in items]
         await self._seen(items)
         for device_id, env in items:
+            offset = self.clocks.offset_ms(device_id) or 0
+            self._stats.observe_lag((received - env.ts - offset) / 1000)
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
                 await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)

@@ -301,3 +301,10 @@ class HealthOut(BaseModel):
     database: bool
     #: whether the cloud is connected to the MQTT broker (does not change the status code)
     mqtt: bool
+
+
+class ReadyOut(BaseModel):
+    """``GET /readyz``: 200 ``ready``, or 503 ``not_ready`` with every reason."""
+
+    status: Literal["ready", "not_ready"]
+    reasons: list[str]

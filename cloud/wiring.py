@@ -31,6 +31,7 @@ from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
 from cloud.liveness import LivenessWatch
+from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -58,6 +59,10 @@ class Parts:
     enrollment: Enrollment
     #: marks devices silent (its ``run`` is a worker of the app)
     liveness: LivenessWatch
+    #: the app's worker tasks and whether startup migrated the schema (``/readyz``)
+    workers: WorkerBoard
+    #: ingest → dispatcher (its depth is a metric)
+    events: EventChannel
 
 
 def build(settings: Settings) -> Parts:
@@ -130,6 +135,8 @@ def build(settings: Settings) -> Parts:
         access,
         enrollment,
         liveness,
+        WorkerBoard(),
+        events,
     )
 
 

@@ -18,6 +18,7 @@ from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.jobs import JobService
 from cloud.liveness import LivenessWatch
+from cloud.readiness import WorkerBoard
 from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -65,6 +66,10 @@ def get_liveness(request: Request) -> LivenessWatch:
     return _parts(request).liveness
 
 
+def get_workers(request: Request) -> WorkerBoard:
+    return _parts(request).workers
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
@@ -74,6 +79,7 @@ ClocksDep = Annotated[DeviceClocks, Depends(get_clocks)]
 JobServiceDep = Annotated[JobService, Depends(get_jobs)]
 CallServiceDep = Annotated[CallService, Depends(get_calls)]
 LivenessDep = Annotated[LivenessWatch, Depends(get_liveness)]
+WorkersDep = Annotated[WorkerBoard, Depends(get_workers)]
 
 
 #: Ids in a URL path, each with the pattern of the ids the cloud makes or takes, so a malformed
