@@ -25,6 +25,7 @@ from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
+from cloud.logs import RequestIdMiddleware
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(availability_api.router)  # issue 12: 7x24
     app.include_router(metrics_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app
 
 
