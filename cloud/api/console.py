@@ -24,6 +24,7 @@ PAGES = {
     "/tokens": "tokens.html",
     "/audit": "audit.html",
     "/jobs": "jobs.html",
+    "/availability": "availability.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
