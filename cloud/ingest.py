@@ -187,20 +187,7 @@ class Ingest:
             if presence is not None:
                 device.online, device.bd_seq = presence.online, presence.bd_seq
                 device.ended_bd_seq = presence.ended_bd_seq
-            device.site_id = site.id
-            device.role = body.role.value
-            device.name = body.name
-            device.versions = body.versions.model_dump(mode="json")
-            device.heartbeat_s = body.tele_interval_s
-            # the broker's retained copy of the birth applied last is no sign of life
-            alive = device.birth_id != msg_id
-            device.birth_id = msg_id
-            at = now.isoformat()
-            device_repo.set_peripherals(
-                device, [PeripheralState.announced(p, at) for p in body.peripherals]
-            )
-            if alive or device.last_seen is None:
-                device.last_seen = now
+            alive = _announce(device, site.id, msg_id, body, now)
             data = {"bd_seq": body.bd_seq, "online": device.online}
             s.add(DeviceEvent(device_id=device_id, kind="birth", data=data))
             await s.commit()
@@ -383,6 +370,25 @@ class Ingest:
             return env
         self._stats.redact(device_id, f"{describe(env.body)} ({env.id})", safe.findings)
         return env.model_copy(update={"body": safe.body})
+
+
+def _announce(device: Device, site_id: int, msg_id: str, body: BirthBody, now: datetime) -> bool:
+    """What a birth says about the device; False if it is the broker's retained copy of the
+    birth applied last (redelivered on a reconnect: no sign of life, ``last_seen`` stays)."""
+    device.site_id = site_id
+    device.role = body.role.value
+    device.name = body.name
+    device.versions = body.versions.model_dump(mode="json")
+    device.heartbeat_s = body.tele_interval_s
+    alive = device.birth_id != msg_id
+    device.birth_id = msg_id
+    at = now.isoformat()
+    device_repo.set_peripherals(
+        device, [PeripheralState.announced(p, at) for p in body.peripherals]
+    )
+    if alive or device.last_seen is None:
+        device.last_seen = now
+    return alive
 
 
 def _presence(device: Device) -> Presence:

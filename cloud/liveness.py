@@ -41,13 +41,14 @@ class LivenessWatch:
         sessions: async_sessionmaker[AsyncSession],
         hub: ChangeHub,
         events: EventChannel,
-        listening_since: ListeningSince,
         interval_s: float,
+        listening_since: ListeningSince = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
         self._events = events
-        self._listening_since = listening_since
+        #: set by the wiring to the bus's (deaf until then: nobody is marked silent)
+        self.listening_since = listening_since
         self._interval_s = interval_s
         #: sweeps done (``/readyz`` and ``/metrics`` show the worker is alive)
         self.sweeps = 0
@@ -64,7 +65,7 @@ class LivenessWatch:
             if raw.state is Liveness.SILENT:
                 return raw
             return LivenessView(Liveness.SILENT, device.silent_since, "no message for too long")
-        heard = _heard(device.last_seen, self._listening_since())
+        heard = _heard(device.last_seen, self.listening_since())
         view = liveness(device.online, heard, device.heartbeat_s, now)
         return raw if view.state is raw.state else view
 
@@ -114,7 +115,7 @@ class LivenessWatch:
         """Mark the devices silent now; returns how many were newly marked."""
         now = now or utcnow()
         self.sweeps += 1
-        listening = self._listening_since()
+        listening = self.listening_since()
         if listening is None:  # deaf now: nobody's quiet can be judged
             return 0
         marked: list[str] = []

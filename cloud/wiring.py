@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -76,14 +77,7 @@ def build(settings: Settings) -> Parts:
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     access = broker_access_for(settings, sessions)
-    bus_box: list[Bus] = []
-    liveness = LivenessWatch(
-        sessions,
-        hub,
-        events,
-        lambda: listening_since(bus_box[0]) if bus_box else None,
-        settings.liveness_interval_s,
-    )
+    liveness = LivenessWatch(sessions, hub, events, settings.liveness_interval_s)
     ingest = Ingest(
         sessions,
         hub,
@@ -96,7 +90,7 @@ def build(settings: Settings) -> Parts:
         liveness=liveness,
     )
     bus = Bus(settings, stats, ingest.handle_batch)
-    bus_box.append(bus)
+    liveness.listening_since = partial(listening_since, bus)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
     dispatcher = Dispatcher(
