@@ -20,6 +20,7 @@ from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import metrics as metrics_api
+from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await parts.bus.stop()
+            await parts.telemetry.stop()  # writes what the buffer still holds
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
@@ -71,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
+    app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     app.include_router(availability_api.router)  # issue 12: 7x24
     app.include_router(metrics_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
@@ -85,6 +88,7 @@ async def _run_workers(parts: Parts) -> None:
             ("dispatcher", parts.dispatcher.run()),
             ("broker-access", parts.access.run()),
             ("liveness", parts.liveness.run()),
+            ("telemetry-writer", parts.telemetry.run()),
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -36,6 +36,10 @@ from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
+from cloud.telemetry.pipeline import TelemetryPipeline
+from cloud.telemetry.sql_store import SqlStore
+from cloud.telemetry.stores import open_store
+from cloud.telemetry.validate import Limits
 from fleet.failover import FailoverPolicy
 
 
@@ -58,6 +62,9 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
+    #: points go and where the read API asks)
+    telemetry: TelemetryPipeline
     #: marks devices silent (its ``run`` is a worker of the app)
     liveness: LivenessWatch
     #: the app's worker tasks and whether startup migrated the schema (``/readyz``)
@@ -76,18 +83,11 @@ def build(settings: Settings) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
+    telemetry = build_telemetry(settings, sessions, clocks)
     access = broker_access_for(settings, sessions)
     liveness = LivenessWatch(sessions, hub, events, settings.liveness_interval_s)
-    ingest = Ingest(
-        sessions,
-        hub,
-        stats,
-        clocks,
-        acks,
-        events,
-        auto_register=settings.auto_register_devices,
-        require_enrollment=access.enforced,
-        liveness=liveness,
+    ingest = _ingest(
+        settings, sessions, hub, stats, clocks, acks, events, telemetry, access, liveness
     )
     bus = Bus(settings, stats, ingest.handle_batch)
     liveness.listening_since = partial(listening_since, bus)
@@ -99,7 +99,7 @@ def build(settings: Settings) -> Parts:
         commands,
         events,
         Failover(sessions, hub, bus, policy, batch=BATCH),
-        Retention(sessions, settings.metrics_retention_h),
+        Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
     jobs = JobService(
@@ -128,9 +128,56 @@ def build(settings: Settings) -> Parts:
         calls,
         access,
         enrollment,
+        telemetry,
         liveness,
         WorkerBoard(),
         events,
+    )
+
+
+def _ingest(  # the parts ingest uses, each once
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    stats: BusStats,
+    clocks: DeviceClocks,
+    acks: AckApplier,
+    events: EventChannel,
+    telemetry: TelemetryPipeline,
+    access: RunningAccess,
+    liveness: LivenessWatch,
+) -> Ingest:
+    return Ingest(
+        sessions,
+        hub,
+        stats,
+        clocks,
+        acks,
+        events,
+        telemetry,
+        auto_register=settings.auto_register_devices,
+        require_enrollment=access.enforced,
+        liveness=liveness,
+    )
+
+
+def build_telemetry(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clocks: DeviceClocks
+) -> TelemetryPipeline:
+    """The store ``tsdb_url`` names and the ingest pipeline with the limits and buffer of
+    ``settings``."""
+    limits = Limits(
+        future_ms=settings.tele_future_ms,
+        max_age_ms=int(settings.tele_raw_retention_days * 24 * 3600 * 1000),
+        per_series_min=settings.tele_max_points_per_series_min,
+    )
+    return TelemetryPipeline(
+        open_store(settings, sessions),
+        sessions,
+        clocks,
+        limits,
+        buffer_points=settings.tele_buffer_points,
+        batch_points=settings.tele_batch_points,
     )
 
 

@@ -84,7 +84,37 @@ class CloudCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self._bus()
         yield from self._workers()
+        yield from self._telemetry()
         yield from self._database()
+
+    def _telemetry(self) -> Iterator[Metric]:
+        tele = self._parts.telemetry.stats()
+        for key, name, what in (
+            ("accepted_points", "kfleet_telemetry_points_accepted", "accepted for the store"),
+            ("written_points", "kfleet_telemetry_points_written", "the store confirmed"),
+            ("dropped_points", "kfleet_telemetry_points_dropped", "dropped: buffer full"),
+            ("write_failures", "kfleet_telemetry_write_failures", "failed writes (retried)"),
+        ):
+            yield CounterMetricFamily(name, what, float(tele[key]))
+        yield GaugeMetricFamily(
+            "kfleet_telemetry_buffered_points",
+            "points waiting for the store",
+            tele["buffered_points"],
+        )
+        yield GaugeMetricFamily(
+            "kfleet_telemetry_buffer_capacity", "the most points held", tele["buffer_capacity"]
+        )
+        yield GaugeMetricFamily(
+            "kfleet_telemetry_store_down",
+            "1 while the store refuses writes",
+            int(tele["store_down"]),
+        )
+        bad = CounterMetricFamily(
+            "kfleet_telemetry_bad_points", "points refused or clamped, by why", labels=["why"]
+        )
+        for why, n in tele["bad_points"].items():
+            bad.add_metric([why], n)
+        yield bad
 
     def _bus(self) -> Iterator[Metric]:
         stats, bus = self._parts.stats, self._parts.bus

@@ -82,6 +82,8 @@ async def test_metrics_show_bus_jobs_devices_and_database(
         assert got[("kfleet_worker_up", (("worker", "dispatcher"),))] == 1
         assert ("kfleet_bus_queue_depth", ()) in got
         assert ("kfleet_events_queue_depth", ()) in got
+        assert ("kfleet_telemetry_buffered_points", ()) in got
+        assert got[("kfleet_telemetry_store_down", ())] == 0
 
 
 async def test_metrics_refuse_a_remote_client_without_the_token(
