@@ -30,7 +30,8 @@ def json_lines() -> Iterator[io.StringIO]:
     sink.setStream(out)  # type: ignore[attr-defined]
     root = logging.getLogger()
     root.addHandler(sink)
-    level, root.level = root.level, logging.DEBUG
+    level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel: it also clears the loggers' cached levels
     try:
         yield out
     finally:
