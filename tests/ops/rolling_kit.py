@@ -22,6 +22,7 @@ from tests.faults.procs import CloudProcess
 
 #: metrics per telemetry message (each a point in the store)
 NAMES = ("sys.cpu_pct", "sys.mem_pct", "sys.load1")
+STEP_MS = 2000
 
 
 class TeleSender:
@@ -33,7 +34,9 @@ class TeleSender:
         self.period_s = period_s
         self.sent_points = 0
         self._stop = asyncio.Event()
-        self._base_ms = wall_ms() - 3_600_000  # one point per ms from an hour ago: all past
+        # a point every 2 s of its own time from 3 h ago: all in the past, and no series
+        # over the cloud's flood limit (60 points per minute of the points' own time)
+        self._base_ms = wall_ms() - 3 * 3_600_000
 
     def stop(self) -> None:
         self._stop.set()
@@ -42,7 +45,7 @@ class TeleSender:
         """Send until stopped; returns the points sent."""
         seq = 0
         while not self._stop.is_set():
-            ts = self._base_ms + seq
+            ts = self._base_ms + seq * STEP_MS
             body = TelemetryBody(
                 metrics=[Metric(name=n, value=float(seq % 97), ts=ts) for n in NAMES]
             )

@@ -21,6 +21,15 @@ JOBS_PER_PHASE = 6
 TELE_PERIOD_S = 0.04  # per sender, until the last phase: the flow spans both restarts
 
 
+async def tele_stats(clouds: list[CloudProcess]) -> list[object]:
+    """Each instance's telemetry counters (for a failure message)."""
+    out: list[object] = []
+    for c in clouds:
+        async with httpx.AsyncClient(base_url=c.base_url, headers=c.headers) as http:
+            out.append((await http.get("/api/v1/telemetry/stats")).json())
+    return out
+
+
 def clouds_for(tmp_path: Path, broker: Mosquitto, db: str, uid: str) -> list[CloudProcess]:
     common = {
         "database_url": db,
@@ -94,6 +103,7 @@ async def test_restarting_each_cloud_in_turn_loses_nothing_and_does_nothing_twic
                 s.stop()
             sent = await asyncio.gather(*flow)
             assert min(sent) > 100 * 3, sent  # it flowed through both restarts
+            assert max(sent) < 3 * 3600 // 2 * 3, sent  # all its points' times still past
 
             async with httpx.AsyncClient(base_url=b.base_url, headers=b.headers) as via_b:
                 for job_id in jobs:
@@ -109,7 +119,13 @@ async def test_restarting_each_cloud_in_turn_loses_nothing_and_does_nothing_twic
                     got = await asyncio.to_thread(stored_points, shared_db, d)
                     return got if got >= want else None
 
-                await eventually(all_stored, 60, f"{n} points of {device_id} stored")
+                try:
+                    await eventually(all_stored, 60, f"{n} points of {device_id} stored")
+                except AssertionError as err:
+                    got = await asyncio.to_thread(stored_points, shared_db, device_id)
+                    raise AssertionError(
+                        f"{err}: {got} stored; {await tele_stats(clouds)}"
+                    ) from err
                 assert await asyncio.to_thread(stored_points, shared_db, device_id) == n
     printed = receipts([p.out_dir for p in printers])
     assert sorted(printed.elements()) == sorted(jobs.values())  # each once, nothing else
