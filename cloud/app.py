@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import alert_rules as alert_rules_api
+from cloud.api import alerts as alerts_api
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
 from cloud.api import availability as availability_api
@@ -27,6 +29,7 @@ from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
 from cloud.logs import RequestIdMiddleware
+from cloud.notify.model import Notifier
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
@@ -34,10 +37,11 @@ from fleet.sites import PILOT_TREE, SiteSpec
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app; the lifespan migrates the database and runs the bus and dispatcher."""
+def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
+    """Build the app; the lifespan migrates the database and runs the bus and dispatcher.
+    ``notifier``: the message service alerts tell (default: a logging stand-in)."""
     settings.require_safe_secret()
-    parts = wiring.build(settings)
+    parts = wiring.build(settings, notifier)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     app.include_router(availability_api.router)  # issue 12: 7x24
     app.include_router(metrics_api.router)
+    app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
+    app.include_router(alert_rules_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app
@@ -89,6 +95,7 @@ async def _run_workers(parts: Parts) -> None:
             ("broker-access", parts.access.run()),
             ("liveness", parts.liveness.run()),
             ("telemetry-writer", parts.telemetry.run()),
+            ("alert-evaluator", parts.alerts.run()),
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -212,6 +212,16 @@ class Settings(IdentitySettings, TelemetrySettings, BaseSettings):
             "is flagged clock_skewed.",
         ),
     ] = 2000
+    alert_eval_interval_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=60,
+            description="Seconds between two rounds of the alert evaluator (a rule edit or a "
+            "silence also wakes it); keep it at or below the agents' telemetry "
+            "period so an alert opens within one period.",
+        ),
+    ] = 5.0
     blob_max_bytes: Annotated[
         int,
         Field(

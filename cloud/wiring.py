@@ -15,6 +15,8 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
+from cloud.alerts.evaluator import Evaluator
+from cloud.alerts.notifier import LoggingNotifier
 from cloud.blobs import BlobStore
 from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
@@ -32,6 +34,7 @@ from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
 from cloud.liveness import LivenessWatch
+from cloud.notify.model import Notifier
 from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
 from cloud.settings import Settings
@@ -71,9 +74,32 @@ class Parts:
     workers: WorkerBoard
     #: ingest → dispatcher (its depth is a metric)
     events: EventChannel
+    #: the message service as alerts see it (issue 12); a logging stand-in until one is wired
+    notifier: Notifier
+    #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
+    alerts: Evaluator
 
 
-def build(settings: Settings) -> Parts:
+def _job_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    dispatcher: Dispatcher,
+    commands: Commands,
+    blobs: BlobStore,
+) -> JobService:
+    return JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+
+
+def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -102,17 +128,11 @@ def build(settings: Settings) -> Parts:
         Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
-    jobs = JobService(
-        sessions,
-        hub,
-        dispatcher,
-        commands,
-        blobs,
-        default_ttl_s=settings.job_ttl_s,
-        default_max_attempts=settings.retry_max_attempts,
-    )
+    jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
     calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
+    notifier = notifier if notifier is not None else LoggingNotifier()
+    alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     return Parts(
         settings,
         engine,
@@ -132,6 +152,8 @@ def build(settings: Settings) -> Parts:
         liveness,
         WorkerBoard(),
         events,
+        notifier,
+        alerts,
     )
 
 

@@ -9,6 +9,7 @@ const kf = (() => {
     // [path, permission needed (null: any signed-in person), zh-CN, en]
     ["/", "devices.read", "设备", "Devices"],
     ["/jobs", "jobs.read", "任务", "Jobs"],
+    ["/alerts", "devices.read", "告警", "Alerts"],
     ["/enrollment", "devices.enroll", "设备注册", "Enrollment"],
     ["/users", "users.manage", "用户与角色", "Users & roles"],
     ["/tokens", null, "API 令牌", "API tokens"],

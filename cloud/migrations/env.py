@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
 import cloud.db.identity  # registers the identity tables on Base
 import cloud.db.telemetry_latest
 import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)

@@ -64,6 +64,9 @@ SAMPLES = {
     "token_id": "0" * 16,
     "username": "walk-user",
     "role": "proof",
+    "alert_id": "1",
+    "rule_id": "1",
+    "silence_id": "1",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

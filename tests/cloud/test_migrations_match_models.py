@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
+import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
 import cloud.db.identity  # registers the identity tables on Base
 import cloud.db.telemetry_latest
 import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)
