@@ -16,10 +16,12 @@ from cloud.api import alert_rules as alert_rules_api
 from cloud.api import alerts as alerts_api
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
+from cloud.api import availability as availability_api
 from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
 from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
@@ -27,6 +29,7 @@ from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
+from cloud.logs import RequestIdMiddleware
 from cloud.notify.model import Notifier
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -44,6 +47,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate.upgrade(parts.engine)
+        parts.workers.migrated = True
         # One owner task holds the workers' TaskGroup, so an error in a request or test body
         # is never wrapped into the workers' ExceptionGroup (and vice versa).
         owner = asyncio.create_task(_run_workers(parts), name="cloud-workers")
@@ -77,21 +81,28 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
     app.include_router(notifications_api.router)  # issue 12: the record of notifications
+    app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
+    app.include_router(availability_api.router)  # issue 12: 7x24
+    app.include_router(metrics_api.router)
     app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
     app.include_router(alert_rules_api.router)
-    app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     install_http_layer(app, settings)  # error shape for CloudError and every other error
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app
 
 
 async def _run_workers(parts: Parts) -> None:
     async with asyncio.TaskGroup() as tg:
-        tg.create_task(parts.bus.run(), name="bus")
-        tg.create_task(parts.dispatcher.run(), name="dispatcher")
-        tg.create_task(parts.access.run(), name="broker-access")
-        tg.create_task(parts.notify.run(), name="notify")
-        tg.create_task(parts.alerts.run(), name="alert-evaluator")
-        tg.create_task(parts.telemetry.run(), name="telemetry-writer")
+        for name, work in (
+            ("bus", parts.bus.run()),
+            ("dispatcher", parts.dispatcher.run()),
+            ("broker-access", parts.access.run()),
+            ("liveness", parts.liveness.run()),
+            ("telemetry-writer", parts.telemetry.run()),
+            ("alert-evaluator", parts.alerts.run()),
+            ("notify", parts.notify.run()),
+        ):
+            parts.workers.track(tg.create_task(work, name=name))
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import gc
-import logging
 import socket
 import tempfile
 from collections.abc import Callable
@@ -83,19 +82,19 @@ def run(
         import uvicorn
 
         from cloud.app import create_app
+        from cloud.logs import configure as configure_logs
 
         settings = _settings(host=host, port=port, demo=demo or None)
         _check_data_dir(settings.data_dir)
         _check_listen(settings.host, settings.port)
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-        )
+        configure_logs(settings.log_format, settings.log_level)
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings),
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level,
+                log_config=None,  # cloud.logs configured it (json or text, with request ids)
             )
         )
         # Everything loaded so far lives as long as the process: keep it out of the cyclic

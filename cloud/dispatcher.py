@@ -76,7 +76,7 @@ class Dispatcher:
             return None
         if job.target_device_id is not None:
             device = await device_repo.get(s, job.target_device_id)
-            if device is None or not device.online:
+            if device is None or not device.online or device.silent_since is not None:
                 return None
             device_id = device.id
         else:

@@ -59,6 +59,9 @@ class EventChannel:
         except TimeoutError:
             return None
 
+    def depth(self) -> int:
+        return self._queue.qsize()
+
     def drain(self) -> list[FleetEvent]:
         """Every event already waiting (without waiting)."""
         events = []

@@ -39,11 +39,12 @@ from cloud.db.models import Device, DeviceEvent, ProcessedMessage, utcnow
 from cloud.enrollment.gate import EnrollmentGate
 from cloud.events import DeviceOnline, EventChannel, RebirthWanted
 from cloud.hub import ChangeHub
+from cloud.liveness import LivenessWatch
 from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
 from cloud.telemetry.latest import upsert_latest
 from cloud.telemetry.pipeline import TelemetryPipeline
-from fleet.peripherals import PeripheralState, find
+from fleet.peripherals import find
 from fleet.presence import (
     Presence,
     PresenceIgnored,
@@ -79,6 +80,7 @@ class Ingest:
         *,
         auto_register: bool = True,
         require_enrollment: bool = False,
+        liveness: LivenessWatch | None = None,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
@@ -90,6 +92,7 @@ class Ingest:
         self.clocks = clocks
         self._acks = acks
         self._telemetry = telemetry
+        self._liveness = liveness
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
         for attempt in range(RACE_RETRIES):
@@ -104,7 +107,7 @@ class Ingest:
     async def _dispatch(self, device_id: str, env: Envelope[Any]) -> None:
         body = env.body
         if env.type is MsgType.BIRTH and isinstance(body, BirthBody):
-            await self._birth(device_id, body)
+            await self._birth(device_id, env.id, body)
         elif env.type is MsgType.STATE and isinstance(body, StateBody):
             await self._state(device_id, body)
         elif env.type is MsgType.TELE and isinstance(body, TelemetryBody):
@@ -143,7 +146,7 @@ class Ingest:
 
     # -- presence ----------------------------------------------------------------------------
 
-    async def _birth(self, device_id: str, body: BirthBody) -> None:
+    async def _birth(self, device_id: str, msg_id: str, body: BirthBody) -> None:
         if body.device_id != device_id:
             return self._stats.reject(
                 Rejected.DEVICE_MISMATCH,
@@ -187,18 +190,12 @@ class Ingest:
             if presence is not None:
                 device.online, device.bd_seq = presence.online, presence.bd_seq
                 device.ended_bd_seq = presence.ended_bd_seq
-            device.site_id = site.id
-            device.role = body.role.value
-            device.name = body.name
-            device.versions = body.versions.model_dump(mode="json")
-            device.heartbeat_s = body.tele_interval_s
-            at = now.isoformat()
-            device_repo.set_peripherals(
-                device, [PeripheralState.announced(p, at) for p in body.peripherals]
-            )
-            device.last_seen = now
-            s.add(DeviceEvent(device_id=device_id, kind="birth", data={"bd_seq": body.bd_seq}))
+            alive = device_repo.apply_birth(device, site.id, msg_id, body, now)
+            data = {"bd_seq": body.bd_seq, "online": device.online}
+            s.add(DeviceEvent(device_id=device_id, kind="birth", data=data))
             await s.commit()
+        if alive and self._liveness is not None:
+            await self._liveness.seen([device_id])  # back from silence
         self._hub.publish(f"device:{device_id}", "online" if device.online else "birth")
         if device.online:
             self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
@@ -221,6 +218,8 @@ class Ingest:
                 )
             device.online, device.bd_seq = new.online, new.bd_seq
             device.last_seen = utcnow()
+            if not new.online:  # silence ends with the session
+                device.silent_since = None
             kind = "online" if new.online else "offline"
             s.add(DeviceEvent(device_id=device_id, kind=kind, data={"bd_seq": body.bd_seq}))
             await s.commit()
@@ -323,7 +322,10 @@ class Ingest:
         """
         received = wall_ms()
         items = [(device_id, self._redact(device_id, env)) for device_id, env in items]
+        await self._seen(items)
         for device_id, env in items:
+            offset = self.clocks.offset_ms(device_id) or 0
+            self._stats.observe_lag((received - env.ts - offset) / 1000)
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
                 await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)
@@ -347,6 +349,21 @@ class Ingest:
         if run:
             failures += await self._acks.run(items, run)
         return failures
+
+    async def _seen(self, items: Sequence[tuple[str, Envelope[Any]]]) -> None:
+        """Telemetry, events and acks are signs of life (``last_seen``, back from silence).
+
+        Births and states are judged by their handlers: the broker redelivers the retained
+        ones whenever the cloud reconnects, long after the device said them."""
+        if self._liveness is None:
+            return
+        alive = {
+            device_id for device_id, env in items if env.type not in (MsgType.BIRTH, MsgType.STATE)
+        }
+        try:
+            await self._liveness.seen(alive)
+        except Exception:  # liveness must never stop the messages themselves
+            log.exception("could not record that %d device(s) were seen", len(alive))
 
     def _redact(self, device_id: str, env: Envelope[Any]) -> Envelope[Any]:
         """``env`` with personal data masked (``protocols.privacy``), before anything stores it."""

@@ -232,6 +232,12 @@ class DeviceOut(BaseModel):
     #: set when an operator revoked the device (POST /api/v1/devices/{id}/revoke)
     revoked_at: datetime | None = None
     revoked_reason: str = ""
+    #: online / silent (says online, quiet for 3 heartbeats) / offline / never_seen
+    liveness: str = "never_seen"
+    #: when the current liveness began
+    liveness_since: datetime | None = None
+    #: why, for silent and offline (English; the console translates by ``liveness``)
+    liveness_reason: str = ""
 
 
 class DeviceEventOut(BaseModel):
@@ -295,3 +301,10 @@ class HealthOut(BaseModel):
     database: bool
     #: whether the cloud is connected to the MQTT broker (does not change the status code)
     mqtt: bool
+
+
+class ReadyOut(BaseModel):
+    """``GET /readyz``: 200 ``ready``, or 503 ``not_ready`` with every reason."""
+
+    status: Literal["ready", "not_ready"]
+    reasons: list[str]

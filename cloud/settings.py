@@ -275,6 +275,28 @@ class Settings(NotifySettings, IdentitySettings, TelemetrySettings, BaseSettings
     log_level: Annotated[str, Field(description="Log level: debug, info, warning or error.")] = (
         "info"
     )
+    log_format: Annotated[
+        Literal["json", "text"],
+        Field(
+            description="json: one JSON object per log line (ts, level, logger, msg, "
+            "request_id, trace_id, extra), for log collectors; text: for a terminal."
+        ),
+    ] = "text"
+    liveness_interval_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="How often, in seconds, the cloud looks for devices that say online "
+            "but have sent nothing for three of their heartbeats (marked silent).",
+        ),
+    ] = 5.0
+    metrics_token: Annotated[
+        SecretStr,
+        Field(
+            description="Bearer token a Prometheus scraper sends to GET /metrics; empty: "
+            "/metrics answers loopback clients only."
+        ),
+    ] = SecretStr("")
 
     @field_validator("mqtt_url")
     @classmethod

@@ -12,6 +12,9 @@ from protocols.privacy import Finding
 
 log = logging.getLogger("cloud.bus")
 
+#: upper bounds (s) of the ingest lag histogram: device's send (clock-corrected) → handling
+LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
 
 class BusStats:
     """What arrived, what was handled, and what was rejected or ignored, by reason."""
@@ -31,6 +34,20 @@ class BusStats:
         self.ignored: Counter[str] = Counter()
         #: personal data masked before storing, by kind (``id_number_18``, ``name``...)
         self.redacted: Counter[str] = Counter()
+        #: ingest lag: per bucket of LAG_BUCKETS (cumulative on export), sum and count
+        self.lag_counts = [0] * len(LAG_BUCKETS)
+        self.lag_sum_s = 0.0
+        self.lag_count = 0
+
+    def observe_lag(self, seconds: float) -> None:
+        """One message's lag from its sending (on the cloud's clock) to its handling."""
+        seconds = max(0.0, seconds)
+        for i, bound in enumerate(LAG_BUCKETS):
+            if seconds <= bound:
+                self.lag_counts[i] += 1
+                break
+        self.lag_sum_s += seconds
+        self.lag_count += 1
 
     def reject(self, reason: str, detail: str, topic: str = "", *, quiet: bool = False) -> None:
         """Count and log a message we refuse; the worker carries on with the next one.

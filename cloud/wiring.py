@@ -7,7 +7,10 @@ to ingest; commands go out through the bus.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,6 +22,7 @@ from cloud.bus import Bus
 from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.commands import Commands
+from cloud.db.models import utcnow
 from cloud.db.session import make_engine, make_sessions
 from cloud.dispatcher import BATCH, Dispatcher, Timing
 from cloud.enrollment.service import Enrollment, build_enrollment
@@ -28,9 +32,11 @@ from cloud.grants import Grants
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.liveness import LivenessWatch
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
+from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -60,15 +66,21 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
+    #: points go and where the read API asks)
+    telemetry: TelemetryPipeline
+    #: marks devices silent (its ``run`` is a worker of the app)
+    liveness: LivenessWatch
+    #: the app's worker tasks and whether startup migrated the schema (``/readyz``)
+    workers: WorkerBoard
+    #: ingest → dispatcher (its depth is a metric)
+    events: EventChannel
     #: the message service (alert notifications); its ``run`` is a worker of the app
     notify: MessageService
     #: the message service as alerts see it (issue 12): ``notify`` unless a test gives another
     notifier: Notifier
     #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
     alerts: Evaluator
-    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
-    #: points go and where the read API asks)
-    telemetry: TelemetryPipeline
 
 
 def _job_service(
@@ -102,8 +114,12 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     telemetry = build_telemetry(settings, sessions, clocks)
     access = broker_access_for(settings, sessions)
-    ingest = _ingest(settings, sessions, hub, stats, clocks, acks, events, telemetry, access)
+    liveness = LivenessWatch(sessions, hub, events, settings.liveness_interval_s)
+    ingest = _ingest(
+        settings, sessions, hub, stats, clocks, acks, events, telemetry, access, liveness
+    )
     bus = Bus(settings, stats, ingest.handle_batch)
+    liveness.listening_since = partial(listening_since, bus)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
     dispatcher = Dispatcher(
@@ -136,10 +152,13 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         calls,
         access,
         enrollment,
+        telemetry,
+        liveness,
+        WorkerBoard(),
+        events,
         notify,
         notifier,
         alerts,
-        telemetry,
     )
 
 
@@ -153,6 +172,7 @@ def _ingest(  # the parts ingest uses, each once
     events: EventChannel,
     telemetry: TelemetryPipeline,
     access: RunningAccess,
+    liveness: LivenessWatch,
 ) -> Ingest:
     return Ingest(
         sessions,
@@ -164,6 +184,7 @@ def _ingest(  # the parts ingest uses, each once
         telemetry,
         auto_register=settings.auto_register_devices,
         require_enrollment=access.enforced,
+        liveness=liveness,
     )
 
 
@@ -200,3 +221,11 @@ def build_notify(
     )
     channels = load_channels(settings.notify_channels, settings.notify_channels_file)
     return MessageService(sessions, channels, bus.publish, policy)
+
+
+def listening_since(bus: Bus) -> datetime | None:
+    """Wall-clock time the bus subscribed on its current connection (None: not connected)."""
+    since = bus.connected_since
+    if since is None:
+        return None
+    return utcnow() - timedelta(seconds=asyncio.get_running_loop().time() - since)

@@ -30,6 +30,7 @@ from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers.a4_base import A4PrinterBase
 from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
+from edge_agent.instance_lock import data_dir_lock
 from edge_agent.jobs import device_auth
 from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.kinds import DocumentCamera
@@ -141,7 +142,12 @@ class Agent:
     # --- public API -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Run until cancelled or :meth:`stop`."""
+        """Run until cancelled or :meth:`stop` (after any other agent process on the same data
+        directory has stopped: :mod:`edge_agent.instance_lock`)."""
+        async with data_dir_lock(self.config.data_dir):
+            await self._run()
+
+    async def _run(self) -> None:
         self._started = time.monotonic()
         self._finished.clear()
         device_auth.use(self._device_auth())  # this task's blob calls carry the credentials

@@ -25,6 +25,7 @@ PAGES = {
     "/audit": "audit.html",
     "/jobs": "jobs.html",
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
+    "/availability": "availability.html",
     "/alerts": "alerts.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}

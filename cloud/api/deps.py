@@ -17,6 +17,8 @@ from cloud.bus import Bus
 from cloud.calls import CallService
 from cloud.clocks import DeviceClocks
 from cloud.jobs import JobService
+from cloud.liveness import LivenessWatch
+from cloud.readiness import WorkerBoard
 from cloud.schemas import DEVICE_ID_PATTERN, SITE_PATH_PATTERN
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -60,6 +62,14 @@ def get_calls(request: Request) -> CallService:
     return _parts(request).calls
 
 
+def get_liveness(request: Request) -> LivenessWatch:
+    return _parts(request).liveness
+
+
+def get_workers(request: Request) -> WorkerBoard:
+    return _parts(request).workers
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
@@ -68,6 +78,8 @@ StatsDep = Annotated[BusStats, Depends(get_stats)]
 ClocksDep = Annotated[DeviceClocks, Depends(get_clocks)]
 JobServiceDep = Annotated[JobService, Depends(get_jobs)]
 CallServiceDep = Annotated[CallService, Depends(get_calls)]
+LivenessDep = Annotated[LivenessWatch, Depends(get_liveness)]
+WorkersDep = Annotated[WorkerBoard, Depends(get_workers)]
 
 
 #: Ids in a URL path, each with the pattern of the ids the cloud makes or takes, so a malformed

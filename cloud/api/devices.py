@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from cloud.api.auth_deps import scope_of
 from cloud.api.callers import DevicesReader
-from cloud.api.deps import ClocksDep, DevicePathId, SessionsDep, SiteQuery
+from cloud.api.deps import ClocksDep, DevicePathId, LivenessDep, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.clocks import DeviceClocks
 from cloud.db import devices as device_repo
-from cloud.db.models import Device
+from cloud.db.models import Device, utcnow
+from cloud.liveness import LivenessWatch
 from cloud.schemas import DeviceDetail, DeviceEventOut, DeviceOut, PeripheralOut
 
 router = APIRouter(
@@ -20,7 +21,8 @@ router = APIRouter(
 )
 
 
-def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
+def _out(device: Device, site_path: str, clocks: DeviceClocks, watch: LivenessWatch) -> DeviceOut:
+    view = watch.view(device, utcnow())
     return DeviceOut(
         id=device.id,
         name=device.name,
@@ -37,6 +39,9 @@ def _out(device: Device, site_path: str, clocks: DeviceClocks) -> DeviceOut:
         clock_skewed=clocks.skewed(device.id),
         revoked_at=device.revoked_at,
         revoked_reason=device.revoked_reason,
+        liveness=view.state.value,
+        liveness_since=view.since,
+        liveness_reason=view.reason,
     )
 
 
@@ -45,13 +50,14 @@ async def list_devices(
     caller: DevicesReader,
     sessions: SessionsDep,
     clocks: ClocksDep,
+    watch: LivenessDep,
     site: SiteQuery = None,
     online: bool | None = None,
 ) -> list[DeviceOut]:
     """The devices in your scope (``site`` narrows it further)."""
     async with sessions() as s:
         listed = await device_repo.listed(s, site, online, scope_of(caller))
-        return [_out(d, path, clocks) for d, path in listed]
+        return [_out(d, path, clocks, watch) for d, path in listed]
 
 
 @router.get(
@@ -64,6 +70,7 @@ async def device_detail(
     device_id: DevicePathId,
     sessions: SessionsDep,
     clocks: ClocksDep,
+    watch: LivenessDep,
     events: Annotated[int, Query(ge=0, le=500)] = 20,
 ) -> DeviceDetail:
     """One device with its peripherals' health and its latest events."""
@@ -74,7 +81,7 @@ async def device_detail(
             raise device_repo.not_found(device_id)
         rows = await device_repo.recent_events(s, device_id, events)
         return DeviceDetail(
-            **_out(device, path, clocks).model_dump(),
+            **_out(device, path, clocks, watch).model_dump(),
             events=[
                 DeviceEventOut(
                     at=e.at,

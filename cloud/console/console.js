@@ -12,6 +12,8 @@ const T = {
     error: "无法连接服务", noDevices: "暂无设备", peripherals: "外设", jobs: "最近任务",
     noJobs: "暂无任务", lastSeen: "最后上报", siteJobs: "发往本站点的任务（待分配设备）",
     deviceOffline: "设备离线", toSite: "发往站点",
+    silent: "失联", never_seen: "从未上报",
+    silentWhy: "自称在线，但已超过三个心跳周期没有任何消息（链路或代理可能已丢失它）",
     province: "省", prefecture: "州/市", city: "县/市", town: "乡镇/街道", village: "村/社区",
     ok: "正常", degraded: "降级", unknown: "未知", error_health: "故障",
     queued: "排队", dispatched: "已下发", accepted: "已接收", running: "执行中",
@@ -32,7 +34,8 @@ const T = {
     error: "cannot reach the service", noDevices: "no devices", peripherals: "Peripherals",
     jobs: "Recent jobs", noJobs: "no jobs", lastSeen: "last seen",
     siteJobs: "Jobs for this site (no device yet)", deviceOffline: "device offline",
-    toSite: "to site",
+    toSite: "to site", silent: "silent", never_seen: "never seen",
+    silentWhy: "says online but has sent nothing for three heartbeats (its link or the broker may have lost it)",
     province: "province", prefecture: "prefecture", city: "city", town: "town/street",
     village: "village/community", ok: "ok", degraded: "degraded", unknown: "unknown",
     error_health: "error",
@@ -107,11 +110,17 @@ function jobList(jobs) {
 }
 
 function deviceCard(device, jobs) {
-  const state = device.online ? "online" : "offline";
+  // liveness: a device that says online but is quiet too long is "silent", shown apart
+  const state = device.liveness === "silent" ? "silent" : device.online ? "online" : "offline";
   const seen = device.last_seen ? ` · ${t("lastSeen")} ${formatTime(device.last_seen)}` : "";
-  const card = el("article", { class: `device ${state}`, "data-device": device.id },
+  const card = el("article", { class: `device ${state}`, "data-device": device.id,
+    "data-liveness": device.liveness ?? state },
     el("h3", {}, `${device.name || device.id} `, badge(state, t(state))),
     el("div", { class: "muted" }, `${device.id} · ${t(device.role)}${seen}`));
+  if (state === "silent") {
+    card.append(el("div", { class: "liveness-reason", title: device.liveness_reason ?? "" },
+      t("silentWhy")));
+  }
   const per = el("ul", {});
   for (const p of device.peripherals) per.append(peripheralItem(p, device.online));
   card.append(el("div", {}, t("peripherals")), per, el("div", {}, t("jobs")), jobList(jobs));

@@ -15,6 +15,7 @@ const kf = (() => {
     ["/users", "users.manage", "用户与角色", "Users & roles"],
     ["/tokens", null, "API 令牌", "API tokens"],
     ["/audit", "audit.read", "审计日志", "Audit log"],
+    ["/availability", "devices.read", "可用率", "Availability"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

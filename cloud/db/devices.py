@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from cloud.errors import NotFound
 from fleet.peripherals import PeripheralState, capability_health, parse_all
 from fleet.routing import Candidate
 from protocols.jobs import JobState
+from protocols.messages import BirthBody
 
 #: Jobs that occupy a device (for least-busy routing).
 ACTIVE_STATES = (JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)
@@ -62,10 +64,15 @@ async def peripherals_at_site(
 
 
 async def candidates(session: AsyncSession, site_id: int, capability: str) -> list[Candidate]:
-    """Online devices of a site, with their capability health and active job count."""
+    """Online devices of a site (not silent: ``cloud.liveness``), with their capability
+    health and active job count."""
     devices = (
         await session.scalars(
-            select(Device).where(Device.site_id == site_id, Device.online.is_(True))
+            select(Device).where(
+                Device.site_id == site_id,
+                Device.online.is_(True),
+                Device.silent_since.is_(None),
+            )
         )
     ).all()
     if not devices:
@@ -115,3 +122,20 @@ async def recent_events(session: AsyncSession, device_id: str, limit: int) -> Se
         .limit(limit)
     )
     return rows.all()
+
+
+def apply_birth(device: Device, site_id: int, msg_id: str, body: BirthBody, now: datetime) -> bool:
+    """What a birth says about the device; False if it is the broker's retained copy of the
+    birth applied last (redelivered on a reconnect: no sign of life, ``last_seen`` stays)."""
+    device.site_id = site_id
+    device.role = body.role.value
+    device.name = body.name
+    device.versions = body.versions.model_dump(mode="json")
+    device.heartbeat_s = body.tele_interval_s
+    alive = device.birth_id != msg_id
+    device.birth_id = msg_id
+    at = now.isoformat()
+    set_peripherals(device, [PeripheralState.announced(p, at) for p in body.peripherals])
+    if alive or device.last_seen is None:
+        device.last_seen = now
+    return alive

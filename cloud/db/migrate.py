@@ -28,7 +28,7 @@ def _upgrade(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "heads")  # issue 12 builds its tables on parallel branches
+    command.upgrade(cfg, "heads")  # "heads": also right while parallel branches are open
 
 
 async def upgrade(engine: AsyncEngine) -> None:

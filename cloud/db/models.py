@@ -86,6 +86,10 @@ class Device(Base):
     last_seen: Mapped[datetime | None]
     #: the telemetry period from its birth (``fleet.liveness``); None: the default
     heartbeat_s: Mapped[float | None] = mapped_column(Float)
+    #: set while the device says online but has been quiet too long (``cloud.liveness``)
+    silent_since: Mapped[datetime | None]
+    #: envelope id of the last birth applied: its retained copy redelivered is no sign of life
+    birth_id: Mapped[str | None] = mapped_column(String(64))
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: [{id, kind, model, capabilities, health, reason, updated_at}]
     peripherals: Mapped[list[Any]] = mapped_column(default=list)

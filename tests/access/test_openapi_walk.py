@@ -23,6 +23,9 @@ from tests.access.kit import AccessCloud
 #: (method, path template) → why it answers without credentials
 ALLOWED: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "load balancers and service managers probe it; it says only ok/degraded",
+    ("GET", "/readyz"): "load balancers probe it; it says only ready or not and which part is down",
+    ("GET", "/metrics"): "Prometheus scrapes it with KFLEET_METRICS_TOKEN as a bearer token, or "
+    "from loopback when no token is set (tests/ops/test_probes.py checks both refusals)",
     ("GET", "/api/v1/blobs/{sha256}"): "a capability URL: the short-lived get token in the query "
     "(minted with jobs.read, or by the cloud for a print job's device) authorises it",
     ("PUT", "/api/v1/blobs/{sha256}"): "a capability URL: a put token (minted with blobs.write) or "

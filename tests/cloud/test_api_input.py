@@ -304,6 +304,9 @@ async def test_the_openapi_document_declares_every_error(env: Env) -> None:
             for status, answer in responses.items():
                 if where == "GET /healthz" and status == "503":  # a health report, not an error
                     assert answer["content"]["application/json"]["schema"] == health, where
+                elif where == "GET /readyz" and status == "503":  # likewise, with the reasons
+                    ready = {"$ref": "#/components/schemas/ReadyOut"}
+                    assert answer["content"]["application/json"]["schema"] == ready, where
                 elif where == "POST /api/v1/auth/login" and status == "423":
                     # the error shape plus ``until``: when the lock-out ends
                     locked = {"$ref": "#/components/schemas/LockedBody"}

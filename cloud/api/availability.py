@@ -1,0 +1,158 @@
+"""``GET /api/v1/availability``: uptime % per device and per site subtree over a period, as
+JSON or as a CSV export (``format=csv``), for the devices in the caller's site subtree."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from cloud import audit_csv
+from cloud import availability as avail
+from cloud.api.auth_deps import scope_of
+from cloud.api.callers import DevicesReader
+from cloud.api.deps import DeviceQuery, SessionsDep, SiteQuery
+from cloud.api.errors import error_responses
+from cloud.db import devices as device_repo
+from cloud.db.models import utcnow
+from cloud.errors import Unprocessable
+from fleet.availability import Uptime
+
+router = APIRouter(
+    prefix="/api/v1/availability",
+    tags=["availability"],
+    responses=error_responses(401, 403, 422, 500),
+)
+
+#: the longest period one request may cover
+MAX_PERIOD = timedelta(days=400)
+DEFAULT_PERIOD = timedelta(hours=24)
+_MS = re.compile(r"^\d{1,15}$")
+TimeQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^[0-9A-Za-z:.+\- ]+$",
+        description="ISO 8601 with a zone (2026-12-01T08:00:00+08:00) or Unix ms",
+    ),
+]
+
+
+class BadPeriod(Unprocessable):
+    code = "bad_period"
+
+
+class UptimeOut(BaseModel):
+    up_s: float
+    down_s: float
+    unknown_s: float
+    #: up / (up + down) in percent; null when nothing is known in the period
+    availability_pct: float | None
+
+
+class DeviceAvailability(UptimeOut):
+    device: str
+    site: str
+
+
+class SiteAvailability(UptimeOut):
+    site: str
+
+
+class AvailabilityOut(BaseModel):
+    start: datetime
+    end: datetime
+    devices: list[DeviceAvailability]
+    #: each site with devices in the asked subtree, its whole subtree summed (device-seconds)
+    sites: list[SiteAvailability]
+    total: UptimeOut
+
+
+def parse_time(value: str, name: str) -> datetime:
+    """ISO 8601 with a zone, or Unix milliseconds; a clear 422 otherwise."""
+    try:
+        if _MS.match(value):
+            return datetime.fromtimestamp(int(value) / 1000, UTC)
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError, OSError) as err:
+        raise BadPeriod(f"{name}={value!r} is not a time: {err}; use ISO 8601 or Unix ms") from err
+    if parsed.tzinfo is None:
+        raise BadPeriod(f"{name}={value!r} has no zone: add Z or +08:00")
+    return parsed.astimezone(UTC)
+
+
+def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    now = utcnow()
+    until = min(parse_time(end, "end"), now) if end else now  # the future is not known yet
+    since = parse_time(start, "start") if start else until - DEFAULT_PERIOD
+    if since >= until:
+        raise BadPeriod(f"start ({since.isoformat()}) must be before end ({until.isoformat()})")
+    if until - since > MAX_PERIOD:
+        raise BadPeriod(f"the period is longer than {MAX_PERIOD.days} days: ask in parts")
+    return since, until
+
+
+def _uptime(up: Uptime) -> dict[str, float | None]:
+    return {
+        "up_s": up.up_s,
+        "down_s": up.down_s,
+        "unknown_s": up.unknown_s,
+        "availability_pct": up.pct,
+    }
+
+
+@router.get(
+    "",
+    response_model=AvailabilityOut,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"},
+        **error_responses(described={404: "no such device (or outside your scope)"}),
+    },
+)
+async def availability(
+    caller: DevicesReader,
+    sessions: SessionsDep,
+    site: SiteQuery = None,
+    device: DeviceQuery = None,
+    start: TimeQuery = None,
+    end: TimeQuery = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> AvailabilityOut | Response:
+    """Uptime of each device (online up; offline and silent down; unknown before the first
+    presence event) over ``[start, end)``, and per site subtree; default the last 24 h."""
+    since, until = period(start, end)
+    async with sessions() as s:
+        rep = await avail.report(
+            s, since, until, scope=scope_of(caller), site=site, device_id=device
+        )
+    if device and not rep.devices:
+        raise device_repo.not_found(device)
+    if format == "csv":
+        return _csv(rep)
+    return AvailabilityOut(
+        start=rep.start,
+        end=rep.end,
+        devices=[
+            DeviceAvailability(device=d.device_id, site=d.site, **_uptime(d.uptime))
+            for d in rep.devices
+        ],
+        sites=[SiteAvailability(site=p, **_uptime(u)) for p, u in rep.sites.items()],
+        total=UptimeOut(**_uptime(rep.overall)),
+    )
+
+
+def _csv(rep: avail.Report) -> Response:
+    cells = [
+        [audit_csv.safe_cell(str(row[c])) for c in avail.COLUMNS] for row in avail.as_rows(rep)
+    ]
+    body = audit_csv.BOM + audit_csv.lines([list(avail.COLUMNS), *cells])
+    name = f"kfleet-availability-{rep.start:%Y%m%dT%H%M%SZ}-{rep.end:%Y%m%dT%H%M%SZ}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
