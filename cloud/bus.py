@@ -83,6 +83,8 @@ class Bus:
         self.connected_since: float | None = None
         #: messages the broker delivered (and paho acknowledged) not yet routed
         self._inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+        #: the message being routed (a full handler queue makes ``_route`` wait)
+        self._in_hand: aiomqtt.Message | None = None
         self._connection_task: asyncio.Task[None] | None = None
         #: commands handed to the connection whose PUBACK is awaited
         self._publishing: set[asyncio.Task[None]] = set()
@@ -111,7 +113,9 @@ class Bus:
                     self.connected_since = asyncio.get_running_loop().time()
                     log.info("bus connected to %s", endpoint.url)
                     async for message in client.messages:
+                        self._in_hand = message
                         await self._route(message)
+                        self._in_hand = None
             except SubscriptionRefused as err:
                 log.error("%s", err)
             except aiomqtt.MqttError as err:
@@ -119,6 +123,9 @@ class Bus:
             except Exception:  # a bug must not end the worker; log it and reconnect
                 log.exception("bus connection loop failed; reconnecting")
             finally:
+                in_hand, self._in_hand = self._in_hand, None
+                if in_hand is not None:  # cancelled while waiting for room in a full queue:
+                    await self._route(in_hand, again=True)  # acknowledged, so ours to keep
                 await self._drain_inbox()
                 self._client = None
                 self.connected_since = None
@@ -225,8 +232,9 @@ class Bus:
         if left:
             log.info("bus: routed %d message(s) received before the connection dropped", left)
 
-    async def _route(self, message: aiomqtt.Message) -> None:
-        self._stats.received += 1
+    async def _route(self, message: aiomqtt.Message, *, again: bool = False) -> None:
+        if not again:
+            self._stats.received += 1
         topic = message.topic.value
         try:
             parsed = parse_device_topic(topic)
