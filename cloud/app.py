@@ -18,6 +18,7 @@ from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sit
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import overview as overview_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
+    app.include_router(overview_api.router)  # issue 12: a site subtree at a glance
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 

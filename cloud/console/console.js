@@ -106,11 +106,16 @@ function jobList(jobs) {
   return list;
 }
 
+// The device's own page: its metrics charted (device.js).
+const deviceHref = (id) => kf.link("/device") + (LANG === "en" ? "&" : "?") + "id=" +
+  encodeURIComponent(id);
+
 function deviceCard(device, jobs) {
   const state = device.online ? "online" : "offline";
   const seen = device.last_seen ? ` · ${t("lastSeen")} ${formatTime(device.last_seen)}` : "";
   const card = el("article", { class: `device ${state}`, "data-device": device.id },
-    el("h3", {}, `${device.name || device.id} `, badge(state, t(state))),
+    el("h3", {}, el("a", { href: deviceHref(device.id), class: "device-link" },
+      device.name || device.id), " ", badge(state, t(state))),
     el("div", { class: "muted" }, `${device.id} · ${t(device.role)}${seen}`));
   const per = el("ul", {});
   for (const p of device.peripherals) per.append(peripheralItem(p, device.online));

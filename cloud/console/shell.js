@@ -8,6 +8,7 @@ const kf = (() => {
   const NAV = [
     // [path, permission needed (null: any signed-in person), zh-CN, en]
     ["/", "devices.read", "设备", "Devices"],
+    ["/overview", "devices.read", "概览", "Overview"],
     ["/jobs", "jobs.read", "任务", "Jobs"],
     ["/enrollment", "devices.enroll", "设备注册", "Enrollment"],
     ["/users", "users.manage", "用户与角色", "Users & roles"],
