@@ -183,11 +183,11 @@ async def site_overview(session: AsyncSession, path: str, now: datetime) -> Over
     created = await session.execute(
         select(Job.created_at, Job.state).where(in_site, Job.created_at >= _hour(since))
     )
-    hours, per_hour = jobs_per_hour(created.tuples().all(), now)
+    hours, per_hour = jobs_per_hour([(c, st) for c, st in created.all()], now)
     failed = await session.execute(
         select(Job.assigned_device_id, Job.reason)
         .where(in_site, Job.state == JobState.FAILED.value, Job.updated_at >= since)
         .order_by(Job.updated_at)
     )
-    by_reason, failing = failures(failed.tuples().all())
+    by_reason, failing = failures([(d, why) for d, why in failed.all()])
     return Overview(path, now, devices, health, printers, hours, per_hour, by_reason, failing)

@@ -35,6 +35,7 @@ from kfleet.world.demo_identity import (
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
     check_broker,
     check_listen,
@@ -90,6 +91,11 @@ class DemoOptions:
     ready_timeout_s: float = 60.0
     #: further cloud settings (``upload_grant_ttl_s``...)
     cloud_settings: dict[str, object] = field(default_factory=dict)
+    #: one receipt printer that runs out of paper now and then (``kfleet demo`` turns it on;
+    #: None: every printer keeps its paper, as most tests need)
+    paper_cycle: PaperCycle | None = None
+    #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
+    tsdb_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,8 @@ def _settings(opts: DemoOptions, plan: BrokerPlan, port: int) -> Settings:
         settings_kwargs["broker_acl"] = "embedded"
     if opts.database_url:
         settings_kwargs["database_url"] = opts.database_url
+    if opts.tsdb_url:
+        settings_kwargs["tsdb_url"] = opts.tsdb_url
     settings_kwargs.update(opts.cloud_settings)
     return Settings.model_validate(settings_kwargs)
 
@@ -246,6 +254,8 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 "60 s: check that it is an MQTT broker that lets them in (an open one, or one "
                 "that checks kfleet's device credentials: docs/broker-acl.md)"
             ) from err
+        if opts.paper_cycle is not None:
+            await stack.enter_async_context(_paper_cycling(kiosks, opts.paper_cycle))
         try:
             ids = [k.device_id for k in opts.kiosks]
             await wait_registered(cloud.base_url, cloud.token, ids, opts.ready_timeout_s)
@@ -263,6 +273,21 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
             cloud.sessions,
             cloud.admin_password,
         )
+
+
+@contextlib.asynccontextmanager
+async def _paper_cycling(kiosks: list[RunningKiosk], cycle: PaperCycle) -> AsyncIterator[None]:
+    """Run ``cycle`` on its device's receipt printer while the demo runs (refilled on exit)."""
+    printer = next((k.printer for k in kiosks if k.spec.device_id == cycle.device_id), None)
+    if printer is None:
+        raise KfleetError(f"the paper cycle names {cycle.device_id!r}, not a device of this demo")
+    task = asyncio.create_task(run_paper_cycle(printer.faults, cycle), name="demo-paper-cycle")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def wait_registered(base_url: str, token: str, device_ids: list[str], limit_s: float) -> None:
