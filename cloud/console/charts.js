@@ -77,26 +77,36 @@ const kfCharts = (() => {
     return plot;
   }
 
-  // A stacked-looking bar chart of counts per bucket: `columns` is {label: [n per bucket]},
-  // `times` the bucket starts (Date or ISO). Drawn with uPlot's bars path builder.
+  // Grouped bars of counts per bucket: `columns` is {key: [n per bucket]}, `times` the bucket
+  // starts (Date or ISO), `bucketS` their width. Each key's bar sits side by side inside its
+  // bucket (from its start to its end on the time axis),
+  // drawn by uPlot's bars path builder with displacements in data units.
   function barChart(parent, title, times, columns, opts = {}) {
     const fig = figure(title, opts.id);
     parent.append(fig);
-    const labels = Object.keys(columns);
-    const total = labels.reduce((n, k) => n + columns[k].reduce((a, b) => a + b, 0), 0);
-    fig.dataset.series = String(labels.length);
+    const keys = Object.keys(columns);
+    const total = keys.reduce((n, k) => n + columns[k].reduce((a, b) => a + b, 0), 0);
+    fig.dataset.series = String(keys.length);
     fig.dataset.points = String(total);
     const width = Math.max(320, Math.min(parent.clientWidth || 640, 900) - 16);
-    const bars = uPlot.paths.bars({ size: [0.8 / Math.max(labels.length, 1), 40] });
+    const bucket = opts.bucketS || 3600;
+    const slot = (bucket * 0.8) / Math.max(keys.length, 1);
+    const barsOf = (i) => uPlot.paths.bars({ disp: {
+      x0: { unit: 1, values: (u) => u.data[0].map((t) => t + bucket * 0.1 + i * slot) },
+      size: { unit: 1, values: (u) => u.data[0].map(() => slot * 0.9) },
+    } });
     const plot = new uPlot({
       width, height: opts.height || 200,
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-      series: [X_SERIES, ...labels.map((k, i) => ({
+      scales: {
+        x: { time: true, range: (u, min, max) => [min, max + bucket] },
+        y: { range: (u, min, max) => [0, Math.max(1, max)] },
+      },
+      series: [X_SERIES, ...keys.map((k, i) => ({
         label: opts.labelOf ? opts.labelOf(k) : k, stroke: COLOURS[i % COLOURS.length],
-        fill: COLOURS[i % COLOURS.length] + "99", paths: bars, points: { show: false },
+        fill: COLOURS[i % COLOURS.length], paths: barsOf(i), points: { show: false },
       }))],
       axes: [{ values: timeTicks }, { size: 48 }],
-    }, [times.map((t) => new Date(t).getTime() / 1000), ...labels.map((k) => columns[k])], fig);
+    }, [times.map((t) => new Date(t).getTime() / 1000), ...keys.map((k) => columns[k])], fig);
     fig.kfPlot = plot;
     return plot;
   }
