@@ -19,6 +19,7 @@ from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import overview as overview_api
+from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await parts.bus.stop()
+            await parts.telemetry.stop()  # writes what the buffer still holds
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await owner
@@ -69,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
     app.include_router(overview_api.router)  # issue 12: a site subtree at a glance
+    app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
 
@@ -78,6 +81,7 @@ async def _run_workers(parts: Parts) -> None:
         tg.create_task(parts.bus.run(), name="bus")
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
         tg.create_task(parts.access.run(), name="broker-access")
+        tg.create_task(parts.telemetry.run(), name="telemetry-writer")
 
 
 async def seed_sites(target: FastAPI | Parts | AsyncSession, spec: SiteSpec = PILOT_TREE) -> int:

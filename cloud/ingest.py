@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -36,12 +35,14 @@ from cloud.clocks import DeviceClocks, record_skew_change
 from cloud.db import devices as device_repo
 from cloud.db import messages as message_repo
 from cloud.db import sites as site_repo
-from cloud.db.models import Device, DeviceEvent, Metric, ProcessedMessage, utcnow
+from cloud.db.models import Device, DeviceEvent, ProcessedMessage, utcnow
 from cloud.enrollment.gate import EnrollmentGate
 from cloud.events import DeviceOnline, EventChannel, RebirthWanted
 from cloud.hub import ChangeHub
 from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
+from cloud.telemetry.latest import upsert_latest
+from cloud.telemetry.pipeline import TelemetryPipeline
 from fleet.peripherals import PeripheralState, find
 from fleet.presence import (
     Presence,
@@ -74,6 +75,7 @@ class Ingest:
         clocks: DeviceClocks,
         acks: AckApplier,
         events: EventChannel,
+        telemetry: TelemetryPipeline,
         *,
         auto_register: bool = True,
         require_enrollment: bool = False,
@@ -87,6 +89,7 @@ class Ingest:
         self._rebirth_asked: dict[str, float] = {}
         self.clocks = clocks
         self._acks = acks
+        self._telemetry = telemetry
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
         for attempt in range(RACE_RETRIES):
@@ -228,23 +231,24 @@ class Ingest:
     # -- telemetry and events ----------------------------------------------------------------
 
     async def _tele(self, device_id: str, msg_id: str, body: TelemetryBody) -> None:
+        """Checked, tagged points (``cloud.telemetry.pipeline``): the newest values and the
+        message id commit together; only then are the points queued for the store, so a
+        replayed message stores nothing twice."""
         async with self._sessions() as s:
             device = await device_repo.get(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "telemetry")
-            s.add_all(
-                Metric(
-                    device_id=device_id,
-                    name=m.name,
-                    value=m.value,
-                    ts=datetime.fromtimestamp(m.ts / 1000, UTC),
-                    tags=dict(m.tags),
-                )
-                for m in body.metrics
-            )
+            if await message_repo.was_processed(s, msg_id):  # before the flood counts
+                return self._stats.ignore(Ignored.DUPLICATE_MESSAGE, f"{device_id} {msg_id}")
+            site = await device_repo.site_path(s, device.site_id)
+            verdict = self._telemetry.check(device_id, device.role, site, body)
+            if verdict.bad:
+                log.info("telemetry of %s: %s", device_id, dict(verdict.bad))
+            await upsert_latest(s, verdict.points)
             device.last_seen = utcnow()
             if not await self._commit_once(s, device_id, msg_id):
                 return
+        self._telemetry.enqueue(verdict.points)
         self._hub.publish(f"device:{device_id}", "tele")
 
     async def _evt(self, device_id: str, msg_id: str, body: EventBody, ts: int) -> None:

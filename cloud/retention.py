@@ -1,8 +1,14 @@
-"""Retention: old dedupe ids and telemetry are deleted now and then (by the dispatcher loop)."""
+"""Retention: old dedupe ids and telemetry are deleted now and then (by the dispatcher loop).
+
+Telemetry's own retention lives with its store (the SQL default's raw points and rollups,
+``cloud.telemetry.sql_store``); a time-series database keeps its own and is not asked.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,12 +19,20 @@ DEDUPE_WINDOW = timedelta(hours=24)
 PRUNE_EVERY_S = 60.0
 
 
+class Prunable(Protocol):
+    """Something that deletes what is past its own retention."""
+
+    async def prune(self, now: datetime) -> None: ...
+
+
 class Retention:
     """Deletes what is past its window, at most every :data:`PRUNE_EVERY_S`."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], metrics_retention_h: float):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], also: Sequence[Prunable] = ()
+    ) -> None:
         self._sessions = sessions
-        self._metrics = timedelta(hours=metrics_retention_h)
+        self._also = list(also)
         self._last: float | None = None
 
     async def maybe_prune(self, now: datetime, clock_s: float) -> bool:
@@ -31,7 +45,7 @@ class Retention:
 
     async def prune(self, now: datetime) -> None:
         async with self._sessions() as s:
-            await message_repo.prune(
-                s, ids_before=now - DEDUPE_WINDOW, metrics_before=now - self._metrics
-            )
+            await message_repo.prune(s, ids_before=now - DEDUPE_WINDOW)
             await s.commit()
+        for other in self._also:
+            await other.prune(now)

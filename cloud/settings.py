@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
 from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
@@ -23,7 +24,7 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(IdentitySettings, BaseSettings):
+class Settings(IdentitySettings, TelemetrySettings, BaseSettings):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and
@@ -211,9 +212,6 @@ class Settings(IdentitySettings, BaseSettings):
             "is flagged clock_skewed.",
         ),
     ] = 2000
-    metrics_retention_h: Annotated[
-        float, Field(gt=0, description="Hours telemetry is kept before it is deleted.")
-    ] = 72.0
     blob_max_bytes: Annotated[
         int,
         Field(

@@ -30,6 +30,11 @@ from cloud.jobs import JobService
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
+from cloud.telemetry.pipeline import TelemetryPipeline
+from cloud.telemetry.sql_store import SqlStore
+from cloud.telemetry.store import TelemetryStore
+from cloud.telemetry.stores import open_store
+from cloud.telemetry.validate import Limits
 from fleet.failover import FailoverPolicy
 
 
@@ -52,6 +57,9 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: telemetry ingest (its ``run`` is a worker of the app) and the store it writes to
+    telemetry: TelemetryPipeline
+    tele_store: TelemetryStore
 
 
 def build(settings: Settings) -> Parts:
@@ -64,6 +72,8 @@ def build(settings: Settings) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
+    tele_store = open_store(settings, sessions)
+    telemetry = build_telemetry(settings, tele_store, sessions, clocks)
     access = broker_access_for(settings, sessions)
     ingest = Ingest(
         sessions,
@@ -72,6 +82,7 @@ def build(settings: Settings) -> Parts:
         clocks,
         acks,
         events,
+        telemetry,
         auto_register=settings.auto_register_devices,
         require_enrollment=access.enforced,
     )
@@ -84,7 +95,7 @@ def build(settings: Settings) -> Parts:
         commands,
         events,
         Failover(sessions, hub, bus, policy, batch=BATCH),
-        Retention(sessions, settings.metrics_retention_h),
+        Retention(sessions, [tele_store] if isinstance(tele_store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
     jobs = JobService(
@@ -113,4 +124,28 @@ def build(settings: Settings) -> Parts:
         calls,
         access,
         enrollment,
+        telemetry,
+        tele_store,
+    )
+
+
+def build_telemetry(
+    settings: Settings,
+    store: TelemetryStore,
+    sessions: async_sessionmaker[AsyncSession],
+    clocks: DeviceClocks,
+) -> TelemetryPipeline:
+    """The ingest pipeline with the limits and buffer of ``settings``."""
+    limits = Limits(
+        future_ms=settings.tele_future_ms,
+        max_age_ms=int(settings.tele_raw_retention_days * 24 * 3600 * 1000),
+        per_series_min=settings.tele_max_points_per_series_min,
+    )
+    return TelemetryPipeline(
+        store,
+        sessions,
+        clocks,
+        limits,
+        buffer_points=settings.tele_buffer_points,
+        batch_points=settings.tele_batch_points,
     )

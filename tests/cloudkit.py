@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -204,9 +204,11 @@ class FakeDevice:
         )
         await self.publish(DeviceChannel.EVT, body)
 
-    async def tele(self, **values: float) -> None:
+    async def tele(self, named: Mapping[str, float] | None = None, /, **values: float) -> None:
+        """One batch stamped now: ``named`` for metric names with dots (``sys.cpu_pct``)."""
         ts = wall_ms()
-        metrics = [Metric(name=k, value=v, ts=ts) for k, v in values.items()]
+        both = {**(named or {}), **values}
+        metrics = [Metric(name=k, value=v, ts=ts) for k, v in both.items()]
         await self.publish(DeviceChannel.TELE, TelemetryBody(metrics=metrics))
 
     async def next_command(self, timeout_s: float = 5.0) -> Envelope[Any]:

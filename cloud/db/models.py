@@ -186,20 +186,6 @@ class ProcessedMessage(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class Metric(Base):
-    """A telemetry sample; a stop-gap store until the TSDB sinks exist."""
-
-    __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_device_name_ts", "device_id", "name", "ts"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    device_id: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(64))
-    value: Mapped[float] = mapped_column(Float)
-    ts: Mapped[datetime] = mapped_column(index=True)
-    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
 class PeripheralCallRow(Base):
     """One ``peripheral.call`` sent to a device (set an LED, ask for a rating) and its answer."""
 

@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import cloud.db.identity  # registers the identity tables on Base
-import cloud.db.telemetry_latest  # noqa: F401  (and issue 12 its tables; one noqa covers the package name)
+import cloud.db.telemetry_latest
+import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)
 from cloud.db.models import Base
 
 config = context.config

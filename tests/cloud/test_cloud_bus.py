@@ -465,7 +465,7 @@ async def test_telemetry_is_stored_and_unknown_devices_are_asked_to_rebirth(
 ) -> None:
     from sqlalchemy import select
 
-    from cloud.db.models import Metric
+    from cloud.db.telemetry_points import TelePoint
     from protocols.messages import Rebirth
 
     cloud, _ = env
@@ -476,11 +476,14 @@ async def test_telemetry_is_stored_and_unknown_devices_are_asked_to_rebirth(
         assert isinstance((await dev.next_command()).body, Rebirth)
         await register(cloud, dev)
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
-            await dev.tele(cpu=0.5, mem_mb=812.0)
+            await dev.tele({"sys.cpu_pct": 0.5, "sys.disk_free_mb": 812.0})
             assert await sub.wait_for(lambda v: v == "tele", 5)
+    assert await cloud.telemetry.flush(10), cloud.telemetry.stats()
     async with cloud.sessions() as s:
-        rows = (await s.scalars(select(Metric).where(Metric.device_id == dev.device_id))).all()
-    assert sorted((m.name, m.value) for m in rows) == [("cpu", 0.5), ("mem_mb", 812.0)]
+        stmt = select(TelePoint).where(TelePoint.device_id == dev.device_id)
+        rows = (await s.scalars(stmt)).all()
+    stored = sorted((m.name, m.value) for m in rows)
+    assert stored == [("sys.cpu_pct", 0.5), ("sys.disk_free_mb", 812.0)]
 
 
 async def test_input_events_are_stored_and_unmasked_id_data_is_rejected(

@@ -9,10 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from cloud.db.models import DeviceEvent, Metric
+from cloud.db.models import DeviceEvent
+from cloud.db.telemetry_points import TelePoint
 from cloud.settings import Settings
 from cloud.wiring import Parts
-from protocols.envelope import encode
+from protocols.envelope import encode, wall_ms
 from protocols.messages import EventBody, EventKind, Health, TelemetryBody
 from protocols.messages import Metric as MetricBody
 from protocols.topics import DeviceChannel
@@ -42,7 +43,7 @@ async def test_replayed_events_and_telemetry_are_applied_once(
         health = EventBody(
             kind=EventKind.PERIPHERAL_HEALTH, peripheral="rp1", health=Health.DEGRADED, reason="x"
         )
-        tele = TelemetryBody(metrics=[MetricBody(name="cpu", value=0.5, ts=1)])
+        tele = TelemetryBody(metrics=[MetricBody(name="sys.cpu_pct", value=0.5, ts=wall_ms())])
         before = cloud.stats.snapshot()["ignored"].get("duplicate_message", 0)
         async with cloud.hub.subscribe("bus:ignored") as ignored:
             sent = [
@@ -57,7 +58,7 @@ async def test_replayed_events_and_telemetry_are_applied_once(
                 assert await ignored.wait_for(lambda r: r == "duplicate_message", 5)
         assert cloud.stats.snapshot()["ignored"]["duplicate_message"] == before + 3
         async with cloud.hub.subscribe(f"device:{dev.device_id}") as sub:
-            await dev.tele(mem=1.0)  # a new message is still applied
+            await dev.tele({"sys.mem_pct": 1.0})  # a new message is still applied
             assert await sub.wait_for(lambda v: v == "tele", 5)
     async with cloud.sessions() as s:
         kinds = (
@@ -68,8 +69,9 @@ async def test_replayed_events_and_telemetry_are_applied_once(
                 )
             )
         ).all()
+        assert await cloud.telemetry.flush(10), cloud.telemetry.stats()
         metrics = await s.scalar(
-            select(func.count()).select_from(Metric).where(Metric.device_id == dev.device_id)
+            select(func.count()).select_from(TelePoint).where(TelePoint.device_id == dev.device_id)
         )
     assert sorted(kinds) == ["button", "peripheral_health"]
     assert metrics == 2  # cpu once, mem once

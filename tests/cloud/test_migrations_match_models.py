@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 import cloud.db.identity  # registers the identity tables on Base
-import cloud.db.telemetry_latest  # noqa: F401  (and issue 12 its tables; one noqa covers the package name)
+import cloud.db.telemetry_latest
+import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from cloud.db.models import Metric
+from cloud.db.telemetry_points import TelePoint
 from cloud.wiring import Parts
-from protocols.envelope import Envelope, encode
+from protocols.envelope import Envelope, encode, wall_ms
 from protocols.jobs import AckState
 from protocols.messages import EventBody, EventKind, TelemetryBody
 from protocols.messages import Metric as MetricBody
@@ -54,8 +54,9 @@ async def drained(client: httpx.AsyncClient, dev: FakeDevice, name: str) -> None
 
 
 async def metrics_named(cloud: Parts, dev: str, name: str) -> int:
+    assert await cloud.telemetry.flush(30), cloud.telemetry.stats()
     async with cloud.sessions() as s:
-        stmt = select(func.count()).where(Metric.device_id == dev, Metric.name == name)
+        stmt = select(func.count()).where(TelePoint.device_id == dev, TelePoint.name == name)
         return int(await s.scalar(stmt) or 0)
 
 
@@ -98,7 +99,8 @@ async def test_duplicated_and_reordered_messages_count_once(
 
         # an event and a telemetry batch, each replayed
         copies += await replay(dev, await dev.publish(DeviceChannel.EVT, marker(f"e-{uid}")))
-        tele = TelemetryBody(metrics=[MetricBody(name=f"m_{uid}", value=1, ts=1)])
+        point = MetricBody(name=f"peripheral.m_{uid}", value=1, ts=wall_ms())
+        tele = TelemetryBody(metrics=[point])
         copies += await replay(dev, await dev.publish(DeviceChannel.TELE, tele))
         await drained(client, dev, f"end-{uid}")
 
@@ -117,7 +119,7 @@ async def test_duplicated_and_reordered_messages_count_once(
         "succeeded",
     ]
     assert await events_with(client, dev.device_id, f"e-{uid}") == 1
-    assert await metrics_named(cloud, dev.device_id, f"m_{uid}") == 1
+    assert await metrics_named(cloud, dev.device_id, f"peripheral.m_{uid}") == 1
     ignored = (await bus_stats(client))["ignored"]
 
     def delta(reason: str) -> int:

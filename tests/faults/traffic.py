@@ -8,7 +8,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from cloud.db.models import DeviceEvent, Metric
+from cloud.db.models import DeviceEvent
+from cloud.db.telemetry_points import TelePoint
 from cloud.wiring import Parts
 from edge_agent.agent import Agent
 from protocols.envelope import wall_ms
@@ -75,7 +76,7 @@ async def chatter(
         assert await agent.link.publish(DeviceChannel.EVT, event(name))
         names.append(name)
         if i % 10 == 0:
-            metric = MetricBody(name=f"tele.{prefix}", value=i, ts=wall_ms())
+            metric = MetricBody(name=tele_name(prefix), value=i, ts=wall_ms())
             assert await agent.link.publish(DeviceChannel.TELE, TelemetryBody(metrics=[metric]))
         if halfway is not None and i == count // 3:
             halfway.set()
@@ -99,12 +100,19 @@ async def event_order(cloud: Parts, device_id: str) -> list[str]:
         return [str(data.get("n")) for data in rows]
 
 
+def tele_name(prefix: str) -> str:
+    """The test's metric: a driver counter's name (``protocols.telemetry``), so it is stored."""
+    return f"peripheral.fault_{prefix}"
+
+
 async def tele_at_cloud(cloud: Parts, device_id: str, prefix: str) -> Counter[float]:
-    """How many times each telemetry value of ``prefix`` was stored by the cloud."""
+    """How many times each telemetry value of ``prefix`` was stored by the cloud (after the
+    telemetry writer wrote what it holds)."""
+    assert await cloud.telemetry.flush(30), cloud.telemetry.stats()
     async with cloud.sessions() as s:
         rows = await s.scalars(
-            select(Metric.value).where(
-                Metric.device_id == device_id, Metric.name == f"tele.{prefix}"
+            select(TelePoint.value).where(
+                TelePoint.device_id == device_id, TelePoint.name == tele_name(prefix)
             )
         )
         return Counter(rows)

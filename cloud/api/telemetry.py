@@ -1,0 +1,246 @@
+"""``/api/v1/telemetry``: series over a time range, the newest values, the metric names.
+
+Every route needs ``devices.read`` and answers only about the caller's site subtree: a device
+outside it is 404 (as everywhere), a ``site`` beyond it narrows to what the caller may see,
+and points a device sent while it stood at a site outside the caller's scope are left out.
+Series come from the store ``tsdb_url`` names (``cloud.telemetry.stores``); when it cannot
+answer, 503 ``store_unavailable``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import distinct, select
+
+from cloud.api.auth_deps import scope_of
+from cloud.api.callers import DevicesReader
+from cloud.api.deps import DeviceQuery, SessionsDep, SiteQuery
+from cloud.api.errors import error_responses
+from cloud.auth.principal import Principal
+from cloud.db import devices as device_repo
+from cloud.db.telemetry_latest import TeleLatest
+from cloud.errors import CloudError, Unprocessable
+from cloud.telemetry.latest import latest_values
+from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable
+from cloud.telemetry.sql_query import normal_step
+from cloud.telemetry.store import TelemetryStore
+from fleet.access import in_scope
+from protocols.envelope import wall_ms
+
+router = APIRouter(
+    prefix="/api/v1/telemetry",
+    tags=["telemetry"],
+    responses=error_responses(401, 403, 422, 500),
+)
+
+NAME_PATTERN = r"^[a-z][a-z0-9_.]{0,63}$"
+TAG_PATTERN = r"^[a-z0-9_.]{1,64}:[^\x00-\x1f]{1,64}$"
+GROUP_PATTERN = r"^([a-z0-9_.]{1,64}(,[a-z0-9_.]{1,64}){0,7})?$"
+#: most steps one series may have (a year at 1 hour is 8760)
+MAX_STEPS = 11_000
+DAY_MS = 24 * 3600 * 1000
+#: the default step: the finest of these giving at most :data:`AUTO_POINTS` steps
+AUTO_STEPS = (10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 86400)
+AUTO_POINTS = 500
+
+
+class TelemetryUnavailable(CloudError):
+    status_code = 503
+    code = "store_unavailable"
+
+
+class BadTime(Unprocessable):
+    code = "bad_time"
+
+
+class TooManySteps(Unprocessable):
+    code = "too_many_steps"
+
+
+class SeriesOut(BaseModel):
+    name: str
+    labels: dict[str, str]
+    #: ``[step start ms, value]``, oldest first; a step without points is absent
+    points: list[tuple[int, float]]
+
+
+class SeriesPage(BaseModel):
+    series: list[SeriesOut]
+    #: the step (s) the points are in (fine steps as asked; 5 minutes and up in whole rollups)
+    step: int
+
+
+class LatestOut(BaseModel):
+    device: str
+    name: str
+    tags: dict[str, str]
+    site: str
+    value: float
+    ts_ms: int
+
+
+class LatestPage(BaseModel):
+    values: list[LatestOut]
+
+
+class NamesOut(BaseModel):
+    names: list[str]
+
+
+def _store(request: Request) -> TelemetryStore:
+    store: TelemetryStore = request.app.state.parts.tele_store
+    return store
+
+
+StoreDep = Annotated[TelemetryStore, Depends(_store)]
+TimeQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="ISO 8601 with a zone (2026-12-01T08:00:00+08:00) or Unix ms",
+    ),
+]
+
+
+def parse_time(value: str | None, default_ms: int, what: str) -> int:
+    """Unix ms from ``value`` (ISO 8601 with a zone, or ms); ``default_ms`` if absent."""
+    if value is None:
+        return default_ms
+    if value.isdigit():
+        return int(value)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise BadTime(
+            f"{what} {value!r} is not a time: use ISO 8601 with a zone "
+            "(2026-12-01T08:00:00+08:00 or …Z) or Unix milliseconds"
+        )
+    return int(at.timestamp() * 1000)
+
+
+def auto_step(span_ms: int) -> int:
+    for step in AUTO_STEPS:
+        if span_ms / (step * 1000) <= AUTO_POINTS:
+            return step
+    return AUTO_STEPS[-1]
+
+
+def _tags(tag: list[str]) -> dict[str, str]:
+    return dict(t.split(":", 1) for t in tag)
+
+
+async def _where(
+    sessions: SessionsDep, caller: Principal, device: str | None, site: str | None
+) -> str | None:
+    """The subtree the answer may cover (None: nothing the caller may see); 404 for a
+    device the caller may not see."""
+    scope = scope_of(caller)
+    if device is not None:
+        async with sessions() as s:
+            found = await device_repo.require(s, device)
+            if not caller.sees(await device_repo.site_path(s, found.site_id)):
+                raise device_repo.not_found(device)
+    if site is None or in_scope(scope, site):
+        return site or scope
+    return scope if in_scope(site, scope) else None
+
+
+@router.get(
+    "/series",
+    response_model=SeriesPage,
+    responses=error_responses(
+        described={
+            404: "no such device (or outside your scope)",
+            422: "invalid parameters; bad_time (start/end unreadable), too_many_steps",
+            503: "the telemetry store cannot answer (down or refusing); retry later",
+        }
+    ),
+)
+async def series(
+    caller: DevicesReader,
+    sessions: SessionsDep,
+    store: StoreDep,
+    name: Annotated[str, Query(pattern=NAME_PATTERN, description="a metric name")],
+    device: DeviceQuery = None,
+    site: SiteQuery = None,
+    start: TimeQuery = None,
+    end: TimeQuery = None,
+    step: Annotated[int | None, Query(ge=1, le=31 * 86400, description="seconds")] = None,
+    agg: Agg = Agg.AVG,
+    tag: Annotated[list[str], Query(pattern=TAG_PATTERN, max_length=8)] = [],  # noqa: B006
+    group_by: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
+) -> SeriesPage:
+    """One metric of one device or a site subtree (default: your whole scope) over
+    ``[start, end)`` (default: the last 24 h), in steps of ``step`` seconds combined by
+    ``agg``; ``tag=k:v`` narrows, ``group_by=a,b`` merges series by those tags."""
+    end_ms = parse_time(end, wall_ms(), "end")
+    start_ms = parse_time(start, end_ms - DAY_MS, "start")
+    step_s = normal_step(step if step is not None else auto_step(max(0, end_ms - start_ms)))
+    if (end_ms - start_ms) / (step_s * 1000) > MAX_STEPS:
+        raise TooManySteps(
+            f"{end_ms - start_ms} ms in steps of {step_s} s is more than {MAX_STEPS} steps; "
+            "ask for a larger step or a shorter range"
+        )
+    where = await _where(sessions, caller, device, site)
+    if where is None or start_ms >= end_ms:
+        return SeriesPage(series=[], step=step_s)
+    groups = tuple(g for g in group_by.split(",") if g) if group_by is not None else None
+    q = SeriesQuery(name, start_ms, end_ms, step_s, agg, device, where, _tags(tag), groups)
+    try:
+        found = await store.query(q)
+    except StoreUnavailable as err:
+        raise TelemetryUnavailable(str(err)) from err
+    out = [SeriesOut(name=s.name, labels=dict(s.labels), points=s.points) for s in found]
+    return SeriesPage(series=out, step=step_s)
+
+
+@router.get(
+    "/latest",
+    response_model=LatestPage,
+    responses=error_responses(described={404: "no such device (or outside your scope)"}),
+)
+async def latest(
+    caller: DevicesReader,
+    sessions: SessionsDep,
+    device: DeviceQuery = None,
+    site: SiteQuery = None,
+    name: Annotated[list[str], Query(pattern=NAME_PATTERN, max_length=32)] = [],  # noqa: B006
+) -> LatestPage:
+    """The newest value of each series of one device or a site subtree (default: your
+    scope), optionally only the metrics ``name`` (repeatable)."""
+    where = await _where(sessions, caller, device, site)
+    if where is None:
+        return LatestPage(values=[])
+    async with sessions() as s:
+        rows = await latest_values(s, device=device, site=where, names=name or None)
+    return LatestPage(
+        values=[
+            LatestOut(
+                device=r.device_id,
+                name=r.name,
+                tags=dict(r.tags),
+                site=r.site,
+                value=r.value,
+                ts_ms=r.ts_ms,
+            )
+            for r in rows
+        ]
+    )
+
+
+@router.get("/names", response_model=NamesOut)
+async def names(caller: DevicesReader, sessions: SessionsDep) -> NamesOut:
+    """The metric names devices in your scope have sent (newest values kept)."""
+    scope = scope_of(caller)
+    inside = (TeleLatest.site == scope) | TeleLatest.site.startswith(scope + "/", autoescape=True)
+    async with sessions() as s:
+        rows = await s.scalars(
+            select(distinct(TeleLatest.name)).where(inside).order_by(TeleLatest.name)
+        )
+        return NamesOut(names=list(rows.all()))

@@ -1,0 +1,185 @@
+"""From a device's ``tele`` batch to the points the cloud stores: each metric checked, clamped
+or refused, and tagged by the cloud.
+
+Nothing a device sends is stored as truth unchecked: a value that cannot be a reading (NaN,
+infinity, a negative disk size, a percentage of 250, a paper code of 7), a timestamp far ahead
+of the cloud's clock or older than the raw retention, a name outside ``protocols.telemetry``'s
+vocabulary, or a flood of one series is refused; a percentage a little past its range (rounding
+on the device: 100.4 %) is clamped. Every refusal and clamp is counted by reason
+(:class:`Bad`), for ``/metrics`` and the logs. The cloud's tags (``device``, ``role``,
+``site``, ``site_l1`` … ``site_l5``) always win over tags of the same name from the device.
+
+Wrong JSON types are refused before this (``protocols.envelope.decode``: a ``value`` of
+``"abc"`` makes the whole message invalid, counted by the bus as ``invalid``); what arrives
+here has a float value and an int timestamp.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cloud.telemetry.latest import series_key
+from cloud.telemetry.model import CLOUD_TAGS, Point
+from protocols.messages import Metric
+from protocols.telemetry import COUNTER_PREFIX, PeripheralMetric, SysMetric, site_tags
+
+
+class Bad(StrEnum):
+    """Why a metric was refused (or, for ``CLAMPED`` and ``RESERVED_TAG``, changed)."""
+
+    NON_FINITE = "non_finite"  # NaN or ±infinity
+    NEGATIVE = "negative"  # a size, duration or counter below zero
+    OUT_OF_RANGE = "out_of_range"  # past its range by more than rounding (cpu 250 %)
+    NOT_A_CODE = "not_a_code"  # health/paper not one of their integer codes
+    CLAMPED = "clamped"  # a percentage a little past 0..100, stored as 0 or 100
+    FUTURE = "future"  # stamped further ahead of the cloud's clock than allowed
+    TOO_OLD = "too_old"  # older than the raw retention (it would be deleted at once)
+    FLOOD = "flood"  # more points of one series in one minute than allowed
+    UNKNOWN_NAME = "unknown_name"  # not a name of protocols.telemetry
+    RESERVED_TAG = "reserved_tag"  # a device tag named like a cloud tag: dropped, point kept
+
+
+#: percentages: clamped within this many points of their range, refused beyond
+PCT_SLACK = 5.0
+_PCT = {SysMetric.CPU_PCT, SysMetric.MEM_PCT, SysMetric.DISK_PCT}
+_NON_NEGATIVE = {
+    SysMetric.DISK_FREE_MB,
+    SysMetric.LOAD1,
+    SysMetric.UPTIME_S,
+    SysMetric.HOST_UPTIME_S,
+    SysMetric.BROKER_RTT_MS,
+}
+_CODES = {PeripheralMetric.HEALTH: range(4), PeripheralMetric.PAPER: range(4)}
+#: a thermal zone outside this (°C) is a broken sensor, not a reading
+TEMP_RANGE = (-60.0, 150.0)
+_COUNTER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
+_KNOWN = {m.value for m in SysMetric} | {m.value for m in PeripheralMetric}
+#: flood buckets remembered (series × minute); the oldest are forgotten beyond this
+FLOOD_MEMORY = 200_000
+
+
+def known_name(name: str) -> bool:
+    """A name of ``protocols.telemetry``: a system or peripheral gauge, or a driver counter
+    ``peripheral.<counter>`` (lower-case letters, digits, ``_`` and ``.``)."""
+    if name in _KNOWN:
+        return True
+    rest = name[len(COUNTER_PREFIX) :]
+    return (
+        name.startswith(COUNTER_PREFIX)
+        and 0 < len(rest) <= 48
+        and set(rest) <= _COUNTER_CHARS
+        and not rest.startswith(".")
+    )
+
+
+def check_value(name: str, value: float) -> tuple[float | None, Bad | None]:
+    """The value to store (None: refuse it) and why it changed or was refused."""
+    if not known_name(name):
+        return None, Bad.UNKNOWN_NAME
+    if not math.isfinite(value):
+        return None, Bad.NON_FINITE
+    if name in _PCT:
+        if 0.0 <= value <= 100.0:
+            return value, None
+        if -PCT_SLACK <= value <= 100.0 + PCT_SLACK:
+            return min(100.0, max(0.0, value)), Bad.CLAMPED
+        return None, Bad.OUT_OF_RANGE
+    codes = _CODES.get(name)  # type: ignore[call-overload]
+    if codes is not None:
+        ok = value == int(value) and int(value) in codes
+        return (value, None) if ok else (None, Bad.NOT_A_CODE)
+    if name == SysMetric.TEMP_C:
+        lo, hi = TEMP_RANGE
+        return (value, None) if lo <= value <= hi else (None, Bad.OUT_OF_RANGE)
+    if value < 0 and (name in _NON_NEGATIVE or name.startswith(COUNTER_PREFIX)):
+        return None, Bad.NEGATIVE
+    return value, None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The ingest limits (from the settings, ``cloud.settings_telemetry``)."""
+
+    future_ms: int = 5 * 60 * 1000
+    max_age_ms: int = 7 * 24 * 3600 * 1000
+    per_series_min: int = 60
+
+
+@dataclass
+class Verdict:
+    """One batch's outcome: the points to store and what was refused or changed, by reason."""
+
+    points: list[Point] = field(default_factory=list)
+    bad: Counter[Bad] = field(default_factory=Counter)
+
+
+class Validator:
+    """Checks and tags batches; remembers recent per-series counts for the flood limit."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.counts: Counter[Bad] = Counter()
+        self._per_minute: OrderedDict[tuple[str, str, str, int], int] = OrderedDict()
+
+    def check(
+        self,
+        metrics: list[Metric],
+        cloud_tags: Mapping[str, str],
+        now_ms: int,
+        offset_ms: int | None = None,
+    ) -> Verdict:
+        """``cloud_tags``: :func:`cloud_tags_of`. ``offset_ms``: cloud minus device clock, if
+        known (``cloud.clocks``), so a device whose clock runs ahead is not refused for it."""
+        verdict = Verdict()
+        device = cloud_tags.get("device", "")
+        for m in metrics:
+            value, why = check_value(m.name, m.value)
+            if why is not None:
+                verdict.bad[why] += 1
+            if value is None:
+                continue
+            late = self._when(m.ts, now_ms, offset_ms)
+            if late is not None:
+                verdict.bad[late] += 1
+                continue
+            tags = {k: v for k, v in m.tags.items() if k not in CLOUD_TAGS}
+            if len(tags) != len(m.tags):
+                verdict.bad[Bad.RESERVED_TAG] += 1
+            tags.update(cloud_tags)
+            if not self._room(device, m.name, series_key(tags), m.ts):
+                verdict.bad[Bad.FLOOD] += 1
+                continue
+            verdict.points.append(Point(m.name, value, m.ts, tags))
+        self.counts.update(verdict.bad)
+        return verdict
+
+    def _when(self, ts: int, now_ms: int, offset_ms: int | None) -> Bad | None:
+        on_cloud = ts + (offset_ms or 0)
+        if on_cloud > now_ms + self.limits.future_ms:
+            return Bad.FUTURE
+        if on_cloud < now_ms - self.limits.max_age_ms:
+            return Bad.TOO_OLD
+        return None
+
+    def _room(self, device: str, name: str, key: str, ts: int) -> bool:
+        """Count one point into its series' minute (of the point's own time): a replay of an
+        outage's points spreads over many minutes and passes; a flood does not."""
+        bucket = (device, name, key, ts // 60_000)
+        seen = self._per_minute.get(bucket, 0)
+        if seen >= self.limits.per_series_min:
+            return False
+        self._per_minute[bucket] = seen + 1
+        self._per_minute.move_to_end(bucket)
+        if len(self._per_minute) > FLOOD_MEMORY:
+            self._per_minute.popitem(last=False)
+        return True
+
+
+def cloud_tags_of(device_id: str, role: str, site: str) -> dict[str, str]:
+    """The tags the cloud puts on every point of a device: ``device``, ``role`` and the site
+    path at each level (``protocols.telemetry.site_tags``)."""
+    return {"device": device_id, "role": role, **site_tags(site)}
