@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from cloud.api.auth_deps import scope_of
 from cloud.api.callers import DevicesReader
@@ -241,6 +241,6 @@ async def names(caller: DevicesReader, sessions: SessionsDep) -> NamesOut:
     inside = (TeleLatest.site == scope) | TeleLatest.site.startswith(scope + "/", autoescape=True)
     async with sessions() as s:
         rows = await s.scalars(
-            select(distinct(TeleLatest.name)).where(inside).order_by(TeleLatest.name)
+            select(TeleLatest.name).distinct().where(inside).order_by(TeleLatest.name)
         )
         return NamesOut(names=list(rows.all()))

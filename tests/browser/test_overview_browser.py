@@ -104,7 +104,7 @@ async def test_overview_numbers_and_jobs_chart(
     assert jobs.painted > 0, "no bar of the first state was drawn"
     assert await page.locator("#chart-jobs").get_attribute("data-points") == "2"
     assert LEGEND_TIME.match(await legend_time(page, "chart-jobs"))
-    assert [e for e in errors if "404" not in e] == []  # TEMP until the series API
+    assert errors == []
     await page.close()
 
 
@@ -121,5 +121,5 @@ async def test_overview_in_english(browser: Browser, world: DemoWorld, uid: str)
     state = await chart_state(page, "chart-jobs")
     assert state is not None and sorted(state.labels) == ["failed", "succeeded"]
     await expect(page.locator("#kf-nav")).to_contain_text("Overview")
-    assert [e for e in errors if "404" not in e] == []  # TEMP until the series API
+    assert errors == []
     await page.close()
