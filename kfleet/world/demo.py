@@ -314,7 +314,7 @@ def banner(world: DemoWorld) -> str:
     lines = [
         "",
         "kfleet demo is running.",
-        f"  console   {world.base_url}/",
+        f"  console   {world.base_url}/   (site overview and charts: {world.base_url}/overview)",
         "  login     " + _login_line(world),
         f"  API docs  {world.base_url}/docs",
         f"  broker    {world.broker_url}",

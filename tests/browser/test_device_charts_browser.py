@@ -126,3 +126,21 @@ async def test_device_charts_in_english(browser: Browser, world: DemoWorld, devi
     assert sys is not None and sys.labels == ["CPU", "memory", "disk"]
     assert errors == []
     await page.close()
+
+
+async def test_overview_charts_the_paper_of_its_printers(
+    browser: Browser, world: DemoWorld, device: str, uid: str
+) -> None:
+    """The same history seen from its site: the printer is out now (its newest paper point),
+    and the paper chart shows its 24 h in 5-minute steps."""
+    page = await signed_in_page(browser, world)
+    errors = watch_errors(page)
+    await page.goto(f"{world.base_url}/overview?site=qh/hx/golmud/dc{uid}")
+    await expect(page.locator('[data-count="paper.out"] .n')).to_have_text("1")
+    await expect(page.locator('[data-count="devices.online"] .n')).to_have_text("1")
+    paper = await chart_state(page, "chart-paper-history")
+    assert paper is not None and paper.labels == [f"{device} · rp1"]
+    assert DENSE_MINUTES // 5 <= paper.values <= DENSE_MINUTES // 5 + 1
+    assert paper.painted > 0, "the paper line (out = 2 of 0..3) was not drawn"
+    assert errors == []
+    await page.close()
