@@ -32,7 +32,6 @@ from cloud.settings import Settings
 from cloud.stats import BusStats
 from cloud.telemetry.pipeline import TelemetryPipeline
 from cloud.telemetry.sql_store import SqlStore
-from cloud.telemetry.store import TelemetryStore
 from cloud.telemetry.stores import open_store
 from cloud.telemetry.validate import Limits
 from fleet.failover import FailoverPolicy
@@ -57,9 +56,9 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
-    #: telemetry ingest (its ``run`` is a worker of the app) and the store it writes to
+    #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
+    #: points go and where the read API asks)
     telemetry: TelemetryPipeline
-    tele_store: TelemetryStore
 
 
 def build(settings: Settings) -> Parts:
@@ -72,20 +71,9 @@ def build(settings: Settings) -> Parts:
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
-    tele_store = open_store(settings, sessions)
-    telemetry = build_telemetry(settings, tele_store, sessions, clocks)
+    telemetry = build_telemetry(settings, sessions, clocks)
     access = broker_access_for(settings, sessions)
-    ingest = Ingest(
-        sessions,
-        hub,
-        stats,
-        clocks,
-        acks,
-        events,
-        telemetry,
-        auto_register=settings.auto_register_devices,
-        require_enrollment=access.enforced,
-    )
+    ingest = _ingest(settings, sessions, hub, stats, clocks, acks, events, telemetry, access)
     bus = Bus(settings, stats, ingest.handle_batch)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
@@ -95,7 +83,7 @@ def build(settings: Settings) -> Parts:
         commands,
         events,
         Failover(sessions, hub, bus, policy, batch=BATCH),
-        Retention(sessions, [tele_store] if isinstance(tele_store, SqlStore) else []),
+        Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
     jobs = JobService(
@@ -125,24 +113,45 @@ def build(settings: Settings) -> Parts:
         access,
         enrollment,
         telemetry,
-        tele_store,
+    )
+
+
+def _ingest(  # the parts ingest uses, each once
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    stats: BusStats,
+    clocks: DeviceClocks,
+    acks: AckApplier,
+    events: EventChannel,
+    telemetry: TelemetryPipeline,
+    access: RunningAccess,
+) -> Ingest:
+    return Ingest(
+        sessions,
+        hub,
+        stats,
+        clocks,
+        acks,
+        events,
+        telemetry,
+        auto_register=settings.auto_register_devices,
+        require_enrollment=access.enforced,
     )
 
 
 def build_telemetry(
-    settings: Settings,
-    store: TelemetryStore,
-    sessions: async_sessionmaker[AsyncSession],
-    clocks: DeviceClocks,
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clocks: DeviceClocks
 ) -> TelemetryPipeline:
-    """The ingest pipeline with the limits and buffer of ``settings``."""
+    """The store ``tsdb_url`` names and the ingest pipeline with the limits and buffer of
+    ``settings``."""
     limits = Limits(
         future_ms=settings.tele_future_ms,
         max_age_ms=int(settings.tele_raw_retention_days * 24 * 3600 * 1000),
         per_series_min=settings.tele_max_points_per_series_min,
     )
     return TelemetryPipeline(
-        store,
+        open_store(settings, sessions),
         sessions,
         clocks,
         limits,

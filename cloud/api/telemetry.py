@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from cloud.api.auth_deps import scope_of
@@ -92,10 +92,12 @@ class NamesOut(BaseModel):
 
 
 def _store(request: Request) -> TelemetryStore:
-    store: TelemetryStore = request.app.state.parts.tele_store
+    store: TelemetryStore = request.app.state.parts.telemetry.store  # the one ingest writes
     return store
 
 
+TagText = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
+NameText = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 StoreDep = Annotated[TelemetryStore, Depends(_store)]
 TimeQuery = Annotated[
     str | None,
@@ -173,7 +175,7 @@ async def series(
     end: TimeQuery = None,
     step: Annotated[int | None, Query(ge=1, le=31 * 86400, description="seconds")] = None,
     agg: Agg = Agg.AVG,
-    tag: Annotated[list[str], Query(pattern=TAG_PATTERN, max_length=8)] = [],  # noqa: B006
+    tag: Annotated[list[TagText], Query(max_length=8, description="k:v")] = [],  # noqa: B006
     group_by: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
 ) -> SeriesPage:
     """One metric of one device or a site subtree (default: your whole scope) over
@@ -210,7 +212,7 @@ async def latest(
     sessions: SessionsDep,
     device: DeviceQuery = None,
     site: SiteQuery = None,
-    name: Annotated[list[str], Query(pattern=NAME_PATTERN, max_length=32)] = [],  # noqa: B006
+    name: Annotated[list[NameText], Query(max_length=32)] = [],  # noqa: B006
 ) -> LatestPage:
     """The newest value of each series of one device or a site subtree (default: your
     scope), optionally only the metrics ``name`` (repeatable)."""
