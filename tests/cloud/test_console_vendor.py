@@ -65,3 +65,19 @@ def test_no_console_page_loads_anything_from_another_host() -> None:
         and (remote.search(text := path.read_text(encoding="utf-8")) or imports.search(text))
     ]
     assert not offenders, f"console files loading from another host: {offenders}"
+
+
+def test_a_link_out_of_the_vendor_folder_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in a vendored folder that is a symlink to elsewhere is not served."""
+    from cloud.api import console
+
+    outside = tmp_path / "outside.js"
+    outside.write_text("secret")
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "evil.js").symlink_to(outside)
+    (tmp_path / "vendor" / "lib" / "ok.js").write_text("ok")
+    monkeypatch.setattr(console, "VENDOR_DIR", tmp_path / "vendor")
+    assert console._vendored("lib", "ok.js") == (tmp_path / "vendor" / "lib" / "ok.js").resolve()
+    assert console._vendored("lib", "evil.js") is None
