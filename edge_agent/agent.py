@@ -41,8 +41,10 @@ from edge_agent.peripherals.calls import CallHandler, Rating
 from edge_agent.peripherals.events import rating_event
 from edge_agent.peripherals.health import HealthMonitor
 from edge_agent.peripherals.registry import build_or_broken
-from edge_agent.peripherals.telemetry import peripheral_metrics
 from edge_agent.screen import ScreenServer
+from edge_agent.tele.batcher import TeleBatcher
+from edge_agent.tele.points import PeripheralSample, sample_points
+from edge_agent.tele.system import SystemSampler
 from protocols import PROTOCOL_VERSION
 from protocols.envelope import wall_ms
 from protocols.messages import (
@@ -72,6 +74,8 @@ REJECT_EVENTS_PER_MIN = 30
 CLOSE_TIMEOUT_S = 5.0
 #: pause before an input peripheral's task is restarted after an unexpected error (doubling)
 RESTART_MIN_S, RESTART_MAX_S = 0.5, 30.0
+#: (health, reason) of a peripheral the monitor has not probed yet
+UNPROBED = (Health.UNKNOWN, "not probed yet")
 
 
 class Agent:
@@ -107,6 +111,13 @@ class Agent:
         self.screen = ScreenServer(self, self.review_desk)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()
+        self.system = SystemSampler(config.data_dir)
+        self.tele = TeleBatcher(
+            self._sample,
+            lambda body: self.link.publish(DeviceChannel.TELE, body),
+            send_interval_s=config.tele_interval_s,
+            sample_interval_s=config.tele.sample_interval_s,
+        )
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
@@ -168,7 +179,7 @@ class Agent:
         helpers = [
             tg.create_task(self.monitor.every(self.config.health_interval_s), name="health"),
             tg.create_task(self.monitor.watch(), name="health-watch"),
-            tg.create_task(self._tele_loop(), name="tele"),
+            tg.create_task(self.tele.run(), name="tele"),
             tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
             *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
         ]
@@ -322,15 +333,13 @@ class Agent:
 
         await asyncio.gather(*(close(p) for p in self.peripherals.values()))
 
-    async def _tele_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.tele_interval_s)  # a period, not synchronisation
-            await self.link.publish(DeviceChannel.TELE, self.telemetry(), droppable=True)
-
     def telemetry(self) -> TelemetryBody:
-        """The periodic metrics batch (counters are totals since start), then every
-        peripheral's counters as ``peripheral.<counter>`` tagged with its id and kind."""
-        now = wall_ms()
+        """One sample as a ``tele`` body (its first 1000 points; the loop sends them all)."""
+        return TelemetryBody(metrics=self._sample(wall_ms())[:1000])
+
+    def _sample(self, now: int) -> list[Metric]:
+        """The agent's counters (totals since start), the system's gauges, the link's round
+        trip and clock offset, then every peripheral's health, paper and counters."""
         values = {
             "uptime_s": time.monotonic() - self._started,
             "jobs_succeeded": self.counters["jobs_succeeded"],
@@ -342,13 +351,23 @@ class Agent:
             "messages_rejected": sum(self.rejected.values()),
             "screen_bind_failed": self.counters["screen_bind_failed"],
             "screen_errors": self.counters["screen_errors"],
-            **self.link.outbox_metrics(),
+            **self.link.outbox.metrics(),
             "mqtt_sessions": self.link.sessions,
+            "tele_errors": self.tele.errors,
         }
-        metrics = [Metric(name=k, value=float(v), ts=now) for k, v in values.items()]
-        per_peripheral = ((pid, p.kind, counters_of(p)) for pid, p in self.peripherals.items())
-        metrics += peripheral_metrics(per_peripheral, now, room=1000 - len(metrics))
-        return TelemetryBody(metrics=metrics)
+        health = self.health
+        peripherals = (
+            PeripheralSample(pid, p.kind, *health.get(pid, UNPROBED), counters_of(p))
+            for pid, p in self.peripherals.items()
+        )
+        return sample_points(
+            now,
+            agent=values,
+            system=self.system,
+            rtt_ms=self.link.round_trips.take(),
+            offset_ms=self.link.cloud_clock.offset_ms,
+            peripherals=peripherals,
+        )
 
 
 def pair_copiers(peripherals: Mapping[str, Peripheral]) -> None:

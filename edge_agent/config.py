@@ -12,6 +12,7 @@ Peripherals are a discriminated union on ``type``: one model per driver, in a ha
 from __future__ import annotations
 
 import ipaddress
+import math
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from edge_agent.config_example import EXAMPLE
 from edge_agent.drivers.camera_config import DocCameraConfig
 from edge_agent.drivers.config import PeripheralId
 from edge_agent.drivers.escpos_config import EscposFile, EscposNetwork, EscposSerial, EscposUsb
@@ -122,6 +124,22 @@ class OutboxSettings(_Model):
         return value
 
 
+#: the outbox keeps at least this many telemetry messages whatever ``tele.backlog_s`` says
+#: (a few MB): a long period or a batch split in several messages still has room
+TELE_MIN_ROWS = 1000
+
+
+class TeleSettings(_Model):
+    """Telemetry sampling, and how long an outage the outbox keeps every batch for
+    (``docs/agent-telemetry.md``)."""
+
+    #: sample the system this often (default: once per ``tele_interval_s``); a batch carries
+    #: every sample since the previous batch, each point with its own timestamp
+    sample_interval_s: Annotated[float, Field(gt=0, le=3600)] | None = None
+    #: an outage up to this long loses no batch; beyond it the oldest batches are shed
+    backlog_s: Annotated[float, Field(ge=0, le=30 * 86400)] = 86400.0
+
+
 class ScreenSettings(_Model):
     """The citizen-facing screen the agent serves for the device's own browser (kiosk mode).
 
@@ -178,6 +196,7 @@ class AgentConfig(_Model):
     mqtt: MqttSettings
     cloud: CloudSettings | None = None
     outbox: OutboxSettings = OutboxSettings()
+    tele: TeleSettings = TeleSettings()
     screen: ScreenSettings = ScreenSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
 
@@ -207,6 +226,22 @@ class AgentConfig(_Model):
             seen.add(p.id)
         return value
 
+    @model_validator(mode="after")
+    def _sample_within_batch(self) -> AgentConfig:
+        sample = self.tele.sample_interval_s
+        if sample is not None and sample > self.tele_interval_s:
+            raise ValueError(
+                f"tele.sample_interval_s ({sample:g}) must not exceed tele_interval_s "
+                f"({self.tele_interval_s:g}): a batch carries the samples since the last one"
+            )
+        return self
+
+    @property
+    def tele_backlog_rows(self) -> int:
+        """Telemetry messages the outbox keeps: ``tele.backlog_s`` worth of batches (plus the
+        current one), and never fewer than :data:`TELE_MIN_ROWS`."""
+        return max(TELE_MIN_ROWS, math.ceil(self.tele.backlog_s / self.tele_interval_s) + 1)
+
     @property
     def client_id(self) -> str:
         return self.mqtt.client_id or f"kf-{self.device_id}"
@@ -229,6 +264,7 @@ __all__ = [
     "PeripheralId",
     "RatingPadSerial",
     "ScreenSettings",
+    "TeleSettings",
     "example_config",
     "load_config",
     "parse_config",
@@ -279,105 +315,4 @@ def _describe(error: Any) -> tuple[str, str]:
 
 def example_config() -> str:
     """A commented configuration for a kiosk with one network receipt printer."""
-    return _EXAMPLE
-
-
-_EXAMPLE = """\
-# kfleet agent configuration (TOML). Unknown keys are errors.
-device_id = "kiosk-hhl-01"          # a-z 0-9 _ . - ; unique in the fleet
-role = "kiosk"                      # kiosk | window | hall_screen
-site = "qh/hx/golmud/hhl"           # province/prefecture/city/town/village
-name = "黄河路街道办事处 自助终端 1"
-data_dir = "/var/lib/kfleet-agent"  # bd_seq, job journal, outbox; relative = next to this file
-health_interval_s = 30              # probe peripherals this often (and after every job)
-tele_interval_s = 30                # telemetry batch period
-
-[mqtt]
-url = "mqtt://127.0.0.1:1883"       # mqtts://host:8883 for TLS; add ?v=5 for MQTT 5
-keepalive_s = 30
-# client_id = "kf-kiosk-hhl-01"     # default: kf-<device_id>
-reconnect_min_s = 0.5
-reconnect_max_s = 30
-# username = "kiosk-hhl-01"         # written by `kfleet provision enroll` (file mode 0600)
-# password = "..."                  # also the device's HTTP Basic secret for blob calls
-# ca_file = "/etc/kfleet/ca.crt"    # mqtts with a private CA
-
-# [cloud]                           # written by `kfleet provision enroll`
-# url = "https://kfleet.example.gov.cn"
-
-[outbox]                            # what waits on disk for the broker (survives restarts)
-max_rows = 10000                    # soft bounds: past either, telemetry is shed, oldest first
-max_bytes = 16777216
-hard_max_bytes = 67108864           # past it new events are refused; acks are always kept
-max_inflight = 16                   # QoS 1 publishes awaiting PUBACK at once
-
-[screen]                            # the citizen-facing page for this device's own browser
-enabled = true                      # Chromium in kiosk mode opens http://127.0.0.1:8090/
-host = "127.0.0.1"                  # loopback only, unless allow_remote = true
-port = 8090
-lang = "zh-CN"                      # zh-CN | en (the browser may ask ?lang=en)
-site_name = "黄河路街道便民服务中心"   # shown above the device name
-# allow_remote = false              # true: host may be a network address (shows state to all)
-
-[[peripherals]]
-type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file
-                                    # | idcard_ga467 | doc_camera_uvc | call_button_serial
-                                    # | rating_pad_serial | av_camera | ipp | a4_spool
-id = "receipt"
-host = "192.168.1.50"
-port = 9100
-timeout_s = 3
-capabilities = ["receipt"]
-status = "required"                 # required: refuse to print if it does not answer DLE EOT
-
-# [[peripherals]]
-# type = "escpos_serial"
-# id = "receipt2"
-# device = "/dev/ttyUSB0"
-# baudrate = 9600
-#
-# [[peripherals]]
-# type = "escpos_usb"
-# id = "receipt3"
-# vendor_id = 0x0416
-# product_id = 0x5011
-#
-# [[peripherals]]
-# type = "escpos_file"
-# id = "receipt4"
-# path = "/dev/usb/lp0"
-# status = "best_effort"
-#
-# [[peripherals]]
-# type = "idcard_ga467"             # resident ID-card reader (GA 467 frames, serial)
-# id = "idcard"
-# port = "/dev/serial/by-id/usb-ID_Card_Reader-if00"
-# auto_read = false                 # true: publish an idcard_read event (masked) per card
-# auto_read_interval_s = 0.5
-#
-# [[peripherals]]
-# type = "doc_camera_uvc"           # document camera (高拍仪)
-# id = "doccam"
-# device = 0                        # index, /dev/video2, or synthetic:... (simulator)
-#
-# [[peripherals]]
-# type = "call_button_serial"       # window PC: call button; presses become button events
-# id = "callbtn"
-# port = "/dev/serial/by-id/usb-kfleet_call_button-if00"
-#
-# [[peripherals]]
-# type = "rating_pad_serial"        # window PC: 好差评 rating pad
-# id = "rating"
-# port = "/dev/serial/by-id/usb-kfleet_rating_pad-if00"
-#
-# [[peripherals]]
-# type = "ipp"                      # A4 printer over IPP / IPP Everywhere (docs/a4-printing.md)
-# id = "a4"
-# uri = "ipp://192.168.1.60:631/ipp/print"
-# job_timeout_s = 300               # not finished by then: canceled on the printer, uncertain
-#
-# [[peripherals]]
-# type = "a4_spool"                 # stand-in A4 printer: PDFs into a directory (demo, dry runs)
-# id = "a4-spool"
-# directory = "/var/lib/kfleet-agent/a4"
-"""
+    return EXAMPLE

@@ -59,7 +59,7 @@ BLOCKING_REASONS: dict[str, tuple[FailureReason, str]] = {
     "offline": (FailureReason.PRINTER_UNREACHABLE, "offline"),
     "shutdown": (FailureReason.PRINTER_UNREACHABLE, "shutdown"),
 }
-#: reasons that still print but want attention soon
+#: reasons that still print but want attention soon, the one reported first
 DEGRADING_REASONS = {
     "media-low": "paper_low",
     "toner-low": "toner_low",
@@ -101,9 +101,9 @@ def printer_health(attrs: Mapping[str, Any]) -> tuple[Health, str]:
         return Health.OFFLINE, "not_accepting_jobs"
     if attrs.get("printer-state") == IppPrinterState.STOPPED:
         return Health.OFFLINE, "stopped" + (f": {', '.join(reasons)}" if reasons else "")
-    for reason in reasons:
-        if reason in DEGRADING_REASONS:
-            return Health.DEGRADED, DEGRADING_REASONS[reason]
+    for reason, why in DEGRADING_REASONS.items():  # paper first: it has its own gauge
+        if reason in reasons:
+            return Health.DEGRADED, why
     return Health.OK, ""
 
 

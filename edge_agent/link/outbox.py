@@ -11,6 +11,8 @@ Bounds (``[outbox]`` in the agent config):
 
 - past a soft bound (``max_rows`` or ``max_bytes``) telemetry is shed, oldest first
   (``shed_tele``); a new telemetry batch that still does not fit is shed itself;
+- telemetry also has its own bound, ``tele_max_rows`` (``[tele] backlog_s`` worth of
+  batches): past it the oldest batch is shed, so telemetry never crowds out acks and events;
 - acks and events are never shed. They may exceed the soft bound up to ``hard_max_bytes``;
   past it new events are refused with an error logged (``refused_evt``). Acks are always
   kept: the cloud's job state depends on them, and the job queue already bounds them.
@@ -21,8 +23,7 @@ are dropped, ``memory_dropped``; acks are still kept). A held message keeps its 
 send order but is lost if the agent stops before it is sent. Every new message tries the disk
 first, so the outbox recovers by itself once space is freed.
 
-Calls are synchronous and short (one small row); the agent runs them on the event loop.
-"""
+Calls are synchronous and short (one small row); the agent runs them on the event loop."""
 
 from __future__ import annotations
 
@@ -40,10 +41,12 @@ from edge_agent.config import OutboxSettings
 from edge_agent.state_db import open_db, read_rows
 from protocols.topics import DeviceChannel
 
+TELE = DeviceChannel.TELE
+
 log = logging.getLogger(__name__)
 
 #: what may travel through the outbox (birth and state are made per session)
-OUTBOX_CHANNELS = frozenset({DeviceChannel.ACK, DeviceChannel.EVT, DeviceChannel.TELE})
+OUTBOX_CHANNELS = frozenset({DeviceChannel.ACK, DeviceChannel.EVT, TELE})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -55,6 +58,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_channel ON outbox (channel, ord);
 """
+
+
+#: ``after(tele=...)``: how the channel compares with ``tele``
+_CLASS = {True: "AND channel = ?", False: "AND channel != ?", None: "AND ? IS NOT NULL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +88,24 @@ def restamp(payload: bytes, seq: int) -> bytes:
 class Outbox:
     """A small SQLite file in the data directory, plus a bounded in-memory overflow."""
 
-    def __init__(self, path: Path, settings: OutboxSettings, *, memory_max: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        settings: OutboxSettings,
+        *,
+        memory_max: int,
+        tele_max_rows: int | None = None,
+    ) -> None:
         self.path = path
         self.settings = settings
+        self.tele_max_rows = tele_max_rows
         self.counters: Counter[str] = Counter()
         """``shed_tele``, ``refused_evt``, ``memory_fallback``, ``memory_dropped``..."""
         self._memory_max = memory_max
         self._memory: dict[int, Entry] = {}  # ord → entry the disk refused (insertion order)
         self._undeleted: set[int] = set()  # acknowledged, but their DELETE failed
         self._on_disk_failed = False
-        self._rows = self._bytes = 0
+        self._rows = self._bytes = self._tele_rows = 0
         self._db = self._open(path)
         self._next_ord = 1
         if self._db is not None:
@@ -99,6 +114,9 @@ class Outbox:
                 "FROM outbox"
             ).fetchone()
             self._rows, self._bytes, self._next_ord = rows, size, last + 1
+            (self._tele_rows,) = self._db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE channel = 'tele'"
+            ).fetchone()
             if rows:
                 log.info("outbox: %d messages (%d bytes) from before are sent again", rows, size)
 
@@ -138,8 +156,11 @@ class Outbox:
         if channel not in OUTBOX_CHANNELS:
             raise ValueError(f"{channel.value} messages do not go through the outbox")
         size = len(payload)
+        if channel is TELE and not self._tele_room():
+            self.counters["shed_tele"] += 1
+            return False
         if not self._make_room(size):
-            if channel is DeviceChannel.TELE:
+            if channel is TELE:
                 self.counters["shed_tele"] += 1
                 return False
             if self._bytes + size > self.settings.hard_max_bytes:
@@ -159,6 +180,16 @@ class Outbox:
         self._next_ord += 1
         self._rows += 1
         self._bytes += size
+        self._tele_rows += channel is TELE
+        return True
+
+    def _tele_room(self) -> bool:
+        """Shed the oldest telemetry until one more batch fits ``tele_max_rows``."""
+        while self.tele_max_rows is not None and self._tele_rows >= self.tele_max_rows:
+            oldest = self._oldest_tele()
+            if oldest is None or not self._remove(oldest):
+                return False
+            self.counters["shed_tele"] += 1
         return True
 
     def _make_room(self, size: int) -> bool:
@@ -175,17 +206,14 @@ class Outbox:
         found: Entry | None = None
         if self._db is not None:
             try:
-                row = self._db.execute(
-                    "SELECT ord, msg_id, payload FROM outbox WHERE channel = ? "
-                    "ORDER BY ord LIMIT 1",
-                    (DeviceChannel.TELE.value,),
-                ).fetchone()
+                sql = "SELECT ord, msg_id, payload FROM outbox WHERE channel = 'tele' ORDER BY ord"
+                row = self._db.execute(sql + " LIMIT 1").fetchone()
             except sqlite3.Error as err:
                 log.warning("outbox: cannot read %s: %s", self.path, err)
                 row = None
             if row is not None:
-                found = Entry(row[0], DeviceChannel.TELE, row[1], row[2])
-        held = next((e for e in self._memory.values() if e.channel is DeviceChannel.TELE), None)
+                found = Entry(row[0], TELE, row[1], row[2])
+        held = next((e for e in self._memory.values() if e.channel is TELE), None)
         if held is not None and (found is None or held.ord < found.ord):
             found = held
         return found
@@ -237,8 +265,9 @@ class Outbox:
 
     # --- sending ----------------------------------------------------------------------------
 
-    def after(self, cursor: int, limit: int) -> list[Entry]:
-        """Up to ``limit`` messages following ``cursor`` (an ``ord``; 0 = from the oldest)."""
+    def after(self, cursor: int, limit: int, *, tele: bool | None = None) -> list[Entry]:
+        """Up to ``limit`` messages following ``cursor`` (an ``ord``; 0 = from the oldest):
+        telemetry only (``tele=True``), acks and events only (False), or all (None)."""
         if limit <= 0:
             return []
         if self._undeleted:
@@ -248,8 +277,8 @@ class Outbox:
             try:
                 rows = self._db.execute(
                     "SELECT ord, channel, msg_id, payload FROM outbox WHERE ord > ? "
-                    "ORDER BY ord LIMIT ?",
-                    (cursor, limit + len(self._undeleted)),
+                    f"{_CLASS[tele]} ORDER BY ord LIMIT ?",
+                    (cursor, TELE.value, limit + len(self._undeleted)),
                 ).fetchall()
             except sqlite3.Error as err:
                 log.warning("outbox: cannot read %s: %s", self.path, err)
@@ -259,7 +288,8 @@ class Outbox:
                 for r in rows
                 if r[0] not in self._undeleted
             ]
-        found += [e for o, e in self._memory.items() if o > cursor]
+        held = self._memory.items()
+        found += [e for o, e in held if o > cursor and tele in (None, e.channel is TELE)]
         found.sort(key=lambda e: e.ord)
         return found[:limit]
 
@@ -295,13 +325,15 @@ class Outbox:
     def _forget(self, entry: Entry) -> None:
         self._rows -= 1
         self._bytes -= entry.size
+        self._tele_rows -= entry.channel is TELE
 
     def _retry_deletes(self) -> None:
         assert self._db is not None  # only a database refuses a delete
         for ord_ in sorted(self._undeleted):
             try:
                 row = self._db.execute(
-                    "DELETE FROM outbox WHERE ord = ? RETURNING length(payload)", (ord_,)
+                    "DELETE FROM outbox WHERE ord = ? RETURNING length(payload), channel",
+                    (ord_,),
                 ).fetchone()
             except sqlite3.Error:
                 return
@@ -309,6 +341,7 @@ class Outbox:
             if row is not None:
                 self._rows -= 1
                 self._bytes -= row[0]
+                self._tele_rows -= row[1] == TELE.value
 
     # --- opening ----------------------------------------------------------------------------
 

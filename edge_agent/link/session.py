@@ -29,7 +29,7 @@ import aiomqtt
 from pydantic import BaseModel
 
 from edge_agent.config import AgentConfig
-from edge_agent.link.commands import Command, decode_command
+from edge_agent.link.commands import BadCommand, Command, decode_command
 from edge_agent.link.credentials import reread_credentials, tls_context
 from edge_agent.link.outbox import Entry, Outbox, restamp
 from edge_agent.link.pii_guard import masked
@@ -38,6 +38,7 @@ from edge_agent.link.reconnect import (
     backoff_delay,
     next_bd_seq,
 )
+from edge_agent.link.timing import CloudClock, RoundTrips
 from protocols import mqtt_client
 from protocols.envelope import (
     Envelope,
@@ -106,6 +107,8 @@ class MqttLink:
         self._stopping = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._sender = Sender(config.device_id)
+        self.round_trips = RoundTrips()  # QoS 1 round trips of what we send (link.rtt_ms)
+        self.cloud_clock = CloudClock()  # our clock minus the cloud's (clock.offset_ms)
         dev = config.device_id
         self.topics = {c: device_topic(dev, c) for c in DeviceChannel}
 
@@ -192,7 +195,12 @@ class MqttLink:
         if self._outbox is None:
             settings = self.config.outbox
             path = self.config.data_dir / "outbox.sqlite3"
-            self._outbox = Outbox(path, settings, memory_max=self.config.mqtt.outbox_size)
+            self._outbox = Outbox(
+                path,
+                settings,
+                memory_max=self.config.mqtt.outbox_size,
+                tele_max_rows=self.config.tele_backlog_rows,
+            )
             self._publisher = Publisher(
                 self._outbox, settings.max_inflight, on_delivered=self._delivered
             )
@@ -204,10 +212,6 @@ class MqttLink:
             self.outbox  # noqa: B018 (opens both)
         assert self._publisher is not None
         return self._publisher
-
-    def outbox_metrics(self) -> dict[str, int]:
-        """For telemetry: what waits, and what was shed, refused or held in memory."""
-        return self.outbox.metrics()
 
     # --- the outer loop ---------------------------------------------------------------------
 
@@ -337,7 +341,9 @@ class MqttLink:
         """Publish one outbox message at QoS 1; returns after the broker's PUBACK."""
         payload = restamp(entry.payload, self._sender.seq)
         self._sender.seq += 1
+        started = self.round_trips.timer()
         await client.publish(self.topics[entry.channel], payload, qos=1)
+        self.round_trips.record(started)
 
     async def _read(self, client: aiomqtt.Client, bd_seq: int) -> None:
         cmd_topic, state_topic = self.topics[DeviceChannel.CMD], self.topics[DeviceChannel.STATE]
@@ -346,7 +352,11 @@ class MqttLink:
             payload = _as_bytes(message.payload)
             try:
                 if topic == cmd_topic:
-                    await self._commands.put(decode_command(payload))
+                    received = wall_ms()
+                    command = decode_command(payload)
+                    if not isinstance(command, BadCommand):
+                        self.cloud_clock.observe(command.ts, command.mono, received)
+                    await self._commands.put(command)
                 elif topic == state_topic:
                     await self._on_state(client, bd_seq, topic, payload)
             except aiomqtt.MqttError:
