@@ -7,6 +7,8 @@
 
 const SITE_PARAM = new URLSearchParams(location.search).get("site");
 let site = SITE_PARAM || "";
+//: cloud/schemas.py SITE_PATH_PATTERN: anything else is not fetched (no "../" in the API URL)
+const SITE_PATH = /^[a-z0-9][a-z0-9_-]{0,31}(\/[a-z0-9][a-z0-9_-]{0,31}){0,4}$/;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -95,6 +97,10 @@ async function drawCharts(o) {
 async function refresh() {
   const status = document.getElementById("overview-status");
   if (!site) return;
+  if (!SITE_PATH.test(site)) {
+    status.textContent = `${ow("error")}: ${ow("badSite")} ${JSON.stringify(site.slice(0, 80))}`;
+    return;
+  }
   try {
     const o = await kf.api(`/api/v1/sites/${site}/overview`);
     render(o);

@@ -94,6 +94,8 @@ class DemoOptions:
     #: one receipt printer that runs out of paper now and then (``kfleet demo`` turns it on;
     #: None: every printer keeps its paper, as most tests need)
     paper_cycle: PaperCycle | None = None
+    #: further agent config keys for every demo device (``tele_interval_s``...)
+    agent_settings: dict[str, Any] = field(default_factory=dict)
     #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
     tsdb_url: str = ""
 
@@ -245,6 +247,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 opts.kiosks,
                 plan.device_url,
                 opts.data_dir,
+                agent_settings=opts.agent_settings,
                 device_settings=_device_settings(cloud),
             )
             kiosks = await stack.enter_async_context(world)

@@ -34,6 +34,7 @@ _PROBE = """
     labels: plot.series.slice(1).map((s) => s.label),
     times: plot.data[0].length,
     values: values.length,
+    max_value: values.length ? Math.max(...values) : null,
     first_time_s: plot.data[0][0],
     last_time_s: plot.data[0][plot.data[0].length - 1],
     painted,
@@ -48,6 +49,7 @@ class ChartState:
     labels: list[str]
     times: int
     values: int
+    max_value: float | None
     first_time_s: float
     last_time_s: float
     painted: int
