@@ -24,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
+from cloud.errors import ConfigError
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
-from kfleet.errors import BrokerUnreachable, KfleetError
+from kfleet.errors import BrokerUnreachable, KfleetError, UsageError
 from kfleet.world.demo_broker import BrokerPlan, broker_plan, embedded_broker
 from kfleet.world.demo_identity import (
     DEMO_ADMIN,
@@ -198,7 +199,10 @@ def _settings(opts: DemoOptions, plan: BrokerPlan, port: int) -> Settings:
 async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterator[_Cloud]:
     """Broker (unless given) and cloud (API, console, bus) on ``port`` with the pilot sites,
     the administrator and every demo device enrolled."""
-    app = create_app(_settings(opts, plan, port))
+    try:
+        app = create_app(_settings(opts, plan, port))
+    except ConfigError as err:  # e.g. a --tsdb URL of a scheme this build does not know
+        raise UsageError(f"the cloud cannot start with these options: {err}") from err
     parts: Parts = app.state.parts
     server = _QuietServer(
         uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
