@@ -5,7 +5,7 @@ hour, failures — for exactly the subtree asked, and only inside the caller's s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,16 +23,32 @@ from protocols.jobs import AckState
 from protocols.messages import Health, PeripheralInfo
 from protocols.telemetry import PaperCode, site_tags
 from tests.cloudkit import FakeDevice, running_cloud
+from tests.faults.databases import fresh_postgres
 from tests.identity_kit import bearer, make_api_token
 
 Env = tuple[Parts, httpx.AsyncClient]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str]:
+    """'' (SQLite in the data directory) or a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with fresh_postgres(request.getfixturevalue("postgres_url"), f"kf_overview_{uid}") as url:
+        yield url
+
+
 @pytest.fixture
-async def env(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Env]:
+async def env(tmp_path: Path, mosquitto_url: str, database_url: str) -> AsyncIterator[Env]:
     settings = Settings(
-        data_dir=tmp_path, mqtt_url=mosquitto_url, demo=True, dispatch_interval_s=0.1
+        data_dir=tmp_path,
+        mqtt_url=mosquitto_url,
+        demo=True,
+        dispatch_interval_s=0.1,
+        database_url=database_url,  # "": SQLite in data_dir
     )
+    assert settings.database_url.startswith("postgresql" if database_url else "sqlite")
     async with running_cloud(settings) as pair:
         yield pair
 
@@ -158,6 +174,7 @@ async def test_overview_stays_inside_the_callers_scope(env: Env, uid: str) -> No
 
 
 @pytest.mark.parametrize("path", ["QH", "qh//hx", "qh/%2e%2e/hx", "a/b/c/d/e/f", "qh/h%20x"])
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_path_that_is_no_site_path_is_422(env: Env, path: str) -> None:
     _, http = env
     r = await http.get(f"/api/v1/sites/{path}/overview")
