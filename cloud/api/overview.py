@@ -1,15 +1,15 @@
 """``GET /api/v1/sites/{path}/overview``: a site subtree at a glance (the console's /overview).
 
 The site path holds slashes (``qh/hx/golmud``), so the route takes the rest of the URL up to
-``/overview`` and checks it against the site-path pattern itself.
+``/overview`` (``{path:path}``), checked against the site-path pattern (else 422).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from cloud.api.callers import DevicesReader
@@ -17,12 +17,17 @@ from cloud.api.deps import SessionsDep
 from cloud.api.errors import error_responses
 from cloud.db import sites as site_repo
 from cloud.db.models import utcnow
-from cloud.errors import Unprocessable
 from cloud.schemas import SITE_PATH_PATTERN
 from cloud.site_overview import Overview, site_overview
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
-_SITE_PATH = re.compile(SITE_PATH_PATTERN)
+SitePath = Annotated[
+    str,
+    Path(
+        pattern=SITE_PATH_PATTERN,
+        description="a site path with its slashes (qh/hx/golmud): lower-case codes, 1-5 levels",
+    ),
+]
 
 
 class DeviceLiveOut(BaseModel):
@@ -96,15 +101,10 @@ def _out(o: Overview) -> OverviewOut:
         },
     ),
 )
-async def overview(path: str, caller: DevicesReader, sessions: SessionsDep) -> OverviewOut:
+async def overview(path: SitePath, caller: DevicesReader, sessions: SessionsDep) -> OverviewOut:
     """The subtree at ``path``: devices by liveness (online / silent / offline), peripherals by
     health, printers' paper (ok / near end / out), jobs per hour over the last 24 h by state,
     failed jobs by reason and the devices failing most."""
-    if not _SITE_PATH.fullmatch(path):
-        raise Unprocessable(
-            f"{path[:80]!r} is not a site path: use lower-case codes joined by '/', such as "
-            "qh/hx/golmud (GET /api/v1/sites lists them)"
-        )
     if not caller.sees(path):
         raise site_repo.not_found(path)
     async with sessions() as s:

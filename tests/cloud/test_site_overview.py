@@ -179,4 +179,5 @@ async def test_a_path_that_is_no_site_path_is_422(env: Env, path: str) -> None:
     _, http = env
     r = await http.get(f"/api/v1/sites/{path}/overview")
     assert r.status_code == 422, r.text
-    assert "is not a site path" in r.json()["message"]
+    assert r.json()["code"] == "validation_error"
+    assert r.json()["errors"][0]["loc"] == ["path", "path"]
