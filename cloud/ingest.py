@@ -242,8 +242,6 @@ class Ingest:
                 return self._stats.ignore(Ignored.DUPLICATE_MESSAGE, f"{device_id} {msg_id}")
             site = await device_repo.site_path(s, device.site_id)
             verdict = self._telemetry.check(device_id, device.role, site, body)
-            if verdict.bad:
-                log.info("telemetry of %s: %s", device_id, dict(verdict.bad))
             await upsert_latest(s, verdict.points)
             device.last_seen = utcnow()
             if not await self._commit_once(s, device_id, msg_id):

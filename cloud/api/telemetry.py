@@ -10,14 +10,14 @@ answer, 503 ``store_unavailable``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from cloud.api.auth_deps import scope_of
-from cloud.api.callers import DevicesReader
+from cloud.api.callers import DevicesReader, SystemReader
 from cloud.api.deps import DeviceQuery, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.auth.principal import Principal
@@ -26,6 +26,7 @@ from cloud.db.telemetry_latest import TeleLatest
 from cloud.errors import CloudError, Unprocessable
 from cloud.telemetry.latest import latest_values
 from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable
+from cloud.telemetry.pipeline import TelemetryPipeline
 from cloud.telemetry.sql_query import normal_step
 from cloud.telemetry.store import TelemetryStore
 from fleet.access import in_scope
@@ -89,6 +90,11 @@ class LatestPage(BaseModel):
 
 class NamesOut(BaseModel):
     names: list[str]
+
+
+def _pipeline(request: Request) -> TelemetryPipeline:
+    pipeline: TelemetryPipeline = request.app.state.parts.telemetry
+    return pipeline
 
 
 def _store(request: Request) -> TelemetryStore:
@@ -246,3 +252,12 @@ async def names(caller: DevicesReader, sessions: SessionsDep) -> NamesOut:
             select(TeleLatest.name).distinct().where(inside).order_by(TeleLatest.name)
         )
         return NamesOut(names=list(rows.all()))
+
+
+@router.get("/stats")
+async def stats(
+    _caller: SystemReader, pipeline: Annotated[TelemetryPipeline, Depends(_pipeline)]
+) -> dict[str, Any]:
+    """Ingest's counters since the process started (``system.read``): points accepted,
+    written, buffered and dropped, store failures, and refused points by reason."""
+    return pipeline.stats()

@@ -25,11 +25,14 @@ from cloud.telemetry.buffer import PointBuffer
 from cloud.telemetry.latest import upsert_latest
 from cloud.telemetry.model import Point, StoreUnavailable
 from cloud.telemetry.store import TelemetryStore
-from cloud.telemetry.validate import Limits, Validator, Verdict, cloud_tags_of
+from cloud.telemetry.validate import Bad, Limits, Validator, Verdict, cloud_tags_of
 from protocols.envelope import wall_ms
 from protocols.messages import TelemetryBody
 
 log = logging.getLogger(__name__)
+
+#: (device, reason) pairs already logged; forgotten all at once beyond this many
+TOLD_MEMORY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,32 @@ class TelemetryPipeline:
         self.last_error = ""
         self.last_write_s = 0.0
         self._down_since: float | None = None
+        self._told: set[tuple[str, Bad]] = set()
 
     def check(self, device_id: str, role: str, site: str, body: TelemetryBody) -> Verdict:
         """Checked, tagged points of one batch (counted); nothing is stored yet."""
         tags = cloud_tags_of(device_id, role, site)
         offset = self._clocks.offset_ms(device_id)
-        return self.validator.check(list(body.metrics), tags, wall_ms(), offset)
+        verdict = self.validator.check(list(body.metrics), tags, wall_ms(), offset)
+        if verdict.bad:
+            self._tell(device_id, verdict)
+        return verdict
+
+    def _tell(self, device_id: str, verdict: Verdict) -> None:
+        """Log bad input once per device and reason (a flood would flood the log too);
+        every case is counted in :meth:`stats` whatever is logged."""
+        new = [why for why in verdict.bad if (device_id, why) not in self._told]
+        if not new:
+            return
+        if len(self._told) > TOLD_MEMORY:
+            self._told.clear()
+        self._told.update((device_id, why) for why in new)
+        log.warning(
+            "telemetry of %s: points refused or changed %s; see docs/telemetry.md (logged "
+            "once per device and reason, all counted in /api/v1/telemetry/stats)",
+            device_id,
+            {str(k): v for k, v in verdict.bad.items()},
+        )
 
     def enqueue(self, points: Sequence[Point]) -> int:
         """Hand points to the writer; never waits. Returns the older points dropped."""

@@ -2,8 +2,8 @@
 
 A write inserts the batch's points into ``tele_points`` (bulk, ``ON CONFLICT DO NOTHING``:
 a point already stored is skipped) and folds exactly the points that were new into their
-5-minute rollups in ``tele_rollups``, in one transaction, so rollups always agree with what
-was written and a retried batch counts nothing twice. Reads: :mod:`cloud.telemetry.sql_query`.
+5-minute rollups in ``tele_rollups``, in the same transaction, so rollups always agree with
+what was written and a retried batch counts nothing twice. Reads: :mod:`cloud.telemetry.sql_query`.
 Retention: raw points for ``tele_raw_retention_days``, rollups for
 ``tele_rollup_retention_days`` (``prune``, called by :class:`cloud.retention.Retention`).
 """
@@ -25,13 +25,16 @@ from cloud.telemetry.latest import series_key
 from cloud.telemetry.model import Point, Series, SeriesQuery, StoreUnavailable
 
 DAY_MS = 24 * 3600 * 1000
-#: rows per INSERT statement (SQLite allows 32766 parameters; a point row has 7)
-ROWS_PER_STATEMENT = 1000
+#: points per transaction (~40 ms on SQLite)
+TX_POINTS = 1000
+_POINT_COLUMNS = tuple(TelePoint.__table__.c)
 _UNAVAILABLE = (OperationalError, InterfaceError, DBAPIError, OSError)
 
 
 def point_rows(points: Iterable[Point]) -> list[dict[str, Any]]:
-    """One row per distinct (series, time); a later point of the same key wins."""
+    """One row per distinct (series, time), a later point of the same key winning, in key
+    order: two cloud processes writing overlapping series take their row locks in the same
+    order, so PostgreSQL never has to break a deadlock between them."""
     rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for p in points:
         key = series_key(p.tags)
@@ -44,7 +47,7 @@ def point_rows(points: Iterable[Point]) -> list[dict[str, Any]]:
             "role": p.tags.get("role", ""),
             "site": p.tags.get("site", ""),
         }
-    return list(rows.values())
+    return [rows[k] for k in sorted(rows)]
 
 
 def rollup_rows(inserted: Iterable[Any]) -> list[dict[str, Any]]:
@@ -77,7 +80,7 @@ def rollup_rows(inserted: Iterable[Any]) -> list[dict[str, Any]]:
         if r.ts_ms >= c["last_ts"]:
             c["vlast"], c["last_ts"] = r.value, r.ts_ms
             c["role"], c["site"] = r.role, r.site
-    return list(cells.values())
+    return [cells[k] for k in sorted(cells)]  # key order, as the points
 
 
 class SqlStore:
@@ -97,27 +100,28 @@ class SqlStore:
         self.rollup_ms = int(rollup_days * DAY_MS)
 
     async def write(self, points: Sequence[Point]) -> None:
+        """Commits every :data:`TX_POINTS` points, so other ingest (a job's ack on SQLite's
+        one connection) never waits long behind a big batch; retrying after a partial write
+        stores nothing twice (points already there are skipped, their rollups not added)."""
         rows = point_rows(points)
-        if not rows:
-            return
         try:
-            async with self._sessions() as s:
-                module = _dialect(s)
-                inserted: list[Any] = []
-                for i in range(0, len(rows), ROWS_PER_STATEMENT):
-                    chunk = rows[i : i + ROWS_PER_STATEMENT]
-                    stmt = module.insert(TelePoint).values(chunk).on_conflict_do_nothing()
-                    result = await s.execute(stmt.returning(*TelePoint.__table__.c))
-                    inserted += result.all()
-                increments = rollup_rows(inserted)
-                for i in range(0, len(increments), ROWS_PER_STATEMENT // 2):
-                    await s.execute(_fold(module, increments[i : i + ROWS_PER_STATEMENT // 2]))
-                await s.commit()
+            for i in range(0, len(rows), TX_POINTS):
+                await self._write(rows[i : i + TX_POINTS])
         except _UNAVAILABLE as err:
             raise StoreUnavailable(
                 f"the SQL telemetry store cannot write {len(rows)} points: {_brief(err)}; "
                 "the points wait in the buffer — check the database (KFLEET_DATABASE_URL)"
             ) from err
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        async with self._sessions() as s:
+            module = _dialect(s)
+            new = module.insert(TelePoint).on_conflict_do_nothing()
+            inserted = (await s.execute(new.returning(*_POINT_COLUMNS), rows)).all()
+            increments = rollup_rows(inserted)
+            if increments:
+                await s.execute(_fold(module), increments)
+            await s.commit()
 
     async def query(self, q: SeriesQuery) -> list[Series]:
         try:
@@ -146,10 +150,10 @@ def _dialect(s: AsyncSession) -> Any:
     return postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
 
 
-def _fold(module: Any, rows: list[dict[str, Any]]) -> Any:
+def _fold(module: Any) -> Any:
     """Add increments to existing rollups: counts and sums add, min/max widen, the newest
     point's value wins ``vlast``."""
-    stmt = module.insert(TeleRollup).values(rows)
+    stmt = module.insert(TeleRollup)
     new = stmt.excluded
     r = TeleRollup
     pg = module is postgresql

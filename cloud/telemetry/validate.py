@@ -3,11 +3,11 @@ or refused, and tagged by the cloud.
 
 Nothing a device sends is stored as truth unchecked: a value that cannot be a reading (NaN,
 infinity, a negative disk size, a percentage of 250, a paper code of 7), a timestamp far ahead
-of the cloud's clock or older than the raw retention, a name outside ``protocols.telemetry``'s
-vocabulary, or a flood of one series is refused; a percentage a little past its range (rounding
-on the device: 100.4 %) is clamped. Every refusal and clamp is counted by reason
-(:class:`Bad`), for ``/metrics`` and the logs. The cloud's tags (``device``, ``role``,
-``site``, ``site_l1`` … ``site_l5``) always win over tags of the same name from the device.
+of the cloud's clock or older than the raw retention, a malformed name, or a flood of one
+series is refused; a percentage a little past its range (rounding on the device: 100.4 %) is
+clamped. Every refusal and clamp is counted by reason (:class:`Bad`), for ``/metrics`` and
+the logs. The cloud's tags (``device``, ``role``, ``site``, ``site_l1`` … ``site_l5``) always
+win over tags of the same name from the device.
 
 Wrong JSON types are refused before this (``protocols.envelope.decode``: a ``value`` of
 ``"abc"`` makes the whole message invalid, counted by the bus as ``invalid``); what arrives
@@ -17,6 +17,7 @@ here has a float value and an int timestamp.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class Bad(StrEnum):
     FUTURE = "future"  # stamped further ahead of the cloud's clock than allowed
     TOO_OLD = "too_old"  # older than the raw retention (it would be deleted at once)
     FLOOD = "flood"  # more points of one series in one minute than allowed
-    UNKNOWN_NAME = "unknown_name"  # not a name of protocols.telemetry
+    BAD_NAME = "bad_name"  # not a metric name (upper case, spaces, punctuation)
     RESERVED_TAG = "reserved_tag"  # a device tag named like a cloud tag: dropped, point kept
 
 
@@ -56,30 +57,23 @@ _NON_NEGATIVE = {
 _CODES = {PeripheralMetric.HEALTH: range(4), PeripheralMetric.PAPER: range(4)}
 #: a thermal zone outside this (°C) is a broken sensor, not a reading
 TEMP_RANGE = (-60.0, 150.0)
-_COUNTER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
-_KNOWN = {m.value for m in SysMetric} | {m.value for m in PeripheralMetric}
+#: a metric name: lower-case words of letters, digits and ``_`` joined by dots
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 #: flood buckets remembered (series × minute); the oldest are forgotten beyond this
 FLOOD_MEMORY = 200_000
 
 
-def known_name(name: str) -> bool:
-    """A name of ``protocols.telemetry``: a system or peripheral gauge, or a driver counter
-    ``peripheral.<counter>`` (lower-case letters, digits, ``_`` and ``.``)."""
-    if name in _KNOWN:
-        return True
-    rest = name[len(COUNTER_PREFIX) :]
-    return (
-        name.startswith(COUNTER_PREFIX)
-        and 0 < len(rest) <= 48
-        and set(rest) <= _COUNTER_CHARS
-        and not rest.startswith(".")
-    )
+def good_name(name: str) -> bool:
+    """A well-formed metric name (at most 64 characters, as the wire allows). The names of
+    ``protocols.telemetry`` get range checks below; other well-formed names (an agent's own
+    counters such as ``jobs_succeeded``) are stored with the finite check only."""
+    return len(name) <= 64 and NAME_RE.match(name) is not None
 
 
 def check_value(name: str, value: float) -> tuple[float | None, Bad | None]:
     """The value to store (None: refuse it) and why it changed or was refused."""
-    if not known_name(name):
-        return None, Bad.UNKNOWN_NAME
+    if not good_name(name):
+        return None, Bad.BAD_NAME
     if not math.isfinite(value):
         return None, Bad.NON_FINITE
     if name in _PCT:

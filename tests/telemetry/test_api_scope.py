@@ -70,6 +70,9 @@ async def test_each_caller_sees_its_subtree_only(
         assert r.json() == {"names": ["peripheral.paper", CPU]}
         r = await tgls.get("/api/v1/telemetry/latest", params={"site": f"{GOLMUD}/hhl"})
         assert r.json() == {"values": []}
+    staff = await make_api_token(cloud.sessions, PersonRole.WINDOW_STAFF, TGLS, name=f"w-{uid}")
+    r = await admin.get("/api/v1/telemetry/stats", headers=bearer(staff))
+    assert (r.status_code, r.json()["code"]) == (403, "permission_denied")  # no system.read
 
 
 async def test_times_steps_and_bad_parameters(

@@ -51,7 +51,7 @@ async def test_points_carry_the_cloud_tags_and_a_replay_is_stored_and_counted_on
             Metric(name="sys.temp_c", value=NAN_MARK, ts=now),  # NaN on the wire
             Metric(name="sys.disk_free_mb", value=-5, ts=now),
             Metric(name="sys.mem_pct", value=40, ts=now + 365 * 24 * 3600 * 1000),
-            Metric(name="cpu", value=1, ts=now),
+            Metric(name="CPU load", value=1, ts=now),
         ]
     )
     async with FakeDevice(mosquitto_url, f"k-{uid}", site=HHL) as dev:
@@ -69,13 +69,16 @@ async def test_points_carry_the_cloud_tags_and_a_replay_is_stored_and_counted_on
         ("peripheral.paper", 2.0, "kind=receipt_printer,peripheral=receipt", "kiosk", HHL),
         ("sys.cpu_pct", 12.5, "", "kiosk", HHL),
     ]
-    bad = cloud.telemetry.stats()["bad_points"]
+    r = await client.get("/api/v1/telemetry/stats")
+    assert r.status_code == 200, r.text
+    assert (r.json()["accepted_points"], r.json()["written_points"]) == (2, 2)
+    bad = r.json()["bad_points"]
     assert bad == {
         "future": 1,
         "negative": 1,
         "non_finite": 1,
         "reserved_tag": 1,
-        "unknown_name": 1,
+        "bad_name": 1,
     }
     r = await client.get("/api/v1/telemetry/latest", params={"device": dev.device_id})
     assert r.status_code == 200, r.text

@@ -3,6 +3,8 @@ for fine steps and short ranges, rollups for long ones; a gap stays a gap."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.telemetry.model import Agg, SeriesQuery
@@ -11,6 +13,7 @@ from tests.telemetry.kit import MIN, T0, pt
 
 CPU = "sys.cpu_pct"
 HOUR = 60 * MIN
+DAY = 24 * HOUR
 
 
 async def cpu_minutes(store: SqlStore) -> None:
@@ -82,6 +85,8 @@ async def test_a_subtree_holds_its_devices_and_none_beside_it(
     [total] = await store.query(q(site="qh", step_s=300, agg=Agg.SUM, group_by=()))
     assert total.labels == {}
     assert total.points[0] == (T0, 0 + 1 + 2 + 3 + 4 + 50 + 50 + 99.0)
+    [newest] = await store.query(q(site="qh", step_s=300, agg=Agg.LAST, group_by=()))
+    assert newest.points[0] == (T0, 4.0)  # k1's minute 4: the newest of all three devices
     by_l2 = await store.query(q(site="qh", step_s=300, agg=Agg.COUNT, group_by=("site_l2",)))
     assert {s.labels["site_l2"]: s.points[0][1] for s in by_l2} == {"qh/hx": 7.0, "qh/xn": 1.0}
 
@@ -112,3 +117,15 @@ async def test_tags_narrow_by_the_device_own_and_the_cloud_tags(
         "a4_printer": [(T0, 9.0)],
         "receipt_printer": [(T0, 12.0)],
     }
+
+
+async def test_long_ranges_are_answered_from_rollups_after_the_raw_points_are_gone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    store = SqlStore(sessions, raw_days=1, rollup_days=365)
+    await cpu_minutes(store)
+    await store.prune(datetime.fromtimestamp((T0 + 2 * DAY) / 1000, UTC))  # raw points gone
+    day = {"device": "k1", "end_ms": T0 + 24 * HOUR}
+    [k1] = await store.query(q(**day, step_s=3600, agg=Agg.COUNT))  # from rollups
+    assert k1.points == [(T0, 20.0)]
+    assert await store.query(q(**day, step_s=60)) == []  # fine steps need raw points

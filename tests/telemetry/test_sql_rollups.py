@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db.telemetry_points import TelePoint, TeleRollup
+from cloud.telemetry import sql_store
 from cloud.telemetry.sql_store import SqlStore
 from tests.telemetry.kit import MIN, T0, pt
 
@@ -37,9 +39,11 @@ async def test_rollups_hold_count_sum_min_max_and_the_newest_value(
 ) -> None:
     store = SqlStore(sessions)
     name = "sys.cpu_pct"
-    # bucket T0: 10, 40, 25 (the newest, at +4 min, arrives first); bucket T0+5: 7
-    await store.write([pt("k1", name, 25.0, T0 + 4 * MIN), pt("k1", name, 7.0, T0 + 5 * MIN)])
-    late = [pt("k1", name, 10.0, T0), pt("k1", name, 40.0, T0 + 2 * MIN)]
+    # bucket T0: 10, 40, 25 (the newest, at +4 min, arrives first, ahead of an older one in
+    # its own batch); bucket T0+5: 7
+    first = [pt("k1", name, 25.0, T0 + 4 * MIN), pt("k1", name, 10.0, T0)]
+    await store.write([*first, pt("k1", name, 7.0, T0 + 5 * MIN)])
+    late = [pt("k1", name, 40.0, T0 + 2 * MIN)]
     await store.write(late)
     await store.write(late)  # a batch retried after a timeout: nothing counts twice
     assert await rollups(sessions) == [
@@ -93,3 +97,15 @@ async def test_retention_deletes_raw_points_after_days_and_rollups_after_a_year(
         kept = (await s.scalars(select(TeleRollup.vsum).order_by(TeleRollup.bucket_ms))).all()
     assert list(raw) == [3.0]
     assert list(kept) == [2.0, 3.0]
+
+
+async def test_a_write_retried_after_part_of_it_was_committed_counts_each_point_once(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_store, "TX_POINTS", 3)  # commits every 3 points
+    store = SqlStore(sessions)
+    name = "link.rtt_ms"
+    batch = [pt("k1", name, float(i), T0 + i * 1000) for i in range(7)]
+    await store.write(batch[:4])  # the first transactions of a write that then failed
+    await store.write(batch)  # the writer's retry of the whole batch
+    assert await rollups(sessions) == [("k1", T0, 7, 21.0, 0.0, 6.0, 6.0, T0 + 6000)]

@@ -35,8 +35,9 @@ def check(*metrics: Metric, offset: int | None = None) -> Verdict:
         (m("sys.temp_c", 900.0), Bad.OUT_OF_RANGE),
         (m("peripheral.paper", 7), Bad.NOT_A_CODE),
         (m("peripheral.health", 1.5), Bad.NOT_A_CODE),
-        (m("cpu", 1.0), Bad.UNKNOWN_NAME),
-        (m("peripheral.Pages!", 1.0), Bad.UNKNOWN_NAME),
+        (m("CPU load", 1.0), Bad.BAD_NAME),
+        (m("peripheral.Pages!", 1.0), Bad.BAD_NAME),
+        (m("sys..cpu", 1.0), Bad.BAD_NAME),
         (m("sys.cpu_pct", 5.0, ts=NOW + 365 * 24 * 60 * MIN), Bad.FUTURE),
         (m("sys.cpu_pct", 5.0, ts=NOW + 6 * MIN), Bad.FUTURE),
         (m("sys.cpu_pct", 5.0, ts=NOW - 8 * 24 * 60 * MIN), Bad.TOO_OLD),
@@ -66,8 +67,9 @@ def test_good_values_pass_unchanged() -> None:
         m("peripheral.errors.unplugged", 0, peripheral="receipt"),
         m("sys.cpu_pct", 5.0, ts=NOW + 4 * MIN),
         m("sys.cpu_pct", 5.0, ts=NOW - 6 * 24 * 60 * MIN),
+        m("jobs_succeeded", 12),  # an agent's own counter: a well-formed name of its own
     )
-    assert len(verdict.points) == 6 and not verdict.bad
+    assert len(verdict.points) == 7 and not verdict.bad
 
 
 def test_a_device_clock_known_to_run_ahead_is_not_refused_for_it() -> None:
