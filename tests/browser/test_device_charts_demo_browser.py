@@ -45,8 +45,16 @@ async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[D
         yield w
 
 
+async def stored_max(c: httpx.AsyncClient, name: str, device: str) -> float | None:
+    r = await c.get("/api/v1/telemetry/series", params={"name": name, "device": device})
+    values = [v for s in r.json()["series"] for _, v in s["points"]]
+    return max(values) if values else None
+
+
 async def wait_paper_out(world: DemoWorld, uid: str) -> None:
-    """Until the overview counts the printer out (from its paper telemetry: no push for it)."""
+    """Until the overview counts the printer out (from its newest paper value) and the store
+    holds the outage and the CPU samples (written after the newest values: no push for it)."""
+    device = f"dm-kiosk-{uid}"
     async with (
         httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as c,
         asyncio.timeout(60),
@@ -54,7 +62,13 @@ async def wait_paper_out(world: DemoWorld, uid: str) -> None:
         while True:
             o = (await c.get(f"/api/v1/sites/{town(uid)}/overview")).json()
             printers = o["printers"]
-            if o["paper"]["out"] == 1 and printers and printers[0]["ts_ms"] is not None:
+            if (
+                o["paper"]["out"] == 1
+                and printers
+                and printers[0]["ts_ms"] is not None
+                and await stored_max(c, "peripheral.paper", device) == PaperCode.OUT
+                and await stored_max(c, "sys.cpu_pct", device) is not None
+            ):
                 return
             await asyncio.sleep(0.2)
 
