@@ -90,11 +90,16 @@ class Overview:
 def paper_of(
     device: str, state: PeripheralState, live: bool, latest: LatestValue | None
 ) -> PrinterPaper:
-    """A printer's paper: the newest ``peripheral.paper`` point if there is one, else what its
-    health reason says (``near_end``, ``paper_out``); unknown when its device is not live."""
+    """A printer's paper: its newest ``peripheral.paper`` point, unless its health changed
+    after that point (then what the health reason says: ``near_end``, ``paper_out``; a health
+    event arrives at once, telemetry only once a period); unknown when its device is not live."""
     if not live:
         return PrinterPaper(device, state.id, state.kind, "unknown", None)
-    if latest is not None and latest.value in {c.value for c in PaperCode}:
+    if (
+        latest is not None
+        and latest.value in {c.value for c in PaperCode}
+        and latest.ts_ms >= _ms(state.updated_at)
+    ):
         code = PaperCode(int(latest.value))
         return PrinterPaper(device, state.id, state.kind, code.name.lower(), latest.ts_ms)
     if state.reason in _PAPER_BY_REASON:
@@ -104,6 +109,14 @@ def paper_of(
     else:
         code = PaperCode.UNKNOWN
     return PrinterPaper(device, state.id, state.kind, code.name.lower(), None)
+
+
+def _ms(iso: str | None) -> int:
+    """An ISO time as epoch ms; 0 when absent or unreadable (then telemetry wins)."""
+    try:
+        return int(datetime.fromisoformat(iso).timestamp() * 1000) if iso else 0
+    except ValueError:
+        return 0
 
 
 def _hour(at: datetime) -> datetime:

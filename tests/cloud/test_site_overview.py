@@ -97,7 +97,8 @@ async def run_job(http: httpx.AsyncClient, device: FakeDevice, ack: AckState, re
 
 
 async def seed(cloud: Parts, http: httpx.AsyncClient, url: str, town: str, uid: str) -> None:
-    """a: near end (health reason); b: ok but its paper telemetry says out; c: offline;
+    """a: near end (health reason, newer than its paper point saying ok); b: health ok but
+    its newer paper telemetry says out; c: offline;
     d: silent. a fails one job (paper out), b succeeds one."""
     a = FakeDevice(url, f"ov-a-{uid}", town, peripherals=printer(Health.DEGRADED, "near_end"))
     b = FakeDevice(url, f"ov-b-{uid}", town, peripherals=printer(Health.OK))
@@ -121,7 +122,10 @@ async def seed(cloud: Parts, http: httpx.AsyncClient, url: str, town: str, uid: 
         )
         tags = {"device": b.device_id, "peripheral": "rp1", "kind": "receipt_printer"}
         paper = Point("peripheral.paper", float(PaperCode.OUT), wall_ms(), tags | site_tags(town))
-        await upsert_latest(s, [paper])
+        # a's paper point predates its health event (near_end): the newer word wins
+        old = {**tags, "device": a.device_id}
+        before = Point("peripheral.paper", 0.0, wall_ms() - 600_000, old | site_tags(town))
+        await upsert_latest(s, [paper, before])
         await s.commit()
 
 
