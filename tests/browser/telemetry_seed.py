@@ -13,7 +13,7 @@ from protocols.messages import Metric, TelemetryBody
 from protocols.topics import DeviceChannel
 from tests.cloudkit import FakeDevice
 
-#: the dense history: one point a minute for this many minutes back
+#: the dense history: one point a minute, the newest now, this many in all
 DENSE_MINUTES = 50
 #: the sparse history: one CPU point an hour, from 2 h to this many hours back
 SPARSE_HOURS = 100
@@ -27,7 +27,7 @@ def cpu_at(k: int) -> float:
 
 def dense(now_ms: int) -> list[Metric]:
     out: list[Metric] = []
-    for k in range(1, DENSE_MINUTES + 1):
+    for k in range(DENSE_MINUTES):  # k = 0: now, newer than the device's birth
         ts = now_ms - k * 60_000
         out += [
             Metric(name="sys.cpu_pct", value=cpu_at(k), ts=ts),
@@ -51,8 +51,14 @@ def sparse(now_ms: int) -> list[Metric]:
     ]
 
 
-async def send_history(device: FakeDevice) -> int:
-    """Publish the history; the current time (ms) it was built from."""
+async def send_history(device: FakeDevice, client: httpx.AsyncClient) -> int:
+    """Publish the history once the cloud has the device's birth (its newest point must be
+    newer than the birth's peripheral health); the current time (ms) it was built from."""
+    async with asyncio.timeout(20):
+        while True:  # the API offers no push for "device registered"
+            if (await client.get(f"/api/v1/devices/{device.device_id}")).json().get("online"):
+                break
+            await asyncio.sleep(0.05)
     now = wall_ms()
     await device.publish(DeviceChannel.TELE, TelemetryBody(metrics=dense(now)))
     await device.publish(DeviceChannel.TELE, TelemetryBody(metrics=sparse(now)))
@@ -63,7 +69,7 @@ async def wait_stored(client: httpx.AsyncClient, device: str, now_ms: int) -> No
     """Until the store answers the whole history (ingest is asynchronous; no push for it)."""
     start = now_ms - (SPARSE_HOURS + 1) * 3_600_000
     params = {"name": "sys.cpu_pct", "device": device, "step": "60"}
-    params |= {"start": str(start), "end": str(now_ms)}
+    params |= {"start": str(start), "end": str(now_ms + 1)}  # the end is exclusive
     want = DENSE_MINUTES + SPARSE_HOURS - 1
     async with asyncio.timeout(30):
         while True:

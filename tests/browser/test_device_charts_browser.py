@@ -44,7 +44,7 @@ async def device(world: DemoWorld, uid: str, mosquitto_url: str) -> AsyncIterato
         httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as client,
     ):
         await dev.birth()
-        now = await send_history(dev)
+        now = await send_history(dev, client)
         await wait_stored(client, dev.device_id, now)
         yield dev.device_id
 
