@@ -136,6 +136,8 @@ async def test_overview_charts_the_paper_of_its_printers(
     page = await signed_in_page(browser, world)
     errors = watch_errors(page)
     await page.goto(f"{world.base_url}/overview?site=qh/hx/golmud/dc{uid}")
+    # data-site is set once the charts are drawn
+    await expect(page.locator("body")).to_have_attribute("data-site", f"qh/hx/golmud/dc{uid}")
     await expect(page.locator('[data-count="paper.out"] .n')).to_have_text("1")
     await expect(page.locator('[data-count="devices.online"] .n')).to_have_text("1")
     paper = await chart_state(page, "chart-paper-history")

@@ -87,6 +87,8 @@ async def test_the_demo_devices_fill_the_charts(
     assert paper is not None and paper.labels == ["receipt"]
     assert paper.max_value == PaperCode.OUT
     await page.goto(f"{world.base_url}/overview?site={town(uid)}")
+    # data-site is set once the charts are drawn
+    await expect(page.locator("body")).to_have_attribute("data-site", town(uid))
     await expect(page.locator('[data-count="paper.out"] .n')).to_have_text("1")
     await expect(page.locator("#printers")).to_contain_text(f"dm-kiosk-{uid}")
     history = await chart_state(page, "chart-paper-history")
