@@ -12,12 +12,15 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud import wiring
+from cloud.api import alert_rules as alert_rules_api
+from cloud.api import alerts as alerts_api
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
 from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import notifications as notifications_api
 from cloud.api import overview as overview_api
 from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
@@ -25,6 +28,7 @@ from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
 from cloud.db import migrate
 from cloud.db import sites as site_repo
+from cloud.notify.model import Notifier
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
@@ -32,10 +36,11 @@ from fleet.sites import PILOT_TREE, SiteSpec
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app; the lifespan migrates the database and runs the bus and dispatcher."""
+def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
+    """Build the app; the lifespan migrates the database and runs the bus and dispatcher.
+    ``notifier``: what alerts tell (default: the message service, ``parts.notify``)."""
     settings.require_safe_secret()
-    parts = wiring.build(settings)
+    parts = wiring.build(settings, notifier)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await parts.bus.stop()
+            await parts.notify.stop()  # records the sends under way before the workers end
             await parts.telemetry.stop()  # writes what the buffer still holds
             owner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -71,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
     app.include_router(overview_api.router)  # issue 12: a site subtree at a glance
+    app.include_router(notifications_api.router)  # issue 12: the record of notifications
+    app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
+    app.include_router(alert_rules_api.router)
     app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     return app
@@ -81,6 +90,8 @@ async def _run_workers(parts: Parts) -> None:
         tg.create_task(parts.bus.run(), name="bus")
         tg.create_task(parts.dispatcher.run(), name="dispatcher")
         tg.create_task(parts.access.run(), name="broker-access")
+        tg.create_task(parts.notify.run(), name="notify")
+        tg.create_task(parts.alerts.run(), name="alert-evaluator")
         tg.create_task(parts.telemetry.run(), name="telemetry-writer")
 
 

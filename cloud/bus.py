@@ -317,6 +317,21 @@ class Bus:
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
 
+    async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
+        """Publish a message of the cloud's own (a notification) and wait for the broker to
+        have it (QoS 1: its PUBACK); :class:`BusUnavailable` when not connected or not
+        confirmed in time, so the caller can try again later."""
+        client = self._client
+        if client is None:
+            raise BusUnavailable(
+                f"cannot publish to {topic}: the cloud is not connected to the broker at "
+                f"{self._settings.mqtt.url}"
+            )
+        try:
+            await client.publish(topic, payload, qos=qos, retain=retain, timeout=PUBLISH_TIMEOUT_S)
+        except aiomqtt.MqttError as err:
+            raise BusUnavailable(f"the broker did not confirm a publish to {topic}: {err}") from err
+
     async def _publish(
         self, client: aiomqtt.Client, device_id: str, topic: str, payload: bytes
     ) -> None:

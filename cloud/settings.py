@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
+from cloud.notify.settings import NotifySettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
@@ -24,7 +25,7 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(IdentitySettings, TelemetrySettings, BaseSettings):
+class Settings(NotifySettings, IdentitySettings, TelemetrySettings, BaseSettings):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and
@@ -212,6 +213,16 @@ class Settings(IdentitySettings, TelemetrySettings, BaseSettings):
             "is flagged clock_skewed.",
         ),
     ] = 2000
+    alert_eval_interval_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=60,
+            description="Seconds between two rounds of the alert evaluator (a rule edit or a "
+            "silence also wakes it); keep it at or below the agents' telemetry "
+            "period so an alert opens within one period.",
+        ),
+    ] = 5.0
     blob_max_bytes: Annotated[
         int,
         Field(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
+from cloud.alerts.evaluator import Evaluator
 from cloud.blobs import BlobStore
 from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
@@ -27,6 +28,9 @@ from cloud.grants import Grants
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.notify.config import load_channels
+from cloud.notify.model import Notifier
+from cloud.notify.service import MessageService, RetryPolicy
 from cloud.retention import Retention
 from cloud.settings import Settings
 from cloud.stats import BusStats
@@ -56,12 +60,37 @@ class Parts:
     #: broker identities per ``settings.broker_acl`` (its ``run`` is a worker of the app)
     access: RunningAccess
     enrollment: Enrollment
+    #: the message service (alert notifications); its ``run`` is a worker of the app
+    notify: MessageService
+    #: the message service as alerts see it (issue 12): ``notify`` unless a test gives another
+    notifier: Notifier
+    #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
+    alerts: Evaluator
     #: telemetry ingest (its ``run`` is a worker of the app; ``telemetry.store`` is where
     #: points go and where the read API asks)
     telemetry: TelemetryPipeline
 
 
-def build(settings: Settings) -> Parts:
+def _job_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    dispatcher: Dispatcher,
+    commands: Commands,
+    blobs: BlobStore,
+) -> JobService:
+    return JobService(
+        sessions,
+        hub,
+        dispatcher,
+        commands,
+        blobs,
+        default_ttl_s=settings.job_ttl_s,
+        default_max_attempts=settings.retry_max_attempts,
+    )
+
+
+def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -86,17 +115,12 @@ def build(settings: Settings) -> Parts:
         Retention(sessions, [telemetry.store] if isinstance(telemetry.store, SqlStore) else []),
         Timing(settings.dispatch_interval_s, settings.ack_timeout_s, settings.reconcile_after_s),
     )
-    jobs = JobService(
-        sessions,
-        hub,
-        dispatcher,
-        commands,
-        blobs,
-        default_ttl_s=settings.job_ttl_s,
-        default_max_attempts=settings.retry_max_attempts,
-    )
+    jobs = _job_service(settings, sessions, hub, dispatcher, commands, blobs)
     calls = CallService(sessions, hub, bus)
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
+    notify = build_notify(settings, sessions, bus)
+    notifier = notifier if notifier is not None else notify
+    alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     return Parts(
         settings,
         engine,
@@ -112,6 +136,9 @@ def build(settings: Settings) -> Parts:
         calls,
         access,
         enrollment,
+        notify,
+        notifier,
+        alerts,
         telemetry,
     )
 
@@ -158,3 +185,18 @@ def build_telemetry(
         buffer_points=settings.tele_buffer_points,
         batch_points=settings.tele_batch_points,
     )
+
+
+def build_notify(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], bus: Bus
+) -> MessageService:
+    """The message service with the configured channels (a bad configuration stops startup)."""
+    policy = RetryPolicy(
+        max_attempts=settings.notify_max_attempts,
+        backoff_s=settings.notify_backoff_s,
+        backoff_cap_s=settings.notify_backoff_cap_s,
+        lease_s=settings.notify_lease_s,
+        poll_s=settings.notify_poll_s,
+    )
+    channels = load_channels(settings.notify_channels, settings.notify_channels_file)
+    return MessageService(sessions, channels, bus.publish, policy)

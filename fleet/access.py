@@ -13,7 +13,7 @@ class PersonRole(StrEnum):
     """A person's (or an API token's) role; permissions come only from the role."""
 
     ADMINISTRATOR = "administrator"  # users, roles, everything in scope
-    OPERATOR = "operator"  # runs the fleet 7x24: jobs, calls, content, revokes devices
+    OPERATOR = "operator"  # runs the fleet 7x24: jobs, calls, content, alerts, revokes devices
     TECHNICIAN = "technician"  # enrolls, tests and rotates devices
     WINDOW_STAFF = "window_staff"  # prints and calls at a service window
     AUDITOR = "auditor"  # reads everything in scope and the audit log, changes nothing
@@ -35,6 +35,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"  # people, roles, API tokens of others
     AUDIT_READ = "audit.read"
     SYSTEM_READ = "system.read"  # bus statistics, cloud health detail
+    ALERTS_WRITE = "alerts.write"  # acknowledge alerts, silence them, edit alert rules
 
 
 _READ = {
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.CALLS_WRITE,
             Permission.BLOBS_WRITE,
             Permission.CONTENT_WRITE,
+            Permission.ALERTS_WRITE,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),

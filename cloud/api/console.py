@@ -28,6 +28,8 @@ PAGES = {
     "/jobs": "jobs.html",
     "/overview": "overview.html",
     "/device": "device.html",
+    "/notifications": "notifications.html",  # issue 12: the record of alert notifications
+    "/alerts": "alerts.html",
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -2,8 +2,8 @@
 
 A device may publish only its own upstream channels and receive only its own ``cmd`` and
 (retained) ``state``, plus, when its site is known, its own site's content
-(``kf/v1/site/{path}/+``); the cloud may read every device's upstream, publish ``cmd`` and
-publish site content. Everything else is denied by default.
+(``kf/v1/site/{path}/+``); the cloud may read every device's upstream, publish ``cmd``,
+site content and notifications (``kf/v1/notify/#``). Everything else is denied by default.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ DEVICE_ROLE = "kf-device"
 #: every site's content: what the cloud may publish to
 SITE_CONTENT_ALL = f"{ROOT}/site/#"
 CLOUD_ROLE = "kf-cloud"
+#: notifications (alerts) the cloud publishes for subscribers of its own (docs/notifications.md)
+NOTIFY_ALL = f"{ROOT}/notify/#"
 
 #: dynsec's default for each ACL type when no rule matches: deny all but unsubscribing.
 DEFAULT_ACCESS: dict[str, bool] = {
@@ -71,6 +73,7 @@ def cloud_acls(shared_group: str | None = None) -> list[Acl]:
     acls += [Acl("publishClientReceive", f"{ROOT}/dev/+/{ch.value}") for ch in sorted(UPSTREAM)]
     acls.append(Acl("publishClientSend", f"{ROOT}/dev/+/{DeviceChannel.CMD.value}"))
     acls.append(Acl("publishClientSend", SITE_CONTENT_ALL))
+    acls.append(Acl("publishClientSend", NOTIFY_ALL))  # the MQTT notification channel
     return acls
 
 

@@ -10,6 +10,8 @@ const kf = (() => {
     ["/", "devices.read", "设备", "Devices"],
     ["/overview", "devices.read", "概览", "Overview"],
     ["/jobs", "jobs.read", "任务", "Jobs"],
+    ["/alerts", "devices.read", "告警", "Alerts"],
+    ["/notifications", "devices.read", "通知记录", "Notifications"],
     ["/enrollment", "devices.enroll", "设备注册", "Enrollment"],
     ["/users", "users.manage", "用户与角色", "Users & roles"],
     ["/tokens", null, "API 令牌", "API tokens"],

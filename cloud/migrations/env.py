@@ -11,9 +11,11 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
 import cloud.db.identity  # registers the identity tables on Base
 import cloud.db.telemetry_latest
-import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)
+import cloud.db.telemetry_points  # issue 12: the SQL telemetry store
+import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
 from cloud.db.models import Base
 
 config = context.config

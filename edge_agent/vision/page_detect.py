@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.vision.page_lines import candidate_lines, chroma, u8
+from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -90,50 +90,66 @@ def _as_bgr(frame: Any) -> U8 | None:
 # --- stage 1: find, stage 2: refine ---------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """Stage 1's result on an image: the ranking, the best quad in the image's pixels, the
+    search copy's x and y pixels per image pixel, and the candidate lines on that copy."""
+
+    ranked: Ranked
+    corners: F64
+    scale: F64
+    lines: F64
+
+
 def _detect(img: U8, work_size: int) -> PageQuad | None:
     found = _find(img, work_size)
     if found is None:
         return None
-    ranked, full, scale = found
-    zoomed = _zoom(img, full)
+    zoomed = _zoom(img, found)
     conf_cap = 1.0
     if zoomed is not None:  # a small pick, looked at again from closer
-        conf_cap = _confidence(ranked, 1.0)  # what the whole frame said about its rivals
-        ranked, full, scale = zoomed
-    search = max(4.0, 2.5 / scale)
+        conf_cap = _confidence(found.ranked, 1.0)  # what the whole frame said about rivals
+        found = zoomed
+    full = found.corners
+    search = max(4.0, 2.5 / float(found.scale.min()))
     fit = 0.0  # coarse corners only: say so in the confidence
     for radius in (search, 3.0):
         refined = refine(img, full, radius)
         if refined is None:
             break
         full, fit = refined
-    confidence = min(conf_cap, _confidence(ranked, fit))
+    confidence = min(conf_cap, _confidence(found.ranked, fit))
     return PageQuad(order_corners(full), round(confidence, 3))
 
 
-def _find(img: U8, work_size: int) -> tuple[Ranked, F64, float] | None:
-    """Stage 1 on ``img``: the ranking, the best quad in ``img`` pixels, and the scale of
-    the search copy (its pixels per ``img`` pixel)."""
+def _find(img: U8, work_size: int, known: tuple[F64, F64, F64] | None = None) -> _Found | None:
+    """Stage 1 on ``img``. ``known``: (lines, their copy's scale, ``img``'s offset in that
+    frame) when ``img`` is a crop of a frame already searched: its lines are reused."""
     h, w = img.shape[:2]
-    scale = min(1.0, work_size / max(h, w))
-    small, scale_x, scale_y = _shrink(img, scale)
+    small, scale_x, scale_y = _shrink(img, min(1.0, work_size / max(h, w)))
+    scale = np.array([scale_x, scale_y])
     smooth = cv2.medianBlur(small, 5)
     smooth = u8(cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, _CLOSE_KERNEL))  # ink off the paper
     lab = cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab).astype(np.float32)
     chroma_map = chroma(lab)
-    ranked = rank_quads(lab, chroma_map, candidate_lines(smooth, lab, chroma_map))
+    if known is None:
+        lines = candidate_lines(smooth, lab, chroma_map)
+    else:
+        lines = closer_lines(lab, chroma_map, move_lines(known[0], known[1], scale, known[2]))
+    ranked = rank_quads(lab, chroma_map, lines)
     if ranked is None or ranked.scores[0] < _MIN_SCORE:
         return None
-    full = (ranked.corners[0] + 0.5) / np.array([scale_x, scale_y]) - 0.5
-    return ranked, full, min(scale_x, scale_y)
+    return _Found(ranked, (ranked.corners[0] + 0.5) / scale - 0.5, scale, lines)
 
 
-def _zoom(img: U8, quad: F64) -> tuple[Ranked, F64, float] | None:
+def _zoom(img: U8, found: _Found) -> _Found | None:
     """Stage 1 again on a crop around a small pick (≤ 6 % of the frame), on a 400 px copy
     (about twice the detail at 1080p): on the whole-frame search copy a small page is a few
-    dozen pixels, where a photo on it and the page itself are hard to tell apart. None if
-    not small or not found."""
+    dozen pixels, where a photo on it and the page itself are hard to tell apart. The
+    whole frame's lines are reused (moved into the crop), only the paper blobs are looked
+    at again. None if not small or not found."""
     h, w = img.shape[:2]
+    quad = found.corners
     if cv2.contourArea(quad.astype(np.float32)) > _SMALL * h * w:
         return None
     lo, hi = quad.min(axis=0), quad.max(axis=0)
@@ -142,11 +158,12 @@ def _zoom(img: U8, quad: F64) -> tuple[Ranked, F64, float] | None:
     x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
     if max(x1 - x0, y1 - y0) * 1.5 > max(h, w) or min(x1 - x0, y1 - y0) < 32:
         return None  # not much closer than the whole frame
-    found = _find(np.ascontiguousarray(img[y0:y1, x0:x1]), _ZOOM_WORK)
-    if found is None:
+    offset = np.array([x0, y0], np.float64)
+    crop = np.ascontiguousarray(img[y0:y1, x0:x1])
+    closer = _find(crop, _ZOOM_WORK, (found.lines, found.scale, offset))
+    if closer is None:
         return None
-    ranked, corners, scale = found
-    return ranked, corners + np.array([x0, y0]), scale
+    return _Found(closer.ranked, closer.corners + offset, closer.scale, closer.lines)
 
 
 def _shrink(img: U8, scale: float) -> tuple[U8, float, float]:

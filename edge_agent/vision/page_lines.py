@@ -10,11 +10,15 @@ the lines come from several sources, each with its own quota, most page-like fir
    (paper-coloured) pixels;
 3. all strong colour edges.
 
+A closer look at a small page (:func:`closer_lines`) reuses the whole frame's lines and
+finds only sources 1 and 2 again, at the finer scale.
+
 Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import cv2
@@ -27,6 +31,7 @@ U8 = npt.NDArray[np.uint8]
 
 MAX_LINES = 32
 NEUTRAL = 14.0  # Lab chroma of paper (white to yellowed) is ~3-8; skin and wood 20-40
+_SAME_ANGLE = math.radians(4)
 _NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
 _CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))
 
@@ -38,7 +43,7 @@ def u8(a: Any) -> U8:
 
 def chroma(lab: F32) -> F32:
     """Distance from grey in the a*b* plane (8-bit Lab): paper is ~3-8, wood and skin 20-40."""
-    return np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)
+    return cast(F32, cv2.magnitude(lab[..., 1] - 128, lab[..., 2] - 128))
 
 
 def whiteness(lab: F32, chroma_map: F32) -> U8:
@@ -49,9 +54,66 @@ def whiteness(lab: F32, chroma_map: F32) -> U8:
 def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
     """Distinct lines (rho, theta), at most ``MAX_LINES``, taken in turn from each source
     (strongest first within a source), so no source can crowd the others out."""
-    h, w = chroma_map.shape
-    votes = max(14, int(0.05 * min(h, w)))
     lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
+    votes = max(14, int(0.05 * min(lightness.shape)))
+    neutral = _neutral(chroma_map)
+    weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
+    sources = [
+        *_blob_sources(lab, chroma_map, lightness),
+        _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
+        _faint_source(lightness, neutral, votes),
+        _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
+    ]
+    return _interleave(sources)
+
+
+def closer_lines(lab: F32, chroma_map: F32, known: F64) -> F64:
+    """Candidate lines for a closer look at part of a frame whose lines are ``known``
+    (found on the whole frame and moved into this copy, :func:`move_lines`): the paper
+    blobs' outlines seen at this finer scale, the known lines, and the faint edges next to
+    paper seen at this finer scale. The colour edge maps and their Hough lines are not
+    found again: at the finer scale they find the long edges the whole frame found."""
+    lightness = np.clip(lab[..., 0], 0, 255).astype(np.uint8)
+    votes = max(14, int(0.05 * min(lightness.shape)))
+    faint = _faint_source(lightness, _neutral(chroma_map), votes)
+    return _interleave([*_blob_sources(lab, chroma_map, lightness), known, faint])
+
+
+def _neutral(chroma_map: F32) -> U8:
+    """Pixels next to a paper-coloured (neutral) one."""
+    return u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
+
+
+def _faint_source(lightness: U8, neutral: U8, votes: int) -> F64:
+    """Hough lines of faint edges after local contrast normalisation, next to paper."""
+    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
+    return _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes)
+
+
+def move_lines(lines: F64, scale_from: F64, scale_to: F64, offset: F64) -> F64:
+    """Lines (rho, theta) on a search copy of a frame (``scale_from``: its x and y pixels
+    per frame pixel) moved onto a search copy of the frame's crop at ``offset`` (x, y frame
+    pixels) with ``scale_to``. Pixel centres map as (p + 0.5) × scale − 0.5."""
+    normal = np.stack([np.cos(lines[:, 1]), np.sin(lines[:, 1])], axis=1)
+    along = np.stack([-normal[:, 1], normal[:, 0]], axis=1)
+    out = []
+    for step in (-64.0, 64.0):  # two points on each line, moved
+        point = lines[:, :1] * normal + step * along
+        frame = (point + 0.5) / scale_from - 0.5 - offset
+        out.append((frame + 0.5) * scale_to - 0.5)
+    d = out[1] - out[0]
+    moved_normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    rho = np.einsum("ij,ij->i", moved_normal, out[0])
+    theta = np.arctan2(moved_normal[:, 1], moved_normal[:, 0])
+    flip = rho < 0  # rho ≥ 0, as Hough gives them
+    theta = np.where(flip, np.where(theta < 0, theta + np.pi, theta - np.pi), theta)
+    return np.stack([np.abs(rho), theta], axis=1).reshape(-1, 2)
+
+
+def _blob_sources(lab: F32, chroma_map: F32, lightness: U8) -> list[F64]:
+    """The hull lines of paper-like blobs, per channel (whiteness, then lightness), and
+    the Hough lines of all their outlines."""
+    h, w = chroma_map.shape
     hulls: list[F64] = []  # per channel: paper is the whitest thing on most desks
     outline_map = np.zeros((h, w), np.uint8)
     for channel in (whiteness(lab, chroma_map), lightness):
@@ -59,32 +121,37 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
         hulls.append(np.concatenate([np.zeros((0, 2)), *(hull for _, hull in found)]))
         for outline, _ in found:
             outline_map |= outline
-    neutral = u8(cv2.dilate((chroma_map < NEUTRAL).astype(np.uint8), _NEAR))
-    faint = cv2.Canny(u8(_CLAHE.apply(lightness)), 30, 70, L2gradient=True)
-    weak = cv2.Canny(smooth, 8, 20, L2gradient=True)
-    sources = [
-        *hulls,
-        _hough(outline_map, votes),
-        _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
-        _hough(u8(cv2.bitwise_and(faint, faint, mask=neutral)), votes),
-        _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
-    ]
-    return _interleave(sources)
+    return [*hulls, _hough(outline_map, max(14, int(0.05 * min(h, w))))]
 
 
 def _interleave(sources: list[F64]) -> F64:
     kept: list[tuple[float, float]] = []
+    cos_sin: list[tuple[float, float]] = []  # of each kept line's theta
     cursors = [0] * len(sources)
     while len(kept) < MAX_LINES and any(c < len(s) for c, s in zip(cursors, sources, strict=True)):
         for i, found in enumerate(sources):
             while cursors[i] < len(found) and len(kept) < MAX_LINES:
-                rho, theta = found[cursors[i]]
+                rho, theta = float(found[cursors[i], 0]), float(found[cursors[i], 1])
                 cursors[i] += 1
-                rho, theta = (-rho, theta - np.pi) if rho < 0 else (rho, theta)
-                if not any(_same_line(rho, theta, r2, t2) for r2, t2 in kept):
-                    kept.append((float(rho), float(theta)))
+                rho, theta = (-rho, theta - math.pi) if rho < 0 else (rho, theta)
+                if not _near_any(rho, theta, kept, cos_sin):
+                    kept.append((rho, theta))
+                    cos_sin.append((math.cos(theta), math.sin(theta)))
                     break
     return np.array(kept, np.float64).reshape(-1, 2)
+
+
+def _near_any(
+    rho: float, theta: float, kept: list[tuple[float, float]], cos_sin: list[tuple[float, float]]
+) -> bool:
+    """Whether (rho, theta) is the same line as a kept one (within 4° and 3 px): plain
+    floats, as this runs a thousand times a frame."""
+    c, s = math.cos(theta), math.sin(theta)
+    for (r2, t2), (c2, s2) in zip(kept, cos_sin, strict=True):
+        dt = abs((theta - t2 + math.pi / 2) % math.pi - math.pi / 2)
+        if dt < _SAME_ANGLE and abs(rho - r2 * (c * c2 + s * s2)) < 3:
+            return True
+    return False
 
 
 def _hough(edges: U8, votes: int) -> F64:
@@ -162,8 +229,3 @@ def _refit(quad: F64, points: F64) -> F64:
         normal = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
         out.append((float(normal @ a), float(np.arctan2(normal[1], normal[0]))))
     return np.array(out, np.float64)
-
-
-def _same_line(rho: float, theta: float, r2: float, t2: float) -> bool:
-    dt = abs((theta - t2 + np.pi / 2) % np.pi - np.pi / 2)
-    return bool(dt < np.radians(4) and abs(rho - r2 * np.cos(theta - t2)) < 3)

@@ -59,14 +59,17 @@ class Ranked:
 @dataclass(frozen=True, slots=True)
 class _Profiles:
     """Cumulative sums along each line: colour step (L, T+1, 3), samples that agree with
-    the line's dominant step direction (+ and -), in-frame samples; ``half`` the t offset."""
+    the line's dominant step direction (+ and -), in-frame samples; sample ``j`` of line
+    ``l`` is at t = ``start[l] + j`` (only the stretch of each line that crosses the frame
+    is sampled: half the work of sampling every line over the frame's diagonal both ways)."""
 
     step: F64
     pos: F64
     neg: F64
     valid: F64
     direction: F64
-    half: int
+    start: I64
+    count: int
 
 
 def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
@@ -121,9 +124,16 @@ def _enumerate(lines: F64, w: int, h: int) -> tuple[I64, F64] | None:
 
 def _profiles(lab: F32, lines: F64) -> _Profiles:
     h, w = lab.shape[:2]
-    half = int(np.hypot(h, w)) + 2
-    t = np.arange(-half, half + 1, dtype=np.float64)
     cos, sin = np.cos(lines[:, 1])[:, None], np.sin(lines[:, 1])[:, None]
+    frame_x, frame_y = (
+        np.array([0.0, w - 1.0, 0.0, w - 1.0]),
+        np.array([0.0, 0.0, h - 1.0, h - 1.0]),
+    )
+    frame_t = frame_y * cos - frame_x * sin  # t of the frame's corners along each line (L, 4)
+    lo_t, hi_t = frame_t.min(axis=1), frame_t.max(axis=1)
+    start = np.floor(lo_t).astype(np.intp) - 2
+    count = int(np.ceil((hi_t - start).max())) + 3
+    t = start[:, None] + np.arange(count, dtype=np.float64)[None, :]
     x = lines[:, 0:1] * cos - t * sin
     y = lines[:, 0:1] * sin + t * cos
     n = len(lines)
@@ -145,7 +155,7 @@ def _profiles(lab: F32, lines: F64) -> _Profiles:
         return np.concatenate([np.zeros((n, 1, *a.shape[2:])), np.cumsum(a, axis=1)], axis=1)
 
     agree_pos, agree_neg = cum(proj > _AGREE), cum(proj < -_AGREE)
-    return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, half)
+    return _Profiles(cum(step), agree_pos, agree_neg, cum(inside), direction, start, count)
 
 
 def _side_evidence(
@@ -166,8 +176,8 @@ def _side_evidence(
         ta, tb = np.einsum("ij,ij->i", a, d), np.einsum("ij,ij->i", b, d)
         span = np.abs(tb - ta)
         lo_t, hi_t = np.minimum(ta, tb) + 0.05 * span, np.maximum(ta, tb) - 0.05 * span
-        lo = np.clip(np.round(lo_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
-        hi = np.clip(np.round(hi_t).astype(np.intp) + prof.half, 0, 2 * prof.half)
+        lo = np.clip(np.round(lo_t).astype(np.intp) - prof.start[idx], 0, prof.count)
+        hi = np.clip(np.round(hi_t).astype(np.intp) - prof.start[idx], 0, prof.count)
         seen = prof.valid[idx, hi] - prof.valid[idx, lo]
         count = np.maximum(seen, 1.0)
         mean = (prof.step[idx, hi] - prof.step[idx, lo]) / count[:, None]

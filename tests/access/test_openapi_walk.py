@@ -64,6 +64,9 @@ SAMPLES = {
     "role": "proof",
     "path": "qh/hx/golmud",
     "lib": "uplot",
+    "alert_id": "1",
+    "rule_id": "1",
+    "silence_id": "1",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

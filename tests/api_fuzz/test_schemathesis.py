@@ -23,8 +23,9 @@ from tests.api_fuzz.instant_kiosk import KIOSK_ID, InstantKiosk
 from tests.faults.databases import fresh_postgres
 
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
-#: the whole run per database; the configured max-examples keeps it near a minute
-RUN_TIMEOUT_S = 240.0
+#: the whole run per database; the configured max-examples keeps it near two minutes with
+#: issue 12's routes on a quiet machine (a loaded one took over 240 s)
+RUN_TIMEOUT_S = 480.0
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.timeout(RUN_TIMEOUT_S + 60)]
 

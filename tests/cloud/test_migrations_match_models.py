@@ -9,9 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
+import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
 import cloud.db.identity  # registers the identity tables on Base
 import cloud.db.telemetry_latest
-import cloud.db.telemetry_points  # noqa: F401  (issue 12: the SQL telemetry store)
+import cloud.db.telemetry_points  # issue 12: the SQL telemetry store
+import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine

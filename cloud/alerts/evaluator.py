@@ -1,0 +1,110 @@
+"""The alert evaluator: every ``alert_eval_interval_s`` (and when woken), judge every rule
+against the current facts and move each (rule, subject) through ``fleet.alerts.step``.
+
+Rules are read from the database each round, so an edit through the API applies on the next
+round without a restart (the API also wakes the evaluator). Two cloud instances may run it
+on one PostgreSQL: a round holds a transaction-scoped advisory lock (the other instance skips
+that round), and the unique ``alerts.open_key`` refuses a second open alert for one pair
+whatever happens. Notices go to the :class:`~cloud.notify.model.Notifier` after the round
+commits, so a rolled-back round tells nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cloud.alerts import facts as fact_repo
+from cloud.alerts.notices import Outbox
+from cloud.alerts.tables import Alert
+from cloud.alerts.transitions import apply_rule, close_orphans
+from cloud.db.models import utcnow
+from cloud.notify.model import Notifier
+
+log = logging.getLogger(__name__)
+
+#: pg_try_advisory_xact_lock key of the evaluator ("kfalerts")
+ADVISORY_KEY = 0x6B66616C65727473
+
+
+class Evaluator:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifier: Notifier,
+        interval_s: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._notifier = notifier
+        self._interval_s = interval_s
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self.rounds = 0
+        self.skipped = 0
+
+    def wake(self) -> None:
+        """Evaluate now (a rule changed, a device changed) instead of at the next tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.evaluate_once()
+            except Exception:  # a bad round must not end the worker; the next one retries
+                log.exception("alert evaluation failed; retrying next round")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval_s):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def evaluate_once(self, now: datetime | None = None) -> bool:
+        """One round; False if another instance holds the round (or it lost a race)."""
+        at = now or self._clock()
+        outbox = Outbox()
+        async with self._sessions() as s:
+            if not await _take_round(s):
+                self.skipped += 1
+                return False
+            try:
+                await _round(s, at, outbox)
+                await s.commit()
+            except IntegrityError:  # another instance opened one of these pairs first
+                await s.rollback()
+                self.skipped += 1
+                log.info("alert round lost a race to another instance; the next round retries")
+                return False
+        self.rounds += 1
+        await outbox.send(self._notifier)
+        return True
+
+
+async def _round(s: AsyncSession, at: datetime, outbox: Outbox) -> None:
+    specs, existing = await fact_repo.rules(s)
+    facts = await fact_repo.gather(s, specs, at)
+    silences = await fact_repo.silences(s, at)
+    open_rows = (
+        await s.scalars(select(Alert).where(Alert.open_key.is_not(None)).with_for_update())
+    ).all()
+    by_rule: dict[int, list[Alert]] = {}
+    for row in open_rows:
+        by_rule.setdefault(row.rule_id, []).append(row)
+    for spec in specs:
+        await apply_rule(s, spec, facts, by_rule.pop(spec.id, []), silences, at, outbox)
+    close_orphans(s, [a for rows in by_rule.values() for a in rows], existing, at)
+
+
+async def _take_round(s: AsyncSession) -> bool:
+    """Whether this instance evaluates this round (PostgreSQL: an advisory lock held until
+    the round commits; SQLite: one writer at a time anyway)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return True
+    got = await s.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
+    return bool(got)

@@ -1,0 +1,134 @@
+"""Reading what the rules judge: devices, the newest telemetry values, job outcomes; and the
+rules and silences themselves, as the pure types of ``fleet.alert_*``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cloud.alerts.tables import AlertRule, Silence
+from cloud.db.models import Device, Job, Site
+from cloud.telemetry.latest import latest_values
+from fleet.alert_conditions import DeviceFact, Facts, JobCount, MetricFact
+from fleet.alert_rules import (
+    JobFailureParams,
+    MetricParams,
+    RuleError,
+    RuleKind,
+    RuleSpec,
+    Scope,
+    parse_params,
+)
+from fleet.alerts import SilenceView
+from fleet.peripherals import parse_all
+from protocols.jobs import JobState
+from protocols.telemetry import PeripheralMetric
+
+log = logging.getLogger(__name__)
+
+#: a job that ended in one of these counts as ended; FAILED_STATES as failed
+ENDED_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED)
+FAILED_STATES = (JobState.FAILED, JobState.EXPIRED)
+
+
+def spec_of(row: AlertRule) -> RuleSpec:
+    """The rule as ``fleet`` judges it (:class:`RuleError` if its stored params are bad)."""
+    return RuleSpec(
+        id=row.id,
+        name=row.name,
+        kind=RuleKind(row.kind),
+        params=parse_params(row.kind, row.params),
+        severity=row.severity,
+        for_s=row.for_s,
+        repeat_s=row.repeat_s,
+        scope=Scope(row.site, row.role, row.device_id),
+        channels=tuple(str(c) for c in row.channels),
+        enabled=row.enabled,
+    )
+
+
+async def rules(session: AsyncSession) -> tuple[list[RuleSpec], set[int]]:
+    """Every enabled rule that parses, and the ids of all rules that exist."""
+    rows = (await session.scalars(select(AlertRule).order_by(AlertRule.id))).all()
+    specs = []
+    for row in rows:
+        if not row.enabled:
+            continue
+        try:
+            specs.append(spec_of(row))
+        except (RuleError, ValueError) as err:  # written before a validation existed
+            log.warning("alert rule %s (%s) is skipped: %s", row.id, row.name, err)
+    return specs, {r.id for r in rows}
+
+
+async def silences(session: AsyncSession, now: datetime) -> list[SilenceView]:
+    rows = await session.scalars(select(Silence).where(Silence.ends_at > now))
+    return [SilenceView(s.rule_id, s.subject, s.site, s.starts_at, s.ends_at) for s in rows.all()]
+
+
+async def _devices(session: AsyncSession) -> list[DeviceFact]:
+    rows = await session.execute(
+        select(Device, Site.path)
+        .join(Site, Site.id == Device.site_id)
+        .where(Device.revoked_at.is_(None))
+    )
+    return [
+        DeviceFact(
+            d.id, path, d.role, d.online, d.last_seen, d.heartbeat_s, parse_all(d.peripherals)
+        )
+        for d, path in rows.all()
+    ]
+
+
+async def _metrics(session: AsyncSession, specs: Sequence[RuleSpec]) -> list[MetricFact]:
+    names = {s.params.name for s in specs if isinstance(s.params, MetricParams)}
+    if any(s.kind is RuleKind.PERIPHERAL for s in specs):
+        names.add(PeripheralMetric.PAPER.value)
+    if not names:
+        return []
+    values = await latest_values(session, names=sorted(names))
+    return [MetricFact(v.device_id, v.name, v.tags, v.site, v.value) for v in values]
+
+
+async def _job_counts(session: AsyncSession, p: JobFailureParams, now: datetime) -> list[JobCount]:
+    since = now - timedelta(seconds=p.window_s)
+    failed = func.sum(case((Job.state.in_(FAILED_STATES), 1), else_=0))
+    where = (Job.state.in_(ENDED_STATES), Job.updated_at >= since)
+    if p.per == "device":
+        stmt = (
+            select(Job.assigned_device_id, Site.path, func.count(), failed)
+            .join(Device, Device.id == Job.assigned_device_id)
+            .join(Site, Site.id == Device.site_id)
+            .where(*where)
+            .group_by(Job.assigned_device_id, Site.path)
+        )
+        rows = (await session.execute(stmt)).all()
+        return [JobCount(path, dev, int(n), int(f or 0)) for dev, path, n, f in rows]
+    by_site = (
+        select(Site.path, func.count(), failed)
+        .join(Site, Site.id == Job.site_id)
+        .where(*where)
+        .group_by(Site.path)
+    )
+    rows_site = (await session.execute(by_site)).all()
+    return [JobCount(path, None, int(n), int(f or 0)) for path, n, f in rows_site]
+
+
+async def gather(session: AsyncSession, specs: Sequence[RuleSpec], now: datetime) -> Facts:
+    """The facts ``specs`` need (nothing a rule does not look at is read)."""
+    kinds = {s.kind for s in specs}
+    need_devices = kinds & {RuleKind.PRESENCE, RuleKind.PERIPHERAL, RuleKind.METRIC}
+    jobs = {
+        s.id: await _job_counts(session, s.params, now)
+        for s in specs
+        if isinstance(s.params, JobFailureParams)
+    }
+    return Facts(
+        devices=await _devices(session) if need_devices else (),
+        metrics=await _metrics(session, specs),
+        jobs=jobs,
+    )

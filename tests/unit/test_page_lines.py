@@ -1,0 +1,132 @@
+"""The line finding behind page detection: lines moved between search copies, the closer
+look at a small page reusing the whole frame's lines, each line's profile covering the
+frame, and near-identical lines counted once."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import edge_agent.vision.page_detect as page_detect
+from edge_agent.vision.page_lines import _interleave, closer_lines, move_lines
+from edge_agent.vision.page_score import _profiles
+from simulators.doc_camera import Condition, generate_scene, jaccard
+
+
+def _on_line(line: np.ndarray, point: np.ndarray) -> float:
+    rho, theta = line
+    return float(abs(point[0] * math.cos(theta) + point[1] * math.sin(theta) - rho))
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4, 1.2, math.pi / 2, 2.5, 3.1])
+def test_a_moved_line_passes_through_the_moved_points(theta: float) -> None:
+    """A line on a whole-frame copy (1/3 scale) moved onto a crop's copy (offset 300, 120;
+    another scale): the points it passed through, moved the same way, stay on it."""
+    scale_from, scale_to = np.array([1 / 3, 1 / 3]), np.array([0.5, 0.52])
+    offset = np.array([300.0, 120.0])
+    rho = 150.0
+    normal, along = (
+        np.array([math.cos(theta), math.sin(theta)]),
+        np.array([-math.sin(theta), math.cos(theta)]),
+    )
+    points = [rho * normal + t * along for t in (-40.0, 25.0, 90.0)]
+    moved = move_lines(np.array([[rho, theta]]), scale_from, scale_to, offset)[0]
+    assert moved[0] >= 0
+    for p in points:
+        frame = (p + 0.5) / scale_from - 0.5
+        crop = (frame - offset + 0.5) * scale_to - 0.5
+        assert _on_line(moved, crop) < 1e-6
+
+
+def test_the_closer_look_at_a_small_page_reuses_the_whole_frame_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Edge maps and their Hough lines are found once per frame, not again for the closer
+    look (which cost ~30 ms at 1080p); the small page is still found exactly."""
+    calls = {"candidate": 0, "closer": 0}
+
+    def counted(name: str, real):  # type: ignore[no-untyped-def]
+        def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return spy
+
+    monkeypatch.setattr(
+        page_detect, "candidate_lines", counted("candidate", page_detect.candidate_lines)
+    )
+    monkeypatch.setattr(page_detect, "closer_lines", counted("closer", page_detect.closer_lines))
+    scene = generate_scene(700_000, Condition.SMALL_PAGE, (1920, 1080))
+    found = page_detect.detect_page(scene.frame)
+    assert found is not None
+    assert calls == {"candidate": 1, "closer": 1}
+    assert jaccard(found.corners, scene.corners, scene.page_size) > 0.95
+
+
+@pytest.mark.parametrize("size", [(640, 360), (360, 640), (400, 400)])
+def test_each_line_is_profiled_wherever_it_crosses_the_frame(size: tuple[int, int]) -> None:
+    """The profiles are sampled only where a line crosses the frame, but there all along:
+    the in-frame sample count of each line is its length inside the frame."""
+    w, h = size
+    lab = np.zeros((h, w, 3), np.float32)
+    diag = math.atan2(w, -h)  # the normal of the main diagonal
+    lines = np.array([[w / 3, 0.0], [h / 2, math.pi / 2], [0.0, diag], [w / 2, 0.3], [h / 3, 2.8]])
+    lines[:, 0] = np.abs(lines[:, 0])
+    prof = _profiles(lab, lines)
+    for line, seen in zip(lines, prof.valid[:, -1], strict=True):
+        assert seen == pytest.approx(_inside_length(line, w, h), abs=6)
+
+
+def _inside_length(line: np.ndarray, w: int, h: int) -> float:
+    """Length of a (rho, theta) line inside the frame, sampled finely."""
+    rho, theta = line
+    normal = np.array([math.cos(theta), math.sin(theta)])
+    along = np.array([-normal[1], normal[0]])
+    t = np.arange(-3000, 3000, 0.25)
+    pts = rho * normal + t[:, None] * along
+    inside = (pts[:, 0] >= 2) & (pts[:, 0] <= w - 3) & (pts[:, 1] >= 2) & (pts[:, 1] <= h - 3)
+    return float(inside.sum() * 0.25)
+
+
+def _same_reference(rho: float, theta: float, r2: float, t2: float) -> bool:
+    """The definition: within 4° (modulo 180°) and 3 px."""
+    dt = abs((theta - t2 + np.pi / 2) % np.pi - np.pi / 2)
+    return bool(dt < np.radians(4) and abs(rho - r2 * np.cos(theta - t2)) < 3)
+
+
+def test_near_identical_lines_are_one_candidate() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        first = np.array([rng.uniform(0, 300), rng.uniform(0, np.pi)])
+        second = first + np.array([rng.uniform(-5, 5), rng.uniform(-0.12, 0.12)])
+        second[1] = second[1] % np.pi if rng.random() < 0.5 else second[1]
+        kept = _interleave([first[None, :], second[None, :]])
+        r2, t2 = (-second[0], second[1] - np.pi) if second[0] < 0 else second
+        expected = 1 if _same_reference(r2, t2, *first) else 2
+        assert len(kept) == expected, (first, second)
+
+
+def test_the_same_line_either_side_of_180_degrees_is_one_candidate() -> None:
+    """A line near the frame's left edge may come as theta ≈ 0 from one source and
+    theta ≈ 180° from another: one line."""
+    kept = _interleave([np.array([[1.0, 0.01]]), np.array([[0.5, math.pi - 0.01]])])
+    assert len(kept) == 1
+    apart = _interleave([np.array([[1.0, 0.01]]), np.array([[0.5, math.pi - 0.2]])])
+    assert len(apart) == 2
+
+
+def test_the_closer_look_finds_faint_edges_at_its_own_scale() -> None:
+    """A step in the desk beside a page (16 grey levels: desk against desk) is no paper
+    blob's outline; the closer look still finds it as a line, on its own finer copy."""
+    lab = np.full((400, 640, 3), 128.0, np.float32)
+    lab[..., 0] = 120.0
+    lab[:, 500:, 0] = 136.0
+    lab[60:340, 60:380, 0] = 230.0  # the page
+    chroma_map = np.zeros((400, 640), np.float32)
+    lines = closer_lines(lab, chroma_map, np.zeros((0, 2)))
+    vertical_at_500 = (np.abs(np.sin(lines[:, 1])) < 0.05) & (
+        np.abs(np.abs(lines[:, 0]) - 499.5) < 3
+    )
+    assert vertical_at_500.any(), lines
