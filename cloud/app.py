@@ -23,6 +23,7 @@ from cloud.api import enrollment as enrollment_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
+from cloud.api import overview as overview_api
 from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
@@ -80,6 +81,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(broker_auth.router)  # the broker's HTTP authn/authz hooks
     app.include_router(audit_api.router)
     app.include_router(job_attachments_api.router)  # issue 11: scans, snapshots, receipt proofs
+    app.include_router(overview_api.router)  # issue 12: a site subtree at a glance
     app.include_router(notifications_api.router)  # issue 12: the record of notifications
     app.include_router(telemetry_api.router)  # issue 12: series, newest values, names
     app.include_router(availability_api.router)  # issue 12: 7x24

@@ -14,6 +14,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+#: third-party libraries copied from their packages, one folder each (``vendor/uplot``)
+VENDOR_DIR = CONSOLE_DIR / "vendor"
 
 #: URL path → HTML file. A page added here must also be in shell.js's NAV (if it is navigable).
 PAGES = {
@@ -24,6 +26,8 @@ PAGES = {
     "/tokens": "tokens.html",
     "/audit": "audit.html",
     "/jobs": "jobs.html",
+    "/overview": "overview.html",
+    "/device": "device.html",
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
     "/availability": "availability.html",
     "/alerts": "alerts.html",
@@ -58,3 +62,27 @@ async def console_asset(name: str) -> FileResponse:
     if "/" in name or name.startswith(".") or suffix not in _TYPES or not path.is_file():
         raise HTTPException(404, f"no console asset {name!r}")
     return FileResponse(path, media_type=_TYPES[suffix])
+
+
+def _vendored(lib: str, name: str) -> Path | None:
+    """``vendor/<lib>/<name>`` if it is a servable file inside VENDOR_DIR, else None: plain
+    names only (no separators, no dot files), and the resolved path must stay inside."""
+    for part in (lib, name):
+        if not part or "/" in part or "\\" in part or part.startswith("."):
+            return None
+    if Path(name).suffix not in _TYPES:
+        return None
+    path = (VENDOR_DIR / lib / name).resolve()
+    if not path.is_relative_to(VENDOR_DIR.resolve()) or not path.is_file():
+        return None
+    return path
+
+
+@router.get("/console/vendor/{lib}/{name}")
+async def vendor_asset(lib: str, name: str) -> FileResponse:
+    """A vendored library's script or style sheet (``vendor/<lib>/README.md`` says which
+    version and how to update it)."""
+    path = _vendored(lib, name)
+    if path is None:
+        raise HTTPException(404, f"no vendored asset {lib!r}/{name!r}")
+    return FileResponse(path, media_type=_TYPES[path.suffix])

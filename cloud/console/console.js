@@ -109,13 +109,18 @@ function jobList(jobs) {
   return list;
 }
 
+// The device's own page: its metrics charted (device.js).
+const deviceHref = (id) => kf.link("/device") + (LANG === "en" ? "&" : "?") + "id=" +
+  encodeURIComponent(id);
+
 function deviceCard(device, jobs) {
   // liveness: a device that says online but is quiet too long is "silent", shown apart
   const state = device.liveness === "silent" ? "silent" : device.online ? "online" : "offline";
   const seen = device.last_seen ? ` · ${t("lastSeen")} ${formatTime(device.last_seen)}` : "";
   const card = el("article", { class: `device ${state}`, "data-device": device.id,
     "data-liveness": device.liveness ?? state },
-    el("h3", {}, `${device.name || device.id} `, badge(state, t(state))),
+    el("h3", {}, el("a", { href: deviceHref(device.id), class: "device-link" },
+      device.name || device.id), " ", badge(state, t(state))),
     el("div", { class: "muted" }, `${device.id} · ${t(device.role)}${seen}`));
   if (state === "silent") {
     card.append(el("div", { class: "liveness-reason", title: device.liveness_reason ?? "" },

@@ -8,6 +8,7 @@ const kf = (() => {
   const NAV = [
     // [path, permission needed (null: any signed-in person), zh-CN, en]
     ["/", "devices.read", "设备", "Devices"],
+    ["/overview", "devices.read", "概览", "Overview"],
     ["/jobs", "jobs.read", "任务", "Jobs"],
     ["/alerts", "devices.read", "告警", "Alerts"],
     ["/notifications", "devices.read", "通知记录", "Notifications"],

@@ -26,6 +26,20 @@ def demo(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="Port of the console and API (0: any free).")] = 8080,
+    tsdb: Annotated[
+        str,
+        typer.Option(
+            help="Keep telemetry in this store instead of the SQL database: "
+            "victoriametrics+http://host:port or influxdb+http://host:port?org=..&bucket=..&token=.."
+        ),
+    ] = "",
+    paper_cycle: Annotated[
+        bool,
+        typer.Option(
+            help="Let tgls-kiosk-01's receipt printer run out of paper now and then (and be "
+            "refilled), so the overview, charts and alerts have something to show."
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers.
@@ -38,7 +52,16 @@ def demo(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    opts = DemoOptions(data_dir=data_dir, broker_url=broker, host=host, port=port)
+    from kfleet.world.paper_cycle import PaperCycle
+
+    opts = DemoOptions(
+        data_dir=data_dir,
+        broker_url=broker,
+        host=host,
+        port=port,
+        tsdb_url=tsdb,
+        paper_cycle=PaperCycle() if paper_cycle else None,
+    )
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_demo(opts))

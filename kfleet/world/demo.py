@@ -24,17 +24,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
+from cloud.errors import ConfigError
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
-from kfleet.errors import BrokerUnreachable, KfleetError
+from kfleet.errors import BrokerUnreachable, KfleetError, UsageError
 from kfleet.world.demo_broker import BrokerPlan, broker_plan, embedded_broker
 from kfleet.world.demo_identity import (
     DEMO_ADMIN,
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
     check_broker,
     check_listen,
@@ -90,6 +92,13 @@ class DemoOptions:
     ready_timeout_s: float = 60.0
     #: further cloud settings (``upload_grant_ttl_s``...)
     cloud_settings: dict[str, object] = field(default_factory=dict)
+    #: one receipt printer that runs out of paper now and then (``kfleet demo`` turns it on;
+    #: None: every printer keeps its paper, as most tests need)
+    paper_cycle: PaperCycle | None = None
+    #: further agent config keys for every demo device (``tele_interval_s``...)
+    agent_settings: dict[str, Any] = field(default_factory=dict)
+    #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
+    tsdb_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +189,8 @@ def _settings(opts: DemoOptions, plan: BrokerPlan, port: int) -> Settings:
         settings_kwargs["broker_acl"] = "embedded"
     if opts.database_url:
         settings_kwargs["database_url"] = opts.database_url
+    if opts.tsdb_url:
+        settings_kwargs["tsdb_url"] = opts.tsdb_url
     settings_kwargs.update(opts.cloud_settings)
     return Settings.model_validate(settings_kwargs)
 
@@ -188,7 +199,10 @@ def _settings(opts: DemoOptions, plan: BrokerPlan, port: int) -> Settings:
 async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterator[_Cloud]:
     """Broker (unless given) and cloud (API, console, bus) on ``port`` with the pilot sites,
     the administrator and every demo device enrolled."""
-    app = create_app(_settings(opts, plan, port))
+    try:
+        app = create_app(_settings(opts, plan, port))
+    except ConfigError as err:  # e.g. a --tsdb URL of a scheme this build does not know
+        raise UsageError(f"the cloud cannot start with these options: {err}") from err
     parts: Parts = app.state.parts
     server = _QuietServer(
         uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
@@ -237,6 +251,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 opts.kiosks,
                 plan.device_url,
                 opts.data_dir,
+                agent_settings=opts.agent_settings,
                 device_settings=_device_settings(cloud),
             )
             kiosks = await stack.enter_async_context(world)
@@ -246,6 +261,8 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 "60 s: check that it is an MQTT broker that lets them in (an open one, or one "
                 "that checks kfleet's device credentials: docs/broker-acl.md)"
             ) from err
+        if opts.paper_cycle is not None:
+            await stack.enter_async_context(_paper_cycling(kiosks, opts.paper_cycle))
         try:
             ids = [k.device_id for k in opts.kiosks]
             await wait_registered(cloud.base_url, cloud.token, ids, opts.ready_timeout_s)
@@ -263,6 +280,21 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
             cloud.sessions,
             cloud.admin_password,
         )
+
+
+@contextlib.asynccontextmanager
+async def _paper_cycling(kiosks: list[RunningKiosk], cycle: PaperCycle) -> AsyncIterator[None]:
+    """Run ``cycle`` on its device's receipt printer while the demo runs (refilled on exit)."""
+    printer = next((k.printer for k in kiosks if k.spec.device_id == cycle.device_id), None)
+    if printer is None:
+        raise KfleetError(f"the paper cycle names {cycle.device_id!r}, not a device of this demo")
+    task = asyncio.create_task(run_paper_cycle(printer.faults, cycle), name="demo-paper-cycle")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def wait_registered(base_url: str, token: str, device_ids: list[str], limit_s: float) -> None:
@@ -289,7 +321,7 @@ def banner(world: DemoWorld) -> str:
     lines = [
         "",
         "kfleet demo is running.",
-        f"  console   {world.base_url}/",
+        f"  console   {world.base_url}/   (site overview and charts: {world.base_url}/overview)",
         "  login     " + _login_line(world),
         f"  API docs  {world.base_url}/docs",
         f"  broker    {world.broker_url}",

@@ -34,6 +34,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "Swagger UI page (vendored): no data, every call from it needs a token",
     ("GET", "/docs/assets/{name}"): "Swagger UI's script, stylesheet and icon",
     ("GET", "/console/{name}"): "the console's scripts and stylesheets: no data",
+    ("GET", "/console/vendor/{lib}/{name}"): "vendored libraries of the console (uPlot): no data",
     ("POST", "/api/v1/enroll"): "a device without credentials yet: the one-time enrollment "
     "token in the body authorises it (single use, expiring, scoped to a site and role)",
     ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
@@ -64,6 +65,8 @@ SAMPLES = {
     "token_id": "0" * 16,
     "username": "walk-user",
     "role": "proof",
+    "path": "qh/hx/golmud",
+    "lib": "uplot",
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
@@ -83,7 +86,8 @@ def routes_of(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
     prefix of their own, so their routes' paths are whole)."""
     for route in routes:
         if isinstance(route, APIRoute | Route):
-            yield from ((m, route.path) for m in route.methods or () if m != "HEAD")
+            # path_format: "{path}" where the route converts it ("{path:path}"), as the document
+            yield from ((m, route.path_format) for m in route.methods or () if m != "HEAD")
         elif (inner := getattr(route, "original_router", None)) is not None:
             yield from routes_of(inner.routes)
         else:
@@ -133,7 +137,16 @@ async def test_the_document_says_what_each_operation_needs(cloud: AccessCloud) -
     assert not undeclared, f"operations that do not declare their credentials: {undeclared}"
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/console/shell.js", *PAGES])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/healthz",
+        "/openapi.json",
+        "/console/shell.js",
+        "/console/vendor/uplot/uPlot.min.css",
+        *PAGES,
+    ],
+)
 async def test_the_allowed_routes_answer_without_credentials(cloud: AccessCloud, path: str) -> None:
     anon = await cloud.client()
     assert (await anon.get(path)).status_code == 200
