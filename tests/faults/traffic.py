@@ -105,14 +105,23 @@ def tele_name(prefix: str) -> str:
     return f"peripheral.fault_{prefix}"
 
 
-async def tele_at_cloud(cloud: Parts, device_id: str, prefix: str) -> Counter[float]:
+async def tele_at_cloud(
+    cloud: Parts, device_id: str, prefix: str, *, distinct: int = 0
+) -> Counter[float]:
     """How many times each telemetry value of ``prefix`` was stored by the cloud (after the
-    telemetry writer wrote what it holds)."""
-    assert await cloud.telemetry.flush(30), cloud.telemetry.stats()
-    async with cloud.sessions() as s:
-        rows = await s.scalars(
-            select(TelePoint.value).where(
-                TelePoint.device_id == device_id, TelePoint.name == tele_name(prefix)
-            )
-        )
-        return Counter(rows)
+    telemetry writer wrote what it holds). ``distinct``: wait (up to 30 s) until that many
+    values are stored — the agent sends telemetry after acks and events, so the last batches
+    can still be on their way through the cloud's bus when everything else has arrived."""
+    async with asyncio.timeout(30), cloud.hub.subscribe(f"device:{device_id}") as news:
+        while True:
+            assert await cloud.telemetry.flush(30), cloud.telemetry.stats()
+            async with cloud.sessions() as s:
+                rows = await s.scalars(
+                    select(TelePoint.value).where(
+                        TelePoint.device_id == device_id, TelePoint.name == tele_name(prefix)
+                    )
+                )
+                found = Counter(rows)
+            if len(found) >= distinct:
+                return found
+            await news.wait_for(lambda what: what == "tele", 1.0)  # the next batch came in
