@@ -9,6 +9,7 @@ change is in the audit log with the rule before and after.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -23,6 +24,7 @@ from cloud.api.auth_deps import client_ip, require, scope_of
 from cloud.api.callers import DevicesReader
 from cloud.api.deps import SessionsDep
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.db.models import utcnow
 from cloud.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -30,11 +32,17 @@ from fleet.access import Permission, in_scope
 from fleet.alert_rules import RuleError, params_json, parse_params
 
 router = APIRouter(
-    prefix="/api/v1/alert-rules", tags=["alerts"], responses=error_responses(401, 403, 422, 500)
+    prefix="/api/v1/alert-rules",
+    tags=["alerts"],
+    responses=error_responses(401, 403, 422, 500),
+    route_class=StrictJsonRoute,  # no NaN, lone surrogates or NUL in a rule's text
 )
 AlertsWriter = Annotated[Principal, Depends(require(Permission.ALERTS_WRITE))]
 #: digits (every path id of the API has a pattern), below 2**31
-RuleId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,8}$")]
+#: any text: a rule id that is not a number names no rule (404), as an unknown number does —
+#: links from a silence whose ``rule_id`` is null reach here as "None" (the fuzzer follows them)
+_RULE_NUMBER = re.compile(r"^[1-9][0-9]{0,8}$")
+RuleId = Annotated[str, Path(max_length=40)]
 _NOT_FOUND = "no such rule (or outside your scope)"
 
 
@@ -102,8 +110,8 @@ def _checked(body: RuleIn, scope: str, channels: list[str]) -> dict[str, Any]:
     return {**body.model_dump(), "params": params}
 
 
-async def _require(s: AsyncSession, rule_id: int, scope: str, write: bool) -> AlertRule:
-    rule = await s.get(AlertRule, rule_id)
+async def _require(s: AsyncSession, rule_id: str, scope: str, write: bool) -> AlertRule:
+    rule = await s.get(AlertRule, int(rule_id)) if _RULE_NUMBER.match(rule_id) else None
     if rule is None or not visible(scope, rule.site):
         raise NotFound(f"alert rule {rule_id} does not exist (or is outside your scope)")
     if write and not editable(scope, rule.site):
@@ -157,7 +165,7 @@ async def list_rules(caller: DevicesReader, sessions: SessionsDep, request: Requ
 )
 async def get_rule(caller: DevicesReader, sessions: SessionsDep, rule_id: RuleId) -> RuleOut:
     async with sessions() as s:
-        return _out(await _require(s, int(rule_id), scope_of(caller), False), scope_of(caller))
+        return _out(await _require(s, rule_id, scope_of(caller), False), scope_of(caller))
 
 
 @router.post(
@@ -213,7 +221,7 @@ async def update_rule(
     scope = scope_of(caller)
     cols = _checked(body, scope, parts.notifier.channel_names())
     async with sessions() as s:
-        rule = await _require(s, int(rule_id), scope, True)
+        rule = await _require(s, rule_id, scope, True)
         before = _out(rule, scope).model_dump(mode="json", exclude={"editable"})
         for key, value in cols.items():
             setattr(rule, key, value)
@@ -233,7 +241,7 @@ async def delete_rule(
     """Delete a rule with its alerts and their history (disable it to keep them)."""
     scope = scope_of(caller)
     async with sessions() as s:
-        rule = await _require(s, int(rule_id), scope, True)
+        rule = await _require(s, rule_id, scope, True)
         record = _record(caller, request, "alert_rule.delete", rule, None)
         await s.delete(rule)
         audit.add(s, record)

@@ -36,6 +36,7 @@ from cloud.api.auth_deps import client_ip, require, scope_of
 from cloud.api.callers import DevicesReader
 from cloud.api.deps import SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
+from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.db.models import utcnow
 from cloud.errors import NotFound
@@ -43,7 +44,10 @@ from cloud.schemas import DEVICE_ID_PATTERN
 from fleet.access import Permission, in_scope
 from fleet.alerts import OPEN_STATES
 
-router = APIRouter(tags=["alerts"], responses=error_responses(401, 403, 422, 500))
+#: strict JSON bodies: a NUL in a silence's reason is refused (PostgreSQL cannot store one)
+router = APIRouter(
+    tags=["alerts"], responses=error_responses(401, 403, 422, 500), route_class=StrictJsonRoute
+)
 AlertsWriter = Annotated[Principal, Depends(require(Permission.ALERTS_WRITE))]
 #: ids in paths are digits (a pattern, as every path id of the API has): 64-bit alert ids
 AlertId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,17}$")]

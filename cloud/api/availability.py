@@ -3,7 +3,6 @@ JSON or as a CSV export (``format=csv``), for the devices in the caller's site s
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -17,9 +16,10 @@ from cloud.api.auth_deps import scope_of
 from cloud.api.callers import DevicesReader
 from cloud.api.deps import DeviceQuery, SessionsDep, SiteQuery
 from cloud.api.errors import error_responses
+from cloud.api.telemetry import TimeQuery
+from cloud.api.telemetry import parse_time as parse_ms
 from cloud.db import devices as device_repo
 from cloud.db.models import utcnow
-from cloud.errors import Unprocessable
 from fleet.availability import Uptime
 
 router = APIRouter(
@@ -28,21 +28,8 @@ router = APIRouter(
     responses=error_responses(401, 403, 422, 500),
 )
 
-#: the longest period one request may cover
+#: the period when none is asked
 DEFAULT_PERIOD = timedelta(hours=24)
-_MS = re.compile(r"^\d{1,15}$")
-TimeQuery = Annotated[
-    str | None,
-    Query(
-        max_length=40,
-        pattern=r"^[0-9A-Za-z:.+\- ]+$",
-        description="ISO 8601 with a zone (2026-12-01T08:00:00+08:00) or Unix ms",
-    ),
-]
-
-
-class BadPeriod(Unprocessable):
-    code = "bad_period"
 
 
 class UptimeOut(BaseModel):
@@ -71,27 +58,19 @@ class AvailabilityOut(BaseModel):
     total: UptimeOut
 
 
-def parse_time(value: str, name: str) -> datetime:
-    """ISO 8601 with a zone, or Unix milliseconds; a clear 422 otherwise."""
-    try:
-        if _MS.match(value):
-            return datetime.fromtimestamp(int(value) / 1000, UTC)
-        parsed = datetime.fromisoformat(value)
-    except (ValueError, OverflowError, OSError) as err:
-        raise BadPeriod(f"{name}={value!r} is not a time: {err}; use ISO 8601 or Unix ms") from err
-    if parsed.tzinfo is None:
-        raise BadPeriod(f"{name}={value!r} has no zone: add Z or +08:00")
-    return parsed.astimezone(UTC)
+def period(start: int | datetime | None, end: int | datetime | None) -> tuple[datetime, datetime]:
+    """``[start, end)`` as the telemetry API reads times (Unix ms or ISO 8601 with a zone;
+    clamped to 1970..9999). An end past now counts up to now (the future is not known yet);
+    a start at or after the end is an empty period; any length is answered (the cost is the
+    presence events, not the span). All are requests the schema allows: none is a 422."""
+    now_ms = int(utcnow().timestamp() * 1000)
+    until_ms = min(parse_ms(end, now_ms), now_ms)
+    since_ms = min(parse_ms(start, until_ms - int(DEFAULT_PERIOD.total_seconds() * 1000)), until_ms)
+    return _at(since_ms), _at(until_ms)
 
 
-def period(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    now = utcnow()
-    until = min(parse_time(end, "end"), now) if end else now  # the future is not known yet
-    since = parse_time(start, "start") if start else until - DEFAULT_PERIOD
-    # A start at or after the end is an empty period (nothing known), as the telemetry API
-    # answers; any length is answered (the cost is the presence events, not the span). Both
-    # are requests the schema allows, so neither is a 422.
-    return min(since, until), until
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _uptime(up: Uptime) -> dict[str, float | None]:

@@ -9,11 +9,12 @@ answer, 503 ``store_unavailable``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints
 from sqlalchemy import select
 
 from cloud.api.auth_deps import scope_of
@@ -101,8 +102,21 @@ TagText = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
 NameText = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 StoreDep = Annotated[TelemetryStore, Depends(_store)]
 #: Unix ms, or ISO 8601 with a zone (naive times are refused: whose clock would they be?)
+_NUMBER = re.compile(r"\s*[+-]?[0-9.]+([eE][+-]?[0-9]+)?\s*")
+
+
+def _no_number(value: object) -> object:
+    """A number is Unix ms (the integer branch); pydantic would read "-1" as a datetime in
+    seconds, which the schema (``format: date-time``) does not allow."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("a time given as a number is Unix milliseconds, 0 or more")
+    return value
+
+
 TimeQuery = Annotated[
-    Annotated[int, Field(ge=0, le=MAX_MS)] | AwareDatetime | None,
+    Annotated[int, Field(ge=0, le=MAX_MS)]
+    | Annotated[AwareDatetime, BeforeValidator(_no_number)]
+    | None,
     Query(description="Unix milliseconds, or ISO 8601 with a zone (2026-12-01T08:00:00+08:00)"),
 ]
 
