@@ -41,13 +41,7 @@ const kfAlertWords = (() => {
     },
   }[kf.LANG];
   const t = (key) => T[key] ?? key;
-  const pad = (n) => String(n).padStart(2, "0");
-  function dated(iso) {
-    if (!iso) return "";
-    const d = new Date(iso);
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-      `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  }
+  const dated = kf.dated;
   function cell(text, cls) {
     const td = document.createElement("td");
     if (cls) td.className = cls;

@@ -19,13 +19,7 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const pad = (n) => String(n).padStart(2, "0");
-function formatTime(iso) {
-  const d = new Date(iso);
-  if (!iso || Number.isNaN(d.getTime())) return "";
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
+const formatTime = kf.dated;
 
 // One number card per key of `counts`; `bad`/`warn` keys are coloured (and said in words).
 function counts(boxId, group, values, bad = [], warn = []) {

@@ -58,6 +58,15 @@ const kf = (() => {
 
   function link(path) { return LANG === "en" ? path + "?lang=en" : path; }
 
+  // "2026-12-06 12:34:56" in the browser's time zone, whatever the language; "" for no time.
+  const pad = (n) => String(n).padStart(2, "0");
+  function dated(iso) {
+    const d = new Date(iso);
+    if (!iso || Number.isNaN(d.getTime())) return "";
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+      `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
   // Fill <nav id="kf-nav"> and <span id="kf-user"> from /api/v1/auth/me; resolves to `me`.
   async function start() {
     const me = await api("/api/v1/auth/me");
@@ -92,5 +101,5 @@ const kf = (() => {
     return me;
   }
 
-  return { LANG, api, start, cookie, toLogin, link };
+  return { LANG, api, start, cookie, toLogin, link, dated };
 })();
