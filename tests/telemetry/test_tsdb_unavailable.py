@@ -5,11 +5,11 @@ whole once it is back."""
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
 from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable
-from kfleet.world.net import free_port
 from protocols.telemetry import SysMetric
 from tests.telemetry.tsdb_kit import MINUTE, past_minute, point, vm_store
 from tests.vmkit import running_vm
@@ -41,24 +41,17 @@ async def test_down_then_back_loses_nothing_the_caller_kept(uid: str) -> None:
 
 async def test_a_store_that_never_answers_times_out(uid: str) -> None:
     """A hung server costs one timeout, never a hung pipeline."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def swallow(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)  # keep the connection open, say nothing
-
-    port = free_port()
-    server = await asyncio.start_server(swallow, "127.0.0.1", port)
-    try:
+    # A listening socket that never accepts: the kernel completes the handshake and holds the
+    # request, nobody answers. No asyncio server, so no stream object can outlive the test.
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        port = hung.getsockname()[1]
         url = f"victoriametrics+http://127.0.0.1:{port}?timeout=0.5"
         async with vm_store(url) as store:
             async with asyncio.timeout(10):
                 with pytest.raises(StoreUnavailable, match=r"no answer within 0\.5 s.*timeout="):
                     await store.write([point(SysMetric.MEM_PCT, 1, past_minute(), uid, "qh")])
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_refusal_says_what_to_do(uid: str) -> None:
