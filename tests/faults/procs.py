@@ -175,9 +175,13 @@ def agent_toml(
     broker_url: str,
     printer_port: int,
     site: str = "qh/hx/golmud/hhl",
-    status_timeout_s: float = 1.0,
+    status_timeout_s: float = 5.0,
 ) -> Path:
-    """An agent config with one network receipt printer (the simulator on ``printer_port``)."""
+    """An agent config with one network receipt printer (the simulator on ``printer_port``).
+
+    The status timeout is 5 s, not the driver's 1 s default: the simulator answers from the
+    test's own event loop, which a burst of concurrent requests can keep busy for over a
+    second on two loaded cores (a CI run failed a job as "printer silent" that way)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         f'device_id = "{device_id}"\nrole = "kiosk"\nsite = "{site}"\n'
