@@ -103,6 +103,7 @@ async def _run_workers(parts: Parts) -> None:
             ("telemetry-writer", parts.telemetry.run()),
             ("alert-evaluator", parts.alerts.run()),
             ("notify", parts.notify.run()),
+            ("hall", parts.hall.run()),
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

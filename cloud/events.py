@@ -12,6 +12,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
+
+from protocols.messages import EventBody
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +71,48 @@ class EventChannel:
         while not self._queue.empty():
             events.append(self._queue.get_nowait())
         return events
+
+
+@dataclass(frozen=True, slots=True)
+class PeripheralEventIn:
+    """A peripheral event (a button pressed, a rating given) just stored by ingest, once per
+    message: the hall's queue and ratings act on it."""
+
+    device_id: str
+    msg_id: str
+    body: EventBody
+    #: when the cloud stored it
+    at: datetime
+
+
+class PeripheralEventSink(Protocol):
+    async def on_peripheral_event(self, event: PeripheralEventIn) -> None: ...
+
+
+class PeripheralEvents:
+    """The sinks ingest hands each stored button / rating event to, in order.
+
+    A sink that raises is logged and counted, never allowed to stop ingest or the sinks after
+    it: the event is already stored, and a sink that failed can find it again in the events
+    table."""
+
+    def __init__(self) -> None:
+        self._sinks: list[PeripheralEventSink] = []
+        self.failures = 0
+
+    def add(self, sink: PeripheralEventSink) -> None:
+        self._sinks.append(sink)
+
+    async def deliver(self, event: PeripheralEventIn) -> None:
+        for sink in self._sinks:
+            try:
+                await sink.on_peripheral_event(event)
+            except Exception:
+                self.failures += 1
+                log.exception(
+                    "%s failed on %s event %s from %s",
+                    type(sink).__name__,
+                    event.body.kind.value,
+                    event.msg_id,
+                    event.device_id,
+                )

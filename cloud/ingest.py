@@ -37,7 +37,13 @@ from cloud.db import messages as message_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, ProcessedMessage, utcnow
 from cloud.enrollment.gate import EnrollmentGate
-from cloud.events import DeviceOnline, EventChannel, RebirthWanted
+from cloud.events import (
+    DeviceOnline,
+    EventChannel,
+    PeripheralEventIn,
+    PeripheralEvents,
+    RebirthWanted,
+)
 from cloud.hub import ChangeHub
 from cloud.liveness import LivenessWatch
 from cloud.reasons import Ignored, Rejected
@@ -81,6 +87,7 @@ class Ingest:
         auto_register: bool = True,
         require_enrollment: bool = False,
         liveness: LivenessWatch | None = None,
+        peripheral_events: PeripheralEvents | None = None,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
@@ -93,6 +100,8 @@ class Ingest:
         self._acks = acks
         self._telemetry = telemetry
         self._liveness = liveness
+        #: button and rating events go on to the hall once stored (``cloud.events``)
+        self.peripheral_events = peripheral_events or PeripheralEvents()
 
     async def handle(self, device_id: str, env: Envelope[Any]) -> None:
         for attempt in range(RACE_RETRIES):
@@ -279,6 +288,8 @@ class Ingest:
             if not await self._commit_once(s, device_id, msg_id):
                 return
         self._hub.publish(f"device:{device_id}", "evt")
+        if body.kind in (EventKind.BUTTON, EventKind.RATING):
+            await self.peripheral_events.deliver(PeripheralEventIn(device_id, msg_id, body, now))
 
     def _peripheral_health(self, device: Device, body: EventBody, at: str) -> None:
         assert body.health is not None and body.peripheral is not None

@@ -29,6 +29,8 @@ from cloud.enrollment.service import Enrollment, build_enrollment
 from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
+from cloud.hall.parts import Hall
+from cloud.hall.publisher import ContentPublisher
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -81,6 +83,8 @@ class Parts:
     notifier: Notifier
     #: the alert evaluator (its ``run`` is a worker of the app; the API wakes it)
     alerts: Evaluator
+    #: issue 13: queue, screen content, ratings (its ``run`` is a worker of the app)
+    hall: Hall
 
 
 def _job_service(
@@ -137,6 +141,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notify = build_notify(settings, sessions, bus)
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
+    hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
     return Parts(
         settings,
         engine,
@@ -159,7 +164,22 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notify,
         notifier,
         alerts,
+        hall,
     )
+
+
+def build_hall(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ChangeHub,
+    bus: Bus,
+    ingest: Ingest,
+    jobs: JobService,
+    calls: CallService,
+    notifier: Notifier,
+) -> Hall:
+    """The hall's parts (issue 13); each capability adds its own here."""
+    return Hall(ContentPublisher(bus))
 
 
 def _ingest(  # the parts ingest uses, each once

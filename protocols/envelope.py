@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from protocols import PROTOCOL_VERSION
 from protocols.errors import PayloadError
+from protocols.hall import ContentBody
 from protocols.messages import (
     AckBody,
     BirthBody,
@@ -38,6 +39,8 @@ class MsgType(StrEnum):
     EVT = "evt"
     CMD = "cmd"
     ACK = "ack"
+    #: cloud → site screens, retained on ``kf/v1/site/{path}/{kind}`` (``protocols.hall``)
+    CONTENT = "content"
 
 
 #: Every channel carries exactly one message type, of the same name.
@@ -74,6 +77,7 @@ _BODY_ADAPTERS: dict[MsgType, TypeAdapter[Any]] = {
     MsgType.EVT: TypeAdapter(Envelope[EventBody]),
     MsgType.CMD: TypeAdapter(Envelope[CommandBody]),
     MsgType.ACK: TypeAdapter(Envelope[AckBody]),
+    MsgType.CONTENT: TypeAdapter(Envelope[ContentBody]),
 }
 
 

@@ -93,6 +93,18 @@ def site_content_filter(site_path: str) -> str:
     return f"{ROOT}/site/{check_site_path(site_path)}/+"
 
 
+def parse_site_topic(topic: str) -> tuple[str, str]:
+    """Parse ``kf/v1/site/{path}/{name}`` into (site path, content name); raise
+    :class:`TopicError` for anything else."""
+    parts = topic.split("/")
+    if len(parts) < 5 or f"{parts[0]}/{parts[1]}" != ROOT or parts[2] != "site":
+        raise TopicError(
+            "bad_topic",
+            f"topic {topic!r} is not a kfleet site topic ({ROOT}/site/<site path>/<name>)",
+        )
+    return check_site_path("/".join(parts[3:-1])), check_content_name(parts[-1])
+
+
 def upstream_filter(shared_group: str | None = None) -> str:
     """The cloud's subscription; with ``shared_group`` a ``$share`` filter (MQTT 5)."""
     flt = f"{ROOT}/dev/+/+"
