@@ -36,6 +36,10 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     SYSTEM_READ = "system.read"  # bus statistics, cloud health detail
     ALERTS_WRITE = "alerts.write"  # acknowledge alerts, silence them, edit alert rules
+    HALL_READ = "hall.read"  # queues, tickets, ratings and their reports
+    HALL_CONFIGURE = "hall.configure"  # queues, services, windows, staff of a site
+    QUEUE_OPERATE = "queue.operate"  # sign in at a window, call next, recall, transfer, ...
+    RATINGS_FOLLOW_UP = "ratings.follow_up"  # handle the follow-up of a low rating
 
 
 _READ = {
@@ -43,6 +47,7 @@ _READ = {
     Permission.DEVICES_READ,
     Permission.JOBS_READ,
     Permission.SYSTEM_READ,
+    Permission.HALL_READ,
 }
 
 ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
@@ -56,6 +61,9 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.BLOBS_WRITE,
             Permission.CONTENT_WRITE,
             Permission.ALERTS_WRITE,
+            Permission.HALL_CONFIGURE,
+            Permission.QUEUE_OPERATE,
+            Permission.RATINGS_FOLLOW_UP,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),
@@ -67,6 +75,8 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.JOBS_WRITE,
             Permission.CALLS_WRITE,
             Permission.BLOBS_WRITE,
+            Permission.HALL_READ,
+            Permission.QUEUE_OPERATE,
         }
     ),
     PersonRole.AUDITOR: frozenset(_READ | {Permission.AUDIT_READ}),
