@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from cloud.errors import ConfigError
-from cloud.hall.city_queue_settings import CityQueueSettings
+from cloud.settings_city_queue import CityQueueSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.signals import HallSignals
+
+if TYPE_CHECKING:
+    from cloud.hall.backends import QueueBackends
+    from cloud.hall.kiosk_tickets import KioskTickets
 
 
 @dataclass
@@ -21,6 +25,9 @@ class Hall:
     signals: HallSignals = field(default_factory=HallSignals)
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: which queue serves each site (built-in or the city's system); kiosk tickets
+    backends: QueueBackends | None = None
+    kiosk_tickets: KioskTickets | None = None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:

@@ -38,6 +38,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/enroll"): "a device without credentials yet: the one-time enrollment "
     "token in the body authorises it (single use, expiring, scoped to a site and role)",
     ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
+    ("GET", "/t/{token}"): "a queue ticket's phone page: the signed token printed as a QR on "
+    "the ticket names one ticket and expires at the end of the hall's day",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"
@@ -70,6 +72,7 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "token": "walk-token",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

@@ -10,7 +10,7 @@ from cloud.errors import ConfigError
 from cloud.hall.backends import QueueBackends, QueueNotRunning
 from cloud.hall.city_queue import CityQueue
 from cloud.hall.city_queue_config import CityEndpoint, CityQueueConfig
-from cloud.hall.city_queue_settings import CityQueueSettings
+from cloud.settings_city_queue import CityQueueSettings
 
 SITE = "qh/hx/golmud/hhl"
 

@@ -1,5 +1,5 @@
-"""Settings of the city-hall queue adapter: which sites keep the city's own queue system and
-how to reach it. Mixed into :class:`cloud.settings.Settings` (``KFLEET_*``);
+"""Settings of the city-hall queue adapter (which sites keep the city's own queue system and
+how to reach it) and of the ticket's phone link. Mixed into :class:`cloud.settings.Settings` (``KFLEET_*``);
 ``docs/city-queue.md`` explains them for operators."""
 
 from __future__ import annotations
@@ -44,3 +44,10 @@ class CityQueueSettings(BaseModel):
             "caller gets a 503.",
         ),
     ] = 5.0
+    hall_phone_url: Annotated[
+        str,
+        Field(
+            description="The URL citizens' phones reach this cloud at, for the QR printed on "
+            "queue tickets (/t/<token>); empty: public_url.",
+        ),
+    ] = ""
