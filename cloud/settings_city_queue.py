@@ -1,6 +1,6 @@
 """Settings of the city-hall queue adapter (which sites keep the city's own queue system and
-how to reach it) and of the ticket's phone link. Mixed into :class:`cloud.settings.Settings` (``KFLEET_*``);
-``docs/city-queue.md`` explains them for operators."""
+how to reach it) and of the ticket's phone link. Mixed into :class:`cloud.settings.Settings`
+(``KFLEET_*``); ``docs/city-queue.md`` explains them for operators."""
 
 from __future__ import annotations
 

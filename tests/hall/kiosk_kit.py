@@ -96,4 +96,4 @@ async def kiosk_env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[KioskEnv]:
             yield KioskEnv(cloud, sim, kiosk)
 
 
-__all__ = ["HHL", "TGLS", "KioskEnv", "kiosk_device", "kiosk_env", "configure_services"]
+__all__ = ["HHL", "TGLS", "KioskEnv", "configure_services", "kiosk_device", "kiosk_env"]
