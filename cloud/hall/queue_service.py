@@ -21,13 +21,30 @@ from cloud.db.models import Site, utcnow
 from cloud.errors import Conflict
 from cloud.hall.backend import TicketSource, TicketView
 from cloud.hall.queue_errors import NothingInHand, WindowBusy, WindowNotOpen
-from cloud.hall.queue_store import apply, bump, codes, in_hand, people_ahead, service_of, site_of
-from cloud.hall.queue_store import ticket_of, view, window_of
+from cloud.hall.queue_store import (
+    apply,
+    bump,
+    codes,
+    in_hand,
+    people_ahead,
+    service_of,
+    site_of,
+    ticket_of,
+    view,
+    window_of,
+)
 from cloud.hall.queue_tables import HallTicket, HallTicketCounter
 from cloud.hall.queue_transfer import transfer_ticket
 from cloud.hall.signals import HallSignals, TicketDone
-from fleet.queue import MAX_PRIORITY_IN_ROW, Op, Waiting, choose_next, hall_day
-from fleet.queue import priority_streak, ticket_no
+from fleet.queue import (
+    MAX_PRIORITY_IN_ROW,
+    Op,
+    Waiting,
+    choose_next,
+    hall_day,
+    priority_streak,
+    ticket_no,
+)
 from protocols.hall import TicketState, WindowStatus
 
 #: how many waiting tickets choose-next looks at per call (oldest first)
@@ -114,7 +131,7 @@ class BuiltinQueue:
 
     async def _try_call(
         self, s: AsyncSession, site: Site, window_no: str, staff_no: str
-    ) -> HallTicket | None | Literal[False]:
+    ) -> HallTicket | Literal[False] | None:
         """The ticket called (uncommitted), None if nobody waits, False if another window
         took the chosen one first (try again)."""
         window = await window_of(s, site, window_no, lock=True)
