@@ -181,7 +181,7 @@ def build_hall(
 ) -> Hall:
     """The hall's parts (issue 13); each capability adds its own here."""
     hall = Hall(ContentPublisher(bus))
-    add_kiosk_tickets(hall, settings, sessions, jobs, builtin=None)
+    add_kiosk_tickets(hall, settings, sessions, jobs)
     return hall
 
 

@@ -4,6 +4,8 @@ the built-in queue for every other. Callers (the kiosk, the console, the call bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cloud.errors import CloudError
 from cloud.hall.backend import QueueBackend
 from cloud.hall.city_queue import CityQueue
@@ -15,9 +17,18 @@ class QueueNotRunning(CloudError):
 
 
 class QueueBackends:
-    def __init__(self, builtin: QueueBackend | None, city: CityQueue | None = None) -> None:
+    """``builtin`` is the built-in queue, or None to ask ``builtin_of`` on each act (the
+    queue's own wiring builds it, in any order relative to this)."""
+
+    def __init__(
+        self,
+        builtin: QueueBackend | None,
+        city: CityQueue | None = None,
+        builtin_of: Callable[[], QueueBackend | None] = lambda: None,
+    ) -> None:
         self.builtin = builtin
         self.city = city
+        self._builtin_of = builtin_of
 
     def uses_city(self, site: str) -> bool:
         return self.city is not None and self.city.handles(site)
@@ -25,12 +36,13 @@ class QueueBackends:
     def backend_for(self, site: str) -> QueueBackend:
         if self.city is not None and self.city.handles(site):
             return self.city
-        if self.builtin is None:
+        builtin = self.builtin or self._builtin_of()
+        if builtin is None:
             raise QueueNotRunning(
                 f"site {site} has no queue running in this cloud (the built-in queue is not "
                 "configured); list the site in KFLEET_HALL_CITY_QUEUE or run the built-in queue"
             )
-        return self.builtin
+        return builtin
 
     async def aclose(self) -> None:
         if self.city is not None:

@@ -22,13 +22,15 @@ def add_kiosk_tickets(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     jobs: JobService,
-    builtin: QueueBackend | None,
+    builtin: QueueBackend | None = None,
 ) -> None:
     """``hall.backends`` (city sites from the settings; a mistake there stops the start with
-    a ConfigError) and ``hall.kiosk_tickets``; the city client closes with the hall."""
+    a ConfigError) and ``hall.kiosk_tickets``; the city client closes with the hall. Without
+    ``builtin``, the built-in queue is ``hall.queue`` when an act needs it."""
     config = CityQueueConfig.from_settings(settings)
     city = CityQueue(config, hall.signals) if config.sites else None
-    backends = QueueBackends(builtin, city)
+    # the built-in queue is the queue's part (``hall.queue``), built by its own wiring
+    backends = QueueBackends(builtin, city, builtin_of=lambda: getattr(hall, "queue", None))
     hall.backends = backends
     hall.kiosk_tickets = KioskTickets(
         sessions,

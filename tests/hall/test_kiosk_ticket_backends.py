@@ -1,50 +1,25 @@
 """The kiosk asks the site's own backend: a site not listed for the city system takes its
-tickets from the built-in queue (here a small fake of the protocol); a duplicate request racing
-the first gives its extra ticket back."""
+tickets from the built-in queue (``cloud.hall.queue_service``); a duplicate request racing the
+first gives its extra ticket back."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from cloud.errors import NotFound
-from cloud.hall.backend import TicketSource, TicketView
+from cloud.hall.queue_service import BuiltinQueue
 from protocols.hall import TicketState
-from tests.hall.kiosk_kit import TGLS, KioskEnv, configure_services, kiosk_device, kiosk_env
-
-
-class FakeBuiltin:
-    """Just enough of the built-in queue for the kiosk: take, read, cancel."""
-
-    def __init__(self) -> None:
-        self.tickets: dict[int, TicketView] = {}
-
-    async def take(
-        self, site: str, service_code: str, *, source: TicketSource, appointment_id: str = ""
-    ) -> TicketView:
-        n = len(self.tickets) + 1
-        view = TicketView(
-            n, site, "HJ", service_code, f"A{n:03d}", TicketState.ISSUED, source, datetime.now(UTC)
-        )
-        self.tickets[n] = view
-        return view
-
-    async def ticket(self, site: str, ticket_id: int) -> TicketView:
-        if ticket_id not in self.tickets:
-            raise NotFound(f"no ticket {ticket_id}")
-        return self.tickets[ticket_id]
-
-    async def cancel(self, site: str, ticket_id: int) -> TicketView:
-        self.tickets[ticket_id] = replace(self.tickets[ticket_id], state=TicketState.CANCELLED)
-        return self.tickets[ticket_id]
-
-    def __getattr__(self, name: str) -> object:  # the window operations: not the kiosk's
-        raise AssertionError(f"the kiosk must not call {name}")
+from tests.hall.kiosk_kit import (
+    PHONE_URL,
+    TGLS,
+    KioskEnv,
+    configure_services,
+    kiosk_device,
+    kiosk_env,
+)
 
 
 @pytest.fixture
@@ -54,16 +29,21 @@ async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[KioskEnv]:
 
 
 async def test_a_site_not_on_the_city_system_uses_the_builtin_queue(env: KioskEnv) -> None:
-    fake = FakeBuiltin()
-    backends = env.cloud.parts.hall.backends
-    assert backends is not None
-    backends.builtin = fake  # type: ignore[assignment]
+    parts = env.cloud.parts
+    builtin = BuiltinQueue(parts.sessions, parts.hall.signals)
+    setattr(parts.hall, "queue", builtin)  # noqa: B010 - the queue's wiring sets it so
     await configure_services(env.cloud, TGLS)
     kiosk = await kiosk_device(env.cloud, "kiosk-tgls-1", TGLS, printer=True)
-    r = await kiosk.post("/api/v1/kiosk/tickets", json={"service": "household"})
-    assert r.status_code == 201, r.text
-    assert (r.json()["site"], r.json()["ticket_no"]) == (TGLS, "A001")
-    assert list(fake.tickets) == [1] and env.sim.state.tickets == {}
+    first = await kiosk.post("/api/v1/kiosk/tickets", json={"service": "household"})
+    r = await kiosk.post("/api/v1/kiosk/tickets", json={"service": "pension"})
+    assert (first.status_code, r.status_code) == (201, 201), r.text
+    out = r.json()
+    assert (out["site"], out["ticket_no"], out["people_ahead"]) == (TGLS, "A002", 1)
+    assert env.sim.state.tickets == {}  # nothing went to the city system
+    held = await builtin.ticket(TGLS, out["ticket_id"])
+    assert (held.ticket_no, held.source, held.state) == ("A002", "kiosk", TicketState.ISSUED)
+    page = await (await env.cloud.client()).get(out["follow_url"].removeprefix(PHONE_URL))
+    assert 'id="ticket-no">A002<' in page.text and 'id="ahead">1<' in page.text
 
 
 async def test_without_a_builtin_queue_a_site_off_the_city_system_is_503(env: KioskEnv) -> None:
