@@ -53,8 +53,11 @@ async def test_a_stale_read_is_asked_again() -> None:
         t = await q.take(SITE, "household", source="kiosk")
         await q.call_next(SITE, "1")
         sim.faults.stale_next = 1
+        before = len(sim.requests)
         seen = await q.ticket(SITE, t.id)
     assert seen.state is TicketState.CALLED and sim.faults.stale_next == 0
+    reads = [r for r in sim.requests[before:] if r[0] == "GET"]
+    assert len(reads) == 2  # the stale answer was noticed and the ticket read again
 
 
 async def test_stale_reads_never_step_back_from_called_to_waiting() -> None:
