@@ -24,7 +24,7 @@ from cloud.hall import city_queue_http as http
 from cloud.hall.backend import TicketSource, TicketView
 from cloud.hall.city_queue_config import CityEndpoint, CityQueueConfig
 from cloud.hall.signals import HallSignals, TicketDone
-from protocols.hall import TicketState
+from protocols.hall import TicketState, WindowStatus
 
 STATES = {
     "waiting": TicketState.ISSUED,
@@ -165,6 +165,21 @@ class CityQueue:
         if self._is_stale(site, data):
             data = await self._call(site, "GET", path)
         return self._view(site, data)
+
+    async def waiting(self, site: str, queue_code: str = "") -> list[TicketView]:
+        """The city's waiting tickets in call order (one business type, or all)."""
+        query = f"?status=waiting&business_type={queue_code}" if queue_code else ""
+        data = await self._call(site, "GET", f"/api/v1/tickets{query}")
+        return [self._view(site, item) for item in (data if isinstance(data, list) else [])]
+
+    async def set_window_status(
+        self, site: str, window_no: str, status: WindowStatus, *, staff_no: str = ""
+    ) -> None:
+        """Open (with who signed in), pause or close a window in the city system (beyond
+        :class:`QueueBackend`: the built-in queue keeps windows in our own tables)."""
+        await self._window(
+            site, window_no, "status", {"status": status.value, "staff_no": staff_no}
+        )
 
     async def cancel(self, site: str, ticket_id: int) -> TicketView:
         return self._view(

@@ -7,7 +7,7 @@ import pytest
 
 from cloud.errors import NotFound
 from cloud.hall.city_queue_http import CityQueueRefused
-from protocols.hall import TicketState
+from protocols.hall import TicketState, WindowStatus
 from tests.hall.city_queue_kit import SITE, city
 
 
@@ -100,3 +100,20 @@ async def test_an_illegal_act_is_refused_409_and_an_unknown_ticket_404() -> None
             await q.ticket(SITE, 999)
         with pytest.raises(NotFound):
             await q.call_next(SITE, "99")
+
+
+async def test_waiting_lists_in_call_order_and_a_paused_window_is_refused_409() -> None:
+    async with city() as (sim, q, _sink):
+        a = await q.take(SITE, "household", source="kiosk")
+        b = await q.take(SITE, "pension", source="kiosk")
+        c = await q.take(SITE, "household", source="kiosk")
+        assert [t.id for t in await q.waiting(SITE)] == [a.id, b.id, c.id]
+        assert [t.id for t in await q.waiting(SITE, "HJ")] == [a.id, c.id]
+        await q.set_window_status(SITE, "1", WindowStatus.PAUSED)
+        with pytest.raises(CityQueueRefused) as err:
+            await q.call_next(SITE, "1")
+        assert (err.value.status_code, err.value.city_code) == (409, "WINDOW_NOT_OPEN")
+        await q.set_window_status(SITE, "1", WindowStatus.OPEN, staff_no="S09")
+        called = await q.call_next(SITE, "1")
+    assert called is not None and (called.id, called.staff_no) == (a.id, "S09")
+    assert sim.state.windows["1"].staff_no == "S09"
