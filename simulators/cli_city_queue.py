@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from simulators.city_queue import CityQueueSim, Faults, serve_forever
-
 HELP = """Run the simulated city-hall queue and calling system (市级大厅排队叫号系统) over HTTP.
 
 The API is documented in docs/city-queue.md (every request sends X-Api-Key). Business types
@@ -31,6 +29,9 @@ def city_queue(
     ),
     seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,
 ) -> None:
+    # imported here: aiohttp would add a second to every other kfleet command's start
+    from simulators.city_queue import CityQueueSim, Faults, serve_forever
+
     sim = CityQueueSim(
         api_key=api_key,
         host=host,
