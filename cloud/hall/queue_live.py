@@ -9,6 +9,7 @@ database after downtime.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from cloud.hall.queue_store import bump
 from cloud.hall.queue_tables import HallLiveSeq, HallTicket
 from protocols.hall import CallEntry, LiveBody, QueueCount, TicketState, WindowLive, WindowStatus
 
+log = logging.getLogger(__name__)
 #: the last completed services per site the expected wait is estimated from
 PACE_SAMPLE = 200
 #: calls shown on the hall screen (the body allows at most 20)
@@ -69,8 +71,12 @@ class QueueLive:
             await self.changed(site_id, path)
 
     async def run(self) -> None:
-        """The hall worker's start: republish every site once."""
-        await self.republish_all()
+        """The hall worker's start: republish every site once (a failure is logged: the next
+        change of each site publishes it anyway)."""
+        try:
+            await self.republish_all()
+        except Exception:
+            log.exception("republishing the sites' live state at start failed")
 
 
 async def _windows(s: AsyncSession, site_id: int) -> list[WindowLive]:
