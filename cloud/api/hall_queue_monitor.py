@@ -3,7 +3,7 @@ time and the expected wait; per window status, staff, the ticket in hand and ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -70,8 +70,15 @@ async def monitor(
                 ),
             )
         )
+    out_w = _windows(windows, tickets, day)
+    return Monitor(site=site.path, day=day, queues=out_q, windows=out_w)
+
+
+def _windows(
+    windows: Sequence[HallWindow], tickets: Sequence[HallTicket], day: str
+) -> list[WindowMonitor]:
     held = {t.window_no: t for t in tickets if t.state in ("called", "serving")}
-    out_w = [
+    return [
         WindowMonitor(
             number=w.number,
             status=WindowStatus(w.status),
@@ -84,4 +91,3 @@ async def monitor(
         )
         for w in windows
     ]
-    return Monitor(site=site.path, day=day, queues=out_q, windows=out_w)
