@@ -17,7 +17,7 @@ from cloud.settings import Settings
 from fleet.access import PersonRole
 from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud
 
-__all__ = ["HHL", "TGLS", "Hall", "hall_cloud", "configure"]
+__all__ = ["HHL", "TGLS", "Hall", "add_staff", "configure", "hall_cloud"]
 
 
 @dataclass
