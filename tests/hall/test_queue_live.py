@@ -63,15 +63,24 @@ async def test_call_next_is_on_the_broker_retained(tmp_path: Path, amqtt_url: st
         site = await new_site(h.admin)
         await configure(h.admin, site, device="btn-live")
         await add_staff(h.cloud, site)
-        await h.admin.post(f"/api/v1/hall/tickets?site={site}", json={"service": "s-a"})
-        await h.admin.post(f"/api/v1/hall/tickets?site={site}", json={"service": "s-b"})
-        await h.admin.post(f"/api/v1/hall/windows/2/sign-in?site={site}", json={"staff_no": "1001"})
+        for service in ("s-a", "s-b", "s-a"):
+            await h.admin.post(f"/api/v1/hall/tickets?site={site}", json={"service": service})
+        await add_staff(h.cloud, site, "1002")
+        for window, staff in (("2", "1001"), ("1", "1002")):
+            await h.admin.post(
+                f"/api/v1/hall/windows/{window}/sign-in?site={site}", json={"staff_no": staff}
+            )
         r = await h.admin.post(f"/api/v1/hall/windows/2/call-next?site={site}")
         assert r.json()["ticket_no"] == "A001"
+        r = await h.admin.post(f"/api/v1/hall/windows/1/call-next?site={site}")
+        assert r.json()["ticket_no"] == "A002"
         v = await seq(h.cloud, site)
         body = await live_until(amqtt_url, site, lambda b: b.version >= v)
     assert body.version == v  # retained: the newest
-    assert [(c.ticket, c.window, c.recall) for c in body.calls] == [("A001", "2", 0)]
+    assert [(c.ticket, c.window, c.recall) for c in body.calls] == [
+        ("A002", "1", 0),
+        ("A001", "2", 0),
+    ]
     w2 = next(w for w in body.windows if w.number == "2")
     assert (w2.status, w2.staff_no, w2.serving, w2.serving_state) == (
         "open",
