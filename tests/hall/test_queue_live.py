@@ -52,6 +52,10 @@ async def live_until(url: str, site: str, want: Callable[[LiveBody], bool]) -> L
 
 
 async def seq(cloud: AccessCloud, site: str) -> int:
+    """The site's live version once every change so far is in a body."""
+    assert cloud.parts.hall.live is not None
+    async with asyncio.timeout(20):
+        await cloud.parts.hall.live.settled()
     async with cloud.parts.sessions() as s:
         site_id = await s.scalar(select(Site.id).where(Site.path == site))
         row = await s.get(HallLiveSeq, site_id)
