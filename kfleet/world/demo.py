@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
+from cloud.hall.seed import seed_halls
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -216,6 +217,9 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                     raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
+            async with parts.sessions() as s:  # issue 13: the pilots' queues and windows
+                await seed_halls(s, skip_missing=True)
+                await s.commit()
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
