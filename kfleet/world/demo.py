@@ -37,6 +37,7 @@ from kfleet.world.demo_identity import (
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.hall_stream import HallStream, hall_streaming
 from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
     check_broker,
@@ -100,6 +101,8 @@ class DemoOptions:
     agent_settings: dict[str, Any] = field(default_factory=dict)
     #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
     tsdb_url: str = ""
+    #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
+    hall_stream: HallStream | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,12 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
                 "run again with --verbose to see why"
             ) from err
+        if opts.hall_stream is not None:
+            buttons = {k.spec.device_id: k.call_button for k in kiosks if k.call_button}
+            pads = {k.spec.device_id: k.rating_pad for k in kiosks if k.rating_pad}
+            await stack.enter_async_context(
+                hall_streaming(cloud.base_url, cloud.token, buttons, pads, opts.hall_stream)
+            )
         yield DemoWorld(
             cloud.base_url,
             plan.device_url,
