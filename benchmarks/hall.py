@@ -1,143 +1,152 @@
-"""Hall benchmark: call-next → the hall screens' LiveBody on the broker.
+"""The hall: how fast a call reaches the screens, and how many tickets a site can take.
 
-The cloud as its own process (uvicorn; SQLite unless --database-url) on a real Mosquitto;
-3 sites × 10 windows, each window calling next every few seconds (then start and complete,
-two more live publications), tickets taken open-loop at the same pace per site. Latency of a
-call is from just before its ``POST …/call-next`` to the first retained ``live`` body that
-lists the call, as a subscriber (a hall screen's view) receives it. Prints p50/p99/max, the
-ticket rate per site sustained, and the cloud's CPU per call (with start and complete).
+Mosquitto + the real cloud (``kfleet cloud run``, SQLite unless ``--database-url``) on this
+machine; the pilot halls plus 10 benchmark windows at each of the three pilot sites. First
+``--tickets`` tickets are taken at each site over REST (8 at a time): the sustained ticket
+rate. Then the 30 windows call next every ``--every`` seconds (uniform), start and complete, for
+``--seconds``; a subscriber of ``kf/v1/site/#`` (what every hall-screen agent is) times each
+call from just before ``call-next`` is sent to the ``live`` body naming it. Target (issue 13):
+p99 ≤ 300 ms; ≥ 1,000 tickets/hour per site sustained.
 
-    python -m benchmarks.hall --sites 3 --windows 10 --every 3 --seconds 60
-
-Targets (issue 13): p99 ≤ 300 ms; 1,000 tickets/hour per site sustained.
+    python -m benchmarks.hall [--seconds 60] [--tickets 300] [--every 2 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import platform
+import random
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from benchmarks import _servers
-from benchmarks._hall_load import Seen, configure, quantile, ticket_loop, watch, window_loop
+from benchmarks._hall_load import (
+    BENCH_WINDOWS,
+    SITES,
+    Called,
+    Seen,
+    bench_halls,
+    latencies_ms,
+    open_windows,
+    take_tickets,
+    watch_live,
+    window_loop,
+)
+from benchmarks._servers import (
+    admin_token,
+    cpu_seconds,
+    seed_pilot,
+    start_cloud,
+    start_mosquitto,
+    stop,
+)
+from cloud.db.session import make_engine, make_sessions
+from cloud.hall.seed import seed_halls
 
-PILOT_SITES = ["qh/hx/golmud/hhl", "qh/hx/golmud/tgls"]
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def sites_for(http: httpx.AsyncClient, n: int) -> list[str]:
-    out = PILOT_SITES[:n]
-    for i in range(len(out), n):
-        code = f"bench{i}"
-        r = await http.post(
-            "/api/v1/sites",
-            json={"parent": PILOT_SITES[0], "code": code, "name": f"基准{i}", "level": "village"},
+async def _seed_bench_windows(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        async with make_sessions(engine)() as s:
+            await seed_halls(s, bench_halls())
+            await s.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _measure(
+    base: str, token: str, broker: str, args: argparse.Namespace, cloud_pid: int
+) -> dict[str, object]:
+    seen = Seen()
+    watcher = asyncio.create_task(watch_live(broker, seen))
+    await asyncio.wait_for(seen.ready.wait(), 15)
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=40)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
+        await open_windows(http)
+        cpu0 = cpu_seconds(cloud_pid)
+        taken, took_s = await take_tickets(http, args.tickets)
+        cpu_tickets = cpu_seconds(cloud_pid) - cpu0
+        called, rng = Called(), random.Random(7)
+        until = time.monotonic() + args.seconds
+        cpu1 = cpu_seconds(cloud_pid)
+        await asyncio.gather(
+            *(
+                window_loop(http, site, n, until, tuple(args.every), called, rng)
+                for site in SITES
+                for n in BENCH_WINDOWS
+            )
         )
-        r.raise_for_status()
-        out.append(f"{PILOT_SITES[0]}/{code}")
-    return out
+        cpu_calls = cpu_seconds(cloud_pid) - cpu1
+    await asyncio.sleep(1.0)  # let the last live bodies arrive before counting the missing
+    watcher.cancel()
+    lat, missing = latencies_ms(called, seen)
+    calls = len(called.sent)
+    return {
+        "tickets": {
+            "taken": taken,
+            "seconds": round(took_s, 2),
+            "per_hour_per_site": round(taken / len(SITES) / took_s * 3600),
+            "cloud_cpu_ms_per_ticket": round(cpu_tickets / max(taken, 1) * 1000, 2),
+        },
+        "calls": {
+            "windows": len(SITES) * len(BENCH_WINDOWS),
+            "every_s": args.every,
+            "calls": calls,
+            "per_s": round(calls / args.seconds, 2),
+            "empty": called.empty,
+            "never_seen": missing,
+            "call_to_screen_ms": {
+                "p50": _pct(lat, 0.5),
+                "p99": _pct(lat, 0.99),
+                "max": _pct(lat, 1.0),
+            },
+            "cloud_cpu_ms_per_call": round(cpu_calls / max(calls, 1) * 1000, 2),
+            "live_bodies": seen.bodies,
+        },
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
 
 
-async def run(args: argparse.Namespace, base: str, token: str, broker: str, cloud_pid: int) -> None:
-    auth = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    async with httpx.AsyncClient(base_url=base, headers=auth, timeout=60, limits=limits) as http:
-        sites = await sites_for(http, args.sites)
-        for site in sites:
-            await configure(http, site, args.windows, backlog=args.windows * 2)
-        seen, ready = Seen(), asyncio.Event()
-        watcher = asyncio.create_task(watch(broker, sites, seen, ready))
-        await ready.wait()
-        per_s = args.windows / args.every  # tickets per site per second, the calling pace
-        warm_until = time.perf_counter() + args.warmup
-        until = warm_until + args.seconds
-        loops = [
-            window_loop(http, s, str(n), args.every, until, seen)
-            for s in sites
-            for n in range(1, args.windows + 1)
-        ]
-        loops += [ticket_loop(http, s, per_s, until, seen) for s in sites]
-        cpu = _CloudCpu(cloud_pid)
-        work = asyncio.gather(*loops)
-        await asyncio.sleep(args.warmup)
-        seen.measuring = True
-        cpu.start(seen)
-        await work
-        seen.measuring = False
-        cpu.stop(seen)
-        await asyncio.sleep(1)
-        watcher.cancel()
-    report(args, seen, cpu, sites)
-
-
-class _CloudCpu:
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.cpu0 = self.cpu = 0.0
-        self.calls0 = self.calls = 0
-        self.wall0 = self.wall = 0.0
-
-    def start(self, seen: Seen) -> None:
-        self.cpu0 = _servers.cpu_seconds(self.pid)
-        self.calls0 = seen.outcomes["200"]
-        self.wall0 = time.perf_counter()
-
-    def stop(self, seen: Seen) -> None:
-        self.cpu = _servers.cpu_seconds(self.pid) - self.cpu0
-        self.calls = seen.outcomes["200"] - self.calls0
-        self.wall = time.perf_counter() - self.wall0
-
-
-def report(args: argparse.Namespace, seen: Seen, cpu: _CloudCpu, sites: list[str]) -> None:
-    lat = seen.latencies
-    print(f"machine             {platform.machine()} {platform.node()} (shared: see docs)")
-    print(f"sites x windows     {len(sites)} x {args.windows}, call every ~{args.every} s")
-    print(
-        f"measured            {cpu.wall:.1f} s, calls answered {cpu.calls}, "
-        f"outcomes {dict(seen.outcomes)}"
-    )
-    if lat:
-        print(
-            f"call → live (ms)    p50 {quantile(lat, 0.5) * 1000:.0f}  p99 "
-            f"{quantile(lat, 0.99) * 1000:.0f}  max {max(lat) * 1000:.0f}  (n={len(lat)})"
-        )
-    issued = seen.tickets["201"]
-    total_s = args.seconds + args.warmup
-    print(
-        f"tickets             {issued} taken ({dict(seen.tickets)}), "
-        f"{issued / len(sites) / total_s * 3600:.0f} per site per hour"
-    )
-    if cpu.calls:
-        print(
-            f"cloud cpu           {cpu.cpu / cpu.calls * 1000:.1f} ms per call (+start+complete+"
-            f"tickets), {cpu.cpu / cpu.wall * 100:.0f}% of one core; live bodies seen {seen.bodies}"
-        )
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--sites", type=int, default=3)
-    p.add_argument("--windows", type=int, default=10)
-    p.add_argument("--every", type=float, default=3.0, help="seconds between a window's calls")
     p.add_argument("--seconds", type=float, default=60.0)
-    p.add_argument("--warmup", type=float, default=5.0)
-    p.add_argument("--database-url", default=None)
-    args = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kf-hall-bench-") as tmp_s:
-        tmp = Path(tmp_s)
-        broker_proc, broker = _servers.start_mosquitto(tmp)
-        cloud, base, env = _servers.start_cloud(tmp, broker, args.database_url)
+    p.add_argument("--tickets", type=int, default=300, help="tickets taken at each site first")
+    p.add_argument(
+        "--every", type=float, nargs=2, default=[2.0, 5.0], help="s between a window's calls"
+    )
+    p.add_argument("--database-url", default="")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kfleet-hall-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        broker, broker_url = start_mosquitto(tmp)
+        cloud = None
         try:
-            _servers.seed_pilot(env)
-            token = _servers.admin_token(env)
-            asyncio.run(run(args, base, token, broker, cloud.pid))
+            cloud, base, env = start_cloud(tmp, broker_url, args.database_url or None)
+            seed_pilot(env)
+            db = (
+                args.database_url
+                or f"sqlite+aiosqlite:///{Path(env['KFLEET_DATA_DIR']) / 'kfleet.db'}"
+            )
+            asyncio.run(_seed_bench_windows(db))
+            result = asyncio.run(_measure(base, admin_token(env), broker_url, args, cloud.pid))
         finally:
-            _servers.stop(cloud)
-            _servers.stop(broker_proc)
+            if cloud is not None:
+                stop(cloud)
+            stop(broker)
+    print(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":
