@@ -30,7 +30,7 @@ def add_kiosk_tickets(
     config = CityQueueConfig.from_settings(settings)
     city = CityQueue(config, hall.signals) if config.sites else None
     # the built-in queue is the queue's part (``hall.queue``), built by its own wiring
-    backends = QueueBackends(builtin, city, builtin_of=lambda: getattr(hall, "queue", None))
+    backends = QueueBackends(builtin, city, builtin_of=lambda: hall.queue)
     hall.backends = backends
     hall.kiosk_tickets = KioskTickets(
         sessions,

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.queue_desk import WindowDesk
+from cloud.hall.queue_live import QueueLive
+from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.signals import HallSignals
 
 if TYPE_CHECKING:
@@ -25,6 +28,10 @@ class Hall:
     signals: HallSignals = field(default_factory=HallSignals)
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: the built-in queue (``cloud.hall.queue_service``), its windows' desks and live state
+    queue: BuiltinQueue | None = None
+    desk: WindowDesk | None = None
+    live: QueueLive | None = None
     #: which queue serves each site (built-in or the city's system); kiosk tickets
     backends: QueueBackends | None = None
     kiosk_tickets: KioskTickets | None = None

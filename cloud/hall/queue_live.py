@@ -1,5 +1,9 @@
 """Publishes each site's calling state (``protocols.hall.LiveBody``) after every change.
 
+A change marks its site; one worker rebuilds each marked site's body from the database and
+offers it to the publisher, so a burst of changes at one site costs one rebuild, and the
+request that made the change never waits for the screens' body.
+
 The version is a per-site row (``hall_live_seq``) bumped in the transaction that reads the
 state, so it survives a restart and only grows; bumping takes the row's lock, so a later
 version always reads a state at least as new as an earlier one. At start every site with a
@@ -9,6 +13,8 @@ database after downtime.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +29,9 @@ from cloud.hall.queue_store import bump
 from cloud.hall.queue_tables import HallLiveSeq, HallTicket
 from protocols.hall import CallEntry, LiveBody, QueueCount, TicketState, WindowLive, WindowStatus
 
+log = logging.getLogger(__name__)
+#: how soon a failed rebuild is tried again
+RETRY_S = 1.0
 #: the last completed services per site the expected wait is estimated from
 PACE_SAMPLE = 200
 #: calls shown on the hall screen (the body allows at most 20)
@@ -32,6 +41,10 @@ CALL_HORIZON = timedelta(hours=12)
 
 
 class QueueLive:
+    """``changed`` marks a site; the worker (:meth:`run`) rebuilds and offers each marked site's
+    body, so a burst of changes costs one rebuild per site, not one each, and no request waits
+    for the screens' body to be built."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -41,36 +54,62 @@ class QueueLive:
         self._sessions = sessions
         self._publisher = publisher
         self._now = clock
+        self._dirty: dict[int, str] = {}
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.offered = 0
+        self.builds = 0
 
     async def changed(self, site_id: int, path: str) -> None:
-        """Publish the site's state now (called after each committed change)."""
+        """Mark the site: its body is rebuilt and offered as soon as the worker gets to it."""
+        self._dirty[site_id] = path
+        self._idle.clear()
+        self._wake.set()
+
+    async def settled(self) -> None:
+        """Until every marked site's body has been built and offered (tests, benchmarks)."""
+        await self._idle.wait()
+
+    async def publish(self, site_id: int, path: str) -> None:
+        """Build the site's body now (a new version) and offer it."""
         async with self._sessions() as s:
             keys = {"site_id": site_id}
             version = await bump(s, HallLiveSeq.__table__, keys, "version")  # type: ignore[arg-type]
             body = await live_body(s, site_id, path, version, self._now())
             await s.commit()
+        self.builds += 1
         if self._publisher.offer(body):
             self.offered += 1
 
     async def republish_all(self) -> None:
         async with self._sessions() as s:
-            sites = (
-                await s.execute(
-                    select(Site.id, Site.path)
-                    .where(
-                        Site.id.in_(select(HallWindow.site_id))
-                        | Site.id.in_(select(HallQueue.site_id))
-                    )
-                    .order_by(Site.id)
-                )
-            ).all()
+            with_hall = Site.id.in_(select(HallWindow.site_id)) | Site.id.in_(
+                select(HallQueue.site_id)
+            )
+            sites = (await s.execute(select(Site.id, Site.path).where(with_hall))).all()
         for site_id, path in sites:
             await self.changed(site_id, path)
 
     async def run(self) -> None:
-        """The hall worker's start: republish every site once."""
-        await self.republish_all()
+        """The hall worker: republish every site once at start, then each marked site."""
+        try:
+            await self.republish_all()
+        except Exception:
+            log.exception("reading the sites to republish at start failed")
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._dirty:
+                site_id = next(iter(self._dirty))
+                path = self._dirty.pop(site_id)
+                try:
+                    await self.publish(site_id, path)
+                except Exception:  # the database away: keep the mark, try again shortly
+                    log.exception("live state of %s not built", path)
+                    self._dirty.setdefault(site_id, path)
+                    await asyncio.sleep(RETRY_S)
+            self._idle.set()
 
 
 async def _windows(s: AsyncSession, site_id: int) -> list[WindowLive]:

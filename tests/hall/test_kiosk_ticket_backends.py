@@ -29,9 +29,8 @@ async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[KioskEnv]:
 
 
 async def test_a_site_not_on_the_city_system_uses_the_builtin_queue(env: KioskEnv) -> None:
-    parts = env.cloud.parts
-    builtin = BuiltinQueue(parts.sessions, parts.hall.signals)
-    setattr(parts.hall, "queue", builtin)  # noqa: B010 - the queue's wiring sets it so
+    builtin = env.cloud.parts.hall.queue
+    assert isinstance(builtin, BuiltinQueue)  # as build_hall wires it
     await configure_services(env.cloud, TGLS)
     kiosk = await kiosk_device(env.cloud, "kiosk-tgls-1", TGLS, printer=True)
     first = await kiosk.post("/api/v1/kiosk/tickets", json={"service": "household"})
@@ -47,6 +46,9 @@ async def test_a_site_not_on_the_city_system_uses_the_builtin_queue(env: KioskEn
 
 
 async def test_without_a_builtin_queue_a_site_off_the_city_system_is_503(env: KioskEnv) -> None:
+    hall, backends = env.cloud.parts.hall, env.cloud.parts.hall.backends
+    assert backends is not None
+    hall.queue, backends.builtin = None, None  # a cloud that runs only city sites
     await configure_services(env.cloud, TGLS)
     kiosk = await kiosk_device(env.cloud, "kiosk-tgls-1", TGLS, printer=True)
     r = await kiosk.post("/api/v1/kiosk/tickets", json={"service": "household"})

@@ -51,7 +51,9 @@ async def _window(q: BuiltinQueue, site: str, number: str, rng: random.Random) -
     return called
 
 
-async def _scenario(url: str, services: list[str], priority: list[bool], windows: int, seed: int) -> None:
+async def _scenario(
+    url: str, services: list[str], priority: list[bool], windows: int, seed: int
+) -> None:
     site = f"qh/p{uuid.uuid4().hex[:10]}"
     async with hall_db(url) as sessions:
         await add_site(sessions, site, windows=windows)
