@@ -3,13 +3,17 @@ with the setting's name and what to write."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr
 
+from cloud.app import create_app
 from cloud.errors import ConfigError
 from cloud.hall.backends import QueueBackends, QueueNotRunning
 from cloud.hall.city_queue import CityQueue
 from cloud.hall.city_queue_config import CityEndpoint, CityQueueConfig
+from cloud.settings import Settings
 from cloud.settings_city_queue import CityQueueSettings
 
 SITE = "qh/hx/golmud/hhl"
@@ -62,3 +66,10 @@ async def test_backend_for_picks_the_city_system_only_for_its_sites() -> None:
         assert err.value.status_code == 503
     finally:
         await backends.aclose()
+
+
+def test_the_cloud_refuses_to_start_with_a_bad_city_setting(tmp_path: Path) -> None:
+    keys = SecretStr('{"qh/xn": "k"}')
+    bad = Settings(demo=True, data_dir=tmp_path, hall_city_queue=f'{{"{SITE}": "http://x:1"}}')
+    with pytest.raises(ConfigError, match="KFLEET_HALL_CITY_QUEUE_KEYS has no API key"):
+        create_app(bad.model_copy(update={"hall_city_queue_keys": keys}))
