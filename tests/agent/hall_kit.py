@@ -88,8 +88,20 @@ def plan(site: str, version: int, image: bytes, *, here: str = "") -> FloorPlanB
     )
 
 
-def live(site: str, version: int, calls: list[tuple[str, str]], *, serving: str = "") -> LiveBody:
-    """Calls (ticket, window), newest first; window 3 serves ``serving`` if given."""
+#: when each (ticket, window, recall) was first called: a call keeps its time in later bodies
+_CALLED: dict[tuple[str, str, int], datetime] = {}
+
+
+def _call(ticket: str, window: str, recall: int = 0) -> CallEntry:
+    at = _CALLED.setdefault((ticket, window, recall), now())
+    return CallEntry(ticket=ticket, window=window, queue="a", called_at=at, recall=recall)
+
+
+def live(
+    site: str, version: int, calls: list[tuple[str, str]], *, serving: str = "", recall: int = 0
+) -> LiveBody:
+    """Calls (ticket, window), newest first, the newest with ``recall``; window 3 serves
+    ``serving`` if given."""
     return LiveBody(
         site=site,
         version=version,
@@ -103,7 +115,7 @@ def live(site: str, version: int, calls: list[tuple[str, str]], *, serving: str 
                 serving_state="serving" if serving else "",
             )
         ],
-        calls=[CallEntry(ticket=t, window=w, queue="a", called_at=now()) for t, w in calls],
+        calls=[_call(t, w, recall if i == 0 else 0) for i, (t, w) in enumerate(calls)],
         queues=[QueueCount(code="a", name_zh="综合业务", name_en="General", waiting=4)],
     )
 
