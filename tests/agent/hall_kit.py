@@ -98,10 +98,16 @@ def _call(ticket: str, window: str, recall: int = 0) -> CallEntry:
 
 
 def live(
-    site: str, version: int, calls: list[tuple[str, str]], *, serving: str = "", recall: int = 0
+    site: str,
+    version: int,
+    calls: list[tuple[str, str]],
+    *,
+    serving: str = "",
+    recall: int = 0,
+    staff_no: str = "0031",
 ) -> LiveBody:
     """Calls (ticket, window), newest first, the newest with ``recall``; window 3 serves
-    ``serving`` if given."""
+    ``serving`` if given, with ``staff_no`` signed in."""
     return LiveBody(
         site=site,
         version=version,
@@ -110,7 +116,7 @@ def live(
             WindowLive(
                 number="3",
                 status=WindowStatus.OPEN,
-                staff_no="0031",
+                staff_no=staff_no,
                 serving=serving,
                 serving_state="serving" if serving else "",
             )
