@@ -93,6 +93,10 @@ class BlobCache:
         except BlobFetchFailed as err:
             self._backoff(ref, str(err))
             return
+        except Exception as err:  # a bug here must not stop the agent: retried like a failure
+            log.exception("hall image %s…: unexpected error", ref.sha256[:12])
+            self._backoff(ref, f"unexpected error {err!r}")
+            return
         try:
             atomic_write(self.path(ref.sha256), data)
         except OSError as err:  # a full or failing disk: keep showing what is there

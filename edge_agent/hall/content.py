@@ -103,7 +103,16 @@ class HallContent:
         if body.kind != name:
             await self._refuse("kind_mismatch", f"a {body.kind!r} body on {topic}", topic)
             return
-        self.accept(name, body)
+        try:
+            self.accept(name, body)
+        except OSError as err:  # a full or failing disk: the broker's copy comes back later
+            self.refused["not_stored"] += 1
+            log.error(
+                "hall %s v%d could not be stored (%s); the screen keeps the last",
+                name,
+                body.version,
+                err,
+            )
 
     def accept(self, name: str, body: Body) -> bool:
         """Keep ``body`` if it is newer than the one held; whether it was."""

@@ -5,9 +5,11 @@ sequence number ``bd_seq`` is incremented and written to the data directory, and
 will is a retained ``state {online: false, bd_seq}``. On connect the agent subscribes to its
 ``cmd`` topic, publishes a retained ``birth`` then a retained ``state {online: true}`` for
 that ``bd_seq``, and only then subscribes to its own ``state`` topic, so the retained copy it
-gets back is normally its own. If an offline state of *another* session shows up there later
-(a will the broker fired late, when the previous TCP connection finally timed out), the
-agent publishes ``online`` again so the retained value never lies.
+gets back is normally its own, then to the topics other parts of the agent follow
+(``edge_agent.link.subscriptions``: the hall's content), again at every connection. If an
+offline state of *another* session shows up there later (a will the broker fired late, when
+the previous TCP connection finally timed out), the agent publishes ``online`` again so the
+retained value never lies.
 
 Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
 the agent sends (acks, events, telemetry) is first stored in the durable outbox

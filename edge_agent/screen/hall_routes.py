@@ -47,6 +47,7 @@ class HallView(Protocol):
     @property
     def connected(self) -> asyncio.Event: ...
 
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HALL_ASSETS = {
     "hall.js": "text/javascript",

@@ -130,8 +130,10 @@ async def test_an_agent_restarted_with_the_broker_down_still_shows_the_last_cont
     dead_broker = f"mqtt://127.0.0.1:{free_port()}"  # nothing listens: the broker is down
     cfg = hall_config(dead_broker, uid, data, "http://127.0.0.1:9", port=port)
     async with running(cfg, connected=False):
-        # the open page reconnects to the restarted agent by itself
-        await expect(page.locator("#offline")).to_be_visible(timeout=10_000)
+        # the open page reconnects to the restarted agent by itself: it gets the new agent's
+        # state (its revision counts from 0 again), which says the fleet is out of reach
+        await expect(page.locator("body")).to_have_attribute("data-revision", "0", timeout=10_000)
+        await expect(page.locator("#offline")).to_be_visible()
         await expect(page.locator("#current-ticket")).to_have_text("A021")
         fresh = await browser.new_page()
         await fresh.goto(f"http://127.0.0.1:{port}/hall")
