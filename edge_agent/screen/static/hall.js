@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const WORDS = document.body.dataset;
 const SHOWN_CALLS = 8;
-const heard = new Set(); // calls already announced (ticket|window|recall|called_at)
+let heard = new Set(); // calls already announced (ticket|window|recall|called_at)
 let firstState = true;
 let streamUp = false;
 let fleetUp = true;
@@ -71,8 +71,8 @@ function renderCalls(calls) {
   // oldest first, so that two calls in one push are announced in the order they were made
   for (let i = calls.length - 1; i >= 0; i -= 1) {
     if (!heard.has(keys[i]) && !firstState) announce(calls[i]);
-    heard.add(keys[i]);
   }
+  heard = new Set(keys); // a call that left the list never comes back (it has its own time)
   const current = calls[0];
   $("current").hidden = !current;
   $("no-calls").hidden = !!current;
