@@ -110,7 +110,7 @@ class Agent:
         self.review_desk = ReviewDesk(lambda: self.screen.serving and self.review_desk.watched)
         """Corner reviews for the screen: asked only while a screen page is polling for them."""
         self.hall = HallContent.of(config, on_reject=self._reject)  # for the hall screens
-        self.link.subscriptions.add(self.hall.topic_filter, self.hall.on_message)
+        self.hall.follow_on(self.link.subscriptions)
         self.screen = ScreenServer(self, self.review_desk, self.hall)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()

@@ -195,13 +195,20 @@ class BlobServer:
 
 
 def hall_config(
-    mqtt_url: str, uid: str, data_dir: Path, cloud_url: str, *, port: int = 0, **screen: Any
+    mqtt_url: str,
+    uid: str,
+    data_dir: Path,
+    cloud_url: str,
+    *,
+    port: int = 0,
+    role: str = "hall_screen",
+    **screen: Any,
 ) -> AgentConfig:
-    dev = f"hall-{uid}"
+    dev = f"hall-{uid}" if role == "hall_screen" else f"{role}-{uid}"
     return parse_config(
         {
             "device_id": dev,
-            "role": "hall_screen",
+            "role": role,
             "site": site_of(uid),
             "name": "大厅屏 1",
             "data_dir": str(data_dir),

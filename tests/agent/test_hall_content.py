@@ -75,6 +75,20 @@ async def test_refuses_other_sites_and_broken_payloads_and_goes_on(
             assert agent.link.connected.is_set()  # nothing took the link down
 
 
+async def test_only_devices_that_show_hall_content_follow_it(
+    mosquitto_url: str, uid: str, tmp_path: Path
+) -> None:
+    site = site_of(uid)
+    async with BlobServer(f"hall-{uid}").running() as blobs:
+        kiosk_cfg = hall_config(mosquitto_url, uid, tmp_path / "k", blobs.url, role="kiosk")
+        window_cfg = hall_config(mosquitto_url, uid, tmp_path / "w", blobs.url, role="window")
+        async with running(kiosk_cfg) as kiosk, running(window_cfg) as window:
+            assert kiosk.link.subscriptions.filters == []
+            await publish(mosquitto_url, site, live(site, 1, [("A001", "1")]))
+            await until(window, lambda: window.hall.store.version("live") == 1)
+            assert kiosk.hall.store.version("live") is None
+
+
 async def test_subscription_survives_a_reconnect(
     mosquitto_url: str, uid: str, tmp_path: Path
 ) -> None:
