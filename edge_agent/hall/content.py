@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 from edge_agent.config import AgentConfig
 from edge_agent.hall.blobs import BlobCache
@@ -22,11 +23,20 @@ from edge_agent.hall.store import SHOWN_PLAN, Body, ContentStore
 from protocols.envelope import MsgType, decode
 from protocols.errors import ProtocolError
 from protocols.hall import FLOORPLAN, WINDOWS, BlobRef, FloorPlanBody, WindowsBody, content_model
+from protocols.messages import Role
 from protocols.topics import parse_site_topic, site_content_filter
 
 log = logging.getLogger(__name__)
 
 RejectHandler = Callable[[str, str, str], Awaitable[None]]  # reason, message, topic
+#: the roles whose screens show hall content (protocol §17: no other device subscribes to it)
+SHOWING_ROLES = (Role.HALL_SCREEN, Role.WINDOW)
+
+
+class Subscribing(Protocol):
+    """Where to register a topic filter (``edge_agent.link.subscriptions.Subscriptions``)."""
+
+    def add(self, topic_filter: str, handler: Callable[[str, bytes], Awaitable[None]]) -> None: ...
 
 
 class HallContent:
@@ -39,8 +49,11 @@ class HallContent:
         *,
         cloud_url: str | None,
         on_reject: RejectHandler | None = None,
+        shows: bool = True,
     ) -> None:
         self.site = site
+        self.shows = shows
+        """Whether this device's screens show hall content (only then it is followed)."""
         self.store = ContentStore(data_dir / "content")
         self.blobs = BlobCache(data_dir / "content" / "blobs", cloud_url, self._blob_ready)
         self._on_reject = on_reject
@@ -55,12 +68,20 @@ class HallContent:
     def of(cls, config: AgentConfig, *, on_reject: RejectHandler | None = None) -> HallContent:
         """The hall content of an agent: its site, under its data directory."""
         cloud_url = config.cloud.url if config.cloud is not None else None
-        return cls(config.site, config.data_dir, cloud_url=cloud_url, on_reject=on_reject)
+        shows = config.role in SHOWING_ROLES
+        return cls(
+            config.site, config.data_dir, cloud_url=cloud_url, on_reject=on_reject, shows=shows
+        )
 
     @property
     def topic_filter(self) -> str:
         """What the link subscribes to for this site's content (that site only)."""
         return site_content_filter(self.site)
+
+    def follow_on(self, subscriptions: Subscribing) -> None:
+        """Follow the site's content on the link, if this device shows it."""
+        if self.shows:
+            subscriptions.add(self.topic_filter, self.on_message)
 
     def load(self) -> None:
         """What an earlier run kept; the images it names are fetched if missing."""
