@@ -157,6 +157,8 @@ function render(state) {
 }
 
 hallClock($("clock"));
+// the browser loads its voices asynchronously: ask now, so the first call finds them
+if ("speechSynthesis" in window) window.speechSynthesis.getVoices();
 hallLive(render, (up) => {
   streamUp = up;
   showLink();
