@@ -140,14 +140,27 @@ def windows(site: str, version: int, photo: bytes | None = None) -> WindowsBody:
     )
 
 
-async def publish(url: str, site: str, body: Any, *, name: str = "", payload: bytes = b"") -> None:
+@asynccontextmanager
+async def cloud_client(url: str) -> AsyncIterator[aiomqtt.Client]:
+    ep = parse_mqtt_url(url)
+    async with aiomqtt.Client(ep.host, ep.port, identifier=f"kf-cloud-{uuid.uuid4().hex[:8]}") as c:
+        yield c
+
+
+async def publish_on(
+    client: aiomqtt.Client, site: str, body: Any, *, name: str = "", payload: bytes = b""
+) -> None:
     """Publish retained on the site's topic for ``body.kind`` (or ``name``), as the cloud does;
     ``payload`` instead of an envelope of ``body`` to send something broken."""
-    ep = parse_mqtt_url(url)
     topic = site_topic(site, name or body.kind)
     data = payload or encode(CLOUD.envelope(MsgType.CONTENT, body))
-    async with aiomqtt.Client(ep.host, ep.port, identifier=f"kf-cloud-{uuid.uuid4().hex[:8]}") as c:
-        await c.publish(topic, data, qos=1, retain=True)
+    await client.publish(topic, data, qos=1, retain=True)
+
+
+async def publish(url: str, site: str, body: Any, *, name: str = "", payload: bytes = b"") -> None:
+    """:func:`publish_on` a connection of its own."""
+    async with cloud_client(url) as client:
+        await publish_on(client, site, body, name=name, payload=payload)
 
 
 class BlobServer:

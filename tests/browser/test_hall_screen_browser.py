@@ -14,11 +14,13 @@ from playwright.async_api import Browser, Page, expect
 from kfleet.world.net import free_port
 from tests.agent.hall_kit import (
     BlobServer,
+    cloud_client,
     hall_config,
     live,
     plan,
     png,
     publish,
+    publish_on,
     running,
     site_of,
     until,
@@ -57,8 +59,9 @@ async def test_a_new_call_shows_within_a_second_and_is_announced_once(
             await expect(page.locator("#no-calls")).to_be_visible()
             assert await page.evaluate(SEEN_AT, "A012") is False
 
-            published = time.time() * 1000
-            await publish(mosquitto_url, site, live(site, 1, [("A012", "3")]))
+            async with cloud_client(mosquitto_url) as cloud:  # connected before the clock starts
+                published = time.time() * 1000
+                await publish_on(cloud, site, live(site, 1, [("A012", "3")]))
             await expect(page.locator("#current-ticket")).to_have_text("A012", timeout=5000)
             elapsed = await page.evaluate("window.__seenAt") - published
             print(f"hall screen: call published → on screen in {elapsed:.0f} ms")
