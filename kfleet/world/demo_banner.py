@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
 
 from kfleet.world.demo_identity import DEMO_ADMIN
+from kfleet.world.world import RunningKiosk
 
-if TYPE_CHECKING:
-    from kfleet.world.demo import DemoWorld
+
+class DemoWorld(Protocol):
+    """What the banner reads of :class:`kfleet.world.demo.DemoWorld` (no import cycle)."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def broker_url(self) -> str: ...
+    @property
+    def kiosks(self) -> Sequence[RunningKiosk]: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def admin_password(self) -> str | None: ...
 
 
 def queue_ticket(site_name: str, number: str) -> dict[str, object]:
