@@ -70,6 +70,9 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "code": "a",  # issue 13: a hall queue or service code
+    "number": "1",  # a hall window
+    "ticket_id": "1",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
