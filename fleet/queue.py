@@ -43,6 +43,7 @@ __all__ = [
     "Waiting",
     "choose_next",
     "hall_day",
+    "in_slot",
     "next_state",
     "priority_streak",
     "ticket_no",
@@ -173,6 +174,19 @@ def choose_next(
             return min(priority, key=_fifo)
         return min(walk_ins, key=_fifo) if walk_ins else first
     return None
+
+
+#: an appointment may check in this early and still count as within its slot
+EARLY_CHECK_IN = timedelta(minutes=15)
+
+
+def in_slot(arrived: datetime, start: datetime, end: datetime) -> bool:
+    """Whether an appointment checked in at ``arrived`` gets priority: from
+    :data:`EARLY_CHECK_IN` before its slot starts until the slot ends. Later, it queues as a
+    walk-in (it is still served, only not ahead of anyone)."""
+    if end < start:
+        raise ValueError(f"an appointment slot ends ({end}) before it starts ({start})")
+    return start - EARLY_CHECK_IN <= arrived <= end
 
 
 def ticket_no(prefix: str, seq: int) -> str:

@@ -42,6 +42,7 @@ from fleet.queue import (
     Waiting,
     choose_next,
     hall_day,
+    in_slot,
     priority_streak,
     ticket_no,
 )
@@ -109,6 +110,26 @@ class BuiltinQueue:
             await s.commit()
         await self.changed(where.id, site)
         return out
+
+    async def check_in(
+        self,
+        site: str,
+        service_code: str,
+        *,
+        appointment_id: str,
+        slot_start: datetime,
+        slot_end: datetime,
+    ) -> TicketView:
+        """The appointment arrival hook: a ticket that goes ahead of walk-ins if the citizen
+        came within the slot (``fleet.queue.in_slot``), an ordinary one otherwise."""
+        priority = in_slot(self._now(), slot_start, slot_end)
+        return await self.take(
+            site,
+            service_code,
+            source="appointment",
+            appointment_id=appointment_id,
+            priority=priority,
+        )
 
     async def call_next(
         self, site: str, window_no: str, *, staff_no: str = ""

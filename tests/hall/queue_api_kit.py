@@ -4,6 +4,7 @@ and staff 1001 — for the queue's API, live and button tests."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from cloud.settings import Settings
 from fleet.access import PersonRole
 from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud
 
-__all__ = ["HHL", "TGLS", "Hall", "add_staff", "configure", "hall_cloud"]
+__all__ = ["HHL", "TGLS", "Hall", "add_staff", "configure", "hall_cloud", "new_site"]
 
 
 @dataclass
@@ -49,6 +50,16 @@ async def configure(c: httpx.AsyncClient, site: str, device: str = "btn-hhl") ->
             },
         )
         assert r.status_code == 201, r.text
+
+
+async def new_site(c: httpx.AsyncClient, parent: str = HHL) -> str:
+    """A fresh village under ``parent`` (no hall seeded there, a topic no other test uses)."""
+    code = f"v{uuid.uuid4().hex[:8]}"
+    r = await c.post(
+        "/api/v1/sites", json={"parent": parent, "code": code, "name": "测试村", "level": "village"}
+    )
+    assert r.status_code == 201, r.text
+    return f"{parent}/{code}"
 
 
 async def add_staff(cloud: AccessCloud, site: str, staff_no: str = "1001") -> None:

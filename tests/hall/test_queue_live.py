@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiomqtt
-import httpx
 from sqlalchemy import select
 
 from cloud.db.models import Site
@@ -23,16 +22,7 @@ from protocols.messages import EventBody, EventKind
 from protocols.mqtt_url import parse_mqtt_url
 from protocols.topics import site_topic
 from tests.access.kit import AccessCloud
-from tests.hall.queue_api_kit import HHL, add_staff, configure, hall_cloud
-
-
-async def new_site(c: httpx.AsyncClient) -> str:
-    code = f"v{uuid.uuid4().hex[:8]}"
-    r = await c.post(
-        "/api/v1/sites", json={"parent": HHL, "code": code, "name": "测试村", "level": "village"}
-    )
-    assert r.status_code == 201, r.text
-    return f"{HHL}/{code}"
+from tests.hall.queue_api_kit import HHL, add_staff, configure, hall_cloud, new_site
 
 
 async def live_until(url: str, site: str, want: Callable[[LiveBody], bool]) -> LiveBody:

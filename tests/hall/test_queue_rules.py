@@ -13,6 +13,7 @@ from fleet.queue import (
     Waiting,
     choose_next,
     hall_day,
+    in_slot,
     next_state,
     priority_streak,
     ticket_no,
@@ -149,3 +150,13 @@ def test_hall_day_is_local_utc_plus_8() -> None:
     assert str(hall_day(datetime(2026, 12, 6, 15, 59, tzinfo=UTC))) == "2026-12-06"
     with pytest.raises(ValueError, match="naive"):
         hall_day(datetime(2026, 12, 6))
+
+
+def test_in_slot_from_15_minutes_early_until_the_end() -> None:
+    start, end = T0, T0 + timedelta(minutes=30)
+    assert in_slot(T0 - timedelta(minutes=15), start, end)
+    assert not in_slot(T0 - timedelta(minutes=15, seconds=1), start, end)
+    assert in_slot(end, start, end)
+    assert not in_slot(end + timedelta(seconds=1), start, end)
+    with pytest.raises(ValueError, match=r"ends .* before it starts"):
+        in_slot(T0, end, start)

@@ -5,6 +5,7 @@ ticket-done signal and the live body published after each change."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,28 @@ async def test_appointments_in_slot_first_at_most_two_in_a_row(db: Sessions) -> 
         order.append(t.id)
         await q.no_show(SITE, "1")
     assert order == [appt[0].id, appt[1].id, walk[0].id, appt[2].id, walk[1].id]
+
+
+async def test_check_in_within_the_slot_goes_first_late_does_not(db: Sessions) -> None:
+    clock = Clock()
+    q = BuiltinQueue(db, clock=clock)
+    walk = await q.take(SITE, "s-a", source="kiosk")
+    slot = clock.at + timedelta(minutes=10)
+    late = await q.check_in(
+        SITE,
+        "s-a",
+        appointment_id="late",
+        slot_start=slot - timedelta(hours=2),
+        slot_end=slot - timedelta(hours=1),
+    )
+    early = await q.check_in(
+        SITE, "s-a", appointment_id="ok", slot_start=slot, slot_end=slot + timedelta(minutes=30)
+    )
+    assert (late.source, late.appointment_id) == ("appointment", "late")
+    order = []
+    for _ in range(3):
+        t = await q.call_next(SITE, "1")
+        assert t is not None
+        order.append(t.id)
+        await q.no_show(SITE, "1")
+    assert order == [early.id, walk.id, late.id]
