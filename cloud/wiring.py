@@ -30,6 +30,7 @@ from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
 from cloud.hall.parts import Hall
+from cloud.hall.ratings_service import build_ratings
 from cloud.hall.publisher import ContentPublisher
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
@@ -179,7 +180,13 @@ def build_hall(
     notifier: Notifier,
 ) -> Hall:
     """The hall's parts (issue 13); each capability adds its own here."""
-    return Hall(ContentPublisher(bus))
+    hall = Hall(ContentPublisher(bus))
+    secret = settings.secret_key.get_secret_value()
+    hall.ratings = build_ratings(settings, secret, sessions, calls, notifier)
+    hall.signals.on_ticket_done(hall.ratings.pad)
+    ingest.peripheral_events.add(hall.ratings.pad)
+    hall.workers.extend(hall.ratings.workers())
+    return hall
 
 
 def _ingest(  # the parts ingest uses, each once

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.ratings_service import Ratings
 from cloud.hall.signals import HallSignals
 
 
@@ -21,6 +22,8 @@ class Hall:
     signals: HallSignals = field(default_factory=HallSignals)
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: 好差评: pad requests, ratings, follow-ups (cloud/hall/ratings_*.py)
+    ratings: Ratings | None = None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
