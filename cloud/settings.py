@@ -26,9 +26,7 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(
-    NotifySettings, IdentitySettings, TelemetrySettings, RatingSettings, BaseSettings
-):
+class Settings(NotifySettings, IdentitySettings, TelemetrySettings, RatingSettings, BaseSettings):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and

@@ -30,8 +30,8 @@ from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
 from cloud.hall.parts import Hall
-from cloud.hall.ratings_service import build_ratings
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.ratings_service import build_ratings
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService

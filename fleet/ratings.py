@@ -46,7 +46,9 @@ class Level:
 
 def level(code: int) -> Level:
     if code not in RATING_NAMES:
-        raise RatingError(f"rating level {code} does not exist: give 5 (非常满意) .. 1 (非常不满意)")
+        raise RatingError(
+            f"rating level {code} does not exist: give 5 (非常满意) .. 1 (非常不满意)"
+        )
     return Level(code, RATING_NAMES[code], RATING_NAMES_EN[code])
 
 
@@ -92,7 +94,9 @@ def _start_of(day: date, at: time = time(0, 0)) -> datetime:
     return datetime.combine(day, at, CST).astimezone(UTC)
 
 
-def deadline(opened_at: datetime, cal: WorkCalendar, workdays: int = FOLLOW_UP_WORKDAYS) -> datetime:
+def deadline(
+    opened_at: datetime, cal: WorkCalendar, workdays: int = FOLLOW_UP_WORKDAYS
+) -> datetime:
     """The end of the ``workdays``-th working day after the day of ``opened_at`` (CST), in UTC:
     a 差评 given on a Friday evening is due at midnight after the 15th working day."""
     last = cal.add(local_day(opened_at), workdays)

@@ -99,7 +99,9 @@ class CalendarError(ValueError):
 
 def _dates(raw: Any, what: str) -> frozenset[date]:
     if not isinstance(raw, list):
-        raise CalendarError(f"{what} must be a list of dates (YYYY-MM-DD), not {type(raw).__name__}")
+        raise CalendarError(
+            f"{what} must be a list of dates (YYYY-MM-DD), not {type(raw).__name__}"
+        )
     out = []
     for item in raw:
         try:
@@ -131,7 +133,9 @@ def parse_calendar(text: str) -> WorkCalendar:
     return merged(years, holidays, workdays)
 
 
-def merged(years: Iterable[int], holidays: frozenset[date], workdays: frozenset[date]) -> WorkCalendar:
+def merged(
+    years: Iterable[int], holidays: frozenset[date], workdays: frozenset[date]
+) -> WorkCalendar:
     keep = set(years)
     base = WorkCalendar()
     return WorkCalendar(

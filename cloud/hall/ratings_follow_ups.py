@@ -84,9 +84,7 @@ class FollowUps:
         self.reminded.set()
         return sent
 
-    async def close(
-        self, fu_id: int, note: str, caller: Principal, ip: str = ""
-    ) -> HallFollowUp:
+    async def close(self, fu_id: int, note: str, caller: Principal, ip: str = "") -> HallFollowUp:
         note = note.strip()
         if not note:
             raise Conflict("a follow-up is closed with a note saying what was done (整改情况)")
@@ -100,7 +98,9 @@ class FollowUps:
             await s.commit()
             return fu
 
-    async def assign(self, fu_id: int, assignee: str, caller: Principal, ip: str = "") -> HallFollowUp:
+    async def assign(
+        self, fu_id: int, assignee: str, caller: Principal, ip: str = ""
+    ) -> HallFollowUp:
         async with self._sessions() as s:
             fu = await self.visible(s, fu_id, caller)
             if fu.state == "closed":

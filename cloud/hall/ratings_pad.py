@@ -196,7 +196,9 @@ class PadRatings:
         self.swept.set()
         return len(gone)
 
-    async def _abandon(self, s: AsyncSession, req: HallRatingRequest, call: PeripheralCallRow) -> None:
+    async def _abandon(
+        self, s: AsyncSession, req: HallRatingRequest, call: PeripheralCallRow
+    ) -> None:
         new = _base(req, req.site_id, f"call:{call.id}", "abandoned")
         path = (await site_repo.paths(s, {req.site_id})).get(req.site_id, "")
         await store.record(s, new, self._cal, path)

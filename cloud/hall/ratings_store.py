@@ -88,7 +88,7 @@ def checked(new: NewRating) -> NewRating:
 
 
 def _follow_up(row: HallRating, cal: WorkCalendar) -> HallFollowUp:
-    opened = utcnow()
+    opened = row.rated_at or utcnow()  # the clock starts when the citizen rated
     fu = HallFollowUp(
         site_id=row.site_id,
         rating_id=row.id,
@@ -98,7 +98,7 @@ def _follow_up(row: HallRating, cal: WorkCalendar) -> HallFollowUp:
         ticket_no=row.ticket_no,
         state="open",
         opened_at=opened,
-        due_at=rules.deadline(row.rated_at or opened, cal),
+        due_at=rules.deadline(opened, cal),
         assignee="",
         reminders=[],
         closed_by="",

@@ -49,7 +49,9 @@ def _unb64(text: str) -> bytes:
 
 class TokenSigner:
     def __init__(self, secret: str, ttl_s: int) -> None:
-        self._key = hmac.new(secret.encode(), b"kfleet hall rating token v1", hashlib.sha256).digest()
+        self._key = hmac.new(
+            secret.encode(), b"kfleet hall rating token v1", hashlib.sha256
+        ).digest()
         self.ttl_s = ttl_s
 
     def _mac(self, payload: str) -> str:

@@ -64,11 +64,13 @@ def pad_device(url: str, uid: str) -> FakeDevice:
     return FakeDevice(url, f"win-{uid}", site=SITE, peripherals=[RATING_PAD])
 
 
-async def rate(dev: FakeDevice, case_no: str, code: int | None, reasons: list[str] = []) -> str:
+async def rate(
+    dev: FakeDevice, case_no: str, code: int | None, reasons: tuple[str, ...] = ()
+) -> str:
     """The pad's ``rating`` event (``code`` None: timed out); its message id."""
     data: dict[str, Any] = {"case_no": case_no, "timed_out": code is None}
     if code is not None:
-        data |= {"code": code, "name": "", "reasons": reasons}
+        data |= {"code": code, "name": "", "reasons": list(reasons)}
     env = await dev.publish(
         DeviceChannel.EVT, EventBody(kind=EventKind.RATING, peripheral="pad", data=data)
     )

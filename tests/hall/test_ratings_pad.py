@@ -22,8 +22,8 @@ from tests.hall.ratings_kit import (
     done,
     follow_ups,
     pad_device,
-    ratings_of,
     rate,
+    ratings_of,
     register,
     requests,
     until,
@@ -56,15 +56,21 @@ async def test_a_completed_ticket_asks_the_pad_and_a_bad_rating_opens_a_follow_u
             "staff": "张三 工号017",
             "timeout_s": 60.0,
         }
-        await rate(dev, "QH-2026-0815#57", 2, ["attitude", "slow"])
+        await rate(dev, "QH-2026-0815#57", 2, ("attitude", "slow"))
         await dev.ack(call.call_id, AckState.SUCCEEDED, subject="call", result={"code": 2})
         [row] = await until(cloud.sessions, lambda rows: len(rows) == 1)
     assert (row.source, row.outcome, row.level, row.reasons) == (
-        "pad", "rated", 2, ["attitude", "slow"]
+        "pad",
+        "rated",
+        2,
+        ["attitude", "slow"],
     )
     assert (row.ticket_id, row.ticket_no, row.case_no) == (57, "A012", "QH-2026-0815")
     assert (row.window_no, row.staff_no, row.service_code, row.fwd_state) == (
-        "3", "017", "a", "pending"
+        "3",
+        "017",
+        "a",
+        "pending",
     )
     [fu] = await follow_ups(cloud.sessions)
     assert (fu.rating_id, fu.state, fu.level) == (row.id, "open", 2)
@@ -129,7 +135,7 @@ async def test_a_late_rating_lands_on_its_own_ticket_not_the_next(
         second = (await dev.next_command(10)).body
         assert (first.args["case_no"], second.args["case_no"]) == ("A021#21", "A022#22")
         await rate(dev, "A021#21", 5)
-        await rate(dev, "A022#22", 1, ["wait_long"])
+        await rate(dev, "A022#22", 1, ("wait_long",))
         rows = await until(cloud.sessions, lambda rows: len(rows) == 2)
     by_ticket = {r.ticket_id: (r.ticket_no, r.level) for r in rows}
     assert by_ticket == {21: ("A021", 5), 22: ("A022", 1)}
@@ -147,7 +153,7 @@ async def test_a_duplicate_event_and_a_repeated_done_signal_count_once(
         await cloud.hall.signals.ticket_done(done(31, "A031"))
         await cloud.hall.signals.ticket_done(done(31, "A031"))  # signalled twice
         await dev.next_command(10)
-        msg_id = await rate(dev, "A031#31", 1, ["other"])
+        msg_id = await rate(dev, "A031#31", 1, ("other",))
         [row] = await until(cloud.sessions, lambda rows: len(rows) == 1)
         # the same message handed to the sink again (redelivered past ingest's own dedupe)
         body = EventBody(
