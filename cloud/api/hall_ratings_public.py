@@ -137,9 +137,13 @@ async def phone_rate(
 
 @router.get(
     "/r/{token}",
-    response_class=HTMLResponse,
     summary="The phone rating page (public; zh-CN with English)",
-    responses=error_responses(422, 500, described={404: "the link expired"}),
+    responses={
+        200: {"description": "the page (HTML)", "content": {"text/html": {}}},
+        **error_responses(
+            422, 500, described={404: "the link expired (the answer is an HTML page saying so)"}
+        ),
+    },
 )
 async def phone_page(sessions: SessionsDep, request: Request, token: Token) -> HTMLResponse:
     """Five big choices and, for the lower three, reason chips; posts to the same path."""

@@ -32,8 +32,9 @@ class RatingSettings(BaseModel):
     hall_calendar_file: Annotated[
         Path | None,
         Field(
-            description='A JSON file {"holidays": [dates], "workdays": [make-up dates]} of the '
-            "State Council's public holidays: it replaces the built-in 2026/2027 lists for the "
+            description="A JSON file of the State Council's public holidays, an object with "
+            "two lists of YYYY-MM-DD dates, holidays and workdays (make-up working days): it "
+            "replaces the built-in 2026/2027 lists for the "
             "years it names (follow-up deadlines count working days). Unset: built-in lists.",
         ),
     ] = None
