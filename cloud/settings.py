@@ -14,9 +14,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
-from cloud.hall.ratings_settings import RatingSettings
 from cloud.notify.settings import NotifySettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError

@@ -17,9 +17,9 @@ from cloud.auth.principal import Principal
 from cloud.db import sites as site_repo
 from cloud.db.models import utcnow
 from cloud.errors import Conflict, NotFound
-from cloud.hall.ratings_settings import RatingSettings
 from cloud.hall.ratings_tables import HallFollowUp
 from cloud.notify.model import Notice, NoticeKind, Notifier, Severity
+from cloud.settings_ratings import RatingSettings
 from fleet import ratings as rules
 from fleet.workdays import WorkCalendar, parse_calendar
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.calls import CallService
 from cloud.hall.ratings_follow_ups import FollowUps, load_calendar
 from cloud.hall.ratings_pad import PadRatings
-from cloud.hall.ratings_settings import RatingSettings
 from cloud.hall.ratings_tokens import TokenSigner
 from cloud.notify.model import Notifier
+from cloud.settings_ratings import RatingSettings
 from fleet.workdays import WorkCalendar
 
 
