@@ -31,6 +31,7 @@ PAGES = {
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
     "/availability": "availability.html",
     "/alerts": "alerts.html",
+    "/hall/ratings": "hall_ratings.html",  # issue 13: 好差评 reports and follow-ups
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
