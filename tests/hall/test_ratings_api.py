@@ -7,6 +7,11 @@ import csv
 import io
 import time
 
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cloud.db.hall import HallRating
+from cloud.hall import ratings_store as store
 from cloud.hall.ratings_tokens import RatingGrant
 from fleet.access import PersonRole
 from tests.access.kit import AccessCloud, device_with_secret
@@ -125,3 +130,23 @@ async def test_report_by_window_and_staff_with_satisfaction_and_csv(cloud: Acces
     assert r.status_code == 404
     r = await reader.get("/api/v1/hall/ratings", params={"level": 1})
     assert [i["window_no"] for i in r.json()["items"]] == ["5"]
+
+
+async def test_a_duplicate_racing_past_the_check_gets_the_stored_row(
+    cloud: AccessCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers storing the same event at once: the loser's insert fails on the unique
+    key, and it answers with the winner's row (and no second follow-up)."""
+    first = await stored(cloud, "race", 1)
+    real = store.existing
+    seen: list[str] = []
+
+    async def blind_once(s: AsyncSession, key: str) -> HallRating | None:
+        seen.append(key)
+        return None if len(seen) == 1 else await real(s, key)
+
+    monkeypatch.setattr(store, "existing", blind_once)
+    again = await stored(cloud, "race", 1)
+    assert again.id == first.id and len(seen) == 2
+    assert len(await follow_ups(cloud.parts.sessions)) == 1
+    assert len(await cloud.audit_rows("followup.open")) == 1
