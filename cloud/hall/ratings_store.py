@@ -116,23 +116,11 @@ async def record(
         return old, False
     row = _row(checked(new))
     s.add(row)
-    await s.flush()
-    if rules.opens_follow_up(row.level):
-        s.add(_follow_up(row, cal))
-        audit.add(
-            s,
-            audit.AuditRecord(
-                "system:hall-ratings",
-                "followup.open",
-                audit.Result.OK,
-                f"rating:{row.id}",
-                site_path,
-                "",
-                f"差评 {row.level} at window {row.window_no or '-'}",
-                {"ticket": row.ticket_no, "source": row.source},
-            ),
-        )
     try:
+        await s.flush()  # a concurrent duplicate fails here (or at commit) on the unique key
+        if rules.opens_follow_up(row.level):
+            s.add(_follow_up(row, cal))
+            audit.add(s, _opened(row, site_path))
         await s.commit()
     except IntegrityError:
         await s.rollback()
@@ -141,3 +129,16 @@ async def record(
             raise
         return again, False
     return row, True
+
+
+def _opened(row: HallRating, site_path: str) -> audit.AuditRecord:
+    return audit.AuditRecord(
+        "system:hall-ratings",
+        "followup.open",
+        audit.Result.OK,
+        f"rating:{row.id}",
+        site_path,
+        "",
+        f"差评 {row.level} at window {row.window_no or '-'}",
+        {"ticket": row.ticket_no, "source": row.source},
+    )

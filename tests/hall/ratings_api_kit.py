@@ -14,17 +14,22 @@ from cloud.hall import ratings_store as store
 from cloud.notify.model import Notice
 from cloud.settings import Settings
 from tests.access.kit import AccessCloud, access_cloud
-from tests.hall.ratings_kit import ratings_of
+from tests.hall.ratings_kit import DATABASES, database_url, ratings_of
 
 HHL = "qh/hx/golmud/hhl"
 TGLS = "qh/hx/golmud/tgls"
 
 
-@pytest.fixture
-async def cloud(tmp_path: Path, amqtt_url: str) -> AsyncIterator[AccessCloud]:
-    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
-    async with access_cloud(settings) as c:
-        yield c
+@pytest.fixture(params=DATABASES)
+async def cloud(
+    request: pytest.FixtureRequest, tmp_path: Path, amqtt_url: str, uid: str
+) -> AsyncIterator[AccessCloud]:
+    with database_url(request, uid) as url:
+        settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
+        if url is not None:
+            settings = settings.model_copy(update={"database_url": url})
+        async with access_cloud(settings) as c:
+            yield c
 
 
 async def stored(

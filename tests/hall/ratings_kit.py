@@ -4,11 +4,15 @@ ticket completed at it, and polling the ratings table."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db import sites as site_repo
@@ -22,6 +26,8 @@ from protocols.topics import DeviceChannel
 from tests.cloudkit import FakeDevice
 
 SITE = "qh/hx/golmud/hhl"
+#: the databases each cloud fixture of these tests runs on
+DATABASES = ["sqlite", "postgres"]
 RATING_PAD = PeripheralInfo(id="pad", kind="rating_pad", capabilities=["rating"], health=Health.OK)
 
 
@@ -101,3 +107,22 @@ async def requests(sessions: async_sessionmaker[AsyncSession]) -> list[HallRatin
     async with sessions() as s:
         rows = await s.scalars(select(HallRatingRequest).order_by(HallRatingRequest.id))
         return list(rows.all())
+
+
+@contextlib.contextmanager
+def database_url(request: pytest.FixtureRequest, uid: str) -> Iterator[str | None]:
+    """None for the default SQLite, or a fresh PostgreSQL database ``kfr_<uid>`` (dropped
+    after) when the fixture's param is ``postgres``."""
+    if request.param == "sqlite":
+        yield None
+        return
+    url = make_url(str(request.getfixturevalue("postgres_url")))
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"kfr_{uid}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

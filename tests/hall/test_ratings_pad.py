@@ -17,8 +17,11 @@ from cloud.wiring import Parts
 from fleet import ratings as rules
 from protocols.jobs import AckState
 from protocols.messages import EventBody, EventKind, PeripheralCall
+from tests.cloudkit import running_cloud
 from tests.hall.ratings_kit import (
+    DATABASES,
     add_window,
+    database_url,
     done,
     follow_ups,
     pad_device,
@@ -30,13 +33,18 @@ from tests.hall.ratings_kit import (
 )
 
 
-@pytest.fixture
-async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
-    from tests.cloudkit import running_cloud
-
-    settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, hall_ratings_poll_s=0.1)
-    async with running_cloud(settings) as pair:
-        yield pair
+@pytest.fixture(params=DATABASES)
+async def env(
+    request: pytest.FixtureRequest, tmp_path: Path, amqtt_url: str, uid: str
+) -> AsyncIterator[tuple[Parts, httpx.AsyncClient]]:
+    with database_url(request, uid) as url:
+        settings = Settings(
+            data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, hall_ratings_poll_s=0.1
+        )
+        if url is not None:
+            settings = settings.model_copy(update={"database_url": url})
+        async with running_cloud(settings) as pair:
+            yield pair
 
 
 async def test_a_completed_ticket_asks_the_pad_and_a_bad_rating_opens_a_follow_up(
