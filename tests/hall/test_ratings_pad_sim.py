@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 import kfleet.world.demo as demo
 from cloud.db import sites as site_repo
@@ -54,16 +55,13 @@ async def hall(
         assert window.rating_pad is not None
         async with parts.sessions() as s:
             site = await site_repo.require(s, "qh/hx/golmud/hhl")
-            s.add(
-                HallWindow(
-                    site_id=site.id,
-                    number="3",
-                    queue_codes=["a"],
-                    roster=[],
-                    rating_device=spec.device_id,
-                    rating_peripheral="rating",
-                )
+            row = await s.scalar(
+                select(HallWindow).where(HallWindow.site_id == site.id, HallWindow.number == "3")
             )
+            if row is None:  # the demo seeds the pilots' windows; bind (or add) window 3
+                row = HallWindow(site_id=site.id, number="3", queue_codes=["a"], roster=[])
+                s.add(row)
+            row.rating_device, row.rating_peripheral = spec.device_id, "rating"
             await s.commit()
         yield world, parts, window.rating_pad
 
