@@ -4,9 +4,12 @@ follow-up, and the 15-working-day deadline across holiday weeks and make-up Satu
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
+from cloud.hall.ratings_follow_ups import load_calendar
+from cloud.settings_ratings import RatingSettings
 from fleet import ratings as rules
 from fleet.workdays import CalendarError, WorkCalendar, parse_calendar
 
@@ -105,3 +108,15 @@ def test_a_calendar_file_replaces_the_defaults_for_its_years() -> None:
         parse_calendar('{"holidays": ["2027-02-13"], "workdays": ["2027-02-13"]}')
     with pytest.raises(CalendarError, match="not JSON"):
         parse_calendar("holidays: yes")
+
+
+def test_the_calendar_setting_loads_a_file_and_a_bad_one_says_why(tmp_path: Path) -> None:
+    good = tmp_path / "holidays.json"
+    good.write_text('{"holidays": ["2027-02-09"], "workdays": []}', encoding="utf-8")
+    cal = load_calendar(RatingSettings(hall_calendar_file=good))
+    assert not cal.is_workday(date(2027, 2, 9))
+    assert load_calendar(RatingSettings()) == WorkCalendar()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"holidays": "2027-02-09"}', encoding="utf-8")
+    with pytest.raises(CalendarError, match="must be a list of dates"):
+        load_calendar(RatingSettings(hall_calendar_file=bad))
