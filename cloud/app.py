@@ -34,6 +34,9 @@ from cloud.api import (
 )
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
+from cloud.api import hall_ratings as hall_ratings_api
+from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
+from cloud.api import hall_ratings_public as hall_ratings_public_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
 from cloud.api import metrics as metrics_api
@@ -102,6 +105,9 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(availability_api.router)  # issue 12: 7x24
     app.include_router(metrics_api.router)
     app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
+    app.include_router(hall_ratings_api.router)  # issue 13: 好差评 list, reports, phone links
+    app.include_router(hall_follow_ups_api.router)  # issue 13: 差评 follow-ups
+    app.include_router(hall_ratings_public_api.router)  # issue 13: kiosk and phone ratings
     app.include_router(alert_rules_api.router)
     for hall_router in (hall_queue_config, hall_queue_windows, hall_queue_desk, hall_queue_tickets):
         app.include_router(hall_router.router)  # issue 13: the hall queue

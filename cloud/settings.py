@@ -17,6 +17,7 @@ from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
@@ -27,7 +28,12 @@ DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
 class Settings(
-    NotifySettings, IdentitySettings, TelemetrySettings, CityQueueSettings, BaseSettings
+    NotifySettings,
+    IdentitySettings,
+    TelemetrySettings,
+    RatingSettings,
+    CityQueueSettings,
+    BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
 

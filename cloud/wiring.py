@@ -36,6 +36,7 @@ from cloud.hall.queue_buttons import CallButtonSink
 from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.ratings_service import build_ratings
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -186,6 +187,7 @@ def build_hall(
     """The hall's parts (issue 13); each capability adds its own here."""
     hall = Hall(ContentPublisher(bus))
     _add_queue(hall, sessions, ingest)
+    _add_ratings(hall, settings, sessions, calls, notifier, ingest)
     add_kiosk_tickets(hall, settings, sessions, jobs, builtin=hall.queue)
     return hall
 
@@ -198,6 +200,22 @@ def _add_queue(hall: Hall, sessions: async_sessionmaker[AsyncSession], ingest: I
     hall.desk = WindowDesk(sessions, live.changed)
     hall.workers.append(("queue-live", live.run))
     ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue))
+
+
+def _add_ratings(
+    hall: Hall,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    calls: CallService,
+    notifier: Notifier,
+    ingest: Ingest,
+) -> None:
+    """好差评: the window pads asked when a service completes, ratings, follow-ups."""
+    secret = settings.secret_key.get_secret_value()
+    hall.ratings = build_ratings(settings, secret, sessions, calls, notifier)
+    hall.signals.on_ticket_done(hall.ratings.pad)
+    ingest.peripheral_events.add(hall.ratings.pad)
+    hall.workers.extend(hall.ratings.workers())
 
 
 def _ingest(  # the parts ingest uses, each once

@@ -15,6 +15,7 @@ from cloud.hall.publisher import ContentPublisher
 from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.ratings_service import Ratings
 from cloud.hall.signals import HallSignals
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class Hall:
     queue: BuiltinQueue | None = None
     desk: WindowDesk | None = None
     live: QueueLive | None = None
+    #: 好差评: pad requests, ratings, follow-ups (cloud/hall/ratings_*.py)
+    ratings: Ratings | None = None
     #: which queue serves each site (built-in or the city's system); kiosk tickets
     backends: QueueBackends | None = None
     kiosk_tickets: KioskTickets | None = None
