@@ -199,7 +199,7 @@ def _add_queue(hall: Hall, sessions: async_sessionmaker[AsyncSession], ingest: I
     hall.queue = BuiltinQueue(sessions, hall.signals, live.changed)
     hall.desk = WindowDesk(sessions, live.changed)
     hall.workers.append(("queue-live", live.run))
-    ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue))
+    ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue_for))
 
 
 def _add_ratings(
