@@ -71,7 +71,7 @@ def _pct(values: list[int], q: float) -> int | None:
 
 
 def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
-    run = run_e2e(args.devices, args.metrics, args.interval, args.seconds)
+    run = run_e2e(args.devices, args.metrics, args.interval, args.seconds, args.warmup)
     per_k = 1000 / max(run.stored, 1)
     return {
         "mode": "e2e",
@@ -85,6 +85,7 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
         "drain_s": round(run.drain_s, 2),
         "sustained_points_per_s": round(run.stored / (run.send_s + run.drain_s)),
         "lag_ms": {
+            "warmup_s": args.warmup,
             "batches": len(run.lags_ms),
             "p50": _pct(run.lags_ms, 0.5),
             "p99": _pct(run.lags_ms, 0.99),
@@ -104,6 +105,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
     p.add_argument("--gzip", type=int, choices=(0, 1), default=1)
+    p.add_argument(
+        "--warmup", type=float, default=0.0, help="e2e: s of batches left out of the lags"
+    )
     return p.parse_args(argv)
 
 
