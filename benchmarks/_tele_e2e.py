@@ -66,7 +66,12 @@ def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, fl
 
 
 def run_e2e(
-    devices_n: int, metrics: int, interval: float, seconds: float, warmup: float = 0.0
+    devices_n: int,
+    metrics: int,
+    interval: float,
+    seconds: float,
+    warmup: float = 0.0,
+    liveness_s: float | None = None,
 ) -> E2eRun:
     prefix = f"b{uuid.uuid4().hex[:5]}"
     with tempfile.TemporaryDirectory(prefix="kf-tele-e2e-") as tmp_name:
@@ -74,6 +79,8 @@ def run_e2e(
         mosq, broker = start_mosquitto(tmp)
         vm, http = start_vm(tmp)
         os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
+        if liveness_s:  # see --liveness-interval
+            os.environ["KFLEET_LIVENESS_INTERVAL_S"] = str(liveness_s)
         cloud, _base, env = start_cloud(tmp, broker, None)
         procs = {"mosquitto": mosq, "cloud": cloud, "victoriametrics": vm}
         try:

@@ -1,10 +1,9 @@
 """What the cloud does with each upstream message: presence, peripherals, events, metrics, acks.
 
-Every handler runs in its own transaction, except acks: a run of acks already waiting is
-applied in one transaction (group commit), falling back to one transaction per ack if the
-group fails, so one bad message cannot take the others down. Anything that cannot be applied
-is counted and logged with a reason through :class:`~cloud.stats.BusStats`; nothing here
-raises on bad input.
+Each handler has its own transaction, except acks and telemetry: a run of either waiting in
+one bus batch shares one (``cloud.acks``, ``cloud.telemetry.ingest_batch``), falling back to
+one per message, so one bad message cannot take the others down. Anything not applied is
+counted and logged with a reason (:class:`~cloud.stats.BusStats`); nothing raises on bad input.
 
 Devices send acks, events and telemetry at least once (their outbox replays whatever the
 broker had not acknowledged, with the same envelope id), so each of these is applied at most
