@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
+from cloud.hall.haocha.settings import HaochaSettings
 from cloud.notify.settings import NotifySettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_telemetry import TelemetrySettings
@@ -25,7 +26,7 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(NotifySettings, IdentitySettings, TelemetrySettings, BaseSettings):
+class Settings(NotifySettings, IdentitySettings, TelemetrySettings, HaochaSettings, BaseSettings):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and

@@ -18,3 +18,12 @@ def _register_printer() -> None:
 
 
 _register_printer()
+
+
+def _register_haocha() -> None:
+    from simulators.cli_haocha import register
+
+    register(app)
+
+
+_register_haocha()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.signals import HallSignals
 
@@ -21,6 +22,8 @@ class Hall:
     signals: HallSignals = field(default_factory=HallSignals)
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: forwards ratings to the provincial 好差评 platform (docs/haocha.md)
+    haocha: Forwarder | None = None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
