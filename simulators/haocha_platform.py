@@ -8,7 +8,8 @@ timestamp, nonce and the body. Answers:
 - 200 ``{"code": "OK", "ratingId", "duplicate"}`` — a ``sourceId`` seen before returns the
   same ``ratingId`` with ``duplicate: true`` and is stored once (the sender's retry is safe);
 - 401 ``UnknownApp`` / ``BadSignature`` / ``StaleTimestamp`` / ``ReplayedNonce`` …;
-- 400 with a code (``InvalidLevel``, ``ReasonRequired``, ``TooOld``…): resending cannot help;
+- 400 with a code (``InvalidLevel``, ``ReasonRequired``, ``TooOld``, ``UnknownSite``…):
+  resending the same cannot help (until, say, the site is registered with the platform);
 - faults, switched on by rates (seeded, so a run repeats) or queued with :meth:`fail_next`:
   ``error`` (503), ``rate_limit`` (429 + ``Retry-After``), ``hang`` (no answer for
   ``hang_s``), ``drop`` (the connection closed without an answer), ``slow`` (``slow_s`` late).
@@ -66,6 +67,8 @@ class Faults:
 @dataclass
 class HaochaPlatform:
     apps: dict[str, str] = field(default_factory=lambda: {"sim-app": "sim-secret"})
+    #: site codes registered on the platform (None: any); another is refused ``UnknownSite``
+    sites: set[str] | None = None
     faults: Faults = field(default_factory=Faults)
     host: str = "127.0.0.1"
     port: int = 0
@@ -134,6 +137,7 @@ class HaochaPlatform:
         if fault in ("hang", "drop"):
             return await self._fault(request, fault)  # stored, the answer lost
         if fault == "slow":
+            self.faults_met.append(fault)  # answered, only late
             await self._pause(self.faults.slow_s)
         return await self._answer(status, answer)
 
@@ -151,6 +155,9 @@ class HaochaPlatform:
             self.submits[source_id] += 1
         if isinstance(checked, Refusal):
             return checked.status, checked.body()
+        if self.sites is not None and checked["siteCode"] not in self.sites:
+            msg = f"site {checked['siteCode']} is not registered with the platform"
+            return 400, Refusal(400, "UnknownSite", msg, "siteCode").body()
         held = self.ratings.get(checked["sourceId"])
         if held is not None:
             return 200, {"code": "OK", "ratingId": held["ratingId"], "duplicate": True}

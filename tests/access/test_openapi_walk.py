@@ -70,6 +70,7 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "rating_id": "1",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
