@@ -78,6 +78,10 @@ async def test_a_refused_rating_is_shown_and_sent_again_once_fixed(
         [audit] = await api.audit_rows("rating.forward")
         assert (audit.target, audit.site) == (f"hall_rating:{rid}", HHL)
         assert audit.detail["before"]["fwd_state"] == "refused"
+        metrics = (await (await api.client()).get("/metrics")).text.splitlines()
+    for line in ("kfleet_haocha_sent_total 1.0", "kfleet_haocha_refused_total 1.0"):
+        assert line in metrics, line
+    assert "kfleet_haocha_enabled 1.0" in metrics
 
 
 async def test_scope_and_permission(
