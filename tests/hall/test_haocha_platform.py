@@ -73,8 +73,11 @@ async def test_a_tampered_body_fails_the_signature() -> None:
         body = b'{"sourceId": "x"}'
         headers = c.headers("POST", RATINGS_PATH, body)
         r = await http.post(p.url + RATINGS_PATH, content=b'{"sourceId": "y"}', headers=headers)
+        headers = c.headers("POST", RATINGS_PATH, body)
+        untouched = await http.post(p.url + RATINGS_PATH, content=body, headers=headers)
         await c.aclose()
     assert r.status_code == 401 and r.json()["code"] == "BadSignature"
+    assert untouched.status_code == 400, "the signature of the body as signed was refused"
 
 
 async def test_a_replayed_request_and_a_stale_timestamp_are_refused() -> None:
