@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from cloud.db.models import utcnow
+from cloud.hall.haocha import store
 from cloud.hall.haocha.forwarder import ForwardPolicy
 from simulators.haocha_platform import HaochaPlatform
 from tests.hall.haocha_kit import (
@@ -13,6 +15,7 @@ from tests.hall.haocha_kit import (
     add_site,
     database,
     forwarder,
+    ratings,
     running,
     settled,
     until,
@@ -117,3 +120,22 @@ async def test_two_forwarders_never_submit_one_row_at_once(tmp_path: Path) -> No
     assert {r.fwd_state for r in rows} == {"sent"} and len(p.ratings) == 40
     assert set(p.submits.values()) == {1}, "a row was submitted by both instances"
     assert a.stats.sent > 0 and b.stats.sent > 0 and a.stats.sent + b.stats.sent == 40
+
+
+async def test_a_row_read_by_two_instances_is_taken_by_one(tmp_path: Path) -> None:
+    """The race itself, step by step: instance B reads the due rows, A claims them, then B
+    tries to take what it read — the conditional UPDATE gives B nothing."""
+    async with database(_db(tmp_path)) as sessions:
+        ids = await add_ratings(sessions, await add_site(sessions), 3)
+        async with sessions() as b:
+            seen_by_b = await store.due_ids(b, utcnow(), 10)
+        async with sessions() as a:
+            taken_by_a = await store.claim(a, utcnow(), 30.0, 10)
+            await a.commit()
+        async with sessions() as b:
+            taken_by_b = await store.take(b, seen_by_b, utcnow(), 30.0)
+            await b.commit()
+        rows = await ratings(sessions)
+    assert seen_by_b == ids and sorted(c.id for c in taken_by_a) == ids
+    assert taken_by_b == [], "a second instance took rows another had leased"
+    assert [r.fwd_attempts for r in rows] == [1, 1, 1]

@@ -42,6 +42,10 @@ def _due(now: datetime) -> Any:
 
 async def claim(s: AsyncSession, now: datetime, lease_s: float, limit: int) -> list[Claimed]:
     """Lease up to ``limit`` due rows (oldest first) and count the attempt; commit after."""
+    return await take(s, await due_ids(s, now, limit), now, lease_s)
+
+
+async def due_ids(s: AsyncSession, now: datetime, limit: int) -> list[int]:
     due = (
         select(R.id)
         .where(_due(now))
@@ -49,7 +53,12 @@ async def claim(s: AsyncSession, now: datetime, lease_s: float, limit: int) -> l
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await s.scalars(due)).all())
+    return list((await s.scalars(due)).all())
+
+
+async def take(s: AsyncSession, ids: list[int], now: datetime, lease_s: float) -> list[Claimed]:
+    """Lease those of ``ids`` still due: another instance may have taken some since it read
+    them, and the condition in the UPDATE (not the earlier read) decides."""
     if not ids:
         return []
     until = now + timedelta(seconds=lease_s)
