@@ -40,6 +40,13 @@ def demo(
             "refilled), so the overview, charts and alerts have something to show."
         ),
     ] = True,
+    hall: Annotated[
+        bool,
+        typer.Option(
+            help="Let simulated citizens take tickets, be called and rate the service at the "
+            "three pilot halls (黄河路 window 1 through its call button and rating pad)."
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers.
@@ -52,6 +59,7 @@ def demo(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
     opts = DemoOptions(
@@ -61,6 +69,7 @@ def demo(
         port=port,
         tsdb_url=tsdb,
         paper_cycle=PaperCycle() if paper_cycle else None,
+        hall_stream=HallStream() if hall else None,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):
