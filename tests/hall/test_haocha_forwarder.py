@@ -67,10 +67,10 @@ async def test_unanswered_requests_are_skipped_not_sent(tmp_path: Path) -> None:
 async def test_5xx_timeout_429_and_drop_are_retried_until_sent(tmp_path: Path) -> None:
     """Each fault only delays the row; it ends sent, stored once, with the same id."""
     async with HaochaPlatform() as p, database(_db(tmp_path)) as sessions:
-        p.faults.hang_s = 3.0
+        p.faults.hang_s = 30.0  # until the client gives up (1 s)
         p.fail_next("error", "hang", "rate_limit", "drop", "error")
         (rid,) = await add_ratings(sessions, await add_site(sessions), 1)
-        fwd = forwarder(sessions, p, timeout_s=0.3)
+        fwd = forwarder(sessions, p, timeout_s=1.0)
         async with running(fwd), asyncio.timeout(30):
             (row,) = await settled(sessions)
     assert p.faults_met == ["error", "hang", "rate_limit", "drop", "error"]
