@@ -14,8 +14,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
-from cloud.hall.haocha.settings import HaochaSettings
 from cloud.notify.settings import NotifySettings
+from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.haocha.client import HttpHaochaPlatform
 from cloud.hall.haocha.forwarder import Forwarder, ForwardPolicy
-from cloud.hall.haocha.settings import HaochaSettings
+from cloud.settings_haocha import HaochaSettings
 
 
 def build_forwarder(
