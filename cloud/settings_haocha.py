@@ -1,4 +1,5 @@
-"""Settings of the 好差评 forwarder (cloud/hall/haocha). Mixed into :class:`cloud.settings.Settings` (``KFLEET_*``)."""
+"""Settings of the 好差评 forwarder (``cloud/hall/haocha``). Mixed into
+:class:`cloud.settings.Settings` (``KFLEET_*``)."""
 
 from __future__ import annotations
 
