@@ -45,3 +45,19 @@ class HaochaSettings(BaseModel):
         float,
         Field(gt=0, description="How often, in seconds, the forwarder looks for due ratings."),
     ] = 5.0
+    haocha_notify_channels: Annotated[
+        list[str],
+        Field(
+            description="The notification channels (notify_channels names) told when the "
+            "provincial platform refuses a rating or forwarding keeps failing; empty: every "
+            "configured channel."
+        ),
+    ] = []
+    haocha_alarm_after_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="Tell the channels once when every submit to the provincial platform "
+            "has failed for this many seconds (ratings stay pending meanwhile).",
+        ),
+    ] = 3600.0

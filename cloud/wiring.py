@@ -181,7 +181,7 @@ def build_hall(
 ) -> Hall:
     """The hall's parts (issue 13); each capability adds its own here."""
     hall = Hall(ContentPublisher(bus))
-    hall.haocha = build_forwarder(settings, sessions)
+    hall.haocha = build_forwarder(settings, sessions, notifier)
     hall.workers.append(("haocha", hall.haocha.run))
     return hall
 

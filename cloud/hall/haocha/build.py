@@ -6,11 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.haocha.client import HttpHaochaPlatform
 from cloud.hall.haocha.forwarder import Forwarder, ForwardPolicy
+from cloud.hall.haocha.notices import ForwardingNotices
+from cloud.notify.model import Notifier
 from cloud.settings_haocha import HaochaSettings
 
 
 def build_forwarder(
-    settings: HaochaSettings, sessions: async_sessionmaker[AsyncSession]
+    settings: HaochaSettings, sessions: async_sessionmaker[AsyncSession], notifier: Notifier
 ) -> Forwarder:
     platform = None
     if settings.haocha_url:
@@ -26,4 +28,7 @@ def build_forwarder(
         backoff_cap_s=settings.haocha_backoff_cap_s,
         poll_s=settings.haocha_poll_s,
     )
-    return Forwarder(sessions, platform, policy)
+    notices = ForwardingNotices(
+        notifier, settings.haocha_notify_channels, settings.haocha_alarm_after_s
+    )
+    return Forwarder(sessions, platform, policy, notices=notices)

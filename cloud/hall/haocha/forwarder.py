@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db.models import utcnow
 from cloud.hall.haocha import store
+from cloud.hall.haocha.notices import ForwardingNotices
 from cloud.hall.haocha.platform import (
     CHANNELS,
     Accepted,
@@ -99,9 +100,11 @@ class Forwarder:
         platform: HaochaPlatform | None,
         policy: ForwardPolicy | None = None,
         rng: random.Random | None = None,
+        notices: ForwardingNotices | None = None,
     ) -> None:
         self._sessions = sessions
         self.platform = platform
+        self.notices = notices
         self.policy = policy or ForwardPolicy()
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
@@ -127,6 +130,8 @@ class Forwarder:
                 except Exception:  # the database away: log, wait, try again
                     log.exception("rating forwarder pass failed; retrying")
                     busy = 0
+                if self.notices is not None:
+                    await self.notices.failing(self.stats.failing_since, self.stats.last_error)
                 if not busy:
                     await self._sleep()
         finally:
@@ -170,6 +175,8 @@ class Forwarder:
             await self._record(c, store.REFUSED, error, None)
             self.stats.refused += 1
             log.error("rating %d refused by the 好差评 platform: %s", c.id, error)
+            if self.notices is not None:
+                await self.notices.refused(c, error)
         else:
             attempts = int(c.row["fwd_attempts"])  # this one included (counted at claim)
             delay = self.policy.delay_s(attempts, outcome.retry_after_s, self._rng)
