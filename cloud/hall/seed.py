@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db import sites as site_repo
 from cloud.db.hall import HallQueue, HallService, HallStaff, HallWindow
@@ -162,6 +162,14 @@ async def seed_halls(
         created += await _queues(session, site.id, hall.queues)
         created += await _windows(session, site.id, hall.windows)
     await session.flush()
+    return created
+
+
+async def seed_halls_in(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """:func:`seed_halls` of the pilot halls whose sites exist, in a transaction of its own."""
+    async with sessions() as s:
+        created = await seed_halls(s, skip_missing=True)
+        await s.commit()
     return created
 
 

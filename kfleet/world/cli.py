@@ -41,11 +41,7 @@ def demo(
         ),
     ] = True,
     hall: Annotated[
-        bool,
-        typer.Option(
-            help="Let simulated citizens take tickets, be called and rate the service at the "
-            "three pilot halls (黄河路 window 1 through its call button and rating pad)."
-        ),
+        bool, typer.Option(help="Simulated citizens take tickets, are called and rate.")
     ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:

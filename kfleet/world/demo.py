@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
-from cloud.hall.seed import seed_halls
+from cloud.hall.seed import seed_halls_in
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -220,9 +220,7 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                     raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
-            async with parts.sessions() as s:  # issue 13: the pilots' queues and windows
-                await seed_halls(s, skip_missing=True)
-                await s.commit()
+            await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
@@ -279,11 +277,8 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 "run again with --verbose to see why"
             ) from err
         if opts.hall_stream is not None:
-            buttons = {k.spec.device_id: k.call_button for k in kiosks if k.call_button}
-            pads = {k.spec.device_id: k.rating_pad for k in kiosks if k.rating_pad}
-            await stack.enter_async_context(
-                hall_streaming(cloud.base_url, cloud.token, buttons, pads, opts.hall_stream)
-            )
+            streaming = hall_streaming(cloud.base_url, cloud.token, kiosks, opts.hall_stream)
+            await stack.enter_async_context(streaming)
         yield DemoWorld(
             cloud.base_url,
             plan.device_url,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from cloud.hall.seed import PILOT_HALLS, HallSpec, WindowSpec
+from kfleet.world.world import RunningKiosk
 from simulators.call_button import CallButtonSim
 from simulators.rating_pad import Rating, RatingPadSim, Reason
 
@@ -154,11 +155,13 @@ async def run_hall_stream(
 async def hall_streaming(
     base_url: str,
     token: str,
-    buttons: dict[str, CallButtonSim],
-    pads: dict[str, RatingPadSim],
+    kiosks: Sequence[RunningKiosk],
     stream: HallStream = HallStream(),
 ) -> AsyncIterator[None]:
-    """Run the demo's citizens while the demo runs."""
+    """Run the demo's citizens while the demo runs, with the devices' simulated call buttons
+    and rating pads."""
+    buttons = {k.spec.device_id: k.call_button for k in kiosks if k.call_button}
+    pads = {k.spec.device_id: k.rating_pad for k in kiosks if k.rating_pad}
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as http:
         task = asyncio.create_task(
