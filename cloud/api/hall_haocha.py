@@ -33,7 +33,7 @@ router = APIRouter(
 )
 HallReader = Annotated[Principal, Depends(require(Permission.HALL_READ))]
 FollowUp = Annotated[Principal, Depends(require(Permission.RATINGS_FOLLOW_UP))]
-RatingId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,9}$", description="a rating's id")]
+RatingId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,8}$", description="a rating's id")]
 #: refused ratings listed at most (newest first)
 REFUSED_SHOWN = 50
 
