@@ -17,6 +17,7 @@ from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
@@ -26,7 +27,14 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(NotifySettings, IdentitySettings, TelemetrySettings, HaochaSettings, BaseSettings):
+class Settings(
+    NotifySettings,
+    IdentitySettings,
+    TelemetrySettings,
+    RatingSettings,
+    HaochaSettings,
+    BaseSettings,
+):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and

@@ -31,6 +31,8 @@ PAGES = {
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
     "/availability": "availability.html",
     "/alerts": "alerts.html",
+    "/hall/queues": "hall_queues.html",  # issue 13: the queue monitor
+    "/hall/ratings": "hall_ratings.html",  # issue 13: 好差评 reports and follow-ups
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

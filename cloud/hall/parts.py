@@ -13,6 +13,10 @@ from typing import Any
 
 from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.queue_desk import WindowDesk
+from cloud.hall.queue_live import QueueLive
+from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.ratings_service import Ratings
 from cloud.hall.signals import HallSignals
 
 
@@ -22,6 +26,12 @@ class Hall:
     signals: HallSignals = field(default_factory=HallSignals)
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: the built-in queue (``cloud.hall.queue_service``), its windows' desks and live state
+    queue: BuiltinQueue | None = None
+    desk: WindowDesk | None = None
+    live: QueueLive | None = None
+    #: 好差评: pad requests, ratings, follow-ups (cloud/hall/ratings_*.py)
+    ratings: Ratings | None = None
     #: forwards ratings to the provincial 好差评 platform (docs/haocha.md)
     haocha: Forwarder | None = None
 
