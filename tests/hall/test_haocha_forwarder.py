@@ -46,13 +46,13 @@ async def test_rated_rows_are_sent_with_the_platform_id(tmp_path: Path) -> None:
 
 
 async def test_a_refused_rating_keeps_the_platform_message(tmp_path: Path) -> None:
-    async with HaochaPlatform() as p, database(_db(tmp_path)) as sessions:
-        await add_ratings(sessions, await add_site(sessions), 1, level=1, reasons=[])
+    async with HaochaPlatform(sites={"qh/other"}) as p, database(_db(tmp_path)) as sessions:
+        await add_ratings(sessions, await add_site(sessions), 1)
         fwd = forwarder(sessions, p)
         async with running(fwd), asyncio.timeout(20):
             (row,) = await settled(sessions)
     assert row.fwd_state == "refused" and row.fwd_attempts == 1
-    assert row.fwd_error.startswith("ReasonRequired: ") and "reason" in row.fwd_error
+    assert row.fwd_error.startswith("UnknownSite: ") and "not registered" in row.fwd_error
     assert fwd.stats.refused == 1 and p.ratings == {}
 
 
@@ -139,3 +139,14 @@ async def test_a_row_read_by_two_instances_is_taken_by_one(tmp_path: Path) -> No
     assert seen_by_b == ids and sorted(c.id for c in taken_by_a) == ids
     assert taken_by_b == [], "a second instance took rows another had leased"
     assert [r.fwd_attempts for r in rows] == [1, 1, 1]
+
+
+async def test_a_bad_rating_without_reasons_goes_as_other(tmp_path: Path) -> None:
+    """Our pad lets a citizen skip the reason chips; the platform needs a reason for a 1 or
+    2, so it goes as ``other`` instead of being refused."""
+    async with HaochaPlatform() as p, database(_db(tmp_path)) as sessions:
+        (rid,) = await add_ratings(sessions, await add_site(sessions), 1, level=1, reasons=[])
+        async with running(forwarder(sessions, p)), asyncio.timeout(20):
+            (row,) = await settled(sessions)
+    assert row.fwd_state == "sent" and row.reasons == []
+    assert p.ratings[f"kfleet-{rid}"]["reasons"] == ["other"]

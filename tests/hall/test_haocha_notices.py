@@ -34,7 +34,7 @@ async def test_a_refused_rating_is_told_once_on_the_chosen_channels(tmp_path: Pa
     notices = ForwardingNotices(notifier, ["sms"])
     async with HaochaPlatform() as p, database(_db(tmp_path)) as sessions:
         site_id = await add_site(sessions)
-        (rid,) = await add_ratings(sessions, site_id, 1, level=2, reasons=[])
+        (rid,) = await add_ratings(sessions, site_id, 1, level=3, reasons=["bogus!"])
         await add_ratings(sessions, site_id, 2)  # accepted: nothing to tell
         fwd = Forwarder(sessions, client(p), FAST, random.Random(1), notices)
         async with running(fwd), asyncio.timeout(20):
@@ -42,7 +42,7 @@ async def test_a_refused_rating_is_told_once_on_the_chosen_channels(tmp_path: Pa
             told = await notifier.wait_for(NoticeKind.OPENED, f"site:{SITE}")
     assert [channels for _, channels in notifier.got] == [["sms"]]
     assert told.key == f"haocha:refused:{rid}:1" and told.details["rating_id"] == rid
-    assert "省平台拒收" in told.summary and "ReasonRequired" in told.summary
+    assert "省平台拒收" in told.summary and "InvalidReason" in told.summary
 
 
 async def test_failing_longer_than_the_threshold_is_told_once(tmp_path: Path) -> None:

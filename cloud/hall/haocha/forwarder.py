@@ -84,11 +84,18 @@ def submission(c: store.Claimed) -> Submission | Refused:
         case_no=str(row["case_no"] or ""),
         ticket_no=str(row["ticket_no"] or ""),
         level=int(row["level"]),
-        reasons=[str(r) for r in row["reasons"] or []],
+        reasons=_reasons(int(row["level"]), row["reasons"]),
         comment=str(row["comment"] or ""),
         channel=channel,
         rated_at=row["rated_at"].astimezone(CST),
     )
+
+
+def _reasons(level: int, given: list[object] | None) -> list[str]:
+    """The platform needs a reason for a 1 or 2 (a 差评 says why); a citizen may skip the
+    reason chips on our pad, so such a rating goes as ``other`` (其他) rather than refused."""
+    reasons = [str(r) for r in given or []]
+    return reasons or (["other"] if level <= 2 else [])
 
 
 class Forwarder:
