@@ -16,7 +16,7 @@ from cloud.db import sites as site_repo
 from cloud.settings import Settings
 from fleet.access import PersonRole
 from simulators.haocha_platform import HaochaPlatform
-from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud
+from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud, device_with_secret
 from tests.hall.haocha_kit import add_ratings, settled
 
 STATUS = "/api/v1/hall/ratings/forwarding"
@@ -111,3 +111,21 @@ async def test_forwarding_off_keeps_ratings_pending_and_says_so(
         status = await _status(await api.as_role(PersonRole.OPERATOR, "qh"))
     assert not status["enabled"] and status["counts"]["pending"] == 3
     assert status["oldest_pending_age_s"] is not None and status["oldest_pending_age_s"] >= 0
+
+
+async def test_a_kiosk_rating_reaches_the_platform(tmp_path: Path, amqtt_url: str) -> None:
+    """End to end with the ratings service: a kiosk rates through its API, the forwarder
+    sends the stored row, the platform holds it as a kiosk (自助终端) rating of the site."""
+    async with (
+        HaochaPlatform() as p,
+        access_cloud(_settings(tmp_path, amqtt_url, p.url)) as api,
+    ):
+        kiosk = await api.client(await device_with_secret(api.parts, "kiosk-haocha-1"))
+        body = {"request_id": "req-hc-0001", "level": 2, "reasons": ["slow"], "service": "hukou"}
+        r = await kiosk.post("/api/v1/kiosk/ratings", json=body)
+        assert r.status_code == 201, r.text
+        (row,) = await settled(api.parts.sessions)
+    held = p.ratings[f"kfleet-{row.id}"]
+    assert row.fwd_state == "sent" and row.fwd_ref == held["ratingId"]
+    assert (held["channel"], held["level"], held["reasons"]) == ("kiosk", 2, ["slow"])
+    assert (held["siteCode"], held["serviceCode"]) == (HHL, "hukou")
