@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
+from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_ratings import RatingSettings
@@ -32,6 +33,7 @@ class Settings(
     IdentitySettings,
     TelemetrySettings,
     RatingSettings,
+    CityQueueSettings,
     HaochaSettings,
     BaseSettings,
 ):

@@ -20,6 +20,15 @@ def _register_printer() -> None:
 _register_printer()
 
 
+def _register_city_queue() -> None:
+    from simulators.cli_city_queue import register
+
+    register(app)
+
+
+_register_city_queue()
+
+
 def _register_haocha() -> None:
     from simulators.cli_haocha import register
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
@@ -18,6 +18,10 @@ from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.ratings_service import Ratings
 from cloud.hall.signals import HallSignals
+
+if TYPE_CHECKING:
+    from cloud.hall.backends import QueueBackends
+    from cloud.hall.kiosk_tickets import KioskTickets
 
 
 @dataclass
@@ -32,6 +36,9 @@ class Hall:
     live: QueueLive | None = None
     #: 好差评: pad requests, ratings, follow-ups (cloud/hall/ratings_*.py)
     ratings: Ratings | None = None
+    #: which queue serves each site (built-in or the city's system); kiosk tickets
+    backends: QueueBackends | None = None
+    kiosk_tickets: KioskTickets | None = None
     #: forwards ratings to the provincial 好差评 platform (docs/haocha.md)
     haocha: Forwarder | None = None
 

@@ -42,6 +42,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     "token in the path is the only authority (tests/hall/test_ratings_api.py: forged, expired)",
     ("POST", "/r/{token}"): "a citizen's rating from that page: the signed token authorises one "
     "rating, once (a reused token is refused 409)",
+    ("GET", "/t/{token}"): "a queue ticket's phone page: the signed token printed as a QR on "
+    "the ticket names one ticket and expires at the end of the hall's day",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"
