@@ -29,6 +29,7 @@ from cloud.enrollment.service import Enrollment, build_enrollment
 from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
+from cloud.hall.haocha.build import build_forwarder
 from cloud.hall.kiosk_wiring import add_kiosk_tickets
 from cloud.hall.parts import Hall
 from cloud.hall.publisher import ContentPublisher
@@ -189,6 +190,8 @@ def build_hall(
     _add_queue(hall, sessions, ingest)
     _add_ratings(hall, settings, sessions, calls, notifier, ingest)
     add_kiosk_tickets(hall, settings, sessions, jobs, builtin=hall.queue)
+    hall.haocha = build_forwarder(settings, sessions, notifier)
+    hall.workers.append(("haocha", hall.haocha.run))
     return hall
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloud.hall.backend import QueueBackend
+from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
@@ -39,6 +40,8 @@ class Hall:
     #: which queue serves each site (built-in or the city's system); kiosk tickets
     backends: QueueBackends | None = None
     kiosk_tickets: KioskTickets | None = None
+    #: forwards ratings to the provincial 好差评 platform (docs/haocha.md)
+    haocha: Forwarder | None = None
 
     def queue_for(self, site: str) -> QueueBackend:
         """The queue that serves ``site``: the city's system where configured, else ours."""

@@ -76,6 +76,7 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "rating_id": "1",
     "code": "a",  # issue 13: a hall queue or service code
     "number": "1",  # a hall window
     "ticket_id": "1",
