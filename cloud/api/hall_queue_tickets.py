@@ -37,7 +37,8 @@ router = APIRouter(
     responses=error_responses(401, 403, 422, 500),
     route_class=StrictJsonRoute,
 )
-TicketId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a ticket id")]
+#: a ticket id, as digits (a pattern, like every id in a path: the fuzzers and clients see it)
+TicketId = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,8}$", description="a ticket id")]
 _T404 = {404: "no such site, or the ticket is not one of the site's (or outside your scope)"}
 _ILLEGAL = {409: "the ticket's state does not allow it (the message names the state)"}
 
@@ -122,7 +123,7 @@ async def get_ticket(
     caller: HallReader, queue: QueueDep, site: HallSite, ticket_id: TicketId
 ) -> TicketOut:
     check_scope(caller, site)
-    return ticket_out(await queue.ticket(site, ticket_id))
+    return ticket_out(await queue.ticket(site, int(ticket_id)))
 
 
 @router.post(
@@ -135,7 +136,7 @@ async def cancel_ticket(
 ) -> TicketOut:
     """Cancel a waiting or called ticket (the citizen left)."""
     check_scope(caller, site)
-    return ticket_out(await queue.cancel(site, ticket_id))
+    return ticket_out(await queue.cancel(site, int(ticket_id)))
 
 
 @router.get(
