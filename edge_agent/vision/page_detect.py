@@ -33,14 +33,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge_agent.vision.page_lines import (
-    candidate_lines,
-    chroma,
-    closer_lines,
-    lab_of,
-    move_lines,
-    u8,
-)
+from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -137,7 +130,7 @@ def _find(img: U8, work_size: int, known: tuple[F64, F64, F64] | None = None) ->
     scale = np.array([scale_x, scale_y])
     smooth = cv2.medianBlur(small, 5)
     smooth = u8(cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, _CLOSE_KERNEL))  # ink off the paper
-    lab = lab_of(smooth)
+    lab = cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab).astype(np.float32)
     chroma_map = chroma(lab)
     if known is None:
         lines = candidate_lines(smooth, lab, chroma_map)

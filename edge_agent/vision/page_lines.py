@@ -41,16 +41,6 @@ def u8(a: Any) -> U8:
     return cast(U8, a)
 
 
-def lab_of(bgr: U8) -> F32:
-    """Lab in 8-bit Lab's units (L 0-255, a and b offset by 128) but not rounded to integers:
-    near white, 8-bit Lab rounds away half of a faint page edge's step (white paper on a
-    white desk steps by 1-2 units there), and the steps are what a page's sides are judged by."""
-    lab = cast(F32, cv2.cvtColor(bgr.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_BGR2Lab))
-    lab[..., 0] *= np.float32(255 / 100)
-    lab[..., 1:] += np.float32(128)
-    return lab
-
-
 def chroma(lab: F32) -> F32:
     """Distance from grey in the a*b* plane (8-bit Lab): paper is ~3-8, wood and skin 20-40."""
     return cast(F32, cv2.magnitude(lab[..., 1] - 128, lab[..., 2] - 128))

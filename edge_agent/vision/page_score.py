@@ -41,7 +41,6 @@ _AGREE = 1.5  # Lab units: a sample's step agrees with its side when beyond this
 _CONTRAST = 2.5  # Lab units: mean steps well under this are noise
 _SIZE_POWER = 0.5  # how strongly the outermost of nested candidates is preferred
 _UNSEEN = 0.5  # support credited to the part of a side the frame cuts off
-_CLEAN = 0.88  # a page shows at least one side stepping one way nearly all along
 _PRIORS_FOR = 400  # quads (best by edges and size) whose page-likeness is looked at
 
 
@@ -83,7 +82,6 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
     prof = _profiles(lab, lines)
     support, contrast, agree, cut = _side_evidence(lines, sides, corners, prof)
     evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
-    evidence *= np.clip((support.max(axis=1) - _CLEAN) / (1 - _CLEAN), 0.1, 1.0)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
     top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
     priors, margin = _priors(corners[top], chroma_map, cut[top])
