@@ -40,20 +40,21 @@ def demo(
             "refilled), so the overview, charts and alerts have something to show."
         ),
     ] = True,
+    hall: Annotated[
+        bool, typer.Option(help="Simulated citizens take tickets, are called and rate.")
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers.
 
     Exit codes: 2 a malformed option, 3 the broker cannot be reached, 4 the data directory is
     unusable, 5 the port is taken, 1 anything else."""
-    from kfleet.world.demo import DemoOptions, run_demo
-
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from kfleet.world.demo import DEMO_SCREENS, DemoOptions, run_demo
+    from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=fmt)
     opts = DemoOptions(
         data_dir=data_dir,
         broker_url=broker,
@@ -61,6 +62,8 @@ def demo(
         port=port,
         tsdb_url=tsdb,
         paper_cycle=PaperCycle() if paper_cycle else None,
+        hall_stream=HallStream() if hall else None,
+        screens=DEMO_SCREENS if hall else {},
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import shlex
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -25,17 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
+from cloud.hall.seed import seed_halls_in
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
 from kfleet.errors import BrokerUnreachable, KfleetError, UsageError
+from kfleet.world.demo_banner import banner, curl_line, queue_ticket
 from kfleet.world.demo_broker import BrokerPlan, broker_plan, embedded_broker
 from kfleet.world.demo_identity import (
     DEMO_ADMIN,
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.hall_stream import HallStream, hall_streaming
 from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
     check_broker,
@@ -48,6 +49,8 @@ from kfleet.world.terminal import say
 from kfleet.world.world import KioskSpec, RunningKiosk, running_world
 
 log = logging.getLogger(__name__)
+
+__all__ = ["DemoOptions", "DemoWorld", "banner", "curl_line", "queue_ticket", "running_demo"]
 
 #: the pilot devices: three kiosks (receipt printer, ID-card reader, document camera) and
 #: one service-window PC (receipt printer, call button, 好差评 rating pad)
@@ -77,7 +80,13 @@ PILOT_KIOSKS = [
         role="window",
         full_peripherals=True,
     ),
+    KioskSpec("hhl-screen-01", "qh/hx/golmud/hhl", "黄河路街道办事处 大厅屏", role="hall_screen"),
 ]
+#: ``kfleet demo`` serves these devices' screens (hall screen, window 1's screen) on fixed ports
+DEMO_SCREENS: dict[str, dict[str, Any]] = {
+    "hhl-screen-01": {"enabled": True, "port": 8091},
+    "hhl-window-01": {"enabled": True, "port": 8092, "window": "1"},
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,10 @@ class DemoOptions:
     agent_settings: dict[str, Any] = field(default_factory=dict)
     #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
     tsdb_url: str = ""
+    #: device id → its ``[screen]`` settings (None of the demo's screens is served unless named)
+    screens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
+    hall_stream: HallStream | None = None
 
 
 @dataclass(frozen=True)
@@ -135,34 +148,6 @@ class _Cloud:
     #: the generated password of :data:`DEMO_ADMIN`; None when it existed already
     admin_password: str | None
     logins: dict[str, DeviceLogin]
-
-
-def queue_ticket(site_name: str, number: str) -> dict[str, object]:
-    """The params of a queue-ticket receipt (排队小票) as the demo's curl line sends them."""
-    return {
-        "lines": [
-            {"type": "text", "text": site_name, "align": "center", "bold": True},
-            {"type": "text", "text": "排队号", "align": "center"},
-            {"type": "text", "text": number, "align": "center", "width": 4, "height": 4},
-            {"type": "text", "text": "前面还有 3 人等候，请留意叫号屏", "align": "center"},
-            {"type": "qr", "data": f"https://gov.example.invalid/q/{number}", "size": 6},
-            {"type": "feed", "lines": 2},
-        ],
-        "cut": True,
-    }
-
-
-def curl_line(base_url: str, device_id: str, site_name: str) -> str:
-    body = {
-        "kind": "print_receipt",
-        "target": {"device_id": device_id},
-        "params": queue_ticket(site_name, "A023"),
-    }
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return (
-        f"curl -s -X POST {base_url}/api/v1/jobs -H 'content-type: application/json' "
-        f'-H "Authorization: Bearer $KFLEET_TOKEN" -d {shlex.quote(data)}'
-    )
 
 
 async def _preflight(opts: DemoOptions) -> int:
@@ -216,6 +201,7 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                     raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
+            await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
@@ -227,11 +213,14 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                 await server_task
 
 
-def _device_settings(cloud: _Cloud) -> dict[str, dict[str, Any]]:
+def _device_settings(
+    cloud: _Cloud, screens: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     return {
         device_id: {
             "mqtt": {"username": login.username, "password": login.password},
             "cloud": {"url": cloud.base_url},
+            **({"screen": screens[device_id]} if device_id in screens else {}),
         }
         for device_id, login in cloud.logins.items()
     }
@@ -252,7 +241,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 plan.device_url,
                 opts.data_dir,
                 agent_settings=opts.agent_settings,
-                device_settings=_device_settings(cloud),
+                device_settings=_device_settings(cloud, opts.screens),
             )
             kiosks = await stack.enter_async_context(world)
         except TimeoutError as err:
@@ -271,6 +260,9 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
                 "run again with --verbose to see why"
             ) from err
+        if opts.hall_stream is not None:
+            streaming = hall_streaming(cloud.base_url, cloud.token, kiosks, opts.hall_stream)
+            await stack.enter_async_context(streaming)
         yield DemoWorld(
             cloud.base_url,
             plan.device_url,
@@ -313,47 +305,6 @@ async def wait_registered(base_url: str, token: str, device_ids: list[str], limi
                     pending.discard(device_id)
             if pending:
                 await asyncio.sleep(0.05)  # the API offers no push for "device registered"
-
-
-def banner(world: DemoWorld) -> str:
-    first = world.kiosks[0].spec
-    site_name = first.name.split(" ")[0]
-    lines = [
-        "",
-        "kfleet demo is running.",
-        f"  console   {world.base_url}/   (site overview and charts: {world.base_url}/overview)",
-        "  login     " + _login_line(world),
-        f"  API docs  {world.base_url}/docs",
-        f"  broker    {world.broker_url}",
-        "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
-        f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
-        f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
-        "",
-        "Every API call needs credentials. An administrator's API token for this run (make your",
-        "own on the console's API tokens page):",
-        f"  export KFLEET_TOKEN={world.token}",
-        "",
-        "Print a queue ticket on the first kiosk:",
-        "  " + curl_line(world.base_url, first.device_id, site_name),
-        "",
-        "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
-        f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
-        '-H "Authorization: Bearer $KFLEET_TOKEN" '
-        f'-d \'{{"kind": "copy", "target": {{"device_id": "{first.device_id}"}}, '
-        f'"params": {{"purpose": "办理户籍业务"}}}}\'',
-        "",
-        "Press Ctrl-C to stop.",
-    ]
-    return "\n".join(lines)
-
-
-def _login_line(world: DemoWorld) -> str:
-    if world.admin_password is not None:
-        return f"{DEMO_ADMIN} / {world.admin_password}   (shown once: note it)"
-    return (
-        f"{DEMO_ADMIN} (password shown at the first start; a new one: KFLEET_DATA_DIR="
-        f"{shlex.quote(str(world.data_dir))} kfleet cloud admin reset-password {DEMO_ADMIN})"
-    )
 
 
 class _QuietServer(uvicorn.Server):
