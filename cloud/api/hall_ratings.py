@@ -25,6 +25,7 @@ from cloud.api.hall_ratings_schemas import (
     Source,
 )
 from cloud.api.strict_json import StrictJsonRoute
+from cloud.api.telemetry import TimeQuery, parse_time
 from cloud.auth.principal import Principal
 from cloud.db import sites as site_repo
 from cloud.db.hall import HallRating
@@ -44,8 +45,9 @@ router = APIRouter(
 HallReader = Annotated[Principal, Depends(require(Permission.HALL_READ))]
 QueueOperator = Annotated[Principal, Depends(require(Permission.QUEUE_OPERATE))]
 _SITE_404 = {404: "no such site (or outside your scope)"}
-Start = Annotated[datetime | None, Query(description="from (inclusive), ISO 8601; naive is UTC")]
-End = Annotated[datetime | None, Query(description="to (exclusive), ISO 8601; naive is UTC")]
+#: times as the telemetry API reads them: Unix ms, or ISO 8601 with a zone
+Start = TimeQuery
+End = TimeQuery
 WindowQ = Annotated[str | None, Query(pattern=r"^[0-9A-Za-z-]{1,8}$")]
 StaffQ = Annotated[str | None, Query(pattern=r"^[0-9A-Za-z-]{1,16}$")]
 
@@ -57,8 +59,11 @@ def ratings_of(request: Request) -> Ratings:
     return ratings
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+def _utc(at: int | datetime | None) -> datetime | None:
+    """A query time as an aware datetime (Unix ms clamped to what a datetime can hold)."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(parse_time(at, 0) / 1000, UTC)
 
 
 def scope_for(caller: Principal, site: str | None) -> str:

@@ -119,9 +119,10 @@ def _grant_new(grant: RatingGrant, body: RateIn) -> store.NewRating:
         422,
         500,
         described={
-            404: "the link expired (or its site is gone)",
+            404: "the link expired, is forged or damaged (not issued by this hall), or its "
+            "site is gone",
             409: "this link was used already: one rating per link",
-            422: "the body is invalid, or the link is forged or damaged",
+            422: "the body is invalid",
         },
     ),
 )
@@ -141,7 +142,9 @@ async def phone_rate(
     responses={
         200: {"description": "the page (HTML)", "content": {"text/html": {}}},
         **error_responses(
-            422, 500, described={404: "the link expired (the answer is an HTML page saying so)"}
+            422,
+            500,
+            described={404: "the link expired, is forged or damaged (an HTML page saying so)"},
         ),
     },
 )
@@ -150,8 +153,7 @@ async def phone_page(sessions: SessionsDep, request: Request, token: Token) -> H
     try:
         grant = ratings_of(request).tokens.read(token)
     except CloudError as err:
-        status = 404 if isinstance(err, NotFound) else 422
-        return _page(str(err), "", status, used=True)
+        return _page(str(err), "", err.status_code, used=True)
     async with sessions() as s:
         used = await store.existing(s, f"phone:{grant.id}") is not None
     where = "".join(

@@ -28,6 +28,7 @@ from protocols.hall import TicketState
 router = APIRouter(tags=["kiosk"], route_class=StrictJsonRoute)
 CODE = r"^[A-Za-z0-9_.-]{1,32}$"
 _ERRORS = described(
+    400,
     409,
     413,
     422,

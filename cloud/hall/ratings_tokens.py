@@ -14,14 +14,15 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cloud.errors import NotFound, Unprocessable
+from cloud.errors import NotFound
 
 #: what a path segment ``/r/{token}`` may be (base64url, a dot, base64url)
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{8,600}\.[A-Za-z0-9_-]{16,64}$"
 
 
-class TokenError(Unprocessable):
-    """A token that is forged, damaged or expired (the message says which, not why not)."""
+class TokenError(NotFound):
+    """A token that is forged or damaged (the message says which, not why not): to its holder
+    a link this hall never issued is a page that does not exist, as an expired one is."""
 
 
 @dataclass(frozen=True)

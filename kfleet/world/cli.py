@@ -64,6 +64,7 @@ def demo(
         paper_cycle=PaperCycle() if paper_cycle else None,
         hall_stream=HallStream() if hall else None,
         screens=DEMO_SCREENS if hall else {},
+        haocha_sim=hall,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

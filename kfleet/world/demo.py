@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -36,6 +37,7 @@ from kfleet.world.demo_identity import (
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.demo_platforms import with_platforms
 from kfleet.world.hall_stream import HallStream, hall_streaming
 from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
@@ -110,6 +112,8 @@ class DemoOptions:
     tsdb_url: str = ""
     #: device id → its ``[screen]`` settings (None of the demo's screens is served unless named)
     screens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: run the simulated provincial 好差评 platform and forward the demo's ratings to it
+    haocha_sim: bool = False
     #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
     hall_stream: HallStream | None = None
 
@@ -234,6 +238,17 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
     the data directory unusable, the port taken or the broker out of reach."""
     port = await _preflight(opts)
     plan = broker_plan(opts.broker_url)
+    async with contextlib.AsyncExitStack() as outer:
+        settings = await outer.enter_async_context(
+            with_platforms(opts.haocha_sim, opts.cloud_settings)
+        )
+        opts = dataclasses.replace(opts, cloud_settings=settings)
+        async with _run_world(opts, plan, port) as world:
+            yield world
+
+
+@contextlib.asynccontextmanager
+async def _run_world(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterator[DemoWorld]:
     async with _cloud(opts, plan, port) as cloud, contextlib.AsyncExitStack() as stack:
         try:
             world = running_world(

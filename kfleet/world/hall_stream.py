@@ -33,7 +33,7 @@ Sleep = Callable[[float], Awaitable[None]]
 class HallStream:
     """How busy the demo halls are (per site) and how long things take, in seconds."""
 
-    arrival_every_s: float = 25.0
+    arrival_every_s: float = 12.0
     walk_s: float = 4.0
     service_s: tuple[float, float] = (30.0, 90.0)
     idle_poll_s: float = 5.0
@@ -80,6 +80,16 @@ async def _post(
     return r
 
 
+async def _has_ticket(ctx: _Ctx, site: str, number: str) -> bool:
+    """Whether window ``number`` has a ticket now (the button says nothing back)."""
+    try:
+        r = await ctx.http.get("/api/v1/hall/monitor", params={"site": site})
+        windows = r.json().get("windows", []) if r.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):
+        return False
+    return any(w.get("number") == number and w.get("ticket_no") for w in windows)
+
+
 async def _arrivals(ctx: _Ctx, hall: HallSpec) -> None:
     services = [code for q in hall.queues for code, _, _ in q.services]
     while True:
@@ -109,6 +119,9 @@ async def _window(
         if button is not None:
             await button.press(1)  # call next, as the staff would
             await ctx.sleep(ctx.stream.walk_s)
+            if not await _has_ticket(ctx, site, window.number):
+                await ctx.sleep(ctx.stream.idle_poll_s)  # nobody was waiting
+                continue
             await button.press(2)  # the citizen sits down: serving
         else:
             called = await _post(ctx, f"{base}/call-next", site)
