@@ -20,6 +20,8 @@ from cloud.api import availability as availability_api
 from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
+from cloud.api import hall_content as hall_content_api
+from cloud.api import hall_content_staff as hall_staff_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
@@ -88,6 +90,8 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(metrics_api.router)
     app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
     app.include_router(alert_rules_api.router)
+    app.include_router(hall_content_api.router)  # issue 13: floor plans, window information
+    app.include_router(hall_staff_api.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app

@@ -29,6 +29,7 @@ from cloud.enrollment.service import Enrollment, build_enrollment
 from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
+from cloud.hall.content_build import build_content
 from cloud.hall.parts import Hall
 from cloud.hall.publisher import ContentPublisher
 from cloud.hub import ChangeHub
@@ -179,7 +180,10 @@ def build_hall(
     notifier: Notifier,
 ) -> Hall:
     """The hall's parts (issue 13); each capability adds its own here."""
-    return Hall(ContentPublisher(bus))
+    hall = Hall(ContentPublisher(bus))
+    hall.content = build_content(settings, sessions, hall.publisher)
+    hall.workers.append(("content-republish", hall.content.republish_at_start))
+    return hall
 
 
 def _ingest(  # the parts ingest uses, each once

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloud.hall.content_service import ContentService
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.signals import HallSignals
 
@@ -19,6 +20,8 @@ from cloud.hall.signals import HallSignals
 class Hall:
     publisher: ContentPublisher
     signals: HallSignals = field(default_factory=HallSignals)
+    #: floor plans, window information, staff (``cloud.hall.content_*``)
+    content: ContentService | None = None
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
 
