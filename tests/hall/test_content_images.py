@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from cloud.hall.content_demo import demo_floorplan_png, window_positions
 from cloud.hall.content_images import (
     ImageInvalid,
     ImageLimits,
@@ -14,6 +15,7 @@ from cloud.hall.content_images import (
     NotAnImage,
     check_image,
 )
+from fleet.content import WindowSpot, check_plan
 
 LIMITS = ImageLimits(max_bytes=200_000, max_side=1000)
 WHAT = "the floor plan"
@@ -109,3 +111,11 @@ def test_an_svg_without_a_size_is_refused_with_what_to_do() -> None:
 def test_an_html_page_is_not_an_svg() -> None:
     with pytest.raises(NotAnImage):
         check_image(b"<html><script>alert(1)</script></html>", LIMITS, WHAT)
+
+
+def test_the_demo_plan_is_a_valid_plan_with_every_window_on_it() -> None:
+    numbers = [str(n) for n in range(1, 11)]
+    checked = check_image(demo_floorplan_png(numbers), ImageLimits(8 << 20, 8192), "demo")
+    assert checked.media_type == "image/png" and (checked.width, checked.height) == (1200, 750)
+    spots = [WindowSpot(n, x, y) for n, (x, y) in window_positions(numbers).items()]
+    assert len(spots) == 10 and check_plan(spots, [], numbers) == []
