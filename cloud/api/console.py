@@ -31,6 +31,7 @@ PAGES = {
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
     "/availability": "availability.html",
     "/alerts": "alerts.html",
+    "/hall/content": "hall_content.html",  # issue 13: floor plan and window information
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

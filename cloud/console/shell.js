@@ -17,6 +17,7 @@ const kf = (() => {
     ["/tokens", null, "API 令牌", "API tokens"],
     ["/audit", "audit.read", "审计日志", "Audit log"],
     ["/availability", "devices.read", "可用率", "Availability"],
+    ["/hall/content", "hall.read", "大厅内容", "Hall content"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },
@@ -40,7 +41,8 @@ const kf = (() => {
     const method = (opts.method || "GET").toUpperCase();
     if (!["GET", "HEAD", "OPTIONS"].includes(method)) headers["X-CSRF-Token"] = cookie("kfleet_csrf");
     let body = opts.body;
-    if (body !== undefined && typeof body !== "string" && !(body instanceof Blob)) {
+    if (body !== undefined && typeof body !== "string" && !(body instanceof Blob) &&
+        !(body instanceof FormData)) {  // FormData: the browser sets the multipart type
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(body);
     }

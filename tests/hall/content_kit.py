@@ -11,13 +11,14 @@ from typing import Any
 import cv2
 import httpx
 import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db import sites as site_repo
 from cloud.db.hall import HallQueue, HallService, HallStaff, HallWindow
 from cloud.settings import Settings
 from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud
 
-__all__ = ["HHL", "TGLS", "configure_site", "content_cloud", "plan", "png", "upload"]
+__all__ = ["HHL", "TGLS", "configure", "configure_site", "content_cloud", "plan", "png", "upload"]
 
 
 def settings_for(tmp_path: Path, mqtt_url: str, **extra: Any) -> Settings:
@@ -65,7 +66,13 @@ def plan(sha: str, windows: list[tuple[str, float, float]], **extra: Any) -> dic
 
 async def configure_site(cloud: AccessCloud, site: str = HHL, windows: int = 3) -> None:
     """A queue, a service and ``windows`` windows (1..n) with staff S1 on window 1's roster."""
-    async with cloud.parts.sessions() as s:
+    await configure(cloud.parts.sessions, site, windows)
+
+
+async def configure(
+    sessions: async_sessionmaker[AsyncSession], site: str = HHL, windows: int = 3
+) -> None:
+    async with sessions() as s:
         row = await site_repo.require(s, site)
         queue = HallQueue(site_id=row.id, code="general", name_zh="综合", prefix="A")
         s.add(queue)
