@@ -70,6 +70,8 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "staff_no": "S1",  # issue 13: hall staff
+    "kind": "floorplan",  # issue 13: hall content
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
