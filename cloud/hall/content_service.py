@@ -178,13 +178,13 @@ class ContentService:
             rows = await repo.published(s, row.id, kind)
             current = rows[0].version if rows else None
             try:
-                plan_rollback(current, target, [r.version for r in rows if r.version])
+                upcoming = plan_rollback(current, target, [r.version for r in rows if r.version])
             except VersionError as err:
                 raise StaleVersion(str(err)) from None
             old = next(r for r in rows if r.version == target)
             partial = {k: v for k, v in old.body.items() if k not in ("version", "published_at")}
             partial.pop("site", None)
-            return await self._publish(s, row, partial, actor, ip, None, target)
+            return await self._publish(s, row, partial, actor, ip, upcoming, target)
 
     async def _publish(
         self,
