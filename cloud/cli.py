@@ -158,12 +158,14 @@ def migrate() -> None:
 
 @app.command("seed-pilot")
 def seed_pilot() -> None:
-    """Create the Golmud pilot site tree (missing sites only; safe to repeat)."""
+    """Create the Golmud pilot site tree and its halls' queues, windows and staff (missing
+    ones only; safe to repeat)."""
 
     async def go() -> None:
         from cloud.app import seed_sites
         from cloud.db import migrate as db_migrate
         from cloud.db.session import make_engine, make_sessions
+        from cloud.hall.seed import seed_halls
 
         settings = _settings(demo=True)  # no secrets are used; do not demand one here
         engine = make_engine(settings.database_url)
@@ -171,9 +173,11 @@ def seed_pilot() -> None:
             await db_migrate.upgrade(engine)
             async with make_sessions(engine)() as s:
                 created = await seed_sites(s)
+                halls = await seed_halls(s)
+                await s.commit()
         finally:
             await engine.dispose()
-        typer.echo(f"pilot sites ready ({created} created)")
+        typer.echo(f"pilot sites ready ({created} created); halls ready ({halls} rows created)")
 
     _run(lambda: asyncio.run(_wrap_db(go())))
 

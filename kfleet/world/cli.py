@@ -40,6 +40,9 @@ def demo(
             "refilled), so the overview, charts and alerts have something to show."
         ),
     ] = True,
+    hall: Annotated[
+        bool, typer.Option(help="Simulated citizens take tickets, are called and rate.")
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers.
@@ -52,6 +55,7 @@ def demo(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
     opts = DemoOptions(
@@ -61,6 +65,7 @@ def demo(
         port=port,
         tsdb_url=tsdb,
         paper_cycle=PaperCycle() if paper_cycle else None,
+        hall_stream=HallStream() if hall else None,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

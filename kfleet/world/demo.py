@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
+from cloud.hall.seed import seed_halls_in
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -36,6 +37,7 @@ from kfleet.world.demo_identity import (
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.hall_stream import HallStream, hall_streaming
 from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
 from kfleet.world.preflight import (
     check_broker,
@@ -99,6 +101,8 @@ class DemoOptions:
     agent_settings: dict[str, Any] = field(default_factory=dict)
     #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
     tsdb_url: str = ""
+    #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
+    hall_stream: HallStream | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,7 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                     raise KfleetError(f"the cloud could not start on {opts.host}:{port}")
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
+            await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
@@ -271,6 +276,9 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 f"the cloud did not see every device online within {opts.ready_timeout_s:g} s; "
                 "run again with --verbose to see why"
             ) from err
+        if opts.hall_stream is not None:
+            streaming = hall_streaming(cloud.base_url, cloud.token, kiosks, opts.hall_stream)
+            await stack.enter_async_context(streaming)
         yield DemoWorld(
             cloud.base_url,
             plan.device_url,

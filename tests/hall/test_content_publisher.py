@@ -19,7 +19,7 @@ class FakeBus:
     """Records retained publishes; ``down`` makes each publish fail like a lost broker."""
 
     def __init__(self) -> None:
-        self.sender = Sender("kf-cloud")
+        self.sender = Sender("cloud-test")
         self.sent: list[tuple[str, bytes, bool]] = []
         self.down = False
         self.attempted = asyncio.Event()

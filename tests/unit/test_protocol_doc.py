@@ -27,7 +27,7 @@ def _examples() -> list[str]:
 @pytest.mark.parametrize("block", _examples())
 def test_example_envelopes_decode(block: str) -> None:
     env = decode(block.encode())
-    assert env.type.value in ("cmd", "ack")
+    assert env.type.value in ("cmd", "ack", "content")
     assert env.src.startswith("cloud-") or env.type.value == "ack"
     assert (env.corr is not None) == (env.type.value == "ack"), "corr is for acks only"
 
