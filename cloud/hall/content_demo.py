@@ -3,8 +3,16 @@ the plan's title and window names ride in the content body, which screens draw a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
+
+from cloud.db import sites as site_repo
+from cloud.hall import content_repo
+from cloud.hall.content_schemas import FloorPlanIn, PlanAreaIn, PlanWindowIn
+from cloud.hall.content_service import ContentService
+from cloud.hall.content_windows import window_numbers
 
 WIDTH, HEIGHT = 1200, 750
 WALL = (90, 90, 90)
@@ -62,3 +70,45 @@ def demo_floorplan_png(windows: list[str]) -> bytes:
     if not ok:  # pragma: no cover - OpenCV always encodes a plain BGR image
         raise RuntimeError("OpenCV could not encode the demo floor plan")
     return bytes(buf.tobytes())
+
+
+#: the demo plan's areas, as drawn by :func:`demo_floorplan_png`
+DEMO_AREAS = (
+    PlanAreaIn(name_zh="等候区", name_en="Waiting area", x=0.2, y=0.48, w=0.45, h=0.3),
+    PlanAreaIn(name_zh="自助服务区", name_en="Self-service", x=0.72, y=0.48, w=0.2, h=0.3),
+)
+
+
+async def publish_demo_content(
+    content: ContentService, plan_sites: Iterable[str], windows_sites: Iterable[str]
+) -> int:
+    """For ``kfleet demo``: a floor plan at each of ``plan_sites`` and window information at
+    each of ``windows_sites`` (sites whose windows are configured; others are skipped).
+    Idempotent: a site with published content keeps it. Returns bodies published."""
+    published = 0
+    for site in plan_sites:
+        async with content.sessions() as s:
+            row = await site_repo.get_by_path(s, site)
+            if row is None or await content_repo.current(s, row.id, "floorplan") is not None:
+                continue
+            numbers = sorted(await window_numbers(s, row.id), key=lambda n: (len(n), n))
+        if not numbers:
+            continue
+        draft = await content.upload_floorplan(site, demo_floorplan_png(numbers), "demo", "")
+        spots = window_positions(numbers)
+        plan = FloorPlanIn(
+            image_sha256=draft.body["image"]["sha256"],
+            title_zh="大厅平面图",
+            title_en="Hall floor plan",
+            windows=[PlanWindowIn(number=n, x=x, y=y) for n, (x, y) in spots.items()],
+            areas=list(DEMO_AREAS),
+        )
+        await content.publish_floorplan(site, plan, "demo")
+        published += 1
+    for site in windows_sites:
+        async with content.sessions() as s:
+            row = await site_repo.get_by_path(s, site)
+            if row is None or not await window_numbers(s, row.id):
+                continue
+        published += await content.publish_windows(site, "demo") is not None
+    return published

@@ -11,7 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cloud.hall.content_demo import publish_demo_content
+from cloud.hall.seed import PILOT_HALLS, seed_halls_in
 from fleet.access import PersonRole
+from protocols.hall import FloorPlanBody, WindowsBody
 from tests.access.kit import AccessCloud, device_with_secret
 from tests.hall.content_kit import HHL, TGLS, configure_site, content_cloud, plan, png, upload
 
@@ -134,3 +137,27 @@ async def test_a_restarted_cloud_republishes_the_current_content(
         async with asyncio.timeout(15):  # republished by the worker, nobody asked
             await publisher.wait_published(HHL, "floorplan", 2)
         assert publisher.published_version(HHL, "floorplan") == 2
+
+
+async def test_the_demo_publishes_a_plan_with_every_window_once(cloud: AccessCloud) -> None:
+    content = cloud.parts.hall.content
+    assert content is not None
+    assert await publish_demo_content(content, [HHL, TGLS], [HHL, TGLS]) == 2  # TGLS: no windows
+    assert await publish_demo_content(content, [HHL], [HHL]) == 0  # idempotent
+    plan_body = await content.current(HHL, "floorplan")
+    assert isinstance(plan_body, FloorPlanBody)
+    assert [w.number for w in plan_body.windows] == ["1", "2", "3"]
+    assert plan_body.image.media_type == "image/png" and plan_body.version == 1
+
+
+async def test_the_demo_content_of_the_seeded_pilot_halls_is_valid(
+    tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with content_cloud(tmp_path, mosquitto_url) as c:
+        await seed_halls_in(c.parts.sessions)
+        content = c.parts.hall.content
+        assert content is not None
+        sites = [hall.site for hall in PILOT_HALLS]
+        assert await publish_demo_content(content, [HHL], sites) == 1 + len(sites)
+        windows = await content.current(HHL, "windows")
+        assert isinstance(windows, WindowsBody) and windows.windows[0].staff
