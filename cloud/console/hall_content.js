@@ -15,6 +15,7 @@
       note: "说明", rollback: "回滚到此版本", current: "当前", rolledBack: "回滚自版本 ",
       uploaded: "已上传，拖动窗口后发布", published: "已发布版本 ", noPlan: "还没有平面图：先上传一张",
       placed: "该窗口已在图上", loading: "加载中…", rolledTo: "已回滚，新版本 ",
+      marker: "\u201c您在这里\u201d：屏幕设备编号", addMarker: "放到图上", here: "您在这里",
     },
     en: {
       title: "Hall content", site: "Site", open: "Open", plan: "Floor plan (PNG, JPEG, WebP or SVG, ≤ 8 MiB)",
@@ -26,6 +27,7 @@
       rolledBack: "rollback to v", uploaded: "Uploaded: place the windows, then publish",
       published: "Published version ", noPlan: "No floor plan yet: upload one",
       placed: "that window is on the plan already", loading: "loading…", rolledTo: "Rolled back, new version ",
+      marker: "\u201cYou are here\u201d: screen device id", addMarker: "Place on plan", here: "You are here",
     },
   }[kf.LANG];
   const t = (key) => T[key] ?? key;
@@ -99,17 +101,32 @@
     editor.append(el);
   }
 
+  function drawMarker(marker) {
+    const el = document.createElement("div");
+    el.className = "hc-marker";
+    el.dataset.device = marker.device_id;
+    el.textContent = `${t("here")} · ${marker.device_id}`;
+    const place = () => { el.style.left = marker.x * 100 + "%"; el.style.top = marker.y * 100 + "%"; };
+    draggable(el, (x, y) => { marker.x = clamp(x); marker.y = clamp(y); place(); });
+    el.addEventListener("dblclick", () => {
+      state.plan.markers = state.plan.markers.filter((m) => m !== marker); el.remove();
+    });
+    place();
+    editor.append(el);
+  }
+
   function show(body) {
     state.plan = {
       image_sha256: body.image.sha256, title_zh: body.title_zh || "", title_en: body.title_en || "",
       windows: (body.windows || []).map((w) => ({ ...w })), areas: (body.areas || []).map((a) => ({ ...a })),
       markers: (body.markers || []).map((m) => ({ ...m })),
     };
-    editor.querySelectorAll(".hc-win, .hc-area").forEach((el) => el.remove());
+    editor.querySelectorAll(".hc-win, .hc-area, .hc-marker").forEach((el) => el.remove());
     image.src = `/api/v1/hall/images/${body.image.sha256}?${q()}`;
     editor.hidden = false;
     state.plan.areas.forEach(drawArea);
     state.plan.windows.forEach(drawWindow);
+    state.plan.markers.forEach(drawMarker);
     $("hc-publish").disabled = false;
   }
 
@@ -202,6 +219,16 @@
     const area = { name_zh: ev.target.name_zh.value.trim(), name_en: ev.target.name_en.value.trim(), x: 0.35, y: 0.35, w: 0.3, h: 0.2 };
     state.plan.areas.push(area);
     drawArea(area);
+    ev.target.reset();
+  });
+  $("hc-add-marker").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (!state.plan) { say(t("noPlan"), true); return; }
+    const id = ev.target.device_id.value.trim();
+    const marker = { device_id: id, x: 0.5, y: 0.9 };
+    state.plan.markers = state.plan.markers.filter((m) => m.device_id !== id).concat([marker]);
+    editor.querySelectorAll(`.hc-marker[data-device="${CSS.escape(id)}"]`).forEach((el) => el.remove());
+    drawMarker(marker);
     ev.target.reset();
   });
   $("hc-preview").addEventListener("change", (ev) => editor.classList.toggle("preview", ev.target.checked));

@@ -17,7 +17,7 @@ from fleet.access import PersonRole
 from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
 from tests.browser.console_login import signed_in_page
 from tests.browser.test_screen_browser import watch_errors
-from tests.hall.content_kit import HHL, configure, png
+from tests.hall.content_kit import HHL, png
 
 WAIT_MS = 15_000
 
@@ -26,8 +26,7 @@ WAIT_MS = 15_000
 async def world(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
     opts = DemoOptions(data_dir=tmp_path, broker_url=mosquitto_url, port=0, kiosks=[])
     async with running_demo(opts) as w:
-        assert w.sessions is not None
-        await configure(w.sessions, HHL, windows=4)
+        assert w.sessions is not None  # the demo seeds the pilot halls' windows (1..6 here)
         yield w
 
 
@@ -41,10 +40,11 @@ async def current_plan(world: DemoWorld) -> tuple[int | None, dict[str, Any], in
     return row.version, row.body, row.rolled_back_to
 
 
-async def drag(page: Page, number: str, x: float, y: float) -> None:
-    """Drag window ``number`` to (x, y), fractions of the plan, with the mouse (pointer events)."""
+async def drag(page: Page, number: str, x: float, y: float, what: str = "") -> None:
+    """Drag window ``number`` (or the element ``what``) to (x, y), fractions of the plan,
+    with the mouse (pointer events)."""
     box = await page.locator("#hc-editor").bounding_box()
-    spot = await page.locator(f'.hc-win[data-number="{number}"]').bounding_box()
+    spot = await page.locator(what or f'.hc-win[data-number="{number}"]').bounding_box()
     assert box and spot
     await page.mouse.move(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
     await page.mouse.down()
@@ -66,6 +66,9 @@ async def test_upload_drag_publish_and_roll_back(browser: Browser, world: DemoWo
     await page.fill("#hc-add-window input[name=number]", "2")
     await page.click("#hc-add-window button")
     await drag(page, "2", 0.2, 0.3)
+    await page.fill("#hc-add-marker input[name=device_id]", "screen-hhl-1")
+    await page.click("#hc-add-marker button")
+    await drag(page, "", 0.6, 0.95, '.hc-marker[data-device="screen-hhl-1"]')
     await page.click("#hc-publish")
     await expect(page.locator("#hc-status")).to_contain_text("已发布版本 1", timeout=WAIT_MS)
     version, body, _ = await current_plan(world)
@@ -73,6 +76,8 @@ async def test_upload_drag_publish_and_roll_back(browser: Browser, world: DemoWo
     (spot,) = body["windows"]
     assert spot["number"] == "2"
     assert spot["x"] == pytest.approx(0.2, abs=0.03) and spot["y"] == pytest.approx(0.3, abs=0.03)
+    (marker,) = body["markers"]
+    assert marker["device_id"] == "screen-hhl-1" and marker["x"] == pytest.approx(0.6, abs=0.05)
     await drag(page, "2", 0.8, 0.6)
     await page.click("#hc-publish")
     await expect(page.locator("#hc-status")).to_contain_text("已发布版本 2", timeout=WAIT_MS)

@@ -3,6 +3,7 @@ bad placements with precise messages, roll back as a new version."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,16 @@ async def test_a_site_outside_the_scope_is_404_and_a_reader_cannot_publish(
     assert (await viewer.get("/api/v1/hall/content", params={"site": HHL})).status_code == 200
     r = await upload(viewer, png())
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+
+
+async def test_two_editors_publishing_the_same_version_at_once_one_wins(
+    editor: httpx.AsyncClient,
+) -> None:
+    sha = await uploaded(editor)
+    first, second = await asyncio.gather(
+        publish(editor, {"version": 1, "plan": plan(sha, [("1", 0.1, 0.1)])}),
+        publish(editor, {"version": 1, "plan": plan(sha, [("2", 0.9, 0.9)])}),
+    )
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    listed = await versions(editor)
+    assert listed["current"] == 1 and len(listed["items"]) == 1
