@@ -14,9 +14,6 @@ import re
 import struct
 from dataclasses import dataclass
 
-import cv2
-import numpy as np
-
 from cloud.errors import CloudError
 from cloud.hall.content_svg import ImageInvalid, svg_size
 
@@ -159,6 +156,9 @@ def _check_side(size: tuple[int, int], limits: ImageLimits, what: str) -> None:
 
 
 def _decode(data: bytes, media: str, size: tuple[int, int], what: str) -> tuple[int, int]:
+    import cv2  # here, not at import: the cloud loads OpenCV only when an image is uploaded
+    import numpy as np
+
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageInvalid(
