@@ -10,7 +10,6 @@ Every refusal says what was wrong, why, and what to do.
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 
@@ -53,11 +52,28 @@ class CheckedImage:
     height: int
 
 
-#: an XML declaration, comments and a DOCTYPE (refused later, with its reason) before <svg
-_SVG_START = re.compile(
-    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>\s*)*<svg[\s>]",
-    re.S,
-)
+def _skip(head: bytes, opener: bytes, closer: bytes) -> bytes | None:
+    """``head`` past the construct that starts it and ends with ``closer`` (None: unclosed)."""
+    end = head.find(closer, len(opener))
+    return None if end < 0 else head[end + len(closer) :].lstrip()
+
+
+def _looks_like_svg(head: bytes) -> bool:
+    """An ``<svg`` root after an optional BOM, XML declaration, comments and DOCTYPE (the
+    DOCTYPE is refused later, with its reason). A linear scan: no regex to backtrack on."""
+    rest: bytes | None = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    while rest:
+        if rest.startswith(b"<?xml"):
+            rest = _skip(rest, b"<?xml", b"?>")
+        elif rest.startswith(b"<!--"):
+            rest = _skip(rest, b"<!--", b"-->")
+        elif rest.startswith(b"<!DOCTYPE"):
+            bracket, close = rest.find(b"["), rest.find(b">")
+            inner = 0 <= bracket < close
+            rest = _skip(rest, b"<!DOCTYPE", b"]>" if inner else b">")
+        else:
+            return rest.startswith(b"<svg") and rest[4:5] in (b" ", b"\t", b"\n", b"\r", b">", b"/")
+    return False
 
 
 def sniff(data: bytes) -> str | None:
@@ -68,7 +84,7 @@ def sniff(data: bytes) -> str | None:
         return "image/jpeg"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    if _SVG_START.match(data[:4096]):
+    if _looks_like_svg(data[:4096]):
         return "image/svg+xml"
     return None
 

@@ -14,6 +14,7 @@ from cloud.hall.content_images import (
     ImageTooLarge,
     NotAnImage,
     check_image,
+    sniff,
 )
 from fleet.content import WindowSpot, check_plan
 
@@ -119,3 +120,11 @@ def test_the_demo_plan_is_a_valid_plan_with_every_window_on_it() -> None:
     assert checked.media_type == "image/png" and (checked.width, checked.height) == (1200, 750)
     spots = [WindowSpot(n, x, y) for n, (x, y) in window_positions(numbers).items()]
     assert len(spots) == 10 and check_plan(spots, [], numbers) == []
+
+
+@pytest.mark.timeout(10)
+def test_sniffing_a_hostile_prologue_is_linear() -> None:
+    """Regression: a regex over the prologue backtracked for minutes on many empty comments."""
+    assert sniff(b"<!---->" * 600 + b"<svx") is None
+    assert sniff(b"<!-- a -->" * 400 + b"<svg>") == "image/svg+xml"
+    assert sniff(b"\xef\xbb\xbf<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'b'>]><svg/>")
