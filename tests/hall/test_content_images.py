@@ -128,3 +128,13 @@ def test_sniffing_a_hostile_prologue_is_linear() -> None:
     assert sniff(b"<!---->" * 600 + b"<svx") is None
     assert sniff(b"<!-- a -->" * 400 + b"<svg>") == "image/svg+xml"
     assert sniff(b"\xef\xbb\xbf<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'b'>]><svg/>")
+
+
+@pytest.mark.timeout(10)
+def test_an_svg_with_huge_attribute_values_is_judged_in_linear_time() -> None:
+    ns = 'xmlns="http://www.w3.org/2000/svg" width="100" height="50"'
+    inside = f'<svg {ns}><rect fill="url({" " * 200_000}#g)"/></svg>'.encode()
+    assert check_image(inside, ImageLimits(1 << 20, 1000), WHAT).media_type == "image/svg+xml"
+    wide = f'<svg xmlns="http://www.w3.org/2000/svg" width="{"1" * 200_000}x"/>'.encode()
+    with pytest.raises(ImageInvalid, match="no usable size"):
+        check_image(wide, ImageLimits(1 << 20, 1000), WHAT)
