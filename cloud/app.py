@@ -17,12 +17,30 @@ from cloud.api import alerts as alerts_api
 from cloud.api import audit as audit_api
 from cloud.api import auth as auth_api
 from cloud.api import availability as availability_api
-from cloud.api import blobs, broker_auth, calls, console, devices, jobs, me, sites, system
+from cloud.api import (
+    blobs,
+    broker_auth,
+    calls,
+    console,
+    devices,
+    hall_queue_config,
+    hall_queue_desk,
+    hall_queue_tickets,
+    hall_queue_windows,
+    jobs,
+    me,
+    sites,
+    system,
+)
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import hall_content as hall_content_api
 from cloud.api import hall_content_staff as hall_staff_api
+from cloud.api import hall_ratings as hall_ratings_api
+from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
+from cloud.api import hall_ratings_public as hall_ratings_public_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import kiosk_tickets as kiosk_tickets_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
 from cloud.api import overview as overview_api
@@ -89,9 +107,15 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(availability_api.router)  # issue 12: 7x24
     app.include_router(metrics_api.router)
     app.include_router(alerts_api.router)  # issue 12: alerts, acknowledgements, silences
+    app.include_router(hall_ratings_api.router)  # issue 13: 好差评 list, reports, phone links
+    app.include_router(hall_follow_ups_api.router)  # issue 13: 差评 follow-ups
+    app.include_router(hall_ratings_public_api.router)  # issue 13: kiosk and phone ratings
     app.include_router(alert_rules_api.router)
     app.include_router(hall_content_api.router)  # issue 13: floor plans, window information
     app.include_router(hall_staff_api.router)
+    for hall_router in (hall_queue_config, hall_queue_windows, hall_queue_desk, hall_queue_tickets):
+        app.include_router(hall_router.router)  # issue 13: the hall queue
+    app.include_router(kiosk_tickets_api.router)  # issue 13: kiosk tickets + phone page
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app

@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
+from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
@@ -25,7 +27,14 @@ from protocols.mqtt_url import MqttEndpoint, parse_mqtt_url
 DEFAULT_SECRET = "change-me-kfleet-demo-secret"
 
 
-class Settings(NotifySettings, IdentitySettings, TelemetrySettings, BaseSettings):
+class Settings(
+    NotifySettings,
+    IdentitySettings,
+    TelemetrySettings,
+    RatingSettings,
+    CityQueueSettings,
+    BaseSettings,
+):
     """Everything the cloud needs to run; one instance per process (or per test).
 
     Every field's ``description`` is its documentation: ``kfleet cloud run --help`` and

@@ -30,8 +30,14 @@ from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
 from cloud.hall.content_build import build_content
+from cloud.hall.kiosk_wiring import add_kiosk_tickets
 from cloud.hall.parts import Hall
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.queue_buttons import CallButtonSink
+from cloud.hall.queue_desk import WindowDesk
+from cloud.hall.queue_live import QueueLive
+from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.ratings_service import build_ratings
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -183,7 +189,36 @@ def build_hall(
     hall = Hall(ContentPublisher(bus))
     hall.content = build_content(settings, sessions, hall.publisher)
     hall.workers.append(("content-republish", hall.content.republish_at_start))
+    _add_queue(hall, sessions, ingest)
+    _add_ratings(hall, settings, sessions, calls, notifier, ingest)
+    add_kiosk_tickets(hall, settings, sessions, jobs, builtin=hall.queue)
     return hall
+
+
+def _add_queue(hall: Hall, sessions: async_sessionmaker[AsyncSession], ingest: Ingest) -> None:
+    """The built-in queue: live state republished at start, the call buttons' sink."""
+    live = QueueLive(sessions, hall.publisher)
+    hall.live = live
+    hall.queue = BuiltinQueue(sessions, hall.signals, live.changed)
+    hall.desk = WindowDesk(sessions, live.changed)
+    hall.workers.append(("queue-live", live.run))
+    ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue))
+
+
+def _add_ratings(
+    hall: Hall,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    calls: CallService,
+    notifier: Notifier,
+    ingest: Ingest,
+) -> None:
+    """好差评: the window pads asked when a service completes, ratings, follow-ups."""
+    secret = settings.secret_key.get_secret_value()
+    hall.ratings = build_ratings(settings, secret, sessions, calls, notifier)
+    hall.signals.on_ticket_done(hall.ratings.pad)
+    ingest.peripheral_events.add(hall.ratings.pad)
+    hall.workers.extend(hall.ratings.workers())
 
 
 def _ingest(  # the parts ingest uses, each once

@@ -30,6 +30,7 @@ from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers.a4_base import A4PrinterBase
 from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
+from edge_agent.hall import HallContent
 from edge_agent.instance_lock import data_dir_lock
 from edge_agent.jobs import device_auth
 from edge_agent.jobs.journal import Journal
@@ -75,8 +76,7 @@ REJECT_EVENTS_PER_MIN = 30
 CLOSE_TIMEOUT_S = 5.0
 #: pause before an input peripheral's task is restarted after an unexpected error (doubling)
 RESTART_MIN_S, RESTART_MAX_S = 0.5, 30.0
-#: (health, reason) of a peripheral the monitor has not probed yet
-UNPROBED = (Health.UNKNOWN, "not probed yet")
+UNPROBED = (Health.UNKNOWN, "not probed yet")  # a peripheral the monitor has not probed
 
 
 class Agent:
@@ -109,7 +109,9 @@ class Agent:
         self.calls = CallHandler(self.peripherals, self.acks, self._emit)
         self.review_desk = ReviewDesk(lambda: self.screen.serving and self.review_desk.watched)
         """Corner reviews for the screen: asked only while a screen page is polling for them."""
-        self.screen = ScreenServer(self, self.review_desk)
+        self.hall = HallContent.of(config, on_reject=self._reject)  # for the hall screens
+        self.hall.follow_on(self.link.subscriptions)
+        self.screen = ScreenServer(self, self.review_desk, self.hall)
         """The citizen-facing page for the device's own browser (``[screen]``)."""
         self._started = time.monotonic()
         self.system = SystemSampler(config.data_dir)
@@ -124,15 +126,12 @@ class Agent:
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
 
     def _device_auth(self) -> device_auth.DeviceAuth | None:
-        cloud = self.config.cloud
-        if cloud is None:
-            return None
-
         def current() -> tuple[str, str] | None:
             mqtt = self.link.config.mqtt  # follows a rotation the link picked up
             return (mqtt.username, mqtt.password) if mqtt.username and mqtt.password else None
 
-        return device_auth.DeviceAuth(cloud.url, current)
+        cloud = self.config.cloud
+        return None if cloud is None else device_auth.DeviceAuth(cloud.url, current)
 
     @property
     def health(self) -> dict[str, tuple[Health, str]]:
@@ -163,6 +162,7 @@ class Agent:
             reviewer=self.review_desk if self.config.screen.enabled else None,
         )
         self.review_desk.open()
+        self.hall.load()  # the screens show the last content even before the broker answers
         active = [p for p in self.peripherals.values() if isinstance(p, ActivePeripheral)]
         try:
             await asyncio.gather(*(self._start(p) for p in active))
@@ -187,6 +187,7 @@ class Agent:
             tg.create_task(self.monitor.watch(), name="health-watch"),
             tg.create_task(self.tele.run(), name="tele"),
             tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
+            tg.create_task(self.hall.run(), name="hall"),
             *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
         ]
         await self._stop_requested.wait()

@@ -156,6 +156,8 @@ class ScreenSettings(_Model):
     lang: Literal["zh-CN", "en"] = "zh-CN"
     #: shown on the page above the device name (e.g. 黄河路街道便民服务中心); the site path is not
     site_name: Annotated[str, Field(max_length=128)] = ""
+    #: the window whose screen this is (``/window`` without ``?number=``), e.g. "3"
+    window: Annotated[str, Field(pattern=r"^([0-9A-Za-z-]{1,8})?$")] = ""
 
     @field_validator("host")
     @classmethod

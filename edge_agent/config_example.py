@@ -40,6 +40,7 @@ host = "127.0.0.1"                  # loopback only, unless allow_remote = true
 port = 8090
 lang = "zh-CN"                      # zh-CN | en (the browser may ask ?lang=en)
 site_name = "黄河路街道便民服务中心"   # shown above the device name
+# window = "3"                      # window screens: /window shows this window
 # allow_remote = false              # true: host may be a network address (shows state to all)
 
 [[peripherals]]

@@ -18,3 +18,12 @@ def _register_printer() -> None:
 
 
 _register_printer()
+
+
+def _register_city_queue() -> None:
+    from simulators.cli_city_queue import register
+
+    register(app)
+
+
+_register_city_queue()

@@ -32,6 +32,8 @@ PAGES = {
     "/availability": "availability.html",
     "/alerts": "alerts.html",
     "/hall/content": "hall_content.html",  # issue 13: floor plan and window information
+    "/hall/queues": "hall_queues.html",  # issue 13: the queue monitor
+    "/hall/ratings": "hall_ratings.html",  # issue 13: 好差评 reports and follow-ups
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

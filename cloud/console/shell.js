@@ -18,6 +18,8 @@ const kf = (() => {
     ["/audit", "audit.read", "审计日志", "Audit log"],
     ["/availability", "devices.read", "可用率", "Availability"],
     ["/hall/content", "hall.read", "大厅内容", "Hall content"],
+    ["/hall/queues", "hall.read", "排队监控", "Queue monitor"],
+    ["/hall/ratings", "hall.read", "好差评", "Ratings"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

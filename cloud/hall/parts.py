@@ -9,11 +9,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.hall.content_service import ContentService
 from cloud.hall.publisher import ContentPublisher
+from cloud.hall.queue_desk import WindowDesk
+from cloud.hall.queue_live import QueueLive
+from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.ratings_service import Ratings
 from cloud.hall.signals import HallSignals
+
+if TYPE_CHECKING:
+    from cloud.hall.backends import QueueBackends
+    from cloud.hall.kiosk_tickets import KioskTickets
 
 
 @dataclass
@@ -24,6 +32,15 @@ class Hall:
     content: ContentService | None = None
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: the built-in queue (``cloud.hall.queue_service``), its windows' desks and live state
+    queue: BuiltinQueue | None = None
+    desk: WindowDesk | None = None
+    live: QueueLive | None = None
+    #: 好差评: pad requests, ratings, follow-ups (cloud/hall/ratings_*.py)
+    ratings: Ratings | None = None
+    #: which queue serves each site (built-in or the city's system); kiosk tickets
+    backends: QueueBackends | None = None
+    kiosk_tickets: KioskTickets | None = None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:

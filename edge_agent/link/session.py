@@ -5,9 +5,11 @@ sequence number ``bd_seq`` is incremented and written to the data directory, and
 will is a retained ``state {online: false, bd_seq}``. On connect the agent subscribes to its
 ``cmd`` topic, publishes a retained ``birth`` then a retained ``state {online: true}`` for
 that ``bd_seq``, and only then subscribes to its own ``state`` topic, so the retained copy it
-gets back is normally its own. If an offline state of *another* session shows up there later
-(a will the broker fired late, when the previous TCP connection finally timed out), the
-agent publishes ``online`` again so the retained value never lies.
+gets back is normally its own, then to the topics other parts of the agent follow
+(``edge_agent.link.subscriptions``: the hall's content), again at every connection. If an
+offline state of *another* session shows up there later (a will the broker fired late, when
+the previous TCP connection finally timed out), the agent publishes ``online`` again so the
+retained value never lies.
 
 Reconnecting is an explicit outer loop with full-jitter exponential backoff. Everything else
 the agent sends (acks, events, telemetry) is first stored in the durable outbox
@@ -34,10 +36,8 @@ from edge_agent.link.credentials import reread_credentials, tls_context
 from edge_agent.link.outbox import Entry, Outbox, restamp
 from edge_agent.link.pii_guard import masked
 from edge_agent.link.publisher import Publisher
-from edge_agent.link.reconnect import (
-    backoff_delay,
-    next_bd_seq,
-)
+from edge_agent.link.reconnect import backoff_delay, next_bd_seq
+from edge_agent.link.subscriptions import Subscriptions, as_bytes, cancel_all
 from edge_agent.link.timing import CloudClock, RoundTrips
 from protocols import mqtt_client
 from protocols.envelope import (
@@ -111,6 +111,7 @@ class MqttLink:
         self.cloud_clock = CloudClock()  # our clock minus the cloud's (clock.offset_ms)
         dev = config.device_id
         self.topics = {c: device_topic(dev, c) for c in DeviceChannel}
+        self.subscriptions = Subscriptions()  # more topics to follow (the hall's content)
 
     # --- API for the agent ----------------------------------------------------------------
 
@@ -279,6 +280,8 @@ class MqttLink:
         await client.subscribe(self.topics[DeviceChannel.CMD], qos=1)
         await self._announce(client, bd_seq)
         await client.subscribe(self.topics[DeviceChannel.STATE], qos=1)
+        for topic_filter in self.subscriptions.filters:
+            await client.subscribe(topic_filter, qos=1)
         self._client = client
         self.connected.set()
         log.info(
@@ -293,9 +296,9 @@ class MqttLink:
                 reader = tg.create_task(self._read(client, bd_seq))
                 writer = tg.create_task(publisher.run(lambda e: self._send(client, e)))
                 await self._stopping.wait()  # a failing task cancels this wait
-                await _cancel_all(reader)
+                await cancel_all(reader)
                 await self._goodbye(client, bd_seq, flush=publisher)
-                await _cancel_all(writer)
+                await cancel_all(writer)
         except asyncio.CancelledError:
             # cancelled by our owner: still leave "offline" behind rather than a stale "online"
             # (what the outbox holds stays there for the next session)
@@ -321,7 +324,8 @@ class MqttLink:
                 # no new commands, and nothing in flight towards us while we leave (amqtt
                 # 0.12 may leave its side of the socket open if a delivery races DISCONNECT)
                 await client.unsubscribe(self.topics[DeviceChannel.CMD])
-                await client.unsubscribe(self.topics[DeviceChannel.STATE])
+                for topic in (self.topics[DeviceChannel.STATE], *self.subscriptions.filters):
+                    await client.unsubscribe(topic)
                 if flush is not None:
                     await flush.idle.wait()
         except (TimeoutError, aiomqtt.MqttError) as err:
@@ -349,7 +353,7 @@ class MqttLink:
         cmd_topic, state_topic = self.topics[DeviceChannel.CMD], self.topics[DeviceChannel.STATE]
         async for message in client.messages:
             topic = str(message.topic)
-            payload = _as_bytes(message.payload)
+            payload = as_bytes(message.payload)
             try:
                 if topic == cmd_topic:
                     received = wall_ms()
@@ -359,6 +363,8 @@ class MqttLink:
                     await self._commands.put(command)
                 elif topic == state_topic:
                     await self._on_state(client, bd_seq, topic, payload)
+                elif (handler := self.subscriptions.handler_for(topic)) is not None:
+                    await handler(topic, payload)
             except aiomqtt.MqttError:
                 raise
             except Exception:  # a bug in a handler must not take the link down
@@ -383,18 +389,3 @@ class MqttLink:
             )
             self.republished_online += 1
             await self._say_online(client, bd_seq)
-
-
-async def _cancel_all(*tasks: asyncio.Task[None]) -> None:
-    """Cancel until they are done: on Python 3.11 ``asyncio.wait_for`` (used by aiomqtt's
-    publish) can swallow a cancellation that arrives as the awaited PUBACK completes."""
-    while pending := [t for t in tasks if not t.done()]:
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending, timeout=0.5)
-
-
-def _as_bytes(payload: object) -> bytes:
-    if isinstance(payload, bytes | bytearray):
-        return bytes(payload)
-    return b"" if payload is None else str(payload).encode()

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from edge_agent.screen.hall_routes import hall_routes
 from edge_agent.screen.review_routes import review_routes
 from edge_agent.screen.texts import PAGE_WORDS, Lang, peripheral_text, pick_lang, title_of
 from protocols.messages import Health
@@ -30,6 +31,7 @@ from protocols.messages import Health
 if TYPE_CHECKING:
     from edge_agent.config import AgentConfig
     from edge_agent.drivers.interface import Peripheral
+    from edge_agent.hall import HallContent
     from edge_agent.jobs.review_desk import ReviewDesk
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -110,9 +112,12 @@ def render_page(view: AgentView, lang: Lang) -> str:
     return page
 
 
-def create_app(view: AgentView, desk: ReviewDesk | None = None) -> Starlette:
+def create_app(
+    view: AgentView, desk: ReviewDesk | None = None, hall: HallContent | None = None
+) -> Starlette:
     """The app for one agent; ``view`` is read on every request (no copy of its state);
-    ``desk`` holds the corner reviews the screen shows (none without one)."""
+    ``desk`` holds the corner reviews the screen shows (none without one); ``hall`` the
+    site's content for the hall and window screens (:mod:`edge_agent.screen.hall_routes`)."""
     default = view.config.screen.lang
 
     async def page(request: Request) -> Response:
@@ -137,5 +142,6 @@ def create_app(view: AgentView, desk: ReviewDesk | None = None) -> Starlette:
             Route("/api/v1/screen/status", status, methods=["GET"]),
             Route("/screen/{name}", asset, methods=["GET"]),
             *review_routes(desk),
+            *hall_routes(view, hall, CSP),
         ]
     )

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from edge_agent.hall import HallContent
 from edge_agent.jobs.review_desk import ReviewDesk
 from edge_agent.screen.app import AgentView, create_app
 
@@ -42,9 +43,12 @@ class _Server(uvicorn.Server):
 class ScreenServer:
     """The screen of one agent: ``await run()`` in the agent's TaskGroup, cancel it to stop."""
 
-    def __init__(self, agent: AgentView, desk: ReviewDesk | None = None) -> None:
+    def __init__(
+        self, agent: AgentView, desk: ReviewDesk | None = None, hall: HallContent | None = None
+    ) -> None:
         self._agent = agent
         self._desk = desk
+        self._hall = hall
         self.settled = asyncio.Event()
         """Set once the screen accepts connections, or is disabled, or could not be bound."""
         self.serving = False
@@ -66,7 +70,7 @@ class ScreenServer:
 
     async def _serve(self, sock: socket.socket, url: str) -> None:
         config = uvicorn.Config(
-            create_app(self._agent, self._desk),
+            create_app(self._agent, self._desk, self._hall),
             log_level="warning",
             log_config=None,  # leave the agent's logging alone
             lifespan="off",

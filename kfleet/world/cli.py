@@ -49,15 +49,12 @@ def demo(
 
     Exit codes: 2 a malformed option, 3 the broker cannot be reached, 4 the data directory is
     unusable, 5 the port is taken, 1 anything else."""
-    from kfleet.world.demo import DemoOptions, run_demo
-
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from kfleet.world.demo import DEMO_SCREENS, DemoOptions, run_demo
     from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=fmt)
     opts = DemoOptions(
         data_dir=data_dir,
         broker_url=broker,
@@ -66,6 +63,7 @@ def demo(
         tsdb_url=tsdb,
         paper_cycle=PaperCycle() if paper_cycle else None,
         hall_stream=HallStream() if hall else None,
+        screens=DEMO_SCREENS if hall else {},
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import shlex
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
 from kfleet.errors import BrokerUnreachable, KfleetError, UsageError
+from kfleet.world.demo_banner import banner, curl_line, queue_ticket
 from kfleet.world.demo_broker import BrokerPlan, broker_plan, embedded_broker
 from kfleet.world.demo_identity import (
     DEMO_ADMIN,
@@ -50,6 +49,8 @@ from kfleet.world.terminal import say
 from kfleet.world.world import KioskSpec, RunningKiosk, running_world
 
 log = logging.getLogger(__name__)
+
+__all__ = ["DemoOptions", "DemoWorld", "banner", "curl_line", "queue_ticket", "running_demo"]
 
 #: the pilot devices: three kiosks (receipt printer, ID-card reader, document camera) and
 #: one service-window PC (receipt printer, call button, 好差评 rating pad)
@@ -79,7 +80,13 @@ PILOT_KIOSKS = [
         role="window",
         full_peripherals=True,
     ),
+    KioskSpec("hhl-screen-01", "qh/hx/golmud/hhl", "黄河路街道办事处 大厅屏", role="hall_screen"),
 ]
+#: ``kfleet demo`` serves these devices' screens (hall screen, window 1's screen) on fixed ports
+DEMO_SCREENS: dict[str, dict[str, Any]] = {
+    "hhl-screen-01": {"enabled": True, "port": 8091},
+    "hhl-window-01": {"enabled": True, "port": 8092, "window": "1"},
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class DemoOptions:
     agent_settings: dict[str, Any] = field(default_factory=dict)
     #: the cloud's ``tsdb_url`` (a VictoriaMetrics or InfluxDB URL); "": the SQL database
     tsdb_url: str = ""
+    #: device id → its ``[screen]`` settings (None of the demo's screens is served unless named)
+    screens: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
     hall_stream: HallStream | None = None
 
@@ -139,34 +148,6 @@ class _Cloud:
     #: the generated password of :data:`DEMO_ADMIN`; None when it existed already
     admin_password: str | None
     logins: dict[str, DeviceLogin]
-
-
-def queue_ticket(site_name: str, number: str) -> dict[str, object]:
-    """The params of a queue-ticket receipt (排队小票) as the demo's curl line sends them."""
-    return {
-        "lines": [
-            {"type": "text", "text": site_name, "align": "center", "bold": True},
-            {"type": "text", "text": "排队号", "align": "center"},
-            {"type": "text", "text": number, "align": "center", "width": 4, "height": 4},
-            {"type": "text", "text": "前面还有 3 人等候，请留意叫号屏", "align": "center"},
-            {"type": "qr", "data": f"https://gov.example.invalid/q/{number}", "size": 6},
-            {"type": "feed", "lines": 2},
-        ],
-        "cut": True,
-    }
-
-
-def curl_line(base_url: str, device_id: str, site_name: str) -> str:
-    body = {
-        "kind": "print_receipt",
-        "target": {"device_id": device_id},
-        "params": queue_ticket(site_name, "A023"),
-    }
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return (
-        f"curl -s -X POST {base_url}/api/v1/jobs -H 'content-type: application/json' "
-        f'-H "Authorization: Bearer $KFLEET_TOKEN" -d {shlex.quote(data)}'
-    )
 
 
 async def _preflight(opts: DemoOptions) -> int:
@@ -232,11 +213,14 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                 await server_task
 
 
-def _device_settings(cloud: _Cloud) -> dict[str, dict[str, Any]]:
+def _device_settings(
+    cloud: _Cloud, screens: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     return {
         device_id: {
             "mqtt": {"username": login.username, "password": login.password},
             "cloud": {"url": cloud.base_url},
+            **({"screen": screens[device_id]} if device_id in screens else {}),
         }
         for device_id, login in cloud.logins.items()
     }
@@ -257,7 +241,7 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
                 plan.device_url,
                 opts.data_dir,
                 agent_settings=opts.agent_settings,
-                device_settings=_device_settings(cloud),
+                device_settings=_device_settings(cloud, opts.screens),
             )
             kiosks = await stack.enter_async_context(world)
         except TimeoutError as err:
@@ -321,47 +305,6 @@ async def wait_registered(base_url: str, token: str, device_ids: list[str], limi
                     pending.discard(device_id)
             if pending:
                 await asyncio.sleep(0.05)  # the API offers no push for "device registered"
-
-
-def banner(world: DemoWorld) -> str:
-    first = world.kiosks[0].spec
-    site_name = first.name.split(" ")[0]
-    lines = [
-        "",
-        "kfleet demo is running.",
-        f"  console   {world.base_url}/   (site overview and charts: {world.base_url}/overview)",
-        "  login     " + _login_line(world),
-        f"  API docs  {world.base_url}/docs",
-        f"  broker    {world.broker_url}",
-        "  devices   " + ", ".join(k.spec.device_id for k in world.kiosks),
-        f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
-        f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
-        "",
-        "Every API call needs credentials. An administrator's API token for this run (make your",
-        "own on the console's API tokens page):",
-        f"  export KFLEET_TOKEN={world.token}",
-        "",
-        "Print a queue ticket on the first kiosk:",
-        "  " + curl_line(world.base_url, first.device_id, site_name),
-        "",
-        "Make a self-service copy (scan, mark 仅供…使用, print on A4) on the first kiosk:",
-        f"  curl -s -X POST {world.base_url}/api/v1/jobs -H 'content-type: application/json' "
-        '-H "Authorization: Bearer $KFLEET_TOKEN" '
-        f'-d \'{{"kind": "copy", "target": {{"device_id": "{first.device_id}"}}, '
-        f'"params": {{"purpose": "办理户籍业务"}}}}\'',
-        "",
-        "Press Ctrl-C to stop.",
-    ]
-    return "\n".join(lines)
-
-
-def _login_line(world: DemoWorld) -> str:
-    if world.admin_password is not None:
-        return f"{DEMO_ADMIN} / {world.admin_password}   (shown once: note it)"
-    return (
-        f"{DEMO_ADMIN} (password shown at the first start; a new one: KFLEET_DATA_DIR="
-        f"{shlex.quote(str(world.data_dir))} kfleet cloud admin reset-password {DEMO_ADMIN})"
-    )
 
 
 class _QuietServer(uvicorn.Server):

@@ -38,6 +38,12 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/enroll"): "a device without credentials yet: the one-time enrollment "
     "token in the body authorises it (single use, expiring, scoped to a site and role)",
     ("POST", "/api/v1/auth/login"): "the login itself: username and password in the body",
+    ("GET", "/r/{token}"): "the phone rating page of a citizen's QR code: the signed, expiring "
+    "token in the path is the only authority (tests/hall/test_ratings_api.py: forged, expired)",
+    ("POST", "/r/{token}"): "a citizen's rating from that page: the signed token authorises one "
+    "rating, once (a reused token is refused 409)",
+    ("GET", "/t/{token}"): "a queue ticket's phone page: the signed token printed as a QR on "
+    "the ticket names one ticket and expires at the end of the hall's day",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"
@@ -72,6 +78,11 @@ SAMPLES = {
     "silence_id": "1",
     "staff_no": "S1",  # issue 13: hall staff
     "kind": "floorplan",  # issue 13: hall content
+    "code": "a",  # issue 13: a hall queue or service code
+    "number": "1",  # a hall window
+    "ticket_id": "1",
+    "fu_id": "1",
+    "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

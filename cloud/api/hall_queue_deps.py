@@ -1,0 +1,88 @@
+"""What every hall queue route takes: the caller per permission, the ``?site=`` path (checked
+against the caller's scope: a site outside it is a 404 worded like one that does not exist) and
+the hall's queue parts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cloud.api.auth_deps import client_ip, require
+from cloud.audit import AuditRecord, Result
+from cloud.auth.principal import Principal
+from cloud.db.models import Site
+from cloud.errors import CloudError
+from cloud.hall.parts import Hall
+from cloud.hall.queue_desk import WindowDesk
+from cloud.hall.queue_errors import UnknownSite
+from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.queue_store import site_of
+from cloud.schemas import SITE_PATH_PATTERN
+from fleet.access import Permission
+
+HallReader = Annotated[Principal, Depends(require(Permission.HALL_READ))]
+HallConfigurer = Annotated[Principal, Depends(require(Permission.HALL_CONFIGURE))]
+QueueOperator = Annotated[Principal, Depends(require(Permission.QUEUE_OPERATE))]
+#: ``?site=``: exactly one site (a hall), by its path
+HallSite = Annotated[
+    str, Query(pattern=SITE_PATH_PATTERN, description="the hall's site path, e.g. qh/hx/golmud/hhl")
+]
+
+
+class QueueUnavailable(CloudError):
+    status_code = 503
+
+
+def _hall(request: Request) -> Hall:
+    hall: Hall = request.app.state.parts.hall
+    return hall
+
+
+def get_queue(request: Request) -> BuiltinQueue:
+    queue = _hall(request).queue
+    if queue is None:
+        raise QueueUnavailable("the hall queue is not running in this cloud")
+    return queue
+
+
+def get_desk(request: Request) -> WindowDesk:
+    desk = _hall(request).desk
+    if desk is None:
+        raise QueueUnavailable("the hall queue is not running in this cloud")
+    return desk
+
+
+QueueDep = Annotated[BuiltinQueue, Depends(get_queue)]
+DeskDep = Annotated[WindowDesk, Depends(get_desk)]
+
+
+def check_scope(caller: Principal, site: str) -> None:
+    if not caller.sees(site):
+        raise UnknownSite(site)
+
+
+async def scoped_site(s: AsyncSession, caller: Principal, site: str) -> Site:
+    check_scope(caller, site)
+    return await site_of(s, site)
+
+
+def record(
+    caller: Principal,
+    request: Request,
+    action: str,
+    target: str,
+    site: str,
+    detail: dict[str, object],
+) -> AuditRecord:
+    return AuditRecord(
+        caller.actor, action, Result.OK, target, site, client_ip(request), "", dict(detail)
+    )
+
+
+async def site_changed(request: Request, site: Site) -> None:
+    """Republish the site's live state after a configuration change (windows, queues)."""
+    live = _hall(request).live
+    if live is not None:
+        await live.changed(site.id, site.path)
