@@ -227,12 +227,14 @@ class ContentService:
         )
         action = "hall_content.rollback" if rolled_back_to else "hall_content.publish"
         detail = {"version": version, "rolled_back_to": rolled_back_to}
-        self._audit(s, actor, ip, action, site.path, f"content:{kind}", detail)
+        path = site.path  # read now: after a failed commit the row is expired
+        self._audit(s, actor, ip, action, path, f"content:{kind}", detail)
         try:
             await s.commit()
         except IntegrityError:
+            await s.rollback()
             raise StaleVersion(
-                f"someone published {kind} version {version} of {site.path} at the same moment: "
+                f"someone published {kind} version {version} of {path} at the same moment: "
                 "reload the current content and publish again"
             ) from None
         self._publisher.offer(body)
