@@ -65,13 +65,22 @@ def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, fl
     return count_points(http, "qh", load.first_ms - 1, load.last_ms + 1), done
 
 
-def run_e2e(devices_n: int, metrics: int, interval: float, seconds: float) -> E2eRun:
+def run_e2e(
+    devices_n: int,
+    metrics: int,
+    interval: float,
+    seconds: float,
+    warmup: float = 0.0,
+    liveness_s: float | None = None,
+) -> E2eRun:
     prefix = f"b{uuid.uuid4().hex[:5]}"
     with tempfile.TemporaryDirectory(prefix="kf-tele-e2e-") as tmp_name:
         tmp = Path(tmp_name)
         mosq, broker = start_mosquitto(tmp)
         vm, http = start_vm(tmp)
         os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
+        if liveness_s:  # see --liveness-interval
+            os.environ["KFLEET_LIVENESS_INTERVAL_S"] = str(liveness_s)
         cloud, _base, env = start_cloud(tmp, broker, None)
         procs = {"mosquitto": mosq, "cloud": cloud, "victoriametrics": vm}
         try:
@@ -83,7 +92,9 @@ def run_e2e(devices_n: int, metrics: int, interval: float, seconds: float) -> E2
                 "loader": time.process_time()
             }
             t0 = time.time()
-            load, lags = asyncio.run(_measure(http, broker, devices, metrics, interval, seconds))
+            load, lags = asyncio.run(
+                _measure(http, broker, devices, (metrics, interval, seconds, warmup))
+            )
             send_s = time.time() - t0
             stored, done = _wait_stored(http, load)
             cpu = {k: cpu_seconds(p.pid) - cpu0[k] for k, p in procs.items()}
@@ -106,9 +117,12 @@ def run_e2e(devices_n: int, metrics: int, interval: float, seconds: float) -> E2
 
 
 async def _measure(
-    http: str, broker: str, devices: list[str], metrics: int, interval: float, seconds: float
+    http: str, broker: str, devices: list[str], shape: tuple[int, float, float, float]
 ) -> tuple[Load, list[int]]:
-    load = Load(sent_at={d: [] for d in devices[:: max(1, len(devices) // 50)]})
+    """``shape``: metrics per batch, s between a device's batches, s of load, s of warm-up."""
+    metrics, interval, seconds, warmup = shape
+    sampled = devices[:: max(1, len(devices) // 50)]
+    load = Load(sent_at={d: [] for d in sampled}, warmup_ms=int(warmup * 1000))
     stop_watch = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(http, load, stop_watch))
     await run_load(broker, devices, metrics, interval, seconds, load)

@@ -76,6 +76,9 @@ class Load:
     first_ms: int = 0
     last_ms: int = 0
     sent_at: dict[str, list[int]] = field(default_factory=dict)
+    #: batches stamped within this long of the first publish are left out of the lags
+    #: (the cloud's warm-up: the first batch of every device, devices back from silence)
+    warmup_ms: int = 0
 
 
 async def _client_loop(
@@ -133,7 +136,7 @@ async def watch_lag(http: str, load: Load, stop: asyncio.Event, every_s: float =
             for item in body["data"]["result"]:
                 dev, stored = item["metric"]["device"], round(float(item["value"][1]) * 1000)
                 for ts in load.sent_at.get(dev, []):
-                    if seen.get(dev, 0) < ts <= stored:
+                    if seen.get(dev, 0) < ts <= stored and ts >= load.first_ms + load.warmup_ms:
                         lags.append(now - ts)
                 seen[dev] = max(seen.get(dev, 0), stored)
             await asyncio.sleep(every_s)

@@ -71,7 +71,9 @@ def _pct(values: list[int], q: float) -> int | None:
 
 
 def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
-    run = run_e2e(args.devices, args.metrics, args.interval, args.seconds)
+    run = run_e2e(
+        args.devices, args.metrics, args.interval, args.seconds, args.warmup, args.liveness_interval
+    )
     per_k = 1000 / max(run.stored, 1)
     return {
         "mode": "e2e",
@@ -84,7 +86,9 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
         "offered_points_per_s": round(run.sent / run.send_s),
         "drain_s": round(run.drain_s, 2),
         "sustained_points_per_s": round(run.stored / (run.send_s + run.drain_s)),
+        "liveness_interval_s": args.liveness_interval,
         "lag_ms": {
+            "warmup_s": args.warmup,
             "batches": len(run.lags_ms),
             "p50": _pct(run.lags_ms, 0.5),
             "p99": _pct(run.lags_ms, 0.99),
@@ -104,6 +108,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
     p.add_argument("--gzip", type=int, choices=(0, 1), default=1)
+    p.add_argument(
+        "--warmup", type=float, default=0.0, help="e2e: s of batches left out of the lags"
+    )
+    p.add_argument(
+        "--liveness-interval",
+        type=float,
+        default=None,
+        help="e2e: the cloud's KFLEET_LIVENESS_INTERVAL_S. Registering 10,000 births takes "
+        "minutes on a loaded machine; with the default sweep (5 s) the first devices are "
+        "marked silent before the load starts and all come back at once",
+    )
     return p.parse_args(argv)
 
 

@@ -36,6 +36,7 @@ from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
 from cloud.api import hall_content as hall_content_api
 from cloud.api import hall_content_staff as hall_staff_api
+from cloud.api import hall_haocha as hall_haocha_api
 from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
@@ -116,6 +117,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     for hall_router in (hall_queue_config, hall_queue_windows, hall_queue_desk, hall_queue_tickets):
         app.include_router(hall_router.router)  # issue 13: the hall queue
     app.include_router(kiosk_tickets_api.router)  # issue 13: kiosk tickets + phone page
+    app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app

@@ -28,6 +28,7 @@ from cloud.errors import BusUnavailable
 from cloud.reasons import Ignored, Rejected
 from cloud.settings import Settings
 from cloud.stats import BusStats
+from cloud.telemetry.lean import decode_tele
 from protocols import mqtt_client
 from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
@@ -267,7 +268,7 @@ class Bus:
             meta: list[tuple[str, DeviceChannel]] = []
             for topic, channel, device_id, payload in items:
                 try:
-                    env = decode(payload, _CHANNEL_TYPE[channel])
+                    env = _decode(payload, channel)
                 except ProtocolError as bad:
                     self._stats.reject(bad.reason, str(bad), topic)
                     continue
@@ -362,6 +363,13 @@ class Bus:
         finally:
             self._stats.awaiting_puback -= 1
         self._stats.published += 1
+
+
+def _decode(payload: bytes, channel: DeviceChannel) -> Envelope[Any]:
+    """Telemetry, most of what arrives, takes the lean decoder (``cloud.telemetry.lean``)."""
+    if channel is DeviceChannel.TELE:
+        return decode_tele(payload)
+    return decode(payload, _CHANNEL_TYPE[channel])
 
 
 def _src_mismatch(src: str, topic: str) -> str:

@@ -1,10 +1,9 @@
 """What the cloud does with each upstream message: presence, peripherals, events, metrics, acks.
 
-Every handler runs in its own transaction, except acks: a run of acks already waiting is
-applied in one transaction (group commit), falling back to one transaction per ack if the
-group fails, so one bad message cannot take the others down. Anything that cannot be applied
-is counted and logged with a reason through :class:`~cloud.stats.BusStats`; nothing here
-raises on bad input.
+Each handler has its own transaction, except acks and telemetry: a run of either waiting in
+one bus batch shares one (``cloud.acks``, ``cloud.telemetry.ingest_batch``), falling back to
+one per message, so one bad message cannot take the others down. Anything not applied is
+counted and logged with a reason (:class:`~cloud.stats.BusStats`); nothing raises on bad input.
 
 Devices send acks, events and telemetry at least once (their outbox replays whatever the
 broker had not acknowledged, with the same envelope id), so each of these is applied at most
@@ -23,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -48,7 +48,8 @@ from cloud.hub import ChangeHub
 from cloud.liveness import LivenessWatch
 from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
-from cloud.telemetry.latest import upsert_latest
+from cloud.telemetry.ingest_batch import TeleIngest
+from cloud.telemetry.lean import LeanTelemetryBody
 from cloud.telemetry.pipeline import TelemetryPipeline
 from fleet.peripherals import find
 from fleet.presence import (
@@ -98,7 +99,7 @@ class Ingest:
         self._rebirth_asked: dict[str, float] = {}
         self.clocks = clocks
         self._acks = acks
-        self._telemetry = telemetry
+        self._tele = TeleIngest(sessions, hub, stats, telemetry, self._unknown, self._commit_once)
         self._liveness = liveness
         #: button and rating events go on to the hall once stored (``cloud.events``)
         self.peripheral_events = peripheral_events or PeripheralEvents()
@@ -119,8 +120,8 @@ class Ingest:
             await self._birth(device_id, env.id, body)
         elif env.type is MsgType.STATE and isinstance(body, StateBody):
             await self._state(device_id, body)
-        elif env.type is MsgType.TELE and isinstance(body, TelemetryBody):
-            await self._tele(device_id, env.id, body)
+        elif env.type is MsgType.TELE and isinstance(body, TelemetryBody | LeanTelemetryBody):
+            await self._tele.one(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
             await self._evt(device_id, env.id, body, env.ts)
         elif env.type is MsgType.ACK and isinstance(body, AckBody) and body.subject == "call":
@@ -236,26 +237,7 @@ class Ingest:
         if new.online:
             self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
-    # -- telemetry and events ----------------------------------------------------------------
-
-    async def _tele(self, device_id: str, msg_id: str, body: TelemetryBody) -> None:
-        """Checked, tagged points (``cloud.telemetry.pipeline``): the newest values and the
-        message id commit together; only then are the points queued for the store, so a
-        replayed message stores nothing twice."""
-        async with self._sessions() as s:
-            device = await device_repo.get(s, device_id)
-            if device is None:
-                return await self._unknown(device_id, "telemetry")
-            if await message_repo.was_processed(s, msg_id):  # before the flood counts
-                return self._stats.ignore(Ignored.DUPLICATE_MESSAGE, f"{device_id} {msg_id}")
-            site = await device_repo.site_path(s, device.site_id)
-            verdict = self._telemetry.check(device_id, device.role, site, body)
-            await upsert_latest(s, verdict.points)
-            device.last_seen = utcnow()
-            if not await self._commit_once(s, device_id, msg_id):
-                return
-        self._telemetry.enqueue(verdict.points)
-        self._hub.publish(f"device:{device_id}", "tele")
+    # -- events ------------------------------------------------------------------------------
 
     async def _evt(self, device_id: str, msg_id: str, body: EventBody, ts: int) -> None:
         needs = body.kind is EventKind.PERIPHERAL_HEALTH
@@ -342,23 +324,34 @@ class Ingest:
                 await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)
         failures: list[Failure] = []
         run: list[int] = []
+        kind: _Run | None = None
         for i, (device_id, env) in enumerate(items):
-            if (
-                env.type is MsgType.ACK
-                and isinstance(env.body, AckBody)
-                and env.body.subject == "job"  # a call's answer is not a job's ack
-            ):
+            this = _run_kind(env)
+            if run and this is not kind:
+                failures += await self._run(kind, items, run)
+                run = []
+            kind = this
+            if this is not None:
                 run.append(i)
                 continue
-            if run:
-                failures += await self._acks.run(items, run)
-                run = []
             try:
                 await self.handle(device_id, env)
             except Exception as err:
                 failures.append((i, err))
         if run:
-            failures += await self._acks.run(items, run)
+            failures += await self._run(kind, items, run)
+        return failures
+
+    async def _run(
+        self, kind: _Run | None, items: Sequence[tuple[str, Envelope[Any]]], run: list[int]
+    ) -> list[Failure]:
+        """Job acks in one group commit (``cloud.acks``); telemetry in one transaction
+        (``cloud.telemetry.ingest_batch``), each message counted as handled unless it failed."""
+        if kind is _Run.ACKS:
+            return await self._acks.run(items, run)
+        failures = await self._tele.run(items, run)
+        for _ in range(len(run) - len(failures)):
+            self._stats.handle(MsgType.TELE.value)
         return failures
 
     async def _seen(self, items: Sequence[tuple[str, Envelope[Any]]]) -> None:
@@ -383,6 +376,22 @@ class Ingest:
             return env
         self._stats.redact(device_id, f"{describe(env.body)} ({env.id})", safe.findings)
         return env.model_copy(update={"body": safe.body})
+
+
+class _Run(Enum):
+    """Consecutive messages of these kinds are applied together."""
+
+    ACKS = "acks"
+    TELE = "tele"
+
+
+def _run_kind(env: Envelope[Any]) -> _Run | None:
+    body = env.body
+    if env.type is MsgType.ACK and isinstance(body, AckBody) and body.subject == "job":
+        return _Run.ACKS  # a call's answer is not a job's ack
+    if env.type is MsgType.TELE and isinstance(body, TelemetryBody | LeanTelemetryBody):
+        return _Run.TELE
+    return None
 
 
 def _presence(device: Device) -> Presence:

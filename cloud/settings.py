@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_city_queue import CityQueueSettings
+from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
@@ -33,6 +34,7 @@ class Settings(
     TelemetrySettings,
     RatingSettings,
     CityQueueSettings,
+    HaochaSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

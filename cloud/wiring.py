@@ -30,6 +30,7 @@ from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
 from cloud.hall.content_build import build_content
+from cloud.hall.haocha.build import build_forwarder
 from cloud.hall.kiosk_wiring import add_kiosk_tickets
 from cloud.hall.parts import Hall
 from cloud.hall.publisher import ContentPublisher
@@ -192,6 +193,8 @@ def build_hall(
     _add_queue(hall, sessions, ingest)
     _add_ratings(hall, settings, sessions, calls, notifier, ingest)
     add_kiosk_tickets(hall, settings, sessions, jobs, builtin=hall.queue)
+    hall.haocha = build_forwarder(settings, sessions, notifier)
+    hall.workers.append(("haocha", hall.haocha.run))
     return hall
 
 
@@ -202,7 +205,7 @@ def _add_queue(hall: Hall, sessions: async_sessionmaker[AsyncSession], ingest: I
     hall.queue = BuiltinQueue(sessions, hall.signals, live.changed)
     hall.desk = WindowDesk(sessions, live.changed)
     hall.workers.append(("queue-live", live.run))
-    ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue))
+    ingest.peripheral_events.add(CallButtonSink(sessions, hall.queue_for))
 
 
 def _add_ratings(

@@ -27,3 +27,12 @@ def _register_city_queue() -> None:
 
 
 _register_city_queue()
+
+
+def _register_haocha() -> None:
+    from simulators.cli_haocha import register
+
+    register(app)
+
+
+_register_haocha()

@@ -14,10 +14,10 @@ from cloud.audit import AuditRecord, Result
 from cloud.auth.principal import Principal
 from cloud.db.models import Site
 from cloud.errors import CloudError
+from cloud.hall.backend import QueueBackend
 from cloud.hall.parts import Hall
 from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_errors import UnknownSite
-from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.queue_store import site_of
 from cloud.schemas import SITE_PATH_PATTERN
 from fleet.access import Permission
@@ -40,11 +40,9 @@ def _hall(request: Request) -> Hall:
     return hall
 
 
-def get_queue(request: Request) -> BuiltinQueue:
-    queue = _hall(request).queue
-    if queue is None:
-        raise QueueUnavailable("the hall queue is not running in this cloud")
-    return queue
+def get_queue(request: Request, site: HallSite) -> QueueBackend:
+    """The queue serving ``?site=``: the city hall's system where configured, else ours."""
+    return _hall(request).queue_for(site)
 
 
 def get_desk(request: Request) -> WindowDesk:
@@ -54,7 +52,7 @@ def get_desk(request: Request) -> WindowDesk:
     return desk
 
 
-QueueDep = Annotated[BuiltinQueue, Depends(get_queue)]
+QueueDep = Annotated[QueueBackend, Depends(get_queue)]
 DeskDep = Annotated[WindowDesk, Depends(get_desk)]
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import func, select, text
 
 from cloud.db.models import Device, Job
 from cloud.errors import CloudError
+from cloud.hall.haocha.metrics import haocha_metrics
 from cloud.stats import LAG_BUCKETS
 from cloud.wiring import Parts
 
@@ -86,6 +87,7 @@ class CloudCollector(Collector):
         yield from self._workers()
         yield from self._telemetry()
         yield from self._database()
+        yield from haocha_metrics(self._parts.hall.haocha)
 
     def _telemetry(self) -> Iterator[Metric]:
         tele = self._parts.telemetry.stats()

@@ -51,7 +51,11 @@ class QueueBackend(Protocol):
         *,
         source: TicketSource,
         appointment_id: str = "",
-    ) -> TicketView: ...
+        priority: bool = False,
+    ) -> TicketView:
+        """A new ticket; ``priority``: an appointment checked in within its slot (a backend
+        with its own priority rules may ignore it)."""
+        ...
 
     async def call_next(
         self, site: str, window_no: str, *, staff_no: str = ""

@@ -153,7 +153,13 @@ class CityQueue:
         return held is not None and isinstance(version, int) and version < held[0]
 
     async def take(
-        self, site: str, service_code: str, *, source: TicketSource, appointment_id: str = ""
+        self,
+        site: str,
+        service_code: str,
+        *,
+        source: TicketSource,
+        appointment_id: str = "",
+        priority: bool = False,  # the city system ranks appointments by its own rules
     ) -> TicketView:
         business = self.config.business.get(service_code, service_code)
         body = {"business_type": business, "source": source, "appointment_id": appointment_id}

@@ -11,7 +11,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cloud.hall.backend import QueueBackend
 from cloud.hall.content_service import ContentService
+from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
@@ -41,6 +43,18 @@ class Hall:
     #: which queue serves each site (built-in or the city's system); kiosk tickets
     backends: QueueBackends | None = None
     kiosk_tickets: KioskTickets | None = None
+    #: forwards ratings to the provincial 好差评 platform (docs/haocha.md)
+    haocha: Forwarder | None = None
+
+    def queue_for(self, site: str) -> QueueBackend:
+        """The queue that serves ``site``: the city's system where configured, else ours."""
+        if self.backends is not None:
+            return self.backends.backend_for(site)
+        if self.queue is None:
+            from cloud.hall.backends import QueueNotRunning
+
+            raise QueueNotRunning(f"site {site} has no queue running in this cloud")
+        return self.queue
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:

@@ -19,6 +19,7 @@ counted; the button never raises into ingest.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from cloud.db.hall import HallWindow
 from cloud.db.models import Site
 from cloud.errors import CloudError
 from cloud.events import PeripheralEventIn
-from cloud.hall.queue_service import BuiltinQueue
+from cloud.hall.backend import QueueBackend
 from protocols.messages import ButtonData, EventKind
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,13 @@ PRESS_OPS = {0: "call-next", 1: "start", 2: "complete", 3: "no-show"}
 
 
 class CallButtonSink:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], queue: BuiltinQueue) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        queue_for: Callable[[str], QueueBackend],
+    ) -> None:
         self._sessions = sessions
-        self._queue = queue
+        self._queue_for = queue_for
         self.done = 0
         self.refused = 0
 
@@ -79,7 +84,7 @@ class CallButtonSink:
         return None
 
     async def _run(self, op: str, site: str, window_no: str) -> None:
-        q = self._queue
+        q = self._queue_for(site)
         if op == "call-next":
             await q.call_next(site, window_no)
         elif op == "recall":

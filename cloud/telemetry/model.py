@@ -22,6 +22,8 @@ class Point:
     value: float
     ts_ms: int
     tags: Mapping[str, str]
+    #: ``cloud.telemetry.latest.series_key(tags)`` when the validator already knows it
+    key: str | None = None
 
     @property
     def device(self) -> str:

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.clocks import DeviceClocks
 from cloud.telemetry.buffer import PointBuffer
 from cloud.telemetry.latest import upsert_latest
+from cloud.telemetry.lean import TeleBody
 from cloud.telemetry.model import Point, StoreUnavailable
 from cloud.telemetry.store import TelemetryStore
 from cloud.telemetry.validate import Bad, Limits, Validator, Verdict, cloud_tags_of
 from protocols.envelope import wall_ms
-from protocols.messages import TelemetryBody
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +80,11 @@ class TelemetryPipeline:
         self._down_since: float | None = None
         self._told: set[tuple[str, Bad]] = set()
 
-    def check(self, device_id: str, role: str, site: str, body: TelemetryBody) -> Verdict:
+    def check(self, device_id: str, role: str, site: str, body: TeleBody) -> Verdict:
         """Checked, tagged points of one batch (counted); nothing is stored yet."""
         tags = cloud_tags_of(device_id, role, site)
         offset = self._clocks.offset_ms(device_id)
-        verdict = self.validator.check(list(body.metrics), tags, wall_ms(), offset)
+        verdict = self.validator.check(body.metrics, tags, wall_ms(), offset)
         if verdict.bad:
             self._tell(device_id, verdict)
         return verdict
@@ -120,7 +120,7 @@ class TelemetryPipeline:
             )
         return dropped
 
-    async def accept(self, device_id: str, role: str, site: str, body: TelemetryBody) -> Accepted:
+    async def accept(self, device_id: str, role: str, site: str, body: TeleBody) -> Accepted:
         """Check and tag a batch, record its newest values, queue it for the store."""
         verdict = self.check(device_id, role, site, body)
         if verdict.points:

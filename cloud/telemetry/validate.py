@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cloud.telemetry.latest import series_key
+from cloud.telemetry.lean import MetricLike
 from cloud.telemetry.model import CLOUD_TAGS, Point
-from protocols.messages import Metric
 from protocols.telemetry import COUNTER_PREFIX, PeripheralMetric, SysMetric, site_tags
 
 
@@ -59,6 +59,9 @@ _CODES = {PeripheralMetric.HEALTH: range(4), PeripheralMetric.PAPER: range(4)}
 TEMP_RANGE = (-60.0, 150.0)
 #: a metric name: lower-case words of letters, digits and ``_`` joined by dots
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+#: well-formed names remembered (forgotten all at once beyond this many)
+GOOD_NAMES_MEMORY = 10_000
+_GOOD_NAMES: set[str] = set()
 #: flood buckets remembered (series × minute); the oldest are forgotten beyond this
 FLOOD_MEMORY = 200_000
 
@@ -67,7 +70,14 @@ def good_name(name: str) -> bool:
     """A well-formed metric name (at most 64 characters, as the wire allows). The names of
     ``protocols.telemetry`` get range checks below; other well-formed names (an agent's own
     counters such as ``jobs_succeeded``) are stored with the finite check only."""
-    return len(name) <= 64 and NAME_RE.match(name) is not None
+    if name in _GOOD_NAMES:  # a fleet sends the same few hundred names over and over
+        return True
+    if len(name) > 64 or NAME_RE.match(name) is None:
+        return False
+    if len(_GOOD_NAMES) >= GOOD_NAMES_MEMORY:
+        _GOOD_NAMES.clear()
+    _GOOD_NAMES.add(name)
+    return True
 
 
 def check_value(name: str, value: float) -> tuple[float | None, Bad | None]:
@@ -121,7 +131,7 @@ class Validator:
 
     def check(
         self,
-        metrics: list[Metric],
+        metrics: Sequence[MetricLike],
         cloud_tags: Mapping[str, str],
         now_ms: int,
         offset_ms: int | None = None,
@@ -140,16 +150,29 @@ class Validator:
             if late is not None:
                 verdict.bad[late] += 1
                 continue
-            tags = {k: v for k, v in m.tags.items() if k not in CLOUD_TAGS}
-            if len(tags) != len(m.tags):
-                verdict.bad[Bad.RESERVED_TAG] += 1
-            tags.update(cloud_tags)
-            if not self._room(device, m.name, series_key(tags), m.ts):
+            tags, key = self._tags(m.tags, cloud_tags, verdict)
+            if not self._room(device, m.name, key, m.ts):
                 verdict.bad[Bad.FLOOD] += 1
                 continue
-            verdict.points.append(Point(m.name, value, m.ts, tags))
+            verdict.points.append(Point(m.name, value, m.ts, tags, key))
         self.counts.update(verdict.bad)
         return verdict
+
+    @staticmethod
+    def _tags(
+        own: Mapping[str, str], cloud_tags: Mapping[str, str], verdict: Verdict
+    ) -> tuple[Mapping[str, str], str]:
+        """The point's tags (the cloud's win) and its series key. Most metrics carry no tags
+        of their own: they share the device's ``cloud_tags`` mapping (nothing mutates a
+        point's tags) instead of a copy each."""
+        if not own:
+            return cloud_tags, ""
+        tags = {k: v for k, v in own.items() if k not in CLOUD_TAGS}
+        if len(tags) != len(own):
+            verdict.bad[Bad.RESERVED_TAG] += 1
+        key = series_key(tags)
+        tags.update(cloud_tags)
+        return tags, key
 
     def _when(self, ts: int, now_ms: int, offset_ms: int | None) -> Bad | None:
         on_cloud = ts + (offset_ms or 0)
