@@ -112,8 +112,8 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(hall_follow_ups_api.router)  # issue 13: 差评 follow-ups
     app.include_router(hall_ratings_public_api.router)  # issue 13: kiosk and phone ratings
     app.include_router(alert_rules_api.router)
-    app.include_router(hall_content_api.router)  # issue 13: floor plans, window information
-    app.include_router(hall_staff_api.router)
+    for content in (hall_content_api, hall_staff_api):  # issue 13: plans, window info, staff
+        app.include_router(content.router)
     for hall_router in (hall_queue_config, hall_queue_windows, hall_queue_desk, hall_queue_tickets):
         app.include_router(hall_router.router)  # issue 13: the hall queue
     app.include_router(kiosk_tickets_api.router)  # issue 13: kiosk tickets + phone page
