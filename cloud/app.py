@@ -34,6 +34,8 @@ from cloud.api import (
 )
 from cloud.api import device_self as device_self_api
 from cloud.api import enrollment as enrollment_api
+from cloud.api import hall_content as hall_content_api
+from cloud.api import hall_content_staff as hall_staff_api
 from cloud.api import hall_haocha as hall_haocha_api
 from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
@@ -56,6 +58,15 @@ from cloud.wiring import Parts
 from fleet.sites import PILOT_TREE, SiteSpec
 
 log = logging.getLogger(__name__)
+#: the hall's queue and content routers (issue 13)
+HALL_ROUTERS = (
+    hall_queue_config,
+    hall_queue_windows,
+    hall_queue_desk,
+    hall_queue_tickets,
+    hall_content_api,
+    hall_staff_api,
+)
 
 
 def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
@@ -110,8 +121,8 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(hall_follow_ups_api.router)  # issue 13: 差评 follow-ups
     app.include_router(hall_ratings_public_api.router)  # issue 13: kiosk and phone ratings
     app.include_router(alert_rules_api.router)
-    for hall_router in (hall_queue_config, hall_queue_windows, hall_queue_desk, hall_queue_tickets):
-        app.include_router(hall_router.router)  # issue 13: the hall queue
+    for hall_router in HALL_ROUTERS:  # issue 13: the hall's queue and content
+        app.include_router(hall_router.router)
     app.include_router(kiosk_tickets_api.router)  # issue 13: kiosk tickets + phone page
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     install_http_layer(app, settings)  # error shape for CloudError and every other error

@@ -250,6 +250,24 @@ class Settings(
             "one is refused with 413 before it is read.",
         ),
     ] = 1024 * 1024
+    hall_plan_max_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=16 * 1024 * 1024,
+            description="Largest floor-plan image (PNG, JPEG, WebP, SVG) accepted by POST "
+            "/api/v1/hall/floorplans, in bytes (413 beyond); screens download it.",
+        ),
+    ] = 8 * 1024 * 1024
+    hall_photo_max_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=16 * 1024 * 1024,
+            description="Largest staff photo accepted by PUT /api/v1/hall/staff/{no}/photo, "
+            "in bytes (413 beyond).",
+        ),
+    ] = 2 * 1024 * 1024
     upload_grant_ttl_s: Annotated[
         int,
         Field(

@@ -29,6 +29,7 @@ from cloud.enrollment.service import Enrollment, build_enrollment
 from cloud.events import EventChannel
 from cloud.failover import Failover
 from cloud.grants import Grants
+from cloud.hall.content_build import build_content
 from cloud.hall.haocha.build import build_forwarder
 from cloud.hall.kiosk_wiring import add_kiosk_tickets
 from cloud.hall.parts import Hall
@@ -187,6 +188,8 @@ def build_hall(
 ) -> Hall:
     """The hall's parts (issue 13); each capability adds its own here."""
     hall = Hall(ContentPublisher(bus))
+    hall.content = build_content(settings, sessions, hall.publisher)
+    hall.workers.append(("content-republish", hall.content.republish_at_start))
     _add_queue(hall, sessions, ingest)
     _add_ratings(hall, settings, sessions, calls, notifier, ingest)
     add_kiosk_tickets(hall, settings, sessions, jobs, builtin=hall.queue)

@@ -9,7 +9,9 @@ Basic ``device_id:secret``) are accepted alongside them:
   copied off one device is useless on another device's credentials): 403 otherwise;
 - with a read token, they are checked (a wrong or revoked secret is a 401) and nothing more;
 - alone, on ``GET``, they read the blobs of the jobs assigned to that device and not yet
-  finished (a ``print_document``'s PDF), nothing else (403); ``PUT`` still needs a grant.
+  finished (a ``print_document``'s PDF), and the images of its own site's hall content — the
+  current or the previous published floor plan and window information (issue 13: screens
+  fetch the plan and staff photos); nothing else (403); ``PUT`` still needs a grant.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cloud.auth.principal import Principal, PrincipalKind
 from cloud.blobs import BlobTokenInvalid, GrantInvalid
 from cloud.db import jobs as job_repo
 from cloud.db.models import Job
+from cloud.hall.content_repo import readable_blobs
 from cloud.schemas import ErrorBody
 from protocols.jobs import JobKind, JobState
 
@@ -57,7 +60,8 @@ async def check_grant_holder(sessions: SessionsDep, job_id: str, caller: Princip
 
 
 async def check_device_may_read(sessions: SessionsDep, device: Principal, sha256: str) -> None:
-    """Without a token, a device reads only the documents of the jobs it holds."""
+    """Without a token, a device reads only the documents of the jobs it holds and the images
+    of its site's current or previous hall content."""
     async with sessions() as s:
         params = (
             await s.scalars(
@@ -68,8 +72,14 @@ async def check_device_may_read(sessions: SessionsDep, device: Principal, sha256
                 )
             )
         ).all()
-    if not any(isinstance(p, dict) and p.get("document") == sha256 for p in params):
-        raise BlobTokenInvalid(
-            f"device {device.name} holds no job that prints blob {sha256}; a device reads "
-            "only the documents of its own dispatched jobs (or use the job's fetch URL)"
-        )
+    if any(isinstance(p, dict) and p.get("document") == sha256 for p in params):
+        return
+    if device.device_site:
+        async with sessions() as s:
+            if sha256 in await readable_blobs(s, device.device_site):
+                return
+    raise BlobTokenInvalid(
+        f"device {device.name} holds no job that prints blob {sha256}, and its site's "
+        "current content names no such image; a device reads only the documents of its "
+        "own dispatched jobs and its own site's content (or use the job's fetch URL)"
+    )

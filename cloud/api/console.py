@@ -31,6 +31,7 @@ PAGES = {
     "/notifications": "notifications.html",  # issue 12: the record of alert notifications
     "/availability": "availability.html",
     "/alerts": "alerts.html",
+    "/hall/content": "hall_content.html",  # issue 13: floor plan and window information
     "/hall/queues": "hall_queues.html",  # issue 13: the queue monitor
     "/hall/ratings": "hall_ratings.html",  # issue 13: 好差评 reports and follow-ups
 }

@@ -20,6 +20,10 @@ from cloud.api.errors import error_response
 
 #: ``PUT`` on these paths uploads a blob (cloud/api/blobs.py).
 BLOB_UPLOAD = re.compile(r"^/api/v1/blobs/[^/]+/?$")
+#: hall image uploads (multipart): a floor plan (POST) or a staff photo (PUT)
+HALL_IMAGE_UPLOAD = re.compile(r"^/api/v1/hall/(floorplans|staff/[^/]+/photo)/?$")
+#: room for the multipart framing around an image at its limit (the route checks the image)
+MULTIPART_SLACK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,19 @@ class BodyLimits:
     api_max_bytes: int
     #: bytes of a blob upload
     blob_max_bytes: int
+    #: bytes of a hall image upload (floor plan, staff photo), before multipart framing
+    hall_image_max_bytes: int = 0
 
     def for_request(self, method: str, path: str) -> tuple[int, str]:
         """The limit for this request, and the setting that raises it."""
         if method == "PUT" and BLOB_UPLOAD.match(path):
             return self.blob_max_bytes, "KFLEET_BLOB_MAX_BYTES"
+        if (
+            self.hall_image_max_bytes
+            and HALL_IMAGE_UPLOAD.match(path)
+            and method in ("POST", "PUT")
+        ):
+            return self.hall_image_max_bytes + MULTIPART_SLACK, "KFLEET_HALL_PLAN_MAX_BYTES"
         return self.api_max_bytes, "KFLEET_API_MAX_BODY_BYTES"
 
 

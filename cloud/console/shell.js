@@ -17,6 +17,7 @@ const kf = (() => {
     ["/tokens", null, "API 令牌", "API tokens"],
     ["/audit", "audit.read", "审计日志", "Audit log"],
     ["/availability", "devices.read", "可用率", "Availability"],
+    ["/hall/content", "hall.read", "大厅内容", "Hall content"],
     ["/hall/queues", "hall.read", "排队监控", "Queue monitor"],
     ["/hall/ratings", "hall.read", "好差评", "Ratings"],
   ];
@@ -42,7 +43,8 @@ const kf = (() => {
     const method = (opts.method || "GET").toUpperCase();
     if (!["GET", "HEAD", "OPTIONS"].includes(method)) headers["X-CSRF-Token"] = cookie("kfleet_csrf");
     let body = opts.body;
-    if (body !== undefined && typeof body !== "string" && !(body instanceof Blob)) {
+    if (body !== undefined && typeof body !== "string" && !(body instanceof Blob) &&
+        !(body instanceof FormData)) {  // FormData: the browser sets the multipart type
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(body);
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cloud.hall.backend import QueueBackend
+from cloud.hall.content_service import ContentService
 from cloud.hall.haocha.forwarder import Forwarder
 from cloud.hall.publisher import ContentPublisher
 from cloud.hall.queue_desk import WindowDesk
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 class Hall:
     publisher: ContentPublisher
     signals: HallSignals = field(default_factory=HallSignals)
+    #: floor plans, window information, staff (``cloud.hall.content_*``)
+    content: ContentService | None = None
     #: background loops (the publisher's, the rating forwarder's, the follow-up reminder's…)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: the built-in queue (``cloud.hall.queue_service``), its windows' desks and live state

@@ -76,6 +76,8 @@ SAMPLES = {
     "alert_id": "1",
     "rule_id": "1",
     "silence_id": "1",
+    "staff_no": "S1",  # issue 13: hall staff
+    "kind": "floorplan",  # issue 13: hall content
     "rating_id": "1",
     "code": "a",  # issue 13: a hall queue or service code
     "number": "1",  # a hall window
