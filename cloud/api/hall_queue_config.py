@@ -294,6 +294,7 @@ async def create_service(
             ),
         )
         await s.commit()
+    await site_changed(request, where)
     return out
 
 
@@ -328,6 +329,7 @@ async def update_service(
             _s_record(caller, request, "hall.service.update", site, code, before, out.model_dump()),
         )
         await s.commit()
+    await site_changed(request, where)
     return out
 
 
@@ -344,4 +346,5 @@ async def delete_service(
         )
         await s.delete(sv)
         await s.commit()
+    await site_changed(request, where)
     return Response(status_code=204)

@@ -80,7 +80,10 @@ def record(
 
 
 async def site_changed(request: Request, site: Site) -> None:
-    """Republish the site's live state after a configuration change (windows, queues)."""
-    live = _hall(request).live
-    if live is not None:
-        await live.changed(site.id, site.path)
+    """Republish the site's live state and its window information (names, services, devices)
+    after a configuration change; the window information only if it changed."""
+    hall = _hall(request)
+    if hall.live is not None:
+        await hall.live.changed(site.id, site.path)
+    if hall.content is not None:
+        await hall.content.publish_windows(site.path, "system:hall-config")

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.app import create_app, seed_sites
 from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
-from cloud.hall.seed import seed_halls_in
+from cloud.hall.content_demo import publish_demo_content
+from cloud.hall.seed import PILOT_HALLS, seed_halls_in
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -84,6 +85,8 @@ PILOT_KIOSKS = [
     ),
     KioskSpec("hhl-screen-01", "qh/hx/golmud/hhl", "黄河路街道办事处 大厅屏", role="hall_screen"),
 ]
+HHL = "qh/hx/golmud/hhl"
+PILOT_HALL_SITES = [h.site for h in PILOT_HALLS]
 #: ``kfleet demo`` serves these devices' screens (hall screen, window 1's screen) on fixed ports
 DEMO_SCREENS: dict[str, dict[str, Any]] = {
     "hhl-screen-01": {"enabled": True, "port": 8091},
@@ -206,6 +209,8 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
             await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
+            if opts.hall_stream is not None and parts.hall.content is not None:
+                await publish_demo_content(parts.hall.content, [HHL], PILOT_HALL_SITES)
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
