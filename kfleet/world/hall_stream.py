@@ -33,9 +33,9 @@ Sleep = Callable[[float], Awaitable[None]]
 class HallStream:
     """How busy the demo halls are (per site) and how long things take, in seconds."""
 
-    arrival_every_s: float = 12.0
+    arrival_every_s: float = 6.0
     walk_s: float = 4.0
-    service_s: tuple[float, float] = (30.0, 90.0)
+    service_s: tuple[float, float] = (20.0, 60.0)
     idle_poll_s: float = 5.0
     seed: int = 13
 
