@@ -16,7 +16,9 @@ KFLEET_HAOCHA_SECRET. The fault rates (0..1, seeded) make a share of submits fai
 a 429 with Retry-After, a hang, a dropped connection or a slow answer.
 """
 
-Rate = Annotated[float, typer.Option(min=0.0, max=1.0)]
+
+def _rate(what: str) -> object:
+    return typer.Option(min=0.0, max=1.0, help=f"Share of submits (0..1) that {what}.")
 
 
 def haocha(
@@ -24,11 +26,11 @@ def haocha(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     app_id: Annotated[str, typer.Option(help="The app id the cloud signs with.")] = "sim-app",
     secret: Annotated[str, typer.Option(help="The app's HMAC secret.")] = "sim-secret",
-    error_rate: Rate = 0.0,
-    rate_limit_rate: Rate = 0.0,
-    hang_rate: Rate = 0.0,
-    drop_rate: Rate = 0.0,
-    slow_rate: Rate = 0.0,
+    error_rate: Annotated[float, _rate("answer 503")] = 0.0,
+    rate_limit_rate: Annotated[float, _rate("answer 429 with Retry-After")] = 0.0,
+    hang_rate: Annotated[float, _rate("hang")] = 0.0,
+    drop_rate: Annotated[float, _rate("drop the connection")] = 0.0,
+    slow_rate: Annotated[float, _rate("answer slowly")] = 0.0,
     slow_s: Annotated[float, typer.Option(help="Delay of a slow answer, seconds.")] = 0.5,
     hang_s: Annotated[float, typer.Option(help="How long a hung request hangs, seconds.")] = 30.0,
     retry_after_s: Annotated[int, typer.Option(help="Retry-After of a 429, seconds.")] = 1,

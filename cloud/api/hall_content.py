@@ -18,9 +18,15 @@ from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.db import sites as site_repo
-from cloud.errors import NotFound, Unprocessable
+from cloud.errors import NotFound
 from cloud.hall import content_repo as repo
-from cloud.hall.content_schemas import ContentKind, ContentList, ContentVersionOut, PublishIn
+from cloud.hall.content_schemas import (
+    ContentKind,
+    ContentList,
+    ContentVersionOut,
+    FloorPlanPublishIn,
+    WindowsPublishIn,
+)
 from cloud.hall.content_service import ContentService
 from cloud.hall.content_tables import HallContent
 from cloud.schemas import SITE_PATH_PATTERN
@@ -118,7 +124,12 @@ async def upload_floorplan(
     content: ContentDep,
     request: Request,
     site: SiteParam,
-    file: Annotated[UploadFile, File(description="the plan: PNG, JPEG, WebP or SVG")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="the plan: PNG, JPEG, WebP or SVG", json_schema_extra={"format": "binary"}
+        ),
+    ],
 ) -> ContentVersionOut:
     """Checked (type by magic bytes, decoded, size), stored as a blob, kept as a draft that
     carries the current plan's window and area placements; publish it with
@@ -130,46 +141,57 @@ async def upload_floorplan(
     return version_out(site, draft, None)
 
 
+_PUBLISH_ERRORS = error_responses(
+    400,
+    413,
+    described={
+        404: _NO_SITE + "; for a floor plan also: an image never uploaded for this site",
+        409: "the version is not the next one (someone published meanwhile): reload",
+        422: "a window placed twice, unknown at the site, or a position outside the plan",
+    },
+)
+
+
 @router.post(
-    "/content/{kind}/publish",
+    "/content/floorplan/publish",
     response_model=ContentVersionOut,
     status_code=201,
-    responses=error_responses(
-        400,
-        413,
-        described={
-            404: _NO_SITE,
-            409: "the version is not the next one (someone published meanwhile): reload",
-            422: "a window placed twice, unknown at the site, or a position outside the plan",
-        },
-    ),
-    summary="Publish a new version of the site's floor plan or window information",
+    responses=_PUBLISH_ERRORS,
+    summary="Publish a new version of the site's floor plan",
 )
-async def publish(
+async def publish_floorplan(
     caller: ContentWriter,
     content: ContentDep,
     request: Request,
     site: SiteParam,
-    kind: Annotated[ContentKind, Path(description="floorplan or windows")],
-    body: PublishIn,
+    body: FloorPlanPublishIn,
 ) -> ContentVersionOut:
+    """The plan you edited: the uploaded image's sha256, windows, areas, "you are here"."""
     _visible(caller, site)
     ip = client_ip(request)
-    if kind == "floorplan":
-        if body.plan is None:
-            raise Unprocessable(
-                "publishing a floor plan needs 'plan' (image_sha256 from the upload, windows, "
-                "areas): send the plan you edited"
-            )
-        await content.publish_floorplan(site, body.plan, caller.actor, version=body.version, ip=ip)
-    else:
-        if body.plan is not None:
-            raise Unprocessable(
-                "window information is built from the site's windows, services and staff; "
-                "send no 'plan' (change the configuration instead)"
-            )
-        await content.publish_windows(site, caller.actor, version=body.version, force=True, ip=ip)
-    return await _current_out(content, site, kind)
+    await content.publish_floorplan(site, body.plan, caller.actor, version=body.version, ip=ip)
+    return await _current_out(content, site, "floorplan")
+
+
+@router.post(
+    "/content/windows/publish",
+    response_model=ContentVersionOut,
+    status_code=201,
+    responses=_PUBLISH_ERRORS,
+    summary="Publish a new version of the site's window information",
+)
+async def publish_windows(
+    caller: ContentWriter,
+    content: ContentDep,
+    request: Request,
+    site: SiteParam,
+    body: WindowsPublishIn,
+) -> ContentVersionOut:
+    """Built from the site's windows, services and staff (change those to change it)."""
+    _visible(caller, site)
+    ip = client_ip(request)
+    await content.publish_windows(site, caller.actor, version=body.version, force=True, ip=ip)
+    return await _current_out(content, site, "windows")
 
 
 async def _current_out(content: ContentService, site: str, kind: str) -> ContentVersionOut:

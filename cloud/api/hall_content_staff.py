@@ -106,7 +106,10 @@ async def set_photo(
     request: Request,
     site: SiteParam,
     staff_no: StaffNo,
-    file: Annotated[UploadFile, File(description="the photo: PNG, JPEG or WebP")],
+    file: Annotated[
+        UploadFile,
+        File(description="the photo: PNG, JPEG or WebP", json_schema_extra={"format": "binary"}),
+    ],
 ) -> StaffOut:
     """Multipart field ``file``; checked like a floor plan (raster only), stored as a blob."""
     check_site(caller, site, f"site {site!r}")

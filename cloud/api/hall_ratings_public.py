@@ -141,11 +141,11 @@ async def phone_rate(
     summary="The phone rating page (public; zh-CN with English)",
     responses={
         200: {"description": "the page (HTML)", "content": {"text/html": {}}},
-        **error_responses(
-            422,
-            500,
-            described={404: "the link expired, is forged or damaged (an HTML page saying so)"},
-        ),
+        **error_responses(422, 500),
+        404: {
+            "description": "the link expired, is forged or damaged: an HTML page saying so",
+            "content": {"text/html": {}},
+        },
     },
 )
 async def phone_page(sessions: SessionsDep, request: Request, token: Token) -> HTMLResponse:

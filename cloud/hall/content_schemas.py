@@ -57,12 +57,17 @@ class FloorPlanIn(_In):
     markers: Annotated[list[MarkerIn], Field(max_length=100)] = []
 
 
-class PublishIn(_In):
+class WindowsPublishIn(_In):
     """``version``: the number you mean to publish (current + 1); omit it to take the next.
-    ``plan``: required for ``floorplan``; ``windows`` is built from the site's configuration."""
+    The window information itself is built from the site's configuration."""
 
     version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
-    plan: FloorPlanIn | None = None
+
+
+class FloorPlanPublishIn(WindowsPublishIn):
+    """``plan``: the plan you edited (the upload's image sha256, windows, areas, markers)."""
+
+    plan: FloorPlanIn
 
 
 class ContentVersionOut(BaseModel):

@@ -121,7 +121,7 @@ class ContentService:
             row = await site_repo.require(s, site)
             image = await repo.uploaded_image(s, row.id, plan.image_sha256)
             if image is None:
-                raise Unprocessable(
+                raise NotFound(
                     f"image {plan.image_sha256} was never uploaded as a floor plan of {site}: "
                     "upload it first (POST /api/v1/hall/floorplans?site=...) and publish the "
                     "sha256 the upload returned"

@@ -148,7 +148,7 @@ async def test_an_unknown_window_is_refused(editor: httpx.AsyncClient) -> None:
 
 async def test_an_image_never_uploaded_for_the_site_is_refused(editor: httpx.AsyncClient) -> None:
     r = await publish(editor, {"plan": plan("ab" * 32, [])})
-    assert r.status_code == 422, r.text
+    assert r.status_code == 404, r.text
     assert "was never uploaded as a floor plan" in r.json()["message"]
 
 
