@@ -136,16 +136,25 @@ async def phone_rate(
     return PhoneRated(rating_id=row.id, message="感谢您的评价 / Thank you for your rating")
 
 
+_PAGE_ERRORS = error_responses(
+    422, 500, described={404: "the link expired, is forged or damaged: an HTML page saying so"}
+)
+#: the 404 is the page itself (HTML), described like every error (its JSON shape too)
+_HTML_404 = {
+    **_PAGE_ERRORS,
+    404: {
+        **_PAGE_ERRORS[404],
+        "content": {**_PAGE_ERRORS[404].get("content", {}), "text/html": {}},
+    },
+}
+
+
 @router.get(
     "/r/{token}",
     summary="The phone rating page (public; zh-CN with English)",
     responses={
         200: {"description": "the page (HTML)", "content": {"text/html": {}}},
-        **error_responses(422, 500),
-        404: {
-            "description": "the link expired, is forged or damaged: an HTML page saying so",
-            "content": {"text/html": {}},
-        },
+        **_HTML_404,
     },
 )
 async def phone_page(sessions: SessionsDep, request: Request, token: Token) -> HTMLResponse:
