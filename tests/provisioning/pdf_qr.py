@@ -1,5 +1,5 @@
 """Reading the bulk sheet back as a scanner would: pypdf for pages and text, and each QR code
-rebuilt from the filled squares in the page's content stream, then decoded by OpenCV's QR
+rebuilt from the filled squares in the page's content stream, then decoded by OpenCV's ArUco QR
 detector (no PDF renderer needed: the codes are vector squares)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from provisioning.bulk_sheet import COLS, MARGIN
+from tests.qr_read import read_qr
 
 
 def _squares(page: object, reader: PdfReader) -> list[tuple[float, float, float]]:
@@ -37,8 +38,7 @@ def _decode(squares: list[tuple[float, float, float]]) -> str:
     for x, y in zip(xs, ys, strict=True):
         grid[4 + y1 - y, 4 + x - x0] = 0
     image = cv2.resize(grid, None, fx=8, fy=8, interpolation=cv2.INTER_NEAREST)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return str(text)
+    return read_qr(image)
 
 
 def qr_texts(pdf: Path) -> list[list[str]]:

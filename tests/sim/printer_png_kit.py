@@ -33,11 +33,6 @@ def crop(png: Pixels, span: tuple[int, int], quiet: int = 24) -> Pixels:
     return np.pad(printable(png)[span[0] : span[1]], quiet, constant_values=255)
 
 
-def read_qr(px: Pixels) -> str:
-    data, _, _ = cv2.QRCodeDetector().detectAndDecode(px)
-    return str(data)
-
-
 def read_ean(px: Pixels) -> str:
     """OpenCV's reading of the bars (HRI digits left out), told where the symbol lies: its
     detector does not find a symbol this small by itself, its decoder reads it."""

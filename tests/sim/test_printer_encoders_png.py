@@ -23,6 +23,7 @@ from protocols.escpos.paper_font import find_font
 from protocols.escpos.receipts import decode_receipts
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.conftest import require_or_skip
+from tests.qr_read import read_qr
 from tests.sim.printer_encoders_kit import ALL_CASES, Case, chunks, paper_items, params
 from tests.sim.printer_png_kit import (
     Pixels,
@@ -30,7 +31,6 @@ from tests.sim.printer_png_kit import (
     read_code39,
     read_code128,
     read_ean,
-    read_qr,
     spans,
 )
 from tests.sim.test_printer_encoders import print_on_pty, send_in_pieces

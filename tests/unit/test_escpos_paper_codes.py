@@ -8,12 +8,12 @@ independently of ours.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from protocols.escpos.layout import BarcodeItem, QrItem
 from protocols.escpos.paper import MARK, TOP
+from tests.qr_read import read_qr
 from tests.unit.escpos_paper_kit import Pixels, bands, ink, ink_box, render, text
 
 
@@ -21,11 +21,6 @@ def pad(px: Pixels, box: tuple[int, int, int, int], quiet: int) -> Pixels:
     """The box cut out with ``quiet`` dots of white around it (the host's quiet zone)."""
     top, bottom, left, right = box
     return np.pad(px[top:bottom, left:right], quiet, constant_values=255)
-
-
-def read_qr(px: Pixels) -> str:
-    data, _, _ = cv2.QRCodeDetector().detectAndDecode(px)
-    return str(data)
 
 
 @pytest.mark.parametrize(
