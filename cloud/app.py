@@ -49,6 +49,7 @@ from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
 from cloud.api.http_layer import install_http_layer
+from cloud.api.kiosk_routers import KIOSK_ROUTERS
 from cloud.db import migrate
 from cloud.db import sites as site_repo
 from cloud.logs import RequestIdMiddleware
@@ -125,6 +126,8 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
         app.include_router(hall_router.router)
     app.include_router(kiosk_tickets_api.router)  # issue 13: kiosk tickets + phone page
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
+    for kiosk_router in KIOSK_ROUTERS:  # issue 14: the kiosk services
+        app.include_router(kiosk_router.router)
     install_http_layer(app, settings)  # error shape for CloudError and every other error
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
     return app
@@ -141,6 +144,7 @@ async def _run_workers(parts: Parts) -> None:
             ("alert-evaluator", parts.alerts.run()),
             ("notify", parts.notify.run()),
             ("hall", parts.hall.run()),
+            ("kiosk", parts.kiosk.run()),
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

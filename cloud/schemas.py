@@ -80,6 +80,10 @@ class ErrorBody(BaseModel):
     message: str
     #: the invalid fields; non-empty only for a 422 ``validation_error``
     errors: list[ErrorItem] = []
+    #: kiosk services only: the sentence for a citizen, in Chinese and English (the kiosk
+    #: shows these; ``message`` stays the technician's sentence)
+    citizen_message: str | None = None
+    citizen_message_en: str | None = None
 
 
 class DeviceTarget(_In):

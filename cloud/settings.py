@@ -18,6 +18,7 @@ from cloud.notify.settings import NotifySettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_kiosk import KioskSettings
 from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
@@ -35,6 +36,7 @@ class Settings(
     RatingSettings,
     CityQueueSettings,
     HaochaSettings,
+    KioskSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -42,6 +42,8 @@ from cloud.hall.ratings_service import build_ratings
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
+from cloud.kiosk.build import build_kiosk
+from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
@@ -93,6 +95,8 @@ class Parts:
     alerts: Evaluator
     #: issue 13: queue, screen content, ratings (its ``run`` is a worker of the app)
     hall: Hall
+    #: issue 14: the kiosk services (its ``run`` is a worker of the app)
+    kiosk: Kiosk
 
 
 def _job_service(
@@ -150,6 +154,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
+    kiosk = build_kiosk(settings, sessions, jobs, hall)
     return Parts(
         settings,
         engine,
@@ -173,6 +178,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notifier,
         alerts,
         hall,
+        kiosk,
     )
 
 

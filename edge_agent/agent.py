@@ -37,6 +37,7 @@ from edge_agent.jobs.journal import Journal
 from edge_agent.jobs.kinds import DocumentCamera
 from edge_agent.jobs.review_desk import ReviewDesk
 from edge_agent.jobs.runner import JobRunner
+from edge_agent.kiosk import KioskParts
 from edge_agent.link.commands import BadCommand, Command
 from edge_agent.link.session import MqttLink
 from edge_agent.peripherals.calls import CallHandler, Rating
@@ -58,6 +59,7 @@ from protocols.messages import (
     PeripheralCall,
     PeripheralInfo,
     Rebirth,
+    Role,
     TelemetryBody,
     Versions,
 )
@@ -72,10 +74,8 @@ log = logging.getLogger(__name__)
 STOP_JOB_TIMEOUT_S = 10.0
 #: at most this many message_rejected events per minute (a flood must not be amplified)
 REJECT_EVENTS_PER_MIN = 30
-#: an orderly stop waits this long for the peripherals to close
-CLOSE_TIMEOUT_S = 5.0
-#: pause before an input peripheral's task is restarted after an unexpected error (doubling)
-RESTART_MIN_S, RESTART_MAX_S = 0.5, 30.0
+CLOSE_TIMEOUT_S = 5.0  # an orderly stop waits this long for the peripherals to close
+RESTART_MIN_S, RESTART_MAX_S = 0.5, 30.0  # an input peripheral's restart pause (doubling)
 UNPROBED = (Health.UNKNOWN, "not probed yet")  # a peripheral the monitor has not probed
 
 
@@ -111,8 +111,8 @@ class Agent:
         """Corner reviews for the screen: asked only while a screen page is polling for them."""
         self.hall = HallContent.of(config, on_reject=self._reject)  # for the hall screens
         self.hall.follow_on(self.link.subscriptions)
-        self.screen = ScreenServer(self, self.review_desk, self.hall)
-        """The citizen-facing page for the device's own browser (``[screen]``)."""
+        self.kiosk = KioskParts.of(self, self.hall) if config.role == Role.KIOSK else None
+        self.screen = ScreenServer(self, self.review_desk, self.hall, self.kiosk)  # [screen]
         self._started = time.monotonic()
         self.system = SystemSampler(config.data_dir)
         self.tele = TeleBatcher(

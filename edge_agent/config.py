@@ -181,6 +181,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class KioskSettings(_Model):
+    """The citizen's kiosk application (``/kiosk`` on the screen server; docs/kiosk.md)."""
+
+    #: no touch for this long: the screen warns (a countdown the citizen can cancel)
+    idle_warn_s: Annotated[float, Field(ge=5, le=3600)] = 60.0
+    #: ...and after this many further seconds everything personal is cleared
+    idle_clear_s: Annotated[float, Field(ge=3, le=600)] = 20.0
+    #: what the kiosk says first: zh-CN, or English for a hall that needs it
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+
+
 class AgentConfig(_Model):
     """Everything one agent needs; see :func:`example_config` for a commented file."""
 
@@ -200,6 +211,7 @@ class AgentConfig(_Model):
     outbox: OutboxSettings = OutboxSettings()
     tele: TeleSettings = TeleSettings()
     screen: ScreenSettings = ScreenSettings()
+    kiosk: KioskSettings = KioskSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
 
     @field_validator("device_id")

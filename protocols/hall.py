@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from protocols.guide import CATALOGUE, CatalogueBody
 from protocols.serial_frames import RATING_NAMES, REASON_NAMES, Reason
 
 __all__ = [
@@ -235,15 +236,19 @@ class LiveBody(_Content):
 
 
 #: what a ``content`` envelope carries; ``kind`` is also the topic's last level
-ContentBody = Annotated[FloorPlanBody | WindowsBody | LiveBody, Field(discriminator="kind")]
-_MODELS: dict[str, type[FloorPlanBody] | type[WindowsBody] | type[LiveBody]] = {
+ContentBody = Annotated[
+    FloorPlanBody | WindowsBody | LiveBody | CatalogueBody, Field(discriminator="kind")
+]
+ContentModel = type[FloorPlanBody] | type[WindowsBody] | type[LiveBody] | type[CatalogueBody]
+_MODELS: dict[str, ContentModel] = {
     FLOORPLAN: FloorPlanBody,
     WINDOWS: WindowsBody,
     LIVE: LiveBody,
+    CATALOGUE: CatalogueBody,  # protocols.guide: the service guide the kiosks search offline
 }
 
 
-def content_model(name: str) -> type[FloorPlanBody] | type[WindowsBody] | type[LiveBody] | None:
+def content_model(name: str) -> ContentModel | None:
     """The body model of site content ``name`` (None for a name this version does not know —
     a newer cloud may publish more; an agent ignores what it does not know)."""
     return _MODELS.get(name)

@@ -32,6 +32,14 @@ from aiohttp import web
 #: template id → (its text with ${name} variables)
 DEFAULT_TEMPLATES = {
     "KF_ALERT": "【${sign}】${state}：${site} ${summary}（级别 ${severity}）",
+    # citizens' messages (cloud.kiosk.sms): one-time codes and appointments
+    "KF_OTP": "【${sign}】您的验证码为${code}，${minutes}分钟内有效，请勿告诉他人。",
+    "KF_APPT_BOOKED": (
+        "【${sign}】您已预约${site}${service}，时间${slot}，预约号${ref}。"
+        "请凭身份证到自助终端签到取号。"
+    ),
+    "KF_APPT_CANCELLED": "【${sign}】您${slot}在${site}的${service}预约（预约号${ref}）已取消。",
+    "KF_APPT_REMINDER": "【${sign}】提醒：您预约的${site}${service}将于${slot}办理，请按时到达。",
 }
 _VAR = re.compile(r"\$\{([a-z_]+)\}")
 _PHONE = re.compile(r"^\+?[0-9]{6,20}$")

@@ -83,15 +83,18 @@ def error_response(
     code: str | None = None,
     errors: Sequence[ErrorItem] = (),
     headers: dict[str, str] | None = None,
+    citizen: tuple[str, str] | None = None,
 ) -> JSONResponse:
-    """The one error shape as a response."""
+    """The one error shape as a response (``citizen``: the kiosk's zh-CN and English words)."""
     body = ErrorBody(
         status=status,
         code=code or CODES.get(status, f"http_{status}"),
         message=message,
         errors=list(errors),
+        citizen_message=citizen[0] if citizen else None,
+        citizen_message_en=citizen[1] if citizen else None,
     )
-    return JSONResponse(body.model_dump(mode="json"), status, headers=headers)
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status, headers=headers)
 
 
 def _msg(error: dict[str, Any]) -> str:
@@ -142,7 +145,10 @@ async def _on_cloud_error(_request: Request, exc: Exception) -> JSONResponse:
     code = "bus_unavailable" if isinstance(exc, BusUnavailable) else None
     if status >= 500 and not isinstance(exc, BusUnavailable) and status != 507:
         log.error("cloud error answered %s", status, exc_info=exc)
-    return error_response(status, str(exc), code=getattr(exc, "code", None) or code)
+    citizen = getattr(exc, "citizen", None)
+    return error_response(
+        status, str(exc), code=getattr(exc, "code", None) or code, citizen=citizen
+    )
 
 
 def _phrase(status: int) -> str:

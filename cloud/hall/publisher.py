@@ -17,12 +17,13 @@ from typing import Protocol
 
 from cloud.errors import BusUnavailable
 from protocols.envelope import MsgType, Sender, encode
+from protocols.guide import CatalogueBody
 from protocols.hall import FloorPlanBody, LiveBody, WindowsBody
 from protocols.topics import site_topic
 
 log = logging.getLogger(__name__)
 
-Content = FloorPlanBody | WindowsBody | LiveBody
+Content = FloorPlanBody | WindowsBody | LiveBody | CatalogueBody
 #: retry delays when the broker is away: full jitter, from 0.2 s up to 10 s
 RETRY_MIN_S = 0.2
 RETRY_MAX_S = 10.0

@@ -16,12 +16,18 @@ from pydantic import ValidationError
 
 from edge_agent.hall.files import atomic_write
 from edge_agent.set_aside import set_aside
+from protocols.guide import CATALOGUE, CatalogueBody
 from protocols.hall import FLOORPLAN, LIVE, WINDOWS, FloorPlanBody, LiveBody, WindowsBody
 
 log = logging.getLogger(__name__)
 
-Body = FloorPlanBody | WindowsBody | LiveBody
-_MODELS: dict[str, type[Body]] = {FLOORPLAN: FloorPlanBody, WINDOWS: WindowsBody, LIVE: LiveBody}
+Body = FloorPlanBody | WindowsBody | LiveBody | CatalogueBody
+_MODELS: dict[str, type[Body]] = {
+    FLOORPLAN: FloorPlanBody,
+    WINDOWS: WindowsBody,
+    LIVE: LiveBody,
+    CATALOGUE: CatalogueBody,
+}
 #: the plan the screen shows (its image verified), under this name
 SHOWN_PLAN = "floorplan.shown"
 

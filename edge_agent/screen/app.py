@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from edge_agent.kiosk.routes import kiosk_routes
 from edge_agent.screen.hall_routes import hall_routes
 from edge_agent.screen.review_routes import review_routes
 from edge_agent.screen.texts import PAGE_WORDS, Lang, peripheral_text, pick_lang, title_of
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from edge_agent.drivers.interface import Peripheral
     from edge_agent.hall import HallContent
     from edge_agent.jobs.review_desk import ReviewDesk
+    from edge_agent.kiosk import KioskParts
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _ASSETS = {
@@ -113,7 +115,10 @@ def render_page(view: AgentView, lang: Lang) -> str:
 
 
 def create_app(
-    view: AgentView, desk: ReviewDesk | None = None, hall: HallContent | None = None
+    view: AgentView,
+    desk: ReviewDesk | None = None,
+    hall: HallContent | None = None,
+    kiosk: KioskParts | None = None,
 ) -> Starlette:
     """The app for one agent; ``view`` is read on every request (no copy of its state);
     ``desk`` holds the corner reviews the screen shows (none without one); ``hall`` the
@@ -143,5 +148,6 @@ def create_app(
             Route("/screen/{name}", asset, methods=["GET"]),
             *review_routes(desk),
             *hall_routes(view, hall, CSP),
+            *kiosk_routes(kiosk),
         ]
     )

@@ -23,6 +23,7 @@ import uvicorn
 
 from edge_agent.hall import HallContent
 from edge_agent.jobs.review_desk import ReviewDesk
+from edge_agent.kiosk import KioskParts
 from edge_agent.screen.app import AgentView, create_app
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,16 @@ class ScreenServer:
     """The screen of one agent: ``await run()`` in the agent's TaskGroup, cancel it to stop."""
 
     def __init__(
-        self, agent: AgentView, desk: ReviewDesk | None = None, hall: HallContent | None = None
+        self,
+        agent: AgentView,
+        desk: ReviewDesk | None = None,
+        hall: HallContent | None = None,
+        kiosk: KioskParts | None = None,
     ) -> None:
         self._agent = agent
         self._desk = desk
         self._hall = hall
+        self._kiosk = kiosk
         self.settled = asyncio.Event()
         """Set once the screen accepts connections, or is disabled, or could not be bound."""
         self.serving = False
@@ -67,10 +73,12 @@ class ScreenServer:
         finally:
             self.serving = False
             sock.close()
+            if self._kiosk is not None:
+                await self._kiosk.cloud.close()
 
     async def _serve(self, sock: socket.socket, url: str) -> None:
         config = uvicorn.Config(
-            create_app(self._agent, self._desk, self._hall),
+            create_app(self._agent, self._desk, self._hall, self._kiosk),
             log_level="warning",
             log_config=None,  # leave the agent's logging alone
             lifespan="off",

@@ -38,6 +38,7 @@ from kfleet.world.demo_identity import (
     DeviceLogin,
     enroll_devices,
 )
+from kfleet.world.demo_kiosk_platforms import KioskPlatforms, with_kiosk_platforms
 from kfleet.world.demo_platforms import with_platforms
 from kfleet.world.hall_stream import HallStream, hall_streaming
 from kfleet.world.paper_cycle import PaperCycle, run_paper_cycle
@@ -119,6 +120,8 @@ class DemoOptions:
     haocha_sim: bool = False
     #: simulated citizens at the pilot halls (``kfleet demo`` turns them on; None: a quiet hall)
     hall_stream: HallStream | None = None
+    #: run the kiosk services' outside systems (SMS gateway, departments, city platform)
+    kiosk_sims: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ class DemoWorld:
     sessions: async_sessionmaker[AsyncSession] | None = None
     #: the console password of :data:`DEMO_ADMIN` made at this start (None: made before)
     admin_password: str | None = None
+    #: the kiosk services' simulated outside systems (empty unless ``kiosk_sims``)
+    platforms: KioskPlatforms = field(default_factory=KioskPlatforms)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -247,9 +252,13 @@ async def running_demo(opts: DemoOptions) -> AsyncIterator[DemoWorld]:
         settings = await outer.enter_async_context(
             with_platforms(opts.haocha_sim, opts.cloud_settings)
         )
+        platforms = KioskPlatforms()
+        settings = await outer.enter_async_context(
+            with_kiosk_platforms(opts.kiosk_sims, settings, platforms)
+        )
         opts = dataclasses.replace(opts, cloud_settings=settings)
         async with _run_world(opts, plan, port) as world:
-            yield world
+            yield dataclasses.replace(world, platforms=platforms)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,23 @@
+"""Builds the kiosk services (issue 14); each capability adds its own line here."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cloud.hall.parts import Hall
+from cloud.jobs import JobService
+from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.sms import CitizenSms
+from cloud.settings import Settings
+
+
+def build_kiosk(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    jobs: JobService,
+    hall: Hall,
+) -> Kiosk:
+    """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
+    publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
+    kiosk = Kiosk(sms=CitizenSms(settings))
+    return kiosk

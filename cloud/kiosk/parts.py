@@ -1,0 +1,35 @@
+"""The kiosk services' parts, built once per app (:func:`cloud.kiosk.build.build_kiosk`).
+
+Each capability adds its service here (one attribute, typed under ``TYPE_CHECKING`` so this
+module imports none of them) and, if it has a background loop, its coroutine to ``workers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloud.kiosk.sms import CitizenSms
+
+
+@dataclass
+class Kiosk:
+    #: texts to citizens (one-time codes, appointment confirmations)
+    sms: CitizenSms
+    #: background loops (no-show sweeps, catalogue republish at start...)
+    workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
+    #: closed when the app stops (outside systems' HTTP clients)
+    closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+
+    async def run(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for name, work in self.workers:
+                    tg.create_task(work(), name=f"kiosk-{name}")
+                await asyncio.Event().wait()  # owned by the app's workers: runs until cancelled
+        finally:
+            for close in self.closers:
+                await close()
+            await self.sms.close()

@@ -1,0 +1,17 @@
+"""The kiosk's features: each returns its routes under ``/kiosk/api/<feature>/...`` and ships a
+script ``static/k_<feature>.js`` that registers its screen(s) with the shell.
+
+One line per feature here; a feature's module owns everything else of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.routing import BaseRoute
+
+from edge_agent.kiosk.parts import KioskParts
+
+Feature = Callable[[KioskParts], list[BaseRoute]]
+
+FEATURES: list[Feature] = []

@@ -1,0 +1,68 @@
+"""The outside systems the kiosk services talk to, simulated for the demo and the browser
+tests: the citizens' SMS gateway, the departments of the convenience queries, the city
+政务服务平台 (case progress) and whatever a kiosk feature adds.
+
+Each entry of :data:`KIOSK_PLATFORMS` starts one simulator and yields the cloud settings that
+point at it; ``kiosk_departments`` entries are merged, every other key is set. The running
+simulators are kept in :class:`KioskPlatforms` (the demo prints the texts the SMS simulator
+"sends", so whoever tries the demo can type the one-time code).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulators.sms_gateway import SmsGateway
+
+SMS_KEY = "sim-citizen-sms-key"
+
+
+@dataclass
+class KioskPlatforms:
+    """The simulators running for the kiosk services, by name (``sms``, ``hrss``...)."""
+
+    running: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sms(self) -> SmsGateway | None:
+        sms = self.running.get("sms")
+        return sms if isinstance(sms, SmsGateway) else None
+
+
+Starter = Callable[[KioskPlatforms], AbstractAsyncContextManager[dict[str, Any]]]
+
+
+@contextlib.asynccontextmanager
+async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    async with SmsGateway(api_key=SMS_KEY, per_number_interval_s=0) as gateway:
+        platforms.running["sms"] = gateway
+        yield {"citizen_sms_url": gateway.url, "citizen_sms_key": SMS_KEY}
+
+
+#: one entry per simulated outside system (a feature adds its own line)
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms]
+
+
+@contextlib.asynccontextmanager
+async def with_kiosk_platforms(
+    enabled: bool, cloud_settings: dict[str, Any], platforms: KioskPlatforms
+) -> AsyncIterator[dict[str, Any]]:
+    """The cloud settings pointing at every simulated kiosk platform while they run
+    (unchanged when not ``enabled``)."""
+    if not enabled:
+        yield cloud_settings
+        return
+    merged = dict(cloud_settings)
+    async with contextlib.AsyncExitStack() as stack:
+        for start in KIOSK_PLATFORMS:
+            added = await stack.enter_async_context(start(platforms))
+            for key, value in added.items():
+                if key == "kiosk_departments":
+                    merged[key] = {**merged.get(key, {}), **value}
+                else:
+                    merged.setdefault(key, value)
+        yield merged
