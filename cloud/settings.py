@@ -19,6 +19,7 @@ from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
+from cloud.settings_queries import QueriesSettings
 from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
@@ -37,6 +38,7 @@ class Settings(
     CityQueueSettings,
     HaochaSettings,
     KioskSettings,
+    QueriesSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
 from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
 
@@ -20,4 +21,5 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    build_queries(kiosk, settings, sessions)
     return kiosk

@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.kiosk.sms import CitizenSms
+
+if TYPE_CHECKING:
+    from cloud.kiosk.otp import OtpService
+    from cloud.kiosk.queries_service import QueryService
 
 
 @dataclass
@@ -22,6 +26,10 @@ class Kiosk:
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: one-time codes and identity tokens (person queries)
+    otp: OtpService | None = None
+    #: the convenience queries (便民查询)
+    queries: QueryService | None = None
 
     async def run(self) -> None:
         try:
