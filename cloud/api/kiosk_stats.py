@@ -3,6 +3,7 @@ a site subtree — counts by query and outcome, never a person. Needs ``hall.rea
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -64,5 +65,5 @@ async def query_usage(
         raise Unprocessable("start must be before end, and the period at most 366 days")
     async with sessions() as s:
         counts = await usage(s, scope, since, until)
-    rows = [UsageRow(**c.__dict__) for c in counts]
+    rows = [UsageRow(**asdict(c)) for c in counts]
     return UsageOut(site=scope, start=since, end=until, total=sum(r.count for r in rows), rows=rows)

@@ -19,8 +19,8 @@ from cloud.kiosk import departments
 from cloud.kiosk.otp import OtpService
 from cloud.kiosk.queries_service import QueryService
 from cloud.settings import Settings
-from simulators.identity_platform import SAMPLE_PHONES, IdentityPlatformSim
 from simulators.idcard_reader import SAMPLE_CARDS
+from simulators.identity_platform import SAMPLE_PHONES, IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
 from tests.access.kit import HHL, TGLS, AccessCloud, access_cloud
 from tests.hall.kiosk_kit import kiosk_device
@@ -93,18 +93,18 @@ async def queries_env(
     queries_stand_in.reset()
     monkeypatch.setattr(departments, "MODULES", [*departments.MODULES, queries_stand_in])
     async with IdentityPlatformSim() as identity, SmsGateway(api_key=SMS_KEY) as sms:
-        settings = Settings(
-            data_dir=tmp_path,
-            mqtt_url=amqtt_url,
-            demo=True,
-            citizen_sms_url=sms.url,
-            citizen_sms_key=SecretStr(SMS_KEY),
-            kiosk_identity_url=identity.url,
-            kiosk_identity_token=SecretStr(identity.token),
-            kiosk_identity_timeout_s=1.0,
-            kiosk_departments={"civil": {"url": "http://stand-in.invalid", "timeout_s": 0.3}},
-            **extra,
-        )
+        fields: dict[str, Any] = {
+            "data_dir": tmp_path,
+            "mqtt_url": amqtt_url,
+            "demo": True,
+            "citizen_sms_url": sms.url,
+            "citizen_sms_key": SecretStr(SMS_KEY),
+            "kiosk_identity_url": identity.url,
+            "kiosk_identity_token": SecretStr(identity.token),
+            "kiosk_identity_timeout_s": 1.0,
+            "kiosk_departments": {"civil": {"url": "http://stand-in.invalid", "timeout_s": 0.3}},
+        }
+        settings = Settings(**{**fields, **extra})
         async with access_cloud(settings) as cloud:
             yield QueriesEnv(
                 cloud,
