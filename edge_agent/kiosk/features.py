@@ -10,8 +10,11 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
+from edge_agent.kiosk import queries
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [
+    queries.routes,  # 便民查询 and the identity check
+]

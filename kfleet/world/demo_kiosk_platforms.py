@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
 SMS_KEY = "sim-citizen-sms-key"
@@ -43,8 +44,19 @@ async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
         yield {"citizen_sms_url": gateway.url, "citizen_sms_key": SMS_KEY}
 
 
+@contextlib.asynccontextmanager
+async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The phone on file for the ID-card simulator's sample cards (person queries' codes)."""
+    async with IdentityPlatformSim() as sim:
+        platforms.running["identity"] = sim
+        yield {"kiosk_identity_url": sim.url, "kiosk_identity_token": sim.token}
+
+
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms]
+KIOSK_PLATFORMS: list[Starter] = [
+    citizen_sms,
+    identity_platform,  # queries: the phone on file for one-time codes
+]
 
 
 @contextlib.asynccontextmanager
