@@ -6,15 +6,33 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud.kiosk.queries_tables import KioskOtp, KioskQueryUsage
 from tests.faults.databases import fresh_postgres
 from tests.kiosk.queries_kit import queries_env
 
 pytestmark = pytest.mark.postgres
+
+
+def both_read_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the next two reads of a code wait for each other: both requests have read the
+    code as usable before either writes — the race, every time, not by luck of timing."""
+    barrier = asyncio.Barrier(2)
+    plain_get = AsyncSession.get
+
+    async def get(self: AsyncSession, entity: Any, ident: Any, **kw: Any) -> Any:
+        row = await plain_get(self, entity, ident, **kw)
+        if entity is KioskOtp and barrier.n_waiting < 2:
+            async with asyncio.timeout(5):
+                await barrier.wait()
+        return row
+
+    monkeypatch.setattr(AsyncSession, "get", get)
 
 
 async def test_codes_race_on_postgres(
@@ -24,7 +42,9 @@ async def test_codes_race_on_postgres(
         async with queries_env(tmp_path, amqtt_url, monkeypatch, database_url=url) as env:
             otp_id = (await env.send()).json()["otp_id"]
             code = env.last_code()
-            both = await asyncio.gather(*(env.verify(otp_id, code) for _ in range(2)))
+            with monkeypatch.context() as patch:
+                both_read_first(patch)
+                both = await asyncio.gather(*(env.verify(otp_id, code) for _ in range(2)))
             assert sorted(r.status_code for r in both) == [200, 422]
             assert {r.json().get("code") for r in both if r.status_code == 422} == {"otp_used"}
             token = next(r for r in both if r.status_code == 200).json()["identity_token"]
