@@ -205,7 +205,9 @@ def _check_usable(row: KioskOtp, now: datetime) -> None:
         raise OtpUsed()
     if row.state == "locked":
         raise OtpLocked()
-    if row.state in ("superseded", "unsent"):
+    if row.state == "superseded":
         raise OtpSuperseded()
+    if row.state == "unsent":  # the text never went: nobody can know this code
+        raise OtpUnknown("this code was never sent")
     if now >= row.expires_at:
         raise OtpExpired()

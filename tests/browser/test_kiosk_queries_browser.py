@@ -44,6 +44,8 @@ async def kw(
 
 async def _to_the_subsidy_query(page: Page) -> None:
     await page.locator("[data-screen='queries']").tap()
+    await expect(page.locator("#k-title")).to_have_text("便民查询：请选择类别")
+    await assert_accessible(page, "queries: categories")
     await page.locator("[data-category='welfare']").tap()
     await assert_accessible(page, "queries: list")
     await page.locator("[data-query='standin_subsidy']").tap()

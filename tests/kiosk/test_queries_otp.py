@@ -143,7 +143,10 @@ async def test_a_text_that_cannot_be_sent_says_so_and_the_code_is_dead(env: Quer
     r = await env.send()
     assert (r.status_code, r.json()["code"]) == (503, "otp_not_sent")
     async with env.cloud.parts.sessions() as s:
-        assert (await s.scalars(select(KioskOtp.state))).all() == ["unsent"]
+        [row] = (await s.scalars(select(KioskOtp))).all()
+    assert row.state == "unsent"
+    r = await env.verify(row.id, "123456")
+    assert (r.status_code, r.json()["code"]) == (404, "otp_unknown")
 
 
 async def test_only_a_device_may_ask_for_a_code(env: QueriesEnv) -> None:
