@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cloud.db.models import utcnow
 from cloud.kiosk import departments
 from cloud.kiosk.otp import OtpService
 from cloud.kiosk.queries_service import QueryService
@@ -41,7 +40,6 @@ class QueriesEnv:
     kiosk: httpx.AsyncClient  # kiosk-hhl-1 at HHL (receipt printer)
     other_kiosk: httpx.AsyncClient  # kiosk-hhl-2 at HHL
     far_kiosk: httpx.AsyncClient  # kiosk-tgls-1 at TGLS
-    started: datetime = field(default_factory=utcnow)
 
     @property
     def otp(self) -> OtpService:
@@ -62,10 +60,6 @@ class QueriesEnv:
     @property
     def otp_person(self) -> tuple[str, str]:
         return CARD.id_number, CARD.name
-
-    def now_plus(self, seconds: float) -> datetime:
-        """``seconds`` after the test's start (a clock that stays put)."""
-        return self.started + timedelta(seconds=seconds)
 
     def last_code(self) -> str:
         return self.sms.sent[-1].params["code"]
