@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-KIOSK_ROUTERS: list[ModuleType] = []
+from cloud.api import guide, guide_device, guide_publish
+
+KIOSK_ROUTERS: list[ModuleType] = [guide, guide_publish, guide_device]
