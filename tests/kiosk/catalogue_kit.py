@@ -4,25 +4,46 @@ materials (高龄补贴: 80-89 or 90+, local hukou or not)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiomqtt
 import httpx
 
+from cloud.kiosk import catalogue_repo
 from cloud.settings import Settings
 from fleet.access import PersonRole
+from protocols.guide import CATALOGUE
+from protocols.mqtt_url import parse_mqtt_url
+from protocols.topics import site_topic
 from tests.access.kit import HHL, AccessCloud, access_cloud
 
-__all__ = ["HHL", "admin", "catalogue_cloud", "departments", "item", "seed", "themes"]
+__all__ = [
+    "HHL",
+    "admin",
+    "catalogue_cloud",
+    "clear_retained",
+    "departments",
+    "item",
+    "seed",
+    "site_paths",
+    "themes",
+]
 
 
 @asynccontextmanager
 async def catalogue_cloud(tmp_path: Path, mqtt_url: str) -> AsyncIterator[AccessCloud]:
+    """The cloud; the retained announcements its publications left are removed after."""
     settings = Settings(data_dir=tmp_path, mqtt_url=mqtt_url, demo=True)
     async with access_cloud(settings) as cloud:
-        yield cloud
+        sites = await site_paths(cloud)
+        try:
+            yield cloud
+        finally:
+            await clear_retained(mqtt_url, sites)
 
 
 def departments() -> list[dict[str, str]]:
@@ -51,7 +72,10 @@ def item(code: str = "gaoling", **extra: Any) -> dict[str, Any]:
             {
                 "code": "age",
                 "text": "申请人年龄",
-                "options": [{"code": "a80", "label": "80-89岁"}, {"code": "a90", "label": "90岁以上"}],
+                "options": [
+                    {"code": "a80", "label": "80-89岁"},
+                    {"code": "a90", "label": "90岁以上"},
+                ],
             },
             {
                 "code": "local",
@@ -85,3 +109,16 @@ async def seed(http: httpx.AsyncClient, *codes: str) -> None:
 
 async def admin(cloud: AccessCloud) -> httpx.AsyncClient:
     return await cloud.as_role(PersonRole.ADMINISTRATOR)
+
+
+async def site_paths(cloud: AccessCloud) -> list[str]:
+    async with cloud.parts.sessions() as s:
+        return await catalogue_repo.site_paths(s)
+
+
+async def clear_retained(mqtt_url: str, sites: list[str]) -> None:
+    """Remove the retained catalogue announcements a test left on the shared broker."""
+    ep = parse_mqtt_url(mqtt_url)
+    async with aiomqtt.Client(ep.host, ep.port, identifier=f"kf-clean-{uuid.uuid4().hex[:8]}") as c:
+        for site in sites:
+            await c.publish(site_topic(site, CATALOGUE), b"", qos=1, retain=True)
