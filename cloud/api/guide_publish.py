@@ -109,5 +109,7 @@ async def import_file(
     ] = "merge",
 ) -> ImportOut:
     data = await file.read()
-    doc = catalogue_io.read(data, format)
+    departments = {d.code for d in await service.departments()}
+    themes = {t.code for t in await service.themes()}
+    doc = catalogue_io.read(data, format, departments, themes)
     return await service.import_document(doc, mode, actor=caller.actor, ip=client_ip(request))

@@ -119,12 +119,20 @@ def _reference_problems(
     return found
 
 
-def read(data: bytes, fmt: Format) -> GuideDocument:
+def read(
+    data: bytes, fmt: Format, departments: set[str] | None = None, themes: set[str] | None = None
+) -> GuideDocument:
+    """The file's document; with the catalogue's department and theme codes, references to
+    neither the file's nor those are reported at their row too."""
     if fmt == "json":
-        return read_json(data)
-    from cloud.kiosk.catalogue_xlsx_read import read_xlsx
+        doc = read_json(data)
+        if departments is not None and themes is not None:
+            check_document(doc, ["file"], departments, themes)
+        return doc
+    from cloud.kiosk.catalogue_xlsx_read import Known, read_xlsx
 
-    return read_xlsx(data)
+    known = Known(departments, themes) if departments is not None and themes is not None else None
+    return read_xlsx(data, known)
 
 
 def write(doc: GuideDocument, fmt: Format) -> bytes:

@@ -149,15 +149,33 @@ class Reader:
             parents[index].setdefault(name, []).append(self.values(sheet, n, row, ("item", key)))
             item.subs.setdefault((parent, index), []).append(n)
 
-    def validate(self, built: dict[str, Built]) -> list[Item]:
+    def validate(self, built: dict[str, Built], known: Known) -> list[Item]:
         out = []
         for b in built.values():
             try:
-                out.append(Item.model_validate(b.body))
+                item = Item.model_validate(b.body)
             except ValidationError as err:
                 for e in err.errors():
                     self.found.append((["file", *_place(b, e["loc"])], e["msg"]))
+                item = None
+            department = text(b.body.get("department"))
+            if department and department not in known.departments:
+                why = f"department {department!r} is neither on the departments sheet nor known"
+                self.bad("items", b.row, "department", why)
+            for theme in b.body.get("themes", []):
+                if theme not in known.themes:
+                    self.bad("items", b.row, "themes", f"theme {theme!r} is unknown")
+            if item is not None:
+                out.append(item)
         return out
+
+
+@dataclass(frozen=True)
+class Known:
+    """Department and theme codes the catalogue already holds (the file may add more)."""
+
+    departments: set[str]
+    themes: set[str]
 
 
 def _place(b: Built, loc: tuple[str | int, ...]) -> list[str | int]:
@@ -219,13 +237,21 @@ def _order(problem: tuple[list[str | int], str]) -> tuple[int, int]:
     return sheet, row
 
 
-def read_xlsx(data: bytes) -> GuideDocument:
+def read_xlsx(data: bytes, known: Known | None = None) -> GuideDocument:
+    """The workbook's document; ``known``: the catalogue's codes, to check references."""
     reader = Reader(_sheets(data))
     departments = reader.named("departments", Department)
     themes = reader.named("themes", Theme)
     built, drafts = reader.items()
     reader.parts(built)
-    items = reader.validate(built)
+    have = known or Known(set(), set())
+    items = reader.validate(
+        built,
+        Known(
+            have.departments | {d.code for d in departments},
+            have.themes | {t.code for t in themes},
+        ),
+    )
     if reader.found:
         reader.found.sort(key=_order)
         raise GuideInvalid("the workbook has bad rows", reader.found)
