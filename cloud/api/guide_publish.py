@@ -6,6 +6,7 @@ site tree (``cloud.api.guide_deps``); both are in the audit log.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -74,7 +75,7 @@ async def versions(
 )
 async def export(_caller: GuideReader, service: CatalogueDep, format: FormatQuery) -> Response:
     doc = await service.export_document()
-    data = catalogue_io.write(doc, format)
+    data = await asyncio.to_thread(catalogue_io.write, doc, format)
     name = f"catalogue-{utcnow():%Y%m%d-%H%M}.{format}"
     return Response(
         data,
@@ -111,5 +112,6 @@ async def import_file(
     data = await file.read()
     departments = {d.code for d in await service.departments()}
     themes = {t.code for t in await service.themes()}
-    doc = catalogue_io.read(data, format, departments, themes)
+    # parsing a workbook of thousands of rows takes seconds of CPU: off the event loop
+    doc = await asyncio.to_thread(catalogue_io.read, data, format, departments, themes)
     return await service.import_document(doc, mode, actor=caller.actor, ip=client_ip(request))
