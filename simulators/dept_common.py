@@ -154,6 +154,10 @@ class DeptSimulator:
             await self._runner.cleanup()
             self._runner = None
 
+    def revoke_tokens(self) -> None:
+        """Forget every token issued (as a department does on a key rotation or a restart)."""
+        self._tokens.clear()
+
     # --- the request path -----------------------------------------------------------------
     def _wrap(self, handler: Handler) -> Callable[[web.Request], Any]:
         async def handle(request: web.Request) -> web.StreamResponse:

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 
 from cloud.kiosk.departments.base import Person, QueryDecl, QueryInput, ResultField
+from cloud.kiosk.departments.http_auth import TokenAuth
 from cloud.kiosk.departments.http_common import (
     BEIJING,
     Answer,
     HttpDepartment,
     Op,
     Page,
-    TokenAuth,
     person_args,
 )
 from cloud.settings_kiosk import DepartmentEndpoint

@@ -11,12 +11,8 @@ outcome are).
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import logging
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +33,14 @@ from cloud.kiosk.departments.base import (
     DepartmentUnavailable,
     Person,
     QueryResult,
+)
+from cloud.kiosk.departments.http_auth import (
+    AuthRefused,
+    BadShape,
+    HmacAuth,
+    NoAnswer,
+    TokenAuth,
+    redact_query_strings_of,
 )
 from cloud.settings_kiosk import DepartmentEndpoint
 
@@ -77,80 +81,6 @@ class Page:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-class BadShape(Exception):
-    """The answer is not the department's documented shape."""
-
-
-class TokenAuth:
-    """OAuth2 client credentials at ``/oauth/token``; the token is kept until shortly before
-    it expires, and dropped when the department refuses it."""
-
-    def __init__(self, endpoint: DepartmentEndpoint) -> None:
-        self._endpoint = endpoint
-        self._token = ""
-        self._expires = 0.0
-
-    def forget(self) -> None:
-        self._token = ""
-
-    async def headers(
-        self, client: httpx.AsyncClient, _m: str, _t: str, _b: bytes
-    ) -> dict[str, str]:
-        if not self._token or self._expires <= time.monotonic():
-            await self._fetch(client)
-        return {"Authorization": f"Bearer {self._token}"}
-
-    async def _fetch(self, client: httpx.AsyncClient) -> None:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self._endpoint.app_id,
-            "client_secret": self._endpoint.secret.get_secret_value(),
-        }
-        r = await client.post(self._endpoint.url.rstrip("/") + "/oauth/token", data=form)
-        if r.status_code in (400, 401, 403):
-            raise _AuthRefused(f"token refused: HTTP {r.status_code} {r.text[:100]}")
-        if r.status_code != 200:
-            raise _Unavailable(f"token endpoint answered HTTP {r.status_code}", r)
-        try:
-            answer = r.json()
-            token, ttl = str(answer["access_token"]), float(answer.get("expires_in", 600))
-        except (ValueError, KeyError, TypeError) as err:
-            raise BadShape(f"token answer: {type(err).__name__}") from err
-        self._token, self._expires = token, time.monotonic() + max(0.0, ttl - 30)
-
-
-class HmacAuth:
-    """Signed requests: ``<prefix>App-Id``, ``Timestamp``, ``Nonce`` and ``Signature`` =
-    HMAC-SHA256(secret, ``METHOD\\nTARGET\\nAPP_ID\\nTS\\nNONCE\\n`` + body), hex or base64."""
-
-    def __init__(self, endpoint: DepartmentEndpoint, prefix: str, digest: str) -> None:
-        self._endpoint, self._prefix, self._digest = endpoint, prefix, digest
-
-    def forget(self) -> None:
-        return None
-
-    async def headers(
-        self, _c: httpx.AsyncClient, method: str, target: str, body: bytes
-    ) -> dict[str, str]:
-        app_id, ts, nonce = self._endpoint.app_id, str(int(time.time())), secrets.token_hex(16)
-        head = ("\n".join((method, target, app_id, ts, nonce)) + "\n").encode()
-        secret = self._endpoint.secret.get_secret_value().encode()
-        mac = hmac.new(secret, head + body, hashlib.sha256)
-        sig = mac.hexdigest() if self._digest == "hex" else base64.b64encode(mac.digest()).decode()
-        p = self._prefix
-        return {p + "App-Id": app_id, p + "Timestamp": ts, p + "Nonce": nonce, p + "Signature": sig}
-
-
-class _AuthRefused(Exception):
-    pass
-
-
-class _Unavailable(Exception):
-    def __init__(self, message: str, response: httpx.Response | None = None) -> None:
-        super().__init__(message)
-        self.response = response
-
-
 class HttpDepartment:
     """Base of the adapters; a subclass sets the class attributes and the style methods."""
 
@@ -162,6 +92,7 @@ class HttpDepartment:
     refusals: Mapping[str, tuple[str, str]] = {}
 
     def __init__(self, endpoint: DepartmentEndpoint, auth: TokenAuth | HmacAuth) -> None:
+        redact_query_strings_of(endpoint.url)
         self.endpoint = endpoint
         self.auth = auth
         self._client: httpx.AsyncClient | None = None
@@ -229,7 +160,7 @@ class HttpDepartment:
         content = b"" if body is None else _json_bytes(body)
         try:
             headers = await self.auth.headers(self._client, op.method, target, content)
-        except _Unavailable as err:  # the sign-in's own answer may announce maintenance
+        except NoAnswer as err:  # the sign-in's own answer may announce maintenance
             if err.response is None or err.response.status_code != 503:
                 raise
             return self._read(err.response)
@@ -242,7 +173,7 @@ class HttpDepartment:
 
     def _read(self, r: httpx.Response) -> Answer:
         if r.status_code >= 500 and r.status_code != 503:
-            raise _Unavailable(f"HTTP {r.status_code}", r)
+            raise NoAnswer(f"HTTP {r.status_code}", r)
         try:
             return self.parse(r)
         except (ValueError, KeyError, TypeError) as err:
@@ -280,11 +211,11 @@ class HttpDepartment:
             )
         if isinstance(err, _NotOk):
             return self._not_ok(err.answer)
-        if isinstance(err, _AuthRefused):
+        if isinstance(err, AuthRefused):
             return DepartmentAuthFailed(system, str(err), *_SENTENCES["auth"])
         if isinstance(err, BadShape):
             return DepartmentBadAnswer(system, str(err), *_SENTENCES["bad"])
-        if isinstance(err, (_Unavailable, httpx.HTTPError)):
+        if isinstance(err, (NoAnswer, httpx.HTTPError)):
             zh, en = _SENTENCES["unavailable"]
             return DepartmentUnavailable(
                 system,

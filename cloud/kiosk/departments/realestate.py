@@ -12,14 +12,8 @@ from typing import Any
 import httpx
 
 from cloud.kiosk.departments.base import Person, QueryDecl, ResultField
-from cloud.kiosk.departments.http_common import (
-    Answer,
-    HmacAuth,
-    HttpDepartment,
-    Op,
-    Page,
-    person_args,
-)
+from cloud.kiosk.departments.http_auth import HmacAuth
+from cloud.kiosk.departments.http_common import Answer, HttpDepartment, Op, Page, person_args
 from cloud.settings_kiosk import DepartmentEndpoint
 
 F = ResultField
