@@ -60,7 +60,7 @@ CASES = {
         edu,
         ("degrees", WANG, {}),
         ("degrees", WANG, {}),
-        2,
+        3,
         ("teacher_certs", WANG, {}),
         "40401",
     ),
