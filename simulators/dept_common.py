@@ -14,7 +14,8 @@ Sign-in, one of two modes, as real government gateways do:
 
 Fault switches (:class:`Faults`, mutable while it runs): ``stall_s`` holds every answer that long
 (a client timeout), ``maintenance_until`` answers 503 with when the window ends, ``malformed``
-answers 200 with a gateway's HTML page instead of the documented JSON.
+answers 200 with a gateway's HTML page instead of the documented JSON, ``fail_count`` calls
+answer a bare ``fail_status`` (502, 429...).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class Faults:
     stall_s: float = 0.0
     maintenance_until: datetime | None = None
     malformed: bool = False
+    #: answer the next ``fail_count`` calls with a bare ``fail_status`` (a gateway's 502, 429)
+    fail_status: int = 502
+    fail_count: int = 0
 
 
 def string_to_sign(method: str, path_qs: str, app_id: str, ts: str, nonce: str) -> bytes:
@@ -174,6 +178,9 @@ class DeptSimulator:
                 await asyncio.wait_for(self._closing.wait(), self.faults.stall_s)
         if self.faults.maintenance_until is not None:
             return self.maintenance(self.faults.maintenance_until)
+        if self.faults.fail_count > 0:
+            self.faults.fail_count -= 1
+            return web.Response(status=self.faults.fail_status, text="upstream error")
         refused = self._check_auth(request, body)
         if refused:
             return self.auth_refused(refused)

@@ -17,6 +17,7 @@ from cloud.kiosk.departments.base import (
     DepartmentMaintenance,
     DepartmentRefused,
     DepartmentTimeout,
+    DepartmentUnavailable,
 )
 from tests.kiosk.departments_kit import CASES, running
 
@@ -121,3 +122,15 @@ async def test_a_refusal_carries_the_departments_own_code(code: str) -> None:
     assert err.reason == case.reason
     assert err.citizen == case.module.REFUSALS[case.reason], "not the department's own sentence"
     assert_citizen_sentence(err, *(person.id_number, person.name) if person else ())
+
+
+@pytest.mark.parametrize("status", [502, 429])
+@pytest.mark.parametrize("code", CODES)
+async def test_a_gateway_error_is_try_later(code: str, status: int) -> None:
+    operation, person, inputs = CASES[code].success
+    async with running(code) as (sim, adapter):
+        sim.faults.fail_status, sim.faults.fail_count = status, 1
+        with pytest.raises(DepartmentUnavailable) as caught:
+            await adapter.query(operation, person, inputs, 1, 10)
+        assert (await adapter.query(operation, person, inputs, 1, 10)).rows  # the next one works
+    assert_citizen_sentence(caught.value)

@@ -4,6 +4,7 @@ unavailable at once; nothing personal reaches the logs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import quote
 
@@ -76,3 +77,14 @@ async def test_nothing_personal_in_the_logs(code: str, caplog: pytest.LogCapture
     secrets |= {quote(s) for s in secrets}
     leaked = [s for s in secrets if s and s in logged]
     assert not leaked, f"logged personal data: {leaked}"
+
+
+@pytest.mark.parametrize("code", TOKEN_DEPARTMENTS)
+async def test_concurrent_queries_at_a_cold_start_sign_in_once(code: str) -> None:
+    operation, person, inputs = CASES[code].success
+    async with running(code) as (sim, adapter):
+        results = await asyncio.gather(
+            *(adapter.query(operation, person, inputs, 1, 5) for _ in range(8))
+        )
+    assert all(r.rows for r in results)
+    assert sim.tokens_issued == 1

@@ -3,6 +3,7 @@ request) and keeping the citizen's data in a department's query string out of ht
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -27,6 +28,8 @@ class TokenAuth:
         self._endpoint = endpoint
         self._token = ""
         self._expires = 0.0
+        #: concurrent queries at a cold start sign in once, not once each
+        self._lock = asyncio.Lock()
 
     def forget(self) -> None:
         self._token = ""
@@ -35,7 +38,9 @@ class TokenAuth:
         self, client: httpx.AsyncClient, _m: str, _t: str, _b: bytes
     ) -> dict[str, str]:
         if not self._token or self._expires <= time.monotonic():
-            await self._fetch(client)
+            async with self._lock:
+                if not self._token or self._expires <= time.monotonic():
+                    await self._fetch(client)
         return {"Authorization": f"Bearer {self._token}"}
 
     async def _fetch(self, client: httpx.AsyncClient) -> None:

@@ -172,7 +172,9 @@ class HttpDepartment:
         return self._read(r)
 
     def _read(self, r: httpx.Response) -> Answer:
-        if r.status_code >= 500 and r.status_code != 503:
+        """A 429 or a 5xx other than a maintenance 503 is "try later" whatever its body says
+        (often a gateway's page, not the department's)."""
+        if r.status_code == 429 or (r.status_code >= 500 and r.status_code != 503):
             raise NoAnswer(f"HTTP {r.status_code}", r)
         try:
             return self.parse(r)
