@@ -12,6 +12,8 @@ from cloud.kiosk.departments.base import QueryDecl
 from tests.kiosk.departments_kit import EXAMPLES, running
 
 DECLS: list[QueryDecl] = [q for m in MODULES for q in m.QUERIES]
+#: the kiosk's query categories (社保医保, 户籍证件, 教育, 住房, 民生保障, 交通出行; k_queries.js)
+CATEGORIES = {"social", "household", "education", "housing", "welfare", "transport"}
 
 
 def test_declarations_hang_together() -> None:
@@ -31,6 +33,7 @@ def test_declarations_hang_together() -> None:
         department = module.__name__.rsplit(".", 1)[1]
         for q in module.QUERIES:
             assert q.department == department, q.code
+            assert q.category in CATEGORIES, f"{q.code}: no kiosk category {q.category}"
             assert q.operation in module.OPS, f"{q.code}: no operation {q.operation}"
             op_fields = set(module.OPS[q.operation].fields)
             assert {f.key for f in q.fields} == op_fields, f"{q.code}: fields differ from the op"

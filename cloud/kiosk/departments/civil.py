@@ -32,7 +32,7 @@ QUERIES = [
         operation="marriage",
         identity="person",
         layout="record",
-        category="civil_affairs",
+        category="welfare",
         printable=False,
         fields=[
             F(key="status", label="婚姻状况", label_en="Marital status"),
@@ -50,7 +50,7 @@ QUERIES = [
         operation="allowance",
         identity="person",
         layout="table",
-        category="civil_affairs",
+        category="welfare",
         fields=[
             F(key="month", label="发放月份", label_en="Month"),
             F(key="tier", label="补贴档次", label_en="Tier"),
@@ -66,7 +66,7 @@ QUERIES = [
         operation="care_homes",
         identity="public",
         layout="table",
-        category="civil_affairs",
+        category="welfare",
         inputs=[
             QueryInput(
                 name="keyword",
@@ -93,7 +93,7 @@ QUERIES = [
         operation="dibao",
         identity="person",
         layout="record",
-        category="civil_affairs",
+        category="welfare",
         fields=[
             F(key="kind", label="保障类别", label_en="Kind"),
             F(key="status", label="保障状态", label_en="Status"),

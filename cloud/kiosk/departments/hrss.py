@@ -30,7 +30,7 @@ def _decl(
         identity="person",
         layout="table",
         fields=fields,
-        category="social_insurance",
+        category="social",
     )
 
 

@@ -33,7 +33,7 @@ QUERIES = [
         operation="balance",
         identity="person",
         layout="record",
-        category="social_insurance",
+        category="social",
         fields=[
             F(key="scheme", label="参保险种", label_en="Scheme"),
             F(key="balance", label="个人账户余额（元）", label_en="Account balance (yuan)"),
@@ -50,7 +50,7 @@ QUERIES = [
         operation="payments",
         identity="person",
         layout="table",
-        category="social_insurance",
+        category="social",
         fields=[
             F(key="period", label="缴费期间", label_en="Period"),
             F(key="scheme", label="险种", label_en="Scheme"),
@@ -66,7 +66,7 @@ QUERIES = [
         operation="institutions",
         identity="public",
         layout="table",
-        category="social_insurance",
+        category="social",
         printable=True,
         inputs=[
             QueryInput(

@@ -30,7 +30,7 @@ QUERIES = [
         operation="household",
         identity="person",
         layout="record",
-        category="identity_documents",
+        category="household",
         fields=[
             F(key="name", label="姓名", label_en="Name", mask="name"),
             F(key="sex", label="性别", label_en="Sex"),
@@ -49,7 +49,7 @@ QUERIES = [
         operation="idcard_progress",
         identity="person",
         layout="timeline",
-        category="identity_documents",
+        category="household",
         fields=_STEPS,
     ),
     QueryDecl(
@@ -94,7 +94,7 @@ QUERIES = [
         operation="exit_entry_progress",
         identity="person",
         layout="timeline",
-        category="identity_documents",
+        category="household",
         fields=[*_STEPS, F(key="document", label="证件类型", label_en="Document")],
     ),
 ]
