@@ -82,7 +82,7 @@ async def test_a_stalled_department_is_a_timeout_within_the_bound(code: str) -> 
         with pytest.raises(DepartmentTimeout) as caught:
             await adapter.query(operation, person, inputs, 1, 10)
         took = time.monotonic() - started
-    assert 0.4 <= took < 1.5, f"the call took {took:.2f} s against a 0.5 s bound"
+    assert 0.4 <= took < 2.0, f"the call took {took:.2f} s against a 0.5 s bound"
     assert_citizen_sentence(caught.value)
 
 
