@@ -4,13 +4,15 @@ every field it declares; the declarations themselves hang together."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta, timezone
 
 import pytest
 
 from cloud.kiosk.departments import MODULES
 from cloud.kiosk.departments.base import QueryDecl
-from tests.kiosk.departments_kit import EXAMPLES, running
+from tests.kiosk.departments_kit import EXAMPLES, WANG, running
 
+BEIJING = timezone(timedelta(hours=8))
 DECLS: list[QueryDecl] = [q for m in MODULES for q in m.QUERIES]
 #: the kiosk's query categories (社保医保, 户籍证件, 教育, 住房, 民生保障, 交通出行; k_queries.js)
 CATEGORIES = {"social", "household", "education", "housing", "welfare", "transport"}
@@ -59,3 +61,14 @@ async def test_every_declared_query_answers(decl: QueryDecl) -> None:
         assert list(row) == keys
     empty = [k for k in keys if not any(row[k] for row in result.rows)]
     assert not empty, f"{decl.code}: the department never fills {empty}"
+
+
+@pytest.mark.parametrize(
+    ("code", "operation", "stamp"),
+    [("medical", "balance", "2026-12-06 02:00"), ("police", "household", "2026-12-01 00:00")],
+)
+async def test_a_record_says_when_its_data_is_from(code: str, operation: str, stamp: str) -> None:
+    async with running(code) as (_sim, adapter):
+        result = await adapter.query(operation, WANG, {}, 1, 1)
+    assert result.as_of is not None
+    assert result.as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") == stamp

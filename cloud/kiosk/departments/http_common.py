@@ -60,6 +60,8 @@ class Op:
     args: Args
     fields: Mapping[str, str]
     paged: bool = True
+    #: the record's own "data as of" key (Beijing time, ``YYYY-MM-DD[ HH:MM:SS]``), if it has one
+    as_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,8 @@ class HttpDepartment:
             if not op.paged:
                 if not isinstance(answer.payload, Mapping):
                     raise BadShape("a record is not an object")
-                return QueryResult([_row(op, answer.payload)], 1, as_of=datetime.now(UTC))
+                as_of = _as_of(answer.payload.get(op.as_of)) if op.as_of else None
+                return QueryResult([_row(op, answer.payload)], 1, as_of=as_of or datetime.now(UTC))
             found = self.page(answer.payload, size)
             rows = [_row(op, item) for item in found.items]
         except (ValueError, KeyError, TypeError, AttributeError) as err:
@@ -300,6 +303,17 @@ def _row(op: Op, item: Mapping[str, Any]) -> dict[str, str]:
             raise BadShape(f"{wire} is not a scalar")
         row[key] = "" if value is None else str(value)
     return row
+
+
+def _as_of(value: Any) -> datetime | None:
+    """A department's own timestamp; one we cannot read is no timestamp (the answer's time
+    stands in), not a bad answer."""
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(str(value), fmt).replace(tzinfo=BEIJING)
+        except ValueError:
+            continue
+    return None
 
 
 def _json_bytes(body: Any) -> bytes:

@@ -116,6 +116,7 @@ OPS = {
             "updated": "upd_time",
         },
         paged=False,
+        as_of="upd_time",
     ),
     "payments": Op(
         "POST",

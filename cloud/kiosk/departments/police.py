@@ -124,6 +124,7 @@ OPS = {
             "station": "sspcs",
         },
         paged=False,
+        as_of="updated",
     ),
     "idcard_progress": Op("GET", "/gaj/v2/idcard/progress", _person, _STEP_WIRE),
     "violations": Op(
