@@ -75,3 +75,18 @@ def test_a_sheet_beyond_the_row_bound_is_refused(monkeypatch: pytest.MonkeyPatch
         read(out.getvalue(), "xlsx")
     assert err.value.errors[0]["loc"] == ["file", "items"]
     assert "more than 3 rows" in err.value.errors[0]["msg"]
+
+
+def test_a_wrong_layout_names_the_sheet_and_what_to_use() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "materials"
+    sheet.append(["item", "code", "nmae"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(GuideInvalid) as err:
+        read(out.getvalue(), "xlsx")
+    found = {tuple(e["loc"]): e["msg"] for e in err.value.errors}
+    assert "unknown columns ['nmae']" in found[("file", "materials", 1)]
+    assert "no items sheet" in found[("file", "items")]
