@@ -1,15 +1,16 @@
-"""The Excel layout without a cloud: the cell formats (when, windows, yes/no), the round
-trip of an item through a workbook, and the bound on rows (a small zip can unpack to
-millions)."""
+"""The file formats without a cloud: the Excel cell formats (when, windows, yes/no), the
+round trip of an item through a workbook, the bound on rows (a small zip can unpack to
+millions), gzip-compressed JSON and its bound."""
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import pytest
 from openpyxl import Workbook
 
-from cloud.kiosk import catalogue_xlsx_read
+from cloud.kiosk import catalogue_io, catalogue_xlsx_read
 from cloud.kiosk.catalogue_document import GuideDocument
 from cloud.kiosk.catalogue_errors import GuideInvalid
 from cloud.kiosk.catalogue_io import read, write
@@ -90,3 +91,19 @@ def test_a_wrong_layout_names_the_sheet_and_what_to_use() -> None:
     found = {tuple(e["loc"]): e["msg"] for e in err.value.errors}
     assert "unknown columns ['nmae']" in found[("file", "materials", 1)]
     assert "no items sheet" in found[("file", "items")]
+
+
+def test_a_gzipped_json_file_reads_and_a_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = GuideDocument(
+        departments=[Department.model_validate(d) for d in departments()],
+        items=[Item.model_validate(item(themes=[]))],
+    )
+    packed = gzip.compress(write(doc, "json"))
+    assert read(packed, "json", set(), set()).items == doc.items
+    monkeypatch.setattr(catalogue_io, "MAX_UNPACKED", 1000)
+    with pytest.raises(GuideInvalid) as err:
+        read(gzip.compress(b" " * 5000), "json")
+    assert "unpacks to more than 1000 bytes" in err.value.errors[0]["msg"]
+    with pytest.raises(GuideInvalid) as err:
+        read(packed[:40], "json")
+    assert err.value.errors[0]["loc"] == ["file"]
