@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,9 @@ from cloud.api.guide_deps import CatalogueDep, GuideEditor, GuideReader
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.db.models import utcnow
 from cloud.kiosk import catalogue_io
+from cloud.kiosk.catalogue_errors import VersionNotFound
 from cloud.kiosk.catalogue_schemas import ImportMode, ImportOut, VersionList, VersionOut
+from protocols.guide import Catalogue
 
 router = APIRouter(
     prefix="/api/v1/guide",
@@ -65,6 +67,25 @@ async def versions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> VersionList:
     return VersionList(versions=await service.versions(limit))
+
+
+@router.get(
+    "/versions/{version}",
+    response_model=Catalogue,
+    responses=error_responses(described={404: "no such version (code guide_version_not_found)"}),
+    summary="One publication's catalogue, exactly as the kiosks got it",
+)
+async def version_document(
+    _caller: GuideReader,
+    service: CatalogueDep,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    """The published JSON (the blob's bytes). Import it with ``mode=replace`` and publish to
+    go back to it."""
+    data = await service.published.document(version)
+    if data is None:
+        raise VersionNotFound(version)
+    return Response(data, media_type="application/json")
 
 
 @router.get(
