@@ -4,8 +4,9 @@ in progress.
 
 The people are the ID-card simulator's sample cards (``simulators.idcard_reader``): 王晓明 has
 three cases (one under review, one waiting for more material 补正, one delivered), 马秀兰
-twelve (more than one page), 才让多杰 two (one not accepted 不予受理, one decided). One case
-is classified (涉密): the platform refuses to show it with its own code.
+twelve (more than one page), 才让多杰 three (one not accepted 不予受理, one decided, and one
+classified 涉密 that the platform lists without its timeline and refuses to show with its own
+code).
 """
 
 from __future__ import annotations
