@@ -45,3 +45,12 @@ def _register_city_platform() -> None:
 
 
 _register_city_platform()
+
+
+def _register_dept() -> None:
+    from simulators.cli_dept import register
+
+    register(app)
+
+
+_register_dept()

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.city_platform import CityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
@@ -58,7 +59,7 @@ async def city_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, An
 
 
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms, city_platform]
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms, city_platform, *DEPARTMENT_STARTERS]
 
 
 @contextlib.asynccontextmanager
