@@ -127,6 +127,7 @@ STATUS_EN = {
     "SD": "Delivered",
     "BZ": "More material needed",
     "BYSL": "Not accepted",
+    "SM": "Not shown (classified)",
 }
 
 

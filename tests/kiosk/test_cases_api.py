@@ -52,6 +52,8 @@ async def test_paging_and_a_lowercase_x(env: CasesEnv) -> None:
     )
     lower = await env.lookup(id_number=CAIRANG[0].lower())
     assert lower.status_code == 200 and lower.json()["total"] == 3
+    hidden = next(c for c in lower.json()["cases"] if c["status"] == "SM")
+    assert hidden["steps"] == [] and hidden["status_name_en"] == STATUS_EN["SM"]
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@
     const nav = pager(root, answer, query);
     out.replaceChildren(el("p", { class: "cases-count", role: "status" }, head),
       ...answer.cases.map((c) => caseCard(root, c)), ...(nav ? [nav] : []));
+    if (K.speak) K.speak(answer.total ? { zh: `共找到 ${answer.total} 件办件`, en: `${answer.total} case(s) found` } : { zh: "没有查到您的办件", en: "No cases were found" });
     const first = out.querySelector(".case-item");
     if (first) first.scrollIntoView({ block: "start" });
   }
