@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.sms import CitizenSms
@@ -24,4 +25,6 @@ def build_kiosk(
     if hall.content is not None:  # the catalogue: blobs as the hall content's, same publisher
         kiosk.catalogue = CatalogueService(sessions, hall.content.blobs, hall.publisher)
         kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
     return kiosk
