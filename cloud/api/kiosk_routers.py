@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.api import kiosk_identity, kiosk_queries, kiosk_stats
+from cloud.api import (
+    guide,
+    guide_device,
+    guide_publish,
+    kiosk_cases,
+    kiosk_identity,
+    kiosk_queries,
+    kiosk_stats,
+)
 
 KIOSK_ROUTERS: list[ModuleType] = [
+    guide,
+    guide_publish,
+    guide_device,
+    kiosk_cases,
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
+    from cloud.kiosk.cases import CaseService
+    from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
 
@@ -22,10 +24,14 @@ if TYPE_CHECKING:
 class Kiosk:
     #: texts to citizens (one-time codes, appointment confirmations)
     sms: CitizenSms
+    #: the service-guide catalogue: working copy, publications, the current one
+    catalogue: CatalogueService | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: case progress (办件查询) from the city 政务服务平台
+    cases: CaseService | None = None
     #: one-time codes and identity tokens (person queries)
     otp: OtpService | None = None
     #: the convenience queries (便民查询)

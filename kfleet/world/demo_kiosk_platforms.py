@@ -16,6 +16,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_departments import DEPARTMENT_STARTERS
+from simulators.city_platform import CityPlatformSim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
@@ -45,6 +47,19 @@ async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
 
 
 @contextlib.asynccontextmanager
+async def city_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The city 政务服务平台's case API (case progress at the kiosk)."""
+    app_id, secret = "sim-city-app", "sim-city-secret"
+    async with CityPlatformSim(apps={app_id: secret}) as sim:
+        platforms.running["city_platform"] = sim
+        yield {
+            "city_platform_url": sim.url,
+            "city_platform_app_id": app_id,
+            "city_platform_secret": secret,
+        }
+
+
+@contextlib.asynccontextmanager
 async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
     """The phone on file for the ID-card simulator's sample cards (person queries' codes)."""
     async with IdentityPlatformSim() as sim:
@@ -55,6 +70,8 @@ async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
+    city_platform,
+    *DEPARTMENT_STARTERS,
     identity_platform,  # queries: the phone on file for one-time codes
 ]
 
