@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.kiosk.sms import CitizenSms
+
+if TYPE_CHECKING:
+    from cloud.kiosk.appointments_build import AppointmentServices
 
 
 @dataclass
@@ -22,6 +25,8 @@ class Kiosk:
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: 办事预约: slots, bookings, check-in, the console calendar (cloud/kiosk/appointments_*.py)
+    appointments: AppointmentServices | None = None
 
     async def run(self) -> None:
         try:
