@@ -114,18 +114,16 @@ class Appointments:
                 )
             except AppointmentRefused as refused:
                 raise AppointmentError.of(refused) from None
-            key = holding_key(person, service, hall_day(slot.starts_at))
-            if await s.scalar(
-                select(AppointmentBooking.id).where(AppointmentBooking.holding == key)
-            ):
-                raise AppointmentError.of(already_booked(service, hall_day(slot.starts_at)))
-            booking = await self._hold(s, slot, person, key, who, phone, device)
-            try:
+            day = hall_day(slot.starts_at)
+            key = holding_key(person, service, day)
+            taken = select(AppointmentBooking.id).where(AppointmentBooking.holding == key)
+            if await s.scalar(taken):
+                raise AppointmentError.of(already_booked(service, day))
+            try:  # the same person racing themselves: PostgreSQL says so at the flush
+                booking = await self._hold(s, slot, person, key, who, phone, device)
                 await s.commit()
-            except IntegrityError:  # the same person raced themselves for the day
-                raise AppointmentError.of(
-                    already_booked(service, hall_day(slot.starts_at))
-                ) from None
+            except IntegrityError:
+                raise AppointmentError.of(already_booked(service, day)) from None
             view = booking_view(booking, site, where.name, await service_names(s, where.id))
         return await self._confirm(view, phone)
 

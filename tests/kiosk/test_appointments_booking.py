@@ -139,6 +139,6 @@ async def test_only_a_device_may_book(env: ApptEnv) -> None:
     anon = await env.cloud.client()
     r = await anon.post("/api/v1/kiosk/appointments", json={"slot_id": slot})
     assert r.status_code == 401
-    admin = await env.cloud.as_role(PersonRole.ADMIN)
+    admin = await env.cloud.as_role(PersonRole.ADMINISTRATOR)
     r = await admin.get("/api/v1/kiosk/appointments/slots")
     assert (r.status_code, r.json()["code"]) == (403, "device_only")
