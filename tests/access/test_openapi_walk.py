@@ -84,6 +84,7 @@ SAMPLES = {
     "ticket_id": "1",
     "fu_id": "1",
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "ref": "Y261208-0001",  # issue 14: an appointment
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
