@@ -30,3 +30,10 @@ class AppointmentSettings(BaseModel):
             "has ended without a check-in as no-shows.",
         ),
     ] = 60.0
+    appointments_demo_slots: Annotated[
+        bool,
+        Field(
+            description="Create slots for every hall with services at start (today and the "
+            "next two days) when a hall has none; the demo's kiosk platforms turn it on."
+        ),
+    ] = False

@@ -43,8 +43,14 @@ async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
         yield {"citizen_sms_url": gateway.url, "citizen_sms_key": SMS_KEY}
 
 
+@contextlib.asynccontextmanager
+async def appointment_slots(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """No simulator: the cloud makes slots for the demo's halls (docs/kiosk-appointments.md)."""
+    yield {"appointments_demo_slots": True}
+
+
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms]
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms, appointment_slots]
 
 
 @contextlib.asynccontextmanager

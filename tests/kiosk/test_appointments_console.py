@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cloud.db.models import utcnow
+from cloud.kiosk.appointments_demo import DEMO_TIMES, seed_demo_slots
 from fleet.access import PersonRole
 from fleet.queue import hall_day
 from tests.kiosk.appointments_kit import HHL, PERSON, TGLS, ApptEnv, appt_env
@@ -82,3 +83,12 @@ async def test_bad_plans_and_scope(env: ApptEnv) -> None:
     )
     assert r.status_code == 403
     assert (await viewer.get("/api/v1/appointments", params=site)).status_code == 200
+
+
+async def test_demo_slots_for_every_hall_once(env: ApptEnv) -> None:
+    calendar = env.services.calendar
+    created = await seed_demo_slots(env.cloud.parts.sessions, calendar)
+    assert created == 2 * 2 * len(DEMO_TIMES) * 3  # two halls × two services × 3 days
+    assert await seed_demo_slots(env.cloud.parts.sessions, calendar) == 0
+    offered = (await env.tgls.get("/api/v1/kiosk/appointments/slots")).json()
+    assert offered and all(s["free"] == 4 for s in offered)
