@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from cloud.kiosk import appointments_service
 from cloud.kiosk.appointments_tables import AppointmentBooking, AppointmentSlot
 from tests.faults.databases import fresh_postgres
 from tests.kiosk.appointments_kit import OTHER, PERSON, ApptEnv, appt_env, id_number
@@ -59,3 +60,20 @@ async def test_the_last_place_on_postgres(
         async with appt_env(tmp_path, amqtt_url, database_url=url) as env:
             await _race_for_the_last_place(env)
             await _same_person_twice(env)
+
+
+async def test_a_stale_read_cannot_overbook(
+    tmp_path: Path, amqtt_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite runs the two requests above one after the other, so here the interleaving is
+    forced: the read-time check passes as if it read before the other booking committed; the
+    conditional UPDATE alone must still refuse the place that is gone."""
+    async with appt_env(tmp_path, amqtt_url) as env:
+        slot = await env.slot(capacity=1)
+        assert (await env.book(slot, person=OTHER)).status_code == 201
+        monkeypatch.setattr(appointments_service, "check_bookable", lambda *a, **k: None)
+        r = await env.book(slot, person=PERSON)
+        assert (r.status_code, r.json()["code"]) == (409, "slot_full")
+        async with env.cloud.parts.sessions() as s:
+            row = await s.get(AppointmentSlot, slot)
+        assert row is not None and row.booked == 1
