@@ -4,6 +4,7 @@ in, too early, too late, or at another hall; missed appointments become no-shows
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -112,3 +113,19 @@ async def test_missed_appointments_become_no_shows(env: ApptEnv) -> None:
         )
     assert states == {missed: "no_show", kept: "checked_in"}
     assert (await env.act(missed, "check-in")).json()["code"] == "appointment_no_show"
+
+
+async def test_two_check_ins_racing_print_one_ticket(env: ApptEnv) -> None:
+    """Both pass the state check while the city system answers; the second to mark the
+    booking gives its ticket back to the queue."""
+    ref = (await env.book(await env.slot(HHL), kiosk=env.hhl)).json()["ref"]
+    a, b = await asyncio.gather(
+        env.act(ref, "check-in", kiosk=env.hhl), env.act(ref, "check-in", kiosk=env.hhl)
+    )
+    assert sorted((a.status_code, b.status_code)) == [200, 409]
+    assert (a if a.status_code == 409 else b).json()["code"] == "appointment_checked_in"
+    kept = (a if a.status_code == 200 else b).json()["ticket_id"]
+    states = {tid: t.status for tid, t in env.city.state.tickets.items()}
+    assert len(states) in (1, 2) and states[kept] != "cancelled"
+    assert [s for tid, s in states.items() if tid != kept] in ([], ["cancelled"])
+    assert len([j for j in await _jobs(env) if j.kind == "print_receipt"]) == 1
