@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.sms_gateway import SmsGateway
 
 SMS_KEY = "sim-citizen-sms-key"
@@ -50,7 +51,7 @@ async def appointment_slots(platforms: KioskPlatforms) -> AsyncIterator[dict[str
 
 
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms, appointment_slots]
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms, *DEPARTMENT_STARTERS, appointment_slots]
 
 
 @contextlib.asynccontextmanager
