@@ -119,6 +119,21 @@ async def my_appointments(
 
 
 @router.post(
+    "/mine",
+    response_model=list[BookingOut],
+    responses=described(
+        400, 413, 422, 500, said={**_AUTH, 422: "bad_id_number, or an invalid body"}
+    ),
+)
+async def my_appointments_posted(
+    body: PersonIn, caller: DeviceCaller, kiosk: KioskParts
+) -> list[BookingOut]:
+    """The same as ``GET`` with the ID number in the body, out of every URL (and so out of
+    HTTP clients' request logs): what the kiosk agent uses."""
+    return [BookingOut.of(v) for v in await services_of(kiosk).booking.mine(body.id_number.upper())]
+
+
+@router.post(
     "/{ref}/cancel",
     response_model=BookingOut,
     responses=described(

@@ -77,7 +77,8 @@ def routes(parts: KioskParts) -> list[BaseRoute]:
         card = _card(parts)
         if card is None:
             return _card_needed()
-        return await relay(parts, "GET", CLOUD, params={"id_number": card["id_number"]})
+        # POST: the ID number stays out of URLs (and so out of HTTP clients' request logs)
+        return await relay(parts, "POST", f"{CLOUD}/mine", json={"id_number": card["id_number"]})
 
     async def act(request: Request) -> Response:
         ref, what = request.path_params["ref"], request.path_params["what"]

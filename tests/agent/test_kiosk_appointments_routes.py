@@ -78,7 +78,8 @@ async def test_the_person_is_the_card_never_the_browser(tmp_path: Path) -> None:
         "id_number": CARD["id_number"],
         "name": "张三",
     }
-    assert sent[("GET", "/api/v1/kiosk/appointments")][1] == {"id_number": CARD["id_number"]}
+    mine = sent[("POST", "/api/v1/kiosk/appointments/mine")]
+    assert mine == ({"id_number": CARD["id_number"]}, None)  # in the body, never in a URL
     cancel = sent[("POST", "/api/v1/kiosk/appointments/Y261208-0001/cancel")]
     assert cancel[0] == {"id_number": CARD["id_number"]}
     assert sent[("GET", "/api/v1/kiosk/appointments/slots")][1] == {"service": "household"}

@@ -132,6 +132,13 @@ async def test_my_appointments_are_mine_only(env: ApptEnv) -> None:
     assert [b["ref"] for b in r.json()] == [a]  # from any hall
     bad = await env.hhl.get("/api/v1/kiosk/appointments", params={"id_number": PERSON[:-1] + "Y"})
     assert bad.status_code == 422
+    posted = await env.hhl.post("/api/v1/kiosk/appointments/mine", json={"id_number": PERSON})
+    assert [b["ref"] for b in posted.json()] == [a]
+    wrong = await env.hhl.post(
+        "/api/v1/kiosk/appointments/mine",
+        json={"id_number": PERSON[:-1] + "0" if PERSON[-1] != "0" else PERSON[:-1] + "1"},
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "bad_id_number")
 
 
 async def test_only_a_device_may_book(env: ApptEnv) -> None:

@@ -17,6 +17,7 @@ from cloud.db.hall import HallWindow
 from cloud.db.models import Job, utcnow
 from cloud.hall.queue_tables import HallTicket
 from cloud.kiosk.appointments_tables import AppointmentBooking
+from tests.hall.kiosk_kit import kiosk_device
 from tests.kiosk.appointments_kit import HHL, OTHER, TGLS, ApptEnv, appt_env
 
 
@@ -129,3 +130,15 @@ async def test_two_check_ins_racing_print_one_ticket(env: ApptEnv) -> None:
     assert len(states) in (1, 2) and states[kept] != "cancelled"
     assert [s for tid, s in states.items() if tid != kept] in ([], ["cancelled"])
     assert len([j for j in await _jobs(env) if j.kind == "print_receipt"]) == 1
+
+
+async def test_a_kiosk_without_a_printer_takes_no_ticket(env: ApptEnv) -> None:
+    bare = await kiosk_device(env.cloud, "kiosk-tgls-2", TGLS, printer=False)
+    ref = (await env.book(await env.slot(TGLS))).json()["ref"]
+    r = await env.act(ref, "check-in", kiosk=bare)
+    assert r.status_code == 409 and "cannot print" in r.json()["message"]
+    async with env.cloud.parts.sessions() as s:
+        assert (await s.scalars(select(HallTicket))).all() == []
+        booking = await s.scalar(select(AppointmentBooking).where(AppointmentBooking.ref == ref))
+    assert booking is not None and booking.state == "booked"  # it can check in elsewhere
+    assert (await env.act(ref, "check-in")).status_code == 200
