@@ -142,3 +142,14 @@ async def test_a_kiosk_without_a_printer_takes_no_ticket(env: ApptEnv) -> None:
         booking = await s.scalar(select(AppointmentBooking).where(AppointmentBooking.ref == ref))
     assert booking is not None and booking.state == "booked"  # it can check in elsewhere
     assert (await env.act(ref, "check-in")).status_code == 200
+
+
+async def test_the_city_queue_down_loses_nothing(env: ApptEnv) -> None:
+    ref = (await env.book(await env.slot(HHL), kiosk=env.hhl)).json()["ref"]
+    env.city.faults.fail_next, env.city.faults.fail_status = 5, 503
+    r = await env.act(ref, "check-in", kiosk=env.hhl)
+    assert r.status_code == 503 and r.json()["code"] == "city_queue_unavailable"
+    assert await _jobs(env) == []
+    env.city.faults.fail_next = 0
+    r = await env.act(ref, "check-in", kiosk=env.hhl)  # the booking still stands
+    assert r.status_code == 200, r.text

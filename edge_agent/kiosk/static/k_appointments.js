@@ -172,7 +172,7 @@
     await showMine(list, out);
   }
 
-  K.screen({ id: "appointments", order: 30, tile: Object.assign({ icon: "📅" }, W.tile), title: W.tile, render: renderStart });
+  K.screen({ id: "appointments", order: 30, network: true, tile: Object.assign({ icon: "📅" }, W.tile), title: W.tile, render: renderStart });
   K.screen({ id: "appointments-book", title: W.book, render: renderBook });
   K.screen({ id: "appointments-confirm", title: W.confirm, render: renderConfirm });
   K.screen({ id: "appointments-mine", title: W.mine, render: renderMine });
