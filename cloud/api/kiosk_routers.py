@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.api import appointments, kiosk_appointments
+from cloud.api import appointments, kiosk_appointments, kiosk_cases
 
-KIOSK_ROUTERS: list[ModuleType] = [kiosk_appointments, appointments]
+KIOSK_ROUTERS: list[ModuleType] = [kiosk_cases, kiosk_appointments, appointments]

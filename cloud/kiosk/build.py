@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
 from cloud.kiosk.appointments_build import build_appointments
+from cloud.kiosk.cases import CaseService
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -21,6 +22,8 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
     kiosk.appointments = build_appointments(
         kiosk.sms, kiosk.workers, settings, sessions, jobs, hall
     )

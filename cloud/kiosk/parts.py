@@ -15,6 +15,7 @@ from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
+    from cloud.kiosk.cases import CaseService
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Kiosk:
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: case progress (办件查询) from the city 政务服务平台
+    cases: CaseService | None = None
     #: 办事预约: slots, bookings, check-in, the console calendar (cloud/kiosk/appointments_*.py)
     appointments: AppointmentServices | None = None
 
