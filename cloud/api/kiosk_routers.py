@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from cloud.api import (
+    appointments,
     guide,
     guide_device,
     guide_publish,
+    kiosk_appointments,
     kiosk_cases,
     kiosk_identity,
     kiosk_queries,
@@ -19,6 +21,8 @@ KIOSK_ROUTERS: list[ModuleType] = [
     guide_publish,
     guide_device,
     kiosk_cases,
+    kiosk_appointments,
+    appointments,
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome

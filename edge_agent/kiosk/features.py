@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import cases, queries
+from edge_agent.kiosk import appointments, cases, queries
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
 FEATURES: list[Feature] = [
     cases.routes,
+    appointments.routes,
     queries.routes,  # 便民查询 and the identity check
 ]

@@ -60,6 +60,12 @@ async def city_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, An
 
 
 @contextlib.asynccontextmanager
+async def appointment_slots(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """No simulator: the cloud makes slots for the demo's halls (docs/kiosk-appointments.md)."""
+    yield {"appointments_demo_slots": True}
+
+
+@contextlib.asynccontextmanager
 async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
     """The phone on file for the ID-card simulator's sample cards (person queries' codes)."""
     async with IdentityPlatformSim() as sim:
@@ -72,6 +78,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
     city_platform,
     *DEPARTMENT_STARTERS,
+    appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
 ]
 
