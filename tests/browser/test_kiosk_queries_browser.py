@@ -64,6 +64,7 @@ async def _to_the_subsidy_query(page: Page) -> None:
     await assert_accessible(page, "queries: list")
     await page.locator("[data-query='standin_subsidy']").tap()
     await expect(page.locator("#k-title")).to_have_text("高龄补贴发放查询")
+    await expect(page.get_by_label("年度")).to_be_visible()  # the optional input, as a field
 
 
 async def test_card_code_result_print_and_exit(browser: Browser, kw: KioskWorld) -> None:
@@ -111,3 +112,21 @@ async def test_a_wrong_code_says_how_many_tries_are_left(browser: Browser, kw: K
         await page.locator("#kq-verify").tap()
         await expect(page.locator("#kq-status")).to_contain_text("还可以再试 4 次")
         await assert_accessible(page, "queries: a wrong code")
+
+
+async def test_a_public_query_with_a_plate_against_the_police_simulator(
+    browser: Browser, kw: KioskWorld
+) -> None:
+    """No card, no code: the plate's province from the list, the rest typed; the real police
+    adapter and simulator answer the violations table."""
+    async with touch_page(browser, kw.url) as page:
+        await page.locator("[data-screen='queries']").tap()
+        await page.locator("[data-category='transport']").tap()
+        await page.locator("[data-query='police_traffic_violations']").tap()
+        await expect(page.locator("#kq-in-plate-province")).to_have_value("青")
+        await page.locator("#kq-in-plate").fill("HA1234")
+        await page.locator("#kq-in-engine_tail").fill("305127")
+        await assert_accessible(page, "queries: a public query's inputs")
+        await page.locator("#kq-run").tap()
+        await expect(page.locator(".kq-table")).to_contain_text("机动车违反禁止标线指示")
+        await assert_accessible(page, "queries: a public result")

@@ -81,10 +81,27 @@
         spec.options.map(([v, zh, en]) => K.el("option", { value: v }, K.t({ zh, en }))));
       return [label, select];
     }
+    if (spec.kind === "plate") return plateField(spec, values, id, label);
+    if (spec.kind === "date") {
+      return [label, K.el("input", { id, name: spec.name, type: "date", onchange: (e) => { values[spec.name] = e.target.value; } })];
+    }
     const input = K.el("input", { id, name: spec.name, autocomplete: "off", inputmode: spec.kind === "digits" || spec.kind === "phone" ? "numeric" : "text",
       oninput: (e) => { values[spec.name] = e.target.value; K.dirty = true; } });
     if (K.keyboard) K.keyboard(input, ["digits", "id_number", "phone"].includes(spec.kind) ? spec.kind : "alnum");
     return [label, input];
+  }
+
+  // A plate (青H12345): the province's character from a list (the on-screen keyboard has no
+  // Chinese), the rest typed with the letters-and-digits keyboard.
+  const PROVINCES = "青甘川藏新宁陕京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝贵云".split("");
+  function plateField(spec, values, id, label) {
+    let province = "青", rest = "";
+    const set = () => { values[spec.name] = rest ? province + rest.toUpperCase() : ""; K.dirty = true; };
+    const pick = K.el("select", { id: id + "-province", "aria-label": K.t({ zh: "车牌省份简称", en: "Plate province" }), onchange: (e) => { province = e.target.value; set(); } },
+      PROVINCES.map((p) => K.el("option", { value: p }, p)));
+    const input = K.el("input", { id, name: spec.name, autocomplete: "off", maxlength: "7", oninput: (e) => { rest = e.target.value.trim(); set(); } });
+    if (K.keyboard) K.keyboard(input, "alnum");
+    return [label, K.el("div", { class: "kq-plate" }, pick, input)];
   }
 
   async function renderItem(root, params) {
@@ -96,7 +113,7 @@
     const values = Object.assign({}, params.inputs || {});
     const status = K.el("div", { id: "kq-status", "aria-live": "polite" });
     if (params.notice) status.append(K.message("warn", params.notice));
-    const form = K.el("div", { class: "kq-form" }, q.inputs.map((spec) => inputField(spec, values)));
+    const form = K.el("div", { class: "kq-form" }, q.inputs.flatMap((spec) => inputField(spec, values)));
     const run = () => K.go("queries-result", { code: q.code, inputs: values, page: 1 });
     const actions = K.el("div", { class: "kq-actions" });
     if (q.identity === "person") {
