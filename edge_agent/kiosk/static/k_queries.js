@@ -15,18 +15,23 @@
     transport: { zh: "交通出行", en: "Transport" },
   };
   let listing = null; // {queries, available}: declarations only, nothing personal
+  // Each render takes a number; an answer that comes back after another render started (the
+  // citizen moved on, 退出, the language changed) is dropped instead of taking the screen.
+  let gen = 0;
+  const stale = (my) => my !== gen;
 
   const css = document.createElement("link");
   css.rel = "stylesheet";
   css.href = "/kiosk/static/k_queries.css";
   document.head.append(css);
 
-  K.onClear(() => { listing = null; K.dirty = false; });
+  K.onClear(() => { listing = null; K.dirty = false; gen++; });
 
-  async function load(root) {
+  async function load(root, my) {
     if (listing) return listing;
     root.replaceChildren(K.message("info", { zh: "正在加载…", en: "Loading…" }));
     const answer = await K.api("GET", "/queries");
+    if (stale(my)) return null;
     if (!answer.ok) { root.replaceChildren(K.message("error", errText(answer)), backButton()); return null; }
     listing = answer.data;
     return listing;
@@ -48,16 +53,18 @@
   function catName(code) { return CATEGORIES[code] || { zh: code, en: code }; }
 
   async function renderCategories(root) {
-    const got = await load(root);
-    if (!got) return;
+    const my = ++gen;
+    const got = await load(root, my);
+    if (!got || stale(my)) return;
     const cats = [...new Set(got.queries.map((q) => q.category))];
     root.replaceChildren(K.el("ul", { class: "tiles" }, cats.map((c) =>
       K.el("li", {}, K.el("button", { type: "button", class: "tile", "data-category": c, onclick: () => K.go("queries-list", { category: c }) }, K.t(catName(c)))))));
   }
 
   async function renderList(root, params) {
-    const got = await load(root);
-    if (!got) return;
+    const my = ++gen;
+    const got = await load(root, my);
+    if (!got || stale(my)) return;
     const mine = got.queries.filter((q) => q.category === params.category);
     K.title(catName(params.category));
     root.replaceChildren(K.el("ul", { class: "kq-list" }, mine.map((q) => {
@@ -105,8 +112,9 @@
   }
 
   async function renderItem(root, params) {
-    const got = await load(root);
-    if (!got) return;
+    const my = ++gen;
+    const got = await load(root, my);
+    if (!got || stale(my)) return;
     const q = decl(params.code);
     if (!q) { root.replaceChildren(K.message("error", { zh: "没有这项查询。", en: "No such query." }), backButton()); return; }
     K.title({ zh: q.name, en: q.name_en });
@@ -118,7 +126,7 @@
     const actions = K.el("div", { class: "kq-actions" });
     if (q.identity === "person") {
       actions.append(K.message("info", { zh: "本查询涉及个人信息：请刷身份证，并输入发送到您登记手机上的验证码。", en: "This query is about you: read your ID card and type the code texted to your phone on file." }),
-        K.el("button", { type: "button", class: "big", id: "kq-card", onclick: () => startIdentity(status, actions, run) }, K.t({ zh: "刷身份证并获取验证码", en: "Read ID card and get a code" })));
+        K.el("button", { type: "button", class: "big", id: "kq-card", onclick: () => startIdentity(status, actions, run, my) }, K.t({ zh: "刷身份证并获取验证码", en: "Read ID card and get a code" })));
     } else {
       actions.append(K.el("button", { type: "button", class: "big", id: "kq-run", onclick: run }, K.t({ zh: "查询", en: "Search" })));
     }
@@ -130,7 +138,7 @@
     return K.api("POST", "/idcard/read", { timeout_s: 15 });
   }
 
-  async function startIdentity(status, actions, run) {
+  async function startIdentity(status, actions, run, my) {
     status.replaceChildren(K.message("info", { zh: "请将身份证放在读卡区", en: "Please place your ID card on the reader" }));
     const held = await K.api("GET", "/identity");
     if (!(held.ok && held.data.card)) { // a card read earlier in this session is used as it is
@@ -147,12 +155,13 @@
     if (K.keyboard) K.keyboard(code, "digits");
     const confirm = async () => {
       const ok = await K.api("POST", "/identity/verify", { code: code.value.trim() });
+      if (stale(my)) return; // the citizen left this screen meanwhile
       if (!ok.ok) { status.replaceChildren(K.message("error", errText(ok))); code.value = ""; return; }
       run();
     };
     actions.replaceChildren(K.el("label", { for: "kq-code" }, K.t({ zh: "短信验证码", en: "Code from the text message" })), code,
       K.el("button", { type: "button", class: "big", id: "kq-verify", onclick: confirm }, K.t({ zh: "确认并查询", en: "Confirm and search" })),
-      K.el("button", { type: "button", class: "plain", id: "kq-resend", onclick: () => startIdentity(status, actions, run) }, K.t({ zh: "重新获取验证码", en: "Send a new code" })));
+      K.el("button", { type: "button", class: "plain", id: "kq-resend", onclick: () => startIdentity(status, actions, run, my) }, K.t({ zh: "重新获取验证码", en: "Send a new code" })));
     code.focus();
   }
 
@@ -173,13 +182,15 @@
   }
 
   async function renderResult(root, params) {
-    const got = await load(root);
-    if (!got) return;
+    const my = ++gen;
+    const got = await load(root, my);
+    if (!got || stale(my)) return;
     const q = decl(params.code);
     K.title({ zh: q.name, en: q.name_en });
     root.replaceChildren(K.message("info", { zh: "正在查询，请稍候…", en: "Searching, please wait…" }));
     const body = { inputs: params.inputs || {}, page: params.page || 1 };
     const answer = await K.api("POST", "/queries/" + q.code, body);
+    if (stale(my)) return;
     if (answer.status === 403 && answer.data && answer.data.code === "identity_required") {
       K.back(); return;
     }
