@@ -1,6 +1,7 @@
 """The kiosk shell on the screen server: ``/kiosk`` (the app), ``/kiosk/static/...`` (its
 scripts, styles and vendored libraries, all served locally), ``/kiosk/api/status`` and
-``/kiosk/api/session/clear``, plus every feature's routes (:data:`FEATURES`).
+``/kiosk/api/session/clear``, the ID-card read (:mod:`edge_agent.kiosk.idcard`), plus every
+feature's routes (:data:`FEATURES`).
 
 The page is one HTML shell; each feature's script ``k_<name>.js`` is listed in it in name
 order and registers its screens with ``kiosk.js``. A strict Content-Security-Policy keeps the
@@ -17,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from edge_agent.kiosk.cloud_probe import CloudProbe
 from edge_agent.kiosk.features import FEATURES
+from edge_agent.kiosk.idcard import idcard_routes
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, error
 
@@ -82,15 +85,21 @@ def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
         headers = {"Content-Security-Policy": CSP, **NO_STORE}
         return HTMLResponse(render_shell(parts, lang), headers=headers)
 
+    probe = parts.state.setdefault("cloud_probe", CloudProbe(parts.cloud))
+
     async def status(request: Request) -> Response:
         cfg = parts.view.config
+        has_cloud = parts.cloud.cloud_url is not None
+        reachable = has_cloud and await probe.reachable()
         body = {
             "device_id": cfg.device_id,
             "name": cfg.name or cfg.device_id,
             "site": cfg.site,
             "site_name": cfg.screen.site_name,
             "connected": parts.view.connected.is_set(),
-            "has_cloud": parts.cloud.cloud_url is not None,
+            "has_cloud": has_cloud,
+            "cloud_reachable": reachable,
+            "online": reachable,
             "peripherals": sorted({p.kind for p in parts.view.peripherals.values()}),
             "idle_warn_s": cfg.kiosk.idle_warn_s,
             "idle_clear_s": cfg.kiosk.idle_clear_s,
@@ -110,6 +119,7 @@ def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
         Route("/kiosk/static/{path:path}", static, methods=["GET"]),
         Route("/kiosk/api/status", status, methods=["GET"]),
         Route("/kiosk/api/session/clear", clear, methods=["POST"]),
+        *idcard_routes(parts),
     ]
     for feature in FEATURES:
         routes += feature(parts)
