@@ -135,6 +135,32 @@ def _reader_error(err: IdCardError) -> Response:
     )
 
 
+async def _read(
+    parts: KioskParts, desk: CardDesk, reader: CardReader, timeout_s: float
+) -> Response:
+    """One read, answered: the masked card (the whole one goes into the session) or why not."""
+    session_id = parts.session.id
+    try:
+        card = await desk.read(reader, timeout_s)
+    except ReadCancelled:
+        return error(409, "idcard_cancelled", "已取消读卡。", "Card reading was cancelled.")
+    except IdCardError as err:
+        return _reader_error(err)
+    if card is None:
+        return error(
+            408,
+            "no_card",
+            "未检测到身份证。请将身份证放在读卡区，再试一次。",
+            "No ID card was found. Please place the card on the reader and try again.",
+        )
+    if parts.session.id != session_id:  # cleared while reading: not this citizen's
+        return error(409, "idcard_cancelled", "已取消读卡。", "Card reading was cancelled.")
+    full = session_card(card)
+    parts.session.put(SESSION_KEY, full)
+    log.info("kiosk: ID card read")  # never what was read
+    return JSONResponse(masked_card(full), headers=NO_STORE)
+
+
 def idcard_routes(parts: KioskParts) -> list[BaseRoute]:
     """``POST /kiosk/api/idcard/read``, ``POST .../cancel``, ``GET /kiosk/api/idcard``."""
     desk = CardDesk(parts)
@@ -167,26 +193,7 @@ def idcard_routes(parts: KioskParts) -> list[BaseRoute]:
                 "正在读卡，请稍候。",
                 "A card is being read already. Please wait.",
             )
-        session_id = parts.session.id
-        try:
-            card = await desk.read(reader, timeout_s)
-        except ReadCancelled:
-            return error(409, "idcard_cancelled", "已取消读卡。", "Card reading was cancelled.")
-        except IdCardError as err:
-            return _reader_error(err)
-        if card is None:
-            return error(
-                408,
-                "no_card",
-                "未检测到身份证。请将身份证放在读卡区，再点“读取身份证”。",
-                "No ID card was found. Please place the card on the reader and try again.",
-            )
-        if parts.session.id != session_id:  # cleared while reading: not this citizen's
-            return error(409, "idcard_cancelled", "已取消读卡。", "Card reading was cancelled.")
-        full = session_card(card)
-        parts.session.put(SESSION_KEY, full)
-        log.info("kiosk: ID card read")  # never what was read
-        return JSONResponse(masked_card(full), headers=NO_STORE)
+        return await _read(parts, desk, reader, timeout_s)
 
     async def cancel(request: Request) -> Response:
         desk.cancel()

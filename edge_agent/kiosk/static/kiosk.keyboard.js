@@ -11,7 +11,7 @@
   const NUM = ["1 2 3", "4 5 6", "7 8 9"];
   const KINDS = {
     digits: { layout: [...NUM, "{clear} 0 {bksp}", "{done}"], pattern: /^[0-9]*$/, max: 32 },
-    id_number: { layout: [...NUM, "X 0 {bksp}", "{clear} {done}"], pattern: /^[0-9]{0,17}[0-9X]?$/, max: 18 },
+    id_number: { layout: [...NUM, "X 0 {bksp}", "{clear} {done}"], pattern: /^([0-9]{0,18}|[0-9]{17}X)$/, max: 18 },
     phone: { layout: [...NUM, "{clear} 0 {bksp}", "{done}"], pattern: /^[0-9]{0,11}$/, max: 11 },
     alnum: {
       layout: ["1 2 3 4 5 6 7 8 9 0", "Q W E R T Y U I O P", "A S D F G H J K L", "Z X C V B N M {bksp}", "{clear} {space} {done}"],
