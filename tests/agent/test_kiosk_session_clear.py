@@ -33,3 +33,12 @@ async def test_clear_forgets_values_files_and_feature_data(tmp_path: Path) -> No
         assert parts.session.cleared == 1
         after = (await http.get("/kiosk/api/status")).json()["session"]
         assert after == r.json()["session"]
+
+
+async def test_files_left_by_a_previous_run_are_wiped_at_start(tmp_path: Path) -> None:
+    left = tmp_path / "kiosk" / "session" / "0123abcd" / "scan.jpg"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"\xff\xd8 a page from before the power cut")
+    async with kiosk_client(tmp_path) as (_, parts):
+        assert not left.exists()
+        assert parts.session.get("idcard") is None
