@@ -36,6 +36,9 @@ SESSION_KEY = "idcard"
 READER_KIND = "idcard_reader"
 DEFAULT_TIMEOUT_S = 20.0
 MAX_TIMEOUT_S = 60.0
+#: the driver checks its deadline between commands: one command (≤ 3 s) may overrun it, and a
+#: busy or stuck serial line more; the kiosk stops waiting this long after the asked time
+READ_GRACE_S = 2.0
 #: reader answers that mean "this card could not be read", not "the reader is broken"
 CARD_REASONS = frozenset({"read_failed", "wrong_card", "card_auth_failed", "bad_card_data"})
 
@@ -88,14 +91,18 @@ class CardDesk:
             self._task.cancel()
 
     async def read(self, reader: CardReader, timeout_s: float) -> IdCardRead | None:
-        """The card, None when none came in time; :class:`ReadCancelled` when stopped."""
+        """The card, None when none came in time (bounded here too, whatever the driver
+        does); :class:`ReadCancelled` when stopped."""
         task = asyncio.create_task(reader.read_card(timeout_s), name="kiosk-idcard-read")
         self._task = task
         try:
-            await asyncio.wait([task])
-        finally:  # the request itself cancelled (shutdown): stop the read too
+            done, _ = await asyncio.wait([task], timeout=timeout_s + READ_GRACE_S)
+        finally:  # overrun, or the request itself cancelled (shutdown): stop the read
             self._task = None
             task.cancel()
+        if not done:
+            log.warning("kiosk: ID-card read overran its %.0f s bound", timeout_s)
+            return None
         if task.cancelled():
             raise ReadCancelled
         return task.result()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from edge_agent.kiosk.idcard import READ_GRACE_S
 from simulators.idcard_reader import SAMPLE_CARDS, IdCardReaderSim
 from tests.agent.kiosk_agent_kit import kiosk_client, reader_on
 
@@ -127,3 +128,26 @@ async def test_clear_while_reading_leaves_nothing_in_the_next_session(tmp_path: 
             r = await waiting
         assert r.status_code == 409
         assert parts.session.get("idcard") is None
+
+
+class StuckReader:
+    """A reader whose read never ends (a stuck serial line): the kiosk must not wait forever."""
+
+    kind = "idcard_reader"
+    id = "stuck"
+
+    async def read_card(self, timeout_s: float) -> None:
+        await asyncio.Event().wait()
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_stuck_reader_is_bounded_by_the_kiosk(tmp_path: Path) -> None:
+    async with kiosk_client(tmp_path, {"stuck": StuckReader()}) as (http, _):  # type: ignore[dict-item]
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        async with asyncio.timeout(TIMEOUT):
+            r = await http.post("/kiosk/api/idcard/read", json={"timeout_s": 0.5})
+        assert r.status_code == 408 and r.json()["code"] == "no_card"
+        assert loop.time() - start < 0.5 + READ_GRACE_S + 1.0

@@ -4,6 +4,7 @@ stops the wait; an unplugged reader is a sentence for the citizen."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from playwright.async_api import Browser, expect
@@ -26,7 +27,8 @@ async def test_read_card_cancel_and_fault(
         await expect(prompt).to_contain_text("请将身份证放在读卡区")
         await assert_accessible(page, "ID card prompt")
         await page.locator("#k-card-cancel").tap()
-        cancelled = await page.evaluate("window.__read")
+        async with asyncio.timeout(10):  # 取消 ends the wait at once, not after 30 s
+            cancelled = await page.evaluate("window.__read")
         assert cancelled["status"] == 409 and cancelled["data"]["code"] == "idcard_cancelled"
         await expect(prompt).to_have_count(0)
 
