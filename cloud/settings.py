@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
+from cloud.settings_appointments import AppointmentSettings
+from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
@@ -37,6 +39,8 @@ class Settings(
     CityQueueSettings,
     HaochaSettings,
     KioskSettings,
+    CaseSettings,
+    AppointmentSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -6,6 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.appointments_build import build_appointments
+from cloud.kiosk.cases import CaseService
+from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -20,4 +23,12 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    if hall.content is not None:  # the catalogue: blobs as the hall content's, same publisher
+        kiosk.catalogue = CatalogueService(sessions, hall.content.blobs, hall.publisher)
+        kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
+    kiosk.appointments = build_appointments(
+        kiosk.sms, kiosk.workers, settings, sessions, jobs, hall
+    )
     return kiosk

@@ -9,19 +9,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.kiosk.sms import CitizenSms
+
+if TYPE_CHECKING:
+    from cloud.kiosk.appointments_build import AppointmentServices
+    from cloud.kiosk.cases import CaseService
+    from cloud.kiosk.catalogue_service import CatalogueService
 
 
 @dataclass
 class Kiosk:
     #: texts to citizens (one-time codes, appointment confirmations)
     sms: CitizenSms
+    #: the service-guide catalogue: working copy, publications, the current one
+    catalogue: CatalogueService | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: case progress (办件查询) from the city 政务服务平台
+    cases: CaseService | None = None
+    #: 办事预约: slots, bookings, check-in, the console calendar (cloud/kiosk/appointments_*.py)
+    appointments: AppointmentServices | None = None
 
     async def run(self) -> None:
         try:

@@ -78,12 +78,15 @@ SAMPLES = {
     "silence_id": "1",
     "staff_no": "S1",  # issue 13: hall staff
     "kind": "floorplan",  # issue 13: hall content
+    "version": "1",  # issue 14: a catalogue publication
     "rating_id": "1",
     "code": "a",  # issue 13: a hall queue or service code
     "number": "1",  # a hall window
     "ticket_id": "1",
     "fu_id": "1",
+    "case_no": "GEM209901010001",  # issue 14: a case of the city platform
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "ref": "Y261208-0001",  # issue 14: an appointment
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
