@@ -45,6 +45,11 @@ def feature_scripts() -> list[str]:
     return sorted(p.name for p in STATIC_DIR.glob("k_*.js"))
 
 
+def feature_styles() -> list[str]:
+    """The features' own style sheets (``k_<name>.css``), in name order."""
+    return sorted(p.name for p in STATIC_DIR.glob("k_*.css"))
+
+
 def render_shell(parts: KioskParts, lang: str) -> str:
     cfg = parts.view.config
     values = {
@@ -62,7 +67,10 @@ def render_shell(parts: KioskParts, lang: str) -> str:
     tags = "\n".join(
         f'<script src="/kiosk/static/{html.escape(n)}" defer></script>' for n in feature_scripts()
     )
-    return page.replace("<!--features-->", tags)
+    links = "\n".join(
+        f'<link rel="stylesheet" href="/kiosk/static/{html.escape(n)}">' for n in feature_styles()
+    )
+    return page.replace("<!--features-->", links + "\n" + tags)
 
 
 def _static(request: Request) -> Response:

@@ -33,7 +33,7 @@ async def font_px(page: Page, selector: str) -> float:
 async def test_tiles_and_language(browser: Browser, tmp_path: Path, mosquitto_url: str) -> None:
     async with kiosk_world(tmp_path, mosquitto_url) as kw, touch_page(browser, kw.url) as page:
         await add_standins(page)
-        await expect(page.locator(".tile")).to_have_count(2)
+        await expect(page.locator('.tile[data-screen^="standin-"]')).to_have_count(2)
         for screen, heading in (("standin-net", "网上查询"), ("standin-form", "填写号码")):
             await page.locator(f'.tile[data-screen="{screen}"]').tap()
             await expect(page.locator("#k-title")).to_have_text(heading)
