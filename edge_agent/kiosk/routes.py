@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.requests import Request
@@ -50,7 +51,16 @@ def feature_styles() -> list[str]:
     return sorted(p.name for p in STATIC_DIR.glob("k_*.css"))
 
 
-def render_shell(parts: KioskParts, lang: str) -> str:
+#: ``lang`` → HTML the screen server adds to the shell (the scan corner review's section)
+Extra = Callable[[str], str]
+#: loaded with the screen server's corner review section (it is served by the screen app)
+REVIEW_ASSETS = (
+    '<link rel="stylesheet" href="/kiosk/static/kiosk.review.css">\n'
+    '<script src="/screen/review.js" defer></script>'
+)
+
+
+def render_shell(parts: KioskParts, lang: str, extra: Extra | None = None) -> str:
     cfg = parts.view.config
     values = {
         "lang": lang,
@@ -70,6 +80,7 @@ def render_shell(parts: KioskParts, lang: str) -> str:
     links = "\n".join(
         f'<link rel="stylesheet" href="/kiosk/static/{html.escape(n)}">' for n in feature_styles()
     )
+    page = page.replace("<!--review-->", (extra(lang) + "\n" + REVIEW_ASSETS) if extra else "")
     return page.replace("<!--features-->", links + "\n" + tags)
 
 
@@ -82,8 +93,9 @@ def _static(request: Request) -> Response:
     return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
 
 
-def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
-    """The shell's routes and every feature's (none without ``parts``)."""
+def kiosk_routes(parts: KioskParts | None, extra: Extra | None = None) -> list[BaseRoute]:
+    """The shell's routes and every feature's (none without ``parts``); ``extra`` adds the
+    screen server's scan corner review to the page."""
     if parts is None:
         return []
 
@@ -91,7 +103,7 @@ def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
         lang = request.query_params.get("lang") or parts.view.config.kiosk.lang
         lang = lang if lang in ("zh-CN", "en") else "zh-CN"
         headers = {"Content-Security-Policy": CSP, **NO_STORE}
-        return HTMLResponse(render_shell(parts, lang), headers=headers)
+        return HTMLResponse(render_shell(parts, lang, extra), headers=headers)
 
     probe = parts.state.setdefault("cloud_probe", CloudProbe(parts.cloud))
 

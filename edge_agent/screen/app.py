@@ -138,6 +138,12 @@ def create_app(
         headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
         return HTMLResponse(render_page(view, lang), headers=headers)
 
+    def review_section(lang: str) -> str:
+        """The status page's corner review section, for the kiosk's own page."""
+        page_html = render_page(view, pick_lang(lang, default))
+        start = page_html.index('<section id="review"')
+        return page_html[start : page_html.index("</section>", start) + len("</section>")]
+
     async def root(request: Request) -> Response:
         if kiosk is None:
             return await page(request)
@@ -164,6 +170,6 @@ def create_app(
             Route("/screen/{name}", asset, methods=["GET"]),
             *review_routes(desk),
             *hall_routes(view, hall, CSP),
-            *kiosk_routes(kiosk),
+            *kiosk_routes(kiosk, review_section if desk is not None else None),
         ]
     )
