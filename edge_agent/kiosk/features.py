@@ -10,8 +10,11 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
+from edge_agent.kiosk import guide
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [
+    guide.routes,  # 办事指南: search and situations offline, print through the cloud
+]

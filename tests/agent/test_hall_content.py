@@ -5,6 +5,7 @@ the agent), and the subscription survives a reconnect."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.agent.hall_kit import (
     until_fetched,
     windows,
 )
+from tests.kiosk.guide_kit import body_for, catalogue
 
 
 async def test_keeps_the_newest_and_ignores_older_content(
@@ -75,18 +77,30 @@ async def test_refuses_other_sites_and_broken_payloads_and_goes_on(
             assert agent.link.connected.is_set()  # nothing took the link down
 
 
-async def test_only_devices_that_show_hall_content_follow_it(
+async def test_each_role_keeps_only_the_content_it_uses(
     mosquitto_url: str, uid: str, tmp_path: Path
 ) -> None:
+    """Windows keep what their screens show, kiosks only the service-guide catalogue (and
+    fetch its blob); neither keeps the other's."""
     site = site_of(uid)
-    async with BlobServer(f"hall-{uid}").running() as blobs:
+    data = catalogue(1).model_dump_json().encode()
+    async with BlobServer(f"kiosk-{uid}").running() as blobs:
+        blobs.add(data)
         kiosk_cfg = hall_config(mosquitto_url, uid, tmp_path / "k", blobs.url, role="kiosk")
         window_cfg = hall_config(mosquitto_url, uid, tmp_path / "w", blobs.url, role="window")
         async with running(kiosk_cfg) as kiosk, running(window_cfg) as window:
-            assert kiosk.link.subscriptions.filters == []
+            assert kiosk.link.subscriptions.filters == [kiosk.hall.topic_filter]
+            await publish(mosquitto_url, site, body_for(site, data, 1))
             await publish(mosquitto_url, site, live(site, 1, [("A001", "1")]))
+            await publish(mosquitto_url, site, body_for(site, data, 2))  # marks the end
+            sha = hashlib.sha256(data).hexdigest()
+            await until(kiosk, lambda: kiosk.hall.store.version("catalogue") == 2)
+            await until_fetched(kiosk, lambda: kiosk.hall.blobs.has(sha))
             await until(window, lambda: window.hall.store.version("live") == 1)
             assert kiosk.hall.store.version("live") is None
+            assert kiosk.hall.ignored["not_kept"] == 1
+            assert window.hall.store.version("catalogue") is None
+            assert window.hall.ignored["not_kept"] >= 1 and blobs.requests[sha] == 1
 
 
 async def test_subscription_survives_a_reconnect(
