@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from edge_agent.kiosk.guide_catalogue import GuideCatalogue
-from edge_agent.kiosk.guide_index import search
+from edge_agent.kiosk.guide_index import count_and_search
 from edge_agent.kiosk.guide_views import (
     BadAnswers,
     catalogue_info,
@@ -88,17 +88,18 @@ class _GuideApi:
         body = catalogue_info(index)
         if index is None:
             return JSONResponse({**body, "total": 0, "items": []}, headers=NO_STORE)
-        hits = search(
+        total, hits = count_and_search(
             index,
             p.get("q", "")[:MAX_QUERY],
             site=self.site,
             object=p.get("object", ""),
             theme=p.get("theme", ""),
             department=p.get("department", ""),
+            limit=limit,
         )
-        rows = [search_row(index, h) for h in hits[:limit]]
+        rows = [search_row(index, h) for h in hits]
         keep = ("ready", "version", "sample", "published_at")
-        out = {k: body[k] for k in keep} | {"total": len(hits), "items": rows}
+        out = {k: body[k] for k in keep} | {"total": total, "items": rows}
         return JSONResponse(out, headers=NO_STORE)
 
     async def item(self, request: Request) -> Response:

@@ -46,16 +46,20 @@ def pinyin_keys(text: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Entry:
-    """One item as the search sees it."""
+    """One item as the search sees it (everything precomputed: a query only compares)."""
 
     item: Item
     order: int
-    primary: tuple[str, ...]
+    primary: frozenset[str]
     """Name, keywords, their full pinyin and the English name: exact and prefix matches."""
+    primary_text: str
+    """``primary`` joined: a word not in it cannot be an exact or prefix match."""
     initials: tuple[str, ...]
     """Pinyin initials of the name and keywords."""
     haystack: str
     """Everything searchable, joined: a word not in it cannot match."""
+    sites: frozenset[str]
+    themes: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,19 @@ def build_index(catalogue: Catalogue) -> GuideIndex:
         initials = tuple(i for _, i in pinyin)
         around = [*departments.get(item.department, ("", "")), *_names(item.themes, themes)]
         extra = [norm(a) for a in around if a] + [k for a in around if a for k in keys(a)]
-        haystack = "\x00".join((*primary, *initials, *extra))
-        entries.append(Entry(item, order, tuple(p for p in primary if p), initials, haystack))
+        words_of = frozenset(p for p in primary if p)
+        entries.append(
+            Entry(
+                item=item,
+                order=order,
+                primary=words_of,
+                primary_text="\x00".join(words_of),
+                initials=initials,
+                haystack="\x00".join((*primary, *initials, *extra)),
+                sites=frozenset(item.sites),
+                themes=frozenset(item.themes),
+            )
+        )
     return GuideIndex(catalogue, tuple(entries), {i.code: i for i in catalogue.items})
 
 
@@ -108,24 +123,42 @@ def search(
     object: str = "",
     theme: str = "",
     department: str = "",
+    limit: int | None = None,
 ) -> list[Hit]:
     """The items matching ``query`` (all of them for an empty query) and the filters, best
-    first."""
-    words = [norm(w) for w in query.split() if norm(w)]
+    first (the first ``limit`` of them: :func:`count_and_search` also says how many match)."""
+    return count_and_search(
+        index, query, site=site, object=object, theme=theme, department=department, limit=limit
+    )[1]
+
+
+def count_and_search(
+    index: GuideIndex,
+    query: str,
+    *,
+    site: str = "",
+    object: str = "",
+    theme: str = "",
+    department: str = "",
+    limit: int | None = None,
+) -> tuple[int, list[Hit]]:
+    """(how many items match, the best ``limit`` of them in order)."""
+    words = [w for w in (norm(w) for w in query.split()) if w]
     allowed = _OBJECTS.get(object)
-    hits = []
+    keys = []
     for entry in index.entries:
         item = entry.item
         if allowed is not None and item.object not in allowed:
             continue
-        if (theme and theme not in item.themes) or (department and item.department != department):
+        if (theme and theme not in entry.themes) or (department and item.department != department):
             continue
         tier = _tier(entry, words)
         if tier is not None:
-            here = not item.sites or site in item.sites
-            hits.append(Hit(entry, tier, here))
-    hits.sort(key=lambda h: (h.tier, not h.here, len(h.entry.item.name), h.entry.order))
-    return hits
+            away = bool(entry.sites) and site not in entry.sites
+            keys.append((tier, away, len(item.name), entry.order))
+    keys.sort()
+    top = keys if limit is None else keys[:limit]
+    return len(keys), [Hit(index.entries[k[3]], k[0], not k[1]) for k in top]
 
 
 def _tier(entry: Entry, words: list[str]) -> int | None:
@@ -138,10 +171,11 @@ def _tier(entry: Entry, words: list[str]) -> int | None:
 
 
 def _word_tier(entry: Entry, word: str) -> int:
-    if word in entry.primary:
-        return EXACT
-    if any(p.startswith(word) for p in entry.primary):
-        return PREFIX
+    if word in entry.primary_text:  # else it matched a department, a theme or initials
+        if word in entry.primary:
+            return EXACT
+        if any(p.startswith(word) for p in entry.primary):
+            return PREFIX
     if len(word) >= 2 and _ASCII_WORD.match(word) and any(word in i for i in entry.initials):
         return INITIALS
     return SUBSTRING
