@@ -23,7 +23,7 @@ from protocols.guide import (
     Theme,
 )
 
-SITE_A = "qh/hhl"
+SITE_A = "qh/hx/golmud/hhl"  # the pilot site 黄河路 (its kiosk hhl-kiosk-01 in the demo)
 #: a fixed time: the same version always serialises to the same blob (the same sha256)
 PUBLISHED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
