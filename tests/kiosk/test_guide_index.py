@@ -24,6 +24,11 @@ def test_initials_find_the_fund() -> None:
 
 def test_full_pinyin_and_chinese_find_the_same() -> None:
     assert codes("gongjijin") == codes("公积金") == ["GJJ-001", "GJJ-020"]
+    index = build_index(catalogue())
+    tiers = {h.entry.item.code: h.tier for h in search(index, "gongjijin")}
+    assert tiers == {"GJJ-001": 0, "GJJ-020": 3}  # a keyword's pinyin; inside a name's
+    by_name = [(h.entry.item.code, h.tier) for h in search(index, "zhufang")]
+    assert by_name == [("GJJ-001", 1), ("GJJ-020", 3)]  # 住房… name; its department's name
 
 
 def test_query_is_normalised_full_width_case_and_spaces() -> None:
