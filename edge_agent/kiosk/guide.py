@@ -20,7 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from edge_agent.kiosk.guide_catalogue import GuideCatalogue
-from edge_agent.kiosk.guide_index import count_and_search
+from edge_agent.kiosk.guide_index import GuideIndex, count_and_search
+from edge_agent.kiosk.guide_pull import CataloguePull
 from edge_agent.kiosk.guide_views import (
     BadAnswers,
     catalogue_info,
@@ -57,6 +58,15 @@ def guide_of(parts: KioskParts) -> GuideCatalogue:
     return guide
 
 
+def pull_of(parts: KioskParts) -> CataloguePull:
+    """The kiosk's pull of the catalogue from the cloud when it holds none."""
+    pull = parts.state.get("guide_pull")
+    if not isinstance(pull, CataloguePull):
+        pull = CataloguePull(parts)
+        parts.state["guide_pull"] = pull
+    return pull
+
+
 def routes(parts: KioskParts) -> list[BaseRoute]:
     api = _GuideApi(parts)
     return [
@@ -73,10 +83,18 @@ class _GuideApi:
     def __init__(self, parts: KioskParts) -> None:
         self.parts = parts
         self.guide = guide_of(parts)
+        self.pull = pull_of(parts)
         self.site = parts.view.config.site
 
+    async def _index(self) -> GuideIndex | None:
+        """The index held; none held, the cloud is asked for the catalogue (background)."""
+        index = await self.guide.current()
+        if index is None:
+            self.pull.maybe()
+        return index
+
     async def info(self, request: Request) -> Response:
-        return JSONResponse(catalogue_info(await self.guide.current()), headers=NO_STORE)
+        return JSONResponse(catalogue_info(await self._index()), headers=NO_STORE)
 
     async def find(self, request: Request) -> Response:
         p = request.query_params
@@ -84,7 +102,7 @@ class _GuideApi:
             limit = min(MAX_LIMIT, max(1, int(p.get("limit", DEFAULT_LIMIT))))
         except ValueError:
             return error(422, "bad_limit", "limit 必须是数字", "limit must be a number")
-        index = await self.guide.current()
+        index = await self._index()
         body = catalogue_info(index)
         if index is None:
             return JSONResponse({**body, "total": 0, "items": []}, headers=NO_STORE)
@@ -103,23 +121,23 @@ class _GuideApi:
         return JSONResponse(out, headers=NO_STORE)
 
     async def item(self, request: Request) -> Response:
-        found = await _item(self.guide, request)
+        index = await self._index()
+        found = _item(index, request)
         if isinstance(found, Response):
             return found
-        index = await self.guide.current()
-        assert index is not None
+        assert index is not None  # _item found the item in it
         url = public_url(self.parts, found.code)
         return JSONResponse(item_view(index, found, self.site, url), headers=NO_STORE)
 
     async def qr(self, request: Request) -> Response:
-        found = await _item(self.guide, request)
+        found = _item(await self._index(), request)
         if isinstance(found, Response):
             return found
         svg = qr_svg(public_url(self.parts, found.code))
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
     async def situation(self, request: Request) -> Response:
-        found = await _item(self.guide, request)
+        found = _item(await self._index(), request)
         if isinstance(found, Response):
             return found
         answers = await _answers(request)
@@ -145,8 +163,7 @@ def public_url(parts: KioskParts, code: str) -> str:
     return f"{base}/g/{code}"
 
 
-async def _item(guide: GuideCatalogue, request: Request) -> Item | Response:
-    index = await guide.current()
+def _item(index: GuideIndex | None, request: Request) -> Item | Response:
     if index is None:
         return error(503, "guide_not_ready", *NOT_READY)
     found = index.by_code.get(request.path_params["code"])

@@ -18,14 +18,14 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from edge_agent.config import AgentConfig, parse_config
 from edge_agent.hall import HallContent
 from edge_agent.kiosk import KioskParts
 from edge_agent.kiosk.cloud_client import KioskCloud
-from edge_agent.kiosk.guide import guide_of, routes
+from edge_agent.kiosk.guide import guide_of, pull_of, routes
 from edge_agent.kiosk.session import KioskSession
 from fleet.guide import applicable
 from protocols.guide import CATALOGUE
@@ -56,7 +56,7 @@ def kiosk_config(data: Path, cloud_url: str) -> AgentConfig:
 @asynccontextmanager
 async def agent_api(
     tmp_path: Path, *, loaded: bool = True, cloud_url: str = "http://127.0.0.1:9"
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, KioskParts]]:
     cfg = kiosk_config(tmp_path, cloud_url)
     hall = HallContent(SITE_A, tmp_path, cloud_url=None, kinds={CATALOGUE})
     parts = KioskParts(View(cfg), KioskCloud(cloud_url), KioskSession(tmp_path / "s"), hall)
@@ -71,12 +71,13 @@ async def agent_api(
             await guide_of(parts).wait_version(1)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kiosk") as client:
-        yield client
+        yield client, parts
+    await pull_of(parts).wait()  # a pull started by a request has ended
     await parts.cloud.close()
 
 
 async def test_search_answers_ranked_rows_of_the_catalogue_held(tmp_path: Path) -> None:
-    async with agent_api(tmp_path) as api:
+    async with agent_api(tmp_path) as (api, _):
         r = await api.get("/kiosk/api/guide/search", params={"q": "gjj", "object": "person"})
         assert r.status_code == 200
         body = r.json()
@@ -91,7 +92,7 @@ async def test_search_answers_ranked_rows_of_the_catalogue_held(tmp_path: Path) 
 
 
 async def test_without_a_catalogue_the_screen_is_told_so(tmp_path: Path) -> None:
-    async with agent_api(tmp_path, loaded=False) as api:
+    async with agent_api(tmp_path, loaded=False) as (api, _):
         body = (await api.get("/kiosk/api/guide/search", params={"q": "gjj"})).json()
         assert body["ready"] is False and body["items"] == [] and body["version"] is None
         r = await api.get("/kiosk/api/guide/items/GJJ-001")
@@ -100,7 +101,7 @@ async def test_without_a_catalogue_the_screen_is_told_so(tmp_path: Path) -> None
 
 
 async def test_an_item_has_its_windows_here_and_no_review_points(tmp_path: Path) -> None:
-    async with agent_api(tmp_path) as api:
+    async with agent_api(tmp_path) as (api, _):
         item = (await api.get("/kiosk/api/guide/items/GJJ-001")).json()
         assert item["windows_here"] == ["7", "8"] and item["here"] is True
         assert "review_points" not in item
@@ -116,7 +117,7 @@ async def test_situation_answers_change_the_materials_as_the_cloud_decides(
     tmp_path: Path,
 ) -> None:
     path = "/kiosk/api/guide/items/GJJ-001/situation"
-    async with agent_api(tmp_path) as api:
+    async with agent_api(tmp_path) as (api, _):
         cases = ({}, {"reason": "buy"}, {"reason": "buy", "loan": "yes"}, {"reason": "rent"})
         for answers in cases:
             body = (await api.post(path, json={"answers": answers})).json()
@@ -131,7 +132,7 @@ async def test_situation_answers_change_the_materials_as_the_cloud_decides(
 
 async def test_bad_answers_are_refused_plainly(tmp_path: Path) -> None:
     path = "/kiosk/api/guide/items/GJJ-001/situation"
-    async with agent_api(tmp_path) as api:
+    async with agent_api(tmp_path) as (api, _):
         for bad in (b"[1]", b"{not json", json.dumps({"answers": {"reason": 3}}).encode()):
             r = await api.post(path, content=bad, headers={"content-type": "application/json"})
             assert r.status_code == 422 and r.json()["code"] == "bad_answers", bad
@@ -140,7 +141,9 @@ async def test_bad_answers_are_refused_plainly(tmp_path: Path) -> None:
 class StandInCloud:
     """``POST /api/v1/kiosk/guide/{code}/print`` as the cloud answers it: a job id."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalogue: bytes | None = None) -> None:
+        self.catalogue = catalogue  # GET /api/v1/kiosk/catalogue answers it (None: 404)
+        self.pulls = 0
         self.calls: list[tuple[str, Any]] = []
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
@@ -151,10 +154,19 @@ class StandInCloud:
         self.calls.append((request.path_params["code"], await request.json()))
         return JSONResponse({"job_id": "job-1"}, status_code=202)
 
+    async def _catalogue(self, request: Request) -> Response:
+        self.pulls += 1
+        if self.catalogue is None:
+            return JSONResponse({"code": "guide_not_published"}, status_code=404)
+        return Response(self.catalogue, media_type="application/json")
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[StandInCloud]:
         app = Starlette(
-            routes=[Route("/api/v1/kiosk/guide/{code}/print", self._print, methods=["POST"])]
+            routes=[
+                Route("/api/v1/kiosk/guide/{code}/print", self._print, methods=["POST"]),
+                Route("/api/v1/kiosk/catalogue", self._catalogue, methods=["GET"]),
+            ]
         )
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         task = asyncio.create_task(server.serve(sockets=[self._sock]))
@@ -167,7 +179,10 @@ class StandInCloud:
 
 
 async def test_print_is_relayed_with_the_answers(tmp_path: Path) -> None:
-    async with StandInCloud().running() as cloud, agent_api(tmp_path, cloud_url=cloud.url) as api:
+    async with (
+        StandInCloud().running() as cloud,
+        agent_api(tmp_path, cloud_url=cloud.url) as (api, _),
+    ):
         answers = {"reason": "buy", "loan": "no"}
         r = await api.post("/kiosk/api/guide/items/GJJ-001/print", json={"answers": answers})
         assert r.status_code == 202 and r.json() == {"job_id": "job-1"}
@@ -175,6 +190,43 @@ async def test_print_is_relayed_with_the_answers(tmp_path: Path) -> None:
 
 
 async def test_print_without_the_cloud_says_so(tmp_path: Path) -> None:
-    async with agent_api(tmp_path, cloud_url="http://127.0.0.1:9") as api:
+    async with agent_api(tmp_path, cloud_url="http://127.0.0.1:9") as (api, _):
         r = await api.post("/kiosk/api/guide/items/GJJ-001/print", json={"answers": {}})
         assert r.status_code == 503 and r.json()["code"] == "cloud_unreachable"
+
+
+async def test_holding_none_the_kiosk_pulls_the_catalogue_from_the_cloud(
+    tmp_path: Path,
+) -> None:
+    data = catalogue(4).model_dump_json().encode()
+    async with (
+        StandInCloud(data).running() as cloud,
+        agent_api(tmp_path, loaded=False, cloud_url=cloud.url) as (api, parts),
+    ):
+        first = (await api.get("/kiosk/api/guide/info")).json()
+        assert first["ready"] is False  # the screen says it is downloading; the pull runs
+        assert await pull_of(parts).wait() is True
+        async with asyncio.timeout(10):
+            await guide_of(parts).wait_version(4)
+        body = (await api.get("/kiosk/api/guide/search", params={"q": "gjj"})).json()
+        assert body["version"] == 4 and body["items"][0]["code"] == "GJJ-001"
+        assert parts.hall is not None and parts.hall.store.version(CATALOGUE) == 4
+        assert cloud.pulls == 1  # held now: not asked again
+
+
+async def test_a_failed_pull_is_not_repeated_at_every_touch(tmp_path: Path) -> None:
+    async with (
+        StandInCloud(None).running() as cloud,
+        agent_api(tmp_path, loaded=False, cloud_url=cloud.url) as (api, parts),
+    ):
+        await api.get("/kiosk/api/guide/info")
+        assert await pull_of(parts).wait() is False
+        for _ in range(3):
+            assert (await api.get("/kiosk/api/guide/info")).json()["ready"] is False
+            await pull_of(parts).wait()  # had one started, it has ended
+        assert cloud.pulls == 1 and pull_of(parts).failures == 1
+        cloud.catalogue = b'{"version": 1}'  # answered, but not a catalogue: never loaded
+        pull_of(parts).every_s = 0.0
+        await api.get("/kiosk/api/guide/info")
+        assert await pull_of(parts).wait() is False
+        assert guide_of(parts).index is None and pull_of(parts).failures == 2
