@@ -7,9 +7,10 @@ test_kiosk_guide_print_browser.py takes the whole path through the cloud."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from edge_agent.agent import Agent
 from edge_agent.kiosk.guide import guide_of
@@ -31,6 +32,11 @@ async def hand_catalogue(agent: Agent) -> None:
     assert agent.kiosk is not None
     async with asyncio.timeout(15):
         await guide_of(agent.kiosk).wait_version(VERSION)
+
+
+def chip(page: Page, name: str) -> Locator:
+    """The filter chip named exactly ``name`` (a department's name may contain a theme's)."""
+    return page.locator(".chip").filter(has_text=re.compile(f"^{re.escape(name)}$"))
 
 
 async def materials(page: Page) -> list[str]:
@@ -76,17 +82,30 @@ async def test_find_by_initials_and_answer_situations(
             await assert_accessible(page, "guide item, situation answered")
 
 
-async def test_filter_chips_narrow_the_list(
+async def test_three_touches_to_an_item_and_chips_narrow_the_list(
     browser: Browser, tmp_path: Path, mosquitto_url: str
 ) -> None:
     async with kiosk_world(tmp_path, mosquitto_url) as kw:
         await hand_catalogue(kw.kiosk.agent)
         async with touch_page(browser, kw.url + "?lang=en", lang="en") as page:
-            await page.locator("button.tile[data-screen='guide']").tap()
-            await expect(page.locator(".g-row")).to_have_count(5)
-            await page.get_by_role("button", name="Organisations").tap()
-            await expect(page.locator(".g-row")).to_have_count(2)  # legal person + both
-            await page.get_by_role("button", name="Household registration").tap()
-            await expect(page.locator(".g-row")).to_have_count(1)
-            await expect(page.locator(".g-row")).to_have_attribute("data-code", "GA-003")
+            rows = page.locator(".g-row")
+            await page.locator("button.tile[data-screen='guide']").tap()  # touch 1
+            await expect(rows).to_have_count(5)
+            await chip(page, "Housing").tap()  # touch 2
+            await expect(rows).to_have_count(2)
+            await rows.filter(has_text="Housing provident fund withdrawal").tap()  # touch 3
+            await expect(page.locator("#k-title")).to_have_text("Housing provident fund withdrawal")
+            qr = page.locator(".g-qr img")
+            await expect(qr).to_be_visible()
+            assert await qr.evaluate("img => img.complete && img.naturalWidth > 0")
+
+            await page.get_by_role("button", name="Back", exact=True).tap()
+            await expect(rows).to_have_count(2)  # the filter is kept coming back
+            await chip(page, "Housing").tap()  # pressed again: off
+            await expect(rows).to_have_count(5)
+            await chip(page, "Organisations").tap()
+            await expect(rows).to_have_count(2)  # legal person + both
+            await chip(page, "Household registration").tap()
+            await expect(rows).to_have_count(1)
+            await expect(rows).to_have_attribute("data-code", "GA-003")
             await assert_accessible(page, "guide search, filtered, English")

@@ -91,7 +91,8 @@
       results.replaceChildren(...(rows.length ? rows.map(resultRow) : [K.el("li", { class: "g-none" }, K.t({ zh: "没有找到，请换个词试试，或咨询工作人员。", en: "Nothing found. Try another word or ask the staff." }))]));
     }
     input.addEventListener("input", () => { search.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(false), 150); });
-    if (K.keyboard) input.addEventListener("focus", () => K.keyboard(input, "alnum"));
+    // the shell's on-screen keyboard (letters for pinyin and initials), once per input
+    if (K.keyboard) K.keyboard(input, "alnum");
     root.replaceChildren(sampleBanner(info) || "",
       K.el("label", { for: "g-q" }, K.t({ zh: "搜索事项", en: "Search services" })),
       K.el("p", { id: "g-q-hint", class: "g-hint" }, K.t({ zh: "可输入汉字、拼音或拼音首字母，如 gjj（公积金）", en: "Type Chinese, pinyin or initials, e.g. gjj (公积金)" })),
