@@ -36,3 +36,12 @@ def _register_haocha() -> None:
 
 
 _register_haocha()
+
+
+def _register_dept() -> None:
+    from simulators.cli_dept import register
+
+    register(app)
+
+
+_register_dept()

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.sms_gateway import SmsGateway
 
 SMS_KEY = "sim-citizen-sms-key"
@@ -44,7 +45,7 @@ async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
 
 
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms]
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms, *DEPARTMENT_STARTERS]
 
 
 @contextlib.asynccontextmanager
