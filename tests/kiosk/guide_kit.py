@@ -1,11 +1,9 @@
-"""A small realistic service-guide catalogue for the kiosk's guide tests, the content body that
-announces it, a synthetic catalogue of any size for the search benchmark, and a kiosk agent's
-config (hall_kit's, role kiosk)."""
+"""A small realistic service-guide catalogue for the kiosk's guide tests, and the content
+body that announces it."""
 
 from __future__ import annotations
 
 import hashlib
-import random
 from datetime import UTC, datetime
 
 from protocols.guide import (
@@ -157,29 +155,4 @@ def body_for(site: str, data: bytes, version: int, *, items: int = 5) -> Catalog
     ref = CatalogueRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     return CatalogueBody(
         site=site, version=version, published_at=datetime.now(UTC), blob=ref, items=items
-    )
-
-
-_WORDS = (
-    "社会保障医疗保险户籍迁移不动产登记营业执照公积金提取"
-    "低保残疾人补贴农村建房老年优待计划生育婚姻登记"
-)
-
-
-def synthetic(n: int, seed: int = 14) -> Catalogue:
-    """``n`` items with realistic-length Chinese names and keywords (the benchmark's load)."""
-    rnd = random.Random(seed)
-    words = [_WORDS[i : i + 2] for i in range(0, len(_WORDS) - 1, 2)]
-    made = []
-    for i in range(n):
-        name = "".join(rnd.sample(words, rnd.randint(3, 6)))
-        kws = ["".join(rnd.sample(words, 2)) for _ in range(rnd.randint(0, 3))]
-        dept = DEPARTMENTS[i % len(DEPARTMENTS)].code
-        made.append(Item(code=f"S-{i:05d}", name=name, department=dept, keywords=kws))
-    return Catalogue(
-        version=1,
-        published_at=datetime.now(UTC),
-        departments=DEPARTMENTS,
-        themes=THEMES,
-        items=made,
     )
