@@ -11,6 +11,8 @@ from pathlib import Path
 
 import aiomqtt
 
+from edge_agent.kiosk.guide import guide_of
+from edge_agent.kiosk.guide_index import search
 from protocols.mqtt_url import parse_mqtt_url
 from tests.agent.hall_kit import (
     BlobServer,
@@ -81,19 +83,20 @@ async def test_each_role_keeps_only_the_content_it_uses(
     mosquitto_url: str, uid: str, tmp_path: Path
 ) -> None:
     """Windows keep what their screens show, kiosks only the service-guide catalogue (and
-    fetch its blob); neither keeps the other's."""
+    fetch its blob, and search it); neither keeps the other's."""
     site = site_of(uid)
-    data = catalogue(1).model_dump_json().encode()
+    first, second = (catalogue(v).model_dump_json().encode() for v in (1, 2))
     async with BlobServer(f"kiosk-{uid}").running() as blobs:
-        blobs.add(data)
+        blobs.add(first)
+        blobs.add(second)
         kiosk_cfg = hall_config(mosquitto_url, uid, tmp_path / "k", blobs.url, role="kiosk")
         window_cfg = hall_config(mosquitto_url, uid, tmp_path / "w", blobs.url, role="window")
         async with running(kiosk_cfg) as kiosk, running(window_cfg) as window:
             assert kiosk.link.subscriptions.filters == [kiosk.hall.topic_filter]
-            await publish(mosquitto_url, site, body_for(site, data, 1))
+            await publish(mosquitto_url, site, body_for(site, first, 1))
             await publish(mosquitto_url, site, live(site, 1, [("A001", "1")]))
-            await publish(mosquitto_url, site, body_for(site, data, 2))  # marks the end
-            sha = hashlib.sha256(data).hexdigest()
+            await publish(mosquitto_url, site, body_for(site, second, 2))  # marks the end
+            sha = hashlib.sha256(second).hexdigest()
             await until(kiosk, lambda: kiosk.hall.store.version("catalogue") == 2)
             await until_fetched(kiosk, lambda: kiosk.hall.blobs.has(sha))
             await until(window, lambda: window.hall.store.version("live") == 1)
@@ -101,6 +104,10 @@ async def test_each_role_keeps_only_the_content_it_uses(
             assert kiosk.hall.ignored["not_kept"] == 1
             assert window.hall.store.version("catalogue") is None
             assert window.hall.ignored["not_kept"] >= 1 and blobs.requests[sha] == 1
+            assert kiosk.kiosk is not None
+            index = await guide_of(kiosk.kiosk).current()
+            assert index is not None and index.catalogue.version == 2
+            assert search(index, "gjj")[0].entry.item.code == "GJJ-001"
 
 
 async def test_subscription_survives_a_reconnect(
