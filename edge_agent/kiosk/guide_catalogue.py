@@ -76,8 +76,12 @@ class GuideCatalogue:
             await self._ready.wait()
 
     def _changed(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # content changed outside the event loop: current() catches up
+            return
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.refresh())
+            self._task = loop.create_task(self.refresh())
 
     async def refresh(self) -> None:
         """Load the newest catalogue the hall content holds, if it is newer than ours."""
@@ -110,10 +114,9 @@ class GuideCatalogue:
             index = await asyncio.to_thread(_load, path, body)
         except CatalogueRefused as err:
             self._bad.add(body.blob.sha256)
-            self.refused[err.reason] += 1
-            self.problem = f"catalogue v{body.version} refused: {err}"
-            log.error("kiosk guide: %s; the kiosk keeps the catalogue it holds", self.problem)
-            return False
+            return self._refuse(body, err.reason, str(err))
+        except OSError as err:  # unreadable now (not marked bad: the next change retries)
+            return self._refuse(body, "unreadable", f"the cached blob cannot be read: {err}")
         self.index, self.loaded, self.problem = index, body, ""
         self.loads += 1
         self._ready.set()
@@ -124,6 +127,12 @@ class GuideCatalogue:
         except OSError as err:  # searching goes on; only a restart offline would miss it
             log.warning("kiosk guide: could not keep %s: %s", self.kept_path, err)
         return True
+
+    def _refuse(self, body: CatalogueBody, reason: str, why: str) -> bool:
+        self.refused[reason] += 1
+        self.problem = f"catalogue v{body.version} refused: {why}"
+        log.error("kiosk guide: %s; the kiosk keeps the catalogue it holds", self.problem)
+        return False
 
     def _read_kept(self) -> CatalogueBody | None:
         try:

@@ -29,6 +29,9 @@
   K.onClear(() => { search = { q: "", object: "", theme: "", department: "" }; answers = {}; answersFor = null; });
 
   const en = (zh, english) => K.t({ zh, en: english || zh });
+  // A screen drawn after an await must still be the one on show (the citizen may have moved on).
+  let drawing = 0;
+  const current = (id, mine) => mine === drawing && document.body.dataset.screen === id;
 
   function sampleBanner(info) {
     if (!info || !info.sample) return null;
@@ -68,7 +71,9 @@
   }
 
   async function renderSearch(root) {
+    const mine = ++drawing;
     const info = (await K.api("GET", "/guide/info")).data || {};
+    if (!current("guide", mine)) return;
     if (!info.ready) {
       root.replaceChildren(K.message("warn", { zh: "服务指南正在下载，请稍后再试，或咨询工作人员。", en: "The service guide is still being downloaded. Please try again shortly or ask the staff." }));
       return;
@@ -153,7 +158,9 @@
   }
 
   async function renderItem(root, params) {
+    const mine = ++drawing;
     const got = await K.api("GET", "/guide/items/" + encodeURIComponent(params.code));
+    if (!current("guide-item", mine)) return;
     if (!got.ok) { root.replaceChildren(K.message("error", { zh: K.errorText(got), en: K.errorText(got) }), backButton()); return; }
     const item = got.data;
     K.title({ zh: item.name, en: item.name_en || item.name });
