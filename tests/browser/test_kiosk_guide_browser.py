@@ -10,7 +10,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
 from edge_agent.agent import Agent
 from edge_agent.kiosk.guide import guide_of
@@ -109,3 +109,24 @@ async def test_three_touches_to_an_item_and_chips_narrow_the_list(
             await expect(rows).to_have_count(1)
             await expect(rows).to_have_attribute("data-code", "GA-003")
             await assert_accessible(page, "guide search, filtered, English")
+
+
+async def test_a_late_answer_never_draws_over_the_screen_the_citizen_moved_to(
+    browser: Browser, tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with kiosk_world(tmp_path, mosquitto_url) as kw:
+        await hand_catalogue(kw.kiosk.agent)
+        async with touch_page(browser, kw.url) as page:
+            held: asyncio.Queue[Route] = asyncio.Queue()
+            await page.route("**/kiosk/api/guide/info", held.put_nowait)
+            await page.locator("button.tile[data-screen='guide']").tap()
+            late = await asyncio.wait_for(held.get(), 15)  # the guide asked; its answer waits
+            await page.locator("#k-home").tap()
+            await expect(page.locator("button.tile[data-screen='guide']")).to_be_visible()
+            async with page.expect_response("**/kiosk/api/guide/info"):
+                await late.continue_()
+            await page.unroute("**/kiosk/api/guide/info")
+            # let the page's queued work run (the answer's JSON, the screen's continuation)
+            await page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))")
+            await expect(page.locator("#k-title")).to_have_text("请选择您要办理的事项")
+            assert await page.locator("#g-q").count() == 0  # still home: nothing drawn over it
