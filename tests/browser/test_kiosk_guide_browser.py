@@ -127,6 +127,7 @@ async def test_a_late_answer_never_draws_over_the_screen_the_citizen_moved_to(
                 await late.continue_()
             await page.unroute("**/kiosk/api/guide/info")
             # let the page's queued work run (the answer's JSON, the screen's continuation)
-            await page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))")
+            settle = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))"
+            await page.evaluate(settle)
             await expect(page.locator("#k-title")).to_have_text("请选择您要办理的事项")
             assert await page.locator("#g-q").count() == 0  # still home: nothing drawn over it
