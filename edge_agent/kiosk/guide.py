@@ -5,7 +5,8 @@ the cloud does (the A4 guide as a PDF on this kiosk's printer).
 - ``GET  info`` — the catalogue held (version, sample, departments, themes) or ``ready: false``
 - ``GET  search?q=&object=&theme=&department=&limit=`` — ranked rows (``guide_index``)
 - ``GET  items/{code}`` — the item (no review points), its windows at this site, its public page
-- ``GET  items/{code}/qr.svg`` — the QR code of the item's public page (``/g/{code}``)
+- ``GET  items/{code}/qr.svg?question=option...`` — the QR code of the item's public page
+  (``/g/{code}`` with the answers so far)
 - ``POST items/{code}/situation`` ``{answers}`` — the questions shown and what applies
 - ``POST items/{code}/print`` ``{answers}`` — relayed to ``/api/v1/kiosk/guide/{code}/print``
 """
@@ -13,7 +14,9 @@ the cloud does (the A4 guide as a PDF on this kiosk's printer).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -133,7 +136,11 @@ class _GuideApi:
         found = _item(await self._index(), request)
         if isinstance(found, Response):
             return found
-        svg = qr_svg(public_url(self.parts, found.code))
+        try:  # the situation answered so far rides along: the phone shows the same list
+            answers = parse_answers({"answers": dict(request.query_params)})
+        except BadAnswers as err:
+            return _bad_answers(err)
+        svg = qr_svg(public_url(self.parts, found.code, answers))
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
     async def situation(self, request: Request) -> Response:
@@ -156,11 +163,13 @@ class _GuideApi:
         return await relay(self.parts, "POST", path, json={"answers": answers})
 
 
-def public_url(parts: KioskParts, code: str) -> str:
-    """The item's public page on the cloud (``GET /g/{code}``), for a citizen's phone."""
+def public_url(parts: KioskParts, code: str, answers: Mapping[str, str] | None = None) -> str:
+    """The item's public page on the cloud (``GET /g/{code}?question=option...``, the cloud's
+    ``page_path``), for a citizen's phone."""
     cloud = parts.view.config.cloud
     base = cloud.url.rstrip("/") if cloud is not None else ""
-    return f"{base}/g/{code}"
+    query = "&".join(f"{quote(q)}={quote(o)}" for q, o in (answers or {}).items())
+    return f"{base}/g/{quote(code)}" + (f"?{query}" if query else "")
 
 
 def _item(index: GuideIndex | None, request: Request) -> Item | Response:
@@ -174,4 +183,8 @@ async def _answers(request: Request) -> dict[str, str] | Response:
     try:
         return parse_answers(await request.json())
     except (ValueError, BadAnswers) as err:
-        return error(422, "bad_answers", "所选情形无效，请重新选择。", f"Invalid answers: {err}")
+        return _bad_answers(err)
+
+
+def _bad_answers(err: Exception) -> Response:
+    return error(422, "bad_answers", "所选情形无效，请重新选择。", f"Invalid answers: {err}")

@@ -79,6 +79,8 @@ async def test_find_by_initials_and_answer_situations(
             assert await materials(page) == ["居民身份证", "房屋租赁合同"]
             pressed = page.locator("[data-question='reason'] [aria-pressed='true']")
             await expect(pressed).to_have_attribute("data-option", "rent")
+            qr = page.locator(".g-qr img")  # the phone gets the same situation
+            await expect(qr).to_have_attribute("src", re.compile(r"/qr\.svg\?reason=rent$"))
             await assert_accessible(page, "guide item, situation answered")
 
 

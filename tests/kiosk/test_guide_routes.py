@@ -26,6 +26,7 @@ from edge_agent.hall import HallContent
 from edge_agent.kiosk import KioskParts
 from edge_agent.kiosk.cloud_client import KioskCloud
 from edge_agent.kiosk.guide import guide_of, pull_of, routes
+from edge_agent.kiosk.guide_views import qr_svg
 from edge_agent.kiosk.session import KioskSession
 from fleet.guide import applicable
 from protocols.guide import CATALOGUE
@@ -110,7 +111,16 @@ async def test_an_item_has_its_windows_here_and_no_review_points(tmp_path: Path)
         assert r.status_code == 404 and r.json()["code"] == "guide_item_unknown"
         qr = await api.get("/kiosk/api/guide/items/GJJ-001/qr.svg")
         assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
-        assert b"<svg" in qr.content
+        assert qr.content == qr_svg("http://127.0.0.1:9/g/GJJ-001")
+
+
+async def test_the_qr_carries_the_answers_so_far_to_the_phone(tmp_path: Path) -> None:
+    async with agent_api(tmp_path) as (api, _):
+        path = "/kiosk/api/guide/items/GJJ-001/qr.svg"
+        qr = await api.get(path, params={"reason": "buy", "loan": "no"})
+        assert qr.content == qr_svg("http://127.0.0.1:9/g/GJJ-001?reason=buy&loan=no")
+        bad = await api.get(path, params={"reason": "<script>"})
+        assert bad.status_code == 422 and bad.json()["code"] == "bad_answers"
 
 
 async def test_situation_answers_change_the_materials_as_the_cloud_decides(

@@ -165,6 +165,8 @@
     const item = got.data;
     K.title({ zh: item.name, en: item.name_en || item.name });
     const holder = K.el("div", {});
+    const qrBase = `/kiosk/api/guide/items/${encodeURIComponent(item.code)}/qr.svg`;
+    const qr = K.el("img", { src: qrBase, width: "200", height: "200", alt: K.t({ zh: "本事项指南的二维码", en: "QR code of this guide" }) });
     const status = K.el("div", { role: "status", "aria-live": "polite", class: "g-print-status" });
     async function answer(q, o) {
       if (q) answers[q] = o;
@@ -172,6 +174,7 @@
       if (!s.ok) { holder.replaceChildren(K.message("error", { zh: K.errorText(s), en: K.errorText(s) })); return; }
       answers = Object.assign({}, s.data.answers);
       holder.replaceChildren(situationPart(item, s.data, answer));
+      qr.src = qrBase + "?" + new URLSearchParams(answers).toString(); // the phone sees the same
       if (q) { const again = holder.querySelector(`[data-question="${q}"] [data-option="${o}"]`); if (again) again.focus(); }
     }
     async function print() {
@@ -190,7 +193,7 @@
         backButton()),
       status,
       K.el("figure", { class: "g-qr" },
-        K.el("img", { src: `/kiosk/api/guide/items/${encodeURIComponent(item.code)}/qr.svg`, width: "200", height: "200", alt: K.t({ zh: "本事项指南的二维码", en: "QR code of this guide" }) }),
+        qr,
         K.el("figcaption", {}, K.t({ zh: "用手机扫码，随时查看本指南", en: "Scan with your phone to keep this guide" }))));
     await answer(null, null);
   }
