@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.cases import CaseService
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -20,4 +21,6 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
     return kiosk

@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import guide
+from edge_agent.kiosk import cases, guide
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
 FEATURES: list[Feature] = [
+    cases.routes,  # 办件进度: case lookup through the city platform
     guide.routes,  # 办事指南: search and situations offline, print through the cloud
 ]
