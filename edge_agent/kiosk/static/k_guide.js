@@ -29,6 +29,7 @@
   K.onClear(() => { search = { q: "", object: "", theme: "", department: "" }; answers = {}; answersFor = null; });
 
   const en = (zh, english) => K.t({ zh, en: english || zh });
+  const say = (words) => { if (K.speak) K.speak(words); }; // elder mode's spoken prompts, if any
   // A screen drawn after an await must still be the one on show (the citizen may have moved on).
   let drawing = 0;
   const current = (id, mine) => mine === drawing && document.body.dataset.screen === id;
@@ -92,7 +93,9 @@
       if (n !== asked) return; // a newer search is on its way
       if (!answer.ok) { results.replaceChildren(K.message("error", { zh: K.errorText(answer), en: K.errorText(answer) })); return; }
       const rows = answer.data.items || [];
-      count.textContent = K.t({ zh: `找到 ${answer.data.total} 个事项`, en: `${answer.data.total} services found` });
+      const found = { zh: `找到 ${answer.data.total} 个事项`, en: `${answer.data.total} services found` };
+      count.textContent = K.t(found);
+      say(found);
       results.replaceChildren(...(rows.length ? rows.map(resultRow) : [K.el("li", { class: "g-none" }, K.t({ zh: "没有找到，请换个词试试，或咨询工作人员。", en: "Nothing found. Try another word or ask the staff." }))]));
     }
     input.addEventListener("input", () => { search.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(false), 150); });
@@ -164,6 +167,7 @@
     if (!got.ok) { root.replaceChildren(K.message("error", { zh: K.errorText(got), en: K.errorText(got) }), backButton()); return; }
     const item = got.data;
     K.title({ zh: item.name, en: item.name_en || item.name });
+    say({ zh: item.name, en: item.name_en || item.name });
     const holder = K.el("div", {});
     const qrBase = `/kiosk/api/guide/items/${encodeURIComponent(item.code)}/qr.svg`;
     const qr = K.el("img", { src: qrBase, width: "200", height: "200", alt: K.t({ zh: "本事项指南的二维码", en: "QR code of this guide" }) });
@@ -174,6 +178,7 @@
       if (!s.ok) { holder.replaceChildren(K.message("error", { zh: K.errorText(s), en: K.errorText(s) })); return; }
       answers = Object.assign({}, s.data.answers);
       holder.replaceChildren(situationPart(item, s.data, answer));
+      if (q) say({ zh: `需要准备 ${s.data.materials.length} 项材料`, en: `${s.data.materials.length} materials needed` });
       qr.src = qrBase + "?" + new URLSearchParams(answers).toString(); // the phone sees the same
       if (q) { const again = holder.querySelector(`[data-question="${q}"] [data-option="${o}"]`); if (again) again.focus(); }
     }
