@@ -113,7 +113,7 @@ async def test_three_touches_to_an_item_and_chips_narrow_the_list(
             await assert_accessible(page, "guide search, filtered, English")
 
 
-async def test_a_late_answer_never_draws_over_the_screen_the_citizen_moved_to(
+async def test_late_answers_and_a_guide_not_downloaded_yet(
     browser: Browser, tmp_path: Path, mosquitto_url: str
 ) -> None:
     async with kiosk_world(tmp_path, mosquitto_url) as kw:
@@ -133,3 +133,17 @@ async def test_a_late_answer_never_draws_over_the_screen_the_citizen_moved_to(
             await page.evaluate(settle)
             await expect(page.locator("#k-title")).to_have_text("请选择您要办理的事项")
             assert await page.locator("#g-q").count() == 0  # still home: nothing drawn over it
+
+            # a guide not downloaded yet says so, and "try again" finds it once it is here
+            body = '{"ready": false, "version": null, "sample": false, "published_at": null}'
+            await page.route(
+                "**/kiosk/api/guide/info",
+                lambda route: route.fulfill(body=body, content_type="application/json"),
+            )
+            await page.locator("button.tile[data-screen='guide']").tap()
+            await expect(page.locator("#g-retry")).to_be_visible()
+            await expect(page.locator(".msg.warn")).to_contain_text("正在下载")
+            await assert_accessible(page, "guide not downloaded yet")
+            await page.unroute("**/kiosk/api/guide/info")
+            await page.locator("#g-retry").tap()
+            await expect(page.locator("#g-q")).to_be_visible()

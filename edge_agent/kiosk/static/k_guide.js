@@ -76,7 +76,8 @@
     const info = (await K.api("GET", "/guide/info")).data || {};
     if (!current("guide", mine)) return;
     if (!info.ready) {
-      root.replaceChildren(K.message("warn", { zh: "服务指南正在下载，请稍后再试，或咨询工作人员。", en: "The service guide is still being downloaded. Please try again shortly or ask the staff." }));
+      root.replaceChildren(K.message("warn", { zh: "服务指南正在下载，请稍后再试，或咨询工作人员。", en: "The service guide is still being downloaded. Please try again shortly or ask the staff." }),
+        K.el("button", { type: "button", class: "big", id: "g-retry", onclick: () => renderSearch(root) }, K.t({ zh: "再试一次", en: "Try again" })));
       return;
     }
     const input = K.el("input", { id: "g-q", type: "search", autocomplete: "off", value: search.q, "aria-describedby": "g-q-hint" });
