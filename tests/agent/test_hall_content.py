@@ -27,7 +27,7 @@ from tests.agent.hall_kit import (
     until_fetched,
     windows,
 )
-from tests.kiosk.guide_kit import body_for, catalogue
+from tests.kiosk.guide_agent_kit import body_for, catalogue
 
 
 async def test_keeps_the_newest_and_ignores_older_content(

@@ -16,7 +16,7 @@ from edge_agent.agent import Agent
 from edge_agent.kiosk.guide import guide_of
 from protocols.guide import CATALOGUE
 from tests.browser.kiosk_kit import HHL, assert_accessible, kiosk_world, touch_page
-from tests.kiosk.guide_kit import body_for, catalogue
+from tests.kiosk.guide_agent_kit import body_for, catalogue
 
 #: far above any version the demo's cloud publishes, so the test's catalogue is the one held
 VERSION = 10_000

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, expect
 from edge_agent.kiosk.guide import guide_of
 from tests.browser.kiosk_kit import KIOSK, kiosk_world, touch_page
 from tests.conftest import require_or_skip
-from tests.kiosk.guide_kit import DEPARTMENTS, THEMES, fund_withdrawal
+from tests.kiosk.guide_agent_kit import DEPARTMENTS, THEMES, fund_withdrawal
 
 CODE = "KT-GJJ-001"
 

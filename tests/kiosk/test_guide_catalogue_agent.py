@@ -10,7 +10,7 @@ from pathlib import Path
 from edge_agent.hall import HallContent
 from edge_agent.kiosk.guide_catalogue import GuideCatalogue
 from protocols.guide import CATALOGUE
-from tests.kiosk.guide_kit import SITE_A, body_for, catalogue
+from tests.kiosk.guide_agent_kit import SITE_A, body_for, catalogue
 
 TIMEOUT = 10.0
 

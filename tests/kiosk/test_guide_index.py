@@ -5,7 +5,7 @@ prefix > initials > substring, this site's items first among equals."""
 from __future__ import annotations
 
 from edge_agent.kiosk.guide_index import build_index, pinyin_keys, search
-from tests.kiosk.guide_kit import SITE_A, catalogue
+from tests.kiosk.guide_agent_kit import SITE_A, catalogue
 
 
 def codes(q: str, **kw: str) -> list[str]:

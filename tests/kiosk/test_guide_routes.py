@@ -30,7 +30,7 @@ from edge_agent.kiosk.guide_views import qr_svg
 from edge_agent.kiosk.session import KioskSession
 from fleet.guide import applicable
 from protocols.guide import CATALOGUE
-from tests.kiosk.guide_kit import SITE_A, body_for, catalogue, fund_withdrawal
+from tests.kiosk.guide_agent_kit import SITE_A, body_for, catalogue, fund_withdrawal
 
 
 @dataclass

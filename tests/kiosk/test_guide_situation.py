@@ -7,7 +7,7 @@ from __future__ import annotations
 import fleet.guide
 from protocols import guide_situation
 from protocols.guide_situation import applicable, holds
-from tests.kiosk.guide_kit import fund_withdrawal
+from tests.kiosk.guide_agent_kit import fund_withdrawal
 
 
 def test_fleet_runs_the_very_same_rule() -> None:
