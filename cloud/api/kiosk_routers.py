@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.api import kiosk_cases
+from cloud.api import guide, guide_device, guide_publish, kiosk_cases
 
-KIOSK_ROUTERS: list[ModuleType] = [kiosk_cases]
+KIOSK_ROUTERS: list[ModuleType] = [guide, guide_publish, guide_device, kiosk_cases]

@@ -15,12 +15,15 @@ from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
     from cloud.kiosk.cases import CaseService
+    from cloud.kiosk.catalogue_service import CatalogueService
 
 
 @dataclass
 class Kiosk:
     #: texts to citizens (one-time codes, appointment confirmations)
     sms: CitizenSms
+    #: the service-guide catalogue: working copy, publications, the current one
+    catalogue: CatalogueService | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
