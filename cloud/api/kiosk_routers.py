@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.api import guide, guide_device, guide_publish, kiosk_cases
+from cloud.api import (
+    appointments,
+    guide,
+    guide_device,
+    guide_publish,
+    kiosk_appointments,
+    kiosk_cases,
+)
 
-KIOSK_ROUTERS: list[ModuleType] = [guide, guide_publish, guide_device, kiosk_cases]
+KIOSK_ROUTERS: list[ModuleType] = [
+    guide,
+    guide_publish,
+    guide_device,
+    kiosk_cases,
+    kiosk_appointments,
+    appointments,
+]

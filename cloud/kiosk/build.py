@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.parts import Kiosk
@@ -27,4 +28,7 @@ def build_kiosk(
         kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
     kiosk.cases = CaseService.of(settings, jobs, sessions)
     kiosk.closers.append(kiosk.cases.close)
+    kiosk.appointments = build_appointments(
+        kiosk.sms, kiosk.workers, settings, sessions, jobs, hall
+    )
     return kiosk
