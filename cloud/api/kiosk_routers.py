@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-KIOSK_ROUTERS: list[ModuleType] = []
+from cloud.api import kiosk_guide
+
+KIOSK_ROUTERS: list[ModuleType] = [kiosk_guide]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud.blobs import BlobStore
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -20,4 +22,11 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    kiosk.guide_print = GuidePrint(
+        kiosk,
+        sessions,
+        jobs,
+        BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes),
+        settings.hall_phone_url or settings.base_url,
+    )
     return kiosk

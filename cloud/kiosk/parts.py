@@ -9,15 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloud.kiosk.sms import CitizenSms
+
+if TYPE_CHECKING:
+    from cloud.kiosk.guide_print import GuidePrint
 
 
 @dataclass
 class Kiosk:
     #: texts to citizens (one-time codes, appointment confirmations)
     sms: CitizenSms
+    #: prints an item's guide on the calling kiosk's A4 printer (issue 14, guide)
+    guide_print: GuidePrint | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)

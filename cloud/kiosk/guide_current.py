@@ -1,0 +1,67 @@
+"""The published catalogue as the print route and the public page read it: through the
+catalogue service's ``current()`` (``kiosk.catalogue``, built by the catalogue capability).
+
+Written against that fixed interface while it is built in parallel: ``current()`` may be a
+plain or an async method, and a cloud without the service has no catalogue (every guide
+answer is then "not published")."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from cloud.kiosk.errors import KioskError
+from protocols.guide import Catalogue, Item
+
+
+class GuideNotPublished(KioskError):
+    status_code = 503
+    code = "guide_not_published"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no catalogue is published yet: publish one in the console (办事指南)",
+            "办事指南暂未发布，请到窗口咨询。",
+            "The service guide is not published yet: please ask at a window.",
+        )
+
+
+class GuideItemUnknown(KioskError):
+    status_code = 404
+    code = "guide_item_unknown"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"the published catalogue has no item {code!r}",
+            "没有找到这个事项，可能已调整，请重新查找。",
+            "This service was not found; it may have changed. Please search again.",
+        )
+
+
+async def current_catalogue(kiosk: Any) -> Catalogue | None:
+    """The published catalogue, or None when nothing is published (or no service)."""
+    service = getattr(kiosk, "catalogue", None)
+    if service is None:
+        return None
+    got = service.current()
+    if inspect.isawaitable(got):
+        got = await got
+    if got is None or isinstance(got, Catalogue):
+        return got
+    raise TypeError(f"kiosk.catalogue.current() gave {type(got).__name__}, not a Catalogue")
+
+
+async def published_item(kiosk: Any, code: str) -> tuple[Catalogue, Item]:
+    """The catalogue and its item ``code``; :class:`GuideNotPublished` or
+    :class:`GuideItemUnknown` (both carry the citizen's sentence)."""
+    catalogue = await current_catalogue(kiosk)
+    if catalogue is None:
+        raise GuideNotPublished()
+    item = next((i for i in catalogue.items if i.code == code), None)
+    if item is None:
+        raise GuideItemUnknown(code)
+    return catalogue, item
+
+
+def department_name(catalogue: Catalogue, code: str) -> str:
+    return next((d.name for d in catalogue.departments if d.code == code), code)
