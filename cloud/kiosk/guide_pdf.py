@@ -62,10 +62,12 @@ class GuideExtras:
 
 
 def _font() -> str:
+    """The CJK font, registered once; looked for at each print (a font removed from the
+    host is a clear error, not a PDF of empty boxes)."""
+    path = find_cjk_font()
+    if path is None:
+        raise GuideFontMissing()
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        path = find_cjk_font()
-        if path is None:
-            raise GuideFontMissing()
         pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
     return FONT
 
@@ -197,9 +199,10 @@ def _story(
     got = applicable(item, answers)
     story: list[Flowable] = []
     if extras.sample:
-        story.append(
-            _p("样例数据，仅供演示，不作为办事依据。Sample data for demonstration.", st.banner)
-        )
+        story += [
+            _p("样例数据，仅供演示，不作为办事依据。Sample data for demonstration.", st.banner),
+            Spacer(1, 3 * mm),
+        ]
     story += [_p(f"{item.name} 办事指南", st.title)]
     if item.name_en:
         story.append(_p(item.name_en, st.small))

@@ -4,7 +4,8 @@ printer), so the paper comes out where the citizen stands.
 
 The answers are checked against the item first (a question or option it does not have is a
 clear 422, nothing printed); the QR on the paper opens the public page with the same answers.
-Idempotent per kiosk request id (the job's idempotency key is ``kiosk-guide:<device>:<id>``).
+Idempotent per kiosk request id (the job's idempotency key is ``kiosk-guide:<device>:<id>``:
+the same id again answers the job already made, whatever the answers).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.auth.principal import Principal
 from cloud.blobs import BlobStore
 from cloud.db import devices as device_repo
+from cloud.db import jobs as job_repo
 from cloud.db.models import Device, Site, utcnow
 from cloud.jobs import JobService
 from cloud.kiosk.errors import KioskError
@@ -107,6 +109,12 @@ class GuidePrint:
         catalogue, item = await published_item(self._kiosk, code)
         check_answers(item, answers)
         device, site = caller.name, caller.device_site or ""
+        key = f"kiosk-guide:{device}:{request_id}" if request_id else None
+        if key is not None:  # a retry after a lost answer: the paper is already on its way
+            async with self._sessions() as s:
+                existing = await job_repo.by_idempotency_key(s, key)
+            if existing is not None:
+                return existing.id
         site_name = await self._check_kiosk(device, site)
         extras = GuideExtras(
             department=department_name(catalogue, item.department),
@@ -123,7 +131,7 @@ class GuidePrint:
             kind=JobKind.PRINT_DOCUMENT,
             target=DeviceTarget(device_id=device),
             params={"document": sha, "title": f"办事指南 {item.code}"},
-            idempotency_key=f"kiosk-guide:{device}:{request_id}" if request_id else None,
+            idempotency_key=key,
         )
         job, _ = await self._jobs.create(req, caller)
         log.info("guide %s printed on %s (job %s)", item.code, device, job.id)
