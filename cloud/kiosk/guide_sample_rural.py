@@ -15,10 +15,51 @@ from cloud.kiosk.guide_sample_kit import (
     rp,
     sub,
 )
-from protocols.guide import Item
+from protocols.guide import Item, Material
 
 NEW_SITE = [{"build": "new"}]
 FARMLAND = [{"farmland": "yes"}]
+
+
+def _house_materials() -> list[Material]:
+    return [
+        id_card(),
+        hukou_book(),
+        mat(
+            "village_opinion",
+            "村民小组及村委会意见",
+            "Opinion of the village group and committee",
+            note="须经村民会议或村民代表会议讨论通过并公示",
+            subs=[sub("村民会议记录"), sub("公示照片及公示期满无异议说明")],
+        ),
+        mat(
+            "plan",
+            "农村宅基地和建房(规划许可)申请表及建房设计图",
+            "Application and house drawings",
+            subs=[sub("可选用县级部门提供的通用图集"), sub("二层以上须有资质单位设计")],
+        ),
+        mat(
+            "old_plot",
+            "原宅基地权属证明",
+            "Title to the old plot",
+            subs=[sub("宅基地使用权证或不动产权证"), sub("交回旧宅基地的承诺书")],
+            when=[{"build": "rebuild"}],
+        ),
+        mat(
+            "neighbours",
+            "相邻权利人意见",
+            "Consent of the neighbours",
+            note="四邻签字",
+            when=NEW_SITE,
+        ),
+        mat(
+            "land_conversion",
+            "农用地转用审批文件",
+            "Approval to convert farmland",
+            note="由乡镇统一向自然资源部门办理",
+            when=FARMLAND,
+        ),
+    ]
 
 
 def rural_house() -> Item:
@@ -53,44 +94,7 @@ def rural_house() -> Item:
                 when=NEW_SITE,
             ),
         ],
-        materials=[
-            id_card(),
-            hukou_book(),
-            mat(
-                "village_opinion",
-                "村民小组及村委会意见",
-                "Opinion of the village group and committee",
-                note="须经村民会议或村民代表会议讨论通过并公示",
-                subs=[sub("村民会议记录"), sub("公示照片及公示期满无异议说明")],
-            ),
-            mat(
-                "plan",
-                "农村宅基地和建房(规划许可)申请表及建房设计图",
-                "Application and house drawings",
-                subs=[sub("可选用县级部门提供的通用图集"), sub("二层以上须有资质单位设计")],
-            ),
-            mat(
-                "old_plot",
-                "原宅基地权属证明",
-                "Title to the old plot",
-                subs=[sub("宅基地使用权证或不动产权证"), sub("交回旧宅基地的承诺书")],
-                when=[{"build": "rebuild"}],
-            ),
-            mat(
-                "neighbours",
-                "相邻权利人意见",
-                "Consent of the neighbours",
-                note="四邻签字",
-                when=NEW_SITE,
-            ),
-            mat(
-                "land_conversion",
-                "农用地转用审批文件",
-                "Approval to convert farmland",
-                note="由乡镇统一向自然资源部门办理",
-                when=FARMLAND,
-            ),
-        ],
+        materials=_house_materials(),
         forms=[
             form("homestead-apply", "农村宅基地和建房(规划许可)申请表"),
             form("homestead-commit", "农村宅基地使用承诺书"),

@@ -14,9 +14,13 @@ from cloud.kiosk.guide_sample_kit import (
     sub,
     who,
 )
-from protocols.guide import Item
+from protocols.guide import Item, Material
 
 DEPT = "veterans"
+PARTY = [{"member": "party"}]
+LEAGUE = [{"member": "league"}]
+JOINS = [{"where": "spouse"}, {"where": "parents"}]
+DISABLED = [{"kind": "disabled"}]
 DISCHARGE = mat(
     "discharge_cert",
     "退出现役证明",
@@ -30,9 +34,36 @@ DISCHARGE = mat(
 )
 
 
+def _transfer_materials() -> list[Material]:
+    return [
+        id_card(),
+        DISCHARGE,
+        mat(
+            "party_letter",
+            "中国共产党党员组织关系介绍信",
+            "Party membership transfer letter",
+            note="原部队开具，须在有效期内",
+            when=PARTY,
+        ),
+        mat(
+            "party_file",
+            "党员档案材料",
+            "Party member file",
+            note="随档案转递的入党志愿书、转正申请等",
+            subs=[sub("入党志愿书"), sub("预备党员转正申请及转正审批表")],
+            when=PARTY,
+        ),
+        mat(
+            "employer_letter",
+            "接收单位出具的接收函",
+            "Acceptance letter of the employer",
+            when=[{"member": "party", "to": "employer"}],
+        ),
+        mat("league_letter", "团员组织关系介绍信", "League transfer letter", when=LEAGUE),
+    ]
+
+
 def transfer() -> Item:
-    member = [{"member": "party"}]
-    league = [{"member": "league"}]
     return item(
         "VET-ORG-TRANSFER",
         "退役军人组织关系转移",
@@ -60,48 +91,62 @@ def transfer() -> Item:
                 "Where does the membership go?",
                 ("community", "户籍地社区(村)党组织", "The community or village of residence"),
                 ("employer", "已落实的工作单位", "The employer that hired you"),
-                when=member,
+                when=PARTY,
             ),
         ],
-        materials=[
-            id_card(),
-            DISCHARGE,
-            mat(
-                "party_letter",
-                "中国共产党党员组织关系介绍信",
-                "Party membership transfer letter",
-                note="原部队开具，须在有效期内",
-                when=member,
-            ),
-            mat(
-                "party_file",
-                "党员档案材料",
-                "Party member file",
-                note="随档案转递的入党志愿书、转正申请等",
-                subs=[sub("入党志愿书"), sub("预备党员转正申请及转正审批表")],
-                when=member,
-            ),
-            mat(
-                "employer_letter",
-                "接收单位出具的接收函",
-                "Acceptance letter of the employer",
-                when=[{"member": "party", "to": "employer"}],
-            ),
-            mat("league_letter", "团员组织关系介绍信", "League transfer letter", when=league),
-        ],
-        forms=[form("vet-org-form", "退役军人党员组织关系接转登记表", when=member)],
+        materials=_transfer_materials(),
+        forms=[form("vet-org-form", "退役军人党员组织关系接转登记表", when=PARTY)],
         review_points=[
             rp("核对介绍信抬头与转入党组织名称一致，介绍信在有效期内"),
             rp("核对退役证件姓名、身份证号与介绍信一致"),
-            rp("预备党员须核对预备期起算时间", when=member),
+            rp("预备党员须核对预备期起算时间", when=PARTY),
         ],
         legal_basis=["《中国共产党党员组织关系接转办法》", "《退役军人保障法》第二十条"],
         keywords=["党组织关系", "团组织关系", "退伍", "转业"],
     )
 
 
+def _settle_materials() -> list[Material]:
+    return [
+        DISCHARGE,
+        mat(
+            "settle_letter",
+            "退役军人落户介绍信",
+            "Settlement letter",
+            note="安置地县级退役军人事务局开具",
+        ),
+        mat(
+            "enlist_cancel",
+            "入伍时注销户口证明",
+            "Proof the household registration was cancelled at enlistment",
+            note="原户籍派出所出具；档案中有的不必另行提供",
+            required=False,
+        ),
+        mat(
+            "job_letter",
+            "安置单位接收证明",
+            "Employer's acceptance",
+            when=[{"placement": "assigned"}],
+        ),
+        mat("marriage_cert", "结婚证", "Marriage certificate", when=[{"where": "spouse"}]),
+        mat(
+            "host_hukou",
+            "被投靠人居民户口簿",
+            "Household booklet of the spouse or parents",
+            when=JOINS,
+        ),
+        mat(
+            "kinship",
+            "亲属关系证明",
+            "Proof of kinship",
+            subs=[sub("出生医学证明"), sub("或村(居)委会、派出所出具的亲属关系证明")],
+            when=[{"where": "parents"}],
+        ),
+        mat("photo", "近期一寸白底证件照", "Recent 1-inch photo", copies=2),
+    ]
+
+
 def settle() -> Item:
-    joins = [{"where": "spouse"}, {"where": "parents"}]
     return item(
         "VET-HUKOU",
         "退役军人落户",
@@ -130,55 +175,51 @@ def settle() -> Item:
                 ("parents", "随父母落户", "With your parents"),
             ),
         ],
-        materials=[
-            DISCHARGE,
-            mat(
-                "settle_letter",
-                "退役军人落户介绍信",
-                "Settlement letter",
-                note="安置地县级退役军人事务局开具",
-            ),
-            mat(
-                "enlist_cancel",
-                "入伍时注销户口证明",
-                "Proof the household registration was cancelled at enlistment",
-                note="原户籍派出所出具；档案中有的不必另行提供",
-                required=False,
-            ),
-            mat(
-                "job_letter",
-                "安置单位接收证明",
-                "Employer's acceptance",
-                when=[{"placement": "assigned"}],
-            ),
-            mat("marriage_cert", "结婚证", "Marriage certificate", when=[{"where": "spouse"}]),
-            mat(
-                "host_hukou",
-                "被投靠人居民户口簿",
-                "Household booklet of the spouse or parents",
-                when=joins,
-            ),
-            mat(
-                "kinship",
-                "亲属关系证明",
-                "Proof of kinship",
-                subs=[sub("出生医学证明"), sub("或村(居)委会、派出所出具的亲属关系证明")],
-                when=[{"where": "parents"}],
-            ),
-            mat("photo", "近期一寸白底证件照", "Recent 1-inch photo", copies=2),
-        ],
+        materials=_settle_materials(),
         forms=[form("hukou-in", "户口迁入登记表")],
         review_points=[
             rp("落户介绍信与退出现役证件信息一致"),
-            rp("随迁落户的，核对被投靠人户籍及亲属关系", when=joins),
+            rp("随迁落户的，核对被投靠人户籍及亲属关系", when=JOINS),
         ],
         legal_basis=["《中华人民共和国户口登记条例》", "《退役士兵安置条例》第十四条"],
         keywords=["退伍落户", "转业落户", "户口"],
     )
 
 
+def _benefit_materials() -> list[Material]:
+    return [
+        id_card(),
+        hukou_book(),
+        DISCHARGE,
+        mat(
+            "disability_cert",
+            "中华人民共和国残疾军人证",
+            "Disabled serviceman certificate",
+            when=DISABLED,
+        ),
+        mat(
+            "service_proof",
+            "服役及相关经历证明",
+            "Proof of service",
+            note="档案记载或原部队证明",
+            subs=[
+                sub("参战：档案中参战记载或参战部队证明"),
+                sub("参试：参加核试验的部队或单位证明"),
+                sub("带病回乡：退伍时患病的部队医院诊断证明"),
+            ],
+            when=[{"kind": "combat"}, {"kind": "ill"}, {"kind": "returned"}],
+        ),
+        mat(
+            "bank_card",
+            "本人社会保障卡或银行卡",
+            "Social security card or bank card in your name",
+            form="copy",
+        ),
+        *proxy(),
+    ]
+
+
 def benefit() -> Item:
-    disabled = [{"kind": "disabled"}]
     return item(
         "VET-BENEFIT",
         "退役军人待遇申领",
@@ -204,40 +245,11 @@ def benefit() -> Item:
             ),
             who(),
         ],
-        materials=[
-            id_card(),
-            hukou_book(),
-            DISCHARGE,
-            mat(
-                "disability_cert",
-                "中华人民共和国残疾军人证",
-                "Disabled serviceman certificate",
-                when=disabled,
-            ),
-            mat(
-                "service_proof",
-                "服役及相关经历证明",
-                "Proof of service",
-                note="档案记载或原部队证明",
-                subs=[
-                    sub("参战：档案中参战记载或参战部队证明"),
-                    sub("参试：参加核试验的部队或单位证明"),
-                    sub("带病回乡：退伍时患病的部队医院诊断证明"),
-                ],
-                when=[{"kind": "combat"}, {"kind": "ill"}, {"kind": "returned"}],
-            ),
-            mat(
-                "bank_card",
-                "本人社会保障卡或银行卡",
-                "Social security card or bank card in your name",
-                form="copy",
-            ),
-            *proxy(),
-        ],
+        materials=_benefit_materials(),
         forms=[form("vet-benefit", "优抚对象定期抚恤补助申请表")],
         review_points=[
             rp("通过全国优抚信息系统核查是否已享受同类待遇，防止重复享受"),
-            rp("残疾等级与抚恤标准对应", when=disabled),
+            rp("残疾等级与抚恤标准对应", when=DISABLED),
             rp("代办的，核对委托书签字与申请人一致", when=[{"who": "agent"}]),
         ],
         legal_basis=["《军人抚恤优待条例》", "《伤残抚恤管理办法》"],
