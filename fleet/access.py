@@ -40,6 +40,7 @@ class Permission(StrEnum):
     HALL_CONFIGURE = "hall.configure"  # queues, services, windows, staff of a site
     QUEUE_OPERATE = "queue.operate"  # sign in at a window, call next, recall, transfer, ...
     RATINGS_FOLLOW_UP = "ratings.follow_up"  # handle the follow-up of a low rating
+    GUIDE_EDIT = "guide.edit"  # the service-guide catalogue: items, import, publish
 
 
 _READ = {
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.HALL_CONFIGURE,
             Permission.QUEUE_OPERATE,
             Permission.RATINGS_FOLLOW_UP,
+            Permission.GUIDE_EDIT,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),

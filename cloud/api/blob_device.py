@@ -11,7 +11,9 @@ Basic ``device_id:secret``) are accepted alongside them:
 - alone, on ``GET``, they read the blobs of the jobs assigned to that device and not yet
   finished (a ``print_document``'s PDF), and the images of its own site's hall content — the
   current or the previous published floor plan and window information (issue 13: screens
-  fetch the plan and staff photos); nothing else (403); ``PUT`` still needs a grant.
+  fetch the plan and staff photos), and the newest two publications of the service-guide
+  catalogue (issue 14: kiosks fetch it; the guide is public information); nothing else
+  (403); ``PUT`` still needs a grant.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cloud.blobs import BlobTokenInvalid, GrantInvalid
 from cloud.db import jobs as job_repo
 from cloud.db.models import Job
 from cloud.hall.content_repo import readable_blobs
+from cloud.kiosk import catalogue_repo
 from cloud.schemas import ErrorBody
 from protocols.jobs import JobKind, JobState
 
@@ -78,8 +81,12 @@ async def check_device_may_read(sessions: SessionsDep, device: Principal, sha256
         async with sessions() as s:
             if sha256 in await readable_blobs(s, device.device_site):
                 return
+    async with sessions() as s:
+        if sha256 in await catalogue_repo.readable_blobs(s):
+            return
     raise BlobTokenInvalid(
         f"device {device.name} holds no job that prints blob {sha256}, and its site's "
-        "current content names no such image; a device reads only the documents of its "
+        "current content names no such image (nor is it a current catalogue); a device "
+        "reads only the documents of its "
         "own dispatched jobs and its own site's content (or use the job's fetch URL)"
     )

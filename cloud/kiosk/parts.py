@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
+    from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.guide_print import GuidePrint
 
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 class Kiosk:
     #: texts to citizens (one-time codes, appointment confirmations)
     sms: CitizenSms
+    #: the service-guide catalogue: working copy, publications, the current one
+    catalogue: CatalogueService | None = None
     #: prints an item's guide on the calling kiosk's A4 printer (issue 14, guide)
     guide_print: GuidePrint | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)

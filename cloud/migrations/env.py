@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import cloud.alerts.tables  # alert rules, alerts, history, silences (migration 0009)
+import cloud.db.guide  # issue 14: the service-guide catalogue (migration 0018)
 import cloud.db.hall  # issue 13: the hall configuration (migration 0013)
 import cloud.db.identity  # registers the identity tables on Base
 import cloud.db.telemetry_latest

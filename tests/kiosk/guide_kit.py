@@ -68,7 +68,7 @@ async def guide_env(tmp_path: Path, mqtt_url: str) -> AsyncIterator[GuideEnv]:
     )
     async with access_cloud(settings) as cloud:
         stand_in = StandInCatalogue(sample_catalogue())
-        # the field ``catalogue`` of ``Kiosk`` comes with the catalogue capability
+        # the tests decide what is published (None: nothing yet)
         setattr(cloud.parts.kiosk, "catalogue", stand_in)  # noqa: B010
         kiosk = await kiosk_with(cloud, "kiosk-hhl-1", HHL, "a4_printer")
         other = await kiosk_with(cloud, "kiosk-tgls-1", "qh/hx/golmud/tgls", "receipt_printer")

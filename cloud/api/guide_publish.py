@@ -1,0 +1,115 @@
+"""``/api/v1/guide/publish``, ``/versions``, ``/export``, ``/import``: publishing the
+catalogue to every site's kiosks, its versions, and the working copy as a file (JSON or
+Excel). Reading needs ``hall.read``; publishing and importing ``guide.edit`` at the top of the
+site tree (``cloud.api.guide_deps``); both are in the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from cloud.api.auth_deps import client_ip
+from cloud.api.errors import error_responses
+from cloud.api.guide_deps import CatalogueDep, GuideEditor, GuideReader
+from cloud.api.strict_json import StrictJsonRoute
+from cloud.db.models import utcnow
+from cloud.kiosk import catalogue_io
+from cloud.kiosk.catalogue_schemas import ImportMode, ImportOut, VersionList, VersionOut
+
+router = APIRouter(
+    prefix="/api/v1/guide",
+    tags=["service guide"],
+    responses=error_responses(401, 403, 422, 500),
+    route_class=StrictJsonRoute,
+)
+FormatQuery = Annotated[catalogue_io.Format, Query(description="json or xlsx (Excel)")]
+MEDIA = {"json": "application/json", "xlsx": catalogue_io.XLSX_MEDIA}
+
+
+class PublishIn(BaseModel):
+    #: why this version (shown in the versions list)
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+@router.post(
+    "/publish",
+    status_code=201,
+    response_model=VersionOut,
+    responses=error_responses(
+        described={
+            409: "someone published the same version at the same moment (guide_stale_version)",
+            413: "the body is larger than KFLEET_API_MAX_BODY_BYTES",
+            422: "nothing to publish, or items with problems (each in errors, loc ['items', code])",
+            507: "the disk under the blob store is full",
+        }
+    ),
+    summary="Publish the working copy to every site's kiosks as a new version",
+)
+async def publish(
+    caller: GuideEditor, service: CatalogueDep, request: Request, body: PublishIn | None = None
+) -> VersionOut:
+    """Drafts are left out; the document is stored as a blob and offered to every site."""
+    note = body.note if body else ""
+    return await service.publish(caller.actor, client_ip(request), note)
+
+
+@router.get("/versions", response_model=VersionList, summary="Publications, newest first")
+async def versions(
+    _caller: GuideReader,
+    service: CatalogueDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> VersionList:
+    return VersionList(versions=await service.versions(limit))
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the file"}},
+    summary="The working copy as a JSON or Excel file",
+)
+async def export(_caller: GuideReader, service: CatalogueDep, format: FormatQuery) -> Response:
+    doc = await service.export_document()
+    data = catalogue_io.write(doc, format)
+    name = f"catalogue-{utcnow():%Y%m%d-%H%M}.{format}"
+    return Response(
+        data,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    responses=error_responses(
+        described={
+            413: "the file is larger than KFLEET_API_MAX_BODY_BYTES",
+            422: "bad rows or entries: each in errors with its place (loc ['file', sheet, "
+            "row, column] for Excel); nothing was saved",
+        }
+    ),
+    summary="Import a JSON or Excel file into the working copy (all or nothing)",
+)
+async def import_file(
+    caller: GuideEditor,
+    service: CatalogueDep,
+    request: Request,
+    format: FormatQuery,
+    file: Annotated[
+        UploadFile,
+        File(description="the JSON or .xlsx file", json_schema_extra={"format": "binary"}),
+    ],
+    mode: Annotated[
+        ImportMode, Query(description="merge: add and replace; replace: also delete the rest")
+    ] = "merge",
+) -> ImportOut:
+    data = await file.read()
+    departments = {d.code for d in await service.departments()}
+    themes = {t.code for t in await service.themes()}
+    doc = catalogue_io.read(data, format, departments, themes)
+    return await service.import_document(doc, mode, actor=caller.actor, ip=client_ip(request))
