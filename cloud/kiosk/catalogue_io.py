@@ -10,37 +10,15 @@ row is reported with where it is (``loc``: sheet or list, row, column) and nothi
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from cloud.kiosk.catalogue_document import FORMAT_NAME, XLSX_MEDIA, Format, GuideDocument, Problems
 from cloud.kiosk.catalogue_errors import GuideInvalid
-from protocols.guide import Department, Item, Theme
+from cloud.kiosk.catalogue_xlsx_read import Known, read_xlsx
+from cloud.kiosk.catalogue_xlsx_write import write_xlsx
 
-Format = Literal["json", "xlsx"]
-FORMAT_NAME = "kfleet-guide/1"
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Problems = list[tuple[list[str | int], str]]
-
-
-class GuideDocument(BaseModel):
-    """The working copy as a file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    format: Literal["kfleet-guide/1"] = "kfleet-guide/1"
-    exported_at: AwareDatetime | None = None
-    #: every item of the file is sample data (the sample catalogue), shown as such
-    sample: bool = False
-    departments: list[Department] = []
-    themes: list[Theme] = []
-    items: list[Item] = []
-    #: codes of items that stay out of publications
-    drafts: list[str] = []
-    #: accepted (and ignored) so a published catalogue imports as it is
-    version: int | None = None
-    published_at: AwareDatetime | None = None
+__all__ = ["FORMAT_NAME", "XLSX_MEDIA", "Format", "GuideDocument", "Problems", "read", "write"]
 
 
 def json_document(doc: GuideDocument) -> bytes:
@@ -129,8 +107,6 @@ def read(
         if departments is not None and themes is not None:
             check_document(doc, ["file"], departments, themes)
         return doc
-    from cloud.kiosk.catalogue_xlsx_read import Known, read_xlsx
-
     known = Known(departments, themes) if departments is not None and themes is not None else None
     return read_xlsx(data, known)
 
@@ -138,10 +114,4 @@ def read(
 def write(doc: GuideDocument, fmt: Format) -> bytes:
     if fmt == "json":
         return json_document(doc)
-    from cloud.kiosk.catalogue_xlsx_write import write_xlsx
-
     return write_xlsx(doc)
-
-
-def stamped(doc: GuideDocument, at: datetime) -> GuideDocument:
-    return doc.model_copy(update={"exported_at": at})

@@ -13,8 +13,8 @@ from typing import Any
 from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 
+from cloud.kiosk.catalogue_document import GuideDocument, Problems
 from cloud.kiosk.catalogue_errors import GuideInvalid
-from cloud.kiosk.catalogue_io import GuideDocument, Problems
 from cloud.kiosk.catalogue_xlsx_cells import (
     SHEETS,
     read_bool,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from cloud.kiosk.catalogue_io import GuideDocument
+from cloud.kiosk.catalogue_document import GuideDocument
 from cloud.kiosk.catalogue_xlsx_cells import (
     SHEETS,
     join_lines,
