@@ -196,6 +196,8 @@
 
   async function start() {
     await kf.start();
+    // a search sent before this script was ready arrives as ?q=: keep it
+    $("gd-q").value = new URLSearchParams(location.search).get("q") || "";
     const [depts, themes] = await Promise.all([kf.api("/api/v1/guide/departments"), kf.api("/api/v1/guide/themes")]);
     F.CHOICES.department = depts.departments.map((d) => [d.code, d.name]);
     const filter = $("gd-dept-filter");

@@ -1,0 +1,83 @@
+"""The console's 办事指南 editor in Chromium on a running demo cloud (which publishes the sample
+catalogue at start): find an item, preview how answers change its materials, add a material
+that applies to one answer and save it, publish a new version — the API holds each change."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from fleet.access import PersonRole
+from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
+from tests.browser.console_login import signed_in_page
+from tests.browser.kiosk_kit import assert_accessible
+from tests.browser.test_screen_browser import watch_errors
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+async def world(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
+    opts = DemoOptions(data_dir=tmp_path, broker_url=mosquitto_url, port=0, kiosks=[])
+    async with running_demo(opts) as w:
+        yield w
+
+
+async def _open(page: Page, world: DemoWorld) -> None:
+    await page.goto(f"{world.base_url}/guide")
+    await expect(page.locator("#gd-total")).to_contain_text("/", timeout=WAIT_MS)  # ready
+    await page.fill("#gd-q", "高龄")
+    await page.click("#gd-search button[type=submit]")
+    await expect(page.locator("#gd-rows tr")).to_have_count(1, timeout=WAIT_MS)
+    await page.click('#gd-rows a[data-code="CA-ELDER-ALLOWANCE"]')
+    await expect(page.locator("#gd-editor")).to_be_visible()
+
+
+async def test_preview_edit_save_and_publish(browser: Browser, world: DemoWorld) -> None:
+    page = await signed_in_page(browser, world, "guide-editor", PersonRole.OPERATOR)
+    errors = watch_errors(page)
+    await _open(page, world)
+    age = page.locator("#gd-pq-age")
+    materials = page.locator("#gd-preview-materials")
+    await age.select_option("100")
+    await expect(materials).to_contain_text("年龄核实材料", timeout=WAIT_MS)
+    await age.select_option("80")
+    await expect(materials).not_to_contain_text("年龄核实材料", timeout=WAIT_MS)
+    await assert_accessible(page, "the guide editor")
+
+    await page.click('[data-add="materials"]')
+    block = page.locator("#gd-materials .gd-block").last
+    await block.locator('[data-key="code"]').fill("nonagenarian_photo")
+    await block.locator('[data-key="name"]').fill("近期生活照")
+    await block.locator('[data-key="when"]').fill("age=90")
+    await page.click("#gd-save")
+    await expect(page.locator("#gd-status")).to_contain_text("已保存", timeout=WAIT_MS)
+    api = page.context.request
+    saved = await (await api.get(f"{world.base_url}/api/v1/guide/items/CA-ELDER-ALLOWANCE")).json()
+    added = [m for m in saved["item"]["materials"] if m["code"] == "nonagenarian_photo"]
+    assert (
+        added == [{**added[0], "name": "近期生活照", "when": [{"age": "90"}], "required": True}]
+        and saved["problems"] == []
+    )
+
+    await age.select_option("90")
+    await expect(materials).to_contain_text("近期生活照", timeout=WAIT_MS)
+    await page.fill("#gd-note", "高龄补贴增加生活照")
+    await page.click("#gd-publish")
+    await expect(page.locator("#gd-status")).to_contain_text("已发布版本 2", timeout=WAIT_MS)
+    await expect(page.locator("#gd-versions tr")).to_have_count(2)
+    versions = await (await api.get(f"{world.base_url}/api/v1/guide/versions")).json()
+    assert [v["version"] for v in versions["versions"]] == [2, 1]
+    assert errors == []
+
+
+async def test_a_bad_situation_is_shown_as_a_problem(browser: Browser, world: DemoWorld) -> None:
+    page = await signed_in_page(browser, world, "guide-editor", PersonRole.OPERATOR)
+    await _open(page, world)
+    first = page.locator("#gd-materials .gd-block").first
+    await first.locator('[data-key="when"]').fill("colour=red")
+    await page.click("#gd-preview-go")
+    await expect(page.locator("#gd-problems")).to_contain_text("colour", timeout=WAIT_MS)
