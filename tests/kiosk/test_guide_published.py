@@ -68,4 +68,7 @@ async def test_the_demo_seed_publishes_the_sample_once_and_never_over_work(
     current = await service.current()
     assert current is not None and current.sample and len(current.items) >= 30
     assert await seed_sample_catalogue(service) is None  # published already: left alone
+    for item in current.items:  # an emptied working copy, a catalogue still published
+        await service.delete(item.code, actor="test")
+    assert await seed_sample_catalogue(service) is None
     assert [v.version for v in await service.versions()] == [1]
