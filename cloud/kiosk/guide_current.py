@@ -1,16 +1,11 @@
 """The published catalogue as the print route and the public page read it: through the
-catalogue service's ``current()`` (``kiosk.catalogue``, built by the catalogue capability).
-
-Written against that fixed interface while it is built in parallel: ``current()`` may be a
-plain or an async method, and a cloud without the service has no catalogue (every guide
-answer is then "not published")."""
+catalogue service's ``current()`` (``kiosk.catalogue``), never the unpublished working copy,
+so the paper and the phone show what the kiosks show."""
 
 from __future__ import annotations
 
-import inspect
-from typing import Any
-
 from cloud.kiosk.errors import KioskError
+from cloud.kiosk.parts import Kiosk
 from protocols.guide import Catalogue, Item
 
 
@@ -38,23 +33,10 @@ class GuideItemUnknown(KioskError):
         )
 
 
-async def current_catalogue(kiosk: Any) -> Catalogue | None:
-    """The published catalogue, or None when nothing is published (or no service)."""
-    service = getattr(kiosk, "catalogue", None)
-    if service is None:
-        return None
-    got = service.current()
-    if inspect.isawaitable(got):
-        got = await got
-    if got is None or isinstance(got, Catalogue):
-        return got
-    raise TypeError(f"kiosk.catalogue.current() gave {type(got).__name__}, not a Catalogue")
-
-
-async def published_item(kiosk: Any, code: str) -> tuple[Catalogue, Item]:
+async def published_item(kiosk: Kiosk, code: str) -> tuple[Catalogue, Item]:
     """The catalogue and its item ``code``; :class:`GuideNotPublished` or
     :class:`GuideItemUnknown` (both carry the citizen's sentence)."""
-    catalogue = await current_catalogue(kiosk)
+    catalogue = await kiosk.catalogue.current() if kiosk.catalogue is not None else None
     if catalogue is None:
         raise GuideNotPublished()
     item = next((i for i in catalogue.items if i.code == code), None)

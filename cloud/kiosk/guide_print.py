@@ -15,7 +15,6 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +29,7 @@ from cloud.kiosk.errors import KioskError
 from cloud.kiosk.guide_current import department_name, published_item
 from cloud.kiosk.guide_page import page_path
 from cloud.kiosk.guide_pdf import GuideExtras, guide_pdf
+from cloud.kiosk.parts import Kiosk
 from cloud.schemas import DeviceTarget, JobCreate
 from fleet.routing import device_target_refusal
 from protocols.guide import Item
@@ -84,7 +84,7 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 class GuidePrint:
     def __init__(
         self,
-        kiosk: Any,
+        kiosk: Kiosk,
         sessions: async_sessionmaker[AsyncSession],
         jobs: JobService,
         blobs: BlobStore,

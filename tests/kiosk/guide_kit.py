@@ -1,6 +1,6 @@
-"""A cloud in-process with the sample catalogue published through a stand-in for the
-catalogue service (``kiosk.catalogue.current()``, built by the catalogue capability in
-parallel), a kiosk with an A4 printer at HHL and one without."""
+"""A cloud in-process with the sample catalogue "published" through a stand-in for the
+catalogue service's ``current()`` (each test decides what is published, or nothing), a kiosk
+with an A4 printer at HHL and one without. ``test_guide_published`` runs the real service."""
 
 from __future__ import annotations
 
