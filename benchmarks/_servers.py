@@ -35,10 +35,10 @@ def start_mosquitto(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def start_cloud(
-    tmp: Path, broker_url: str, database_url: str | None
+    tmp: Path, broker_url: str, database_url: str | None, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     port = free_port()
-    env = dict(os.environ)
+    env = {**os.environ, **(extra_env or {})}
     env.update(
         KFLEET_DATA_DIR=str(tmp / "cloud"),
         KFLEET_MQTT_URL=broker_url,

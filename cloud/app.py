@@ -103,6 +103,14 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.parts = parts
+    _include_routers(app)
+    install_http_layer(app, settings)  # error shape for CloudError and every other error
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every router, in the order the OpenAPI document lists them."""
     for module in (sites, devices, calls, jobs, blobs, system, me, console):
         app.include_router(module.router)
     app.include_router(enrollment_api.router)  # issue 10: enrollment and device identity
@@ -128,9 +136,6 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     for kiosk_router in KIOSK_ROUTERS:  # issue 14: the kiosk services
         app.include_router(kiosk_router.router)
-    install_http_layer(app, settings)  # error shape for CloudError and every other error
-    app.add_middleware(RequestIdMiddleware)  # outermost: every log line knows its request
-    return app
 
 
 async def _run_workers(parts: Parts) -> None:

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
+from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
@@ -37,6 +38,7 @@ class Settings(
     CityQueueSettings,
     HaochaSettings,
     KioskSettings,
+    CaseSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -122,11 +122,10 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    hub = ChangeHub()
+    hub, events = ChangeHub(), EventChannel()
     stats = BusStats(hub)
     clocks = DeviceClocks(settings.clock_skew_warn_ms)
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
-    events = EventChannel()
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     telemetry = build_telemetry(settings, sessions, clocks)
     access = broker_access_for(settings, sessions)
@@ -154,7 +153,6 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
-    kiosk = build_kiosk(settings, sessions, jobs, hall)
     return Parts(
         settings,
         engine,
@@ -178,7 +176,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notifier,
         alerts,
         hall,
-        kiosk,
+        build_kiosk(settings, sessions, jobs, hall),
     )
 
 

@@ -36,3 +36,21 @@ def _register_haocha() -> None:
 
 
 _register_haocha()
+
+
+def _register_city_platform() -> None:
+    from simulators.cli_city_platform import register
+
+    register(app)
+
+
+_register_city_platform()
+
+
+def _register_dept() -> None:
+    from simulators.cli_dept import register
+
+    register(app)
+
+
+_register_dept()

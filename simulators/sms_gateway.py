@@ -24,6 +24,7 @@ import itertools
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,8 @@ class SmsGateway:
     _runner: web.AppRunner | None = None
     #: set on every answer (tests wait on it instead of sleeping)
     answered: asyncio.Condition = field(default_factory=asyncio.Condition)
+    #: called with each text "sent" (``kfleet demo`` prints them: the one-time codes)
+    on_sent: Callable[[SentSms], None] | None = None
 
     def fail_next(self, n: int, status: int = 500, retry_after_s: float | None = None) -> None:
         self.fault = Fault(n, status, retry_after_s)
@@ -151,5 +154,8 @@ class SmsGateway:
         self._last_sent[phone] = now
         values = {**{k: str(v) for k, v in params.items()}, "sign": sign}
         text = _VAR.sub(lambda m: values[m[1]], template)
-        self.sent.append(SentSms(phone, template_id, dict(params), text, request_id, time.time()))
+        sms = SentSms(phone, template_id, dict(params), text, request_id, time.time())
+        self.sent.append(sms)
+        if self.on_sent is not None:
+            self.on_sent(sms)
         return 200, {"code": "OK", "message_id": f"sim-{next(self._ids)}"}, {}

@@ -68,7 +68,7 @@ async def login(
         )
     except AccountLocked as exc:
         locked = LockedBody(message=str(exc), until=exc.until)
-        return JSONResponse(locked.model_dump(mode="json"), status_code=423)
+        return JSONResponse(locked.model_dump(mode="json", exclude_none=True), status_code=423)
     secure = request.url.scheme == "https"
     for name, value, http_only in (
         (SESSION_COOKIE, done.cookie, True),

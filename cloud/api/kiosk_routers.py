@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.api import guide, guide_device, guide_preview, guide_publish, kiosk_guide
+from cloud.api import (
+    guide,
+    guide_device,
+    guide_preview,
+    guide_publish,
+    kiosk_cases,
+    kiosk_guide,
+)
 
-KIOSK_ROUTERS: list[ModuleType] = [guide, guide_publish, guide_device, kiosk_guide, guide_preview]
+KIOSK_ROUTERS: list[ModuleType] = [
+    kiosk_cases,
+    guide,
+    guide_publish,
+    guide_device,
+    kiosk_guide,
+    guide_preview,
+]

@@ -39,13 +39,11 @@ class LoginOut(BaseModel):
     absolute_expires_at: datetime
 
 
-class LockedBody(BaseModel):
-    """423: the account is locked until ``until``."""
+class LockedBody(ErrorBody):
+    """423: the account is locked until ``until`` (the error shape, plus ``until``)."""
 
     status: int = 423
     code: str = "account_locked"
-    message: str
-    errors: list[object] = []
     until: datetime
 
 

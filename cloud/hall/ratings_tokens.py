@@ -5,9 +5,6 @@ is the rating's dedupe key (``phone:<id>``): one rating per token, however often
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -15,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cloud.errors import NotFound
+from cloud.link_signing import LinkSigner
 
 #: what a path segment ``/r/{token}`` may be (base64url, a dot, base64url)
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{8,600}\.[A-Za-z0-9_-]{16,64}$"
@@ -40,41 +38,27 @@ class RatingGrant:
     id: str = ""
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class TokenSigner:
     def __init__(self, secret: str, ttl_s: int) -> None:
-        self._key = hmac.new(
-            secret.encode(), b"kfleet hall rating token v1", hashlib.sha256
-        ).digest()
+        self._links = LinkSigner(secret, "kfleet hall rating token v1", mac_bytes=24)
         self.ttl_s = ttl_s
-
-    def _mac(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest()[:24])
 
     def issue(self, grant: RatingGrant, now: float | None = None) -> tuple[str, RatingGrant]:
         exp = int((now if now is not None else time.time()) + self.ttl_s)
         full = RatingGrant(**{**asdict(grant), "exp": exp, "id": secrets.token_hex(8)})
-        payload = _b64(json.dumps(asdict(full), separators=(",", ":")).encode())
-        return f"{payload}.{self._mac(payload)}", full
+        return self._links.seal(json.dumps(asdict(full), separators=(",", ":")).encode()), full
 
     def read(self, token: str, now: float | None = None) -> RatingGrant:
         """The grant of a genuine, unexpired token; a :class:`TokenError` (422) or, once
         expired, a 404-worded refusal otherwise."""
-        payload, _, mac = token.partition(".")
-        if not mac or not hmac.compare_digest(self._mac(payload), mac):
+        data = self._links.unseal(token)
+        if data is None:
             raise TokenError(
                 "this rating link is not valid (damaged or not issued by this hall): "
                 "scan the QR code again"
             )
         try:
-            raw: dict[str, Any] = json.loads(_unb64(payload))
+            raw: dict[str, Any] = json.loads(data)
             grant = RatingGrant(**raw)
         except (ValueError, TypeError):
             raise TokenError("this rating link is damaged: scan the QR code again") from None

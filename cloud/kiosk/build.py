@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.blobs import BlobStore
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
@@ -23,6 +24,8 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
     if hall.content is not None:  # the catalogue: blobs as the hall content's, same publisher
         kiosk.catalogue = CatalogueService(sessions, hall.content.blobs, hall.publisher)
         kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
+    from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.guide_print import GuidePrint
 
@@ -30,6 +31,8 @@ class Kiosk:
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    #: case progress (办件查询) from the city 政务服务平台
+    cases: CaseService | None = None
 
     async def run(self) -> None:
         try:

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
+from edge_agent.kiosk import cases
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [cases.routes]

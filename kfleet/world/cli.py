@@ -13,6 +13,24 @@ import typer
 from kfleet.errors import KfleetError
 from kfleet.world.terminal import say
 
+PaperCycleOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Let tgls-kiosk-01's receipt printer run out of paper now and then (and be "
+        "refilled), so the overview, charts and alerts have something to show."
+    ),
+]
+HallOpt = Annotated[
+    bool, typer.Option(help="Simulated citizens take tickets, are called and rate.")
+]
+KioskOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Serve each pilot kiosk's citizen app (ports 8093-8095) and run the kiosk "
+        "services' simulated outside systems (SMS gateway, departments, city platform)."
+    ),
+]
+
 
 def demo(
     data_dir: Annotated[
@@ -33,23 +51,16 @@ def demo(
             "victoriametrics+http://host:port or influxdb+http://host:port?org=..&bucket=..&token=.."
         ),
     ] = "",
-    paper_cycle: Annotated[
-        bool,
-        typer.Option(
-            help="Let tgls-kiosk-01's receipt printer run out of paper now and then (and be "
-            "refilled), so the overview, charts and alerts have something to show."
-        ),
-    ] = True,
-    hall: Annotated[
-        bool, typer.Option(help="Simulated citizens take tickets, are called and rate.")
-    ] = True,
+    paper_cycle: PaperCycleOpt = True,
+    hall: HallOpt = True,
+    kiosk: KioskOpt = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     """Run broker, cloud and the three Golmud pilot kiosks with simulated printers.
 
     Exit codes: 2 a malformed option, 3 the broker cannot be reached, 4 the data directory is
     unusable, 5 the port is taken, 1 anything else."""
-    from kfleet.world.demo import DEMO_SCREENS, DemoOptions, run_demo
+    from kfleet.world.demo import DEMO_KIOSK_SCREENS, DEMO_SCREENS, DemoOptions, run_demo
     from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
@@ -63,8 +74,9 @@ def demo(
         tsdb_url=tsdb,
         paper_cycle=PaperCycle() if paper_cycle else None,
         hall_stream=HallStream() if hall else None,
-        screens=DEMO_SCREENS if hall else {},
+        screens={**(DEMO_SCREENS if hall else {}), **(DEMO_KIOSK_SCREENS if kiosk else {})},
         haocha_sim=hall,
+        kiosk_sims=kiosk,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

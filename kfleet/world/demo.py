@@ -94,6 +94,12 @@ DEMO_SCREENS: dict[str, dict[str, Any]] = {
     "hhl-screen-01": {"enabled": True, "port": 8091},
     "hhl-window-01": {"enabled": True, "port": 8092, "window": "1"},
 }
+#: ...and each pilot kiosk's citizen app (``/kiosk``) on its own port
+DEMO_KIOSK_SCREENS: dict[str, dict[str, Any]] = {
+    "hhl-kiosk-01": {"enabled": True, "port": 8093, "site_name": "黄河路街道办事处"},
+    "tgls-kiosk-01": {"enabled": True, "port": 8094, "site_name": "唐古拉山镇便民服务中心"},
+    "bayi-kiosk-01": {"enabled": True, "port": 8095, "site_name": "八一社区便民服务点"},
+}
 
 
 @dataclass(frozen=True)
@@ -371,4 +377,6 @@ async def run_demo(opts: DemoOptions) -> None:
     loop.add_signal_handler(signal.SIGINT, on_sigint)
     async with running_demo(opts) as world:
         say(banner(world))
+        if world.platforms.sms is not None:  # the one-time codes reach whoever tries the demo
+            world.platforms.sms.on_sent = lambda sms: say(f"  SMS to {sms.phone}: {sms.text}")
         await stop.wait()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kfleet.world.demo_identity import DEMO_ADMIN
+from kfleet.world.demo_kiosk_platforms import KioskPlatforms
 from kfleet.world.world import RunningKiosk
 
 
@@ -27,6 +28,8 @@ class DemoWorld(Protocol):
     def token(self) -> str: ...
     @property
     def admin_password(self) -> str | None: ...
+    @property
+    def platforms(self) -> KioskPlatforms: ...
 
 
 def queue_ticket(site_name: str, number: str) -> dict[str, object]:
@@ -71,6 +74,11 @@ def banner(world: DemoWorld) -> str:
         f"  receipts  {world.data_dir / 'receipts'}/<device>/<n>.txt",
         f"  A4 pages  {world.data_dir / 'a4'}/<device>/<n>-<title>.pdf",
         *_screen_lines(world),
+        *(
+            ["  SMS       texts to citizens (one-time codes) are printed here as they are sent"]
+            if world.platforms.sms is not None
+            else []
+        ),
         "",
         "Every API call needs credentials. An administrator's API token for this run (make your",
         "own on the console's API tokens page):",
@@ -105,6 +113,6 @@ def _screen_lines(world: DemoWorld) -> list[str]:
     for k in world.kiosks:
         screen = k.agent.config.screen
         if screen.enabled:
-            page = "window" if k.spec.role == "window" else "hall"
+            page = {"window": "window", "kiosk": "kiosk"}.get(k.spec.role, "hall")
             out.append(f"  screen    http://{screen.host}:{screen.port}/{page}   ({k.spec.name})")
     return out

@@ -16,6 +16,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_departments import DEPARTMENT_STARTERS
+from simulators.city_platform import CityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
 SMS_KEY = "sim-citizen-sms-key"
@@ -43,8 +45,21 @@ async def citizen_sms(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
         yield {"citizen_sms_url": gateway.url, "citizen_sms_key": SMS_KEY}
 
 
+@contextlib.asynccontextmanager
+async def city_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The city 政务服务平台's case API (case progress at the kiosk)."""
+    app_id, secret = "sim-city-app", "sim-city-secret"
+    async with CityPlatformSim(apps={app_id: secret}) as sim:
+        platforms.running["city_platform"] = sim
+        yield {
+            "city_platform_url": sim.url,
+            "city_platform_app_id": app_id,
+            "city_platform_secret": secret,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms]
+KIOSK_PLATFORMS: list[Starter] = [citizen_sms, city_platform, *DEPARTMENT_STARTERS]
 
 
 @contextlib.asynccontextmanager

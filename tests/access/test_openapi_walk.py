@@ -85,6 +85,7 @@ SAMPLES = {
     "number": "1",  # a hall window
     "ticket_id": "1",
     "fu_id": "1",
+    "case_no": "GEM209901010001",  # issue 14: a case of the city platform
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")

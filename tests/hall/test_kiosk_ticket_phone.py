@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from cloud.hall import ticket_token
+from cloud.link_signing import b64
 from tests.hall.kiosk_kit import HHL, PHONE_URL, SECRET, KioskEnv, kiosk_env
 
 
@@ -59,7 +60,7 @@ async def test_a_forged_or_altered_link_is_refused(env: KioskEnv) -> None:
     token = path_of(mine["follow_url"]).removeprefix("/t/")
     payload, _, mac = token.partition(".")
     other = ticket_token.sign("not-the-cloud-secret", HHL, mine["ticket_id"], datetime.now(UTC))
-    tampered = ticket_token._b64(f"{HHL}\n{mine['ticket_id'] + 1}\n9999999999".encode())
+    tampered = b64(f"{HHL}\n{mine['ticket_id'] + 1}\n9999999999".encode())
     for bad in (other, f"{tampered}.{mac}", payload, f"{payload}.{mac[:-2]}xx", "x" * 500):
         r = await phone_get(env, f"/t/{bad}")
         assert r.status_code == 404, bad
