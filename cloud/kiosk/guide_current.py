@@ -4,9 +4,22 @@ so the paper and the phone show what the kiosks show."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cloud.kiosk.errors import KioskError
-from cloud.kiosk.parts import Kiosk
 from protocols.guide import Catalogue, Item
+
+
+class CurrentCatalogue(Protocol):
+    async def current(self) -> Catalogue | None: ...
+
+
+class HasCatalogue(Protocol):
+    """The kiosk parts (``cloud.kiosk.parts.Kiosk``, not imported: it names this module's
+    users) as far as the guide reads them."""
+
+    @property
+    def catalogue(self) -> CurrentCatalogue | None: ...
 
 
 class GuideNotPublished(KioskError):
@@ -33,7 +46,7 @@ class GuideItemUnknown(KioskError):
         )
 
 
-async def published_item(kiosk: Kiosk, code: str) -> tuple[Catalogue, Item]:
+async def published_item(kiosk: HasCatalogue, code: str) -> tuple[Catalogue, Item]:
     """The catalogue and its item ``code``; :class:`GuideNotPublished` or
     :class:`GuideItemUnknown` (both carry the citizen's sentence)."""
     catalogue = await kiosk.catalogue.current() if kiosk.catalogue is not None else None

@@ -26,10 +26,9 @@ from cloud.db import jobs as job_repo
 from cloud.db.models import Device, Site, utcnow
 from cloud.jobs import JobService
 from cloud.kiosk.errors import KioskError
-from cloud.kiosk.guide_current import department_name, published_item
+from cloud.kiosk.guide_current import HasCatalogue, department_name, published_item
 from cloud.kiosk.guide_page import page_path
 from cloud.kiosk.guide_pdf import GuideExtras, guide_pdf
-from cloud.kiosk.parts import Kiosk
 from cloud.schemas import DeviceTarget, JobCreate
 from fleet.routing import device_target_refusal
 from protocols.guide import Item
@@ -84,7 +83,7 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 class GuidePrint:
     def __init__(
         self,
-        kiosk: Kiosk,
+        kiosk: HasCatalogue,
         sessions: async_sessionmaker[AsyncSession],
         jobs: JobService,
         blobs: BlobStore,
