@@ -4,6 +4,7 @@ that applies to one answer and save it, publish a new version — the API holds 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -81,3 +82,29 @@ async def test_a_bad_situation_is_shown_as_a_problem(browser: Browser, world: De
     await first.locator('[data-key="when"]').fill("colour=red")
     await page.click("#gd-preview-go")
     await expect(page.locator("#gd-problems")).to_contain_text("colour", timeout=WAIT_MS)
+
+
+async def test_export_then_import_a_changed_file(
+    browser: Browser, world: DemoWorld, tmp_path: Path
+) -> None:
+    page = await signed_in_page(browser, world, "guide-editor", PersonRole.OPERATOR)
+    errors = watch_errors(page)
+    await page.goto(f"{world.base_url}/guide")
+    await expect(page.locator("#gd-total")).to_contain_text("/", timeout=WAIT_MS)
+    href = await page.locator("#gd-export-json").get_attribute("href")
+    exported = await page.context.request.get(f"{world.base_url}{href}")
+    assert exported.ok
+    doc = await exported.json()
+    item = next(i for i in doc["items"] if i["code"] == "HH-BIRTH")
+    item["name"] = "出生登记（新生儿入户）"
+    file = tmp_path / "catalogue.json"
+    file.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    await page.set_input_files("#gd-file", str(file))
+    await page.click("#gd-import button[type=submit]")
+    await expect(page.locator("#gd-status")).to_contain_text("已导入", timeout=WAIT_MS)
+    await page.fill("#gd-q", "新生儿入户")
+    await page.click("#gd-search button[type=submit]")
+    await expect(page.locator("#gd-rows")).to_contain_text(
+        "出生登记（新生儿入户）", timeout=WAIT_MS
+    )
+    assert errors == []
