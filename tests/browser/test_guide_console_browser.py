@@ -1,6 +1,8 @@
 """The console's 办事指南 editor in Chromium on a running demo cloud (which publishes the sample
 catalogue at start): find an item, preview how answers change its materials, add a material
-that applies to one answer and save it, publish a new version — the API holds each change."""
+that applies to one answer and save it, publish a new version — the API holds each change;
+export and import a file. And the item's phone page (``/g/{code}``) on a phone-sized screen:
+its situation form works with script turned off, and axe finds no WCAG 2.2 AA violation."""
 
 from __future__ import annotations
 
@@ -108,3 +110,24 @@ async def test_export_then_import_a_changed_file(
         "出生登记（新生儿入户）", timeout=WAIT_MS
     )
     assert errors == []
+
+
+async def test_the_phone_page_works_without_script_and_is_accessible(
+    browser: Browser, world: DemoWorld
+) -> None:
+    context = await browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = await context.new_page()
+    await page.goto(f"{world.base_url}/g/VET-HUKOU?where=spouse")
+    materials = page.locator("#materials")
+    await expect(materials).to_contain_text("结婚证")
+    await page.check('input[name="where"][value="parents"]')
+    await page.click("form button[type=submit]")
+    await expect(materials).to_contain_text("亲属关系证明")
+    await expect(materials).not_to_contain_text("结婚证")
+    assert "where=parents" in page.url
+    await context.close()
+    scripted = await browser.new_page(viewport={"width": 390, "height": 844})
+    await scripted.goto(f"{world.base_url}/g/VET-HUKOU?where=parents")
+    await assert_accessible(scripted, "the phone page of an item")
