@@ -47,6 +47,6 @@ async def current_catalogue(
     tag = etag(got.version)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
-    if tag in wanted or f"W/{tag}" in wanted:
+    if tag in wanted or f"W/{tag}" in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
     return Response(got.data, media_type="application/json", headers=headers)

@@ -6,9 +6,10 @@ site tree (``cloud.api.guide_deps``); both are in the audit log.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -18,7 +19,9 @@ from cloud.api.guide_deps import CatalogueDep, GuideEditor, GuideReader
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.db.models import utcnow
 from cloud.kiosk import catalogue_io
+from cloud.kiosk.catalogue_errors import VersionNotFound
 from cloud.kiosk.catalogue_schemas import ImportMode, ImportOut, VersionList, VersionOut
+from protocols.guide import Catalogue
 
 router = APIRouter(
     prefix="/api/v1/guide",
@@ -67,6 +70,25 @@ async def versions(
 
 
 @router.get(
+    "/versions/{version}",
+    response_model=Catalogue,
+    responses=error_responses(described={404: "no such version (code guide_version_not_found)"}),
+    summary="One publication's catalogue, exactly as the kiosks got it",
+)
+async def version_document(
+    _caller: GuideReader,
+    service: CatalogueDep,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    """The published JSON (the blob's bytes). Import it with ``mode=replace`` and publish to
+    go back to it."""
+    data = await service.published.document(version)
+    if data is None:
+        raise VersionNotFound(version)
+    return Response(data, media_type="application/json")
+
+
+@router.get(
     "/export",
     response_class=Response,
     responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the file"}},
@@ -74,7 +96,7 @@ async def versions(
 )
 async def export(_caller: GuideReader, service: CatalogueDep, format: FormatQuery) -> Response:
     doc = await service.export_document()
-    data = catalogue_io.write(doc, format)
+    data = await asyncio.to_thread(catalogue_io.write, doc, format)
     name = f"catalogue-{utcnow():%Y%m%d-%H%M}.{format}"
     return Response(
         data,
@@ -111,5 +133,6 @@ async def import_file(
     data = await file.read()
     departments = {d.code for d in await service.departments()}
     themes = {t.code for t in await service.themes()}
-    doc = catalogue_io.read(data, format, departments, themes)
+    # parsing a workbook of thousands of rows takes seconds of CPU: off the event loop
+    doc = await asyncio.to_thread(catalogue_io.read, data, format, departments, themes)
     return await service.import_document(doc, mode, actor=caller.actor, ip=client_ip(request))

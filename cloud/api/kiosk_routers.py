@@ -14,10 +14,10 @@ from cloud.api import (
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
-    kiosk_cases,
     guide,
     guide_publish,
     guide_device,
+    kiosk_cases,
     kiosk_guide,
     guide_preview,
 ]

@@ -24,11 +24,11 @@ def build_kiosk(
     """The kiosk services; ``hall`` gives the queues (appointment check-in) and the content
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
-    kiosk.cases = CaseService.of(settings, jobs, sessions)
-    kiosk.closers.append(kiosk.cases.close)
     if hall.content is not None:  # the catalogue: blobs as the hall content's, same publisher
         kiosk.catalogue = CatalogueService(sessions, hall.content.blobs, hall.publisher)
         kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
+    kiosk.cases = CaseService.of(settings, jobs, sessions)
+    kiosk.closers.append(kiosk.cases.close)
     kiosk.guide_print = GuidePrint(
         kiosk,
         sessions,

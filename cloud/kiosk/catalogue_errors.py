@@ -19,6 +19,16 @@ class ItemNotFound(NotFound):
         )
 
 
+class VersionNotFound(NotFound):
+    code = "guide_version_not_found"
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"catalogue version {version} was never published; GET /api/v1/guide/versions "
+            "lists the publications"
+        )
+
+
 class ItemExists(Conflict):
     code = "guide_item_exists"
 

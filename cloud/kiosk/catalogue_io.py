@@ -10,6 +10,7 @@ row is reported with where it is (``loc``: sheet or list, row, column) and nothi
 from __future__ import annotations
 
 import json
+import zlib
 
 from pydantic import ValidationError
 
@@ -97,13 +98,35 @@ def _reference_problems(
     return found
 
 
+#: a gzip-compressed JSON file may unpack to at most this (a 5,000-item catalogue: ~5 MB)
+MAX_UNPACKED = 64 * 1024 * 1024
+
+
+def gunzip(data: bytes) -> bytes:
+    """``data`` unpacked if it is gzip (a large JSON file fits the request limit that way),
+    refusing one that unpacks beyond :data:`MAX_UNPACKED` or is damaged."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    unpack = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = unpack.decompress(data, MAX_UNPACKED + 1)
+    except zlib.error as err:
+        raise GuideInvalid("the file is damaged", [(["file"], f"bad gzip data ({err})")]) from None
+    if len(out) > MAX_UNPACKED or unpack.unconsumed_tail:
+        raise GuideInvalid(
+            "the file is too large",
+            [(["file"], f"it unpacks to more than {MAX_UNPACKED} bytes: split the catalogue")],
+        )
+    return out
+
+
 def read(
     data: bytes, fmt: Format, departments: set[str] | None = None, themes: set[str] | None = None
 ) -> GuideDocument:
     """The file's document; with the catalogue's department and theme codes, references to
     neither the file's nor those are reported at their row too."""
     if fmt == "json":
-        doc = read_json(data)
+        doc = read_json(gunzip(data))
         if departments is not None and themes is not None:
             check_document(doc, ["file"], departments, themes)
         return doc

@@ -171,6 +171,17 @@ class CataloguePublisher:
         current = newest.version if newest else None
         return [version_out(r, current) for r in rows]
 
+    async def document(self, version: int) -> bytes | None:
+        """The exact JSON of publication ``version`` (None: there is no such version)."""
+        async with self.sessions() as s:
+            row = await s.get(GuideVersion, version)
+        if row is None:
+            return None
+        held = self._held
+        if held is not None and held.version == version:
+            return held.data
+        return await asyncio.to_thread(self._read, row.blob_sha256)
+
     async def current(self) -> PublishedCatalogue | None:
         """The newest publication (read from its blob once per version, then held)."""
         async with self.sessions() as s:

@@ -8,6 +8,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from openpyxl import load_workbook
@@ -27,6 +28,9 @@ from cloud.kiosk.catalogue_xlsx_cells import (
 from protocols.guide import Department, Item, Theme
 
 Row = dict[str, object]
+#: bounds on what a workbook may hold (a small zip can unpack to millions of rows)
+MAX_ROWS = 50_000
+MAX_COLUMNS = 40
 #: how a cell becomes a field value (a ValueError is reported at the cell)
 CONVERT: dict[str, Callable[[object], object]] = {
     "themes": split_list,
@@ -207,7 +211,10 @@ def _sheets(data: bytes) -> dict[str, list[tuple[int, Row]]]:
     for ws in book.worksheets:
         if ws.title not in SHEETS:
             continue  # a sheet of notes is allowed
-        rows = list(ws.iter_rows(values_only=True))
+        rows = list(islice(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), MAX_ROWS + 2))
+        if len(rows) > MAX_ROWS + 1:
+            found.append((["file", ws.title], f"more than {MAX_ROWS} rows: split the file"))
+            continue
         header = [text(h) for h in rows[0]] if rows else []
         unknown = [h for h in header if h and h not in SHEETS[ws.title]]
         if unknown:

@@ -6,7 +6,8 @@ import io
 from collections.abc import Iterator
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from cloud.kiosk.catalogue_document import GuideDocument
 from cloud.kiosk.catalogue_xlsx_cells import (
@@ -87,22 +88,20 @@ def rows_of(doc: GuideDocument) -> dict[str, list[Row]]:
 
 
 def write_xlsx(doc: GuideDocument) -> bytes:
-    book = Workbook()
-    default = book.active
-    if default is not None:
-        book.remove(default)
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    """Write-only mode: rows are streamed out (styling each cell of a normal workbook took a
+    minute of CPU for 5,000 items)."""
+    book = Workbook(write_only=True)
     for name, rows in rows_of(doc).items():
         sheet = book.create_sheet(name)
-        sheet.append(list(SHEETS[name]))
-        for cell in sheet[1]:
-            cell.font = bold
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in SHEETS[name]:
+            cell = WriteOnlyCell(sheet, value=column)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
         for row in rows:
             sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                cell.alignment = wrap
-        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

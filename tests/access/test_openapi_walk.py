@@ -80,6 +80,7 @@ SAMPLES = {
     "silence_id": "1",
     "staff_no": "S1",  # issue 13: hall staff
     "kind": "floorplan",  # issue 13: hall content
+    "version": "1",  # issue 14: a catalogue publication
     "rating_id": "1",
     "code": "a",  # issue 13: a hall queue or service code
     "number": "1",  # a hall window

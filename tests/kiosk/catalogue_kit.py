@@ -35,9 +35,11 @@ __all__ = [
 
 
 @asynccontextmanager
-async def catalogue_cloud(tmp_path: Path, mqtt_url: str) -> AsyncIterator[AccessCloud]:
+async def catalogue_cloud(
+    tmp_path: Path, mqtt_url: str, **extra: Any
+) -> AsyncIterator[AccessCloud]:
     """The cloud; the retained announcements its publications left are removed after."""
-    settings = Settings(data_dir=tmp_path, mqtt_url=mqtt_url, demo=True)
+    settings = Settings(data_dir=tmp_path, mqtt_url=mqtt_url, demo=True, **extra)
     async with access_cloud(settings) as cloud:
         sites = await site_paths(cloud)
         try:

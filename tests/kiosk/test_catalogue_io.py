@@ -116,13 +116,15 @@ async def test_a_bad_json_file_names_the_entry_and_saves_nothing(cloud: AccessCl
     assert r.status_code == 422 and "xlsx" in r.json()["errors"][0]["msg"]
 
 
-async def test_replace_removes_what_the_file_lacks_and_a_catalogue_imports(
+async def test_a_published_version_imports_back_and_replace_removes_the_rest(
     cloud: AccessCloud,
 ) -> None:
     http = await admin(cloud)
     await seed(http, "gaoling", "hukou")
     await http.post("/api/v1/guide/publish")
-    published = (await http.get("/api/v1/guide/export?format=json")).json()
+    assert (await http.get("/api/v1/guide/versions/2")).status_code == 404
+    published = (await http.get("/api/v1/guide/versions/1")).json()  # as the kiosks got it
+    assert published["version"] == 1
     published["items"] = [i for i in published["items"] if i["code"] == "hukou"]
     published["sample"] = True
 
