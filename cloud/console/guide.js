@@ -24,7 +24,7 @@
     merge: L("合并", "Merge"), replace: L("替换全部", "Replace all"), import: L("导入", "Import"),
     note: L("发布说明", "Note"), publish: L("发布到所有终端", "Publish to every kiosk"),
     versions: L("版本", "Versions"), version: L("版本", "Version"), publishedAt: L("发布时间", "Published"),
-    by: L("发布人", "By"), count: L("事项数", "Items"), all: L("全部", "All"),
+    by: L("发布人", "By"), action: L("操作", "Action"), count: L("事项数", "Items"), all: L("全部", "All"),
     ready: L("可发布", "ready"), problems: L("个问题", " problem(s)"), sample: L("样例", "sample"),
     current: L("当前", "current"), saved: L("已保存", "Saved"), deleted: L("已删除", "Deleted"),
     published: L("已发布版本", "Published version"), imported: L("已导入", "Imported"),
@@ -32,6 +32,8 @@
     sure: L("确定删除这个事项？终端在下次发布前仍保留它。", "Delete this item? Kiosks keep it until the next publication."),
     choose: L("（未选择）", "(not chosen)"), unanswered: L("还有问题未回答，清单不完整", "Unanswered questions: the list is not final"),
     none: L("无", "none"), loading: L("加载中…", "loading…"),
+    restore: L("恢复此版本", "Go back to this version"), restoredFrom: L("恢复自版本", "Restored from version"),
+    sureRestore: L("用版本 {v} 替换当前工作副本并发布为新版本？", "Replace the working copy with version {v} and publish it as a new version?"),
   };
   const $ = (id) => document.getElementById(id);
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = T[node.dataset.i18n] ?? node.textContent;
@@ -184,12 +186,33 @@
     } catch (err) { say(err.message, true); fillUl($("gd-publish-errors"), errText(err).slice(1)); }
   }
 
+  // Going back = that version's JSON imported over the working copy (replace), published anew.
+  async function restore(version) {
+    if (!confirm(T.sureRestore.replace("{v}", version))) return;
+    try {
+      const doc = await kf.api(`/api/v1/guide/versions/${version}`, { raw: true });
+      if (!doc.ok) throw Object.assign(new Error(doc.status + " " + doc.statusText), { body: null });
+      const body = new FormData();
+      body.append("file", new Blob([await doc.arrayBuffer()], { type: "application/json" }), `catalogue-v${version}.json`);
+      await kf.api("/api/v1/guide/import?format=json&mode=replace", { method: "POST", body });
+      const v = await kf.api("/api/v1/guide/publish", { method: "POST", body: { note: `${T.restoredFrom} ${version}` } });
+      say(`${T.published} ${v.version}`);
+      await Promise.all([loadList(), loadVersions()]);
+    } catch (err) { say(err.message, true); fillUl($("gd-publish-errors"), errText(err).slice(1)); }
+  }
+
   async function loadVersions() {
     const out = await kf.api("/api/v1/guide/versions");
     $("gd-versions").replaceChildren(...out.versions.map((v) => {
       const tr = document.createElement("tr");
+      const back = document.createElement("button");
+      back.type = "button"; back.textContent = T.restore; back.dataset.version = v.version;
+      back.setAttribute("aria-label", `${T.restore} ${v.version}`);
+      back.hidden = v.current;
+      back.addEventListener("click", () => restore(v.version));
+      const action = document.createElement("td"); action.append(back);
       tr.append(td(v.version + (v.current ? ` (${T.current})` : "") + (v.sample ? ` · ${T.sample}` : "")),
-        td(kf.dated(v.published_at)), td(v.published_by), td(String(v.items)), td(v.note));
+        td(kf.dated(v.published_at)), td(v.published_by), td(String(v.items)), td(v.note), action);
       return tr;
     }));
   }

@@ -1,8 +1,9 @@
 """The console's 办事指南 editor in Chromium on a running demo cloud (which publishes the sample
 catalogue at start): find an item, preview how answers change its materials, add a material
 that applies to one answer and save it, publish a new version — the API holds each change;
-export and import a file. And the item's phone page (``/g/{code}``) on a phone-sized screen:
-its situation form works with script turned off, and axe finds no WCAG 2.2 AA violation."""
+go back to version 1 (published as version 3); export and import a file. And the item's
+phone page (``/g/{code}``) on a phone-sized screen: its situation form works with script
+turned off, and axe finds no WCAG 2.2 AA violation."""
 
 from __future__ import annotations
 
@@ -74,6 +75,13 @@ async def test_preview_edit_save_and_publish(browser: Browser, world: DemoWorld)
     await expect(page.locator("#gd-versions tr")).to_have_count(2)
     versions = await (await api.get(f"{world.base_url}/api/v1/guide/versions")).json()
     assert [v["version"] for v in versions["versions"]] == [2, 1]
+
+    page.on("dialog", lambda dialog: dialog.accept())  # "replace the working copy?"
+    await page.click('#gd-versions button[data-version="1"]')
+    await expect(page.locator("#gd-status")).to_contain_text("已发布版本 3", timeout=WAIT_MS)
+    back = await (await api.get(f"{world.base_url}/api/v1/guide/versions/3")).json()
+    elder = next(i for i in back["items"] if i["code"] == "CA-ELDER-ALLOWANCE")
+    assert "nonagenarian_photo" not in [m["code"] for m in elder["materials"]]
     assert errors == []
 
 
