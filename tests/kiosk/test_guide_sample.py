@@ -4,6 +4,7 @@ are there; its situations really change what a citizen brings."""
 
 from __future__ import annotations
 
+from cloud.hall.seed import PILOT_HALLS
 from cloud.kiosk.guide_sample import sample_catalogue
 from fleet.guide import applicable, problems
 from protocols.guide import Catalogue
@@ -94,3 +95,17 @@ def test_the_elderly_allowance_asks_for_age_proof_only_for_a_centenarian() -> No
     agent = applicable(item, {"age": "80", "who": "agent"})
     assert {"power_of_attorney", "agent_id"} <= {m.code for m in agent.materials}
     assert agent.unanswered == []
+
+
+def test_each_item_is_queued_for_a_service_every_site_of_its_windows_offers() -> None:
+    """A citizen who reads the guide takes a ticket or books for ``item.service``: the
+    pilots' halls (``cloud.hall.seed``) must offer it wherever the item is handled."""
+    offered = {
+        hall.site: {code for queue in hall.queues for code, _, _ in queue.services}
+        for hall in PILOT_HALLS
+    }
+    windows = {hall.site: {w.number for w in hall.windows} for hall in PILOT_HALLS}
+    for item in sample_catalogue().items:
+        for site, numbers in item.windows.items():
+            assert item.service in offered[site], (item.code, site)
+            assert set(numbers) <= windows[site], (item.code, site)
