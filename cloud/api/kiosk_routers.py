@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import ModuleType
 
 from cloud.api import (
+    appointments,
     guide,
     guide_device,
     guide_preview,
     guide_publish,
+    kiosk_appointments,
     kiosk_cases,
     kiosk_guide,
 )
@@ -18,6 +20,8 @@ KIOSK_ROUTERS: list[ModuleType] = [
     guide_publish,
     guide_device,
     kiosk_cases,
+    kiosk_appointments,
+    appointments,
     kiosk_guide,
     guide_preview,
 ]

@@ -20,6 +20,7 @@ const kf = (() => {
     ["/hall/content", "hall.read", "大厅内容", "Hall content"],
     ["/hall/queues", "hall.read", "排队监控", "Queue monitor"],
     ["/hall/ratings", "hall.read", "好差评", "Ratings"],
+    ["/appointments", "hall.read", "预约日历", "Appointments"],
     ["/guide", "hall.read", "办事指南", "Service guide"],
   ];
   const WORDS = {

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.blobs import BlobStore
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.guide_print import GuidePrint
@@ -29,6 +30,9 @@ def build_kiosk(
         kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
     kiosk.cases = CaseService.of(settings, jobs, sessions)
     kiosk.closers.append(kiosk.cases.close)
+    kiosk.appointments = build_appointments(
+        kiosk.sms, kiosk.workers, settings, sessions, jobs, hall
+    )
     kiosk.guide_print = GuidePrint(
         kiosk,
         sessions,

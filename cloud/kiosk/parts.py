@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
+    from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.guide_print import GuidePrint
@@ -33,6 +34,8 @@ class Kiosk:
     closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     #: case progress (办件查询) from the city 政务服务平台
     cases: CaseService | None = None
+    #: 办事预约: slots, bookings, check-in, the console calendar (cloud/kiosk/appointments_*.py)
+    appointments: AppointmentServices | None = None
 
     async def run(self) -> None:
         try:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import cases
+from edge_agent.kiosk import appointments, cases
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
-FEATURES: list[Feature] = [cases.routes]
+FEATURES: list[Feature] = [cases.routes, appointments.routes]

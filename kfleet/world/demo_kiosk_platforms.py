@@ -58,8 +58,19 @@ async def city_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str, An
         }
 
 
+@contextlib.asynccontextmanager
+async def appointment_slots(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """No simulator: the cloud makes slots for the demo's halls (docs/kiosk-appointments.md)."""
+    yield {"appointments_demo_slots": True}
+
+
 #: one entry per simulated outside system (a feature adds its own line)
-KIOSK_PLATFORMS: list[Starter] = [citizen_sms, city_platform, *DEPARTMENT_STARTERS]
+KIOSK_PLATFORMS: list[Starter] = [
+    citizen_sms,
+    city_platform,
+    *DEPARTMENT_STARTERS,
+    appointment_slots,
+]
 
 
 @contextlib.asynccontextmanager

@@ -88,6 +88,7 @@ SAMPLES = {
     "fu_id": "1",
     "case_no": "GEM209901010001",  # issue 14: a case of the city platform
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "ref": "Y261208-0001",  # issue 14: an appointment
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
