@@ -8,9 +8,11 @@ from cloud.api import (
     appointments,
     guide,
     guide_device,
+    guide_preview,
     guide_publish,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_guide,
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
@@ -20,4 +22,6 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_cases,
     kiosk_appointments,
     appointments,
+    kiosk_guide,
+    guide_preview,
 ]
