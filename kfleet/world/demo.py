@@ -221,7 +221,8 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
             await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
-            if parts.kiosk.catalogue is not None:  # issue 14: the sample service guide
+            # issue 14: the sample service guide (written for the pilot sites' windows)
+            if parts.kiosk.catalogue is not None and opts.sites is PILOT_TREE:
                 await seed_sample_catalogue(parts.kiosk.catalogue)
             if opts.hall_stream is not None and parts.hall.content is not None:
                 await publish_demo_content(parts.hall.content, [HHL], PILOT_HALL_SITES)
