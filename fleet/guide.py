@@ -5,49 +5,13 @@ they can never disagree."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from protocols.guide import Form, Item, Material, Question, ReviewPoint, When
+from protocols.guide import Item, When
+from protocols.guide_situation import Answers, Applicable, applicable, holds
 
-Answers = Mapping[str, str]  # question code → option code
-
-
-def holds(when: When, answers: Answers) -> bool:
-    """``when`` holds: it is empty, or one of its alternatives is fully answered as stated."""
-    return not when or any(all(answers.get(q) == o for q, o in alt.items()) for alt in when)
-
-
-@dataclass(frozen=True)
-class Applicable:
-    """What applies to one set of answers, in the catalogue's order."""
-
-    questions: list[Question]
-    """The questions to show now (follow-ups appear once their condition is answered)."""
-    unanswered: list[str]
-    """Codes of shown questions without an answer yet: the list is not final until empty."""
-    materials: list[Material]
-    forms: list[Form]
-    review_points: list[ReviewPoint]
-
-
-def applicable(item: Item, answers: Answers) -> Applicable:
-    """The item's situation for ``answers``; answers to questions not shown are ignored (a
-    changed earlier answer can hide a follow-up, and its old answer must not count)."""
-    shown: list[Question] = []
-    effective: dict[str, str] = {}
-    for q in item.questions:  # in order: a follow-up refers to questions before it
-        if holds(q.when, effective):
-            shown.append(q)
-            answer = answers.get(q.code)
-            if answer is not None and any(o.code == answer for o in q.options):
-                effective[q.code] = answer
-    return Applicable(
-        questions=shown,
-        unanswered=[q.code for q in shown if q.code not in effective],
-        materials=[m for m in item.materials if holds(m.when, effective)],
-        forms=[f for f in item.forms if holds(f.when, effective)],
-        review_points=[r for r in item.review_points if holds(r.when, effective)],
-    )
+# The situation rule lives in protocols.guide_situation so the kiosk's agent (which cannot
+# import fleet) runs the very same code offline; fleet.guide keeps its names.
+__all__ = ["Answers", "Applicable", "applicable", "holds", "problems"]
 
 
 def problems(item: Item) -> list[str]:

@@ -35,6 +35,7 @@ PAGES = {
     "/hall/queues": "hall_queues.html",  # issue 13: the queue monitor
     "/hall/ratings": "hall_ratings.html",  # issue 13: 好差评 reports and follow-ups
     "/appointments": "appointments.html",  # issue 14: appointment calendars per hall
+    "/guide": "guide.html",  # issue 14: the service-guide catalogue editor
     "/kiosk/stats": "kiosk_stats.html",  # issue 14: convenience query usage
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}

@@ -8,9 +8,11 @@ from cloud.api import (
     appointments,
     guide,
     guide_device,
+    guide_preview,
     guide_publish,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_guide,
     kiosk_identity,
     kiosk_queries,
     kiosk_stats,
@@ -23,6 +25,8 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_cases,
     kiosk_appointments,
     appointments,
+    kiosk_guide,
+    guide_preview,
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome

@@ -21,6 +21,7 @@ const kf = (() => {
     ["/hall/queues", "hall.read", "排队监控", "Queue monitor"],
     ["/hall/ratings", "hall.read", "好差评", "Ratings"],
     ["/appointments", "hall.read", "预约日历", "Appointments"],
+    ["/guide", "hall.read", "办事指南", "Service guide"],
     ["/kiosk/stats", "hall.read", "便民查询统计", "Query usage"],
   ];
   const WORDS = {

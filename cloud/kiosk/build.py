@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cloud.blobs import BlobStore
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
 from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
+from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
@@ -31,6 +33,13 @@ def build_kiosk(
     kiosk.closers.append(kiosk.cases.close)
     kiosk.appointments = build_appointments(
         kiosk.sms, kiosk.workers, settings, sessions, jobs, hall
+    )
+    kiosk.guide_print = GuidePrint(
+        kiosk,
+        sessions,
+        jobs,
+        BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes),
+        settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
     return kiosk

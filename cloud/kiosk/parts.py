@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
 
@@ -27,6 +28,8 @@ class Kiosk:
     sms: CitizenSms
     #: the service-guide catalogue: working copy, publications, the current one
     catalogue: CatalogueService | None = None
+    #: prints an item's guide on the calling kiosk's A4 printer (issue 14, guide)
+    guide_print: GuidePrint | None = None
     #: background loops (no-show sweeps, catalogue republish at start...)
     workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = field(default_factory=list)
     #: closed when the app stops (outside systems' HTTP clients)

@@ -12,21 +12,28 @@ import logging
 
 import httpx
 
-from cloud.errors import CloudError
+from cloud.kiosk.errors import KioskError
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class SmsNotSent(CloudError):
+class SmsNotSent(KioskError):
     """A citizen's text could not be sent (code ``sms_unavailable`` or ``sms_refused``)."""
 
-    status = 503
+    status_code = 503
     code = "sms_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "短信暂时无法发送，请稍后再试，或到窗口办理。",
+            "The text message cannot be sent now. Please try again later or go to a window.",
+        )
 
 
 class SmsRefused(SmsNotSent):
-    status = 422
+    status_code = 422
     code = "sms_refused"
 
 

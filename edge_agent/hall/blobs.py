@@ -1,4 +1,5 @@
-"""The images hall content names (floor plan, staff photos), cached under ``content/blobs/``.
+"""The blobs hall content names (floor plan, staff photos, the kiosk's service-guide
+catalogue), cached under ``content/blobs/``.
 
 A blob is fetched from the cloud (``GET {cloud url}/api/v1/blobs/{sha256}``) with the device's
 own credentials (``edge_agent.jobs.device_auth``), bounded by the size the body announces,
@@ -15,18 +16,28 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 from edge_agent.errors import AgentError
 from edge_agent.hall.files import atomic_write
 from edge_agent.jobs.device_auth import basic_for
-from protocols.hall import BlobRef
 
 log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT_S = 30.0
 RETRY_MIN_S, RETRY_MAX_S = 0.5, 60.0
+
+
+class WantedBlob(Protocol):
+    """What names a blob (``protocols.hall.BlobRef``, ``protocols.guide.CatalogueRef``)."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
 
 
 class BlobFetchFailed(AgentError):
@@ -40,7 +51,7 @@ class BlobCache:
         self.directory = directory
         self._cloud_url = cloud_url.rstrip("/") if cloud_url else None
         self._on_ready = on_ready
-        self._wanted: dict[str, BlobRef] = {}
+        self._wanted: dict[str, WantedBlob] = {}
         self._retry: dict[str, tuple[float, float]] = {}  # sha → (next try, delay)
         self._wake = asyncio.Event()
         self.fetched = 0
@@ -53,7 +64,7 @@ class BlobCache:
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def want(self, refs: list[BlobRef]) -> None:
+    def want(self, refs: list[WantedBlob]) -> None:
         """Fetch these (those not cached yet) in the background."""
         for ref in refs:
             if not self.has(ref.sha256) and ref.sha256 not in self._wanted:
@@ -80,14 +91,14 @@ class BlobCache:
         """Until the next fetch attempt has ended (for tests and health checks)."""
         await self._attempted.wait()
 
-    async def _try(self, ref: BlobRef) -> None:
+    async def _try(self, ref: WantedBlob) -> None:
         try:
             await self._fetch_and_keep(ref)
         finally:
             self._attempted.set()
             self._attempted = asyncio.Event()
 
-    async def _fetch_and_keep(self, ref: BlobRef) -> None:
+    async def _fetch_and_keep(self, ref: WantedBlob) -> None:
         try:
             data = await self.fetch(ref)
         except BlobFetchFailed as err:
@@ -107,14 +118,14 @@ class BlobCache:
         self.fetched += 1
         self._on_ready()
 
-    def _backoff(self, ref: BlobRef, why: str) -> None:
+    def _backoff(self, ref: WantedBlob, why: str) -> None:
         self.failures += 1
         _, delay = self._retry.get(ref.sha256, (0.0, RETRY_MIN_S / 2))
         delay = min(RETRY_MAX_S, delay * 2)
         self._retry[ref.sha256] = (time.monotonic() + delay, delay)
         log.warning("hall image: %s; trying again in %.1f s", why, delay)
 
-    async def fetch(self, ref: BlobRef) -> bytes:
+    async def fetch(self, ref: WantedBlob) -> bytes:
         """The blob's bytes, checked against its size and sha256."""
         if self._cloud_url is None:
             raise BlobFetchFailed(
@@ -147,7 +158,7 @@ async def _get(url: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _checked(ref: BlobRef, data: bytes) -> bytes:
+def _checked(ref: WantedBlob, data: bytes) -> bytes:
     digest = hashlib.sha256(data).hexdigest()
     if digest != ref.sha256:
         raise BlobFetchFailed(

@@ -6,6 +6,11 @@ envelope, a body for another site, or a body whose ``kind`` is not its topic's n
 (counted in ``refused`` by reason, logged, handed to the agent's reject handler) and never
 stops anything. A body whose version is not newer than the one held is ignored
 (``protocols.hall.replaces``): a stale retained copy never replaces what is on screen.
+
+Which names a device keeps depends on its role (:data:`KEPT`): hall screens and window PCs
+keep what their screens show; a kiosk keeps only the service-guide ``catalogue`` (its blob is
+fetched and verified like an image, and the kiosk searches it offline, ``edge_agent.kiosk.
+guide_catalogue``). Other names are dropped unread (``ignored["not_kept"]``).
 """
 
 from __future__ import annotations
@@ -13,16 +18,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Set
 from pathlib import Path
 from typing import Protocol
 
 from edge_agent.config import AgentConfig
-from edge_agent.hall.blobs import BlobCache
+from edge_agent.hall.blobs import BlobCache, WantedBlob
 from edge_agent.hall.store import SHOWN_PLAN, Body, ContentStore
 from protocols.envelope import MsgType, decode
 from protocols.errors import ProtocolError
-from protocols.hall import FLOORPLAN, WINDOWS, BlobRef, FloorPlanBody, WindowsBody, content_model
+from protocols.guide import CATALOGUE, CatalogueBody
+from protocols.hall import (
+    FLOORPLAN,
+    LIVE,
+    WINDOWS,
+    FloorPlanBody,
+    WindowsBody,
+    content_model,
+)
 from protocols.messages import Role
 from protocols.topics import parse_site_topic, site_content_filter
 
@@ -31,6 +44,13 @@ log = logging.getLogger(__name__)
 RejectHandler = Callable[[str, str, str], Awaitable[None]]  # reason, message, topic
 #: the roles whose screens show hall content (protocol §17: no other device subscribes to it)
 SHOWING_ROLES = (Role.HALL_SCREEN, Role.WINDOW)
+_SHOWN: frozenset[str] = frozenset({FLOORPLAN, WINDOWS, LIVE})
+#: the content names each role follows and keeps (a role not here follows nothing)
+KEPT: dict[Role, frozenset[str]] = {
+    Role.HALL_SCREEN: _SHOWN,
+    Role.WINDOW: _SHOWN,
+    Role.KIOSK: frozenset({CATALOGUE}),
+}
 
 
 class Subscribing(Protocol):
@@ -50,10 +70,14 @@ class HallContent:
         cloud_url: str | None,
         on_reject: RejectHandler | None = None,
         shows: bool = True,
+        kinds: Set[str] | None = None,
     ) -> None:
         self.site = site
         self.shows = shows
-        """Whether this device's screens show hall content (only then it is followed)."""
+        """Whether this device uses any site content (only then it is followed)."""
+        self.kinds = frozenset(kinds) if kinds is not None else None
+        """The content names kept (None: every name this agent knows)."""
+        self._listeners: list[Callable[[], None]] = []
         self.store = ContentStore(data_dir / "content")
         self.blobs = BlobCache(data_dir / "content" / "blobs", cloud_url, self._blob_ready)
         self._on_reject = on_reject
@@ -68,9 +92,14 @@ class HallContent:
     def of(cls, config: AgentConfig, *, on_reject: RejectHandler | None = None) -> HallContent:
         """The hall content of an agent: its site, under its data directory."""
         cloud_url = config.cloud.url if config.cloud is not None else None
-        shows = config.role in SHOWING_ROLES
+        kinds = KEPT.get(config.role, frozenset())
         return cls(
-            config.site, config.data_dir, cloud_url=cloud_url, on_reject=on_reject, shows=shows
+            config.site,
+            config.data_dir,
+            cloud_url=cloud_url,
+            on_reject=on_reject,
+            shows=bool(kinds),
+            kinds=kinds,
         )
 
     @property
@@ -111,6 +140,9 @@ class HallContent:
             return
         if not payload or content_model(name) is None:
             self.ignored["cleared" if not payload else "unknown_name"] += 1
+            return
+        if self.kinds is not None and name not in self.kinds:
+            self.ignored["not_kept"] += 1  # not for this role: not even decoded
             return
         try:
             body: Body = decode(payload, MsgType.CONTENT).body
@@ -166,6 +198,11 @@ class HallContent:
     def body(self, name: str) -> Body | None:
         return self.store.held.get(name)
 
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (in the event loop, must not block) after every change: content
+        accepted or a blob verified (the kiosk's guide rebuilds its index then)."""
+        self._listeners.append(listener)
+
     async def wait_change(self, seen: int) -> int | None:
         """The revision once it differs from ``seen``; None once the agent is stopping."""
         while self.revision == seen and not self.closed:
@@ -176,6 +213,11 @@ class HallContent:
         self.revision += 1
         self._changed.set()
         self._changed = asyncio.Event()
+        for listener in self._listeners:
+            try:
+                listener()
+            except Exception:  # a listener's bug must not stop the content from flowing
+                log.exception("hall content listener failed")
 
     def _blob_ready(self) -> None:
         self._promote_plan()
@@ -190,9 +232,11 @@ class HallContent:
             self.store.put(SHOWN_PLAN, newest)
 
     def _want_blobs(self, body: Body) -> None:
-        refs: list[BlobRef] = []
+        refs: list[WantedBlob] = []
         if isinstance(body, FloorPlanBody):
             refs.append(body.image)
         elif isinstance(body, WindowsBody) and body.kind == WINDOWS:
             refs.extend(s.photo for w in body.windows for s in w.staff if s.photo is not None)
+        elif isinstance(body, CatalogueBody):
+            refs.append(body.blob)
         self.blobs.want(refs)

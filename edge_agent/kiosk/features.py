@@ -10,13 +10,14 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import appointments, cases, queries
+from edge_agent.kiosk import appointments, cases, guide, queries
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
 
 FEATURES: list[Feature] = [
-    cases.routes,
-    appointments.routes,
+    cases.routes,  # 办件进度: case lookup through the city platform
+    appointments.routes,  # 预约: book, cancel and check in
+    guide.routes,  # 办事指南: search and situations offline, print through the cloud
     queries.routes,  # 便民查询 and the identity check
 ]

@@ -46,6 +46,9 @@ async def relay(
         r = await parts.cloud.call(method, path, json=json, params=params, timeout_s=timeout_s)
     except CloudUnreachable as err:
         log.warning("kiosk: %s %s: %s", method, path, err)  # no body: it may be personal
+        probe = parts.state.get("cloud_probe")
+        if probe is not None:
+            probe.mark_down()  # the screen's banner says so at its next status poll
         return error(503, "cloud_unreachable", UNREACHABLE_ZH, UNREACHABLE_EN)
     media = r.headers.get("content-type", "application/json")
     return Response(r.content, status_code=r.status_code, media_type=media, headers=NO_STORE)

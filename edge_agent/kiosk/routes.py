@@ -1,6 +1,7 @@
 """The kiosk shell on the screen server: ``/kiosk`` (the app), ``/kiosk/static/...`` (its
 scripts, styles and vendored libraries, all served locally), ``/kiosk/api/status`` and
-``/kiosk/api/session/clear``, plus every feature's routes (:data:`FEATURES`).
+``/kiosk/api/session/clear``, the ID-card read (:mod:`edge_agent.kiosk.idcard`), plus every
+feature's routes (:data:`FEATURES`).
 
 The page is one HTML shell; each feature's script ``k_<name>.js`` is listed in it in name
 order and registers its screens with ``kiosk.js``. A strict Content-Security-Policy keeps the
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import html
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from edge_agent.kiosk.cloud_probe import CloudProbe
 from edge_agent.kiosk.features import FEATURES
+from edge_agent.kiosk.idcard import idcard_routes
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, error
 
@@ -42,7 +46,21 @@ def feature_scripts() -> list[str]:
     return sorted(p.name for p in STATIC_DIR.glob("k_*.js"))
 
 
-def render_shell(parts: KioskParts, lang: str) -> str:
+def feature_styles() -> list[str]:
+    """The features' own style sheets (``k_<name>.css``), in name order."""
+    return sorted(p.name for p in STATIC_DIR.glob("k_*.css"))
+
+
+#: ``lang`` → HTML the screen server adds to the shell (the scan corner review's section)
+Extra = Callable[[str], str]
+#: loaded with the screen server's corner review section (it is served by the screen app)
+REVIEW_ASSETS = (
+    '<link rel="stylesheet" href="/kiosk/static/kiosk.review.css">\n'
+    '<script src="/screen/review.js" defer></script>'
+)
+
+
+def render_shell(parts: KioskParts, lang: str, extra: Extra | None = None) -> str:
     cfg = parts.view.config
     values = {
         "lang": lang,
@@ -59,7 +77,11 @@ def render_shell(parts: KioskParts, lang: str) -> str:
     tags = "\n".join(
         f'<script src="/kiosk/static/{html.escape(n)}" defer></script>' for n in feature_scripts()
     )
-    return page.replace("<!--features-->", tags)
+    links = "\n".join(
+        f'<link rel="stylesheet" href="/kiosk/static/{html.escape(n)}">' for n in feature_styles()
+    )
+    page = page.replace("<!--review-->", (extra(lang) + "\n" + REVIEW_ASSETS) if extra else "")
+    return page.replace("<!--features-->", links + "\n" + tags)
 
 
 def _static(request: Request) -> Response:
@@ -71,8 +93,9 @@ def _static(request: Request) -> Response:
     return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
 
 
-def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
-    """The shell's routes and every feature's (none without ``parts``)."""
+def kiosk_routes(parts: KioskParts | None, extra: Extra | None = None) -> list[BaseRoute]:
+    """The shell's routes and every feature's (none without ``parts``); ``extra`` adds the
+    screen server's scan corner review to the page."""
     if parts is None:
         return []
 
@@ -80,17 +103,23 @@ def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
         lang = request.query_params.get("lang") or parts.view.config.kiosk.lang
         lang = lang if lang in ("zh-CN", "en") else "zh-CN"
         headers = {"Content-Security-Policy": CSP, **NO_STORE}
-        return HTMLResponse(render_shell(parts, lang), headers=headers)
+        return HTMLResponse(render_shell(parts, lang, extra), headers=headers)
+
+    probe = parts.state.setdefault("cloud_probe", CloudProbe(parts.cloud))
 
     async def status(request: Request) -> Response:
         cfg = parts.view.config
+        has_cloud = parts.cloud.cloud_url is not None
+        reachable = has_cloud and await probe.reachable()
         body = {
             "device_id": cfg.device_id,
             "name": cfg.name or cfg.device_id,
             "site": cfg.site,
             "site_name": cfg.screen.site_name,
             "connected": parts.view.connected.is_set(),
-            "has_cloud": parts.cloud.cloud_url is not None,
+            "has_cloud": has_cloud,
+            "cloud_reachable": reachable,
+            "online": reachable,
             "peripherals": sorted({p.kind for p in parts.view.peripherals.values()}),
             "idle_warn_s": cfg.kiosk.idle_warn_s,
             "idle_clear_s": cfg.kiosk.idle_clear_s,
@@ -110,6 +139,7 @@ def kiosk_routes(parts: KioskParts | None) -> list[BaseRoute]:
         Route("/kiosk/static/{path:path}", static, methods=["GET"]),
         Route("/kiosk/api/status", status, methods=["GET"]),
         Route("/kiosk/api/session/clear", clear, methods=["POST"]),
+        *idcard_routes(parts),
     ]
     for feature in FEATURES:
         routes += feature(parts)

@@ -24,6 +24,8 @@ class KioskSession:
 
     def __init__(self, temp_root: Path) -> None:
         self._temp_root = temp_root
+        # files a previous run left (a crash, a power cut mid-session) are nobody's now
+        shutil.rmtree(temp_root, ignore_errors=True)
         self._values: dict[str, Any] = {}
         self._on_clear: list[Callable[[], None]] = []
         self.id = secrets.token_hex(8)

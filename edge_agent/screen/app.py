@@ -3,9 +3,11 @@ corner-adjust review routes (:mod:`edge_agent.screen.review_routes`).
 
 The page is filled in on the server (title, device and site name, the words the script
 needs) so it says who it is even before the script runs; the script then polls
-``/api/v1/screen/status`` every 2 s. Only the device's own state is served: no job, ticket
-or citizen data ever passes through here. A strict Content-Security-Policy keeps the page
-from loading anything that is not served by the agent itself.
+``/api/v1/screen/status`` every 2 s. On a kiosk ``/`` leads to the citizen's app
+(``/kiosk``); the status page (with the corner reviews) is at ``/status`` on every role. Only
+the device's own state is served here: no job, ticket or citizen data ever passes through.
+A strict Content-Security-Policy keeps the page from loading anything that is not served by
+the agent itself.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from edge_agent.kiosk.routes import kiosk_routes
@@ -130,6 +138,19 @@ def create_app(
         headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
         return HTMLResponse(render_page(view, lang), headers=headers)
 
+    def review_section(lang: str) -> str:
+        """The status page's corner review section, for the kiosk's own page."""
+        page_html = render_page(view, pick_lang(lang, default))
+        start = page_html.index('<section id="review"')
+        return page_html[start : page_html.index("</section>", start) + len("</section>")]
+
+    async def root(request: Request) -> Response:
+        if kiosk is None:
+            return await page(request)
+        # a kiosk's screen is the citizen's app; its status page stays at /status
+        query = request.url.query
+        return RedirectResponse("/kiosk" + (f"?{query}" if query else ""), status_code=302)
+
     async def status(request: Request) -> Response:
         lang = pick_lang(request.query_params.get("lang"), default)
         body = status_of(view, lang)
@@ -143,11 +164,12 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/", page, methods=["GET"]),
+            Route("/", root, methods=["GET"]),
+            Route("/status", page, methods=["GET"]),
             Route("/api/v1/screen/status", status, methods=["GET"]),
             Route("/screen/{name}", asset, methods=["GET"]),
             *review_routes(desk),
             *hall_routes(view, hall, CSP),
-            *kiosk_routes(kiosk),
+            *kiosk_routes(kiosk, review_section if desk is not None else None),
         ]
     )

@@ -26,6 +26,7 @@ from cloud.demo_access import demo_token
 from cloud.errors import ConfigError
 from cloud.hall.content_demo import publish_demo_content
 from cloud.hall.seed import PILOT_HALLS, seed_halls_in
+from cloud.kiosk.guide_seed import seed_sample_catalogue
 from cloud.people.first_admin import ensure_first_admin
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -220,6 +221,9 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
                 await asyncio.sleep(0.05)  # uvicorn exposes no start event
             await seed_sites(app, opts.sites)
             await seed_halls_in(parts.sessions)  # issue 13: the pilots' queues and windows
+            # issue 14: the sample service guide (written for the pilot sites' windows)
+            if parts.kiosk.catalogue is not None and opts.sites is PILOT_TREE:
+                await seed_sample_catalogue(parts.kiosk.catalogue)
             if opts.hall_stream is not None and parts.hall.content is not None:
                 await publish_demo_content(parts.hall.content, [HHL], PILOT_HALL_SITES)
             admin_password = await ensure_first_admin(parts.sessions, DEMO_ADMIN)

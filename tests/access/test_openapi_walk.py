@@ -44,6 +44,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     "rating, once (a reused token is refused 409)",
     ("GET", "/t/{token}"): "a queue ticket's phone page: the signed token printed as a QR on "
     "the ticket names one ticket and expires at the end of the hall's day",
+    ("GET", "/g/{code}"): "a service guide item's phone page (the QR on the kiosk and the "
+    "printed guide): the published catalogue is public information, nothing personal",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"

@@ -5,11 +5,14 @@ the agent), and the subscription survives a reconnect."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import aiomqtt
 
+from edge_agent.kiosk.guide import guide_of
+from edge_agent.kiosk.guide_index import search
 from protocols.mqtt_url import parse_mqtt_url
 from tests.agent.hall_kit import (
     BlobServer,
@@ -24,6 +27,7 @@ from tests.agent.hall_kit import (
     until_fetched,
     windows,
 )
+from tests.kiosk.guide_agent_kit import body_for, catalogue
 
 
 async def test_keeps_the_newest_and_ignores_older_content(
@@ -75,18 +79,35 @@ async def test_refuses_other_sites_and_broken_payloads_and_goes_on(
             assert agent.link.connected.is_set()  # nothing took the link down
 
 
-async def test_only_devices_that_show_hall_content_follow_it(
+async def test_each_role_keeps_only_the_content_it_uses(
     mosquitto_url: str, uid: str, tmp_path: Path
 ) -> None:
+    """Windows keep what their screens show, kiosks only the service-guide catalogue (and
+    fetch its blob, and search it); neither keeps the other's."""
     site = site_of(uid)
-    async with BlobServer(f"hall-{uid}").running() as blobs:
+    first, second = (catalogue(v).model_dump_json().encode() for v in (1, 2))
+    async with BlobServer(f"kiosk-{uid}").running() as blobs:
+        blobs.add(first)
+        blobs.add(second)
         kiosk_cfg = hall_config(mosquitto_url, uid, tmp_path / "k", blobs.url, role="kiosk")
         window_cfg = hall_config(mosquitto_url, uid, tmp_path / "w", blobs.url, role="window")
         async with running(kiosk_cfg) as kiosk, running(window_cfg) as window:
-            assert kiosk.link.subscriptions.filters == []
+            assert kiosk.link.subscriptions.filters == [kiosk.hall.topic_filter]
+            await publish(mosquitto_url, site, body_for(site, first, 1))
             await publish(mosquitto_url, site, live(site, 1, [("A001", "1")]))
+            await publish(mosquitto_url, site, body_for(site, second, 2))  # marks the end
+            sha = hashlib.sha256(second).hexdigest()
+            await until(kiosk, lambda: kiosk.hall.store.version("catalogue") == 2)
+            await until_fetched(kiosk, lambda: kiosk.hall.blobs.has(sha))
             await until(window, lambda: window.hall.store.version("live") == 1)
             assert kiosk.hall.store.version("live") is None
+            assert kiosk.hall.ignored["not_kept"] == 1
+            assert window.hall.store.version("catalogue") is None
+            assert window.hall.ignored["not_kept"] >= 1 and blobs.requests[sha] == 1
+            assert kiosk.kiosk is not None
+            index = await guide_of(kiosk.kiosk).current()
+            assert index is not None and index.catalogue.version == 2
+            assert search(index, "gjj")[0].entry.item.code == "GJJ-001"
 
 
 async def test_subscription_survives_a_reconnect(

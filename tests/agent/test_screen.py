@@ -90,13 +90,15 @@ async def test_page_and_status_follow_the_printer_and_the_link(
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT) as http,
     ):
         assert agent.screen.serving
-        page = await http.get("/")
+        to_app = await http.get("/", params={"lang": "en"})  # a kiosk: the citizen's app
+        assert to_app.status_code == 302 and to_app.headers["location"] == "/kiosk?lang=en"
+        page = await http.get("/status")  # the status page stays, off the citizen's way
         assert page.status_code == 200
         assert '<html lang="zh-CN">' in page.text
         assert "自助服务终端" in page.text and NAME in page.text
         assert "黄河路街道便民服务中心" in page.text
         assert "default-src 'none'" in page.headers["content-security-policy"]
-        english = await http.get("/", params={"lang": "en"})
+        english = await http.get("/status", params={"lang": "en"})
         assert '<html lang="en">' in english.text and "Self-service terminal" in english.text
         assert "自助服务终端" not in english.text and NAME in english.text
         for asset, kind in (("screen.js", "javascript"), ("screen.css", "css")):
@@ -150,7 +152,7 @@ async def test_without_the_fleet_the_screen_says_offline(
         running(cfg, connected=False) as (agent, _),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT) as http,
     ):
-        assert (await http.get("/")).status_code == 200
+        assert (await http.get("/status")).status_code == 200
         status = (await http.get("/api/v1/screen/status")).json()
         assert status["connected"] is False and not agent.connected.is_set()
         assert status["peripherals"][0]["text"] == "打印机正常"  # probed before connecting

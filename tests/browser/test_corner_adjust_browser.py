@@ -78,7 +78,7 @@ async def kiosk_with_scanner(
         assert agent.screen.serving
         camera = agent.peripherals["doccam"]
         assert isinstance(camera, DocCamera)
-        yield Kiosk(agent, camera, made, f"http://127.0.0.1:{port}/")
+        yield Kiosk(agent, camera, made, f"http://127.0.0.1:{port}/status")
     finally:
         await agent.stop()
         await task

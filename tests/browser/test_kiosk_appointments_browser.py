@@ -13,7 +13,6 @@ from cloud.db import sites as site_repo
 from cloud.db.models import utcnow
 from cloud.kiosk.appointments_tables import AppointmentSlot
 from fleet.queue import hall_day
-from tests.browser.appointments_standin import card_reader_route
 from tests.browser.kiosk_kit import HHL, KioskWorld, assert_accessible, kiosk_world, touch_page
 
 PHONE = "13900139000"
@@ -73,26 +72,27 @@ async def _mine(page: Page, ref: str) -> None:
 async def test_book_cancel_then_book_and_check_in(
     browser: Browser, tmp_path: Path, mosquitto_url: str
 ) -> None:
-    with card_reader_route():
-        async with kiosk_world(tmp_path, mosquitto_url) as kw:
-            await _slot(kw)
-            sms = kw.world.platforms.sms
-            assert sms is not None
-            async with touch_page(browser, kw.url) as page:
-                ref = await _book(page, check=True)
-                assert [(t.template_id, t.phone, t.params["ref"]) for t in sms.sent] == [
-                    ("KF_APPT_BOOKED", PHONE, ref)
-                ]
-                await _mine(page, ref)
-                await assert_accessible(page, "my appointments")
-                await page.locator(f"[data-ref='{ref}'] [data-act='cancel']").tap()
-                await expect(page.locator("#appt-cancelled")).to_contain_text(ref)
-                assert sms.sent[-1].template_id == "KF_APPT_CANCELLED"
-                await page.locator("#k-home").tap()
-                second = await _book(page, check=False)
-                await _mine(page, second)
-                await page.locator(f"[data-ref='{second}'] [data-act='check-in']").tap()
-                await expect(page.locator("#appt-ticket")).to_contain_text("签到成功")
-                await assert_accessible(page, "checked in")
-            [receipt] = await kw.kiosk.printer.wait_for_receipts(1, timeout=20)
-            assert f"预约签到 Appointment {second}" in receipt.text
+    async with kiosk_world(tmp_path, mosquitto_url) as kw:
+        assert kw.kiosk.idcard is not None  # the shell's route reads the reader simulator
+        kw.kiosk.idcard.insert(0)
+        await _slot(kw)
+        sms = kw.world.platforms.sms
+        assert sms is not None
+        async with touch_page(browser, kw.url) as page:
+            ref = await _book(page, check=True)
+            assert [(t.template_id, t.phone, t.params["ref"]) for t in sms.sent] == [
+                ("KF_APPT_BOOKED", PHONE, ref)
+            ]
+            await _mine(page, ref)
+            await assert_accessible(page, "my appointments")
+            await page.locator(f"[data-ref='{ref}'] [data-act='cancel']").tap()
+            await expect(page.locator("#appt-cancelled")).to_contain_text(ref)
+            assert sms.sent[-1].template_id == "KF_APPT_CANCELLED"
+            await page.locator("#k-home").tap()
+            second = await _book(page, check=False)
+            await _mine(page, second)
+            await page.locator(f"[data-ref='{second}'] [data-act='check-in']").tap()
+            await expect(page.locator("#appt-ticket")).to_contain_text("签到成功")
+            await assert_accessible(page, "checked in")
+        [receipt] = await kw.kiosk.printer.wait_for_receipts(1, timeout=20)
+        assert f"预约签到 Appointment {second}" in receipt.text

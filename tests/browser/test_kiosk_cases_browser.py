@@ -15,16 +15,10 @@ from tests.browser.kiosk_kit import KioskWorld, assert_accessible, kiosk_world, 
 
 
 async def _card_on_the_reader(kw: KioskWorld, page: Page) -> None:
-    """The sample card 王晓明 on the kiosk's ID-card reader. Until the shell's
-    ``Kiosk.readCard`` (POST /kiosk/api/idcard/read) is merged, a stand-in puts the card's
-    read into the agent's session as that route does."""
+    """The sample card 王晓明 on the kiosk's ID-card reader (``Kiosk.readCard`` reads it)."""
     assert kw.kiosk.idcard is not None
-    card = kw.kiosk.idcard.insert(0)
-    if not await page.evaluate("typeof window.Kiosk.readCard === 'function'"):
-        assert kw.kiosk.agent.kiosk is not None
-        kw.kiosk.agent.kiosk.session.put(
-            "idcard", {"id_number": card.id_number, "name": card.name, "read_at": "now"}
-        )
+    kw.kiosk.idcard.insert(0)
+    assert await page.evaluate("typeof window.Kiosk.readCard === 'function'")
 
 
 async def test_case_progress_by_card_timeline_and_print(

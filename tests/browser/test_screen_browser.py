@@ -61,7 +61,7 @@ async def running_kiosk(
                     await agent.wait_connected()
                 await agent.screen.settled.wait()
             assert agent.screen.serving
-            yield Kiosk(agent, sim, f"http://127.0.0.1:{port}/")
+            yield Kiosk(agent, sim, f"http://127.0.0.1:{port}/status")
         finally:
             await agent.stop()
             await task
