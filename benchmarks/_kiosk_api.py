@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks._kiosk_seed import seed
 from benchmarks._servers import (
     admin_token,
     cpu_seconds,
@@ -87,9 +88,7 @@ async def run_locust(plan: Path, base: str, users: int, seconds: int, out: Path)
     await proc.wait()
 
 
-async def measure_api(
-    users: int, seconds: int, database_url: str | None, plan_extra: dict[str, Any]
-) -> dict[str, Any]:
+async def measure_api(users: int, seconds: int, database_url: str | None) -> dict[str, Any]:
     """Start everything, run locust, stop everything; the figures."""
     with tempfile.TemporaryDirectory(prefix="kfleet-bench-kiosk-") as tmpdir:
         tmp = Path(tmpdir)
@@ -102,9 +101,10 @@ async def measure_api(
                 try:
                     seed_pilot(env)
                     token = admin_token(env)
+                    names = await seed(base, token, platforms)
                     devices = await enroll_kiosks(base, token, users)
                     plan = tmp / "plan.json"
-                    plan.write_text(json.dumps({"devices": devices, **plan_extra}))
+                    plan.write_text(json.dumps({"devices": devices, **names}))
                     cpu0 = cpu_seconds(cloud.pid)
                     await run_locust(plan, base, users, seconds, tmp / "locust")
                     cpu = cpu_seconds(cloud.pid) - cpu0

@@ -24,17 +24,6 @@ import sys
 from datetime import date
 from typing import Any
 
-#: what the locust kiosks ask for (codes of the demo's simulated systems)
-PLAN: dict[str, Any] = {
-    "public_queries": [
-        {"code": "medical_institutions", "inputs": {}},
-        {"code": "civil_elderly_homes", "inputs": {}},
-        {"code": "bus_routes", "inputs": {}},
-    ],
-    "services": ["household", "social"],
-    "cases": [],
-}
-
 
 def _search(items: int) -> dict[str, Any]:
     out = subprocess.run(
@@ -69,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.part in ("api", "all"):
         from benchmarks._kiosk_api import measure_api
 
-        result["api"] = asyncio.run(measure_api(args.kiosks, args.seconds, args.database_url, PLAN))
+        result["api"] = asyncio.run(measure_api(args.kiosks, args.seconds, args.database_url))
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return result
 

@@ -5,6 +5,7 @@ screen, and the WCAG 2.2 AA check every kiosk screen must pass (axe-core, bundle
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ async def kiosk_world(
     )
     async with running_demo(opts) as world:
         kiosk = next(k for k in world.kiosks if k.spec.device_id == device_id)
+        screen = kiosk.agent.screen
+        await asyncio.wait_for(screen.settled.wait(), 30)
+        # a port another process took between free_port() and the bind fails here, plainly
+        assert screen.serving, f"the kiosk's screen could not be served on port {port}"
         yield KioskWorld(world, kiosk, f"http://127.0.0.1:{port}/kiosk")
 
 
