@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 __all__ = [
     "CATALOGUE",
@@ -79,8 +79,8 @@ class Material(_Doc):
     name_en: Annotated[str, Field(max_length=200)] = ""
     #: 原件 (original), 复印件 (copy), 电子 (electronic)
     form: Literal["original", "copy", "original_and_copy", "electronic"] = "original"
-    copies: Annotated[int, Field(ge=0, le=20)] = 1
-    required: bool = True
+    copies: Annotated[StrictInt, Field(ge=0, le=20)] = 1
+    required: StrictBool = True
     note: Text = ""
     sub: list[SubMaterial] = []
     when: When = []
@@ -129,8 +129,8 @@ class Item(_Doc):
     object: Literal["person", "legal_person", "both"] = "person"
     themes: list[Code] = []
     #: 承诺时限 in working days (0: on the spot, 即办)
-    time_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
-    legal_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
+    time_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
+    legal_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
     fees: Annotated[str, Field(max_length=200)] = "不收费"
     phone: Annotated[str, Field(max_length=40)] = ""
     place: Annotated[str, Field(max_length=200)] = ""
@@ -155,7 +155,7 @@ class Catalogue(_Doc):
     version: Annotated[int, Field(ge=1)]
     published_at: AwareDatetime
     #: True while it is the project's sample data, shown as such on every screen
-    sample: bool = False
+    sample: StrictBool = False
     departments: list[Department]
     themes: list[Theme]
     items: list[Item]
@@ -176,4 +176,4 @@ class CatalogueBody(_Doc):
     published_at: AwareDatetime
     blob: CatalogueRef
     items: Annotated[int, Field(ge=0)]
-    sample: bool = False
+    sample: StrictBool = False

@@ -63,7 +63,7 @@ async def list_items(
     "/items",
     status_code=201,
     response_model=ItemOut,
-    responses=error_responses(described={409: "an item with this code exists", **_SAVE}),
+    responses=error_responses(400, described={409: "an item with this code exists", **_SAVE}),
     summary="Add an item",
 )
 async def create_item(
@@ -82,11 +82,12 @@ async def get_item(code: ItemCode, _caller: GuideReader, service: CatalogueDep) 
     "/items/{code}",
     response_model=ItemOut,
     responses=error_responses(
+        400,
         described={
             **_NO_ITEM,
             409: "someone saved a newer revision (code guide_stale_revision)",
             **_SAVE,
-        }
+        },
     ),
     summary="Replace an item",
 )
@@ -136,7 +137,10 @@ async def list_departments(_caller: GuideReader, service: CatalogueDep) -> Depar
     "/departments",
     status_code=201,
     response_model=Department,
-    responses=error_responses(413),
+    responses={
+        **error_responses(400, 413),
+        200: {"model": Department, "description": "an existing one renamed"},
+    },
     summary="Add a department, or rename one (200)",
 )
 async def save_department(
@@ -157,7 +161,10 @@ async def list_themes(_caller: GuideReader, service: CatalogueDep) -> ThemeList:
     "/themes",
     status_code=201,
     response_model=Theme,
-    responses=error_responses(413),
+    responses={
+        **error_responses(400, 413),
+        200: {"model": Theme, "description": "an existing one renamed"},
+    },
     summary="Add a theme, or rename one (200)",
 )
 async def save_theme(

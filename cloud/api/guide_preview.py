@@ -27,7 +27,12 @@ Code = Annotated[str, Field(pattern=CODE_RE)]
 class PreviewIn(_In):
     item: Item
     #: question code → option code
-    answers: Annotated[dict[Code, Code], Field(default_factory=dict, max_length=40)]
+    answers: Annotated[
+        dict[Code, Code],
+        Field(
+            default_factory=dict, max_length=40, json_schema_extra={"additionalProperties": False}
+        ),
+    ]
 
 
 class PreviewOut(BaseModel):
@@ -45,7 +50,7 @@ class PreviewOut(BaseModel):
 @router.post(
     "/api/v1/guide/preview",
     response_model=PreviewOut,
-    responses=error_responses(401, 403, 413, 422, 500),
+    responses=error_responses(400, 401, 403, 413, 422, 500),
     summary="What applies to an item for chosen answers (the editor's preview)",
 )
 async def preview(body: PreviewIn, _caller: HallReader) -> PreviewOut:

@@ -44,9 +44,10 @@ class PublishIn(BaseModel):
     response_model=VersionOut,
     responses=error_responses(
         described={
-            409: "someone published the same version at the same moment (guide_stale_version)",
+            409: "someone published the same version at the same moment (guide_stale_version),"
+            " or there is nothing to publish (guide_nothing_to_publish)",
             413: "the body is larger than KFLEET_API_MAX_BODY_BYTES",
-            422: "nothing to publish, or items with problems (each in errors, loc ['items', code])",
+            422: "items with problems (each in errors, loc ['items', code])",
             507: "the disk under the blob store is full",
         }
     ),
@@ -78,13 +79,13 @@ async def versions(
 async def version_document(
     _caller: GuideReader,
     service: CatalogueDep,
-    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    version: Annotated[str, Path(pattern=r"^[1-9][0-9]{0,8}$", description="a version number")],
 ) -> Response:
     """The published JSON (the blob's bytes). Import it with ``mode=replace`` and publish to
     go back to it."""
-    data = await service.published.document(version)
+    data = await service.published.document(int(version))
     if data is None:
-        raise VersionNotFound(version)
+        raise VersionNotFound(int(version))
     return Response(data, media_type="application/json")
 
 

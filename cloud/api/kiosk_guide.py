@@ -47,7 +47,12 @@ _ERRORS = described(
 
 class GuidePrintIn(_In):
     #: the citizen's situation choices: question code → option code
-    answers: Annotated[dict[Code, Code], Field(default_factory=dict, max_length=40)]
+    answers: Annotated[
+        dict[Code, Code],
+        Field(
+            default_factory=dict, max_length=40, json_schema_extra={"additionalProperties": False}
+        ),
+    ]
     #: the kiosk's own id for this press: the same id again returns the same job
     request_id: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] = None
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from cloud.api.auth_deps import DeviceCaller
 from cloud.api.enrollment import described
@@ -59,16 +59,24 @@ class QueryListOut(BaseModel):
     available: list[str]
 
 
+InputName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+InputValue = Annotated[str, Field(max_length=64, pattern=r"^[^\x00]*$")]
+#: keys that do not match the name pattern are invalid (JSON Schema allows them otherwise)
+ONLY_NAMED = {"additionalProperties": False}
+
+
 class QueryIn(_In):
-    inputs: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=64)]] = (
-        Field(default_factory=dict)
-    )
-    page: Annotated[int, Field(ge=1, le=1000)] = 1
+    #: input name → value (a query's inputs: ``GET /api/v1/kiosk/queries``)
+    inputs: Annotated[
+        dict[InputName, InputValue],
+        Field(default_factory=dict, max_length=20, json_schema_extra=ONLY_NAMED),
+    ]
+    page: Annotated[StrictInt, Field(ge=1, le=1000)] = 1
     #: from ``POST /api/v1/kiosk/identity/verify``; person queries only
-    identity_token: Annotated[str, Field(max_length=128)] = ""
+    identity_token: Annotated[str, Field(max_length=128, pattern=r"^[A-Za-z0-9_.~-]*$")] = ""
     #: the card read at the kiosk, which the identity token was granted for (person queries)
     id_number: Annotated[str, Field(pattern=r"^([0-9]{17}[0-9Xx])?$")] = ""
-    name: Annotated[str, Field(max_length=64)] = ""
+    name: Annotated[str, Field(max_length=64, pattern=r"^[^\x00]*$")] = ""
 
 
 class QueryOut(BaseModel):

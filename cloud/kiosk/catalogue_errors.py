@@ -49,6 +49,12 @@ class StaleRevision(Conflict):
         )
 
 
+class NothingToPublish(Conflict):
+    """Every item is a draft, or there is none: the working copy's state, not the request."""
+
+    code = "guide_nothing_to_publish"
+
+
 class StaleVersion(Conflict):
     code = "guide_stale_version"
 

@@ -20,11 +20,10 @@ from cloud import audit
 from cloud.blobs import BlobStore
 from cloud.db.guide import GuideItem, GuideVersion
 from cloud.db.models import utcnow
-from cloud.errors import Unprocessable
 from cloud.hall.publisher import ContentPublisher
 from cloud.kiosk import catalogue_repo as repo
 from cloud.kiosk.catalogue_check import item_problems
-from cloud.kiosk.catalogue_errors import GuideInvalid, StaleVersion
+from cloud.kiosk.catalogue_errors import GuideInvalid, NothingToPublish, StaleVersion
 from cloud.kiosk.catalogue_schemas import VersionOut
 from protocols.guide import Catalogue, CatalogueBody, CatalogueRef, Item
 
@@ -139,7 +138,7 @@ class CataloguePublisher:
         sites = set(await repo.site_paths(s))
         rows: list[GuideItem] = [r for r in await repo.items(s) if not r.draft]
         if not rows:
-            raise Unprocessable(
+            raise NothingToPublish(
                 "there is nothing to publish: the catalogue has no item that is not a draft; "
                 "add items (or import them) first"
             )

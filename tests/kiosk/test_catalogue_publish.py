@@ -71,7 +71,8 @@ async def test_only_the_newest_two_publications_are_readable_by_devices(
 async def test_items_with_problems_stop_the_publication(cloud: AccessCloud) -> None:
     http = await admin(cloud)
     r = await http.post("/api/v1/guide/publish")
-    assert r.status_code == 422 and "nothing to publish" in r.json()["message"], r.text
+    assert r.status_code == 409 and "nothing to publish" in r.json()["message"], r.text
+    assert r.json()["code"] == "guide_nothing_to_publish"
     await seed(http)
     broken = item("broken")
     broken["materials"][2]["when"] = [{"nosuch": "a90"}]
