@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 __all__ = [
     "CATALOGUE",
@@ -43,11 +43,20 @@ CATALOGUE = "catalogue"
 #: item, material, form, question and option codes: letters, digits, ``_`` and ``-``
 CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
 
+#: text a catalogue may hold: no control characters but tab and line breaks (a NUL cannot be
+#: stored, and an Excel export cannot carry the others)
+PLAIN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: a site path (``qh/hx/golmud/hhl``) and a window number (``3``, ``A-1``)
+SITE_PATH = r"^[a-z0-9][a-z0-9_-]{0,31}(/[a-z0-9][a-z0-9_-]{0,31}){0,4}$"
+WINDOW_NO = r"^[0-9A-Za-z-]{1,8}$"
+#: keys outside a dict's key pattern are invalid (JSON Schema would allow them otherwise)
+CLOSED = {"additionalProperties": False}
+
 Code = Annotated[str, Field(pattern=CODE_RE)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-Text = Annotated[str, Field(max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=120, pattern=PLAIN)]
+Text = Annotated[str, Field(max_length=2000, pattern=PLAIN)]
 #: alternatives, each a conjunction ``question code → option code`` (empty list: always)
-When = list[dict[Code, Code]]
+When = list[Annotated[dict[Code, Code], Field(json_schema_extra=CLOSED)]]
 
 
 class _Doc(BaseModel):
@@ -57,13 +66,13 @@ class _Doc(BaseModel):
 class Department(_Doc):
     code: Code
     name: Name
-    name_en: Annotated[str, Field(max_length=120)] = ""
+    name_en: Annotated[str, Field(max_length=120, pattern=PLAIN)] = ""
 
 
 class Theme(_Doc):
     code: Code
     name: Name
-    name_en: Annotated[str, Field(max_length=120)] = ""
+    name_en: Annotated[str, Field(max_length=120, pattern=PLAIN)] = ""
 
 
 class SubMaterial(_Doc):
@@ -76,10 +85,10 @@ class SubMaterial(_Doc):
 class Material(_Doc):
     code: Code
     name: Name
-    name_en: Annotated[str, Field(max_length=200)] = ""
+    name_en: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     #: 原件 (original), 复印件 (copy), 电子 (electronic)
     form: Literal["original", "copy", "original_and_copy", "electronic"] = "original"
-    copies: Annotated[StrictInt, Field(ge=0, le=20)] = 1
+    copies: Annotated[int, Field(ge=0, le=20)] = 1
     required: StrictBool = True
     note: Text = ""
     sub: list[SubMaterial] = []
@@ -92,7 +101,7 @@ class Form(_Doc):
 
     code: Code
     name: Name
-    template: Annotated[str, Field(max_length=40)] = ""
+    template: Annotated[str, Field(max_length=40, pattern=PLAIN)] = ""
     when: When = []
 
 
@@ -106,13 +115,13 @@ class ReviewPoint(_Doc):
 class Option(_Doc):
     code: Code
     label: Name
-    label_en: Annotated[str, Field(max_length=200)] = ""
+    label_en: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
 
 
 class Question(_Doc):
     code: Code
     text: Name
-    text_en: Annotated[str, Field(max_length=200)] = ""
+    text_en: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     options: Annotated[list[Option], Field(min_length=2, max_length=8)]
     #: shown only when these answers were given (a follow-up question)
     when: When = []
@@ -123,21 +132,27 @@ class Item(_Doc):
 
     code: Code
     name: Name
-    name_en: Annotated[str, Field(max_length=200)] = ""
+    name_en: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     department: Code
     #: 办事对象: 个人 (person), 法人 (legal person), or both
     object: Literal["person", "legal_person", "both"] = "person"
     themes: list[Code] = []
     #: 承诺时限 in working days (0: on the spot, 即办)
-    time_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
-    legal_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
-    fees: Annotated[str, Field(max_length=200)] = "不收费"
-    phone: Annotated[str, Field(max_length=40)] = ""
-    place: Annotated[str, Field(max_length=200)] = ""
+    time_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
+    legal_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
+    fees: Annotated[str, Field(max_length=200, pattern=PLAIN)] = "不收费"
+    phone: Annotated[str, Field(max_length=40, pattern=PLAIN)] = ""
+    place: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     #: window numbers at each site where it is handled (``site path → ["3", "4"]``)
-    windows: dict[str, list[str]] = {}
+    windows: Annotated[
+        dict[
+            Annotated[str, Field(pattern=SITE_PATH)],
+            list[Annotated[str, Field(pattern=WINDOW_NO)]],
+        ],
+        Field(json_schema_extra=CLOSED),
+    ] = {}
     #: sites (paths) that offer it; empty: every site
-    sites: list[str] = []
+    sites: list[Annotated[str, Field(pattern=SITE_PATH)]] = []
     conditions: list[Text] = []
     materials: list[Material] = []
     forms: list[Form] = []
@@ -145,8 +160,8 @@ class Item(_Doc):
     review_points: list[ReviewPoint] = []
     legal_basis: list[Text] = []
     #: the queue service code a citizen takes a ticket or books an appointment for
-    service: Annotated[str, Field(max_length=32)] = ""
-    keywords: list[Annotated[str, Field(max_length=40)]] = []
+    service: Annotated[str, Field(max_length=32, pattern=PLAIN)] = ""
+    keywords: list[Annotated[str, Field(max_length=40, pattern=PLAIN)]] = []
 
 
 class Catalogue(_Doc):
@@ -171,7 +186,7 @@ class CatalogueBody(_Doc):
     """Retained ``catalogue`` content: which catalogue document a site's kiosks should hold."""
 
     kind: Literal["catalogue"] = "catalogue"
-    site: Annotated[str, Field(max_length=200)]
+    site: Annotated[str, Field(max_length=200, pattern=PLAIN)]
     version: Annotated[int, Field(ge=1)]
     published_at: AwareDatetime
     blob: CatalogueRef

@@ -43,13 +43,14 @@ class PublishIn(BaseModel):
     status_code=201,
     response_model=VersionOut,
     responses=error_responses(
+        400,
         described={
             409: "someone published the same version at the same moment (guide_stale_version),"
             " or there is nothing to publish (guide_nothing_to_publish)",
             413: "the body is larger than KFLEET_API_MAX_BODY_BYTES",
             422: "items with problems (each in errors, loc ['items', code])",
             507: "the disk under the blob store is full",
-        }
+        },
     ),
     summary="Publish the working copy to every site's kiosks as a new version",
 )
