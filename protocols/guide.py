@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 __all__ = [
     "CATALOGUE",
@@ -88,7 +88,7 @@ class Material(_Doc):
     name_en: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     #: 原件 (original), 复印件 (copy), 电子 (electronic)
     form: Literal["original", "copy", "original_and_copy", "electronic"] = "original"
-    copies: Annotated[int, Field(ge=0, le=20)] = 1
+    copies: Annotated[StrictInt, Field(ge=0, le=20)] = 1
     required: StrictBool = True
     note: Text = ""
     sub: list[SubMaterial] = []
@@ -138,8 +138,8 @@ class Item(_Doc):
     object: Literal["person", "legal_person", "both"] = "person"
     themes: list[Code] = []
     #: 承诺时限 in working days (0: on the spot, 即办)
-    time_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
-    legal_limit_days: Annotated[int, Field(ge=0, le=365)] = 0
+    time_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
+    legal_limit_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
     fees: Annotated[str, Field(max_length=200, pattern=PLAIN)] = "不收费"
     phone: Annotated[str, Field(max_length=40, pattern=PLAIN)] = ""
     place: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""

@@ -5,6 +5,7 @@ reported with its sheet, row number (as Excel shows it) and column: ``loc`` =
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,16 @@ Row = dict[str, object]
 #: bounds on what a workbook may hold (a small zip can unpack to millions of rows)
 MAX_ROWS = 50_000
 MAX_COLUMNS = 40
+
+
+def read_int(value: object) -> int:
+    """A whole number as Excel gives it (``3``, ``3.0`` or the text ``"3"``)."""
+    t = text(value).strip()
+    if re.fullmatch(r"-?[0-9]+(\.0+)?", t):
+        return int(float(t))
+    raise ValueError(f"{t!r} is not a whole number")
+
+
 #: how a cell becomes a field value (a ValueError is reported at the cell)
 CONVERT: dict[str, Callable[[object], object]] = {
     "themes": split_list,
@@ -41,6 +52,9 @@ CONVERT: dict[str, Callable[[object], object]] = {
     "windows": read_windows,
     "when": read_when,
     "required": lambda v: read_bool(v, True),
+    "copies": read_int,
+    "time_limit_days": read_int,
+    "legal_limit_days": read_int,
 }
 #: the part sheets: sheet → the list field of the item it fills
 PART_FIELD = {
