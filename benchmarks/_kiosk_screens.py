@@ -9,6 +9,7 @@ screen opened from home, ``--rounds`` times each; reported p50/p95/max per scree
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import statistics
 import tempfile
@@ -76,7 +77,9 @@ async def measure_screens(rounds: int, broker_url: str | None) -> dict[str, Any]
             kiosk_sims=True,
         )
         url = f"http://127.0.0.1:{port}/kiosk"
-        async with running_demo(opts), async_playwright() as pw:
+        async with running_demo(opts) as world, async_playwright() as pw:
+            screen = world.kiosks[0].agent.screen
+            await asyncio.wait_for(screen.settled.wait(), 30)
             chromium = shutil.which("chromium") or "/usr/bin/chromium"
             browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             ctx = await browser.new_context(
