@@ -185,6 +185,7 @@ async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
             idempotency_key=j.idempotency_key,
             created_at=j.created_at,
             updated_at=j.updated_at,
+            purpose=j.purpose,
         )
         for j in jobs
     ]
@@ -231,6 +232,7 @@ class JobService:
             ttl_s=ttl_s,
             expires_at=now + timedelta(seconds=ttl_s),
             sends=0,
+            purpose=req.purpose or "",
             created_at=now,
             updated_at=now,
         )

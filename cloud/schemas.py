@@ -100,6 +100,22 @@ class SiteTarget(_In):
     capability: Capability | None = None
 
 
+#: what a printed or copied page is, for the print audit (统一扎口: every certificate, form,
+#: guide and copy recorded with time, device, site, kind, pages and a hash of the content)
+PrintPurpose = Literal[
+    "certificate",
+    "form",
+    "guide",
+    "copy",
+    "receipt",
+    "ticket",
+    "query",
+    "application",
+    "payment",
+    "other",
+]
+
+
 class JobCreate(_In):
     """``POST /api/v1/jobs``. ``params`` are checked against the kind's model."""
 
@@ -110,6 +126,8 @@ class JobCreate(_In):
     idempotency_key: Annotated[str, Trimmed(128)] | None = None
     ttl_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600), NumberOnly] | None = None
     max_attempts: Annotated[int, Field(ge=1, le=20), NumberOnly] | None = None
+    #: what a print or copy job is for: the print audit (统一扎口) records it by this kind
+    purpose: PrintPurpose | None = None
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -166,6 +184,8 @@ class JobOut(BaseModel):
     idempotency_key: str | None
     created_at: datetime
     updated_at: datetime
+    #: the print audit's kind of a print or copy job ("" when not given)
+    purpose: str = ""
 
 
 class JobPage(BaseModel):

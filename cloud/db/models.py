@@ -135,6 +135,8 @@ class Job(Base):
     reason: Mapped[str] = mapped_column(String(64), default="")
     message: Mapped[str] = mapped_column(String(1024), default="")
     result: Mapped[dict[str, Any] | None]
+    #: what a print or copy job is for (``cloud.schemas.PrintPurpose``; "" when not given)
+    purpose: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: optimistic lock: two writers of one job (ack handler, dispatcher) never both win

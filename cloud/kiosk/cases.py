@@ -24,7 +24,7 @@ from cloud.kiosk.city_platform_errors import CityPlatformNotConfigured, IdNumber
 from cloud.kiosk.errors import KioskError
 from cloud.schemas import DeviceTarget, JobCreate
 from cloud.settings import Settings
-from protocols.idcard.text import is_valid_id_number
+from protocols.idcard.text import id_number_problem
 from protocols.jobs import JobKind
 
 log = logging.getLogger(__name__)
@@ -58,18 +58,14 @@ class LookupNeedsOne(KioskError):
 def check_id_number(value: str) -> str:
     """The ID number upper-cased, or :class:`IdNumberInvalid` saying what is wrong with it."""
     value = value.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
-        raise IdNumberInvalid(
-            "an ID number is 17 digits and a check character (0-9 or X)",
-            "身份证号码应为 18 位：17 位数字加最后一位数字或 X，请核对后重新输入。",
-            "An ID number has 18 characters: 17 digits and a last digit or X. Please check it.",
+    why = id_number_problem(value)
+    if why is not None:
+        tech = (
+            "an ID number is 17 digits and a check character (0-9 or X)"
+            if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X"
+            else "the ID number fails the GB 11643 check digit (or its birth date is not a date)"
         )
-    if not is_valid_id_number(value):
-        raise IdNumberInvalid(
-            "the ID number fails the GB 11643 check digit (or its birth date is not a date)",
-            "身份证号码有误（校验位不符），请核对后重新输入。",
-            "This ID number is not valid (its check digit does not match). Please check it.",
-        )
+        raise IdNumberInvalid(tech, *why)
     return value
 
 

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import error, relay
-from protocols.idcard.text import is_valid_id_number
+from protocols.idcard.text import id_number_problem
 
 CASE_NO = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -28,22 +28,8 @@ TIMEOUT_S = 15.0
 
 
 def _bad_id(value: str) -> Response | None:
-    value = value.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
-        return error(
-            422,
-            "id_number_invalid",
-            "身份证号码应为 18 位：17 位数字加最后一位数字或 X，请核对后重新输入。",
-            "An ID number has 18 characters: 17 digits and a last digit or X. Please check it.",
-        )
-    if not is_valid_id_number(value):
-        return error(
-            422,
-            "id_number_invalid",
-            "身份证号码有误（校验位不符），请核对后重新输入。",
-            "This ID number is not valid (its check digit does not match). Please check it.",
-        )
-    return None
+    why = id_number_problem(value)
+    return None if why is None else error(422, "id_number_invalid", *why)
 
 
 async def _body(request: Request) -> dict[str, Any]:

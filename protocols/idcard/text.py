@@ -166,6 +166,23 @@ def is_valid_id_number(id_number: str) -> bool:
     return id_check_digit(value[:17]) == value[17]
 
 
+def id_number_problem(id_number: str) -> tuple[str, str] | None:
+    """What is wrong with a typed ID number, for the citizen in Chinese and English (None: it
+    is a valid one). The one wording every kiosk screen and cloud check uses."""
+    value = id_number.strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return (
+            "身份证号码应为 18 位：17 位数字加最后一位数字或 X，请核对后重新输入。",
+            "An ID number has 18 characters: 17 digits and a last digit or X. Please check it.",
+        )
+    if not is_valid_id_number(value):
+        return (
+            "身份证号码有误（校验位不符），请核对后重新输入。",
+            "This ID number is not valid (its check digit does not match). Please check it.",
+        )
+    return None
+
+
 def _fields(block: bytes) -> dict[str, str]:
     out, at = {}, 0
     for name, size in LAYOUT:
