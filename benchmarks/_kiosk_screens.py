@@ -22,18 +22,20 @@ from kfleet.world.demo import PILOT_KIOSKS, DemoOptions, running_demo
 from kfleet.world.net import free_port
 
 KIOSK = "hhl-kiosk-01"
-#: counts the page's fetches in flight (the screens call the agent with fetch only)
+#: keeps the page's fetches in flight with their start (the screens call the agent with fetch
+#: only); the shell's own long-lived requests (the status poll) started before a screen opened
 INIT = """
-window.__inflight = 0;
+window.__pending = new Set();
 const f = window.fetch.bind(window);
 window.fetch = (...a) => {
-  window.__inflight++;
-  return f(...a).finally(() => window.__inflight--);
+  const call = { at: performance.now() };
+  window.__pending.add(call);
+  return f(...a).finally(() => window.__pending.delete(call));
 };
 """
-#: resolves once the screen ``id`` is drawn and the requests it started have answered: the
-#: first moment both hold (a screen that polls — the card reader's wait — never stays quiet,
-#: so "quiet for N ms" is not a criterion); gives up after 10 s and returns -1
+#: resolves once the screen ``id`` is drawn and every request started since it was opened has
+#: answered (a request the shell had in flight before does not count); gives up after 10 s
+#: and returns -1
 WAIT_READY = """async (id) => {
   const t0 = performance.now();
   if (id !== "home") Kiosk.go(id);
@@ -43,19 +45,24 @@ WAIT_READY = """async (id) => {
     if (now - t0 > 10000) return -1;
     const drawn = document.body.dataset.screen === id
       && document.getElementById("k-screen").childElementCount > 0;
-    if (drawn && window.__inflight === 0) return now - t0;
+    const waiting = [...window.__pending].some((c) => c.at >= t0);
+    if (drawn && !waiting) return now - t0;
     await new Promise((r) => setTimeout(r, 2));
   }
 }"""
 
 
-def _stats(values: list[float]) -> dict[str, float]:
+def _stats(measured: list[float]) -> dict[str, float]:
+    values = [v for v in measured if v >= 0]
+    if not values:
+        return {"not_ready_in_10s": len(measured)}
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {
         "p50_ms": round(statistics.median(ordered), 1),
         "p95_ms": round(p95, 1),
         "max_ms": round(ordered[-1], 1),
+        "not_ready_in_10s": len(measured) - len(values),
     }
 
 

@@ -16,7 +16,14 @@ import jsonschema_rs
 from protocols.eform import FormDef
 from protocols.idcard.text import id_number_problem
 
-__all__ = ["FormProblem", "definition_problems", "form_problems", "luhn_ok"]
+__all__ = [
+    "CARD_FIELDS",
+    "FormProblem",
+    "definition_problems",
+    "form_problems",
+    "luhn_ok",
+    "with_card",
+]
 
 
 @dataclass(frozen=True)
@@ -127,3 +134,29 @@ def _explain(err: jsonschema_rs.ValidationError, labels: dict[str, tuple[str, st
 def _dupes(keys: list[str]) -> set[str]:
     seen: set[str] = set()
     return {k for k in keys if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
+
+
+#: what each ``from_card`` names in the ID card's fields (``protocols.idcard.text.IdCardText``)
+CARD_FIELDS = {
+    "name": "name",
+    "id_number": "id_number",
+    "sex": "sex",
+    "nation": "nation",
+    "birth": "birth_date",
+    "address": "address",
+}
+
+
+def with_card(form: FormDef, data: Mapping[str, Any], card: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with the fields the ID card fills put in from ``card`` (the agent's full card,
+    as strings; a date as ISO ``YYYY-MM-DD``): the browser never holds them, so whatever it
+    sent for those fields is replaced."""
+    out = dict(data)
+    for f in form.fields():
+        if f.from_card:
+            value = card.get(CARD_FIELDS[f.from_card])
+            if value is None:
+                out.pop(f.key, None)
+            else:
+                out[f.key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return out
