@@ -100,7 +100,7 @@ async def measure_api(users: int, seconds: int, database_url: str | None) -> dic
                 cloud, base, env = start_cloud(tmp, broker_url, database_url, extra_env=extra)
                 try:
                     seed_pilot(env)
-                    token = admin_token(env)
+                    token = await asyncio.to_thread(admin_token, env)  # its own loop
                     names = await seed(base, token, platforms)
                     devices = await enroll_kiosks(base, token, users)
                     plan = tmp / "plan.json"

@@ -33,7 +33,7 @@ async def seed(base: str, token: str, platforms: KioskPlatforms) -> dict[str, An
         for site in SITES:
             listed = await http.get("/api/v1/hall/services", params={"site": site})
             listed.raise_for_status()
-            for svc in listed.json()["items"]:
+            for svc in listed.json():
                 services.add(svc["code"])
                 plan = {
                     "service": svc["code"],
