@@ -14,7 +14,12 @@ from cloud.kiosk.guide_sample import sample_catalogue
 from kfleet.world.demo_kiosk_platforms import KioskPlatforms
 
 SITES = ("qh/hx/golmud/hhl", "qh/hx/golmud/tgls", "qh/hx/golmud/bayi")
-TIMES = [f"{h:02d}:{m:02d}-{h:02d}:{m + 30:02d}" for h in (9, 10, 11, 14, 15, 16) for m in (0, 30)]
+#: half-hour slots, 09:00-12:00 and 14:00-17:00
+TIMES = [
+    f"{h:02d}:{m:02d}-{h + m // 30:02d}:{(m + 30) % 60:02d}"
+    for h in (9, 10, 11, 14, 15, 16)
+    for m in (0, 30)
+]
 
 
 async def seed(base: str, token: str, platforms: KioskPlatforms) -> dict[str, Any]:
