@@ -47,3 +47,12 @@ class KioskSettings(BaseModel):
     citizen_sms_timeout_s: Annotated[
         float, Field(gt=0, description="Seconds to wait for the SMS gateway's answer.")
     ] = 5.0
+    catalogue_offer_interval_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description="Seconds between offers of the current service guide to every site: a "
+            "site created since the last publication gets the catalogue within this time.",
+        ),
+    ] = 60.0

@@ -27,8 +27,10 @@ def build_kiosk(
     publisher (the catalogue); ``jobs`` prints (guides, case timelines, query results)."""
     kiosk = Kiosk(sms=CitizenSms(settings))
     if hall.content is not None:  # the catalogue: blobs as the hall content's, same publisher
-        kiosk.catalogue = CatalogueService(sessions, hall.content.blobs, hall.publisher)
-        kiosk.workers.append(("catalogue-republish", kiosk.catalogue.republish_at_start))
+        kiosk.catalogue = CatalogueService(
+            sessions, hall.content.blobs, hall.publisher, settings.catalogue_offer_interval_s
+        )
+        kiosk.workers.append(("catalogue-offer", kiosk.catalogue.keep_offered))
     kiosk.cases = CaseService.of(settings, jobs, sessions)
     kiosk.closers.append(kiosk.cases.close)
     kiosk.appointments = build_appointments(

@@ -10,6 +10,8 @@ at publication, so an editor can save half-done work (or mark it ``draft``).
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -110,9 +112,11 @@ class CatalogueService:
         sessions: async_sessionmaker[AsyncSession],
         blobs: BlobStore,
         publisher: ContentPublisher,
+        offer_every_s: float = 60.0,
     ) -> None:
         self.sessions = sessions
         self.published = CataloguePublisher(sessions, blobs, publisher)
+        self._offer_every_s = offer_every_s
 
     # --- the published catalogue (other kiosk services call these) ------------------------
 
@@ -140,14 +144,22 @@ class CatalogueService:
         async with self.sessions() as s:
             return await repo.readable_blobs(s)
 
-    async def republish_at_start(self) -> None:
-        """The kiosk worker: offer the current catalogue to every site once, then end."""
-        try:
-            offered = await self.published.republish_all()
-        except Exception:  # the app goes on; the next publication offers it again
-            log.exception("republishing the catalogue at start failed")
-            return
-        log.info("catalogue offered again to %d sites at start", offered)
+    async def keep_offered(self) -> None:
+        """The kiosk worker: offer the current catalogue to every site at start (the broker may
+        have lost its retained copies), then again every ``offer_every_s``, so a site created
+        since — in the console, by ``kfleet cloud seed-pilot``, through another cloud process —
+        has it within that time. The publisher drops, in memory, what a site holds already."""
+        first = True
+        while True:
+            try:
+                offered = await self.published.republish_all()
+            except Exception:  # the app goes on; the next round (or publication) offers it
+                log.exception("offering the catalogue to every site failed")
+            else:
+                if first or offered:
+                    log.info("catalogue offered to %d site(s)", offered)
+            first = False
+            await asyncio.sleep(self._offer_every_s)
 
     # --- the working copy -------------------------------------------------------------------
 

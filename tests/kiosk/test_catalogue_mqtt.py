@@ -70,3 +70,20 @@ async def test_a_restarted_cloud_offers_the_current_catalogue_again(
         async with asyncio.timeout(15):  # the kiosk worker republishes, nobody asked
             await publisher.wait_published(HHL, CATALOGUE, 2)
         assert publisher.published_version(HHL, CATALOGUE) == 2
+
+
+async def test_a_site_created_after_the_publication_gets_the_catalogue(
+    tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with catalogue_cloud(tmp_path, mosquitto_url, catalogue_offer_interval_s=0.2) as cloud:
+        http = await admin(cloud)
+        await seed(http)
+        version = (await http.post("/api/v1/guide/publish")).json()["version"]
+        made = await http.post(
+            "/api/v1/sites",
+            json={"parent": "qh/hx/golmud", "code": "newtown", "name": "新镇", "level": "town"},
+        )
+        assert made.status_code == 201, made.text
+        publisher = cloud.parts.hall.publisher
+        async with asyncio.timeout(15):  # nobody publishes again: the worker's next round
+            await publisher.wait_published("qh/hx/golmud/newtown", CATALOGUE, version)
