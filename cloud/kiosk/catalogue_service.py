@@ -11,7 +11,6 @@ at publication, so an editor can save half-done work (or mark it ``draft``).
 from __future__ import annotations
 
 import asyncio
-
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
