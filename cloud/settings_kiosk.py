@@ -56,3 +56,13 @@ class KioskSettings(BaseModel):
             "site created since the last publication gets the catalogue within this time.",
         ),
     ] = 60.0
+    guide_import_max_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            le=1024**3,
+            description="Largest service-guide catalogue file the import takes (JSON or Excel; "
+            "a county's 5,000 items in JSON are about 10 MB). Other API bodies keep "
+            "KFLEET_API_MAX_BODY_BYTES.",
+        ),
+    ] = 64 * 1024 * 1024

@@ -112,7 +112,7 @@ async def export(_caller: GuideReader, service: CatalogueDep, format: FormatQuer
     response_model=ImportOut,
     responses=error_responses(
         described={
-            413: "the file is larger than KFLEET_API_MAX_BODY_BYTES",
+            413: "the file is larger than KFLEET_GUIDE_IMPORT_MAX_BYTES",
             422: "bad rows or entries: each in errors with its place (loc ['file', sheet, "
             "row, column] for Excel); nothing was saved",
         }

@@ -26,6 +26,7 @@ def install_http_layer(app: FastAPI, settings: Settings) -> None:
         api_max_bytes=settings.api_max_body_bytes,
         blob_max_bytes=settings.blob_max_bytes,
         hall_image_max_bytes=max(settings.hall_plan_max_bytes, settings.hall_photo_max_bytes),
+        guide_import_max_bytes=settings.guide_import_max_bytes,
     )
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(NoNul)  # PostgreSQL stores no NUL: refused before any lookup

@@ -22,6 +22,8 @@ from cloud.api.errors import error_response
 BLOB_UPLOAD = re.compile(r"^/api/v1/blobs/[^/]+/?$")
 #: hall image uploads (multipart): a floor plan (POST) or a staff photo (PUT)
 HALL_IMAGE_UPLOAD = re.compile(r"^/api/v1/hall/(floorplans|staff/[^/]+/photo)/?$")
+#: the service-guide catalogue's import (JSON or Excel, multipart): a county's 5,000 items
+GUIDE_IMPORT = re.compile(r"^/api/v1/guide/import/?$")
 #: room for the multipart framing around an image at its limit (the route checks the image)
 MULTIPART_SLACK = 64 * 1024
 
@@ -34,6 +36,8 @@ class BodyLimits:
     blob_max_bytes: int
     #: bytes of a hall image upload (floor plan, staff photo), before multipart framing
     hall_image_max_bytes: int = 0
+    #: bytes of a catalogue import (``POST /api/v1/guide/import``), before multipart framing
+    guide_import_max_bytes: int = 0
 
     def for_request(self, method: str, path: str) -> tuple[int, str]:
         """The limit for this request, and the setting that raises it."""
@@ -45,6 +49,8 @@ class BodyLimits:
             and method in ("POST", "PUT")
         ):
             return self.hall_image_max_bytes + MULTIPART_SLACK, "KFLEET_HALL_PLAN_MAX_BYTES"
+        if self.guide_import_max_bytes and method == "POST" and GUIDE_IMPORT.match(path):
+            return self.guide_import_max_bytes + MULTIPART_SLACK, "KFLEET_GUIDE_IMPORT_MAX_BYTES"
         return self.api_max_bytes, "KFLEET_API_MAX_BODY_BYTES"
 
 

@@ -135,3 +135,32 @@ async def test_a_published_version_imports_back_and_replace_removes_the_rest(
     assert [(i["code"], i["sample"]) for i in listed] == [("hukou", True)]
     r = await http.post("/api/v1/guide/publish")
     assert r.status_code == 201 and r.json()["sample"] is True
+
+
+async def test_a_county_sized_file_imports_and_a_larger_one_is_refused_naming_the_setting(
+    tmp_path: Path, mosquitto_url: str
+) -> None:
+    """A file past the API's usual 1 MiB body limit, within the import's own limit, imports;
+    past the import's limit it is a 413 that says which setting raises it."""
+    async with catalogue_cloud(
+        tmp_path, mosquitto_url, guide_import_max_bytes=4 * 1024 * 1024
+    ) as cloud:
+        http = await admin(cloud)
+        await seed(http, "gaoling")
+        doc = json.loads(
+            (await http.get("/api/v1/guide/export", params={"format": "json"})).content
+        )
+        one = doc["items"][0]
+        doc["items"] = [{**one, "code": f"i{n:04d}"} for n in range(1500)]
+        data = json.dumps(doc, ensure_ascii=False).encode()
+        assert 1024 * 1024 < len(data) < 4 * 1024 * 1024
+        r = await import_file(http, data, "json")
+        assert r.status_code == 200, r.text[:500]
+        listed = await http.get("/api/v1/guide/items", params={"limit": 5000})
+        assert listed.json()["total"] == 1501
+
+        doc["items"] = [{**one, "code": f"j{n:04d}"} for n in range(4000)]
+        big = json.dumps(doc, ensure_ascii=False).encode()
+        assert len(big) > 4 * 1024 * 1024
+        r = await import_file(http, big, "json")
+        assert r.status_code == 413 and "KFLEET_GUIDE_IMPORT_MAX_BYTES" in r.text
