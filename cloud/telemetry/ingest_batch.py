@@ -2,11 +2,12 @@
 per transaction.
 
 The bus hands the ingest the messages already waiting (up to ``cloud.bus.BATCH_MAX``); a run
-of consecutive ``tele`` messages among them is applied here in ONE transaction: one query finds
-every device of the run with its site path, one finds which message ids were handled before,
-one statement records the newest values (``cloud.telemetry.latest``), one marks the devices
-seen and one records the message ids. Per message that was ~7 ms of CPU; per run it is a few
-ms for up to 64 messages (``docs/benchmarks.md``).
+of consecutive ``tele`` messages among them is written here in ONE transaction: one query finds
+every device of the run with its site path, one finds which message ids were handled before
+(then the connection is let go while the points are checked), one statement records the newest
+values (``cloud.telemetry.latest``), one marks the devices seen and one records the message
+ids. Per message that was ~7 ms of CPU; per run it is a few ms for up to 64 messages
+(``docs/benchmarks.md``).
 
 The promises are the per-message path's (:meth:`TeleIngest.one`, kept for single messages):
 a message id already handled — before, or earlier in the same run — changes nothing and is
@@ -95,13 +96,19 @@ class TeleIngest:
     async def run(
         self, items: Sequence[tuple[str, Envelope[Any]]], run: Sequence[int]
     ) -> list[Failure]:
-        """The ``tele`` messages ``items[i]`` for ``i`` in ``run``, in one transaction.
-        Returns the messages that failed; every other one is applied or counted."""
+        """The ``tele`` messages ``items[i]`` for ``i`` in ``run``, written in one transaction.
+        Returns the messages that failed; every other one is applied or counted.
+
+        The checks (the CPU: validating and tagging every point) run between two short uses
+        of the database, holding no connection: on SQLite (one connection per process) another
+        bus worker writes its batch meanwhile, so the CPU and the database work side by side."""
         try:
             async with self._sessions() as s:
-                checked = await self._check(s, items, run)
-                if not checked:
-                    return []
+                known, handled = await self._lookup(s, items, run)
+            checked = await self._check(items, run, known, handled)
+            if not checked:
+                return []
+            async with self._sessions() as s:
                 try:
                     await self._write(s, checked)
                     await s.commit()
@@ -114,11 +121,10 @@ class TeleIngest:
         self._done([c.device_id for c in checked], [p for c in checked for p in c.verdict.points])
         return []
 
-    async def _check(
+    async def _lookup(
         self, s: AsyncSession, items: Sequence[tuple[str, Envelope[Any]]], run: Sequence[int]
-    ) -> list[_Checked]:
-        """The run's messages that are new and from known devices, checked and tagged;
-        the others refused or ignored (counted), as :meth:`one` does."""
+    ) -> tuple[dict[str, tuple[str, str]], set[str]]:
+        """The run's known devices (role, site path) and its message ids handled before."""
         ids = sorted({items[i][0] for i in run})
         rows = await s.execute(
             select(Device.id, Device.role, Site.path)
@@ -130,6 +136,17 @@ class TeleIngest:
         handled = set(
             await s.scalars(select(ProcessedMessage.id).where(ProcessedMessage.id.in_(msg_ids)))
         )
+        return known, handled
+
+    async def _check(
+        self,
+        items: Sequence[tuple[str, Envelope[Any]]],
+        run: Sequence[int],
+        known: dict[str, tuple[str, str]],
+        handled: set[str],
+    ) -> list[_Checked]:
+        """The run's messages that are new and from known devices, checked and tagged;
+        the others refused or ignored (counted), as :meth:`one` does."""
         checked: list[_Checked] = []
         for i in run:
             device_id, env = items[i]
