@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_identity_platform() -> None:
+    from simulators.cli_identity_platform import register
+
+    register(app)
+
+
+_register_identity_platform()

@@ -12,7 +12,8 @@ kiosk's one-time codes are sent to (``cloud/kiosk/identity_platform.py`` speaks 
   error page instead of JSON), ``fail_next(n)`` (500s).
 
 Seeded with the ID-card simulator's sample cards (``simulators.idcard_reader.SAMPLE_CARDS``)
-so a card read at a demo kiosk has a phone on file. Runs on loopback only.
+so a card read at a demo kiosk has a phone on file. Runs on loopback unless told otherwise
+(``kfleet sim identity-platform --host``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class IdentityPlatformSim:
     #: (status, resultCode) of every answer, in order
     requests: list[tuple[int, str]] = field(default_factory=list)
     url: str = ""
+    host: str = "127.0.0.1"
+    #: 0: any free port
+    port: int = 0
     _runner: web.AppRunner | None = None
 
     def fail_next(self, n: int) -> None:
@@ -61,10 +65,10 @@ class IdentityPlatformSim:
         app.router.add_post("/api/v2/person/contact", self._contact)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{self.host}:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
