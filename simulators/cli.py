@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_alipay() -> None:
+    from simulators.cli_alipay import register
+
+    register(app)
+
+
+_register_alipay()
