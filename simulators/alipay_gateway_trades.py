@@ -122,7 +122,7 @@ class TradeBook:
         if trade.status == "PRECREATED":
             trade.status = "WAIT_BUYER_PAY"
             trade.trade_no = (
-                now.astimezone(CHINA).strftime("%Y%m%d") + f"22{next(self._serial):022d}"
+                now.astimezone(CHINA).strftime("%Y%m%d") + f"22{next(self._serial):018d}"
             )
 
     def pay(self, trade: Trade, now: datetime) -> bool:

@@ -193,3 +193,15 @@ async def test_a_request_signed_with_the_wrong_key_is_refused_by_the_gateway() -
         with pytest.raises(ChannelError, match=r"isv\.invalid-signature"):
             await channel.query("K-any")
         assert sim.requests[-1] == ("alipay.trade.query", "40002", "isv.invalid-signature")
+
+
+async def test_a_genuine_answer_about_another_order_does_not_settle_this_one() -> None:
+    """Alipay's signature binds the answer, not the question: a replayed answer is refused."""
+    async with alipay_world() as (sim, channel, inbox):
+        for number in ("K-paid-one", "K-waiting-one"):
+            await channel.precreate(order(inbox, number))
+        assert sim.pay("K-paid-one")
+        honest = sim.book.query
+        sim.book.query = lambda app_id, biz: honest(app_id, {"out_trade_no": "K-paid-one"})  # type: ignore[method-assign]
+        with pytest.raises(ChannelError, match="another order"):
+            await channel.query("K-waiting-one")

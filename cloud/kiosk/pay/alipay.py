@@ -195,6 +195,14 @@ class AlipayChannel:
             log.warning("alipay %s %s: %s", method, about, type(err).__name__)
             raise ChannelError("alipay", f"{method}: unreachable ({type(err).__name__})") from err
         node = self._verified_node(method, r)
+        ours = biz.get("out_trade_no")
+        if node.get("code") == SUCCESS and ours and node.get("out_trade_no") != ours:
+            # Alipay's signature covers the answer, not our question: a genuine answer about
+            # another order (replayed by someone in between) must not settle this one
+            log.error(
+                "alipay %s %s: the answer is about %r", method, about, node.get("out_trade_no")
+            )
+            raise ChannelError("alipay", f"{method}: the answer is about another order")
         log.info(
             "alipay %s %s: HTTP %s code %s %s",
             method,
