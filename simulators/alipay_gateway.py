@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulators.alipay_gateway_bill import BillRow, bill_archive, rows_of
 from simulators.alipay_gateway_notify import Postman, Sent, notify_fields, signed
-from simulators.alipay_gateway_page import cashier, unknown
+from simulators.alipay_gateway_page import cashier, unknown, waiting_list
 from simulators.alipay_gateway_sign import (
     bare_public,
     new_key,
@@ -101,6 +101,7 @@ class AlipayGatewaySim:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", GATEWAY_PATH, self._gateway)
+        app.router.add_get("/", self._waiting)
         app.router.add_get("/pay/{qr}", self._phone)
         app.router.add_post("/pay/{qr}", self._phone_choice)
         app.router.add_get(BILL_PATH, self._bill)
@@ -285,6 +286,13 @@ class AlipayGatewaySim:
         )
 
     # -- the phone --------------------------------------------------------------------------
+
+    async def _waiting(self, request: web.Request) -> web.StreamResponse:
+        open_ = [
+            t for t in self.book.trades.values() if t.status in ("PRECREATED", "WAIT_BUYER_PAY")
+        ]
+        open_.sort(key=lambda t: t.created_at, reverse=True)
+        return web.Response(text=waiting_list(open_), content_type="text/html")
 
     async def _phone(self, request: web.Request) -> web.StreamResponse:
         trade = self.book.by_qr.get(request.match_info["qr"])

@@ -58,3 +58,21 @@ def unknown() -> str:
         "二维码无效",
         "<h1>二维码无效或已过期</h1><p class=en lang=en>This code is not valid or has expired.</p>",
     )
+
+
+def waiting_list(trades: list[Trade]) -> str:
+    """The open QR codes, newest first: for whoever tries the demo without a phone to scan."""
+    items = "".join(
+        f'<li><a href="/pay/{escape(t.qr)}">{escape(t.subject)} ¥ {yuan(t.amount_fen)}</a></li>'
+        for t in trades
+    )
+    body = (
+        "<h1>待支付 <span class=en lang=en>Waiting to be paid</span></h1>"
+        + (
+            f"<ul>{items}</ul>"
+            if items
+            else "<p>没有待支付的二维码 <span class=en lang=en>No QR code is waiting</span></p>"
+        )
+        + "<p class=en>Open one to confirm or cancel it, as a phone that scanned it would.</p>"
+    )
+    return page("待支付", body)

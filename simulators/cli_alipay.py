@@ -67,6 +67,7 @@ def alipay(
 async def _serve(sim: AlipayGatewaySim, app_id: str, app_private: str) -> None:
     await sim.start()
     typer.echo(f"alipay gateway listening on {sim.url}{GATEWAY_PATH}")
+    typer.echo(f"the phone: {sim.public_url}/ lists the QR codes waiting to be paid")
     typer.echo(f"KFLEET_ALIPAY_GATEWAY_URL={sim.url}{GATEWAY_PATH}")
     typer.echo(f"KFLEET_ALIPAY_APP_ID={app_id}")
     if app_private:

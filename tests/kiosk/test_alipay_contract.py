@@ -205,3 +205,14 @@ async def test_a_genuine_answer_about_another_order_does_not_settle_this_one() -
         sim.book.query = lambda app_id, biz: honest(app_id, {"out_trade_no": "K-paid-one"})  # type: ignore[method-assign]
         with pytest.raises(ChannelError, match="another order"):
             await channel.query("K-waiting-one")
+
+
+async def test_the_phone_lists_the_codes_waiting_to_be_paid() -> None:
+    """Whoever tries the demo without a phone opens the gateway's page and picks the code."""
+    async with alipay_world() as (sim, channel, inbox):
+        made = await channel.precreate(order(inbox, "K-listed", 4200))
+        listed = await phone(sim.url + "/")
+        path = made.qr_content.removeprefix(sim.url)
+        assert f'href="{path}"' in listed and "42.00" in listed
+        assert sim.pay("K-listed")
+        assert path not in await phone(sim.url + "/")

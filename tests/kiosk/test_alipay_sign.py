@@ -126,7 +126,7 @@ def test_keys_load_as_pem_pkcs1_and_the_consoles_bare_base64() -> None:
 
 
 def test_the_answers_signed_text_is_its_node_exactly_as_written() -> None:
-    node = {"code": "10000", "msg": "Success", "subject": "水费 {11月} \"}\"", "qr_code": "x"}
+    node = {"code": "10000", "msg": "Success", "subject": '水费 {11月} "}"', "qr_code": "x"}
     raw = signed_answer(app_key(), "alipay_trade_precreate_response", node)
     text = response_node(raw, "alipay_trade_precreate_response")
     assert text is not None and json.loads(text) == node
