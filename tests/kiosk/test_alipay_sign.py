@@ -191,6 +191,13 @@ def test_a_changed_notification_is_refused(change: dict[str, str], why: str) -> 
         verified_notification({**fields, **change}, "2021000122671234", app_key().public_key())
 
 
+def test_a_genuine_notification_of_another_kind_is_refused() -> None:
+    fields = documented_notification("2021000122671234") | {"notify_type": "fund_auth_sync"}
+    fields["sign"] = pycryptodome_sign(notify_content(fields))
+    with pytest.raises(ForgedNotification, match="notify_type"):
+        verified_notification(fields, "2021000122671234", app_key().public_key())
+
+
 def test_a_notification_signed_with_sign_type_included_is_refused() -> None:
     """The notify rule differs from the request rule: a signer that kept sign_type is wrong."""
     fields = documented_notification("2021000122671234")

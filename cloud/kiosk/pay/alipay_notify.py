@@ -57,6 +57,8 @@ def verified_notification(
         raise ForgedNotification("alipay", "the signature does not verify with Alipay's key")
     if fields.get("app_id") != app_id:  # signed by Alipay, but for another app of ours
         raise ForgedNotification("alipay", f"for app {fields.get('app_id')!r}, not ours")
+    if fields.get("notify_type", "trade_status_sync") != "trade_status_sync":
+        raise ForgedNotification("alipay", f"notify_type {fields.get('notify_type')!r}")
     notify_id, out_trade_no = fields.get("notify_id", ""), fields.get("out_trade_no", "")
     if not notify_id or not out_trade_no:
         raise ForgedNotification("alipay", "notify_id or out_trade_no missing")
