@@ -34,6 +34,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulators.alipay_gateway_bill import BillRow, bill_archive, rows_of
+from simulators.alipay_gateway_control import add_control
 from simulators.alipay_gateway_notify import Postman, Sent, notify_fields, signed
 from simulators.alipay_gateway_page import cashier, unknown, waiting_list
 from simulators.alipay_gateway_sign import (
@@ -105,6 +106,7 @@ class AlipayGatewaySim:
         app.router.add_get("/pay/{qr}", self._phone)
         app.router.add_post("/pay/{qr}", self._phone_choice)
         app.router.add_get(BILL_PATH, self._bill)
+        add_control(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

@@ -216,3 +216,29 @@ async def test_the_phone_lists_the_codes_waiting_to_be_paid() -> None:
         assert f'href="{path}"' in listed and "42.00" in listed
         assert sim.pay("K-listed")
         assert path not in await phone(sim.url + "/")
+
+
+async def test_the_control_api_turns_faults_on_and_sends_notifications_on_demand() -> None:
+    """What a person trying ``kfleet sim alipay`` by itself does over HTTP."""
+    async with (
+        alipay_world(timeout_s=0.3) as (sim, channel, inbox),
+        httpx.AsyncClient(base_url=sim.url, trust_env=False) as http,
+    ):
+        r = await http.post("/_sim/faults", json={"notify_repeats": 1, "stall_s": 1.0})
+        assert r.status_code == 200 and r.json()["notify_repeats"] == 1
+        with pytest.raises(ChannelError, match="no answer"):
+            await channel.query("K-ctl")
+        assert (await http.post("/_sim/faults", json={"stall_s": 0})).json()["stall_s"] == 0
+        for bad in ({"stall_s": "1"}, {"maintenance": 1}, {"shutdown": True}):
+            assert (await http.post("/_sim/faults", json=bad)).status_code == 422
+        await channel.precreate(order(inbox, "K-ctl"))
+        sent = await http.post("/_sim/notify", json={"out_trade_no": "K-ctl", "kind": "resend"})
+        assert sent.status_code == 422  # nothing was notified yet
+        assert sim.pay("K-ctl")
+        await inbox.wait(lambda i: len(i.accepted) == 2)  # the payment, repeated once
+        for kind in ("resend", "forged-amount"):
+            r = await http.post("/_sim/notify", json={"out_trade_no": "K-ctl", "kind": kind})
+            assert r.status_code == 202
+        await inbox.wait(lambda i: len(i.accepted) == 4 and len(i.refused) == 1)
+        missing = await http.post("/_sim/notify", json={"out_trade_no": "nope", "kind": "resend"})
+        assert missing.status_code == 404
