@@ -1,12 +1,13 @@
 """A simulated Alipay open-platform gateway (docs/pay-alipay.md "The simulator").
 
 ``POST /gateway.do`` (form or query parameters, as Alipay takes them) answers
-``alipay.trade.precreate``, ``.query``, ``.close``, ``.refund`` and
-``alipay.data.dataservice.bill.downloadurl.query``: the request's RSA2 signature is verified
-with the app's public key (``isv.invalid-signature`` and the like come back unsigned, as
-Alipay's do), the answer's ``<method>_response`` node is signed with the gateway's key. The
-QR code opens ``GET /pay/{qr}`` (the "phone": confirm or cancel); payments, closes and refunds
-are notified to the trade's ``notify_url``; the statement file is served at
+``alipay.trade.precreate``, ``.query``, ``.close``, ``.refund``,
+``alipay.trade.fastpay.refund.query`` and ``alipay.data.dataservice.bill.downloadurl.query``:
+the request's RSA2 signature is verified with the app's public key
+(``isv.invalid-signature`` and the like come back unsigned, as Alipay's do), the answer's
+``<method>_response`` node is signed with the gateway's key. The QR code opens
+``GET /pay/{qr}`` (the "phone": confirm or cancel); payments, closes and refunds are notified
+to the trade's ``notify_url``; the statement file is served at
 ``/downloadBillFile.resource`` for 30 s after its URL is asked for.
 
 Faults (set them on a running simulator): ``stall_s`` holds every answer (the client's
@@ -45,14 +46,24 @@ from simulators.alipay_gateway_sign import (
     unsigned,
     verify,
 )
-from simulators.alipay_gateway_trades import CHINA, Node, Trade, TradeBook, failed, now_utc, ok
+from simulators.alipay_gateway_trades import (
+    CHINA,
+    Node,
+    Trade,
+    TradeBook,
+    failed,
+    now_utc,
+    ok,
+    refund_query,
+)
 
 GATEWAY_PATH = "/gateway.do"
 BILL_PATH = "/downloadBillFile.resource"
 BILL_METHOD = "alipay.data.dataservice.bill.downloadurl.query"
+REFUND_QUERY = "alipay.trade.fastpay.refund.query"
 METHODS = (
     *("alipay.trade.precreate", "alipay.trade.query", "alipay.trade.close"),
-    *("alipay.trade.refund", BILL_METHOD),
+    *("alipay.trade.refund", REFUND_QUERY, BILL_METHOD),
 )
 
 
@@ -250,6 +261,8 @@ class AlipayGatewaySim:
             if refunded is not None:
                 self._notify(refunded, str(biz.get("out_request_no") or refunded.out_trade_no))
             return node
+        if method == REFUND_QUERY:
+            return refund_query(self.book, app_id, biz)
         return self._bill_url(app_id, biz)
 
     def _bill_url(self, app_id: str, biz: Node) -> Node:

@@ -210,6 +210,25 @@ class TradeBook:
         return answer, trade if old.at == now else None
 
 
+def refund_query(book: TradeBook, app_id: str, biz: Node) -> Node:
+    """``alipay.trade.fastpay.refund.query``: a refund by its ``out_request_no`` (no refund:
+    a success without ``refund_amount``, as Alipay answers)."""
+    trade = book.find(app_id, biz)
+    if trade is None:
+        return failed("ACQ.TRADE_NOT_EXIST", "交易不存在")
+    answer = ok(trade_no=trade.trade_no, out_trade_no=trade.out_trade_no)
+    refund = trade.refunds.get(str(biz.get("out_request_no") or trade.out_trade_no))
+    if refund is not None:
+        answer.update(
+            out_request_no=refund.out_request_no,
+            refund_amount=yuan(refund.amount_fen),
+            total_amount=yuan(trade.amount_fen),
+            refund_status="REFUND_SUCCESS",
+            gmt_refund_pay=china(refund.at),
+        )
+    return answer
+
+
 def _minutes(value: Any) -> int | None:
     """``timeout_express``: 1m..15d as ``Nm``, ``Nh`` or ``Nd``."""
     got = _TIMEOUT.match(str(value))

@@ -104,8 +104,9 @@ async def test_refunds_part_then_the_rest_once_per_refund_number() -> None:
         assert sim.pay("K-refund")
         part = await channel.refund("K-refund", "R1", 300, "账单多收")
         assert (part.out_refund_no, part.amount_fen) == ("R1", 300)
-        again = await channel.refund("K-refund", "R1", 300, "账单多收")
-        assert again.refunded_at == part.refunded_at
+        again = await channel.refund("K-refund", "R1", 500, "账单多收")  # a repeat, misremembered
+        assert (again.amount_fen, again.refunded_at) == (300, part.refunded_at)
+        assert sim.requests[-1][0] == "alipay.trade.fastpay.refund.query"
         trade = sim.trade("K-refund")
         assert trade is not None and trade.refunded_fen == 300  # the repeat moved no money
         assert (await channel.query("K-refund")).state == "paid"

@@ -2,7 +2,8 @@
 (docs/pay-alipay.md).
 
 ``alipay.trade.precreate`` gives the QR the citizen scans, ``.query``, ``.close`` and
-``.refund`` follow the trade, ``alipay.data.dataservice.bill.downloadurl.query`` finds the day's
+``.refund`` (with ``alipay.trade.fastpay.refund.query`` to confirm a repeated refund) follow
+the trade, ``alipay.data.dataservice.bill.downloadurl.query`` finds the day's
 statement. Every request is signed with our app's RSA2 key; every answer's signature is
 verified with Alipay's public key before it is believed (an error answer may come unsigned: it
 is then only a refusal). Every call is bounded by ``timeout_s``. Logged: method, HTTP status,
@@ -33,7 +34,7 @@ from cloud.kiosk.pay.alipay_sign import (
     rsa2_verify,
     sign_content,
 )
-from cloud.kiosk.pay.alipay_wire import china_time, status_of, wire_time, yuan
+from cloud.kiosk.pay.alipay_wire import china_time, fen, status_of, wire_time, yuan
 from cloud.kiosk.pay.channel import (
     ChannelError,
     ChannelName,
@@ -130,8 +131,28 @@ class AlipayChannel:
         }
         node = await self._call("alipay.trade.refund", biz, out_trade_no)
         self._refused_unless_success("alipay.trade.refund", node, out_trade_no)
+        if node.get("fund_change") != "Y":  # a repeat, or not settled: Alipay says ask
+            return await self._refund_as_recorded(out_trade_no, out_refund_no)
         at = china_time(str(node.get("gmt_refund_pay") or "")) or datetime.now(UTC)
         return Refunded(out_refund_no=out_refund_no, amount_fen=amount_fen, refunded_at=at)
+
+    async def _refund_as_recorded(self, out_trade_no: str, out_refund_no: str) -> Refunded:
+        """The refund as Alipay holds it (``alipay.trade.fastpay.refund.query``): a repeated
+        refund number answers for the first refund, whatever amount the repeat named."""
+        method = "alipay.trade.fastpay.refund.query"
+        biz = {"out_trade_no": out_trade_no, "out_request_no": out_refund_no}
+        node = await self._call(method, biz, out_trade_no)
+        self._refused_unless_success(method, node, out_trade_no)
+        if node.get("refund_status", "REFUND_SUCCESS") != "REFUND_SUCCESS" or not node.get(
+            "refund_amount"
+        ):
+            raise ChannelError("alipay", f"refund {out_refund_no} is not (yet) made")
+        try:
+            amount = fen(str(node["refund_amount"]))
+            at = china_time(str(node.get("gmt_refund_pay") or "")) or datetime.now(UTC)
+        except ValueError as err:
+            raise ChannelError("alipay", f"refund query not understood: {err}") from err
+        return Refunded(out_refund_no=out_refund_no, amount_fen=amount, refunded_at=at)
 
     def verify_notify(
         self, body: bytes, content_type: str, headers: Mapping[str, str]
