@@ -4,6 +4,7 @@ notifications (repeated, late, forged, for an order we never had) and the gatewa
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -138,13 +139,17 @@ async def test_a_late_notification_still_verifies_after_the_query_saw_the_paymen
 
 
 @pytest.mark.parametrize("how", ["key", "amount"])
-async def test_a_forged_notification_is_refused_and_the_gateway_is_told_failure(how: str) -> None:
+async def test_a_forged_notification_is_refused_and_the_gateway_is_told_failure(
+    how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "cloud.kiosk.pay.alipay")
     async with alipay_world() as (sim, channel, inbox):
         await channel.precreate(order(inbox, "K-forged"))
         sim.send_forged("K-forged", how)
         await inbox.wait(lambda i: len(i.refused) == 1)
         assert "signature" in inbox.refused[0] and inbox.accepted == []
         await sim.wait_sent(lambda s: s.forged == how and s.reply == "failure")
+        assert any("notification refused" in r.getMessage() for r in caplog.records)
 
 
 async def test_a_notification_for_an_order_we_never_had_verifies_and_names_it() -> None:

@@ -39,6 +39,7 @@ from cloud.kiosk.pay.channel import (
     ChannelError,
     ChannelName,
     ChannelOrder,
+    ForgedNotification,
     Notification,
     Precreated,
     Refunded,
@@ -157,9 +158,13 @@ class AlipayChannel:
     def verify_notify(
         self, body: bytes, content_type: str, headers: Mapping[str, str]
     ) -> Notification:
-        return verified_notification(
-            notify_fields(body, content_type), self.app_id, self._alipay_key
-        )
+        try:
+            return verified_notification(
+                notify_fields(body, content_type), self.app_id, self._alipay_key
+            )
+        except ForgedNotification as err:
+            log.warning("alipay notification refused: %s", err)
+            raise
 
     def notify_reply(self, accepted: bool) -> tuple[int, str, bytes]:
         return 200, "text/plain", ACCEPTED if accepted else REFUSED
