@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
+from cloud.settings_alipay import AlipaySettings
 from cloud.settings_appointments import AppointmentSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
@@ -43,6 +44,7 @@ class Settings(
     CaseSettings,
     AppointmentSettings,
     QueriesSettings,
+    AlipaySettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -63,3 +63,12 @@ def _register_identity_platform() -> None:
 
 
 _register_identity_platform()
+
+
+def _register_alipay() -> None:
+    from simulators.cli_alipay import register
+
+    register(app)
+
+
+_register_alipay()

@@ -79,6 +79,11 @@ def banner(world: DemoWorld) -> str:
             if world.platforms.sms is not None
             else []
         ),
+        *(
+            [f"  Alipay    the phone: {alipay.url}/ (a kiosk's QR codes: confirm or cancel)"]
+            if (alipay := world.platforms.running.get("alipay")) is not None
+            else []
+        ),
         "",
         "Every API call needs credentials. An administrator's API token for this run (make your",
         "own on the console's API tokens page):",

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfleet.world.demo_alipay import alipay_gateway
 from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.city_platform import CityPlatformSim
 from simulators.identity_platform import IdentityPlatformSim
@@ -80,6 +81,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     *DEPARTMENT_STARTERS,
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
+    alipay_gateway,  # payments: the Alipay open-platform gateway and its phone page
 ]
 
 
