@@ -18,6 +18,7 @@ from typing import Any
 
 from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.city_platform import CityPlatformSim
+from simulators.face_verify import FaceVerifySim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
@@ -73,6 +74,19 @@ async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str
         yield {"kiosk_identity_url": sim.url, "kiosk_identity_token": sim.token}
 
 
+@contextlib.asynccontextmanager
+async def face_verify(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The face-verification service (高龄补贴 certification; docs/kiosk-elderly.md)."""
+    async with FaceVerifySim() as sim:
+        platforms.running["face_verify"] = sim
+        yield {
+            "face_verify_url": sim.url,
+            "face_verify_app_id": sim.app_id,
+            "face_verify_secret": sim.secret,
+            "face_verify_timeout_s": 4.0,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -80,6 +94,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     *DEPARTMENT_STARTERS,
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
+    face_verify,  # elderly: 人脸核验 for the 高龄补贴 certification
 ]
 
 
