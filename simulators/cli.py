@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_face_verify() -> None:  # elderly: 人脸核验 for the 高龄补贴 certification
+    from simulators.cli_face_verify import register
+
+    register(app)
+
+
+_register_face_verify()
