@@ -103,9 +103,7 @@ async def test_a_69_year_old_is_refused_with_the_reason(browser: Browser, kw: Ki
     assert civil(kw).allowance.applications == {}
 
 
-async def test_a_70_year_old_registers_and_gets_a_receipt(
-    browser: Browser, kw: KioskWorld
-) -> None:
+async def test_a_70_year_old_registers_and_gets_a_receipt(browser: Browser, kw: KioskWorld) -> None:
     card = card_born(_years_before(datetime.now(BEIJING).date(), 70))  # 70 today
     assert kw.kiosk.idcard is not None
     kw.kiosk.idcard.insert(card)
