@@ -1,0 +1,153 @@
+"""The 高龄补贴 kiosk API with a device's credentials, the 民政局 and face-verification
+simulators behind it over real HTTP: the form; a registration refused for its form, for the
+age and by the bureau (a second time), accepted with its receipt job; a certification's
+challenge used once, at one kiosk; the clip's answer."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from cloud.db.models import Job
+from cloud.settings import Settings
+from edge_agent.kiosk import elderly_clip
+from protocols.idcard.text import id_check_digit
+from simulators.dept_civil import CivilDepartment
+from simulators.dept_people import LI_GUIYING
+from simulators.face_verify import FaceVerifySim
+from tests.access.kit import HHL, AccessCloud, access_cloud
+from tests.hall.kiosk_kit import kiosk_device
+from tests.kiosk.test_elderly_contract import SyntheticCamera
+
+BEIJING = timezone(timedelta(hours=8))
+LI = {"id_number": LI_GUIYING.id_number, "name": LI_GUIYING.name}
+
+
+@dataclass
+class Env:
+    cloud: AccessCloud
+    civil: CivilDepartment
+    face: FaceVerifySim
+    kiosk: httpx.AsyncClient
+    other: httpx.AsyncClient
+
+
+@pytest.fixture
+async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[Env]:
+    async with CivilDepartment(app_id="a", secret="s") as civil, FaceVerifySim() as face:
+        settings = Settings(
+            data_dir=tmp_path,
+            mqtt_url=amqtt_url,
+            demo=True,
+            kiosk_departments={"civil": {"url": civil.url, "app_id": "a", "secret": "s"}},
+            face_verify_url=face.url,
+            face_verify_app_id=face.app_id,
+            face_verify_secret=SecretStr(face.secret),
+        )
+        async with access_cloud(settings) as cloud:
+            yield Env(
+                cloud,
+                civil,
+                face,
+                await kiosk_device(cloud, "kiosk-hhl-1", HHL, printer=True),
+                await kiosk_device(cloud, "kiosk-hhl-2", HHL, printer=False),
+            )
+
+
+def form(years: int, days: int = 0, card: str = "6222021234567890128") -> dict[str, Any]:
+    today = datetime.now(BEIJING).date()
+    try:
+        birth = today.replace(year=today.year - years)
+    except ValueError:
+        birth = today.replace(year=today.year - years, day=28) + timedelta(days=1)
+    birth += timedelta(days=days)
+    first17 = f"632801{birth:%Y%m%d}051"
+    return {
+        "name": "韩德顺",
+        "id_number": first17 + id_check_digit(first17),
+        "sex": "男",
+        "birth": birth.isoformat(),
+        "address": "青海省格尔木市河西街道",
+        "phone": "13909790123",
+        "community": "河西街道",
+        "bank": "青海银行",
+        "bank_card": card,
+        "account_holder": "韩德顺",
+        "declare": True,
+    }
+
+
+async def register(env: Env, data: dict[str, Any]) -> httpx.Response:
+    return await env.kiosk.post("/api/v1/kiosk/elderly/registrations", json={"data": data})
+
+
+async def test_the_form_is_the_shipped_one(env: Env) -> None:
+    r = await env.kiosk.get("/api/v1/kiosk/elderly/form")
+    assert r.status_code == 200 and r.json()["title"] == "青海省高龄补贴登记表"
+
+
+async def test_registration_refusals_then_accepted_with_a_receipt(env: Env) -> None:
+    r = await register(env, form(75, card="6222021234567890127"))
+    assert r.status_code == 422 and r.json()["code"] == "form_invalid"
+    assert "校验位不符" in r.json()["citizen_message"]
+    r = await register(env, form(70, days=1))
+    assert r.status_code == 422 and r.json()["code"] == "elderly_not_eligible"
+    assert "您今年69周岁" in r.json()["citizen_message"]
+    assert env.civil.allowance.applications == {}
+    data = form(70)
+    r = await register(env, data)
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["application_no"].startswith("GLBT") and got["tier"] == "70-79周岁"
+    async with env.cloud.parts.sessions() as s:
+        job = await s.get(Job, got["job_id"])
+    assert job is not None and job.purpose == "application" and job.kind == "print_receipt"
+    r = await register(env, data)
+    assert r.status_code == 422 and r.json()["code"] == "department_refused"
+    assert "已登记过" in r.json()["citizen_message"]
+
+
+async def test_a_body_with_an_unknown_field_is_refused(env: Env) -> None:
+    r = await env.kiosk.post("/api/v1/kiosk/elderly/certifications", json={**LI, "photo": "x"})
+    assert r.status_code == 422
+
+
+@pytest.fixture(scope="module")
+def clip_b64(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("clip") / "face.avi"
+    asyncio.run(elderly_clip.record(SyntheticCamera(), 1.2, path))
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+async def test_a_challenge_is_used_once_at_its_kiosk(env: Env, clip_b64: str) -> None:
+    started = await env.kiosk.post("/api/v1/kiosk/elderly/certifications", json=LI)
+    assert started.status_code == 201, started.text
+    c = started.json()
+    assert len(c["actions"]) == 3 and c["seconds"] == 2
+    body = {**LI, "challenge": c["challenge"], "clip": clip_b64}
+    elsewhere = await env.other.post("/api/v1/kiosk/elderly/certifications/verify", json=body)
+    assert elsewhere.status_code == 409 and elsewhere.json()["code"] == "challenge_refused"
+    r = await env.kiosk.post("/api/v1/kiosk/elderly/certifications/verify", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["result"] == "pass" and r.json()["certification_no"].startswith("GLRZ")
+    assert [x.actions for x in env.face.received] == [c["actions"]]
+    again = await env.kiosk.post("/api/v1/kiosk/elderly/certifications/verify", json=body)
+    assert again.status_code == 409
+
+
+async def test_a_mismatch_records_nothing_at_the_bureau(env: Env, clip_b64: str) -> None:
+    env.face.verdicts[LI_GUIYING.id_number] = "mismatch"
+    c = (await env.kiosk.post("/api/v1/kiosk/elderly/certifications", json=LI)).json()
+    body = {**LI, "challenge": c["challenge"], "clip": clip_b64}
+    r = await env.kiosk.post("/api/v1/kiosk/elderly/certifications/verify", json=body)
+    assert r.status_code == 200 and r.json()["result"] == "mismatch"
+    assert r.json()["job_id"] == "" and env.civil.allowance.certifications == []
