@@ -43,7 +43,8 @@ class Env:
 
 @pytest.fixture
 async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[Env]:
-    async with CivilDepartment(app_id="a", secret="s") as civil, FaceVerifySim() as face:
+    civil = CivilDepartment(app_id="a", secret="s")
+    async with civil, FaceVerifySim() as face:
         settings = Settings(
             data_dir=tmp_path,
             mqtt_url=amqtt_url,

@@ -137,7 +137,8 @@ async def test_not_configured_says_so() -> None:
 
 @pytest.fixture
 async def bureau() -> AsyncIterator[tuple[CivilDepartment, civil.Civil]]:
-    async with CivilDepartment(app_id="a", secret="s", allowance=_book()) as dept:
+    dept = CivilDepartment(app_id="a", secret="s", allowance=_book())
+    async with dept:
         endpoint = DepartmentEndpoint(url=dept.url, app_id="a", secret=SecretStr("s"))
         adapter = civil.build(endpoint)
         try:

@@ -4,13 +4,19 @@ actions, and the challenge that binds a certification to one kiosk, one card, on
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from cloud.kiosk.elderly_cert import CertService, ChallengeRefused, random_actions
+from cloud.kiosk.elderly_cert import (
+    CHALLENGE_TTL_S,
+    CertService,
+    ChallengeRefused,
+    random_actions,
+)
 from cloud.kiosk.face_verify import FaceAnswer
 from protocols.elderly import age_on, eligibility
 from protocols.idcard.text import id_check_digit
@@ -95,12 +101,10 @@ async def test_a_challenge_is_for_one_kiosk_one_card_one_use() -> None:
 
 
 async def test_an_expired_challenge_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cloud.kiosk.elderly_cert as module
-
     cert = service(Verifier())
     c = cert.start(ME, *LI)
-    later = module.time.time() + module.CHALLENGE_TTL_S + 1
-    monkeypatch.setattr(module.time, "time", lambda: later)
+    later = time.time() + CHALLENGE_TTL_S + 1
+    monkeypatch.setattr(time, "time", lambda: later)
     with pytest.raises(ChallengeRefused, match="expired"):
         await cert.verify(ME, c.token, *LI, b"clip")
 
