@@ -27,24 +27,14 @@ from cloud.settings_elderly import ElderlySettings
 from cloud.settings_kiosk import DepartmentEndpoint
 from edge_agent.kiosk import elderly_clip
 from protocols.idcard.text import id_check_digit
-from simulators.av_source import SyntheticAvSource
 from simulators.dept_civil import CivilDepartment
 from simulators.dept_people import LI_GUIYING, WANG_XIAOMING
 from simulators.face_verify import FaceVerifySim
+from tests.kiosk.elderly_kit import SyntheticCamera
 
 BEIJING = timezone(timedelta(hours=8))
 LI = Person(LI_GUIYING.id_number, LI_GUIYING.name)
 ACTIONS = ["blink", "left", "mouth"]
-
-
-class SyntheticCamera:
-    def __init__(self) -> None:
-        self.source = SyntheticAvSource(seed=7)
-
-    async def read(self) -> Any:
-        ok, frame = self.source.read()
-        assert ok
-        return frame
 
 
 @pytest.fixture(scope="module")
