@@ -1,17 +1,15 @@
 """高龄补贴 on the kiosk (``/kiosk/api/elderly/...``, docs/kiosk-elderly.md): who may register
 (the age rule of ``protocols.elderly`` on the card just read: no network needed to refuse a
 69-year-old), the 青海省高龄补贴登记表 checked here the one way every surface checks it
-(``with_card`` + ``form_problems``) and submitted through the cloud; and the face-verified
-certification: the cloud's randomised actions, a clip from this kiosk's camera, the answer.
+(``with_card`` + ``form_problems``) and submitted through the cloud. The face-verified
+certification's routes are :mod:`edge_agent.kiosk.elderly_cert`'s.
 
-The full card, the form's definition and the certification's challenge stay in the session;
-the browser sees the masked card and the problems. The clip is a 0600 file in the session's
-directory, deleted as soon as the cloud has answered (or failed to).
+The full card and the form's definition stay in the session; the browser sees the masked card
+and the problems.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -21,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from edge_agent.drivers.video import VideoError
-from edge_agent.kiosk import elderly_clip
+from edge_agent.kiosk import elderly_cert
+from edge_agent.kiosk.elderly_card import NO_CARD, card_of
 from edge_agent.kiosk.idcard import masked_card
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, error, relay
@@ -32,22 +30,7 @@ from protocols.elderly import eligibility
 
 log = logging.getLogger(__name__)
 FORM_KEY = "elderly.form"
-CHALLENGE_KEY = "elderly.challenge"
 BEIJING = timezone(timedelta(hours=8))
-#: the cloud answers within the face service's timeout; this bounds the whole relay
-VERIFY_TIMEOUT_S = 40.0
-_NO_CARD = ("请先将身份证放在读卡区读取身份证。", "Please place your ID card on the reader first.")
-_NO_CAMERA = (
-    "本机摄像头暂时无法使用，请到民政窗口办理认证。",
-    "This kiosk's camera is not working. Please certify at the civil affairs window.",
-)
-
-
-def _card(parts: KioskParts) -> dict[str, str] | None:
-    card = parts.session.get("idcard")
-    if not isinstance(card, dict) or not card.get("id_number") or not card.get("name"):
-        return None
-    return {k: str(v) for k, v in card.items()}
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -96,7 +79,7 @@ def _problems(form: FormDef, filled: dict[str, Any]) -> list[dict[str, str]]:
 
 def routes(parts: KioskParts) -> list[BaseRoute]:
     async def status(request: Request) -> Response:
-        card = _card(parts)
+        card = card_of(parts)
         if card is None:
             return JSONResponse({"card": False}, headers=NO_STORE)
         body = {**_eligibility(card), "masked": masked_card(card)}
@@ -109,9 +92,9 @@ def routes(parts: KioskParts) -> list[BaseRoute]:
         return JSONResponse(got.model_dump(mode="json"), headers=NO_STORE)
 
     async def check_or_register(request: Request) -> Response:
-        card = _card(parts)
+        card = card_of(parts)
         if card is None:
-            return error(409, "no_card", *_NO_CARD)
+            return error(409, "no_card", *NO_CARD)
         if not (found := _eligibility(card))["eligible"]:
             return error(422, "elderly_not_eligible", found["reason"]["zh"], found["reason"]["en"])
         got = await _form(parts)
@@ -129,56 +112,10 @@ def routes(parts: KioskParts) -> list[BaseRoute]:
             parts, "POST", "/api/v1/kiosk/elderly/registrations", json={"data": filled}
         )
 
-    async def cert_start(request: Request) -> Response:
-        card = _card(parts)
-        if card is None:
-            return error(409, "no_card", *_NO_CARD)
-        parts.session.pop(CHALLENGE_KEY)
-        who = {"id_number": card["id_number"], "name": card["name"]}
-        r = await relay(parts, "POST", "/api/v1/kiosk/elderly/certifications", json=who)
-        if r.status_code != 201:
-            return r
-        got = json.loads(bytes(r.body))
-        parts.session.put(CHALLENGE_KEY, {**got, **who})
-        out = {"actions": got["actions"], "seconds": got["seconds"]}
-        return JSONResponse(out, status_code=201, headers=NO_STORE)
-
-    async def cert_record(request: Request) -> Response:
-        held = parts.session.pop(CHALLENGE_KEY)
-        if not isinstance(held, dict):
-            return error(
-                409, "no_challenge", "请重新开始认证。", "Please start the certification again."
-            )
-        camera = parts.peripheral("av_camera")
-        if camera is None or not hasattr(camera, "read"):
-            return error(503, "camera_missing", *_NO_CAMERA)
-        session_id = parts.session.id
-        with elderly_clip.clip_file(parts.session.temp_dir) as path:
-            try:
-                seconds = len(held["actions"]) * held["seconds"]
-                await elderly_clip.record(camera, float(seconds), path)  # type: ignore[arg-type]
-            except VideoError as err:
-                log.warning("kiosk: face clip not recorded: %s", err.why)
-                return error(503, "camera_failed", *_NO_CAMERA)
-            if parts.session.id != session_id:  # cleared while recording: nobody's clip now
-                return error(409, "no_challenge", "请重新开始认证。", "Please start again.")
-            clip = base64.b64encode(path.read_bytes()).decode()
-        # the file is gone now; the clip is in memory only until the cloud answers
-        body = {"challenge": held["challenge"], "id_number": held["id_number"],
-                "name": held["name"], "clip": clip}  # fmt: skip
-        return await relay(
-            parts,
-            "POST",
-            "/api/v1/kiosk/elderly/certifications/verify",
-            json=body,
-            timeout_s=VERIFY_TIMEOUT_S,
-        )
-
     return [
         Route("/kiosk/api/elderly/status", status, methods=["GET"]),
         Route("/kiosk/api/elderly/form", form, methods=["GET"]),
         Route("/kiosk/api/elderly/check", check_or_register, methods=["POST"]),
         Route("/kiosk/api/elderly/register", check_or_register, methods=["POST"]),
-        Route("/kiosk/api/elderly/cert/start", cert_start, methods=["POST"]),
-        Route("/kiosk/api/elderly/cert/record", cert_record, methods=["POST"]),
+        *elderly_cert.routes(parts),
     ]

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 FPS = 5
 WIDTH, HEIGHT = 320, 240
 JPEG_QUALITY = 70
+#: a clip larger than this is written again at a lower quality, then with every other frame
+#: (the cloud takes ≤ 1 MiB of JSON: the clip as base64 plus a little)
+MAX_CLIP_BYTES = 700_000
+LOW_QUALITY = 40
+#: fewer frames than this and the service could not judge the actions
+MIN_FRAMES = 10
 MAX_SECONDS = 12
 
 
@@ -40,17 +46,28 @@ async def record(camera: FrameCamera, seconds: float, path: Path) -> int:
         if (wait := due - loop.time()) > 0:
             await asyncio.sleep(wait)  # the camera's pace, not a synchronisation
         frames.append(await camera.read())
-    await asyncio.to_thread(_write, frames, path)
+    await asyncio.to_thread(_write, frames, path, JPEG_QUALITY)
+    quality = JPEG_QUALITY
+    while _too_big(path) and (quality > LOW_QUALITY or len(frames) >= 2 * MIN_FRAMES):
+        if quality > LOW_QUALITY:  # a detailed, noisy picture: lower the quality first
+            quality = LOW_QUALITY
+        else:
+            frames = frames[::2]
+        await asyncio.to_thread(_write, frames, path, quality)
     return len(frames)
 
 
-def _write(frames: list[Any], path: Path) -> None:
+def _too_big(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > MAX_CLIP_BYTES
+
+
+def _write(frames: list[Any], path: Path, quality: int) -> None:
     import cv2
 
     fourcc = cv2.VideoWriter.fourcc(*"MJPG")
     writer = cv2.VideoWriter(str(path), fourcc, float(FPS), (WIDTH, HEIGHT))
     try:
-        writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
+        writer.set(cv2.VIDEOWRITER_PROP_QUALITY, quality)
         for frame in frames:
             writer.write(cv2.resize(frame, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA))
     finally:
