@@ -93,3 +93,10 @@ async def test_a_mismatch_records_nothing_at_the_bureau(env: Env, clip_b64: str)
     r = await env.kiosk.post("/api/v1/kiosk/elderly/certifications/verify", json=body)
     assert r.status_code == 200 and r.json()["result"] == "mismatch"
     assert r.json()["job_id"] == "" and env.civil.allowance.certifications == []
+
+
+async def test_a_kiosk_that_cannot_print_still_registers(env: Env) -> None:
+    r = await env.other.post("/api/v1/kiosk/elderly/registrations", json={"data": form(90)})
+    assert r.status_code == 201, r.text
+    assert r.json()["job_id"] == "" and r.json()["tier"] == "90-99周岁"
+    assert len(env.civil.allowance.applications) == 1
