@@ -150,17 +150,32 @@ def _no_clip_left(kw: KioskWorld) -> None:
     assert list(agent.session.temp_dir.glob("face-*")) == []
 
 
+#: the browser's speech synthesis, replaced by one that writes down what it is asked to say
+LISTEN = """() => { window.__spoken = []; Object.defineProperty(window, "speechSynthesis", {
+  configurable: true,
+  value: { getVoices: () => [], cancel() {}, speak(u) { window.__spoken.push(u.text); } } }); }"""
+SAID = {
+    "blink": "请眨眨眼",
+    "mouth": "请张张嘴",
+    "left": "请慢慢向左转头",
+    "right": "请慢慢向右转头",
+}
+
+
 async def test_certification_passes_and_is_recorded(browser: Browser, kw: KioskWorld) -> None:
     assert kw.kiosk.idcard is not None
     card = kw.kiosk.idcard.insert(li_guiying())
     async with touch_page(browser, kw.url) as page:
+        await page.evaluate(LISTEN)
         await _certify(page)
         result = page.locator("#ke-result")
         await expect(result).to_have_attribute("data-result", "pass", timeout=30_000)
         await expect(result).to_contain_text("认证成功")
         await assert_accessible(page, "elderly: certified")
         [receipt] = await kw.kiosk.printer.wait_for_receipts(1, timeout=20)
+        spoken = await page.evaluate("window.__spoken")
     [clip] = face(kw).received
+    assert [SAID[a] for a in clip.actions] == [s for s in spoken if s in SAID.values()]
     assert clip.id_number == card.id_number and len(clip.actions) == 3 and clip.frames >= 5
     [recorded] = civil(kw).allowance.certifications
     assert recorded["idCard"] == card.id_number and recorded["rzfs"] == "人脸核验"
