@@ -19,6 +19,7 @@ from cloud.settings_alipay import AlipaySettings
 from cloud.settings_appointments import AppointmentSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
+from cloud.settings_elderly import ElderlySettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
@@ -45,6 +46,7 @@ class Settings(
     AppointmentSettings,
     QueriesSettings,
     AlipaySettings,
+    ElderlySettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -6,69 +6,24 @@
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
+#: each simulator's command module; its ``register(app)`` adds its command(s). One line per
+#: simulator: a new one adds its own line.
+COMMANDS = [
+    "simulators.cli_printer",
+    "simulators.cli_city_queue",
+    "simulators.cli_haocha",
+    "simulators.cli_city_platform",
+    "simulators.cli_dept",
+    "simulators.cli_identity_platform",
+    "simulators.cli_alipay",
+    "simulators.cli_face_verify",  # elderly: 人脸核验 for the 高龄补贴 certification
+]
 
-def _register_printer() -> None:
-    from simulators.cli_printer import register
-
-    register(app)
-
-
-_register_printer()
-
-
-def _register_city_queue() -> None:
-    from simulators.cli_city_queue import register
-
-    register(app)
-
-
-_register_city_queue()
-
-
-def _register_haocha() -> None:
-    from simulators.cli_haocha import register
-
-    register(app)
-
-
-_register_haocha()
-
-
-def _register_city_platform() -> None:
-    from simulators.cli_city_platform import register
-
-    register(app)
-
-
-_register_city_platform()
-
-
-def _register_dept() -> None:
-    from simulators.cli_dept import register
-
-    register(app)
-
-
-_register_dept()
-
-
-def _register_identity_platform() -> None:
-    from simulators.cli_identity_platform import register
-
-    register(app)
-
-
-_register_identity_platform()
-
-
-def _register_alipay() -> None:
-    from simulators.cli_alipay import register
-
-    register(app)
-
-
-_register_alipay()
+for _module in COMMANDS:
+    importlib.import_module(_module).register(app)

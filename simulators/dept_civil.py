@@ -7,17 +7,19 @@ the HTTP status mirrored in ``code`` (refusals ``"404"`` no record, ``"4091"`` n
 
 ``/mz/api/marriage`` 婚姻登记信息, ``/mz/api/gaoling/payments`` 高龄补贴发放,
 ``/mz/api/yanglao/institutions?keyword=`` 养老机构 (public), ``/mz/api/dibao`` 低保信息
-(``idCard``, ``name``).
+(``idCard``, ``name``). The 高龄补贴 service's registrations and certifications
+(``POST``, JSON bodies) are in ``simulators/dept_civil_allowance.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
+from simulators.dept_civil_allowance import AllowanceBook
 from simulators.dept_common import (
     AuthMode,
     DeptSimulator,
@@ -62,6 +64,8 @@ HOMES = table(
 class CivilDepartment(DeptSimulator):
     code: str = "civil"
     auth: AuthMode = "token"
+    #: the 高龄补贴 registrations and certifications this run received
+    allowance: AllowanceBook = field(default_factory=lambda: AllowanceBook(paid=set(ALLOWANCES)))
 
     def routes(self) -> dict[tuple[str, str], Handler]:
         return {
@@ -69,6 +73,8 @@ class CivilDepartment(DeptSimulator):
             ("GET", "/mz/api/gaoling/payments"): self._allowance,
             ("GET", "/mz/api/yanglao/institutions"): self._homes,
             ("GET", "/mz/api/dibao"): self._dibao,
+            ("POST", "/mz/api/gaoling/applications"): self.allowance.register,
+            ("POST", "/mz/api/gaoling/certifications"): self.allowance.certify,
         }
 
     def _marriage(self, params: dict[str, str]) -> dict[str, Any]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloud.kiosk.elderly_form import ELDERLY_FORM
 from protocols.eform import FormDef
 
 #: one entry per shipped form (a feature adds its own line)
-SEED_FORMS: list[FormDef] = []
+SEED_FORMS: list[FormDef] = [
+    ELDERLY_FORM,  # elderly: 青海省高龄补贴登记表
+]
 
 
 def seed_form(code: str) -> FormDef | None:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.elderly import ElderlyService
+    from cloud.kiosk.elderly_cert import CertService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
@@ -42,6 +44,10 @@ class Kiosk:
     otp: OtpService | None = None
     #: the convenience queries (便民查询)
     queries: QueryService | None = None
+    #: 高龄补贴 registration (the 青海省高龄补贴登记表 to the 民政局)
+    elderly: ElderlyService | None = None
+    #: 高龄补贴 certification by face verification (人脸核验)
+    elderly_cert: CertService | None = None
 
     async def run(self) -> None:
         try:

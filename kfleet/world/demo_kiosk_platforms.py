@@ -19,6 +19,7 @@ from typing import Any
 from kfleet.world.demo_alipay import alipay_gateway
 from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.city_platform import CityPlatformSim
+from simulators.face_verify import FaceVerifySim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
 
@@ -74,6 +75,19 @@ async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str
         yield {"kiosk_identity_url": sim.url, "kiosk_identity_token": sim.token}
 
 
+@contextlib.asynccontextmanager
+async def face_verify(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The face-verification service (高龄补贴 certification; docs/kiosk-elderly.md)."""
+    async with FaceVerifySim() as sim:
+        platforms.running["face_verify"] = sim
+        yield {
+            "face_verify_url": sim.url,
+            "face_verify_app_id": sim.app_id,
+            "face_verify_secret": sim.secret,
+            "face_verify_timeout_s": 4.0,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -82,6 +96,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
     alipay_gateway,  # payments: the Alipay open-platform gateway and its phone page
+    face_verify,  # elderly: 人脸核验 for the 高龄补贴 certification
 ]
 
 

@@ -1,6 +1,8 @@
 """民政局 (civil affairs): 婚姻登记信息, 高龄补贴发放, 养老机构 (public), 低保信息. OAuth token,
-``GET`` calls; answers ``{"code": "200", "message", "data"}``; lists MyBatis-Plus style
-``{"records", "total", "current", "size", "pages"}`` (docs/departments.md)."""
+``GET`` calls (and the 高龄补贴 service's two ``POST`` operations, docs/kiosk-elderly.md:
+``allowance_register`` 登记, ``allowance_certify`` the periodic 生存认证); answers
+``{"code": "200", "message", "data"}``; lists MyBatis-Plus style ``{"records", "total",
+"current", "size", "pages"}`` (docs/departments.md)."""
 
 from __future__ import annotations
 
@@ -111,6 +113,28 @@ def _person(p: Person | None, _i: Mapping[str, str]) -> dict[str, str]:
     return person_args(p, "idCard", "name")
 
 
+#: the registration form's fields (cloud/kiosk/elderly_form.py) → the 民政局's names
+REGISTER_ARGS = {
+    "sex": "xb",
+    "birth": "csrq",
+    "address": "hjdz",
+    "phone": "lxdh",
+    "community": "sqjd",
+    "bank": "khyh",
+    "bank_card": "yhkh",
+    "channel": "sqqd",
+}
+
+
+def _register(p: Person | None, i: Mapping[str, str]) -> dict[str, str]:
+    return {**_person(p, i), **{wire: i.get(key, "") for key, wire in REGISTER_ARGS.items()}}
+
+
+def _certify(p: Person | None, i: Mapping[str, str]) -> dict[str, str]:
+    args = {"rzjg": i.get("result", ""), "rzfs": i.get("method", ""), "zdbh": i.get("device", "")}
+    return {**_person(p, i), **args}
+
+
 OPS = {
     "marriage": Op(
         "GET",
@@ -153,6 +177,20 @@ OPS = {
         },
         paged=False,
     ),
+    "allowance_register": Op(
+        "POST",
+        "/mz/api/gaoling/applications",
+        _register,
+        {"application_no": "sqbh", "status": "zt", "accepted_at": "slsj", "tier": "btdc"},
+        paged=False,
+    ),
+    "allowance_certify": Op(
+        "POST",
+        "/mz/api/gaoling/certifications",
+        _certify,
+        {"certification_no": "rzbh", "status": "zt", "next_due": "xcrzrq"},
+        paged=False,
+    ),
 }
 
 
@@ -163,6 +201,24 @@ REFUSALS = {
     ),
     "4091": ("姓名与身份证号码不一致，请核对。", "The name does not match the ID number."),
     "400": ("查询信息有误，请核对后重试。", "Something entered is not valid. Please check it."),
+    # the 高龄补贴 service's own refusals (registration, certification)
+    "4092": (
+        "您已登记过高龄补贴，无需重复登记。如需变更银行卡，请到民政窗口办理。",
+        "You are already registered for the allowance. To change the bank card, ask at the "
+        "civil affairs window.",
+    ),
+    "4093": (
+        "民政局核定您未满70周岁，暂不能登记高龄补贴。",
+        "The Civil Affairs Bureau finds you are not yet 70: you cannot register yet.",
+    ),
+    "4094": (
+        "银行卡号有误或不是本人账户，请核对银行卡后重新填写。",
+        "The bank card is wrong or not in your name. Please check the card and fill it in again.",
+    ),
+    "4095": (
+        "未查询到您的高龄补贴登记，请先登记高龄补贴。",
+        "You are not registered for the old-age allowance. Please register first.",
+    ),
 }
 
 
@@ -177,6 +233,8 @@ class Civil(HttpDepartment):
         self, op: Op, args: dict[str, str], page: int, size: int
     ) -> tuple[dict[str, str], Any]:
         paging = {"current": str(page), "size": str(size)} if op.paged else {}
+        if op.method == "POST":  # the 高龄补贴 service's writes: a JSON body
+            return paging, args
         return {**args, **paging}, None
 
     def parse(self, response: httpx.Response) -> Answer:
