@@ -10,6 +10,7 @@ from cloud.api import (
     guide_device,
     guide_preview,
     guide_publish,
+    kiosk_apply,
     kiosk_appointments,
     kiosk_cases,
     kiosk_guide,
@@ -30,4 +31,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
+    kiosk_apply,  # 自助申报: material pages, the form, the application
 ]

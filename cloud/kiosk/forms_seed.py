@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloud.kiosk import apply_forms
 from protocols.eform import FormDef
 
 #: one entry per shipped form (a feature adds its own line)
 SEED_FORMS: list[FormDef] = []
+SEED_FORMS += [apply_forms.GENERAL, apply_forms.PENSION_CLAIM]  # 自助申报 (apply)
 
 
 def seed_form(code: str) -> FormDef | None:
