@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 from playwright.async_api import Browser, Page, expect
 
@@ -41,7 +42,7 @@ async def scan_and_accept(page: Page, material: str, *, retake_first: bool = Fal
     await expect(preview).to_be_visible(timeout=30_000)
     src = await preview.get_attribute("src")
     assert src is not None
-    shown = await (await page.request.get(src)).body()
+    shown = await (await page.request.get(urljoin(page.url, src))).body()
     await page.locator("#apply-accept").tap()
     await expect(page.locator(f"[data-material='{material}']")).to_be_visible()
     return shown

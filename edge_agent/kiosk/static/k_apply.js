@@ -44,7 +44,7 @@
     root.append(
       el("p", { class: "apply-item" }, K.t({ zh: "申报事项：", en: "Applying for: " }),
         el("strong", {}, K.t({ zh: draft.item_name, en: draft.item_name_en || draft.item_name }))),
-      progress(step), el("div", { class: "apply-status", "aria-live": "polite" }), ...body);
+      progress(step), el("div", { class: "apply-status", "aria-live": "polite" }), ...body.flat().filter(Boolean));
   }
 
   // --- choose the item ---
