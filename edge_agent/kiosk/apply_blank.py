@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 #: a pixel this much darker than the paper's level is ink (0..255 grey)
-INK_STEP = 60
+INK_STEP = 40
 #: below this share of ink pixels the page is blank
-BLANK_SHARE = 0.0015
+BLANK_SHARE = 0.001
 _WORK = 600  # px: the long side the page is measured at
 _MARGIN = 0.06
 
