@@ -109,3 +109,28 @@ async def test_the_form_is_the_items_own_or_the_general_one(env: ApplyEnv) -> No
     assert r.status_code == 200 and r.json()["code"] == "pension-claim"
     other = await env.kiosk.post(FORM, json={"item": "SI-PENSION-ENROL"})
     assert other.status_code == 200 and other.json()["code"] == "apply-general"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "王\x07晓明"},  # a control character
+        {"form_version": True},  # a bool is not an int
+        {"unexpected": 1},  # extra="forbid"
+        {"form_data": {"Bad-Key": "x"}},  # a field key is snake_case
+        {"materials": []},  # at least one material
+    ],
+)
+async def test_bad_input_is_refused_before_anything_is_filed(
+    env: ApplyEnv, change: dict[str, object]
+) -> None:
+    pages = {"id_card": [await env.upload(jpeg_page("id"))]}
+    r = await env.kiosk.post(SUBMIT, json={**application(pages), **change})
+    assert r.status_code == 422, r.text
+    assert not env.sim.apply.applications and env.sim.requests == []
+
+
+async def test_only_devices_may_apply(env: ApplyEnv) -> None:
+    person = await env.cloud.client()
+    r = await person.post(FORM, json={"item": ITEM})
+    assert r.status_code in (401, 403)

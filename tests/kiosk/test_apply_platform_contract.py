@@ -50,9 +50,7 @@ async def test_files_and_an_application_make_a_case_the_case_api_finds() -> None
         assert sim.apply.applications["kiosk-1:apply-0001"].materials["id_card"][0].content == PAGE
         case = await platform.case(filed.case_no)
         assert (case.status, case.item) == ("SB", "城乡居民养老保险待遇领取申请")
-        assert [c.case_no for c in (await platform.cases_of(WANG[0], 1, 10)).cases][0] == (
-            filed.case_no
-        )
+        assert (await platform.cases_of(WANG[0], 1, 10)).cases[0].case_no == (filed.case_no)
         again = await apply_platform.submit(
             platform, application(), [MaterialFiles("id_card", "身份证", [file_id])]
         )
