@@ -111,6 +111,8 @@ async def test_three_scanned_materials_reach_the_platform(
 
         await expect(page.locator("#apply-submit")).to_be_visible()
         await expect(page.locator(".apply-summary")).to_contain_text("申请人居民身份证：2 页")
+        await expect(page.locator("[data-field='bank_card']")).to_have_text("**** **** 3446")
+        await expect(page.locator("[data-field='phone']")).to_have_text("138****1234")
         assert WANG[0] not in await page.content() and WANG[1] not in await page.content()
         await assert_accessible(page, "apply: review")
         await page.locator("#apply-submit").tap()

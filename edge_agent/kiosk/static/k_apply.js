@@ -176,10 +176,20 @@
   }
 
   // --- review and submit ---
+  /** A typed value as the review shows it: numbers a bystander could copy are masked. */
+  function shownValue(f, v) {
+    const text = String(v);
+    if (f.input === "bank_card") return "**** **** " + text.slice(-4);
+    if (f.input === "phone") return text.slice(0, 3) + "****" + text.slice(-4);
+    if (f.input === "id_number") return text.slice(0, 4) + "**********" + text.slice(-4);
+    if (typeof v === "boolean") return K.t(v ? { zh: "是", en: "Yes" } : { zh: "否", en: "No" });
+    return text;
+  }
+
   function renderReview(root, draft) {
     const form = draft.form || { sections: [] };
     const rows = form.sections.flatMap((s) => s.fields).filter((f) => !f.from_card && draft.form_data[f.key] !== undefined)
-      .flatMap((f) => [el("dt", {}, K.t({ zh: f.label, en: f.label_en || f.label })), el("dd", {}, String(draft.form_data[f.key]))]);
+      .flatMap((f) => [el("dt", {}, K.t({ zh: f.label, en: f.label_en || f.label })), el("dd", { "data-field": f.key }, shownValue(f, draft.form_data[f.key]))]);
     const submit = button({ zh: "确认提交", en: "Submit" }, async () => {
       submit.disabled = true;
       status(root, "info", { zh: "正在提交，请稍候…", en: "Submitting, please wait…" });
