@@ -4,7 +4,8 @@ behind the cloud): the ID card, the situation, three materials scanned — one o
 first laid blank (refused and asked again) and retaken once — the e-form (a wrong card number
 refused with its field), review, submit. The platform receives exactly the pages the citizen
 accepted, as its files, the receipt prints with the case number and the case-progress API finds
-the case. Every screen passes WCAG 2.2 AA."""
+the case. The application outlives a reload of the kiosk's page (the agent holds it; its
+restart: tests/kiosk/test_apply_agent.py). Every screen passes WCAG 2.2 AA."""
 
 from __future__ import annotations
 
@@ -75,6 +76,12 @@ async def test_three_scanned_materials_reach_the_platform(
 
         shown: dict[str, list[bytes]] = {"id_card": [], "hukou_book": [], "bank_card": []}
         shown["id_card"].append(await scan_and_accept(page, "id_card"))
+        await page.reload()  # the kiosk's browser restarts: the application is the agent's
+        await expect(page.locator("body[data-ready='1']")).to_be_attached()
+        await page.locator("[data-screen='apply']").tap()
+        await expect(page.locator("[data-material='id_card'] .apply-count")).to_have_text(
+            "已扫描 1 页"
+        )
         await page.locator("[data-scan='id_card']").tap()  # the back of the card
         await assert_accessible(page, "apply: a page to accept or retake")
         await page.locator("#apply-retake").tap()
