@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from edge_agent.drivers.video import VideoError
 from edge_agent.kiosk import apply_submit
 from edge_agent.kiosk.apply_blank import is_blank
 from edge_agent.kiosk.apply_store import Draft, DraftStore
@@ -186,8 +187,11 @@ class _ApplyApi:
             try:
                 async with asyncio.timeout(SCAN_TIMEOUT_S):
                     result = await camera.scan()
-            except (TimeoutError, Exception) as err:  # any camera failure: said, logged, no hang
-                log.warning("kiosk apply: scan failed: %s", type(err).__name__)
+            except TimeoutError:
+                log.warning("kiosk apply: no scan within %g s", SCAN_TIMEOUT_S)
+                return error(503, "scan_failed", *NO_CAMERA)
+            except VideoError as err:  # the camera's own sentence is for the technician
+                log.warning("kiosk apply: scan failed (%s): %s", err.reason, err)
                 return error(503, "scan_failed", *NO_CAMERA)
         if await asyncio.to_thread(is_blank, result.jpeg):
             log.info("kiosk apply: a blank page was refused (material %s)", code)

@@ -134,3 +134,15 @@ async def test_only_devices_may_apply(env: ApplyEnv) -> None:
     person = await env.cloud.client()
     r = await person.post(FORM, json={"item": ITEM})
     assert r.status_code in (401, 403)
+
+
+async def test_without_a_receipt_printer_the_application_still_stands(env: ApplyEnv) -> None:
+    a4_only = await kiosk_with(env.cloud, "kiosk-hhl-3", "qh/hx/golmud/hhl", "a4_printer")
+    pages = {
+        c: [await env.upload(jpeg_page(c), a4_only)] for c in ("id_card", "hukou_book", "bank_card")
+    }
+    r = await a4_only.post(SUBMIT, json=application(pages))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["job_id"] is None and out["case_no"] in out["print_problem"]
+    assert len(env.sim.apply.applications) == 1 and await jobs(env) == 0
