@@ -153,9 +153,17 @@ class ApplyService:
             raise MaterialRefused("a material page must be a JPEG, PNG or PDF file")
         info = await self._blobs.put(sha256, _once(content))
         now = time.monotonic()
-        self._uploads = {k: v for k, v in self._uploads.items() if now - v[1] < UPLOAD_TTL_S}
+        stale = [k for k, v in self._uploads.items() if now - v[1] >= UPLOAD_TTL_S]
+        await self._forget_pages(stale)  # uploaded and never filed: not kept
         self._uploads[sha256] = (caller.name, now)
         return info
+
+    async def _forget_pages(self, pages: list[str]) -> None:
+        """Delete pages the cloud no longer needs (filed with the platform, or abandoned): a
+        scan of an ID card is not kept a minute longer than it must be."""
+        for sha in pages:
+            self._uploads.pop(sha, None)
+            await asyncio.to_thread(self._blobs.path_of(sha).unlink, missing_ok=True)
 
     async def submit(self, caller: Principal, req: ApplicationRequest) -> Submitted:
         if self.platform is None:
@@ -209,6 +217,7 @@ class ApplyService:
             )
             done = await self._print(caller, req.request_id, facts, filed)
             self._done[key] = done
+            await self._forget_pages([sha for m in req.materials for sha in m.pages])
             return done
 
     def _check_complete(

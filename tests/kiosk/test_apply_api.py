@@ -69,6 +69,8 @@ async def test_three_materials_reach_the_platform_and_a_receipt_is_printed(env: 
     assert "· 申请人居民身份证（2 页）" in texts
     qr = [line["data"] for line in job.params["lines"] if line["type"] == "qr"]
     assert qr == [out["follow_url"]] and out["case_no"] in qr[0]
+    stored = env.cloud.parts.settings.data_dir / "blobs"
+    assert not [p for shas in pages.values() for s in shas for p in stored.rglob(s)]  # filed: gone
     again = await env.kiosk.post(SUBMIT, json=application(pages))
     assert again.json() == out and len(env.sim.apply.applications) == 1 and await jobs(env) == 1
 
