@@ -165,8 +165,13 @@
     if (!a.ok) { frame(root, draft, "form"); status(root, "error", errorWords(a)); return; }
     const box = el("div", { class: "apply-form" });
     frame(root, draft, "form", el("h2", {}, K.t({ zh: a.data.form.title, en: a.data.form.title_en || a.data.form.title })), box);
-    const f = K.form(box, a.data.form, { data: a.data.data, card: a.data.card });
+    // what is typed is kept by the agent as it is typed (a restart loses nothing); the
+    // problems are shown only when the citizen presses Next
+    let timer = null;
+    const keep = (values) => { clearTimeout(timer); timer = setTimeout(() => K.api("PUT", "/apply/form", { data: values }), 800); };
+    const f = K.form(box, a.data.form, { data: a.data.data, card: a.data.card, onChange: keep });
     const next = button({ zh: "下一步：核对", en: "Next: review" }, async () => {
+      clearTimeout(timer);
       const r = await K.api("PUT", "/apply/form", { data: f.values() });
       if (r.ok) { go("review"); return; }
       if (r.data && r.data.problems) f.showProblems(r.data.problems);
