@@ -82,6 +82,9 @@ async def test_three_scanned_materials_reach_the_platform(
         await expect(page.locator("[data-material='id_card'] .apply-count")).to_have_text(
             "已扫描 1 页"
         )
+        await page.locator("#k-home").tap()  # home with an application in progress: the
+        assert await page.evaluate("window.Kiosk.dirty") is True  # idle timer still clears it
+        await page.locator("[data-screen='apply']").tap()
         await page.locator("[data-scan='id_card']").tap()  # the back of the card
         await assert_accessible(page, "apply: a page to accept or retake")
         await page.locator("#apply-retake").tap()

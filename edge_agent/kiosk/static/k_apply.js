@@ -18,6 +18,12 @@
 
   document.head.append(el("link", { rel: "stylesheet", href: "/kiosk/static/k_apply.css" }));
 
+  // An application in progress is personal data even when the citizen went back home: the
+  // idle timer must still warn and clear there (the shell's home resets "dirty").
+  let inProgress = false;
+  K.onShow((id) => { if (id === "home" && inProgress) K.dirty = true; });
+  K.onClear(() => { inProgress = false; });
+
   function status(root, kind, words) {
     const box = root.querySelector(".apply-status");
     if (box) box.replaceChildren(words ? K.message(kind, words) : "");
@@ -79,6 +85,7 @@
     const a = await K.api("POST", "/apply/start", { item: code });
     if (!a.ok) { status(root, "error", errorWords(a)); return; }
     K.dirty = true;
+    inProgress = true;
     go("situation");
   }
 
@@ -214,6 +221,7 @@
 
   function renderDone(root, result) {
     K.dirty = true;
+    inProgress = false;
     root.append(
       el("p", { class: "apply-done", role: "status" }, K.t({ zh: "申报已提交，等待窗口受理。", en: "Your application was submitted and awaits a clerk." })),
       el("p", { class: "apply-caseno" }, K.t({ zh: "办件编号：", en: "Case no.: " }), el("strong", { id: "apply-case-no" }, result.case_no)),
@@ -233,6 +241,7 @@
     if (mine !== generation) return;
     if (!a.ok) { root.append(el("div", { class: "apply-status" }, K.message("error", errorWords(a)))); return; }
     const draft = a.data.draft;
+    inProgress = !!draft;
     if (!draft || !draft.questions) { await renderChoose(root, params, () => mine === generation); return; }
     K.dirty = true;
     const step = params.step || (draft.pending || Object.keys(draft.pages).length ? "materials" : "situation");
