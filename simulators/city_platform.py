@@ -36,16 +36,18 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
+from simulators.city_platform_apply import MATERIAL_PATH, SUBMIT_PATH, TRACK_PATH, ApplyDesk
 from simulators.city_platform_cases import seeded_cases
 
 LIST_PATH = "/gov/api/v2/case/list"
 DETAIL_PATH = "/gov/api/v2/case/detail"
 WINDOW_MS = 5 * 60 * 1000
+CHINA = timezone(timedelta(hours=8))
 _NONCE = re.compile(r"^[A-Za-z0-9]{16,64}$")
 _CERT = re.compile(r"^[0-9]{17}[0-9X]$")
 _CASE_NO = re.compile(r"^[A-Za-z0-9-]{6,40}$")
@@ -84,6 +86,8 @@ class CityPlatformSim:
     _nonces: dict[str, float] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    #: the application API (自助申报: simulators/city_platform_apply.py)
+    apply: ApplyDesk = field(default_factory=ApplyDesk)
 
     def __post_init__(self) -> None:
         if not self.cases:
@@ -103,15 +107,19 @@ class CityPlatformSim:
         await self.stop()
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=16 * 1024 * 1024)  # materials are base64
         app.router.add_post(LIST_PATH, self._handle)
         app.router.add_post(DETAIL_PATH, self._handle)
+        for path in (MATERIAL_PATH, SUBMIT_PATH):
+            app.router.add_post(path, self._handle)
+        app.router.add_get(TRACK_PATH, self._track)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{self.host}:{port}"
+        self.apply.url = self.url
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -153,7 +161,14 @@ class CityPlatformSim:
             return answer("40001", "请求体必须是对象", None, 400)
         if request.path == LIST_PATH:
             return self._list(req)
+        if request.path == MATERIAL_PATH:
+            return self.apply.material(req)
+        if request.path == SUBMIT_PATH:
+            return self.apply.submit(req, self.cases, datetime.now(CHINA))
         return self._detail(req)
+
+    async def _track(self, request: web.Request) -> web.StreamResponse:
+        return self.apply.track_page(request.query.get("caseNo", "")[:40], self.cases)
 
     def _check_signature(
         self, request: web.Request, raw: bytes

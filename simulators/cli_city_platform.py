@@ -10,7 +10,8 @@ import typer
 
 from simulators.city_platform import CityPlatformSim
 
-HELP = """Run the city 政务服务平台 case API (办件查询; docs/kiosk-cases.md) until Ctrl-C.
+HELP = """Run the city 政务服务平台 case API (办件查询; docs/kiosk-cases.md) and its application
+API (自助申报; docs/kiosk-apply.md) until Ctrl-C.
 
 Point the cloud at it with KFLEET_CITY_PLATFORM_URL=http://HOST:PORT,
 KFLEET_CITY_PLATFORM_APP_ID and KFLEET_CITY_PLATFORM_SECRET. Seeded cases belong to the

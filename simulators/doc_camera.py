@@ -37,7 +37,8 @@ class SyntheticFrameSource:
 
     Frames cycle through the conditions (or one fixed ``condition``) with seeds ``seed``,
     ``seed + 1``, ... Fault switches: ``closed`` (never opens, like an unplugged camera) and
-    ``drop_every`` (every n-th read fails, like a USB hiccup).
+    ``drop_every`` (every n-th read fails, like a USB hiccup); ``blank`` lays an empty sheet
+    under the camera (a citizen who put the page face down) until it is switched off.
     """
 
     def __init__(
@@ -48,12 +49,14 @@ class SyntheticFrameSource:
         *,
         closed: bool = False,
         drop_every: int = 0,
+        blank: bool = False,
     ) -> None:
         self.condition = Condition(condition) if condition else None
         self.seed = seed
         self.size = size
         self.closed = closed
         self.drop_every = drop_every
+        self.blank = blank
         self.reads = 0
         self.last: Scene | None = None
 
@@ -68,7 +71,8 @@ class SyntheticFrameSource:
             return False, None
         conds = [self.condition] if self.condition else list(Condition)
         n = self.seed + self.reads - 1
-        self.last = generate_scene(n, conds[n % len(conds)], self.size)
+        kind = "blank" if self.blank else None
+        self.last = generate_scene(n, conds[n % len(conds)], self.size, kind=kind)
         return True, self.last.frame
 
     def release(self) -> None:
@@ -78,10 +82,20 @@ class SyntheticFrameSource:
 FrameSource = SyntheticFrameSource  # the name the driver's docs use
 
 
+#: every source opened by name, newest last (a test reaches the kiosk's camera through it)
+OPENED: list[SyntheticFrameSource] = []
+
+
 def source_from_name(name: str) -> SyntheticFrameSource:
-    """``synthetic:[condition][?seed=N&size=WxH]`` → a source (``synthetic:`` cycles all)."""
+    """``synthetic:[condition][?seed=N&size=WxH&blank=1]`` → a source (``synthetic:`` cycles
+    all); the source is also appended to :data:`OPENED`."""
     spec = name.removeprefix("synthetic:")
     cond, _, query = spec.partition("?")
     opts = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
     w, _, h = opts.get("size", "1920x1080").partition("x")
-    return SyntheticFrameSource(cond or None, int(opts.get("seed", 0)), (int(w), int(h)))
+    source = SyntheticFrameSource(
+        cond or None, int(opts.get("seed", 0)), (int(w), int(h)), blank=opts.get("blank") == "1"
+    )
+    OPENED.append(source)
+    del OPENED[:-8]  # the newest few: a long demo reopens now and then
+    return source

@@ -10,6 +10,7 @@ from cloud.api import (
     guide_device,
     guide_preview,
     guide_publish,
+    kiosk_apply,
     kiosk_appointments,
     kiosk_cases,
     kiosk_elderly,
@@ -32,4 +33,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
     kiosk_elderly,  # elderly: 高龄补贴 registration and face-verified certification
+    kiosk_apply,  # 自助申报: material pages, the form, the application
 ]

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.blobs import BlobStore
 from cloud.hall.parts import Hall
 from cloud.jobs import JobService
+from cloud.kiosk.apply import ApplyService
 from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
@@ -46,4 +47,5 @@ def build_kiosk(
     )
     build_queries(kiosk, settings, sessions)
     build_elderly(kiosk, settings, jobs)  # elderly: 高龄补贴 registration and certification
+    kiosk.apply = ApplyService.of(kiosk, settings, jobs, sessions)
     return kiosk

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloud.kiosk import apply_forms
 from cloud.kiosk.elderly_form import ELDERLY_FORM
 from protocols.eform import FormDef
 
 #: one entry per shipped form (a feature adds its own line)
 SEED_FORMS: list[FormDef] = [
     ELDERLY_FORM,  # elderly: 青海省高龄补贴登记表
+    apply_forms.GENERAL,  # 自助申报 (apply): any item without a form of its own
+    apply_forms.PENSION_CLAIM,  # 自助申报 (apply): SI-PENSION-CLAIM
 ]
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cloud.kiosk.sms import CitizenSms
 
 if TYPE_CHECKING:
+    from cloud.kiosk.apply import ApplyService
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
@@ -48,6 +49,9 @@ class Kiosk:
     elderly: ElderlyService | None = None
     #: 高龄补贴 certification by face verification (人脸核验)
     elderly_cert: CertService | None = None
+
+    #: 自助申报: materials as blobs, filed with the city 政务服务平台 (cloud/kiosk/apply*.py)
+    apply: ApplyService | None = None
 
     async def run(self) -> None:
         try:

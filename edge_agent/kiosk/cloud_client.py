@@ -41,8 +41,11 @@ class KioskCloud:
         json: Any = None,
         params: dict[str, Any] | None = None,
         timeout_s: float | None = None,
+        content: bytes | None = None,
+        content_type: str = "application/octet-stream",
     ) -> httpx.Response:
-        """One call; raises :class:`CloudUnreachable` when there is no answer at all."""
+        """One call (a JSON body, or ``content`` bytes such as a scanned page); raises
+        :class:`CloudUnreachable` when there is no answer at all."""
         if self.cloud_url is None:
             raise CloudUnreachable(
                 "this kiosk has no [cloud] url in its config, so it cannot reach the "
@@ -56,6 +59,8 @@ class KioskCloud:
                 url,
                 json=json,
                 params=params,
+                content=content,
+                headers={"Content-Type": content_type} if content is not None else None,
                 auth=httpx.BasicAuth(*auth) if auth else None,
                 timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
             )

@@ -10,7 +10,14 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import appointments, cases, elderly, guide, queries
+from edge_agent.kiosk import (
+    apply,
+    appointments,
+    cases,
+    elderly,
+    guide,
+    queries,
+)
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
@@ -21,4 +28,5 @@ FEATURES: list[Feature] = [
     guide.routes,  # 办事指南: search and situations offline, print through the cloud
     queries.routes,  # 便民查询 and the identity check
     elderly.routes,  # 高龄补贴: registration and face-verified certification
+    apply.routes,  # 自助申报: item, situations, scanned materials, e-form, submit, receipt
 ]

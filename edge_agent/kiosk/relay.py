@@ -40,10 +40,20 @@ async def relay(
     json: Any = None,
     params: dict[str, Any] | None = None,
     timeout_s: float | None = None,
+    content: bytes | None = None,
+    content_type: str = "application/octet-stream",
 ) -> Response:
     """The cloud's answer to one call, as the browser should receive it."""
     try:
-        r = await parts.cloud.call(method, path, json=json, params=params, timeout_s=timeout_s)
+        r = await parts.cloud.call(
+            method,
+            path,
+            json=json,
+            params=params,
+            timeout_s=timeout_s,
+            content=content,
+            content_type=content_type,
+        )
     except CloudUnreachable as err:
         log.warning("kiosk: %s %s: %s", method, path, err)  # no body: it may be personal
         probe = parts.state.get("cloud_probe")

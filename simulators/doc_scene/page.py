@@ -60,6 +60,7 @@ def render_page(
         "handwriting": handwriting,
         "dense_text": _dense_text,
         "certificate": certificate_frame,
+        "blank": _blank,
     }
     painters[kind](rng, canvas, ink, body)
     toner = np.asarray([rng.uniform(20, 45)] * 3, np.float32)
@@ -67,6 +68,10 @@ def render_page(
     fibre = rng.standard_normal((h // 2 + 1, w // 2 + 1), dtype=np.float32)
     img += cv2.resize(fibre, (w, h), interpolation=cv2.INTER_NEAREST)[..., None] * 1.5
     return cast(Image, np.clip(img, 0, 255).astype(np.uint8))
+
+
+def _blank(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int) -> None:
+    """An empty sheet (not in :data:`KINDS`: only when asked for, e.g. a blank-page test)."""
 
 
 def _form(rng: np.random.Generator, canvas: FImage, ink: FImage, body: int) -> None:

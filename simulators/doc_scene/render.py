@@ -73,12 +73,17 @@ def generate(
 
 
 def generate_scene(
-    seed: int, condition: Condition | str, size: tuple[int, int] = (1920, 1080)
+    seed: int,
+    condition: Condition | str,
+    size: tuple[int, int] = (1920, 1080),
+    *,
+    kind: str | None = None,
 ) -> Scene:
-    """Render one frame; the same arguments always give the same pixels.
+    """Render one frame; the same arguments always give the same pixels. ``kind`` forces what
+    is printed on the page (``"blank"``: nothing, an empty sheet), all else equal.
 
     Every step draws from one generator in a fixed order: reordering them changes the set."""
-    return compose(seed, condition, size)[0]
+    return compose(seed, condition, size, kind=kind)[0]
 
 
 def compose(
@@ -87,6 +92,7 @@ def compose(
     size: tuple[int, int] = (1920, 1080),
     *,
     flat: bool = False,
+    kind: str | None = None,
 ) -> tuple[Scene, FImage]:
     """The scene and the page's coverage mask (0..1 per frame pixel, before occluders).
 
@@ -108,7 +114,8 @@ def compose(
     side = max(side_lengths(corners))
     page_h = int(np.clip(side * rng.uniform(1.0, 1.3), 200, 4000))
     page_w = round(page_h * page_mm[0] / page_mm[1])
-    kind = KINDS[int(rng.integers(len(KINDS)))]
+    drawn = KINDS[int(rng.integers(len(KINDS)))]  # drawn even when forced: same pixels else
+    kind = kind or drawn
     sheet = render_page(rng, page_w, page_h, landscape, paper, kind)
     curl = curl_of(rng, CURL_CHANCE)
     if flat:
