@@ -17,6 +17,7 @@ from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_appointments import AppointmentSettings
 from cloud.settings_cases import CaseSettings
+from cloud.settings_certs import CertSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
@@ -43,6 +44,7 @@ class Settings(
     CaseSettings,
     AppointmentSettings,
     QueriesSettings,
+    CertSettings,  # issue 15 certs: 电子证照库, the verification page
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
