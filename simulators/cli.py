@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_license_library() -> None:  # issue 15 certs: the 电子证照库
+    from simulators.cli_license_library import register
+
+    register(app)
+
+
+_register_license_library()

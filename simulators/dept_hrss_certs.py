@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from simulators.dept_common import Refusal, citizen, need
-from simulators.dept_people import MA_LI, MA_XIULAN, WANG_XIAOMING, ZHANG_JIANHUA
+from simulators.dept_people import CAIRANG, MA_LI, MA_XIULAN, WANG_XIAOMING, ZHANG_JIANHUA
 
 BEIJING = timezone(timedelta(hours=8))
 _CODES = ("E1001", "E1002")
@@ -22,6 +22,12 @@ _CODES = ("E1001", "E1002")
 STARTUP_CERTS = {
     ZHANG_JIANHUA.id_number: ("6328012026000417", "2026-04-08", "失业", "格尔木市公共就业服务局"),
     MA_LI.id_number: ("6328012019001288", "2019-03-15", "灵活就业", "格尔木市公共就业服务局"),
+    CAIRANG.id_number: (
+        "6328012025000936",
+        "2025-07-10",
+        "未就业（高校毕业生）",
+        "格尔木市公共就业服务局",
+    ),
 }
 #: the social security card each person holds (card number, bank) and its state at start
 CARDS = {

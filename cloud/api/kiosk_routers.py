@@ -12,6 +12,7 @@ from cloud.api import (
     guide_publish,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_certs,
     kiosk_guide,
     kiosk_identity,
     kiosk_queries,
@@ -30,4 +31,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
+    kiosk_certs,  # certs: certificates, licences, social card loss, the /v/ page
 ]

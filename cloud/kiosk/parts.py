@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.certs_build import CertServices
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
@@ -42,6 +43,8 @@ class Kiosk:
     otp: OtpService | None = None
     #: the convenience queries (便民查询)
     queries: QueryService | None = None
+    #: certificates (证明开具) and 社会保障卡挂失/解挂 (issue 15, certs)
+    certs: CertServices | None = None
 
     async def run(self) -> None:
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfleet.world.demo_departments import DEPARTMENT_STARTERS
+from kfleet.world.demo_license_library import license_library
 from simulators.city_platform import CityPlatformSim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
@@ -80,6 +81,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     *DEPARTMENT_STARTERS,
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
+    license_library,  # certs: the 电子证照库 certificates are reported to
 ]
 
 
