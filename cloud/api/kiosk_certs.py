@@ -16,11 +16,11 @@ from cloud.api.auth_deps import DeviceCaller
 from cloud.api.enrollment import described
 from cloud.api.kiosk_deps import KioskParts
 from cloud.api.strict_json import StrictJsonRoute
-from cloud.kiosk.certs_build import CertServices
 from cloud.kiosk.certs_card import Action as CardAction
 from cloud.kiosk.certs_common import Who
 from cloud.kiosk.certs_decl import CERTIFICATES, CertDecl
 from cloud.kiosk.certs_page import genuine_html, not_genuine_html
+from cloud.kiosk.certs_parts import CertServices
 from cloud.kiosk.departments.base import DepartmentNotConfigured
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.queries_masking import mask_value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
@@ -12,17 +10,12 @@ from cloud.kiosk import departments
 from cloud.kiosk.certs_card import SocialCardService
 from cloud.kiosk.certs_common import Departments
 from cloud.kiosk.certs_decl import CERTIFICATES
+from cloud.kiosk.certs_parts import CertServices
 from cloud.kiosk.certs_service import CertService
 from cloud.kiosk.departments.base import Department
 from cloud.kiosk.license_library import HttpLicenseLibrary
 from cloud.kiosk.parts import Kiosk
 from cloud.settings import Settings
-
-
-@dataclass(frozen=True)
-class CertServices:
-    certificates: CertService
-    card: SocialCardService
 
 
 def build_certs(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
-    from cloud.kiosk.certs_build import CertServices
+    from cloud.kiosk.certs_parts import CertServices
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from cloud.db import devices as device_repo
 from cloud.db.models import Device
-from cloud.kiosk.certs_build import CertServices
+from cloud.kiosk.certs_parts import CertServices
 from cloud.settings import Settings
 from fleet.peripherals import PeripheralState
 from simulators.dept_hpf import HpfDepartment
