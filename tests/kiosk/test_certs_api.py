@@ -81,6 +81,7 @@ async def test_each_certificate_is_previewed_printed_verified_and_reported(
     text = pdf_text(pdf)
     decl = next(c for c in CERTIFICATES if c.kind == kind)
     assert decl.name in text and out["number"] in text and holder.id_number in text
+    assert "自助终端打印" in text and decl.issuer in text  # the watermark, the issuer
     url = pdf_qr(pdf)
     assert url.startswith(VERIFY_URL + "/v/")
     page = await env.public.get(url.removeprefix(VERIFY_URL))
