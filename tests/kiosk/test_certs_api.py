@@ -8,6 +8,7 @@ library that is down are each clear."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,18 @@ async def test_licences_are_listed_masked(env: CertsEnv) -> None:
     names = [lic["name"] for lic in r.json()["licences"]]
     assert "居民身份证" in names and "结婚证" in names
     assert WANG_XIAOMING.id_number not in r.text
+
+
+async def test_a_department_in_maintenance_says_until_when_and_issues_nothing(
+    env: CertsEnv,
+) -> None:
+    who = await env.who(WANG_XIAOMING)
+    env.hpf.faults.maintenance_until = datetime.now(UTC) + timedelta(hours=2)
+    r = await env.kiosk.post(
+        "/api/v1/kiosk/certificates/hpf_remote_loan/print", json={**who, "request_id": "maint-01"}
+    )
+    assert r.status_code == 503 and r.json()["code"] == "department_maintenance"
+    assert "维护中" in r.json()["citizen_message"] and "恢复" in r.json()["citizen_message"]
+    assert await _jobs(env) == []
+    async with env.cloud.parts.sessions() as s:
+        assert (await s.scalar(select(KioskCertificate))) is None
