@@ -54,7 +54,8 @@ _PRINT_ERRORS = described(
     said={
         **_RUN,
         404: "unknown_certificate",
-        409: "no_a4_printer (this kiosk cannot print A4 now) or certificate_not_printed",
+        409: "no_a4_printer (this kiosk cannot print A4 now), certificate_not_printed, or "
+        "request_reused (this request id was another certificate or card)",
         503: f"{_OUTSIDE[503]}; certificate_font_missing",
     },
 )

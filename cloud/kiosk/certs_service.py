@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -31,7 +32,13 @@ from cloud.db.models import utcnow
 from cloud.errors import CloudError
 from cloud.hall.ticket_token import HALL_TZ
 from cloud.jobs import JobService
-from cloud.kiosk.certs_common import CertNotPrinted, Departments, UnknownCertificate, Who
+from cloud.kiosk.certs_common import (
+    CertNotPrinted,
+    Departments,
+    RequestReused,
+    UnknownCertificate,
+    Who,
+)
 from cloud.kiosk.certs_decl import BY_KIND, CertDecl
 from cloud.kiosk.certs_pdf import CertPaper, cert_pdf
 from cloud.kiosk.certs_printer import a4_site_name
@@ -130,7 +137,10 @@ class CertService:
     async def issue(self, caller: Principal, kind: str, who: Who, request_id: str) -> Issued:
         decl, device = self.decl(kind), caller.name
         done = await self._by_request(device, request_id)
-        if done is not None:
+        if done is not None:  # a retry: the same citizen, the same certificate, no new paper
+            await self.departments.person(caller, who)
+            if done.kind != kind or not hmac.compare_digest(done.holder_hash, self._holder(who)):
+                raise RequestReused()
             return Issued(done.number, done.job_id, done.library_state == "reported")
         decl, facts = await self.facts(caller, kind, who)
         site_name = await a4_site_name(self._sessions, device, caller.device_site or "")

@@ -93,6 +93,9 @@ async def test_each_certificate_is_previewed_printed_verified_and_reported(
     again = await env.kiosk.post(f"/api/v1/kiosk/certificates/{kind}/print", json=body)
     assert again.status_code == 201 and again.json() == out
     assert len(await _jobs(env)) == 1 and len(env.library.reported) == 1
+    if kind == "pension_voucher":  # the same request id for another certificate: refused
+        other = await env.kiosk.post("/api/v1/kiosk/certificates/hpf_remote_loan/print", json=body)
+        assert other.status_code == 409 and other.json()["code"] == "request_reused"
 
 
 async def test_a_forged_or_unknown_number_is_not_genuine(env: CertsEnv) -> None:
