@@ -66,7 +66,9 @@
       const status = K.el("div", { id: "kc-status", "aria-live": "polite" });
       const actions = K.el("div", { class: "kq-actions" });
       actions.append(K.message("info", { zh: "本业务涉及个人信息：请刷身份证，并输入发送到您登记手机上的验证码。", en: "This is about you: read your ID card and type the code texted to your phone on file." }),
-        K.el("button", { type: "button", class: "big", id: "kc-card", onclick: () => K.verifyIdentity(status, actions, () => { if (!stale(my)) asCitizen(root, my, ask, label, render); }, label) },
+        K.el("button", { type: "button", class: "big", id: "kc-card", onclick: () => (typeof K.verifyIdentity === "function"
+          ? K.verifyIdentity(status, actions, () => { if (!stale(my)) asCitizen(root, my, ask, label, render); }, label)
+          : status.replaceChildren(K.message("error", { zh: "身份核验暂不可用，请到窗口办理。", en: "The identity check is not available here. Please ask at a window." }))) },
           K.t({ zh: "刷身份证并获取验证码", en: "Read ID card and get a code" })));
       root.replaceChildren(status, actions, backButton());
       return;
