@@ -18,6 +18,7 @@ from cloud.notify.settings import NotifySettings
 from cloud.settings_alipay import AlipaySettings
 from cloud.settings_appointments import AppointmentSettings
 from cloud.settings_cases import CaseSettings
+from cloud.settings_certs import CertSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
 from cloud.settings_haocha import HaochaSettings
@@ -47,6 +48,7 @@ class Settings(
     QueriesSettings,
     AlipaySettings,
     ElderlySettings,
+    CertSettings,  # issue 15 certs: 电子证照库, the verification page
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -40,7 +40,8 @@ class KioskSettings(BaseModel):
         Field(
             description="Each department's API for the convenience queries, as JSON: "
             '{"hrss": {"url": "https://...", "app_id": "...", "secret": "...", '
-            '"timeout_s": 5}, ...} (codes edu, hrss, police, medical, realestate, civil, bus). '
+            '"timeout_s": 5}, ...} (codes edu, hrss, police, medical, realestate, civil, bus, '
+            "hpf). "
             "A department not named here: its queries say they are not available."
         ),
     ] = {}

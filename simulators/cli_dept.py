@@ -13,7 +13,7 @@ from simulators.dept_common import DeptSimulator, Faults
 
 HELP = """Run one department's API for the kiosk's convenience queries (docs/departments.md)
 until Ctrl-C: edu 教育厅, hrss 人社厅, police 公安厅, medical 医保局, realestate 不动产,
-civil 民政局, bus 公交集团.
+civil 民政局, bus 公交集团, hpf 住房公积金管理中心.
 
 Point the cloud at it with KFLEET_KIOSK_DEPARTMENTS='{"CODE": {"url": "http://HOST:PORT", "app_id":
 "...", "secret": "..."}}'.

@@ -6,6 +6,7 @@ from simulators.dept_bus import BusDepartment
 from simulators.dept_civil import CivilDepartment
 from simulators.dept_common import DeptSimulator
 from simulators.dept_edu import EduDepartment
+from simulators.dept_hpf import HpfDepartment
 from simulators.dept_hrss import HrssDepartment
 from simulators.dept_medical import MedicalDepartment
 from simulators.dept_police import PoliceDepartment
@@ -19,4 +20,5 @@ SIMULATORS: dict[str, type[DeptSimulator]] = {
     "realestate": RealEstateDepartment,
     "civil": CivilDepartment,
     "bus": BusDepartment,
+    "hpf": HpfDepartment,  # certs: 住房公积金管理中心
 }

@@ -9,12 +9,13 @@ E0001 (bad parameters); a bad signature is 401 ``E0401``; maintenance is 503 ``9
 "pageSize"}``.
 
 ``/rs/api/si/payments`` 社保缴费记录, ``/rs/api/pension/issues`` 养老金发放,
-``/rs/api/cert/qualifications`` 职业资格证书, ``/rs/api/ui/benefits`` 失业保险金.
+``/rs/api/cert/qualifications`` 职业资格证书, ``/rs/api/ui/benefits`` 失业保险金; the
+certificates and the social security card's loss (``simulators.dept_hrss_certs``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ from simulators.dept_common import (
     citizen,
     table,
 )
+from simulators.dept_hrss_certs import CardDesk, pension_voucher, startup_cert
 from simulators.dept_people import MA_XIULAN, WANG_XIAOMING, ZHANG_JIANHUA, months, rng
 
 _CODES = ("E1001", "E1002")
@@ -67,6 +69,7 @@ class HrssDepartment(DeptSimulator):
     auth: AuthMode = "hmac"
     header_prefix: str = "X-Ca-"
     digest: Literal["hex", "base64"] = "base64"
+    cards: CardDesk = field(default_factory=CardDesk)
 
     def routes(self) -> dict[tuple[str, str], Handler]:
         return {
@@ -74,7 +77,16 @@ class HrssDepartment(DeptSimulator):
             ("POST", "/rs/api/pension/issues"): self._pension,
             ("POST", "/rs/api/cert/qualifications"): self._qualifications,
             ("POST", "/rs/api/ui/benefits"): self._unemployment,
+            ("POST", "/rs/api/cert/pension-voucher"): self._pension_voucher,
+            ("POST", "/rs/api/cert/jycyz"): startup_cert,
+            ("POST", "/rs/api/card/status"): self.cards.status,
+            ("POST", "/rs/api/card/loss"): lambda p: self.cards.change(p, "lost"),
+            ("POST", "/rs/api/card/unloss"): lambda p: self.cards.change(p, "normal"),
         }
+
+    def _pension_voucher(self, params: dict[str, str]) -> Any:
+        records = self._payments(params).items
+        return pension_voucher(records, params["aac003"], params["aac002"].upper())
 
     def _payments(self, params: dict[str, str]) -> Rows:
         person = citizen(params, "aac002", "aac003", _CODES)

@@ -6,13 +6,15 @@ HMAC-SHA256), answers ``{"status": "ok", "data"}``; a refusal is HTTP 4xx ``{"st
 REST framework: ``page``/``page_size`` → ``{"count", "next", "results"}``.
 
 ``/bdc/open/v1/rights?zjh=&qlrmc=`` 不动产登记信息,
-``/bdc/open/v1/cases?zjh=&qlrmc=`` 不动产办件进度.
+``/bdc/open/v1/cases?zjh=&qlrmc=`` 不动产办件进度,
+``/bdc/open/v1/no-housing-proof?zjh=&qlrmc=`` 无房证明 (a record; refused ``BDC-410`` when a
+dwelling is registered to the person: no such proof can be issued).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +31,7 @@ from simulators.dept_common import (
 )
 from simulators.dept_people import MA_XIULAN, WANG_XIAOMING, ZHANG_JIANHUA
 
+BEIJING = timezone(timedelta(hours=8))
 _CODES = ("BDC-404", "BDC-409")
 _GENERIC = {"BAD_PAGE": "BDC-400", "MISSING_PARAM": "BDC-400", "BAD_REQUEST": "BDC-400"}
 _RIGHT = ("bdcqzh", "zl", "mj", "yt", "qlxz", "djsj", "gyqk")
@@ -99,6 +102,20 @@ class RealEstateDepartment(DeptSimulator):
         return {
             ("GET", "/bdc/open/v1/rights"): self._rights,
             ("GET", "/bdc/open/v1/cases"): self._cases,
+            ("GET", "/bdc/open/v1/no-housing-proof"): self._no_housing,
+        }
+
+    def _no_housing(self, params: dict[str, str]) -> dict[str, Any]:
+        person = citizen(params, "zjh", "qlrmc", _CODES)
+        if any(r["yt"] == "住宅" for r in RIGHTS.get(person.id_number, [])):
+            raise Refusal("BDC-410", "申请人名下有住宅登记，不能出具无房证明", 409)
+        return {
+            "zmbh": "WF" + person.id_number[-6:] + datetime.now(BEIJING).strftime("%Y%m%d"),
+            "qlrmc": person.name,
+            "zjh": person.id_number,
+            "cxfw": "格尔木市行政区域内",
+            "cxjg": "未查询到申请人名下住宅类不动产登记信息",
+            "cxsj": datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M"),
         }
 
     def _rights(self, params: dict[str, str]) -> Rows:

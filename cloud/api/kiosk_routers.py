@@ -13,6 +13,7 @@ from cloud.api import (
     kiosk_apply,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_certs,
     kiosk_elderly,
     kiosk_guide,
     kiosk_identity,
@@ -34,4 +35,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_stats,  # queries: usage by query and outcome
     kiosk_elderly,  # elderly: 高龄补贴 registration and face-verified certification
     kiosk_apply,  # 自助申报: material pages, the form, the application
+    kiosk_certs,  # certs: certificates, licences, social card loss, the /v/ page
 ]

@@ -11,6 +11,7 @@ from cloud.kiosk.apply import ApplyService
 from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
+from cloud.kiosk.certs_build import build_certs
 from cloud.kiosk.elderly_build import build_elderly
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
@@ -48,4 +49,5 @@ def build_kiosk(
     build_queries(kiosk, settings, sessions)
     build_elderly(kiosk, settings, jobs)  # elderly: 高龄补贴 registration and certification
     kiosk.apply = ApplyService.of(kiosk, settings, jobs, sessions)
+    build_certs(kiosk, settings, sessions, jobs)  # issue 15 certs: after the queries (otp)
     return kiosk

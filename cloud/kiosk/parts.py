@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.certs_parts import CertServices
     from cloud.kiosk.elderly import ElderlyService
     from cloud.kiosk.elderly_cert import CertService
     from cloud.kiosk.guide_print import GuidePrint
@@ -52,6 +53,8 @@ class Kiosk:
 
     #: 自助申报: materials as blobs, filed with the city 政务服务平台 (cloud/kiosk/apply*.py)
     apply: ApplyService | None = None
+    #: certificates (证明开具) and 社会保障卡挂失/解挂 (issue 15, certs)
+    certs: CertServices | None = None
 
     async def run(self) -> None:
         try:

@@ -14,6 +14,7 @@ from edge_agent.kiosk import (
     apply,
     appointments,
     cases,
+    certs,
     elderly,
     guide,
     queries,
@@ -29,4 +30,5 @@ FEATURES: list[Feature] = [
     queries.routes,  # 便民查询 and the identity check
     elderly.routes,  # 高龄补贴: registration and face-verified certification
     apply.routes,  # 自助申报: item, situations, scanned materials, e-form, submit, receipt
+    certs.routes,  # 证明开具, 我的电子证照, 社保卡挂失/解挂 (issue 15)
 ]

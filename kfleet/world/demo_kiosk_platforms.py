@@ -18,6 +18,7 @@ from typing import Any
 
 from kfleet.world.demo_alipay import alipay_gateway
 from kfleet.world.demo_departments import DEPARTMENT_STARTERS
+from kfleet.world.demo_license_library import license_library
 from simulators.city_platform import CityPlatformSim
 from simulators.face_verify import FaceVerifySim
 from simulators.identity_platform import IdentityPlatformSim
@@ -97,6 +98,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     identity_platform,  # queries: the phone on file for one-time codes
     alipay_gateway,  # payments: the Alipay open-platform gateway and its phone page
     face_verify,  # elderly: 人脸核验 for the 高龄补贴 certification
+    license_library,  # certs: the 电子证照库 certificates are reported to
 ]
 
 

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import ModuleType
 
-from cloud.kiosk.departments import bus, civil, edu, hrss, medical, police, realestate
+from cloud.kiosk.departments import bus, civil, edu, hpf, hrss, medical, police, realestate
 from cloud.kiosk.departments.base import Department, Person
 from cloud.settings_kiosk import DepartmentEndpoint
 from simulators.dept_bus import BusDepartment
 from simulators.dept_civil import CivilDepartment
 from simulators.dept_common import DeptSimulator
 from simulators.dept_edu import EduDepartment
+from simulators.dept_hpf import HpfDepartment
 from simulators.dept_hrss import HrssDepartment
 from simulators.dept_medical import MedicalDepartment
 from simulators.dept_people import (
@@ -109,6 +110,15 @@ CASES = {
         ("dibao", WANG, {}),
         "404",
     ),
+    "hpf": Case(
+        HpfDepartment,
+        hpf,
+        ("deposits", WANG, {}),
+        ("deposits", WANG, {}),
+        197,
+        ("deposits", CAI, {}),
+        "GJJ404",
+    ),
     "bus": Case(
         BusDepartment,
         bus,
@@ -144,6 +154,7 @@ EXAMPLES: dict[str, tuple[Person | None, dict[str, str]]] = {
     "civil_dibao": (MA, {}),
     "bus_card": (None, {"card_no": "31000012345678"}),
     "bus_routes": (None, {"keyword": ""}),
+    "hpf_deposits": (WANG, {}),
 }
 
 

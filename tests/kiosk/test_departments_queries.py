@@ -30,6 +30,7 @@ def test_declarations_hang_together() -> None:
         "realestate",
         "civil",
         "bus",
+        "hpf",
     }
     for module in MODULES:
         department = module.__name__.rsplit(".", 1)[1]

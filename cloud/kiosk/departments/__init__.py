@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cloud.kiosk.departments import bus, civil, edu, hrss, medical, police, realestate
+from cloud.kiosk.departments import bus, civil, edu, hpf, hrss, medical, police, realestate
 
-MODULES: list[ModuleType] = [edu, hrss, police, medical, realestate, civil, bus]
+MODULES: list[ModuleType] = [edu, hrss, police, medical, realestate, civil, bus, hpf]

@@ -22,8 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cloud.kiosk.errors import OutsideSystemError
 
-#: department codes (教育厅, 人社厅, 公安厅, 医保局, 不动产登记中心, 民政局, 公交集团)
-DepartmentCode = Literal["edu", "hrss", "police", "medical", "realestate", "civil", "bus"]
+#: department codes (教育厅, 人社厅, 公安厅, 医保局, 不动产登记中心, 民政局, 公交集团, 公积金中心,
+#: and the 电子证照库 the certificates are reported to)
+DepartmentCode = Literal[
+    "edu", "hrss", "police", "medical", "realestate", "civil", "bus", "hpf", "dzzz"
+]
 
 
 class _Decl(BaseModel):

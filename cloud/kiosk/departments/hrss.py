@@ -94,6 +94,15 @@ def _person(p: Any, _i: Any) -> dict[str, str]:
     return person_args(p, "aac002", "aac003")
 
 
+def _person_serial(p: Any, i: Any) -> dict[str, str]:
+    """A card change: the person and our business serial (the department's idempotency key)."""
+    return {**person_args(p, "aac002", "aac003"), "ywlsh": str(i["serial"])}
+
+
+_CARD = {"card_no": "kh", "bank": "yhmc", "state": "kzt", "state_name": "kztmc"}
+_CHANGE = {"serial": "ywlsh", "card_no": "kh", "state": "kzt", "state_name": "kztmc", "at": "clsj"}
+
+
 OPS = {
     "contributions": Op(
         "POST",
@@ -132,6 +141,41 @@ OPS = {
         _person,
         {"month": "ffny", "amount": "ffje", "period": "lqqs", "status": "ffzt"},
     ),
+    # certificates (cloud/kiosk/certs_decl.py) and the social security card (certs_card.py)
+    "pension_voucher": Op(
+        "POST",
+        "/rs/api/cert/pension-voucher",
+        _person,
+        {
+            "doc_no": "pzbh",
+            "name": "aac003",
+            "id_number": "aac002",
+            "employer": "aab004",
+            "first_month": "aae030",
+            "last_month": "aae031",
+            "months": "jfys",
+            "paid_total": "grjfze",
+            "state": "cbzt",
+        },
+        paged=False,
+    ),
+    "startup_cert": Op(
+        "POST",
+        "/rs/api/cert/jycyz",
+        _person,
+        {
+            "doc_no": "jycyzh",
+            "name": "aac003",
+            "id_number": "aac002",
+            "registered": "djrq",
+            "state": "jyzt",
+            "authority": "djjg",
+        },
+        paged=False,
+    ),
+    "card_status": Op("POST", "/rs/api/card/status", _person, _CARD, paged=False),
+    "card_loss": Op("POST", "/rs/api/card/loss", _person_serial, _CHANGE, paged=False),
+    "card_unloss": Op("POST", "/rs/api/card/unloss", _person_serial, _CHANGE, paged=False),
 }
 
 
@@ -145,6 +189,18 @@ REFUSALS = {
     "E0001": (
         "查询信息有误，请核对后重试。",
         "Something entered is not valid. Please check it.",
+    ),
+    "E3001": (
+        "您的社会保障卡已处于挂失状态，无需重复挂失。",
+        "Your social security card is already reported lost.",
+    ),
+    "E3002": (
+        "您的社会保障卡未挂失，无需解挂。",
+        "Your social security card is not reported lost, so there is nothing to lift.",
+    ),
+    "E3003": (
+        "未查询到您的社会保障卡信息，请到社保窗口咨询。",
+        "No social security card was found for you. Please ask at the social insurance window.",
     ),
 }
 

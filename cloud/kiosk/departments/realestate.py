@@ -82,6 +82,21 @@ OPS = {
         _person,
         {"time": "blsj", "node": "hjmc", "detail": "blyj", "case_no": "slbh", "business": "ywlx"},
     ),
+    # the 无房证明 certificate (cloud/kiosk/certs_decl.py)
+    "no_housing": Op(
+        "GET",
+        "/bdc/open/v1/no-housing-proof",
+        _person,
+        {
+            "doc_no": "zmbh",
+            "name": "qlrmc",
+            "id_number": "zjh",
+            "scope": "cxfw",
+            "finding": "cxjg",
+            "searched_at": "cxsj",
+        },
+        paged=False,
+    ),
 }
 
 
@@ -91,6 +106,11 @@ REFUSALS = {
         "No real estate is registered to you. Please ask at the real estate window.",
     ),
     "BDC-409": ("姓名与身份证号码不一致，请核对。", "The name does not match the ID number."),
+    "BDC-410": (
+        "您名下有住宅类不动产登记，不能出具无房证明。如有疑问，请到不动产窗口咨询。",
+        "A dwelling is registered to you, so no proof of owning no housing can be issued. "
+        "Please ask at the real estate window.",
+    ),
     "BDC-400": (
         "查询信息有误，请核对后重试。",
         "Something entered is not valid. Please check it.",

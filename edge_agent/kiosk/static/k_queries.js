@@ -138,7 +138,7 @@
     return K.api("POST", "/idcard/read", { timeout_s: 15 });
   }
 
-  async function startIdentity(status, actions, run, my) {
+  async function startIdentity(status, actions, run, my, label) {
     status.replaceChildren(K.message("info", { zh: "请将身份证放在读卡区", en: "Please place your ID card on the reader" }));
     const held = await K.api("GET", "/identity");
     if (!(held.ok && held.data.card)) { // a card read earlier in this session is used as it is
@@ -160,8 +160,8 @@
       run();
     };
     actions.replaceChildren(K.el("label", { for: "kq-code" }, K.t({ zh: "短信验证码", en: "Code from the text message" })), code,
-      K.el("button", { type: "button", class: "big", id: "kq-verify", onclick: confirm }, K.t({ zh: "确认并查询", en: "Confirm and search" })),
-      K.el("button", { type: "button", class: "plain", id: "kq-resend", onclick: () => startIdentity(status, actions, run, my) }, K.t({ zh: "重新获取验证码", en: "Send a new code" })));
+      K.el("button", { type: "button", class: "big", id: "kq-verify", onclick: confirm }, K.t(label || { zh: "确认并查询", en: "Confirm and search" })),
+      K.el("button", { type: "button", class: "plain", id: "kq-resend", onclick: () => startIdentity(status, actions, run, my, label) }, K.t({ zh: "重新获取验证码", en: "Send a new code" })));
     code.focus();
   }
 
@@ -214,6 +214,10 @@
     root.replaceChildren(status, renderRows(q, d.rows), K.el("p", { class: "kq-asof" }, K.t({ zh: "数据时间：", en: "Data as of " }) + asOf),
       d.notes.map((n) => K.el("p", { class: "kq-note" }, n)), pager, backButton());
   }
+
+  // The same identity check for other services' screens (证明开具, 社保卡挂失: k_certs.js):
+  // ID card + code to the phone on file, into `status`/`actions`; `onVerified` once right.
+  K.verifyIdentity = (status, actions, onVerified, label) => startIdentity(status, actions, onVerified, ++gen, label);
 
   K.screen({ id: "queries", order: 30, tile: { zh: "便民查询", en: "Look up records", icon: "🔍" }, title: { zh: "便民查询：请选择类别", en: "Look up records: choose a category" }, render: renderCategories });
   K.screen({ id: "queries-list", title: { zh: "便民查询", en: "Look up records" }, render: renderList });
