@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_appointments import AppointmentSettings
+from cloud.settings_banks import BankSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_haocha import HaochaSettings
@@ -43,6 +44,7 @@ class Settings(
     CaseSettings,
     AppointmentSettings,
     QueriesSettings,
+    BankSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
