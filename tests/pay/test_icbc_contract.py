@@ -64,7 +64,7 @@ async def test_round_trip_paid_notified_queried_refunded(world) -> None:  # type
 
 
 async def test_precreate_is_idempotent_and_close_closes(world) -> None:  # type: ignore[no-untyped-def]
-    sim, channel, sink = world
+    _sim, channel, sink = world
     first = await channel.precreate(order(sink, "KF2"))
     assert (await channel.precreate(order(sink, "KF2"))).qr_content == first.qr_content
     await channel.close("KF2")
@@ -126,7 +126,7 @@ async def test_faults_become_channel_errors(world, fault: str) -> None:  # type:
 
 
 async def test_a_request_signed_with_another_key_is_refused(world) -> None:  # type: ignore[no-untyped-def]
-    sim, channel, sink = world
+    sim, _channel, sink = world
     stranger = IcbcChannel(sim.url, APP, sim.mer_id, new_key_pair()[0], sim.gateway_public_pem)
     with pytest.raises(ChannelError, match="400017"):
         await stranger.precreate(order(sink, "KF7"))
@@ -134,7 +134,7 @@ async def test_a_request_signed_with_another_key_is_refused(world) -> None:  # t
 
 
 async def test_statement_lists_the_days_payments_and_refunds(world) -> None:  # type: ignore[no-untyped-def]
-    sim, channel, sink = world
+    _sim, channel, sink = world
     for no in ("KF8", "KF9"):
         pre = await channel.precreate(order(sink, no, 500))
         await phone(pre.qr_content, "confirm")
