@@ -147,5 +147,5 @@ def reconcile(ledger: list[Entry], statement: list[Entry]) -> Reconciliation:
             bank = right[n] if n < len(right) else None
             other = their_trades if mine is not None else our_trades
             findings.append(_pair(mine, bank, other if (mine is None or bank is None) else set()))
-    counts = Counter(f.outcome for f in findings)
+    counts: Counter[str] = Counter(f.outcome for f in findings)
     return Reconciliation(findings, totals(ledger), totals(statement), dict(counts))

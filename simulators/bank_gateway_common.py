@@ -255,6 +255,24 @@ def phone_routes(
     app.router.add_post("/pay/{qr}/{act:confirm|cancel}", act)
 
 
+def control_routes(app: web.Application, book: TradeBook, notifier: Notifier) -> None:
+    """``POST /sim/notify/{out_trade_no}?forged=1&late_s=5``: send a paid trade's notification
+    again by hand (the demo's duplicate, late or forged notify)."""
+
+    async def notify(request: web.Request) -> web.Response:
+        trade = book.trades.get(request.match_info["out_trade_no"])
+        if trade is None or trade.state == "waiting":
+            raise web.HTTPNotFound(text="no paid trade with that number")
+        try:
+            late_s = float(request.query.get("late_s", "0"))
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="late_s is seconds") from exc
+        notifier.send(trade, forged=request.query.get("forged") == "1", late_s=late_s)
+        return web.json_response({"queued": trade.out_trade_no})
+
+    app.router.add_post("/sim/notify/{out_trade_no}", notify)
+
+
 async def stall(faults: GatewayFaults, released: asyncio.Event) -> None:
     """Hold an answer ``stall_s`` (or until the simulator stops)."""
     with contextlib.suppress(TimeoutError):

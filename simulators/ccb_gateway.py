@@ -40,6 +40,7 @@ from simulators.bank_gateway_common import (
     SimRefund,
     SimTrade,
     TradeBook,
+    control_routes,
     new_trade,
     phone_routes,
     stall,
@@ -110,6 +111,8 @@ class CcbGatewaySim:
     book: TradeBook = field(default_factory=TradeBook)
     faults: GatewayFaults = field(default_factory=GatewayFaults)
     url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 0
     #: CCB's key pair for this merchant; the merchant is given ``public_key_hex``
     private_pem: str = ""
     public_key_hex: str = ""
@@ -136,12 +139,13 @@ class CcbGatewaySim:
         app.router.add_get("/CCBIS/qr/{token}", self._qr_url)
         app.router.add_post("/extranet", self._extranet)
         phone_routes(app, "中国建设银行 CCB", self.book, self._paid)
+        control_routes(app, self.book, self.notifier)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{self.host}:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -254,7 +258,7 @@ class CcbGatewaySim:
         return self._tx(sn, code, *result)
 
     def _tx(self, sn: str, code: str, rc: str, msg: str, info: dict[str, Any]) -> web.Response:
-        fields = {"REQUEST_SN": sn, "CUST_ID": self.merchant_id, "TX_CODE": code}
+        fields: dict[str, Any] = {"REQUEST_SN": sn, "CUST_ID": self.merchant_id, "TX_CODE": code}
         fields |= {"RETURN_CODE": rc, "RETURN_MSG": msg, "LANGUAGE": "CN", "TX_INFO": info}
         return web.Response(body=xml_of("TX", fields), content_type="application/xml")
 

@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_banks() -> None:
+    from simulators.cli_banks import register
+
+    register(app)
+
+
+_register_banks()

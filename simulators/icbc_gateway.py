@@ -41,6 +41,7 @@ from simulators.bank_gateway_common import (
     SimRefund,
     SimTrade,
     TradeBook,
+    control_routes,
     new_trade,
     phone_routes,
     stall,
@@ -64,6 +65,8 @@ class IcbcGatewaySim:
     book: TradeBook = field(default_factory=TradeBook)
     faults: GatewayFaults = field(default_factory=GatewayFaults)
     url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 0
     #: the gateway's own key pair (the merchant is given ``gateway_public_pem``)
     gateway_private_pem: str = ""
     gateway_public_pem: str = ""
@@ -83,12 +86,13 @@ class IcbcGatewaySim:
         app = web.Application()
         app.router.add_post(API + "{api:generate|query|reverse|reject|statement}", self._api)
         phone_routes(app, "中国工商银行 ICBC", self.book, self.notifier.send)
+        control_routes(app, self.book, self.notifier)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{self.host}:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:

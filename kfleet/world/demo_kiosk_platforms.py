@@ -73,6 +73,33 @@ async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str
         yield {"kiosk_identity_url": sim.url, "kiosk_identity_token": sim.token}
 
 
+@contextlib.asynccontextmanager
+async def bank_gateways(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The ICBC and CCB payment gateways (docs/pay-banks.md), with keys made fresh."""
+    from protocols.bank_sign import new_key_pair
+    from simulators.ccb_gateway import CcbGatewaySim
+    from simulators.icbc_gateway import IcbcGatewaySim
+
+    private, public = new_key_pair()
+    app_id = "10000000000000009001"
+    async with IcbcGatewaySim(apps={app_id: public}) as icbc, CcbGatewaySim() as ccb:
+        platforms.running["icbc"], platforms.running["ccb"] = icbc, ccb
+        yield {
+            "icbc_gateway_url": icbc.url,
+            "icbc_app_id": app_id,
+            "icbc_mer_id": icbc.mer_id,
+            "icbc_private_key": private,
+            "icbc_gateway_public_key": icbc.gateway_public_pem,
+            "ccb_gateway_url": ccb.url,
+            "ccb_merchant_id": ccb.merchant_id,
+            "ccb_pos_id": ccb.pos_id,
+            "ccb_branch_id": ccb.branch_id,
+            "ccb_public_key": ccb.public_key_hex,
+            "ccb_user_id": ccb.user_id,
+            "ccb_password": ccb.password,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -80,6 +107,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     *DEPARTMENT_STARTERS,
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
+    bank_gateways,  # payments: ICBC and CCB (docs/pay-banks.md)
 ]
 
 

@@ -6,3 +6,15 @@ from __future__ import annotations
 from cloud.kiosk.pay.channel import ChannelBuilder, ChannelName
 
 CHANNEL_BUILDERS: dict[ChannelName, ChannelBuilder] = {}
+
+
+def _register_banks() -> None:
+    """ICBC and CCB (docs/pay-banks.md)."""
+    from cloud.kiosk.pay.ccb import build_ccb
+    from cloud.kiosk.pay.icbc import build_icbc
+
+    CHANNEL_BUILDERS["icbc"] = build_icbc
+    CHANNEL_BUILDERS["ccb"] = build_ccb
+
+
+_register_banks()
