@@ -40,6 +40,25 @@ class Banks:
     channels: dict[ChannelName, PaymentChannel]
     ledger: BookLedger
     day: date
+    #: the merchant's ICBC key (the cloud's settings need it)
+    icbc_private: str = ""
+
+    def settings(self) -> dict[str, object]:
+        """The cloud settings pointing at both simulators."""
+        return {
+            "icbc_gateway_url": self.icbc_sim.url,
+            "icbc_app_id": APP,
+            "icbc_mer_id": self.icbc_sim.mer_id,
+            "icbc_private_key": self.icbc_private,
+            "icbc_gateway_public_key": self.icbc_sim.gateway_public_pem,
+            "ccb_gateway_url": self.ccb_sim.url,
+            "ccb_merchant_id": self.ccb_sim.merchant_id,
+            "ccb_pos_id": self.ccb_sim.pos_id,
+            "ccb_branch_id": self.ccb_sim.branch_id,
+            "ccb_public_key": self.ccb_sim.public_key_hex,
+            "ccb_user_id": self.ccb_sim.user_id,
+            "ccb_password": self.ccb_sim.password,
+        }
 
 
 def yesterday_noon() -> datetime:
@@ -69,7 +88,7 @@ async def banks() -> AsyncIterator[Banks]:
             ),
         }
         try:
-            yield Banks(icbc_sim, ccb_sim, channels, BookLedger(), at.date())
+            yield Banks(icbc_sim, ccb_sim, channels, BookLedger(), at.date(), private)
         finally:
             for channel in channels.values():
                 await channel.aclose()

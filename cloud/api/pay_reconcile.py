@@ -1,0 +1,144 @@
+"""``/api/v1/pay/reconciliations``: the daily reconciliation's results (one run per channel
+and day, with every difference found) and a run on demand for a finished day. Needs
+``audit.read``: reconciliation reads the channels' statements and our orders and stores a
+comparison; it moves no money and changes no order (docs/pay-banks.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from cloud.api.auth_deps import require
+from cloud.api.errors import error_responses
+from cloud.api.kiosk_deps import KioskParts
+from cloud.api.strict_json import StrictJsonRoute
+from cloud.auth.principal import Principal
+from cloud.errors import Conflict, NotFound
+from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.pay.reconcile import ReconcileService, RunResult
+from cloud.schemas import _In
+from fleet.access import Permission
+
+router = APIRouter(
+    prefix="/api/v1/pay/reconciliations",
+    tags=["payments"],
+    responses=error_responses(401, 403, 422, 500),
+    route_class=StrictJsonRoute,
+)
+Reader = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+ChannelCode = Annotated[str, Field(pattern=r"^(alipay|icbc|ccb)$")]
+RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+class RunOut(BaseModel):
+    id: str
+    channel: str
+    day: date
+    ran_at: datetime
+    #: daily (the worker) or manual
+    trigger: str
+    #: clean, mismatch or failed
+    state: str
+    #: why a failed run failed (the gateway's code and message)
+    error: str
+    ledger_lines: int
+    ledger_net_fen: int
+    statement_lines: int
+    statement_net_fen: int
+    matched: int
+    mismatched: int
+
+
+class ItemOut(BaseModel):
+    #: amount_differs, state_differs, missing_in_statement or missing_in_ledger
+    outcome: str
+    out_trade_no: str
+    kind: str
+    out_refund_no: str
+    ledger_fen: int | None
+    statement_fen: int | None
+    order_id: str
+    trade_no: str
+
+
+class RunDetailOut(RunOut):
+    items: list[ItemOut]
+
+
+class RunIn(_In):
+    channel: ChannelCode
+    #: a finished day in the hall's time zone (YYYY-MM-DD)
+    day: date
+
+
+class ReconcileOverview(BaseModel):
+    #: the channels configured (the ones that can be reconciled)
+    channels: list[str]
+    runs: list[RunOut]
+
+
+def _service(kiosk: Kiosk) -> ReconcileService:
+    if kiosk.reconcile is None:
+        raise Conflict("reconciliation is not running")
+    return kiosk.reconcile
+
+
+def _out(result: RunResult) -> RunDetailOut:
+    run = RunOut.model_validate(result.run, from_attributes=True)
+    items = [ItemOut.model_validate(i, from_attributes=True) for i in result.items]
+    return RunDetailOut(**run.model_dump(), items=items)
+
+
+@router.get("", response_model=ReconcileOverview, summary="Reconciliation runs, newest first")
+async def list_runs(
+    caller: Reader,
+    kiosk: KioskParts,
+    channel: Annotated[str | None, Query(pattern=r"^(alipay|icbc|ccb)$")] = None,
+    start: Annotated[date | None, Query(description="first day (inclusive)")] = None,
+    end: Annotated[date | None, Query(description="last day (inclusive)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ReconcileOverview:
+    """The runs of one channel or all for days in ``[start, end]`` (default: every day)."""
+    service = _service(kiosk)
+    rows = await service.runs(channel, start, end, limit)
+    return ReconcileOverview(
+        channels=sorted(service.channels),
+        runs=[RunOut.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+@router.get(
+    "/{run_id}",
+    response_model=RunDetailOut,
+    summary="One run with every difference it found",
+    responses=error_responses(404),
+)
+async def get_run(caller: Reader, kiosk: KioskParts, run_id: RunId) -> RunDetailOut:
+    found = await _service(kiosk).detail(run_id)
+    if found is None:
+        raise NotFound(f"no reconciliation run {run_id}")
+    return _out(found)
+
+
+@router.post(
+    "",
+    response_model=RunDetailOut,
+    status_code=201,
+    summary="Reconcile a channel for a finished day now",
+    responses=error_responses(
+        409,
+        described={
+            409: "the channel is not configured, the order service is not running, or "
+            "reconciliation is not running",
+            422: "day_not_finished (today or later), or an invalid body",
+        },
+    ),
+)
+async def run_now(caller: Reader, kiosk: KioskParts, body: RunIn) -> RunDetailOut:
+    """Downloads the channel's statement for ``day``, compares it with our orders and stores
+    the run; a statement that cannot be read gives a ``failed`` run saying why."""
+    return _out(await _service(kiosk).run(body.channel, body.day, "manual"))
