@@ -34,7 +34,7 @@ async def env(
 
 
 async def test_a_planted_mismatch_is_found_stored_and_listed(env) -> None:  # type: ignore[no-untyped-def]
-    cloud, client, b = env
+    _cloud, client, b = env
     await pay(b, "icbc", "KF1", 1000)
     await pay(b, "icbc", "KF2", 2500)
     b.icbc_sim.book.amount_overrides["KF2"] = 2400
