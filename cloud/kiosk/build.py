@@ -43,5 +43,5 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
-    kiosk.reconcile = build_reconcile(kiosk, settings, sessions)  # after the order service
+    kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)
     return kiosk

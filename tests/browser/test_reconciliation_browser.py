@@ -22,7 +22,7 @@ from simulators.icbc_gateway import IcbcGatewaySim
 from tests.browser.console_login import signed_in_page
 from tests.browser.kiosk_kit import assert_accessible
 from tests.browser.test_screen_browser import watch_errors
-from tests.pay.reconcile_kit import BookLedger, Banks, pay, yesterday_noon
+from tests.pay.reconcile_kit import Banks, BookLedger, pay, yesterday_noon
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ service's ledger when there is one, and the daily worker."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,19 +13,23 @@ from cloud.kiosk.pay.channels import CHANNEL_BUILDERS
 from cloud.kiosk.pay.reconcile import ReconcileService
 from cloud.settings import Settings
 
-if TYPE_CHECKING:
-    from cloud.kiosk.parts import Kiosk
+Work = Callable[[], Coroutine[Any, Any, None]]
 
 
-def ledger_of(kiosk: Kiosk) -> OrderLedger | None:
+def ledger_of(kiosk: object) -> OrderLedger | None:
     """The order service (``kiosk.orders``, built by paycore) when it implements ``ledger``."""
     orders = getattr(kiosk, "orders", None)
     return cast(OrderLedger, orders) if callable(getattr(orders, "ledger", None)) else None
 
 
 def build_reconcile(
-    kiosk: Kiosk, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    kiosk: object,
+    workers: list[tuple[str, Work]],
+    closers: list[Work],
 ) -> ReconcileService:
+    """The service over every configured channel, reading ``kiosk``'s order ledger."""
     channels: dict[ChannelName, PaymentChannel] = {}
     for name, build in CHANNEL_BUILDERS.items():
         channel = build(settings)
@@ -33,6 +38,6 @@ def build_reconcile(
     service = ReconcileService(
         sessions, channels, lambda: ledger_of(kiosk), settings.reconcile_hour
     )
-    kiosk.workers.append(("pay-reconcile", service.daily))
-    kiosk.closers.append(service.aclose)
+    workers.append(("pay-reconcile", service.daily))
+    closers.append(service.aclose)
     return service
