@@ -17,7 +17,7 @@ from cloud.api.errors import error_responses
 from cloud.api.kiosk_deps import KioskParts
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
-from cloud.errors import Conflict, NotFound
+from cloud.errors import Conflict, NotFound, Unprocessable
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.pay.reconcile import ReconcileService, RunResult
 from cloud.schemas import _In
@@ -32,6 +32,21 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 ChannelCode = Annotated[str, Field(pattern=r"^(alipay|icbc|ccb)$")]
 RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+#: a real calendar day of 2000-2099 (month lengths and leap days in the pattern itself, so a
+#: string the schema accepts is always a day)
+DAY = (
+    r"^(20[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    r"|02-(0[1-9]|1[0-9]|2[0-8]))|20([02468][048]|[13579][26])-02-29)$"
+)
+DayParam = Annotated[str | None, Query(pattern=DAY, description="YYYY-MM-DD (inclusive)")]
+
+
+def day_of(text: str, what: str) -> date:
+    """A calendar day; 2026-02-30 is refused with what was wrong."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise Unprocessable(f"{what} {text!r} is not a calendar day (YYYY-MM-DD)") from exc
 
 
 class RunOut(BaseModel):
@@ -72,7 +87,7 @@ class RunDetailOut(RunOut):
 class RunIn(_In):
     channel: ChannelCode
     #: a finished day in the hall's time zone (YYYY-MM-DD)
-    day: date
+    day: Annotated[str, Field(pattern=DAY)]
 
 
 class ReconcileOverview(BaseModel):
@@ -98,13 +113,15 @@ async def list_runs(
     caller: Reader,
     kiosk: KioskParts,
     channel: Annotated[str | None, Query(pattern=r"^(alipay|icbc|ccb)$")] = None,
-    start: Annotated[date | None, Query(description="first day (inclusive)")] = None,
-    end: Annotated[date | None, Query(description="last day (inclusive)")] = None,
+    start: DayParam = None,
+    end: DayParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ReconcileOverview:
     """The runs of one channel or all for days in ``[start, end]`` (default: every day)."""
     service = _service(kiosk)
-    rows = await service.runs(channel, start, end, limit)
+    first = day_of(start, "start") if start else None
+    last = day_of(end, "end") if end else None
+    rows = await service.runs(channel, first, last, limit)
     return ReconcileOverview(
         channels=sorted(service.channels),
         runs=[RunOut.model_validate(r, from_attributes=True) for r in rows],
@@ -130,15 +147,19 @@ async def get_run(caller: Reader, kiosk: KioskParts, run_id: RunId) -> RunDetail
     status_code=201,
     summary="Reconcile a channel for a finished day now",
     responses=error_responses(
+        400,
         409,
         described={
-            409: "the channel is not configured, the order service is not running, or "
+            400: "the body is not one JSON document",
+            409: "day_not_finished (today or later), the channel is not configured, the order "
+            "service is not running, or "
             "reconciliation is not running",
-            422: "day_not_finished (today or later), or an invalid body",
+            422: "a day that is not a calendar day, or an invalid body",
         },
     ),
 )
 async def run_now(caller: Reader, kiosk: KioskParts, body: RunIn) -> RunDetailOut:
     """Downloads the channel's statement for ``day``, compares it with our orders and stores
     the run; a statement that cannot be read gives a ``failed`` run saying why."""
-    return _out(await _service(kiosk).run(body.channel, body.day, "manual"))
+    day = day_of(body.day, "day")
+    return _out(await _service(kiosk).run(body.channel, day, "manual"))

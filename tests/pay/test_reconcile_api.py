@@ -68,7 +68,7 @@ async def test_refusals(env) -> None:  # type: ignore[no-untyped-def]
     cloud, client, b = env
     today = datetime.now(HALL_TZ).date().isoformat()
     r = await client.post(URL, json={"channel": "icbc", "day": today})
-    assert r.status_code == 422 and r.json()["code"] == "day_not_finished"
+    assert r.status_code == 409 and r.json()["code"] == "day_not_finished"
     r = await client.post(URL, json={"channel": "alipay", "day": b.day.isoformat()})
     assert r.status_code == 409
     r = await client.post(URL, json={"channel": "icbc", "day": b.day.isoformat(), "x": 1})

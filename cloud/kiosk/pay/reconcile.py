@@ -37,6 +37,9 @@ WORKER_PERIOD_S = 600.0
 
 
 class DayNotFinished(KioskError):
+    """A state refusal: the day's statement is not final until the day is over."""
+
+    status_code = 409
     code = "day_not_finished"
 
     def __init__(self, day: date) -> None:
