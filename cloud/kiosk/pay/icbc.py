@@ -240,6 +240,11 @@ def parse_icbc_statement(text: str) -> list[StatementLine]:
     return lines
 
 
+def _notify_base(settings: Settings) -> str:
+    """``pay_notify_base_url`` (the order service's setting, when present) or the cloud's."""
+    return str(getattr(settings, "pay_notify_base_url", "") or settings.base_url)
+
+
 def build_icbc(settings: Settings) -> IcbcChannel | None:
     if not settings.icbc_gateway_url:
         return None
@@ -249,7 +254,8 @@ def build_icbc(settings: Settings) -> IcbcChannel | None:
         settings.icbc_mer_id,
         settings.icbc_private_key.get_secret_value(),
         settings.icbc_gateway_public_key,
-        urlparse(settings.base_url + NOTIFY_PATH).path,
+        # the path ICBC signs is the one the order service gives as notify_url
+        urlparse(_notify_base(settings) + NOTIFY_PATH).path,
         settings.icbc_store_code,
         settings.bank_timeout_s,
     )

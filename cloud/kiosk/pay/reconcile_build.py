@@ -17,9 +17,13 @@ Work = Callable[[], Coroutine[Any, Any, None]]
 
 
 def ledger_of(kiosk: object) -> OrderLedger | None:
-    """The order service (``kiosk.orders``, built by paycore) when it implements ``ledger``."""
-    orders = getattr(kiosk, "orders", None)
-    return cast(OrderLedger, orders) if callable(getattr(orders, "ledger", None)) else None
+    """The order service's ledger: ``kiosk.payments.admin`` (paycore's ``OrderAdmin``), or
+    ``kiosk.orders``, whichever implements ``ledger``; None while there is none."""
+    payments = getattr(kiosk, "payments", None)
+    for candidate in (getattr(payments, "admin", None), getattr(kiosk, "orders", None)):
+        if callable(getattr(candidate, "ledger", None)):
+            return cast(OrderLedger, candidate)
+    return None
 
 
 def build_reconcile(
