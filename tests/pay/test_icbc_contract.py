@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
+import httpx
 import pytest
 
 from cloud.hall.ticket_token import HALL_TZ
@@ -16,6 +17,7 @@ from simulators.icbc_gateway import IcbcGatewaySim
 from tests.pay.bank_kit import NotifySink, phone
 
 APP = "10000000000000123456"
+World = tuple[IcbcGatewaySim, IcbcChannel, NotifySink]
 
 
 @pytest.fixture
@@ -74,8 +76,6 @@ async def test_precreate_is_idempotent_and_close_closes(world) -> None:  # type:
 
 
 async def phone_page(url: str) -> str:
-    import httpx
-
     async with httpx.AsyncClient() as client:
         return (await client.get(url)).text
 
@@ -145,3 +145,22 @@ async def test_statement_lists_the_days_payments_and_refunds(world) -> None:  # 
         ("KF9", "pay", 500, ""),
         ("KF9", "refund", 200, "RF9"),
     ]
+
+
+async def test_a_late_notification_by_hand_arrives_after_the_query_says_paid(
+    world: World,
+) -> None:
+    sim, channel, sink = world
+    sim.notifier.late_s = 60  # the automatic one would come much later
+    pre = await channel.precreate(order(sink, "KF10"))
+    await phone(pre.qr_content, "confirm")
+    assert (await channel.query("KF10")).state == "paid"  # paid, nobody told yet
+    assert sink.accepted == []
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"{sim.url}/sim/notify/KF10", params={"late_s": "0.2"})
+        assert r.status_code == 200
+        assert (await client.post(f"{sim.url}/sim/notify/NOPE")).status_code == 404
+        forged = await client.post(f"{sim.url}/sim/notify/KF10", params={"forged": "1"})
+        assert forged.status_code == 200
+    await sink.wait(accepted=1, refused=1)
+    assert sink.accepted[0].status.out_trade_no == "KF10"
