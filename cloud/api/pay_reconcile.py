@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from cloud.api.auth_deps import require
+from cloud import audit
+from cloud.api.auth_deps import client_ip, require
+from cloud.api.deps import SessionsDep
 from cloud.api.errors import error_responses
 from cloud.api.kiosk_deps import KioskParts
 from cloud.api.strict_json import StrictJsonRoute
@@ -158,8 +160,25 @@ async def get_run(caller: Reader, kiosk: KioskParts, run_id: RunId) -> RunDetail
         },
     ),
 )
-async def run_now(caller: Reader, kiosk: KioskParts, body: RunIn) -> RunDetailOut:
+async def run_now(
+    caller: Reader, kiosk: KioskParts, body: RunIn, request: Request, sessions: SessionsDep
+) -> RunDetailOut:
     """Downloads the channel's statement for ``day``, compares it with our orders and stores
-    the run; a statement that cannot be read gives a ``failed`` run saying why."""
+    the run (audited as ``pay.reconcile.run``); a statement that cannot be read gives a
+    ``failed`` run saying why."""
     day = day_of(body.day, "day")
-    return _out(await _service(kiosk).run(body.channel, day, "manual"))
+    result = await _service(kiosk).run(body.channel, day, "manual")
+    detail: dict[str, object] = {"channel": body.channel, "day": body.day}
+    detail |= {"state": result.run.state, "mismatched": result.run.mismatched}
+    rec = audit.AuditRecord(
+        caller.actor,
+        "pay.reconcile.run",
+        audit.Result.OK,
+        f"reconciliation:{result.run.id}",
+        "",
+        client_ip(request),
+        "",
+        detail,
+    )
+    await audit.write(sessions, rec)
+    return _out(result)

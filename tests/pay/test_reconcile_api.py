@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from cloud.db.identity import AuditEntry
 from cloud.hall.ticket_token import HALL_TZ
 from cloud.settings import Settings
 from cloud.wiring import Parts
@@ -62,6 +64,13 @@ async def test_a_planted_mismatch_is_found_stored_and_listed(env) -> None:  # ty
     detail = await client.get(f"{URL}/{run['id']}")
     assert detail.status_code == 200 and detail.json()["items"] == run["items"]
     assert (await client.get(f"{URL}/{'0' * 32}")).status_code == 404
+    async with _cloud.sessions() as s:
+        rows = (
+            await s.scalars(select(AuditEntry).where(AuditEntry.action == "pay.reconcile.run"))
+        ).all()
+    assert [(r.target, r.detail["state"]) for r in rows] == [
+        (f"reconciliation:{run['id']}", "mismatch")
+    ]
 
 
 async def test_refusals(env) -> None:  # type: ignore[no-untyped-def]
