@@ -134,6 +134,25 @@ def _pair(ledger: Entry | None, statement: Entry | None, other_side_trades: set[
     )
 
 
+def _pairs(left: list[Entry], right: list[Entry]) -> list[tuple[Entry | None, Entry | None]]:
+    """Lines of one key paired: equal amounts first (order does not matter), then the rest in
+    order (amounts differ), then the extra ones alone."""
+    rest = list(right)
+    paired: list[tuple[Entry | None, Entry | None]] = []
+    unmatched: list[Entry] = []
+    for mine in left:
+        same = next((i for i, bank in enumerate(rest) if bank.amount_fen == mine.amount_fen), None)
+        if same is None:
+            unmatched.append(mine)
+        else:
+            paired.append((mine, rest.pop(same)))
+    for n in range(max(len(unmatched), len(rest))):
+        paired.append(
+            (unmatched[n] if n < len(unmatched) else None, rest[n] if n < len(rest) else None)
+        )
+    return paired
+
+
 def reconcile(ledger: list[Entry], statement: list[Entry]) -> Reconciliation:
     """Every line of both sides in one finding, ordered by order number then kind."""
     ours, theirs = _by_key(ledger), _by_key(statement)
@@ -141,10 +160,7 @@ def reconcile(ledger: list[Entry], statement: list[Entry]) -> Reconciliation:
     their_trades = {e.out_trade_no for e in statement}
     findings: list[Finding] = []
     for key in sorted(set(ours) | set(theirs)):
-        left, right = ours.get(key, []), theirs.get(key, [])
-        for n in range(max(len(left), len(right))):  # a repeated line is an extra one
-            mine = left[n] if n < len(left) else None
-            bank = right[n] if n < len(right) else None
+        for mine, bank in _pairs(ours.get(key, []), theirs.get(key, [])):
             other = their_trades if mine is not None else our_trades
             findings.append(_pair(mine, bank, other if (mine is None or bank is None) else set()))
     counts: Counter[str] = Counter(f.outcome for f in findings)
