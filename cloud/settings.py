@@ -17,6 +17,7 @@ from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_alipay import AlipaySettings
 from cloud.settings_appointments import AppointmentSettings
+from cloud.settings_banks import BankSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_certs import CertSettings
 from cloud.settings_city_queue import CityQueueSettings
@@ -49,6 +50,7 @@ class Settings(
     AlipaySettings,
     ElderlySettings,
     CertSettings,  # issue 15 certs: 电子证照库, the verification page
+    BankSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -19,6 +19,7 @@ from cloud.api import (
     kiosk_identity,
     kiosk_queries,
     kiosk_stats,
+    pay_reconcile,
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
@@ -36,4 +37,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_elderly,  # elderly: 高龄补贴 registration and face-verified certification
     kiosk_apply,  # 自助申报: material pages, the form, the application
     kiosk_certs,  # certs: certificates, licences, social card loss, the /v/ page
+    pay_reconcile,  # payments: reconciliation runs (docs/pay-banks.md)
 ]

@@ -15,6 +15,7 @@ from cloud.kiosk.certs_build import build_certs
 from cloud.kiosk.elderly_build import build_elderly
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.pay.reconcile_build import build_reconcile
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -50,4 +51,5 @@ def build_kiosk(
     build_elderly(kiosk, settings, jobs)  # elderly: 高龄补贴 registration and certification
     kiosk.apply = ApplyService.of(kiosk, settings, jobs, sessions)
     build_certs(kiosk, settings, sessions, jobs)  # issue 15 certs: after the queries (otp)
+    kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)
     return kiosk

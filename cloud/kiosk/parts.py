@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.elderly_cert import CertService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
+    from cloud.kiosk.pay.reconcile import ReconcileService
     from cloud.kiosk.queries_service import QueryService
 
 
@@ -55,6 +56,8 @@ class Kiosk:
     apply: ApplyService | None = None
     #: certificates (证明开具) and 社会保障卡挂失/解挂 (issue 15, certs)
     certs: CertServices | None = None
+    #: daily payment reconciliation against each channel's statement (docs/pay-banks.md)
+    reconcile: ReconcileService | None = None
 
     async def run(self) -> None:
         try:

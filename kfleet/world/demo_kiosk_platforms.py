@@ -89,6 +89,33 @@ async def face_verify(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]
         }
 
 
+@contextlib.asynccontextmanager
+async def bank_gateways(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The ICBC and CCB payment gateways (docs/pay-banks.md), with keys made fresh."""
+    from protocols.bank_sign import new_key_pair
+    from simulators.ccb_gateway import CcbGatewaySim
+    from simulators.icbc_gateway import IcbcGatewaySim
+
+    private, public = new_key_pair()
+    app_id = "10000000000000009001"
+    async with IcbcGatewaySim(apps={app_id: public}) as icbc, CcbGatewaySim() as ccb:
+        platforms.running["icbc"], platforms.running["ccb"] = icbc, ccb
+        yield {
+            "icbc_gateway_url": icbc.url,
+            "icbc_app_id": app_id,
+            "icbc_mer_id": icbc.mer_id,
+            "icbc_private_key": private,
+            "icbc_gateway_public_key": icbc.gateway_public_pem,
+            "ccb_gateway_url": ccb.url,
+            "ccb_merchant_id": ccb.merchant_id,
+            "ccb_pos_id": ccb.pos_id,
+            "ccb_branch_id": ccb.branch_id,
+            "ccb_public_key": ccb.public_key_hex,
+            "ccb_user_id": ccb.user_id,
+            "ccb_password": ccb.password,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -99,6 +126,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     alipay_gateway,  # payments: the Alipay open-platform gateway and its phone page
     face_verify,  # elderly: 人脸核验 for the 高龄补贴 certification
     license_library,  # certs: the 电子证照库 certificates are reported to
+    bank_gateways,  # payments: ICBC and CCB (docs/pay-banks.md)
 ]
 
 

@@ -8,3 +8,15 @@ from cloud.kiosk.pay.channel import ChannelBuilder, ChannelName
 
 CHANNEL_BUILDERS: dict[ChannelName, ChannelBuilder] = {}
 CHANNEL_BUILDERS["alipay"] = build_alipay
+
+
+def _register_banks() -> None:
+    """ICBC and CCB (docs/pay-banks.md)."""
+    from cloud.kiosk.pay.ccb import build_ccb
+    from cloud.kiosk.pay.icbc import build_icbc
+
+    CHANNEL_BUILDERS["icbc"] = build_icbc
+    CHANNEL_BUILDERS["ccb"] = build_ccb
+
+
+_register_banks()
