@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloud.kiosk.forms_samples import PENSION_ENROL, PERSONAL_INFO
 from protocols.eform import FormDef
 
 #: one entry per shipped form (a feature adds its own line)
-SEED_FORMS: list[FormDef] = []
+SEED_FORMS: list[FormDef] = [
+    PERSONAL_INFO,  # forms: 个人信息登记表
+    PENSION_ENROL,  # forms: 城乡居民基本养老保险参保登记表 (sample item pension-enrol)
+]
 
 
 def seed_form(code: str) -> FormDef | None:
