@@ -18,6 +18,7 @@ from cloud.notify.settings import NotifySettings
 from cloud.settings_appointments import AppointmentSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_city_queue import CityQueueSettings
+from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
@@ -43,6 +44,7 @@ class Settings(
     CaseSettings,
     AppointmentSettings,
     QueriesSettings,
+    FormsSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -6,12 +6,15 @@ from types import ModuleType
 
 from cloud.api import (
     appointments,
+    forms,
+    forms_phone,
     guide,
     guide_device,
     guide_preview,
     guide_publish,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_forms,
     kiosk_guide,
     kiosk_identity,
     kiosk_queries,
@@ -30,4 +33,7 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
+    kiosk_forms,  # forms: e-forms for kiosks (check, phone hand-off, print)
+    forms_phone,  # forms: the phone page /f/{token} and its API
+    forms,  # forms: the console's e-form editor
 ]

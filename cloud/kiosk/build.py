@@ -10,6 +10,7 @@ from cloud.jobs import JobService
 from cloud.kiosk.appointments_build import build_appointments
 from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
+from cloud.kiosk.forms_build import build_forms
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.queries_build import build_queries
@@ -42,4 +43,5 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
+    build_forms(kiosk, settings, sessions, jobs)  # issue 15: e-forms, phone hand-off, print
     return kiosk

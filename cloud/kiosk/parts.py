@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.forms_build import FormDesk
+    from cloud.kiosk.forms_service import FormService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
@@ -42,6 +44,10 @@ class Kiosk:
     otp: OtpService | None = None
     #: the convenience queries (便民查询)
     queries: QueryService | None = None
+    #: 电子表单: form versions, publish, roll back, current(code) (cloud/kiosk/forms_*.py)
+    forms: FormService | None = None
+    #: 手机扫码填表 hand-offs and the A4 print of a filled form (cloud/kiosk/forms_build.py)
+    form_desk: FormDesk | None = None
 
     async def run(self) -> None:
         try:
