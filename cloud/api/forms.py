@@ -37,7 +37,7 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(require(Permission.HALL_READ))]
 Editor = Annotated[Principal, Depends(require(Permission.FORMS_EDIT))]
 FormCode = Annotated[str, Path(pattern=CODE_RE, description="the form's code")]
-VersionPath = Annotated[int, Path(ge=1, le=1_000_000)]
+VersionPath = Annotated[str, Path(pattern=r"^[1-9][0-9]{0,5}$", description="the version")]
 _404 = {404: "form_not_found: no such form or version"}
 
 
@@ -120,7 +120,7 @@ async def list_versions(code: FormCode, caller: Reader, kiosk: KioskParts) -> Ve
 async def get_version(
     code: FormCode, version: VersionPath, caller: Reader, kiosk: KioskParts
 ) -> FormDef:
-    return await _service(kiosk).version(code, version)
+    return await _service(kiosk).version(code, int(version))
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
 
-from cloud.schemas import _In
+from cloud.schemas import NumberOnly, _In
 from protocols.eform import FIELD_KEY_RE, FormDef
 from protocols.eform_check import FormProblem
 from protocols.guide import CLOSED, PLAIN
@@ -21,7 +21,7 @@ FormValue = (
 FormData = Annotated[
     dict[FieldKey, FormValue], Field(default_factory=dict, max_length=100, json_schema_extra=CLOSED)
 ]
-Version = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+Version = Annotated[int, Field(ge=1, le=1_000_000), NumberOnly]
 RequestId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
