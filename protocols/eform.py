@@ -20,7 +20,6 @@ from protocols.guide import CODE_RE, PLAIN
 __all__ = ["FIELD_KEY_RE", "CardField", "FieldInput", "FieldLayout", "FormDef", "Section"]
 
 
-
 def _number_only(value: Any) -> Any:
     if isinstance(value, bool | str | bytes):
         raise ValueError("Input should be a number, not a boolean or a string")

@@ -180,3 +180,15 @@ async def test_a_filled_form_is_printed_on_a4_with_its_layout(env: FormsEnv) -> 
     assert "手机号码" in wrong.json()["citizen_message"]
     bare = await env.bare.post(path, json={"data": FILLED})
     assert (bare.status_code, bare.json()["code"]) == (409, "no_a4_printer")
+
+
+async def test_seeding_again_never_overrides_the_consoles_versions(env: FormsEnv) -> None:
+    forms = env.cloud.parts.kiosk.forms
+    assert forms is not None
+    editor = await env.cloud.as_role(PersonRole.OPERATOR)
+    v1 = (await editor.get("/api/v1/forms/pension-enrol/versions/1")).json()
+    await editor.post("/api/v1/forms", json={"form": {**v1, "title": "改"}})
+    await editor.post("/api/v1/forms/pension-enrol/publish", json={"version": 2})
+    assert await forms.seed() == 0  # a restart
+    current = await forms.current("pension-enrol")
+    assert current is not None and (current.version, current.title) == (2, "改")
