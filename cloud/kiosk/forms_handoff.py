@@ -89,8 +89,15 @@ class HandoffService:
             expires_at=self.clock() + self.ttl,
         )
         async with self._sessions() as s, s.begin():
+            now = self.clock()
             await s.execute(
-                delete(FormHandoffRow).where(FormHandoffRow.expires_at < self.clock() - KEEP_SPENT)
+                delete(FormHandoffRow).where(FormHandoffRow.expires_at < now - KEEP_SPENT)
+            )
+            # what a phone sent and no kiosk took goes with the link's time
+            await s.execute(
+                update(FormHandoffRow)
+                .where(FormHandoffRow.expires_at < now, FormHandoffRow.data.is_not(None))
+                .values(data=None)
             )
             s.add(row)
         log.info("form %s handed off from %s (hand-off %s)", form.code, device_id, row.id)

@@ -192,3 +192,18 @@ async def test_seeding_again_never_overrides_the_consoles_versions(env: FormsEnv
     assert await forms.seed() == 0  # a restart
     current = await forms.current("pension-enrol")
     assert current is not None and (current.version, current.title) == (2, "改")
+
+
+async def test_data_no_kiosk_took_is_dropped_when_the_link_expires(env: FormsEnv) -> None:
+    made = await env.handoff()
+    typed = {"phone": "13912345678", "address": "昆仑路 8 号"}
+    sent = await env.public.post(
+        f"/api/v1/phone/forms/{token_of(made['url'])}", json={"data": typed}
+    )
+    assert sent.status_code == 201
+    desk = env.cloud.parts.kiosk.form_desk
+    assert desk is not None
+    desk.handoffs.clock = lambda: utcnow() + timedelta(seconds=601)
+    await env.handoff()  # the next link made sweeps the old one's data
+    polled = await env.kiosk.get(f"/api/v1/kiosk/forms/handoffs/{made['id']}")
+    assert polled.json()["state"] == "expired" and polled.json()["data"] is None
