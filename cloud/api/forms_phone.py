@@ -29,7 +29,7 @@ from cloud.api.kiosk_deps import KioskParts
 from cloud.api.kiosk_forms import form_version
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.kiosk.errors import KioskError
-from cloud.kiosk.forms_build import FormDesk
+from cloud.kiosk.forms_desk import FormDesk
 from cloud.kiosk.forms_handoff import phone_problems
 from cloud.kiosk.parts import Kiosk
 

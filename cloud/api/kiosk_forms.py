@@ -29,7 +29,7 @@ from cloud.api.forms_schemas import (
 )
 from cloud.api.kiosk_deps import KioskParts
 from cloud.api.strict_json import StrictJsonRoute
-from cloud.kiosk.forms_build import FormDesk
+from cloud.kiosk.forms_desk import FormDesk
 from cloud.kiosk.forms_errors import FormNotFound
 from cloud.kiosk.forms_seed import SEED_FORMS, current_form, seed_form
 from cloud.kiosk.parts import Kiosk

@@ -3,27 +3,16 @@ back, seeded at start), the phone hand-offs and the A4 print."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
 from cloud.jobs import JobService
+from cloud.kiosk.forms_desk import FormDesk
 from cloud.kiosk.forms_handoff import HandoffService
 from cloud.kiosk.forms_print import FormPrint
 from cloud.kiosk.forms_service import FormService
 from cloud.kiosk.parts import Kiosk
 from cloud.settings import Settings
-
-
-@dataclass(frozen=True)
-class FormDesk:
-    """What the kiosk's e-form routes use besides ``kiosk.forms``."""
-
-    handoffs: HandoffService
-    printer: FormPrint
-    #: where the phone opens a hand-off link (``<phone_url>/f/<token>``)
-    phone_url: str
 
 
 def build_forms(

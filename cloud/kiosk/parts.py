@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
-    from cloud.kiosk.forms_build import FormDesk
+    from cloud.kiosk.forms_desk import FormDesk
     from cloud.kiosk.forms_service import FormService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
