@@ -51,6 +51,10 @@ async def _fill_on_the_phone(browser: Browser, link: str) -> None:
         await expect(phone.locator("h1")).to_have_text("个人信息登记表")
         await expect(phone.get_by_label("姓名")).to_have_value("由自助终端读取身份证填写")
         await assert_accessible(phone, "the phone page")
+        await phone.locator(".pf-lang").tap()  # English on a tap, and back
+        await expect(phone.locator("h1")).to_have_text("Personal information form")
+        await expect(phone.get_by_label("Mobile phone")).to_be_visible()
+        await phone.locator(".pf-lang").tap()
         await phone.locator("#pf-send").tap()  # nothing typed: each problem at its field
         await expect(phone.locator("#pf-phone-problem")).to_contain_text("请填写手机号码")
         await expect(phone.get_by_label("手机号码")).to_have_attribute("aria-invalid", "true")
