@@ -52,8 +52,8 @@ class FormDataInvalid(KioskError):
         first = problems[0]
         more = len(problems) - 1
         super().__init__(
-            f"form {code}: {len(problems)} problem(s): "
-            + "; ".join(f"{p.field or '-'}: {p.message_en}" for p in problems),
+            f"form {code}: {len(problems)} problem(s), at "  # keys only: never a value
+            + ", ".join(p.field or "(the form)" for p in problems),
             first.message + (f"（另有{more}处需要修改）" if more else ""),
             first.message_en + (f" ({more} more to correct)" if more else ""),
         )

@@ -27,7 +27,7 @@ from edge_agent.kiosk.guide_views import qr_svg
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, UNREACHABLE_EN, UNREACHABLE_ZH, error, relay
 from protocols.eform import FormDef
-from protocols.eform_check import form_problems, with_card
+from protocols.eform_check import FormProblem, form_problems, with_card
 from protocols.guide import CODE_RE
 
 PREFIX = "/kiosk/api/forms"
@@ -59,6 +59,33 @@ async def _json_body(request: Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def shown_problems(
+    form: FormDef, problems: list[FormProblem], full: dict[str, Any]
+) -> list[dict[str, str]]:
+    """The problems as the browser may see them. A field the ID card fills never echoes its
+    value (a schema's own sentence may quote it): it says to read the card, or that the card
+    does not fit the form."""
+    card = {f.key: f for f in form.fields() if f.from_card}
+    out = []
+    for p in problems:
+        f = card.get(p.field)
+        if f is not None and full.get(f.key) in (None, ""):
+            p = FormProblem(
+                f.key,
+                f"请先刷身份证，{f.label}将自动填写。",
+                f"Please read your ID card first: it fills {f.label_en or f.key}.",
+            )
+        elif f is not None:
+            p = FormProblem(
+                f.key,
+                f"身份证上的{f.label}不符合本表要求，请到窗口办理。",
+                f"The ID card's {f.label_en or f.key} does not fit this form: "
+                "please go to a window.",
+            )
+        out.append({"field": p.field, "message": p.message, "message_en": p.message_en})
+    return out
 
 
 class FormsApi:
@@ -98,7 +125,7 @@ class FormsApi:
         if isinstance(form, Response):
             return form
         full = self._full(form, (await _json_body(request)).get("data"))
-        problems = [vars(p) for p in form_problems(form, full)]
+        problems = shown_problems(form, form_problems(form, full), full)
         body = {"code": form.code, "version": form.version, "problems": problems}
         return JSONResponse(body, headers=NO_STORE)
 
@@ -108,13 +135,13 @@ class FormsApi:
             return form
         body = await _json_body(request)
         full = self._full(form, body.get("data"))
-        if problems := form_problems(form, full):
+        if problems := shown_problems(form, form_problems(form, full), full):
             return JSONResponse(
                 {
                     "code": "form_data_invalid",
-                    "message": problems[0].message,
-                    "message_en": problems[0].message_en,
-                    "problems": [vars(p) for p in problems],
+                    "message": problems[0]["message"],
+                    "message_en": problems[0]["message_en"],
+                    "problems": problems,
                 },
                 status_code=422,
                 headers=NO_STORE,

@@ -66,6 +66,7 @@ async def test_the_card_fills_its_fields_and_the_browser_cannot(
         no_card = await agent.post("/kiosk/api/forms/personal-info/print", json={"data": forged})
         assert (no_card.status_code, no_card.json()["code"]) == (422, "form_data_invalid")
         assert {p["field"] for p in no_card.json()["problems"]} == {"name", "id_number"}
+        assert "请先刷身份证" in no_card.json()["message"]
 
         parts.session.put("idcard", CARD)
         r = await agent.post(
