@@ -7,6 +7,7 @@ the phone's answers, print on A4 with the form's layout. Every screen passes axe
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.qr_read import read_qr
 
 PHONE_NUMBER = "13912345678"
 ADDRESS = "格尔木市河西街道昆仑路 8 号"
+GOOD_CARD = "6222020200112345679"  # its Luhn digit is right
 
 
 @pytest.fixture
@@ -117,3 +119,37 @@ async def test_a_form_started_on_the_kiosk_finished_on_a_phone_and_printed(
     text = pdf_text(pdfs[0].read_bytes())
     for shown in ("个人信息登记表", card.name, card.id_number, PHONE_NUMBER, "申请人签字"):
         assert shown in text, shown
+
+
+async def test_choices_a_yes_no_and_a_bank_card_checked_on_the_kiosk(
+    browser: Browser, kw: KioskWorld
+) -> None:
+    """The 城乡居民基本养老保险参保登记表: whole-number choices (缴费档次) typed as numbers, a
+    bank card refused by its check digit at its field, then printed."""
+    assert kw.kiosk.idcard is not None
+    kw.kiosk.idcard.insert(0)
+    async with touch_page(browser, kw.url) as page:
+        await page.locator("#k-lang").tap()  # English
+        await page.locator("button.tile[data-screen='forms']").tap()
+        await page.locator(".forms-choose[data-form='pension-enrol']").tap()
+        await expect(page.locator("#k-title")).to_contain_text("enrolment form")
+        await page.locator("#forms-card").tap()
+        await expect(page.locator("#kf-pension-enrol-id_number")).to_have_value(re.compile(r"\*"))
+        await page.get_by_label("Hukou type").select_option("农业")
+        await page.get_by_label("Contribution grade (yuan a year)").select_option("300")
+        await page.get_by_label("Phone").fill(PHONE_NUMBER)
+        await page.get_by_label("Registered address").fill(ADDRESS)
+        card = page.get_by_label("Bank account of the social security card")
+        await card.fill(GOOD_CARD[:-1] + "0")
+        await page.get_by_label("Severely disabled or in hardship").check()
+        await page.locator("#forms-print").tap()
+        problem = page.locator("#kf-pension-enrol-bank_card-problem")
+        await expect(problem).to_contain_text("check digit")
+        await expect(card).to_have_attribute("aria-invalid", "true")
+        await assert_accessible(page, "forms: a bank card refused, in English")
+        await card.fill(GOOD_CARD)
+        async with page.expect_response("**/forms/pension-enrol/print") as answer:
+            await page.locator("#forms-print").tap()
+        assert (await answer.value).status == 201
+        await expect(page.locator(".forms-status .msg.ok")).to_be_visible()
+        await expect(problem).to_be_hidden()
