@@ -22,6 +22,7 @@ from cloud.settings_cases import CaseSettings
 from cloud.settings_certs import CertSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
+from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
@@ -51,6 +52,7 @@ class Settings(
     ElderlySettings,
     CertSettings,  # issue 15 certs: 电子证照库, the verification page
     BankSettings,
+    FormsSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from protocols.guide import CODE_RE, PLAIN
 
 __all__ = ["FIELD_KEY_RE", "CardField", "FieldInput", "FieldLayout", "FormDef", "Section"]
 
+
+def _number_only(value: Any) -> Any:
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("Input should be a number, not a boolean or a string")
+    return value
+
+
+#: for whole numbers given as JSON numbers: never a boolean or a numeric string; ``2.0`` is 2
+#: (JSON Schema counts it as an integer, so a client may send it)
+NUMBER_ONLY = BeforeValidator(_number_only)
 #: a field's key: the property name in the schema and in the filled data
 FIELD_KEY_RE = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -59,7 +69,7 @@ class FieldLayout(_Doc):
     help: Help = ""
     help_en: Help = ""
     #: width on the A4 print, in twelfths of the line
-    span: Annotated[StrictInt, Field(ge=1, le=12)] = 12
+    span: Annotated[int, Field(ge=1, le=12), NUMBER_ONLY] = 12
 
 
 class Section(_Doc):
@@ -73,7 +83,7 @@ class FormDef(_Doc):
     are exactly the laid-out fields (:func:`protocols.eform_check.definition_problems`)."""
 
     code: Annotated[str, Field(pattern=CODE_RE)]
-    version: Annotated[StrictInt, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=1_000_000), NUMBER_ONLY]
     title: Label
     title_en: LabelEn = ""
     #: the department the form is submitted to (a catalogue department code), if any

@@ -38,6 +38,7 @@ PAGES = {
     "/guide": "guide.html",  # issue 14: the service-guide catalogue editor
     "/kiosk/stats": "kiosk_stats.html",  # issue 14: convenience query usage
     "/reconciliation": "reconciliation.html",  # issue 15: payment reconciliation
+    "/forms": "forms.html",  # issue 15: the e-form editor (versions, publish, roll back)
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -6,6 +6,8 @@ from types import ModuleType
 
 from cloud.api import (
     appointments,
+    forms,
+    forms_phone,
     guide,
     guide_device,
     guide_preview,
@@ -15,6 +17,7 @@ from cloud.api import (
     kiosk_cases,
     kiosk_certs,
     kiosk_elderly,
+    kiosk_forms,
     kiosk_guide,
     kiosk_identity,
     kiosk_queries,
@@ -38,4 +41,7 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_apply,  # 自助申报: material pages, the form, the application
     kiosk_certs,  # certs: certificates, licences, social card loss, the /v/ page
     pay_reconcile,  # payments: reconciliation runs (docs/pay-banks.md)
+    kiosk_forms,  # forms: e-forms for kiosks (check, phone hand-off, print)
+    forms_phone,  # forms: the phone page /f/{token} and its API
+    forms,  # forms: the console's e-form editor
 ]

@@ -24,6 +24,7 @@ const kf = (() => {
     ["/guide", "hall.read", "办事指南", "Service guide"],
     ["/kiosk/stats", "hall.read", "便民查询统计", "Query usage"],
     ["/reconciliation", "audit.read", "支付对账", "Reconciliation"],
+    ["/forms", "hall.read", "电子表单", "E-forms"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

@@ -13,6 +13,7 @@ from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.certs_build import build_certs
 from cloud.kiosk.elderly_build import build_elderly
+from cloud.kiosk.forms_build import build_forms
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.pay.reconcile_build import build_reconcile
@@ -52,4 +53,5 @@ def build_kiosk(
     kiosk.apply = ApplyService.of(kiosk, settings, jobs, sessions)
     build_certs(kiosk, settings, sessions, jobs)  # issue 15 certs: after the queries (otp)
     kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)
+    build_forms(kiosk, settings, sessions, jobs)  # issue 15: e-forms, phone hand-off, print
     return kiosk

@@ -12,6 +12,7 @@ from typing import Any
 
 from cloud.kiosk import apply_forms
 from cloud.kiosk.elderly_form import ELDERLY_FORM
+from cloud.kiosk.forms_samples import PENSION_ENROL, PERSONAL_INFO
 from protocols.eform import FormDef
 
 #: one entry per shipped form (a feature adds its own line)
@@ -19,6 +20,8 @@ SEED_FORMS: list[FormDef] = [
     ELDERLY_FORM,  # elderly: 青海省高龄补贴登记表
     apply_forms.GENERAL,  # 自助申报 (apply): any item without a form of its own
     apply_forms.PENSION_CLAIM,  # 自助申报 (apply): SI-PENSION-CLAIM
+    PERSONAL_INFO,  # forms: 个人信息登记表
+    PENSION_ENROL,  # forms: 城乡居民基本养老保险参保登记表 (sample item pension-enrol)
 ]
 
 

@@ -104,8 +104,9 @@ def q(
     )
 
 
-def form(code: str, name: str, when: list[Alt] | None = None) -> Form:
-    return Form(code=code, name=name, when=when or [])
+def form(code: str, name: str, when: list[Alt] | None = None, template: str = "") -> Form:
+    """``template``: the e-form (``SEED_FORMS``) the kiosk fills for it (issue 15)."""
+    return Form(code=code, name=name, when=when or [], template=template)
 
 
 def rp(text: str, when: list[Alt] | None = None) -> ReviewPoint:

@@ -35,7 +35,7 @@ def pension_enrol() -> Item:
         service="pension",
         conditions=["年满16周岁(不含在校学生)", "未参加职工基本养老保险的本地户籍居民"],
         materials=[id_card(), hukou_book()],
-        forms=[form("pension-enrol", "城乡居民基本养老保险参保登记表")],
+        forms=[form("pension-enrol", "城乡居民基本养老保险参保登记表", template="pension-enrol")],
         review_points=[rp("通过全国社保系统核查未参加职工养老保险，防止重复参保")],
         legal_basis=["《国务院关于建立统一的城乡居民基本养老保险制度的意见》"],
         keywords=["养老保险", "参保", "新农保", "城乡居民养老"],

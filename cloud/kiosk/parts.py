@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from cloud.kiosk.certs_parts import CertServices
     from cloud.kiosk.elderly import ElderlyService
     from cloud.kiosk.elderly_cert import CertService
+    from cloud.kiosk.forms_desk import FormDesk
+    from cloud.kiosk.forms_service import FormService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.pay.reconcile import ReconcileService
@@ -58,6 +60,10 @@ class Kiosk:
     certs: CertServices | None = None
     #: daily payment reconciliation against each channel's statement (docs/pay-banks.md)
     reconcile: ReconcileService | None = None
+    #: 电子表单: form versions, publish, roll back, current(code) (cloud/kiosk/forms_*.py)
+    forms: FormService | None = None
+    #: 手机扫码填表 hand-offs and the A4 print of a filled form (cloud/kiosk/forms_build.py)
+    form_desk: FormDesk | None = None
 
     async def run(self) -> None:
         try:

@@ -16,6 +16,7 @@ from edge_agent.kiosk import (
     cases,
     certs,
     elderly,
+    forms,
     guide,
     queries,
 )
@@ -31,4 +32,5 @@ FEATURES: list[Feature] = [
     elderly.routes,  # 高龄补贴: registration and face-verified certification
     apply.routes,  # 自助申报: item, situations, scanned materials, e-form, submit, receipt
     certs.routes,  # 证明开具, 我的电子证照, 社保卡挂失/解挂 (issue 15)
+    forms.routes,  # 自助填表: e-forms on the kiosk or the phone, printed on A4
 ]

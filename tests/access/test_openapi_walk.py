@@ -46,6 +46,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     "the ticket names one ticket and expires at the end of the hall's day",
     ("GET", "/g/{code}"): "a service guide item's phone page (the QR on the kiosk and the "
     "printed guide): the published catalogue is public information, nothing personal",
+    ("GET", "/f/{token}"): "the phone page of a form handed off by a kiosk (手机扫码填表): the "
+    "random single-use, short-lived token of the kiosk's QR code is the only authority",
+    ("GET", "/api/v1/phone/forms/{token}"): "the form that phone page fills: the hand-off "
+    "token authorises it (tests/forms/test_forms_api.py: spent, expired, unknown)",
+    ("POST", "/api/v1/phone/forms/{token}/check"): "the phone page's check of its data: the "
+    "hand-off token authorises it, nothing is stored",
+    ("POST", "/api/v1/phone/forms/{token}"): "the phone page sends the form back to its kiosk: "
+    "the hand-off token authorises it once (a spent token is refused 410)",
     **{
         ("GET", page): "a console page: static HTML without data; its script sends a signed-out "
         "browser to /login, and everything it shows comes from authenticated API calls"
@@ -90,6 +98,7 @@ SAMPLES = {
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     "ref": "Y261208-0001",  # issue 14: an appointment
     "run_id": "0" * 32,  # issue 15: a reconciliation run
+    "handoff_id": "0" * 32,  # issue 15: a form's phone hand-off
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

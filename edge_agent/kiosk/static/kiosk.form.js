@@ -37,9 +37,9 @@
       input = K.el("input", { id, name: f.key, readonly: true, value: shown, "aria-describedby": describedby,
         placeholder: K.t({ zh: "读取身份证后自动填写", en: "Filled from the ID card" }) });
     } else if (f.input === "select") {
-      input = K.el("select", { id, name: f.key, "aria-describedby": describedby, onchange: (e) => set(e.target.value || undefined) },
+      input = K.el("select", { id, name: f.key, "aria-describedby": describedby, onchange: (e) => set(typed(prop, e.target.value)) },
         K.el("option", { value: "" }, K.t({ zh: "请选择", en: "Choose" })),
-        (prop.enum || []).map((v) => K.el("option", { value: v, selected: state.values[f.key] === v }, String(v))));
+        (prop.enum || []).map((v) => K.el("option", { value: String(v), selected: state.values[f.key] === v }, String(v))));
     } else if (f.input === "checkbox") {
       input = K.el("input", { id, name: f.key, type: "checkbox", checked: state.values[f.key] === true, "aria-describedby": describedby,
         onchange: (e) => set(e.target.checked) });
@@ -53,7 +53,9 @@
       if (KEYBOARD[f.input] && K.keyboard) K.keyboard(input, KEYBOARD[f.input]);
     }
     state.inputs[f.key] = { input, problem };
-    return K.el("div", { class: "kf-field", style: "--span:" + (f.span || 12) }, label, input, help, problem);
+    const box = K.el("div", { class: "kf-field", "data-field": f.key }, label, input, help, problem);
+    box.style.setProperty("--span", String(f.span || 12)); // CSSOM: the kiosk's CSP refuses style attributes
+    return box;
   }
 
   function form(root, def, opts) {
