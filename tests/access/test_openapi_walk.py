@@ -46,6 +46,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "the ticket names one ticket and expires at the end of the hall's day",
     ("GET", "/g/{code}"): "a service guide item's phone page (the QR on the kiosk and the "
     "printed guide): the published catalogue is public information, nothing personal",
+    ("GET", "/v/{token}"): "a printed certificate's verification page (its QR code): anyone "
+    "holding the paper may check it is genuine; the sealed token names one certificate and the "
+    "page shows its holder masked",
     ("GET", "/f/{token}"): "the phone page of a form handed off by a kiosk (手机扫码填表): the "
     "random single-use, short-lived token of the kiosk's QR code is the only authority",
     ("GET", "/api/v1/phone/forms/{token}"): "the form that phone page fills: the hand-off "

@@ -109,7 +109,10 @@ async def test_a_page_that_is_not_an_image_is_refused(env: ApplyEnv) -> None:
 async def test_the_form_is_the_items_own_or_the_general_one(env: ApplyEnv) -> None:
     r = await env.kiosk.post(FORM, json={"item": ITEM, "answers": {"who": "self"}})
     assert r.status_code == 200 and r.json()["code"] == "pension-claim"
-    other = await env.kiosk.post(FORM, json={"item": "SI-PENSION-ENROL"})
+    # the catalogue names this item's form (Form.template)
+    named = await env.kiosk.post(FORM, json={"item": "SI-PENSION-ENROL"})
+    assert named.status_code == 200 and named.json()["code"] == "pension-enrol"
+    other = await env.kiosk.post(FORM, json={"item": "SI-TRANSFER"})
     assert other.status_code == 200 and other.json()["code"] == "apply-general"
 
 
