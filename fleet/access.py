@@ -41,6 +41,7 @@ class Permission(StrEnum):
     QUEUE_OPERATE = "queue.operate"  # sign in at a window, call next, recall, transfer, ...
     RATINGS_FOLLOW_UP = "ratings.follow_up"  # handle the follow-up of a low rating
     GUIDE_EDIT = "guide.edit"  # the service-guide catalogue: items, import, publish
+    PAYMENTS_REFUND = "payments.refund"  # refund a paid utility-bill order (issue 15)
 
 
 _READ = {
@@ -66,6 +67,7 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.QUEUE_OPERATE,
             Permission.RATINGS_FOLLOW_UP,
             Permission.GUIDE_EDIT,
+            Permission.PAYMENTS_REFUND,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),

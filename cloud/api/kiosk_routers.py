@@ -15,7 +15,10 @@ from cloud.api import (
     kiosk_guide,
     kiosk_identity,
     kiosk_queries,
+    kiosk_pay,
     kiosk_stats,
+    pay_console,
+    pay_notify,
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
@@ -30,4 +33,7 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
+    kiosk_pay,  # 生活缴费: bills, orders, receipts (kiosk)
+    pay_notify,  # 生活缴费: the gateways' notifications (public, verified by the channel)
+    pay_console,  # 生活缴费: orders and refunds (console)
 ]

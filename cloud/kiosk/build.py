@@ -12,6 +12,7 @@ from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.pay.orders_build import build_payments
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -42,4 +43,5 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
+    build_payments(kiosk, settings, sessions)  # 生活缴费: bills, orders, refunds
     return kiosk

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
+    from cloud.kiosk.pay.orders_build import Payments
     from cloud.kiosk.queries_service import QueryService
 
 
@@ -42,6 +43,8 @@ class Kiosk:
     otp: OtpService | None = None
     #: the convenience queries (便民查询)
     queries: QueryService | None = None
+    #: 生活缴费: utility bills, payment orders, refunds (cloud/kiosk/pay/orders*.py)
+    payments: Payments | None = None
 
     async def run(self) -> None:
         try:
