@@ -139,7 +139,7 @@ class OrderAdmin:
                 .where(PayOrder.channel == channel, PayRefund.state == "done")
                 .where(PayRefund.refunded_at >= start, PayRefund.refunded_at < end)
             )
-            for r, o in refunds.tuples():
+            for r, o in refunds.all():
                 assert r.refunded_at is not None
                 lines.append(
                     LedgerLine(
