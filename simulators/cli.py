@@ -54,3 +54,12 @@ def _register_dept() -> None:
 
 
 _register_dept()
+
+
+def _register_utilities() -> None:
+    from simulators.cli_utility import register
+
+    register(app)
+
+
+_register_utilities()

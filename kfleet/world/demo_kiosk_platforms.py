@@ -20,6 +20,7 @@ from kfleet.world.demo_departments import DEPARTMENT_STARTERS
 from simulators.city_platform import CityPlatformSim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
+from simulators.utility_bills import UtilityBillsSim
 
 SMS_KEY = "sim-citizen-sms-key"
 
@@ -73,6 +74,18 @@ async def identity_platform(platforms: KioskPlatforms) -> AsyncIterator[dict[str
         yield {"kiosk_identity_url": sim.url, "kiosk_identity_token": sim.token}
 
 
+@contextlib.asynccontextmanager
+async def utility_bills(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The water, power, gas and landline companies' bill APIs (生活缴费)."""
+    async with UtilityBillsSim() as sim:
+        platforms.running["utilities"] = sim
+        yield {
+            "pay_utilities_url": sim.url,
+            "pay_utilities_app_id": sim.app_id,
+            "pay_utilities_secret": sim.secret,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -80,6 +93,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     *DEPARTMENT_STARTERS,
     appointment_slots,
     identity_platform,  # queries: the phone on file for one-time codes
+    utility_bills,  # 生活缴费: the utilities' bills (paycore)
 ]
 
 
