@@ -37,6 +37,7 @@ PAGES = {
     "/appointments": "appointments.html",  # issue 14: appointment calendars per hall
     "/guide": "guide.html",  # issue 14: the service-guide catalogue editor
     "/kiosk/stats": "kiosk_stats.html",  # issue 14: convenience query usage
+    "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

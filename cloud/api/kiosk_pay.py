@@ -149,6 +149,7 @@ class OrderOut(BaseModel):
     channel: str
     #: what the QR code shows while the order waits ("" otherwise)
     qr_content: str
+    created_at: datetime
     expires_at: datetime
     paid_at: datetime | None
     receipt_prints: int
@@ -180,6 +181,7 @@ def order_out(row: PayOrder) -> OrderOut:
         amount_fen=row.amount_fen,
         channel=row.channel,
         qr_content=row.qr_content if row.state == "waiting" else "",
+        created_at=row.created_at,
         expires_at=row.expires_at,
         paid_at=row.paid_at,
         receipt_prints=row.receipt_prints,

@@ -84,7 +84,6 @@ class OrderDetail(OrderOut):
     refunded_fen: int
     #: the company's write-back: pending, done, failed, held (an operator decides)
     writeback: str
-    created_at: datetime
     closed_at: datetime | None
     notifications: list[NotificationOut]
     refunds: list[RefundOut]
@@ -136,7 +135,6 @@ async def _detail(admin: OrderAdmin, row: PayOrder) -> OrderDetail:
         paid_amount_fen=row.paid_amount_fen,
         refunded_fen=row.refunded_fen,
         writeback=row.writeback,
-        created_at=row.created_at,
         closed_at=row.closed_at,
         notifications=[_note_out(n) for n in notes],
         refunds=[_refund_out(r) for r in refunds],
