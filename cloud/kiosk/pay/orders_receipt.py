@@ -73,6 +73,7 @@ async def print_receipt(
         ),
         idempotency_key=f"pay-receipt:{row.id}:{count}",
         purpose="payment",
+        max_attempts=1,  # not printed later for nobody: the citizen reprints (补打) at once
     )
     try:
         job, _ = await jobs.create(req, caller)

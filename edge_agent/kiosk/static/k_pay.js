@@ -89,7 +89,7 @@
       [{ zh: "户名", en: "Holder" }, bill.holder_masked],
       [{ zh: "账期", en: "Period" }, bill.period],
     ];
-    return K.el("dl", { class: "kp-bill" }, rows.map(([label, value]) => [K.el("dt", {}, K.t(label)), K.el("dd", {}, value)]),
+    return K.el("dl", { class: "kp-bill" }, rows.flatMap(([label, value]) => [K.el("dt", {}, K.t(label)), K.el("dd", {}, value)]),
       K.el("dt", {}, K.t({ zh: "应缴金额", en: "Amount due" })), K.el("dd", { class: "kp-amount", id: "kp-amount" }, "¥" + yuan(bill.amount_fen)));
   }
 
