@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cloud.db.models import utcnow
 from cloud.hall.ticket_token import HALL_TZ
-from cloud.kiosk.pay.bills import UTILITY_NAMES, Bill, BillChanged, Utility, UtilityBills
+from cloud.kiosk.pay.bills import UTILITY_NAMES, Bill, BillChanged, Utility
 from cloud.kiosk.pay.channel import ChannelError, ChannelOrder, PaymentChannel, TradeStatus
+from cloud.kiosk.pay.orders_apply import apply_status
 from cloud.kiosk.pay.orders_errors import (
-    ChannelNotOffered,
-    OrderNotFound,
     OrderState,
     RequestReused,
 )
+from cloud.kiosk.pay.orders_store import OrderStore
 from cloud.kiosk.pay.orders_tables import PayOrder
 from protocols.idcard.text import mask_name
 
@@ -63,31 +60,8 @@ def new_out_trade_no(now: datetime) -> str:
     return now.astimezone(HALL_TZ).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**8):08d}"
 
 
-class OrderService:
+class OrderService(OrderStore):
     """Orders and their state; :mod:`.orders_apply` applies what channels say."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        bills: UtilityBills,
-        channels: Mapping[str, PaymentChannel],
-        *,
-        timeout_s: int,
-        notify_base_url: str,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.sessions = sessions
-        self.bills = bills
-        self.channels = dict(channels)
-        self.timeout_s = timeout_s
-        self.notify_base_url = notify_base_url.rstrip("/")
-        self.clock = clock
-
-    def channel(self, name: str) -> PaymentChannel:
-        found = self.channels.get(name)
-        if found is None:
-            raise ChannelNotOffered(name)
-        return found
 
     async def bill(self, utility: Utility, account: str) -> Bill:
         return await self.bills.bill(utility, account)
@@ -171,34 +145,9 @@ class OrderService:
             )
             return found.scalar_one_or_none()
 
-    async def require(self, order_id: str, device_id: str | None = None) -> PayOrder:
-        """The order (only the kiosk's own when ``device_id`` is given)."""
-        async with self.sessions() as s:
-            row = await s.get(PayOrder, order_id)
-        if row is None or (device_id is not None and row.device_id != device_id):
-            raise OrderNotFound(order_id)
-        return row
-
-    async def by_trade_no(self, out_trade_no: str) -> PayOrder | None:
-        async with self.sessions() as s:
-            found = await s.execute(select(PayOrder).where(PayOrder.out_trade_no == out_trade_no))
-            return found.scalar_one_or_none()
-
-    async def _set(self, order_id: str, from_state: str, **values: object) -> bool:
-        """Change the order only if it is still in ``from_state``; whether it was."""
-        async with self.sessions.begin() as s:
-            done = await s.execute(
-                update(PayOrder)
-                .where(PayOrder.id == order_id, PayOrder.state == from_state)
-                .values(**values)
-            )
-        return bool(getattr(done, "rowcount", 0))
-
     async def poll(self, order_id: str, device_id: str) -> PayOrder:
         """The order now; a waiting one past its time is closed, one whose notification is late
         is asked about at the channel (a channel that fails here is asked again next time)."""
-        from cloud.kiosk.pay.orders_apply import apply_status
-
         row = await self.require(order_id, device_id)
         if row.state != "waiting":
             return row
@@ -230,8 +179,6 @@ class OrderService:
 
     async def expire(self, row: PayOrder, why: str) -> None:
         """Close at the channel first; if it says the trade was paid meanwhile, apply that."""
-        from cloud.kiosk.pay.orders_apply import apply_status
-
         channel = self.channel(row.channel)
         try:
             await channel.close(row.out_trade_no)

@@ -20,15 +20,13 @@ from typing import cast
 from cloud.kiosk.pay.bills import Bill, Utility, UtilityError
 from cloud.kiosk.pay.bills_http import BillChangedAtCompany
 from cloud.kiosk.pay.channel import ForgedNotification, TradeStatus
-from cloud.kiosk.pay.orders import OrderService
+from cloud.kiosk.pay.orders_store import OrderStore
 from cloud.kiosk.pay.orders_tables import PayNotification, PayOrder
 
 log = logging.getLogger(__name__)
 
 
-async def apply_status(
-    service: OrderService, channel: str, status: TradeStatus, source: str
-) -> str:
+async def apply_status(service: OrderStore, channel: str, status: TradeStatus, source: str) -> str:
     """Apply ``status`` to its order; the outcome (``applied``, ``repeat``...)."""
     row = await service.by_trade_no(status.out_trade_no)
     if row is None or row.channel != channel:
@@ -50,7 +48,7 @@ async def apply_status(
     return outcome
 
 
-async def _paid(service: OrderService, row: PayOrder, status: TradeStatus) -> str:
+async def _paid(service: OrderStore, row: PayOrder, status: TradeStatus) -> str:
     if row.state not in ("waiting", "closed"):
         return "repeat"
     paid = status.amount_fen or row.amount_fen
@@ -76,7 +74,7 @@ async def _paid(service: OrderService, row: PayOrder, status: TradeStatus) -> st
     return outcome
 
 
-async def write_back(service: OrderService, order_id: str) -> None:
+async def write_back(service: OrderStore, order_id: str) -> None:
     """Tell the company the bill was paid; a refusal of the bill is ``failed`` (an operator
     refunds), anything else stays ``pending`` and the sweep tries again."""
     row = await service.require(order_id)
@@ -96,7 +94,7 @@ async def write_back(service: OrderService, order_id: str) -> None:
 
 
 async def handle_notify(
-    service: OrderService,
+    service: OrderStore,
     channel_name: str,
     body: bytes,
     content_type: str,
@@ -127,7 +125,7 @@ async def handle_notify(
 
 
 async def _record(
-    service: OrderService, channel: str, notify_id: str, out_trade_no: str, outcome: str, ip: str
+    service: OrderStore, channel: str, notify_id: str, out_trade_no: str, outcome: str, ip: str
 ) -> None:
     async with service.sessions.begin() as s:
         s.add(

@@ -3,11 +3,12 @@ whose settings are filled (``CHANNEL_BUILDERS``), the orders and their sweep wor
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.pay.bills_http import HttpUtilityBills
 from cloud.kiosk.pay.channel import PaymentChannel
 from cloud.kiosk.pay.channels import CHANNEL_BUILDERS
@@ -25,8 +26,17 @@ class Payments:
     bills_configured: bool
 
 
+class KioskParts(Protocol):
+    """What of :class:`cloud.kiosk.parts.Kiosk` this needs (named here: ``parts`` imports this
+    module's :class:`Payments`, and packages have no cycles)."""
+
+    workers: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]]
+    closers: list[Callable[[], Coroutine[Any, Any, None]]]
+    payments: Payments | None
+
+
 def build_payments(
-    kiosk: Kiosk, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    kiosk: KioskParts, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """``kiosk.payments``; the channels are read from ``CHANNEL_BUILDERS`` now, so a test adds
     its stand-in there before it builds the app."""
