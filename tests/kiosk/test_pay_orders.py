@@ -257,3 +257,14 @@ async def test_an_unconfigured_channel_and_notify_channel(env: PayEnv) -> None:
     assert (r.status_code, r.json()["code"]) == (422, "channel_not_offered")
     n = await env.anon.post("/api/v1/pay/notify/ccb", content=b"x=1")
     assert n.status_code == 404
+
+
+async def test_a_channel_down_at_the_timeout_is_closed_by_a_later_sweep(env: PayEnv) -> None:
+    order = (await env.order("water", "req-water-0007")).json()
+    env.later(301)
+    env.gateway.fail = {"close", "query"}
+    polled = await env.poll(order["id"])  # the kiosk still gets an answer
+    assert polled["state"] == "waiting"
+    await env.admin.sweep_once()
+    row = await env.row(order["id"])
+    assert (row.state, row.flag) == ("closed", "timeout")

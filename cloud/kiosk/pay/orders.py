@@ -152,15 +152,14 @@ class OrderService(OrderStore):
         if row.state != "waiting":
             return row
         now = self.clock()
-        if now >= row.expires_at:
-            await self.expire(row, "timeout")
-        elif now - row.created_at >= timedelta(seconds=QUERY_AFTER_S):
-            try:
+        try:
+            if now >= row.expires_at:
+                await self.expire(row, "timeout")
+            elif now - row.created_at >= timedelta(seconds=QUERY_AFTER_S):
                 status = await self.channel(row.channel).query(row.out_trade_no)
-            except ChannelError as err:
-                log.warning("order %s: query failed: %s", row.id, err)
-            else:
                 await apply_status(self, row.channel, status, "query")
+        except ChannelError as err:  # the order stays as it is; the sweep tries again
+            log.warning("order %s: the channel did not answer: %s", row.id, err)
         return await self.require(order_id)
 
     async def cancel(self, order_id: str, device_id: str) -> PayOrder:
