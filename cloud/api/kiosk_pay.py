@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from cloud.api.auth_deps import DeviceCaller
 from cloud.api.enrollment import described
@@ -28,7 +28,7 @@ from cloud.kiosk.pay.bills import (
 from cloud.kiosk.pay.orders import OrderAsked, OrderService, mask_account
 from cloud.kiosk.pay.orders_receipt import print_receipt
 from cloud.kiosk.pay.orders_tables import PayOrder
-from cloud.schemas import _In
+from cloud.schemas import NumberOnly, _In
 from protocols.idcard.text import mask_name
 
 router = APIRouter(tags=["kiosk payments"], route_class=StrictJsonRoute)
@@ -128,7 +128,7 @@ class OrderIn(_In):
     utility: Utility
     account: Annotated[str, Field(pattern=ACCOUNT_PATTERN)]
     bill_no: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    amount_fen: Annotated[StrictInt, Field(ge=1, le=100_000_000)]
+    amount_fen: Annotated[int, Field(ge=1, le=100_000_000), NumberOnly]
     channel: Annotated[str, Field(pattern=r"^[a-z]{2,16}$")]
 
 

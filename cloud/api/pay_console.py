@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from cloud import audit
 from cloud.api.auth_deps import require
@@ -25,7 +25,7 @@ from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.pay.orders_admin import OrderAdmin, OrderFilter
 from cloud.kiosk.pay.orders_errors import OrderNotFound
 from cloud.kiosk.pay.orders_tables import PayNotification, PayOrder, PayRefund
-from cloud.schemas import _In
+from cloud.schemas import NumberOnly, _In
 from fleet.access import Permission
 from protocols.guide import PLAIN
 
@@ -90,7 +90,7 @@ class OrderDetail(OrderOut):
 
 
 class RefundIn(_In):
-    amount_fen: Annotated[StrictInt, Field(ge=1, le=100_000_000)]
+    amount_fen: Annotated[int, Field(ge=1, le=100_000_000), NumberOnly]
     reason: Annotated[str, Field(min_length=1, max_length=200, pattern=PLAIN)]
 
 
