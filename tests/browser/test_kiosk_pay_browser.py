@@ -221,3 +221,22 @@ async def test_a_refund_in_the_console(
         assert list(refunds.values()) == [order.amount_fen]
     finally:
         await console.context.close()
+
+
+async def test_exit_while_the_qr_waits_closes_the_order(
+    browser: Browser, kw: KioskWorld, gateway: DoubleGateway
+) -> None:
+    async with touch_page(browser, kw.url) as page:
+        await to_the_bill(page, "landline", ACCOUNTS["landline"])
+        await page.locator("[data-channel='double']").tap()
+        await expect(page.locator("#kp-qr")).to_be_visible()
+        order = await latest_order(kw.world)
+        await page.locator("#k-exit").tap()
+        await expect(page.locator("#k-title")).to_have_text("请选择您要办理的事项")
+
+        async def closed() -> PayOrder | None:
+            row = await latest_order(kw.world)
+            return row if row.state == "closed" else None
+
+        row = await eventually(closed, 20, "the order to be closed after 退出")
+        assert row.flag == "cancelled" and gateway.trades[order.out_trade_no].state == "closed"

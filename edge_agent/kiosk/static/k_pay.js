@@ -17,7 +17,12 @@
   let gen = 0; // an answer that comes back after another render started is dropped
   const stale = (my) => my !== gen;
 
-  K.onClear(() => { options = null; gen++; });
+  let waiting = null; // the id of the order whose QR code is on the screen
+  // 退出 (or the idle clear) while a QR code waits: the order is closed, nothing can be charged
+  K.onClear(() => {
+    if (waiting) K.api("POST", `/pay/orders/${waiting}/cancel`);
+    waiting = null; options = null; gen++;
+  });
 
   const yuan = (fen) => (fen / 100).toFixed(2);
   const say = (words) => { if (K.speak) K.speak(K.t(words)); };
@@ -137,6 +142,7 @@
     const cancel = async () => {
       const answer = await K.api("POST", `/pay/orders/${order.id}/cancel`);
       if (stale(my)) return;
+      if (answer.ok) waiting = null;
       if (answer.ok && answer.data.state === "paid") { K.go("pay-done", { order: answer.data }); return; }
       if (!answer.ok) { status.replaceChildren(K.message("error", errText(answer))); return; }
       gen++;
@@ -148,11 +154,16 @@
         K.el("p", { class: "kp-amount" }, K.t({ zh: "支付金额 ", en: "Amount " }) + "¥" + yuan(order.amount_fen)),
         K.el("p", {}, K.t({ zh: "支付方式：", en: "Paying with " }) + K.t(channelName(order.channel))), left),
       K.el("div", { class: "kp-actions" }, K.el("button", { type: "button", class: "plain", id: "kp-cancel", onclick: cancel }, K.t({ zh: "取消支付", en: "Cancel" }))));
+    waiting = order.id;
     const tick = async () => {
-      if (stale(my)) return;
+      if (stale(my)) return; // 首页 or a language change: a clear still cancels it
+      // the citizen is busy on the phone, not on the screen: the QR keeps the kiosk awake
+      // until the order is paid or closed (its own timeout), as the idle timer would not
+      document.dispatchEvent(new Event("pointerdown"));
       left.textContent = K.t({ zh: `请在 ${remaining(order)} 秒内完成支付`, en: `Pay within ${remaining(order)} seconds` });
       const answer = await K.api("GET", `/pay/orders/${order.id}`);
       if (stale(my)) return;
+      if (answer.ok && answer.data.state !== "waiting") waiting = null;
       if (answer.ok && answer.data.state === "paid") { K.go("pay-done", { order: answer.data }); return; }
       if (answer.ok && answer.data.state === "closed") {
         gen++;
