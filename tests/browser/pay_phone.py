@@ -2,14 +2,14 @@
 
 For the double channel (tests/kiosk/pay_double.py) the gateway marks the trade paid and its
 signed notification is posted to the demo cloud's notify endpoint. A real channel's simulator
-(Alipay, ICBC, CCB) serves the QR content as its small phone page, where the person trying the
-demo confirms: the test opens it in a phone-sized page and taps the confirm button.
+(Alipay, ICBC, CCB) serves the QR content as its small phone page (``/pay/{qr}``), where the
+person trying the demo confirms (确认付款 / 确认支付): the test opens it in a phone-sized page and
+taps that button.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 from playwright.async_api import Browser
@@ -19,7 +19,7 @@ from cloud.kiosk.pay.orders_tables import PayOrder
 from kfleet.world.demo import DemoWorld
 from tests.kiosk.pay_double import DoubleGateway
 
-CONFIRM = re.compile(r"确认支付|确认付款|确认|Confirm|Pay", re.IGNORECASE)
+CONFIRM = re.compile(r"确认支付|确认付款|Confirm")
 
 
 async def latest_order(world: DemoWorld) -> PayOrder:
@@ -51,10 +51,7 @@ async def phone_pays(
     try:
         page = await context.new_page()
         await page.goto(order.qr_content)
-        await page.get_by_role("button", name=CONFIRM).first.tap()
+        async with page.expect_navigation():  # the confirm form posts; its answer is the proof
+            await page.get_by_role("button", name=CONFIRM).first.tap()
     finally:
         await context.close()
-
-
-def receipt_text(receipt: Any) -> str:
-    return str(receipt.text)
