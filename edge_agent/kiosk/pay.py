@@ -30,6 +30,11 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9]{6,20}$")
 _ORDER = re.compile(r"^[0-9a-f]{32}$")
 _CHANNEL = re.compile(r"^[a-z]{2,16}$")
 _NO_BILL = ("请先查询账单。", "Please look up the bill first.")
+_NO_ORDER = ("没有找到该订单。", "There is no such order.")
+_BAD_ACCOUNT = (
+    "户号应为 6 至 20 位字母或数字，请核对后重新输入。",
+    "An account number has 6 to 20 letters or digits. Check it and type it again.",
+)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -45,89 +50,87 @@ def _loaded(r: Response) -> dict[str, Any]:
     return out if isinstance(out, dict) else {}
 
 
-def routes(parts: KioskParts) -> list[BaseRoute]:
-    session = parts.session
+class _Pay:
+    """The routes' handlers, over the agent's parts and the kiosk session."""
 
-    async def options(request: Request) -> Response:
-        return await relay(parts, "GET", "/api/v1/kiosk/pay/options")
+    def __init__(self, parts: KioskParts) -> None:
+        self.parts = parts
+        self.session = parts.session
 
-    async def bill(request: Request) -> Response:
+    async def options(self, request: Request) -> Response:
+        return await relay(self.parts, "GET", "/api/v1/kiosk/pay/options")
+
+    async def bill(self, request: Request) -> Response:
         utility = request.path_params["utility"]
         account = str((await _body(request)).get("account", "")).strip()
-        held = session.get(BILL_KEY)
+        held = self.session.get(BILL_KEY)
         if not account and isinstance(held, dict) and held["utility"] == utility:
             account = held["account"]  # 查看新账单: the same account asked again
         if not _UTILITY.match(utility):
             return error(404, "unknown_utility", "没有这项缴费。", "There is no such bill.")
         if not _ACCOUNT.match(account):
-            return error(
-                422,
-                "account_invalid",
-                "户号应为 6 至 20 位字母或数字，请核对后重新输入。",
-                "An account number has 6 to 20 letters or digits. Check it and type again.",
-            )
-        r = await relay(
-            parts, "POST", f"/api/v1/kiosk/pay/bills/{utility}", json={"account": account}
-        )
-        session.pop(BILL_KEY)
+            return error(422, "account_invalid", *_BAD_ACCOUNT)
+        path = f"/api/v1/kiosk/pay/bills/{utility}"
+        r = await relay(self.parts, "POST", path, json={"account": account})
+        self.session.pop(BILL_KEY)
         if r.status_code == 200:
             found = _loaded(r)
-            session.put(
-                BILL_KEY,
-                {
-                    "utility": utility,
-                    "account": account,
-                    "bill_no": found["bill_no"],
-                    "amount_fen": found["amount_fen"],
-                },
-            )
+            bill = {
+                "utility": utility,
+                "account": account,
+                "bill_no": found["bill_no"],
+                "amount_fen": found["amount_fen"],
+            }
+            self.session.put(BILL_KEY, bill)
         return r
 
-    async def order(request: Request) -> Response:
-        held = session.get(BILL_KEY)
+    async def order(self, request: Request) -> Response:
+        held = self.session.get(BILL_KEY)
         channel = str((await _body(request)).get("channel", ""))
         if not isinstance(held, dict):
             return error(409, "no_bill", *_NO_BILL)
         if not _CHANNEL.match(channel):
             return error(422, "channel_invalid", "请选择支付方式。", "Please choose how to pay.")
-        requests: dict[str, str] = session.get(REQUESTS_KEY) or {}
+        requests: dict[str, str] = self.session.get(REQUESTS_KEY) or {}
         key = f"{held['utility']}:{held['bill_no']}:{held['amount_fen']}:{channel}"
         request_id = requests.setdefault(key, "k" + secrets.token_hex(12))
-        session.put(REQUESTS_KEY, requests)
+        self.session.put(REQUESTS_KEY, requests)
         body = {**held, "request_id": request_id, "channel": channel}
-        r = await relay(parts, "POST", "/api/v1/kiosk/pay/orders", json=body)
+        r = await relay(self.parts, "POST", "/api/v1/kiosk/pay/orders", json=body)
         if r.status_code == 201:
             made = _loaded(r)
-            session.put(ORDER_KEY, {"id": made["id"], "qr": made["qr_content"]})
+            self.session.put(ORDER_KEY, {"id": made["id"], "qr": made["qr_content"]})
         return r
 
-    async def order_call(request: Request) -> Response:
+    async def order_call(self, request: Request) -> Response:
         order_id = request.path_params["order_id"]
         if not _ORDER.match(order_id):
-            return error(404, "order_not_found", "没有找到该订单。", "There is no such order.")
-        path = request.url.path.removeprefix("/kiosk/api/pay/orders/")
+            return error(404, "order_not_found", *_NO_ORDER)
+        path = f"/api/v1/kiosk/pay/orders/{order_id}"
         if request.method == "GET":
-            return await relay(parts, "GET", f"/api/v1/kiosk/pay/orders/{order_id}")
-        if path.endswith("/cancel"):
-            session.pop(REQUESTS_KEY)  # choosing again after 取消 is a new order
-            return await relay(parts, "POST", f"/api/v1/kiosk/pay/orders/{order_id}/cancel")
-        return await relay(parts, "POST", f"/api/v1/kiosk/pay/orders/{order_id}/receipt")
+            return await relay(self.parts, "GET", path)
+        if request.url.path.endswith("/cancel"):
+            self.session.pop(REQUESTS_KEY)  # choosing again after 取消 is a new order
+            return await relay(self.parts, "POST", path + "/cancel")
+        return await relay(self.parts, "POST", path + "/receipt")
 
-    async def qr(request: Request) -> Response:
-        held = session.get(ORDER_KEY)
+    async def qr(self, request: Request) -> Response:
+        held = self.session.get(ORDER_KEY)
         if not isinstance(held, dict) or held.get("id") != request.path_params["order_id"]:
-            return error(404, "order_not_found", "没有找到该订单。", "There is no such order.")
+            return error(404, "order_not_found", *_NO_ORDER)
         if not held.get("qr"):
             return error(409, "no_qr", "该订单没有付款码。", "This order has no payment code.")
         return Response(qr_svg(str(held["qr"])), media_type="image/svg+xml", headers=NO_STORE)
 
-    prefix = "/kiosk/api/pay"
+
+def routes(parts: KioskParts) -> list[BaseRoute]:
+    api, prefix = _Pay(parts), "/kiosk/api/pay"
     return [
-        Route(f"{prefix}/options", options, methods=["GET"]),
-        Route(f"{prefix}/bills/{{utility}}", bill, methods=["POST"]),
-        Route(f"{prefix}/orders", order, methods=["POST"]),
-        Route(f"{prefix}/orders/{{order_id}}", order_call, methods=["GET"]),
-        Route(f"{prefix}/orders/{{order_id}}/cancel", order_call, methods=["POST"]),
-        Route(f"{prefix}/orders/{{order_id}}/receipt", order_call, methods=["POST"]),
-        Route(f"{prefix}/orders/{{order_id}}/qr.svg", qr, methods=["GET"]),
+        Route(f"{prefix}/options", api.options, methods=["GET"]),
+        Route(f"{prefix}/bills/{{utility}}", api.bill, methods=["POST"]),
+        Route(f"{prefix}/orders", api.order, methods=["POST"]),
+        Route(f"{prefix}/orders/{{order_id}}", api.order_call, methods=["GET"]),
+        Route(f"{prefix}/orders/{{order_id}}/cancel", api.order_call, methods=["POST"]),
+        Route(f"{prefix}/orders/{{order_id}}/receipt", api.order_call, methods=["POST"]),
+        Route(f"{prefix}/orders/{{order_id}}/qr.svg", api.qr, methods=["GET"]),
     ]

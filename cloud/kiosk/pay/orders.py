@@ -25,10 +25,7 @@ from cloud.hall.ticket_token import HALL_TZ
 from cloud.kiosk.pay.bills import UTILITY_NAMES, Bill, BillChanged, Utility
 from cloud.kiosk.pay.channel import ChannelError, ChannelOrder, PaymentChannel, TradeStatus
 from cloud.kiosk.pay.orders_apply import apply_status
-from cloud.kiosk.pay.orders_errors import (
-    OrderState,
-    RequestReused,
-)
+from cloud.kiosk.pay.orders_errors import OrderState, RequestReused
 from cloud.kiosk.pay.orders_store import OrderStore
 from cloud.kiosk.pay.orders_tables import PayOrder
 from protocols.idcard.text import mask_name
@@ -127,11 +124,11 @@ class OrderService(OrderStore):
         try:
             opened = await channel.precreate(order)
         except ChannelError:
-            await self._set(
+            await self.set_if(
                 row.id, "waiting", state="closed", flag="precreate_failed", closed_at=self.clock()
             )
             raise
-        await self._set(
+        await self.set_if(
             row.id, "waiting", qr_content=opened.qr_content[:512], trade_no=opened.trade_no[:64]
         )
         return await self.require(row.id)

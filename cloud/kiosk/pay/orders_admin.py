@@ -77,7 +77,7 @@ class OrderAdmin:
         await self._keep(refund)
         refunded = row.refunded_fen + amount_fen
         state = "refunded" if refunded >= row.paid_amount_fen else "paid"
-        await self.orders._set(row.id, "paid", refunded_fen=refunded, state=state)
+        await self.orders.set_if(row.id, "paid", refunded_fen=refunded, state=state)
         return refund
 
     async def _keep(self, refund: PayRefund) -> None:

@@ -35,7 +35,7 @@ async def apply_status(service: OrderStore, channel: str, status: TradeStatus, s
         outcome = await _paid(service, row, status)
     elif status.state == "closed" and row.state == "waiting":
         flag = source if source in ("timeout", "cancelled") else "closed_by_channel"
-        changed = await service._set(
+        changed = await service.set_if(
             row.id, "waiting", state="closed", flag=flag, closed_at=service.clock()
         )
         outcome = "applied" if changed else "repeat"
@@ -66,7 +66,7 @@ async def _paid(service: OrderStore, row: PayOrder, status: TradeStatus) -> str:
     elif row.state == "closed":
         values.update(flag="paid_after_close", writeback="held")
         outcome = "late"
-    changed = await service._set(row.id, row.state, **values)
+    changed = await service.set_if(row.id, row.state, **values)
     if not changed:  # another worker applied it first
         return "repeat"
     if outcome != "applied":
@@ -86,11 +86,11 @@ async def write_back(service: OrderStore, order_id: str) -> None:
         await service.bills.mark_paid(bill, row.out_trade_no)
     except BillChangedAtCompany as err:
         log.warning("order %s: write-back refused: %s", row.id, err)
-        await service._set(row.id, "paid", writeback="failed")
+        await service.set_if(row.id, "paid", writeback="failed")
     except UtilityError as err:
         log.warning("order %s: write-back not done yet: %s", row.id, err)
     else:
-        await service._set(row.id, "paid", writeback="done")
+        await service.set_if(row.id, "paid", writeback="done")
 
 
 async def handle_notify(

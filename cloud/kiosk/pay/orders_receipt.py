@@ -79,5 +79,5 @@ async def print_receipt(
         job, _ = await jobs.create(req, caller)
     except CloudError as err:
         raise ReceiptNotPrinted(str(err)) from err
-    await orders._set(row.id, row.state, receipt_prints=count, receipt_job_id=job.id)
+    await orders.set_if(row.id, row.state, receipt_prints=count, receipt_job_id=job.id)
     return job.id, count

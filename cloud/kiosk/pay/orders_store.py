@@ -18,6 +18,8 @@ from cloud.kiosk.pay.orders_tables import PayOrder
 
 
 class OrderStore:
+    """The orders' table, the bill adapter and the configured channels."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -54,7 +56,7 @@ class OrderStore:
             found = await s.execute(select(PayOrder).where(PayOrder.out_trade_no == out_trade_no))
             return found.scalar_one_or_none()
 
-    async def _set(self, order_id: str, from_state: str, **values: object) -> bool:
+    async def set_if(self, order_id: str, from_state: str, **values: object) -> bool:
         """Change the order only if it is still in ``from_state``; whether it was."""
         async with self.sessions.begin() as s:
             done = await s.execute(
