@@ -225,6 +225,8 @@ async def test_refunds_in_the_console_and_the_ledger(env: PayEnv) -> None:
     rest = await env.operator.post(url, json={"amount_fen": 18000, "reason": "全部退款"})
     assert (rest.json()["state"], len(rest.json()["refunds"])) == ("refunded", 2)
     assert [r["out_refund_no"][-2:] for r in rest.json()["refunds"]] == ["R1", "R2"]
+    no_receipt = await env.kiosk.post(f"/api/v1/kiosk/pay/orders/{order['id']}/receipt")
+    assert (no_receipt.status_code, no_receipt.json()["code"]) == (409, "order_state")
     listed = await env.operator.get("/api/v1/pay/orders", params={"state": "refunded"})
     assert [o["id"] for o in listed.json()["orders"]] == [order["id"]]
     audit = await env.cloud.audit_rows("payment.refund")

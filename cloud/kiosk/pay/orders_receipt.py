@@ -58,7 +58,13 @@ async def print_receipt(
 ) -> tuple[str, int]:
     """The receipt job's id and how many times this order's receipt was asked for."""
     row = await orders.require(order_id, caller.name)
-    if row.state not in ("paid", "refunded"):
+    if row.state == "refunded":
+        raise OrderState(
+            f"order {order_id} is refunded",
+            "该订单已退款，不再打印缴费凭条。",
+            "This order was refunded: there is no receipt to print.",
+        )
+    if row.state != "paid":
         raise OrderState(
             f"order {order_id} is {row.state}",
             "该订单尚未支付，没有缴费凭条。",
