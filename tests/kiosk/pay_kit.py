@@ -108,7 +108,7 @@ async def all_notifications(env: PayEnv) -> list[PayNotification]:
 
 @asynccontextmanager
 async def pay_env(
-    tmp_path: Path, amqtt_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, amqtt_url: str, monkeypatch: pytest.MonkeyPatch, database_url: str = ""
 ) -> AsyncIterator[PayEnv]:
     gateway = DoubleGateway()
     monkeypatch.setitem(CHANNEL_BUILDERS, "double", lambda _s: DoubleChannel(gateway))  # type: ignore[arg-type]
@@ -124,6 +124,7 @@ async def pay_env(
             pay_utilities_timeout_s=1.0,
             pay_sweep_interval_s=600,
             pay_order_timeout_s=300,
+            database_url=database_url,
         )
         async with access_cloud(settings) as cloud:
             kiosk = await kiosk_device(cloud, "kiosk-hhl-1", HHL, printer=True)
