@@ -21,8 +21,8 @@ import cloud.hall.content_tables  # issue 13: content versions (migration 0015)
 import cloud.hall.queue_tables  # issue 13: the queue's tickets (migration 0014)
 import cloud.hall.ratings_tables  # issue 13: rating requests and follow-ups (migration 0016)
 import cloud.kiosk.appointments_tables  # issue 14: appointments (migration 0019)
-import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
 import cloud.kiosk.pay.orders_tables  # issue 15: payment orders, notifications, refunds (0026)
+import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
 import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
 from cloud.db.models import Base
 
