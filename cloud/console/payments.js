@@ -89,6 +89,7 @@
   }
 
   function renderDetail(o) {
+    if (!current || current.id !== o.id) $("pay-refund-status").textContent = "";
     current = o;
     $("pay-detail").hidden = false;
     $("pay-detail-title").textContent = `${t("order")} ${o.out_trade_no}`;
@@ -140,12 +141,15 @@
     const data = new FormData(ev.target);
     const [whole, cents = ""] = String(data.get("amount")).trim().split(".");
     const body = { amount_fen: Number(whole) * 100 + Number(cents.padEnd(2, "0") || 0), reason: String(data.get("reason")).trim() };
+    const said = $("pay-refund-status");
     try {
       renderDetail(await kf.api(`/api/v1/pay/orders/${current.id}/refunds`, { method: "POST", body }));
-      say(t("refunded"));
+      said.textContent = t("refunded");
+      said.classList.remove("error");
       show(params(new FormData(form)));
     } catch (err) {
-      say(err.message, true);
+      said.textContent = err.message;
+      said.classList.add("error");
     }
   });
 

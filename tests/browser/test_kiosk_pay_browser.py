@@ -213,9 +213,10 @@ async def test_a_refund_in_the_console(
         await expect(row).to_contain_text("已支付")
         await row.get_by_role("button", name="详情").click()
         await expect(console.locator("#pay-notes")).to_contain_text("applied")
+        await assert_accessible(console, "console: /payments with an order's details")
         await console.locator("#pay-refund-form input[name='reason']").fill("重复缴费")
         await console.locator("#pay-refund").click()
-        await expect(console.locator("#pay-status")).to_have_text("退款成功")
+        await expect(console.locator("#pay-refund-status")).to_have_text("退款成功")
         await expect(row).to_contain_text("已退款")
         refunds = gateway.trades[order.out_trade_no].refunds
         assert list(refunds.values()) == [order.amount_fen]
