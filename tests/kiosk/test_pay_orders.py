@@ -270,3 +270,14 @@ async def test_a_channel_down_at_the_timeout_is_closed_by_a_later_sweep(env: Pay
     await env.admin.sweep_once()
     row = await env.row(order["id"])
     assert (row.state, row.flag) == ("closed", "timeout")
+
+
+async def test_no_account_in_the_logs(env: PayEnv, caplog: pytest.LogCaptureFixture) -> None:
+    """The water company takes the account in its query string: httpx's request line drops it
+    (INFO and up: aiosqlite's DEBUG lines echo every SQL parameter, of every table)."""
+    caplog.set_level(logging.INFO)
+    order = (await env.order("water", "req-water-0008")).json()
+    await env.notify(await env.gateway.phone_pays(order["out_trade_no"]))
+    assert (await env.poll(order["id"]))["state"] == "paid"
+    assert "/water/api/v1/bill" in caplog.text  # the calls were logged...
+    assert ACCOUNTS["water"] not in caplog.text  # ...without the account
