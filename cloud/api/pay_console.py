@@ -47,7 +47,8 @@ _REFUND_ERRORS = described(
         **_WHO,
         404: "order_not_found (or not in scope)",
         409: "order_state: only a paid order is refunded",
-        422: "refund_too_large, or an invalid body",
+        422: "refund_too_large, channel_not_offered (its channel is no longer configured), or "
+        "an invalid body",
         502: "payment_channel_error: the channel refused or failed; nothing was refunded",
     },
 )
