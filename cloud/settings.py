@@ -26,6 +26,7 @@ from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
+from cloud.settings_pay import PaySettings
 from cloud.settings_queries import QueriesSettings
 from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
@@ -53,6 +54,7 @@ class Settings(
     CertSettings,  # issue 15 certs: 电子证照库, the verification page
     BankSettings,
     FormsSettings,
+    PaySettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

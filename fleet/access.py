@@ -42,6 +42,7 @@ class Permission(StrEnum):
     RATINGS_FOLLOW_UP = "ratings.follow_up"  # handle the follow-up of a low rating
     GUIDE_EDIT = "guide.edit"  # the service-guide catalogue: items, import, publish
     FORMS_EDIT = "forms.edit"  # e-forms: save versions, publish, roll back (issue 15)
+    PAYMENTS_REFUND = "payments.refund"  # refund a paid utility-bill order (issue 15)
 
 
 _READ = {
@@ -68,6 +69,7 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.RATINGS_FOLLOW_UP,
             Permission.GUIDE_EDIT,
             Permission.FORMS_EDIT,
+            Permission.PAYMENTS_REFUND,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),

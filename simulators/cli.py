@@ -25,6 +25,7 @@ COMMANDS = [
     "simulators.cli_face_verify",  # elderly: 人脸核验 for the 高龄补贴 certification
     "simulators.cli_license_library",  # certs: the 电子证照库
     "simulators.cli_banks",  # banks: the ICBC and CCB gateways
+    "simulators.cli_utility",  # paycore: the water, power, gas and landline bills
 ]
 
 for _module in COMMANDS:

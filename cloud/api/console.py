@@ -39,6 +39,7 @@ PAGES = {
     "/kiosk/stats": "kiosk_stats.html",  # issue 14: convenience query usage
     "/reconciliation": "reconciliation.html",  # issue 15: payment reconciliation
     "/forms": "forms.html",  # issue 15: the e-form editor (versions, publish, roll back)
+    "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

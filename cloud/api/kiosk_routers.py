@@ -20,8 +20,11 @@ from cloud.api import (
     kiosk_forms,
     kiosk_guide,
     kiosk_identity,
+    kiosk_pay,
     kiosk_queries,
     kiosk_stats,
+    pay_console,
+    pay_notify,
     pay_reconcile,
 )
 
@@ -44,4 +47,7 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_forms,  # forms: e-forms for kiosks (check, phone hand-off, print)
     forms_phone,  # forms: the phone page /f/{token} and its API
     forms,  # forms: the console's e-form editor
+    kiosk_pay,  # 生活缴费: bills, orders, receipts (kiosk)
+    pay_notify,  # 生活缴费: the gateways' notifications (public, verified by the channel)
+    pay_console,  # 生活缴费: orders and refunds (console)
 ]

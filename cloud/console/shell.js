@@ -25,6 +25,7 @@ const kf = (() => {
     ["/kiosk/stats", "hall.read", "便民查询统计", "Query usage"],
     ["/reconciliation", "audit.read", "支付对账", "Reconciliation"],
     ["/forms", "hall.read", "电子表单", "E-forms"],
+    ["/payments", "hall.read", "缴费订单", "Payments"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

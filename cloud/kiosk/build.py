@@ -16,6 +16,7 @@ from cloud.kiosk.elderly_build import build_elderly
 from cloud.kiosk.forms_build import build_forms
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.pay.orders_build import build_payments
 from cloud.kiosk.pay.reconcile_build import build_reconcile
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
@@ -54,4 +55,5 @@ def build_kiosk(
     build_certs(kiosk, settings, sessions, jobs)  # issue 15 certs: after the queries (otp)
     kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)
     build_forms(kiosk, settings, sessions, jobs)  # issue 15: e-forms, phone hand-off, print
+    build_payments(kiosk, settings, sessions)  # 生活缴费: bills, orders, refunds
     return kiosk

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.forms_service import FormService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
+    from cloud.kiosk.pay.orders_build import Payments
     from cloud.kiosk.pay.reconcile import ReconcileService
     from cloud.kiosk.queries_service import QueryService
 
@@ -64,6 +65,8 @@ class Kiosk:
     forms: FormService | None = None
     #: 手机扫码填表 hand-offs and the A4 print of a filled form (cloud/kiosk/forms_build.py)
     form_desk: FormDesk | None = None
+    #: 生活缴费: utility bills, payment orders, refunds (cloud/kiosk/pay/orders*.py)
+    payments: Payments | None = None
 
     async def run(self) -> None:
         try:

@@ -23,6 +23,7 @@ import cloud.hall.ratings_tables  # issue 13: rating requests and follow-ups (mi
 import cloud.kiosk.appointments_tables  # issue 14: appointments (migration 0019)
 import cloud.kiosk.certs_tables  # issue 15: certificates, card changes (migration 0025)
 import cloud.kiosk.forms_tables  # issue 15: e-forms and phone hand-offs (migration 0023)
+import cloud.kiosk.pay.orders_tables  # issue 15: payment orders, notifications, refunds (0026)
 import cloud.kiosk.pay.reconcile_tables  # issue 15: payment reconciliation (migration 0027)
 import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
 import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)

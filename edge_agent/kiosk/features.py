@@ -18,6 +18,7 @@ from edge_agent.kiosk import (
     elderly,
     forms,
     guide,
+    pay,
     queries,
 )
 from edge_agent.kiosk.parts import KioskParts
@@ -33,4 +34,5 @@ FEATURES: list[Feature] = [
     apply.routes,  # 自助申报: item, situations, scanned materials, e-form, submit, receipt
     certs.routes,  # 证明开具, 我的电子证照, 社保卡挂失/解挂 (issue 15)
     forms.routes,  # 自助填表: e-forms on the kiosk or the phone, printed on A4
+    pay.routes,  # 生活缴费: bills, orders, the QR, receipts
 ]

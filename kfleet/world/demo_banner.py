@@ -84,6 +84,14 @@ def banner(world: DemoWorld) -> str:
             if (alipay := world.platforms.running.get("alipay")) is not None
             else []
         ),
+        *(
+            [
+                "  bills     生活缴费 sample accounts: water 3100012345, power 0801234567, "
+                "gas G20261188, landline 09798412345"
+            ]
+            if "utilities" in world.platforms.running
+            else []
+        ),
         "",
         "Every API call needs credentials. An administrator's API token for this run (make your",
         "own on the console's API tokens page):",

@@ -23,6 +23,7 @@ from simulators.city_platform import CityPlatformSim
 from simulators.face_verify import FaceVerifySim
 from simulators.identity_platform import IdentityPlatformSim
 from simulators.sms_gateway import SmsGateway
+from simulators.utility_bills import UtilityBillsSim
 
 SMS_KEY = "sim-citizen-sms-key"
 
@@ -116,6 +117,18 @@ async def bank_gateways(platforms: KioskPlatforms) -> AsyncIterator[dict[str, An
         }
 
 
+@contextlib.asynccontextmanager
+async def utility_bills(platforms: KioskPlatforms) -> AsyncIterator[dict[str, Any]]:
+    """The water, power, gas and landline companies' bill APIs (生活缴费)."""
+    async with UtilityBillsSim() as sim:
+        platforms.running["utilities"] = sim
+        yield {
+            "pay_utilities_url": sim.url,
+            "pay_utilities_app_id": sim.app_id,
+            "pay_utilities_secret": sim.secret,
+        }
+
+
 #: one entry per simulated outside system (a feature adds its own line)
 KIOSK_PLATFORMS: list[Starter] = [
     citizen_sms,
@@ -127,6 +140,7 @@ KIOSK_PLATFORMS: list[Starter] = [
     face_verify,  # elderly: 人脸核验 for the 高龄补贴 certification
     license_library,  # certs: the 电子证照库 certificates are reported to
     bank_gateways,  # payments: ICBC and CCB (docs/pay-banks.md)
+    utility_bills,  # 生活缴费: the utilities' bills (paycore)
 ]
 
 

@@ -44,6 +44,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "rating, once (a reused token is refused 409)",
     ("GET", "/t/{token}"): "a queue ticket's phone page: the signed token printed as a QR on "
     "the ticket names one ticket and expires at the end of the hall's day",
+    ("POST", "/api/v1/pay/notify/{channel}"): "a payment gateway's asynchronous notification: "
+    "the channel's signature check is the only authority; a forged one is refused 400 and "
+    "logged (tests/kiosk/test_pay_orders.py)",
     ("GET", "/g/{code}"): "a service guide item's phone page (the QR on the kiosk and the "
     "printed guide): the published catalogue is public information, nothing personal",
     ("GET", "/v/{token}"): "a printed certificate's verification page (its QR code): anyone "
@@ -102,6 +105,9 @@ SAMPLES = {
     "ref": "Y261208-0001",  # issue 14: an appointment
     "run_id": "0" * 32,  # issue 15: a reconciliation run
     "handoff_id": "0" * 32,  # issue 15: a form's phone hand-off
+    "utility": "water",  # issue 15: 生活缴费
+    "order_id": "0" * 32,  # issue 15: a payment order
+    "channel": "alipay",  # issue 15: a payment channel's notify endpoint
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
