@@ -16,6 +16,7 @@ from cloud.api import (
     kiosk_identity,
     kiosk_queries,
     kiosk_stats,
+    print_audit,
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
@@ -30,4 +31,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_identity,  # queries: one-time codes, identity tokens
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
+    print_audit,  # audit: the print/copy audit (统一扎口)
 ]

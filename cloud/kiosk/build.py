@@ -14,6 +14,7 @@ from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
+from cloud.print_audit_build import build_print_audit
 from cloud.settings import Settings
 
 
@@ -42,4 +43,5 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
+    build_print_audit(kiosk, settings, sessions)
     return kiosk

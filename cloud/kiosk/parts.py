@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
+    from cloud.print_audit import PrintAudit
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Kiosk:
     otp: OtpService | None = None
     #: the convenience queries (便民查询)
     queries: QueryService | None = None
+    #: issue 15: the print/copy audit (统一扎口): records, content retention (cloud/print_audit*.py)
+    print_audit: PrintAudit | None = None
 
     async def run(self) -> None:
         try:

@@ -20,7 +20,8 @@ import cloud.hall.queue_tables  # issue 13: the queue's tickets (migration 0014)
 import cloud.hall.ratings_tables  # issue 13: rating requests and follow-ups (migration 0016)
 import cloud.kiosk.appointments_tables  # issue 14: appointments (migration 0019)
 import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
-import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
+import cloud.notify.rows  # the message service's record (migration 0010)
+import cloud.print_audit_tables  # noqa: F401  (issue 15: the print/copy audit, migration 0028; one noqa: the last)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine

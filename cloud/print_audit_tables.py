@@ -1,0 +1,48 @@
+"""The print/copy audit's table (migration ``0028``): one row per print or copy job that
+ended ``succeeded`` — what was put on paper, where, when, and the content's hash.
+
+The row names no person: the content itself is a blob (kept ``print_audit_content_days``,
+then deleted by the retention pass), the row keeps only its sha256 for ever, so a paper
+shown later can still be matched against what was printed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.db.models import Base, BigId
+
+
+class PrintAuditRow(Base):
+    """One printed or copied job (统一扎口: every certificate, form, guide and copy)."""
+
+    __tablename__ = "print_audit"
+    __table_args__ = (
+        Index("ix_print_audit_at", "at"),
+        Index("ix_print_audit_site_at", "site", "at"),
+        Index("ix_print_audit_content", "content_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    #: the job that printed it (one row per job, whatever path recorded it)
+    job_id: Mapped[str] = mapped_column(String(32), unique=True)
+    #: when the job ended succeeded (its last change)
+    at: Mapped[datetime] = mapped_column()
+    device_id: Mapped[str] = mapped_column(String(64))
+    #: the site path of the job (the device's site)
+    site: Mapped[str] = mapped_column(String(200))
+    #: ``cloud.schemas.PrintPurpose``; a job without one counts as ``other``
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: print_receipt, print_document or copy
+    job_kind: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer)
+    #: sha256 of what was printed: the PDF, the canonical receipt, the copy's page PDF
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: the blob holding the content while it is kept; None once retention deleted it (or it
+    #: never reached the cloud)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: ``application/pdf`` or ``application/json`` (a receipt's canonical lines)
+    content_type: Mapped[str] = mapped_column(String(40))
