@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class PrintAuditSettings(BaseModel):
@@ -38,3 +39,15 @@ class PrintAuditSettings(BaseModel):
             "succeeded print and copy jobs.",
         ),
     ] = 2.0
+
+    @field_validator("print_audit_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(
+                f"{value!r} is not a time zone this system knows: use an IANA name such as "
+                "Asia/Shanghai (install tzdata if none is known)"
+            ) from err
+        return value

@@ -148,8 +148,8 @@ def _out(row: PrintAuditRow) -> RecordOut:
 async def list_records(
     f: FilterDep,
     sessions: SessionsDep,
-    limit: Annotated[int, Query(ge=1, le=500, strict=True)] = 100,
-    before_id: Annotated[int | None, Query(ge=1, le=2**62, strict=True)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> RecordsOut:
     """Printed and copied jobs in ``[start, end)`` at sites of ``site``'s subtree, newest first."""
     rows: list[PrintAuditRow] = []
