@@ -33,12 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.db.models import Job, JobEvent, Site, utcnow
 from cloud.print_audit_tables import PrintAuditRow
-from protocols.jobs import TERMINAL_STATES, JobKind, JobState
+from protocols.jobs import PRINT_KINDS, TERMINAL_STATES, JobKind, JobState
 
 log = logging.getLogger(__name__)
 
-#: the job kinds that put paper out
-PRINT_KINDS = frozenset({JobKind.PRINT_RECEIPT, JobKind.PRINT_DOCUMENT, JobKind.COPY})
 #: events re-read behind the cursor: ids of transactions that committed late
 SLACK_EVENTS = 2000
 #: at start, how far back (in events) the recorder looks for jobs it missed while stopped
