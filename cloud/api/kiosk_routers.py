@@ -12,6 +12,7 @@ from cloud.api import (
     guide_publish,
     kiosk_appointments,
     kiosk_cases,
+    kiosk_copy,
     kiosk_guide,
     kiosk_identity,
     kiosk_queries,
@@ -32,4 +33,5 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_queries,  # queries: the convenience queries
     kiosk_stats,  # queries: usage by query and outcome
     print_audit,  # audit: the print/copy audit (统一扎口)
+    kiosk_copy,  # audit: 自助复印 (a copy job on the calling kiosk)
 ]

@@ -43,5 +43,5 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
-    build_print_audit(kiosk, settings, sessions)
+    build_print_audit(kiosk, settings, sessions, jobs)
     return kiosk

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.appointments_build import AppointmentServices
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
+    from cloud.kiosk.copy import CopyService
     from cloud.kiosk.guide_print import GuidePrint
     from cloud.kiosk.otp import OtpService
     from cloud.kiosk.queries_service import QueryService
@@ -45,6 +46,8 @@ class Kiosk:
     queries: QueryService | None = None
     #: issue 15: the print/copy audit (统一扎口): records, content retention (cloud/print_audit*.py)
     print_audit: PrintAudit | None = None
+    #: issue 15: 自助复印, a copy job on the calling kiosk (cloud/kiosk/copy.py)
+    copy: CopyService | None = None
 
     async def run(self) -> None:
         try:

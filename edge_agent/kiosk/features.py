@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute
 
-from edge_agent.kiosk import appointments, cases, guide, queries
+from edge_agent.kiosk import appointments, cases, copy, guide, queries
 from edge_agent.kiosk.parts import KioskParts
 
 Feature = Callable[[KioskParts], list[BaseRoute]]
@@ -20,4 +20,5 @@ FEATURES: list[Feature] = [
     appointments.routes,  # 预约: book, cancel and check in
     guide.routes,  # 办事指南: search and situations offline, print through the cloud
     queries.routes,  # 便民查询 and the identity check
+    copy.routes,  # 自助复印: preview scanned here, printed by a copy job on this kiosk
 ]
