@@ -74,15 +74,17 @@ async def test_a_citizen_copies_a_page_with_its_purpose_marked(
 async def test_the_preview_is_forgotten_at_exit(
     browser: Browser, tmp_path: Path, mosquitto_url: str
 ) -> None:
-    async with kiosk_world(tmp_path, mosquitto_url) as kw:
-        async with touch_page(browser, kw.url) as page:
-            await page.locator("button.tile[data-screen='copy']").tap()
-            await page.locator(f".copy-label[data-label='{LABEL}']").tap()
-            await page.locator("#copy-preview").tap()
-            await expect(page.locator(".copy-preview img")).to_be_visible()
-            kiosk = kw.kiosk.agent.kiosk
-            assert kiosk is not None
-            assert isinstance(kiosk.session.get("copy.preview"), bytes)
-            kiosk.session.clear()  # what 退出 and the idle timeout do
-            r = await page.request.get(kw.url + "/api/copy/preview.jpg")
-            assert r.status == 404
+    async with (
+        kiosk_world(tmp_path, mosquitto_url) as kw,
+        touch_page(browser, kw.url) as page,
+    ):
+        await page.locator("button.tile[data-screen='copy']").tap()
+        await page.locator(f".copy-label[data-label='{LABEL}']").tap()
+        await page.locator("#copy-preview").tap()
+        await expect(page.locator(".copy-preview img")).to_be_visible()
+        kiosk = kw.kiosk.agent.kiosk
+        assert kiosk is not None
+        assert isinstance(kiosk.session.get("copy.preview"), bytes)
+        kiosk.session.clear()  # what 退出 and the idle timeout do
+        r = await page.request.get(kw.url + "/api/copy/preview.jpg")
+        assert r.status == 404
