@@ -37,6 +37,7 @@ PAGES = {
     "/appointments": "appointments.html",  # issue 14: appointment calendars per hall
     "/guide": "guide.html",  # issue 14: the service-guide catalogue editor
     "/kiosk/stats": "kiosk_stats.html",  # issue 14: convenience query usage
+    "/print-audit": "print_audit.html",  # issue 15: the print/copy audit (统一扎口)
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -23,6 +23,7 @@ const kf = (() => {
     ["/appointments", "hall.read", "预约日历", "Appointments"],
     ["/guide", "hall.read", "办事指南", "Service guide"],
     ["/kiosk/stats", "hall.read", "便民查询统计", "Query usage"],
+    ["/print-audit", "audit.read", "打印复印审计", "Print audit"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },
