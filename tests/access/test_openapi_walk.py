@@ -89,6 +89,7 @@ SAMPLES = {
     "case_no": "GEM209901010001",  # issue 14: a case of the city platform
     "token": "eyJzaXRlIjoicWgifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     "ref": "Y261208-0001",  # issue 14: an appointment
+    "record_id": "1",  # issue 15: a print audit record
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
