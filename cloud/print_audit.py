@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.db.models import Job, JobEvent, Site, utcnow
+from cloud.print_audit_daily import count_in
 from cloud.print_audit_tables import PrintAuditRow
 from protocols.jobs import PRINT_KINDS, TERMINAL_STATES, JobKind, JobState
 
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 SLACK_EVENTS = 2000
 #: at start, how far back (in events) the recorder looks for jobs it missed while stopped
 BACKFILL_EVENTS = 200_000
+#: the halls' zone unless the settings name another (print_audit_timezone)
+HALLS_ZONE = ZoneInfo("Asia/Shanghai")
 #: how often the content retention runs (seconds)
 PRUNE_EVERY_S = 3600.0
 _SHA_RE = re.compile(SHA256_PATTERN)
@@ -94,11 +98,14 @@ class PrintAudit:
         blobs: BlobStore,
         content_days: int,
         every_s: float = 2.0,
+        tz: ZoneInfo = HALLS_ZONE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._blobs = blobs
         self.content_days = content_days
+        #: the reports' days (the rollup counts each job on its day in this zone)
+        self.tz = tz
         self._every_s = every_s
         self._clock = clock
         self._cursor: int | None = None
@@ -154,8 +161,10 @@ class PrintAudit:
         async with self._sessions() as s:
             s.add(audit)
             try:
+                await s.flush()
+                await count_in(s, [audit], self.tz)
                 await s.commit()
-            except IntegrityError:  # another cloud process recorded it first
+            except IntegrityError:  # another cloud process recorded it first: nothing counted
                 return 0
         log.info("print audit: job %s (%s, %d pages) recorded", row.id, row.kind, content.pages)
         return 1

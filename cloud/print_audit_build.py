@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.blobs import BlobStore
@@ -24,6 +26,7 @@ def build_print_audit(
         BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes),
         settings.print_audit_content_days,
         settings.print_audit_every_s,
+        ZoneInfo(settings.print_audit_timezone),
     )
     kiosk.workers.append(("print-audit", kiosk.print_audit.run))
     kiosk.copy = CopyService(sessions, jobs)

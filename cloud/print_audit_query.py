@@ -1,16 +1,16 @@
 """Reading the print/copy audit: the records of a period in a site subtree, and the report by
 day, week or month and kind (purpose).
 
-The report counts days in the database (one ``GROUP BY`` over the period, in the halls' time
-zone) and rolls days into weeks and months here: a year is at most 366 × 10 rows, so the
-rolling is free and the SQL stays one plain aggregate on both PostgreSQL and SQLite.
+The report reads days (whole ones from the rollup, partial ones from the records, in the
+halls' time zone) and rolls days into weeks and months here: a year is at most 366 × 10 rows,
+so the rolling is free.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cloud.print_audit_daily import daily_counts, midnight, whole_days
 from cloud.print_audit_tables import PrintAuditRow
 
 Period = Literal["day", "week", "month"]
@@ -112,7 +113,36 @@ def period_start(day: date, period: Period) -> date:
 
 
 async def report(s: AsyncSession, where: Filter, period: Period, tz: ZoneInfo) -> list[ReportRow]:
-    """Jobs and pages per period and kind, oldest period first."""
+    """Jobs and pages per period and kind, oldest period first: whole local days from the
+    rollup (:mod:`cloud.print_audit_daily`), the partial days at the edges (and any query by
+    device, which the rollup does not know) from the records."""
+    counts: list[tuple[date, str, int, int]] = []
+    first, last = whole_days(where.start, where.end, tz)
+    if where.device is not None or first >= last:
+        counts = await _raw_counts(s, where, tz)
+    else:
+        counts = await daily_counts(s, where.scope, first, last, where.purpose)
+        for edge in (
+            replace(where, end=min(where.end, midnight(first, tz))),
+            replace(where, start=max(where.start, midnight(last, tz))),
+        ):
+            if edge.start < edge.end:
+                counts += await _raw_counts(s, edge, tz)
+    rolled: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for the_day, purpose, jobs, pages in counts:
+        cell = rolled[(period_start(the_day, period), purpose)]
+        cell[0] += jobs
+        cell[1] += pages
+    return [
+        ReportRow(start, purpose, jobs, pages)
+        for (start, purpose), (jobs, pages) in sorted(rolled.items())
+    ]
+
+
+async def _raw_counts(
+    s: AsyncSession, where: Filter, tz: ZoneInfo
+) -> list[tuple[date, str, int, int]]:
+    """(day, purpose, jobs, pages) counted from the records themselves."""
     dialect = (await s.connection()).dialect.name
     day = _local_day(dialect, tz, where.end).label("day")
     t = PrintAuditRow
@@ -121,13 +151,8 @@ async def report(s: AsyncSession, where: Filter, period: Period, tz: ZoneInfo) -
         .where(*where.where())
         .group_by(day, t.purpose)
     )
-    rolled: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    out = []
     for raw_day, purpose, jobs, pages in (await s.execute(stmt)).all():
         the_day = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
-        cell = rolled[(period_start(the_day, period), purpose)]
-        cell[0] += int(jobs)
-        cell[1] += int(pages or 0)
-    return [
-        ReportRow(start, purpose, jobs, pages)
-        for (start, purpose), (jobs, pages) in sorted(rolled.items())
-    ]
+        out.append((the_day, purpose, int(jobs), int(pages or 0)))
+    return out

@@ -8,9 +8,9 @@ shown later can still be matched against what was printed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db.models import Base, BigId
@@ -24,6 +24,7 @@ class PrintAuditRow(Base):
         Index("ix_print_audit_at", "at"),
         Index("ix_print_audit_site_at", "site", "at"),
         Index("ix_print_audit_content", "content_sha256"),
+        Index("ix_print_audit_device_at", "device_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -46,3 +47,20 @@ class PrintAuditRow(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     #: ``application/pdf`` or ``application/json`` (a receipt's canonical lines)
     content_type: Mapped[str] = mapped_column(String(40))
+
+
+class PrintAuditDaily(Base):
+    """Jobs and pages per local day and kind, kept for the site of each job **and every site
+    above it** (``qh``, ``qh/hx``, ``qh/hx/golmud``, ``qh/hx/golmud/hhl``): a report for any
+    subtree then reads at most 366 × 10 rows of its own scope, however large the audit grows.
+    Written with each record, in its transaction (so never counted twice)."""
+
+    __tablename__ = "print_audit_daily"
+
+    #: a site path; its row counts the jobs of its whole subtree
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: the day in ``print_audit_timezone`` as it was when the job was recorded
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    jobs: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)

@@ -12,11 +12,13 @@ import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Page, expect
 
+from cloud.print_audit_daily import count_in
 from cloud.print_audit_tables import PrintAuditRow
 from fleet.access import PersonRole
 from kfleet.world.demo import DemoOptions, DemoWorld, running_demo
@@ -42,9 +44,10 @@ async def _records(world: DemoWorld) -> None:
         ("c" * 32, 3, HHL, "copy", 1),
         ("d" * 32, 3, TGLS, "certificate", 1),
     ]
+    records = []
     async with world.sessions() as s:
         for job, day, site, purpose, pages in rows:
-            s.add(
+            records.append(
                 PrintAuditRow(
                     job_id=job,
                     at=datetime(2026, 3, day, 2, 0, tzinfo=UTC),
@@ -58,6 +61,8 @@ async def _records(world: DemoWorld) -> None:
                     content_type="application/pdf",
                 )
             )
+        s.add_all(records)
+        await count_in(s, records, ZoneInfo("Asia/Shanghai"))
         await s.commit()
 
 

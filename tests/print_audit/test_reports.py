@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from cloud.print_audit_tables import PrintAuditRow
+from cloud.db.models import JobEvent
 from fleet.access import PersonRole
 from tests.print_audit.kit import HHL, TGLS, TICKET, AuditEnv, audit_env, pdf_of
 
@@ -28,12 +28,11 @@ async def env(tmp_path: Path, amqtt_url: str, uid: str) -> AsyncIterator[AuditEn
 
 async def _three_days(env: AuditEnv) -> None:
     """HHL: a 2-page guide on 2026-03-02 (Mon) 23:30 Beijing, a ticket on 03-09 (Mon) 00:10;
-    TGLS: a ticket on 04-01. Times set on the rows after recording."""
+    TGLS: a ticket on 04-01. The jobs' success is dated so before the recorder reads it."""
     doc = await env.blob(pdf_of(2))
     guide = await env.printed(env.hhl, "print_document", {"document": doc}, "guide")
     ticket = await env.printed(env.hhl, "print_receipt", TICKET, "ticket")
     far = await env.printed(env.tgls, "print_receipt", TICKET, "ticket")
-    assert await env.audit.record_pending() == 3
     at = {
         guide: datetime(2026, 3, 2, 15, 30, tzinfo=UTC),  # 23:30 in Beijing
         ticket: datetime(2026, 3, 8, 16, 10, tzinfo=UTC),  # 00:10 on Monday 03-09 in Beijing
@@ -42,9 +41,12 @@ async def _three_days(env: AuditEnv) -> None:
     async with env.parts.sessions() as s:
         for job_id, when in at.items():
             await s.execute(
-                update(PrintAuditRow).where(PrintAuditRow.job_id == job_id).values(at=when)
+                update(JobEvent)
+                .where(JobEvent.job_id == job_id, JobEvent.to_state == "succeeded")
+                .values(at=when)
             )
         await s.commit()
+    assert await env.audit.record_pending() == 3
 
 
 SPRING = {"start": "2026-03-01T00:00:00+08:00", "end": "2026-05-01T00:00:00+08:00"}
@@ -135,3 +137,17 @@ async def test_an_empty_or_backwards_period_counts_nothing(env: AuditEnv) -> Non
     back = {"start": future.isoformat(), "end": (future - timedelta(days=2)).isoformat()}
     assert (await env.admin.get(f"{BASE}/report", params=back)).json()["jobs"] == 0
     assert (await env.admin.get(f"{BASE}/records", params=back)).json()["rows"] == []
+
+
+async def test_a_period_cut_inside_days_counts_only_its_hours(env: AuditEnv) -> None:
+    await _three_days(env)
+    # from 03-02 23:00 to 03-09 00:05 Beijing: the guide (23:30) in, the ticket (00:10) out
+    cut = {"start": "2026-03-02T23:00:00+08:00", "end": "2026-03-09T00:05:00+08:00"}
+    r = (await env.admin.get(f"{BASE}/report", params=cut)).json()
+    assert [(x["period"], x["kind"], x["jobs"]) for x in r["rows"]] == [("2026-03-02", "guide", 1)]
+    late = {"start": "2026-03-02T23:45:00+08:00", "end": "2026-04-01T10:00:00+08:00"}
+    r = (await env.admin.get(f"{BASE}/report", params=late)).json()
+    assert [(x["period"], x["kind"]) for x in r["rows"]] == [("2026-03-09", "ticket")]
+    by_device = {**SPRING, "device": env.hhl.device_id}
+    r = (await env.admin.get(f"{BASE}/report", params=by_device)).json()
+    assert r["jobs"] == 2  # a device's report comes from the records

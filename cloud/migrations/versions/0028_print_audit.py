@@ -1,4 +1,5 @@
-"""The print/copy audit (issue 15, 统一扎口): one row per succeeded print or copy job.
+"""The print/copy audit (issue 15, 统一扎口): one row per succeeded print or copy job, and
+its counts per day, kind and site scope (the reports' rollup).
 
 Revision ID: 0028
 Revises: 0022
@@ -39,7 +40,17 @@ def upgrade() -> None:
     op.create_index("ix_print_audit_at", "print_audit", ["at"])
     op.create_index("ix_print_audit_site_at", "print_audit", ["site", "at"])
     op.create_index("ix_print_audit_content", "print_audit", ["content_sha256"])
+    op.create_index("ix_print_audit_device_at", "print_audit", ["device_id", "at"])
+    op.create_table(
+        "print_audit_daily",
+        sa.Column("scope", sa.String(200), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("purpose", sa.String(16), primary_key=True),
+        sa.Column("jobs", sa.Integer(), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("print_audit_daily")
     op.drop_table("print_audit")
