@@ -121,7 +121,7 @@ async def report(s: AsyncSession, where: Filter, period: Period, tz: ZoneInfo) -
     if where.device is not None or first >= last:
         counts = await _raw_counts(s, where, tz)
     else:
-        counts = await daily_counts(s, where.scope, first, last, where.purpose)
+        counts = await daily_counts(s, where.scope, first, last, where.purpose, period)
         for edge in (
             replace(where, end=min(where.end, midnight(first, tz))),
             replace(where, start=max(where.start, midnight(last, tz))),

@@ -12,9 +12,9 @@ from cloud.kiosk.cases import CaseService
 from cloud.kiosk.catalogue_service import CatalogueService
 from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
+from cloud.kiosk.print_audit_build import build_print_audit
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
-from cloud.print_audit_build import build_print_audit
 from cloud.settings import Settings
 
 
