@@ -15,6 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db.models import Base, BigId
 
+SITE_PATH = String(200).with_variant(String(200, collation="C"), "postgresql")
+
 
 class PrintAuditRow(Base):
     """One printed or copied job (统一扎口: every certificate, form, guide and copy)."""
@@ -33,8 +35,10 @@ class PrintAuditRow(Base):
     #: when the job ended succeeded (its last change)
     at: Mapped[datetime] = mapped_column()
     device_id: Mapped[str] = mapped_column(String(64))
-    #: the site path of the job (the device's site)
-    site: Mapped[str] = mapped_column(String(200))
+    #: the site path of the job (the device's site); byte order on PostgreSQL, so a subtree
+    #: (``LIKE 'qh/hx/%'``) is a range of ``ix_print_audit_site_at`` whatever the database's
+    #: locale
+    site: Mapped[str] = mapped_column(SITE_PATH)
     #: ``cloud.schemas.PrintPurpose``; a job without one counts as ``other``
     purpose: Mapped[str] = mapped_column(String(16))
     #: print_receipt, print_document or copy

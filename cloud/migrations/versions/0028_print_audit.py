@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 _TS = sa.DateTime(timezone=True)
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: byte order on PostgreSQL: a subtree's LIKE prefix is an index range in any locale
+_SITE_PATH = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -29,7 +31,7 @@ def upgrade() -> None:
         sa.Column("job_id", sa.String(32), nullable=False, unique=True),
         sa.Column("at", _TS, nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
-        sa.Column("site", sa.String(200), nullable=False),
+        sa.Column("site", _SITE_PATH, nullable=False),
         sa.Column("purpose", sa.String(16), nullable=False),
         sa.Column("job_kind", sa.String(32), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
