@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from cloud.db import devices as device_repo
 from cloud.db.models import Device, Job
@@ -81,3 +82,23 @@ async def test_bad_input_is_refused_precisely(cloud: AccessCloud) -> None:
         assert r.status_code == 422, (bad, r.text)
     operator = await cloud.as_role(PersonRole.OPERATOR)
     assert (await operator.post(COPIES, json=_body())).status_code == 403  # devices only
+
+
+async def test_how_a_copy_ended_is_said_in_the_citizens_words(cloud: AccessCloud) -> None:
+    kiosk = await _copier(cloud, "kiosk-hhl-1")
+    job_id = (await kiosk.post(COPIES, json=_body())).json()["job_id"]
+    for state, reason, said, words in (
+        ("failed", "paper_out", "failed", "缺纸"),
+        ("failed", "camera_error", "failed", "高拍仪"),
+        ("uncertain", "printer_silent", "uncertain", "不要重复复印"),
+        ("succeeded", "", "done", None),
+    ):
+        async with cloud.parts.sessions() as s:
+            await s.execute(update(Job).where(Job.id == job_id).values(state=state, reason=reason))
+            await s.commit()
+        got = (await kiosk.get(f"{COPIES}/{job_id}")).json()
+        assert got["state"] == said
+        if words is None:
+            assert got["citizen_message"] is None
+        else:
+            assert words in got["citizen_message"] and got["citizen_message_en"]
