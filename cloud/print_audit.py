@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: events re-read behind the cursor: ids of transactions that committed late
 SLACK_EVENTS = 2000
+#: jobs recorded per round at most (a backfill after a long stop goes on over rounds)
+BATCH = 500
 #: at start, how far back (in events) the recorder looks for jobs it missed while stopped
 BACKFILL_EVENTS = 200_000
 #: the halls' zone unless the settings name another (print_audit_timezone)
@@ -137,11 +139,12 @@ class PrintAudit:
             top = await s.scalar(select(func.max(JobEvent.id))) or 0
             since = (top - BACKFILL_EVENTS) if self._cursor is None else self._cursor
             since = max(0, since - SLACK_EVENTS)
-            rows = (await s.execute(_pending(since, top))).all()
+            rows = (await s.execute(_pending(since, top).limit(BATCH))).all()
         recorded = 0
         for row in rows:
             recorded += await self._record(row)
-        self._cursor = top
+        if len(rows) < BATCH:  # all caught up to ``top``; else the next round goes on
+            self._cursor = top
         return recorded
 
     async def _record(self, row: Any) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cloud import print_audit
 from cloud.db.models import utcnow
 from cloud.print_audit import canonical_receipt
 from protocols.jobs import AckState
@@ -123,3 +124,13 @@ async def test_a_document_still_to_be_printed_keeps_its_blob(env: AuditEnv) -> N
     env.audit._clock = lambda: utcnow() + timedelta(days=400)
     assert await env.audit.prune() == 0
     assert env.parts.blobs.exists(doc)
+
+
+async def test_a_long_backlog_is_recorded_over_rounds(
+    env: AuditEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(print_audit, "BATCH", 2)
+    for _ in range(3):
+        await env.printed(env.hhl, "print_receipt", TICKET, "ticket")
+    assert [await env.audit.record_pending() for _ in range(3)] == [2, 1, 0]
+    assert len(await _rows(env)) == 3
