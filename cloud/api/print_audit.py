@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
+from cloud import audit as operator_audit
 from cloud.api.audit import IsoTime
-from cloud.api.auth_deps import check_site, require, scope_of
+from cloud.api.auth_deps import check_site, client_ip, require, scope_of
 from cloud.api.deps import DeviceQuery, SessionsDep, SettingsDep, SiteQuery
 from cloud.api.errors import error_responses
 from cloud.api.kiosk_deps import KioskParts
@@ -103,6 +104,33 @@ def _audit(kiosk: KioskParts) -> PrintAudit:
 
 
 AuditDep = Annotated[PrintAudit, Depends(_audit)]
+
+
+async def _log(
+    sessions: SessionsDep,
+    caller: Principal,
+    request: Request,
+    action: str,
+    site: str,
+    message: str,
+    ok: bool = True,
+) -> None:
+    """Who exported the print audit or opened a printed content: the operator audit log
+    (docs/audit.md) keeps it — reading the reports is not recorded, taking content away is."""
+    await operator_audit.write(
+        sessions,
+        operator_audit.AuditRecord(
+            actor=caller.actor,
+            action=action,
+            result=operator_audit.Result.OK if ok else operator_audit.Result.FAILED,
+            target="print_audit",
+            site=site,
+            ip=client_ip(request),
+            message=message,
+        ),
+    )
+
+
 Start = Annotated[IsoTime | None, Query(description="ISO 8601 with a zone; inclusive")]
 End = Annotated[IsoTime | None, Query(description="ISO 8601 with a zone; exclusive")]
 Kind = Annotated[PrintPurpose | None, Query(description="only this print purpose")]
@@ -206,9 +234,17 @@ async def get_report(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "the records as CSV"}},
 )
-async def export_csv(f: FilterDep, sessions: SessionsDep, settings: SettingsDep) -> Response:
+async def export_csv(
+    f: FilterDep,
+    caller: Auditor,
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+) -> Response:
     """The records of the filter as CSV (UTF-8 with BOM), oldest first, times in local time."""
     tz = ZoneInfo(settings.print_audit_timezone)
+    span = f"{f.start.isoformat()} – {f.end.isoformat()}"
+    await _log(sessions, caller, request, "print_audit.export", f.scope, f"CSV of {span}")
 
     async def body() -> AsyncIterator[str]:
         async with sessions() as s:
@@ -234,16 +270,27 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         **error_responses(422, described={422: "bad input, or more rows than a workbook takes"}),
     },
 )
-async def export_xlsx(f: FilterDep, sessions: SessionsDep, settings: SettingsDep) -> Response:
+async def export_xlsx(
+    f: FilterDep,
+    caller: Auditor,
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+) -> Response:
     """The records (sheet 记录) and the daily report (sheet 报表) as an Excel workbook."""
     tz = ZoneInfo(settings.print_audit_timezone)
     async with sessions() as s:
         n = await count(s, f)
-        if n > MAX_XLSX_ROWS:
-            raise ExportTooLarge(
-                f"the period holds {n} records, more than the {MAX_XLSX_ROWS} one workbook "
-                "export takes: narrow start/end, site or kind, or export CSV"
-            )
+    if n > MAX_XLSX_ROWS:
+        msg = (
+            f"the period holds {n} records, more than the {MAX_XLSX_ROWS} one workbook "
+            "export takes: narrow start/end, site or kind, or export CSV"
+        )
+        await _log(sessions, caller, request, "print_audit.export", f.scope, msg, ok=False)
+        raise ExportTooLarge(msg)
+    span = f"{f.start.isoformat()} – {f.end.isoformat()}"
+    await _log(sessions, caller, request, "print_audit.export", f.scope, f"Excel, {n} rows, {span}")
+    async with sessions() as s:
         daily = await report(s, f, "day", tz)
         title = f"打印复印审计 {f.scope} {f.start.astimezone(tz):%Y-%m-%d %H:%M} – " + (
             f"{f.end.astimezone(tz):%Y-%m-%d %H:%M}"
@@ -262,6 +309,7 @@ async def export_xlsx(f: FilterDep, sessions: SessionsDep, settings: SettingsDep
 )
 async def record_content(
     caller: Auditor,
+    request: Request,
     record_id: Annotated[str, Path(pattern=r"^[1-9][0-9]{0,17}$", description="a record id")],
     sessions: SessionsDep,
     audit: AuditDep,
@@ -276,4 +324,6 @@ async def record_content(
             f"the content of record {record_id} is no longer kept (print_audit_content_days "
             f"is {audit.content_days}); its sha256 {row.sha256} is"
         )
+    msg = f"content of record {record_id} (job {row.job_id}, {row.purpose})"
+    await _log(sessions, caller, request, "print_audit.content", row.site, msg)
     return FileResponse(audit.path_of(row.content_sha256), media_type=row.content_type)

@@ -67,6 +67,8 @@ async def test_each_kind_of_print_is_recorded_with_its_content_hash(env: AuditEn
     assert rows[unnamed]["kind"] == "other"  # a job without a purpose counts as other
     content = await env.admin.get(f"{RECORDS}/{g['id']}/content")
     assert content.status_code == 200 and content.content == pdf
+    opened = await env.cloud.audit_rows("print_audit.content")
+    assert [(e.site, e.result) for e in opened] == [(HHL, "ok")]  # who took content is logged
     receipt = await env.admin.get(f"{RECORDS}/{t['id']}/content")
     assert receipt.status_code == 200 and receipt.json() == stored
 

@@ -123,6 +123,11 @@ async def test_csv_and_excel_hold_the_same_rows(env: AuditEnv) -> None:
     assert [(r[0], r[3], r[5], r[6]) for r in records[2:]] == [
         (row["time"], row["kind"], int(row["pages"]), row["sha256"]) for row in rows
     ]
+    exports = await env.cloud.audit_rows("print_audit.export")
+    assert [e.message.split(",")[0] for e in exports] == [
+        "CSV of 2026-02-28T16:00:00+00:00 – 2026-04-30T16:00:00+00:00",
+        "Excel",
+    ]
     report = list(book["报表"].values)
     assert report[1:] == [
         ("2026-03-02", "guide", 1, 2),
