@@ -18,7 +18,7 @@ from cloud.clocks import DeviceClocks
 from cloud.db.models import Job, utcnow
 from cloud.errors import BusUnavailable
 from cloud.grants import Grants
-from protocols.jobs import CAPTURE_KINDS, FETCH_KINDS, UPLOAD_KINDS, JobKind
+from protocols.jobs import FETCH_KINDS, UPLOAD_KINDS, JobKind
 from protocols.messages import JobCancel, JobRunBase, Rebirth, make_job_run
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ class Commands:
         """The ``job.run`` of ``out`` and its envelope TTL (ms, on the device's clock)."""
         kind = JobKind(out.kind)
         params = out.params
-        if kind in UPLOAD_KINDS and (kind in CAPTURE_KINDS or self._grants.receipt_proof):
+        if kind in UPLOAD_KINDS and (
+            kind is not JobKind.PRINT_RECEIPT or self._grants.receipt_proof
+        ):
             # a fresh grant on every send: a resend outlives the old one
             params = {**params, "uploads": self._grants.uploads_for(out.job_id).model_dump()}
         if kind in FETCH_KINDS:  # a fresh read token per send, like the upload grant

@@ -27,6 +27,7 @@ from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_pay import PaySettings
+from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
 from cloud.settings_ratings import RatingSettings
 from cloud.settings_telemetry import TelemetrySettings
@@ -55,6 +56,7 @@ class Settings(
     BankSettings,
     FormsSettings,
     PaySettings,
+    PrintAuditSettings,
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -78,8 +78,9 @@ CAPABILITY_FOR_KIND: dict[JobKind, Capability] = {
 #: and a capture cut short by a restart runs again (no side effect a citizen sees).
 CAPTURE_KINDS = frozenset({JobKind.SNAPSHOT, JobKind.SCAN})
 #: Kinds that upload blobs under the job's grant (the cloud adds ``uploads``): the captures,
-#: and ``print_receipt``, whose proof (a PNG of what the paper showed) goes up after the print.
-UPLOAD_KINDS = CAPTURE_KINDS | {JobKind.PRINT_RECEIPT}
+#: ``print_receipt``, whose proof (a PNG of what the paper showed) goes up after the print,
+#: and ``copy``, whose printed page (the marked PDF) goes up for the print audit.
+UPLOAD_KINDS = CAPTURE_KINDS | {JobKind.PRINT_RECEIPT, JobKind.COPY}
 #: Kinds that print a stored blob (the cloud adds ``fetch``, a read URL, on each send).
 FETCH_KINDS = frozenset({JobKind.PRINT_DOCUMENT})
 #: Kinds whose side effect is paper in a citizen's hand (a restart mid-job is ``uncertain``).
@@ -244,6 +245,9 @@ class CopyParams(_Strict):
     mode: Literal["color", "gray", "document"] = "document"
     #: the watermark language: zh-CN (default) or en
     lang: Literal["zh-CN", "en"] = "zh-CN"
+    #: where the agent uploads the printed page (the marked PDF) for the print audit, after
+    #: the print; filled in by the cloud
+    uploads: Uploads | None = None
 
 
 #: The parameter model of each job kind.

@@ -40,6 +40,7 @@ PAGES = {
     "/reconciliation": "reconciliation.html",  # issue 15: payment reconciliation
     "/forms": "forms.html",  # issue 15: the e-form editor (versions, publish, roll back)
     "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
+    "/print-audit": "print_audit.html",  # issue 15: the print/copy audit (统一扎口)
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -16,6 +16,7 @@ from cloud.api import (
     kiosk_appointments,
     kiosk_cases,
     kiosk_certs,
+    kiosk_copy,
     kiosk_elderly,
     kiosk_forms,
     kiosk_guide,
@@ -26,6 +27,7 @@ from cloud.api import (
     pay_console,
     pay_notify,
     pay_reconcile,
+    print_audit,
 )
 
 KIOSK_ROUTERS: list[ModuleType] = [
@@ -50,4 +52,6 @@ KIOSK_ROUTERS: list[ModuleType] = [
     kiosk_pay,  # 生活缴费: bills, orders, receipts (kiosk)
     pay_notify,  # 生活缴费: the gateways' notifications (public, verified by the channel)
     pay_console,  # 生活缴费: orders and refunds (console)
+    print_audit,  # audit: the print/copy audit (统一扎口)
+    kiosk_copy,  # audit: 自助复印 (a copy job on the calling kiosk)
 ]

@@ -26,6 +26,7 @@ const kf = (() => {
     ["/reconciliation", "audit.read", "支付对账", "Reconciliation"],
     ["/forms", "hall.read", "电子表单", "E-forms"],
     ["/payments", "hall.read", "缴费订单", "Payments"],
+    ["/print-audit", "audit.read", "打印复印审计", "Print audit"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

@@ -86,6 +86,7 @@ class KioskTickets:
             target=DeviceTarget(device_id=device),
             params=receipt(ticket, names, url).model_dump(mode="json", exclude_none=True),
             idempotency_key=key,
+            purpose="ticket",
         )
         try:
             job, _ = await self._jobs.create(req, caller)

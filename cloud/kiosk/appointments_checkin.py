@@ -150,6 +150,7 @@ class AppointmentCheckIn:
             target=DeviceTarget(device_id=caller.name),
             params=params.model_dump(mode="json", exclude_none=True),
             idempotency_key=f"appointment-check-in:{ref}:{ticket.id}",
+            purpose="ticket",
         )
         job, _ = await self._jobs.create(req, caller)
         return job.id, url

@@ -18,6 +18,7 @@ from cloud.kiosk.guide_print import GuidePrint
 from cloud.kiosk.parts import Kiosk
 from cloud.kiosk.pay.orders_build import build_payments
 from cloud.kiosk.pay.reconcile_build import build_reconcile
+from cloud.kiosk.print_audit_build import build_print_audit
 from cloud.kiosk.queries_build import build_queries
 from cloud.kiosk.sms import CitizenSms
 from cloud.settings import Settings
@@ -56,4 +57,5 @@ def build_kiosk(
     kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)
     build_forms(kiosk, settings, sessions, jobs)  # issue 15: e-forms, phone hand-off, print
     build_payments(kiosk, settings, sessions)  # 生活缴费: bills, orders, refunds
+    build_print_audit(kiosk, settings, sessions, jobs)
     return kiosk

@@ -129,6 +129,7 @@ class CaseService:
                 mode="json", exclude_none=True
             ),
             idempotency_key=key,
+            purpose="receipt",
         )
         try:
             job, _ = await self._jobs.create(req, caller)

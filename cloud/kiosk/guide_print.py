@@ -131,6 +131,7 @@ class GuidePrint:
             target=DeviceTarget(device_id=device),
             params={"document": sha, "title": f"办事指南 {item.code}"},
             idempotency_key=key,
+            purpose="guide",
         )
         job, _ = await self._jobs.create(req, caller)
         log.info("guide %s printed on %s (job %s)", item.code, device, job.id)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.cases import CaseService
     from cloud.kiosk.catalogue_service import CatalogueService
     from cloud.kiosk.certs_parts import CertServices
+    from cloud.kiosk.copy import CopyService
     from cloud.kiosk.elderly import ElderlyService
     from cloud.kiosk.elderly_cert import CertService
     from cloud.kiosk.forms_desk import FormDesk
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cloud.kiosk.pay.orders_build import Payments
     from cloud.kiosk.pay.reconcile import ReconcileService
     from cloud.kiosk.queries_service import QueryService
+    from cloud.print_audit import PrintAudit
 
 
 @dataclass
@@ -67,6 +69,10 @@ class Kiosk:
     form_desk: FormDesk | None = None
     #: 生活缴费: utility bills, payment orders, refunds (cloud/kiosk/pay/orders*.py)
     payments: Payments | None = None
+    #: issue 15: the print/copy audit (统一扎口): records, content retention (cloud/print_audit*.py)
+    print_audit: PrintAudit | None = None
+    #: issue 15: 自助复印, a copy job on the calling kiosk (cloud/kiosk/copy.py)
+    copy: CopyService | None = None
 
     async def run(self) -> None:
         try:

@@ -42,6 +42,7 @@ async def print_query(
         kind=JobKind.PRINT_RECEIPT,
         target=DeviceTarget(device_id=caller.name),
         params=receipt(answer).model_dump(mode="json", exclude_none=True),
+        purpose="query",
     )
     try:
         job, _ = await jobs.create(req, caller)

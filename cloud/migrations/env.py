@@ -26,7 +26,8 @@ import cloud.kiosk.forms_tables  # issue 15: e-forms and phone hand-offs (migrat
 import cloud.kiosk.pay.orders_tables  # issue 15: payment orders, notifications, refunds (0026)
 import cloud.kiosk.pay.reconcile_tables  # issue 15: payment reconciliation (migration 0027)
 import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
-import cloud.notify.rows  # noqa: F401  (the message service's record, migration 0010; one noqa: the last)
+import cloud.notify.rows  # the message service's record (migration 0010)
+import cloud.print_audit_tables  # noqa: F401  (issue 15: the print/copy audit, migration 0028; one noqa: the last)
 from cloud.db.models import Base
 
 config = context.config

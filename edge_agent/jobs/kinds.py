@@ -28,6 +28,7 @@ from edge_agent.drivers.base import ReceiptPrinter
 from edge_agent.errors import AgentError, PrinterError
 from edge_agent.jobs.a4_documents import NotPrintable, document_for_copy, document_for_print
 from edge_agent.jobs.blob_transfer import Capture, UploadFailed, upload_blobs
+from edge_agent.jobs.copy_record import copy_record
 from edge_agent.jobs.corner_review import (
     CornerReviewer,
     ReviewableCamera,
@@ -156,7 +157,10 @@ async def run_a4(device: object, params: BaseModel, on_start: OnStart, ctx: JobC
         report = await device.print_pdf(ready.doc, started)
     except Exception as err:  # a driver bug must become an ack, never a dead worker
         return _printer_failure(err, started)
-    return Outcome(AckState.SUCCEEDED, result={**ready.details, **report.as_result()})
+    result = {**ready.details, **report.as_result()}
+    if isinstance(params, CopyParams):  # the paper is out: the audit's record adds, never undoes
+        result |= await copy_record(params.uploads, ready.doc.pdf)
+    return Outcome(AckState.SUCCEEDED, result=result)
 
 
 async def run_capture(

@@ -20,6 +20,8 @@ from protocols.jobs import CopyParams, DocumentParams, QrLine, ReceiptParams, Te
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 P = TypeVar("P", bound=BaseModel)
+#: the one printed text field of each A4 kind
+_TEXT_FIELD: dict[type[BaseModel], str] = {DocumentParams: "title", CopyParams: "purpose"}
 
 
 def strip_controls(text: str) -> tuple[str, int]:
@@ -33,7 +35,7 @@ def printable(params: P) -> tuple[P, int]:
     if isinstance(params, ReceiptParams):
         receipt, stripped = _receipt(params)
         return cast(P, receipt), stripped
-    field = {DocumentParams: "title", CopyParams: "purpose"}.get(type(params))
+    field = _TEXT_FIELD.get(type(params))
     if field is None:
         return params, 0
     clean, removed = strip_controls(getattr(params, field))

@@ -15,6 +15,7 @@ from edge_agent.kiosk import (
     appointments,
     cases,
     certs,
+    copy,
     elderly,
     forms,
     guide,
@@ -35,4 +36,5 @@ FEATURES: list[Feature] = [
     certs.routes,  # 证明开具, 我的电子证照, 社保卡挂失/解挂 (issue 15)
     forms.routes,  # 自助填表: e-forms on the kiosk or the phone, printed on A4
     pay.routes,  # 生活缴费: bills, orders, the QR, receipts
+    copy.routes,  # 自助复印: preview scanned here, printed by a copy job on this kiosk
 ]

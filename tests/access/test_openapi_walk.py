@@ -108,6 +108,7 @@ SAMPLES = {
     "utility": "water",  # issue 15: 生活缴费
     "order_id": "0" * 32,  # issue 15: a payment order
     "channel": "alipay",  # issue 15: a payment channel's notify endpoint
+    "record_id": "1",  # issue 15: a print audit record
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

@@ -119,6 +119,10 @@ async def _copy(client: httpx.AsyncClient, uid: str, device: str, ipp_printer: I
     data = printed.read_bytes()
     assert hashlib.sha256(data).hexdigest() == result["document_sha256"]
     assert printed.name.startswith(f"{ipp_job_id(result['printer_job'])}-")
+    # the print audit's record: the printed page's hash, and the page itself uploaded
+    assert "page_error" not in result and result["page"]["sha256"] == result["document_sha256"]
+    kept = await client.get(f"/api/v1/jobs/{job['id']}/attachments/pdf")
+    assert kept.status_code == 200 and kept.content == data
     page, font = decode(pdf_jpeg(data)), _font()
     assert page.shape == (result["height"], result["width"])
     # against the same mark for another purpose: the pixels say THIS purpose

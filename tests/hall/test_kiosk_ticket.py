@@ -33,6 +33,7 @@ async def test_a_ticket_is_taken_and_printed_on_this_kiosk(env: KioskEnv) -> Non
     assert out["follow_url"].startswith(f"{PHONE_URL}/t/")
     job = await env.job(out["job_id"])
     assert (job.kind, job.target_device_id) == ("print_receipt", "kiosk-hhl-1")
+    assert job.purpose == "ticket"  # the print audit counts it as a ticket
     lines = job.params["lines"]
     texts = [line.get("text", "") for line in lines]
     number = next(line for line in lines if line.get("text") == "A001")

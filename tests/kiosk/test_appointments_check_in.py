@@ -46,6 +46,7 @@ async def test_check_in_prints_a_priority_ticket_from_the_builtin_queue(env: App
     assert t is not None and (t.priority, t.source, t.appointment_id) == (True, "appointment", ref)
     job = next(j for j in await _jobs(env) if j.id == out["job_id"])
     assert (job.kind, job.target_device_id) == ("print_receipt", "kiosk-tgls-1")
+    assert job.purpose == "ticket"  # the print audit counts it as a ticket
     texts = [line.get("text", "") for line in job.params["lines"]]
     assert f"预约签到 Appointment {ref}" in texts and "A002" in texts
     queue = env.cloud.parts.hall.queue

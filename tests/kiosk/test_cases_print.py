@@ -34,6 +34,7 @@ async def test_the_timeline_is_printed_on_this_kiosk(env: CasesEnv) -> None:
     assert r.status_code == 201, r.text
     job = await env.job(r.json()["job_id"])
     assert (job.kind, job.target_device_id) == ("print_receipt", "kiosk-hhl-1")
+    assert job.purpose == "receipt"  # the print audit counts it as a receipt
     texts = [line.get("text", "") for line in job.params["lines"]]
     paper = "\n".join(texts)
     assert case["caseNo"] in paper and case["itemName"] in paper

@@ -47,6 +47,7 @@ async def test_the_guide_is_printed_on_the_calling_kiosk(env: GuideEnv) -> None:
         "kiosk-hhl-1",
     )
     assert job.params["title"] == "办事指南 CA-ELDER-ALLOWANCE"
+    assert job.purpose == "guide"  # the print audit counts it as a guide
     with env.cloud.parts.blobs.open(job.params["document"]) as fh:
         pdf = fh.read()
     text = pdf_text(pdf)

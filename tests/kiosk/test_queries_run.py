@@ -146,6 +146,7 @@ async def test_a_result_prints_masked_on_this_kiosks_receipt_printer(env: Querie
         job = await s.get(Job, r.json()["job_id"])
     assert job is not None
     assert (job.kind, job.target_device_id) == ("print_receipt", "kiosk-hhl-1")
+    assert job.purpose == "query"  # the print audit counts it as a query
     text = " ".join(line.get("text", "") for line in job.params["lines"])
     assert "高龄补贴发放查询" in text and "****" + ACCOUNT[-4:] in text
     assert CARD.id_number not in text and ACCOUNT not in text

@@ -3,7 +3,7 @@
 into one line, so the next revision has a single parent.
 
 Revision ID: 0029
-Revises: 0023, 0025, 0026, 0027
+Revises: 0023, 0025, 0026, 0027, 0028
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 revision: str = "0029"
-down_revision: str | Sequence[str] | None = ("0023", "0025", "0026", "0027")
+down_revision: str | Sequence[str] | None = ("0023", "0025", "0026", "0027", "0028")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
