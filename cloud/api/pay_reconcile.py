@@ -151,6 +151,7 @@ async def get_run(caller: Reader, kiosk: KioskParts, run_id: RunId) -> RunDetail
     responses=error_responses(
         400,
         409,
+        413,
         described={
             400: "the body is not one JSON document",
             409: "day_not_finished (today or later), the channel is not configured, the order "

@@ -33,6 +33,8 @@ class StandInCloud:
         json: Any = None,
         params: dict[str, Any] | None = None,
         timeout_s: float | None = None,
+        content: bytes | None = None,
+        content_type: str = "application/octet-stream",
     ) -> httpx.Response:
         self.calls.append((method, path, json, params))
         return httpx.Response(201, json={"ref": "Y261208-0001", "asked": path})
