@@ -9,6 +9,7 @@ import typer
 
 from simulators.alipay_gateway import GATEWAY_PATH, AlipayGatewaySim
 from simulators.alipay_gateway_sign import bare_private, bare_public, new_key
+from simulators.cli_serve import run_until_ctrl_c
 
 HELP = """Run a simulated Alipay open-platform gateway (docs/pay-alipay.md) until Ctrl-C.
 
@@ -55,13 +56,7 @@ def alipay(
         notify_repeats=notify_repeats,
         bills_same_day=bills_same_day,
     )
-    try:
-        asyncio.run(_serve(sim, app_id, private))
-    except KeyboardInterrupt:
-        typer.echo("alipay gateway simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the alipay gateway simulator on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim, app_id, private), "alipay gateway simulator", host, port)
 
 
 async def _serve(sim: AlipayGatewaySim, app_id: str, app_private: str) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from simulators.city_platform import CityPlatformSim
+from simulators.cli_serve import run_until_ctrl_c
 
 HELP = """Run the city 政务服务平台 case API (办件查询; docs/kiosk-cases.md) and its application
 API (自助申报; docs/kiosk-apply.md) until Ctrl-C.
@@ -44,13 +45,7 @@ def city_platform(
         maintenance_until=until,
         malformed=malformed,
     )
-    try:
-        asyncio.run(_serve(sim))
-    except KeyboardInterrupt:
-        typer.echo("city platform simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the city platform simulator on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim), "city platform simulator", host, port)
 
 
 async def _serve(sim: CityPlatformSim) -> None:

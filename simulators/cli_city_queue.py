@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
+
+from simulators.cli_serve import run_until_ctrl_c
 
 HELP = """Run the simulated city-hall queue and calling system (市级大厅排队叫号系统) over HTTP.
 
@@ -42,13 +43,7 @@ def city_queue(
     async def started(url: str) -> None:
         typer.echo(f"city queue system listening on {url} (X-Api-Key: {api_key})")
 
-    try:
-        asyncio.run(serve_forever(sim, started))
-    except KeyboardInterrupt:
-        typer.echo("city queue simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the city queue simulator on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(serve_forever(sim, started), "city queue simulator", host, port)
 
 
 def register(app: typer.Typer) -> None:

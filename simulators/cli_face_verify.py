@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from simulators.cli_serve import run_until_ctrl_c
 from simulators.face_verify import DEMO_APP_ID, DEMO_SECRET, FaceVerifySim
 
 HELP = """Run the simulated face-verification service (人脸核验 for the 高龄补贴 certification,
@@ -48,15 +49,7 @@ def face_verify(
         maintenance=maintenance,
         malformed=malformed,
     )
-    try:
-        asyncio.run(_serve(sim))
-    except KeyboardInterrupt:
-        typer.echo("face-verification simulator stopped")
-    except OSError as err:
-        typer.echo(
-            f"cannot start the face-verification simulator on {host}:{port}: {err}", err=True
-        )
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim), "face-verification simulator", host, port)
 
 
 async def _serve(sim: FaceVerifySim) -> None:

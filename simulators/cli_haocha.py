@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from simulators.cli_serve import run_until_ctrl_c
 from simulators.haocha_platform import Faults, HaochaPlatform
 
 HELP = """Run the provincial 好差评 platform's HTTP API (docs/haocha.md) until Ctrl-C.
@@ -42,13 +43,7 @@ def haocha(
         raise typer.Exit(2)
     faults = Faults(*rates, slow_s=slow_s, hang_s=hang_s, retry_after_s=retry_after_s, seed=seed)
     platform = HaochaPlatform(apps={app_id: secret}, faults=faults, host=host, port=port)
-    try:
-        asyncio.run(_serve(platform))
-    except KeyboardInterrupt:
-        typer.echo("好差评 platform simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the 好差评 platform simulator on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(platform), "好差评 platform simulator", host, port)
 
 
 async def _serve(platform: HaochaPlatform) -> None:

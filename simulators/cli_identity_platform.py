@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from simulators.cli_serve import run_until_ctrl_c
 from simulators.identity_platform import IdentityPlatformSim
 
 HELP = """Run the identity platform (统一身份认证平台: the phone on file for a citizen, where the
@@ -43,15 +44,7 @@ def identity_platform(
         malformed=malformed,
         maintenance_until=until,
     )
-    try:
-        asyncio.run(_serve(sim))
-    except KeyboardInterrupt:
-        typer.echo("identity platform simulator stopped")
-    except OSError as err:
-        typer.echo(
-            f"cannot start the identity platform simulator on {host}:{port}: {err}", err=True
-        )
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim), "identity platform simulator", host, port)
 
 
 async def _serve(sim: IdentityPlatformSim) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from simulators.cli_serve import run_until_ctrl_c
 from simulators.dept_common import Faults
 from simulators.license_library import LicenseLibrarySim
 
@@ -35,13 +36,7 @@ def license_library(
     until = datetime.now(UTC) + timedelta(minutes=maintenance_min) if maintenance_min else None
     faults = Faults(stall_s=stall_s, maintenance_until=until, malformed=malformed)
     sim = LicenseLibrarySim(app_id=app_id, secret=secret, host=host, port=port, faults=faults)
-    try:
-        asyncio.run(_serve(sim))
-    except KeyboardInterrupt:
-        typer.echo("licence library simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the licence library on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim), "licence library simulator", host, port)
 
 
 async def _serve(sim: LicenseLibrarySim) -> None:

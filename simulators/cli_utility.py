@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from simulators.cli_serve import run_until_ctrl_c
 from simulators.dept_common import Faults
 from simulators.utility_bills import UtilityBillsSim
 
@@ -38,13 +39,7 @@ def utilities(
     until = datetime.now(UTC) + timedelta(minutes=maintenance_min) if maintenance_min else None
     faults = Faults(stall_s=stall_s, maintenance_until=until, malformed=malformed)
     sim = UtilityBillsSim(app_id=app_id, secret=secret, host=host, port=port, faults=faults)
-    try:
-        asyncio.run(_serve(sim))
-    except KeyboardInterrupt:
-        typer.echo("utilities simulator stopped")
-    except OSError as err:
-        typer.echo(f"cannot start the utilities simulator on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from err
+    run_until_ctrl_c(_serve(sim), "utilities simulator", host, port)
 
 
 async def _serve(sim: UtilityBillsSim) -> None:
