@@ -43,6 +43,8 @@ class Permission(StrEnum):
     GUIDE_EDIT = "guide.edit"  # the service-guide catalogue: items, import, publish
     FORMS_EDIT = "forms.edit"  # e-forms: save versions, publish, roll back (issue 15)
     PAYMENTS_REFUND = "payments.refund"  # refund a paid utility-bill order (issue 15)
+    MEDIA_VIEW = "media.view"  # watch live camera streams, mint viewer links (issue 16)
+    HELP_ANSWER = "help.answer"  # go on duty, answer remote-help calls, operate screens (issue 16)
 
 
 _READ = {
@@ -70,6 +72,8 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.GUIDE_EDIT,
             Permission.FORMS_EDIT,
             Permission.PAYMENTS_REFUND,
+            Permission.MEDIA_VIEW,
+            Permission.HELP_ANSWER,
         }
     ),
     PersonRole.TECHNICIAN: frozenset(_READ | {Permission.DEVICES_ENROLL, Permission.CALLS_WRITE}),

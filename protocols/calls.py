@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from protocols.av import StreamStartArgs, StreamStopArgs
 from protocols.jobs import NumberOnly
 
 #: how long the cloud waits for the answer to a call beyond the action's own duration
@@ -51,9 +52,11 @@ class RequestRatingArgs(_Args):
 
 
 #: peripheral kind → action → its ``args`` model
-ACTIONS: dict[str, dict[str, type[_Args]]] = {
+ACTIONS: dict[str, dict[str, type[BaseModel]]] = {
     "call_button": {"set_led": SetLedArgs, "beep": BeepArgs},
     "rating_pad": {"request_rating": RequestRatingArgs},
+    # issue 16: camera + microphone streams (protocols.av)
+    "av_camera": {"stream_start": StreamStartArgs, "stream_stop": StreamStopArgs},
 }
 
 
@@ -72,4 +75,6 @@ def duration_s(args: BaseModel) -> float:
     """How long the action itself may take on the device (a rating waits for the citizen)."""
     if isinstance(args, RequestRatingArgs):
         return args.timeout_s
+    if isinstance(args, StreamStartArgs):
+        return 15.0  # ICE gathering and the WHIP round trip on a slow hall network
     return 0.0

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from protocols.av import StreamData
 from protocols.jobs import (
     AckState,
     Capability,
@@ -102,6 +103,7 @@ class EventKind(StrEnum):
     BUTTON = "button"  # a call button was pressed: data is ButtonData
     RATING = "rating"  # a citizen rated a case on a 好差评 pad: data is RatingData
     IDCARD_READ = "idcard_read"  # an ID card was read: data is IdCardReadData (masked only)
+    STREAM = "stream"  # issue 16: a camera stream changed state: data is protocols.av.StreamData
 
 
 class ButtonData(_Body):
@@ -140,10 +142,11 @@ class IdCardReadData(_Body):
     name: Annotated[str, Field(pattern=r"^\S\*$")]  # the first character and one ``*``
 
 
-EVENT_DATA: dict[EventKind, type[_Body]] = {
+EVENT_DATA: dict[EventKind, type[BaseModel]] = {
     EventKind.BUTTON: ButtonData,
     EventKind.RATING: RatingData,
     EventKind.IDCARD_READ: IdCardReadData,
+    EventKind.STREAM: StreamData,
 }
 
 
