@@ -3,14 +3,10 @@ stands, or not at all): the same check the guide's print makes (``NoA4Printer``)
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cloud.db import devices as device_repo
-from cloud.db.models import Device, Site
 from cloud.kiosk.errors import KioskError
-from fleet.routing import device_target_refusal
-from protocols.jobs import CAPABILITY_FOR_KIND, JobKind
+from cloud.kiosk.print_on_caller import a4_refusal
 
 
 class NoA4ForCertificate(KioskError):
@@ -29,15 +25,7 @@ async def a4_site_name(
     sessions: async_sessionmaker[AsyncSession], device_id: str, site: str
 ) -> str:
     """The site's name, once the kiosk is known to have an A4 printer."""
-    async with sessions() as s:
-        device = await s.get(Device, device_id)
-        name = await s.scalar(select(Site.name).where(Site.path == site))
-    if device is None:
-        raise NoA4ForCertificate(f"device {device_id} is not registered")
-    kind = JobKind.PRINT_DOCUMENT
-    why = device_target_refusal(
-        device_id, device_repo.peripherals(device), CAPABILITY_FOR_KIND[kind], kind.value
-    )
+    why, name = await a4_refusal(sessions, device_id, site)
     if why:
         raise NoA4ForCertificate(why)
-    return name or site
+    return name

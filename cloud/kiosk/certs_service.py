@@ -17,7 +17,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +45,7 @@ from cloud.kiosk.certs_printer import a4_site_name
 from cloud.kiosk.certs_tables import KioskCertificate
 from cloud.kiosk.departments.base import Person
 from cloud.kiosk.license_library import LicenseLibrary, Reported
+from cloud.kiosk.print_on_caller import store_pdf
 from cloud.kiosk.queries_masking import mask_value
 from cloud.link_signing import LinkSigner
 from cloud.schemas import DeviceTarget, JobCreate
@@ -73,10 +74,6 @@ class Verdict:
     holder: str
     id_number: str
     issued_at: datetime
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 class CertService:
@@ -158,8 +155,7 @@ class CertService:
             self.sample,
         )
         pdf = await asyncio.to_thread(cert_pdf, paper)
-        sha = hashlib.sha256(pdf).hexdigest()
-        await self._blobs.put(sha, _once(pdf))
+        sha = await store_pdf(self._blobs, pdf)
         job_id = await self._print(caller, decl, sha, number, f"kiosk-cert:{device}:{request_id}")
         row = KioskCertificate(
             number=number,

@@ -11,28 +11,22 @@ the same id again answers the job already made, whatever the answers).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.auth.principal import Principal
 from cloud.blobs import BlobStore
-from cloud.db import devices as device_repo
-from cloud.db import jobs as job_repo
-from cloud.db.models import Device, Site, utcnow
+from cloud.db.models import utcnow
 from cloud.jobs import JobService
 from cloud.kiosk.errors import KioskError
 from cloud.kiosk.guide_current import HasCatalogue, department_name, published_item
 from cloud.kiosk.guide_page import page_path
 from cloud.kiosk.guide_pdf import GuideExtras, guide_pdf
-from cloud.schemas import DeviceTarget, JobCreate
-from fleet.routing import device_target_refusal
+from cloud.kiosk.print_on_caller import CallerPrinter
 from protocols.guide import Item
-from protocols.jobs import CAPABILITY_FOR_KIND, JobKind
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +70,6 @@ def check_answers(item: Item, answers: Mapping[str, str]) -> None:
             )
 
 
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
 class GuidePrint:
     def __init__(
         self,
@@ -92,9 +82,7 @@ class GuidePrint:
     ) -> None:
         #: the kiosk parts: ``kiosk.catalogue`` is read at each print (built after this)
         self._kiosk = kiosk
-        self._sessions = sessions
-        self._jobs = jobs
-        self._blobs = blobs
+        self._printer = CallerPrinter(sessions, jobs, blobs)
         self.public_url = public_url.rstrip("/")
         self._clock = clock
 
@@ -109,12 +97,11 @@ class GuidePrint:
         check_answers(item, answers)
         device, site = caller.name, caller.device_site or ""
         key = f"kiosk-guide:{device}:{request_id}" if request_id else None
-        if key is not None:  # a retry after a lost answer: the paper is already on its way
-            async with self._sessions() as s:
-                existing = await job_repo.by_idempotency_key(s, key)
-            if existing is not None:
-                return existing.id
-        site_name = await self._check_kiosk(device, site)
+        if (existing := await self._printer.job_for_key(key)) is not None:
+            return existing
+        why, site_name = await self._printer.refusal(caller)
+        if why:
+            raise NoA4Printer(why)
         extras = GuideExtras(
             department=department_name(catalogue, item.department),
             site=site,
@@ -124,30 +111,8 @@ class GuidePrint:
         pdf = await asyncio.to_thread(
             guide_pdf, item, answers, site_name, self.qr_url(code, answers), extras
         )
-        sha = hashlib.sha256(pdf).hexdigest()
-        await self._blobs.put(sha, _once(pdf))
-        req = JobCreate(
-            kind=JobKind.PRINT_DOCUMENT,
-            target=DeviceTarget(device_id=device),
-            params={"document": sha, "title": f"办事指南 {item.code}"},
-            idempotency_key=key,
-            purpose="guide",
+        job_id = await self._printer.print_pdf(
+            caller, pdf, title=f"办事指南 {item.code}", purpose="guide", key=key
         )
-        job, _ = await self._jobs.create(req, caller)
-        log.info("guide %s printed on %s (job %s)", item.code, device, job.id)
-        return job.id
-
-    async def _check_kiosk(self, device_id: str, site: str) -> str:
-        """The site's name, once the kiosk is known to have an A4 printer."""
-        async with self._sessions() as s:
-            device = await s.get(Device, device_id)
-            name = await s.scalar(select(Site.name).where(Site.path == site))
-        if device is None:
-            raise NoA4Printer(f"device {device_id} is not registered")
-        kind = JobKind.PRINT_DOCUMENT
-        why = device_target_refusal(
-            device_id, device_repo.peripherals(device), CAPABILITY_FOR_KIND[kind], kind.value
-        )
-        if why:
-            raise NoA4Printer(why)
-        return name or site
+        log.info("guide %s printed on %s (job %s)", item.code, device, job_id)
+        return job_id
