@@ -42,7 +42,8 @@ def start_cloud(
     env.update(
         KFLEET_DATA_DIR=str(tmp / "cloud"),
         KFLEET_MQTT_URL=broker_url,
-        KFLEET_SECRET_KEY=secrets.token_hex(32),
+        # the caller's, when several clouds must share one (tokens, signed links)
+        KFLEET_SECRET_KEY=(extra_env or {}).get("KFLEET_SECRET_KEY") or secrets.token_hex(32),
         KFLEET_LOG_LEVEL="warning",  # no per-request access log in the measured path
     )
     if database_url:

@@ -1,17 +1,24 @@
-"""End to end: Mosquitto + the real cloud (``kfleet cloud run``, SQLite, its telemetry pipeline
-writing to VictoriaMetrics through influx_store) + VictoriaMetrics, all on this machine, fed
-by :mod:`benchmarks._tele_load`. Counts what VictoriaMetrics holds at the end."""
+"""End to end: Mosquitto + the real cloud (``kfleet cloud run``: SQLite, or PostgreSQL with one
+or several cloud processes splitting the device topics through a ``$share`` group; its
+telemetry pipeline writing to VictoriaMetrics through influx_store) + VictoriaMetrics, all on
+this machine, fed by :mod:`benchmarks._tele_load`. Counts what VictoriaMetrics holds at the
+end."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import sqlite3
+import subprocess
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from sqlalchemy import make_url
 
 from benchmarks._servers import cpu_seconds, seed_pilot, start_cloud, start_mosquitto, stop
 from benchmarks._tele_load import Load, device_ids, publish_births, run_load, watch_lag
@@ -39,13 +46,20 @@ class E2eRun:
     cpu_s: dict[str, float]
 
 
-def _registered(db: Path, prefix: str) -> int:
+def _registered(db: Path | str, prefix: str) -> int:
+    """Devices registered so far, read from the cloud's SQLite file or PostgreSQL URL."""
+    query = "select count(*) from devices where id like %s"
+    if isinstance(db, str):
+        dsn = make_url(db).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute(query, (prefix + "%",)).fetchone()
+            return int(row[0]) if row else 0
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
-        row = con.execute("select count(*) from devices where id like ?", (prefix + "%",))
-        return int(row.fetchone()[0])
+        cur = con.execute(query.replace("%s", "?"), (prefix + "%",))
+        return int(cur.fetchone()[0])
 
 
-def _wait_registered(db: Path, prefix: str, n: int, timeout_s: float = 900) -> None:
+def _wait_registered(db: Path | str, prefix: str, n: int, timeout_s: float = 900) -> None:
     deadline = time.monotonic() + timeout_s
     while (done := _registered(db, prefix)) < n:
         if time.monotonic() > deadline:
@@ -65,6 +79,24 @@ def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, fl
     return count_points(http, "qh", load.first_ms - 1, load.last_ms + 1), done
 
 
+def _start_clouds(
+    tmp: Path, broker: str, database_url: str | None, clouds: int
+) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, str]]:
+    """``clouds`` cloud processes sharing one database, secret and ``$share`` group."""
+    extra = {"KFLEET_SECRET_KEY": secrets.token_hex(32)}
+    if clouds > 1:
+        extra["KFLEET_MQTT_SHARED_GROUP"] = "bench"
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    env: dict[str, str] = {}
+    for i in range(clouds):
+        name = "cloud" if i == 0 else f"cloud{i + 1}"
+        proc, _base, env = start_cloud(tmp, broker, database_url, extra)
+        procs[name] = proc
+        if i == 0:
+            seed_pilot(env)  # once, before the others start: they find the tree in place
+    return procs, env
+
+
 def run_e2e(
     devices_n: int,
     metrics: int,
@@ -72,7 +104,13 @@ def run_e2e(
     seconds: float,
     warmup: float = 0.0,
     liveness_s: float | None = None,
+    database_url: str | None = None,
+    clouds: int = 1,
 ) -> E2eRun:
+    """One run; ``clouds`` > 1 needs ``database_url`` (processes cannot share a SQLite file
+    over a ``$share`` group's load)."""
+    if clouds > 1 and not database_url:
+        raise SystemExit("--clouds > 1 needs --postgres: the processes share one database")
     prefix = f"b{uuid.uuid4().hex[:5]}"
     with tempfile.TemporaryDirectory(prefix="kf-tele-e2e-") as tmp_name:
         tmp = Path(tmp_name)
@@ -81,13 +119,12 @@ def run_e2e(
         os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
         if liveness_s:  # see --liveness-interval
             os.environ["KFLEET_LIVENESS_INTERVAL_S"] = str(liveness_s)
-        cloud, _base, env = start_cloud(tmp, broker, None)
-        procs = {"mosquitto": mosq, "cloud": cloud, "victoriametrics": vm}
+        clouds_procs, _env = _start_clouds(tmp, broker, database_url, clouds)
+        procs = {"mosquitto": mosq, **clouds_procs, "victoriametrics": vm}
         try:
-            seed_pilot(env)
             devices = device_ids(prefix, devices_n)
             asyncio.run(publish_births(broker, devices, pilot_sites()))
-            _wait_registered(tmp / "cloud" / "kfleet.db", prefix, devices_n)
+            _wait_registered(database_url or tmp / "cloud" / "kfleet.db", prefix, devices_n)
             cpu0 = {k: cpu_seconds(p.pid) for k, p in procs.items()} | {
                 "loader": time.process_time()
             }

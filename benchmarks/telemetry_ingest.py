@@ -8,6 +8,14 @@ points for this process (building + encoding + HTTP) and for VictoriaMetrics.
 
     python -m benchmarks.telemetry_ingest --mode store --devices 200 --metrics 1000 --seconds 20
 
+``--mode e2e``: broker + cloud + VictoriaMetrics, fed by simulated devices over MQTT; the cloud
+on its embedded SQLite, or ``--postgres URL`` (a fresh database on that server) with
+``--clouds N`` processes splitting the device topics through a ``$share`` group:
+
+    python -m benchmarks.telemetry_ingest --mode e2e --devices 100 --metrics 1000 --interval 1.5
+    python -m benchmarks.telemetry_ingest --mode e2e ... --postgres postgresql+psycopg://... \
+        --clouds 2
+
 Targets (issue #12, end to end with broker and cloud): >= 50,000 points/s sustained; 10,000
 agents each sending a batch every 10 s with ingest lag p99 < 2 s. Run it on an idle machine:
 on a shared one the figures are what the other processes left over (CPU per point is the
@@ -25,9 +33,10 @@ import uuid
 from pathlib import Path
 
 from benchmarks._servers import cpu_seconds, stop
-from benchmarks._tele_e2e import run_e2e
+from benchmarks._tele_e2e import E2eRun, run_e2e
 from benchmarks._tele_store import run_store
 from benchmarks._tele_vm import count_points, count_series, start_vm
+from tests.faults.databases import fresh_postgres
 
 
 def store_mode(args: argparse.Namespace) -> dict[str, object]:
@@ -71,12 +80,16 @@ def _pct(values: list[int], q: float) -> int | None:
 
 
 def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
-    run = run_e2e(
-        args.devices, args.metrics, args.interval, args.seconds, args.warmup, args.liveness_interval
-    )
+    if args.postgres:
+        with fresh_postgres(args.postgres, f"kf_tele_{uuid.uuid4().hex[:8]}") as url:
+            run = _run(args, url)
+    else:
+        run = _run(args, None)
     per_k = 1000 / max(run.stored, 1)
     return {
         "mode": "e2e",
+        "database": "postgresql" if args.postgres else "sqlite",
+        "clouds": args.clouds,
         "devices": run.devices,
         "metrics": run.metrics,
         "interval_s": run.interval_s,
@@ -100,6 +113,19 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def _run(args: argparse.Namespace, database_url: str | None) -> E2eRun:
+    return run_e2e(
+        args.devices,
+        args.metrics,
+        args.interval,
+        args.seconds,
+        args.warmup,
+        args.liveness_interval,
+        database_url,
+        args.clouds,
+    )
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--mode", choices=("store", "e2e"), default="e2e")
@@ -118,6 +144,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="e2e: the cloud's KFLEET_LIVENESS_INTERVAL_S. Registering 10,000 births takes "
         "minutes on a loaded machine; with the default sweep (5 s) the first devices are "
         "marked silent before the load starts and all come back at once",
+    )
+    p.add_argument(
+        "--postgres",
+        default="",
+        help="e2e: a PostgreSQL server URL (postgresql+psycopg://...); a fresh database is "
+        "made on it for the run and dropped after. Default: the cloud's embedded SQLite",
+    )
+    p.add_argument(
+        "--clouds",
+        type=int,
+        default=1,
+        help="e2e: cloud processes splitting the device topics ($share group); > 1 needs "
+        "--postgres",
     )
     return p.parse_args(argv)
 
