@@ -142,7 +142,10 @@ def start_janus(folder: Path) -> JanusServer:
     server = JanusServer(holder, proc, folder, api_secret, admin_secret)
     with server.inside():
         while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", HTTP_PORT), 0.2):
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", HTTP_PORT), 1),
+            ):
                 break
             if proc.poll() is not None or time.monotonic() > deadline:
                 server.stop()

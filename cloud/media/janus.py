@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from cloud.media.backend import (
     BackendUnavailable,
@@ -35,6 +35,7 @@ from cloud.media.janus_sdp import (
     AUDIO_CODEC,
     VIDEO_CODEC,
     SdpError,
+    SessionDescription,
     answer_for_janus,
     answer_for_viewer,
     pair_sections,
@@ -55,6 +56,8 @@ class _Viewer:
     session_id: str
     handle: int
     viewer: str
+    #: (kind, the subscription's mid) of each stream Janus sends it
+    mids: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +68,8 @@ class _Stream:
     feed: int
     has_audio: bool
     started_at: datetime
+    #: kind → the publisher's mid (what a viewer's ``switch`` names)
+    mids: dict[str, str] = field(default_factory=dict)
     receiving: bool = True
     viewers: dict[str, _Viewer] = field(default_factory=dict)
     #: set when Janus says the publisher's peer connection is up (subscribers may join)
@@ -99,6 +104,8 @@ class JanusBackend:
         self._control: int | None = None
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
+        #: set (and replaced) at every change Janus reports: :meth:`wait_until` awaits it
+        self._change = asyncio.Event()
 
     async def start(self) -> None:
         """Open the Janus session and make sure the room exists (raises if Janus is down)."""
@@ -162,11 +169,13 @@ class JanusBackend:
             raise BadOffer("Janus accepted no media from the offer (VP8 video, Opus audio)")
         has_audio = any(s.kind == "audio" and s.port != "0" for s in offer.media)
         new = _Stream(stream, _new_session_id(), handle, int(data["id"]), has_audio, _now())
+        new.mids = _mids_by_kind(data.get("streams"))
         old = self._streams.get(stream.stream_id)
         self._streams[stream.stream_id] = new
         self._by_handle[handle] = stream.stream_id
         if old is not None:  # a reconnecting publisher replaces its stale session
             new.started_at = old.started_at
+            new.viewers = dict(old.viewers)  # the same sessions, switched once it sends
             self._by_handle.pop(old.handle, None)
             task = asyncio.create_task(self._hand_over(old, new))
             self._tasks.add(task)
@@ -178,20 +187,23 @@ class JanusBackend:
         ``switch``: no renegotiation, the viewer keeps its session), then let the old go."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(new.ready.wait(), self._settings.janus_timeout_s * 3)
-        for v in list(old.viewers.values()):
+        for v in list(new.viewers.values()):
             try:
                 if not new.ready.is_set():
                     raise StreamNotLive("the new publisher never sent")
-                await self._client.message(
-                    v.handle, {"request": "switch", "streams": [{"feed": new.feed}]}
-                )
+                switch = [
+                    {"feed": new.feed, "mid": new.mids[kind], "sub_mid": sub_mid}
+                    for kind, sub_mid in v.mids
+                    if kind in new.mids
+                ]
+                await self._client.message(v.handle, {"request": "switch", "streams": switch})
             except (JanusError, MediaError) as exc:
                 log.info("viewer %s of %s let go (%s)", v.session_id, old.info.stream_id, exc)
+                new.viewers.pop(v.session_id, None)
                 self._by_handle.pop(v.handle, None)
                 await self._client.detach(v.handle)
-                continue
-            new.viewers[v.session_id] = v
         await self._client.detach(old.handle)
+        self._changed()
 
     async def view(self, stream_id: str, offer_sdp: str, viewer: str) -> Session:
         try:
@@ -207,11 +219,11 @@ class JanusBackend:
             raise StreamNotLive(f"stream {stream_id} has not started sending") from None
         handle = await self._client.attach(PLUGIN)
         try:
-            answer = await self._subscribe(handle, stream, viewer_offer)
+            answer, mids = await self._subscribe(handle, stream, viewer_offer)
         except BaseException:
             await self._client.detach(handle)
             raise
-        session = _Viewer(_new_session_id(), handle, viewer)
+        session = _Viewer(_new_session_id(), handle, viewer, mids)
         current = self._streams.get(stream_id)
         if current is None:  # the publisher left while we negotiated
             await self._client.detach(handle)
@@ -221,7 +233,11 @@ class JanusBackend:
         log.info("viewer %s watches %s (session %s)", viewer, stream_id, session.session_id)
         return Session(session.session_id, answer)
 
-    async def _subscribe(self, handle: int, stream: _Stream, viewer_offer: Any) -> str:
+    async def _subscribe(
+        self, handle: int, stream: _Stream, viewer_offer: SessionDescription
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Join as a subscriber of the stream's feed and answer both offers: the viewer's
+        answer and the subscription's (kind, mid) pairs."""
         body = {
             "request": "join",
             "room": self._settings.janus_room,
@@ -232,6 +248,8 @@ class JanusBackend:
             event = await self._client.message(handle, body)
         except (JanusError, MediaError) as exc:
             raise _as_media_error(exc, "view", stream.info.stream_id) from None
+        streams = event.get("plugindata", {}).get("data", {}).get("streams")
+        mids = list(_mids_by_kind(streams).items())
         janus_sdp = event.get("jsep", {}).get("sdp")
         if not isinstance(janus_sdp, str):
             raise BackendUnavailable("Janus offered no media to the viewer")
@@ -247,7 +265,7 @@ class JanusBackend:
             await self._client.message(handle, {"request": "start"}, jsep)
         except (JanusError, MediaError) as exc:
             raise _as_media_error(exc, "view", stream.info.stream_id) from None
-        return to_viewer
+        return to_viewer, mids
 
     async def leave(self, stream_id: str, session_id: str) -> None:
         stream = self._streams.get(stream_id)
@@ -276,9 +294,17 @@ class JanusBackend:
         for h in [stream.handle, *(v.handle for v in stream.viewers.values())]:
             self._by_handle.pop(h, None)
             await self._client.detach(h)
+        self._changed()
 
     def _on_event(self, handle: int, event: JsonDict) -> None:
+        try:
+            self._apply_event(handle, event)
+        finally:
+            self._changed()
+
+    def _apply_event(self, handle: int, event: JsonDict) -> None:
         kind = event.get("janus")
+        log.debug("janus event on handle %s: %s", handle, event)
         if kind == "session_lost":
             lost = list(self._streams)
             self._streams.clear()
@@ -294,6 +320,10 @@ class JanusBackend:
             stream.ready.set()
         elif kind == "media" and handle == stream.handle and event.get("type") == "video":
             stream.receiving = bool(event.get("receiving"))
+        elif kind == "event" and handle != stream.handle and _all_inactive(event):
+            # the feed went before a new one took over: Janus would renegotiate, which WHEP
+            # cannot; the viewer's player makes a new WHEP session
+            self._drop_viewer(stream, handle, "its feed was unpublished")
         elif kind in ("hangup", "detached"):
             reason = str(event.get("reason", kind))
             if handle == stream.handle:
@@ -329,6 +359,17 @@ class JanusBackend:
             )
         return out
 
+    def _changed(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
+
+    async def wait_until(self, done: Callable[[], bool], timeout_s: float) -> None:
+        """Await a state the backend reaches on Janus's events (a viewer cleaned up, a stream
+        ended, a hand-over finished); ``TimeoutError`` if it does not come."""
+        async with asyncio.timeout(timeout_s):
+            while not done():
+                await self._change.wait()
+
     def live_handles(self) -> list[int]:
         """The publishers' handles (what the stats reader asks the admin API about)."""
         return [s.handle for s in self._streams.values()]
@@ -342,6 +383,24 @@ class JanusBackend:
         self._by_handle.clear()
         with contextlib.suppress(MediaError):
             await self._client.close()
+
+
+def _all_inactive(event: JsonDict) -> bool:
+    """Whether a subscriber's ``updated`` event says none of its streams is active."""
+    data = event.get("plugindata", {}).get("data", {})
+    streams = data.get("streams")
+    if data.get("videoroom") != "updated" or not isinstance(streams, list):
+        return False
+    return not any(isinstance(st, dict) and st.get("active") for st in streams)
+
+
+def _mids_by_kind(streams: object) -> dict[str, str]:
+    """kind → mid of the audio/video streams a VideoRoom ``joined``/``attached`` lists."""
+    out: dict[str, str] = {}
+    for st in streams if isinstance(streams, list) else []:
+        if isinstance(st, dict) and st.get("type") in ("audio", "video") and "mid" in st:
+            out.setdefault(str(st["type"]), str(st["mid"]))
+    return out
 
 
 def _as_media_error(exc: Exception, what: str, stream_id: str = "") -> MediaError:

@@ -19,15 +19,17 @@ WIDTH, HEIGHT = 320, 240
 
 
 class CountingTrack(VideoStreamTrack):
-    """Flat frames whose luma steps by 16 every 5 frames (VP8 keeps flat frames exact enough)."""
+    """Flat frames whose grey level steps by 16 every 5 frames from ``base`` (six steps), so a
+    viewer can tell that frames move and which publisher they come from."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: int = 16) -> None:
         super().__init__()
+        self.base = base
         self.sent = 0
 
     async def recv(self) -> VideoFrame:
         pts, time_base = await self.next_timestamp()
-        level = 16 + 16 * ((self.sent // 5) % 13)
+        level = self.base + 16 * ((self.sent // 5) % 6)
         frame = VideoFrame.from_ndarray(
             np.full((HEIGHT, WIDTH, 3), level, dtype=np.uint8), format="rgb24"
         )
@@ -40,11 +42,13 @@ def peer() -> RTCPeerConnection:
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 
-async def publisher_offer(audio: bool = True) -> tuple[RTCPeerConnection, CountingTrack, str]:
+async def publisher_offer(
+    audio: bool = True, base: int = 16
+) -> tuple[RTCPeerConnection, CountingTrack, str]:
     pc = peer()
     if audio:
         pc.addTrack(AudioStreamTrack())
-    track = CountingTrack()
+    track = CountingTrack(base)
     pc.addTrack(track)
     await pc.setLocalDescription(await pc.createOffer())
     return pc, track, pc.localDescription.sdp
@@ -80,5 +84,3 @@ async def levels_seen(track: MediaStreamTrack, frames: int) -> list[int]:
         assert (frame.width, frame.height) == (WIDTH, HEIGHT)
         seen.append(int(frame.to_ndarray(format="gray").mean()))
     return seen
-
-

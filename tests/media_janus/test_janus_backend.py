@@ -33,15 +33,6 @@ async def backend(janus: JanusServer) -> AsyncIterator[JanusBackend]:
     await b.close()
 
 
-async def _until(check, what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait for a condition the backend reaches on a Janus event (polled: the event is
-    Janus's, delivered to the backend's own poller)."""
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.05)
-    assert check(), what
-
-
 def _moving(levels: list[int]) -> bool:
     return len({round(v / 8) for v in levels}) >= 2
 
@@ -56,7 +47,7 @@ async def test_publisher_to_two_viewers(backend: JanusBackend) -> None:
         watched = await backend.view(STREAM.stream_id, voffer, name)
         await peers.answer(pc, watched.answer_sdp)
         viewers.append((pc, tracks, watched))
-    for pc, tracks, _ in viewers:
+    for _pc, tracks, _ in viewers:
         video = await peers.video_of(tracks)
         levels = await peers.levels_seen(video, 40)
         assert _moving(levels), f"frames do not move through Janus: {levels}"
@@ -78,15 +69,19 @@ async def test_health_counts_bitrate(backend: JanusBackend) -> None:
     pub, _track, offer = await peers.publisher_offer()
     session = await backend.publish(STREAM, offer)
     await peers.answer(pub, session.answer_sdp)
-    reader = backend._stats  # one reading now, one later: no waiting for the 2 s loop
-    await _until(lambda: pub.connectionState == "connected", "publisher connected")
+    pc, tracks, voffer = await peers.viewer_offer()
+    watched = await backend.view(STREAM.stream_id, voffer, "console")
+    await peers.answer(pc, watched.answer_sdp)
+    video = await peers.video_of(tracks)
+    reader = backend._stats  # two readings 20 received frames apart, not the 2 s loop
     await reader.read_once()
-    await asyncio.sleep(1.0)
+    await peers.levels_seen(video, 20)
     await reader.read_once()
     [health] = backend.health()
     assert health.bitrate_kbps > 0 and health.last_media_at is not None
+    assert health.packet_loss_pct == 0 and health.state == "live"
     await backend.leave(STREAM.stream_id, session.session_id)
-    await pub.close()
+    await asyncio.gather(pub.close(), pc.close())
 
 
 async def test_viewer_of_unpublished_stream_is_refused(backend: JanusBackend) -> None:
@@ -126,7 +121,7 @@ async def test_viewer_gone_without_delete_is_cleaned_up(backend: JanusBackend) -
     await peers.levels_seen(await peers.video_of(tracks), 5)
     assert backend.health()[0].viewers == 1
     await pc.close()  # DTLS close_notify: Janus hangs the viewer up, the backend forgets it
-    await _until(lambda: backend.health()[0].viewers == 0, "vanished viewer cleaned up")
+    await backend.wait_until(lambda: backend.health()[0].viewers == 0, 10)
     with pytest.raises(SessionNotFound):
         await backend.leave(STREAM.stream_id, watched.session_id)
     await backend.leave(STREAM.stream_id, session.session_id)
@@ -134,22 +129,43 @@ async def test_viewer_gone_without_delete_is_cleaned_up(backend: JanusBackend) -
 
 
 async def test_republish_keeps_viewers(backend: JanusBackend) -> None:
-    first, _t, offer = await peers.publisher_offer()
+    """A device that opens a new WHIP session before its old one is gone: the viewer keeps
+    its session and gets the new publisher's frames (Janus ``switch``)."""
+    first, _t, offer = await peers.publisher_offer(base=16)  # grey 16..96
     s1 = await backend.publish(STREAM, offer)
     await peers.answer(first, s1.answer_sdp)
     pc, tracks, voffer = await peers.viewer_offer()
     watched = await backend.view(STREAM.stream_id, voffer, "console")
     await peers.answer(pc, watched.answer_sdp)
     video = await peers.video_of(tracks)
-    await peers.levels_seen(video, 5)
-    second, _t2, offer2 = await peers.publisher_offer()  # the device reconnects
+    assert max(await peers.levels_seen(video, 5)) < 120
+    second, _t2, offer2 = await peers.publisher_offer(base=144)  # grey 144..224
     s2 = await backend.publish(STREAM, offer2)
     await peers.answer(second, s2.answer_sdp)
-    await first.close()
+    await backend.wait_until(lambda: not backend._tasks, 10)  # the hand-over is done
     assert backend.health()[0].viewers == 1
-    levels = await peers.levels_seen(video, 40)  # the same viewer, the new publisher's frames
-    assert _moving(levels)
+    levels = await peers.levels_seen(video, 60)
+    assert min(levels[-20:]) > 120, f"still the old publisher's frames: {levels}"
+    assert _moving(levels[-20:])
     with pytest.raises(SessionNotFound):
         await backend.leave(STREAM.stream_id, s1.session_id)
+    await backend.leave(STREAM.stream_id, watched.session_id)
     await backend.leave(STREAM.stream_id, s2.session_id)
-    await asyncio.gather(second.close(), pc.close())
+    await asyncio.gather(first.close(), second.close(), pc.close())
+
+
+async def test_viewer_dropped_when_its_feed_goes_first(backend: JanusBackend) -> None:
+    """The old publisher vanished before a new one came: Janus would renegotiate the viewer
+    (WHEP cannot), so the viewer's session ends and the stream with it."""
+    first, _t, offer = await peers.publisher_offer()
+    s1 = await backend.publish(STREAM, offer)
+    await peers.answer(first, s1.answer_sdp)
+    pc, tracks, voffer = await peers.viewer_offer()
+    watched = await backend.view(STREAM.stream_id, voffer, "console")
+    await peers.answer(pc, watched.answer_sdp)
+    await peers.levels_seen(await peers.video_of(tracks), 5)
+    await first.close()  # Janus hangs the publisher up: the stream ends, its viewer too
+    await backend.wait_until(lambda: backend.health() == [], 10)
+    with pytest.raises(SessionNotFound):
+        await backend.leave(STREAM.stream_id, watched.session_id)
+    await pc.close()
