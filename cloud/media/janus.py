@@ -31,6 +31,13 @@ from cloud.media.backend import (
     StreamNotLive,
 )
 from cloud.media.janus_client import JanusClient, JanusError, JsonDict
+from cloud.media.janus_room import (
+    PLUGIN,
+    ROOM_EXISTS,
+    all_inactive,
+    as_media_error,
+    mids_by_kind,
+)
 from cloud.media.janus_sdp import (
     AUDIO_CODEC,
     VIDEO_CODEC,
@@ -45,10 +52,6 @@ from cloud.media.janus_stats import StatsReader
 from cloud.settings_janus import JanusSettings
 
 log = logging.getLogger(__name__)
-
-PLUGIN = "janus.plugin.videoroom"
-#: VideoRoom's "room already exists" (another cloud process, or a restart, made it)
-ROOM_EXISTS = 427
 
 
 @dataclass
@@ -161,7 +164,7 @@ class JanusBackend:
             event = await self._client.message(handle, body, jsep)
         except (JanusError, MediaError) as exc:
             await self._client.detach(handle)
-            raise _as_media_error(exc, "publish") from None
+            raise as_media_error(exc, "publish") from None
         answer = event.get("jsep", {}).get("sdp")
         data = event.get("plugindata", {}).get("data", {})
         if not isinstance(answer, str) or "id" not in data:
@@ -169,7 +172,7 @@ class JanusBackend:
             raise BadOffer("Janus accepted no media from the offer (VP8 video, Opus audio)")
         has_audio = any(s.kind == "audio" and s.port != "0" for s in offer.media)
         new = _Stream(stream, _new_session_id(), handle, int(data["id"]), has_audio, _now())
-        new.mids = _mids_by_kind(data.get("streams"))
+        new.mids = mids_by_kind(data.get("streams"))
         old = self._streams.get(stream.stream_id)
         self._streams[stream.stream_id] = new
         self._by_handle[handle] = stream.stream_id
@@ -247,9 +250,9 @@ class JanusBackend:
         try:
             event = await self._client.message(handle, body)
         except (JanusError, MediaError) as exc:
-            raise _as_media_error(exc, "view", stream.info.stream_id) from None
+            raise as_media_error(exc, "view", stream.info.stream_id) from None
         streams = event.get("plugindata", {}).get("data", {}).get("streams")
-        mids = list(_mids_by_kind(streams).items())
+        mids = list(mids_by_kind(streams).items())
         janus_sdp = event.get("jsep", {}).get("sdp")
         if not isinstance(janus_sdp, str):
             raise BackendUnavailable("Janus offered no media to the viewer")
@@ -264,7 +267,7 @@ class JanusBackend:
         try:
             await self._client.message(handle, {"request": "start"}, jsep)
         except (JanusError, MediaError) as exc:
-            raise _as_media_error(exc, "view", stream.info.stream_id) from None
+            raise as_media_error(exc, "view", stream.info.stream_id) from None
         return to_viewer, mids
 
     async def leave(self, stream_id: str, session_id: str) -> None:
@@ -320,7 +323,7 @@ class JanusBackend:
             stream.ready.set()
         elif kind == "media" and handle == stream.handle and event.get("type") == "video":
             stream.receiving = bool(event.get("receiving"))
-        elif kind == "event" and handle != stream.handle and _all_inactive(event):
+        elif kind == "event" and handle != stream.handle and all_inactive(event):
             # the feed went before a new one took over: Janus would renegotiate, which WHEP
             # cannot; the viewer's player makes a new WHEP session
             self._drop_viewer(stream, handle, "its feed was unpublished")
@@ -383,34 +386,3 @@ class JanusBackend:
         self._by_handle.clear()
         with contextlib.suppress(MediaError):
             await self._client.close()
-
-
-def _all_inactive(event: JsonDict) -> bool:
-    """Whether a subscriber's ``updated`` event says none of its streams is active."""
-    data = event.get("plugindata", {}).get("data", {})
-    streams = data.get("streams")
-    if data.get("videoroom") != "updated" or not isinstance(streams, list):
-        return False
-    return not any(isinstance(st, dict) and st.get("active") for st in streams)
-
-
-def _mids_by_kind(streams: object) -> dict[str, str]:
-    """kind → mid of the audio/video streams a VideoRoom ``joined``/``attached`` lists."""
-    out: dict[str, str] = {}
-    for st in streams if isinstance(streams, list) else []:
-        if isinstance(st, dict) and st.get("type") in ("audio", "video") and "mid" in st:
-            out.setdefault(str(st["type"]), str(st["mid"]))
-    return out
-
-
-def _as_media_error(exc: Exception, what: str, stream_id: str = "") -> MediaError:
-    """Janus's refusal in the backend's terms: an SDP it could not use is a bad offer, a
-    vanished feed a stream that is not live, anything else Janus being unavailable."""
-    if isinstance(exc, MediaError):
-        return exc
-    assert isinstance(exc, JanusError)
-    if exc.code in (428, 426):  # no such feed / room: the publisher went meanwhile
-        return StreamNotLive(f"stream {stream_id} is not published now")
-    if exc.code in (465, 466, 439):  # JSEP/SDP errors, invalid element
-        return BadOffer(f"Janus refused the offer: {exc.reason}")
-    return BackendUnavailable(f"Janus refused to {what}: {exc}")

@@ -54,12 +54,15 @@ async def publisher_offer(
     return pc, track, pc.localDescription.sdp
 
 
-async def viewer_offer() -> tuple[RTCPeerConnection, asyncio.Queue[MediaStreamTrack], str]:
+async def viewer_offer(
+    video_first: bool = False,
+) -> tuple[RTCPeerConnection, asyncio.Queue[MediaStreamTrack], str]:
+    """A WHEP viewer's offer (recvonly audio + video, in either order: players differ)."""
     pc = peer()
     tracks: asyncio.Queue[MediaStreamTrack] = asyncio.Queue()
     pc.on("track", tracks.put_nowait)
-    pc.addTransceiver("audio", direction="recvonly")
-    pc.addTransceiver("video", direction="recvonly")
+    for kind in ("video", "audio") if video_first else ("audio", "video"):
+        pc.addTransceiver(kind, direction="recvonly")
     await pc.setLocalDescription(await pc.createOffer())
     return pc, tracks, pc.localDescription.sdp
 

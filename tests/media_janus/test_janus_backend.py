@@ -1,6 +1,7 @@
 """The Janus backend against a real Janus: an aiortc publisher (WHIP offer) → Janus → two
-viewers (WHEP offers, answered through Janus's own subscriber offer) decode the publisher's
-frames; leaving, vanishing viewers, a republish, bad offers and health."""
+viewers (WHEP offers, one with its m-lines in the other order, answered through Janus's own
+subscriber offer) decode the publisher's frames; leaving, vanishing viewers, a republish,
+bad offers and health."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ async def test_publisher_to_two_viewers(backend: JanusBackend) -> None:
     session = await backend.publish(STREAM, offer)
     await peers.answer(pub, session.answer_sdp)
     viewers = []
-    for name in ("console", "city-platform"):
-        pc, tracks, voffer = await peers.viewer_offer()
+    for name, video_first in (("console", False), ("city-platform", True)):
+        pc, tracks, voffer = await peers.viewer_offer(video_first)
         watched = await backend.view(STREAM.stream_id, voffer, name)
         await peers.answer(pc, watched.answer_sdp)
         viewers.append((pc, tracks, watched))
