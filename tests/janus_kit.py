@@ -90,6 +90,13 @@ class JanusServer:
             os.close(own)
             os.close(theirs)
 
+    def restart(self) -> None:
+        """Stop Janus and start it again in the same namespace (it forgets every session)."""
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc = _launch(self.holder.pid, self.folder)
+        _wait_http(self, time.monotonic() + 20)
+
     def stop(self) -> None:
         for p in (self.proc, self.holder):
             if p.poll() is None:
@@ -134,21 +141,29 @@ def start_janus(folder: Path) -> JanusServer:
     deadline = time.monotonic() + 20
     holder = subprocess.Popen(["unshare", "-n", "sleep", "infinity"])
     _wait_namespace(holder.pid, deadline)
-    ns = ["nsenter", "-t", str(holder.pid), "-n"]
-    subprocess.run([*ns, "sh", "-c", NETNS_SETUP], check=True)
+    subprocess.run(["nsenter", "-t", str(holder.pid), "-n", "sh", "-c", NETNS_SETUP], check=True)
+    server = JanusServer(holder, _launch(holder.pid, folder), folder, api_secret, admin_secret)
+    _wait_http(server, deadline)
+    return server
+
+
+def _launch(holder_pid: int, folder: Path) -> subprocess.Popen[bytes]:
     log = folder / "janus.log"
-    cmd = [*ns, "janus", "-F", str(folder), "-N", "-o", "-L", str(log)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = JanusServer(holder, proc, folder, api_secret, admin_secret)
+    cmd = ["nsenter", "-t", str(holder_pid), "-n", "janus", "-F", str(folder), "-N", "-o"]
+    return subprocess.Popen(
+        [*cmd, "-L", str(log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _wait_http(server: JanusServer, deadline: float) -> None:
     with server.inside():
         while True:
             with (
                 contextlib.suppress(OSError),
                 socket.create_connection(("127.0.0.1", HTTP_PORT), 1),
             ):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
+                return
+            if server.proc.poll() is not None or time.monotonic() > deadline:
                 server.stop()
                 raise RuntimeError(f"Janus did not start:\n{server.log[-2000:]}")
             time.sleep(0.05)
-    return server

@@ -120,8 +120,11 @@ class JanusBackend:
             raise BackendUnavailable("the media backend is shutting down")
         if self._client.session_id is not None and self._control is not None:
             return
-        await self._client.start()
-        self._control = await self._client.attach(PLUGIN)
+        try:
+            await self._client.start()
+            self._control = await self._client.attach(PLUGIN)
+        except JanusError as exc:  # a wrong api_secret, mostly
+            raise BackendUnavailable(f"Janus refused the cloud: {exc}") from None
         s = self._settings
         try:
             await self._client.request(

@@ -68,6 +68,8 @@ class JanusClient:
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout_s + POLL_S))
         self._waiting: dict[str, asyncio.Future[JsonDict]] = {}
         self._session: int | None = None
+        #: set while there is a session to poll (cleared when Janus forgets it)
+        self._has_session = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
 
     @property
@@ -78,6 +80,7 @@ class JanusClient:
         """Create the Janus session (again, after Janus lost it) and poll its events."""
         reply = await self._post(self._url, {"janus": "create"})
         self._session = int(reply["data"]["id"])
+        self._has_session.set()
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll(), name="janus-events")
 
@@ -91,6 +94,7 @@ class JanusClient:
             with contextlib.suppress(BackendUnavailable, JanusError):
                 await self._post(f"{self._url}/{self._session}", {"janus": "destroy"})
             self._session = None
+            self._has_session.clear()
         for fut in self._waiting.values():
             fut.cancel()
         await self._http.aclose()
@@ -157,12 +161,16 @@ class JanusClient:
     async def _poll(self) -> None:
         backoff = 0.5
         while True:
+            await self._has_session.wait()
             try:
                 resp = await self._http.get(
                     self._session_url(),
                     params={"maxev": 20, "apisecret": self._secret},
                     timeout=POLL_S,
                 )
+                if resp.status_code == 404:  # Janus answers an unknown session's poll so
+                    self._lost()
+                    continue
                 events = resp.json()
                 backoff = 0.5
             except (httpx.HTTPError, ValueError, BackendUnavailable) as exc:
@@ -173,14 +181,18 @@ class JanusClient:
             for event in events if isinstance(events, list) else [events]:
                 self._dispatch(event)
 
+    def _lost(self) -> None:
+        log.error("Janus forgot our session (restarted, or timed out): its streams ended")
+        self._session = None
+        self._has_session.clear()
+        self._listener(0, {"janus": "session_lost"})
+
     def _dispatch(self, event: JsonDict) -> None:
         kind = event.get("janus")
         if kind == "keepalive":
             return
         if kind == "error" and event.get("error", {}).get("code") == 458:  # no such session
-            log.error("Janus forgot our session (restarted, or timed out)")
-            self._session = None
-            self._listener(0, {"janus": "session_lost"})
+            self._lost()
             return
         tx = event.get("transaction")
         fut = self._waiting.get(tx) if isinstance(tx, str) else None
