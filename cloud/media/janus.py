@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from cloud.media.backend import (
     BackendUnavailable,
     BadOffer,
+    MediaBackend,
     MediaError,
     Session,
     SessionNotFound,
@@ -389,3 +390,7 @@ class JanusBackend:
         self._by_handle.clear()
         with contextlib.suppress(MediaError):
             await self._client.close()
+
+
+#: the contract, checked by mypy: the Janus backend is a MediaBackend
+_IS_A_BACKEND: type[MediaBackend] = JanusBackend
