@@ -26,8 +26,12 @@ class CountingTrack(VideoStreamTrack):
         super().__init__()
         self.base = base
         self.sent = 0
+        #: cleared: the camera sends nothing (a stalled stream) until set again
+        self.running = asyncio.Event()
+        self.running.set()
 
     async def recv(self) -> VideoFrame:
+        await self.running.wait()
         pts, time_base = await self.next_timestamp()
         level = self.base + 16 * ((self.sent // 5) % 6)
         frame = VideoFrame.from_ndarray(

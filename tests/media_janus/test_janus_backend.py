@@ -170,3 +170,17 @@ async def test_viewer_dropped_when_its_feed_goes_first(backend: JanusBackend) ->
     with pytest.raises(SessionNotFound):
         await backend.leave(STREAM.stream_id, watched.session_id)
     await pc.close()
+
+
+async def test_a_publisher_that_sends_nothing_is_stalled_then_live(backend: JanusBackend) -> None:
+    pub, track, offer = await peers.publisher_offer(audio=False)
+    session = await backend.publish(STREAM, offer)
+    await peers.answer(pub, session.answer_sdp)
+    await backend.wait_until(lambda: backend._streams[STREAM.stream_id].ready.is_set(), 10)
+    assert backend.health()[0].state == "live"
+    track.running.clear()  # Janus's no_media_timer (2 s in .ci/janus) reports it
+    await backend.wait_until(lambda: backend.health()[0].state == "stalled", 15)
+    track.running.set()
+    await backend.wait_until(lambda: backend.health()[0].state == "live", 15)
+    await backend.leave(STREAM.stream_id, session.session_id)
+    await pub.close()
