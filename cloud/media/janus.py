@@ -17,7 +17,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cloud.media.backend import (
@@ -35,6 +34,8 @@ from cloud.media.janus_client import JanusClient, JanusError, JsonDict
 from cloud.media.janus_room import (
     PLUGIN,
     ROOM_EXISTS,
+    PublishedStream,
+    ViewerLeg,
     all_inactive,
     as_media_error,
     mids_by_kind,
@@ -53,31 +54,6 @@ from cloud.media.janus_stats import StatsReader
 from cloud.settings_janus import JanusSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Viewer:
-    session_id: str
-    handle: int
-    viewer: str
-    #: (kind, the subscription's mid) of each stream Janus sends it
-    mids: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Stream:
-    info: StreamInfo
-    session_id: str
-    handle: int
-    feed: int
-    has_audio: bool
-    started_at: datetime
-    #: kind → the publisher's mid (what a viewer's ``switch`` names)
-    mids: dict[str, str] = field(default_factory=dict)
-    receiving: bool = True
-    viewers: dict[str, _Viewer] = field(default_factory=dict)
-    #: set when Janus says the publisher's peer connection is up (subscribers may join)
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def _now() -> datetime:
@@ -102,7 +78,7 @@ class JanusBackend:
             listener=self._on_event,
         )
         self._stats = StatsReader(settings, self._client, self.live_handles)
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, PublishedStream] = {}
         self._by_handle: dict[int, str] = {}
         self._lock = asyncio.Lock()
         self._control: int | None = None
@@ -147,6 +123,13 @@ class JanusBackend:
                 raise BackendUnavailable(f"cannot create the Janus room: {exc}") from exc
         self._stats.start()
 
+    async def _attach(self) -> int:
+        """A new VideoRoom handle in our session (one per WHIP or WHEP session)."""
+        try:
+            return await self._client.attach(PLUGIN)
+        except JanusError as exc:
+            raise BackendUnavailable(f"Janus refused a new handle: {exc}") from None
+
     async def publish(self, stream: StreamInfo, offer_sdp: str) -> Session:
         try:
             offer = parse(offer_sdp)
@@ -154,7 +137,7 @@ class JanusBackend:
             raise BadOffer(str(exc)) from None
         async with self._lock:
             await self._ensure_session()
-        handle = await self._client.attach(PLUGIN)
+        handle = await self._attach()
         body = {
             "request": "joinandconfigure",
             "room": self._settings.janus_room,
@@ -175,7 +158,7 @@ class JanusBackend:
             await self._client.detach(handle)
             raise BadOffer("Janus accepted no media from the offer (VP8 video, Opus audio)")
         has_audio = any(s.kind == "audio" and s.port != "0" for s in offer.media)
-        new = _Stream(stream, _new_session_id(), handle, int(data["id"]), has_audio, _now())
+        new = PublishedStream(stream, _new_session_id(), handle, int(data["id"]), has_audio, _now())
         new.mids = mids_by_kind(data.get("streams"))
         old = self._streams.get(stream.stream_id)
         self._streams[stream.stream_id] = new
@@ -189,7 +172,7 @@ class JanusBackend:
             task.add_done_callback(self._tasks.discard)
         return Session(new.session_id, answer)
 
-    async def _hand_over(self, old: _Stream, new: _Stream) -> None:
+    async def _hand_over(self, old: PublishedStream, new: PublishedStream) -> None:
         """Once the new publisher sends, point the old feed's viewers at it (Janus's
         ``switch``: no renegotiation, the viewer keeps its session), then let the old go."""
         with contextlib.suppress(TimeoutError):
@@ -224,13 +207,13 @@ class JanusBackend:
             await asyncio.wait_for(stream.ready.wait(), self._settings.janus_timeout_s)
         except TimeoutError:
             raise StreamNotLive(f"stream {stream_id} has not started sending") from None
-        handle = await self._client.attach(PLUGIN)
+        handle = await self._attach()
         try:
             answer, mids = await self._subscribe(handle, stream, viewer_offer)
         except BaseException:
             await self._client.detach(handle)
             raise
-        session = _Viewer(_new_session_id(), handle, viewer, mids)
+        session = ViewerLeg(_new_session_id(), handle, viewer, mids)
         current = self._streams.get(stream_id)
         if current is None:  # the publisher left while we negotiated
             await self._client.detach(handle)
@@ -241,7 +224,7 @@ class JanusBackend:
         return Session(session.session_id, answer)
 
     async def _subscribe(
-        self, handle: int, stream: _Stream, viewer_offer: SessionDescription
+        self, handle: int, stream: PublishedStream, viewer_offer: SessionDescription
     ) -> tuple[str, list[tuple[str, str]]]:
         """Join as a subscriber of the stream's feed and answer both offers: the viewer's
         answer and the subscription's (kind, mid) pairs."""
@@ -287,7 +270,7 @@ class JanusBackend:
         self._by_handle.pop(v.handle, None)
         await self._client.detach(v.handle)
 
-    async def _end_stream(self, stream: _Stream, why: str) -> None:
+    async def _end_stream(self, stream: PublishedStream, why: str) -> None:
         """The publisher is gone: the stream ends and so do its viewers' sessions."""
         if self._streams.get(stream.info.stream_id) is not stream:
             return
@@ -338,7 +321,7 @@ class JanusBackend:
             else:
                 self._drop_viewer(stream, handle, reason)
 
-    def _drop_viewer(self, stream: _Stream, handle: int, reason: str) -> None:
+    def _drop_viewer(self, stream: PublishedStream, handle: int, reason: str) -> None:
         gone = [v for v in stream.viewers.values() if v.handle == handle]
         for v in gone:
             stream.viewers.pop(v.session_id, None)

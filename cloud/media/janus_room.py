@@ -4,12 +4,51 @@ terms (:mod:`cloud.media.backend`)."""
 
 from __future__ import annotations
 
-from cloud.media.backend import BackendUnavailable, BadOffer, MediaError, StreamNotLive
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cloud.media.backend import (
+    BackendUnavailable,
+    BadOffer,
+    MediaError,
+    StreamInfo,
+    StreamNotLive,
+)
 from cloud.media.janus_client import JanusError, JsonDict
 
 PLUGIN = "janus.plugin.videoroom"
 #: VideoRoom's "room already exists" (another cloud process, or a restart, made it)
 ROOM_EXISTS = 427
+
+
+@dataclass
+class ViewerLeg:
+    """One WHEP session: its Janus subscriber handle."""
+
+    session_id: str
+    handle: int
+    viewer: str
+    #: (kind, the subscription's mid) of each stream Janus sends it
+    mids: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class PublishedStream:
+    """One live stream: its publisher's handle and feed, and its viewers."""
+
+    info: StreamInfo
+    session_id: str
+    handle: int
+    feed: int
+    has_audio: bool
+    started_at: datetime
+    #: kind → the publisher's mid (what a viewer's ``switch`` names)
+    mids: dict[str, str] = field(default_factory=dict)
+    receiving: bool = True
+    viewers: dict[str, ViewerLeg] = field(default_factory=dict)
+    #: set when Janus says the publisher's peer connection is up (subscribers may join)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def all_inactive(event: JsonDict) -> bool:
