@@ -37,7 +37,10 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 NETNS_SETUP = (
     "ip link set lo up && ip link add kfj0 type veth peer name kfj1 && "
-    f"ip addr add {MEDIA_ADDRESS}/24 dev kfj0 && ip link set kfj1 up && ip link set kfj0 up"
+    f"ip addr add {MEDIA_ADDRESS}/24 dev kfj0 && ip link set kfj1 up && ip link set kfj0 up && "
+    # Chromium gathers candidates only on the default route's interface (without camera
+    # permission): a default route into the veth, which still leads nowhere outside
+    "ip route add default dev kfj0"
 )
 
 
