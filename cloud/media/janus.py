@@ -375,5 +375,12 @@ class JanusBackend:
             await self._client.close()
 
 
+def build_backend(settings: JanusSettings) -> JanusBackend:
+    """The backend ``media_backend = janus`` names (``cloud/media/build.py`` calls it with the
+    cloud's settings). Nothing is contacted yet: the first WHIP opens the Janus session, so
+    a cloud starts even while Janus is down (WHIP/WHEP answer 503 until it is up)."""
+    return JanusBackend(settings)
+
+
 #: the contract, checked by mypy: the Janus backend is a MediaBackend
 _IS_A_BACKEND: type[MediaBackend] = JanusBackend

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from cloud.media.backend import BadOffer, SessionNotFound, StreamInfo, StreamNotLive
-from cloud.media.janus import JanusBackend
+from cloud.media.janus import JanusBackend, build_backend
 from cloud.settings_janus import JanusSettings
 from tests.janus_kit import JanusServer
 from tests.media_janus import peers
@@ -28,7 +28,7 @@ async def backend(janus: JanusServer) -> AsyncIterator[JanusBackend]:
         janus_api_secret=SecretStr(janus.api_secret),
         janus_admin_secret=SecretStr(janus.admin_secret),
     )
-    b = JanusBackend(settings)
+    b = build_backend(settings)  # what media_backend=janus builds
     await b.start()
     yield b
     await b.close()
