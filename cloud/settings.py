@@ -25,6 +25,7 @@ from cloud.settings_elderly import ElderlySettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_janus import JanusSettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
@@ -57,6 +58,7 @@ class Settings(
     FormsSettings,
     PaySettings,
     PrintAuditSettings,
+    JanusSettings,  # issue 16: the Janus media backend (docs/media-janus.md)
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
