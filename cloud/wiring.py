@@ -45,6 +45,8 @@ from cloud.jobs import JobService
 from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
+from cloud.media.build import build_media
+from cloud.media.service import MediaService
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
@@ -97,6 +99,9 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16: the media plane (WHIP/WHEP relay, tokens, device streams; its ``run`` is a
+    #: worker of the app)
+    media: MediaService
 
 
 def _job_service(
@@ -153,6 +158,8 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
+    media = build_media(settings, sessions, calls)  # issue 16
+    ingest.peripheral_events.add(media)  # issue 16: devices' stream events
     return Parts(
         settings,
         engine,
@@ -177,6 +184,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
+        media=media,
     )
 
 

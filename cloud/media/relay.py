@@ -249,9 +249,12 @@ class AiortcRelay:
         if stream.publisher is not None:
             await _close_publisher(stream.publisher)
 
-    async def end_stream(self, stream_id: str, why: str) -> None:
-        """End a stream now, viewers and all (its device said the stream ended for good)."""
-        await self._end(stream_id, why)
+    async def end_if_orphaned(self, stream_id: str, why: str) -> None:
+        """Its device said the stream ended: if its publisher already left, end it now (the
+        viewers need not wait out the grace); a publisher still attached is a newer start."""
+        stream = self._streams.get(stream_id)
+        if stream is not None and stream.publisher is None:
+            await self._end(stream_id, why)
 
     async def close(self) -> None:
         self._closing = True

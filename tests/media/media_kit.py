@@ -153,3 +153,17 @@ async def closing(*pcs: Any) -> AsyncIterator[None]:
         for pc in pcs:
             with contextlib.suppress(Exception):
                 await pc.close()
+
+
+async def publisher_offer(audio: bool = True) -> str:
+    """A publisher's offer only (its peer connection closed at once)."""
+    pub = await publisher(audio)
+    await pub.pc.close()
+    return pub.offer_sdp
+
+
+async def viewer_offer() -> str:
+    """A viewer's offer only (its peer connection closed at once)."""
+    v = await viewer()
+    await v.close()
+    return v.offer_sdp
