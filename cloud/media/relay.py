@@ -286,20 +286,19 @@ async def _negotiate(pc: RTCPeerConnection, offer_sdp: str) -> str:
     """The SDP answer to ``offer_sdp``; anything aiortc refuses is a :class:`BadOffer`."""
     try:
         async with asyncio.timeout(NEGOTIATE_S):
-            try:
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-            except Exception as err:  # aiortc raises many kinds for a bad offer: the client's
-                await pc.close()
-                raise BadOffer(
-                    f"the SDP offer cannot be used ({type(err).__name__}: {err}); send a WebRTC "
-                    "offer with ICE candidates, DTLS fingerprint and VP8 video / Opus audio"
-                ) from None
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
     except TimeoutError:
         await pc.close()
         raise BackendUnavailable(
             f"answering the offer took longer than {NEGOTIATE_S:.0f} s (ICE gathering): "
             "check media_ice_host_addresses and media_ice_servers"
+        ) from None
+    except Exception as err:  # aiortc raises many kinds for a bad offer: all the client's
+        await pc.close()
+        raise BadOffer(
+            f"the SDP offer cannot be used ({type(err).__name__}: {err}); send a WebRTC "
+            "offer with ICE candidates, DTLS fingerprint and VP8 video / Opus audio"
         ) from None
     return pc.localDescription.sdp
 
