@@ -87,6 +87,19 @@ class AiortcRelay:
         self._streams: dict[str, RelayStream] = {}
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
+        self._changed = asyncio.Event()
+
+    def _touch(self) -> None:
+        """Wake whoever waits for a change of sessions (:meth:`until`)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def until(self, condition: Any, timeout_s: float = 20.0) -> None:
+        """Wait until ``condition()`` holds, re-checked at each change of sessions (tests,
+        the service's stop)."""
+        async with asyncio.timeout(timeout_s):
+            while not condition():
+                await self._changed.wait()
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -128,6 +141,7 @@ class AiortcRelay:
                 publisher.tasks.append(asyncio.create_task(target.decode_loop(session_id, track)))
         self._streams[stream.stream_id] = target
         replaced = target.attach(publisher, has_audio="audio" in tracks)
+        self._touch()
         _watch(pc, lambda state: self._publisher_state(target, session_id, state))
         if replaced is not None:
             log.info("stream %s: session %s replaced", stream.stream_id, replaced.session_id)
@@ -141,6 +155,7 @@ class AiortcRelay:
             if gone is not None:
                 log.info("stream %s: publisher %s %s", stream.info.stream_id, session_id, state)
                 self._spawn(_close_publisher(gone))
+                self._touch()
 
     # --- WHEP ---------------------------------------------------------------------------
 
@@ -172,6 +187,7 @@ class AiortcRelay:
         session_id = secrets.token_hex(12)
         entry = Viewer(session_id, pc, tracks, viewer[:100], time.monotonic())
         stream.viewers[session_id] = entry
+        self._touch()
         _watch(pc, lambda state: self._viewer_state(stream, entry, state))
         stream.request_keyframe()
         log.info("stream %s: viewer %s (%s)", stream_id, session_id, entry.label)
@@ -189,6 +205,7 @@ class AiortcRelay:
         if viewer is None:
             return
         log.info("stream %s: viewer %s left (%s)", stream.info.stream_id, session_id, why)
+        self._touch()
         for track in viewer.tracks.values():
             track.end()
         self._spawn(viewer.pc.close())
@@ -204,6 +221,7 @@ class AiortcRelay:
             gone = stream.detach(session_id)
             if gone is not None:
                 log.info("stream %s: publisher %s left (DELETE)", stream_id, session_id)
+                self._touch()
                 await _close_publisher(gone)
                 return
         raise SessionNotFound(
@@ -244,6 +262,7 @@ class AiortcRelay:
         if stream is None:
             return
         log.info("stream %s ended: %s", stream_id, why)
+        self._touch()
         for session_id in list(stream.viewers):
             self._drop_viewer(stream, session_id, "stream ended")
         if stream.publisher is not None:

@@ -167,3 +167,17 @@ async def viewer_offer() -> str:
     v = await viewer()
     await v.close()
     return v.offer_sdp
+
+
+async def until_state(pc: RTCPeerConnection, *states: str, timeout_s: float = 20.0) -> None:
+    """Wait for ``pc``'s connection state to become one of ``states``."""
+    reached = asyncio.Event()
+
+    @pc.on("connectionstatechange")
+    def changed() -> None:
+        if pc.connectionState in states:
+            reached.set()
+
+    if pc.connectionState not in states:
+        async with asyncio.timeout(timeout_s):
+            await reached.wait()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aioice.ice
 import pytest
@@ -21,6 +21,7 @@ from tests.media.media_kit import (
     loopback_only,
     publisher,
     publisher_offer,
+    until_state,
     viewer,
     viewer_offer,
 )
@@ -78,13 +79,6 @@ async def _watch(relay: AiortcRelay, stream_id: str = INFO.stream_id) -> Viewer:
     return v
 
 
-async def _until(condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
-    """Wait for a state the relay reaches through its own events (checked at each sweep)."""
-    async with asyncio.timeout(timeout_s):
-        while not condition():
-            await asyncio.sleep(0.05)
-
-
 def _vanish(v: Viewer) -> None:
     """The viewer's host goes away: its sockets stop answering, nothing says goodbye."""
     for transceiver in v.pc.getTransceivers():
@@ -103,7 +97,7 @@ async def test_a_viewer_that_vanishes_without_delete_is_ended(
     try:
         await goes.until_levels(2)
         _vanish(goes)
-        await _until(lambda: len(relay.sessions_of(INFO.stream_id)[1]) == 1)
+        await relay.until(lambda: len(relay.sessions_of(INFO.stream_id)[1]) == 1)
         await stays.until_more_frames(5)  # the other viewer is not disturbed
         (health,) = relay.health()
         assert health.viewers == 1
@@ -119,7 +113,7 @@ async def test_a_viewer_that_closes_without_delete_is_ended(relay: AiortcRelay) 
     try:
         await v.until_levels(2)
         await v.close()
-        await _until(lambda: relay.sessions_of(INFO.stream_id)[1] == [])
+        await relay.until(lambda: relay.sessions_of(INFO.stream_id)[1] == [])
     finally:
         await pub.pc.close()
 
@@ -148,7 +142,7 @@ async def test_a_publisher_that_reconnects_keeps_its_viewers(relay: AiortcRelay)
         await v.until_levels(3)
         old_session = relay.sessions_of(INFO.stream_id)[0]
         await first.pc.close()
-        await _until(lambda: relay.sessions_of(INFO.stream_id)[0] is None)
+        await relay.until(lambda: relay.sessions_of(INFO.stream_id)[0] is None)
         second = await _live(relay)
         assert relay.sessions_of(INFO.stream_id)[0] not in (None, old_session)
         await v.until_more_frames(15)  # the old publisher is closed: these are the new one's
@@ -168,7 +162,7 @@ async def test_a_new_publisher_session_replaces_a_live_one(relay: AiortcRelay) -
     await accept(second.pc, session.answer_sdp)
     try:
         assert relay.sessions_of(INFO.stream_id)[0] == session.session_id
-        await _until(lambda: first.pc.connectionState in ("closed", "failed"))  # told it ended
+        await until_state(first.pc, "closed", "failed")  # told it ended
         mark = len(v.levels)
         await v.until_more_frames(10)  # from the second publisher: the first is closed
         assert len(v.levels) > mark
@@ -188,14 +182,14 @@ async def test_a_publisher_gone_stalls_then_ends_its_stream() -> None:
     try:
         await v.until_levels(2)
         await pub.pc.close()
-        await _until(lambda: relay.sessions_of(INFO.stream_id)[0] is None)
+        await relay.until(lambda: relay.sessions_of(INFO.stream_id)[0] is None)
         await asyncio.sleep(0.4)  # longer than stall_s without media: what is tested
         await relay.sweep()
         assert [h.state for h in relay.health()] == ["stalled"]
         await asyncio.sleep(0.3)  # past the grace period
         await relay.sweep()
         assert relay.health() == []
-        await _until(lambda: v.pc.connectionState == "closed")  # the viewer was told
+        await until_state(v.pc, "closed", "failed")  # the viewer was told
         with pytest.raises(StreamNotLive):
             await relay.view(INFO.stream_id, v.offer_sdp, "late")
     finally:
