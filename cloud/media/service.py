@@ -256,6 +256,11 @@ class MediaService:
         else:
             await asyncio.Event().wait()
 
+    async def followed(self) -> None:
+        """Wait until every start call being followed has settled (tests, shutdown)."""
+        if self._background:
+            await asyncio.wait(list(self._background))
+
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
