@@ -67,6 +67,12 @@ async def test_an_operator_watches_a_published_stream_and_leaves(cloud: AccessCl
         assert mine["viewers"] == 1 and mine["site_path"] == HHL
         assert mine["passthrough"] is True and mine["backend"] == "aiortc"
         assert mine["device_id"] == "kiosk-m1" and mine["purpose"] == "monitor"
+        scrape = (await (await cloud.client()).get("/metrics")).text
+        assert "kfleet_media_streams 1.0" in scrape
+        assert (
+            'kfleet_media_stream_viewers{device="kiosk-m1",purpose="monitor",'
+            f'site="{HHL}",stream_id="{STREAM}"}} 1.0'
+        ) in scrape
         gone = await operator.delete(r.headers["location"])
         assert gone.status_code == 204
         assert cloud.parts.media.backend.sessions_of(STREAM)[1] == []  # type: ignore[attr-defined]
