@@ -244,9 +244,12 @@ async def whep_view(
 ) -> Response:
     """Watch a live stream (WHEP): the viewer's offer in, the answer out."""
     who, _info = await _viewer(request, stream_id, sessions, settings)
+    media = _media(request)
+    if not any(h.info.stream_id == stream_id for h in media.health()):
+        raise StreamHidden(f"nobody publishes stream {stream_id} now: try again when it is live")
     offer = await _offer(request)
     with media_errors():
-        session = await _media(request).backend.view(stream_id, offer, who)
+        session = await media.backend.view(stream_id, offer, who)
     await audit.write(
         sessions,
         audit.AuditRecord(

@@ -24,7 +24,7 @@ from cloud.errors import NotFound
 from cloud.media.backend import StreamHealth
 from cloud.media.service import MediaService, StreamNote
 from cloud.media.tokens import MAX_TTL_S
-from cloud.schemas import _In
+from cloud.schemas import NumberOnly, _In
 from cloud.wiring import Parts
 from fleet.access import Permission, in_scope
 from protocols.av import STREAM_ID_PATTERN, monitor_stream_id
@@ -78,7 +78,7 @@ class StreamOut(BaseModel):
 
 class ViewTokenIn(_In):
     stream_id: Annotated[str, Field(pattern=STREAM_ID_PATTERN)]
-    ttl_s: Annotated[int, Field(ge=60, le=MAX_TTL_S, strict=True)] = 3600
+    ttl_s: Annotated[int, Field(ge=60, le=MAX_TTL_S), NumberOnly] = 3600
     #: who the link is for (the audit log and the relay's logs name it)
     viewer: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
