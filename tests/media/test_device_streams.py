@@ -139,3 +139,29 @@ async def test_a_device_without_a_camera_cannot_stream(
         assert "no camera" in r.json()["message"]
     r = await http.post("/api/v1/devices/ghost/streams", json={"purpose": "monitor"})
     assert r.status_code == 404
+
+
+async def test_the_generic_call_route_sends_a_camera_only_to_this_relay(
+    env: tuple[Parts, httpx.AsyncClient], amqtt_url: str, uid: str
+) -> None:
+    cloud, http = env
+    async with FakeDevice(amqtt_url, f"k-{uid}", peripherals=[CAMERA]) as dev:
+        await _online(cloud, dev)
+        route = f"/api/v1/devices/{dev.device_id}/peripherals/cam/actions/stream_start"
+        stream_id = f"mon-{dev.device_id}"
+        token = cloud.media.mint_publish(stream_id)
+        elsewhere = {
+            "stream_id": stream_id,
+            "whip_url": "https://evil.example/whip",
+            "token": token,
+        }
+        r = await http.post(route, json=elsewhere)
+        assert r.status_code == 422 and "never sent to another WHIP endpoint" in r.json()["message"]
+        forged = {**elsewhere, "whip_url": cloud.media.whip_url(stream_id), "token": "x" * 40}
+        r = await http.post(route, json=forged)
+        assert r.status_code == 422 and "publish token" in r.json()["message"]
+        good = {**forged, "token": token}
+        r = await http.post(route, json=good)
+        assert r.status_code == 202, r.text
+        call = PeripheralCall.model_validate((await dev.next_command()).body)
+        assert call.action == "stream_start" and call.args["whip_url"] == good["whip_url"]
