@@ -125,8 +125,7 @@ def _job_service(
 
 def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
+    sessions = make_sessions(engine := make_engine(settings.database_url))
     hub, events = ChangeHub(), EventChannel()
     stats = BusStats(hub)
     clocks = DeviceClocks(settings.clock_skew_warn_ms)
@@ -158,8 +157,6 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
-    media = build_media(settings, sessions, calls)  # issue 16
-    ingest.peripheral_events.add(media)  # issue 16: devices' stream events
     return Parts(
         settings,
         engine,
@@ -184,7 +181,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
-        media=media,
+        media=build_media(settings, sessions, calls, ingest.peripheral_events),  # issue 16
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.calls import CallService
 from cloud.errors import ConfigError
+from cloud.events import PeripheralEvents
 from cloud.media.backend import MediaBackend
 from cloud.media.relay import AiortcRelay, RelayConfig
 from cloud.media.service import MediaService, StartConfig
@@ -18,10 +19,14 @@ from protocols.ice_hosts import restrict_ice_hosts
 
 
 def build_media(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], calls: CallService
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    calls: CallService,
+    peripheral_events: PeripheralEvents,
 ) -> MediaService:
-    """The service with the backend ``media_backend`` names. ICE host addresses are
-    restricted only when configured (an empty list leaves the process's choice alone)."""
+    """The service with the backend ``media_backend`` names, taking the devices' ``stream``
+    events. ICE host addresses are restricted only when configured (an empty list leaves the
+    process's choice alone)."""
     if settings.media_ice_host_addresses:
         restrict_ice_hosts(settings.media_ice_host_addresses)
     config = StartConfig(
@@ -32,7 +37,9 @@ def build_media(
         ice_servers=tuple(s.model_dump(mode="json") for s in settings.media_ice_servers),
     )
     tokens = MediaTokens(settings.secret_key.get_secret_value())
-    return MediaService(backend_for(settings), tokens, sessions, calls, config)
+    media = MediaService(backend_for(settings), tokens, sessions, calls, config)
+    peripheral_events.add(media)
+    return media
 
 
 def backend_for(settings: Settings) -> MediaBackend:
