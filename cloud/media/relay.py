@@ -119,7 +119,7 @@ class AiortcRelay:
         target = live or RelayStream(stream, self.config.passthrough)
         publisher = Publisher(session_id, pc)
         tracks: dict[str, Any] = {}
-        for kind in ("video", "audio"):
+        for kind in _kinds_in(offer_sdp):
             pc.addTransceiver(kind, direction="recvonly").setCodecPreferences(_preferences(kind))
 
         @pc.on("track")
@@ -174,8 +174,8 @@ class AiortcRelay:
             )
         pc = self._pc()
         tracks: dict[str, RelayTrack] = {}
-        kinds = ("video", "audio") if stream.has_audio else ("video",)
-        for kind in kinds:
+        wanted = ("video", "audio") if stream.has_audio else ("video",)
+        for kind in [k for k in wanted if k in _kinds_in(offer_sdp)]:
             track = RelayTrack(kind, stream.request_keyframe)
             transceiver = pc.addTransceiver(track, direction="sendonly")
             transceiver.setCodecPreferences(_preferences(kind))
@@ -286,6 +286,13 @@ class AiortcRelay:
     def _open(self) -> None:
         if self._closing:
             raise BackendUnavailable("the media relay is shutting down: try again in a moment")
+
+
+def _kinds_in(offer_sdp: str) -> list[str]:
+    """The media kinds an offer has sections for (a transceiver made for a kind the offer
+    lacks would stay unmatched, and aiortc cannot answer with it)."""
+    kinds = [line[2:7] for line in offer_sdp.splitlines() if line.startswith("m=")]
+    return [k for k in ("video", "audio") if k in kinds]
 
 
 def _receiver_of(pc: RTCPeerConnection, track: Any) -> RTCRtpReceiver:

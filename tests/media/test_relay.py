@@ -239,3 +239,30 @@ async def test_without_passthrough_viewers_get_re_encoded_frames() -> None:
         await v.close()
         await pub.pc.close()
         await relay.close()
+
+
+async def test_a_video_only_viewer_of_a_stream_with_audio(relay: AiortcRelay) -> None:
+    pub = await _live(relay)
+    v = await viewer(audio=False)
+    try:
+        answer = await relay.view(INFO.stream_id, v.offer_sdp, "video only")
+        await accept(v.pc, answer.answer_sdp)
+        await v.until_levels(3)
+        assert v.audio_frames == 0
+    finally:
+        await v.close()
+        await pub.pc.close()
+
+
+async def test_a_video_only_publisher_is_relayed(relay: AiortcRelay) -> None:
+    pub = await publisher(audio=False)
+    session = await relay.publish(INFO, pub.offer_sdp)
+    await accept(pub.pc, session.answer_sdp)
+    v = await _watch(relay)
+    try:
+        await v.until_levels(3)
+        (health,) = relay.health()
+        assert health.has_audio is False
+    finally:
+        await v.close()
+        await pub.pc.close()
