@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.auth.principal import Principal, PrincipalKind
@@ -226,7 +227,10 @@ class MediaService:
         ended stream whose publisher already left is ended now (its viewers are told)."""
         if event.body.kind is not EventKind.STREAM:
             return
-        data = StreamData.model_validate(event.body.data)
+        try:
+            data = StreamData.model_validate(event.body.data)
+        except ValidationError:  # ingest validated it already; a mismatch is not ours
+            return
         info = await self.info_for(data.stream_id)
         if data.state is StreamState.LIVE:
             self._notes.pop(data.stream_id, None)
