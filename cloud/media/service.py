@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: how long an ended stream stays in the listing with its reason
 ENDED_KEPT_S = 600.0
+#: how long what a stream is stays remembered when it is not live (a device's token lives
+#: at most a day; after that a stream is placed again from its id)
+KNOWN_KEPT_S = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,8 @@ class MediaService:
         self._sessions = sessions
         self._calls = calls
         self._notes: dict[str, StreamNote] = {}
-        self._known: dict[str, StreamInfo] = {}
+        #: what each stream registered or started here is, and when it was said
+        self._known: dict[str, tuple[StreamInfo, float]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         #: the call centre's calls (``parts.help.calls``), set by its wiring: the site of a
         #: ``call-…`` stream comes from its call
@@ -119,7 +123,7 @@ class MediaService:
 
     def register(self, info: StreamInfo) -> None:
         """Say what a stream is before its publisher arrives (an operator's camera)."""
-        self._known[info.stream_id] = info
+        self._known[info.stream_id] = (info, time.time())
 
     async def info_for(self, stream_id: str) -> StreamInfo:
         """What ``stream_id`` is: as registered or started here, else from its id (a monitor
@@ -127,7 +131,7 @@ class MediaService:
         only view-token holders may watch it."""
         known = self._known.get(stream_id)
         if known is not None:
-            return known
+            return known[0]
         purpose = purpose_of(stream_id)
         if purpose == "monitor":
             device_id = stream_id.removeprefix("mon-")
@@ -165,7 +169,7 @@ class MediaService:
             ice_servers=list(self.config.ice_servers),
         )
         info = StreamInfo(stream_id, purpose, device_id, site_path)
-        self._known[stream_id] = info
+        self._known[stream_id] = (info, time.time())
         call = await self._calls.create(
             device_id,
             peripheral,
@@ -242,9 +246,13 @@ class MediaService:
 
     def notes(self) -> dict[str, StreamNote]:
         """Fresh notes (ended ones are kept :data:`ENDED_KEPT_S`)."""
-        cutoff = time.time() - ENDED_KEPT_S
-        for stream_id in [k for k, n in self._notes.items() if n.at < cutoff]:
+        now = time.time()
+        for stream_id in [k for k, n in self._notes.items() if n.at < now - ENDED_KEPT_S]:
             del self._notes[stream_id]
+        live = {h.info.stream_id for h in self.backend.health()}
+        for stream_id, (_info, at) in list(self._known.items()):
+            if at < now - KNOWN_KEPT_S and stream_id not in live:
+                del self._known[stream_id]  # a call's streams, long over: found again by id
         return dict(self._notes)
 
     def health(self) -> list[StreamHealth]:
