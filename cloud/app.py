@@ -42,6 +42,8 @@ from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
+from cloud.api import media as media_api
+from cloud.api import media_streams as media_streams_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
 from cloud.api import overview as overview_api
@@ -87,6 +89,7 @@ def create_app(settings: Settings, notifier: Notifier | None = None) -> FastAPI:
             yield
         finally:
             await parts.bus.stop()
+            await parts.media.close()  # issue 16: every peer connection ends
             await parts.notify.stop()  # records the sends under way before the workers end
             await parts.telemetry.stop()  # writes what the buffer still holds
             owner.cancel()
@@ -136,6 +139,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     for kiosk_router in KIOSK_ROUTERS:  # issue 14: the kiosk services
         app.include_router(kiosk_router.router)
+    app.include_router(media_api.router)  # issue 16: WHIP/WHEP
+    app.include_router(media_streams_api.router)  # issue 16: streams, view links, device streams
 
 
 async def _run_workers(parts: Parts) -> None:
@@ -150,6 +155,7 @@ async def _run_workers(parts: Parts) -> None:
             ("notify", parts.notify.run()),
             ("hall", parts.hall.run()),
             ("kiosk", parts.kiosk.run()),
+            ("media", parts.media.run()),  # issue 16: stream health, cleanup
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -270,7 +270,7 @@ class Ingest:
             if not await self._commit_once(s, device_id, msg_id):
                 return
         self._hub.publish(f"device:{device_id}", "evt")
-        if body.kind in (EventKind.BUTTON, EventKind.RATING):
+        if body.kind in (EventKind.BUTTON, EventKind.RATING, EventKind.STREAM):  # 16: streams
             await self.peripheral_events.deliver(PeripheralEventIn(device_id, msg_id, body, now))
 
     def _peripheral_health(self, device: Device, body: EventBody, at: str) -> None:

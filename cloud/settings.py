@@ -27,6 +27,7 @@ from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_janus import JanusSettings
 from cloud.settings_kiosk import KioskSettings
+from cloud.settings_media import MediaSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
@@ -59,6 +60,7 @@ class Settings(
     PaySettings,
     PrintAuditSettings,
     JanusSettings,  # issue 16: the Janus media backend (docs/media-janus.md)
+    MediaSettings,  # issue 16: the media relay (docs/media.md)
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

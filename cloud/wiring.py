@@ -45,6 +45,8 @@ from cloud.jobs import JobService
 from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
+from cloud.media.build import build_media
+from cloud.media.service import MediaService
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
@@ -97,6 +99,9 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16: the media plane (WHIP/WHEP relay, tokens, device streams; its ``run`` is a
+    #: worker of the app)
+    media: MediaService
 
 
 def _job_service(
@@ -120,8 +125,7 @@ def _job_service(
 
 def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
+    sessions = make_sessions(engine := make_engine(settings.database_url))
     hub, events = ChangeHub(), EventChannel()
     stats = BusStats(hub)
     clocks = DeviceClocks(settings.clock_skew_warn_ms)
@@ -177,6 +181,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
+        media=build_media(settings, sessions, calls, ingest.peripheral_events),  # issue 16
     )
 
 

@@ -12,16 +12,18 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from cloud.api.callers import CallsWriter, DevicesReader
 from cloud.api.deps import CallPathId, CallServiceDep, DevicePathId, PeripheralPathId
 from cloud.api.errors import error_responses
+from cloud.api.media_calls import checked_stream_start
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.calls import CallService
 from cloud.errors import NotFound
 from cloud.schemas import CallOut
+from protocols.av import StreamStartArgs, StreamStopArgs
 from protocols.calls import ACTIONS, BeepArgs, RequestRatingArgs, SetLedArgs
 
 router = APIRouter(
@@ -125,6 +127,36 @@ async def call_request_rating(
     """``rating_pad``: ask the citizen to rate ``case_no``; the call's result is the rating
     (or ``timed_out`` after ``timeout_s``)."""
     return await _send(calls, response, caller, (device_id, peripheral), "request_rating", args)
+
+
+@_post("stream_start")
+async def call_stream_start(
+    device_id: DevicePathId,
+    peripheral: PeripheralPathId,
+    args: StreamStartArgs,
+    caller: CallsWriter,
+    calls: CallServiceDep,
+    response: Response,
+    request: Request,
+) -> CallOut:
+    """``av_camera`` (issue 16): publish camera and microphone to the cloud's relay by WHIP.
+    Needs ``media.view`` too; ``whip_url`` must be this cloud's for ``stream_id`` and
+    ``token`` its publish token (``POST /api/v1/devices/{id}/streams`` fills both)."""
+    await checked_stream_start(request, caller, args)
+    return await _send(calls, response, caller, (device_id, peripheral), "stream_start", args)
+
+
+@_post("stream_stop")
+async def call_stream_stop(
+    device_id: DevicePathId,
+    peripheral: PeripheralPathId,
+    args: StreamStopArgs,
+    caller: CallsWriter,
+    calls: CallServiceDep,
+    response: Response,
+) -> CallOut:
+    """``av_camera`` (issue 16): end the stream ``stream_id`` (a stream not running: success)."""
+    return await _send(calls, response, caller, (device_id, peripheral), "stream_stop", args)
 
 
 @router.post(f"{_CALL_PATH}/{{action}}", include_in_schema=False)

@@ -30,6 +30,7 @@ from sqlalchemy import func, select, text
 from cloud.db.models import Device, Job
 from cloud.errors import CloudError
 from cloud.hall.haocha.metrics import haocha_metrics
+from cloud.media.metrics import media_metrics
 from cloud.stats import LAG_BUCKETS
 from cloud.wiring import Parts
 
@@ -88,6 +89,7 @@ class CloudCollector(Collector):
         yield from self._telemetry()
         yield from self._database()
         yield from haocha_metrics(self._parts.hall.haocha)
+        yield from media_metrics(self._parts.media)  # issue 16: stream health
 
     def _telemetry(self) -> Iterator[Metric]:
         tele = self._parts.telemetry.stats()

@@ -109,6 +109,8 @@ SAMPLES = {
     "order_id": "0" * 32,  # issue 15: a payment order
     "channel": "alipay",  # issue 15: a payment channel's notify endpoint
     "record_id": "1",  # issue 15: a print audit record
+    "stream_id": "mon-walk-kiosk",  # issue 16: a media stream
+    "session_id": "0" * 24,  # issue 16: a WHIP/WHEP session
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

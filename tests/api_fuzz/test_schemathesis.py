@@ -24,6 +24,8 @@ from tests.api_fuzz.instant_kiosk import KIOSK_ID, InstantKiosk
 from tests.faults.databases import fresh_postgres
 
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+#: serializers for the bodies that are not JSON (SDP offers, issue 16)
+HOOKS = Path(__file__).resolve().parent / "fuzz_hooks.py"
 #: the whole run per database; the configured max-examples kept it near two minutes with
 #: issue 12's routes on a quiet machine, and 388 s on CI's loaded one with issue 15's
 RUN_TIMEOUT_S = 720.0
@@ -108,6 +110,7 @@ async def run_schemathesis(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         cwd=tmp,  # its cache (.schemathesis/) stays in the test's tmp dir
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)},
     )
     try:
         async with asyncio.timeout(RUN_TIMEOUT_S):

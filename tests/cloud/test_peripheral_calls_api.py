@@ -61,7 +61,10 @@ async def test_bad_calls_are_refused_with_a_reason(
         r = await http.post(f"{base}/btn/actions/explode", json={})
         assert r.status_code == 422
         assert r.json()["errors"][0]["loc"] == ["path", "action"]
-        assert "'set_led', 'beep' or 'request_rating'" in r.json()["errors"][0]["msg"]
+        assert (
+            "'set_led', 'beep', 'request_rating', 'stream_start' or 'stream_stop'"
+            in r.json()["errors"][0]["msg"]
+        )
         # an action this peripheral's kind does not have: no such action resource (404)
         r = await http.post(
             f"{base}/btn/actions/request_rating", json={"case_no": "A", "window": "3"}
