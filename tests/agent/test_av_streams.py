@@ -169,6 +169,24 @@ async def test_the_stream_comes_back_after_the_endpoint_restarts(
     assert len(endpoint.sessions) == 1 and STREAM in desk.streams
 
 
+async def test_a_media_server_that_stops_reporting_is_left_for_a_new_session(
+    events: Events, camera: AvCamera, endpoint: WhipEndpoint
+) -> None:
+    desk = StreamDesk(settings(liveness_s=2.0), events.emit)
+    try:
+        await desk.start(camera, args(endpoint))
+        await events.until(StreamState.LIVE)
+        endpoint.mute_reports()  # connected, consent answered, but no RTCP any more
+        reconnecting = await events.until(StreamState.RECONNECTING)
+        assert reconnecting.reason == "no receiver reports for 2 s"
+        await events.until(StreamState.LIVE, after=events.seen.index(reconnecting))
+        assert endpoint.deleted == ["s1"] and list(endpoint.sessions) == ["s2"]
+        before = len(endpoint.counters)
+        await endpoint.wait_for(lambda: endpoint.frames_after(before + 5))
+    finally:
+        await desk.close()
+
+
 async def test_an_unplugged_camera_ends_the_stream_and_its_health_says_so(
     desk: StreamDesk,
     camera: AvCamera,

@@ -97,6 +97,17 @@ class WhipEndpoint:
             await self._runner.cleanup()
             self._runner = None
 
+    def mute_reports(self) -> None:
+        """The sessions open now stop sending RTCP (receiver reports) but stay connected:
+        a media server that hangs without closing anything."""
+
+        async def silent(packet: object) -> None:
+            return None
+
+        for session in self.sessions.values():
+            for receiver in session.pc.getReceivers():
+                receiver._send_rtcp = silent  # type: ignore[method-assign]
+
     async def wait_for(self, check: Any, timeout_s: float = 20.0) -> None:
         """Until ``check()`` is true (re-checked at every received frame or session change)."""
         async with asyncio.timeout(timeout_s), self._changed:
