@@ -24,9 +24,11 @@ from aiortc import (
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
+    RTCRtpTransceiver,
     RTCSessionDescription,
 )
 
+from edge_agent.av.encoder import cap_video_bitrate
 from edge_agent.av.tracks import CameraTrack, MicTrack
 from edge_agent.av.whip import StreamError, WhipClient, WhipRefused, WhipSession
 from edge_agent.drivers.video import VideoError
@@ -173,7 +175,9 @@ class Publisher:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=_ice_servers(args)))
         trouble = asyncio.Event()
         video = CameraTrack(self._feed, (args.width, args.height), args.fps, self._lost)
-        _prefer_vp8(pc.addTransceiver(video, direction="sendonly"))
+        transceiver = pc.addTransceiver(video, direction="sendonly")
+        _prefer_vp8(transceiver)
+        cap_video_bitrate(transceiver.sender, args.max_bitrate_kbps)
         if args.audio:
             pc.addTransceiver(await self._audio_track(), direction="sendonly")
         pc.on("connectionstatechange", lambda: self._pc_changed(pc, trouble))
@@ -311,7 +315,8 @@ def _ice_servers(args: StreamStartArgs) -> list[RTCIceServer]:
     ]
 
 
-def _prefer_vp8(transceiver: object) -> None:
-    """VP8 only: what every WHEP player and the relay's passthrough handle."""
+def _prefer_vp8(transceiver: RTCRtpTransceiver) -> None:
+    """VP8 only: what every WHEP player and the relay's passthrough handle (and what the
+    capped encoder is)."""
     codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
-    transceiver.setCodecPreferences(codecs)  # type: ignore[attr-defined]
+    transceiver.setCodecPreferences(codecs)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from edge_agent.av.encoder import CappedVp8Encoder
 from edge_agent.av.streams import StreamDesk
 from edge_agent.av.whip import StreamError
 from edge_agent.config import AvSettings
@@ -121,6 +122,21 @@ async def test_frames_whose_counter_moves_and_sound_reach_the_endpoint(
     assert counters == sorted(counters), "frames arrive in order"
     assert counters[-1] - counters[0] >= 15, f"the counter moves: {counters}"
     assert endpoint.audio_peak > 3000, "the simulator's tone, not silence, survives Opus"
+
+
+async def test_the_video_encoder_keeps_under_the_asked_bitrate(
+    desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint
+) -> None:
+    await desk.start(camera, args(endpoint, max_bitrate_kbps=300))
+    await endpoint.wait_for(lambda: endpoint.frames_after(5))
+    pc = desk.streams[STREAM]._pc
+    assert pc is not None
+    video = next(s for s in pc.getSenders() if s.track is not None and s.track.kind == "video")
+    encoder = getattr(video, "_RTCRtpSender__encoder")  # noqa: B009 (aiortc's private slot)
+    assert isinstance(encoder, CappedVp8Encoder)
+    assert encoder.codec is not None and encoder.codec.bit_rate <= 300_000
+    encoder.target_bitrate = 1_200_000  # what a receiver's REMB estimate would ask
+    assert encoder.target_bitrate == 300_000
 
 
 async def test_stop_leaves_the_whip_session_and_releases_the_camera(
