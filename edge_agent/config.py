@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from edge_agent.av.settings import AvSettings
 from edge_agent.config_example import EXAMPLE
 from edge_agent.drivers.camera_config import DocCameraConfig
 from edge_agent.drivers.config import PeripheralId
@@ -190,40 +191,6 @@ class KioskSettings(_Model):
     idle_clear_s: Annotated[float, Field(ge=3, le=600)] = 20.0
     #: what the kiosk says first: zh-CN, or English for a hall that needs it
     lang: Literal["zh-CN", "en"] = "zh-CN"
-
-
-class AvSettings(_Model):
-    """Live camera + microphone streams (``[av]``; docs/agent-av.md)."""
-
-    #: streams this device carries at once; each has its own encoder (CPU: docs/agent-av.md)
-    max_streams: Annotated[int, Field(ge=1, le=8)] = 2
-    #: the local addresses offered to the media server as ICE host candidates (IP literals,
-    #: e.g. the hall LAN's); empty: every interface's
-    ice_host_addresses: Annotated[list[str], Field(max_length=8)] = []
-    #: after a failed session, a new WHIP session is tried after this pause, doubling...
-    reconnect_min_s: Annotated[float, Field(gt=0, le=60)] = 1.0
-    #: ...up to this one
-    reconnect_max_s: Annotated[float, Field(gt=0, le=600)] = 30.0
-    #: no RTCP receiver report from the media server for this long: the session is dead
-    liveness_s: Annotated[float, Field(ge=2, le=300)] = 10.0
-    #: one WHIP request (POST offer / DELETE) may take this long
-    whip_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
-
-    @field_validator("ice_host_addresses")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for a in value:
-            try:
-                ipaddress.ip_address(a)
-            except ValueError:
-                raise ValueError(f"{a!r} is not an IP address (e.g. 192.168.1.20)") from None
-        return value
-
-    @model_validator(mode="after")
-    def _backoff(self) -> AvSettings:
-        if self.reconnect_min_s > self.reconnect_max_s:
-            raise ValueError("reconnect_min_s must not exceed reconnect_max_s")
-        return self
 
 
 class AgentConfig(_Model):

@@ -37,7 +37,7 @@ from protocols.av import StreamData, StreamStartArgs, StreamStarted, StreamState
 if TYPE_CHECKING:
     from aiortc.mediastreams import MediaStreamTrack
 
-    from edge_agent.config import AvSettings
+    from edge_agent.av.settings import AvSettings
     from edge_agent.drivers.av_camera import AudioReader, AvCamera, FrameFeed
 
 log = logging.getLogger(__name__)

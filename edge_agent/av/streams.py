@@ -22,7 +22,7 @@ from protocols.messages import EventBody, EventKind
 
 if TYPE_CHECKING:
     from edge_agent.av.publisher import Publisher
-    from edge_agent.config import AgentConfig, AvSettings
+    from edge_agent.av.settings import AvSettings, StreamsConfig
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class StreamDesk:
         self._ice_restricted = False
 
     @classmethod
-    def of(cls, config: AgentConfig, emit: Emit) -> StreamDesk:
+    def of(cls, config: StreamsConfig, emit: Emit) -> StreamDesk:
         """The desk for an agent's ``[av]`` settings (HTTPS to the cloud's CA if it has one)."""
         ca_file = config.cloud.ca_file if config.cloud is not None else None
         return cls(config.av, emit, ca_file=ca_file)

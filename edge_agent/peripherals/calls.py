@@ -34,7 +34,7 @@ from protocols.jobs import AckState
 from protocols.messages import AckBody, PeripheralCall
 
 if TYPE_CHECKING:
-    from edge_agent.config import AgentConfig
+    from edge_agent.av.settings import StreamsConfig
     from edge_agent.drivers.rating_pad import RatingResult
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class CallHandler:
         acks: AckSink,
         emit: Emit,
         *,
-        streams_for: AgentConfig | None = None,
+        streams_for: StreamsConfig | None = None,
     ) -> None:
         self._peripherals = peripherals
         self._acks, self._emit = acks, emit
