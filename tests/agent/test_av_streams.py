@@ -225,6 +225,55 @@ async def test_an_unplugged_camera_ends_the_stream_and_its_health_says_so(
     await endpoint.wait_for(lambda: not endpoint.sessions)  # the session was left, not leaked
 
 
+class MuteCamera:
+    """A camera source without a microphone of its own (a plain UVC camera)."""
+
+    def __init__(self) -> None:
+        self._source = CountingSource(W, H, FPS, seed=9)
+
+    def read(self) -> tuple[bool, Any]:
+        return self._source.read()
+
+    def release(self) -> None:
+        self._source.release()
+
+
+@pytest.mark.parametrize(
+    ("microphone", "why"),
+    [
+        ("", "it has none of its own and no `microphone` is configured"),
+        ("alsa:kfleet_no_such_card", "'alsa:kfleet_no_such_card' did not open"),
+    ],
+)
+async def test_without_a_microphone_the_stream_carries_silence_and_health_says_so(
+    desk: StreamDesk, endpoint: WhipEndpoint, microphone: str, why: str
+) -> None:
+    cfg = AvCameraConfig(
+        type="av_camera", id="cam", device="synthetic:x", fps=FPS, microphone=microphone
+    )
+    camera = AvCamera(cfg, MuteCamera())
+    try:
+        await desk.start(camera, args(endpoint))
+        await endpoint.wait_for(lambda: endpoint.frames_after(5) and endpoint.audio_frames > 10)
+        assert endpoint.audio_peak == 0, "silence, not noise"
+        health, reason = await camera.health()
+        assert health is Health.DEGRADED and why in reason
+        assert "Set the camera's `microphone`" in reason
+        await desk.stop(STREAM)
+        assert await camera.health() == (Health.OK, ""), "no stream, no missing microphone"
+    finally:
+        await camera.close()
+
+
+async def test_a_camera_unplugged_before_the_start_fails_it(
+    desk: StreamDesk, camera: AvCamera, source: CountingSource, endpoint: WhipEndpoint
+) -> None:
+    source.closed = True
+    with pytest.raises(StreamError, match=r"^camera unplugged: the source reports"):
+        await desk.start(camera, args(endpoint))
+    assert endpoint.posts == 0 and not desk.streams
+
+
 async def test_a_refused_token_fails_the_start_and_leaves_nothing_running(
     desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint
 ) -> None:
