@@ -201,6 +201,18 @@ class AvCamera(VideoCamera):
         for callback in self._health_callbacks:
             callback()
 
+    async def _read_reopening(self) -> Frame:
+        """A frame; after a failed read the camera is reopened once (a USB reset that is
+        over at once must not end the streams)."""
+        for attempt in (1, 2):
+            try:
+                async with self._lock:
+                    return await asyncio.to_thread(self._video.read)
+            except VideoError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     async def _unsubscribe(self, feed: FrameFeed) -> None:
         self._feeds.discard(feed)
         if self._feeds or self._reader is None:
@@ -217,8 +229,7 @@ class AvCamera(VideoCamera):
         seq, due = 0, time.monotonic()
         while self._feeds:
             try:
-                async with self._lock:
-                    image = await asyncio.to_thread(self._video.read)
+                image = await self._read_reopening()
             except VideoError as err:
                 self.tally["live_failures"] += 1
                 log.warning("camera %s: live frames stopped: %s", self.id, err)

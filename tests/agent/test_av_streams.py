@@ -274,6 +274,36 @@ async def test_a_camera_unplugged_before_the_start_fails_it(
     assert endpoint.posts == 0 and not desk.streams
 
 
+class GlitchySource(CountingSource):
+    """Returns nothing for the next ``glitch`` reads (a USB reset that is over at once)."""
+
+    glitch = 0
+
+    def read(self) -> tuple[bool, Any]:
+        if self.glitch:
+            self.glitch -= 1
+            return False, None
+        return super().read()
+
+
+async def test_a_camera_glitch_that_is_over_at_once_does_not_end_the_stream(
+    desk: StreamDesk, endpoint: WhipEndpoint, events: Events
+) -> None:
+    source = GlitchySource(W, H, FPS, seed=2)
+    camera = AvCamera(AvCameraConfig(type="av_camera", id="cam", device="x:y", fps=FPS), source)
+    try:
+        await desk.start(camera, args(endpoint))
+        await endpoint.wait_for(lambda: endpoint.frames_after(3))
+        source.glitch = 3  # one whole failed read: the camera is reopened once
+        seen = len(endpoint.counters)
+        await endpoint.wait_for(lambda: endpoint.frames_after(seen + 10))
+        assert source.glitch == 0 and camera.tally["live_failures"] == 0
+        assert all(e.state is not StreamState.ENDED for e in events.seen)
+    finally:
+        await desk.close()
+        await camera.close()
+
+
 async def test_a_refused_token_fails_the_start_and_leaves_nothing_running(
     desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint
 ) -> None:
