@@ -132,7 +132,7 @@ class Publisher:
         try:
             while True:
                 reason = await self._watch()
-                if self._camera_lost is not None:
+                if self._camera_gone():
                     await self._finish(CAMERA_UNPLUGGED)
                     return
                 log.info("stream %s: session lost (%s); reconnecting", self.stream_id, reason)
@@ -156,8 +156,9 @@ class Publisher:
                 self.settings.reconnect_max_s, self.settings.reconnect_min_s * 2 ** (attempt - 1)
             )
             await asyncio.sleep(pause)  # a backoff pause, not synchronisation
-            if self._camera_lost is not None:
+            if self._camera_gone():
                 return CAMERA_UNPLUGGED
+            self.camera.tally["stream_reconnects"] += 1
             try:
                 await self._connect()
                 return ""
@@ -197,6 +198,7 @@ class Publisher:
             raise
         self.session = session
         self.sessions += 1
+        self.camera.tally["stream_sessions"] += 1
 
     async def _drop_session(self) -> None:
         pc, self._pc = self._pc, None
@@ -226,6 +228,8 @@ class Publisher:
                 async with asyncio.timeout(LIVENESS_TICK_S):
                     await self._trouble.wait()
                 return self._trouble_reason
+            if self._camera_gone():
+                return CAMERA_UNPLUGGED
             latest = await self._latest_receiver_report()
             if latest != last_report:
                 last_report, seen_at = latest, time.monotonic()
@@ -245,6 +249,12 @@ class Publisher:
                 ):
                     newest = stat.timestamp
         return newest
+
+    def _camera_gone(self) -> bool:
+        """Whether the camera stopped delivering (seen by the track, or by the feed while no
+        session pulls frames)."""
+        feed_failed = self._feed is not None and self._feed.failure is not None
+        return self._camera_lost is not None or feed_failed
 
     def _lost(self, err: VideoError) -> None:
         """The video track found the camera gone."""

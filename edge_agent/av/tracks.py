@@ -81,12 +81,10 @@ class CameraTrack(MediaStreamTrack):
     async def _next_frame(self) -> LiveFrame:
         after = self._last.seq if self._last is not None else 0
         try:
-            frame = await self._feed.next(after, FRAME_WAIT_S)
-        except TimeoutError:
-            if self._last is None:  # nothing yet: keep waiting, the encoder needs a picture
-                frame = await self._wait_first()
-            else:
-                frame = self._last
+            try:
+                frame = await self._feed.next(after, FRAME_WAIT_S)
+            except TimeoutError:  # the last picture again; before the first one: keep waiting
+                frame = self._last if self._last is not None else await self._wait_first()
         except VideoError as err:
             self._on_camera_lost(err)
             self.stop()

@@ -183,6 +183,7 @@ async def test_the_stream_comes_back_after_the_endpoint_restarts(
     await events.until(StreamState.LIVE, after=n_events)
     await endpoint.wait_for(lambda: max(endpoint.counters) > before + 10)
     assert len(endpoint.sessions) == 1 and STREAM in desk.streams
+    assert camera.tally["stream_sessions"] == 2 and camera.tally["stream_reconnects"] >= 1
 
 
 async def test_a_media_server_that_stops_reporting_is_left_for_a_new_session(
@@ -302,6 +303,22 @@ async def test_a_camera_glitch_that_is_over_at_once_does_not_end_the_stream(
     finally:
         await desk.close()
         await camera.close()
+
+
+async def test_a_camera_unplugged_while_reconnecting_ends_the_stream(
+    desk: StreamDesk,
+    camera: AvCamera,
+    source: CountingSource,
+    endpoint: WhipEndpoint,
+    events: Events,
+) -> None:
+    await desk.start(camera, args(endpoint))
+    await events.until(StreamState.LIVE)
+    await endpoint.stop()  # the media server is gone: no session pulls frames any more
+    await events.until(StreamState.RECONNECTING)
+    source.closed = True
+    ended = await events.until(StreamState.ENDED)
+    assert ended.reason == "camera unplugged" and not desk.streams
 
 
 async def test_a_refused_token_fails_the_start_and_leaves_nothing_running(
