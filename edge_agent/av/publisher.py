@@ -71,6 +71,7 @@ class Publisher:
         self._trouble_reason = ""
         self._camera_lost: VideoError | None = None
         self._task: asyncio.Task[None] | None = None
+        self._leaving: set[asyncio.Task[None]] = set()  # DELETEs of lost sessions under way
         self.state = StreamState.RECONNECTING  # until the first session connects
         self.ended = asyncio.Event()
         self.end_reason = ""
@@ -136,7 +137,7 @@ class Publisher:
                     await self._finish(CAMERA_UNPLUGGED)
                     return
                 log.info("stream %s: session lost (%s); reconnecting", self.stream_id, reason)
-                await self._drop_session()
+                await self._drop_session(wait=False)
                 final = await self._reconnect(reason)
                 if final:
                     await self._finish(final)
@@ -200,13 +201,20 @@ class Publisher:
         self.sessions += 1
         self.camera.tally["stream_sessions"] += 1
 
-    async def _drop_session(self) -> None:
+    async def _drop_session(self, *, wait: bool = True) -> None:
+        """Close the peer connection and DELETE the session. ``wait=False`` (a lost session,
+        the network perhaps down): the DELETE goes on in the background, so the next session
+        is not held up by its timeout; the stream's end waits for it."""
         pc, self._pc = self._pc, None
         session, self.session = self.session, None
-        if session is not None:
-            await self._whip.leave(session.url, self.args.token)
         if pc is not None:
             await pc.close()
+        if session is not None:
+            leave = asyncio.create_task(self._whip.leave(session.url, self.args.token))
+            self._leaving.add(leave)
+            leave.add_done_callback(self._leaving.discard)
+        if wait and self._leaving:
+            await asyncio.gather(*self._leaving)
 
     def _pc_changed(self, pc: RTCPeerConnection, trouble: asyncio.Event) -> None:
         state = pc.connectionState

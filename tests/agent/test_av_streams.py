@@ -204,6 +204,26 @@ async def test_a_media_server_that_stops_reporting_is_left_for_a_new_session(
         await desk.close()
 
 
+async def test_the_stream_comes_back_after_the_network_drops_and_returns(
+    events: Events, camera: AvCamera, endpoint: WhipEndpoint
+) -> None:
+    desk = StreamDesk(settings(liveness_s=2.0, whip_timeout_s=0.5), events.emit)
+    try:
+        await desk.start(camera, args(endpoint))
+        await events.until(StreamState.LIVE)
+        endpoint.cut_network()
+        first = await events.until(StreamState.RECONNECTING)
+        assert first.reason == "no receiver reports for 2 s"
+        failed = await events.until(StreamState.RECONNECTING, after=events.seen.index(first) + 1)
+        assert failed.reason == "whip endpoint unreachable: timed out" and failed.attempt == 2
+        endpoint.restore_network()
+        await events.until(StreamState.LIVE, after=events.seen.index(failed))
+        before = len(endpoint.counters)
+        await endpoint.wait_for(lambda: endpoint.frames_after(before + 5))
+    finally:
+        await desk.close()
+
+
 async def test_an_unplugged_camera_ends_the_stream_and_its_health_says_so(
     desk: StreamDesk,
     camera: AvCamera,

@@ -70,6 +70,8 @@ class WhipEndpoint:
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._reachable = asyncio.Event()
+        self._reachable.set()
 
     def url(self, stream_id: str) -> str:
         return f"http://127.0.0.1:{self.port}/whip/{stream_id}"
@@ -108,6 +110,21 @@ class WhipEndpoint:
             for receiver in session.pc.getReceivers():
                 receiver._send_rtcp = silent  # type: ignore[method-assign]
 
+    def cut_network(self) -> None:
+        """As if the kiosk's network dropped: no receiver reports any more, and every HTTP
+        request hangs (the client times out) until :meth:`restore_network`."""
+        self.mute_reports()
+        self._reachable.clear()
+
+    def restore_network(self) -> None:
+        self._reachable.set()
+
+    async def _unless_cut(self) -> web.StreamResponse | None:
+        if self._reachable.is_set():
+            return None
+        await self._reachable.wait()  # the client gave up long ago
+        return web.json_response({"message": "network was down"}, status=503)
+
     async def wait_for(self, check: Any, timeout_s: float = 20.0) -> None:
         """Until ``check()`` is true (re-checked at every received frame or session change)."""
         async with asyncio.timeout(timeout_s), self._changed:
@@ -119,6 +136,8 @@ class WhipEndpoint:
     # --- HTTP ---
 
     async def _post(self, request: web.Request) -> web.StreamResponse:
+        if (cut := await self._unless_cut()) is not None:
+            return cut
         self.posts += 1
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response(
@@ -149,6 +168,8 @@ class WhipEndpoint:
         )
 
     async def _delete(self, request: web.Request) -> web.StreamResponse:
+        if (cut := await self._unless_cut()) is not None:
+            return cut
         sid = request.match_info["session"]
         if sid not in self.sessions:
             return web.json_response({"message": "no such session"}, status=404)
