@@ -35,6 +35,9 @@ AUDIO_SAMPLES = int(AUDIO_RATE * AUDIO_PTIME)
 #: no new frame for this long: the camera has stalled; the last frame is sent again meanwhile
 #: (a frozen picture is the health probe's to report), the failure is the feed's to say
 FRAME_WAIT_S = 0.5
+#: a video track this far behind its clock drops the frames it missed instead of sending them
+#: all at once
+CATCH_UP_S = 0.25
 
 
 class CameraTrack(MediaStreamTrack):
@@ -75,7 +78,9 @@ class CameraTrack(MediaStreamTrack):
             return
         self._count += 1
         due = self._started + self._count / self._fps
-        if due > now:
+        if now - due > CATCH_UP_S:  # the encoder fell behind (a busy CPU): skip, never burst
+            self._count = int((now - self._started) * self._fps)
+        elif due > now:
             await asyncio.sleep(due - now)  # the frame period, not synchronisation
 
     async def _next_frame(self) -> LiveFrame:

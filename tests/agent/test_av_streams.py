@@ -139,6 +139,18 @@ async def test_the_video_encoder_keeps_under_the_asked_bitrate(
     assert encoder.target_bitrate == 300_000
 
 
+async def test_a_snapshot_during_a_stream_takes_its_own_frame_and_the_stream_goes_on(
+    desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint
+) -> None:
+    await desk.start(camera, args(endpoint))
+    await endpoint.wait_for(lambda: endpoint.frames_after(3))
+    snap = await camera.snapshot()
+    assert (snap.width, snap.height) == (W, H)
+    seen = len(endpoint.counters)
+    await endpoint.wait_for(lambda: endpoint.frames_after(seen + 10))
+    assert camera.tally["snapshots"] == 1 and camera.tally["live_failures"] == 0
+
+
 async def test_stop_leaves_the_whip_session_and_releases_the_camera(
     desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint, events: Events
 ) -> None:
