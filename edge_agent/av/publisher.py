@@ -107,7 +107,8 @@ class Publisher:
         """End the stream: leave the WHIP session, release the camera, report ``ended``."""
         task, self._task = self._task, None
         if task is not None and task is not asyncio.current_task():
-            task.cancel()
+            if not self.ended.is_set():  # still streaming: stop it; else let it finish ending
+                task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await self._finish(reason)
 
