@@ -362,6 +362,20 @@ async def test_a_refused_token_fails_the_start_and_leaves_nothing_running(
     assert not desk.streams and camera._reader is None and not endpoint.sessions
 
 
+async def test_a_repeated_start_hands_its_fresh_token_to_the_next_session(
+    desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint, events: Events
+) -> None:
+    first = await desk.start(camera, args(endpoint))
+    await events.until(StreamState.LIVE)
+    fresh = "a-fresh-token-before-the-old-one-expires"
+    assert await desk.start(camera, args(endpoint, token=fresh)) == first
+    await endpoint.stop()
+    endpoint.token = fresh  # the old token no longer passes
+    await endpoint.start()
+    await events.until(StreamState.LIVE, after=len(events.seen))
+    assert STREAM in desk.streams and endpoint.posts == 2
+
+
 async def test_a_token_refused_at_reconnect_ends_the_stream(
     desk: StreamDesk, camera: AvCamera, endpoint: WhipEndpoint, events: Events
 ) -> None:
