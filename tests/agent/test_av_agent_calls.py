@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from edge_agent.drivers import av_camera
 from kfleet.world.world import KioskSpec, RunningKiosk, running_world
 from protocols.av import StreamState, monitor_stream_id
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
+from protocols.ice_hosts import restrict_ice_hosts
 from protocols.jobs import AckState
 from protocols.messages import AckBody, EventBody, EventKind, Health, PeripheralCall
 from protocols.mqtt_url import parse_mqtt_url
@@ -26,6 +27,14 @@ from simulators.av_source import SyntheticAvSource
 from tests.agent.whip_kit import TOKEN, WhipEndpoint
 
 TIMEOUT = 20.0
+
+
+@pytest.fixture(autouse=True)
+def _ice_restored() -> Iterator[None]:
+    """The world's agents offer loopback only (``[av] ice_host_addresses``), which holds for
+    the whole process: later tests in this worker get aioice's own choice back."""
+    yield
+    restrict_ice_hosts([])
 
 
 class Cloud:
