@@ -298,6 +298,23 @@ async def test_without_a_microphone_the_stream_carries_silence_and_health_says_s
         await camera.close()
 
 
+async def test_a_configured_microphone_is_opened_through_ffmpeg(
+    desk: StreamDesk, endpoint: WhipEndpoint
+) -> None:
+    """FFmpeg's ``lavfi`` tone stands in for ``alsa:...``: the same MediaPlayer path."""
+    mic = "lavfi:sine=frequency=1000:sample_rate=48000"
+    cfg = AvCameraConfig(type="av_camera", id="cam", device="synthetic:x", fps=FPS, microphone=mic)
+    camera = AvCamera(cfg, MuteCamera())
+    try:
+        await desk.start(camera, args(endpoint))
+        await endpoint.wait_for(lambda: endpoint.frames_after(5) and endpoint.audio_frames > 25)
+        assert endpoint.audio_peak > 1000, "the tone, not silence"
+        assert await camera.health() == (Health.OK, "")
+    finally:
+        await desk.close()
+        await camera.close()
+
+
 async def test_a_camera_unplugged_before_the_start_fails_it(
     desk: StreamDesk, camera: AvCamera, source: CountingSource, endpoint: WhipEndpoint
 ) -> None:
