@@ -163,10 +163,12 @@ class AvCamera(VideoCamera):
 
     def __init__(self, cfg: AvCameraConfig, source: AvSource | None = None) -> None:
         super().__init__(cfg, source, label=f"camera {cfg.id}", fps=cfg.fps)
-        # tally: ``snapshots``, ``snapshot_errors``, ``live_frames``, ``live_failures``
+        # tally: ``snapshots``, ``snapshot_errors``, ``live_frames``, ``live_failures``;
+        # the streams add ``stream_sessions``, ``stream_reconnects``
         self._feeds: set[FrameFeed] = set()
         self._reader: asyncio.Task[None] | None = None
         self._latest: LiveFrame | None = None
+        self._seq = 0  # frames read for streams (numbers never repeat, across readers)
         self._feed_error: VideoError | None = None
         self._new_frame = _Pulse()
         self._health_callbacks: list[Callable[[], None]] = []
@@ -225,21 +227,26 @@ class AvCamera(VideoCamera):
             reader.cancel()
 
     async def _read_live(self) -> None:
-        """Read frames at the fastest feed's rate until no feed is left or the camera fails."""
-        seq, due = 0, time.monotonic()
-        while self._feeds:
+        """Read frames at the fastest feed's rate until no feed is left, the camera fails, or
+        a newer reader took over (a stream started while the last one was leaving)."""
+        me, due = asyncio.current_task(), time.monotonic()
+        while self._feeds and self._reader is me:
             try:
                 image = await self._read_reopening()
             except VideoError as err:
+                if self._reader is not me:
+                    return
                 self.tally["live_failures"] += 1
                 log.warning("camera %s: live frames stopped: %s", self.id, err)
                 self._feed_error = err
                 self._new_frame.fire()
                 self.health_may_have_changed()
                 return
-            seq += 1
+            if self._reader is not me:
+                return
+            self._seq += 1
             self.tally["live_frames"] += 1
-            self._latest = LiveFrame(seq, image, time.monotonic())
+            self._latest = LiveFrame(self._seq, image, time.monotonic())
             self._new_frame.fire()
             due += 1 / max(f.fps for f in self._feeds) if self._feeds else 0
             now = time.monotonic()

@@ -15,7 +15,7 @@ from edge_agent.av.encoder import CappedVp8Encoder
 from edge_agent.av.streams import StreamDesk
 from edge_agent.av.whip import StreamError
 from edge_agent.config import AvSettings
-from edge_agent.drivers.av_camera import AvCamera, AvCameraConfig
+from edge_agent.drivers.av_camera import READER_STOP_S, AvCamera, AvCameraConfig
 from edge_agent.peripherals.calls import CallHandler
 from protocols.av import StreamData, StreamStartArgs, StreamState
 from protocols.envelope import Envelope, MsgType, Sender
@@ -196,6 +196,26 @@ async def test_the_stream_comes_back_after_the_endpoint_restarts(
     await endpoint.wait_for(lambda: max(endpoint.counters) > before + 10)
     assert len(endpoint.sessions) == 1 and STREAM in desk.streams
     assert camera.tally["stream_sessions"] == 2 and camera.tally["stream_reconnects"] >= 1
+
+
+async def test_a_stream_starting_while_the_last_one_leaves_gets_one_reader(
+    camera: AvCamera,
+) -> None:
+    first = camera.live(FPS)
+    frame = await first.next(0, 5)
+    leaving = asyncio.create_task(first.close())
+    await asyncio.sleep(0)  # the last feed is leaving: its reader is finishing a read
+    second = camera.live(FPS)
+    async with asyncio.timeout(READER_STOP_S / 2):  # the old reader stepped aside, not cut off
+        await leaving
+    seqs = [frame.seq]
+    for _ in range(8):
+        seqs.append((await second.next(seqs[-1], 5)).seq)
+    readers = [t for t in asyncio.all_tasks() if t.get_name() == "live-cam" and not t.done()]
+    assert len(readers) == 1, "one camera, one reader"
+    assert seqs == sorted(set(seqs)), "frame numbers never repeat"
+    await second.close()
+    assert camera._reader is None
 
 
 async def test_a_media_server_that_stops_reporting_is_left_for_a_new_session(
