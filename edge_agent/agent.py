@@ -106,7 +106,7 @@ class Agent:
         self.acks = self.link.acks
         self.monitor = HealthMonitor(self.peripherals, self._announce)
         self.runner: JobRunner | None = None
-        self.calls = CallHandler(self.peripherals, self.acks, self._emit)
+        self.calls = CallHandler(self.peripherals, self.acks, self._emit, streams_for=config)
         self.review_desk = ReviewDesk(lambda: self.screen.serving and self.review_desk.watched)
         """Corner reviews for the screen: asked only while a screen page is polling for them."""
         self.hall = HallContent.of(config, on_reject=self._reject)  # for the hall screens

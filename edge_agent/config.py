@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from edge_agent.av.settings import AvSettings
 from edge_agent.config_example import EXAMPLE
 from edge_agent.drivers.camera_config import DocCameraConfig
 from edge_agent.drivers.config import PeripheralId
@@ -212,6 +213,7 @@ class AgentConfig(_Model):
     tele: TeleSettings = TeleSettings()
     screen: ScreenSettings = ScreenSettings()
     kiosk: KioskSettings = KioskSettings()
+    av: AvSettings = AvSettings()
     peripherals: Annotated[list[PeripheralConfig], Field(max_length=64)] = []
 
     @field_validator("device_id")
@@ -264,6 +266,7 @@ class AgentConfig(_Model):
 __all__ = [
     "PERIPHERAL_TYPES",
     "AgentConfig",
+    "AvSettings",
     "CallButtonSerial",
     "CloudSettings",
     "DocCameraConfig",

@@ -43,6 +43,10 @@ site_name = "黄河路街道便民服务中心"   # shown above the device name
 # window = "3"                      # window screens: /window shows this window
 # allow_remote = false              # true: host may be a network address (shows state to all)
 
+[av]                                # live camera streams the cloud starts (docs/agent-av.md)
+max_streams = 2                     # a monitoring stream and a help call's at once
+# ice_host_addresses = ["192.168.1.20"]  # offer only the hall LAN's address (default: all)
+
 [[peripherals]]
 type = "escpos_network"             # escpos_network | escpos_serial | escpos_usb | escpos_file
                                     # | idcard_ga467 | doc_camera_uvc | call_button_serial

@@ -76,3 +76,7 @@ class AvCameraConfig(CameraConfig):
     capabilities: Capabilities = offers(Capability.SNAPSHOT, Capability.VIDEO, Capability.AUDIO)
     #: frames discarded before a snapshot (a UVC camera buffers a few stale ones)
     flush_frames: Annotated[int, Field(ge=0, le=10)] = 1
+    #: the microphone for live streams when the camera source has none of its own:
+    #: ``<ffmpeg input format>:<device>``, e.g. ``alsa:default`` or ``alsa:hw:1,0``; empty: the
+    #: source's own (the simulator's tone), else silence and ``degraded`` health while streaming
+    microphone: Annotated[str, Field(pattern=r"^([a-z0-9_]{1,16}:[^\s\x00-\x1f]{1,200})?$")] = ""

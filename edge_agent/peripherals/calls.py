@@ -6,6 +6,8 @@ commands. Every call is answered with acks whose ``job_id`` is the ``call_id``: 
 (``no_peripheral``, ``unknown_action``, ``bad_params``), or ``running`` (long actions only)
 and then ``succeeded`` with a result, or ``failed`` (``peripheral_error``, ``expired``).
 A redelivered call (same ``call_id``) is not performed again: its latest answer is re-sent.
+A camera's ``stream_start`` / ``stream_stop`` go to the stream desk (``edge_agent.av``); a
+stream that cannot be started fails the call with the camera's or the WHIP endpoint's reason.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
+from edge_agent.av.streams import StreamDesk
+from edge_agent.av.whip import StreamError
 from edge_agent.drivers.interface import Emit, Peripheral
 from edge_agent.drivers.serial_errors import SerialDeviceError
 from edge_agent.jobs.acks import AckSink
 from edge_agent.peripherals.events import rating_event
+from protocols.av import StreamStartArgs, StreamStopArgs
 from protocols.calls import ACTIONS, BeepArgs, CallReason, RequestRatingArgs, SetLedArgs
 from protocols.envelope import Envelope
 from protocols.jobs import AckState
 from protocols.messages import AckBody, PeripheralCall
 
 if TYPE_CHECKING:
+    from edge_agent.av.settings import StreamsConfig
     from edge_agent.drivers.rating_pad import RatingResult
 
 log = logging.getLogger(__name__)
@@ -47,9 +53,18 @@ class Refusal:
 class CallHandler:
     """Checks, performs and answers ``peripheral.call`` commands."""
 
-    def __init__(self, peripherals: Mapping[str, Peripheral], acks: AckSink, emit: Emit) -> None:
+    def __init__(
+        self,
+        peripherals: Mapping[str, Peripheral],
+        acks: AckSink,
+        emit: Emit,
+        *,
+        streams_for: StreamsConfig | None = None,
+    ) -> None:
         self._peripherals = peripherals
         self._acks, self._emit = acks, emit
+        #: the camera streams ([av] of ``streams_for``); without a config, none
+        self.streams = None if streams_for is None else StreamDesk.of(streams_for, emit)
         self._answers: OrderedDict[str, AckBody | None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -73,10 +88,12 @@ class CallHandler:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        """Cancel calls in progress (a rating is cancelled on the pad too)."""
+        """Cancel calls in progress (a rating is cancelled on the pad too); end the streams."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.streams is not None:
+            await self.streams.close()
 
     def _check(self, call: PeripheralCall) -> tuple[Peripheral, BaseModel] | Refusal:
         p = self._peripherals.get(call.peripheral)
@@ -106,14 +123,28 @@ class CallHandler:
         if isinstance(args, RequestRatingArgs):  # the citizen may take a while
             await self._answer(corr, call, AckState.RUNNING, "", "")
         try:
-            result = await perform(p, args, self._emit)
+            if isinstance(args, StreamStartArgs | StreamStopArgs):
+                result = await self._stream(p, args)
+            else:
+                result = await perform(p, args, self._emit)
         except SerialDeviceError as err:
             await self._answer(corr, call, AckState.FAILED, CallReason.PERIPHERAL_ERROR, str(err))
+        except StreamError as err:
+            await self._answer(corr, call, AckState.FAILED, CallReason.PERIPHERAL_ERROR, err.reason)
         except Exception as err:
             log.exception("peripheral call %s failed", call.call_id)
             await self._answer(corr, call, AckState.FAILED, CallReason.INTERNAL, repr(err))
         else:
             await self._answer(corr, call, AckState.SUCCEEDED, "", "", result)
+
+    async def _stream(
+        self, p: Peripheral, args: StreamStartArgs | StreamStopArgs
+    ) -> dict[str, Any]:
+        if self.streams is None:
+            raise StreamError("this agent does not stream (no stream desk)", retry=False)
+        if isinstance(args, StreamStartArgs):
+            return await self.streams.start(p, args)
+        return await self.streams.stop(args.stream_id)
 
     async def _answer(
         self,

@@ -131,6 +131,7 @@ def agent_config(
             "peripherals": peripherals,
             # many simulated agents share one machine: no screen unless a caller asks for one
             "screen": {"enabled": False},
+            "av": {"ice_host_addresses": ["127.0.0.1"]},  # one host: media stays on loopback
             **settings,
             "mqtt": {"url": broker_url, **settings.get("mqtt", {})},
         }
