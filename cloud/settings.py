@@ -26,6 +26,7 @@ from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
+from cloud.settings_media_monitor import MediaMonitorSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
@@ -57,6 +58,7 @@ class Settings(
     FormsSettings,
     PaySettings,
     PrintAuditSettings,
+    MediaMonitorSettings,  # issue 16 walls: the 7x24 monitoring streams
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
