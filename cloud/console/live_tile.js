@@ -49,10 +49,11 @@ const kfLiveTile = (() => {
     return { pc, media, location };
   }
 
-  function leave(session) {
+  // end a session; `tell`: DELETE its Location (not when the stream is gone: so is the session)
+  function leave(session, tell = true) {
     if (!session) return;
     session.pc.close();
-    if (session.location) {
+    if (tell && session.location) {
       fetch(session.location, { method: "DELETE", credentials: "same-origin", headers: { "X-CSRF-Token": kf.cookie(CSRF) } })
         .catch(() => null);  // the relay also drops viewers whose ICE ends
     }
@@ -149,7 +150,7 @@ const kfLiveTile = (() => {
         if (!h) {
           const unplugged = camera && camera.health === "offline";
           show(unplugged ? "unplugged" : "ended", unplugged ? t("unplugged") : t("notLive"));
-          leave(session);
+          leave(session, false);
           session = null;
           video.srcObject = null;
           return;
