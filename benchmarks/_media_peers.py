@@ -40,13 +40,13 @@ class CameraTrack(VideoStreamTrack):
     def __init__(self, seed: int) -> None:
         super().__init__()
         self.source = SyntheticAvSource(*SIZE, FPS, seed=seed)
-        self._start: float | None = None
+        self._t0: float | None = None
         self._n = 0
 
     async def recv(self) -> VideoFrame:
-        if self._start is None:
-            self._start = time.monotonic()
-        due = self._start + self._n / FPS
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+        due = self._t0 + self._n / FPS
         if due > time.monotonic():
             await asyncio.sleep(due - time.monotonic())
         ok, img = self.source.read()

@@ -31,7 +31,6 @@ from importlib.util import find_spec
 from typing import Any
 
 import httpx
-import psutil
 
 from kfleet.world.net import free_port, wait_port
 
@@ -55,13 +54,19 @@ def _peer(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _cpu_pct(proc: psutil.Process, seconds: float) -> float:
-    """The process's CPU over ``seconds`` as % of one core (all its threads)."""
-    before, t0 = proc.cpu_times(), time.monotonic()
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_pct(pid: int, seconds: float) -> float:
+    """The process's CPU over ``seconds`` as % of one core."""
+    before, t0 = _cpu_s(pid), time.monotonic()
     time.sleep(seconds)  # the measuring window itself
-    after, t1 = proc.cpu_times(), time.monotonic()
-    used = (after.user - before.user) + (after.system - before.system)
-    return 100.0 * used / (t1 - t0)
+    after, t1 = _cpu_s(pid), time.monotonic()
+    return 100.0 * (after - before) / (t1 - t0)
 
 
 def _wait_live(url: str, streams: int, timeout: float = 30) -> list[dict[str, Any]]:
@@ -84,7 +89,7 @@ def _collect(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
     return out
 
 
-def one_stream(url: str, relay: psutil.Process, seconds: float, extra: int) -> dict[str, Any]:
+def one_stream(url: str, relay: int, seconds: float, extra: int) -> dict[str, Any]:
     """0 → 1 → 1 + extra viewers of one stream; the CPU of each window, latency of the last."""
     total = WARM_S * 3 + seconds * 3 + 10
     pub = _peer("publish", "--url", url, "--streams", "s0", "--seconds", str(total))
@@ -103,7 +108,7 @@ def one_stream(url: str, relay: psutil.Process, seconds: float, extra: int) -> d
     return {"windows": windows, "views": views}
 
 
-def capacity(url: str, relay: psutil.Process, seconds: float, n: int) -> dict[str, Any]:
+def capacity(url: str, relay: int, seconds: float, n: int) -> dict[str, Any]:
     ids = ",".join(f"c{i}" for i in range(n))
     total = WARM_S * 2 + seconds + 10
     before = _cpu_pct(relay, 1.0)
@@ -173,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         wait_port("127.0.0.1", port, timeout=30)
         url = f"http://127.0.0.1:{port}"
-        relay = psutil.Process(relay_proc.pid)
+        relay = relay_proc.pid
         one = one_stream(url, relay, a.seconds, a.extra)
         cap = capacity(url, relay, a.seconds, a.capacity)
         report(a.backend, one, cap, a.seconds)
