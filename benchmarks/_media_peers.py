@@ -21,8 +21,14 @@ from typing import Any
 
 import httpx
 import uvicorn
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
-from av import VideoFrame
+from aiortc import (
+    AudioStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
+from av import AudioFrame, VideoFrame
 from fastapi import FastAPI, Request, Response
 
 from cloud.media.backend import MediaError, StreamInfo
@@ -57,6 +63,21 @@ class CameraTrack(VideoStreamTrack):
         return frame
 
 
+class ToneTrack(AudioStreamTrack):
+    """The synthetic microphone's tone, 20 ms Opus frames (what the agent publishes)."""
+
+    def __init__(self, source: SyntheticAvSource) -> None:
+        super().__init__()
+        self.source = source
+
+    async def recv(self) -> AudioFrame:
+        frame = await super().recv()  # aiortc's paced silence: its timing and layout
+        assert isinstance(frame, AudioFrame)
+        samples = self.source.read_audio(frame.samples)
+        frame.planes[0].update(samples.tobytes())
+        return frame
+
+
 async def _offer(pc: RTCPeerConnection) -> str:
     await pc.setLocalDescription(await pc.createOffer())
     return pc.localDescription.sdp
@@ -67,7 +88,9 @@ async def publish(url: str, streams: list[str], seconds: float) -> dict[str, Any
     async with httpx.AsyncClient(timeout=30) as http:
         for i, sid in enumerate(streams):
             pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-            pc.addTransceiver(CameraTrack(seed=i + 1), direction="sendonly")
+            camera = CameraTrack(seed=i + 1)
+            pc.addTransceiver(camera, direction="sendonly")
+            pc.addTransceiver(ToneTrack(camera.source), direction="sendonly")
             r = await http.post(f"{url}/whip/{sid}", content=await _offer(pc))
             if r.status_code != 201:
                 raise SystemExit(f"WHIP {sid}: {r.status_code} {r.text}")
@@ -81,19 +104,24 @@ async def publish(url: str, streams: list[str], seconds: float) -> dict[str, Any
 
 async def view(url: str, streams: list[str], per_stream: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
-    frames = {"total": 0, "unreadable": 0}
+    frames = {"total": 0, "unreadable": 0, "unreadable_after_3s": 0}
     pcs, tasks = [], []
     started = time.monotonic()
 
     async def consume(track: Any) -> None:
+        if track.kind != "video":
+            while True:
+                await track.recv()  # decoded and dropped, as a player would play it
         while True:
             frame = await track.recv()
             now_ms = time.time() * 1000
             stamp = read_stamp(frame.to_ndarray(format="gray"))
             frames["total"] += 1
+            settled = time.monotonic() - started > 3  # past the first keyframe of each viewer
             if stamp is None:
                 frames["unreadable"] += 1
-            elif time.monotonic() - started > 3:  # after the first keyframe settles
+                frames["unreadable_after_3s"] += settled
+            elif settled:
                 latencies.append(now_ms - stamp)
 
     async with httpx.AsyncClient(timeout=30) as http:
@@ -101,6 +129,7 @@ async def view(url: str, streams: list[str], per_stream: int, seconds: float) ->
             for _ in range(per_stream):
                 pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
                 pc.addTransceiver("video", direction="recvonly")
+                pc.addTransceiver("audio", direction="recvonly")
                 pc.on("track", lambda t: tasks.append(asyncio.ensure_future(consume(t))))
                 r = await http.post(f"{url}/whep/{sid}", content=await _offer(pc))
                 if r.status_code != 201:

@@ -4,7 +4,7 @@ glass-to-glass latency on loopback, and how many pilot streams one cloud process
 Three kinds of process on 127.0.0.1 (``benchmarks/_media_peers.py``): the relay under test
 (the cloud's ``AiortcRelay`` when ``cloud/media/relay.py`` is in the build, else a
 self-contained aiortc stand-in that decodes and re-encodes: ``--backend``), publishers of the
-synthetic camera (640 × 480 @ 15 fps VP8, like the agent) and viewers that decode every frame
+synthetic camera and microphone (640 × 480 @ 15 fps VP8 + Opus, like the agent) and viewers that decode every frame
 and read the timestamp strip the simulator drew (``simulators/av_stamp.py``): latency = the
 viewer's clock when the frame is decoded − the camera's clock when it was drawn (one host,
 one clock). The relay's CPU is read from its own process (user + system) over each window.
@@ -69,14 +69,14 @@ def _cpu_pct(pid: int, seconds: float) -> float:
     return 100.0 * (after - before) / (t1 - t0)
 
 
-def _wait_live(url: str, streams: int, timeout: float = 30) -> list[dict[str, Any]]:
+def _wait_live(url: str, ids: list[str], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        live = httpx.get(f"{url}/health", timeout=5).json()
-        if len(live) >= streams:
-            return list(live)
+        live = {h["info"]["stream_id"] for h in httpx.get(f"{url}/health", timeout=5).json()}
+        if live >= set(ids):
+            return
         time.sleep(0.2)  # polling the relay's health until the publishers are in
-    raise SystemExit(f"only {len(live)} of {streams} streams became live within {timeout:g} s")
+    raise SystemExit(f"streams {sorted(set(ids) - live)} did not become live in {timeout:g} s")
 
 
 def _collect(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ def one_stream(url: str, relay: int, seconds: float, extra: int) -> dict[str, An
     """0 → 1 → 1 + extra viewers of one stream; the CPU of each window, latency of the last."""
     total = WARM_S * 3 + seconds * 3 + 10
     pub = _peer("publish", "--url", url, "--streams", "s0", "--seconds", str(total))
-    _wait_live(url, 1)
+    _wait_live(url, ["s0"])
     time.sleep(WARM_S)  # the encoder and the relay settle
     windows = [Window("1 stream, 0 viewers", _cpu_pct(relay, seconds), 0, 1)]
     first = _peer("view", "--url", url, "--streams", "s0", "--seconds", str(total - 10))
@@ -109,15 +109,18 @@ def one_stream(url: str, relay: int, seconds: float, extra: int) -> dict[str, An
 
 
 def capacity(url: str, relay: int, seconds: float, n: int) -> dict[str, Any]:
-    ids = ",".join(f"c{i}" for i in range(n))
+    names = [f"c{i}" for i in range(n)]
+    ids = ",".join(names)
     total = WARM_S * 2 + seconds + 10
     before = _cpu_pct(relay, 1.0)
     pub = _peer("publish", "--url", url, "--streams", ids, "--seconds", str(total))
-    _wait_live(url, n + 1)  # s0 may linger in the relay's grace: it is not counted below
+    _wait_live(url, names)
     view = _peer("view", "--url", url, "--streams", ids, "--seconds", str(total - 6))
     time.sleep(WARM_S * 1.5)
     cpu = _cpu_pct(relay, seconds)
-    health = httpx.get(f"{url}/health", timeout=5).json()
+    health = [
+        h for h in httpx.get(f"{url}/health", timeout=5).json() if h["info"]["stream_id"] in names
+    ]
     views = _collect([view])
     _collect([pub])
     return {"streams": n, "relay_cpu_pct": cpu, "idle_cpu_pct": before, "views": views,
@@ -141,7 +144,7 @@ def report(backend: str, one: dict[str, Any], cap: dict[str, Any], seconds: floa
     print(f"media relay benchmark — backend {backend}, {os.cpu_count()} cores, load average "
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the end (the machine is shared and "
           "loaded; publishers and viewers run on it too)")  # fmt: skip
-    print(f"windows of {seconds:g} s; 640x480 @ 15 fps VP8 publishers (no audio)")
+    print(f"windows of {seconds:g} s; 640x480 @ 15 fps VP8 + Opus tone publishers")
     for x in w:
         print(f"  {x.label:<24} relay CPU {x.relay_cpu_pct:6.1f} % of a core")
     print(f"  CPU per relayed stream (no viewer)  {per_stream:6.1f} % of a core")
@@ -151,7 +154,8 @@ def report(backend: str, one: dict[str, Any], cap: dict[str, Any], seconds: floa
           f"p95 {_pct(lat, 0.95):.0f} ms, max {max(lat, default=float('nan')):.0f} ms "
           "(target p95 ≤ 300 ms)")  # fmt: skip
     print(f"  frames decoded by the viewers {sum(f['total'] for f in frames)}, strip "
-          f"unreadable {sum(f['unreadable'] for f in frames)}")  # fmt: skip
+          f"unreadable {sum(f['unreadable'] for f in frames)} (after each viewer's first 3 s: "
+          f"{sum(f['unreadable_after_3s'] for f in frames)})")  # fmt: skip
     n = cap["streams"]
     cap_lat = [x for v in cap["views"] for x in v["latency_ms"]]
     got = sum(v["frames"]["total"] for v in cap["views"])
