@@ -4,10 +4,11 @@ glass-to-glass latency on loopback, and how many pilot streams one cloud process
 Three kinds of process on 127.0.0.1 (``benchmarks/_media_peers.py``): the relay under test
 (the cloud's ``AiortcRelay`` when ``cloud/media/relay.py`` is in the build, else a
 self-contained aiortc stand-in that decodes and re-encodes: ``--backend``), publishers of the
-synthetic camera and microphone (640 × 480 @ 15 fps VP8 + Opus, like the agent) and viewers that decode every frame
-and read the timestamp strip the simulator drew (``simulators/av_stamp.py``): latency = the
-viewer's clock when the frame is decoded − the camera's clock when it was drawn (one host,
-one clock). The relay's CPU is read from its own process (user + system) over each window.
+synthetic camera and microphone (640 × 480 @ 15 fps VP8 + Opus, like the agent) and viewers
+that decode every frame and read the timestamp strip the simulator drew
+(``simulators/av_stamp.py``): latency = the viewer's clock when the frame is decoded − the
+camera's clock when it was drawn (one host, one clock). The relay's CPU is read from its own
+process (user + system) over each window.
 
 Phases: one stream with 0, 1 and 1 + ``--extra`` viewers (CPU per stream and per extra
 viewer); then ``--capacity`` streams with one viewer each (CPU per stream at that load, and
