@@ -150,6 +150,7 @@ async def _run_workers(parts: Parts) -> None:
             ("notify", parts.notify.run()),
             ("hall", parts.hall.run()),
             ("kiosk", parts.kiosk.run()),
+            ("media-monitor", parts.monitor.run()),  # issue 16 walls
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

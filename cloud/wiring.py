@@ -45,6 +45,7 @@ from cloud.jobs import JobService
 from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
+from cloud.media.monitor import StreamMonitor, build_monitor
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
@@ -97,6 +98,9 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16 walls: 7x24 monitoring streams and stream health into telemetry (its ``run``
+    #: is a worker of the app; idle without a media plane)
+    monitor: StreamMonitor
 
 
 def _job_service(
@@ -177,6 +181,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
+        monitor=build_monitor(settings, sessions, telemetry, None),  # at merge: parts.media
     )
 
 

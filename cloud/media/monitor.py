@@ -24,14 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db.models import Device, Site
 from cloud.media.backend import StreamHealth, StreamPurpose
+from cloud.settings_media_monitor import MediaMonitorSettings
 from cloud.telemetry.latest import upsert_latest
 from cloud.telemetry.model import Point
 from cloud.telemetry.validate import cloud_tags_of
 from fleet.media_monitor import STREAM_METRICS, CameraDevice, MonitorState, Plan
 from fleet.peripherals import parse_all
+from protocols.av import monitor_stream_id
 
 log = logging.getLogger(__name__)
-
 
 
 class MonitorMedia(Protocol):
@@ -41,7 +42,7 @@ class MonitorMedia(Protocol):
         self, device_id: str, stream_id: str, purpose: StreamPurpose, site_path: str
     ) -> str: ...
 
-    async def stop_device_stream(self, device_id: str, stream_id: str) -> None: ...
+    async def stop_device_stream(self, device_id: str, stream_id: str) -> object: ...
 
     def health(self) -> list[StreamHealth]: ...
 
@@ -58,7 +59,7 @@ class StreamMonitor:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        media: MonitorMedia,
+        media: MonitorMedia | None,
         sink: PointSink,
         sites: Sequence[str],
         *,
@@ -75,6 +76,9 @@ class StreamMonitor:
         self.passes = 0
 
     async def run(self) -> None:
+        if self._media is None:
+            log.info("no media plane in this build: no monitoring streams, no stream health")
+            return
         while True:
             try:
                 await self.pass_once()
@@ -84,6 +88,8 @@ class StreamMonitor:
 
     async def pass_once(self) -> Plan:
         """One pass: start, stop, record. Returns what it decided."""
+        if self._media is None:
+            return Plan()
         health = self._media.health()
         live = {h.info.stream_id: h.info.device_id for h in health if h.info.device_id}
         devices = await self._devices(set(live.values()))
@@ -98,7 +104,8 @@ class StreamMonitor:
         return plan
 
     async def _start(self, device: CameraDevice) -> None:
-        stream_id = f"mon-{device.device_id}"
+        stream_id = monitor_stream_id(device.device_id)
+        assert self._media is not None
         try:
             call = await self._media.start_device_stream(
                 device.device_id, stream_id, "monitor", device.site
@@ -109,6 +116,7 @@ class StreamMonitor:
         log.info("monitoring stream %s asked of %s (call %s)", stream_id, device.device_id, call)
 
     async def _stop(self, device_id: str, stream_id: str) -> None:
+        assert self._media is not None
         try:
             await self._media.stop_device_stream(device_id, stream_id)
         except Exception as err:  # the device may be gone already; its stream ends with it
@@ -178,3 +186,20 @@ def _points(
     return [
         Point(name, float(v), ts_ms, tags) for name, v in zip(STREAM_METRICS, numbers, strict=True)
     ]
+
+
+def build_monitor(
+    settings: MediaMonitorSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    telemetry: PointSink,
+    media: MonitorMedia | None,
+) -> StreamMonitor:
+    """The worker with the ``media_monitor_*`` settings (``cloud.wiring.build``)."""
+    return StreamMonitor(
+        sessions,
+        media,
+        telemetry,
+        settings.media_monitor_sites,
+        interval_s=settings.media_monitor_interval_s,
+        grace_s=settings.media_monitor_start_grace_s,
+    )

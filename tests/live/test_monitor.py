@@ -3,14 +3,18 @@ whose device goes, writes stream health into telemetry, and a stalled stream ope
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from cloud.media.monitor import StreamMonitor
+from cloud.media.monitor import StreamMonitor, build_monitor
 from cloud.notify.model import NoticeKind
+from cloud.settings_media_monitor import MediaMonitorSettings
 from cloud.telemetry.latest import latest_values
 from fleet.alert_rules import RuleError, parse_params
+from fleet.media_monitor import Plan
 from tests.alerts.kit import (
     HHL,
     TGLS,
@@ -176,3 +180,21 @@ def test_a_stream_rule_names_only_known_purposes() -> None:
     with pytest.raises(RuleError, match=r"params\.every"):
         parse_params("stream_stalled", {"every": 1})
     assert parse_params("stream_stalled", {}).purposes == ("monitor",)  # type: ignore[union-attr]
+
+
+async def test_without_a_media_plane_the_worker_does_nothing_and_ends(db: Sessions) -> None:
+    settings = MediaMonitorSettings(media_monitor_sites=[HHL])
+    monitor = build_monitor(settings, db, Sink(), None)
+    await add_device(db, "k1", HHL, peripherals=[camera()])
+    assert await monitor.pass_once() == Plan()
+    async with asyncio.timeout(5):
+        await monitor.run()  # returns: a worker that ended normally, not a failed one
+
+
+def test_monitored_sites_are_site_paths() -> None:
+    assert MediaMonitorSettings(media_monitor_sites=[HHL + "/", TGLS]).media_monitor_sites == [
+        HHL,
+        TGLS,
+    ]
+    with pytest.raises(ValidationError, match="site path such as"):
+        MediaMonitorSettings(media_monitor_sites=["Pilot A"])
