@@ -19,7 +19,10 @@
       stalled: "画面停滞：中转服务器暂时收不到该设备的视频", unplugged: "摄像头已断开：请到现场检查摄像头连接",
       notLive: "该视频流当前未在推流，恢复后自动连接", lost: "连接中断，正在重新连接",
       h_ok: "正常", h_degraded: "异常", h_offline: "离线", h_unknown: "未知", none: "—",
-      loaded: "已加载", devicesOf: "的设备",
+      loaded: "已加载", devicesOf: "的设备", startingStream: "正在等待设备开始推流",
+      deviceReconnecting: "设备正在重新连接",
+      st_live: "直播中", st_stalled: "画面停滞", st_starting: "启动中", st_reconnecting: "设备重连中",
+      st_ended: "已结束", st_failed: "启动失败",
     },
     en: {
       title: "Live", sites: "Sites", pickSite: "Pick a site", wall: "Open the site's wall",
@@ -33,7 +36,10 @@
       unplugged: "Camera unplugged: check the camera's cable on site",
       notLive: "This stream is not live now; the tile connects when it is back", lost: "Connection lost, reconnecting",
       h_ok: "ok", h_degraded: "degraded", h_offline: "offline", h_unknown: "unknown", none: "—",
-      loaded: "loaded", devicesOf: " devices",
+      loaded: "loaded", devicesOf: " devices", startingStream: "waiting for the device to start streaming",
+      deviceReconnecting: "the device is reconnecting",
+      st_live: "live", st_stalled: "stalled", st_starting: "starting", st_reconnecting: "device reconnecting",
+      st_ended: "ended", st_failed: "start failed",
     },
   }[kf.LANG];
   const t = (key) => T[key] ?? key;
@@ -96,7 +102,7 @@
       const tr = document.createElement("tr");
       tr.dataset.device = d.id;
       const cells = [d.name || d.id, t("h_" + cam.health) + (cam.reason ? ` (${cam.reason})` : ""),
-        s ? t("s_" + s.state) : t("none")];
+        s ? t("st_" + s.state) + (s.reason ? ` (${s.reason})` : "") : t("none")];
       for (const text of cells) { const td = document.createElement("td"); td.textContent = text; tr.append(td); }
       const td = document.createElement("td");
       const b = document.createElement("button");
@@ -132,7 +138,8 @@
     });
     tiles.set(id, tile);
     renderDevices();
-    if (!streamOf(id)) {
+    const listed = streamOf(id);
+    if (!listed || ["ended", "failed"].includes(listed.state)) {
       say(t("starting"));
       try {
         await kf.api(`/api/v1/devices/${encodeURIComponent(d.id)}/streams`, { method: "POST", body: { purpose: "monitor" } });
@@ -148,7 +155,7 @@
     for (const tile of tiles.values()) {
       const h = streamOf(tile.streamId);
       let camera = null;
-      if (!h && tile.deviceId) {
+      if ((!h || !["live", "stalled"].includes(h.state)) && tile.deviceId) {
         const d = await kf.api(`/api/v1/devices/${encodeURIComponent(tile.deviceId)}?events=0`).catch(() => null);
         camera = d && cameraOf(d);
       }

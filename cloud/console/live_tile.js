@@ -144,12 +144,17 @@ const kfLiveTile = (() => {
     const tile = {
       streamId, deviceId, element: fig, video,
       get state() { return fig.dataset.state; },
-      // the stream's health from GET /api/v1/media/streams (null: not live there)
+      // the stream as GET /api/v1/media/streams lists it (null: not listed); `camera`: the
+      // device's av_camera peripheral when the stream is not live (its health says unplugged)
       health(h, camera) {
         if (closed) return;
-        if (!h) {
-          const unplugged = camera && camera.health === "offline";
-          show(unplugged ? "unplugged" : "ended", unplugged ? t("unplugged") : t("notLive"));
+        const state = h ? h.state : "gone";
+        if (state === "starting") { show("connecting", t("startingStream")); return; }
+        if (state === "reconnecting") { show("reconnecting", t("deviceReconnecting") + (h.reason ? ` (${h.reason})` : "")); return; }
+        if (state !== "live" && state !== "stalled") {  // ended, failed, or no longer listed
+          const reason = (h && h.reason) || "";
+          const unplugged = /unplug/i.test(reason) || (camera && camera.health === "offline");
+          show(unplugged ? "unplugged" : "ended", unplugged ? t("unplugged") : t("notLive") + (reason ? ` (${reason})` : ""));
           leave(session, false);
           session = null;
           video.srcObject = null;
@@ -159,7 +164,7 @@ const kfLiveTile = (() => {
         cells.kbps.textContent = Math.round(h.bitrate_kbps);
         cells.loss.textContent = Number(h.packet_loss_pct).toFixed(1) + " %";
         cells.viewers.textContent = h.viewers;
-        if (h.state === "stalled") { show("stalled", t("stalled")); return; }
+        if (state === "stalled") { show("stalled", t("stalled")); return; }
         if (!session && !connecting && !timer) { connect(); return; }
         if (session && session.pc.connectionState === "connected") show("live");
       },

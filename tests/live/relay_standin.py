@@ -69,6 +69,8 @@ class StandInRelay:
     left: list[str] = field(default_factory=list)
     starts: list[str] = field(default_factory=list)
     someone_left: asyncio.Event = field(default_factory=asyncio.Event)
+    #: streams that ended recently: stream id → (device id, reason), listed as ``ended``
+    ended: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add_device(self, device_id: str, name: str) -> None:
         self.devices[device_id] = {
@@ -77,14 +79,17 @@ class StandInRelay:
         }  # fmt: skip
 
     def publish(self, device_id: str) -> Stream:
+        self.ended.pop(f"mon-{device_id}", None)
         source = SyntheticAvSource(320, 240, 15, seed=len(self.streams) + 1)
         sid = f"mon-{device_id}"
         self.streams[sid] = Stream(sid, device_id, SyntheticTrack(source), datetime.now(UTC))
         return self.streams[sid]
 
     async def unplug(self, device_id: str) -> None:
+        """As the relay lists it after the device's ``stream`` event: ended, with the reason."""
         self.devices[device_id]["peripherals"] = [camera("offline", "camera unplugged")]
         stream = self.streams.pop(f"mon-{device_id}")
+        self.ended[stream.stream_id] = (device_id, "camera unplugged")
         stream.track.stop()
         for pc in stream.viewers.values():
             await pc.close()
@@ -100,6 +105,14 @@ class StandInRelay:
                 "has_audio": False, "passthrough": True, "backend": "stand-in",
             }
             for s in self.streams.values()
+        ] + [
+            {
+                "stream_id": sid, "purpose": "monitor", "device_id": dev, "site_path": HHL,
+                "state": "ended", "started_at": None, "fps": 0.0, "bitrate_kbps": 0.0,
+                "packet_loss_pct": 0.0, "last_media_at": None, "viewers": 0, "has_audio": False,
+                "passthrough": False, "backend": "stand-in", "reason": why,
+            }
+            for sid, (dev, why) in self.ended.items()
         ]  # fmt: skip
 
     async def view(self, stream_id: str, offer: str) -> tuple[str, str]:

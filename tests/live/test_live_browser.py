@@ -1,6 +1,7 @@
 """The console's /live page in Chromium against the media API's fixed shapes (a stand-in with
 real aiortc peers on loopback): two streams decode at once, the health overlay shows, an
-unplugged camera's tile says so, closing a tile leaves the WHEP session; axe on the page."""
+unplugged camera's tile says so and plays again when the camera is back, a stalled stream is
+said, closing a tile leaves the WHEP session; axe on the page."""
 
 from __future__ import annotations
 
@@ -87,6 +88,10 @@ async def test_two_streams_live_at_once_and_an_unplugged_camera_says_so(
     await expect(tile2.locator(".tile-notice")).to_contain_text("摄像头已断开")
     await expect(tile1).to_have_attribute("data-state", "live")  # the other tile plays on
     await decoding(page, "mon-hhl-kiosk-01")
+    await expect(rows.nth(1)).to_contain_text("已结束 (camera unplugged)")
+    standin.publish("hhl-kiosk-02")  # plugged back in: the device streams again
+    await expect(tile2).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    await decoding(page, "mon-hhl-kiosk-02")  # the tile connected again by itself
 
     standin.streams["mon-hhl-kiosk-01"].stalled = True
     await expect(tile1).to_have_attribute("data-state", "stalled", timeout=WAIT_MS)
