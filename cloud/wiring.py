@@ -124,8 +124,7 @@ def _job_service(
 
 def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
+    sessions = make_sessions(engine := make_engine(settings.database_url))
     hub, events = ChangeHub(), EventChannel()
     stats = BusStats(hub)
     clocks = DeviceClocks(settings.clock_skew_warn_ms)
