@@ -126,8 +126,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     sessions = make_sessions(engine := make_engine(settings.database_url))
     hub, events = ChangeHub(), EventChannel()
-    stats = BusStats(hub)
-    clocks = DeviceClocks(settings.clock_skew_warn_ms)
+    stats, clocks = BusStats(hub), DeviceClocks(settings.clock_skew_warn_ms)
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     telemetry = build_telemetry(settings, sessions, clocks)
