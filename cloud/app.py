@@ -156,6 +156,7 @@ async def _run_workers(parts: Parts) -> None:
             ("hall", parts.hall.run()),
             ("kiosk", parts.kiosk.run()),
             ("media", parts.media.run()),  # issue 16: stream health, cleanup
+            ("media-monitor", parts.monitor.run()),  # issue 16 walls
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

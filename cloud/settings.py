@@ -28,6 +28,7 @@ from cloud.settings_identity import IdentitySettings
 from cloud.settings_janus import JanusSettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_media import MediaSettings
+from cloud.settings_media_monitor import MediaMonitorSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
@@ -61,6 +62,7 @@ class Settings(
     PrintAuditSettings,
     JanusSettings,  # issue 16: the Janus media backend (docs/media-janus.md)
     MediaSettings,  # issue 16: the media relay (docs/media.md)
+    MediaMonitorSettings,  # issue 16 walls: the 7x24 monitoring streams
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

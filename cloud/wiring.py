@@ -47,6 +47,7 @@ from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
 from cloud.media.build import build_media
 from cloud.media.service import MediaService
+from cloud.media.monitor import StreamMonitor, build_monitor
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
@@ -102,6 +103,9 @@ class Parts:
     #: issue 16: the media plane (WHIP/WHEP relay, tokens, device streams; its ``run`` is a
     #: worker of the app)
     media: MediaService
+    #: issue 16 walls: 7x24 monitoring streams and stream health into telemetry (its ``run``
+    #: is a worker of the app; idle without a media plane)
+    monitor: StreamMonitor
 
 
 def _job_service(
@@ -127,8 +131,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     """Create the parts; nothing connects until the app's lifespan runs them."""
     sessions = make_sessions(engine := make_engine(settings.database_url))
     hub, events = ChangeHub(), EventChannel()
-    stats = BusStats(hub)
-    clocks = DeviceClocks(settings.clock_skew_warn_ms)
+    stats, clocks = BusStats(hub), DeviceClocks(settings.clock_skew_warn_ms)
     blobs = BlobStore(settings.data_dir / "blobs", settings.blob_max_bytes)
     acks = AckApplier(sessions, hub, stats, settings.retry_policy, blobs)
     telemetry = build_telemetry(settings, sessions, clocks)
@@ -181,7 +184,8 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
-        media=build_media(settings, sessions, calls, ingest.peripheral_events),  # issue 16
+        media=(media := build_media(settings, sessions, calls, ingest.peripheral_events)),
+        monitor=build_monitor(settings, sessions, telemetry, media),
     )
 
 

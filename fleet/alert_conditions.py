@@ -21,8 +21,10 @@ from fleet.alert_rules import (
     PresenceParams,
     RuleSpec,
     Scope,
+    StreamStalledParams,
 )
 from fleet.liveness import liveness
+from fleet.media_monitor import STALLED_METRIC
 from fleet.peripherals import PeripheralState
 from protocols.telemetry import PeripheralMetric
 
@@ -227,6 +229,27 @@ def _job_failure(rule: RuleSpec, p: JobFailureParams, counts: Iterable[JobCount]
     return found
 
 
+def _stream_stalled(rule: RuleSpec, p: StreamStalledParams, facts: Facts) -> list[Finding]:
+    roles = {d.id: d.role for d in facts.devices}
+    found = []
+    for m in facts.metrics:
+        if m.name != STALLED_METRIC or m.value < 1 or m.tags.get("purpose") not in p.purposes:
+            continue
+        if not in_rule_scope(rule.scope, m.site, roles.get(m.device_id), m.device_id):
+            continue
+        stream = m.tags.get("stream", "")
+        found.append(
+            Finding(
+                f"stream:{stream}",
+                m.site,
+                m.device_id,
+                f"{m.device_id} 视频流 {stream} 中断 / stream {stream} of {m.device_id} stalled",
+                m.value,
+            )
+        )
+    return found
+
+
 def findings(rule: RuleSpec, facts: Facts, now: datetime) -> dict[str, Finding]:
     """The subjects ``rule``'s condition holds for at ``now``, by subject."""
     params = rule.params
@@ -236,6 +259,8 @@ def findings(rule: RuleSpec, facts: Facts, now: datetime) -> dict[str, Finding]:
         found = _peripheral(rule, params, facts)
     elif isinstance(params, MetricParams):
         found = _metric(rule, params, facts)
+    elif isinstance(params, StreamStalledParams):
+        found = _stream_stalled(rule, params, facts)
     else:
         found = _job_failure(rule, params, facts.jobs.get(rule.id, ()))
     return {f.subject: f for f in found}

@@ -1,4 +1,4 @@
-"""Alert rules: the four kinds, their parameters, and validation with precise errors.
+"""Alert rules: the five kinds, their parameters, and validation with precise errors.
 
 Pure: the cloud stores a rule as JSON (``params``) and turns it into a :class:`RuleSpec`
 through :func:`parse_params`; a bad rule is refused with the field that is wrong, why, and
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from fleet.media_monitor import STREAM_METRICS, STREAM_PURPOSES
 from protocols.telemetry import PeripheralMetric, SysMetric
 
 #: the severities of ``cloud.notify.model.Severity`` (fleet may not import cloud; a test
@@ -26,6 +27,7 @@ class RuleKind(StrEnum):
     PERIPHERAL = "peripheral"  # paper out, near end, cover open, unplugged, offline
     METRIC = "metric"  # a newest telemetry value over/under a threshold
     JOB_FAILURE = "job_failure"  # the share of failed jobs over a window
+    STREAM_STALLED = "stream_stalled"  # a device's live stream without media (issue 16)
 
 
 class RuleError(ValueError):
@@ -50,7 +52,9 @@ PERIPHERAL_CONDITIONS: dict[str, tuple[frozenset[str], frozenset[str], frozenset
 PRESENCE_STATES = ("offline", "silent", "never_seen")
 OPS = (">", ">=", "<", "<=", "==", "!=")
 #: metrics a threshold rule may watch (names are fixed by protocols.telemetry)
-METRIC_NAMES = tuple(m.value for m in SysMetric) + tuple(m.value for m in PeripheralMetric)
+METRIC_NAMES = (
+    tuple(m.value for m in SysMetric) + tuple(m.value for m in PeripheralMetric) + STREAM_METRICS
+)
 JOB_SCOPES = ("device", "site")
 _WORD = re.compile(r"^[a-z0-9_]{1,32}$")
 _TAG_VALUE = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
@@ -91,7 +95,15 @@ class JobFailureParams:
     per: str = "device"
 
 
-Params = PresenceParams | PeripheralParams | MetricParams | JobFailureParams
+@dataclass(frozen=True, slots=True)
+class StreamStalledParams:
+    """``stream.stalled`` is 1 (the monitor worker's telemetry) for a stream of these purposes;
+    how long it must last is the rule's ``for_s``."""
+
+    purposes: tuple[str, ...] = ("monitor",)
+
+
+Params = PresenceParams | PeripheralParams | MetricParams | JobFailureParams | StreamStalledParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +219,20 @@ def _job_failure(raw: Mapping[str, Any]) -> JobFailureParams:
     )
 
 
+def _stream_stalled(raw: Mapping[str, Any]) -> StreamStalledParams:
+    _no_extra(raw, {"purposes"})
+    purposes = _words(raw, "purposes", ("monitor",), STREAM_PURPOSES)
+    if not purposes:
+        raise RuleError("params.purposes", "name at least one of " + ", ".join(STREAM_PURPOSES))
+    return StreamStalledParams(purposes)
+
+
 _PARSERS: dict[RuleKind, Callable[[Mapping[str, Any]], Params]] = {
     RuleKind.PRESENCE: _presence,
     RuleKind.PERIPHERAL: _peripheral,
     RuleKind.METRIC: _metric,
     RuleKind.JOB_FAILURE: _job_failure,
+    RuleKind.STREAM_STALLED: _stream_stalled,
 }
 
 

@@ -2,7 +2,10 @@
 
 Video: BGR ``uint8`` frames (640 × 480 by default) of SMPTE-like colour bars with a box that
 bounces across them, and a burned-in frame counter and wall-clock timestamp, so a viewer (or
-a test) can see that frames move and how old they are. The box's colour, start and speed come
+a test) can see that frames move and how old they are, and a strip of black/white blocks
+along the top holding the same time in milliseconds with a checksum
+(:mod:`simulators.av_stamp`, frames at least 264 × 12 px), so glass-to-glass latency can be
+read by a program after VP8 (``benchmarks/media.py``). The box's colour, start and speed come
 from ``seed``; its position depends only on the frame number, so a seeded source gives the
 same pixels every run once ``clock`` is fixed. ``read() -> (ok, frame)`` mimics
 ``cv2.VideoCapture``; with ``realtime=True`` it also paces reads at the nominal ``fps``.
@@ -32,6 +35,8 @@ from typing import cast
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from simulators.av_stamp import STAMP_BITS, block_size, draw_stamp
 
 __all__ = [
     "SyntheticAvSource",
@@ -155,6 +160,9 @@ class SyntheticAvSource:
         for i, text in enumerate((f"#{n:08d}", stamp)):
             org = (int(self.width * 0.03), self.height - band + line * (i + 1))
             cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), thick)
+        side = block_size(self.width)
+        if side * (STAMP_BITS + 2) <= self.width and side * 3 <= self.height:
+            draw_stamp(img, round(wall * 1000))
         return img
 
     def _bars(self) -> Image:

@@ -24,6 +24,7 @@ from fleet.alert_rules import (
     parse_params,
 )
 from fleet.alerts import SilenceView
+from fleet.media_monitor import STALLED_METRIC
 from fleet.peripherals import parse_all
 from protocols.jobs import JobState
 from protocols.telemetry import PeripheralMetric
@@ -88,6 +89,8 @@ async def _metrics(session: AsyncSession, specs: Sequence[RuleSpec]) -> list[Met
     names = {s.params.name for s in specs if isinstance(s.params, MetricParams)}
     if any(s.kind is RuleKind.PERIPHERAL for s in specs):
         names.add(PeripheralMetric.PAPER.value)
+    if any(s.kind is RuleKind.STREAM_STALLED for s in specs):
+        names.add(STALLED_METRIC)
     if not names:
         return []
     values = await latest_values(session, names=sorted(names))
@@ -121,7 +124,12 @@ async def _job_counts(session: AsyncSession, p: JobFailureParams, now: datetime)
 async def gather(session: AsyncSession, specs: Sequence[RuleSpec], now: datetime) -> Facts:
     """The facts ``specs`` need (nothing a rule does not look at is read)."""
     kinds = {s.kind for s in specs}
-    need_devices = kinds & {RuleKind.PRESENCE, RuleKind.PERIPHERAL, RuleKind.METRIC}
+    need_devices = kinds & {
+        RuleKind.PRESENCE,
+        RuleKind.PERIPHERAL,
+        RuleKind.METRIC,
+        RuleKind.STREAM_STALLED,
+    }
     jobs = {
         s.id: await _job_counts(session, s.params, now)
         for s in specs

@@ -14,6 +14,7 @@ from fleet.alert_rules import (
     PRESENCE_STATES,
     RuleKind,
 )
+from fleet.media_monitor import STREAM_PURPOSES
 
 _WORD = {"type": "string", "pattern": r"^[a-z0-9_]{1,32}$"}
 
@@ -68,6 +69,7 @@ PARAMS_SCHEMA: dict[RuleKind, dict[str, Any]] = {
             "per": {"enum": list(JOB_SCOPES)},
         }
     ),
+    RuleKind.STREAM_STALLED: _obj({"purposes": _words(STREAM_PURPOSES)}),
 }
 
 

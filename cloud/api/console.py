@@ -41,6 +41,7 @@ PAGES = {
     "/forms": "forms.html",  # issue 15: the e-form editor (versions, publish, roll back)
     "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
     "/print-audit": "print_audit.html",  # issue 15: the print/copy audit (统一扎口)
+    "/live": "live.html",  # issue 16: live walls (WHEP tiles with stream health)
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -12,6 +12,7 @@ const kfAlertRules = (() => {
     presence: { after_s: 300, states: ["offline", "silent"] },
     metric: { name: "sys.disk_pct", op: ">", threshold: 90 },
     job_failure: { window_s: 3600, min_jobs: 5, rate: 0.5, per: "device" },
+    stream_stalled: { purposes: ["monitor"] },
   };
   let rules = [];
   let channels = [];

@@ -27,6 +27,7 @@ const kf = (() => {
     ["/forms", "hall.read", "电子表单", "E-forms"],
     ["/payments", "hall.read", "缴费订单", "Payments"],
     ["/print-audit", "audit.read", "打印复印审计", "Print audit"],
+    ["/live", "media.view", "实时画面", "Live"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

@@ -60,7 +60,13 @@ def demo(
 
     Exit codes: 2 a malformed option, 3 the broker cannot be reached, 4 the data directory is
     unusable, 5 the port is taken, 1 anything else."""
-    from kfleet.world.demo import DEMO_KIOSK_SCREENS, DEMO_SCREENS, DemoOptions, run_demo
+    from kfleet.world.demo import (
+        DEMO_KIOSK_SCREENS,
+        DEMO_MONITOR_SITES,  # issue 16 walls
+        DEMO_SCREENS,
+        DemoOptions,
+        run_demo,
+    )
     from kfleet.world.hall_stream import HallStream
     from kfleet.world.paper_cycle import PaperCycle
 
@@ -77,6 +83,7 @@ def demo(
         screens={**(DEMO_SCREENS if hall else {}), **(DEMO_KIOSK_SCREENS if kiosk else {})},
         haocha_sim=hall,
         kiosk_sims=kiosk,
+        cloud_settings={"media_monitor_sites": DEMO_MONITOR_SITES},  # issue 16 walls: /live
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

@@ -88,6 +88,8 @@ PILOT_KIOSKS = [
     KioskSpec("hhl-screen-01", "qh/hx/golmud/hhl", "黄河路街道办事处 大厅屏", role="hall_screen"),
 ]
 HHL = "qh/hx/golmud/hhl"
+#: issue 16 walls: ``kfleet demo`` keeps the pilot kiosks' cameras streaming 7x24 (``/live``)
+DEMO_MONITOR_SITES = sorted({k.site for k in PILOT_KIOSKS if k.role == "kiosk"})
 PILOT_HALL_SITES = [h.site for h in PILOT_HALLS]
 #: ``kfleet demo`` serves these devices' screens (hall screen, window 1's screen) on fixed ports
 DEMO_SCREENS: dict[str, dict[str, Any]] = {
