@@ -40,7 +40,9 @@ from cloud.api import hall_haocha as hall_haocha_api
 from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
+from cloud.api import help_calls as help_calls_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import kiosk_help as kiosk_help_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
@@ -136,6 +138,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     for kiosk_router in KIOSK_ROUTERS:  # issue 14: the kiosk services
         app.include_router(kiosk_router.router)
+    app.include_router(help_calls_api.router)  # issue 16: the call centre (operators)
+    app.include_router(kiosk_help_api.router)  # issue 16: the call centre (kiosks)
 
 
 async def _run_workers(parts: Parts) -> None:
@@ -150,6 +154,7 @@ async def _run_workers(parts: Parts) -> None:
             ("notify", parts.notify.run()),
             ("hall", parts.hall.run()),
             ("kiosk", parts.kiosk.run()),
+            ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

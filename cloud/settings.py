@@ -24,6 +24,7 @@ from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
+from cloud.settings_helpdesk import HelpDeskSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_pay import PaySettings
@@ -57,6 +58,7 @@ class Settings(
     FormsSettings,
     PaySettings,
     PrintAuditSettings,
+    HelpDeskSettings,  # issue 16 helpdesk: remote-help calls
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -39,6 +39,7 @@ from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.ratings_service import build_ratings
+from cloud.help.parts import HelpDesk, build_help
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -97,6 +98,8 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16: the remote-help call centre (its ``run`` is a worker of the app)
+    help: HelpDesk
 
 
 def _job_service(
@@ -177,6 +180,8 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
+        # issue 16 helpdesk: media None until parts.media (relay) is built before this line
+        build_help(settings, sessions, hub, None, ingest.peripheral_events.add),
     )
 
 
