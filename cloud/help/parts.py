@@ -63,6 +63,6 @@ def build_help(
     )
     streams = CallStreams(media, settings.help_token_ttl_s)
     calls = HelpCalls(sessions, hub, timing, streams, settings.help_recording)
-    button = HelpButtonSink(sessions, calls)
+    button = HelpButtonSink(sessions, calls, hub)
     add_sink(button)
     return HelpDesk(calls, Duty(sessions, hub, calls), button, hub)

@@ -1,0 +1,77 @@
+"""The kiosk's hardware call button makes a call (over MQTT, as a real agent sends it); the
+console's event stream rings without polling."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from cloud.api.help_calls import _stream
+from protocols.messages import EventBody, EventKind, Health, PeripheralInfo
+from protocols.topics import DeviceChannel
+from tests.cloudkit import FakeDevice
+from tests.hall.ratings_kit import register
+from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
+
+BUTTON = PeripheralInfo(id="btn", kind="call_button", capabilities=["call_button"], health=Health.OK)
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, amqtt_url: str) -> AsyncIterator[HelpCloud]:
+    async with help_cloud(tmp_path, amqtt_url, help_events_window_s=2.0) as h:
+        yield h
+
+
+def _press(kind: str = "press") -> EventBody:
+    return EventBody(kind=EventKind.BUTTON, peripheral="btn", data={"button": 1, "kind": kind})
+
+
+async def test_the_kiosks_call_button_makes_one_call(desk: HelpCloud, amqtt_url: str) -> None:
+    alice = await desk.operator("alice")
+    parts = desk.cloud.parts
+    kiosk_id = f"kiosk-btn-{uuid.uuid4().hex[:6]}"
+    async with FakeDevice(amqtt_url, kiosk_id, peripherals=[BUTTON]) as kiosk:
+        await register(parts, kiosk)
+        async with parts.hub.subscribe(f"help:button:{kiosk_id}") as handled:
+            await kiosk.publish(DeviceChannel.EVT, _press())
+            call_id = await handled.wait_for(lambda _: True, 10)
+            assert call_id is not None and call_id.startswith("hc-")
+            await kiosk.publish(DeviceChannel.EVT, _press())  # pressed again while ringing
+            assert await handled.wait_for(lambda _: True, 10) == call_id
+            await kiosk.publish(DeviceChannel.EVT, _press("long_press"))
+            assert await handled.wait_for(lambda _: True, 10) == "ignored"
+    assert parts.help.button.pressed == 2
+    calls = (await alice.get(f"{DESK}/calls")).json()
+    mine = [c for c in calls if c["device_id"] == kiosk_id]
+    assert len(mine) == 1, mine  # the second press answered the same call
+    assert (mine[0]["source"], mine[0]["state"]) == ("button", "ringing")
+
+
+async def test_the_event_stream_rings_the_console(desk: HelpCloud) -> None:
+    alice = await desk.operator("alice")
+    kiosk = await desk.kiosk()
+    before = (await kiosk.post(CALLS, json=call_body("r-1"))).json()
+    stream = _stream(desk.cloud.parts.help, "qh", 30.0)
+    assert await anext(stream) == "retry: 1000\n\n"
+    first = await anext(stream)
+    assert first.startswith("event: call\n") and before["call_id"] in first
+    await alice.post(f"{DESK}/calls/{before['call_id']}/accept")
+    accepted = _data(await anext(stream))
+    assert (accepted["call_id"], accepted["state"]) == (before["call_id"], "active")
+    await alice.put(f"{DESK}/duty", json={"on_duty": False})
+    duty = await anext(stream)
+    assert duty.startswith("event: duty\n") and _data(duty) == []
+    await stream.aclose()
+    # over HTTP: the declared content type, the open calls, and the end of the window
+    r = await alice.get(f"{DESK}/events")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    assert f'"call_id":"{before["call_id"]}"' in r.text
+
+
+def _data(event: str) -> object:
+    line = next(x for x in event.splitlines() if x.startswith("data: "))
+    return json.loads(line.removeprefix("data: "))
