@@ -38,6 +38,16 @@ class HelpDeskSettings(BaseModel):
             "(false).",
         ),
     ] = True
+    help_offline_grace_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description="Seconds an answered call survives its kiosk being offline (a network "
+            "drop): back within it, the call goes on; else it ends as dropped and the kiosk, "
+            "once back, tells the citizen the call was cut off.",
+        ),
+    ] = 30.0
     help_recording: Annotated[
         bool,
         Field(

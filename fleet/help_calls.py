@@ -38,6 +38,8 @@ class Timing:
     wait_limit_s: float
     #: nobody on duty when the call is made: missed at once (True) or after the wait limit
     missed_at_once_when_nobody_on_duty: bool
+    #: how long an answered call survives its kiosk being offline (its link may come back)
+    offline_grace_s: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,18 @@ def cancel(call: Call) -> Call:
     if call.state == "active":
         return end(call, "ended by citizen")
     return call
+
+
+#: why a call ended when its kiosk's link did not come back
+KIOSK_OFFLINE = "kiosk went offline"
+
+
+def link_lost(call: Call, offline_for_s: float | None, timing: Timing) -> Call:
+    """An active call whose kiosk has been offline (``offline_for_s``; None: online) longer
+    than the grace ends as dropped; within it the call goes on (media reconnects by itself)."""
+    if call.state != "active" or offline_for_s is None or offline_for_s < timing.offline_grace_s:
+        return call
+    return end(call, KIOSK_OFFLINE)
 
 
 def next_deadline(call: Call, timing: Timing) -> datetime | None:

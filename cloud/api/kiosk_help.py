@@ -15,7 +15,7 @@ from cloud.api.help_calls import Desk
 from cloud.api.help_schemas import CallId, CallOut, KioskCallIn, KioskCallOut, call_out
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.help.calls import CALLS_KEY, NewCall
-from cloud.help.calls_model import CITIZEN_WORDS, CallView
+from cloud.help.calls_model import CallView, citizen_words
 from cloud.help.parts import HelpDesk
 
 router = APIRouter(prefix="/api/v1/kiosk/help", tags=["kiosk"], route_class=StrictJsonRoute)
@@ -41,7 +41,7 @@ _ONE = described(500, said={**_AUTH, 404: "call_not_found: no such call of this 
 def _kiosk_out(desk: HelpDesk, view: CallView) -> KioskCallOut:
     r = view.row
     kiosk_stream, operator_stream = view.streams
-    words = CITIZEN_WORDS.get(r.state)
+    words = citizen_words(r.state, r.ended_reason)
     token = desk.calls.streams.view_token(view.ref()) if r.state == "active" else None
     return KioskCallOut(
         call_id=r.call_id,

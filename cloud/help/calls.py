@@ -203,6 +203,22 @@ class HelpCalls:
                 return decide.tick(call, duty, self.timing, at)
 
             changed += await self._apply(call_id, on_time, "system:help-desk", {}, at)
+        return changed + await self._drop_lost_links(at)
+
+    async def _drop_lost_links(self, at: datetime) -> int:
+        """End (as dropped) the active calls whose kiosk stayed offline past the grace."""
+        async with self._sessions() as s:
+            offline = await store.kiosks_offline(s, at)
+        changed = 0
+        for call_id, offline_for in offline.items():
+            if offline_for is None:
+                continue
+
+            def lost(call: Call, _: list[Operator], gone: float = offline_for) -> Call:
+                return decide.link_lost(call, gone, self.timing)
+
+            extra = {"outcome": "dropped"}
+            changed += await self._apply(call_id, lost, "system:help-desk", extra, at)
         return changed
 
     async def _apply(

@@ -12,6 +12,7 @@ from cloud.errors import Conflict, NotFound
 from cloud.help.calls_tables import HelpCallRow
 from cloud.help.ref import CallRef
 from cloud.kiosk.errors import KioskError
+from fleet.help_calls import KIOSK_OFFLINE
 from protocols.av import call_stream_ids
 
 
@@ -88,6 +89,19 @@ CITIZEN_WORDS: dict[str, tuple[str, str]] = {
     "ended": ("视频帮办已结束，感谢您的耐心。", "The video help call has ended. Thank you."),
     "cancelled": ("您已取消视频帮办。", "You cancelled the video help call."),
 }
+#: an answered call cut off because the kiosk's network did not come back in time
+CUT_OFF_WORDS = (
+    "视频帮办已中断：本机网络连接断开。如仍需帮助，请再次呼叫或到服务窗口咨询。",
+    "The video help call was cut off: this kiosk lost its network connection. If you still "
+    "need help, please call again or ask at a service window.",
+)
+
+
+def citizen_words(state: str, ended_reason: str) -> tuple[str, str] | None:
+    """What the kiosk tells the citizen about a call that is over (None while it is not)."""
+    if state == "ended" and ended_reason == KIOSK_OFFLINE:
+        return CUT_OFF_WORDS
+    return CITIZEN_WORDS.get(state)
 
 
 class CallNotFound(NotFound):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cloud.db.models import Site
+from cloud.db.models import Device, Site
 from cloud.help.calls_model import CallView, Query
 from cloud.help.calls_tables import HelpCallRow, HelpDutyRow
 from fleet.access import in_scope
@@ -85,6 +85,20 @@ async def same_request(s: AsyncSession, device_id: str, request_id: str) -> Help
             )
         )
     ).first()
+
+
+async def kiosks_offline(s: AsyncSession, now: datetime) -> dict[str, float | None]:
+    """Each active call's id → seconds its kiosk has been offline (None: online)."""
+    rows = await s.execute(
+        select(HelpCallRow.call_id, Device.online, Device.silent_since, Device.last_seen)
+        .join(Device, Device.id == HelpCallRow.device_id)
+        .where(HelpCallRow.state == "active")
+    )
+    out: dict[str, float | None] = {}
+    for call_id, online, silent_since, last_seen in rows:
+        since = silent_since if online else (last_seen or now)
+        out[call_id] = None if since is None else (now - since).total_seconds()
+    return out
 
 
 async def unanswered_ids(s: AsyncSession) -> list[str]:

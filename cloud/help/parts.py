@@ -60,6 +60,7 @@ def build_help(
         settings.help_ring_timeout_s,
         settings.help_wait_limit_s,
         settings.help_missed_when_nobody_on_duty,
+        settings.help_offline_grace_s,
     )
     streams = CallStreams(media, settings.help_token_ttl_s)
     calls = HelpCalls(sessions, hub, timing, streams, settings.help_recording)

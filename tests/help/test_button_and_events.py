@@ -17,7 +17,9 @@ from tests.cloudkit import FakeDevice
 from tests.hall.ratings_kit import register
 from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
 
-BUTTON = PeripheralInfo(id="btn", kind="call_button", capabilities=["call_button"], health=Health.OK)
+BUTTON = PeripheralInfo(
+    id="btn", kind="call_button", capabilities=["call_button"], health=Health.OK
+)
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
-from cloud.db.models import utcnow
+from cloud.db.models import Device, utcnow
 from tests.access.kit import TGLS
 from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
 
@@ -176,3 +177,30 @@ async def test_a_failed_kiosk_stream_leaves_the_call_going(desk: HelpCloud) -> N
     await streams.settle()
     assert streams.log == [(call_id, "failed: RuntimeError: kiosk-hhl-1 is offline")]
     assert (await kiosk.get(f"{CALLS}/{call_id}")).json()["state"] == "active"
+
+
+async def test_a_kiosk_offline_past_the_grace_drops_the_call_and_says_so(
+    desk: HelpCloud,
+) -> None:
+    alice = await desk.operator("alice")
+    kiosk = await desk.kiosk()
+    call_id = (await kiosk.post(CALLS, json=call_body())).json()["call_id"]
+    await alice.post(f"{DESK}/calls/{call_id}/accept")
+    calls = desk.cloud.parts.help.calls
+    async with desk.cloud.parts.sessions() as s:
+        await s.execute(
+            update(Device)
+            .where(Device.id == "kiosk-hhl-1")
+            .values(online=False, last_seen=utcnow() - timedelta(seconds=10))
+        )
+        await s.commit()
+    assert await calls.tick() == 0  # within the grace: the link may come back
+    assert (await kiosk.get(f"{CALLS}/{call_id}")).json()["state"] == "active"
+    assert await calls.tick(utcnow() + timedelta(seconds=25)) == 1
+    seen = (await alice.get(f"{DESK}/calls/{call_id}")).json()
+    assert (seen["state"], seen["outcome"]) == ("ended", "dropped")
+    assert seen["ended_reason"] == "kiosk went offline"
+    told = (await kiosk.get(f"{CALLS}/{call_id}")).json()
+    assert "网络连接断开" in told["citizen_message"] and "cut off" in told["citizen_message_en"]
+    await calls.streams.settle()
+    assert desk.media.stopped == [("kiosk-hhl-1", f"call-{call_id}-kiosk")]

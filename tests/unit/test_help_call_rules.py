@@ -96,3 +96,11 @@ def test_next_deadline() -> None:
     call = hc.on_create(NEW, [_op("a", 5)], TIMING, T0)
     assert hc.next_deadline(call, TIMING) == _at(20)
     assert hc.next_deadline(hc.accept(call, "a"), TIMING) is None
+
+
+def test_an_answered_call_survives_a_short_drop_of_its_kiosk() -> None:
+    active = hc.accept(hc.on_create(NEW, [_op("a", 5)], TIMING, T0), "a")
+    assert hc.link_lost(active, None, TIMING) == active
+    assert hc.link_lost(active, 29.9, TIMING) == active
+    dropped = hc.link_lost(active, 30, TIMING)
+    assert (dropped.state, dropped.ended_reason) == ("ended", hc.KIOSK_OFFLINE)
