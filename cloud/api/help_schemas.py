@@ -66,6 +66,9 @@ class KioskCallOut(BaseModel):
     #: what to tell the citizen once the call is missed, ended or cancelled
     citizen_message: str | None
     citizen_message_en: str | None
+    #: shown before the operator's picture when the call is recorded (None: not recorded)
+    recording_notice: str | None = None
+    recording_notice_en: str | None = None
 
 
 class DutyIn(_In):

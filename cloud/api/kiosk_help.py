@@ -15,7 +15,7 @@ from cloud.api.help_calls import Desk
 from cloud.api.help_schemas import CallId, CallOut, KioskCallIn, KioskCallOut, call_out
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.help.calls import CALLS_KEY, NewCall
-from cloud.help.calls_model import CallView, citizen_words
+from cloud.help.calls_model import RECORDING_NOTICE, CallView, citizen_words
 from cloud.help.parts import HelpDesk
 
 router = APIRouter(prefix="/api/v1/kiosk/help", tags=["kiosk"], route_class=StrictJsonRoute)
@@ -54,6 +54,8 @@ def _kiosk_out(desk: HelpDesk, view: CallView) -> KioskCallOut:
         operator_view_token=token,
         citizen_message=words[0] if words else None,
         citizen_message_en=words[1] if words else None,
+        recording_notice=RECORDING_NOTICE[0] if r.recording else None,
+        recording_notice_en=RECORDING_NOTICE[1] if r.recording else None,
     )
 
 

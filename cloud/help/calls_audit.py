@@ -10,10 +10,10 @@ from cloud.audit import AuditRecord, Result
 from cloud.help.calls_tables import HelpCallRow
 from fleet.help_calls import Call
 
-#: the audit action of each state a call reaches
+#: the audit action of each state a call reaches (after its creation)
 ACTIONS = {
-    "waiting": "help.call.create",
-    "ringing": "help.call.create",
+    "waiting": "help.call.ring",  # every operator busy: it waits to ring
+    "ringing": "help.call.ring",  # rung (on) to an operator: ``detail.ringing_to``
     "active": "help.call.accept",
     "ended": "help.call.end",
     "missed": "help.call.missed",
@@ -31,7 +31,10 @@ def record_of(
     row: HelpCallRow, before: Call, after: Call, actor: str, at: datetime, created: bool = False
 ) -> AuditRecord:
     """The audit row of one change of a call (its creation when ``created``)."""
-    action = ACTIONS[after.state] if created or after.state != before.state else "help.call.ring"
+    if created:
+        action = "help.call.missed" if after.state == "missed" else "help.call.create"
+    else:
+        action = ACTIONS[after.state]
     answered = row.answered_at or (at if after.state == "active" else None)
     detail: dict[str, Any] = {
         "call_id": row.call_id,
@@ -39,13 +42,12 @@ def record_of(
         "source": row.source,
         "state": after.state,
         "operator": after.operator,
+        "ringing_to": after.ringing_to,
         "waited_s": _seconds(row.created_at, answered or at),
         "talked_s": _seconds(answered, at) if after.state == "ended" else None,
         "outcome": row.outcome,
         "recording": row.recording,
     }
-    if after.state == "missed" and created:
-        action = "help.call.missed"
     return AuditRecord(
         actor=actor,
         action=action,

@@ -89,6 +89,11 @@ CITIZEN_WORDS: dict[str, tuple[str, str]] = {
     "ended": ("视频帮办已结束，感谢您的耐心。", "The video help call has ended. Thank you."),
     "cancelled": ("您已取消视频帮办。", "You cancelled the video help call."),
 }
+#: what the kiosk shows before the operator's picture when ``help_recording`` is on
+RECORDING_NOTICE = (
+    "温馨提示：本次视频帮办将被录音录像，仅用于服务质量管理。",
+    "Please note: this video help call is recorded (sound and picture), for service quality only.",
+)
 #: an answered call cut off because the kiosk's network did not come back in time
 CUT_OFF_WORDS = (
     "视频帮办已中断：本机网络连接断开。如仍需帮助，请再次呼叫或到服务窗口咨询。",

@@ -77,3 +77,25 @@ async def test_the_event_stream_rings_the_console(desk: HelpCloud) -> None:
 def _data(event: str) -> object:
     line = next(x for x in event.splitlines() if x.startswith("data: "))
     return json.loads(line.removeprefix("data: "))
+
+
+async def test_recording_is_off_by_default_and_announced_when_on(
+    tmp_path: Path, amqtt_url: str
+) -> None:
+    async with help_cloud(tmp_path, amqtt_url, help_recording=True) as recorded:
+        await recorded.operator("alice")
+        kiosk = await recorded.kiosk()
+        call = (await kiosk.post(CALLS, json=call_body())).json()
+        assert call["recording"] is True
+        seen = (await kiosk.get(f"{CALLS}/{call['call_id']}")).json()
+        assert "录音录像" in seen["recording_notice"] and "recorded" in seen["recording_notice_en"]
+        made = await recorded.cloud.audit_rows("help.call.create")
+        assert made[0].detail["recording"] is True
+
+
+async def test_a_call_not_recorded_shows_no_notice(desk: HelpCloud) -> None:
+    await desk.operator("alice")
+    kiosk = await desk.kiosk()
+    call = (await kiosk.post(CALLS, json=call_body())).json()
+    seen = (await kiosk.get(f"{CALLS}/{call['call_id']}")).json()
+    assert call["recording"] is False and seen["recording_notice"] is None
