@@ -125,7 +125,11 @@ async def list_calls(
 
 @router.get("/calls/{call_id}", response_model=CallOut, responses=_ONE)
 async def get_call(call_id: CallId, caller: Answerer, desk: Desk) -> CallOut:
-    return call_out(await _seen(desk, call_id, caller))
+    """The call; to its accepting operator while active, with their publish token again (a
+    reloaded console page publishes its camera anew)."""
+    view = await _seen(desk, call_id, caller)
+    mine = view.row.state == "active" and view.row.operator == caller.actor
+    return call_out(view, desk.calls.streams.publish_token(view.ref()) if mine else None)
 
 
 @router.post("/calls/{call_id}/accept", response_model=CallOut, responses=_CHANGE)
@@ -140,7 +144,8 @@ async def accept_call(call_id: CallId, caller: Answerer, desk: Desk) -> CallOut:
 
 @router.post("/calls/{call_id}/end", response_model=CallOut, responses=_CHANGE)
 async def end_call(call_id: CallId, body: EndIn, caller: Answerer, desk: Desk) -> CallOut:
-    """End your call with its outcome (the record: who, when, how long, outcome)."""
+    """End your call with its outcome (the record: who, when, how long, outcome). An
+    administrator may end another operator's call (one left open by a closed console)."""
     await _seen(desk, call_id, caller)
     return call_out(await desk.calls.end(call_id, caller, body.outcome, body.note))
 
@@ -173,9 +178,8 @@ async def _stream(desk: HelpDesk, scope: str, window_s: float) -> AsyncIterator[
     until = loop.time() + window_s
     async with desk.calls.hub.subscribe(CALLS_KEY) as changes:
         yield "retry: 1000\n\n"
-        for view in await desk.calls.list(CallQuery(scope, limit=100)):
-            if view.row.state in ("waiting", "ringing", "active"):
-                yield _event("call", call_out(view).model_dump_json())
+        for view in await desk.calls.list(CallQuery(scope, limit=500, open_only=True)):
+            yield _event("call", call_out(view).model_dump_json())
         while (left := until - loop.time()) > 0:
             news = await changes.wait_for(lambda _: True, min(left, HEARTBEAT_S))
             if news is None:

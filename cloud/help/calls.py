@@ -41,6 +41,7 @@ from cloud.help.calls_tables import HelpCallRow
 from cloud.help.ref import CallRef
 from cloud.hub import ChangeHub
 from fleet import help_calls as decide
+from fleet.access import PersonRole
 from fleet.errors import IllegalTransition
 from fleet.help_calls import Call, Operator, Timing
 
@@ -165,8 +166,11 @@ class HelpCalls:
         ref = await self.get(call_id)
         if ref is None:
             raise CallNotFound(f"no remote-help call {call_id}")
-        if ref.state == "active" and ref.operator != caller.actor:
-            raise CallStateConflict(f"the call is {ref.operator}'s; only they can end it")
+        on_behalf = caller.role is PersonRole.ADMINISTRATOR  # an operator who left it open
+        if ref.state == "active" and ref.operator != caller.actor and not on_behalf:
+            raise CallStateConflict(
+                f"the call is {ref.operator}'s; only they (or an administrator) can end it"
+            )
 
         def finish(call: Call, _: list[Operator]) -> Call:
             return decide.end(call, f"ended by operator ({outcome})")

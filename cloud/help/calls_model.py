@@ -77,6 +77,8 @@ class Query:
     site: str | None = None
     since: datetime | None = None
     limit: int = 50
+    #: only calls not over yet (the event stream's start)
+    open_only: bool = False
 
 
 #: what the kiosk tells the citizen once a call is over, by state (zh-CN, English)

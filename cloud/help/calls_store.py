@@ -142,6 +142,8 @@ async def listed(s: AsyncSession, query: Query) -> list[HelpCallRow]:
             )
     if query.state is not None:
         stmt = stmt.where(HelpCallRow.state == query.state)
+    if query.open_only:
+        stmt = stmt.where(HelpCallRow.state.in_(_OPEN))
     if query.since is not None:
         stmt = stmt.where(HelpCallRow.created_at >= query.since)
     return list((await s.scalars(stmt)).all())

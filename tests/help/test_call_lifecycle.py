@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from cloud.db.models import Device, utcnow
+from fleet.access import PersonRole
 from tests.access.kit import TGLS
 from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
 
@@ -204,3 +205,21 @@ async def test_a_kiosk_offline_past_the_grace_drops_the_call_and_says_so(
     assert "网络连接断开" in told["citizen_message"] and "cut off" in told["citizen_message_en"]
     await calls.streams.settle()
     assert desk.media.stopped == [("kiosk-hhl-1", f"call-{call_id}-kiosk")]
+
+
+async def test_only_the_accepting_operator_or_an_administrator_ends_a_call(
+    desk: HelpCloud,
+) -> None:
+    alice, bob = await desk.operator("alice"), await desk.operator("bob")
+    admin = await desk.cloud.as_role(PersonRole.ADMINISTRATOR, "qh", "boss")
+    kiosk = await desk.kiosk()
+    call_id = (await kiosk.post(CALLS, json=call_body())).json()["call_id"]
+    await alice.post(f"{DESK}/calls/{call_id}/accept")
+    again = (await alice.get(f"{DESK}/calls/{call_id}")).json()  # a reloaded console
+    assert again["operator_publish_token"] == f"pub:call-{call_id}-op:3600"
+    assert (await bob.get(f"{DESK}/calls/{call_id}")).json()["operator_publish_token"] is None
+    refused = await bob.post(f"{DESK}/calls/{call_id}/end", json={"outcome": "solved"})
+    assert refused.status_code == 409 and "only they" in refused.json()["message"]
+    ended = await admin.post(f"{DESK}/calls/{call_id}/end", json={"outcome": "dropped"})
+    assert ended.status_code == 200 and ended.json()["outcome"] == "dropped"
+    assert (await desk.cloud.audit_rows("help.call.end"))[0].actor == "token:boss"
