@@ -8,7 +8,7 @@ to ingest; commands go out through the bus.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -98,8 +98,16 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
-    #: issue 16: the remote-help call centre (its ``run`` is a worker of the app)
-    help: HelpDesk
+    #: issue 16: the remote-help call centre (its ``run`` is a worker of the app); built from
+    #: the parts above (``__post_init__``), so ``build`` stays one screen
+    help: HelpDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        # media: None until parts.media (issue 16 relay) exists; then ``self.media``
+        desk = build_help(
+            self.settings, self.sessions, self.hub, None, self.ingest.peripheral_events.add
+        )
+        object.__setattr__(self, "help", desk)
 
 
 def _job_service(
@@ -180,8 +188,6 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         alerts,
         hall,
         build_kiosk(settings, sessions, jobs, hall),
-        # issue 16 helpdesk: media None until parts.media (relay) is built before this line
-        build_help(settings, sessions, hub, None, ingest.peripheral_events.add),
     )
 
 
