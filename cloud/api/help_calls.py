@@ -183,7 +183,8 @@ async def _stream(desk: HelpDesk, scope: str, window_s: float) -> AsyncIterator[
         while (left := until - loop.time()) > 0:
             news = await changes.wait_for(lambda _: True, min(left, HEARTBEAT_S))
             if news is None:
-                yield ": keepalive\n\n"
+                if until - loop.time() > 0:
+                    yield ": keepalive\n\n"
             elif news == "duty":
                 who = [_duty_out(d) for d in await desk.duty.who(scope)]
                 yield _event("duty", _DUTY_LIST.dump_json(who).decode())

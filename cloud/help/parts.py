@@ -13,6 +13,7 @@ from cloud.help.calls_button import HelpButtonSink
 from cloud.help.calls_duty import Duty
 from cloud.help.calls_media import CallStreams
 from cloud.help.calls_model import CallMedia
+from cloud.help.ref import CallDirectory
 from cloud.hub import ChangeHub
 from cloud.settings import Settings
 from fleet.help_calls import Timing
@@ -29,6 +30,12 @@ class HelpDesk:
         self.duty = duty
         self.button = button
         self._hub = hub
+
+    @property
+    def directory(self) -> CallDirectory:
+        """The calls as the in-call features look them up (``calls`` itself; typed here so
+        mypy proves it implements the contract)."""
+        return self.calls
 
     def on_change(self, listener: Listener) -> None:
         """``listener(CallRef)`` after every change of a call (the in-call features)."""

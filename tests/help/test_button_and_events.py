@@ -3,6 +3,7 @@ console's event stream rings without polling."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from cloud.api.help_calls import _stream
+from cloud.help.ref import CallRef
 from protocols.messages import EventBody, EventKind, Health, PeripheralInfo
 from protocols.topics import DeviceChannel
+from tests.access.kit import TGLS
 from tests.cloudkit import FakeDevice
 from tests.hall.ratings_kit import register
 from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
@@ -99,3 +102,32 @@ async def test_a_call_not_recorded_shows_no_notice(desk: HelpCloud) -> None:
     call = (await kiosk.post(CALLS, json=call_body())).json()
     seen = (await kiosk.get(f"{CALLS}/{call['call_id']}")).json()
     assert call["recording"] is False and seen["recording_notice"] is None
+
+
+async def test_listeners_hear_each_change_and_streams_keep_to_their_scope(
+    desk: HelpCloud,
+) -> None:
+    alice = await desk.operator("alice")
+    heard: list[tuple[str, str | None]] = []
+    ended = asyncio.Event()
+
+    async def listener(ref: CallRef) -> None:
+        heard.append((ref.state, ref.operator))
+        if ref.state == "ended":
+            ended.set()
+
+    desk.cloud.parts.help.on_change(listener)
+    desk.cloud.parts.help.on_change(lambda ref: 1 / 0)  # a broken listener harms nobody
+    far = _stream(desk.cloud.parts.help, TGLS, 6.0)
+    assert await anext(far) == "retry: 1000\n\n"
+    kiosk = await desk.kiosk()
+    call_id = (await kiosk.post(CALLS, json=call_body())).json()["call_id"]
+    await alice.post(f"{DESK}/calls/{call_id}/accept")
+    await alice.post(f"{DESK}/calls/{call_id}/end", json={"outcome": "referred"})
+    await asyncio.wait_for(ended.wait(), 5)
+    assert heard == [("ringing", None), ("active", "token:alice"), ("ended", "token:alice")]
+    ref = await desk.cloud.parts.help.directory.get(call_id)
+    assert ref is not None and ref.kiosk_stream_id == f"call-{call_id}-kiosk"
+    assert await desk.cloud.parts.help.directory.get("hc-" + "0" * 24) is None
+    # the far subtree's stream, open all along, heard of none of it
+    assert [e async for e in far if not e.startswith(":")] == []
