@@ -131,3 +131,18 @@ async def test_listeners_hear_each_change_and_streams_keep_to_their_scope(
     assert await desk.cloud.parts.help.directory.get("hc-" + "0" * 24) is None
     # the far subtree's stream, open all along, heard of none of it
     assert [e async for e in far if not e.startswith(":")] == []
+
+
+async def test_the_worker_misses_a_call_at_the_wait_limit_by_itself(
+    tmp_path: Path, amqtt_url: str
+) -> None:
+    async with help_cloud(tmp_path, amqtt_url, help_wait_limit_s=1.0) as short:
+        await short.operator("alice")
+        kiosk = await short.kiosk()
+        call_id = (await kiosk.post(CALLS, json=call_body())).json()["call_id"]
+        # the kiosk's long-poll returns when the worker changed the call (no test clock)
+        told = (await kiosk.get(f"{CALLS}/{call_id}", params={"wait_s": 20})).json()
+        assert told["state"] == "missed" and told["citizen_message"]
+        rows = await short.cloud.audit_rows("help.call.missed")
+        assert [r.actor for r in rows] == ["system:help-desk"]
+        assert rows[0].detail["waited_s"] >= 1.0
