@@ -150,13 +150,14 @@ class HelpCalls:
 
     async def accept(self, call_id: str, caller: Principal) -> CallView:
         """``caller`` takes the call; 409 ``call_taken`` if another did first or it is over."""
-        name = caller.name
+        async with self._sessions() as s:
+            name = await store.display_name(s, caller)
 
         def take(call: Call, _: list[Operator]) -> Call:
             return decide.accept(call, caller.actor)
 
         try:
-            await self._apply(call_id, take, caller.actor, {"operator_name": name[:128]})
+            await self._apply(call_id, take, caller.actor, {"operator_name": name})
         except IllegalTransition as err:
             raise CallTaken(f"{err}; the call is not yours to take") from err
         return await self.view(call_id)

@@ -41,7 +41,8 @@ class Duty:
             raise Forbidden(f"{caller.actor} has no site scope; it cannot be on duty", "no_scope")
         now = utcnow()
         async with self._sessions() as s:
-            row = await store.set_duty(s, caller.actor, caller.name, caller.scope, on, now)
+            name = await store.display_name(s, caller)
+            row = await store.set_duty(s, caller.actor, name, caller.scope, on, now)
             audit.add(
                 s,
                 audit.AuditRecord(

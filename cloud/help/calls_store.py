@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cloud.auth.principal import Principal
+from cloud.db.identity import User
 from cloud.db.models import Device, Site
 from cloud.help.calls_model import CallView, Query
 from cloud.help.calls_tables import HelpCallRow, HelpDutyRow
@@ -167,6 +169,16 @@ async def on_duty(s: AsyncSession, scope: str) -> list[HelpDutyRow]:
     """Operators on duty whose scope meets ``scope`` (either holds the other)."""
     rows = (await s.scalars(select(HelpDutyRow).where(HelpDutyRow.on_duty.is_(True)))).all()
     return [r for r in rows if in_scope(scope, r.scope) or in_scope(r.scope, scope)]
+
+
+async def display_name(s: AsyncSession, caller: Principal) -> str:
+    """How the citizen and the console name an operator: a user's display name, else the
+    login or token name."""
+    if caller.user_id is not None:
+        user = await s.get(User, caller.user_id)
+        if user is not None and user.display_name:
+            return user.display_name[:128]
+    return caller.name[:128]
 
 
 async def set_free(s: AsyncSession, operator: str, at: datetime) -> None:

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from cloud.auth.resolve import CSRF_HEADER, SESSION_COOKIE
+from cloud.db.identity import User
 from cloud.db.models import Device, utcnow
 from fleet.access import PersonRole
 from tests.access.kit import TGLS
 from tests.help.kit import CALLS, DESK, HelpCloud, call_body, help_cloud
+from tests.identity_kit import make_console_login
 
 
 @pytest.fixture
@@ -223,3 +226,22 @@ async def test_only_the_accepting_operator_or_an_administrator_ends_a_call(
     ended = await admin.post(f"{DESK}/calls/{call_id}/end", json={"outcome": "dropped"})
     assert ended.status_code == 200 and ended.json()["outcome"] == "dropped"
     assert (await desk.cloud.audit_rows("help.call.end"))[0].actor == "token:boss"
+
+
+async def test_a_console_operator_is_named_by_their_display_name(desk: HelpCloud) -> None:
+    login = await make_console_login(
+        desk.cloud.parts.sessions, "wxm", PersonRole.OPERATOR, "qh/hx/golmud"
+    )
+    async with desk.cloud.parts.sessions() as s:
+        await s.execute(update(User).where(User.username == "wxm").values(display_name="王小明"))
+        await s.commit()
+    console = await desk.cloud.client({CSRF_HEADER: login.csrf})
+    console.cookies.set(SESSION_COOKIE, login.cookie)
+    assert (await console.put(f"{DESK}/duty", json={"on_duty": True})).json()["name"] == "王小明"
+    kiosk = await desk.kiosk()
+    call = (await kiosk.post(CALLS, json=call_body())).json()
+    assert call["ringing_to"] == "user:wxm"
+    taken = (await console.post(f"{DESK}/calls/{call['call_id']}/accept")).json()
+    assert (taken["operator"], taken["operator_name"]) == ("user:wxm", "王小明")
+    seen = (await kiosk.get(f"{CALLS}/{call['call_id']}")).json()
+    assert seen["operator_name"] == "王小明"
