@@ -245,3 +245,23 @@ async def test_a_console_operator_is_named_by_their_display_name(desk: HelpCloud
     assert (taken["operator"], taken["operator_name"]) == ("user:wxm", "王小明")
     seen = (await kiosk.get(f"{CALLS}/{call['call_id']}")).json()
     assert seen["operator_name"] == "王小明"
+
+
+async def test_the_kiosks_long_poll_hears_its_place_move_and_the_answer(
+    desk: HelpCloud,
+) -> None:
+    alice = await desk.operator("alice")
+    first, second = await desk.kiosk("kiosk-hhl-1"), await desk.kiosk("kiosk-hhl-2")
+    one = (await first.post(CALLS, json=call_body())).json()
+    two = (await second.post(CALLS, json=call_body())).json()
+    assert (one["position"], two["position"]) == (1, 2)
+    assert two["ringing_to"] == "token:alice"  # free: rung for both until she takes one
+    waiting = asyncio.create_task(second.get(f"{CALLS}/{two['call_id']}", params={"wait_s": 20}))
+    answered = asyncio.create_task(first.get(f"{CALLS}/{one['call_id']}", params={"wait_s": 20}))
+    await alice.post(f"{DESK}/calls/{one['call_id']}/accept")
+    moved, taken = (await waiting).json(), (await answered).json()
+    assert moved["position"] == 1 and taken["state"] == "active" and taken["operator_view_token"]
+    if moved["state"] == "ringing":  # alice is busy now: it stops ringing her
+        again = await second.get(f"{CALLS}/{two['call_id']}", params={"wait_s": 20})
+        moved = again.json()
+    assert (moved["state"], moved["position"]) == ("waiting", 1)
