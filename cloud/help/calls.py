@@ -11,6 +11,7 @@ call is answered or over — the kiosk's camera stream is started or stopped thr
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import secrets
@@ -80,6 +81,7 @@ class HelpCalls:
         self.streams = streams
         self._recording = recording
         self._listeners: list[Listener] = []
+        self._creating: dict[str, asyncio.Lock] = {}
 
     def on_change(self, listener: Listener) -> None:
         """Call ``listener`` with the call after each change of its state (sync or async)."""
@@ -107,12 +109,15 @@ class HelpCalls:
         site = kiosk.device_site
         if not site:
             raise NoKioskSite()
-        for _ in range(_RACE_RETRIES):
-            try:
-                call_id = await self._insert(kiosk.name, site, new)
-            except IntegrityError:  # the same request at the same moment: read it back
-                continue
-            return await self.view(call_id)
+        # the tile and the button pressed at once: one call (in this process; across
+        # processes the request id still makes a retry the same call)
+        async with self._creating.setdefault(kiosk.name, asyncio.Lock()):
+            for _ in range(_RACE_RETRIES):
+                try:
+                    call_id = await self._insert(kiosk.name, site, new)
+                except IntegrityError:  # the same request at the same moment: read it back
+                    continue
+                return await self.view(call_id)
         raise CallStateConflict("the call could not be stored; try again")
 
     async def _insert(self, device_id: str, site: str, new: NewCall) -> str:

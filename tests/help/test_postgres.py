@@ -1,5 +1,6 @@
-"""The call centre on PostgreSQL: the migration, and two operators (in two cloud processes'
-worth of sessions) accepting one call at once — one wins, whatever the database."""
+"""The call centre on PostgreSQL, where requests really interleave: operators accepting one
+call at once — one wins; a kiosk pressing several times at once (tile and button) — one call
+(without the per-kiosk lock this made four calls here; SQLite's single writer hid it)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,20 @@ async def test_one_of_many_operators_wins_on_postgres(
             late = await desk.cloud.as_role(PersonRole.OPERATOR, HHL, "late")
             refused = await late.post(f"{DESK}/calls/{call_id}/accept")
             assert refused.status_code == 409 and refused.json()["code"] == "call_taken"
+
+
+async def test_presses_at_once_make_one_call_on_postgres(
+    tmp_path: Path, amqtt_url: str, postgres_url: str, uid: str
+) -> None:
+    with fresh_postgres(postgres_url, f"kfhelp_{uid}") as url:
+        async with help_cloud(tmp_path, amqtt_url, database_url=url) as desk:
+            await desk.operator("alice")
+            for i in range(3):
+                kiosk = await desk.kiosk(f"kiosk-hhl-{i}")
+                presses = [
+                    call_body(f"r{j}", source="button" if j % 2 else "tile") for j in range(4)
+                ]
+                both = await asyncio.gather(*(kiosk.post(CALLS, json=p) for p in presses))
+                assert [b.status_code for b in both] == [201] * 4
+                assert len({b.json()["call_id"] for b in both}) == 1
+            assert len(await desk.cloud.audit_rows("help.call.create")) == 3
