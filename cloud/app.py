@@ -40,7 +40,9 @@ from cloud.api import hall_haocha as hall_haocha_api
 from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
+from cloud.api import help_calls as help_calls_api
 from cloud.api import jobs_attachments as job_attachments_api
+from cloud.api import kiosk_help as kiosk_help_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
 from cloud.api import media as media_api
 from cloud.api import media_streams as media_streams_api
@@ -141,6 +143,8 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(kiosk_router.router)
     app.include_router(media_api.router)  # issue 16: WHIP/WHEP
     app.include_router(media_streams_api.router)  # issue 16: streams, view links, device streams
+    app.include_router(help_calls_api.router)  # issue 16: the call centre (operators)
+    app.include_router(kiosk_help_api.router)  # issue 16: the call centre (kiosks)
 
 
 async def _run_workers(parts: Parts) -> None:
@@ -157,6 +161,7 @@ async def _run_workers(parts: Parts) -> None:
             ("kiosk", parts.kiosk.run()),
             ("media", parts.media.run()),  # issue 16: stream health, cleanup
             ("media-monitor", parts.monitor.run()),  # issue 16 walls
+            ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -24,6 +24,7 @@ from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
+from cloud.settings_helpdesk import HelpDeskSettings
 from cloud.settings_identity import IdentitySettings
 from cloud.settings_janus import JanusSettings
 from cloud.settings_kiosk import KioskSettings
@@ -63,6 +64,7 @@ class Settings(
     JanusSettings,  # issue 16: the Janus media backend (docs/media-janus.md)
     MediaSettings,  # issue 16: the media relay (docs/media.md)
     MediaMonitorSettings,  # issue 16 walls: the 7x24 monitoring streams
+    HelpDeskSettings,  # issue 16 helpdesk: remote-help calls
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -8,7 +8,7 @@ to ingest; commands go out through the bus.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -39,6 +39,7 @@ from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.ratings_service import build_ratings
+from cloud.help.parts import HelpDesk, build_help
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -46,8 +47,8 @@ from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
 from cloud.media.build import build_media
-from cloud.media.service import MediaService
 from cloud.media.monitor import StreamMonitor, build_monitor
+from cloud.media.service import MediaService
 from cloud.notify.config import load_channels
 from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
@@ -106,6 +107,15 @@ class Parts:
     #: issue 16 walls: 7x24 monitoring streams and stream health into telemetry (its ``run``
     #: is a worker of the app; idle without a media plane)
     monitor: StreamMonitor
+    #: issue 16: the remote-help call centre (its ``run`` is a worker of the app); built from
+    #: the parts above (``__post_init__``), so ``build`` stays one screen
+    help: HelpDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        desk = build_help(
+            self.settings, self.sessions, self.hub, self.media, self.ingest.peripheral_events.add
+        )
+        object.__setattr__(self, "help", desk)
 
 
 def _job_service(

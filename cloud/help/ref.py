@@ -21,7 +21,9 @@ class CallRef:
     state: CallState
     device_id: str
     site_path: str
-    #: the operator who accepted it (user id), None while nobody has
+    #: the operator who accepted it, None while nobody has: the accepting caller's
+    #: ``Principal.actor`` (``user:alice``), so "only the accepting operator" is
+    #: ``ref.operator == caller.actor``
     operator: str | None
     #: the stream ids of the two sides (``protocols.av``)
     kiosk_stream_id: str

@@ -18,6 +18,7 @@ import cloud.db.telemetry_points  # issue 12: the SQL telemetry store
 import cloud.hall.content_tables  # issue 13: content versions (migration 0015)
 import cloud.hall.queue_tables  # issue 13: the queue's tickets (migration 0014)
 import cloud.hall.ratings_tables  # issue 13: rating requests and follow-ups (migration 0016)
+import cloud.help.calls_tables  # issue 16: remote-help calls and duty (migration 0030)
 import cloud.kiosk.appointments_tables  # issue 14: appointments (migration 0019)
 import cloud.kiosk.certs_tables  # issue 15: certificates, card changes (migration 0025)
 import cloud.kiosk.forms_tables  # issue 15: e-forms and phone hand-offs (migration 0023)
