@@ -40,6 +40,8 @@ from cloud.api import hall_haocha as hall_haocha_api
 from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
+from cloud.api import help_cobrowse as help_cobrowse_api
+from cloud.api import help_materials as help_materials_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
 from cloud.api import metrics as metrics_api
@@ -136,6 +138,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(hall_haocha_api.router)  # issue 13: 好差评 to the province
     for kiosk_router in KIOSK_ROUTERS:  # issue 14: the kiosk services
         app.include_router(kiosk_router.router)
+    app.include_router(help_cobrowse_api.router)  # issue 16: remote operation in a help call
+    app.include_router(help_materials_api.router)  # issue 16: material review in a help call
 
 
 async def _run_workers(parts: Parts) -> None:

@@ -39,6 +39,7 @@ from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.ratings_service import build_ratings
+from cloud.help.incall import InCall
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
 from cloud.jobs import JobService
@@ -97,6 +98,8 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16: remote operation and material review during a help call
+    cobrowse: InCall
 
 
 def _job_service(
@@ -153,6 +156,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
+    kiosk = build_kiosk(settings, sessions, jobs, hall)
     return Parts(
         settings,
         engine,
@@ -176,7 +180,8 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notifier,
         alerts,
         hall,
-        build_kiosk(settings, sessions, jobs, hall),
+        kiosk,
+        InCall(kiosk.apply),
     )
 
 
