@@ -88,6 +88,8 @@ class DecisionRow(BaseModel):
     material_id: str
     state: Literal["pending", "accepted", "rescan"]
     note: str
+    #: the pages (sha256) the decision is about: a kiosk ignores one about pages it replaced
+    pages: list[str]
 
 
 class DecisionsOut(BaseModel):

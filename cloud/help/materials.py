@@ -114,7 +114,7 @@ class MaterialReview:
             await review.changed.wait(wait_s)
         review = self._reviews.get(call_id, review)
         rows = [
-            {"material_id": m.material_id, "state": m.state, "note": m.note}
+            {"material_id": m.material_id, "state": m.state, "note": m.note, "pages": m.pages}
             for m in review.materials.values()
         ]
         return {"version": review.version, "decisions": rows}

@@ -159,7 +159,9 @@ async def test_rescan_decision_reaches_the_kiosk_and_a_new_scan_is_pending(env: 
     r = await env.operator.post(env.op("materials/id_card/decision"), json=decision)
     assert r.json()["state"] == "rescan"
     got = (await asyncio.wait_for(waiting, 10)).json()
-    assert got["decisions"] == [{"material_id": "id_card", "state": "rescan", "note": "背面模糊"}]
+    assert got["decisions"] == [
+        {"material_id": "id_card", "state": "rescan", "note": "背面模糊", "pages": pages}
+    ]
     rescanned = await env.apply.upload(jpeg_page("id-back-2"))
     body["materials"][0]["pages"] = [pages[0], rescanned]
     await env.kiosk.put(env.k("materials"), json=body)
