@@ -93,6 +93,8 @@ ATTRS = frozenset(
 #: an image is kept only as a small inline JPEG or PNG (a thumbnail the kiosk made)
 DATA_IMAGE = re.compile(r"^data:image/(jpeg|png);base64,[A-Za-z0-9+/=]{1,200000}$")
 MAX_HTML = 600_000
+#: the screen's own data attributes (``data-item``, ``data-material``) carry no behaviour here
+DATA_ATTR = re.compile(r"^data-[a-z0-9-]{1,30}$")
 #: an ID number or a mobile number the kiosk left unmasked is masked as its screens mask them
 ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9])")
 MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
@@ -157,7 +159,7 @@ class _Sanitiser(HTMLParser):
 
 
 def _attr(tag: str, name: str, value: str | None) -> str:
-    if name not in ATTRS:
+    if name not in ATTRS and not DATA_ATTR.match(name):
         return ""
     text = value if value is not None else ""
     if name == "src" and not (tag == "img" and DATA_IMAGE.match(text)):

@@ -20,8 +20,14 @@ from playwright.async_api import Browser, Page, expect
 
 from fleet.access import PersonRole
 from tests.browser.console_login import signed_in_page
-from tests.browser.kiosk_kit import HHL, KIOSK, KioskWorld, assert_accessible, kiosk_world
-from tests.browser.kiosk_kit import touch_page
+from tests.browser.kiosk_kit import (
+    HHL,
+    KIOSK,
+    KioskWorld,
+    assert_accessible,
+    kiosk_world,
+    touch_page,
+)
 from tests.browser.test_kiosk_apply_browser import ITEM, scan_and_accept
 from tests.help.cobrowse_kit import StandInCalls
 
@@ -40,7 +46,8 @@ class Call:
         status: int = await self.operator.evaluate(
             """async ([id, body]) => (await fetch(`/api/v1/help/calls/${id}/actions`, {
                  method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-                 headers: {"Content-Type": "application/json", "X-CSRF-Token": kf.cookie("kfleet_csrf")},
+                 headers: {"Content-Type": "application/json",
+                           "X-CSRF-Token": kf.cookie("kfleet_csrf")},
                })).status""",
             [self.call_id, body],
         )
@@ -49,6 +56,7 @@ class Call:
 
 async def mount_widgets(operator: Page, base_url: str, call_id: str) -> None:
     """The call centre's in-call panel as helpui builds it: the two sections, both mounted."""
+    await operator.set_viewport_size({"width": 1920, "height": 2400})  # the whole panel shown
     await operator.goto(base_url + "/tokens")
     await operator.evaluate(
         """() => { for (const id of ["help-cobrowse", "help-materials"]) {
@@ -177,7 +185,7 @@ async def test_a_material_sent_back_is_rescanned_and_replaces_the_page(
         await expect(row).to_have_attribute("data-state", "pending", timeout=15_000)
         await row.locator("[data-page='1']").click()
         full = op.locator("#help-materials img.hm-full")
-        await expect(full).to_be_visible()
+        await expect(full).to_be_visible(timeout=15_000)
         width = await full.evaluate("(img) => img.naturalWidth")
         kiosk_width = await kiosk.evaluate(
             """async () => { const img = new Image();
@@ -201,7 +209,8 @@ async def test_a_material_sent_back_is_rescanned_and_replaces_the_page(
         await expect(row).to_have_attribute("data-state", "pending", timeout=15_000)
         served = await op.evaluate(
             """async (id) => { const r = await fetch(
-                 `/api/v1/help/calls/${id}/materials/id_card/pages/1`, {credentials: "same-origin"});
+                 `/api/v1/help/calls/${id}/materials/id_card/pages/1`,
+                 {credentials: "same-origin"});
                  return Array.from(new Uint8Array(await r.arrayBuffer())); }""",
             call.call_id,
         )
