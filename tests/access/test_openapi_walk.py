@@ -109,6 +109,8 @@ SAMPLES = {
     "order_id": "0" * 32,  # issue 15: a payment order
     "channel": "alipay",  # issue 15: a payment channel's notify endpoint
     "record_id": "1",  # issue 15: a print audit record
+    "material_id": "id_card",  # issue 16: a material in a help call
+    "n": "1",  # issue 16: a page of it
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
