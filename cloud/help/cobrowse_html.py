@@ -97,12 +97,15 @@ MAX_HTML = 600_000
 DATA_ATTR = re.compile(r"^data-[a-z0-9-]{1,30}$")
 #: an ID number or a mobile number the kiosk left unmasked is masked as its screens mask them
 ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9])")
+BANK_CARD = re.compile(r"(?<![0-9])([0-9]{4})[0-9]{8,11}([0-9]{4})(?![0-9])")
 MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 
 
 def mask(text: str) -> str:
-    """ID numbers → ``1101**********1234``, mobile numbers → ``138****1234``."""
-    return MOBILE.sub(r"\1****\2", ID_NUMBER.sub(r"\1**********\2", text))
+    """ID numbers → ``1101**********1234``, bank cards → ``6222 **** 3446``, mobile numbers →
+    ``138****1234``."""
+    text = ID_NUMBER.sub(r"\1**********\2", text)
+    return MOBILE.sub(r"\1****\2", BANK_CARD.sub(r"\1 **** \2", text))
 
 
 def sanitise(markup: str) -> str:
