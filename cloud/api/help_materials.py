@@ -34,6 +34,7 @@ from cloud.schemas import _In
 from protocols.guide import CODE_RE, PLAIN
 
 router = APIRouter(tags=["help"], route_class=StrictJsonRoute)
+PAGE_NO = r"^([1-9]|1[0-9]|20)$"
 MaterialId = Annotated[str, Path(pattern=CODE_RE, description="the material's code")]
 
 _LIST_ERRORS = described(400, 422, 500, said=_OPERATOR)
@@ -112,13 +113,13 @@ async def list_materials(call_id: CallId, caller: Operator, incall: InCallDep) -
 async def material_page(
     call_id: CallId,
     material_id: MaterialId,
-    n: Annotated[int, Path(ge=1, le=20, description="the page, from 1")],
+    n: Annotated[str, Path(pattern=PAGE_NO, description="the page, from 1 to 20")],
     caller: Operator,
     incall: InCallDep,
 ) -> FileResponse:
     """One page at full resolution (never cached)."""
     await incall.gate.operator(call_id, caller)
-    path = incall.materials.page(call_id, material_id, n)
+    path = incall.materials.page(call_id, material_id, int(n))
     with path.open("rb") as f:
         kind = media_type_of(f.read(8)) or "application/octet-stream"
     return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-store"})

@@ -143,6 +143,7 @@ class _Cobrowse:
 
 def routes(parts: KioskParts) -> list[BaseRoute]:
     api = _Cobrowse(parts)
+    parts.session.on_clear(lambda: parts.state.pop("cobrowse_uploaded", None))
     return [
         Route(f"{PREFIX}/screen", api.screen, methods=["PUT"]),
         Route(f"{PREFIX}/actions", api.actions, methods=["GET"]),
