@@ -28,6 +28,7 @@ router = APIRouter(tags=["help"], route_class=StrictJsonRoute)
 MAX_WAIT_S = 25.0
 OP = "/api/v1/help/calls/{call_id}"
 KIOSK = "/api/v1/kiosk/help/calls/{call_id}"
+MAX_HTML = 50_000
 REF = r"^[a-z0-9][a-z0-9-]{0,39}$"
 CallId = Annotated[str, Path(pattern=CALL_ID_PATTERN, description="the call's id (hc-…)")]
 Operator = Annotated[Principal, Depends(require(Permission.HELP_ANSWER))]
@@ -84,9 +85,9 @@ class FieldOut(BaseModel):
     #: the element's stable reference on this screen (the kiosk tags it ``data-ref``)
     ref: Annotated[str, Field(pattern=REF)]
     kind: Literal["text", "select", "checkbox", "button"]
-    label: Annotated[str, Field(max_length=200, pattern=PLAIN)]
+    label: Annotated[str, Field(max_length=100, pattern=PLAIN)]
     #: what it holds now, masked as the kiosk's screen masks it (ID, phone, bank card)
-    value: Plain500 = ""
+    value: Annotated[str, Field(max_length=200, pattern=PLAIN)] = ""
     disabled: StrictBool = False
 
 
@@ -105,8 +106,10 @@ class ScreenOut(BaseModel):
 
 class ScreenIn(_In):
     title: Annotated[str, Field(max_length=200, pattern=PLAIN)]
-    html: Annotated[str, Field(max_length=600_000, pattern=PLAIN)]
-    fields: Annotated[list[FieldIn], Field(max_length=200)]
+    #: at most 50,000 characters (any body fits the API's 1 MB limit, JSON-escaped): the
+    #: kiosk drops its scans' thumbnails from a screen that would be longer
+    html: Annotated[str, Field(max_length=MAX_HTML, pattern=PLAIN)]
+    fields: Annotated[list[FieldIn], Field(max_length=100)]
 
 
 class ScreenSeq(BaseModel):

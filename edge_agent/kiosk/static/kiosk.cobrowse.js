@@ -47,7 +47,7 @@
 
   function labelOf(node) {
     const byFor = node.id ? document.querySelector(`label[for="${CSS.escape(node.id)}"]`) : null;
-    return plain(node.getAttribute("aria-label") || (byFor && byFor.textContent) || node.textContent || node.placeholder || node.name || "", 200);
+    return plain(node.getAttribute("aria-label") || (byFor && byFor.textContent) || node.textContent || node.placeholder || node.name || "", 100);
   }
 
   function visible(node) { return !!(node.offsetWidth || node.offsetHeight || node.getClientRects().length); }
@@ -57,20 +57,27 @@
     const src = img.getAttribute("src") || "";
     if (call.thumbs.has(src)) return call.thumbs.get(src);
     if (!img.complete || !img.naturalWidth) return "";
-    const scale = Math.min(1, 200 / img.naturalWidth);
+    const scale = Math.min(1, 120 / img.naturalWidth);
     const canvas = document.createElement("canvas");
     canvas.width = Math.round(img.naturalWidth * scale);
     canvas.height = Math.round(img.naturalHeight * scale);
     try {
       canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      const data = canvas.toDataURL("image/jpeg", 0.6);
+      const data = canvas.toDataURL("image/jpeg", 0.5);
       call.thumbs.set(src, data);
       return data;
     } catch (e) { return ""; }
   }
 
+  const MAX_HTML = 50000; // the cloud's limit: a longer screen is sent without its thumbnails
+
   /** The screen as the operator may see it: a clean copy plus the operable elements. */
   function snapshot() {
+    const full = copyOf(true);
+    return full.html.length <= MAX_HTML ? full : copyOf(false);
+  }
+
+  function copyOf(withThumbs) {
     const main = document.getElementById("main");
     const fields = [];
     const copy = main.cloneNode(true);
@@ -84,7 +91,7 @@
         const value = kind === "checkbox" ? (o.checked ? "✓" : "") : kind === "button" ? "" : o.value || "";
         c.setAttribute("data-ref", refOf(o));
         c.setAttribute("data-kind", kind);
-        fields.push({ ref: refOf(o), kind, label: labelOf(o) || refOf(o), value: plain(value, 500), disabled: !!o.disabled });
+        if (fields.length < 100) fields.push({ ref: refOf(o), kind, label: labelOf(o) || refOf(o), value: plain(value, 200), disabled: !!o.disabled });
       }
       if (o.matches("input, textarea")) {
         if (o.type === "checkbox" || o.type === "radio") c.toggleAttribute("checked", o.checked);
@@ -92,10 +99,11 @@
         if (o.tagName === "TEXTAREA") c.textContent = mask(o.value || "");
       }
       if (o.tagName === "SELECT") for (const opt of c.querySelectorAll("option")) opt.toggleAttribute("selected", opt.value === o.value);
-      if (o.tagName === "IMG") { const data = thumb(o); if (data) c.setAttribute("src", data); else c.removeAttribute("src"); }
+      if (o.tagName === "IMG") { const data = withThumbs && thumb(o); if (data) c.setAttribute("src", data); else c.removeAttribute("src"); }
     });
     copy.querySelectorAll(`script, style, template, [${OWN}], .simple-keyboard`).forEach((n) => n.remove());
-    return { title: plain(document.getElementById("k-title").textContent, 200), html: mask(copy.innerHTML).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, " "), fields };
+    const html = mask(copy.innerHTML).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, " ");
+    return { title: plain(document.getElementById("k-title").textContent, 200), html: html.length <= MAX_HTML || withThumbs ? html : html.slice(0, MAX_HTML), fields };
   }
 
   // --- sending the screen when it changes ---
