@@ -22,6 +22,9 @@ from cloud.kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
+#: in-call state kept for at most this many calls (ended ones are dropped when seen)
+MAX_CALLS = 500
+
 Control = Literal["none", "asked", "granted", "declined", "revoked"]
 #: an operator's action: fill a field with a value, or press an element
 ActionType = Literal["fill", "click"]
@@ -81,6 +84,8 @@ class Cobrowse:
         self._sessions: dict[str, _Session] = {}
 
     def _session(self, call_id: str) -> _Session:
+        if call_id not in self._sessions and len(self._sessions) >= MAX_CALLS:
+            self.forget(next(iter(self._sessions)))  # a call nobody looked at after it ended
         return self._sessions.setdefault(call_id, _Session())
 
     def forget(self, call_id: str) -> None:

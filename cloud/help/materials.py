@@ -21,6 +21,9 @@ from cloud.kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
+#: in-call state kept for at most this many calls (ended ones are dropped when seen)
+MAX_CALLS = 500
+
 MaterialState = Literal["pending", "accepted", "rescan"]
 Decision = Literal["accept", "rescan"]
 
@@ -78,6 +81,8 @@ class MaterialReview:
         self._reviews: dict[str, _Review] = {}
 
     def _review(self, call_id: str) -> _Review:
+        if call_id not in self._reviews and len(self._reviews) >= MAX_CALLS:
+            self.forget(next(iter(self._reviews)))  # a call nobody looked at after it ended
         return self._reviews.setdefault(call_id, _Review())
 
     def forget(self, call_id: str) -> None:
