@@ -156,7 +156,6 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     notifier = notifier if notifier is not None else notify
     alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
-    kiosk = build_kiosk(settings, sessions, jobs, hall)
     return Parts(
         settings,
         engine,
@@ -180,9 +179,13 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notifier,
         alerts,
         hall,
-        kiosk,
-        InCall(kiosk.apply),
+        *with_in_call(build_kiosk(settings, sessions, jobs, hall)),
     )
+
+
+def with_in_call(kiosk: Kiosk) -> tuple[Kiosk, InCall]:
+    """The kiosk services and, on their scanned pages, a help call's in-call part (issue 16)."""
+    return kiosk, InCall(kiosk.apply)
 
 
 def build_hall(
