@@ -41,6 +41,8 @@ from cloud.api import hall_ratings as hall_ratings_api
 from cloud.api import hall_ratings_follow_ups as hall_follow_ups_api
 from cloud.api import hall_ratings_public as hall_ratings_public_api
 from cloud.api import help_calls as help_calls_api
+from cloud.api import help_cobrowse as help_cobrowse_api
+from cloud.api import help_materials as help_materials_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import kiosk_help as kiosk_help_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
@@ -145,6 +147,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(media_streams_api.router)  # issue 16: streams, view links, device streams
     app.include_router(help_calls_api.router)  # issue 16: the call centre (operators)
     app.include_router(kiosk_help_api.router)  # issue 16: the call centre (kiosks)
+    app.include_router(help_cobrowse_api.router)  # issue 16: remote operation in a help call
+    app.include_router(help_materials_api.router)  # issue 16: material review in a help call
 
 
 async def _run_workers(parts: Parts) -> None:

@@ -39,6 +39,7 @@ from cloud.hall.queue_desk import WindowDesk
 from cloud.hall.queue_live import QueueLive
 from cloud.hall.queue_service import BuiltinQueue
 from cloud.hall.ratings_service import build_ratings
+from cloud.help.incall import InCall
 from cloud.help.parts import HelpDesk, build_help
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
@@ -101,6 +102,8 @@ class Parts:
     hall: Hall
     #: issue 14: the kiosk services (its ``run`` is a worker of the app)
     kiosk: Kiosk
+    #: issue 16: remote operation and material review during a help call
+    cobrowse: InCall
     #: issue 16: the media plane (WHIP/WHEP relay, tokens, device streams; its ``run`` is a
     #: worker of the app)
     media: MediaService
@@ -116,6 +119,7 @@ class Parts:
             self.settings, self.sessions, self.hub, self.media, self.ingest.peripheral_events.add
         )
         object.__setattr__(self, "help", desk)
+        self.media.directory = desk.directory  # call streams take their call's site (scoping)
 
 
 def _job_service(
@@ -193,10 +197,15 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         notifier,
         alerts,
         hall,
-        build_kiosk(settings, sessions, jobs, hall),
+        *with_in_call(build_kiosk(settings, sessions, jobs, hall)),
         media=(media := build_media(settings, sessions, calls, ingest.peripheral_events)),
         monitor=build_monitor(settings, sessions, telemetry, media),
     )
+
+
+def with_in_call(kiosk: Kiosk) -> tuple[Kiosk, InCall]:
+    """The kiosk services and, on their scanned pages, a help call's in-call part (issue 16)."""
+    return kiosk, InCall(kiosk.apply)
 
 
 def build_hall(

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -157,6 +158,16 @@ class ApplyService:
         await self._forget_pages(stale)  # uploaded and never filed: not kept
         self._uploads[sha256] = (caller.name, now)
         return info
+
+    def uploaded_by(self, sha256: str) -> str | None:
+        """The device that uploaded this page (and has not filed it yet), else None: a help
+        call's material review (issue 16) shows an operator only the calling kiosk's pages."""
+        got = self._uploads.get(sha256)
+        return got[0] if got is not None else None
+
+    def page_path(self, sha256: str) -> Path:
+        """The stored page (``NotFound`` if it is gone)."""
+        return self._blobs.locate(sha256)
 
     async def _forget_pages(self, pages: list[str]) -> None:
         """Delete pages the cloud no longer needs (filed with the platform, or abandoned): a

@@ -90,6 +90,7 @@ def draft_view(parts: KioskParts, draft: Draft, item: Item | None) -> dict[str, 
         "form": draft.form,
         "form_data": draft.form_data,
         "card": masked_card(draft.card),
+        "rescan": draft.rescan,
     }
     if item is not None:
         a = applicable(item, draft.answers)
@@ -220,6 +221,9 @@ class _ApplyApi:
         code, page = request.path_params["code"], request.path_params["page"]
         if draft.pending != (code, page):
             return error(404, "page_unknown", "这一页已不在，请重新扫描。", "Scan it again.")
+        if draft.rescan.pop(code, None) is not None:  # a help-call operator asked for it
+            for old in draft.pages.pop(code, []):
+                self.store.drop_page(old)
         draft.pages.setdefault(code, []).append(page)
         draft.pending = None
         self.store.save(draft)

@@ -47,6 +47,9 @@ class Draft:
     form_data: dict[str, Any] = field(default_factory=dict)
     #: seconds since the epoch of the last change (the idle rule counts from it)
     touched: float = 0.0
+    #: material code → the note of a help-call operator who asked for a rescan (issue 16):
+    #: the next page accepted for it replaces the material's pages
+    rescan: dict[str, str] = field(default_factory=dict)
 
 
 class DraftStore:

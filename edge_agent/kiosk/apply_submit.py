@@ -92,7 +92,9 @@ def save_form(store: DraftStore, draft: Draft, body: dict[str, Any]) -> Response
     return JSONResponse({"ok": True}, headers=NO_STORE)
 
 
-async def _upload(parts: KioskParts, store: DraftStore, page_id: str) -> str | Response:
+async def upload_page(parts: KioskParts, store: DraftStore, page_id: str) -> str | Response:
+    """One page kept by the cloud as an apply page; its sha256 (the submit, and a help call's
+    material review, name pages by it)."""
     data = store.read_page(page_id)
     if data is None:
         return error(
@@ -128,7 +130,7 @@ async def submit(parts: KioskParts, store: DraftStore, draft: Draft) -> Response
     for code, pages in draft.pages.items():
         shas = []
         for page_id in pages:
-            got = await _upload(parts, store, page_id)
+            got = await upload_page(parts, store, page_id)
             if isinstance(got, Response):
                 return got
             shas.append(got)

@@ -147,6 +147,8 @@ class DemoWorld:
     admin_password: str | None = None
     #: the kiosk services' simulated outside systems (empty unless ``kiosk_sims``)
     platforms: KioskPlatforms = field(default_factory=KioskPlatforms)
+    #: the running cloud's parts (issue 16: tests put a stand-in call centre in)
+    parts: Parts | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -169,6 +171,7 @@ class _Cloud:
     #: the generated password of :data:`DEMO_ADMIN`; None when it existed already
     admin_password: str | None
     logins: dict[str, DeviceLogin]
+    parts: Parts | None = None
 
 
 async def _preflight(opts: DemoOptions) -> int:
@@ -232,7 +235,7 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
             token = await demo_token(parts.sessions, opts.sites.code)
             base_url = f"http://{opts.host}:{port}"
             logins = await enroll_devices(base_url, token, opts.kiosks)
-            yield _Cloud(base_url, token, parts.sessions, admin_password, logins)
+            yield _Cloud(base_url, token, parts.sessions, admin_password, logins, parts)
         finally:
             server.should_exit = True
             with contextlib.suppress(Exception):
@@ -312,6 +315,7 @@ async def _run_world(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIte
             cloud.token,
             cloud.sessions,
             cloud.admin_password,
+            parts=cloud.parts,
         )
 
 

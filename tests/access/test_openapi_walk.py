@@ -111,6 +111,8 @@ SAMPLES = {
     "record_id": "1",  # issue 15: a print audit record
     "stream_id": "mon-walk-kiosk",  # issue 16: a media stream
     "session_id": "0" * 24,  # issue 16: a WHIP/WHEP session
+    "material_id": "id_card",  # issue 16: a material in a help call
+    "n": "1",  # issue 16: a page of it
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

@@ -115,11 +115,14 @@
 
   function materialRow(root, draft, m) {
     const pages = draft.pages[m.code] || [];
-    const scan = button(pages.length ? { zh: "再扫一页", en: "Scan another page" } : { zh: "扫描", en: "Scan" },
-      () => scanPage(root, m), { "data-scan": m.code });
+    // a help-call operator asked for a rescan (issue 16): the next page accepted replaces these
+    const rescan = (draft.rescan || {})[m.code];
+    const label = rescan !== undefined ? { zh: "重新扫描", en: "Scan again" } : pages.length ? { zh: "再扫一页", en: "Scan another page" } : { zh: "扫描", en: "Scan" };
+    const scan = button(label, () => scanPage(root, m), { "data-scan": m.code });
     return el("li", { class: "apply-material", "data-material": m.code },
       el("h2", {}, K.t({ zh: m.name, en: m.name_en || m.name }), m.required ? el("span", { class: "apply-required" }, K.t({ zh: "（必交）", en: " (required)" })) : el("span", { class: "apply-optional" }, K.t({ zh: "（可选）", en: " (optional)" }))),
       m.note ? el("p", { class: "apply-note" }, m.note) : null,
+      rescan !== undefined ? el("div", { class: "apply-rescan", "data-rescan": m.code }, K.message("warn", { zh: `工作人员请您重新扫描：${rescan}`, en: `The staff member asks you to scan this again: ${rescan}` })) : null,
       el("p", { class: "apply-count" }, K.t({ zh: `已扫描 ${pages.length} 页`, en: `${pages.length} page(s) scanned` })),
       el("ul", { class: "apply-pages" }, pages.map((id) => pageThumb(root, m.code, id))), scan);
   }

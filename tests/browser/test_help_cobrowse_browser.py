@@ -1,0 +1,221 @@
+"""Remote operation and material review in Chromium (docs/help-cobrowse.md): a pilot kiosk in
+a help call (a stand-in call centre: ``tests/help/cobrowse_kit.py``; the call's ``kf-help-call``
+event dispatched as ``k_help.js`` does) and the operator's console with the in-call widgets
+mounted. The operator fills a field and presses a button on the kiosk's screen after the
+citizen agreed, and the kiosk shows it; the citizen takes control back mid-session and later
+actions are refused and not applied; a declined consent keeps control with the citizen; a
+material the operator sends back is rescanned and replaces the page. Every kiosk screen added
+passes WCAG 2.2 AA."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from playwright.async_api import Browser, Page, expect
+
+from fleet.access import PersonRole
+from tests.browser.console_login import signed_in_page
+from tests.browser.kiosk_kit import (
+    HHL,
+    KIOSK,
+    KioskWorld,
+    assert_accessible,
+    kiosk_world,
+    touch_page,
+)
+from tests.browser.test_kiosk_apply_browser import ITEM, scan_and_accept
+from tests.help.cobrowse_kit import StandInCalls
+
+OPERATOR = "op-li"
+
+
+@dataclass
+class Call:
+    kw: KioskWorld
+    kiosk: Page
+    operator: Page
+    call_id: str
+
+    async def act(self, body: dict[str, Any]) -> int:
+        """The operator's action sent straight to the API (as a crafted request would be)."""
+        status: int = await self.operator.evaluate(
+            """async ([id, body]) => (await fetch(`/api/v1/help/calls/${id}/actions`, {
+                 method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+                 headers: {"Content-Type": "application/json",
+                           "X-CSRF-Token": kf.cookie("kfleet_csrf")},
+               })).status""",
+            [self.call_id, body],
+        )
+        return status
+
+
+async def mount_widgets(operator: Page, base_url: str, call_id: str) -> None:
+    """The call centre's in-call panel as helpui builds it: the two sections, both mounted."""
+    await operator.set_viewport_size({"width": 1920, "height": 2400})  # the whole panel shown
+    await operator.goto(base_url + "/tokens")
+    await operator.evaluate(
+        """() => { for (const id of ["help-cobrowse", "help-materials"]) {
+             const s = document.createElement("section"); s.id = id; document.body.append(s); } }"""
+    )
+    for asset in ("help_cobrowse.css",):
+        await operator.add_style_tag(url=f"{base_url}/console/{asset}")
+    for asset in ("help_cobrowse.js", "help_materials.js"):
+        await operator.add_script_tag(url=f"{base_url}/console/{asset}")
+    await operator.evaluate(
+        """(id) => { kfHelpCobrowse.mount(document.getElementById("help-cobrowse"), id);
+                     kfHelpMaterials.mount(document.getElementById("help-materials"), id); }""",
+        call_id,
+    )
+
+
+@asynccontextmanager
+async def in_call(browser: Browser, tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Call]:
+    async with kiosk_world(tmp_path, mosquitto_url) as kw, touch_page(browser, kw.url) as kiosk:
+        assert kw.world.parts is not None
+        calls = StandInCalls()
+        kw.world.parts.cobrowse.calls = calls
+        call_id = calls.active(KIOSK, HHL, OPERATOR)
+        operator = await signed_in_page(browser, kw.world, OPERATOR, PersonRole.OPERATOR, HHL)
+        try:
+            yield Call(kw, kiosk, operator, call_id)
+        finally:
+            await operator.context.close()
+
+
+async def start_call(call: Call) -> None:
+    """The kiosk's help script says the call is active; the operator's panel is mounted."""
+    await call.kiosk.evaluate(
+        """(id) => document.dispatchEvent(new CustomEvent("kf-help-call",
+             {detail: {callId: id, state: "active"}}))""",
+        call.call_id,
+    )
+    await mount_widgets(call.operator, call.kw.world.base_url, call.call_id)
+
+
+async def open_apply_search(kiosk: Page) -> None:
+    await kiosk.locator("[data-screen='apply']").tap()
+    await expect(kiosk.locator("#apply-q")).to_be_visible()
+
+
+async def test_operator_fills_and_presses_after_consent_then_citizen_takes_back(
+    browser: Browser, tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with in_call(browser, tmp_path, mosquitto_url) as call:
+        kiosk, op = call.kiosk, call.operator
+        await open_apply_search(kiosk)
+        await start_call(call)
+        frame = op.frame_locator("#help-cobrowse iframe.cb-frame")
+        await expect(frame.locator("input[data-ref^='apply-q-']")).to_be_attached(timeout=15_000)
+        assert await op.locator("iframe.cb-frame").get_attribute("sandbox") == ""
+        field = op.locator("#help-cobrowse li[data-ref^='apply-q-'] input")
+        await expect(field).to_be_disabled()  # no consent yet
+
+        await op.locator(".cb-ask").click()
+        await expect(kiosk.locator("#k-cobrowse-ask")).to_be_visible(timeout=15_000)
+        await assert_accessible(kiosk, "cobrowse: the consent dialog")
+        await kiosk.locator("#k-cobrowse-grant").tap()
+        await expect(kiosk.locator("#k-cobrowse")).to_contain_text("工作人员正在协助您操作")
+        await assert_accessible(kiosk, "cobrowse: the banner while a staff member operates")
+        await expect(op.locator("#help-cobrowse[data-control='granted']")).to_be_attached()
+
+        await field.fill("养老保险待遇")
+        await op.locator("#help-cobrowse li[data-ref^='apply-q-'] .cb-fill").click()
+        await expect(kiosk.locator("#apply-q")).to_have_value("养老保险待遇", timeout=15_000)
+        await op.locator("#help-cobrowse .cb-click", has_text="点击：搜索").click()
+        await expect(kiosk.locator(f"[data-item='{ITEM}']")).to_be_visible(timeout=15_000)
+        # the operator sees the screen the press brought
+        await expect(frame.locator(f"[data-item='{ITEM}']")).to_be_attached(timeout=15_000)
+
+        await kiosk.locator("#k-cobrowse-revoke").tap()  # 收回控制, mid-session
+        await expect(kiosk.locator("#k-cobrowse")).to_have_count(0)
+        await expect(op.locator("#help-cobrowse[data-control='revoked']")).to_be_attached(
+            timeout=15_000
+        )
+        await expect(field).to_be_disabled()
+        ref = await op.locator("#help-cobrowse li[data-ref^='apply-q-']").get_attribute("data-ref")
+        assert await call.act({"type": "fill", "ref": ref, "value": "已收回"}) == 409
+        await expect(kiosk.locator("#apply-q")).to_have_value("养老保险待遇")
+
+
+async def test_declined_consent_keeps_control_with_the_citizen(
+    browser: Browser, tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with in_call(browser, tmp_path, mosquitto_url) as call:
+        kiosk, op = call.kiosk, call.operator
+        await open_apply_search(kiosk)
+        await start_call(call)
+        row = op.locator("#help-cobrowse li[data-ref^='apply-q-']")
+        await expect(row).to_be_attached(timeout=15_000)
+        await op.locator(".cb-ask").click()
+        await kiosk.locator("#k-cobrowse-decline").tap()
+        await expect(kiosk.locator("#k-cobrowse-ask")).to_have_count(0)
+        await expect(kiosk.locator("#k-cobrowse")).to_have_count(0)
+        await expect(op.locator("#help-cobrowse[data-control='declined']")).to_be_attached(
+            timeout=15_000
+        )
+        await expect(row.locator("input")).to_be_disabled()
+        ref = await row.get_attribute("data-ref")
+        assert await call.act({"type": "fill", "ref": ref, "value": "不该出现"}) == 409
+        await kiosk.locator("#apply-q").fill("公积金")  # the citizen still types
+        await expect(kiosk.locator("#apply-q")).to_have_value("公积金")
+
+
+async def test_a_material_sent_back_is_rescanned_and_replaces_the_page(
+    browser: Browser, tmp_path: Path, mosquitto_url: str
+) -> None:
+    async with in_call(browser, tmp_path, mosquitto_url) as call:
+        kiosk, op = call.kiosk, call.operator
+        assert call.kw.kiosk.idcard is not None
+        call.kw.kiosk.idcard.insert(0)
+        await open_apply_search(kiosk)
+        await kiosk.locator("#apply-q").fill("养老保险待遇")
+        await kiosk.locator(".apply-search button").tap()
+        await kiosk.locator(f"[data-item='{ITEM}']").tap()
+        await kiosk.locator("[data-question='who'] [data-option='self']").tap()
+        await kiosk.locator("#apply-next").tap()
+        first = await scan_and_accept(kiosk, "id_card")
+        await start_call(call)
+
+        row = op.locator("#help-materials [data-material='id_card']")
+        await expect(row).to_have_attribute("data-state", "pending", timeout=15_000)
+        await row.locator("[data-page='1']").click()
+        full = op.locator("#help-materials img.hm-full")
+        await expect(full).to_be_visible(timeout=15_000)
+        width = await full.evaluate("(img) => img.naturalWidth")
+        kiosk_width = await kiosk.evaluate(
+            """async () => { const img = new Image();
+                 img.src = document.querySelector("[data-material='id_card'] img").src;
+                 await img.decode(); return img.naturalWidth; }"""
+        )
+        assert width == kiosk_width > 200  # full resolution, not the screen's thumbnail
+
+        await row.locator("input").fill("请将身份证放正")
+        await row.locator(".hm-rescan").click()
+        note = kiosk.locator("[data-rescan='id_card']")
+        await expect(note).to_contain_text("工作人员请您重新扫描：请将身份证放正", timeout=15_000)
+        await assert_accessible(kiosk, "apply: a rescan asked by the staff member")
+
+        second = await scan_and_accept(kiosk, "id_card")
+        assert second != first
+        await expect(kiosk.locator("[data-material='id_card'] .apply-count")).to_have_text(
+            "已扫描 1 页"
+        )
+        await expect(note).to_have_count(0)
+        await expect(row).to_have_attribute("data-state", "pending", timeout=15_000)
+        served = await op.evaluate(
+            """async (id) => { const r = await fetch(
+                 `/api/v1/help/calls/${id}/materials/id_card/pages/1`,
+                 {credentials: "same-origin"});
+                 return Array.from(new Uint8Array(await r.arrayBuffer())); }""",
+            call.call_id,
+        )
+        assert bytes(served) == second
+        shown = await kiosk.locator("[data-material='id_card'] img").get_attribute("src")
+        assert shown is not None
+        got = await (await kiosk.request.get(urljoin(kiosk.url, shown))).body()
+        assert got == second
