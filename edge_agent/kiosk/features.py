@@ -19,6 +19,7 @@ from edge_agent.kiosk import (
     elderly,
     forms,
     guide,
+    help,
     pay,
     queries,
 )
@@ -37,4 +38,5 @@ FEATURES: list[Feature] = [
     forms.routes,  # 自助填表: e-forms on the kiosk or the phone, printed on A4
     pay.routes,  # 生活缴费: bills, orders, the QR, receipts
     copy.routes,  # 自助复印: preview scanned here, printed by a copy job on this kiosk
+    help.routes,  # 视频帮办: calls to the call centre, the operator's picture (WHEP proxy)
 ]
