@@ -41,6 +41,8 @@ PAGES = {
     "/forms": "forms.html",  # issue 15: the e-form editor (versions, publish, roll back)
     "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
     "/print-audit": "print_audit.html",  # issue 15: the print/copy audit (统一扎口)
+    "/help": "help.html",  # issue 16: the call centre (视频帮办)
+    "/help/history": "help_history.html",  # issue 16: call records, missed calls highlighted
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

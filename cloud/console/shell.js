@@ -27,6 +27,8 @@ const kf = (() => {
     ["/forms", "hall.read", "电子表单", "E-forms"],
     ["/payments", "hall.read", "缴费订单", "Payments"],
     ["/print-audit", "audit.read", "打印复印审计", "Print audit"],
+    ["/help", "help.answer", "视频帮办", "Video help"],
+    ["/help/history", "help.answer", "通话记录", "Call history"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },
