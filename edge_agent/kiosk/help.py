@@ -141,12 +141,15 @@ def _whep_url(parts: KioskParts, call_id: str) -> str:
     return f"{parts.cloud.cloud_url}/api/v1/media/streams/call-{call_id}-op/whep"
 
 
-def _client(parts: KioskParts) -> httpx.AsyncClient:
-    client = parts.state.get("help_whep_client")
-    if not isinstance(client, httpx.AsyncClient):
-        client = httpx.AsyncClient(timeout=WHEP_TIMEOUT_S, trust_env=False)
-        parts.state["help_whep_client"] = client
-    return client
+async def _to_cloud(
+    method: str, url: str, token: str, offer: bytes | None = None
+) -> httpx.Response:
+    """One WHEP request with the view token (a client per request: a call makes two)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if offer is not None:
+        headers["Content-Type"] = "application/sdp"
+    async with httpx.AsyncClient(timeout=WHEP_TIMEOUT_S, trust_env=False) as client:
+        return await client.request(method, url, content=offer, headers=headers)
 
 
 def _media_unreachable(why: str) -> Response:
@@ -170,9 +173,8 @@ async def _whep_offer(parts: KioskParts, call_id: str, request: Request) -> Resp
             "工作人员的画面还没有接通，请稍候。",
             "The staff member's picture is not available yet; please wait.",
         )
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/sdp"}
     try:
-        r = await _client(parts).post(_whep_url(parts, call_id), content=offer, headers=headers)
+        r = await _to_cloud("POST", _whep_url(parts, call_id), token, offer)
     except httpx.HTTPError as err:
         return _media_unreachable(type(err).__name__)
     if r.status_code != 201:
@@ -192,7 +194,7 @@ async def _whep_leave(parts: KioskParts, call_id: str, session: str) -> Response
         return Response(status_code=204)  # the call is over: so is its picture
     url = f"{_whep_url(parts, call_id)}/{session}"
     try:
-        r = await _client(parts).delete(url, headers={"Authorization": f"Bearer {token}"})
+        r = await _to_cloud("DELETE", url, token)
     except httpx.HTTPError as err:
         return _media_unreachable(type(err).__name__)
     return Response(status_code=204 if r.status_code in (204, 404) else r.status_code)

@@ -69,7 +69,12 @@
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     const r = await fetch(`/kiosk/api/help/calls/${call.id}/whep`, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp, cache: "no-store" }).catch(() => null);
-    if (!r || r.status !== 201 || !call || call.pc !== pc) { pc.close(); if (call && call.pc === pc) call.pc = null; return; }
+    if (!r || r.status !== 201 || !call || call.pc !== pc) {
+      // the staff member's camera may not be up yet (404): look again shortly while the call runs
+      pc.close();
+      if (call && call.pc === pc) { call.pc = null; if (call.state === "active") setTimeout(watchOperator, 1500); }
+      return;
+    }
     call.whep = r.headers.get("Location");
     await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
   }

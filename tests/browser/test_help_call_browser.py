@@ -1,0 +1,132 @@
+"""视频帮办 end to end in Chromium (fake camera and microphone): a citizen calls from the kiosk's
+tile, the operator on duty sees it ring in the call centre and answers, each side decodes the
+other's video (``videoWidth > 0`` and ``currentTime`` advancing) with an audio track, the
+operator's window stays while the citizen uses other screens, the operator ends the call with an
+outcome and the history shows it; a call to an empty call centre is missed and the citizen told.
+
+AGAINST STAND-INS: the help-desk API and the media routes are :mod:`tests.browser.help_standin`
+(the kiosk's camera is a synthetic aiortc track there) until the real ones are merged."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.help_kit import (
+    TRACKS_JS,
+    HelpWorld,
+    help_world,
+    media_browser,
+    operator_page,
+    playing,
+)
+from tests.browser.kiosk_kit import assert_accessible, touch_page
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[HelpWorld]:
+    async with help_world(tmp_path) as w:
+        yield w
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with media_browser() as b:
+        yield b
+
+
+async def on_duty(page: Page, world: HelpWorld) -> None:
+    await page.goto(world.cloud_url + "/help")
+    toggle = page.locator("#help-duty-toggle")
+    await expect(toggle).to_have_attribute("aria-pressed", "false")
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("#help-duty-list")).to_contain_text("op-li")
+
+
+async def test_a_kiosk_call_answered_with_video_both_ways(
+    browser: Browser, world: HelpWorld
+) -> None:
+    op = await operator_page(browser, world, "op-li")
+    await on_duty(op, world)
+    await expect(op.locator("#help-queue-empty")).to_be_visible()
+    await assert_accessible(op, "call centre, on duty, no calls")
+
+    async with touch_page(browser, world.kiosk_url) as kiosk:
+        await kiosk.locator('[data-screen="help"]').tap()
+        await expect(kiosk.locator(".help-state")).to_have_attribute("data-state", "ringing")
+        await expect(kiosk.locator("#k-help-cancel")).to_be_visible()
+        await assert_accessible(kiosk, "kiosk video help, calling")
+
+        # the call rings in the console: a visible pulse (and a sound once allowed)
+        row = op.locator("#help-queue-rows tr")
+        await expect(row).to_have_count(1)
+        await expect(op.locator("#help-ring")).to_be_visible()
+        await expect(op.locator("body")).to_have_class("help-ringing")
+        await expect(row).to_contain_text("hhl-kiosk-01")
+        await assert_accessible(op, "call centre, ringing")
+        await op.locator(".help-accept").click()
+
+        await expect(op.locator("#help-call")).to_be_visible()
+        await expect(op.locator("#help-ring")).to_be_hidden()
+        await playing(op, "#help-kiosk-video")  # the kiosk's camera at the operator
+        await playing(op, "#help-my-video")  # my own camera (local preview)
+        assert await op.evaluate(TRACKS_JS, "#help-kiosk-video") == [1, 1]
+        await assert_accessible(op, "call centre, in a call")
+
+        # the kiosk: the operator's video in its floating window, with sound
+        await expect(kiosk.locator("#k-help-float")).to_be_visible()
+        await expect(kiosk.locator("#k-help-who")).to_contain_text("op-li")
+        await playing(kiosk, "#k-help-video")
+        assert await kiosk.evaluate(TRACKS_JS, "#k-help-video") == [1, 1]
+        await assert_accessible(kiosk, "kiosk video help, in a call")
+
+        # the window stays while the citizen goes to another screen
+        await kiosk.locator("#k-home").tap()
+        await expect(kiosk.locator(".tiles")).to_be_visible()
+        await expect(kiosk.locator("#k-help-float")).to_be_visible()
+        await playing(kiosk, "#k-help-video")
+
+        # the operator ends it with an outcome: the kiosk says so, the window goes
+        await op.locator("#help-outcome").select_option("solved")
+        await op.locator("#help-note").fill("指导填写社保卡挂失")
+        await op.locator("#help-end-button").click()
+        await expect(op.locator("#help-call")).to_be_hidden()
+        await expect(kiosk.locator("#k-help-float")).to_have_count(0)
+        await expect(kiosk.locator(".help-state")).to_have_attribute("data-state", "ended")
+        await expect(kiosk.locator(".help-state")).to_contain_text("已结束")
+        await assert_accessible(kiosk, "kiosk video help, ended")
+
+    call = next(iter(world.standin.calls.values()))
+    assert (call.state, call.outcome, call.operator) == ("ended", "solved", "op-li")
+    await op.goto(world.cloud_url + "/help/history")
+    history = op.locator("#hh-rows tr")
+    await expect(history).to_have_count(1)
+    await expect(history).to_contain_text("已解决")
+    await expect(history).not_to_have_class("help-row missed")
+    await assert_accessible(op, "call history")
+
+
+async def test_a_call_to_an_empty_call_centre_is_missed_and_the_citizen_told(
+    browser: Browser, world: HelpWorld
+) -> None:
+    async with touch_page(browser, world.kiosk_url + "?lang=en", lang="en") as kiosk:
+        await kiosk.locator('[data-screen="help"]').tap()
+        state = kiosk.locator(".help-state")
+        await expect(state).to_have_attribute("data-state", "missed")
+        await expect(state).to_contain_text("No staff member could answer now")
+        await expect(kiosk.locator("#k-help-again")).to_be_visible()
+        await assert_accessible(kiosk, "kiosk video help, missed")
+
+    op = await operator_page(browser, world, "op-wang")
+    await op.goto(world.cloud_url + "/help/history")
+    missed = op.locator("#hh-rows tr.missed")
+    await expect(missed).to_have_count(1)
+    await expect(missed).to_contain_text("未接")
+    await op.locator("#hh-outcome").select_option("solved")
+    await op.locator("#hh-show").click()
+    await expect(op.locator("#hh-rows tr")).to_have_count(0)
+    await assert_accessible(op, "call history, filtered to nothing")
