@@ -128,7 +128,8 @@ async def _relayed_call(
 ) -> Response:
     """Relay one call-shaped answer, keeping the view token back."""
     answer = await relay(parts, method, path, **kw)
-    if answer.status_code >= 300 or answer.media_type != "application/json":
+    kind = (answer.media_type or "").split(";")[0].strip()
+    if answer.status_code >= 300 or kind != "application/json":
         return answer
     data = json.loads(bytes(answer.body))
     if not isinstance(data, dict):
