@@ -70,11 +70,23 @@ async def serve(app: Any) -> AsyncIterator[str]:
 
 
 @dataclass
+class Button:
+    """The kiosk's hardware call button as its driver counts it."""
+
+    presses: int = 0
+    kind: str = "call_button"
+    id: str = "help-button"
+
+    def counters(self) -> dict[str, int]:
+        return {"presses": self.presses}
+
+
+@dataclass
 class Kiosk:
     """What the kiosk's routes read of the agent (``KioskView``)."""
 
     config: AgentConfig
-    peripherals: dict[str, Any] = field(default_factory=dict)
+    peripherals: dict[str, Any] = field(default_factory=lambda: {"help-button": Button()})
     connected: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -85,6 +97,7 @@ class HelpWorld:
     standin: StandIn
     kiosk: Kiosk
     app: Any
+    parts: KioskParts
 
 
 def kiosk_config(tmp_path: Path, cloud_url: str) -> AgentConfig:
@@ -117,7 +130,7 @@ async def help_world(tmp_path: Path) -> AsyncIterator[HelpWorld]:
                 session=KioskSession(tmp_path / "session"),
             )
             async with serve(Starlette(routes=kiosk_routes(parts))) as kiosk_url:
-                yield HelpWorld(cloud_url, kiosk_url + "/kiosk", standin, view, app)
+                yield HelpWorld(cloud_url, kiosk_url + "/kiosk", standin, view, app, parts)
             await parts.cloud.close()
     finally:
         await standin.media.close()

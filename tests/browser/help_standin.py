@@ -165,6 +165,8 @@ class StandIn:
     duty: dict[str, str] = field(default_factory=dict)  # username → display name
     media: Media = field(default_factory=Media)
     watchers: list[asyncio.Queue[dict[str, Any]]] = field(default_factory=list)
+    #: the kiosk's long-poll holds at most this long (a test shortens it)
+    max_wait_s: int = 25
 
     def change(self, call: Call) -> None:
         call.changed.set()
@@ -260,7 +262,7 @@ def _kiosk_routes(s: StandIn, router: APIRouter, device_id: str) -> None:
         call = _call(s, call_id)
         if wait_s and call.state in LIVE:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(call.changed.wait(), wait_s)
+                await asyncio.wait_for(call.changed.wait(), min(wait_s, s.max_wait_s))
         return call.kiosk_out()
 
     @router.post("/api/v1/kiosk/help/calls/{call_id}/cancel")

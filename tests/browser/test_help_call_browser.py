@@ -130,3 +130,36 @@ async def test_a_call_to_an_empty_call_centre_is_missed_and_the_citizen_told(
     await op.locator("#hh-show").click()
     await expect(op.locator("#hh-rows tr")).to_have_count(0)
     await assert_accessible(op, "call history, filtered to nothing")
+
+
+async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
+    browser: Browser, world: HelpWorld
+) -> None:
+    world.standin.max_wait_s = 1  # the kiosk's long-poll comes back each second
+    op = await operator_page(browser, world, "op-li")
+    await on_duty(op, world)
+    async with touch_page(browser, world.kiosk_url) as kiosk:
+        await expect(kiosk.locator(".tiles")).to_be_visible()
+        world.kiosk.peripherals["help-button"].presses += 1  # the hardware button, pressed
+        await expect(kiosk.locator("body[data-screen='help']")).to_be_attached()
+        await expect(op.locator("#help-queue-rows tr")).to_have_count(1)
+        call = next(iter(world.standin.calls.values()))
+        assert call.source == "button"
+        await op.locator(".help-accept").click()
+        await expect(kiosk.locator("#k-help-float")).to_be_visible()
+        await playing(kiosk, "#k-help-video")
+
+        # the kiosk loses the cloud mid-call: it says it is reconnecting, then carries on
+        cloud_url = world.parts.cloud.cloud_url
+        world.parts.cloud.cloud_url = "http://127.0.0.1:9"
+        await expect(kiosk.locator("#k-help-who")).to_contain_text("网络中断")
+        world.parts.cloud.cloud_url = cloud_url
+        await expect(kiosk.locator("#k-help-who")).to_contain_text("op-li")
+        await playing(kiosk, "#k-help-video")
+
+        # the citizen hangs up from the floating window: the operator's panel closes
+        await kiosk.locator("#k-help-hangup").tap()
+        await expect(kiosk.locator("#k-help-float")).to_have_count(0)
+        await expect(op.locator("#help-call")).to_be_hidden()
+        await expect(op.locator("#help-status")).to_contain_text("市民已结束通话")
+        assert call.state == "ended"

@@ -104,7 +104,7 @@
     const box = document.getElementById("k-help-float");
     if (!call || call.state !== "active") { if (box) box.remove(); return; }
     floating();
-    const who = call.operator ? { zh: `工作人员 ${call.operator} 正在为您服务`, en: `${call.operator} is helping you` } : WORDS.active;
+    const who = call.lost ? WORDS.lost : call.operator ? { zh: `工作人员 ${call.operator} 正在为您服务`, en: `${call.operator} is helping you` } : WORDS.active;
     document.getElementById("k-help-who").textContent = K.t(who);
   }
 
@@ -162,6 +162,7 @@
       failures += 1;
       call.lost = true;
       drawScreen();
+      drawFloat();
       // a dropped network: try again, more slowly (a backoff, not synchronisation)
       await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * failures)));
     }
