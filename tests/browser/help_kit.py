@@ -100,7 +100,7 @@ class HelpWorld:
     parts: KioskParts
 
 
-def kiosk_config(tmp_path: Path, cloud_url: str) -> AgentConfig:
+def kiosk_config(tmp_path: Path, cloud_url: str, idle_warn_s: float = 600) -> AgentConfig:
     return AgentConfig.model_validate(
         {
             "device_id": KIOSK,
@@ -110,20 +110,20 @@ def kiosk_config(tmp_path: Path, cloud_url: str) -> AgentConfig:
             "data_dir": tmp_path / "agent",
             "mqtt": {"url": "mqtt://127.0.0.1:1"},
             "cloud": {"url": cloud_url},
-            "kiosk": {"idle_warn_s": 600, "idle_clear_s": 60},
+            "kiosk": {"idle_warn_s": idle_warn_s, "idle_clear_s": 3},
         }
     )
 
 
 @contextlib.asynccontextmanager
-async def help_world(tmp_path: Path) -> AsyncIterator[HelpWorld]:
+async def help_world(tmp_path: Path, idle_warn_s: float = 600) -> AsyncIterator[HelpWorld]:
     restrict_ice_hosts(["127.0.0.1"])
     app = create_app(Settings(data_dir=tmp_path / "cloud", demo=True, **FAST))
     await seed_sites(app)
     standin = mount_standin(app, KIOSK)
     try:
         async with serve(app) as cloud_url:
-            view = Kiosk(kiosk_config(tmp_path, cloud_url))
+            view = Kiosk(kiosk_config(tmp_path, cloud_url, idle_warn_s))
             parts = KioskParts(
                 view=view,
                 cloud=KioskCloud(cloud_url, timeout_s=10),

@@ -132,9 +132,19 @@ async def test_a_call_to_an_empty_call_centre_is_missed_and_the_citizen_told(
     await assert_accessible(op, "call history, filtered to nothing")
 
 
+IDLE_WARN_S = 5  # the shortest the agent's config allows
+
+
+@pytest.fixture
+async def idle_world(tmp_path: Path) -> AsyncIterator[HelpWorld]:
+    async with help_world(tmp_path, idle_warn_s=IDLE_WARN_S) as w:
+        yield w
+
+
 async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
-    browser: Browser, world: HelpWorld
+    browser: Browser, idle_world: HelpWorld
 ) -> None:
+    world = idle_world
     world.standin.max_wait_s = 1  # the kiosk's long-poll comes back each second
     op = await operator_page(browser, world, "op-li")
     await on_duty(op, world)
@@ -148,6 +158,12 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
         await op.locator(".help-accept").click()
         await expect(kiosk.locator("#k-help-float")).to_be_visible()
         await playing(kiosk, "#k-help-video")
+
+        # a citizen talking does not touch the screen: past the idle time nothing is cleared
+        # (waiting is the point here: time must pass for the idle timer to have fired)
+        await kiosk.evaluate("(s) => new Promise((r) => setTimeout(r, s * 1000))", IDLE_WARN_S + 2)
+        await expect(kiosk.locator("#k-idle")).to_be_hidden()
+        await expect(kiosk.locator("#k-help-float")).to_be_visible()
 
         # the kiosk loses the cloud mid-call: it says it is reconnecting, then carries on
         cloud_url = world.parts.cloud.cloud_url

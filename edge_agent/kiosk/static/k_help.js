@@ -103,7 +103,7 @@
   function drawFloat() {
     const box = document.getElementById("k-help-float");
     if (!call || call.state !== "active") { if (box) box.remove(); return; }
-    floating();
+    floating().querySelector("video").setAttribute("aria-label", K.t({ zh: "工作人员的视频", en: "The staff member's video" }));
     const who = call.lost ? WORDS.lost : call.operator ? { zh: `工作人员 ${call.operator} 正在为您服务`, en: `${call.operator} is helping you` } : WORDS.active;
     document.getElementById("k-help-who").textContent = K.t(who);
   }
@@ -205,6 +205,10 @@
     }
   }
 
+  // a citizen talking to a staff member does not touch the screen: no idle clear meanwhile
+  if (K.holdIdle) K.holdIdle(() => !!call && LIVE.includes(call.state));
+  K.onShow(() => drawFloat());  // the window's words follow the language
+
   K.onClear(() => {
     if (call && call.id && LIVE.includes(call.state)) K.api("POST", `/help/calls/${call.id}/cancel`, {});
     stopVideo();
@@ -220,7 +224,9 @@
     tile: { zh: "视频帮办", en: "Video help", icon: "☎" },
     title: { zh: "视频帮办", en: "Video help" },
     render(root, params) {
-      if (call && (LIVE.includes(call.state) || params.result)) { drawScreen(); return; }
+      // a redraw (language, elder mode) keeps what is shown; a new visit from a tile calls
+      if (call && (LIVE.includes(call.state) || params.result || params.started)) { drawScreen(); return; }
+      params.started = true;
       start(params.source || "tile");
     },
   });
