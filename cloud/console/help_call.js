@@ -21,13 +21,43 @@ const kfHelpCall = (() => {
     if (window.kfHelpMaterials) window.kfHelpMaterials.mount($("help-materials"), callId);
   }
 
+  // a side whose connection fails (the kiosk's network dropped, the relay restarted) is set up
+  // again while the call is still mine
+  function again(side, redo) {
+    const mine = call;
+    media[side].pc.addEventListener("connectionstatechange", () => {
+      const pc = media[side] && media[side].pc;
+      if (!pc || pc.connectionState !== "failed" || call !== mine) return;
+      media[side].leave();
+      media[side] = null;
+      say(t("connecting"));
+      setTimeout(() => { if (call === mine) redo(); }, 2000);
+    });
+  }
+
   async function watchKiosk() {
     say(t("connecting"));
+    const mine = call;
     try {
-      media.kiosk = await kfRtc.whep(call.kiosk_stream_id, $("help-kiosk-video"));
+      const side = await kfRtc.whep(call.kiosk_stream_id, $("help-kiosk-video"));
+      if (call !== mine) { side.leave(); return; }
+      media.kiosk = side;
+      again("kiosk", watchKiosk);
       say(t("connected"));
     } catch (err) {
       say(t("noKioskVideo") + err.message);
+    }
+  }
+
+  async function sendMe() {
+    const mine = call;
+    try {
+      const side = await kfRtc.whip(call.operator_stream_id, media.local, call.operator_publish_token);
+      if (call !== mine) { side.leave(); return; }
+      media.me = side;
+      again("me", sendMe);
+    } catch (err) {
+      say(t("noCamera") + err.message);
     }
   }
 
@@ -40,11 +70,7 @@ const kfHelpCall = (() => {
       return;
     }
     $("help-my-video").srcObject = media.local;
-    try {
-      media.me = await kfRtc.whip(call.operator_stream_id, media.local, call.operator_publish_token);
-    } catch (err) {
-      say(t("noCamera") + err.message);
-    }
+    await sendMe();
   }
 
   function toggle(button, kind, onWord, offWord) {

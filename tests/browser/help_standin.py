@@ -83,8 +83,9 @@ class Call:
             "ended_reason": self.ended_reason,
         }
 
-    def kiosk_out(self) -> dict[str, Any]:
+    def kiosk_out(self, recording: bool = False) -> dict[str, Any]:
         body = {k: self.out()[k] for k in ("call_id", "state", "position", "operator_name")}
+        body["recording"] = recording
         if self.state == "active" and self.view_token:
             body["operator_view_token"] = self.view_token
         if self.state == "missed":
@@ -165,6 +166,8 @@ class StandIn:
     duty: dict[str, str] = field(default_factory=dict)  # username → display name
     media: Media = field(default_factory=Media)
     watchers: list[asyncio.Queue[dict[str, Any]]] = field(default_factory=list)
+    #: calls are recorded (the help desk's setting): the kiosk must say so
+    recording: bool = False
     #: the kiosk's long-poll holds at most this long (a test shortens it)
     max_wait_s: int = 25
 
@@ -247,7 +250,7 @@ def _kiosk_routes(s: StandIn, router: APIRouter, device_id: str) -> None:
     async def create(body: dict[str, Any]) -> Any:
         known = s.by_request.get(body["request_id"])
         if known:
-            return s.calls[known].kiosk_out()
+            return s.calls[known].kiosk_out(s.recording)
         call = Call("hc-" + secrets.token_hex(12), device_id, body["screen"], body["source"])
         s.calls[call.call_id] = call
         s.by_request[body["request_id"]] = call.call_id
@@ -255,7 +258,7 @@ def _kiosk_routes(s: StandIn, router: APIRouter, device_id: str) -> None:
             s.end(call, "missed", "无人值班")
         else:
             s.change(call)
-        return call.kiosk_out()
+        return call.kiosk_out(s.recording)
 
     @router.get("/api/v1/kiosk/help/calls/{call_id}")
     async def show(call_id: str, wait_s: int = 0) -> Any:
@@ -263,14 +266,14 @@ def _kiosk_routes(s: StandIn, router: APIRouter, device_id: str) -> None:
         if wait_s and call.state in LIVE:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(call.changed.wait(), min(wait_s, s.max_wait_s))
-        return call.kiosk_out()
+        return call.kiosk_out(s.recording)
 
     @router.post("/api/v1/kiosk/help/calls/{call_id}/cancel")
     async def cancel(call_id: str) -> Any:
         call = _call(s, call_id)
         if call.state in LIVE:
             s.end(call, "cancelled" if call.state != "active" else "ended", "市民已结束通话")
-        return call.kiosk_out()
+        return call.kiosk_out(s.recording)
 
 
 def _media_routes(s: StandIn, router: APIRouter) -> None:

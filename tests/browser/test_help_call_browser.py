@@ -58,6 +58,7 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
     async with touch_page(browser, world.kiosk_url) as kiosk:
         await kiosk.locator('[data-screen="help"]').tap()
         await expect(kiosk.locator(".help-state")).to_have_attribute("data-state", "ringing")
+        await expect(kiosk.locator(".help-recording")).to_have_count(0)  # nothing is recorded
         await expect(kiosk.locator("#k-help-cancel")).to_be_visible()
         await assert_accessible(kiosk, "kiosk video help, calling")
 
@@ -146,6 +147,7 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
 ) -> None:
     world = idle_world
     world.standin.max_wait_s = 1  # the kiosk's long-poll comes back each second
+    world.standin.recording = True  # this call centre records: the citizen must be told
     op = await operator_page(browser, world, "op-li")
     await on_duty(op, world)
     async with touch_page(browser, world.kiosk_url) as kiosk:
@@ -157,6 +159,7 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
         assert call.source == "button"
         await op.locator(".help-accept").click()
         await expect(kiosk.locator("#k-help-float")).to_be_visible()
+        await expect(kiosk.locator("#k-help-recording")).to_contain_text("正在录音录像")
         await playing(kiosk, "#k-help-video")
 
         # a citizen talking does not touch the screen: past the idle time nothing is cleared

@@ -26,6 +26,9 @@
     lost: { zh: "网络中断，正在重新连接…", en: "The network dropped: reconnecting…" },
   };
 
+  // shown only where the call centre records calls (a setting, off by default)
+  const RECORDING = { zh: "● 本次通话正在录音录像，用于服务质量监督。", en: "● This call is being recorded for service-quality review." };
+
   function requestId() {
     const bytes = new Uint8Array(8);
     crypto.getRandomValues(bytes);
@@ -65,6 +68,12 @@
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
     const stream = new MediaStream();
+    // the kiosk's network dropped long enough for the media to fail: fetch the picture again
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState !== "failed" || !call || call.pc !== pc) return;
+      stopVideo();
+      if (call.state === "active") setTimeout(watchOperator, 1500);
+    });
     pc.addEventListener("track", (e) => { stream.addTrack(e.track); const v = document.getElementById("k-help-video"); if (v && v.srcObject !== stream) v.srcObject = stream; });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
@@ -95,7 +104,8 @@
     const hang = el("button", { type: "button", id: "k-help-hangup", class: "big danger" }, el("span", { "data-zh": "结束通话", "data-en": "End the call" }, K.t({ zh: "结束通话", en: "End the call" })));
     hang.addEventListener("click", () => cancel());
     box = el("aside", { id: "k-help-float", class: "help-float", "aria-label": K.t({ zh: "视频帮办", en: "Video help" }) },
-      el("p", { class: "help-float-who", id: "k-help-who", role: "status" }), video, hang);
+      el("p", { class: "help-float-who", id: "k-help-who", role: "status" }), video,
+      el("p", { class: "help-recording", id: "k-help-recording", hidden: true }), hang);
     document.body.append(box);
     return box;
   }
@@ -106,6 +116,9 @@
     floating().querySelector("video").setAttribute("aria-label", K.t({ zh: "工作人员的视频", en: "The staff member's video" }));
     const who = call.lost ? WORDS.lost : call.operator ? { zh: `工作人员 ${call.operator} 正在为您服务`, en: `${call.operator} is helping you` } : WORDS.active;
     document.getElementById("k-help-who").textContent = K.t(who);
+    const rec = document.getElementById("k-help-recording");
+    rec.hidden = !call.recording;
+    rec.textContent = K.t(RECORDING);
   }
 
   // --- the help screen ---------------------------------------------------------------------------
@@ -130,8 +143,9 @@
       home.addEventListener("click", () => K.home());
       actions.append(again, home);
     }
+    const rec = call && call.recording && live ? el("p", { class: "help-recording" }, K.t(RECORDING)) : null;
     const note = live && call.state === "active" ? el("p", { class: "help-note" }, K.t({ zh: "视频窗口会一直显示，您可以继续使用其他功能。", en: "The video window stays on screen while you use other services." })) : null;
-    root.replaceChildren(el("p", { class: "help-intro" }, K.t({ zh: "视频帮办：大厅工作人员通过视频为您解答问题、协助办理。", en: "Video help: a hall staff member answers your questions and helps you over video." })), box, actions, note || "");
+    root.replaceChildren(el("p", { class: "help-intro" }, K.t({ zh: "视频帮办：大厅工作人员通过视频为您解答问题、协助办理。", en: "Video help: a hall staff member answers your questions and helps you over video." })), box, rec || "", actions, note || "");
   }
 
   function update(data) {
@@ -141,6 +155,7 @@
     call.state = data.state || call.state;
     call.position = data.position || 0;
     call.operator = data.operator_name || call.operator;
+    call.recording = !!data.recording;
     if (data.citizen_message) call.message = { zh: data.citizen_message, en: data.citizen_message_en || data.citizen_message };
     if (call.state === "active" && data.operator_video) watchOperator();
     if (!LIVE.includes(call.state)) stopVideo();
