@@ -31,8 +31,10 @@
     return list.map((o) => o.display_name || o.name || o.operator_name || o.username || o.user_id || "?");
   }
 
+  // a duty entry names its person by username (the contract's CallOut uses `operator` for it)
   function isMe(o) {
-    return o && me && [o.user_id, o.username, o.id].some((v) => v && (v === me.username || v === me.id || v === me.user_id));
+    if (!o || !me) return false;
+    return [o.username, o.operator, o.user].includes(me.username) || (!!o.display_name && o.display_name === me.display_name);
   }
 
   async function loadDuty() {
@@ -53,8 +55,9 @@
 
   async function toggleDuty() {
     try {
-      await kf.api(API + "/duty", { method: "PUT", body: { on_duty: !onDuty } });
+      const answer = await kf.api(API + "/duty", { method: "PUT", body: { on_duty: !onDuty } });
       await loadDuty();
+      if (answer && typeof answer.on_duty === "boolean") { onDuty = answer.on_duty; drawDuty(); }
       drawQueue();
     } catch (err) { say(err.message, true); }
   }

@@ -34,6 +34,15 @@ def script_errors(errors: list[str]) -> list[str]:
     return [e for e in errors if "Failed to load resource" not in e]
 
 
+#: JS: keep every kf-help-call event's [callId, state] in window.__help
+RECORD_EVENTS = """() => {
+  window.__help = [];
+  document.addEventListener("kf-help-call", (e) => {
+    window.__help.push([e.detail.callId, e.detail.state]);
+  });
+}"""
+
+
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[HelpWorld]:
     async with help_world(tmp_path) as w:
@@ -66,6 +75,7 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
 
     async with touch_page(browser, world.kiosk_url) as kiosk:
         kiosk_errors = page_errors(kiosk)
+        await kiosk.evaluate(RECORD_EVENTS)
         await kiosk.locator('[data-screen="help"]').tap()
         await expect(kiosk.locator(".help-state")).to_have_attribute("data-state", "ringing")
         await expect(kiosk.locator(".help-recording")).to_have_count(0)  # nothing is recorded
@@ -111,6 +121,14 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         await expect(kiosk.locator(".help-state")).to_contain_text("已结束")
         await assert_accessible(kiosk, "kiosk video help, ended")
         assert script_errors(kiosk_errors) == []
+        # remote operation learns of every change of the call from the kf-help-call events
+        seen = await kiosk.evaluate("window.__help")
+        call_id = next(iter(world.standin.calls))
+        assert [state for cid, state in seen if cid == call_id][-3:] == [
+            "ringing",
+            "active",
+            "ended",
+        ]
 
     call = next(iter(world.standin.calls.values()))
     assert (call.state, call.outcome, call.operator) == ("ended", "solved", "op-li")
