@@ -183,12 +183,14 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
     op = await operator_page(browser, world, "op-li")
     await on_duty(op, world)
     async with touch_page(browser, world.kiosk_url) as kiosk:
-        await expect(kiosk.locator(".tiles")).to_be_visible()
+        await kiosk.locator('[data-screen="cases"]').tap()  # the citizen is looking up a case
+        await expect(kiosk.locator("body[data-screen='cases']")).to_be_attached()
         world.kiosk.peripherals["help-button"].presses += 1  # the hardware button, pressed
         await expect(kiosk.locator("body[data-screen='help']")).to_be_attached()
         await expect(op.locator("#help-queue-rows tr")).to_have_count(1)
         call = next(iter(world.standin.calls.values()))
-        assert call.source == "button"
+        assert (call.source, call.screen) == ("button", "cases")
+        await expect(op.locator("#help-queue-rows tr")).to_contain_text("cases")
         await op.locator(".help-accept").click()
         await expect(kiosk.locator("#k-help-float")).to_be_visible()
         await expect(kiosk.locator("#k-help-recording")).to_contain_text("正在录音录像")

@@ -183,11 +183,12 @@
     }
   }
 
-  async function start(source) {
+  // `from`: the screen the citizen was on (the operator sees it in the queue)
+  async function start(source, from) {
     if (call && LIVE.includes(call.state)) { drawScreen(); return; }
     call = { id: null, state: "waiting", position: 0, source };
     drawScreen();
-    const a = await K.api("POST", "/help/calls", { request_id: requestId(), lang: K.lang, screen: "help", source });
+    const a = await K.api("POST", "/help/calls", { request_id: requestId(), lang: K.lang, screen: from || "home", source });
     if (!a.ok) {
       call = null;
       const root = document.getElementById("k-screen");
@@ -216,7 +217,7 @@
       if (!a.ok) { await new Promise((r) => setTimeout(r, 5000)); continue; }
       const pressed = seen !== null && a.data.presses > seen;
       seen = a.data.presses;
-      if (pressed && !(call && LIVE.includes(call.state))) K.go("help", { source: "button" });
+      if (pressed && !(call && LIVE.includes(call.state))) K.go("help", { source: "button", from: K.current });
     }
   }
 
@@ -242,7 +243,7 @@
       // a redraw (language, elder mode) keeps what is shown; a new visit from a tile calls
       if (call && (LIVE.includes(call.state) || params.result || params.started)) { drawScreen(); return; }
       params.started = true;
-      start(params.source || "tile");
+      start(params.source || "tile", params.from);
     },
   });
 
