@@ -11,6 +11,7 @@
   const el = K.el;
   const WAIT_S = 20;
   const LIVE = ["waiting", "ringing", "active"];
+  const GIVE_UP_MS = 60000;  // a call without the cloud this long ends on the kiosk
   // the one call of this kiosk: {id, state, position, operator, message, pc, whep, source}
   let call = null;
   let watching = 0;  // the watch loop's generation: a new call or a clear stops the old loop
@@ -24,6 +25,7 @@
     cancelled: { zh: "您已取消呼叫。", en: "You cancelled the call." },
     ended: { zh: "视频帮办已结束，感谢您的使用。", en: "The video help call has ended. Thank you." },
     lost: { zh: "网络中断，正在重新连接…", en: "The network dropped: reconnecting…" },
+    gaveUp: { zh: "网络中断，视频帮办已结束。请稍后重新呼叫，或到大厅咨询台、窗口寻求帮助。", en: "The network dropped and the video help call has ended. Please call again later, or ask at the information desk or a window." },
   };
 
   // shown only where the call centre records calls (a setting, off by default)
@@ -43,7 +45,7 @@
   /** What the citizen is told now: the cloud's own sentence when it wrote one. */
   function sentence() {
     if (call.lost) return WORDS.lost;
-    if (["missed", "ended"].includes(call.state) && call.message) return call.message;
+    if (["missed", "ended", "cancelled"].includes(call.state) && call.message) return call.message;
     if (call.state === "waiting") {
       const ahead = call.position > 1 ? { zh: `您前面还有 ${call.position - 1} 位市民在等待。`, en: `${call.position - 1} person(s) ahead of you.` } : null;
       return ahead ? { zh: WORDS.calling.zh + ahead.zh, en: WORDS.calling.en + " " + ahead.en } : WORDS.calling;
@@ -169,11 +171,20 @@
   }
 
   async function watch(gen) {
-    let failures = 0;
+    let failures = 0, lostAt = 0;
     while (call && gen === watching && LIVE.includes(call.state)) {
       const a = await K.api("GET", `/help/calls/${call.id}?wait_s=${WAIT_S}`);
       if (gen !== watching || !call) return;
-      if (a.ok) { failures = 0; update(a.data); continue; }
+      if (a.ok) { failures = 0; lostAt = 0; update(a.data); continue; }
+      if (a.status === 404) { update({ state: "ended" }); return; }  // the call centre forgot it
+      lostAt = lostAt || Date.now();
+      if (Date.now() - lostAt > GIVE_UP_MS) {  // too long without the cloud: end it plainly
+        const id = call.id;
+        call.message = WORDS.gaveUp;
+        update({ state: "ended" });
+        K.api("POST", `/help/calls/${id}/cancel`, {});  // tells the call centre if it can
+        return;
+      }
       failures += 1;
       call.lost = true;
       drawScreen();
