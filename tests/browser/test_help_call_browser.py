@@ -216,3 +216,23 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
         await expect(op.locator("#help-call")).to_be_hidden()
         await expect(op.locator("#help-status")).to_contain_text("市民已结束通话")
         assert call.state == "ended"
+
+
+async def test_a_kiosk_long_without_the_cloud_ends_its_call_plainly(
+    browser: Browser, world: HelpWorld
+) -> None:
+    world.standin.max_wait_s = 1
+    op = await operator_page(browser, world, "op-li")
+    await on_duty(op, world)
+    async with touch_page(browser, world.kiosk_url) as kiosk:
+        await kiosk.clock.install()  # the page's own clock, so a minute can pass at once
+        await kiosk.reload()
+        await kiosk.locator('[data-screen="help"]').tap()
+        state = kiosk.locator(".help-state")
+        await expect(state).to_have_attribute("data-state", "ringing")
+        world.parts.cloud.cloud_url = "http://127.0.0.1:9"  # the kiosk's network drops
+        await expect(state).to_contain_text("网络中断，正在重新连接")
+        await kiosk.clock.fast_forward(61_000)
+        await expect(state).to_have_attribute("data-state", "ended")
+        await expect(state).to_contain_text("网络中断，视频帮办已结束")
+        await expect(kiosk.locator("#k-help-again")).to_be_visible()
