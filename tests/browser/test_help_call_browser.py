@@ -64,6 +64,32 @@ async def on_duty(page: Page, world: HelpWorld) -> None:
     await expect(page.locator("#help-duty-list")).to_contain_text("op-li")
 
 
+async def answer_with_video_both_ways(op: Page, kiosk: Page) -> None:
+    """The operator answers the ringing call; each side decodes the other's video + audio."""
+    # the call rings in the console: a visible pulse (and a sound once allowed)
+    row = op.locator("#help-queue-rows tr")
+    await expect(row).to_have_count(1)
+    await expect(op.locator("#help-ring")).to_be_visible()
+    await expect(op.locator("body")).to_have_class("help-ringing")
+    await expect(row).to_contain_text("hhl-kiosk-01")
+    await assert_accessible(op, "call centre, ringing")
+    await op.locator(".help-accept").click()
+
+    await expect(op.locator("#help-call")).to_be_visible()
+    await expect(op.locator("#help-ring")).to_be_hidden()
+    await playing(op, "#help-kiosk-video")  # the kiosk's camera at the operator
+    await playing(op, "#help-my-video")  # my own camera (local preview)
+    assert await op.evaluate(TRACKS_JS, "#help-kiosk-video") == [1, 1]
+    await assert_accessible(op, "call centre, in a call")
+
+    # the kiosk: the operator's video in its floating window, with sound
+    await expect(kiosk.locator("#k-help-float")).to_be_visible()
+    await expect(kiosk.locator("#k-help-who")).to_contain_text("op-li")
+    await playing(kiosk, "#k-help-video")
+    assert await kiosk.evaluate(TRACKS_JS, "#k-help-video") == [1, 1]
+    await assert_accessible(kiosk, "kiosk video help, in a call")
+
+
 async def test_a_kiosk_call_answered_with_video_both_ways(
     browser: Browser, world: HelpWorld
 ) -> None:
@@ -82,28 +108,7 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         await expect(kiosk.locator("#k-help-cancel")).to_be_visible()
         await assert_accessible(kiosk, "kiosk video help, calling")
 
-        # the call rings in the console: a visible pulse (and a sound once allowed)
-        row = op.locator("#help-queue-rows tr")
-        await expect(row).to_have_count(1)
-        await expect(op.locator("#help-ring")).to_be_visible()
-        await expect(op.locator("body")).to_have_class("help-ringing")
-        await expect(row).to_contain_text("hhl-kiosk-01")
-        await assert_accessible(op, "call centre, ringing")
-        await op.locator(".help-accept").click()
-
-        await expect(op.locator("#help-call")).to_be_visible()
-        await expect(op.locator("#help-ring")).to_be_hidden()
-        await playing(op, "#help-kiosk-video")  # the kiosk's camera at the operator
-        await playing(op, "#help-my-video")  # my own camera (local preview)
-        assert await op.evaluate(TRACKS_JS, "#help-kiosk-video") == [1, 1]
-        await assert_accessible(op, "call centre, in a call")
-
-        # the kiosk: the operator's video in its floating window, with sound
-        await expect(kiosk.locator("#k-help-float")).to_be_visible()
-        await expect(kiosk.locator("#k-help-who")).to_contain_text("op-li")
-        await playing(kiosk, "#k-help-video")
-        assert await kiosk.evaluate(TRACKS_JS, "#k-help-video") == [1, 1]
-        await assert_accessible(kiosk, "kiosk video help, in a call")
+        await answer_with_video_both_ways(op, kiosk)
 
         # the window stays while the citizen goes to another screen
         await kiosk.locator("#k-home").tap()
