@@ -10,6 +10,7 @@
   const $ = (id) => document.getElementById(id);
   const API = "/api/v1/help";
   const LIVE = ["waiting", "ringing"];
+  const DUTY_REFRESH_MS = 30000;
   const calls = new Map();  // call_id → CallOut, the queue and my active call
   let me = null;
   let onDuty = false;
@@ -37,8 +38,12 @@
     return [o.username, o.operator, o.user].includes(me.username) || (!!o.display_name && o.display_name === me.display_name);
   }
 
+  let dutyReads = 0;  // only the latest read of the duty list is shown (an older one may land late)
+
   async function loadDuty() {
+    const mine = ++dutyReads;
     const data = await kf.api(API + "/duty");
+    if (mine !== dutyReads) return;
     const list = Array.isArray(data) ? data : (data && (data.items || data.operators)) || [];
     onDuty = list.some(isMe);
     const names = dutyNames(data);
@@ -169,6 +174,9 @@
   kf.start().then(async (who) => {
     me = who;
     await Promise.all([loadDuty(), loadQueue()]);
+    $("help-duty-toggle").disabled = false;  // my duty is known now
     listen();
+    // the events carry calls, not duty: who else is on duty is read again now and then
+    setInterval(() => loadDuty().catch(() => null), DUTY_REFRESH_MS);
   }).catch((err) => say(err.message, true));
 })();

@@ -55,13 +55,13 @@ async def browser() -> AsyncIterator[Browser]:
         yield b
 
 
-async def on_duty(page: Page, world: HelpWorld) -> None:
+async def on_duty(page: Page, world: HelpWorld, username: str = "op-li") -> None:
     await page.goto(world.cloud_url + "/help")
     toggle = page.locator("#help-duty-toggle")
     await expect(toggle).to_have_attribute("aria-pressed", "false")
     await toggle.click()
     await expect(toggle).to_have_attribute("aria-pressed", "true")
-    await expect(page.locator("#help-duty-list")).to_contain_text("op-li")
+    await expect(page.locator("#help-duty-list")).to_contain_text(username)
 
 
 async def answer_with_video_both_ways(op: Page, kiosk: Page) -> None:
@@ -170,6 +170,7 @@ async def test_a_call_to_an_empty_call_centre_is_missed_and_the_citizen_told(
     await assert_accessible(op, "call history, filtered to nothing")
 
 
+KIOSK_CALL = {"request_id": "k-1", "lang": "zh-CN", "screen": "home", "source": "tile"}
 IDLE_WARN_S = 5  # the shortest the agent's config allows
 
 
@@ -241,3 +242,32 @@ async def test_a_kiosk_long_without_the_cloud_ends_its_call_plainly(
         await expect(state).to_have_attribute("data-state", "ended")
         await expect(state).to_contain_text("网络中断，视频帮办已结束")
         await expect(kiosk.locator("#k-help-again")).to_be_visible()
+
+
+async def test_every_operator_on_duty_rings_and_stops_when_one_answers(
+    browser: Browser, world: HelpWorld
+) -> None:
+    li = await operator_page(browser, world, "op-li")
+    wang = await operator_page(browser, world, "op-wang")
+    await on_duty(li, world, "op-li")
+    await on_duty(wang, world, "op-wang")
+    r = await world.parts.cloud.call("POST", "/api/v1/kiosk/help/calls", json=KIOSK_CALL)
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "ringing", r.text
+    for page in (li, wang):
+        await expect(page.locator("#help-ring")).to_be_visible()
+        await expect(page.locator("#help-queue-rows tr")).to_have_count(1)
+    await li.locator(".help-accept").click()
+    await expect(li.locator("#help-call")).to_be_visible()
+    # the other operator's queue empties and stops ringing without a reload (server-sent events)
+    await expect(wang.locator("#help-queue-rows tr")).to_have_count(0)
+    await expect(wang.locator("#help-ring")).to_be_hidden()
+    await expect(wang.locator("body")).not_to_have_class("help-ringing")
+    # and an answer that comes too late is told plainly (the accept answers 409)
+    call_id = r.json()["call_id"]
+    late = await wang.evaluate(
+        "(id) => kf.api(`/api/v1/help/calls/${id}/accept`, {method: 'POST', body: {}})"
+        ".then(() => 0, (err) => err.status)",
+        call_id,
+    )
+    assert late == 409
