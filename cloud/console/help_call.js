@@ -104,8 +104,11 @@ const kfHelpCall = (() => {
     media = { kiosk: null, me: null, local: null };
     $("help-kiosk-video").srcObject = null;
     $("help-my-video").srcObject = null;
-    $("help-cobrowse").replaceChildren();
-    $("help-materials").replaceChildren();
+    // mount() has no counterpart in the contract: an unmount() is called where one exists
+    for (const [lib, id] of [[window.kfHelpCobrowse, "help-cobrowse"], [window.kfHelpMaterials, "help-materials"]]) {
+      if (lib && typeof lib.unmount === "function") { try { lib.unmount($(id)); } catch (e) { /* the panel still closes */ } }
+      $(id).replaceChildren();
+    }
     $("help-call").hidden = true;
     const was = call;
     call = null;
