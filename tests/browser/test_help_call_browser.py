@@ -34,6 +34,13 @@ def script_errors(errors: list[str]) -> list[str]:
     return [e for e in errors if "Failed to load resource" not in e]
 
 
+#: cobrowse's console script as the contract names it (window.kfHelpCobrowse.mount(el, callId)),
+#: standing in until it is merged; unmount() is optional
+COBROWSE_STANDIN = """window.__unmounted = 0;
+window.kfHelpCobrowse = {
+  mount(el, callId) { el.textContent = "cobrowse " + callId; },
+  unmount(el) { window.__unmounted += 1; },
+};"""
 #: JS: keep every kf-help-call event's [callId, state] in window.__help
 RECORD_EVENTS = """() => {
   window.__help = [];
@@ -95,6 +102,7 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
 ) -> None:
     op = await operator_page(browser, world, "op-li")
     op_errors = page_errors(op)
+    await op.route("**/console/help_cobrowse.js", lambda r: r.fulfill(body=COBROWSE_STANDIN))
     await on_duty(op, world)
     await expect(op.locator("#help-queue-empty")).to_be_visible()
     await assert_accessible(op, "call centre, on duty, no calls")
@@ -109,6 +117,8 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         await assert_accessible(kiosk, "kiosk video help, calling")
 
         await answer_with_video_both_ways(op, kiosk)
+        call_id = next(iter(world.standin.calls))
+        await expect(op.locator("#help-cobrowse")).to_have_text(f"cobrowse {call_id}")
 
         # the window stays while the citizen goes to another screen
         await kiosk.locator("#k-home").tap()
@@ -121,6 +131,8 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         await op.locator("#help-note").fill("指导填写社保卡挂失")
         await op.locator("#help-end-button").click()
         await expect(op.locator("#help-call")).to_be_hidden()
+        await expect(op.locator("#help-cobrowse")).to_be_empty()
+        assert await op.evaluate("window.__unmounted") == 1
         await expect(kiosk.locator("#k-help-float")).to_have_count(0)
         await expect(kiosk.locator(".help-state")).to_have_attribute("data-state", "ended")
         await expect(kiosk.locator(".help-state")).to_contain_text("已结束")
@@ -128,7 +140,6 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         assert script_errors(kiosk_errors) == []
         # remote operation learns of every change of the call from the kf-help-call events
         seen = await kiosk.evaluate("window.__help")
-        call_id = next(iter(world.standin.calls))
         assert [state for cid, state in seen if cid == call_id][-3:] == [
             "ringing",
             "active",
