@@ -65,10 +65,13 @@ def desk_of(parts: KioskParts) -> HelpDesk:
     return desk
 
 
+def _buttons(parts: KioskParts) -> list[object]:
+    return [p for p in parts.view.peripherals.values() if p.kind == "call_button"]
+
+
 def presses(parts: KioskParts) -> int:
     """How many times this kiosk's call buttons were pressed since the agent started."""
-    buttons = (p for p in parts.view.peripherals.values() if p.kind == "call_button")
-    return sum(counters_of(p).get("presses", 0) for p in buttons)
+    return sum(counters_of(p).get("presses", 0) for p in _buttons(parts))
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -205,12 +208,18 @@ async def _button(parts: KioskParts, request: Request) -> Response:
     """Long-poll: returns once the press count passes ``after`` (or after ``wait_s``)."""
     raw = request.query_params.get("after", "")
     now = presses(parts)
+    if not _buttons(parts):
+        return JSONResponse({"presses": 0, "buttons": 0, "active_call": None}, headers=NO_STORE)
     after = int(raw) if raw.isdigit() else now
     deadline = asyncio.get_running_loop().time() + _wait_s(request)
     while now <= after and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(BUTTON_LOOK_S)  # the driver's counter has no waiter to await
         now = presses(parts)
-    body = {"presses": now, "active_call": desk_of(parts).active_call}
+    body = {
+        "presses": now,
+        "buttons": len(_buttons(parts)),  # none: the screen stops asking
+        "active_call": desk_of(parts).active_call,
+    }
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -189,7 +189,7 @@ async def test_bad_input_stops_at_the_agent(
 
 async def test_the_call_button_press_ends_a_waiting_poll(kiosk: Kiosk) -> None:
     r = await kiosk.http.get("/kiosk/api/help/button", params={"wait_s": 0})
-    assert r.json() == {"presses": 0, "active_call": None}
+    assert r.json() == {"presses": 0, "buttons": 1, "active_call": None}
     poll = asyncio.create_task(kiosk.http.get("/kiosk/api/help/button?after=0&wait_s=20"))
     done, _ = await asyncio.wait({poll}, timeout=0.3)
     assert not done, "the poll answered before any press"
@@ -211,3 +211,10 @@ async def test_no_cloud_is_a_plain_503(tmp_path: Path) -> None:
     await parts.cloud.close()
     assert (r.status_code, r.json()["code"]) == (503, "cloud_unreachable")
     assert "稍后再试" in r.json()["message"]
+
+
+async def test_a_kiosk_without_a_call_button_answers_at_once(kiosk: Kiosk) -> None:
+    kiosk.view.peripherals.clear()
+    async with asyncio.timeout(5):  # not the 20 s asked for
+        r = await kiosk.http.get("/kiosk/api/help/button?after=0&wait_s=20")
+    assert r.json() == {"presses": 0, "buttons": 0, "active_call": None}

@@ -226,6 +226,7 @@
     for (;;) {
       const a = await K.api("GET", "/help/button" + (seen === null ? "?wait_s=0" : `?after=${seen}&wait_s=${WAIT_S}`));
       if (!a.ok) { await new Promise((r) => setTimeout(r, 5000)); continue; }
+      if (!a.data.buttons) return;  // this kiosk has no call button
       const pressed = seen !== null && a.data.presses > seen;
       seen = a.data.presses;
       if (pressed && !(call && LIVE.includes(call.state))) K.go("help", { source: "button", from: K.current });
