@@ -42,6 +42,8 @@ PAGES = {
     "/payments": "payments.html",  # issue 15: utility-bill orders and refunds
     "/print-audit": "print_audit.html",  # issue 15: the print/copy audit (统一扎口)
     "/live": "live.html",  # issue 16: live walls (WHEP tiles with stream health)
+    "/help": "help.html",  # issue 16: the call centre (视频帮办)
+    "/help/history": "help_history.html",  # issue 16: call records, missed calls highlighted
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

@@ -28,6 +28,8 @@ const kf = (() => {
     ["/payments", "hall.read", "缴费订单", "Payments"],
     ["/print-audit", "audit.read", "打印复印审计", "Print audit"],
     ["/live", "media.view", "实时画面", "Live"],
+    ["/help", "help.answer", "视频帮办", "Video help"],
+    ["/help/history", "help.answer", "通话记录", "Call history"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

@@ -19,6 +19,7 @@ from edge_agent.kiosk import (
     elderly,
     forms,
     guide,
+    help,
     help_cobrowse,
     pay,
     queries,
@@ -39,4 +40,5 @@ FEATURES: list[Feature] = [
     pay.routes,  # 生活缴费: bills, orders, the QR, receipts
     copy.routes,  # 自助复印: preview scanned here, printed by a copy job on this kiosk
     help_cobrowse.routes,  # 视频帮办: remote operation and material review (issue 16)
+    help.routes,  # 视频帮办: calls to the call centre, the operator's picture (WHEP proxy)
 ]

@@ -10,6 +10,7 @@
   const screens = new Map();
   const clearHooks = [];
   const showHooks = [];
+  const idleHolds = [];  // fn() → true while a screen must not idle out (a video call)
   const state = { lang: document.documentElement.lang === "en" ? "en" : "zh-CN", current: "home", params: {}, history: [], online: true, dirty: false };
   const POLL_MS = 10000;
 
@@ -172,6 +173,7 @@
   }
   function idleWarn() {
     if (state.current === "home" && !state.dirty) { warnTimer = setTimeout(idleWarn, warnMs); return; }
+    if (idleHolds.some((fn) => { try { return fn(); } catch (e) { return false; } })) { warnTimer = setTimeout(idleWarn, warnMs); return; }
     const box = document.getElementById("k-idle");
     const text = document.getElementById("k-idle-text");
     let left = Math.round(clearMs / 1000);
@@ -203,6 +205,8 @@
     onClear: (fn) => clearHooks.push(fn),
     /** fn(screenId) after every screen change (the keyboard closes, elder mode speaks). */
     onShow: (fn) => showHooks.push(fn),
+    /** fn() → true holds off the idle clear (a video-help call in progress). */
+    holdIdle: (fn) => idleHolds.push(fn),
     clearAll,
     pollStatus,
     get lang() { return state.lang; },
