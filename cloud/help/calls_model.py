@@ -12,6 +12,7 @@ from cloud.errors import Conflict, NotFound
 from cloud.help.calls_tables import HelpCallRow
 from cloud.help.ref import CallRef
 from cloud.kiosk.errors import KioskError
+from cloud.media.backend import StreamPurpose
 from fleet.help_calls import KIOSK_OFFLINE
 from protocols.av import call_stream_ids
 
@@ -20,20 +21,20 @@ class CallMedia(Protocol):
     """The part of ``parts.media`` (``cloud/media/service.py``, ``MediaService``) a call uses."""
 
     async def start_device_stream(
-        self, device_id: str, stream_id: str, purpose: str, site_path: str
+        self, device_id: str, stream_id: str, purpose: StreamPurpose, site_path: str
     ) -> str:
         """Ask the device to publish ``stream_id`` (a ``stream_start`` call); its call id."""
         ...
 
-    async def stop_device_stream(self, device_id: str, stream_id: str) -> None:
+    async def stop_device_stream(self, device_id: str, stream_id: str) -> str:
         """Ask the device to stop publishing ``stream_id``."""
         ...
 
-    def mint_publish(self, stream_id: str, ttl_s: int) -> str:
+    def mint_publish(self, stream_id: str, ttl_s: float | None = None) -> str:
         """A token that lets its holder publish (WHIP) ``stream_id``."""
         ...
 
-    def mint_view(self, stream_id: str, ttl_s: int, viewer: str) -> str:
+    def mint_view(self, stream_id: str, ttl_s: float | None, viewer: str) -> str:
         """A token that lets ``viewer`` watch (WHEP) ``stream_id``."""
         ...
 
