@@ -4,7 +4,9 @@ full resolution.
 For up to 160 points per side, the colour profile across the side (projected onto that
 side's inside-minus-outside colour) is differentiated and its peak found to sub-pixel
 precision; a robust (Tukey) line fit ignores the points where a hand, a pen or a shadow
-edge sits on the side; adjacent lines meet in the corners.
+edge sits on the side; adjacent lines meet in the corners. The side's colour step is read by
+medians and the outermost strong step is taken, so a photo or a table's border printed a few
+pixels inside a small page does not pull the side inwards.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from edge_agent.vision.rectify import order_corners
 
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
+
+_OUTER = 0.7  # a step this share of a profile's highest counts as an edge of its own
 
 
 def refine(img: U8, quad: F64, radius: float) -> tuple[F64, float] | None:
@@ -67,7 +71,11 @@ def _fit_side(img: U8, a: F64, b: F64, centre: F64, radius: float) -> tuple[F64,
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     ).astype(np.float64)  # (m, 2r+1, 3)
-    contrast = strip[:, : r - 1].mean(axis=(0, 1)) - strip[:, r + 2 :].mean(axis=(0, 1))
+    # the side's own step (paper minus desk), by medians: a printed photo, a table border or
+    # a certificate band just inside a small page can fill a good part of the inner strip,
+    # and its mean then points the other way (the page edge then reads as a falling step)
+    inner, outer = strip[:, : r - 1].reshape(-1, 3), strip[:, r + 2 :].reshape(-1, 3)
+    contrast = np.median(inner, axis=0) - np.median(outer, axis=0)
     norm = float(np.linalg.norm(contrast))
     if norm < 2.0:
         return None
@@ -76,7 +84,7 @@ def _fit_side(img: U8, a: F64, b: F64, centre: F64, radius: float) -> tuple[F64,
     grad[:, 2:-2] = (prof[:, :-4] + prof[:, 1:-3] - prof[:, 3:-1] - prof[:, 4:]) / 2
     lo, hi = r - int(np.ceil(radius)), r + int(np.ceil(radius))
     win = grad[:, lo : hi + 1]
-    k = np.argmax(win, axis=1)
+    k = _outermost_peak(win)
     peak = win[np.arange(m), k]
     kk = np.clip(k, 1, win.shape[1] - 2)
     y0, y1, y2 = (win[np.arange(m), kk + d] for d in (-1, 0, 1))
@@ -89,6 +97,18 @@ def _fit_side(img: U8, a: F64, b: F64, centre: F64, radius: float) -> tuple[F64,
     pts2 = base + off[:, None] * n[None, :]
     point, direction, frac = _robust_line(pts2[good], peak[good])
     return point, direction, frac * float(good.mean())
+
+
+def _outermost_peak(win: F64) -> npt.NDArray[np.intp]:
+    """Per profile, the outermost local maximum of the step that is at least ``_OUTER`` of
+    the profile's highest: the page is the outermost paper-like edge, and a table border or
+    a photo's edge a few pixels inside it can step more than a faint page edge does."""
+    top = win.max(axis=1, keepdims=True)
+    pad = np.pad(win, ((0, 0), (1, 1)), constant_values=-np.inf)
+    strong = (win >= _OUTER * top) | (win >= top)  # the highest itself, even when negative
+    local = (win >= pad[:, :-2]) & (win >= pad[:, 2:]) & strong
+    last: npt.NDArray[np.intp] = win.shape[1] - 1 - np.argmax(local[:, ::-1], axis=1)
+    return last
 
 
 def _robust_line(pts: F64, weight: F64) -> tuple[F64, F64, float]:
