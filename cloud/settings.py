@@ -17,6 +17,7 @@ from cloud.errors import ConfigError
 from cloud.notify.settings import NotifySettings
 from cloud.settings_alipay import AlipaySettings
 from cloud.settings_appointments import AppointmentSettings
+from cloud.settings_av import AvSettings
 from cloud.settings_banks import BankSettings
 from cloud.settings_cases import CaseSettings
 from cloud.settings_certs import CertSettings
@@ -24,12 +25,8 @@ from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
-from cloud.settings_helpdesk import HelpDeskSettings
 from cloud.settings_identity import IdentitySettings
-from cloud.settings_janus import JanusSettings
 from cloud.settings_kiosk import KioskSettings
-from cloud.settings_media import MediaSettings
-from cloud.settings_media_monitor import MediaMonitorSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
@@ -61,10 +58,7 @@ class Settings(
     FormsSettings,
     PaySettings,
     PrintAuditSettings,
-    JanusSettings,  # issue 16: the Janus media backend (docs/media-janus.md)
-    MediaSettings,  # issue 16: the media relay (docs/media.md)
-    MediaMonitorSettings,  # issue 16 walls: the 7x24 monitoring streams
-    HelpDeskSettings,  # issue 16 helpdesk: remote-help calls
+    AvSettings,  # issue 16: media relay, Janus, monitoring streams, the help desk
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
