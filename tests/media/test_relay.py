@@ -5,6 +5,7 @@ viewers; offers the relay cannot use are refused precisely."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 
@@ -97,14 +98,18 @@ async def test_a_viewer_that_vanishes_without_delete_is_ended(
     try:
         await goes.until_levels(2)
         _vanish(goes)
-        await relay.until(lambda: len(relay.sessions_of(INFO.stream_id)[1]) == 1)
+        # consent checks fail after ~1 s; a loaded CI machine gets a generous margin
+        await relay.until(lambda: len(relay.sessions_of(INFO.stream_id)[1]) == 1, 60)
         await stays.until_more_frames(5)  # the other viewer is not disturbed
         (health,) = relay.health()
         assert health.viewers == 1
     finally:
-        await stays.close()
-        await goes.close()
-        await pub.pc.close()
+        # the vanished viewer's own close may never finish (its sockets are gone): bounded,
+        # so a failure here is reported instead of hanging the worker until pytest-timeout
+        for close in (stays.close, goes.close, pub.pc.close):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    await close()
 
 
 async def test_a_viewer_that_closes_without_delete_is_ended(relay: AiortcRelay) -> None:
