@@ -170,6 +170,7 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
         await answer_with_video_both_ways(op, kiosk)
         (call,) = await calls_of(world)
         call_id = call["call_id"]
+        await expect(op.locator("#help-cobrowse")).not_to_be_empty()  # remote operation mounted
 
         # the window stays while the citizen goes to another screen
         await kiosk.locator("#k-home").tap()
@@ -203,6 +204,8 @@ async def test_a_kiosk_call_answered_with_video_both_ways(
     await expect(history).to_contain_text("已解决")
     await expect(history).not_to_have_class("help-row missed")
     await assert_accessible(op, "call history")
+    await op.goto(world.world.base_url + "/help/history?lang=en")
+    await expect(history).to_contain_text("Solved")
     assert script_errors(op_errors) == []
 
 
@@ -225,6 +228,10 @@ async def test_a_call_to_an_empty_call_centre_is_missed_and_the_citizen_told(
     await expect(missed).to_have_count(1)
     await expect(missed).to_contain_text("未接")
     await assert_accessible(op, "call history, a missed call")
+    await op.locator("#hh-outcome").select_option("solved")
+    await op.locator("#hh-show").click()
+    await expect(op.locator("#hh-rows tr")).to_have_count(0)
+    await assert_accessible(op, "call history, filtered to nothing")
 
 
 async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
