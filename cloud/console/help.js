@@ -27,15 +27,21 @@
 
   // --- duty ------------------------------------------------------------------------------------
 
-  function dutyNames(data) {
-    const list = Array.isArray(data) ? data : (data && (data.items || data.operators)) || [];
-    return list.map((o) => o.display_name || o.name || o.operator_name || o.username || o.user_id || "?");
+  // GET /duty answers {me, on_duty: [DutyOut]}; a DutyOut names its person by `operator`
+  // (the principal's actor, `user:<name>`) and `name` (the display name)
+  function dutyList(data) {
+    if (Array.isArray(data)) return data;
+    return (data && (data.on_duty || data.items || data.operators)) || [];
   }
 
-  // a duty entry names its person by username (the contract's CallOut uses `operator` for it)
+  function dutyNames(list) {
+    return list.map((o) => o.name || o.display_name || o.operator_name || o.username || o.operator || "?");
+  }
+
   function isMe(o) {
     if (!o || !me) return false;
-    return [o.username, o.operator, o.user].includes(me.username) || (!!o.display_name && o.display_name === me.display_name);
+    const mine = [me.username, "user:" + me.username];
+    return [o.username, o.operator, o.user].some((v) => mine.includes(v));
   }
 
   let dutyReads = 0;  // only the latest read of the duty list is shown (an older one may land late)
@@ -44,9 +50,9 @@
     const mine = ++dutyReads;
     const data = await kf.api(API + "/duty");
     if (mine !== dutyReads) return;
-    const list = Array.isArray(data) ? data : (data && (data.items || data.operators)) || [];
-    onDuty = list.some(isMe);
-    const names = dutyNames(data);
+    const list = dutyList(data);
+    onDuty = data && data.me && typeof data.me.on_duty === "boolean" ? data.me.on_duty : list.some(isMe);
+    const names = dutyNames(list);
     $("help-duty-list").textContent = names.length ? names.join("、") : t("nobody");
     drawDuty();
   }
@@ -160,6 +166,10 @@
   function listen() {
     const source = new EventSource(API + "/events", { withCredentials: true });
     source.addEventListener("call", (e) => { try { changed(JSON.parse(e.data)); } catch (err) { /* a bad event is skipped */ } });
+    // someone went on or off duty: the list of who is on duty, as GET /duty's on_duty
+    source.addEventListener("duty", (e) => {
+      try { $("help-duty-list").textContent = dutyNames(dutyList(JSON.parse(e.data))).join("、") || t("nobody"); } catch (err) { /* skipped */ }
+    });
     // after a reconnect the queue may have moved on: read it again
     source.addEventListener("open", () => { loadQueue().catch((err) => say(err.message, true)); });
   }

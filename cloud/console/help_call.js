@@ -35,7 +35,12 @@ const kfHelpCall = (() => {
     });
   }
 
-  async function watchKiosk() {
+  // the kiosk's camera goes live a moment after the accept (the cloud asks the agent to
+  // publish it): the relay answers 404 until then, so the picture is asked for again
+  const KIOSK_RETRY_MS = 1000;
+  const KIOSK_TRIES = 45;
+
+  async function watchKiosk(tries = KIOSK_TRIES) {
     say(t("connecting"));
     const mine = call;
     try {
@@ -45,6 +50,11 @@ const kfHelpCall = (() => {
       again("kiosk", watchKiosk);
       say(t("connected"));
     } catch (err) {
+      if (call !== mine) return;
+      if ([404, 503].includes(err.status) && tries > 1) {
+        setTimeout(() => { if (call === mine) watchKiosk(tries - 1); }, KIOSK_RETRY_MS);
+        return;
+      }
       say(t("noKioskVideo") + err.message);
     }
   }

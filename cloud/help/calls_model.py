@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from cloud.errors import Conflict, NotFound
 from cloud.help.calls_tables import HelpCallRow
 from cloud.help.ref import CallRef
 from cloud.kiosk.errors import KioskError
-from cloud.media.backend import StreamPurpose
 from fleet.help_calls import KIOSK_OFFLINE
 from protocols.av import call_stream_ids
+
+#: ``cloud.media.backend.StreamPurpose``, spelt again: ``cloud.media`` imports ``cloud.help.ref``,
+#: so importing it here would make a cycle (a test keeps the two the same)
+StreamPurpose = Literal["monitor", "call_kiosk", "call_operator", "other"]
 
 
 class CallMedia(Protocol):

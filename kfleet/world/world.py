@@ -156,8 +156,11 @@ async def _start_device(
         register_synthetic_sources()
         idcard = IdCardReaderSim()
         await idcard.start()
+        call_button = CallButtonSim()  # issue 16: the kiosk's hardware help button
+        await call_button.start()
         ports.update(
             idcard_port=idcard.port_path,
+            call_button_port=call_button.port_path,
             doc_camera=DOC_CAMERA_DEVICE,
             av_camera=AV_CAMERA_DEVICE,
             a4_printer=_a4_printer(spec, data_dir),

@@ -111,7 +111,7 @@ async def test_birth_lists_every_peripheral_healthy(
         kiosk_birth, _ = await cloud.next(f"kiosk-{uid}", "birth")
         window_birth, _ = await cloud.next(f"window-{uid}", "birth")
         kiosk = by_id(world, "kiosk")
-        assert kiosk.idcard is not None and kiosk.call_button is None
+        assert kiosk.idcard is not None and kiosk.call_button is not None  # the help button
         assert not kiosk.task.done()
 
     def summary(env: Envelope[Any]) -> dict[str, tuple[str, list[str], Health, str]]:
@@ -123,6 +123,7 @@ async def test_birth_lists_every_peripheral_healthy(
         "doccam": ("doc_camera", ["scan"], Health.OK, ""),
         "camera": ("av_camera", ["snapshot", "video", "audio"], Health.OK, ""),
         "a4": ("a4_printer", ["a4_print", "copy"], Health.OK, ""),
+        "callbtn": ("call_button", ["call_button"], Health.OK, ""),
     }
     assert summary(window_birth) == {
         "receipt": ("receipt_printer", ["receipt"], Health.OK, ""),
