@@ -39,8 +39,10 @@ from fleet.access import Permission, in_scope
 router = APIRouter(prefix="/api/v1/help", tags=["help desk"], route_class=StrictJsonRoute)
 Answerer = Annotated[Principal, Depends(require(Permission.HELP_ANSWER))]
 _AUTH = {401: "no credentials, or bad ones", 403: "permission_denied: help.answer needed"}
-_READ = described(500, said=_AUTH)
-_ONE = described(500, said={**_AUTH, 404: "call_not_found (or outside your scope)"})
+_READ = described(500, said={**_AUTH, 422: "a malformed query (state, site, since, limit)"})
+_ONE = described(
+    500, said={**_AUTH, 404: "call_not_found (or outside your scope)", 422: "a malformed call id"}
+)
 _WRITE = described(
     400, 413, 500, said={**_AUTH, 422: "an invalid body", 403: f"{_AUTH[403]}, or no_scope"}
 )

@@ -35,7 +35,14 @@ _CREATE = described(
         422: "an invalid body",
     },
 )
-_ONE = described(500, said={**_AUTH, 404: "call_not_found: no such call of this kiosk"})
+_ONE = described(
+    500,
+    said={
+        **_AUTH,
+        404: "call_not_found: no such call of this kiosk",
+        422: "a malformed call id or wait_s",
+    },
+)
 
 
 def _kiosk_out(desk: HelpDesk, view: CallView) -> KioskCallOut:

@@ -196,7 +196,9 @@ async def whip_publish(request: Request, stream_id: StreamId, _bearer: Bearer = 
     "/api/v1/media/streams/{stream_id}/whip/{session_id}",
     status_code=204,
     response_class=Response,
-    responses=described(500, said={**_PUBLISH_AUTH, **_LEAVE}),
+    responses=described(
+        500, said={**_PUBLISH_AUTH, **_LEAVE, 422: "a malformed stream or session id"}
+    ),
 )
 async def whip_leave(
     request: Request, stream_id: StreamId, session_id: SessionId, _bearer: Bearer = None
@@ -268,7 +270,9 @@ async def whep_view(
     "/api/v1/media/streams/{stream_id}/whep/{session_id}",
     status_code=204,
     response_class=Response,
-    responses=described(500, said={**_VIEW_AUTH, **_LEAVE}),
+    responses=described(
+        500, said={**_VIEW_AUTH, **_LEAVE, 422: "a malformed stream or session id"}
+    ),
 )
 async def whep_leave(
     request: Request,
