@@ -51,6 +51,7 @@ _DEVICE = {
     409: "call_not_active: the call is over or not answered yet",
 }
 _OP_ERRORS = described(400, 422, 500, said=_OPERATOR)
+_OP_BODY_ERRORS = described(400, 413, 422, 500, said=_OPERATOR)
 _ACT_ERRORS = described(
     400,
     413,
@@ -65,6 +66,7 @@ _ACT_ERRORS = described(
 _KIOSK_ERRORS = described(400, 413, 422, 500, said=_DEVICE)
 _CONTROL_ERRORS = described(
     400,
+    413,
     422,
     500,
     said={**_DEVICE, 409: _DEVICE[409] + ", or control_not_asked (granted/declined answer an ask)"},
@@ -161,7 +163,7 @@ def _screen_out(screen: Screen) -> ScreenOut:
 
 
 # --- the operator ---
-@router.post(f"{OP}/control", response_model=ControlOut, responses=_OP_ERRORS)
+@router.post(f"{OP}/control", response_model=ControlOut, responses=_OP_BODY_ERRORS)
 async def ask_control(
     call_id: CallId, body: ControlAsk, caller: Operator, incall: InCallDep
 ) -> ControlOut:
