@@ -19,17 +19,16 @@ from urllib.parse import urljoin
 from playwright.async_api import Browser, Page, expect
 
 from fleet.access import PersonRole
+from protocols.ice_hosts import restrict_ice_hosts
 from tests.browser.console_login import signed_in_page
 from tests.browser.kiosk_kit import (
     HHL,
-    KIOSK,
     KioskWorld,
     assert_accessible,
     kiosk_world,
     touch_page,
 )
 from tests.browser.test_kiosk_apply_browser import ITEM, scan_and_accept
-from protocols.ice_hosts import restrict_ice_hosts
 
 OPERATOR = "op-li"
 

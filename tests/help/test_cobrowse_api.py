@@ -1,7 +1,8 @@
-"""Remote operation and material review over the cloud's API in a real call (the kiosk calls
-the call centre, an operator on duty accepts it): consent first, actions only while granted, take-back refuses what follows, the screen copy is
-sanitised, only the accepting operator and the calling kiosk take part, a rescan decision
-reaches the kiosk and a new scan puts the material back to pending."""
+"""Remote operation and material review over the cloud's API in a real call (the kiosk calls the
+call centre, an operator on duty accepts it): consent first, actions only while granted, take-
+back refuses what follows, the screen copy is sanitised, only the accepting operator and the
+calling kiosk take part, a rescan decision reaches the kiosk and a new scan puts the material
+back to pending."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 
 from cloud.auth.resolve import CSRF_HEADER, SESSION_COOKIE
 from fleet.access import PersonRole
-from tests.identity_kit import make_console_login
 from tests.help.kit import CALLS, DESK, StandInMedia, call_body
+from tests.identity_kit import make_console_login
 from tests.kiosk.apply_kit import ApplyEnv, apply_env, jpeg_page
 from tests.kiosk.guide_kit import kiosk_with
 
