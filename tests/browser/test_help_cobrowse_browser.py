@@ -21,6 +21,7 @@ from playwright.async_api import Browser, Page, expect
 from fleet.access import PersonRole
 from protocols.ice_hosts import restrict_ice_hosts
 from tests.browser.console_login import signed_in_page
+from tests.browser.help_kit import media_browser
 from tests.browser.kiosk_kit import (
     HHL,
     KioskWorld,
@@ -232,3 +233,53 @@ async def test_a_material_sent_back_is_rescanned_and_replaces_the_page(
         assert shown is not None
         got = await (await kiosk.request.get(urljoin(kiosk.url, shown))).body()
         assert got == second
+
+
+async def test_the_operator_works_in_the_call_centre_page_and_the_end_drops_it(
+    tmp_path: Path, mosquitto_url: str
+) -> None:
+    """The whole flow through the console's ``/help``: on duty, answer the ring, ask for control,
+    fill the kiosk's field; then end the call there: the kiosk's banner goes, the call's
+    in-call state is dropped at once, and the kiosk's consent can no longer be given."""
+    restrict_ice_hosts(["127.0.0.1"])
+    async with (
+        media_browser() as browser,
+        kiosk_world(tmp_path, mosquitto_url) as kw,
+        touch_page(browser, kw.url) as kiosk,
+    ):
+        op = await signed_in_page(browser, kw.world, OPERATOR, PersonRole.OPERATOR, HHL)
+        try:
+            await op.goto(kw.world.base_url + "/help")
+            await expect(op.locator("#help-duty-toggle")).to_be_enabled(timeout=15_000)
+            await op.locator("#help-duty-toggle").click()
+            await expect(op.locator("#help-duty-toggle")).to_have_attribute("aria-pressed", "true")
+            call = Call(kw, kiosk, op)
+            await kiosk.evaluate(
+                """() => { window.kfTestCall = new Promise((done) => document.addEventListener(
+                     "kf-help-call", (e) => done(e.detail.callId), {once: true})); }"""
+            )
+            await kiosk.locator("[data-screen='help']").tap()
+            call.call_id = await kiosk.evaluate("() => window.kfTestCall")
+            await op.locator(".help-accept").first.click(timeout=15_000)
+            await expect(kiosk.locator("#k-help-float")).to_be_visible(timeout=15_000)
+            await open_apply_search(kiosk)
+
+            row = op.locator("#help-cobrowse li[data-ref^='apply-q-']")
+            await expect(row).to_be_attached(timeout=15_000)
+            await op.locator("#help-cobrowse .cb-ask").click()
+            await kiosk.locator("#k-cobrowse-grant").tap(timeout=15_000)
+            await expect(kiosk.locator("#k-cobrowse")).to_contain_text("工作人员正在协助您操作")
+            await row.locator("input").fill("养老保险待遇")
+            await row.locator(".cb-fill").click()
+            await expect(kiosk.locator("#apply-q")).to_have_value("养老保险待遇", timeout=15_000)
+
+            incall = kw.world.parts.cobrowse if kw.world.parts else None
+            assert incall is not None and incall.cobrowse.has(call.call_id)
+            await op.locator("#help-end-button").click()
+            await expect(op.locator("#help-call")).to_be_hidden(timeout=15_000)
+            await expect(kiosk.locator("#k-help-float")).to_have_count(0, timeout=15_000)
+            await expect(kiosk.locator("#k-cobrowse")).to_have_count(0, timeout=15_000)
+            assert not incall.cobrowse.has(call.call_id)
+            assert await call.act({"type": "fill", "ref": "apply-q-x", "value": "迟到"}) == 409
+        finally:
+            await op.context.close()
