@@ -275,7 +275,8 @@ async def test_the_operator_works_in_the_call_centre_page_and_the_end_drops_it(
 
             incall = kw.world.parts.cobrowse if kw.world.parts else None
             assert incall is not None and incall.cobrowse.has(call.call_id)
-            await op.locator("#help-end-button").click()
+            # the key, not a pointer: the panel above reflows as the kiosk's screens arrive
+            await op.locator("#help-end-button").press("Enter")
             await expect(op.locator("#help-call")).to_be_hidden(timeout=15_000)
             await expect(kiosk.locator("#k-help-float")).to_have_count(0, timeout=15_000)
             await expect(kiosk.locator("#k-cobrowse")).to_have_count(0, timeout=15_000)

@@ -1,6 +1,6 @@
 """Remote operation and material review over the cloud's API in a real call (the kiosk calls the
-call centre, an operator on duty accepts it): consent first, actions only while granted, take-
-back refuses what follows, the screen copy is sanitised, only the accepting operator and the
+call centre, an operator on duty accepts it): consent first, actions only while granted, take-back
+refuses what follows, the screen copy is sanitised, only the accepting operator and the
 calling kiosk take part, a rescan decision reaches the kiosk and a new scan puts the material
 back to pending."""
 
