@@ -120,6 +120,7 @@ class Parts:
         )
         object.__setattr__(self, "help", desk)
         self.media.directory = desk.directory  # call streams take their call's site (scoping)
+        self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
 
 
 def _job_service(

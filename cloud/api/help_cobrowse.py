@@ -74,9 +74,7 @@ _CONTROL_ERRORS = described(
 
 
 def _incall(request: Request) -> InCall:
-    parts = request.app.state.parts
-    incall: InCall = parts.cobrowse
-    incall.adopt(parts)
+    incall: InCall = request.app.state.parts.cobrowse
     return incall
 
 
@@ -186,7 +184,10 @@ async def get_screen(
 ) -> ScreenOut:
     """The kiosk's current screen; waits up to ``wait_s`` for one newer than ``after_seq``."""
     await incall.gate.operator(call_id, caller)
-    return _screen_out(await incall.cobrowse.screen(call_id, after_seq, wait_s))
+    screen = await incall.cobrowse.screen(call_id, after_seq, wait_s)
+    if wait_s:  # the call may have ended while waiting: say so rather than the last screen
+        await incall.gate.operator(call_id, caller)
+    return _screen_out(screen)
 
 
 @router.post(f"{OP}/actions", status_code=201, response_model=ActionQueued, responses=_ACT_ERRORS)
@@ -221,6 +222,8 @@ async def get_actions(
     """Control changes and the operator's actions after event ``after``, in order."""
     await incall.gate.device(call_id, caller)
     got = await incall.cobrowse.events(call_id, after, wait_s)
+    if wait_s:  # the call may have ended while waiting: the kiosk hears 409 and stops
+        await incall.gate.device(call_id, caller)
     return KioskEvents.model_validate(got)
 
 

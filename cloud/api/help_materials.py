@@ -166,4 +166,7 @@ async def material_decisions(
 ) -> DecisionsOut:
     """The operator's decisions; waits up to ``wait_s`` for a version newer than ``after``."""
     await incall.gate.device(call_id, caller)
-    return DecisionsOut.model_validate(await incall.materials.decisions(call_id, after, wait_s))
+    got = await incall.materials.decisions(call_id, after, wait_s)
+    if wait_s:  # the call may have ended while waiting: the kiosk hears 409 and stops
+        await incall.gate.device(call_id, caller)
+    return DecisionsOut.model_validate(got)

@@ -112,8 +112,17 @@
       }
     })();
     showControl("none");
-    return { stop: () => abort.abort() };
+    const handle = { stop: () => abort.abort() };
+    mounted.set(root, handle);
+    return handle;
   }
 
-  window.kfHelpCobrowse = { mount };
+  // the call centre's panel unmounts at the call's end: the screen's long-poll stops at once
+  const mounted = new WeakMap();
+  function unmount(root) {
+    const handle = mounted.get(root);
+    if (handle) { handle.stop(); mounted.delete(root); }
+  }
+
+  window.kfHelpCobrowse = { mount, unmount };
 })();

@@ -88,6 +88,10 @@ class Cobrowse:
             self.forget(next(iter(self._sessions)))  # a call nobody looked at after it ended
         return self._sessions.setdefault(call_id, _Session())
 
+    def has(self, call_id: str) -> bool:
+        """Whether anything of the call is held (gone once the call ends)."""
+        return call_id in self._sessions
+
     def forget(self, call_id: str) -> None:
         """The call is over: its screen and actions are dropped."""
         session = self._sessions.pop(call_id, None)

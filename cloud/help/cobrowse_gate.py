@@ -71,7 +71,9 @@ class Waiter:
 
 class CallGate:
     """Looks the call up through the call centre's :class:`CallDirectory` and checks the
-    caller; ``forget(call_id)`` is called for a call seen to be over."""
+    caller. The call centre tells :class:`~cloud.help.incall.InCall` when a call ends; the
+    gate also calls ``on_over`` listeners for a call it finds over (a kiosk's write that
+    raced the end must not leave the call's screen behind)."""
 
     def __init__(self, directory: Callable[[], CallDirectory]) -> None:
         self._directory = directory
@@ -95,7 +97,7 @@ class CallGate:
             raise NotFound(f"call {call_id} not found")
         if call.state != "active":
             raise CallNotActive(call)
-        if call.operator not in (caller.name, str(caller.user_id)):
+        if call.operator != caller.actor:  # the call centre records the accepter's actor
             raise NotYourCall(call)
         return call
 

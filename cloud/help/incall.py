@@ -4,17 +4,30 @@ the same :class:`~cloud.help.cobrowse_gate.CallGate`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 from cloud.help.cobrowse import Cobrowse
 from cloud.help.cobrowse_gate import CallGate, NoCalls
 from cloud.help.materials import MaterialReview, Pages
-from cloud.help.ref import CallDirectory
+from cloud.help.ref import CallDirectory, CallRef
+
+#: a call in one of these states is over: everything in-call about it is dropped
+OVER = ("ended", "missed", "cancelled")
+
+
+class CallCentre(Protocol):
+    """What the in-call part needs of ``parts.help`` (:class:`cloud.help.parts.HelpDesk`)."""
+
+    @property
+    def directory(self) -> CallDirectory: ...
+
+    def on_change(self, listener: Callable[[CallRef], None]) -> None: ...
 
 
 class InCall:
-    """``parts.cobrowse``: the call centre's directory is ``calls`` (set by the wiring from
-    ``parts.help.calls``, or by a test to a stand-in)."""
+    """``parts.cobrowse``: ``calls`` is the call centre's directory (:meth:`attach`; None in
+    a cloud without a call centre: every call is then unknown)."""
 
     def __init__(self, pages: Pages | None, calls: CallDirectory | None = None) -> None:
         self.calls = calls
@@ -31,9 +44,14 @@ class InCall:
         self.cobrowse.forget(call_id)
         self.materials.forget(call_id)
 
-    def adopt(self, parts: Any) -> None:
-        """Take the call centre's directory (``parts.help.calls``) when there is one."""
-        if self.calls is None:
-            help_part = getattr(parts, "help", None)
-            if help_part is not None:
-                self.calls = help_part.calls
+    def attach(self, desk: CallCentre) -> None:
+        """Use the call centre's directory and hear from it when a call ends
+        (``parts.help``: the wiring calls this once)."""
+        self.calls = desk.directory
+        desk.on_change(self.call_changed)
+
+    def call_changed(self, call: CallRef) -> None:
+        """The call centre's ``on_change`` listener: a call over is forgotten at once (its
+        long-polls wake and answer 409)."""
+        if call.state in OVER:
+            self.forget(call.call_id)

@@ -85,6 +85,10 @@ class MaterialReview:
             self.forget(next(iter(self._reviews)))  # a call nobody looked at after it ended
         return self._reviews.setdefault(call_id, _Review())
 
+    def has(self, call_id: str) -> bool:
+        """Whether anything of the call is held (gone once the call ends)."""
+        return call_id in self._reviews
+
     def forget(self, call_id: str) -> None:
         review = self._reviews.pop(call_id, None)
         if review is not None:

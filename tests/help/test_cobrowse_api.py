@@ -1,7 +1,8 @@
-"""Remote operation and material review over the cloud's API, with a stand-in call centre:
-consent first, actions only while granted, take-back refuses what follows, the screen copy is
-sanitised, only the accepting operator and the calling kiosk take part, a rescan decision
-reaches the kiosk and a new scan puts the material back to pending."""
+"""Remote operation and material review over the cloud's API in a real call (the kiosk calls the
+call centre, an operator on duty accepts it): consent first, actions only while granted, take-back
+refuses what follows, the screen copy is sanitised, only the accepting operator and the
+calling kiosk take part, a rescan decision reaches the kiosk and a new scan puts the material
+back to pending."""
 
 from __future__ import annotations
 
@@ -13,18 +14,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cloud.auth.resolve import CSRF_HEADER, SESSION_COOKIE
 from fleet.access import PersonRole
-from tests.help.cobrowse_kit import StandInCalls
+from tests.help.kit import CALLS, DESK, StandInMedia, call_body
+from tests.identity_kit import make_console_login
 from tests.kiosk.apply_kit import ApplyEnv, apply_env, jpeg_page
 from tests.kiosk.guide_kit import kiosk_with
 
 HHL = "qh/hx/golmud/hhl"
+OP_HHL = (PersonRole.OPERATOR, HHL)
 
 
 @dataclass
 class Env:
     apply: ApplyEnv
-    calls: StandInCalls
     operator: httpx.AsyncClient
     call_id: str
 
@@ -42,10 +45,22 @@ class Env:
 @pytest.fixture
 async def env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[Env]:
     async with apply_env(tmp_path, amqtt_url) as a:
-        calls = StandInCalls()
-        a.cloud.parts.cobrowse.calls = calls
+        a.cloud.parts.help.calls.streams.media = StandInMedia()  # no camera on this kiosk
         operator = await a.cloud.as_role(PersonRole.OPERATOR, HHL, name="op-li")
-        yield Env(a, calls, operator, calls.active("kiosk-hhl-1", HHL, "op-li"))
+        yield Env(a, operator, await answered_call(a.kiosk, operator))
+
+
+async def answered_call(kiosk: httpx.AsyncClient, operator: httpx.AsyncClient) -> str:
+    """The kiosk calls the call centre; the operator goes on duty and accepts the call."""
+    r = await operator.put(f"{DESK}/duty", json={"on_duty": True})
+    assert r.status_code == 200, r.text
+    r = await kiosk.post(CALLS, json=call_body())
+    assert r.status_code == 201, r.text
+    call_id: str = r.json()["call_id"]
+    r = await operator.post(f"{DESK}/calls/{call_id}/accept")
+    assert r.status_code == 200, r.text
+    assert r.json()["operator"] == "token:op-li"  # the accepter's ``Principal.actor``
+    return call_id
 
 
 SCREEN = {
@@ -131,8 +146,28 @@ async def test_only_the_accepting_operator_and_the_calling_kiosk(env: Env) -> No
     assert (await second.put(env.k("screen"), json=SCREEN)).status_code == 404
     auditor = await env.apply.cloud.as_role(PersonRole.AUDITOR, HHL)
     assert (await auditor.get(env.op("screen"))).status_code == 403
-    # the call ends: everything in-call is refused and forgotten
-    env.calls.set_state(env.call_id, "ended")
+    # a console login named like the accepting API token is someone else (``user:op-li``)
+    login = await make_console_login(env.apply.cloud.parts.sessions, "op-li", *OP_HHL)
+    console = await env.apply.cloud.client({CSRF_HEADER: login.csrf})
+    console.cookies.set(SESSION_COOKIE, login.cookie)
+    r = await console.get(env.op("screen"))
+    assert r.status_code == 409 and r.json()["code"] == "not_your_call"
+
+
+async def test_the_call_ending_drops_everything_in_call_at_once(env: Env) -> None:
+    await env.kiosk.put(env.k("screen"), json=SCREEN)
+    await env.kiosk.get(env.k("materials/decisions"))
+    incall = env.apply.cloud.parts.cobrowse
+    assert incall.cobrowse.has(env.call_id) and incall.materials.has(env.call_id)
+    r = await env.operator.post(f"{DESK}/calls/{env.call_id}/end", json={"outcome": "solved"})
+    assert r.status_code == 200, r.text
+    # the call centre's ``on_change`` dropped it, before anyone asked again
+    assert not incall.cobrowse.has(env.call_id) and not incall.materials.has(env.call_id)
+    for r in (
+        await env.kiosk.get(env.k("actions"), params={"wait_s": 20}),
+        await env.kiosk.get(env.k("materials/decisions"), params={"wait_s": 20}),
+    ):
+        assert r.status_code == 409 and r.json()["code"] == "call_not_active", r.text
     r = await env.operator.get(env.op("screen"))
     assert r.status_code == 409 and r.json()["code"] == "call_not_active"
     assert (await env.kiosk.put(env.k("screen"), json=SCREEN)).status_code == 409
