@@ -21,7 +21,6 @@ from playwright.async_api import Browser, Page, expect
 from fleet.access import PersonRole
 from protocols.ice_hosts import restrict_ice_hosts
 from tests.browser.console_login import signed_in_page
-from tests.browser.help_kit import media_browser
 from tests.browser.kiosk_kit import (
     HHL,
     KioskWorld,
@@ -29,6 +28,7 @@ from tests.browser.kiosk_kit import (
     kiosk_world,
     touch_page,
 )
+from tests.browser.media_chromium import media_browser
 from tests.browser.test_kiosk_apply_browser import ITEM, scan_and_accept
 
 OPERATOR = "op-li"
