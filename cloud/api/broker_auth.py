@@ -98,8 +98,12 @@ router = APIRouter(
 class _Hook(BaseModel):
     # EMQX sends whatever its body template names; more placeholders than the ones we use
     # are accepted (they render as strings) and ignored.
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, Annotated[str, Field(max_length=1024)]]
+    # Names and values of the extra placeholders are text like any other the API takes: no NUL
+    # (the API refuses it everywhere), said in the schema so a client can know.
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"propertyNames": {"pattern": "^[^\\x00]*$"}}
+    )
+    __pydantic_extra__: dict[str, Annotated[str, Field(max_length=1024, pattern="^[^\\x00]*$")]]
 
     username: str | None = Field(None, max_length=256)
     clientid: str | None = Field(None, max_length=256)

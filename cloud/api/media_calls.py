@@ -8,7 +8,7 @@ from fastapi import Request
 
 from cloud.api.auth_deps import ensure
 from cloud.auth.principal import Principal
-from cloud.errors import CloudError, Unprocessable
+from cloud.errors import CloudError, Forbidden
 from cloud.wiring import Parts
 from fleet.access import Permission
 from protocols.av import StreamStartArgs
@@ -19,14 +19,16 @@ async def checked_stream_start(request: Request, caller: Principal, args: Stream
     await ensure(caller, Permission.MEDIA_VIEW, parts.sessions, request)
     expected = parts.media.whip_url(args.stream_id)
     if args.whip_url != expected:
-        raise Unprocessable(
+        raise Forbidden(
             f"whip_url must be this cloud's relay for the stream, {expected}: a camera is "
-            "never sent to another WHIP endpoint"
+            "never sent to another WHIP endpoint",
+            "foreign_whip_url",
         )
     try:
         parts.media.tokens.check_publish(args.token, args.stream_id)
     except CloudError:
-        raise Unprocessable(
+        raise Forbidden(
             "token is not a valid, unexpired publish token of this cloud for the stream: use "
-            "POST /api/v1/devices/{device_id}/streams, which makes one"
+            "POST /api/v1/devices/{device_id}/streams, which makes one",
+            "foreign_publish_token",
         ) from None

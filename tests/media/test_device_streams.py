@@ -156,10 +156,10 @@ async def test_the_generic_call_route_sends_a_camera_only_to_this_relay(
             "token": token,
         }
         r = await http.post(route, json=elsewhere)
-        assert r.status_code == 422 and "never sent to another WHIP endpoint" in r.json()["message"]
+        assert r.status_code == 403 and "never sent to another WHIP endpoint" in r.json()["message"]
         forged = {**elsewhere, "whip_url": cloud.media.whip_url(stream_id), "token": "x" * 40}
         r = await http.post(route, json=forged)
-        assert r.status_code == 422 and "publish token" in r.json()["message"]
+        assert r.status_code == 403 and "publish token" in r.json()["message"]
         good = {**forged, "token": token}
         r = await http.post(route, json=good)
         assert r.status_code == 202, r.text
