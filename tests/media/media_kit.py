@@ -102,6 +102,13 @@ class Viewer:
                 self.progress.clear()
                 await self.progress.wait()
 
+    async def until_audio(self, frames: int = 1, timeout_s: float = 30.0) -> None:
+        """Wait until ``frames`` audio frames were decoded (audio may start after video)."""
+        async with asyncio.timeout(timeout_s):
+            while self.audio_frames < frames:
+                self.progress.clear()
+                await self.progress.wait()
+
     async def until_more_frames(self, more: int, timeout_s: float = 30.0) -> None:
         target = len(self.levels) + more
         async with asyncio.timeout(timeout_s):
