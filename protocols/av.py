@@ -25,10 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 STREAM_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,95}$"
 STREAM_ID_RE = re.compile(STREAM_ID_PATTERN)
 
-#: a WHIP/WHEP URL: http(s) only, no whitespace or control characters
-_URL = r"^https?://[^\s\x00-\x1f\x7f]{1,500}$"
+#: a WHIP/WHEP URL: http(s) only, no space or control characters (C0, DEL, C1) — spelt out
+#: rather than ``\s``, which JSON Schema (ECMA) and Python read differently (``\x85``)
+_URL = r"^https?://[^ \x00-\x1f\x7f-\x9f]{1,500}$"
 #: an ICE server URL (``stun:``/``turn:``/``turns:``)
-_ICE_URL = r"^(stun|turn|turns):[^\s\x00-\x1f\x7f]{1,250}$"
+_ICE_URL = r"^(stun|turn|turns):[^ \x00-\x1f\x7f-\x9f]{1,250}$"
 
 
 IceUrl = Annotated[str, Field(pattern=_ICE_URL)]
