@@ -16,24 +16,17 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from cloud.auth.resolve import SESSION_COOKIE
 from fleet.access import PersonRole
 from kfleet.world.net import free_port
 from protocols.ice_hosts import restrict_ice_hosts
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium
 from tests.browser.kiosk_kit import KIOSK, KioskWorld, assert_accessible, kiosk_world, touch_page
+from tests.browser.media_chromium import media_browser
 from tests.browser.people_served import page_errors
 from tests.identity_kit import ROOT_SCOPE, make_console_login
 
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
 #: JS: the numbers of audio and video tracks ``sel``'s <video> plays
 TRACKS_JS = """(sel) => {
   const s = document.querySelector(sel).srcObject;
@@ -53,12 +46,8 @@ RECORD_EVENTS = """() => {
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     """Chromium with a fake camera and microphone (a test pattern and a tone)."""
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS + MEDIA_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with media_browser() as b:
+        yield b
 
 
 @pytest.fixture

@@ -9,19 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium
+from tests.browser.media_chromium import media_browser as chromium_with_fake_media
 from tests.browser.people_served import Served, page_errors, served_cloud
 from tests.media.media_kit import accept, loopback_only, viewer
 
 #: fake camera and microphone, loopback ICE candidates without mDNS names (media stays here)
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
 STREAM = "call-hc-0123456789abcdef01234567-op"
 
 PUBLISH = """async ({url, token}) => {
@@ -66,12 +60,8 @@ VIEW = """async ({url, token}) => {
 
 @pytest.fixture
 async def media_browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS + MEDIA_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium_with_fake_media() as b:
+        yield b
 
 
 @pytest.fixture
