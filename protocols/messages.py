@@ -18,6 +18,7 @@ from protocols.jobs import (
     ScanParams,
     SnapshotParams,
 )
+from protocols.upgrade import RollbackOrder, UpgradeData, UpgradeOrder
 
 
 class _Body(BaseModel):
@@ -104,6 +105,8 @@ class EventKind(StrEnum):
     RATING = "rating"  # a citizen rated a case on a 好差评 pad: data is RatingData
     IDCARD_READ = "idcard_read"  # an ID card was read: data is IdCardReadData (masked only)
     STREAM = "stream"  # issue 16: a camera stream changed state: data is protocols.av.StreamData
+    #: issue 17: one step of an agent upgrade (no peripheral): data is protocols.upgrade.UpgradeData
+    UPGRADE = "upgrade"
 
 
 class ButtonData(_Body):
@@ -147,7 +150,10 @@ EVENT_DATA: dict[EventKind, type[BaseModel]] = {
     EventKind.RATING: RatingData,
     EventKind.IDCARD_READ: IdCardReadData,
     EventKind.STREAM: StreamData,
+    EventKind.UPGRADE: UpgradeData,
 }
+#: kinds whose data is about the agent itself, not one of its peripherals
+AGENT_EVENTS: frozenset[EventKind] = frozenset({EventKind.UPGRADE})
 
 
 class EventBody(_Body):
@@ -166,7 +172,10 @@ class EventBody(_Body):
     def _data_of_kind(self) -> EventBody:
         model = EVENT_DATA.get(self.kind)
         if model is not None:
-            if self.peripheral is None:
+            if self.kind in AGENT_EVENTS:
+                if self.peripheral is not None:
+                    raise ValueError(f"a {self.kind.value} event is the agent's: no peripheral")
+            elif self.peripheral is None:
                 raise ValueError(f"a {self.kind.value} event names its peripheral")
             try:
                 model.model_validate(self.data)
@@ -264,7 +273,10 @@ class PeripheralCall(_Body):
     args: Annotated[dict[str, Any], Field(max_length=64)] = {}
 
 
-CommandBody = Annotated[JobRun | JobCancel | Rebirth | PeripheralCall, Field(discriminator="op")]
+CommandBody = Annotated[
+    JobRun | JobCancel | Rebirth | PeripheralCall | UpgradeOrder | RollbackOrder,
+    Field(discriminator="op"),
+]
 
 
 class AckBody(_Body):

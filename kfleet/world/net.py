@@ -4,10 +4,12 @@ listener, and telling early whether a broker lets us in at all."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import time
 import uuid
+from collections.abc import Iterator
 
 import aiomqtt
 
@@ -19,6 +21,15 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def refusing_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port that refuses connections for as long as the block runs: bound, never listening,
+    so no other process can take it meanwhile (a merely free port can be, by a parallel test)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        yield int(s.getsockname()[1])
 
 
 def wait_port(host: str, port: int, timeout: float = 10.0) -> None:

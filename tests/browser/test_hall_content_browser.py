@@ -42,9 +42,16 @@ async def current_plan(world: DemoWorld) -> tuple[int | None, dict[str, Any], in
 
 async def drag(page: Page, number: str, x: float, y: float, what: str = "") -> None:
     """Drag window ``number`` (or the element ``what``) to (x, y), fractions of the plan,
-    with the mouse (pointer events)."""
+    with the mouse (pointer events). The plan image must have loaded (it sizes the editor)
+    and the element must be in the viewport, or the mouse lands elsewhere."""
+    await page.wait_for_function(
+        "() => { const i = document.getElementById('hc-image');"
+        " return i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 0; }"
+    )
+    target = page.locator(what or f'.hc-win[data-number="{number}"]')
+    await target.scroll_into_view_if_needed()
     box = await page.locator("#hc-editor").bounding_box()
-    spot = await page.locator(what or f'.hc-win[data-number="{number}"]').bounding_box()
+    spot = await target.bounding_box()
     assert box and spot
     await page.mouse.move(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
     await page.mouse.down()

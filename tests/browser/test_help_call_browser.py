@@ -20,7 +20,7 @@ from playwright.async_api import Browser, Page, expect
 
 from cloud.auth.resolve import SESSION_COOKIE
 from fleet.access import PersonRole
-from kfleet.world.net import free_port
+from kfleet.world.net import refusing_port
 from protocols.ice_hosts import restrict_ice_hosts
 from tests.browser.kiosk_kit import KIOSK, KioskWorld, assert_accessible, kiosk_world, touch_page
 from tests.browser.media_chromium import media_browser
@@ -256,11 +256,14 @@ async def test_the_call_button_a_network_drop_and_the_citizen_hanging_up(
         parts = world.kiosk.agent.kiosk
         assert parts is not None
         cloud_url = parts.cloud.cloud_url
-        parts.cloud.cloud_url = f"http://127.0.0.1:{free_port()}"
-        try:  # the screen's long-poll in flight (≤ 20 s) ends, the next one fails
-            await expect(kiosk.locator("#k-help-who")).to_contain_text("网络中断", timeout=DROP_MS)
-        finally:
-            parts.cloud.cloud_url = cloud_url
+        with refusing_port() as gone:
+            parts.cloud.cloud_url = f"http://127.0.0.1:{gone}"
+            try:  # the screen's long-poll in flight (≤ 20 s) ends, the next one fails
+                await expect(kiosk.locator("#k-help-who")).to_contain_text(
+                    "网络中断", timeout=DROP_MS
+                )
+            finally:
+                parts.cloud.cloud_url = cloud_url
         await expect(kiosk.locator("#k-help-who")).not_to_contain_text("网络中断", timeout=DROP_MS)
         await expect(kiosk.locator("#k-help-float")).to_be_visible()
         await playing(kiosk, "#k-help-video")
@@ -288,15 +291,16 @@ async def test_a_kiosk_long_without_the_cloud_ends_its_call_plainly(
         parts = world.kiosk.agent.kiosk
         assert parts is not None
         cloud_url = parts.cloud.cloud_url
-        parts.cloud.cloud_url = f"http://127.0.0.1:{free_port()}"  # the kiosk's network drops
-        try:
-            await expect(state).to_contain_text("网络中断，正在重新连接", timeout=DROP_MS)
-            await kiosk.clock.fast_forward(61_000)
-            await expect(state).to_have_attribute("data-state", "ended")
-            await expect(state).to_contain_text("网络中断，视频帮办已结束")
-            await expect(kiosk.locator("#k-help-again")).to_be_visible()
-        finally:
-            parts.cloud.cloud_url = cloud_url
+        with refusing_port() as gone:
+            parts.cloud.cloud_url = f"http://127.0.0.1:{gone}"  # the kiosk's network drops
+            try:
+                await expect(state).to_contain_text("网络中断，正在重新连接", timeout=DROP_MS)
+                await kiosk.clock.fast_forward(61_000)
+                await expect(state).to_have_attribute("data-state", "ended")
+                await expect(state).to_contain_text("网络中断，视频帮办已结束")
+                await expect(kiosk.locator("#k-help-again")).to_be_visible()
+            finally:
+                parts.cloud.cloud_url = cloud_url
 
 
 async def test_every_operator_on_duty_rings_and_stops_when_one_answers(

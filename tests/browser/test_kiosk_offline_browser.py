@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, expect
 
-from kfleet.world.net import free_port
+from kfleet.world.net import refusing_port
 from tests.browser.kiosk_kit import assert_accessible, kiosk_world, touch_page
 from tests.browser.kiosk_shell_kit import add_standins
 
@@ -28,21 +28,22 @@ async def test_offline_banner_comes_and_goes(
         await expect(page.locator("body")).to_have_attribute("data-online", "1")
         await expect(net).to_have_text("")
         real = parts.cloud.cloud_url
-        parts.cloud.cloud_url = f"http://127.0.0.1:{free_port()}"  # the cloud is gone
-        try:
-            await expect(net).to_contain_text("网络未连接", timeout=WAIT_MS)
-            await expect(net).to_contain_text("办事指南")
-            net_tile = page.locator('.tile[data-screen="standin-net"]')
-            await expect(net_tile).to_have_attribute("aria-disabled", "true")
-            await expect(net_tile).to_contain_text("需要联网")
-            form_tile = page.locator('.tile[data-screen="standin-form"]')
-            await expect(form_tile).not_to_have_attribute("aria-disabled", "true")
-            await assert_accessible(page, "kiosk home offline")
-            async with httpx.AsyncClient() as http:
-                status = (await http.get(kw.url + "/api/status")).json()
-            assert status["online"] is False and status["cloud_reachable"] is False
-        finally:
-            parts.cloud.cloud_url = real
+        with refusing_port() as gone:
+            parts.cloud.cloud_url = f"http://127.0.0.1:{gone}"  # the cloud is gone
+            try:
+                await expect(net).to_contain_text("网络未连接", timeout=WAIT_MS)
+                await expect(net).to_contain_text("办事指南")
+                net_tile = page.locator('.tile[data-screen="standin-net"]')
+                await expect(net_tile).to_have_attribute("aria-disabled", "true")
+                await expect(net_tile).to_contain_text("需要联网")
+                form_tile = page.locator('.tile[data-screen="standin-form"]')
+                await expect(form_tile).not_to_have_attribute("aria-disabled", "true")
+                await assert_accessible(page, "kiosk home offline")
+                async with httpx.AsyncClient() as http:
+                    status = (await http.get(kw.url + "/api/status")).json()
+                assert status["online"] is False and status["cloud_reachable"] is False
+            finally:
+                parts.cloud.cloud_url = real
         await expect(net).to_have_text("", timeout=WAIT_MS)
         await expect(page.locator('.tile[data-screen="standin-net"]')).not_to_have_attribute(
             "aria-disabled", "true"
