@@ -43,6 +43,7 @@ from cloud.api import hall_ratings_public as hall_ratings_public_api
 from cloud.api import help_calls as help_calls_api
 from cloud.api import help_cobrowse as help_cobrowse_api
 from cloud.api import help_materials as help_materials_api
+from cloud.api import help_recordings as help_recordings_api
 from cloud.api import jobs_attachments as job_attachments_api
 from cloud.api import kiosk_help as kiosk_help_api
 from cloud.api import kiosk_tickets as kiosk_tickets_api
@@ -149,6 +150,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(kiosk_help_api.router)  # issue 16: the call centre (kiosks)
     app.include_router(help_cobrowse_api.router)  # issue 16: remote operation in a help call
     app.include_router(help_materials_api.router)  # issue 16: material review in a help call
+    app.include_router(help_recordings_api.router)  # issue 16: call recordings, playback
 
 
 async def _run_workers(parts: Parts) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -52,10 +53,40 @@ class HelpDeskSettings(BaseModel):
         bool,
         Field(
             description="Record remote-help calls. Off by default: nothing is recorded. When "
-            "on, every call says so (`recording: true`) and the kiosk shows the citizen a "
-            "notice before the operator's picture appears (docs/help-desk.md).",
+            "on, every call says so (`recording: true`), the kiosk shows the citizen a "
+            "notice before the operator's picture appears, and both sides of each answered "
+            "call are written as WebM files under help_recording_dir (docs/help-desk.md). "
+            "Needs media_backend=aiortc (the relay's passthrough frames are what is written).",
         ),
     ] = False
+    help_recording_dir: Annotated[
+        Path | None,
+        Field(
+            description="Where call recordings are written (one WebM file per side of a "
+            "call, in year/month folders). Empty: {data_dir}/recordings. Every cloud "
+            "process that may hold a call's streams and every one that serves playback "
+            "must see the same directory.",
+        ),
+    ] = None
+    help_recording_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=3650,
+            description="Days a call recording is kept; then its file is deleted and its row "
+            "says when (the call record and its audit entries stay).",
+        ),
+    ] = 90
+    help_recording_max_mb: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=65536,
+            description="The largest one side of one call may grow, MiB of media; beyond it "
+            "that recording stops with the reason (the call goes on). About 4 MiB per minute "
+            "at the agent's usual 500 kbps.",
+        ),
+    ] = 512
     help_events_window_s: Annotated[
         float,
         Field(

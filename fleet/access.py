@@ -45,6 +45,8 @@ class Permission(StrEnum):
     PAYMENTS_REFUND = "payments.refund"  # refund a paid utility-bill order (issue 15)
     MEDIA_VIEW = "media.view"  # watch live camera streams, mint viewer links (issue 16)
     HELP_ANSWER = "help.answer"  # go on duty, answer remote-help calls, operate screens (issue 16)
+    #: play back recorded remote-help calls (issue 16; administrators and auditors)
+    HELP_RECORDINGS = "help.recordings"
     #: publish agent releases, start, pause, resume and abort staged rollouts (issue 17);
     #: administrators only: an upgrade reaches every device of a subtree
     FLEET_UPGRADE = "fleet.upgrade"
@@ -92,7 +94,7 @@ ROLE_PERMISSIONS: dict[PersonRole, frozenset[Permission]] = {
             Permission.QUEUE_OPERATE,
         }
     ),
-    PersonRole.AUDITOR: frozenset(_READ | {Permission.AUDIT_READ}),
+    PersonRole.AUDITOR: frozenset(_READ | {Permission.AUDIT_READ, Permission.HELP_RECORDINGS}),
 }
 
 

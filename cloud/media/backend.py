@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from cloud.media.recorder import StreamRecorder
 
 #: what a stream is for, from its id's prefix (``protocols.av``)
 StreamPurpose = Literal["monitor", "call_kiosk", "call_operator", "other"]
@@ -116,3 +119,13 @@ class MediaBackend(Protocol):
     async def close(self) -> None:
         """End every session (cloud shutdown)."""
         ...
+
+
+@runtime_checkable
+class Recordable(Protocol):
+    """A backend that can hand a stream's encoded frames to a recorder (the aiortc relay in
+    passthrough; Janus records with its own recorder, which this project does not drive)."""
+
+    def record(self, stream_id: str, recorder: StreamRecorder) -> None: ...
+
+    def stop_recording(self, stream_id: str) -> StreamRecorder | None: ...

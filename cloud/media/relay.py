@@ -37,6 +37,7 @@ from cloud.media.backend import (
     StreamInfo,
     StreamNotLive,
 )
+from cloud.media.recorder import StreamRecorder
 from cloud.media.relay_stream import Publisher, RelayStream, Viewer
 from cloud.media.relay_track import RelayTrack, tap_receiver
 
@@ -88,6 +89,8 @@ class AiortcRelay:
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
         self._changed = asyncio.Event()
+        #: recorders by stream id, kept until stopped (a stream may start after its recorder)
+        self._recorders: dict[str, StreamRecorder] = {}
 
     def _touch(self) -> None:
         """Wake whoever waits for a change of sessions (:meth:`until`)."""
@@ -117,6 +120,7 @@ class AiortcRelay:
         pc = self._pc()
         live = self._streams.get(stream.stream_id)
         target = live or RelayStream(stream, self.config.passthrough)
+        self._feed_recorder(target)
         publisher = Publisher(session_id, pc)
         tracks: dict[str, Any] = {}
         for kind in _kinds_in(offer_sdp):
@@ -156,6 +160,34 @@ class AiortcRelay:
                 log.info("stream %s: publisher %s %s", stream.info.stream_id, session_id, state)
                 self._spawn(_close_publisher(gone))
                 self._touch()
+
+    # --- recording --------------------------------------------------------------------
+
+    def record(self, stream_id: str, recorder: StreamRecorder) -> None:
+        """Send ``stream_id``'s encoded frames to ``recorder`` from now on (or from when it is
+        published) until :meth:`stop_recording`."""
+        self._recorders[stream_id] = recorder
+        live = self._streams.get(stream_id)
+        if live is not None:
+            self._feed_recorder(live)
+            live.request_keyframe()  # a file starts at a key frame: do not wait for one
+
+    def stop_recording(self, stream_id: str) -> StreamRecorder | None:
+        """Stop feeding ``stream_id``'s recorder; returns it (the caller stops it)."""
+        recorder = self._recorders.pop(stream_id, None)
+        live = self._streams.get(stream_id)
+        if live is not None:
+            live.recorder = None
+        return recorder
+
+    def _feed_recorder(self, stream: RelayStream) -> None:
+        recorder = self._recorders.get(stream.info.stream_id)
+        if recorder is None:
+            return
+        if stream.passthrough:
+            stream.recorder = recorder.feed
+        else:
+            recorder.fail("the relay decodes this stream (no passthrough): nothing to record")
 
     # --- WHEP ---------------------------------------------------------------------------
 

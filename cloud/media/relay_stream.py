@@ -23,7 +23,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamError
 
 from cloud.media.backend import StreamHealth, StreamInfo
-from cloud.media.relay_track import RelayTrack, packet, vp8_keyframe
+from cloud.media.relay_track import FrameSink, RelayTrack, packet, vp8_keyframe
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class RelayStream:
         self._figures = _Figures()
         self._last_pli = 0.0
         self._background: set[asyncio.Task[Any]] = set()
+        #: a recorder's ``feed(kind, payload, timestamp)``: every encoded frame, rebased
+        self.recorder: FrameSink | None = None
 
     # --- the publisher ------------------------------------------------------------------
 
@@ -148,7 +150,10 @@ class RelayStream:
         """One encoded frame from the publisher: count it and hand it to every viewer."""
         self._media(kind, len(payload))
         keyframe = kind == "video" and vp8_keyframe(payload)
-        item = packet(payload, self._rebase[kind].map(timestamp), kind)
+        rebased = self._rebase[kind].map(timestamp)
+        item = packet(payload, rebased, kind)
+        if self.recorder is not None:
+            self.recorder(kind, payload, rebased)
         for viewer in self.viewers.values():
             track = viewer.tracks.get(kind)
             if track is not None:

@@ -82,6 +82,7 @@ SAMPLES = {
     "action": "dance",
     "job_id": "0" * 32,
     "call_id": "call-" + "0" * 32,
+    "recording_id": "rec-" + "0" * 24,
     "sha256": "0" * 64,
     "name": "shell.js",
     "token_id": "0" * 16,
