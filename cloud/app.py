@@ -168,6 +168,7 @@ async def _run_workers(parts: Parts) -> None:
             ("media", parts.media.run()),  # issue 16: stream health, cleanup
             ("media-monitor", parts.monitor.run()),  # issue 16 walls
             ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
+            ("help-recordings", parts.recordings.run()),  # issue 16: retention of recordings
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -48,6 +48,7 @@ from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
 from cloud.liveness import LivenessWatch
 from cloud.media.build import build_media
+from cloud.media.call_recordings import CallRecordings
 from cloud.media.monitor import StreamMonitor, build_monitor
 from cloud.media.service import MediaService
 from cloud.notify.config import load_channels
@@ -113,6 +114,8 @@ class Parts:
     #: issue 16: the remote-help call centre (its ``run`` is a worker of the app); built from
     #: the parts above (``__post_init__``), so ``build`` stays one screen
     help: HelpDesk = field(init=False)
+    #: issue 16: recordings of remote-help calls (``help_recording``; its ``run`` is a worker)
+    recordings: CallRecordings = field(init=False)
 
     def __post_init__(self) -> None:
         desk = build_help(
@@ -121,6 +124,18 @@ class Parts:
         object.__setattr__(self, "help", desk)
         self.media.directory = desk.directory  # call streams take their call's site (scoping)
         self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
+        object.__setattr__(self, "recordings", _call_recordings(self.settings, self))
+        desk.on_change(self.recordings.on_call)
+
+
+def _call_recordings(settings: Settings, parts: Parts) -> CallRecordings:
+    return CallRecordings(
+        parts.sessions,
+        parts.media.backend,
+        settings.help_recording_dir or settings.data_dir / "recordings",
+        settings.help_recording_max_mb * 2**20,
+        settings.help_recording_days,
+    )
 
 
 def _job_service(

@@ -23,8 +23,8 @@ from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.errors import NotFound
 from cloud.help.calls_tables import HelpCallRow
-from cloud.help.parts import HelpDesk
 from cloud.help.recordings_tables import HelpRecordingRow
+from cloud.media.call_recordings import CallRecordings
 from fleet.access import Permission
 
 router = APIRouter(prefix="/api/v1/help", tags=["help desk"], route_class=StrictJsonRoute)
@@ -74,12 +74,12 @@ class RecordingOut(BaseModel):
     media_url: str | None
 
 
-def _desk(request: Request) -> HelpDesk:
-    desk: HelpDesk = request.app.state.parts.help
-    return desk
+def _recordings(request: Request) -> CallRecordings:
+    recordings: CallRecordings = request.app.state.parts.recordings
+    return recordings
 
 
-Desk = Annotated[HelpDesk, Depends(_desk)]
+Recordings = Annotated[CallRecordings, Depends(_recordings)]
 
 
 def _out(row: HelpRecordingRow, playable: bool) -> RecordingOut:
@@ -102,7 +102,7 @@ def _out(row: HelpRecordingRow, playable: bool) -> RecordingOut:
 
 @router.get("/calls/{call_id}/recordings", response_model=list[RecordingOut], responses=_LIST)
 async def list_recordings(
-    call_id: CallId, caller: Reviewer, desk: Desk, sessions: SessionsDep
+    call_id: CallId, caller: Reviewer, recordings: Recordings, sessions: SessionsDep
 ) -> list[RecordingOut]:
     """The recorded sides of one call (empty: the call was not recorded)."""
     async with sessions() as s:
@@ -117,7 +117,7 @@ async def list_recordings(
                 .order_by(HelpRecordingRow.side)
             )
         ).all()
-    return [_out(r, desk.recordings.file_of(r) is not None) for r in rows]
+    return [_out(r, recordings.file_of(r) is not None) for r in rows]
 
 
 @router.get(
@@ -128,7 +128,7 @@ async def list_recordings(
 async def recording_media(
     recording_id: RecordingId,
     caller: Reviewer,
-    desk: Desk,
+    recordings: Recordings,
     sessions: SessionsDep,
     request: Request,
 ) -> FileResponse:
@@ -139,7 +139,7 @@ async def recording_media(
         call = None if row is None else await s.get(HelpCallRow, row.call_id)
     if row is None or call is None or not caller.sees(call.site_path):
         raise RecordingNotFound(f"recording {recording_id} not found")
-    path = desk.recordings.file_of(row)
+    path = recordings.file_of(row)
     if path is None:
         raise RecordingNotFound(
             f"recording {recording_id} has no file to play (state {row.state}): deleted after "

@@ -4,7 +4,6 @@ that lets time act on unanswered calls (ring the next operator, miss after the w
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,7 +13,6 @@ from cloud.help.calls_button import HelpButtonSink
 from cloud.help.calls_duty import Duty
 from cloud.help.calls_media import CallStreams
 from cloud.help.calls_model import CallMedia
-from cloud.help.recordings import CallRecordings
 from cloud.help.ref import CallDirectory
 from cloud.hub import ChangeHub
 from cloud.settings import Settings
@@ -24,26 +22,14 @@ log = logging.getLogger(__name__)
 #: how often the worker looks at unanswered calls (ring timeouts and the wait limit are
 #: seconds long; a change of any call wakes it at once)
 TICK_S = 1.0
-#: how often recordings past ``help_recording_days`` are looked for
-EXPIRY_EVERY_S = 3600.0
 
 
 class HelpDesk:
-    def __init__(
-        self,
-        calls: HelpCalls,
-        duty: Duty,
-        button: HelpButtonSink,
-        hub: ChangeHub,
-        recordings: CallRecordings,
-    ):
+    def __init__(self, calls: HelpCalls, duty: Duty, button: HelpButtonSink, hub: ChangeHub):
         self.calls = calls
         self.duty = duty
         self.button = button
         self._hub = hub
-        self.recordings = recordings
-        calls.on_change(recordings.on_call)
-        self._next_expiry = 0.0
 
     @property
     def directory(self) -> CallDirectory:
@@ -62,20 +48,11 @@ class HelpDesk:
                 while True:
                     try:
                         await self.calls.tick()
-                        await self._expire_recordings()
                     except Exception:
                         log.exception("help-call worker pass failed; retrying")
                     await changes.wait_for(lambda _: True, TICK_S)
             finally:
-                await self.recordings.close()
                 await self.calls.close()
-
-    async def _expire_recordings(self) -> None:
-        """Recordings past their retention, looked for once an hour."""
-        now = time.monotonic()
-        if now >= self._next_expiry:
-            self._next_expiry = now + EXPIRY_EVERY_S
-            await self.recordings.expire()
 
 
 def build_help(
@@ -96,11 +73,4 @@ def build_help(
     calls = HelpCalls(sessions, hub, timing, streams, settings.help_recording)
     button = HelpButtonSink(sessions, calls, hub)
     add_sink(button)
-    recordings = CallRecordings(
-        sessions,
-        getattr(media, "backend", None),  # a stand-in media plane has none: nothing recorded
-        settings.help_recording_dir or settings.data_dir / "recordings",
-        settings.help_recording_max_mb * 2**20,
-        settings.help_recording_days,
-    )
-    return HelpDesk(calls, Duty(sessions, hub, calls), button, hub, recordings)
+    return HelpDesk(calls, Duty(sessions, hub, calls), button, hub)

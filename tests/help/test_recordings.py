@@ -119,7 +119,7 @@ async def test_retention_deletes_the_file_and_keeps_the_row(desk: HelpCloud) -> 
         for r in (await admin.get(f"{DESK}/calls/{call_id}/recordings")).json()
         if r["side"] == "kiosk"
     ]
-    recordings = desk.cloud.parts.help.recordings
+    recordings = desk.cloud.parts.recordings
     assert await recordings.expire(utcnow() + timedelta(days=89)) == 0
     assert await recordings.expire(utcnow() + timedelta(days=91)) == 2
     assert not any((recordings.root).rglob("*.webm"))

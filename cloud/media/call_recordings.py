@@ -30,10 +30,13 @@ from cloud.media.recorder import RecordingResult, StreamRecorder
 log = logging.getLogger(__name__)
 #: the two sides of a call, by the stream each records
 SIDES = ("kiosk", "operator")
+#: how often recordings past ``help_recording_days`` are looked for
+EXPIRY_EVERY_S = 3600.0
 
 
 class CallRecordings:
-    """Starts, finishes and expires call recordings (a ``parts.help`` call listener)."""
+    """Starts, finishes and expires call recordings (``parts.recordings``: a listener of
+    ``parts.help``'s calls; its ``run`` is a worker of the app)."""
 
     def __init__(
         self,
@@ -159,6 +162,18 @@ class CallRecordings:
         if not path.is_relative_to(self.root.resolve()) or not path.is_file():
             return None
         return path
+
+    async def run(self) -> None:
+        """The worker: expire once an hour; at the end, finish what is recording."""
+        try:
+            while True:
+                try:
+                    await self.expire()
+                except Exception:  # a failed pass (database away) is tried again later
+                    log.exception("expiring call recordings failed; retrying")
+                await asyncio.sleep(EXPIRY_EVERY_S)
+        finally:
+            await self.close()
 
     async def close(self) -> None:
         """Finish what is recording (the cloud is stopping: the files stay playable)."""
