@@ -34,9 +34,57 @@
       cell(t("s_" + c.state), missed ? "help-missed-label" : ""), cell(c.operator_name || c.operator || ""),
       cell(span(c.created_at, waitEnd)), cell(span(c.answered_at, c.ended_at)),
       cell(outcome ? t(outcome === "missed" || outcome === "cancelled" ? "s_" + outcome : outcome) : ""),
-      cell(c.ended_reason || ""));
+      cell(c.ended_reason || ""), recordingCell(c));
     return tr;
   }
+
+  function recordingCell(c) {
+    const td = cell("");
+    if (c.recording && c.answered_at) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "hh-play";
+      button.textContent = t("play");
+      button.addEventListener("click", () => play(c).catch((err) => say(err.message)));
+      td.append(button);
+    }
+    return td;
+  }
+
+  function say(text) { $("hh-player-status").textContent = text; }
+
+  // both sides of a recorded call side by side; the browser fetches the WebM files with
+  // ranges (GET /api/v1/help/recordings/{id}/media, same-origin: the session cookie)
+  async function play(c) {
+    const dialog = $("hh-player");
+    for (const side of ["kiosk", "operator"]) {
+      $(`hh-rec-${side}`).removeAttribute("src");
+      $(`hh-rec-${side}-note`).textContent = "";
+    }
+    say("…");
+    if (!dialog.open) dialog.showModal();
+    let rows;
+    try {
+      rows = await kf.api(`/api/v1/help/calls/${encodeURIComponent(c.call_id)}/recordings`);
+    } catch (err) {
+      say(err.status === 403 ? t("recNoRight") : err.message);
+      return;
+    }
+    const playable = rows.filter((r) => r.media_url);
+    say(playable.length ? "" : t("recNone"));
+    for (const r of rows) {
+      const video = $(`hh-rec-${r.side}`);
+      if (!video) continue;
+      if (r.media_url) video.src = r.media_url;
+      const note = [t("rec_" + r.state), r.duration_s ? `${r.duration_s} ${t("seconds")}` : "", r.reason].filter(Boolean);
+      $(`hh-rec-${r.side}-note`).textContent = note.join(" · ");
+    }
+  }
+
+  $("hh-player-close").addEventListener("click", () => {
+    for (const side of ["kiosk", "operator"]) $(`hh-rec-${side}`).pause();
+    $("hh-player").close();
+  });
 
   function dayRange(day) {
     if (!day) return [null, null];

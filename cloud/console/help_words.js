@@ -19,6 +19,9 @@ const kfHelpWords = (() => {
       historyTitle: "通话记录", day: "日期", operator: "接听人", allOutcomes: "全部结果", show: "查看",
       created: "呼叫时间", wait: "等待", duration: "通话时长", reason: "说明", missedOnly: "仅未接",
       none: "没有符合条件的通话", count: "条记录", seconds: "秒", more: "更多",
+      recording: "录像", play: "回放", recKiosk: "市民一侧", recOperator: "工作人员一侧", close: "关闭",
+      recNone: "本次通话没有可回放的录像", recNoRight: "回放录像需要 help.recordings 权限（管理员、审计员）",
+      rec_complete: "完整", rec_failed: "中断", rec_empty: "无画面", rec_deleted: "已过保存期删除", rec_recording: "录制中",
     },
     en: {
       title: "Video help", duty: "Duty", goOnDuty: "Go on duty", goOffDuty: "Go off duty", onDutyNow: "On duty now",
@@ -35,6 +38,9 @@ const kfHelpWords = (() => {
       cobrowse: "Remote operation", materials: "Material review",
       historyTitle: "Call history", day: "Day", operator: "Answered by", allOutcomes: "All outcomes", show: "Show",
       created: "Called at", wait: "Wait", duration: "Duration", reason: "Details", missedOnly: "Missed only",
+      recording: "Recording", play: "Play", recKiosk: "Citizen's side", recOperator: "Staff side", close: "Close",
+      recNone: "This call has no recording to play", recNoRight: "Playing recordings needs help.recordings (administrators, auditors)",
+      rec_complete: "complete", rec_failed: "cut short", rec_empty: "no picture", rec_deleted: "deleted after retention", rec_recording: "recording",
       none: "No calls match", count: "record(s)", seconds: "s", more: "More",
     },
   }[kf.LANG];

@@ -40,6 +40,7 @@ async def kiosk_world(
     device_id: str = KIOSK,
     kiosk_settings: dict[str, Any] | None = None,
     extra_devices: tuple[str, ...] = (),
+    cloud_settings: dict[str, object] | None = None,
 ) -> AsyncIterator[KioskWorld]:
     """The demo (its kiosk-service simulators running) with ``device_id``'s screen served."""
     port = free_port()
@@ -52,6 +53,7 @@ async def kiosk_world(
         screens={device_id: {"enabled": True, "port": port}},
         kiosk_sims=True,
         agent_settings={"kiosk": kiosk_settings} if kiosk_settings else {},
+        cloud_settings=dict(cloud_settings or {}),
     )
     async with running_demo(opts) as world:
         kiosk = next(k for k in world.kiosks if k.spec.device_id == device_id)
