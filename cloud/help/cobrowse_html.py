@@ -5,7 +5,8 @@ attributes, personal fields masked); the cloud does not trust that and rebuilds 
 here from an allow-list of tags and attributes, so a kiosk that was tampered with cannot put a
 script, an event handler, a form that posts somewhere or a remote image in front of an
 operator. Images survive only as small inline ``data:image/jpeg|png`` URLs (the scans'
-thumbnails). The console shows the result in an ``<iframe sandbox="">`` as well.
+thumbnails). The console shows the result in an ``<iframe sandbox="allow-same-origin">``
+(scripts refused; same-origin so the console's script can take the operator's clicks on it).
 """
 
 from __future__ import annotations
