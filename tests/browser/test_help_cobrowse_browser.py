@@ -125,7 +125,10 @@ async def test_operator_fills_and_presses_after_consent_then_citizen_takes_back(
         await open_apply_search(kiosk)
         frame = op.frame_locator("#help-cobrowse iframe.cb-frame")
         await expect(frame.locator("input[data-ref^='apply-q-']")).to_be_attached(timeout=15_000)
-        assert await op.locator("iframe.cb-frame").get_attribute("sandbox") == ""
+        # scripts refused in the copy; same-origin only so the console can take clicks on it
+        assert await op.locator("iframe.cb-frame").get_attribute("sandbox") == "allow-same-origin"
+        in_place = frame.locator("input[data-ref^='apply-q-']")
+        assert await in_place.get_attribute("readonly") is not None  # no consent yet
         field = op.locator("#help-cobrowse li[data-ref^='apply-q-'] input")
         await expect(field).to_be_disabled()  # no consent yet
 
@@ -137,10 +140,11 @@ async def test_operator_fills_and_presses_after_consent_then_citizen_takes_back(
         await assert_accessible(kiosk, "cobrowse: the banner while a staff member operates")
         await expect(op.locator("#help-cobrowse[data-control='granted']")).to_be_attached()
 
-        await field.fill("养老保险待遇")
-        await op.locator("#help-cobrowse li[data-ref^='apply-q-'] .cb-fill").click()
+        # the operator types into the copy itself and presses its button where it is
+        await in_place.fill("养老保险待遇")
+        await in_place.press("Enter")
         await expect(kiosk.locator("#apply-q")).to_have_value("养老保险待遇", timeout=15_000)
-        await op.locator("#help-cobrowse .cb-click", has_text="点击：搜索").click()
+        await frame.locator("[data-ref][data-kind='button']", has_text="搜索").click()
         await expect(kiosk.locator(f"[data-item='{ITEM}']")).to_be_visible(timeout=15_000)
         # the operator sees the screen the press brought
         await expect(frame.locator(f"[data-item='{ITEM}']")).to_be_attached(timeout=15_000)
