@@ -30,7 +30,7 @@ SKIPPED_DIRS = {"__pycache__"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
 FIXED_MTIME = 1_700_000_000  # members' time: the same tree gives the same bytes
 
-ENTRY_SCRIPT = '''"""kfleet agent release {version}: this release's agent, on the device's Python."""
+ENTRY_SCRIPT = '''"""kfleet agent release {version}: the release's agent, device's Python."""
 
 import os
 import sys
