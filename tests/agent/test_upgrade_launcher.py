@@ -107,7 +107,9 @@ async def test_a_healthy_new_version_stays(world: World) -> None:
     assert world.children() == [int(starts[1][1])]  # one agent, the new one
 
 
-@pytest.mark.parametrize(("behaviour", "reason"), [("crash", "crashed"), ("hang", "health_timeout")])
+@pytest.mark.parametrize(
+    ("behaviour", "reason"), [("crash", "crashed"), ("hang", "health_timeout")]
+)
 async def test_a_new_version_not_healthy_in_its_window_is_switched_back(
     world: World, behaviour: str, reason: str
 ) -> None:

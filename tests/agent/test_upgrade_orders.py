@@ -138,9 +138,7 @@ async def test_no_room_on_the_disk_fails_before_the_download(
     desk: Desk, server: ArtifactServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     usage = shutil.disk_usage("/")
-    monkeypatch.setattr(
-        staging.shutil, "disk_usage", lambda _: usage._replace(free=10 * 2**20)
-    )
+    monkeypatch.setattr(staging.shutil, "disk_usage", lambda _: usage._replace(free=10 * 2**20))
     await desk.upgrades.handle(order(server, release_bytes(NEW)))
     assert desk.states == ["downloading", "failed"]
     assert desk.events[-1]["reason"] == "disk_full"
