@@ -112,24 +112,37 @@ async def test_a_damaged_download_fails_and_nothing_switches(
 
 
 @pytest.mark.parametrize(
-    ("archive", "reason"),
+    ("archive", "reason", "says"),
     [
-        (release_bytes(NEW, {"../evil.py": b"x"}), "archive"),
-        (release_bytes(NEW, {"/etc/evil.py": b"x"}), "archive"),
-        (targz({RELEASE_MANIFEST: manifest(NEW)}, links={"bin/fake.py": "/etc/passwd"}), "archive"),
-        (b"not a tar at all", "archive"),
-        (targz({"bin/kfleet-agent.py": b""}), "manifest"),  # no manifest
-        (release_bytes("0.3.0"), "manifest"),  # says it is another version
-        (targz({RELEASE_MANIFEST: manifest(NEW, ["bin/missing.py"])}), "manifest"),
-        (targz({RELEASE_MANIFEST: b'{"version": "0.2.0"}'}), "manifest"),
+        (release_bytes(NEW, {"../evil.py": b"x"}), "archive", "outside itself: '../evil.py'"),
+        (release_bytes(NEW, {"/etc/evil.py": b"x"}), "archive", "outside itself"),
+        (
+            targz({RELEASE_MANIFEST: manifest(NEW)}, links={"bin/fake.py": "/etc/passwd"}),
+            "archive",
+            "link or device file: 'bin/fake.py'",
+        ),
+        (b"not a tar at all", "archive", "not a usable .tar.gz"),
+        (targz({"bin/kfleet-agent.py": b""}), "manifest", "no kfleet-release.json"),
+        (release_bytes("0.3.0"), "manifest", "says it is 0.3.0, the order says 0.2.0"),
+        (
+            targz({RELEASE_MANIFEST: manifest(NEW, ["bin/missing.py"])}),
+            "manifest",
+            "'bin/missing.py' is not a file inside it",
+        ),
+        (
+            targz({RELEASE_MANIFEST: b'{"version": "0.2.0"}'}),
+            "manifest",
+            "protocol: Field required",
+        ),
     ],
 )
 async def test_a_hostile_or_wrong_release_is_refused_before_anything_runs(
-    desk: Desk, server: ArtifactServer, tmp_path: Path, archive: bytes, reason: str
+    desk: Desk, server: ArtifactServer, tmp_path: Path, archive: bytes, reason: str, says: str
 ) -> None:
     await desk.upgrades.handle(order(server, archive))
     assert desk.states == ["downloading", "failed"], desk.events
     assert desk.events[-1]["reason"] == reason, desk.events[-1]
+    assert says in desk.events[-1]["message"], desk.events[-1]
     assert_untouched(desk)
     assert not (tmp_path / "evil.py").exists() and not (tmp_path / "data" / "evil.py").exists()
 
