@@ -43,10 +43,12 @@ DEVICE = "kiosk-footprint"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def agent_toml(tmp: Path, broker: str, printer: int, ports: dict[str, str]) -> Path:
-    """A kiosk with a peripheral of every driver."""
-    (tmp / "a4").mkdir()
-    peripherals = [
+def agent_toml(
+    tmp: Path, broker: str, printer: int, ports: dict[str, str], *, cameras: bool = True
+) -> Path:
+    """A kiosk with a peripheral of every driver (``cameras``: the two cameras too)."""
+    (tmp / "a4").mkdir(exist_ok=True)
+    peripherals: list[dict[str, object]] = [
         {"type": "escpos_network", "id": "receipt", "host": "127.0.0.1", "port": printer},
         {
             "type": "escpos_file",
@@ -62,6 +64,8 @@ def agent_toml(tmp: Path, broker: str, printer: int, ports: dict[str, str]) -> P
         {"type": "a4_spool", "id": "a4", "directory": str(tmp / "a4")},
         {"type": "ipp", "id": "a4ipp", "uri": f"ipp://127.0.0.1:{free_port()}/ipp/print"},
     ]
+    if not cameras:
+        peripherals = [p for p in peripherals if p["id"] not in ("doccam", "camera")]
     lines = [
         f'device_id = "{DEVICE}"\nrole = "kiosk"\nsite = "qh/hx/golmud/hhl"',
         f'data_dir = "{tmp / "data"}"\nhealth_interval_s = 30\ntele_interval_s = 30',
@@ -101,7 +105,7 @@ async def wait_birth(broker_port: int) -> dict[str, object]:
     async with aiomqtt.Client("127.0.0.1", broker_port) as client:
         await client.subscribe(f"kf/v1/dev/{DEVICE}/birth", qos=1)
         async for message in client.messages:
-            body: dict[str, object] = json.loads(bytes(message.payload))["body"]  # type: ignore[arg-type]
+            body: dict[str, object] = json.loads(bytes(message.payload))["body"]
             return body
     raise RuntimeError("the broker closed the connection")
 
@@ -143,7 +147,7 @@ def launcher_idle(tmp: Path, seconds: float) -> dict[str, float]:
         proc.wait(15)
 
 
-async def bench(tmp: Path, seconds: float, warmup: float) -> dict[str, object]:
+async def bench(tmp: Path, seconds: float, warmup: float, cameras: bool) -> dict[str, object]:
     mosquitto, broker = start_mosquitto(tmp)
     idcard, button, rating = IdCardReaderSim(), CallButtonSim(), RatingPadSim()
     try:
@@ -155,9 +159,9 @@ async def bench(tmp: Path, seconds: float, warmup: float) -> dict[str, object]:
                 "button": button.port_path,
                 "rating": rating.port_path,
             }
-            config = agent_toml(tmp, broker, printer.port, ports)
+            config = agent_toml(tmp, broker, printer.port, ports, cameras=cameras)
             argv = [sys.executable, "-m", "benchmarks.agent_footprint", "--agent", str(config)]
-            agent = subprocess.Popen(argv)
+            agent = subprocess.Popen(argv)  # noqa: ASYNC220 (started once, not awaited)
             try:
                 birth = await asyncio.wait_for(wait_birth(int(broker.rsplit(":", 1)[1])), 120)
                 await asyncio.sleep(warmup)  # start-up work (imports, first probes) settles
@@ -187,22 +191,28 @@ def main() -> None:
         return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="kf-footprint-") as tmp:
-        result = asyncio.run(bench(Path(tmp), args.seconds, args.warmup))
+        for name in ("all", "lean"):
+            (Path(tmp) / name).mkdir()
+        full = asyncio.run(bench(Path(tmp) / "all", args.seconds, args.warmup, True))
+        lean = asyncio.run(bench(Path(tmp) / "lean", args.seconds, args.warmup, False))
         launcher = launcher_idle(Path(tmp), min(args.seconds, 30.0))
-    agent = result["agent"]
-    assert isinstance(agent, dict)
     print(
         f"agent footprint, {args.seconds:g} s idle after {args.warmup:g} s warm-up, "
         f"{os.cpu_count()} cores SHARED with other work (load average before "
         f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f})"
     )
-    print(f"peripherals at birth: {result['health']}")
-    print(
-        f"{'process':<22}{'CPU % core':>11}{'CPU ms/s':>10}{'RSS MB':>9}{'RSS max':>9}{'peak':>8}{'threads':>9}"
+    print(f"peripherals at birth: {full['health']}")
+    header = ("process", "CPU % core", "CPU ms/s", "RSS MB", "RSS max", "peak", "threads")
+    print("{:<34}{:>11}{:>10}{:>9}{:>9}{:>8}{:>9}".format(*header))
+    rows = (
+        ("agent, every driver", full["agent"]),
+        ("agent, every driver but cameras", lean["agent"]),
+        ("kfleet-agent-launch", launcher),
     )
-    for name, f in (("agent (all drivers)", agent), ("kfleet-agent-launch", launcher)):
+    for name, f in rows:
+        assert isinstance(f, dict)
         print(
-            f"{name:<22}{f['cpu_pct']:>11.2f}{f['cpu_ms_per_s']:>10.2f}{f['rss_mb_mean']:>9.1f}"
+            f"{name:<34}{f['cpu_pct']:>11.2f}{f['cpu_ms_per_s']:>10.2f}{f['rss_mb_mean']:>9.1f}"
             f"{f['rss_mb_max']:>9.1f}{f['hwm_mb']:>8.1f}{f['threads']:>9.0f}"
         )
     print("targets: agent RSS <= 120 MB, idle CPU <= 1 % of one core")
