@@ -1,24 +1,22 @@
 """The agent: wires config, drivers, journal, job runner and MQTT link together.
 
 ``Agent.run()`` owns every background task in one TaskGroup: the link's reconnect loop, one
-job worker per printer, the health monitor, the telemetry batcher and one supervised task per
-input peripheral (call button presses, ID cards read) that turns device input into ``evt``
-messages. A peripheral that notices a health change itself (a serial port that closed) wakes
-the health watcher, so the ``peripheral_health`` event goes out at once, not at the next
-periodic check. Peripherals are built from the config by the driver registry
-(``edge_agent.peripherals.registry``; every driver implements one narrow interface); one
-that is unplugged, or whose driver fails, is reported ``offline`` with the reason and never
-stops the agent. Commands arrive decoded once, ``async for cmd in link.commands()``.
-``stop()`` is orderly: no new job starts, the one printing finishes (bounded), queued acks
-are flushed, and the retained ``state`` says offline before the connection closes. Inbound
-messages are untrusted: anything that fails validation is counted in ``rejected`` by reason,
-logged, and reported as an ``evt`` — and never stops the agent.
+job worker per printer, the health monitor, the telemetry batcher, the upgrade desk
+(``edge_agent.upgrade``) and one supervised task per input peripheral (call button presses,
+ID cards read) that turns device input into ``evt`` messages. A peripheral that notices a
+health change itself (a serial port that closed) wakes the health watcher, so the
+``peripheral_health`` event goes out at once. Peripherals are built from the config by the
+driver registry (``edge_agent.peripherals.registry``); one that is unplugged, or whose driver
+fails, is reported ``offline`` with the reason and never stops the agent. Commands arrive
+decoded once, ``async for cmd in link.commands()``. ``stop()`` is orderly: no new job starts,
+the one printing finishes (bounded), queued acks are flushed, and the retained ``state`` says
+offline before the connection closes. Inbound messages are untrusted: anything that fails
+validation is counted in ``rejected`` by reason, logged, reported as an ``evt``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -26,7 +24,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.drivers.a4_base import A4PrinterBase
 from edge_agent.drivers.interface import ActivePeripheral, Peripheral, counters_of
@@ -48,6 +45,7 @@ from edge_agent.screen import ScreenServer
 from edge_agent.tele.batcher import TeleBatcher
 from edge_agent.tele.points import PeripheralSample, sample_points
 from edge_agent.tele.system import SystemSampler
+from edge_agent.upgrade.handler import Upgrades
 from protocols import PROTOCOL_VERSION
 from protocols.envelope import wall_ms
 from protocols.messages import (
@@ -64,6 +62,7 @@ from protocols.messages import (
     Versions,
 )
 from protocols.topics import DeviceChannel
+from protocols.upgrade import RollbackOrder, UpgradeOrder
 
 if TYPE_CHECKING:
     from edge_agent.drivers.rating_pad import RatingResult
@@ -123,6 +122,7 @@ class Agent:
         )
         self._stop_requested = asyncio.Event()
         self._finished = asyncio.Event()
+        self.upgrades = Upgrades(config.data_dir, self._announce, self._stop_requested.set)
         self._reject_window = (0.0, 0)  # (window start, events sent in it)
 
     def _device_auth(self) -> device_auth.DeviceAuth | None:
@@ -168,6 +168,7 @@ class Agent:
             await asyncio.gather(*(self._start(p) for p in active))
             await self.monitor.probe_all(announce=False)
             await runner.recover()  # acks wait in the outbox until the link is up
+            await self.upgrades.on_start()  # a switch back brought this version up again
             async with asyncio.TaskGroup() as tg:
                 await self._serve(tg, runner, active)
         finally:
@@ -188,6 +189,7 @@ class Agent:
             tg.create_task(self.tele.run(), name="tele"),
             tg.create_task(self.screen.run(), name="screen"),  # never fails the agent
             tg.create_task(self.hall.run(), name="hall"),
+            tg.create_task(self.upgrades.run(self.link.connected), name="upgrades"),
             *(tg.create_task(self._supervise(p), name=f"input-{p.id}") for p in active),
         ]
         await self._stop_requested.wait()
@@ -249,6 +251,8 @@ class Agent:
             await self.link.rebirth()
         elif isinstance(cmd.body, PeripheralCall):
             await self.calls.handle(cmd, cmd.body)
+        elif isinstance(cmd.body, UpgradeOrder | RollbackOrder):
+            self.upgrades.submit(cmd.body)
         else:
             await runner.handle(cmd)
 
@@ -284,7 +288,7 @@ class Agent:
             site=self.config.site,
             name=self.config.name,
             bd_seq=bd_seq,
-            versions=Versions(agent=__version__, protocol=PROTOCOL_VERSION),
+            versions=Versions(agent=self.upgrades.version, protocol=PROTOCOL_VERSION),
             peripherals=[
                 PeripheralInfo(
                     id=p.id,
@@ -301,8 +305,7 @@ class Agent:
 
     # --- health and telemetry ---------------------------------------------------------------
 
-    async def _check_health(self, pid: str) -> None:
-        """After a job: the device's state may have changed (paper out, cover open)."""
+    async def _check_health(self, pid: str) -> None:  # after a job: paper out, cover open?
         await self.monitor.check(pid)
 
     async def _announce(self, event: EventBody) -> None:
@@ -385,16 +388,3 @@ def pair_copiers(peripherals: Mapping[str, Peripheral]) -> None:
     for p in peripherals.values():
         if isinstance(p, A4PrinterBase):
             p.pair_scanner(scanner)
-
-
-async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:
-    """Run ``agent`` until ``stop`` is set, then stop it in order (used by the CLI)."""
-    async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(agent.run())
-        waiter = tg.create_task(stop.wait())
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        if not task.done():
-            await agent.stop()
-        waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await waiter

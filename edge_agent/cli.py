@@ -7,6 +7,7 @@ Exit codes: 0 ok, 2 the configuration is unusable (one sentence on stderr naming
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from edge_agent.agent import Agent, run_until_stopped
+from edge_agent.agent import Agent
 from edge_agent.config import AgentConfig, example_config, load_config
 from edge_agent.errors import AgentError, ConfigError
 
@@ -82,6 +83,19 @@ async def _serve(cfg: AgentConfig, path: Path) -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def run_until_stopped(agent: Agent, stop: asyncio.Event) -> None:
+    """Run ``agent`` until ``stop`` is set, then stop it in order (used by the CLI)."""
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(agent.run())
+        waiter = tg.create_task(stop.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await agent.stop()
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
 
 
 @app.command("check-config")

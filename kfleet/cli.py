@@ -13,6 +13,7 @@ from cloud.cli_admin import admin_app
 from edge_agent.cli import app as agent_app
 from kfleet.world.cli import demo, fleet
 from provisioning.cli import app as provision_app
+from provisioning.release import app as release_app
 from simulators.cli import app as sim_app
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(
     name="provision",
     help="Provisioning: find a device's hardware, the private CA, device credentials.",
 )
+app.add_typer(release_app, name="release", help="Agent releases for staged upgrades (issue 17).")
 app.command("demo", help="Run the whole system on one machine: broker, cloud, 3 pilot sites.")(demo)
 
 

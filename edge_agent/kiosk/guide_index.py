@@ -14,14 +14,19 @@ names, then catalogue order.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin
+from pathlib import Path
 
 from protocols.guide import Catalogue, Item
+
+log = logging.getLogger(__name__)
 
 EXACT, PREFIX, INITIALS, SUBSTRING = 0, 1, 2, 3
 TIERS = ("exact", "prefix", "initials", "substring")
@@ -39,9 +44,38 @@ def norm(text: str) -> str:
 def pinyin_keys(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of ``text``: ``住房公积金`` → (``zhufanggongjijin``, ``zfgjj``);
     letters and digits pass through as they are."""
+    from pypinyin import Style, lazy_pinyin  # here, not at the top: 55 MB (pinyin_table)
+
     full = norm("".join(lazy_pinyin(text, style=Style.NORMAL)))
     initials = norm("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
     return full, initials
+
+
+#: computes pinyin in a child process (``pinyin_table``)
+PINYIN_SCRIPT = Path(__file__).with_name("guide_pinyin.py")
+PINYIN_TIMEOUT_S = 120.0
+
+
+def pinyin_table(texts: list[str]) -> dict[str, tuple[str, str]]:
+    """:func:`pinyin_keys` of every text. Once imported, pypinyin's phrase tables hold about
+    55 MB for as long as the process runs — half a kiosk agent's memory (issue 17's footprint)
+    for an index built once per catalogue. So, unless this process has them already, a
+    short-lived child process computes the table; if it cannot, this process does."""
+    if "pypinyin" in sys.modules or not texts:
+        return {t: pinyin_keys(t) for t in texts}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-P", str(PINYIN_SCRIPT)],  # -P: the kiosk's copy.py is no stdlib
+            input=json.dumps(texts).encode(),
+            capture_output=True,
+            timeout=PINYIN_TIMEOUT_S,
+            check=True,
+        )
+        rows = json.loads(done.stdout)
+        return {t: (norm(full), norm(first)) for t, (full, first) in zip(texts, rows, strict=True)}
+    except (OSError, subprocess.SubprocessError, ValueError, TypeError) as err:
+        log.warning("pinyin in a child process failed (%s): computing it in the agent", err)
+        return {t: pinyin_keys(t) for t in texts}
 
 
 @dataclass(frozen=True)
@@ -80,20 +114,21 @@ def build_index(catalogue: Catalogue) -> GuideIndex:
     """The index of a catalogue (pure; seconds at most, run it off the event loop)."""
     departments = {d.code: (d.name, d.name_en) for d in catalogue.departments}
     themes = {t.code: (t.name, t.name_en) for t in catalogue.themes}
-    cache: dict[str, tuple[str, str]] = {}
 
-    def keys(text: str) -> tuple[str, str]:
-        if text not in cache:
-            cache[text] = pinyin_keys(text)
-        return cache[text]
+    def around_of(item: Item) -> list[str]:
+        return [*departments.get(item.department, ("", "")), *_names(item.themes, themes)]
 
+    texts = {
+        w: None for i in catalogue.items for w in (i.name, *i.keywords, *filter(None, around_of(i)))
+    }
+    keys = pinyin_table(list(texts)).__getitem__
     entries = []
     for order, item in enumerate(catalogue.items):
         words = [item.name, *item.keywords]
         pinyin = [keys(w) for w in words]
         primary = (*(norm(w) for w in words), *(p for p, _ in pinyin), norm(item.name_en))
         initials = tuple(i for _, i in pinyin)
-        around = [*departments.get(item.department, ("", "")), *_names(item.themes, themes)]
+        around = around_of(item)
         extra = [norm(a) for a in around if a] + [k for a in around if a for k in keys(a)]
         words_of = frozenset(p for p in primary if p)
         entries.append(
