@@ -55,6 +55,7 @@ from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
 from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
+from cloud.rollouts.parts import Rollouts, build_rollouts
 from cloud.settings import Settings
 from cloud.stats import BusStats
 from cloud.telemetry.pipeline import TelemetryPipeline
@@ -113,6 +114,8 @@ class Parts:
     #: issue 16: the remote-help call centre (its ``run`` is a worker of the app); built from
     #: the parts above (``__post_init__``), so ``build`` stays one screen
     help: HelpDesk = field(init=False)
+    #: issue 17: agent releases and staged rollouts (its ``run`` is the gate, a worker)
+    rollouts: Rollouts = field(init=False)
 
     def __post_init__(self) -> None:
         desk = build_help(
@@ -121,6 +124,8 @@ class Parts:
         object.__setattr__(self, "help", desk)
         self.media.directory = desk.directory  # call streams take their call's site (scoping)
         self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
+        rollouts = build_rollouts(self.settings, self.sessions, self.bus, self.blobs)
+        object.__setattr__(self, "rollouts", rollouts)  # issue 17
 
 
 def _job_service(
