@@ -48,8 +48,9 @@ from protocols.upgrade import Artifact, RollbackOrder, UpgradeOrder, UpgradeStat
 log = logging.getLogger(__name__)
 #: the actor of the gate's own audit rows (a halt)
 GATE_ACTOR = "cloud:rollout-gate"
-#: a halted rollout is watched this many health windows more: late switches go back
-HALTED_WATCH_WINDOWS = 2
+#: an ended rollout is watched this many health windows more: a halted one orders late
+#: switches back, and every one records what its devices still report
+WATCH_WINDOWS = 2
 
 
 @dataclass(frozen=True)
@@ -115,23 +116,18 @@ class RolloutGate:
         return changed
 
     async def _worked_on(self, now: datetime) -> list[str]:
+        """Active rollouts, and ended ones for a while: a halted one orders late switches
+        back, and every one records what its devices still report."""
         active = Rollout.state.in_([s.value for s in ACTIVE])
-        halted = (Rollout.state == RolloutState.HALTED.value) & (Rollout.ended_at.is_not(None))
+        query = select(Rollout.id, Rollout.ended_at, Rollout.health_window_s).where(
+            or_(active, Rollout.ended_at > now - timedelta(seconds=WATCH_WINDOWS * 3600))
+        )
         async with self._sessions() as s:
-            rows = (
-                await s.execute(
-                    select(
-                        Rollout.id, Rollout.state, Rollout.ended_at, Rollout.health_window_s
-                    ).where(or_(active, halted))
-                )
-            ).all()
+            rows = (await s.execute(query)).all()
         return [
             rid
-            for rid, state, ended, window in rows
-            if state != RolloutState.HALTED.value
-            or (
-                ended is not None and now < ended + timedelta(seconds=HALTED_WATCH_WINDOWS * window)
-            )
+            for rid, ended, window in rows
+            if ended is None or now < ended + timedelta(seconds=WATCH_WINDOWS * window)
         ]
 
     async def advance(self, rollout_id: str, now: datetime) -> tuple[Step, Outbox] | None:
