@@ -6,6 +6,7 @@ and offline devices, and two gates on one database advancing a wave once."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -34,8 +35,14 @@ Env = tuple[Parts, httpx.AsyncClient]
 @pytest.fixture
 async def env(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[Env]:
     # the gate runs when woken (start, pause, ...) and when a test calls ``tick``
+    # JSON bodies stay small; a release may be larger (it is a blob: KFLEET_BLOB_MAX_BYTES)
     settings = Settings(
-        data_dir=tmp_path, mqtt_url=mosquitto_url, demo=True, rollout_gate_interval_s=300
+        data_dir=tmp_path,
+        mqtt_url=mosquitto_url,
+        demo=True,
+        rollout_gate_interval_s=300,
+        api_max_body_bytes=64 * 1024,
+        blob_max_bytes=512 * 1024,
     )
     async with running_cloud(settings) as pair:
         yield pair
@@ -110,11 +117,15 @@ async def test_a_release_is_published_once_per_version_and_bad_ones_are_named(
         r = await publish(http, body)
         assert r.status_code == 422 and says in r.json()["message"], r.text
     assert (await publish(http, artifact, "text/plain")).status_code == 415
+    big = release_tar("1.2.0", payload=os.urandom(200 * 1024))  # past the JSON limit
+    assert (await publish(http, big)).status_code == 201
+    too_big = await publish(http, release_tar("1.3.0", payload=os.urandom(600 * 1024)))
+    assert too_big.status_code == 413 and "bytes" in too_big.json()["message"]
     listed = (await http.get("/api/v1/agent-releases")).json()
-    assert [r["version"] for r in listed] == [NEW]
+    assert [r["version"] for r in listed] == ["1.2.0", NEW]
     assert (await http.get(f"/api/v1/agent-releases/{NEW}")).json() == release
     assert (await http.get("/api/v1/agent-releases/9.9.9")).status_code == 404
-    assert len(await _audit(cloud, "release.publish")) == 1
+    assert len(await _audit(cloud, "release.publish")) == 2
 
 
 async def test_a_good_version_reaches_every_site_wave_by_wave(
