@@ -104,7 +104,8 @@ class Candidate:
 
 
 def default_waves(site: str, children: Sequence[str]) -> list[WaveSpec]:
-    """One wave per child site in path order, then the subtree root's own devices."""
+    """One wave per child site in path order, then the subtree root's own devices (the
+    service leaves out those that hold no device)."""
     waves = [WaveSpec((child,)) for child in sorted(children)]
     return [*waves, WaveSpec((site,))]
 

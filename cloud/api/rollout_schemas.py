@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from cloud.rollouts.service import ROLLOUT_ID_PATTERN, RolloutView
 from cloud.rollouts.tables import AgentRelease, RolloutDevice
-from cloud.schemas import SITE_PATH_PATTERN, _In
+from cloud.schemas import SITE_PATH_PATTERN, NumberOnly, _In
 from protocols.messages import Role
 from protocols.upgrade import AGENT_VERSION_PATTERN
 
@@ -54,7 +54,7 @@ class WaveIn(_In):
 
     sites: Annotated[list[SitePath], Field(min_length=1, max_length=50)]
     #: a canary: only the first N devices of these subtrees (site path, id order)
-    max_devices: Annotated[int | None, Field(strict=True, ge=1, le=100_000)] = None
+    max_devices: Annotated[int, Field(ge=1, le=100_000), NumberOnly] | None = None
 
 
 class RolloutIn(_In):
@@ -66,9 +66,9 @@ class RolloutIn(_In):
     #: omitted: one wave per child site of ``site`` in path order, then ``site``'s own devices
     waves: Annotated[list[WaveIn] | None, Field(min_length=1, max_length=50)] = None
     #: each device must report healthy on the new version this many seconds after its order
-    health_window_s: Annotated[int, Field(strict=True, ge=10, le=3600)] = 300
+    health_window_s: Annotated[int, Field(ge=10, le=3600), NumberOnly] = 300
     #: failed, rolled back or timed-out devices a wave tolerates before the rollout halts
-    max_failures: Annotated[int, Field(strict=True, ge=0, le=100_000)] = 0
+    max_failures: Annotated[int, Field(ge=0, le=100_000), NumberOnly] = 0
     #: device roles included; omitted: all
     roles: Annotated[list[Role] | None, Field(min_length=1, max_length=3)] = None
 

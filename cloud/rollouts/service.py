@@ -101,8 +101,9 @@ class RolloutService:
             except RolloutRefused as err:
                 raise Unprocessable(str(err)) from err
             members = assign(waves, await _candidates(s, spec.site), spec.roles)
-            if spec.waves is None and waves and not members[-1]:
-                waves, members = waves[:-1], members[:-1]  # the root has no devices of its own
+            if spec.waves is None:  # default waves: none without devices
+                kept = [(w, m) for w, m in zip(waves, members, strict=True) if m]
+                waves, members = [w for w, _ in kept], [m for _, m in kept]
             if not any(members):
                 raise Conflict(
                     f"no device of {spec.site} (with the roles asked for) is in any wave: "
