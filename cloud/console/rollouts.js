@@ -19,7 +19,7 @@
       s_running: "进行中", s_paused: "已暂停", s_completed: "已完成", s_halted: "已停止（已回退）", s_aborted: "已终止",
       s_waiting: "等待中", s_passed: "已通过", s_stopped: "未执行",
       s_pending: "待升级", s_ordered: "已下发", s_downloading: "下载中", s_staged: "已就绪", s_switching: "切换中",
-      s_failed: "失败", s_rolled_back: "已回退", s_timed_out: "超时",
+      s_healthy: "正常", s_failed: "失败", s_rolled_back: "已回退", s_timed_out: "超时",
     },
     en: {
       title: "Agent rollouts", releases: "Agent releases", artifact: "Release (.tar.gz)", publish: "Upload release",
@@ -35,7 +35,7 @@
       s_running: "running", s_paused: "paused", s_completed: "completed", s_halted: "halted (rolled back)", s_aborted: "aborted",
       s_waiting: "waiting", s_passed: "passed", s_stopped: "not run",
       s_pending: "pending", s_ordered: "ordered", s_downloading: "downloading", s_staged: "staged", s_switching: "switching",
-      s_failed: "failed", s_rolled_back: "rolled back", s_timed_out: "timed out",
+      s_healthy: "healthy", s_failed: "failed", s_rolled_back: "rolled back", s_timed_out: "timed out",
     },
   }[kf.LANG];
   const t = (key) => T[key] ?? key;
