@@ -303,3 +303,30 @@ async def test_two_gates_on_one_database_advance_a_wave_once(
             await b.next_command(0.5)  # one order, however many gates
     for engine in engines:
         await engine.dispose()
+
+
+async def test_a_restarted_cloud_carries_on_where_it_stopped(
+    tmp_path: Path, mosquitto_url: str, uid: str
+) -> None:
+    """The rollout's state is in the database: a cloud that stops between a device's report
+    and the gate's next round finds the report and starts the next wave at once."""
+    settings = Settings(
+        data_dir=tmp_path, mqtt_url=mosquitto_url, demo=True, rollout_gate_interval_s=300
+    )
+    async with (
+        StandIn(mosquitto_url, f"a-{uid}", "") as a,
+        StandIn(mosquitto_url, f"b-{uid}", "") as b,
+    ):
+        async with running_cloud(settings) as (cloud, http):
+            town = await _town(http, uid, ["a", "b"])
+            a.site, b.site = f"{town}/a", f"{town}/b"
+            await _online(cloud, a, b)
+            assert (await publish(http, release_tar(NEW))).status_code == 201
+            rid = (await _start(http, version=NEW, site=town))["rollout_id"]
+            await a.answer(cloud, http)  # healthy; no round of the gate has seen it yet
+            assert (await _rollout(http, rid))["current_wave"] == 0
+        async with running_cloud(settings, seed=False) as (cloud, http):
+            order = (await b.answer(cloud, http)).body  # the start-up round moved it on
+            assert (order.op, order.rollout_id) == ("agent.upgrade", rid)
+            await cloud.rollouts.gate.tick()
+            assert (await _rollout(http, rid))["state"] == "completed"
