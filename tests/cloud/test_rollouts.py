@@ -6,6 +6,7 @@ and offline devices, and two gates on one database advancing a wave once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -26,6 +27,7 @@ from cloud.settings import Settings
 from cloud.wiring import Parts
 from protocols.upgrade import UpgradeState
 from tests.cloudkit import running_cloud
+from tests.faults.databases import fresh_postgres
 
 from .rollout_kit import NEW, OLD, StandIn, publish, release_tar
 
@@ -257,12 +259,33 @@ async def test_a_device_that_never_comes_back_healthy_times_out(
         assert (back.op, back.to_version) == ("agent.rollback", OLD)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def either_db(
+    request: pytest.FixtureRequest, tmp_path: Path, mosquitto_url: str, uid: str
+) -> AsyncIterator[Env]:
+    """The cloud on SQLite (WAL, one file) and on PostgreSQL (a database of this test's own)."""
+    with contextlib.ExitStack() as stack:
+        url = ""
+        if request.param == "postgres":
+            server = request.getfixturevalue("postgres_url")
+            url = stack.enter_context(fresh_postgres(server, f"kf_ro_{uid}"))
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=url,
+            mqtt_url=mosquitto_url,
+            demo=True,
+            rollout_gate_interval_s=300,
+        )
+        async with running_cloud(settings) as pair:
+            yield pair
+
+
 async def test_two_gates_on_one_database_advance_a_wave_once(
-    env: Env, mosquitto_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
+    either_db: Env, mosquitto_url: str, uid: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two cloud workers' gates read the same rollout before either stores its decision:
     one commits, the other loses on the revision and sends nothing."""
-    cloud, http = env
+    cloud, http = either_db
     town = await _town(http, uid, ["a", "b"])
     assert (await publish(http, release_tar(NEW))).status_code == 201
     # two workers: each its own engine and connection on the same database
