@@ -175,6 +175,8 @@ async def test_a_bad_version_halts_its_wave_and_the_switched_devices_go_back(
         StandIn(mosquitto_url, f"later-{uid}", f"{town}/b") as later,
     ):
         await _online(cloud, good, bad, later)
+        rule = {"name": "升级停止", "kind": "rollout_halted", "params": {}, "site": town}
+        assert (await http.post("/api/v1/alert-rules", json=rule)).status_code == 201
         rid = (await _start(http, version=NEW, site=town, max_failures=0))["rollout_id"]
         await good.answer(cloud, http)  # healthy on the new version
         await bad.answer(cloud, http)  # crashed, back on the old one by itself
@@ -195,6 +197,10 @@ async def test_a_bad_version_halts_its_wave_and_the_switched_devices_go_back(
         assert good.commands.empty() and later.commands.empty()  # one rollback, no more
     [halt] = await _audit(cloud, "rollout.halt")
     assert halt.actor == "cloud:rollout-gate" and halt.target == f"rollout:{rid}"
+    await cloud.alerts.evaluate_once()  # the rollout_halted rule fires on its subtree
+    [alert] = (await http.get("/api/v1/alerts", params={"site": town})).json()["items"]
+    assert (alert["subject"], alert["state"]) == (f"rollout:{rid}", "firing")
+    assert NEW in alert["summary"] and f"bad-{uid}" in alert["summary"]
 
 
 async def test_pause_resume_abort_and_an_offline_device(

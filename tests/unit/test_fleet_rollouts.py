@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fleet.access import in_scope
+from fleet.alert_conditions import Facts, HaltedRollout, findings
+from fleet.alert_rules import RuleError, RuleKind, RuleSpec, Scope, parse_params
 from fleet.rollouts import (
     ACTIVE,
     DONE,
@@ -305,3 +307,20 @@ def test_a_rollout_completes_or_halts_and_leaves_nobody_on_a_bad_wave(
                 assert s.running == OLD
             elif wave_of[s.device_id] > first_bad_wave:  # later waves were never ordered
                 assert not s.ordered
+
+
+def test_a_rollout_halted_rule_holds_in_its_subtree_for_its_time() -> None:
+    halted = HaltedRollout("ro-1", "qh/a/x", NEW, "wave 0: 1 of 1 devices failed", T0)
+    facts = Facts(rollouts=[halted])
+
+    def rule(site: str) -> RuleSpec:
+        params = parse_params("rollout_halted", {"within_s": 3600})
+        return RuleSpec(1, "r", RuleKind.ROLLOUT_HALTED, params, scope=Scope(site))
+
+    [found] = findings(rule("qh/a"), facts, T0 + timedelta(seconds=3600)).values()
+    assert (found.subject, found.site) == ("rollout:ro-1", "qh/a/x")
+    assert NEW in found.summary and "wave 0" in found.summary
+    assert findings(rule("qh/b"), facts, T0) == {}  # another subtree
+    assert findings(rule(""), facts, T0 + timedelta(seconds=3601)) == {}  # long ago
+    with pytest.raises(RuleError, match="within_s"):
+        parse_params("rollout_halted", {"within_s": 1})
