@@ -49,7 +49,9 @@ async def test_upload_start_pause_resume_and_watch_a_rollout(
         for device in (hhl, tgls):
             await device.restart_as(parts, device.version)
         await page.goto(f"{world.base_url}/rollouts")
-        await expect(page.locator("#ro-release-rows")).to_contain_text("尚未上传版本")
+        await expect(page.locator("#ro-release-rows")).to_contain_text(
+            "尚未上传版本", timeout=WAIT_MS
+        )
         await page.set_input_files(
             "#ro-file",
             files=[
@@ -61,36 +63,38 @@ async def test_upload_start_pause_resume_and_watch_a_rollout(
             ],
         )
         await page.click("#ro-publish")
-        await expect(page.locator("#ro-status")).to_have_text(f"已上传版本 {NEW}")
+        await expect(page.locator("#ro-status")).to_have_text(f"已上传版本 {NEW}", timeout=WAIT_MS)
         await expect(page.locator(f'#ro-release-rows tr[data-version="{NEW}"]')).to_contain_text(
-            "测试"
+            "测试", timeout=WAIT_MS
         )
         await assert_accessible(page, "the rollouts page with a release")
 
         await page.fill("#ro-site", "qh/hx/golmud")
         await page.fill("#ro-window", "60")
         await page.click("#ro-go")
-        await expect(page.locator("#ro-status")).to_contain_text("已开始升级 ro-")
+        await expect(page.locator("#ro-status")).to_contain_text("已开始升级 ro-", timeout=WAIT_MS)
         row = page.locator("#ro-rollout-rows tr[data-rollout]")
         await row.locator('button[data-action="pause"]').click()
-        await expect(row.locator(".ro-state")).to_have_text("已暂停")
+        await expect(row.locator(".ro-state")).to_have_text("已暂停", timeout=WAIT_MS)
         await row.locator('button[data-action="resume"]').click()
-        await expect(row.locator(".ro-state")).to_have_text("进行中")
+        await expect(row.locator(".ro-state")).to_have_text("进行中", timeout=WAIT_MS)
 
-        await hhl.answer(parts, http, timeout_s=10)  # wave by wave: hhl's wave first
-        assert tgls.commands.empty()
-        await tgls.answer(parts, http, timeout_s=10)
+        assert tgls.commands.empty()  # wave by wave: hhl's wave first
+        await hhl.answer(parts, http, timeout_s=20)
+        await tgls.answer(parts, http, timeout_s=20)
         await expect(row.locator(".ro-state")).to_have_text("已完成", timeout=WAIT_MS)
-        await expect(row).to_contain_text("2 / 2")
+        await expect(row).to_contain_text("2 / 2", timeout=WAIT_MS)
         waves = page.locator("#ro-wave-rows tr")
-        await expect(waves.locator(".ro-state")).to_have_text(["已通过", "已通过"])
+        await expect(waves.locator(".ro-state")).to_have_text(["已通过", "已通过"], timeout=WAIT_MS)
         await expect(
             page.locator(f'#ro-device-rows tr[data-device="{hhl.device_id}"]')
-        ).to_contain_text("正常")
+        ).to_contain_text("正常", timeout=WAIT_MS)
         await assert_accessible(page, "the rollouts page with a completed rollout")
 
         await page.goto(f"{world.base_url}/rollouts?lang=en")
-        await expect(page.locator("h1")).to_have_text("Agent rollouts")
-        await expect(page.locator("#ro-rollout-rows .ro-state")).to_have_text("completed")
+        await expect(page.locator("h1")).to_have_text("Agent rollouts", timeout=WAIT_MS)
+        await expect(page.locator("#ro-rollout-rows .ro-state")).to_have_text(
+            "completed", timeout=WAIT_MS
+        )
         await assert_accessible(page, "the rollouts page in English")
     assert errors == []

@@ -101,7 +101,7 @@ class StandIn(FakeDevice):
             assert await sub.wait_for(lambda v: v == "evt", 5) == "evt"
 
     async def answer(
-        self, cloud: Parts, http: httpx.AsyncClient, timeout_s: float = 5.0
+        self, cloud: Parts, http: httpx.AsyncClient, timeout_s: float = 10.0
     ) -> Envelope[Any]:
         """Take the next order and play it through; returns its envelope."""
         env = await self.next_command(timeout_s)
