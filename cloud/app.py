@@ -52,6 +52,7 @@ from cloud.api import media_streams as media_streams_api
 from cloud.api import metrics as metrics_api
 from cloud.api import notifications as notifications_api
 from cloud.api import overview as overview_api
+from cloud.api import rollouts as rollouts_api
 from cloud.api import telemetry as telemetry_api
 from cloud.api import tokens as tokens_api
 from cloud.api import users as users_api
@@ -151,6 +152,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(help_cobrowse_api.router)  # issue 16: remote operation in a help call
     app.include_router(help_materials_api.router)  # issue 16: material review in a help call
     app.include_router(help_recordings_api.router)  # issue 16: call recordings, playback
+    app.include_router(rollouts_api.router)  # issue 17: agent releases and staged rollouts
 
 
 async def _run_workers(parts: Parts) -> None:
@@ -169,6 +171,7 @@ async def _run_workers(parts: Parts) -> None:
             ("media-monitor", parts.monitor.run()),  # issue 16 walls
             ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
             ("help-recordings", parts.recordings.run()),  # issue 16: retention of recordings
+            ("rollouts", parts.rollouts.run()),  # issue 17: the rollout gate
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

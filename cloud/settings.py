@@ -31,6 +31,7 @@ from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
 from cloud.settings_ratings import RatingSettings
+from cloud.settings_rollouts import RolloutSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
@@ -59,6 +60,7 @@ class Settings(
     PaySettings,
     PrintAuditSettings,
     AvSettings,  # issue 16: media relay, Janus, monitoring streams, the help desk
+    RolloutSettings,  # issue 17: staged agent rollouts (the gate)
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -56,6 +56,7 @@ from cloud.notify.model import Notifier
 from cloud.notify.service import MessageService, RetryPolicy
 from cloud.readiness import WorkerBoard
 from cloud.retention import Retention
+from cloud.rollouts.parts import Rollouts, build_rollouts
 from cloud.settings import Settings
 from cloud.stats import BusStats
 from cloud.telemetry.pipeline import TelemetryPipeline
@@ -116,6 +117,8 @@ class Parts:
     help: HelpDesk = field(init=False)
     #: issue 16: recordings of remote-help calls (``help_recording``; its ``run`` is a worker)
     recordings: CallRecordings = field(init=False)
+    #: issue 17: agent releases and staged rollouts (its ``run`` is the gate, a worker)
+    rollouts: Rollouts = field(init=False)
 
     def __post_init__(self) -> None:
         desk = build_help(
@@ -126,6 +129,8 @@ class Parts:
         self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
         object.__setattr__(self, "recordings", _call_recordings(self.settings, self))
         desk.on_change(self.recordings.on_call)
+        rollouts = build_rollouts(self.settings, self.sessions, self.bus, self.blobs)
+        object.__setattr__(self, "rollouts", rollouts)  # issue 17
 
 
 def _call_recordings(settings: Settings, parts: Parts) -> CallRecordings:

@@ -2,7 +2,8 @@
 
 Pure: the cloud reads devices, newest telemetry values and job counts; this decides, per rule,
 the set of :class:`Finding` (one per subject: ``device:<id>``, ``peripheral:<device>/<id>``,
-``site:<path>``). A subject absent from the answer is one whose condition does not hold.
+``site:<path>``, ``rollout:<id>``). A subject absent from the answer is one whose condition
+does not hold.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fleet.alert_rules import (
     MetricParams,
     PeripheralParams,
     PresenceParams,
+    RolloutHaltedParams,
     RuleSpec,
     Scope,
     StreamStalledParams,
@@ -60,11 +62,24 @@ class JobCount:
 
 
 @dataclass(frozen=True, slots=True)
+class HaltedRollout:
+    """A staged agent rollout that halted (issue 17)."""
+
+    rollout_id: str
+    site: str
+    version: str
+    reason: str
+    halted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     devices: Sequence[DeviceFact] = ()
     metrics: Sequence[MetricFact] = ()
     #: per job-failure rule id: its counts
     jobs: Mapping[int, Sequence[JobCount]] = field(default_factory=dict)
+    #: rollouts that halted lately (read only when a rollout_halted rule exists)
+    rollouts: Sequence[HaltedRollout] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +265,23 @@ def _stream_stalled(rule: RuleSpec, p: StreamStalledParams, facts: Facts) -> lis
     return found
 
 
+def _rollout_halted(
+    rule: RuleSpec, p: RolloutHaltedParams, facts: Facts, now: datetime
+) -> list[Finding]:
+    return [
+        Finding(
+            f"rollout:{r.rollout_id}",
+            r.site,
+            None,
+            f"{r.site} 升级 {r.version} 已停止并回退：{r.reason} / rollout of {r.version} on "
+            f"{r.site} halted and rolled back: {r.reason}",
+        )
+        for r in facts.rollouts
+        if (now - r.halted_at).total_seconds() <= p.within_s
+        and (not rule.scope.site or in_scope(rule.scope.site, r.site))
+    ]
+
+
 def findings(rule: RuleSpec, facts: Facts, now: datetime) -> dict[str, Finding]:
     """The subjects ``rule``'s condition holds for at ``now``, by subject."""
     params = rule.params
@@ -261,6 +293,8 @@ def findings(rule: RuleSpec, facts: Facts, now: datetime) -> dict[str, Finding]:
         found = _metric(rule, params, facts)
     elif isinstance(params, StreamStalledParams):
         found = _stream_stalled(rule, params, facts)
+    elif isinstance(params, RolloutHaltedParams):
+        found = _rollout_halted(rule, params, facts, now)
     else:
         found = _job_failure(rule, params, facts.jobs.get(rule.id, ()))
     return {f.subject: f for f in found}

@@ -1,4 +1,4 @@
-"""Alert rules: the five kinds, their parameters, and validation with precise errors.
+"""Alert rules: the six kinds, their parameters, and validation with precise errors.
 
 Pure: the cloud stores a rule as JSON (``params``) and turns it into a :class:`RuleSpec`
 through :func:`parse_params`; a bad rule is refused with the field that is wrong, why, and
@@ -28,6 +28,7 @@ class RuleKind(StrEnum):
     METRIC = "metric"  # a newest telemetry value over/under a threshold
     JOB_FAILURE = "job_failure"  # the share of failed jobs over a window
     STREAM_STALLED = "stream_stalled"  # a device's live stream without media (issue 16)
+    ROLLOUT_HALTED = "rollout_halted"  # a staged agent rollout halted (issue 17)
 
 
 class RuleError(ValueError):
@@ -103,7 +104,22 @@ class StreamStalledParams:
     purposes: tuple[str, ...] = ("monitor",)
 
 
-Params = PresenceParams | PeripheralParams | MetricParams | JobFailureParams | StreamStalledParams
+@dataclass(frozen=True, slots=True)
+class RolloutHaltedParams:
+    """A staged rollout of the rule's subtree halted (a wave failed its health gate) within
+    the last ``within_s`` seconds; the alert resolves when that time has passed."""
+
+    within_s: float = 86400.0
+
+
+Params = (
+    PresenceParams
+    | PeripheralParams
+    | MetricParams
+    | JobFailureParams
+    | StreamStalledParams
+    | RolloutHaltedParams
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +243,18 @@ def _stream_stalled(raw: Mapping[str, Any]) -> StreamStalledParams:
     return StreamStalledParams(purposes)
 
 
+def _rollout_halted(raw: Mapping[str, Any]) -> RolloutHaltedParams:
+    _no_extra(raw, {"within_s"})
+    return RolloutHaltedParams(_number(raw, "within_s", 86400.0, 60, 30 * 86400))
+
+
 _PARSERS: dict[RuleKind, Callable[[Mapping[str, Any]], Params]] = {
     RuleKind.PRESENCE: _presence,
     RuleKind.PERIPHERAL: _peripheral,
     RuleKind.METRIC: _metric,
     RuleKind.JOB_FAILURE: _job_failure,
     RuleKind.STREAM_STALLED: _stream_stalled,
+    RuleKind.ROLLOUT_HALTED: _rollout_halted,  # issue 17
 }
 
 

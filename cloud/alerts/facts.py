@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud.alerts.tables import AlertRule, Silence
 from cloud.db.models import Device, Job, Site
+from cloud.rollouts.tables import Rollout
 from cloud.telemetry.latest import latest_values
-from fleet.alert_conditions import DeviceFact, Facts, JobCount, MetricFact
+from fleet.alert_conditions import DeviceFact, Facts, HaltedRollout, JobCount, MetricFact
 from fleet.alert_rules import (
     JobFailureParams,
     MetricParams,
+    RolloutHaltedParams,
     RuleError,
     RuleKind,
     RuleSpec,
@@ -121,6 +123,23 @@ async def _job_counts(session: AsyncSession, p: JobFailureParams, now: datetime)
     return [JobCount(path, None, int(n), int(f or 0)) for path, n, f in rows_site]
 
 
+async def _halted_rollouts(
+    session: AsyncSession, specs: Sequence[RuleSpec], now: datetime
+) -> list[HaltedRollout]:
+    """Rollouts that halted within the longest ``within_s`` of the rollout_halted rules."""
+    within = [s.params.within_s for s in specs if isinstance(s.params, RolloutHaltedParams)]
+    if not within:
+        return []
+    stmt = select(Rollout).where(
+        Rollout.state == "halted", Rollout.ended_at >= now - timedelta(seconds=max(within))
+    )
+    rows = (await session.scalars(stmt)).all()
+    return [
+        HaltedRollout(r.id, r.site_path, r.version, r.reason, r.ended_at or r.updated_at)
+        for r in rows
+    ]
+
+
 async def gather(session: AsyncSession, specs: Sequence[RuleSpec], now: datetime) -> Facts:
     """The facts ``specs`` need (nothing a rule does not look at is read)."""
     kinds = {s.kind for s in specs}
@@ -139,4 +158,5 @@ async def gather(session: AsyncSession, specs: Sequence[RuleSpec], now: datetime
         devices=await _devices(session) if need_devices else (),
         metrics=await _metrics(session, specs),
         jobs=jobs,
+        rollouts=await _halted_rollouts(session, specs, now),  # issue 17
     )

@@ -70,6 +70,7 @@ PARAMS_SCHEMA: dict[RuleKind, dict[str, Any]] = {
         }
     ),
     RuleKind.STREAM_STALLED: _obj({"purposes": _words(STREAM_PURPOSES)}),
+    RuleKind.ROLLOUT_HALTED: _obj({"within_s": _number(60, 30 * 86400)}),  # issue 17
 }
 
 

@@ -15,7 +15,9 @@ from fleet.alert_rules import SEVERITIES, RuleKind
 
 SeverityName = Literal["critical", "major", "minor", "warning", "info"]
 assert SeverityName.__args__ == SEVERITIES  # type: ignore[attr-defined]
-KindName = Literal["presence", "peripheral", "metric", "job_failure", "stream_stalled"]
+KindName = Literal[
+    "presence", "peripheral", "metric", "job_failure", "stream_stalled", "rollout_halted"
+]
 assert set(KindName.__args__) == {k.value for k in RuleKind}  # type: ignore[attr-defined]
 #: a subject as alerts name them: device:<id>, peripheral:<device>/<id>, site:<path>
 SUBJECT_PATTERN = r"^(device|peripheral|site):[a-z0-9][a-z0-9_.=,/-]{0,190}$"

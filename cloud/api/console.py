@@ -44,6 +44,7 @@ PAGES = {
     "/live": "live.html",  # issue 16: live walls (WHEP tiles with stream health)
     "/help": "help.html",  # issue 16: the call centre (视频帮办)
     "/help/history": "help_history.html",  # issue 16: call records, missed calls highlighted
+    "/rollouts": "rollouts.html",  # issue 17: agent releases and staged rollouts
 }
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 

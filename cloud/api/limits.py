@@ -20,6 +20,8 @@ from cloud.api.errors import error_response
 
 #: ``PUT`` on these paths uploads a blob (cloud/api/blobs.py).
 BLOB_UPLOAD = re.compile(r"^/api/v1/blobs/[^/]+/?$")
+#: ``POST`` here publishes an agent release, a blob too (issue 17, cloud/api/rollouts.py)
+RELEASE_UPLOAD = re.compile(r"^/api/v1/agent-releases/?$")
 #: hall image uploads (multipart): a floor plan (POST) or a staff photo (PUT)
 HALL_IMAGE_UPLOAD = re.compile(r"^/api/v1/hall/(floorplans|staff/[^/]+/photo)/?$")
 #: the service-guide catalogue's import (JSON or Excel, multipart): a county's 5,000 items
@@ -42,6 +44,8 @@ class BodyLimits:
     def for_request(self, method: str, path: str) -> tuple[int, str]:
         """The limit for this request, and the setting that raises it."""
         if method == "PUT" and BLOB_UPLOAD.match(path):
+            return self.blob_max_bytes, "KFLEET_BLOB_MAX_BYTES"
+        if method == "POST" and RELEASE_UPLOAD.match(path):
             return self.blob_max_bytes, "KFLEET_BLOB_MAX_BYTES"
         if (
             self.hall_image_max_bytes

@@ -13,6 +13,7 @@ const kfAlertRules = (() => {
     metric: { name: "sys.disk_pct", op: ">", threshold: 90 },
     job_failure: { window_s: 3600, min_jobs: 5, rate: 0.5, per: "device" },
     stream_stalled: { purposes: ["monitor"] },
+    rollout_halted: { within_s: 86400 },
   };
   let rules = [];
   let channels = [];

@@ -18,7 +18,7 @@ const kfAlertWords = (() => {
       enable: "启用", yes: "是", no: "否", everywhere: "全部站点", none: "没有告警",
       loading: "加载中…", saved: "已保存", editRule: "编辑规则", anyRule: "（任意规则）",
       silenced: "已静默", k_peripheral: "外设状态", k_presence: "在线状态", k_metric: "指标阈值",
-      k_job_failure: "任务失败率", k_stream_stalled: "视频流中断", badJson: "参数不是有效的 JSON",
+      k_job_failure: "任务失败率", k_stream_stalled: "视频流中断", k_rollout_halted: "升级已停止", badJson: "参数不是有效的 JSON",
     },
     en: {
       title: "Alerts", alerts: "Alerts", state: "State", open: "open", firing: "firing",
@@ -37,7 +37,7 @@ const kfAlertWords = (() => {
       loading: "loading…", saved: "saved", editRule: "Edit rule", anyRule: "(any rule)",
       silenced: "silenced", k_peripheral: "peripheral state", k_presence: "presence",
       k_metric: "metric threshold", k_job_failure: "job failure rate",
-      k_stream_stalled: "stream stalled",
+      k_stream_stalled: "stream stalled", k_rollout_halted: "rollout halted",
       badJson: "the parameters are not valid JSON",
     },
   }[kf.LANG];

@@ -30,6 +30,7 @@ const kf = (() => {
     ["/live", "media.view", "实时画面", "Live"],
     ["/help", "help.answer", "视频帮办", "Video help"],
     ["/help/history", "help.answer", "通话记录", "Call history"],
+    ["/rollouts", "fleet.upgrade", "升级发布", "Agent rollouts"],
   ];
   const WORDS = {
     "zh-CN": { logout: "退出登录", signedIn: "当前用户" },

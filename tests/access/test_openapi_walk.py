@@ -114,6 +114,7 @@ SAMPLES = {
     "session_id": "0" * 24,  # issue 16: a WHIP/WHEP session
     "material_id": "id_card",  # issue 16: a material in a help call
     "n": "1",  # issue 16: a page of it
+    "rollout_id": "ro-" + "0" * 24,  # issue 17: a staged rollout
 }
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

@@ -27,7 +27,8 @@ import cloud.kiosk.pay.orders_tables  # issue 15: payment orders, notifications,
 import cloud.kiosk.pay.reconcile_tables  # issue 15: payment reconciliation (migration 0027)
 import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
 import cloud.notify.rows  # the message service's record (migration 0010)
-import cloud.print_audit_tables  # noqa: F401  (issue 15: the print/copy audit, migration 0028; one noqa: the last)
+import cloud.print_audit_tables  # issue 15: the print/copy audit (migration 0028)
+import cloud.rollouts.tables  # noqa: F401  (issue 17: rollouts, migration 0032; one noqa: the last)
 from cloud.db import migrate
 from cloud.db.models import Base
 from cloud.db.session import make_engine
