@@ -1,12 +1,8 @@
 """Pieces of the staged-rollout test (issue 17): agents under ``kfleet-agent-launch``, a tap
 on the broker that sees every birth and ``upgrade`` event, releases published as blobs of a
-real cloud process, and :func:`roll_out` — the stand-in for rollcloud's service.
-
-:func:`roll_out` is the one function to replace once ``cloud/rollouts/`` is merged: it
-takes the release, the waves and the gate's numbers and returns how the rollout ended
-(``completed`` or ``halted``). With the service it becomes ``POST /api/v1/rollouts`` and
-polling ``GET /api/v1/rollouts/{id}`` until the state is final; everything the test asserts
-is read from the tap, not from this function, so the assertions stay as they are.
+real cloud process, and :func:`roll_out`, which runs a rollout through the cloud's service
+(``POST /api/v1/rollouts``, then polling it as the console does). Everything the test asserts
+about the devices is read from the tap, not from the service.
 """
 
 from __future__ import annotations
@@ -14,26 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import hashlib
 import io
 import json
 import sys
 import tarfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiomqtt
-from pydantic import BaseModel
+import httpx
 
-from cloud import blobs as blob_store
-from protocols.envelope import MsgType, Sender, encode
-from protocols.topics import DeviceChannel, device_topic
-from protocols.upgrade import MAX_ARTIFACT_BYTES, Artifact, RollbackOrder, UpgradeOrder
+from protocols.upgrade import Artifact
 from provisioning.release import ENTRY, build_release
-from tests.faults.procs import CloudProcess, _Proc
+from tests.faults.procs import _Proc
 
 T = TypeVar("T")
 SECRET = "fault-tests-secret-0123456789abcdef"  # CloudProcess's KFLEET_SECRET_KEY
@@ -148,75 +139,41 @@ def release_archive(version: str, out: Path, *, crashing: bool = False) -> bytes
     return buf.getvalue()
 
 
-async def publish_release(
-    cloud: CloudProcess, data_dir: Path, version: str, data: bytes
-) -> Release:
-    """The artifact as a blob of ``cloud`` and a read URL minted as ``Grants.fetch_for``."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    store = blob_store.BlobStore(data_dir / "blobs", MAX_ARTIFACT_BYTES)
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield data
-
-    await store.put(sha256, chunks())
-    token = blob_store.make_token(SECRET, sha256, "get", 3600)
-    expires = datetime.fromtimestamp(blob_store.token_expiry(token), UTC).isoformat()
-    url = f"{cloud.base_url}/api/v1/blobs/{sha256}?token={token}"
-    return Release(version, Artifact(url=url, sha256=sha256, size=len(data), expires=expires))
-
-
-async def send_command(broker_port: int, device: str, body: BaseModel) -> None:
-    """A ``cmd`` as the cloud's bus sends it (QoS 1, an envelope from a cloud sender)."""
-    env = Sender(src="cloud-rollout-test").envelope(MsgType.CMD, body)
-    async with aiomqtt.Client("127.0.0.1", broker_port) as client:
-        await client.publish(device_topic(device, DeviceChannel.CMD), encode(env), qos=1)
+async def publish_release(http: httpx.AsyncClient, version: str, data: bytes) -> str:
+    """``POST /api/v1/agent-releases``: the cloud reads the manifest and keeps the blob."""
+    r = await http.post(
+        "/api/v1/agent-releases", content=data, headers={"Content-Type": "application/gzip"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == version
+    return str(r.json()["sha256"])
 
 
 async def roll_out(
-    broker_port: int,
-    tap: FleetTap,
-    release: Release,
+    http: httpx.AsyncClient,
+    version: str,
+    site: str,
     waves: list[list[str]],
     *,
-    rollout_id: str,
     health_window_s: int,
     max_failures: int = 0,
-) -> str:
-    """Wave by wave through the bus (rollcloud's service stands here after the merge): order
-    each device of a wave, wait for every one to end ``healthy`` (with a birth of the new
-    version) or not; past ``max_failures`` halt, ordering back those that switched."""
-    for wave in waves:
-        before = {dev: tap.version_of(dev) for dev in wave}
-        for dev in wave:
-            order = UpgradeOrder(
-                rollout_id=rollout_id,
-                version=release.version,
-                artifact=release.artifact,
-                health_window_s=health_window_s,
-            )
-            await send_command(broker_port, dev, order)
-
-        def outcome(wave: list[str] = wave) -> dict[str, str] | None:
-            ends: dict[str, str] = {}
-            for dev in wave:
-                states = tap.states(dev, rollout_id)
-                end = next(
-                    (s for s in reversed(states) if s in ("healthy", "failed", "rolled_back")), None
-                )
-                if end is None or (end == "healthy" and tap.version_of(dev) != release.version):
-                    return None
-                ends[dev] = end
-            return ends
-
-        ends = await tap.until(outcome, health_window_s + 90, f"wave {wave} to end")
-        failed = [dev for dev, end in ends.items() if end != "healthy"]
-        if len(failed) > max_failures:
-            for dev, end in ends.items():
-                if end == "healthy":
-                    await send_command(
-                        broker_port,
-                        dev,
-                        RollbackOrder(rollout_id=rollout_id, to_version=before[dev]),
-                    )
-            return "halted"
-    return "completed"
+) -> tuple[str, str]:
+    """The cloud's rollout service (``POST /api/v1/rollouts``), wave by wave over site
+    subtrees, polled until it ends; returns (rollout id, ``completed`` | ``halted``)."""
+    body = {
+        "version": version,
+        "site": site,
+        "waves": [{"sites": sites} for sites in waves],
+        "health_window_s": health_window_s,
+        "max_failures": max_failures,
+    }
+    r = await http.post("/api/v1/rollouts", json=body)
+    assert r.status_code == 201, r.text
+    rollout_id = str(r.json()["rollout_id"])
+    deadline = asyncio.get_running_loop().time() + len(waves) * (health_window_s + 90)
+    while True:
+        state = (await http.get(f"/api/v1/rollouts/{rollout_id}")).json()
+        if state["state"] in ("completed", "halted", "aborted"):
+            return rollout_id, str(state["state"])
+        assert asyncio.get_running_loop().time() < deadline, state
+        await asyncio.sleep(0.5)  # another process's gate: polled as a console would

@@ -2,6 +2,8 @@
 real agent process started by ``kfleet-agent-launch``, on Mosquitto with a real cloud process
 whose blob store holds the releases (``kfleet release build`` of this tree).
 
+The rollouts run through the cloud's own service (``POST /api/v1/rollouts``, its gate).
+
 - A good release reaches every site wave by wave: a wave starts only once every device of the
   one before said ``healthy`` and birthed with the new version.
 - A bad release (its agent dies at start: it never reaches the broker) is switched back by
@@ -31,7 +33,8 @@ from tests.faults.procs import CloudProcess, Mosquitto, agent_toml, tail
 
 from .rollout_kit import FleetTap, LaunchedAgent, publish_release, release_archive, roll_out, tapped
 
-SITES = ("qh/hx/golmud/hhl", "qh/hx/golmud/tgls", "qh/hx/golmud/bayi")
+ROOT = "qh/hx/golmud"
+SITES = (f"{ROOT}/hhl", f"{ROOT}/tgls", f"{ROOT}/bayi")
 GOOD, BAD = "0.2.0", "0.2.1"
 
 
@@ -73,12 +76,11 @@ async def test_a_good_release_rolls_out_wave_by_wave_and_a_bad_one_is_rolled_bac
         for proc in (cloud, *launchers):
             running.enter_context(proc)
         await cloud.start()
-        good = await publish_release(
-            cloud, tmp_path / "cloud", GOOD, release_archive(GOOD, tmp_path / "good.tar.gz")
-        )
+        good_bytes = release_archive(GOOD, tmp_path / "good.tar.gz")
         bad_bytes = release_archive(BAD, tmp_path / "bad.tar.gz", crashing=True)
-        bad = await publish_release(cloud, tmp_path / "cloud", BAD, bad_bytes)
         async with tapped(broker.port) as tap, cloud_http(cloud) as http:
+            await publish_release(http, GOOD, good_bytes)
+            await publish_release(http, BAD, bad_bytes)
             for launcher in launchers:
                 launcher.start()
             for k in kiosks:
@@ -91,28 +93,18 @@ async def test_a_good_release_rolls_out_wave_by_wave_and_a_bad_one_is_rolled_bac
                 assert {tap.version_of(k) for k in kiosks} == {__version__}
                 first = await job_done(http, kiosks[0], f"before-{uid}")
 
-                ended = await roll_out(
-                    broker.port,
-                    tap,
-                    good,
-                    [[k] for k in kiosks],
-                    rollout_id=f"good-{uid}",
-                    health_window_s=60,
+                good_id, ended = await roll_out(
+                    http, GOOD, ROOT, [[site] for site in SITES], health_window_s=60
                 )
                 assert ended == "completed", tap.upgrades
-                check_good_rollout(tap, kiosks, f"good-{uid}")
+                check_good_rollout(tap, kiosks, good_id)
                 assert first in journal_jobs(configs[0])  # the new version kept the journal
 
-                ended = await roll_out(
-                    broker.port,
-                    tap,
-                    bad,
-                    [kiosks[:2], kiosks[2:]],
-                    rollout_id=f"bad-{uid}",
-                    health_window_s=30,
+                bad_id, ended = await roll_out(
+                    http, BAD, ROOT, [list(SITES[:2]), list(SITES[2:])], health_window_s=30
                 )
                 assert ended == "halted", tap.upgrades
-                await check_bad_rollout(tap, kiosks, f"bad-{uid}")
+                await check_bad_rollout(tap, kiosks, bad_id)
                 for k in kiosks:
                     await device_online(http, k, timeout=60)
                     await job_done(http, k, f"after-{k}")
