@@ -154,18 +154,23 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         tmp = Path(tmpdir)
         broker, broker_url = start_mosquitto(tmp)
         try:
+            # the schema, the sites and a year of audit log before the cloud starts (a bulk
+            # insert beside a running cloud would hold SQLite's write lock for seconds)
+            url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'cloud' / 'kfleet.db'}"
+            (tmp / "cloud").mkdir()
+            seed_pilot(
+                {**os.environ, "KFLEET_DATA_DIR": str(tmp / "cloud"), "KFLEET_DATABASE_URL": url}
+            )
+            fill = fill_postgres if args.database_url else fill_sqlite
+            await asyncio.to_thread(fill, url, args.audit_rows)
             platforms = KioskPlatforms()
             async with with_kiosk_platforms(True, {}, platforms) as sims:
                 cloud, base, env = start_cloud(
                     tmp, broker_url, args.database_url, extra_env=settings_env(sims)
                 )
-                seed_pilot(env)  # the sites first: a birth at an unknown site is refused
                 fleet = start_fleet(tmp, broker_url, args.agents, "bench-hhl")
                 try:
                     token = await asyncio.to_thread(admin_token, env)
-                    fill = fill_postgres if args.database_url else fill_sqlite
-                    url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'cloud/kfleet.db'}"
-                    await asyncio.to_thread(fill, url, args.audit_rows)
                     plan = tmp / "plan.json"
                     plan.write_text(json.dumps(await prepare(base, token, platforms, counts)))
                     load0, cpu0 = os.getloadavg(), cpu_seconds(cloud.pid)
