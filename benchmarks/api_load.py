@@ -2,7 +2,7 @@
 kiosk-service APIs, locust headless; p95 per endpoint against the targets.
 
     python -m benchmarks.api_load [--seconds 120] [--online 500] [--concurrent 200]
-        [--database-url postgresql+psycopg://...] [--audit-rows 200000] [--agents 6]
+        [--database-url postgresql+psycopg://... [--workers 2]] [--audit-rows 200000] [--agents 6]
 
 What runs, each as its own process on loopback: Mosquitto, the cloud (``kfleet cloud run``, on
 SQLite in a temporary directory unless ``--database-url``), the outside systems the kiosk
@@ -28,6 +28,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -165,24 +166,26 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(fill, url, args.audit_rows)
             platforms = KioskPlatforms()
             async with with_kiosk_platforms(True, {}, platforms) as sims:
-                cloud, base, env = start_cloud(
-                    tmp, broker_url, args.database_url, extra_env=settings_env(sims)
-                )
+                clouds = start_workers(tmp, broker_url, args, settings_env(sims))
                 fleet = start_fleet(tmp, broker_url, args.agents, "bench-hhl")
                 try:
+                    base, env = clouds[0][1], clouds[0][2]
                     token = await asyncio.to_thread(admin_token, env)
                     plan = tmp / "plan.json"
-                    plan.write_text(json.dumps(await prepare(base, token, platforms, counts)))
-                    load0, cpu0 = os.getloadavg(), cpu_seconds(cloud.pid)
+                    ready = await prepare(base, token, platforms, counts)
+                    plan.write_text(json.dumps({**ready, "bases": [c[1] for c in clouds]}))
+                    load0, cpu0 = os.getloadavg(), sum(cpu_seconds(c[0].pid) for c in clouds)
                     await asyncio.to_thread(
                         run_locust, plan, base, args.online, args.seconds, tmp / "locust"
                     )
-                    cpu, load1 = cpu_seconds(cloud.pid) - cpu0, os.getloadavg()
-                    rss_mb = _rss_mb(cloud.pid)
+                    cpu = sum(cpu_seconds(c[0].pid) for c in clouds) - cpu0
+                    load1 = os.getloadavg()
+                    rss_mb = [_rss_mb(c[0].pid) for c in clouds]
                     stats = read_stats(tmp / "locust")
                 finally:
                     stop(fleet)
-                    stop(cloud)
+                    for proc, _base, _env in clouds:
+                        stop(proc)
         finally:
             stop(broker)
     total = stats.get("Aggregated", {})
@@ -191,6 +194,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, shared with other work",
         "database": "postgresql" if args.database_url else "sqlite",
+        "workers": args.workers,
         "online": args.online,
         "concurrent": args.concurrent,
         "users": counts,
@@ -200,10 +204,23 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_after": [round(x, 2) for x in load1],
         "cloud_cpu_ms_per_request": round(cpu / max(total.get("requests", 1), 1) * 1000, 2),
         "cloud_cpu_share_of_a_core": round(cpu / args.seconds, 2),
-        "cloud_rss_mb": rss_mb,
+        "cloud_rss_mb_per_worker": rss_mb,
         "total": total,
         "endpoints": verdicts(stats),
     }
+
+
+def start_workers(
+    tmp: Path, broker_url: str, args: argparse.Namespace, sims: dict[str, str]
+) -> list[tuple[subprocess.Popen[bytes], str, dict[str, str]]]:
+    """``--workers`` cloud processes on one database, one secret, one ``$share`` group."""
+    extra = {**sims, "KFLEET_SECRET_KEY": secrets.token_hex(32)}
+    if args.workers > 1:
+        extra["KFLEET_MQTT_SHARED_GROUP"] = "bench"
+    return [
+        start_cloud(tmp, broker_url, args.database_url, {**extra, "KFLEET_MQTT_CLIENT_ID": f"w{i}"})
+        for i in range(args.workers)
+    ]
 
 
 def _rss_mb(pid: int) -> float:
@@ -235,9 +252,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--agents", type=int, default=6, help="simulated kiosks at 黄河路 taking jobs")
     p.add_argument("--audit-rows", type=int, default=200_000)
     p.add_argument("--database-url", default=None)
+    p.add_argument("--workers", type=int, default=1, help="cloud processes (PostgreSQL only)")
     args = p.parse_args(argv)
     if not 0 < args.concurrent <= args.online:
         p.error("--concurrent must be between 1 and --online")
+    if args.workers > 1 and not args.database_url:
+        p.error("--workers > 1 needs --database-url: processes cannot share a SQLite file")
     result = asyncio.run(measure(args))
     print(table(result))
     print(json.dumps(result, ensure_ascii=False, indent=2))

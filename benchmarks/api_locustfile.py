@@ -39,6 +39,8 @@ _AUDITORS = cycle(_PLAN["auditors"])
 _IDLE_PEOPLE = cycle(_PLAN["idle_people"])
 _IDLE_KIOSKS = cycle(_PLAN["idle_kiosks"])
 _TICKETS = count(1)
+#: the cloud workers; each user sticks to one, as behind a load balancer with sticky sessions
+_WORKERS = cycle(_PLAN["bases"])
 HALL = _PLAN["hall"]
 SCOPE = "qh/hx/golmud"
 
@@ -49,6 +51,9 @@ class _Person(HttpUser):
     abstract = True
     password = ""
     username = ""
+
+    def on_start(self) -> None:
+        self.client.base_url = next(_WORKERS)
 
     def login(self) -> None:
         with self.client.post(
@@ -77,6 +82,7 @@ class Operator(_Person):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
+        super().on_start()
         self.username, self.password = next(_OPERATORS)
         self.rng = random.Random(self.username)
         self.jobs: list[str] = []
@@ -140,6 +146,7 @@ class Auditor(_Person):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
+        super().on_start()
         self.username, self.password = next(_AUDITORS)
         self.rng = random.Random(self.username)
         self.login()
@@ -174,6 +181,10 @@ class Kiosk(_CitizenMix):
 
     fixed_count = int(_PLAN["counts"]["kiosk"])
 
+    def on_start(self) -> None:
+        self.client.base_url = next(_WORKERS)
+        super().on_start()
+
 
 del _CitizenMix  # locust runs every user class it finds here: only the subclass
 
@@ -183,6 +194,7 @@ class IdleConsole(_Person):
     wait_time = between(30, 60)
 
     def on_start(self) -> None:
+        super().on_start()
         self.username, self.password = next(_IDLE_PEOPLE)
         self.login()
 
@@ -196,6 +208,7 @@ class IdleKiosk(HttpUser):
     wait_time = between(30, 60)
 
     def on_start(self) -> None:
+        self.client.base_url = next(_WORKERS)
         self.client.auth = tuple(next(_IDLE_KIOSKS))
         self.etag = ""
 
