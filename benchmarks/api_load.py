@@ -218,7 +218,13 @@ def start_workers(
     if args.workers > 1:
         extra["KFLEET_MQTT_SHARED_GROUP"] = "bench"
     return [
-        start_cloud(tmp, broker_url, args.database_url, {**extra, "KFLEET_MQTT_CLIENT_ID": f"w{i}"})
+        start_cloud(
+            tmp,
+            broker_url,
+            args.database_url,
+            {**extra, "KFLEET_MQTT_CLIENT_ID": f"w{i}"},
+            start_timeout_s=300,  # a loaded shared machine takes minutes to import and start
+        )
         for i in range(args.workers)
     ]
 
