@@ -83,12 +83,13 @@ def run(
 
         from cloud.app import create_app
         from cloud.logs import configure as configure_logs
+        from cloud.sd_notify import NotifyingServer  # systemd Type=notify + watchdog
 
         settings = _settings(host=host, port=port, demo=demo or None)
         _check_data_dir(settings.data_dir)
         _check_listen(settings.host, settings.port)
         configure_logs(settings.log_format, settings.log_level)
-        server = uvicorn.Server(
+        server = NotifyingServer(
             uvicorn.Config(
                 create_app(settings),
                 host=settings.host,
