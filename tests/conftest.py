@@ -37,7 +37,9 @@ from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippevepr
 from tests.suite_time import (  # noqa: F401  (the files' order for xdist, and their times)
     pytest_collection_modifyitems,
     pytest_configure,
+    pytest_sessionfinish,
     pytest_terminal_summary,
+    pytest_testnodedown,
 )
 from tests.vmkit import victoriametrics  # noqa: F401  (a VictoriaMetrics per worker)
 

@@ -13,12 +13,17 @@ The expected seconds come from ``suite_times.json`` (per file, from a measured r
 it does not name is estimated from its number of tests and its directory. At the end of a run
 the slowest files and each worker's busy time are printed; ``KFLEET_SUITE_TIMES_OUT=<file>``
 also writes every file's seconds in ``suite_times.json``'s format, to refresh it from CI.
+Each xdist worker also reports the CPU it and its children used against its wall time: a
+worker far below 100 % of a core waited (on timeouts, servers, the other processes), which
+says whether more workers than cores would help.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -75,10 +80,39 @@ def longest_files_first(nodeids: Iterable[str], known: Mapping[str, float]) -> l
     return [nodeid for f in order for nodeid in by_file[f]]
 
 
+_STARTED = time.monotonic()
+#: CPU and wall seconds per xdist worker, as each reported them when it ended
+_WORKER_USE: dict[str, tuple[float, float]] = {}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the order given at collection (xdist would re-sort the files by test count)."""
     if getattr(config.option, "dist", "no") in ("loadfile", "loadscope"):
         config.option.loadscopereorder = False
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that have ended."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand its CPU and wall seconds to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["suite_time_use"] = [cpu_seconds(), time.monotonic() - _STARTED]
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error in a run without xdist
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: what a worker reported as it ended."""
+    use = getattr(node, "workeroutput", {}).get("suite_time_use")
+    if use:
+        _WORKER_USE[str(node.gateway.id)] = (float(use[0]), float(use[1]))
 
 
 @pytest.hookimpl(trylast=True)
@@ -117,6 +151,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         tr.write_line(f"{seconds:9.2f}s {path}")
     busy = ", ".join(f"{w} {s:.0f} s" for w, s in sorted(workers.items()))
     tr.write_line(f"test time {sum(files.values()):.0f} s in {len(files)} files; by worker: {busy}")
+    for worker, (cpu, wall) in sorted(_WORKER_USE.items()):
+        tr.write_line(
+            f"{worker}: {cpu:.0f} s CPU in {wall:.0f} s wall ({cpu / wall:.0%} of a core)"
+        )
     if out := os.environ.get("KFLEET_SUITE_TIMES_OUT"):
         table = {"files": {p: round(s, 2) for p, s in sorted(files.items())}}
         Path(out).write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")

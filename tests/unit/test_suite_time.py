@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,9 @@ import pytest
 from tests.suite_time import (  # noqa: F401
     pytest_collection_modifyitems,
     pytest_configure,
+    pytest_sessionfinish,
     pytest_terminal_summary,
+    pytest_testnodedown,
 )
 
 
@@ -129,5 +132,6 @@ def test_two_long_one_test_files_start_first_on_two_workers(tmp_path: Path) -> N
         first.setdefault(worker, nodeid)
     assert sorted(first.values()) == ["test_long_a.py::test_long", "test_long_b.py::test_long"]
     assert "slowest 3 files" in done.stdout and "by worker: gw0 " in done.stdout, done.stdout
+    assert re.search(r"gw1: \d+ s CPU in \d+ s wall \(\d+% of a core\)", done.stdout), done.stdout
     written = json.loads((tmp_path / "out.json").read_text())["files"]
     assert sorted(written) == ["test_long_a.py", "test_long_b.py", "test_many.py"]
