@@ -91,7 +91,7 @@ HHL = "qh/hx/golmud/hhl"
 #: seconds the stop waits for requests still open (a console's event stream, a long-poll of
 #: a device already stopped) before cancelling them; unbounded, each held the stop up to its
 #: own window (15-20 s), in every test that ends a world with a console page open
-STOP_GRACE_S = 3.0
+STOP_GRACE_S = 3
 #: issue 16 walls: ``kfleet demo`` keeps the pilot kiosks' cameras streaming 7x24 (``/live``)
 DEMO_MONITOR_SITES = sorted({k.site for k in PILOT_KIOSKS if k.role == "kiosk"})
 PILOT_HALL_SITES = [h.site for h in PILOT_HALLS]
