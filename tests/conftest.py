@@ -34,6 +34,13 @@ from hypothesis import HealthCheck, settings
 from kfleet.world.net import free_port, wait_port
 from protocols.mqtt_url import parse_mqtt_url
 from simulators.ippeveprinter import IppServer, IppUnavailable, running_ippeveprinter
+from tests.suite_time import (  # noqa: F401  (the files' order for xdist, and their times)
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
 from tests.vmkit import victoriametrics  # noqa: F401  (a VictoriaMetrics per worker)
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.

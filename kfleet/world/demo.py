@@ -88,6 +88,10 @@ PILOT_KIOSKS = [
     KioskSpec("hhl-screen-01", "qh/hx/golmud/hhl", "黄河路街道办事处 大厅屏", role="hall_screen"),
 ]
 HHL = "qh/hx/golmud/hhl"
+#: seconds the stop waits for requests still open (a console's event stream, a long-poll of
+#: a device already stopped) before cancelling them; unbounded, each held the stop up to its
+#: own window (15-20 s), in every test that ends a world with a console page open
+STOP_GRACE_S = 3
 #: issue 16 walls: ``kfleet demo`` keeps the pilot kiosks' cameras streaming 7x24 (``/live``)
 DEMO_MONITOR_SITES = sorted({k.site for k in PILOT_KIOSKS if k.role == "kiosk"})
 PILOT_HALL_SITES = [h.site for h in PILOT_HALLS]
@@ -214,7 +218,14 @@ async def _cloud(opts: DemoOptions, plan: BrokerPlan, port: int) -> AsyncIterato
         raise UsageError(f"the cloud cannot start with these options: {err}") from err
     parts: Parts = app.state.parts
     server = _QuietServer(
-        uvicorn.Config(app, host=opts.host, port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host=opts.host,
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=STOP_GRACE_S,
+        )
     )
     async with embedded_broker(plan, parts):
         server_task = asyncio.create_task(server.serve(), name="cloud-http")
