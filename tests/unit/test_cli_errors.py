@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +16,20 @@ import pytest
 
 from kfleet.errors import BrokerUnreachable, DataDirUnusable, PortUnavailable, UsageError
 
-#: the broker check waits at most 5 s; everything else is immediate
-WITHIN_S = 20
+#: the broker check waits at most 5 s and everything else is immediate: a command still
+#: running after this long hangs (a hang guard, not a speed test: start-up time on a loaded
+#: machine is no finding)
+HANG_S = 90
 
 
 def kfleet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    started = time.monotonic()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "kfleet", *args],
         capture_output=True,
         text=True,
-        timeout=WITHIN_S * 3,
+        timeout=HANG_S,
         env=env,
     )
-    assert time.monotonic() - started < WITHIN_S, result.stderr
-    return result
 
 
 def assert_one_sentence(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
