@@ -218,8 +218,7 @@ class JobService:
         self._store = store
         self._ttl_s = default_ttl_s
         self._max_attempts = default_max_attempts
-        #: the API's back-pressure (429): the kiosk's own jobs do not pass through it
-        self.intake = intake
+        self.intake = intake  # the API's back-pressure (429); the kiosk's jobs skip it
 
     def _new(self, req: JobCreate, params: dict[str, Any], digest: str, now: datetime) -> Job:
         ttl_s = req.ttl_s or self._ttl_s
