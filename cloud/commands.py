@@ -95,6 +95,10 @@ class Commands:
                 ttl_ms -= offset  # may go below 0: exp is on the device's clock, not ours
         return body, ttl_ms
 
+    def backlog(self) -> int:
+        """Device messages received and not yet handled (the job intake's second limit)."""
+        return self._bus.queue_depth()
+
     async def send(self, out: Outgoing) -> bool:
         """Publish the job's command (``job.cancel`` if a cancel is pending); False if the
         bus is down (the ack timeout brings it back)."""

@@ -26,6 +26,7 @@ from cloud.db.models import Device, Job, utcnow
 from cloud.dispatcher import Dispatcher
 from cloud.errors import Conflict, NotFound, Unprocessable
 from cloud.hub import ChangeHub
+from cloud.job_intake import JobIntake
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.cancel import CancelAction, decide_cancel
 from fleet.routing import device_target_refusal, site_target_refusal
@@ -208,6 +209,7 @@ class JobService:
         *,
         default_ttl_s: int,
         default_max_attempts: int,
+        intake: JobIntake,
     ) -> None:
         self._sessions = sessions
         self._hub = hub
@@ -216,6 +218,7 @@ class JobService:
         self._store = store
         self._ttl_s = default_ttl_s
         self._max_attempts = default_max_attempts
+        self.intake = intake  # the API's back-pressure (429); the kiosk's jobs skip it
 
     def _new(self, req: JobCreate, params: dict[str, Any], digest: str, now: datetime) -> Job:
         ttl_s = req.ttl_s or self._ttl_s

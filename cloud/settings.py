@@ -26,6 +26,7 @@ from cloud.settings_elderly import ElderlySettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
+from cloud.settings_job_intake import JobIntakeSettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
@@ -61,6 +62,7 @@ class Settings(
     PrintAuditSettings,
     AvSettings,  # issue 16: media relay, Janus, monitoring streams, the help desk
     RolloutSettings,  # issue 17: staged agent rollouts (the gate)
+    JobIntakeSettings,  # issue 17 jobcost: 429 + Retry-After at the job API
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).

@@ -43,6 +43,7 @@ from cloud.help.incall import InCall
 from cloud.help.parts import HelpDesk, build_help
 from cloud.hub import ChangeHub
 from cloud.ingest import Ingest
+from cloud.job_intake import JobIntake
 from cloud.jobs import JobService
 from cloud.kiosk.build import build_kiosk
 from cloud.kiosk.parts import Kiosk
@@ -159,6 +160,7 @@ def _job_service(
         blobs,
         default_ttl_s=settings.job_ttl_s,
         default_max_attempts=settings.retry_max_attempts,
+        intake=JobIntake.of(settings, commands.backlog),
     )
 
 

@@ -87,7 +87,7 @@ def _utc(value: datetime | None) -> datetime | None:
         return edge.replace(tzinfo=UTC)
 
 
-def _filter(
+async def _filter(
     since: Annotated[
         IsoTime | None,
         Query(alias="from", description="ISO 8601 with a zone (Z or +08:00); inclusive"),

@@ -24,49 +24,52 @@ from cloud.settings import Settings
 from cloud.stats import BusStats
 from cloud.wiring import Parts
 
+# The getters are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its
+# thread pool, a thread hand-off per dependency per request for a single attribute read.
+
 
 def _parts(request: Request) -> Parts:
     parts: Parts = request.app.state.parts
     return parts
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return _parts(request).settings
 
 
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     return _parts(request).sessions
 
 
-def get_blob_store(request: Request) -> BlobStore:
+async def get_blob_store(request: Request) -> BlobStore:
     return _parts(request).blobs
 
 
-def get_bus(request: Request) -> Bus:
+async def get_bus(request: Request) -> Bus:
     return _parts(request).bus
 
 
-def get_stats(request: Request) -> BusStats:
+async def get_stats(request: Request) -> BusStats:
     return _parts(request).stats
 
 
-def get_clocks(request: Request) -> DeviceClocks:
+async def get_clocks(request: Request) -> DeviceClocks:
     return _parts(request).clocks
 
 
-def get_jobs(request: Request) -> JobService:
+async def get_jobs(request: Request) -> JobService:
     return _parts(request).jobs
 
 
-def get_calls(request: Request) -> CallService:
+async def get_calls(request: Request) -> CallService:
     return _parts(request).calls
 
 
-def get_liveness(request: Request) -> LivenessWatch:
+async def get_liveness(request: Request) -> LivenessWatch:
     return _parts(request).liveness
 
 
-def get_workers(request: Request) -> WorkerBoard:
+async def get_workers(request: Request) -> WorkerBoard:
     return _parts(request).workers
 
 

@@ -43,7 +43,7 @@ from fleet.access import Permission
 from protocols.enrollment import ENROLL_PATH, ENROLLMENT_TOKEN_RE, EnrollRequest, EnrollResponse
 
 
-def get_enrollment(request: Request) -> Enrollment:
+async def get_enrollment(request: Request) -> Enrollment:
     enrollment: Enrollment = request.app.state.parts.enrollment
     return enrollment
 

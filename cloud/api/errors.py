@@ -39,6 +39,7 @@ CODES: dict[int, str] = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "unprocessable",
+    429: "too_busy",
     500: "internal_error",
     503: "service_unavailable",
     507: "insufficient_storage",
@@ -56,6 +57,8 @@ DESCRIPTIONS: dict[int, str] = {
     413: "the request body is larger than this route accepts",
     415: "the uploaded file is not of a type this route accepts",
     422: "the request is invalid (`code` validation_error: see `errors`) or cannot be done",
+    429: "the cloud is beyond what it can take now (`code` too_busy): nothing was done; "
+    "send the same request again after the `Retry-After` header's seconds",
     500: "an unexpected error in the cloud (it is logged); retry later",
     503: "the cloud is not connected to the MQTT broker; retry later",
     507: "the disk under the blob store is full",
@@ -147,7 +150,11 @@ async def _on_cloud_error(_request: Request, exc: Exception) -> JSONResponse:
         log.error("cloud error answered %s", status, exc_info=exc)
     citizen = getattr(exc, "citizen", None)
     return error_response(
-        status, str(exc), code=getattr(exc, "code", None) or code, citizen=citizen
+        status,
+        str(exc),
+        code=getattr(exc, "code", None) or code,
+        citizen=citizen,
+        headers=getattr(exc, "headers", None),  # Retry-After of a 429 (cloud.job_intake)
     )
 
 

@@ -21,7 +21,7 @@ from fleet.access import Permission
 from protocols.guide import CODE_RE
 
 
-def catalogue_service(request: Request) -> CatalogueService:
+async def catalogue_service(request: Request) -> CatalogueService:
     service: CatalogueService | None = request.app.state.parts.kiosk.catalogue
     if service is None:  # pragma: no cover - build_kiosk builds it whenever hall content runs
         raise NotFound("the service-guide catalogue is not enabled in this cloud")

@@ -46,7 +46,7 @@ SiteParam = Annotated[
 _NO_SITE = "no such site (or outside your scope)"
 
 
-def content_service(request: Request) -> ContentService:
+async def content_service(request: Request) -> ContentService:
     content: ContentService | None = request.app.state.parts.hall.content
     if content is None:  # pragma: no cover - always built by cloud.wiring
         raise NotFound("hall content is not enabled in this cloud")

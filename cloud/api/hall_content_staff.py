@@ -31,7 +31,7 @@ StaffNo = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,16}$", description="the 
 _NOT_FOUND = "no such site or staff member (or outside your scope)"
 
 
-def _book(content: ContentDep) -> StaffBook:
+async def _book(content: ContentDep) -> StaffBook:
     return StaffBook(content.sessions, content)
 
 

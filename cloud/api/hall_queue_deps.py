@@ -40,12 +40,12 @@ def _hall(request: Request) -> Hall:
     return hall
 
 
-def get_queue(request: Request, site: HallSite) -> QueueBackend:
+async def get_queue(request: Request, site: HallSite) -> QueueBackend:
     """The queue serving ``?site=``: the city hall's system where configured, else ours."""
     return _hall(request).queue_for(site)
 
 
-def get_desk(request: Request) -> WindowDesk:
+async def get_desk(request: Request) -> WindowDesk:
     desk = _hall(request).desk
     if desk is None:
         raise QueueUnavailable("the hall queue is not running in this cloud")

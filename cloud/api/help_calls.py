@@ -70,7 +70,7 @@ class DutyList(BaseModel):
     on_duty: list[DutyOut]
 
 
-def _desk(request: Request) -> HelpDesk:
+async def _desk(request: Request) -> HelpDesk:
     desk: HelpDesk = request.app.state.parts.help
     return desk
 

@@ -73,7 +73,7 @@ _CONTROL_ERRORS = described(
 )
 
 
-def _incall(request: Request) -> InCall:
+async def _incall(request: Request) -> InCall:
     incall: InCall = request.app.state.parts.cobrowse
     return incall
 

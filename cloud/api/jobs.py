@@ -49,6 +49,13 @@ async def audited(
 
 
 _NO_JOB = error_responses(described={404: "no such job (or outside your scope)"})
+_WAIT = error_responses(
+    described={
+        404: "no such job (or outside your scope)",
+        429: "too many long-polls open at once: ask again after Retry-After seconds, or "
+        "without wait_s",
+    }
+)
 
 
 @router.post(
@@ -64,6 +71,9 @@ _NO_JOB = error_responses(described={404: "no such job (or outside your scope)"}
                 404: "the target device or site (or it is outside your scope), or the "
                 "document's blob, does not exist",
                 409: "the idempotency key was used with another body, or no device can run it",
+                429: "the cloud is beyond what it can take now (too many submissions in "
+                "progress, or device messages not yet handled): nothing was stored; send the "
+                "same request again after Retry-After seconds",
                 503: "the cloud is not connected to the broker",
             },
         ),
@@ -84,8 +94,10 @@ async def create_job(
         if isinstance(body.target, DeviceTarget)
         else f"site:{body.target.site}"
     )
-    async with audited(sessions, caller, "job.create", target):
-        job, created = await jobs.create(body, caller)
+    # outside ``audited``: a refusal under overload writes nothing (it did nothing either)
+    with jobs.intake.submission():
+        async with audited(sessions, caller, "job.create", target):
+            job, created = await jobs.create(body, caller)
     if not created:
         response.status_code = status.HTTP_200_OK
     return job
@@ -124,7 +136,7 @@ async def list_jobs(
     return JobPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{job_id}", response_model=JobOut, responses=_NO_JOB)
+@router.get("/{job_id}", response_model=JobOut, responses=_WAIT)
 async def get_job(
     job_id: JobPathId,
     caller: JobsReader,
@@ -139,7 +151,10 @@ async def get_job(
         ),
     ] = 0,
 ) -> JobOut:
-    return await jobs.get(job_id, caller, wait_s)
+    if wait_s <= 0:
+        return await jobs.get(job_id, caller)
+    with jobs.intake.wait():
+        return await jobs.get(job_id, caller, wait_s)
 
 
 @router.get("/{job_id}/events", response_model=list[JobEventOut], responses=_NO_JOB)

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from cloud.kiosk.parts import Kiosk
 
 
-def _kiosk(request: Request) -> Kiosk:
+async def _kiosk(request: Request) -> Kiosk:
     kiosk: Kiosk = request.app.state.parts.kiosk
     return kiosk
 

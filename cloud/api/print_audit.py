@@ -97,7 +97,7 @@ class ReportOut(BaseModel):
     by_kind: list[KindTotal]
 
 
-def _audit(kiosk: KioskParts) -> PrintAudit:
+async def _audit(kiosk: KioskParts) -> PrintAudit:
     if kiosk.print_audit is None:  # built with every app; a test may leave it out
         raise NotFound("the print audit is not part of this cloud")
     return kiosk.print_audit
@@ -136,7 +136,7 @@ End = Annotated[IsoTime | None, Query(description="ISO 8601 with a zone; exclusi
 Kind = Annotated[PrintPurpose | None, Query(description="only this print purpose")]
 
 
-def _filter(
+async def _filter(
     caller: Auditor,
     site: SiteQuery = None,
     start: Start = None,

@@ -88,12 +88,12 @@ class NamesOut(BaseModel):
     names: list[str]
 
 
-def _pipeline(request: Request) -> TelemetryPipeline:
+async def _pipeline(request: Request) -> TelemetryPipeline:
     pipeline: TelemetryPipeline = request.app.state.parts.telemetry
     return pipeline
 
 
-def _store(request: Request) -> TelemetryStore:
+async def _store(request: Request) -> TelemetryStore:
     store: TelemetryStore = request.app.state.parts.telemetry.store  # the one ingest writes
     return store
 

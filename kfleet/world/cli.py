@@ -111,6 +111,7 @@ def fleet(
     codes as for ``kfleet demo``.
     """
     import signal
+    from concurrent.futures import ThreadPoolExecutor
 
     from kfleet.world.preflight import check_broker, parse_broker
     from kfleet.world.world import KioskSpec, running_world
@@ -125,6 +126,9 @@ def fleet(
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
+        # a real agent has its own threads for its printer's blocking I/O; asyncio's default
+        # pool (cores + 4) would make the whole simulated fleet queue for 6 threads (issue 17)
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=min(256, 2 * len(specs))))
         async with running_world(specs, broker, data_dir, connect_timeout_s=120):
             say(f"ready {len(specs)}")
             await stop.wait()
