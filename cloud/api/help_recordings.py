@@ -74,7 +74,7 @@ class RecordingOut(BaseModel):
     media_url: str | None
 
 
-def _recordings(request: Request) -> CallRecordings:
+async def _recordings(request: Request) -> CallRecordings:
     recordings: CallRecordings = request.app.state.parts.recordings
     return recordings
 

@@ -65,7 +65,7 @@ class NotGzip(CloudError):
     status_code = 415
 
 
-def _rollouts(request: Request) -> Rollouts:
+async def _rollouts(request: Request) -> Rollouts:
     parts: Rollouts = request.app.state.parts.rollouts
     return parts
 
