@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
+from edge_agent.vision.page_pick import rival as rival_score
+from edge_agent.vision.page_pick import unambiguous
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -139,6 +141,7 @@ def _find(img: U8, work_size: int, known: tuple[F64, F64, F64] | None = None) ->
     ranked = rank_quads(lab, chroma_map, lines)
     if ranked is None or ranked.scores[0] < _MIN_SCORE:
         return None
+    ranked = unambiguous(ranked)
     return _Found(ranked, (ranked.corners[0] + 0.5) / scale - 0.5, scale, lines)
 
 
@@ -190,7 +193,7 @@ def _confidence(ranked: Ranked, fit: float) -> float:
     keeping most of its points; and its margin being mostly paper (a quad whose margin is
     nearly all colour is a photo on a page whose own edges were not seen)."""
     weakest = float((ranked.support[0] * ranked.contrast[0]).min())
-    rival = _rival(ranked) / float(ranked.scores[0])
+    rival = rival_score(ranked) / float(ranked.scores[0])
     value = (
         np.clip((weakest - 0.6) / 0.35, 0, 1)
         * np.clip((1 - rival) / 0.35, 0, 1)
@@ -198,19 +201,3 @@ def _confidence(ranked: Ranked, fit: float) -> float:
         * np.clip((float(ranked.margin[0]) - 0.1) / 0.3, 0, 1)
     )
     return float(value)
-
-
-def _rival(ranked: Ranked, look: int = 150) -> float:
-    """The best score of a quad overlapping the pick by less than 80 % (IoU) and not nested
-    inside it, or 0."""
-    best = cv2.convexHull(ranked.corners[0].astype(np.float32))
-    best_area = cv2.contourArea(best)
-    for quad, score in zip(ranked.corners[1:look], ranked.scores[1:look], strict=False):
-        hull = cv2.convexHull(quad.astype(np.float32))
-        inter, _ = cv2.intersectConvexConvex(best, hull)
-        area = cv2.contourArea(hull)
-        if inter > 0.95 * area:
-            continue  # nested inside the pick: what is printed on the page, outvoted by design
-        if inter / max(best_area + area - inter, 1e-9) < 0.8:
-            return float(score)
-    return 0.0
