@@ -25,7 +25,8 @@ F64 = npt.NDArray[np.float64]
 AMBIGUOUS = 0.65  # a rival scoring this share of a quad makes it ambiguous
 _CLEAN_SIDE = 0.97  # support × contrast of a quad's weakest side for it to be clean
 _PAPER_MARGIN = 0.9  # share of the margin ring that is paper-neutral
-_SEEN_SIDE, _SEEN_MARGIN = 0.85, 0.5  # a quad this well seen is a page, not a pattern
+_LIGHT = 100.0  # median lightness (8-bit L) of the margin ring: paper, even in a shadow
+_SEEN_SIDE, _SEEN_MARGIN = 0.85, 0.3  # a quad this well seen is a page, not a pattern
 _FLOOR = 0.2  # an alternative scores at least this share of the top quad
 _LOOK = 150  # how deep in the ranking rivals and alternatives are looked for
 
@@ -58,12 +59,12 @@ def unambiguous(ranked: Ranked) -> Ranked:
     if rival(ranked) < AMBIGUOUS * top:
         return ranked
     weakest = (ranked.support * ranked.contrast).min(axis=1)
-    clean = (weakest >= _CLEAN_SIDE) & (ranked.margin >= _PAPER_MARGIN)
+    clean = (weakest >= _CLEAN_SIDE) & (ranked.margin >= _PAPER_MARGIN) & (ranked.light >= _LIGHT)
     # what is printed on a page (nested in it) never replaces it: only a pattern's quad,
     # whose sides step part of their length and whose margin is colour, may be replaced
     # by a quad inside it
     page_like = weakest[0] >= _SEEN_SIDE and ranked.margin[0] >= _SEEN_MARGIN
-    for i in np.flatnonzero(clean[:_LOOK]):
+    for i in np.flatnonzero(clean):
         score = float(ranked.scores[i])
         if score < _FLOOR * top:
             break
@@ -89,4 +90,5 @@ def _first(ranked: Ranked, index: int) -> Ranked:
         ranked.support[order],
         ranked.contrast[order],
         ranked.margin[order],
+        ranked.light[order],
     )
