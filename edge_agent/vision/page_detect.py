@@ -111,15 +111,19 @@ class _Found:
 def _detect(img: U8, work_size: int) -> PageQuad | None:
     found = _find(img, work_size)
     if found is None or _weakest(found.ranked) < _UNSEEN_SIDE:
-        found = _better(found, _find(img, work_size, close=_FINE_KERNEL))
+        fine = _find(img, work_size, close=_FINE_KERNEL)
+        if fine is not None and _weakest(fine.ranked) >= _UNSEEN_SIDE:  # it saw a quad's sides
+            found = _better(found, fine)
     if found is None:
         return None
     zoomed = _zoom(img, found)
     conf_cap = 1.0
     if zoomed is not None and _better(found, zoomed, _ZOOM_SLACK) is zoomed:
-        # a small pick, looked at again from closer (unless it saw its sides worse there)
+        # a small pick, looked at again from closer
         conf_cap = _confidence(found.ranked, 1.0)  # what the whole frame said about rivals
         found = zoomed
+    elif zoomed is not None:  # the closer look saw its sides worse: keep, but doubt, the pick
+        conf_cap = _confidence(zoomed.ranked, 1.0)
     full = found.corners
     search = max(4.0, 2.5 / float(found.scale.min()))
     fit = 0.0  # coarse corners only: say so in the confidence
@@ -154,7 +158,7 @@ def _find(
     ranked = rank_quads(lab, chroma_map, lines)
     if ranked is None or ranked.scores[0] < _MIN_SCORE:
         return None
-    ranked = unambiguous(ranked)
+    ranked = unambiguous(ranked, _SMALL * small.shape[0] * small.shape[1])
     return _Found(ranked, (ranked.corners[0] + 0.5) / scale - 0.5, scale, lines)
 
 

@@ -52,10 +52,14 @@ def rival(ranked: Ranked, index: int = 0, among: npt.NDArray[np.bool_] | None = 
     return 0.0
 
 
-def unambiguous(ranked: Ranked) -> Ranked:
+def unambiguous(ranked: Ranked, small: float) -> Ranked:
     """``ranked`` with the page first: unchanged unless the top quad has a rival and a
-    clean quad without a clean rival scores at least ``_FLOOR`` of it."""
+    clean quad without a clean rival scores at least ``_FLOOR`` of it. A top quad smaller
+    than ``small`` (px²) stays: a pattern's quads are large, and a small pick (a photo on a
+    small page) is looked at again from closer instead."""
     top = float(ranked.scores[0])
+    if cv2.contourArea(ranked.corners[0].astype(np.float32)) <= small:
+        return ranked
     if rival(ranked) < AMBIGUOUS * top:
         return ranked
     weakest = (ranked.support * ranked.contrast).min(axis=1)
