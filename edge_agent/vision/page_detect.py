@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
 from edge_agent.vision.page_pick import rival as rival_score
-from edge_agent.vision.page_pick import unambiguous
+from edge_agent.vision.page_pick import unambiguous, white_margin
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -53,8 +53,9 @@ _MIN_SCORE = 0.05  # below this nothing is a page
 _ZOOM_WORK = 400  # long side of the closer look's search copy: 2x the detail at 1080p
 _SMALL = 0.06  # picks smaller than this share of the frame are looked at again, closer
 _CLOSE_KERNEL = np.ones((13, 13), np.uint8)  # wider than a line of text on the search copy
-# a second search when the first saw no quad's sides (a small page, 30-60 px on the search
-# copy, whose narrow margin or band the wide close merges with a speckled desk)
+# a second search when the first saw no quad's sides and its pick is not a white sheet with
+# a hidden side (a small page, 30-60 px on the search copy, whose narrow margin or band the
+# wide close merges with a speckled desk)
 _FINE_KERNEL = np.ones((7, 7), np.uint8)
 _UNSEEN_SIDE = 0.5  # the first search's pick has a side this poorly supported: search again
 _ZOOM_SLACK = 0.1  # the closer look's pick may see its weakest side this much worse
@@ -110,7 +111,7 @@ class _Found:
 
 def _detect(img: U8, work_size: int) -> PageQuad | None:
     found = _find(img, work_size)
-    if found is None or _weakest(found.ranked) < _UNSEEN_SIDE:
+    if found is None or (_weakest(found.ranked) < _UNSEEN_SIDE and not white_margin(found.ranked)):
         fine = _find(img, work_size, close=_FINE_KERNEL)
         if fine is not None and _weakest(fine.ranked) >= _UNSEEN_SIDE:  # it saw a quad's sides
             found = _better(found, fine)
