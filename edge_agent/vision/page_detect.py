@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
+from edge_agent.vision.page_pick import rival as rival_score
+from edge_agent.vision.page_pick import unambiguous, white_margin
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -51,6 +53,12 @@ _MIN_SCORE = 0.05  # below this nothing is a page
 _ZOOM_WORK = 400  # long side of the closer look's search copy: 2x the detail at 1080p
 _SMALL = 0.06  # picks smaller than this share of the frame are looked at again, closer
 _CLOSE_KERNEL = np.ones((13, 13), np.uint8)  # wider than a line of text on the search copy
+# a second search when the first saw no quad's sides and its pick is not a white sheet with
+# a hidden side (a small page, 30-60 px on the search copy, whose narrow margin or band the
+# wide close merges with a speckled desk)
+_FINE_KERNEL = np.ones((7, 7), np.uint8)
+_UNSEEN_SIDE = 0.5  # the first search's pick has a side this poorly supported: search again
+_ZOOM_SLACK = 0.1  # the closer look's pick may see its weakest side this much worse
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +111,20 @@ class _Found:
 
 def _detect(img: U8, work_size: int) -> PageQuad | None:
     found = _find(img, work_size)
+    if found is None or (_weakest(found.ranked) < _UNSEEN_SIDE and not white_margin(found.ranked)):
+        fine = _find(img, work_size, close=_FINE_KERNEL)
+        if fine is not None and _weakest(fine.ranked) >= _UNSEEN_SIDE:  # it saw a quad's sides
+            found = _better(found, fine)
     if found is None:
         return None
     zoomed = _zoom(img, found)
     conf_cap = 1.0
-    if zoomed is not None:  # a small pick, looked at again from closer
+    if zoomed is not None and _better(found, zoomed, _ZOOM_SLACK) is zoomed:
+        # a small pick, looked at again from closer
         conf_cap = _confidence(found.ranked, 1.0)  # what the whole frame said about rivals
         found = zoomed
+    elif zoomed is not None:  # the closer look saw its sides worse: keep, but doubt, the pick
+        conf_cap = _confidence(zoomed.ranked, 1.0)
     full = found.corners
     search = max(4.0, 2.5 / float(found.scale.min()))
     fit = 0.0  # coarse corners only: say so in the confidence
@@ -122,14 +137,19 @@ def _detect(img: U8, work_size: int) -> PageQuad | None:
     return PageQuad(order_corners(full), round(confidence, 3))
 
 
-def _find(img: U8, work_size: int, known: tuple[F64, F64, F64] | None = None) -> _Found | None:
+def _find(
+    img: U8,
+    work_size: int,
+    known: tuple[F64, F64, F64] | None = None,
+    close: U8 = _CLOSE_KERNEL,
+) -> _Found | None:
     """Stage 1 on ``img``. ``known``: (lines, their copy's scale, ``img``'s offset in that
     frame) when ``img`` is a crop of a frame already searched: its lines are reused."""
     h, w = img.shape[:2]
     small, scale_x, scale_y = _shrink(img, min(1.0, work_size / max(h, w)))
     scale = np.array([scale_x, scale_y])
     smooth = cv2.medianBlur(small, 5)
-    smooth = u8(cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, _CLOSE_KERNEL))  # ink off the paper
+    smooth = u8(cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, close))  # ink off the paper
     lab = cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab).astype(np.float32)
     chroma_map = chroma(lab)
     if known is None:
@@ -139,6 +159,7 @@ def _find(img: U8, work_size: int, known: tuple[F64, F64, F64] | None = None) ->
     ranked = rank_quads(lab, chroma_map, lines)
     if ranked is None or ranked.scores[0] < _MIN_SCORE:
         return None
+    ranked = unambiguous(ranked, _SMALL * small.shape[0] * small.shape[1])
     return _Found(ranked, (ranked.corners[0] + 0.5) / scale - 0.5, scale, lines)
 
 
@@ -183,14 +204,26 @@ def _shrink(img: U8, scale: float) -> tuple[U8, float, float]:
     return small, small.shape[1] / w, small.shape[0] / h
 
 
+def _better(first: _Found | None, second: _Found | None, slack: float = 0.0) -> _Found | None:
+    """``second`` unless ``first``'s pick has its weakest side seen better (by > ``slack``)."""
+    if first is None or second is None:
+        return second or first
+    return first if _weakest(first.ranked) > _weakest(second.ranked) + slack else second
+
+
+def _weakest(ranked: Ranked) -> float:
+    """Support × contrast of the pick's weakest side."""
+    return float((ranked.support[0] * ranked.contrast[0]).min())
+
+
 def _confidence(ranked: Ranked, fit: float) -> float:
     """How sure the pick is, from what separated right from wrong picks on the tuning set:
     its weakest side's support, no rival (a quad overlapping it by < 80 %: nested in it,
     containing it, or elsewhere) scoring nearly as well, and the full-resolution refit
     keeping most of its points; and its margin being mostly paper (a quad whose margin is
     nearly all colour is a photo on a page whose own edges were not seen)."""
-    weakest = float((ranked.support[0] * ranked.contrast[0]).min())
-    rival = _rival(ranked) / float(ranked.scores[0])
+    weakest = _weakest(ranked)
+    rival = rival_score(ranked) / float(ranked.scores[0])
     value = (
         np.clip((weakest - 0.6) / 0.35, 0, 1)
         * np.clip((1 - rival) / 0.35, 0, 1)
@@ -198,19 +231,3 @@ def _confidence(ranked: Ranked, fit: float) -> float:
         * np.clip((float(ranked.margin[0]) - 0.1) / 0.3, 0, 1)
     )
     return float(value)
-
-
-def _rival(ranked: Ranked, look: int = 150) -> float:
-    """The best score of a quad overlapping the pick by less than 80 % (IoU) and not nested
-    inside it, or 0."""
-    best = cv2.convexHull(ranked.corners[0].astype(np.float32))
-    best_area = cv2.contourArea(best)
-    for quad, score in zip(ranked.corners[1:look], ranked.scores[1:look], strict=False):
-        hull = cv2.convexHull(quad.astype(np.float32))
-        inter, _ = cv2.intersectConvexConvex(best, hull)
-        area = cv2.contourArea(hull)
-        if inter > 0.95 * area:
-            continue  # nested inside the pick: what is printed on the page, outvoted by design
-        if inter / max(best_area + area - inter, 1e-9) < 0.8:
-            return float(score)
-    return 0.0

@@ -32,6 +32,7 @@ U8 = npt.NDArray[np.uint8]
 MAX_LINES = 32
 NEUTRAL = 14.0  # Lab chroma of paper (white to yellowed) is ~3-8; skin and wood 20-40
 _SAME_ANGLE = math.radians(4)
+_SOLID = 0.9  # a page's blob fills its hull (a desk's patches do not)
 _NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
 _CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))
 
@@ -186,18 +187,45 @@ def paper_outlines(white: U8) -> list[tuple[U8, F64]]:
             contours, _ = cv2.findContours(
                 mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
             )
-            kept = 0
-            for contour in sorted(contours, key=len, reverse=True)[:4]:
-                x, y, bw, bh = cv2.boundingRect(contour)
-                if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 3:
-                    continue  # the desk (a page touches two borders at most)
-                if cv2.contourArea(contour) < 0.004 * h * w or kept == 2:
-                    break
+            for contour in _largest(contours, h, w) + _compact(contours, h, w):
                 outline = np.zeros((h, w), np.uint8)
                 cv2.drawContours(outline, [contour], -1, 255, 1)
                 out.append((outline, _hull_quad(contour)))
-                kept += 1
     return out
+
+
+def _largest(contours: Any, h: int, w: int) -> list[Any]:
+    """The two longest outlines that are not the desk (a page touches two borders at most)."""
+    kept: list[Any] = []
+    for contour in sorted(contours, key=len, reverse=True)[:4]:
+        x, y, bw, bh = cv2.boundingRect(contour)
+        if (x <= 0) + (y <= 0) + (x + bw >= w) + (y + bh >= h) >= 3:
+            continue
+        if cv2.contourArea(contour) < 0.004 * h * w or len(kept) == 2:
+            break
+        kept.append(contour)
+    return kept
+
+
+def _compact(contours: Any, h: int, w: int) -> list[Any]:
+    """The most solid blob (area over its hull's) touching no border, when it is not among
+    the longest outlines: a small page on a desk whose light and dark patches (a vignette,
+    granite, a cloth's bands) make longer, ragged outlines at the same level."""
+    best, best_solidity = None, _SOLID
+    longest = {id(c) for c in sorted(contours, key=len, reverse=True)[:4]}
+    for contour in contours:
+        if len(contour) < 40 or id(contour) in longest:
+            continue
+        area = cv2.contourArea(contour)
+        if area < 0.004 * h * w:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        if x <= 0 or y <= 0 or x + bw >= w or y + bh >= h:
+            continue
+        solidity = area / max(cv2.contourArea(cv2.convexHull(contour)), 1.0)
+        if solidity > best_solidity:
+            best, best_solidity = contour, solidity
+    return [] if best is None else [best]
 
 
 def _hull_quad(contour: Any) -> F64:

@@ -125,7 +125,10 @@ def _robust_line(pts: F64, weight: F64) -> tuple[F64, F64, float]:
         wt = w * np.where(inl, (1 - u**2) ** 2, 0.0)
         if wt.sum() <= 0 or inl.sum() < 4:
             break
+        previous = point, direction
         point, direction = _tls(pts, wt)
+        if np.abs(point - previous[0]).max() < 1e-6 and abs(direction @ previous[1]) > 1 - 1e-12:
+            break  # settled: another round would fit the same line
     return point, direction, float(inl.mean())
 
 

@@ -42,6 +42,7 @@ _CONTRAST = 2.5  # Lab units: mean steps well under this are noise
 _SIZE_POWER = 0.5  # how strongly the outermost of nested candidates is preferred
 _UNSEEN = 0.5  # support credited to the part of a side the frame cuts off
 _PRIORS_FOR = 400  # quads (best by edges and size) whose page-likeness is looked at
+_SEEN_FOR = 40  # and quads (best by edges alone) looked at too
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class Ranked:
     contrast: F64
     #: the share of each quad's margin ring that is paper-neutral (Q,)
     margin: F64
+    #: the median lightness (8-bit Lab L) of each quad's margin ring (Q,): paper is light,
+    #: a phone's screen or a dark book as neutral as paper is not
+    light: F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +87,11 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
     support, contrast, agree, cut = _side_evidence(lines, sides, corners, prof)
     evidence = np.prod(support**2 * contrast, axis=1) ** 0.25 * (0.2 + 0.8 * agree**2)
     scores = evidence * (_area(corners) / (w * h)) ** _SIZE_POWER
-    top = np.argsort(-scores)[:_PRIORS_FOR]  # priors are ≤ 1: only the leaders can win
-    priors, margin = _priors(corners[top], chroma_map, cut[top])
+    # priors are ≤ 1: only the leaders can win; and the quads seen best all round, however
+    # small, so that a small page is still there when a pattern's large quads lead
+    top = np.argsort(-scores)[:_PRIORS_FOR]
+    top = np.concatenate([top, np.setdiff1d(np.argsort(-evidence)[:_SEEN_FOR], top)])
+    priors, margin, light = _priors(corners[top], lab[..., 0], chroma_map, cut[top])
     rank = np.argsort(-(scores[top] * priors))
     order = top[rank]
     return Ranked(
@@ -93,6 +100,7 @@ def rank_quads(lab: F32, chroma_map: F32, lines: F64) -> Ranked | None:
         support[order],
         contrast[order],
         margin[rank],
+        light[rank],
     )
 
 
@@ -248,9 +256,11 @@ def _ring(inset: float, per_side: int) -> tuple[F64, F64]:
 _RING = tuple(np.concatenate(a) for a in zip(_ring(0.05, 8), _ring(0.1, 8), strict=True))
 
 
-def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> tuple[F64, F64]:
+def _priors(
+    corners: F64, lightness: F32, chroma_map: F32, cut: npt.NDArray[np.bool_]
+) -> tuple[F64, F64, F64]:
     """How page-like each quad is, apart from its edges: a neutral margin, A4-ish; and the
-    neutral share of the margin itself.
+    neutral share of the margin itself; and its median lightness.
 
     Soft factors, so an unusual page still wins when nothing else is there; they decide
     between a page and a square of a plaid cloth, a coloured book or a sticky note. Only
@@ -271,4 +281,4 @@ def _priors(corners: F64, chroma_map: F32, cut: npt.NDArray[np.bool_]) -> tuple[
     neutral *= np.where(cut, per_side.mean(axis=(1, 3)), 1.0).min(axis=1)
     ratio = aspect_ratios(corners, np.array([(w - 1) / 2, (h - 1) / 2]), max(w, h))
     shape = 0.5 + 0.5 * np.exp(-((np.log(np.maximum(ratio, 1 / ratio) / np.sqrt(2)) / 0.3) ** 2))
-    return neutral * shape, margin
+    return neutral * shape, margin, np.median(lightness[yi, xi], axis=1)
