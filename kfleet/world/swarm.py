@@ -166,7 +166,7 @@ def _factory(device: SwarmDevice) -> Callable[[], SwarmDevice]:
 async def serve(swarm: Swarm) -> None:
     """Start the swarm, then obey stdin (``drop``, ``stats``, ``stop``) until EOF or stop."""
     took = await swarm.start()
-    _say(f"ready {swarm.connected} {took:.3f}")
+    _say(f"ready {swarm.connected} {took:.3f} {swarm.bd_seq}")
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

@@ -30,7 +30,7 @@ def swarm(
 ) -> None:
     """Run many light devices speaking the agent's wire protocol, one socket each.
 
-    Prints ``ready <n> <seconds>`` once every device has its CONNACK, then obeys stdin:
+    Prints ``ready <n> <seconds> <bd_seq>`` once every device has its CONNACK, then obeys stdin:
     ``drop`` (all connections break, all reconnect; prints ``reconnected <n> <seconds>
     <bd_seq>``), ``stats`` (a JSON line), ``stop``. Needs a file descriptor per device: the
     soft ``ulimit -n`` is raised to the hard one.
