@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import resource
@@ -63,6 +64,8 @@ class Row:
     cloud_ms_per_job: float = float("nan")
     swarm_reconnect_s: float = float("nan")
     presence_s: float = float("nan")
+    cloud_ms_per_device: float = float("nan")  # cloud CPU from the drop to presence correct
+    swarm_jobs: int = 0  # jobs the swarm's devices ran (acks sent)
     load_avg: str = ""
 
 
@@ -71,12 +74,22 @@ class SwarmProc:
 
     def __init__(self, broker: str, agents: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kfleet", "sim", "swarm", "--broker", broker]
-            + ["--agents", str(agents), "--prefix", PREFIX],
+            [
+                sys.executable,
+                "-m",
+                "kfleet.world.swarm_cli",
+                "--broker",
+                broker,
+                *self.args(agents),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
+
+    @staticmethod
+    def args(agents: int) -> list[str]:
+        return ["--agents", str(agents), "--prefix", PREFIX]
 
     def read(self, word: str) -> list[str]:
         assert self.proc.stdout is not None
@@ -198,11 +211,15 @@ def one_size(agents: int, args: argparse.Namespace) -> Row:
             steady(row, procs, base, args.steady)
             asyncio.run(jobs(row, base, token, args.rate, args.jobs, cloud.pid))
             time.sleep(2)  # the last acks settle before the connections break
-            t0 = time.monotonic()
+            swarm.order("stats")
+            counters = json.loads(swarm.read("stats")[1])
+            row.swarm_jobs = int(counters.get("jobs_succeeded", 0))
+            cpu0, t0 = _servers.cpu_seconds(cloud.pid), time.monotonic()
             swarm.order("drop")
             reconnected = swarm.read("reconnected")
             row.swarm_reconnect_s = float(reconnected[2])
             row.presence_s = until_online(db, agents, int(reconnected[3]), t0, args.limit)
+            row.cloud_ms_per_device = (_servers.cpu_seconds(cloud.pid) - cpu0) / agents * 1000
             row.load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
             swarm.order("stop")
         finally:
@@ -214,32 +231,34 @@ def one_size(agents: int, args: argparse.Namespace) -> Row:
 def print_row(row: Row) -> None:
     cpu, rss = row.steady_cpu, row.rss_mb
     print(
-        f"{row.agents:>6} | {row.connect_s:7.1f} | {cpu.get('cloud', 0):5.0f}% {rss.get('cloud', 0):5.0f} MB"
+        f"{row.agents:>6} | {row.connect_s:7.1f}"
+        f" | {cpu.get('cloud', 0):5.0f}% {rss.get('cloud', 0):5.0f} MB"
         f" | {cpu.get('broker', 0):4.0f}% {rss.get('broker', 0):4.0f} MB"
         f" | {cpu.get('swarm', 0):4.0f}% {rss.get('swarm', 0):4.0f} MB"
         f" | ≤{row.tele_lag_p99_s:g} s | {row.job_p99_ms:7.1f} | {row.cloud_ms_per_job:5.1f}"
-        f" | {row.swarm_reconnect_s:6.1f} | {row.presence_s:6.1f} | {row.load_avg}",
+        f" | {row.swarm_reconnect_s:6.1f} | {row.presence_s:6.1f} | {row.cloud_ms_per_device:5.2f}"
+        f" | {row.load_avg}",
         flush=True,
     )
     if set(row.job_states) != {"succeeded"}:
-        print(f"         job states: {row.job_states}", flush=True)
+        print(f"         job states: {row.job_states}; the swarm ran {row.swarm_jobs}", flush=True)
 
 
 HEADER = (
     "agents | connect | cloud cpu, rss | broker cpu, rss | swarm cpu, rss | tele lag p99"
-    " | job p99 ms | cloud ms/job | swarm back s | presence s | load avg after"
+    " | job p99 ms | cloud ms/job | swarm back s | presence s | cloud ms/device | load avg"
 )
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,2000,5000,10000")
-    ap.add_argument("--steady", type=float, default=30.0, help="seconds of telemetry only")
+    ap.add_argument("--steady", type=float, default=20.0, help="seconds of telemetry only")
     ap.add_argument("--rate", type=float, default=50.0, help="jobs per second")
-    ap.add_argument("--jobs", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=500)
     ap.add_argument("--limit", type=float, default=300.0, help="give up on presence after")
     args = ap.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # Mosquitto inherits it
     print(
         f"machine             {platform.node()} · {os.cpu_count()} cores · Python "

@@ -235,6 +235,8 @@ class Ingest:
         for device_id, env in items:
             offset = self.clocks.offset_ms(device_id) or 0
             self._stats.observe_lag((received - env.ts - offset) / 1000)
+            if env.type in _CLOCKLESS:
+                continue
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
                 await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)
@@ -294,6 +296,13 @@ class Ingest:
             return env
         self._stats.redact(device_id, f"{describe(env.body)} ({env.id})", safe.findings)
         return env.model_copy(update={"body": safe.body})
+
+
+#: Births and states are no clock samples: the broker redelivers them retained long after
+#: they were said, and at a mass reconnect they are the messages that wait longest in the
+#: cloud's own queues, so the first samples of every device all carried seconds of backlog
+#: and the whole fleet was flagged skewed (issue 17: 10,000 devices). _CLOCKLESS names them.
+_CLOCKLESS = (MsgType.BIRTH, MsgType.STATE)
 
 
 class _Run(Enum):

@@ -176,7 +176,12 @@ async def serve(swarm: Swarm) -> None:
                 took = await swarm.drop()
                 _say(f"reconnected {swarm.connected} {took:.3f} {swarm.bd_seq}")
             elif line == "stats":
-                _say("stats " + json.dumps({"connected": swarm.connected, **swarm.counters}))
+                _say(
+                    "stats "
+                    + json.dumps(
+                        {"connected": swarm.connected, **swarm.counters}, separators=(",", ":")
+                    )
+                )
             elif line == "stop":
                 break
             else:

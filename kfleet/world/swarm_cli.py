@@ -51,3 +51,7 @@ def swarm(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+if __name__ == "__main__":  # ``python -m kfleet.world.swarm_cli``: without the whole CLI's imports
+    typer.run(swarm)
