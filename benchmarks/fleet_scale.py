@@ -11,12 +11,13 @@ Then, in order:
    agent's default): CPU (% of one core) and RSS of the cloud, the broker and the swarm, and
    the ingest lag p99 from the cloud's ``kfleet_ingest_lag_seconds`` histogram (device send
    → handled; bucketed, so "≤ bound");
-3. **jobs**: ``--jobs`` receipt jobs at ``--rate``/s, round-robin over the devices, each timed
-   from its POST to the long-poll returning ``succeeded`` (``benchmarks.job_roundtrip``'s
-   client); p99 and the cloud's CPU ms per job;
-4. **mass reconnect**: every connection breaks at once (the broker fires every will) and every
-   device reconnects at once with its next ``bd_seq``; seconds until the cloud's view has all
-   of them online in the new session.
+3. **mass reconnect** (once the cloud's bus queues are empty): every connection breaks at
+   once (the broker fires every will) and every device reconnects at once with its next
+   ``bd_seq``; seconds until the cloud's view has all of them online in the new session, and
+   the cloud's CPU per device over that time;
+4. **jobs** (once the queues are empty again): ``--jobs`` receipt jobs at ``--rate``/s, spread
+   over the devices, each timed from its POST to the long-poll returning ``succeeded``
+   (``benchmarks.job_roundtrip``'s client); p99 and the cloud's CPU ms per job.
 
     python -m benchmarks.fleet_scale --sizes 1000,2000,5000,10000
     python -m benchmarks.fleet_scale --sizes 300 --steady 5 --jobs 100      # a quick look
@@ -64,7 +65,7 @@ class Row:
     cloud_ms_per_job: float = float("nan")
     swarm_reconnect_s: float = float("nan")
     presence_s: float = float("nan")
-    cloud_ms_per_device: float = float("nan")  # cloud CPU from the drop to presence correct
+    cloud_ms_per_device: float = float("nan")  # cloud CPU from the drop until it is idle
     swarm_jobs: int = 0  # jobs the swarm's devices ran (acks sent)
     load_avg: str = ""
 
@@ -153,6 +154,18 @@ def p99_bound(before: list[float], after: list[float]) -> float:
     return float("inf")
 
 
+def settle(base: str, token: str, limit_s: float = 120.0) -> None:
+    """Until the cloud has handled what it received (its bus queues empty), so one phase's
+    backlog is not measured as the next one's."""
+    auth = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        stats = httpx.get(f"{base}/api/v1/stats/bus", headers=auth, timeout=30).json()
+        if stats["queue_depth"] == 0:
+            return
+        time.sleep(0.5)
+
+
 def steady(row: Row, procs: dict[str, int], base: str, seconds: float) -> None:
     cpu0 = {n: _servers.cpu_seconds(p) for n, p in procs.items()}
     lag0 = lag_counts(base)
@@ -209,17 +222,18 @@ def one_size(agents: int, args: argparse.Namespace) -> Row:
             row.connect_s = until_online(db, agents, bd_seq, t0, args.limit)
             procs = {"cloud": cloud.pid, "broker": mosq.pid, "swarm": swarm.proc.pid}
             steady(row, procs, base, args.steady)
-            asyncio.run(jobs(row, base, token, args.rate, args.jobs, cloud.pid))
-            time.sleep(2)  # the last acks settle before the connections break
-            swarm.order("stats")
-            counters = json.loads(swarm.read("stats")[1])
-            row.swarm_jobs = int(counters.get("jobs_succeeded", 0))
+            settle(base, token)
             cpu0, t0 = _servers.cpu_seconds(cloud.pid), time.monotonic()
             swarm.order("drop")
             reconnected = swarm.read("reconnected")
             row.swarm_reconnect_s = float(reconnected[2])
             row.presence_s = until_online(db, agents, int(reconnected[3]), t0, args.limit)
+            settle(base, token)  # the CPU of the whole reconnect, not only until presence
             row.cloud_ms_per_device = (_servers.cpu_seconds(cloud.pid) - cpu0) / agents * 1000
+            asyncio.run(jobs(row, base, token, args.rate, args.jobs, cloud.pid))
+            swarm.order("stats")
+            counters = json.loads(swarm.read("stats")[1])
+            row.swarm_jobs = int(counters.get("jobs_succeeded", 0))
             row.load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
             swarm.order("stop")
         finally:
