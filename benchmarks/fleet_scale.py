@@ -210,7 +210,7 @@ def one_size(agents: int, args: argparse.Namespace) -> Row:
         try:
             mosq, broker = _servers.start_mosquitto(tmp)
             started.append(mosq)
-            cloud, base, env = _servers.start_cloud(tmp, broker, None)
+            cloud, base, env = _servers.start_cloud(tmp, broker, None, start_timeout_s=300)
             started.append(cloud)
             _servers.seed_pilot(env)
             token = _servers.admin_token(env)
