@@ -39,7 +39,7 @@ def start_cloud(
     broker_url: str,
     database_url: str | None,
     extra_env: dict[str, str] | None = None,
-    start_timeout_s: float = 60,
+    start_timeout_s: float = 60.0,
 ) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
@@ -75,7 +75,8 @@ def start_cloud(
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            sys.exit("the cloud did not start")
+            stop(proc)  # not left behind, retrying a broker that is gone
+            sys.exit(f"the cloud did not start within {start_timeout_s:g} s")
         time.sleep(0.1)
     return proc, base, env
 

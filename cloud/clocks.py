@@ -1,4 +1,5 @@
-"""Per-device clock offsets, in memory, fed by every upstream envelope.
+"""Per-device clock offsets, in memory, fed by every upstream envelope but births and states
+(retained, so often old; ``cloud.ingest``).
 
 Offsets live in the process that receives the device's messages; they are rebuilt within a
 few messages after a restart, so they are not stored. A device counts as skewed once

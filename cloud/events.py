@@ -52,7 +52,14 @@ class EventChannel:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped += 1
-            log.warning("event channel full: %s dropped (the next tick catches up)", event)
+            # a mass reconnect can overflow it thousands of times: log the first of a burst
+            # and every 1000th, not each one (the count is in ``dropped``)
+            if self.dropped % 1000 == 1:
+                log.warning(
+                    "event channel full: %s dropped (%d so far; the next tick catches up)",
+                    event,
+                    self.dropped,
+                )
 
     async def next(self, timeout_s: float) -> FleetEvent | None:
         """The next event, or None if none came within ``timeout_s``."""

@@ -1,8 +1,9 @@
 """What the cloud does with each upstream message: presence, peripherals, events, metrics, acks.
 
-Each handler has its own transaction, except acks and telemetry: a run of either waiting in
-one bus batch shares one (``cloud.acks``, ``cloud.telemetry.ingest_batch``), falling back to
-one per message, so one bad message cannot take the others down. Anything not applied is
+Each handler has its own transaction, except acks, telemetry and presence (births and
+states): a run of one of them waiting in one bus batch shares one (``cloud.acks``,
+``cloud.telemetry.ingest_batch``, ``cloud.presence_ingest``), falling back to one per
+message, so one bad message cannot take the others down. Anything not applied is
 counted and logged with a reason (:class:`~cloud.stats.BusStats`); nothing raises on bad input.
 
 Devices send acks, events and telemetry at least once (their outbox replays whatever the
@@ -34,11 +35,9 @@ from cloud.calls import apply_reply
 from cloud.clocks import DeviceClocks, record_skew_change
 from cloud.db import devices as device_repo
 from cloud.db import messages as message_repo
-from cloud.db import sites as site_repo
 from cloud.db.models import Device, DeviceEvent, ProcessedMessage, utcnow
 from cloud.enrollment.gate import EnrollmentGate
 from cloud.events import (
-    DeviceOnline,
     EventChannel,
     PeripheralEventIn,
     PeripheralEvents,
@@ -46,25 +45,16 @@ from cloud.events import (
 )
 from cloud.hub import ChangeHub
 from cloud.liveness import LivenessWatch
+from cloud.presence_ingest import PresenceIngest
 from cloud.reasons import Ignored, Rejected
 from cloud.stats import BusStats
 from cloud.telemetry.ingest_batch import TeleIngest
 from cloud.telemetry.lean import LeanTelemetryBody
 from cloud.telemetry.pipeline import TelemetryPipeline
 from fleet.peripherals import find
-from fleet.presence import (
-    Presence,
-    PresenceIgnored,
-    changes_presence,
-    on_birth,
-    on_state,
-    why_state_ignored,
-)
 from protocols.envelope import Envelope, MsgType, wall_ms
-from protocols.errors import TopicError
 from protocols.messages import AckBody, BirthBody, EventBody, EventKind, StateBody, TelemetryBody
 from protocols.privacy import describe, redact
-from protocols.topics import check_site_path
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +90,17 @@ class Ingest:
         self.clocks = clocks
         self._acks = acks
         self._tele = TeleIngest(sessions, hub, stats, telemetry, self._unknown, self._commit_once)
+        #: births and states, a run of them in one transaction (``cloud.presence_ingest``)
+        self.presence = PresenceIngest(
+            sessions,
+            hub,
+            stats,
+            events,
+            self._gate,
+            self._unknown,
+            auto_register=auto_register,
+            liveness=liveness,
+        )
         self._liveness = liveness
         #: button and rating events go on to the hall once stored (``cloud.events``)
         self.peripheral_events = peripheral_events or PeripheralEvents()
@@ -116,10 +117,8 @@ class Ingest:
 
     async def _dispatch(self, device_id: str, env: Envelope[Any]) -> None:
         body = env.body
-        if env.type is MsgType.BIRTH and isinstance(body, BirthBody):
-            await self._birth(device_id, env.id, body)
-        elif env.type is MsgType.STATE and isinstance(body, StateBody):
-            await self._state(device_id, body)
+        if env.type in (MsgType.BIRTH, MsgType.STATE) and isinstance(body, BirthBody | StateBody):
+            return await self.presence.apply([(device_id, env)])  # counts it itself
         elif env.type is MsgType.TELE and isinstance(body, TelemetryBody | LeanTelemetryBody):
             await self._tele.one(device_id, env.id, body)
         elif env.type is MsgType.EVT and isinstance(body, EventBody):
@@ -153,89 +152,6 @@ class Ingest:
             for key in sorted(self._rebirth_asked, key=self._rebirth_asked.__getitem__)[:5000]:
                 del self._rebirth_asked[key]
         self._events.publish(RebirthWanted(device_id))
-
-    # -- presence ----------------------------------------------------------------------------
-
-    async def _birth(self, device_id: str, msg_id: str, body: BirthBody) -> None:
-        if body.device_id != device_id:
-            return self._stats.reject(
-                Rejected.DEVICE_MISMATCH,
-                f"birth on the topic of {device_id!r} names device {body.device_id!r}",
-            )
-        try:
-            check_site_path(body.site)
-        except TopicError as err:
-            return self._stats.reject(err.reason, f"birth of {device_id}: {err}")
-        now = utcnow()
-        async with self._sessions() as s:
-            site = await site_repo.get_by_path(s, body.site)
-            if site is None:
-                return self._stats.reject(
-                    Rejected.UNKNOWN_SITE,
-                    f"device {device_id} names site {body.site!r}, which does not exist; "
-                    "create it (POST /api/v1/sites) and the device's retained birth will count "
-                    "on its next connect",
-                )
-            device = await device_repo.get(s, device_id)
-            refusal = await self._gate.refuse(s, device_id, device)
-            if refusal is not None:
-                reason, detail = refusal
-                quiet = not self._gate.first(device_id, reason)
-                return self._stats.reject(reason, detail, quiet=quiet)
-            if device is None:
-                if not self._auto_register:
-                    return self._stats.reject(
-                        Rejected.UNREGISTERED_DEVICE,
-                        f"device {device_id} is not registered and auto-registration is off "
-                        "(KFLEET_AUTO_REGISTER_DEVICES=false)",
-                    )
-                device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
-                s.add(device)
-                s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
-            presence = on_birth(_presence(device), body.bd_seq)
-            if presence is None or not presence.online:  # that session has ended already
-                self._stats.ignore(
-                    PresenceIgnored.BIRTH_OF_ENDED_SESSION, f"{device_id} bd_seq {body.bd_seq}"
-                )
-            if presence is not None:
-                device.online, device.bd_seq = presence.online, presence.bd_seq
-                device.ended_bd_seq = presence.ended_bd_seq
-            alive = device_repo.apply_birth(device, site.id, msg_id, body, now)
-            data = {"bd_seq": body.bd_seq, "online": device.online}
-            s.add(DeviceEvent(device_id=device_id, kind="birth", data=data))
-            await s.commit()
-        if alive and self._liveness is not None:
-            await self._liveness.seen([device_id])  # back from silence
-        self._hub.publish(f"device:{device_id}", "online" if device.online else "birth")
-        if device.online:
-            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
-
-    async def _state(self, device_id: str, body: StateBody) -> None:
-        async with self._sessions() as s:
-            device = await device_repo.get(s, device_id)
-            if device is None:
-                return await self._unknown(device_id, "state")
-            current = _presence(device)
-            new = on_state(current, body.online, body.bd_seq)
-            if new is None or not changes_presence(current, new):
-                if new is not None:  # another session's will, remembered for its birth
-                    device.ended_bd_seq = new.ended_bd_seq
-                    await s.commit()
-                return self._stats.ignore(
-                    why_state_ignored(current, body.bd_seq),
-                    f"{device_id} state online={body.online} bd_seq={body.bd_seq} "
-                    f"(current session {device.bd_seq}, online={device.online})",
-                )
-            device.online, device.bd_seq = new.online, new.bd_seq
-            device.last_seen = utcnow()
-            if not new.online:  # silence ends with the session
-                device.silent_since = None
-            kind = "online" if new.online else "offline"
-            s.add(DeviceEvent(device_id=device_id, kind=kind, data={"bd_seq": body.bd_seq}))
-            await s.commit()
-        self._hub.publish(f"device:{device_id}", kind)
-        if new.online:
-            self._events.publish(DeviceOnline(device_id, utcnow()))  # after the commit
 
     # -- events ------------------------------------------------------------------------------
 
@@ -319,6 +235,8 @@ class Ingest:
         for device_id, env in items:
             offset = self.clocks.offset_ms(device_id) or 0
             self._stats.observe_lag((received - env.ts - offset) / 1000)
+            if env.type in _CLOCKLESS:
+                continue
             change = self.clocks.observe(device_id, env.ts, env.mono, received)
             if change is not None:
                 await record_skew_change(self._sessions, self._hub, change, self.clocks.warn_ms)
@@ -349,6 +267,8 @@ class Ingest:
         (``cloud.telemetry.ingest_batch``), each message counted as handled unless it failed."""
         if kind is _Run.ACKS:
             return await self._acks.run(items, run)
+        if kind is _Run.PRESENCE:
+            return await self.presence.run(items, run)
         failures = await self._tele.run(items, run)
         for _ in range(len(run) - len(failures)):
             self._stats.handle(MsgType.TELE.value)
@@ -378,11 +298,19 @@ class Ingest:
         return env.model_copy(update={"body": safe.body})
 
 
+#: Births and states are no clock samples: the broker redelivers them retained long after
+#: they were said, and at a mass reconnect they are the messages that wait longest in the
+#: cloud's own queues, so the first samples of every device all carried seconds of backlog
+#: and the whole fleet was flagged skewed (issue 17: 10,000 devices). _CLOCKLESS names them.
+_CLOCKLESS = (MsgType.BIRTH, MsgType.STATE)
+
+
 class _Run(Enum):
     """Consecutive messages of these kinds are applied together."""
 
     ACKS = "acks"
     TELE = "tele"
+    PRESENCE = "presence"
 
 
 def _run_kind(env: Envelope[Any]) -> _Run | None:
@@ -391,8 +319,6 @@ def _run_kind(env: Envelope[Any]) -> _Run | None:
         return _Run.ACKS  # a call's answer is not a job's ack
     if env.type is MsgType.TELE and isinstance(body, TelemetryBody | LeanTelemetryBody):
         return _Run.TELE
+    if env.type in (MsgType.BIRTH, MsgType.STATE) and isinstance(body, BirthBody | StateBody):
+        return _Run.PRESENCE
     return None
-
-
-def _presence(device: Device) -> Presence:
-    return Presence(device.online, device.bd_seq, device.ended_bd_seq)

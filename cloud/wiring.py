@@ -178,7 +178,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
         settings, sessions, hub, stats, clocks, acks, events, telemetry, access, liveness
     )
     bus = Bus(settings, stats, ingest.handle_batch)
-    liveness.listening_since = partial(listening_since, bus)
+    liveness.listening_since = partial(listening_since, bus, settings.bus_queue_size)
     commands = Commands(bus, Grants(settings), clocks, settings.failover_grace_s)
     policy = FailoverPolicy(settings.failover_grace_s, settings.failover_margin_s)
     dispatcher = Dispatcher(
@@ -340,9 +340,12 @@ def build_notify(
     return MessageService(sessions, channels, bus.publish, policy)
 
 
-def listening_since(bus: Bus) -> datetime | None:
-    """Wall-clock time the bus subscribed on its current connection (None: not connected)."""
+def listening_since(bus: Bus, backlog: int) -> datetime | None:
+    """Wall-clock time the bus subscribed on its current connection; None while not connected,
+    and while ``backlog`` or more received messages wait for handling: the quiet of a device
+    whose messages sit in our own queues is ours, not the device's (issue 17: after a mass
+    reconnect of 5,000 devices the whole fleet was marked silent)."""
     since = bus.connected_since
-    if since is None:
+    if since is None or bus.queue_depth() >= backlog:
         return None
     return utcnow() - timedelta(seconds=asyncio.get_running_loop().time() - since)

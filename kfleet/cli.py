@@ -12,6 +12,7 @@ from cloud.cli import app as cloud_app
 from cloud.cli_admin import admin_app
 from edge_agent.cli import app as agent_app
 from kfleet.world.cli import demo, fleet
+from kfleet.world.swarm_cli import swarm
 from provisioning.cli import app as provision_app
 from provisioning.release import app as release_app
 from simulators.cli import app as sim_app
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 sim_app.command("fleet")(fleet)
+sim_app.command("swarm")(swarm)
 cloud_app.add_typer(admin_app, name="admin")
 app.add_typer(cloud_app, name="cloud", help="Run the central fleet service (API, console, bus).")
 app.add_typer(agent_app, name="agent", help="Run the device agent on a kiosk/window PC/screen.")
