@@ -23,16 +23,15 @@ from cloud.settings_cases import CaseSettings
 from cloud.settings_certs import CertSettings
 from cloud.settings_city_queue import CityQueueSettings
 from cloud.settings_elderly import ElderlySettings
+from cloud.settings_fleet_ops import FleetOpsSettings
 from cloud.settings_forms import FormsSettings
 from cloud.settings_haocha import HaochaSettings
 from cloud.settings_identity import IdentitySettings
-from cloud.settings_job_intake import JobIntakeSettings
 from cloud.settings_kiosk import KioskSettings
 from cloud.settings_pay import PaySettings
 from cloud.settings_print_audit import PrintAuditSettings
 from cloud.settings_queries import QueriesSettings
 from cloud.settings_ratings import RatingSettings
-from cloud.settings_rollouts import RolloutSettings
 from cloud.settings_telemetry import TelemetrySettings
 from fleet.jobs import RetryPolicy
 from protocols.errors import ProtocolError
@@ -61,8 +60,7 @@ class Settings(
     PaySettings,
     PrintAuditSettings,
     AvSettings,  # issue 16: media relay, Janus, monitoring streams, the help desk
-    RolloutSettings,  # issue 17: staged agent rollouts (the gate)
-    JobIntakeSettings,  # issue 17 jobcost: 429 + Retry-After at the job API
+    FleetOpsSettings,  # issue 17: staged agent rollouts, the job API's overload refusal
     BaseSettings,
 ):
     """Everything the cloud needs to run; one instance per process (or per test).
