@@ -109,10 +109,12 @@ class Ingest:
             try:
                 await self._dispatch(device_id, env)
                 return
-            except StaleDataError:
-                if attempt == RACE_RETRIES - 1:
+            except (StaleDataError, IntegrityError) as race:  # a job changed under an ack, or
+                # another cloud worker registered the birth's device first: apply it again
+                other = isinstance(race, IntegrityError) and env.type is not MsgType.BIRTH
+                if other or attempt == RACE_RETRIES - 1:
                     raise
-                log.debug("job changed under %s message %s; retrying", env.type, env.id)
+                log.debug("%s message %s met another writer; retrying", env.type, env.id)
 
     async def _dispatch(self, device_id: str, env: Envelope[Any]) -> None:
         body = env.body
@@ -176,7 +178,7 @@ class Ingest:
                     "create it (POST /api/v1/sites) and the device's retained birth will count "
                     "on its next connect",
                 )
-            device = await device_repo.get(s, device_id)
+            device = await device_repo.locked(s, device_id)
             refusal = await self._gate.refuse(s, device_id, device)
             if refusal is not None:
                 reason, detail = refusal
@@ -212,7 +214,7 @@ class Ingest:
 
     async def _state(self, device_id: str, body: StateBody) -> None:
         async with self._sessions() as s:
-            device = await device_repo.get(s, device_id)
+            device = await device_repo.locked(s, device_id)
             if device is None:
                 return await self._unknown(device_id, "state")
             current = _presence(device)
