@@ -92,6 +92,8 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
         for w in workers:
             stack.enter_context(w)
         await a.start()  # seeds the sites and migrates; then the others together
+        for w in (b, c):  # one database: a's sites and administrator's token are theirs
+            w._seeded, w.token = True, a.token
         await asyncio.gather(b.start(), c.start())
         http = await stack.enter_async_context(_client(a))
         via_c = await stack.enter_async_context(_client(c))
