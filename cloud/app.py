@@ -166,6 +166,7 @@ async def _run_workers(parts: Parts) -> None:
             ("media", parts.media.run()),  # issue 16: stream health, cleanup
             ("media-monitor", parts.monitor.run()),  # issue 16 walls
             ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
+            ("hub-relay", parts.relay.run()),  # issue 17: notices between cloud workers
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from tests.faults.workers_kit import (
     JobFlow,
     change_presence,
     presence_settles,
+    start_workers,
     workers_for,
 )
 from tests.ops.rolling_kit import TeleSender, receipts
@@ -91,10 +93,7 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
     async with AsyncExitStack() as stack:
         for w in workers:
             stack.enter_context(w)
-        await a.start()  # seeds the sites and migrates; then the others together
-        for w in (b, c):  # one database: a's sites and administrator's token are theirs
-            w._seeded, w.token = True, a.token
-        await asyncio.gather(b.start(), c.start())
+        await start_workers(workers)
         http = await stack.enter_async_context(_client(a))
         via_c = await stack.enter_async_context(_client(c))
         for config in configs:
@@ -108,6 +107,7 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
         tele = [asyncio.create_task(s.run()) for s in senders]
         flow = JobFlow(workers, kiosks, uid, period_s=0.15)
         submitting = asyncio.create_task(flow.run())
+        stack.callback(stop_all, [*tele, submitting])  # a failure stops the flows first
         try:
             await flow.answered(JOBS_BEFORE_KILL)
             b.kill()
@@ -150,6 +150,11 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
             raise
     printed = receipts([p.out_dir for p in printers])
     assert sorted(printed.elements()) == sorted(flow.jobs)  # every job once, nothing else
+
+
+def stop_all(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
 
 
 def _client(worker: CloudProcess) -> httpx.AsyncClient:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ import httpx
 from tests.cloudkit import FakeDevice
 from tests.faults.ledger import receipt
 from tests.faults.procs import CloudProcess, Mosquitto
+from tests.identity_kit import token_for_database
 from tests.ops.rolling_kit import TeleSender
 
 SITE = "qh/hx/golmud/hhl"
@@ -48,6 +51,23 @@ def workers_for(tmp_path: Path, broker: Mosquitto, db: str, uid: str, n: int) ->
         CloudProcess(tmp_path / f"w{i}", broker.url, mqtt_client_id=f"w{i}-{uid}", **common)
         for i in range(n)
     ]
+
+
+async def start_workers(workers: Sequence[CloudProcess]) -> None:
+    """Seed the sites once (one database), then start every worker together. The seed gets
+    more time than ``CloudProcess.start`` gives it: at a load average of 18 on the two shared
+    cores a seed was seen taking over 60 s."""
+    first = workers[0]
+    seed = [sys.executable, "-m", "kfleet", "cloud", "seed-pilot"]
+    done = await asyncio.to_thread(
+        subprocess.run, seed, env=first.env, capture_output=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    token = await token_for_database(first.database_url)
+    for w in workers:
+        w._seeded, w.token = True, token
+    await first.start()  # migrates; then the others together
+    await asyncio.gather(*(w.start() for w in workers[1:]))
 
 
 @dataclass
