@@ -23,7 +23,9 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 CASE = "tests/faults/test_workers_kill.py"
 _FIGURE = re.compile(
@@ -32,11 +34,13 @@ _FIGURE = re.compile(
 )
 
 
-def one_run() -> tuple[str, str, str, str, float]:
-    """(after the changes, after the kill, killed worker, verdict, wall seconds)."""
+def one_run(log: Path) -> tuple[str, str, str, str, float]:
+    """(after the changes, after the kill, killed worker, verdict, wall seconds); the case's
+    output goes to ``log``."""
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-n", "0", "-s", CASE]
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
+    log.write_text(done.stdout + done.stderr, encoding="utf-8")
     found = _FIGURE.search(done.stdout)
     verdict = "passed" if done.returncode == 0 else f"FAILED (rc {done.returncode})"
     if found is None:
@@ -48,6 +52,7 @@ def one_run() -> tuple[str, str, str, str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--log-dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     if not os.environ.get("KFLEET_TEST_DATABASE_URL"):
         sys.exit("set KFLEET_TEST_DATABASE_URL to a PostgreSQL server (docs/benchmarks.md)")
@@ -55,8 +60,10 @@ def main() -> None:
     print("run | settled after changes s | after kill s | killed worker | case | load 1/5/15")
     for n in range(1, args.runs + 1):
         load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-        changes, kill, back, verdict, wall = one_run()
+        log = args.log_dir / f"workers_kill-{n}.log"
+        changes, kill, back, verdict, wall = one_run(log)
         print(f"{n} | {changes} | {kill} | {back} | {verdict} ({wall:.0f} s) | {load}", flush=True)
+    print(f"each run's output: {args.log_dir}/workers_kill-N.log")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ async def presence_settles(
         if time.monotonic() > deadline:
             wrong = {d: seen.get(d) for d, up in want.items() if seen.get(d) != up}
             raise AssertionError(f"presence still wrong after {timeout:g} s: {wrong}")
-        await asyncio.sleep(0.05)  # polling another process's view: there is no event
+        await asyncio.sleep(0.1)  # polling another process's view: there is no event
 
 
 async def change_presence(leaving: Sequence[TeleSender], arriving: Sequence[FakeDevice]) -> None:
