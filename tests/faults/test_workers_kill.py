@@ -66,10 +66,11 @@ async def printers(tmp_path: Path) -> AsyncIterator[list[EscPosPrinterSim]]:
 @pytest.fixture(autouse=True)
 def slow_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three clouds and a restart on two loaded shared cores: a cold start (imports alone)
-    was seen taking 23 s at a load average of 12."""
-    monkeypatch.setattr(procs, "START_TIMEOUT_S", 120.0)
+    was seen taking 23 s at a load average of 12, a restart under the flows over 120 s at 20."""
+    monkeypatch.setattr(procs, "START_TIMEOUT_S", 300.0)
 
 
+@pytest.mark.timeout(1200)  # three cold starts and a restart on two loaded shared cores
 async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
     tmp_path: Path,
     uid: str,
@@ -149,7 +150,7 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
                 assert listed.json()["total"] == len(flow.jobs)  # no key made two jobs
         except AssertionError:
             for w in workers:
-                print(f"{w.log}:\n{tail(w.log)}")
+                print(f"{w.log}:\n{tail(w.log, 150)}")
             raise
     printed = receipts([p.out_dir for p in printers])
     assert sorted(printed.elements()) == sorted(flow.jobs)  # every job once, nothing else

@@ -46,6 +46,7 @@ def workers_for(tmp_path: Path, broker: Mosquitto, db: str, uid: str, n: int) ->
         "retry_backoff_s": 0.2,
         "retry_backoff_cap_s": 1.0,
         "reconnect_max_s": 0.5,
+        "log_level": "info",  # a failure shows when each bus connected
     }
     return [
         CloudProcess(tmp_path / f"w{i}", broker.url, mqtt_client_id=f"w{i}-{uid}", **common)
