@@ -121,6 +121,7 @@ async def test_a_worker_killed_under_load_loses_no_job_and_presence_settles(
             want |= {s.device.device_id: True for s in senders[CHANGES:]}
             want |= {d.device_id: True for d in arrivals} | dict.fromkeys(kiosks, True)
             restart = asyncio.create_task(b.start())
+            stack.callback(restart.cancel)  # a failure before it is awaited: not left running
             settled = await asyncio.gather(*(presence_settles(h, want) for h in (http, via_c)))
             lag = max(settled) - changed_at
             back = "back" if restart.done() else "still starting"
