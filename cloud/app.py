@@ -172,6 +172,7 @@ async def _run_workers(parts: Parts) -> None:
             ("help-calls", parts.help.run()),  # issue 16: ring on, miss after the wait limit
             ("help-recordings", parts.recordings.run()),  # issue 16: retention of recordings
             ("rollouts", parts.rollouts.run()),  # issue 17: the rollout gate
+            ("hub-relay", parts.relay.run()),  # issue 17: notices between cloud workers
         ):
             parts.workers.track(tg.create_task(work, name=name))
 

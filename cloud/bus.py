@@ -33,7 +33,13 @@ from protocols import mqtt_client
 from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
 from protocols.envelope import Envelope, MsgType, Sender, decode, encode
 from protocols.errors import ProtocolError
-from protocols.topics import DeviceChannel, device_topic, parse_device_topic, upstream_filter
+from protocols.topics import (
+    PRESENCE_FILTERS,
+    DeviceChannel,
+    device_topic,
+    parse_device_topic,
+    upstream_filter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +146,21 @@ class Bus:
         """Subscribe to every device's upstream topics; a refusal (SUBACK 0x80, or an MQTT 5
         failure code) raises: connected but deaf, the cloud would look healthy and hear
         nothing."""
-        topic_filter = upstream_filter(self._settings.mqtt_shared_group)
-        granted = await client.subscribe(topic_filter, qos=1)
-        refused = [g for g in granted if (g >= 0x80 if isinstance(g, int) else g.is_failure)]
-        if refused:
-            raise SubscriptionRefused(
-                f"the broker at {self._settings.mqtt.url} refused the cloud's subscription to "
-                f"{topic_filter!r} ({refused[0]}): the cloud's MQTT identity lacks the ACL to "
-                "read devices' upstream topics (docs/broker-acl.md); retrying"
-            )
+        for topic_filter in self._filters():
+            granted = await client.subscribe(topic_filter, qos=1)
+            refused = [g for g in granted if (g >= 0x80 if isinstance(g, int) else g.is_failure)]
+            if refused:
+                raise SubscriptionRefused(
+                    f"the broker at {self._settings.mqtt.url} refused the cloud's subscription "
+                    f"to {topic_filter!r} ({refused[0]}): the cloud's MQTT identity lacks the "
+                    "ACL to read devices' upstream topics (docs/broker-acl.md); retrying"
+                )
+
+    def _filters(self) -> list[str]:
+        """The upstream filter; in a ``$share`` group also the presence topics, plainly (each
+        worker applies every birth and state: ``PRESENCE_FILTERS``)."""
+        group = self._settings.mqtt_shared_group
+        return [upstream_filter(group), *(PRESENCE_FILTERS if group else ())]
 
     async def stop(self) -> None:
         """An orderly stop that loses nothing the broker delivered; call before cancelling.
@@ -162,9 +174,7 @@ class Bus:
         client = self._client
         if client is not None and self._settings.mqtt_session == "clean":
             with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
-                await client.unsubscribe(
-                    upstream_filter(self._settings.mqtt_shared_group), timeout=PUBLISH_TIMEOUT_S
-                )
+                await client.unsubscribe(self._filters(), timeout=PUBLISH_TIMEOUT_S)
         if self._publishing:  # commands on their way: let the broker confirm them
             await asyncio.wait(set(self._publishing), timeout=PUBLISH_TIMEOUT_S)
         task = self._connection_task

@@ -45,8 +45,16 @@ class ChangeHub:
 
     def __init__(self) -> None:
         self._subs: defaultdict[str, set[Subscription]] = defaultdict(set)
+        #: also tells the other cloud workers (``cloud.hub_relay``; None: one worker)
+        self.relay: Callable[[str, str], None] | None = None
 
     def publish(self, key: str, value: str) -> None:
+        self.deliver(key, value)
+        if self.relay is not None:
+            self.relay(key, value)
+
+    def deliver(self, key: str, value: str) -> None:
+        """To this process's subscriptions only (a notice another worker relayed)."""
         for sub in tuple(self._subs.get(key, ())):
             sub._put(value)
 

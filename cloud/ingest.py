@@ -110,10 +110,12 @@ class Ingest:
             try:
                 await self._dispatch(device_id, env)
                 return
-            except StaleDataError:
-                if attempt == RACE_RETRIES - 1:
+            except (StaleDataError, IntegrityError) as race:  # a job changed under an ack, or
+                # another cloud worker registered the birth's device first: apply it again
+                other = isinstance(race, IntegrityError) and env.type is not MsgType.BIRTH
+                if other or attempt == RACE_RETRIES - 1:
                     raise
-                log.debug("job changed under %s message %s; retrying", env.type, env.id)
+                log.debug("%s message %s met another writer; retrying", env.type, env.id)
 
     async def _dispatch(self, device_id: str, env: Envelope[Any]) -> None:
         body = env.body

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db import devices as device_repo
@@ -102,10 +103,18 @@ class PresenceIngest:
         failures: list[Failure] = []
         for i in run:
             try:
-                await self.apply([items[i]])
+                await self._apply_one(items[i])
             except Exception as err:
                 failures.append((i, err))
         return failures
+
+    async def _apply_one(self, item: tuple[str, Envelope[Any]]) -> None:
+        """One message; a birth that lost the race to register its device (another cloud
+        worker registered it first) is applied again, on the row that worker made."""
+        try:
+            await self.apply([item])
+        except IntegrityError:
+            await self.apply([item])
 
     async def apply(self, messages: Sequence[tuple[str, Envelope[Any]]]) -> None:
         """One transaction; nothing outside the database changes before its commit, so a
@@ -113,7 +122,15 @@ class PresenceIngest:
         out = _Outcome(utcnow())
         async with self._sessions() as s:
             ids = sorted({device_id for device_id, _ in messages})
-            found = await s.scalars(select(Device).where(Device.id.in_(ids)))
+            # locked in id order (FOR UPDATE on PostgreSQL; SQLite locks the file as it writes):
+            # several cloud workers apply one device's presence one after the other
+            found = await s.scalars(
+                select(Device)
+                .where(Device.id.in_(ids))
+                .order_by(Device.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
             devices: dict[str, Device] = {d.id: d for d in found}
             sites: dict[str, Site | None] = {}
             for device_id, env in messages:

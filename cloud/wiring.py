@@ -42,6 +42,7 @@ from cloud.hall.ratings_service import build_ratings
 from cloud.help.incall import InCall
 from cloud.help.parts import HelpDesk, build_help
 from cloud.hub import ChangeHub
+from cloud.hub_relay import HubRelay
 from cloud.ingest import Ingest
 from cloud.job_intake import JobIntake
 from cloud.jobs import JobService
@@ -120,12 +121,16 @@ class Parts:
     recordings: CallRecordings = field(init=False)
     #: issue 17: agent releases and staged rollouts (its ``run`` is the gate, a worker)
     rollouts: Rollouts = field(init=False)
+    #: issue 17: the hub's notices to and from the other cloud workers (its ``run`` is a
+    #: worker of the app; idle with one worker or on SQLite)
+    relay: HubRelay = field(init=False)
 
     def __post_init__(self) -> None:
         desk = build_help(
             self.settings, self.sessions, self.hub, self.media, self.ingest.peripheral_events.add
         )
         object.__setattr__(self, "help", desk)
+        object.__setattr__(self, "relay", HubRelay(self.hub, self.settings))
         self.media.directory = desk.directory  # call streams take their call's site (scoping)
         self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
         object.__setattr__(self, "recordings", _call_recordings(self.settings, self))

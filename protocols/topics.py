@@ -111,6 +111,12 @@ def upstream_filter(shared_group: str | None = None) -> str:
     return f"$share/{shared_group}/{flt}" if shared_group else flt
 
 
+#: Presence topics every cloud worker of a ``$share`` group also subscribes to plainly: each
+#: worker applies every birth and state, so a dead worker's share of them (which Mosquitto
+#: queues in its session until it returns) cannot leave presence wrong (docs/operations.md).
+PRESENCE_FILTERS = (f"{ROOT}/dev/+/birth", f"{ROOT}/dev/+/state")
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceTopic:
     """A parsed device topic."""

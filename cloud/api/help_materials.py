@@ -151,7 +151,7 @@ async def put_materials(
     pages and puts it back to ``pending``)."""
     await incall.gate.device(call_id, caller)
     rows = [(m.material_id, m.name, list(m.pages)) for m in body.materials]
-    return MaterialsVersion(version=incall.materials.put(call_id, caller.name, rows))
+    return MaterialsVersion(version=await incall.materials.put(call_id, caller.name, rows))
 
 
 @router.get(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.topics import (
+    PRESENCE_FILTERS,
     ROOT,
     UPSTREAM,
     DeviceChannel,
@@ -70,6 +71,7 @@ def cloud_acls(shared_group: str | None = None) -> list[Acl]:
     acls = [Acl("subscribeLiteral", upstream_filter())]
     if shared_group:
         acls.append(Acl("subscribeLiteral", upstream_filter(shared_group)))
+        acls += [Acl("subscribeLiteral", flt) for flt in PRESENCE_FILTERS]  # several workers
     acls += [Acl("publishClientReceive", f"{ROOT}/dev/+/{ch.value}") for ch in sorted(UPSTREAM)]
     acls.append(Acl("publishClientSend", f"{ROOT}/dev/+/{DeviceChannel.CMD.value}"))
     acls.append(Acl("publishClientSend", SITE_CONTENT_ALL))

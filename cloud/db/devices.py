@@ -24,6 +24,13 @@ async def get(session: AsyncSession, device_id: str) -> Device | None:
     return await session.get(Device, device_id)
 
 
+async def locked(session: AsyncSession, device_id: str) -> Device | None:
+    """The device row locked for this transaction (``FOR UPDATE`` on PostgreSQL; SQLite locks
+    the whole file when it writes): several cloud workers apply one device's presence
+    messages one after the other, each on the state the previous one committed."""
+    return await session.get(Device, device_id, with_for_update=True, populate_existing=True)
+
+
 def not_found(device_id: str) -> NotFound:
     """The 404 of an unknown device — and of one outside the caller's scope (the same words,
     so a caller cannot learn that a device exists elsewhere)."""

@@ -31,7 +31,7 @@ Decision = Literal["accept", "rescan"]
 class Pages(Protocol):
     """Where the apply pages are (``cloud.kiosk.apply.ApplyService``)."""
 
-    def uploaded_by(self, sha256: str) -> str | None: ...
+    async def uploaded_by(self, sha256: str) -> str | None: ...
 
     def page_path(self, sha256: str) -> Path: ...
 
@@ -99,11 +99,11 @@ class MaterialReview:
         review.changed.changed()
 
     # --- the kiosk ---
-    def put(self, call_id: str, device: str, rows: list[tuple[str, str, list[str]]]) -> int:
+    async def put(self, call_id: str, device: str, rows: list[tuple[str, str, list[str]]]) -> int:
         """The materials the application holds now: (id, name, page sha256s) each."""
         for _, _, shas in rows:
             for sha in shas:
-                if self.pages is None or self.pages.uploaded_by(sha) != device:
+                if self.pages is None or await self.pages.uploaded_by(sha) != device:
                     raise PageNotUploaded(sha)
         review = self._review(call_id)
         fresh: dict[str, Material] = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +41,7 @@ from cloud.kiosk.apply_errors import (
 )
 from cloud.kiosk.apply_forms import GENERAL_CODE
 from cloud.kiosk.apply_receipt import ReceiptFacts, apply_receipt
+from cloud.kiosk.apply_uploads import PageUploads
 from cloud.kiosk.city_platform import CityPlatform
 from cloud.kiosk.city_platform_errors import CaseRefused, IdNumberInvalid
 from cloud.kiosk.forms_seed import current_form
@@ -116,8 +116,8 @@ class ApplyService:
         self._jobs = jobs
         self._sessions = sessions
         self._clock = clock
-        #: page sha256 → (device, when uploaded): a device files only its own pages
-        self._uploads: dict[str, tuple[str, float]] = {}
+        #: which kiosk uploaded each page (any cloud worker's): a device files only its own
+        self._uploads = PageUploads(sessions, UPLOAD_TTL_S)
         self._done: dict[tuple[str, str], Submitted] = {}
         self._lock = asyncio.Lock()
 
@@ -153,17 +153,14 @@ class ApplyService:
         if media_type_of(content[:8]) is None:
             raise MaterialRefused("a material page must be a JPEG, PNG or PDF file")
         info = await self._blobs.put(sha256, _once(content))
-        now = time.monotonic()
-        stale = [k for k, v in self._uploads.items() if now - v[1] >= UPLOAD_TTL_S]
+        stale = await self._uploads.record(sha256, caller.name)
         await self._forget_pages(stale)  # uploaded and never filed: not kept
-        self._uploads[sha256] = (caller.name, now)
         return info
 
-    def uploaded_by(self, sha256: str) -> str | None:
+    async def uploaded_by(self, sha256: str) -> str | None:
         """The device that uploaded this page (and has not filed it yet), else None: a help
         call's material review (issue 16) shows an operator only the calling kiosk's pages."""
-        got = self._uploads.get(sha256)
-        return got[0] if got is not None else None
+        return await self._uploads.owner(sha256)
 
     def page_path(self, sha256: str) -> Path:
         """The stored page (``NotFound`` if it is gone)."""
@@ -172,8 +169,8 @@ class ApplyService:
     async def _forget_pages(self, pages: list[str]) -> None:
         """Delete pages the cloud no longer needs (filed with the platform, or abandoned): a
         scan of an ID card is not kept a minute longer than it must be."""
+        await self._uploads.forget(pages)
         for sha in pages:
-            self._uploads.pop(sha, None)
             await asyncio.to_thread(self._blobs.path_of(sha).unlink, missing_ok=True)
 
     async def submit(self, caller: Principal, req: ApplicationRequest) -> Submitted:
@@ -275,13 +272,11 @@ class ApplyService:
     ) -> list[apply_platform.MaterialFiles]:
         assert self.platform is not None
         names = {m.code: m.name for m in situation.materials}
-        now = time.monotonic()
         out: list[apply_platform.MaterialFiles] = []
         for m in (m for m in materials if m.pages):
             ids: list[str] = []
             for n, sha in enumerate(m.pages, 1):
-                owner = self._uploads.get(sha)
-                if owner is None or owner[0] != device or now - owner[1] > UPLOAD_TTL_S:
+                if await self._uploads.owner(sha) != device:
                     raise MaterialMissing(f"page {sha[:12]}… was not uploaded by {device}")
                 try:
                     content = await asyncio.to_thread(self._blobs.locate(sha).read_bytes)

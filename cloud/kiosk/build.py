@@ -51,7 +51,9 @@ def build_kiosk(
         settings.hall_phone_url or settings.base_url,
     )
     build_queries(kiosk, settings, sessions)
-    build_elderly(kiosk, settings, jobs)  # elderly: 高龄补贴 registration and certification
+    build_elderly(
+        kiosk, settings, jobs, sessions
+    )  # elderly: 高龄补贴 registration and certification
     kiosk.apply = ApplyService.of(kiosk, settings, jobs, sessions)
     build_certs(kiosk, settings, sessions, jobs)  # issue 15 certs: after the queries (otp)
     kiosk.reconcile = build_reconcile(settings, sessions, kiosk, kiosk.workers, kiosk.closers)

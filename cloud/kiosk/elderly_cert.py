@@ -24,12 +24,15 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
 
 from cloud.auth.principal import Principal
 from cloud.kiosk.departments.base import Person
 from cloud.kiosk.elderly import ElderlyService, check_age
 from cloud.kiosk.errors import KioskError
 from cloud.kiosk.face_verify import FaceVerifier
+from cloud.once import MemoryClaims
 from protocols.idcard.text import mask_id_number, mask_name
 from protocols.jobs import FeedLine, ReceiptParams, TextLine
 
@@ -94,15 +97,25 @@ def random_actions(n: int, pick: Callable[[int], int] = secrets.randbelow) -> li
     return out
 
 
+class Claims(Protocol):
+    async def claim(self, nonce: str, expires_at: datetime) -> bool: ...
+
+
 class CertService:
     def __init__(
-        self, elderly: ElderlyService, verifier: FaceVerifier, secret: str, actions: int
+        self,
+        elderly: ElderlyService,
+        verifier: FaceVerifier,
+        secret: str,
+        actions: int,
+        claims: Claims | None = None,
     ) -> None:
         self._elderly = elderly
         self._verifier = verifier
         self._key = hashlib.sha256(b"kfleet-elderly-cert\0" + secret.encode()).digest()
         self._n = actions
-        self._used: dict[str, float] = {}  # nonce → expiry (single use)
+        #: challenge nonces used (single use across every cloud worker: ``cloud.once``)
+        self._claims: Claims = claims or MemoryClaims()
 
     def _person(self, id_number: str, name: str) -> str:
         msg = f"person\x1f{id_number.upper()}\x1f{name.strip()}".encode()
@@ -125,26 +138,24 @@ class CertService:
         token = f"{payload}.{self._sign(payload.encode())}"
         return Challenge(token, actions, ACTION_SECONDS, CHALLENGE_TTL_S)
 
-    def _redeem(self, caller: Principal, token: str, id_number: str, name: str) -> list[str]:
+    async def _redeem(self, caller: Principal, token: str, id_number: str, name: str) -> list[str]:
         payload, _, sig = token.partition(".")
         if not hmac.compare_digest(sig.encode(), self._sign(payload.encode()).encode()):
             raise _refused("the challenge's signature does not check")
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        now = time.time()
-        self._used = {n: x for n, x in self._used.items() if x > now}
         if claims["d"] != caller.name or claims["p"] != self._person(id_number, name):
             raise _refused("the challenge was issued to another kiosk or card")
-        if claims["x"] <= now:
+        if claims["x"] <= time.time():
             raise _refused("the challenge has expired")
-        if claims["n"] in self._used:
+        expires = datetime.fromtimestamp(claims["x"], UTC)
+        if not await self._claims.claim(str(claims["n"]), expires):
             raise _refused("the challenge was used already")
-        self._used[claims["n"]] = float(claims["x"])
         return [str(a) for a in claims["a"]]
 
     async def verify(
         self, caller: Principal, token: str, id_number: str, name: str, clip: bytes
     ) -> CertResult:
-        actions = self._redeem(caller, token, id_number, name)
+        actions = await self._redeem(caller, token, id_number, name)
         try:
             answer = await self._verifier.verify(id_number.upper(), name, clip, actions)
         finally:

@@ -20,6 +20,7 @@ import cloud.db.telemetry_points  # issue 12: the SQL telemetry store
 import cloud.hall.content_tables  # issue 13: content versions (migration 0015)
 import cloud.hall.queue_tables  # issue 13: the queue's tickets (migration 0014)
 import cloud.hall.ratings_tables  # issue 13: rating requests and follow-ups (migration 0016)
+import cloud.kiosk.apply_uploads  # issue 17: page uploads shared by cloud workers (0031)
 import cloud.kiosk.appointments_tables  # issue 14: appointments (migration 0019)
 import cloud.kiosk.certs_tables  # issue 15: certificates, card changes (migration 0025)
 import cloud.kiosk.forms_tables  # issue 15: e-forms and phone hand-offs (migration 0023)
@@ -27,6 +28,7 @@ import cloud.kiosk.pay.orders_tables  # issue 15: payment orders, notifications,
 import cloud.kiosk.pay.reconcile_tables  # issue 15: payment reconciliation (migration 0027)
 import cloud.kiosk.queries_tables  # issue 14: one-time codes, query usage (migration 0020)
 import cloud.notify.rows  # the message service's record (migration 0010)
+import cloud.once  # issue 17: single-use nonces shared by cloud workers (migration 0031)
 import cloud.print_audit_tables  # issue 15: the print/copy audit (migration 0028)
 import cloud.rollouts.tables  # noqa: F401  (issue 17: rollouts, migration 0032; one noqa: the last)
 from cloud.db.models import Base
