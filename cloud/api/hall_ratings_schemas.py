@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from cloud.schemas import NumberOnly
 
@@ -72,8 +73,18 @@ class Report(BaseModel):
     total: ReportRow
 
 
+#: reasons are for 基本满意 .. 非常不满意 (3 .. 1): said in the schema, so a client (and the
+#: fuzz suite) knows a 满意 with reasons is invalid input, not a refusal of valid input
+_NO_REASONS_ABOVE_3: JsonDict = {
+    "if": {"properties": {"level": {"minimum": 4}}, "required": ["level"]},
+    "then": {"properties": {"reasons": {"maxItems": 0}}},
+}
+
+
 class RateIn(_In):
     """A rating from a kiosk or a phone: a level, and for 3..1 optional reasons."""
+
+    model_config = ConfigDict(json_schema_extra=_NO_REASONS_ABOVE_3)
 
     level: Level
     reasons: Annotated[list[ReasonCode], Field(max_length=5)] = []
