@@ -25,10 +25,11 @@ import os
 import random
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from protocols.escpos import (
     PAPER_80MM,
@@ -146,6 +147,7 @@ class EscPosPrinterSim:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._stopping = False
+        self._listening = False
         self._changed = asyncio.Condition()
         self._next = 1
 
@@ -181,13 +183,15 @@ class EscPosPrinterSim:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.stem) for p in self.out_dir.glob("*.txt") if p.stem.isdigit()]
         self._next = max(numbers, default=0) + 1
-        self._server = await asyncio.start_server(self._handle, self.host, self._port)
+        self._listening = True
+        self._server = await asyncio.start_server(self._accept, self.host, self._port)
         self._port = self._server.sockets[0].getsockname()[1]
         log.info("ESC/POS printer simulator on %s:%d -> %s", self.host, self._port, self.out_dir)
 
     async def stop(self) -> None:
         """Stop listening and close open connections (their unfinished receipts are lost)."""
         self._stopping = True
+        self._listening = False
         self._released.set()  # held connections end now
         if self._server is not None:
             self._server.close()
@@ -237,11 +241,21 @@ class EscPosPrinterSim:
         async with self._changed:
             self._changed.notify_all()
 
+    def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Coroutine[Any, Any, None]:
+        """Called by asyncio as a connection is made, before its handler task first runs: from
+        here on :meth:`stop` closes it even if that task never starts (a probe connecting as
+        the test ends), so no socket is left to the garbage collector of a later test."""
+        self._writers.add(writer)
+        if not self._listening:  # accepted just before stop() closed the listener
+            writer.close()
+        return self._handle(reader, writer)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        self._writers.add(writer)
         try:
             await self._serve(reader, writer)
         finally:

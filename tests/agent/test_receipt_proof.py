@@ -32,8 +32,11 @@ async def silent_cloud() -> AsyncIterator[str]:
 
     async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         held.append(writer)
-        while await reader.read(65536):
-            pass
+        try:
+            while await reader.read(65536):
+                pass
+        finally:  # also when the test's loop cancels it: no socket left to the collector
+            writer.close()
 
     server = await asyncio.start_server(swallow, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

@@ -65,8 +65,10 @@ async def burst(
     request takes, and few would overlap."""
     urls = [httpx.URL(u) for u in ([base_urls] if isinstance(base_urls, str) else base_urls)]
     ends = [(urls[i % len(urls)].host, urls[i % len(urls)].port or 80) for i in range(len(bodies))]
-    conns = [await asyncio.open_connection(host, port) for host, port in ends]
+    conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:
+        for host, port in ends:  # inside the try: a refusal closes the ones already open
+            conns.append(await asyncio.open_connection(host, port))
         payloads = [
             _request(f"{h}:{p}", body, token) for (h, p), body in zip(ends, bodies, strict=True)
         ]

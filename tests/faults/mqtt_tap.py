@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import enum
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,11 @@ class MqttTap:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
+        """Accepted connections being served (before their pipes exist, too)."""
+        self._accepted: set[asyncio.StreamWriter] = set()
+        """Every accepted connection not yet closed, from the moment asyncio made it."""
+        self._exited = False
 
     @property
     def port(self) -> int:
@@ -97,7 +102,7 @@ class MqttTap:
         return f"mqtt://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> MqttTap:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self._port = self.port
         return self
 
@@ -108,6 +113,12 @@ class MqttTap:
             self._server.close()
             await self._server.wait_closed()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._exited = True
+        for handler in list(self._handlers):  # e.g. one still connecting upstream
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        for writer in list(self._accepted):  # accepted, its handler task not yet started
+            writer.transport.abort()
 
     def partition(self) -> None:
         """Reset every connection (the broker fires the client's will at once) and stop
@@ -129,7 +140,7 @@ class MqttTap:
     async def heal(self) -> None:
         """Listen again, on the same port."""
         if not self._open:
-            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self._port)
+            self._server = await asyncio.start_server(self._accept, "127.0.0.1", self._port)
         self._open = True
 
     async def wait_for(
@@ -154,7 +165,32 @@ class MqttTap:
         assert packet is not None
         return packet
 
+    def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Coroutine[Any, Any, None]:
+        """Called by asyncio as a connection is made, before its handler task first runs: the
+        connection is known from here on, so the exit closes it even if that task never runs
+        (a client connecting as the test ends)."""
+        self._accepted.add(writer)
+        if self._exited:
+            writer.transport.abort()
+        return self._handle(reader, writer)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve one accepted connection; whatever ends it (a cut, the exit, the test's loop
+        cancelling it), its sockets are closed here, never left to the garbage collector
+        (which would warn in whichever later test it happens to run)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._forward(reader, writer)
+        finally:
+            self._handlers.discard(task)
+            self._accepted.discard(writer)
+            writer.transport.abort()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self._open:
             self.refused += 1
             writer.transport.abort()

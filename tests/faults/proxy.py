@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
+from typing import Any
 
 _CHUNK = 65536
 _Pair = tuple[asyncio.StreamWriter, asyncio.StreamWriter]  # client side, server side
@@ -38,6 +40,11 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pairs: dict[_Pair, list[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
+        """Accepted connections being served (before their pipes exist, too)."""
+        self._accepted: set[asyncio.StreamWriter] = set()
+        """Every accepted connection not yet closed, from the moment asyncio made it."""
+        self._exited = False
         self._stranded: list[asyncio.StreamWriter] = []
 
     @property
@@ -50,7 +57,7 @@ class TcpProxy:
         return len(self._pairs)
 
     async def __aenter__(self) -> TcpProxy:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -60,6 +67,12 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._exited = True
+        for handler in list(self._handlers):  # e.g. one still connecting upstream
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        for writer in list(self._accepted):  # accepted, its handler task not yet started
+            writer.transport.abort()
         for up in self._stranded:
             up.transport.abort()
 
@@ -96,7 +109,32 @@ class TcpProxy:
         self._open = True
         self._flowing.set()
 
+    def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> Coroutine[Any, Any, None]:
+        """Called by asyncio as a connection is made, before its handler task first runs: the
+        connection is known from here on, so the exit closes it even if that task never runs
+        (a client connecting as the test ends)."""
+        self._accepted.add(writer)
+        if self._exited:
+            writer.transport.abort()
+        return self._handle(reader, writer)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve one accepted connection; whatever ends it (a cut, the exit, the test's loop
+        cancelling it), its sockets are closed here, never left to the garbage collector
+        (which would warn in whichever later test it happens to run)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._forward(reader, writer)
+        finally:
+            self._handlers.discard(task)
+            self._accepted.discard(writer)
+            writer.transport.abort()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         early = b""
         if self.blackholed:
             held = await self._hold(reader)
@@ -119,9 +157,9 @@ class TcpProxy:
             up_writer.transport.abort()
             return
         self.accepted += 1
-        up_writer.write(early)
         pair = (writer, up_writer)
         try:
+            up_writer.write(early)
             async with asyncio.TaskGroup() as tg:
                 pipes = self._pairs[pair] = [
                     tg.create_task(_pipe(reader, up_writer, self._flowing)),
