@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -227,7 +228,12 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception:
+        except Exception as exc:
+            busy = database_unavailable(exc)
+            if busy is not None and not started:  # a condition of the moment: one line
+                log.warning("%s %s: %s", scope.get("method"), scope.get("path"), exc)
+                await busy(scope, receive, send)
+                return
             log.exception("%s %s failed", scope.get("method"), scope.get("path"))
             if started:
                 raise
@@ -237,6 +243,37 @@ class CatchAll:
                 "with its traceback): retry later, and report it if it persists",
             )
             await response(scope, receive, send)
+
+
+#: Seconds a client is asked to wait when the database is busy or unreachable.
+DATABASE_RETRY_AFTER_S = 2
+
+
+def database_unavailable(exc: Exception) -> JSONResponse | None:
+    """A 503 with ``Retry-After`` for a database that is busy or unreachable — every pooled
+    connection in use past the pool's timeout, a PostgreSQL that refuses connections, an
+    SQLite file locked or on a full disk — which are conditions of the moment, not bugs of
+    the request: a client should retry, and a load balancer may send it elsewhere."""
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return error_response(
+            503,
+            "the cloud's database connections are all in use (the cloud is overloaded): "
+            f"retry after {DATABASE_RETRY_AFTER_S} s",
+            code="database_busy",
+            headers=headers,
+        )
+    if isinstance(exc, sqlalchemy.exc.OperationalError):
+        reason = str(exc.orig).splitlines()[0][:200] if exc.orig is not None else "unknown"
+        return error_response(
+            503,
+            f"the cloud's database is not available ({reason}): retry after "
+            f"{DATABASE_RETRY_AFTER_S} s; if it persists, the operators should check the "
+            "database server and its disk",
+            code="database_unavailable",
+            headers=headers,
+        )
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
