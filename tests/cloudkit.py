@@ -87,6 +87,8 @@ class FakeDevice:
         self.site = site
         self.bd_seq = bd_seq
         self.peripherals = [RECEIPT_PRINTER] if peripherals is None else peripherals
+        self.version = "fake-0"
+        """The agent version its births announce."""
         self.sender = Sender(src=device_id)
         self.commands: asyncio.Queue[Envelope[Any]] = asyncio.Queue()
         self._client: aiomqtt.Client | None = None
@@ -166,7 +168,7 @@ class FakeDevice:
             site=self.site,
             name=f"kiosk {self.device_id}",
             bd_seq=self.bd_seq,
-            versions=Versions(agent="fake-0", protocol=1),
+            versions=Versions(agent=self.version, protocol=1),
             peripherals=self.peripherals,
         )
         await self.publish(DeviceChannel.BIRTH, body, retain=True)

@@ -20,7 +20,7 @@ import httpx
 
 from cloud.wiring import Parts
 from protocols.envelope import Envelope
-from protocols.messages import BirthBody, EventBody, EventKind, Role, Versions
+from protocols.messages import EventBody, EventKind
 from protocols.topics import DeviceChannel
 from protocols.upgrade import RELEASE_MANIFEST, UpgradeData, UpgradeOrder, UpgradeState
 from tests.cloudkit import FakeDevice
@@ -61,21 +61,6 @@ class StandIn(FakeDevice):
         super().__init__(url, device_id, site, peripherals=[])
         self.version = OLD
         self.good = good
-
-    async def birth(self, bd_seq: int | None = None) -> None:
-        if bd_seq is not None:
-            self.bd_seq = bd_seq
-        body = BirthBody(
-            device_id=self.device_id,
-            role=Role.KIOSK,
-            site=self.site,
-            name=f"kiosk {self.device_id}",
-            bd_seq=self.bd_seq,
-            versions=Versions(agent=self.version, protocol=1),
-            peripherals=[],
-        )
-        await self.publish(DeviceChannel.BIRTH, body, retain=True)
-        await self.state(True)
 
     async def restart_as(self, cloud: Parts, version: str) -> None:
         """The launcher started ``version``: a new session and its birth, seen by the cloud."""
