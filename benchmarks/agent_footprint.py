@@ -81,11 +81,15 @@ def agent_toml(
 
 
 def run_agent(config: str) -> None:
-    """The child: the CLI's agent with the synthetic camera sources registered."""
+    """The child: the CLI's agent, with the synthetic camera sources registered when the
+    config names one (registering imports the camera drivers and simulators, OpenCV and NumPy
+    with them, which a device without cameras never loads)."""
     from edge_agent.cli import app
-    from kfleet.world.world import register_synthetic_sources
 
-    register_synthetic_sources()
+    if "synthetic:" in Path(config).read_text(encoding="utf-8"):
+        from kfleet.world.world import register_synthetic_sources
+
+        register_synthetic_sources()
     app(["run", "--config", config, "--log-level", "warning"])
 
 

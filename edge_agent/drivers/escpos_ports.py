@@ -105,19 +105,28 @@ class _EscposPort(Port):
         self.printer._device = False
 
 
-class _NetworkPort(_EscposPort):
-    def __init__(self, cfg: EscposNetwork) -> None:
-        from escpos.printer import Network
+class _NetworkPort(Port):
+    """A plain TCP socket (port 9100). python-escpos's ``Network`` did nothing more than
+    ``sendall`` and loaded the whole library (about 5 MB) with the first health probe; the
+    receipt's bytes are still the library's (``escpos_render``)."""
 
+    def __init__(self, cfg: EscposNetwork) -> None:
         self.timeout = cfg.timeout_s
-        # Connect here rather than with Network.open(): that one leaks its socket when the
-        # connection is refused (python-escpos 3.1), and connects lazily on first write.
         self.sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.timeout_s)
         # Status queries are tiny writes followed by a read: without NODELAY, Nagle's algorithm
         # holds each one back until the previous write's delayed ACK (~40 ms per query).
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.printer = Network(cfg.host, cfg.port, timeout=cfg.timeout_s)
-        self.printer.device = self.sock
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError as err:
+            raise Lost(_first_line(err)) from err
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
 
     def read_byte(self, timeout: float) -> int | None:
         try:
@@ -209,10 +218,10 @@ class _FilePort(_EscposPort):
     """
 
     def __init__(self, cfg: EscposFile) -> None:
-        from escpos.printer import File
-
         if not os.path.exists(cfg.path):
             raise FileNotFoundError(f"{cfg.path} does not exist (is the printer on?)")
+        from escpos.printer import File
+
         self.path = cfg.path
         self.printer = File(str(cfg.path))
         self.printer.open()

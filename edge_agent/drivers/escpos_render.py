@@ -13,16 +13,23 @@ encoded as GB18030 here, after ``ESC @`` + ``FS &`` at the start of each copy.
 
 from __future__ import annotations
 
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING
 
 from protocols.jobs import FeedLine, QrLine, ReceiptParams, TextLine
 
 INIT = b"\x1b@"
 CHINESE_MODE = b"\x1c&"
 
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
+
 
 def render_receipt(params: ReceiptParams) -> bytes:
     """The whole job (all copies) as ESC/POS bytes."""
+    # python-escpos pulls in Pillow, qrcode, python-barcode and PyYAML (about 8 MB): loaded
+    # with the first receipt, not with the driver (issue 17)
+    from escpos.printer import Dummy
+
     printer = Dummy()
     for _ in range(params.copies):
         printer._raw(INIT + CHINESE_MODE)

@@ -8,6 +8,9 @@ with the light evened out). The mark is the one halls use on citizen copies,
 legible). The result is a JPEG and a one-page A4 PDF for the printer. Drawing needs a CJK
 font; without one the copy is refused (:class:`WatermarkUnavailable`) rather than printed
 unmarked.
+
+OpenCV and NumPy (about 27 MB of the agent's memory) are imported when a copy is composed,
+not with this module: a kiosk that never copies never loads them (issue 17).
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import cv2
-import numpy as np
-import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT
-from edge_agent.vision.rectify import make_pdf
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 Lang = Literal["zh-CN", "en"]
 
@@ -88,6 +91,8 @@ def _diagonal_mask(size: tuple[int, int], text: str, font: ImageFont.FreeTypeFon
 
 def watermark(page: npt.NDArray[np.uint8], text: str, font_path: Path) -> Image.Image:
     """``page`` (BGR or grey) with the diagonal mark and a band with ``text`` under it."""
+    import cv2  # heavy: only when a copy is made
+
     if page.ndim == 2:
         image = Image.fromarray(page, mode="L")
         ink: Any = INK
@@ -130,6 +135,11 @@ def compose_copy(
     the mode the copy asked for (grey scans stay grey)."""
     if font_path is None:
         raise WatermarkUnavailable(f"no font that can draw the watermark was found; {INSTALL_HINT}")
+    import cv2  # heavy: only when a copy is made
+    import numpy as np
+
+    from edge_agent.vision.rectify import make_pdf  # imports OpenCV
+
     decoded = cv2.imdecode(np.frombuffer(scan_jpeg, np.uint8), cv2.IMREAD_UNCHANGED)
     if decoded is None:
         raise AgentError("the scanned page could not be decoded as a JPEG")

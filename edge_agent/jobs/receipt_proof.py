@@ -17,7 +17,6 @@ from typing import Any
 
 from edge_agent.jobs.blob_transfer import UploadFailed, upload_blobs
 from protocols.escpos.layout import PAPER_80MM
-from protocols.escpos.paper import receipt_png
 from protocols.escpos.receipts import Receipt, decode_receipts
 from protocols.jobs import Uploads
 
@@ -43,6 +42,8 @@ def render_proof(sent: bytes, paper_dots: int = PAPER_80MM) -> bytes:
     """The PNG of what ``sent`` puts on paper ``paper_dots`` wide (``protocols.escpos.paper``):
     the printable area only, one pixel per dot, so the image is exactly the paper's width.
     Every receipt of the stream (copies, cuts) on one strip, as the roll printed them."""
+    from protocols.escpos.paper import receipt_png  # NumPy + Pillow: only once a proof is drawn
+
     parts = decode_receipts(sent, paper_dots=paper_dots)
     items = [item for part in parts for item in part.items]
     return receipt_png(Receipt(items=items, paper_dots=paper_dots), edges=False)

@@ -34,7 +34,6 @@ from starlette.routing import BaseRoute, Route
 
 from edge_agent.drivers.video import VideoError
 from edge_agent.kiosk import apply_submit
-from edge_agent.kiosk.apply_blank import is_blank
 from edge_agent.kiosk.apply_store import Draft, DraftStore
 from edge_agent.kiosk.guide import guide_of
 from edge_agent.kiosk.guide_index import count_and_search
@@ -194,6 +193,8 @@ class _ApplyApi:
             except VideoError as err:  # the camera's own sentence is for the technician
                 log.warning("kiosk apply: scan failed (%s): %s", err.reason, err)
                 return error(503, "scan_failed", *NO_CAMERA)
+        from edge_agent.kiosk.apply_blank import is_blank  # OpenCV: only once a page is scanned
+
         if await asyncio.to_thread(is_blank, result.jpeg):
             log.info("kiosk apply: a blank page was refused (material %s)", code)
             return error(422, "blank_page", *BLANK)

@@ -186,15 +186,14 @@ def receipt_png_or_none(receipt: Receipt, *, font: Path | None = None) -> bytes 
 
 
 _LEVELS = (INK, MARK, EDGE, PAPER)
+#: grey level → palette index, for Pillow's ``point`` (one pass in C, not four in NumPy)
+_INDEX = [_LEVELS.index(v) if v in _LEVELS else 0 for v in range(256)]
 
 
 def png_bytes(pixels: Canvas) -> bytes:
     """A rendering as a 2-bit palette PNG; the palette holds the four grey levels."""
-    index = np.zeros(pixels.shape, dtype=np.uint8)
-    for i, level in enumerate(_LEVELS):
-        index[pixels == level] = i
-    image = Image.fromarray(index, mode="P")
-    image.putpalette([v for level in _LEVELS for v in (level, level, level)])
+    image = Image.fromarray(np.ascontiguousarray(pixels), mode="L").point(_INDEX)
+    image.putpalette([v for level in _LEVELS for v in (level, level, level)])  # → mode P
     out = io.BytesIO()
     image.save(out, format="PNG", bits=2)
     return out.getvalue()

@@ -2,7 +2,7 @@
 
 A QR code is its module matrix, each module ``QrItem.module`` dots square, with no quiet
 zone: ESC/POS printers print the symbol only and leave the quiet zone to the host (Epson and
-its clones say so for ``GS ( k`` fn 67 / fn 81). Segno makes the matrix: model 2, the
+its clones say so for ``GS ( k`` fn 67 / fn 81). Segno makes the matrix (``paper_qr``): model 2, the
 smallest version for the data at the requested error correction level (not boosted).
 
 A barcode is its bars (``paper_barcode``), ``BarcodeItem.height`` dots tall, with the HRI
@@ -12,12 +12,12 @@ text above and/or below in the HRI font, centred on the bars, a few dots away fr
 from __future__ import annotations
 
 import numpy as np
-import segno
 
 from protocols.escpos.layout import BarcodeItem, QrItem, char_advance
 from protocols.escpos.paper_barcode import element_dots, encode
 from protocols.escpos.paper_font import Bitmap, Glyphs
 from protocols.escpos.paper_pdf417 import pdf417_bitmap
+from protocols.escpos.paper_qr import qr_modules
 
 #: dots between the bars and their HRI text
 HRI_GAP = 4
@@ -27,10 +27,7 @@ _EC = {"L": "l", "M": "m", "Q": "q", "H": "h"}
 def qr_bitmap(item: QrItem) -> Bitmap:
     """The symbol's dots (True = black), ``module`` dots per module, no quiet zone."""
     payload = item.data.encode("utf-8")
-    symbol = segno.make_qr(
-        payload, error=_EC.get(item.error_correction.upper(), "l"), boost_error=False
-    )
-    matrix = np.array([list(row) for row in symbol.matrix], dtype=bool)
+    matrix = qr_modules(payload, _EC.get(item.error_correction.upper(), "l"))
     module = max(1, item.module)
     return np.kron(matrix, np.ones((module, module), dtype=bool))
 
