@@ -144,7 +144,7 @@ def _faint_page_lightness() -> tuple[np.ndarray, np.ndarray]:
     cv2.fillPoly(page, [np.round(corners).astype(np.int32)], 1.0)
     desk = 176.0 + 24.0 * np.linspace(0, 1, w, dtype=np.float32)[None, :]
     lightness = desk + 4.0 * page
-    lightness = cv2.GaussianBlur(lightness, (0, 0), 1.5)
+    lightness = np.asarray(cv2.GaussianBlur(lightness, (0, 0), 1.5), np.float32)
     rng = np.random.default_rng(11)
     for y in range(90, 270, 14):  # text rows, well inside the page
         for x in range(250, 400, 12):
