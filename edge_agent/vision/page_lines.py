@@ -47,6 +47,7 @@ _ORIENT_BINS = 360  # gradient directions over the full turn (1°)
 _ORIENT_SPREAD = 8  # a pixel votes for lines within ±8° of its gradient's direction
 _ORIENT_PEAK = np.ones((9, 5), np.uint8)  # one line per ±4° and ±2 px (theta rows, rho columns)
 _ORIENT_KEEP = 16  # lines kept, most votes first
+_ORIENT_BORDER = 4  # px along the frame's border where no edge votes
 _COS, _SIN = (f(np.arange(_ORIENT_BINS) * (2 * np.pi / _ORIENT_BINS)) for f in (np.cos, np.sin))
 
 
@@ -293,6 +294,8 @@ def _oriented_source(lightness: U8, neutral: U8) -> F64:
     dx, dy = (np.clip(g * _ORIENT_FIXED, -32767, 32767).astype(np.int16) for g in (gx, gy))
     low, high = (k * noise * _ORIENT_FIXED for k in _ORIENT_SNR)
     edges = cv2.Canny(dx, dy, low, high, L2gradient=True)
+    b = _ORIENT_BORDER  # the filters' own edges at the frame's border are no page's edge
+    edges[:b], edges[-b:], edges[:, :b], edges[:, -b:] = 0, 0, 0, 0
     ys, xs = np.nonzero(cv2.bitwise_and(edges, edges, mask=neutral))
     if len(xs) < 16:
         return np.zeros((0, 2))
