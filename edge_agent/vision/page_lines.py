@@ -6,12 +6,12 @@ the lines come from several sources, each with its own quota, most page-like fir
 
 1. the outlines of paper-like blobs (lightness minus chroma, thresholded at several levels
    around Otsu's): each blob's convex hull simplified to a quad, and Hough on its outline;
-2. faint edges next to neutral (paper-coloured) pixels: weak colour edges; and lightness
-   edges thresholded on the frame's own noise, each voting for the lines along its own
-   gradient's direction (:func:`_oriented_source`), so a faint side stepping the same way
-   all along collects its whole length in votes (the closer look uses edges after local
-   contrast normalisation, CLAHE, instead);
-3. all strong colour edges.
+2. faint edges after local contrast normalisation (CLAHE on lightness) next to neutral
+   (paper-coloured) pixels;
+3. edges next to paper thresholded on the frame's own noise, each voting for the lines
+   along its own gradient's direction (:func:`_oriented_source`): a faint side stepping
+   the same way all along collects its whole length in votes;
+4. all strong colour edges.
 
 A closer look at a small page (:func:`closer_lines`) reuses the whole frame's lines and
 finds only sources 1 and 2 again, at the finer scale.
@@ -76,6 +76,7 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
     sources = [
         *_blob_sources(lab, chroma_map, lightness),
         _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
+        _faint_source(lightness, neutral, votes),
         _oriented_source(lightness, neutral),
         _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
     ]
