@@ -8,7 +8,10 @@ the lines come from several sources, each with its own quota, most page-like fir
    around Otsu's): each blob's convex hull simplified to a quad, and Hough on its outline;
 2. faint edges after local contrast normalisation (CLAHE on lightness) next to neutral
    (paper-coloured) pixels;
-3. all strong colour edges.
+3. edges next to paper thresholded on the frame's own noise, each voting for the lines
+   along its own gradient's direction (:func:`_oriented_source`): a faint side stepping
+   the same way all along collects its whole length in votes;
+4. all strong colour edges.
 
 A closer look at a small page (:func:`closer_lines`) reuses the whole frame's lines and
 finds only sources 1 and 2 again, at the finer scale.
@@ -35,6 +38,17 @@ _SAME_ANGLE = math.radians(4)
 _SOLID = 0.9  # a page's blob fills its hull (a desk's patches do not)
 _NEAR = np.ones((5, 5), np.uint8)  # 'next to' a neutral pixel
 _CLAHE = cv2.createCLAHE(clipLimit=4.0, tileGridSize=(6, 6))
+_ORIENT_BLUR = 1.5  # px: steadies a faint edge's gradient direction against noise
+_ORIENT_NOISE = 75  # percentile of the gradient taken as the frame's noise (most is flat)
+_ORIENT_SNR = (2.0, 4.0)  # edge thresholds (Canny's low, high) in units of the noise
+_ORIENT_FIXED = 16.0  # gradients to 16-bit integers for Canny, 1/16 unit per px precision
+_ORIENT_FLOOR = 0.5  # Lab units per px: the noise of a flat, noiseless frame
+_ORIENT_BINS = 360  # gradient directions over the full turn (1°)
+_ORIENT_SPREAD = 8  # a pixel votes for lines within ±8° of its gradient's direction
+_ORIENT_PEAK = np.ones((9, 5), np.uint8)  # one line per ±4° and ±2 px (theta rows, rho columns)
+_ORIENT_KEEP = 16  # lines kept, most votes first
+_ORIENT_BORDER = 4  # px along the frame's border where no edge votes
+_COS, _SIN = (f(np.arange(_ORIENT_BINS) * (2 * np.pi / _ORIENT_BINS)) for f in (np.cos, np.sin))
 
 
 def u8(a: Any) -> U8:
@@ -63,6 +77,7 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
         *_blob_sources(lab, chroma_map, lightness),
         _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
         _faint_source(lightness, neutral, votes),
+        _oriented_source(lightness, neutral),
         _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
     ]
     return _interleave(sources)
@@ -257,3 +272,52 @@ def _refit(quad: F64, points: F64) -> F64:
         normal = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
         out.append((float(normal @ a), float(np.arctan2(normal[1], normal[0]))))
     return np.array(out, np.float64)
+
+
+def _oriented_source(lightness: U8, neutral: U8) -> F64:
+    """Lines along which many edge pixels next to paper step the *same way*, however faintly.
+
+    A fixed edge threshold loses a page 3-8 % lighter than its desk wherever the desk's own
+    light is brightest, and a Hough line of the faint edges next to paper loses to the text
+    rows' edges. Here the edges are thresholded in units of the frame's own noise (a high
+    percentile of the gradient, most of a frame being flat: contrast-normalised, not a fixed
+    level), thinned, and each casts one vote, whatever its strength, for the lines through
+    it whose normal is within ±8° of its gradient's direction, signed (a step up and a step
+    down along the same line do not add up). A long straight step one way collects its
+    length in votes; texture and noise point every way and scatter theirs."""
+    smooth = cv2.GaussianBlur(lightness.astype(np.float32), (7, 7), _ORIENT_BLUR)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = cv2.magnitude(gx[::3, ::3], gy[::3, ::3])  # a sample is enough for a percentile
+    noise = max(float(np.percentile(magnitude, _ORIENT_NOISE)), _ORIENT_FLOOR)
+    # thin edges (non-maximum suppression, hysteresis) at thresholds in units of the noise
+    dx, dy = (np.clip(g * _ORIENT_FIXED, -32767, 32767).astype(np.int16) for g in (gx, gy))
+    low, high = (k * noise * _ORIENT_FIXED for k in _ORIENT_SNR)
+    edges = cv2.Canny(dx, dy, low, high, L2gradient=True)
+    b = _ORIENT_BORDER  # the filters' own edges at the frame's border are no page's edge
+    edges[:b], edges[-b:], edges[:, :b], edges[:, -b:] = 0, 0, 0, 0
+    ys, xs = np.nonzero(cv2.bitwise_and(edges, edges, mask=neutral))
+    if len(xs) < 16:
+        return np.zeros((0, 2))
+    h, w = lightness.shape
+    diag = math.ceil(math.hypot(w, h))
+    bins = _ORIENT_BINS
+    angle = np.arctan2(gy[ys, xs], gx[ys, xs])  # gradient direction, -pi..pi
+    centre = np.round(angle * (bins / (2 * np.pi))).astype(np.intp)
+    spread = np.arange(-_ORIENT_SPREAD, _ORIENT_SPREAD + 1)
+    theta_i = (centre[:, None] + spread[None, :]) % bins  # (N, S)
+    rho = xs[:, None] * _COS[theta_i] + ys[:, None] * _SIN[theta_i]
+    rho_i = np.round(rho).astype(np.intp) + diag
+    acc = np.bincount((theta_i * (2 * diag + 1) + rho_i).ravel(), minlength=bins * (2 * diag + 1))
+    acc = acc.reshape(bins, 2 * diag + 1).astype(np.float32)
+    flat = np.flatnonzero(acc >= max(14, 0.05 * min(h, w)))  # enough votes, then local peaks
+    ti, ri = np.divmod(flat, 2 * diag + 1)
+    peak = acc[ti, ri] >= cv2.dilate(acc, _ORIENT_PEAK)[ti, ri]
+    ti, ri = ti[peak], ri[peak]
+    order = np.argsort(-acc[ti, ri])[:_ORIENT_KEEP]
+    theta_out = ti[order] * (2 * np.pi / bins)
+    rho_out = (ri[order] - diag).astype(np.float64)
+    upper = theta_out >= np.pi  # as HoughLines gives them: theta in [0, pi), rho signed
+    theta_out = np.where(upper, theta_out - np.pi, theta_out)
+    rho_out = np.where(upper, -rho_out, rho_out)
+    return np.stack([rho_out, theta_out], axis=1)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
 import edge_agent.vision.page_detect as page_detect
-from edge_agent.vision.page_lines import _interleave, closer_lines, move_lines
+from edge_agent.vision.page_lines import _interleave, _oriented_source, closer_lines, move_lines
 from edge_agent.vision.page_score import _profiles
 from simulators.doc_camera import Condition, generate_scene, jaccard
 
@@ -130,3 +131,55 @@ def test_the_closer_look_finds_faint_edges_at_its_own_scale() -> None:
         np.abs(np.abs(lines[:, 0]) - 499.5) < 3
     )
     assert vertical_at_500.any(), lines
+
+
+def _faint_page_lightness() -> tuple[np.ndarray, np.ndarray]:
+    """A search copy's lightness: paper 4 levels lighter than a desk whose light varies by
+    24 levels across the frame, the step blurred over a few pixels, noise, and a block of
+    dense dark 'text' on the page whose edges are 60 levels high. Returns it and the page's
+    corners."""
+    h, w = 360, 640
+    corners = np.array([[220.0, 40.0], [450.0, 80.0], [420.0, 320.0], [180.0, 290.0]])
+    page = np.zeros((h, w), np.float32)
+    cv2.fillPoly(page, [np.round(corners).astype(np.int32)], 1.0)
+    desk = 176.0 + 24.0 * np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    lightness = desk + 4.0 * page
+    lightness = np.asarray(cv2.GaussianBlur(lightness, (0, 0), 1.5), np.float32)
+    rng = np.random.default_rng(11)
+    for y in range(90, 270, 14):  # text rows, well inside the page
+        for x in range(250, 400, 12):
+            if rng.random() < 0.9:
+                cv2.rectangle(lightness, (x, y), (x + 8, y + 8), 130.0, -1)
+    lightness += rng.normal(0, 0.7, lightness.shape).astype(np.float32)
+    return np.clip(lightness, 0, 255).astype(np.uint8), corners
+
+
+def _has_side(lines: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether a line passes within 2 px of both ends of side a-b."""
+    return any(_on_line(line, a) < 2 and _on_line(line, b) < 2 for line in lines)
+
+
+def test_a_faint_page_edge_collects_the_votes_of_its_whole_length() -> None:
+    """Each of the page's four sides steps by 4 levels, less than the desk's light varies
+    and too little for a fixed edge threshold; the oriented source, thresholded on the
+    frame's own noise, still finds all four among its lines (the text's edges step 15
+    times more)."""
+    lightness, corners = _faint_page_lightness()
+    lines = _oriented_source(lightness, np.ones_like(lightness))
+    for k in range(4):
+        assert _has_side(lines, corners[k], corners[(k + 1) % 4]), k
+
+
+def test_steps_the_opposite_way_along_one_line_do_not_add_up() -> None:
+    """A vertical line whose upper half steps up and lower half steps down (two desks'
+    patches meeting) is two short edges, not one long one: a shorter edge that steps the
+    same way all along (a page's side, 250 px) outranks it."""
+    lightness = np.full((360, 640), 180, np.uint8)
+    lightness[:180, 320:360] = 190  # light right of x = 320 above, left of it below
+    lightness[180:, 280:320] = 190
+    lightness[300:, 380:630] = 200  # a horizontal step at y = 300, 250 px long
+    lines = _oriented_source(lightness, np.ones_like(lightness))
+    assert len(lines) >= 2
+    first = lines[0]
+    assert abs(math.cos(first[1])) < 0.05, lines  # horizontal
+    assert _on_line(first, np.array([500.0, 299.5])) < 1.5, lines
