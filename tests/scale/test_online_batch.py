@@ -18,9 +18,8 @@ from cloud.db.models import Device, Job, utcnow
 from cloud.settings import Settings
 from cloud.wiring import Parts
 from fleet.peripherals import PeripheralState
+from tests.cloud.test_cloud_bus import receipt_job
 from tests.cloudkit import RECEIPT_PRINTER, running_cloud
-
-from ..cloud.test_cloud_bus import receipt_job
 
 HHL = "qh/hx/golmud/hhl"
 #: device suffix -> its job's outcome after the run: (state, sends, assigned device suffix)
