@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.commands import Commands, Outgoing
 from cloud.db import devices as device_repo
 from cloud.db import job_queries
 from cloud.db import jobs as job_repo
-from cloud.db.models import Job, utcnow
+from cloud.db.models import Device, Job, utcnow
 from cloud.events import DeviceOnline, EventChannel, FleetEvent, RebirthWanted
 from cloud.failover import Failover
 from cloud.hub import ChangeHub
@@ -124,8 +125,8 @@ class Dispatcher:
                 online[event.device_id] = max(event.since, online.get(event.device_id, event.since))
             elif isinstance(event, RebirthWanted):
                 await self._commands.send_rebirth(event.device_id)
-        for device_id, since in sorted(online.items()):
-            await self.on_device_online(device_id, since)
+        if online:
+            await self.on_devices_online(online)
 
     async def tick(self) -> None:
         now = utcnow()
@@ -170,42 +171,110 @@ class Dispatcher:
             sent += await self._commands.send(out)
         return sent
 
-    async def resend_unaccepted(
-        self, now: datetime, device_id: str | None = None, since: datetime | None = None
-    ) -> int:
+    async def resend_unaccepted(self, now: datetime) -> int:
         """Resend ``dispatched`` jobs whose ack is overdue and ``accepted``/``running`` ones
-        silent for ``reconcile_after_s``; or (with ``device_id``) every job of that device
-        sent before it came online at ``since`` that it may still hold.
-
-        The latter reconciles after a reconnect: the device answers a job it knows with its
-        latest ack (it never runs a job id twice), so an outcome whose ack was lost — or sent
-        while we were away — is learnt now instead of waiting for the TTL. A job whose cancel
-        is pending gets its ``job.cancel`` again instead."""
+        silent for ``reconcile_after_s``."""
+        ack_cutoff = now - timedelta(seconds=self._timing.ack_timeout_s)
+        quiet = now - timedelta(seconds=self._timing.reconcile_after_s)
         async with self._sessions() as s:
-            if device_id is None:
-                ack_cutoff = now - timedelta(seconds=self._timing.ack_timeout_s)
-                quiet = now - timedelta(seconds=self._timing.reconcile_after_s)
-                jobs = await job_queries.overdue(s, ack_cutoff, quiet, BATCH)
-            else:
-                jobs = await job_queries.held_since(s, device_id, since or now, BATCH)
-            for job in jobs:
-                job.sent_at = now
-                job.sends += 1
-            if not jobs or not await job_repo.try_commit(s, self._hub):
-                return 0
-            outs = [Outgoing.of(job) for job in jobs]
+            jobs = await job_queries.overdue(s, ack_cutoff, quiet, BATCH)
+            outs = await self._mark_sent(s, jobs, now)
+        return await self._resend(outs)
+
+    async def _mark_sent(
+        self, s: AsyncSession, jobs: Sequence[Job], now: datetime
+    ) -> list[Outgoing]:
+        """Count one more send of each job; the commands to send once that committed."""
+        for job in jobs:
+            job.sent_at = now
+            job.sends += 1
+        if not jobs or not await job_repo.try_commit(s, self._hub):
+            return []
+        return [Outgoing.of(job) for job in jobs]
+
+    async def _resend(self, outs: Sequence[Outgoing]) -> int:
         for out in outs:
             log.info("resending job %s (attempt %d) to %s", out.job_id, out.attempt, out.device_id)
             await self._commands.send(out)
         return len(outs)
 
-    async def on_device_online(self, device_id: str, since: datetime) -> None:
+    async def on_devices_online(self, online: Mapping[str, datetime]) -> None:
+        """Devices that came online, each with when its newest session began: resend every
+        job each may still hold that was sent before that session, then dispatch the queued
+        jobs aimed at them or at their sites. A few queries per run of ``DeviceOnline``
+        events, not three per device: after a mass reconnect that is 10,000 devices within
+        seconds (issue 17)."""
+        for chunk in _chunks(sorted(online), ONLINE_CHUNK):
+            async with self._sessions() as s:
+                sites = await _online_sites(s, chunk)
+                if not sites:
+                    continue
+                ids = await _queued_for_any(s, sites, BATCH * len(sites))
+            now = utcnow()
+            resent = await self._resend_held(now, {d: online[d] for d in sites})
+            log.debug("%d device(s) online: %d job(s) resent", len(sites), resent)
+            await self.dispatch_ids(ids, now)
+
+    async def _resend_held(self, now: datetime, online: Mapping[str, datetime]) -> int:
+        """Every job these devices may still hold whose command was sent before their newest
+        session began, sent again (one query, one commit for the lot).
+
+        This reconciles after a reconnect: the device answers a job it knows with its latest
+        ack (it never runs a job id twice), so an outcome whose ack was lost — or sent while
+        we were away — is learnt now instead of waiting for the TTL. A job whose cancel is
+        pending gets its ``job.cancel`` again instead."""
         async with self._sessions() as s:
-            device = await device_repo.get(s, device_id)
-            if device is None or not device.online:
-                return
-            ids = await job_queries.queued_for(s, device, BATCH)
-        now = utcnow()
-        resent = await self.resend_unaccepted(now, device_id, since)
-        log.debug("device %s online since %s: %d job(s) resent", device_id, since, resent)
-        await self.dispatch_ids(ids, now)
+            stmt = (
+                select(Job)
+                .join(Device, Device.id == Job.assigned_device_id)
+                .where(
+                    Device.online.is_(True),
+                    Job.state.in_(job_queries.HELD),
+                    Job.assigned_device_id.in_(list(online)),
+                    Job.sent_at < max(online.values()),
+                )
+                .limit(BATCH * len(online))
+            )
+            jobs = [
+                job
+                for job in (await s.scalars(stmt)).all()
+                if job.assigned_device_id is not None
+                and job.sent_at is not None
+                and job.sent_at < online[job.assigned_device_id]
+            ]
+            outs = await self._mark_sent(s, jobs, now)
+        return await self._resend(outs)
+
+
+#: devices looked up per query when a run of them comes online (SQLite's bound parameters)
+ONLINE_CHUNK = 500
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _online_sites(s: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
+    """Of ``ids``, the devices online now, with their sites."""
+    rows = await s.execute(
+        select(Device.id, Device.site_id).where(Device.id.in_(ids), Device.online.is_(True))
+    )
+    return {device_id: site_id for device_id, site_id in rows.all()}
+
+
+async def _queued_for_any(s: AsyncSession, sites: Mapping[str, int], limit: int) -> list[str]:
+    """Queued jobs aimed at one of these devices or at one of their sites, oldest first."""
+    stmt = (
+        select(Job.id)
+        .where(
+            Job.state == JobState.QUEUED,
+            or_(
+                Job.target_device_id.in_(list(sites)),
+                Job.target_site_id.in_(sorted(set(sites.values()))),
+            ),
+        )
+        .order_by(Job.created_at)
+        .limit(limit)
+    )
+    return list((await s.scalars(stmt)).all())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from fleet.alert_rules import (
 )
 from fleet.alerts import SilenceView
 from fleet.media_monitor import STALLED_METRIC
-from fleet.peripherals import parse_all
+from fleet.peripherals import PeripheralState, parse_all
 from protocols.jobs import JobState
 from protocols.telemetry import PeripheralMetric
 
@@ -90,9 +91,27 @@ async def _devices(session: AsyncSession) -> list[DeviceFact]:
         .where(Device.revoked_at.is_(None))
     )
     return [
-        DeviceFact(device_id, path, role, online, last_seen, heartbeat_s, parse_all(peripherals))
-        for device_id, path, role, online, last_seen, heartbeat_s, peripherals in rows.all()
+        DeviceFact(device_id, path, role, online, last_seen, heartbeat_s, _parsed(device_id, raw))
+        for device_id, path, role, online, last_seen, heartbeat_s, raw in rows.all()
     ]
+
+
+#: device id -> (its stored peripherals, parsed): a round parses only what changed since the
+#: last one (comparing the stored JSON is far cheaper than building its ``PeripheralState``s)
+_PARSED: dict[str, tuple[list[Any], tuple[PeripheralState, ...]]] = {}
+#: more entries than this (devices deleted over time) and the memo starts again
+_PARSED_MAX = 100_000
+
+
+def _parsed(device_id: str, raw: list[Any]) -> tuple[PeripheralState, ...]:
+    known = _PARSED.get(device_id)
+    if known is not None and known[0] == raw:
+        return known[1]
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    parsed = parse_all(raw)
+    _PARSED[device_id] = (raw, parsed)
+    return parsed
 
 
 async def _metrics(session: AsyncSession, specs: Sequence[RuleSpec]) -> list[MetricFact]:
