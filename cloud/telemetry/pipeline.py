@@ -134,9 +134,9 @@ class TelemetryPipeline:
         """The writer: batches from the buffer into the store, retrying while it is down.
 
         A store that says it takes several writes at once (``parallel_writes``: the InfluxDB
-        v2 store) gets up to that many batches together: one request at a time left a loaded
-        VictoriaMetrics idle between requests, and the full buffer dropped points (issue 12).
-        Batches it refuses go back to the front in their order."""
+        v2 store) gets up to that many batches together: with one request at a time the store
+        idles while the cloud encodes the next, and the cloud while the store writes (issue
+        12). Batches it refuses go back to the front in their order."""
         delay = self._backoff.first
         parallel = max(1, int(getattr(self.store, "parallel_writes", 1)))
         while True:
