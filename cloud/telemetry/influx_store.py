@@ -50,6 +50,8 @@ class InfluxStore:
         self._write: Any = None
         self._http: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(PARALLEL_WRITES)
+        #: the pipeline's writer hands over this many batches at once
+        self.parallel_writes = PARALLEL_WRITES
         #: points written (for /metrics and the benchmark)
         self.written = 0
 

@@ -1,6 +1,7 @@
 """Keep and read the newest value of each series (:class:`cloud.db.telemetry_latest.TeleLatest`).
 
-Writers: telemetry ingest, once per accepted batch. Readers: the device page's "now", alert
+Writers: telemetry ingest, once per accepted run of batches (one statement per run on
+PostgreSQL, per 500 rows on SQLite). Readers: the device page's "now", alert
 rules over metrics, the site overview. Works on SQLite and PostgreSQL (one upsert statement
 whose ``WHERE`` keeps a newer row when an older point arrives late).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,17 +56,32 @@ def _newest(points: Iterable[Point]) -> list[_Row]:
 #: device, name, series key, site, value, ts_ms
 _Row = tuple[str, str, str, str, float, int]
 
-# One statement run as executemany straight on the driver: through the ORM's insert()
-# SQLAlchemy spent ~30 µs per row binding parameters; the driver takes ~4 µs
-# (benchmarks/telemetry_ingest.py). ``WHERE``: an older point than the stored one loses.
-_UPSERT = (
-    "INSERT INTO tele_latest (device_id, name, series_key, site, value, ts_ms, updated_at) "
-    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
-    "ON CONFLICT (device_id, name, series_key) DO UPDATE SET value = excluded.value, "
+_COLUMNS = "(device_id, name, series_key, site, value, ts_ms, updated_at)"
+# ``WHERE``: an older point than the stored one loses.
+_ON_CONFLICT = (
+    " ON CONFLICT (device_id, name, series_key) DO UPDATE SET value = excluded.value, "
     "ts_ms = excluded.ts_ms, site = excluded.site, updated_at = excluded.updated_at "
     "WHERE tele_latest.ts_ms <= excluded.ts_ms"
 )
-_SQL = {"sqlite": _UPSERT.format(p="?"), "postgresql": _UPSERT.format(p="%s")}
+#: PostgreSQL: the whole run in ONE statement, a column per array (7 parameters whatever the
+#: rows). An executemany ran one statement per row on the server (issue 12's profile).
+_PG_UPSERT = (
+    f"INSERT INTO tele_latest {_COLUMNS} "
+    "SELECT d, n, k, s, v, t, %s::timestamptz FROM unnest(%s::varchar[], %s::varchar[], "
+    "%s::varchar[], %s::varchar[], %s::float8[], %s::bigint[]) AS u(d, n, k, s, v, t)"
+    + _ON_CONFLICT
+)
+#: SQLite: rows per multi-row statement (7 parameters each; SQLite allows 32,766). The
+#: driver's executemany steps the statement once per row and gives up the GIL around every
+#: step: with the event loop busy, each row then waits to win it back (about twice the wall
+#: time per row, and the one connection held meanwhile).
+SQLITE_ROWS = 500
+
+
+@lru_cache(maxsize=8)
+def _sqlite_upsert(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * rows)
+    return f"INSERT INTO tele_latest {_COLUMNS} VALUES {values}{_ON_CONFLICT}"
 
 
 def _stamp(dialect: str) -> object:
@@ -84,7 +101,13 @@ async def upsert_latest(session: AsyncSession, points: Sequence[Point]) -> None:
     dialect = session.get_bind().dialect.name
     stamp = _stamp(dialect)
     conn = await session.connection()
-    await conn.exec_driver_sql(_SQL[dialect], [(*row, stamp) for row in rows])
+    if dialect == "postgresql":
+        await conn.exec_driver_sql(_PG_UPSERT, (stamp, *map(list, zip(*rows, strict=True))))
+        return
+    for start in range(0, len(rows), SQLITE_ROWS):
+        chunk = rows[start : start + SQLITE_ROWS]
+        params = tuple(v for row in chunk for v in (*row, stamp))
+        await conn.exec_driver_sql(_sqlite_upsert(len(chunk)), params)
 
 
 async def latest_values(

@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 #: tag names the cloud sets on every point (a device's own tags never override them)
 CLOUD_TAGS = ("device", "role", "site", "site_l1", "site_l2", "site_l3", "site_l4", "site_l5")
 
 
-@dataclass(frozen=True, slots=True)
-class Point:
+class Point(NamedTuple):
+    """Immutable like the frozen dataclass it was, and several times faster to build: ingest
+    builds one per metric (issue 12: the frozen dataclass's ``__init__`` was the validator's
+    biggest cost)."""
+
     name: str
     value: float
     ts_ms: int

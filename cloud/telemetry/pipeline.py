@@ -131,25 +131,34 @@ class TelemetryPipeline:
         return Accepted(len(verdict.points), {str(k): v for k, v in verdict.bad.items()}, dropped)
 
     async def run(self) -> None:
-        """The writer: batches from the buffer into the store, retrying while it is down."""
+        """The writer: batches from the buffer into the store, retrying while it is down.
+
+        A store that says it takes several writes at once (``parallel_writes``: the InfluxDB
+        v2 store) gets up to that many batches together: with one request at a time the store
+        idles while the cloud encodes the next, and the cloud while the store writes (issue
+        12). Batches it refuses go back to the front in their order."""
         delay = self._backoff.first
+        parallel = max(1, int(getattr(self.store, "parallel_writes", 1)))
         while True:
             await self.buffer.wait_ready()
-            batch = self.buffer.take(self._batch)
-            if not batch:
+            batches = [b for b in (self.buffer.take(self._batch) for _ in range(parallel)) if b]
+            if not batches:
                 continue
             started = time.perf_counter()
-            try:
-                await self.store.write(batch)
-            except Exception as err:  # the store's own errors and anything unexpected alike
-                self.buffer.give_back(batch)
-                self._failed(err)
+            errors = await asyncio.gather(*(self._write(b) for b in batches))
+            for batch, err in reversed(list(zip(batches, errors, strict=True))):
+                if err is None:
+                    self.buffer.done(batch)
+                    self.written += len(batch)
+                else:  # the newest first, so the oldest ends up in front
+                    self.buffer.give_back(batch)
+            failed = next((err for err in errors if err is not None), None)
+            if failed is not None:
+                self._failed(failed)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._backoff.most)
                 continue
             self.last_write_s = time.perf_counter() - started
-            self.buffer.done(batch)
-            self.written += len(batch)
             delay = self._backoff.first
             if self._down_since is not None:
                 log.info(
@@ -159,6 +168,13 @@ class TelemetryPipeline:
                 )
                 self._down_since = None
 
+    async def _write(self, batch: Sequence[Point]) -> Exception | None:
+        try:
+            await self.store.write(batch)
+        except Exception as err:  # the store's own errors and anything unexpected alike
+            return err
+        return None
+
     def _failed(self, err: Exception) -> None:
         self.write_failures += 1
         self.last_error = f"{type(err).__name__}: {err}"[:500]
@@ -167,7 +183,7 @@ class TelemetryPipeline:
             if isinstance(err, StoreUnavailable):
                 log.warning("telemetry store %s refuses points: %s", self.store.name, err)
             else:
-                log.exception("telemetry store %s failed to write", self.store.name)
+                log.error("telemetry store %s failed to write", self.store.name, exc_info=err)
 
     async def flush(self, timeout_s: float) -> bool:
         """Wait until every point queued so far is written; False if ``timeout_s`` passed."""
