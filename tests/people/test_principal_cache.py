@@ -4,6 +4,9 @@ very next request — in this worker at once, in the others through the change h
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,7 @@ from cloud.db.models import utcnow
 from cloud.db.session import make_engine, make_sessions
 from cloud.wiring import Parts
 from fleet.access import PersonRole
+from tests.faults.databases import fresh_postgres
 from tests.identity_kit import bearer, make_api_token
 from tests.people.kit import TOWN, Cloud, people_cloud, signed_in
 
@@ -127,3 +131,50 @@ async def test_another_workers_revocation_arrives_through_the_hub(tmp_path: Path
 )
 def test_which_statements_drop_the_cache(sql: str, changes: bool) -> None:
     assert changes_identity(sql) is changes
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> Iterator[str]:
+    with fresh_postgres(postgres_url, f"kf_auth_{uuid.uuid4().hex[:8]}") as url:
+        yield url
+
+
+async def _relays_connected(a: Cloud, b: Cloud) -> None:
+    """Until a probe published at ``a`` reaches ``b`` (both relays are listening)."""
+    async with _parts(b).hub.subscribe("probe") as sub:
+        for _ in range(100):
+            _parts(a).hub.publish("probe", "ping")
+            if await sub.wait_for(lambda v: v == "ping", 0.2) == "ping":
+                return
+    raise AssertionError("the hub relays never connected")
+
+
+@pytest.mark.postgres
+async def test_a_revocation_through_one_worker_is_refused_by_the_other(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Two workers on one PostgreSQL, their hubs relayed by LISTEN/NOTIFY (cloud.hub_relay)."""
+    shared = {"database_url": pg_url, "mqtt_shared_group": "kfleet"}
+    async with (
+        people_cloud(tmp_path / "a", **shared) as a,
+        people_cloud(tmp_path / "b", **shared) as b,
+    ):
+        relays = [asyncio.create_task(_parts(c).relay.run()) for c in (a, b)]
+        try:
+            await _relays_connected(a, b)
+            csrf = await signed_in(a, a.http, "dora")
+            secret, cache_b = await _cached_token(b)
+            token_id = secret.split("_")[1]
+            async with _parts(b).hub.subscribe(HUB_KEY) as told:
+                r = await a.http.delete(
+                    f"/api/v1/tokens/{token_id}", headers={"X-CSRF-Token": csrf}
+                )
+                assert r.status_code == 200, r.text
+                assert await told.wait_for(lambda v: v == "changed", 10) == "changed"
+            after = await b.client().get("/api/v1/auth/me", headers=bearer(secret))
+            assert after.status_code == 401 and after.json()["code"] == "token_revoked"
+            assert cache_b.drops >= 1
+        finally:
+            for task in relays:
+                task.cancel()
+            await asyncio.gather(*relays, return_exceptions=True)
