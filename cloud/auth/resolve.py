@@ -92,7 +92,7 @@ async def resolve_full(
         if scheme.lower() == "bearer":
             return await _api_token(s, value.strip(), req.ip, now)
         if scheme.lower() == "basic":
-            return Resolved(await _device(s, value.strip(), req.ip, now))
+            return await _device(s, value.strip(), req.ip, now)
         raise Unauthenticated(
             f"the Authorization scheme {scheme[:20]!r} is not accepted: send 'Bearer <API "
             "token>' (integrations) or 'Basic <device id:secret>' (devices)",
@@ -177,7 +177,7 @@ def _basic_pair(value: str) -> tuple[str, str]:
     return device_id, secret
 
 
-async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Principal:
+async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Resolved:
     device_id, secret = _basic_pair(value)
     device = await s.get(Device, device_id)
     rows = (
@@ -205,7 +205,7 @@ async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Princi
         cred.last_used_at = now
         await s.commit()
     site = await s.get(Site, device.site_id)
-    return Principal(
+    principal = Principal(
         PrincipalKind.DEVICE,
         device_id,
         None,
@@ -213,6 +213,7 @@ async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Princi
         device_site=site.path if site else None,
         ip=ip,
     )
+    return Resolved(principal, cred.retired_at)  # a rotated-out secret works until then
 
 
 async def _session(
