@@ -47,6 +47,12 @@ class ChangeHub:
         self._subs: defaultdict[str, set[Subscription]] = defaultdict(set)
         #: also tells the other cloud workers (``cloud.hub_relay``; None: one worker)
         self.relay: Callable[[str, str], None] | None = None
+        self._callbacks: defaultdict[str, list[Callable[[str], None]]] = defaultdict(list)
+
+    def on_notice(self, key: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(value)`` on every notice for ``key``, this worker's and relayed ones,
+        before :meth:`deliver` returns: for caches that must forget before the next request."""
+        self._callbacks[key].append(callback)
 
     def publish(self, key: str, value: str) -> None:
         self.deliver(key, value)
@@ -55,6 +61,8 @@ class ChangeHub:
 
     def deliver(self, key: str, value: str) -> None:
         """To this process's subscriptions only (a notice another worker relayed)."""
+        for callback in self._callbacks.get(key, ()):
+            callback(value)
         for sub in tuple(self._subs.get(key, ())):
             sub._put(value)
 

@@ -129,7 +129,7 @@ async def _target(
     run it, and those outside the caller's scope as if they did not exist."""
     if isinstance(req.target, DeviceTarget):
         device = await device_repo.require(s, req.target.device_id)
-        path = await device_repo.site_path(s, device.site_id)
+        path = (await site_repo.paths(s, {device.site_id})).get(device.site_id, "")  # cached
         if not caller.sees(path):
             raise device_repo.not_found(device.id)
         why = device_target_refusal(device.id, device_repo.peripherals(device), needed, req.kind)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime
 
@@ -26,8 +27,23 @@ from cloud.db.models import Device, DeviceEvent, utcnow
 from cloud.events import DeviceOnline, EventChannel
 from cloud.hub import ChangeHub
 from fleet.liveness import Liveness, LivenessView, liveness, silent_after
+from protocols.telemetry import SILENT_AFTER_PERIODS
 
 log = logging.getLogger(__name__)
+
+#: ``last_seen`` is written at most once per this fraction of a device's heartbeat ...
+SEEN_FRACTION = 0.25
+#: ... and at least once a second: a heartbeat lowered by a new birth is learned by the next
+#: write, and until then one second stays inside three heartbeats of 0.6 s (issue 17)
+SEEN_WINDOW_MAX_S = 1.0
+_MAX_REMEMBERED = 200_000
+
+
+def seen_window(heartbeat_s: float | None) -> float:
+    """Seconds within which a device's ``last_seen`` is not written again."""
+    period = silent_after(heartbeat_s).total_seconds() / SILENT_AFTER_PERIODS
+    return min(SEEN_WINDOW_MAX_S, period * SEEN_FRACTION)
+
 
 #: When this process started listening to the devices (None: not listening now).
 ListeningSince = Callable[[], datetime | None]
@@ -54,6 +70,9 @@ class LivenessWatch:
         self.sweeps = 0
         self.marked = 0
         self.returned = 0
+        #: per device: when this process last wrote its ``last_seen`` (monotonic) and the
+        #: window within which it is not written again (:meth:`seen`)
+        self._last_written: dict[str, tuple[float, float]] = {}
 
     # -- the view ----------------------------------------------------------------------------
 
@@ -72,33 +91,56 @@ class LivenessWatch:
     # -- signs of life -----------------------------------------------------------------------
 
     async def seen(self, device_ids: Collection[str], now: datetime | None = None) -> int:
-        """Record that these devices just sent something; returns how many came back."""
-        if not device_ids:
+        """Record that these devices just sent something; returns how many came back.
+
+        ``last_seen`` is written at most once per :func:`seen_window` per device (issue 17: a
+        job's three acks were three transactions): a device written that recently cannot have
+        been marked silent since, the window being far inside three of its heartbeats."""
+        clock = time.monotonic()
+        due = self._due(device_ids, clock)
+        if not due:
             return 0
         now = now or utcnow()
-        ids = sorted(set(device_ids))
         back: list[tuple[str, float]] = []
         async with self._sessions() as s:
-            silent = (
+            rows = (
                 await s.execute(
-                    select(Device.id, Device.last_seen, Device.silent_since).where(
-                        Device.id.in_(ids), Device.silent_since.is_not(None)
-                    )
+                    select(
+                        Device.id, Device.last_seen, Device.silent_since, Device.heartbeat_s
+                    ).where(Device.id.in_(due))
                 )
             ).all()
-            await s.execute(update(Device).where(Device.id.in_(ids)).values(last_seen=now))
-            for device_id, last_seen, _since in silent:
-                if await _clear(s, device_id):
+            await s.execute(update(Device).where(Device.id.in_(due)).values(last_seen=now))
+            for device_id, last_seen, since, _heartbeat in rows:
+                if since is not None and await _clear(s, device_id):
                     quiet = (now - last_seen).total_seconds() if last_seen else 0.0
                     back.append((device_id, quiet))
                     s.add(_back_event(device_id, now, quiet))
             await s.commit()
+        self._written({row[0]: row[3] for row in rows}, clock)
         for device_id, quiet in back:
             log.info("device %s is back after %.0f s of silence", device_id, quiet)
             self._hub.publish(f"device:{device_id}", "online")
             self._events.publish(DeviceOnline(device_id, now))
         self.returned += len(back)
         return len(back)
+
+    def _due(self, device_ids: Collection[str], clock: float) -> list[str]:
+        """The devices whose ``last_seen`` was not written within their window, sorted."""
+        return sorted(
+            {
+                d
+                for d in device_ids
+                if (w := self._last_written.get(d)) is None or clock - w[0] >= w[1]
+            }
+        )
+
+    def _written(self, heartbeats: dict[str, float | None], clock: float) -> None:
+        """Remember the write that started at ``clock`` (its ``now`` is ``last_seen``)."""
+        if len(self._last_written) > _MAX_REMEMBERED:
+            self._last_written.clear()
+        for device_id, heartbeat_s in heartbeats.items():
+            self._last_written[device_id] = (clock, seen_window(heartbeat_s))
 
     # -- the sweep ---------------------------------------------------------------------------
 

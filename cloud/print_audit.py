@@ -140,36 +140,57 @@ class PrintAudit:
             since = (top - BACKFILL_EVENTS) if self._cursor is None else self._cursor
             since = max(0, since - SLACK_EVENTS)
             rows = (await s.execute(_pending(since, top).limit(BATCH))).all()
-        recorded = 0
-        for row in rows:
-            recorded += await self._record(row)
+        audits = [await self._audit_of(row) for row in rows]
+        recorded = await self._store_all(audits) if len(audits) > 1 else 0
+        if not recorded:  # one, or a group another process got to first: one by one
+            for audit in audits:
+                recorded += await self._store(audit)
         if len(rows) < BATCH:  # all caught up to ``top``; else the next round goes on
             self._cursor = top
         return recorded
 
-    async def _record(self, row: Any) -> int:
+    async def _audit_of(self, row: Any) -> dict[str, Any]:
         content = await self._content(JobKind(row.kind), row.params or {}, row.result or {})
-        audit = PrintAuditRow(
-            job_id=row.id,
-            at=row.at,
-            device_id=row.device_id or "",
-            site=row.path,
-            purpose=row.purpose or "other",
-            job_kind=row.kind,
-            pages=content.pages,
-            sha256=content.sha256,
-            content_sha256=content.blob,
-            content_type=content.content_type,
-        )
+        return {
+            "job_id": row.id,
+            "at": row.at,
+            "device_id": row.device_id or "",
+            "site": row.path,
+            "purpose": row.purpose or "other",
+            "job_kind": row.kind,
+            "pages": content.pages,
+            "sha256": content.sha256,
+            "content_sha256": content.blob,
+            "content_type": content.content_type,
+        }
+
+    async def _store_all(self, audits: list[dict[str, Any]]) -> int:
+        """A round's rows in one transaction (issue 17: a transaction per job was most of this
+        recorder's cost); 0 if any was recorded already (the caller goes one by one)."""
+        rows = [PrintAuditRow(**a) for a in audits]
         async with self._sessions() as s:
-            s.add(audit)
+            s.add_all(rows)
             try:
                 await s.flush()
-                await count_in(s, [audit], self.tz)
+                await count_in(s, rows, self.tz)
+                await s.commit()
+            except IntegrityError:
+                return 0
+        for a in audits:
+            log.info("print audit: job %s (%s, %d pages) recorded", *_named(a))
+        return len(rows)
+
+    async def _store(self, audit: dict[str, Any]) -> int:
+        row = PrintAuditRow(**audit)
+        async with self._sessions() as s:
+            s.add(row)
+            try:
+                await s.flush()
+                await count_in(s, [row], self.tz)
                 await s.commit()
             except IntegrityError:  # another cloud process recorded it first: nothing counted
                 return 0
-        log.info("print audit: job %s (%s, %d pages) recorded", row.id, row.kind, content.pages)
+        log.info("print audit: job %s (%s, %d pages) recorded", *_named(audit))
         return 1
 
     async def _content(
@@ -230,6 +251,10 @@ class PrintAudit:
                 log.warning("print audit: blob %s could not be deleted: %s", sha, err)
         log.info("print audit: content of %d jobs past retention deleted", deleted)
         return deleted
+
+
+def _named(audit: Mapping[str, Any]) -> tuple[str, str, int]:
+    return audit["job_id"], audit["job_kind"], audit["pages"]
 
 
 def _pending(since: int, top: int) -> Any:

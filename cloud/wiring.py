@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cloud.acks import AckApplier
 from cloud.alerts.evaluator import Evaluator
+from cloud.auth.cache import PrincipalCache
 from cloud.blobs import BlobStore
 from cloud.broker_acl.factory import RunningAccess, broker_access_for
 from cloud.bus import Bus
@@ -124,6 +125,8 @@ class Parts:
     #: issue 17: the hub's notices to and from the other cloud workers (its ``run`` is a
     #: worker of the app; idle with one worker or on SQLite)
     relay: HubRelay = field(init=False)
+    #: issue 17: authenticated callers kept a few seconds (dropped on any identity write)
+    principals: PrincipalCache = field(init=False)
 
     def __post_init__(self) -> None:
         desk = build_help(
@@ -131,6 +134,7 @@ class Parts:
         )
         object.__setattr__(self, "help", desk)
         object.__setattr__(self, "relay", HubRelay(self.hub, self.settings))
+        object.__setattr__(self, "principals", PrincipalCache(self.engine, self.hub))
         self.media.directory = desk.directory  # call streams take their call's site (scoping)
         self.cobrowse.attach(desk)  # in-call features look calls up and drop an ended one
         object.__setattr__(self, "recordings", _call_recordings(self.settings, self))

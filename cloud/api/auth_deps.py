@@ -12,6 +12,7 @@ with what is wrong and what to do, never a bare 401/403.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,13 +20,17 @@ from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
 
 from cloud import audit
 from cloud.api.deps import SessionsDep, SettingsDep
+from cloud.auth.cache import PrincipalCache
 from cloud.auth.principal import Principal, PrincipalKind
 from cloud.auth.resolve import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Presented,
+    Resolved,
     SessionPolicy,
-    resolve,
+    check_csrf,
+    credential_of,
+    resolve_full,
 )
 from cloud.db.models import utcnow
 from cloud.errors import Forbidden, NotFound, Unauthenticated
@@ -58,14 +63,35 @@ async def _caller(request: Request, sessions: SessionsDep, settings: SettingsDep
     )
     policy = SessionPolicy(settings.session_idle_s, settings.session_absolute_s)
     try:
-        async with sessions() as s:
-            principal = await resolve(s, presented, policy, utcnow())
+        principal = await _resolved(request, sessions, presented, policy)
     except Unauthenticated as exc:
         await _audit_refusal(sessions, "anonymous", "auth.failed", request, str(exc))
         raise
     if principal is None:
         raise Unauthenticated(NO_CREDENTIALS, "no_credentials")
     return principal
+
+
+async def _resolved(
+    request: Request, sessions: SessionsDep, presented: Presented, policy: SessionPolicy
+) -> Principal | None:
+    """The caller, from the principal cache while it holds (issue 17: the cost of a job)."""
+    now, credential = utcnow(), credential_of(presented)
+    cache: PrincipalCache = request.app.state.parts.principals
+    if credential is None:
+        return None
+    hit = cache.get(credential, now)
+    if hit is not None:
+        check_csrf(presented, hit.csrf)
+        return replace(hit.principal, ip=presented.ip)
+
+    async def load() -> Resolved:
+        async with sessions() as s:
+            found = await resolve_full(s, presented, policy, now)
+        assert found is not None  # a credential was presented
+        return found
+
+    return await cache.resolve(credential, presented.ip, load)
 
 
 async def _audit_refusal(

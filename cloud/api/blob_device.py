@@ -24,8 +24,7 @@ from sqlalchemy import select
 
 from cloud.api.deps import SessionsDep
 from cloud.auth.principal import Principal, PrincipalKind
-from cloud.blobs import BlobTokenInvalid, GrantInvalid
-from cloud.db import jobs as job_repo
+from cloud.blobs import BlobTokenInvalid
 from cloud.db.models import Job
 from cloud.hall.content_repo import readable_blobs
 from cloud.kiosk import catalogue_repo
@@ -46,20 +45,6 @@ READABLE_STATES = (JobState.DISPATCHED, JobState.ACCEPTED, JobState.RUNNING)
 def as_device(caller: Principal | None) -> Principal | None:
     """The caller if it is a device (a person's or token's credentials change nothing here)."""
     return caller if caller is not None and caller.kind is PrincipalKind.DEVICE else None
-
-
-async def check_grant_holder(sessions: SessionsDep, job_id: str, caller: Principal | None) -> None:
-    """A grant presented with device credentials must be for a job of that device."""
-    device = as_device(caller)
-    if device is None:
-        return
-    async with sessions() as s:
-        job = await job_repo.load(s, job_id)
-    if job is None or job.assigned_device_id != device.name:
-        raise GrantInvalid(
-            f"the upload grant is for job {job_id}, which is not assigned to device "
-            f"{device.name}; use the grant of one of this device's own jobs"
-        )
 
 
 async def check_device_may_read(sessions: SessionsDep, device: Principal, sha256: str) -> None:

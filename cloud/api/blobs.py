@@ -11,29 +11,25 @@ credentials sent with them only name the actor of the ``blob.upload`` audit row.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import audit
 from cloud import blobs as blob_store
 from cloud.api.auth_deps import OptionalCaller, ensure
-from cloud.api.blob_device import (
-    DEVICE_AUTH_DOC,
-    as_device,
-    check_device_may_read,
-    check_grant_holder,
-)
+from cloud.api.blob_device import DEVICE_AUTH_DOC, as_device, check_device_may_read
 from cloud.api.callers import JobsReader
 from cloud.api.deps import BlobStoreDep, SessionsDep, SettingsDep
 from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
-from cloud.db import jobs as job_repo
-from cloud.db import sites as site_repo
+from cloud.db.models import Job, Site
 from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from cloud.settings import Settings
 from fleet.access import Permission
@@ -86,20 +82,47 @@ def _check(settings: Settings, token: str | None, sha256: str, op: blob_store.Bl
     blob_store.check_token(secret, token, sha256, op, time.time())
 
 
+@dataclass(frozen=True)
+class GrantedJob:
+    """The job whose grant authorises an upload, and its site (the audit row's)."""
+
+    id: str
+    site: str
+
+
 async def check_upload_grant(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], grant: str
-) -> str:
-    """The job id of a valid grant whose job may still upload; else ``GrantInvalid`` (403)."""
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    grant: str,
+    caller: Principal | None,
+) -> GrantedJob:
+    """The job of a valid grant whose job may still upload; else ``GrantInvalid`` (403).
+
+    Device credentials sent with a grant must be those of the job's device (a grant copied off
+    one device is useless on another's). One statement reads all it takes (issue 17)."""
     secret = settings.secret_key.get_secret_value()
     job_id = blob_store.check_grant(secret, grant, time.time())
     async with sessions() as s:
-        state = await job_repo.state_of(s, job_id)
-    if state not in GRANT_STATES:
+        row = (
+            await s.execute(
+                select(Job.state, Job.assigned_device_id, Site.path)
+                .outerjoin(Site, Site.id == Job.site_id)
+                .where(Job.id == job_id)
+            )
+        ).first()
+    state = JobState(row.state) if row is not None else None
+    if row is None or state not in GRANT_STATES:
         raise blob_store.GrantInvalid(
             f"job {job_id} is {state.value if state else 'unknown'}: only a dispatched, "
             "accepted or running job may upload with its grant"
         )
-    return job_id
+    device = as_device(caller)
+    if device is not None and row.assigned_device_id != device.name:
+        raise blob_store.GrantInvalid(
+            f"the upload grant is for job {job_id}, which is not assigned to device "
+            f"{device.name}; use the grant of one of this device's own jobs"
+        )
+    return GrantedJob(job_id, row.path or "")
 
 
 @router.post(
@@ -165,10 +188,9 @@ async def put_blob(
     snapshot/scan job (or print_receipt, for its proof); credentials are optional (they name
     the audit row's actor; a device's must be the grant's job's device:
     cloud/api/blob_device.py)."""
-    job_id = None
+    job = None
     if grant and not token:
-        job_id = await check_upload_grant(settings, sessions, grant)
-        await check_grant_holder(sessions, job_id, caller)
+        job = await check_upload_grant(settings, sessions, grant, caller)
     else:
         _check(settings, token, sha256, "put")
     length = request.headers.get("content-length", "")
@@ -180,7 +202,7 @@ async def put_blob(
     info = await store.put(sha256, request.stream())
     if not info.created:
         response.status_code = status.HTTP_200_OK
-    await _audit_upload(sessions, request, caller, info, job_id)
+    await _audit_upload(sessions, request, caller, info, job)
     return BlobOut(sha256=info.sha256, size=info.size, created=info.created)
 
 
@@ -224,15 +246,10 @@ async def _audit_upload(
     request: Request,
     caller: Principal | None,
     info: blob_store.BlobInfo,
-    job_id: str | None,
+    job: GrantedJob | None,
 ) -> None:
     """The ``blob.upload`` row (its own transaction: the blob is a file, not a row). Site:
     the job's, for an upload under a job's grant."""
-    site = ""
-    if job_id is not None:
-        async with sessions() as s:
-            job = await job_repo.load(s, job_id)
-            site = (await site_repo.paths(s, {job.site_id})).get(job.site_id, "") if job else ""
     await audit.write(
         sessions,
         audit.AuditRecord(
@@ -240,12 +257,12 @@ async def _audit_upload(
             action="blob.upload",
             result=audit.Result.OK,
             target=f"blob:{info.sha256}",
-            site=site,
+            site=job.site if job else "",
             ip=caller.ip if caller else (request.client.host if request.client else ""),
             message="stored" if info.created else "already stored",
             detail={
                 "size": info.size,
-                "via": f"grant of job {job_id}" if job_id else "put token",
+                "via": f"grant of job {job.id}" if job else "put token",
             },
         ),
     )

@@ -55,10 +55,38 @@ class SessionPolicy:
     absolute_s: int
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """A caller and what decides how long it may be kept (:mod:`cloud.auth.cache`)."""
+
+    principal: Principal
+    #: when the credential stops working on its own (None: never)
+    expires_at: datetime | None = None
+    #: a console session's CSRF token (unsafe methods must echo it)
+    csrf: str | None = None
+
+
 async def resolve(
     s: AsyncSession, req: Presented, policy: SessionPolicy, now: datetime
 ) -> Principal | None:
     """The caller, ``None`` without credentials, or :class:`Unauthenticated` saying why."""
+    found = await resolve_full(s, req, policy, now)
+    return found.principal if found else None
+
+
+def credential_of(req: Presented) -> str | None:
+    """The credential that :func:`resolve_full` would read (the cache's key), else None."""
+    if req.authorization:
+        return f"authorization:{req.authorization}"
+    if req.session_cookie:
+        return f"session:{req.session_cookie}"
+    return None
+
+
+async def resolve_full(
+    s: AsyncSession, req: Presented, policy: SessionPolicy, now: datetime
+) -> Resolved | None:
+    """:func:`resolve`, with the credential's expiry and CSRF token."""
     if req.authorization:
         scheme, _, value = req.authorization.partition(" ")
         if scheme.lower() == "bearer":
@@ -75,7 +103,19 @@ async def resolve(
     return None
 
 
-async def _api_token(s: AsyncSession, text: str, ip: str, now: datetime) -> Principal:
+def check_csrf(req: Presented, csrf: str | None) -> None:
+    """Unsafe methods of a console session must echo its CSRF token."""
+    if csrf is None or req.method.upper() in SAFE_METHODS:
+        return
+    if not (req.csrf_header and hmac.compare_digest(req.csrf_header, csrf)):
+        raise Unauthenticated(
+            f"a console request that changes something must carry the {CSRF_HEADER} header "
+            "of its session; reload the console page",
+            "csrf_missing",
+        )
+
+
+async def _api_token(s: AsyncSession, text: str, ip: str, now: datetime) -> Resolved:
     parsed = tokens.parse_token(text)
     if parsed is None or parsed.prefix != "kfa":
         raise Unauthenticated(
@@ -110,7 +150,7 @@ async def _api_token(s: AsyncSession, text: str, ip: str, now: datetime) -> Prin
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now
         await s.commit()
-    return Principal(
+    principal = Principal(
         PrincipalKind.TOKEN,
         row.name,
         PersonRole(row.role),
@@ -119,6 +159,7 @@ async def _api_token(s: AsyncSession, text: str, ip: str, now: datetime) -> Prin
         token_id=row.id,
         ip=ip,
     )
+    return Resolved(principal, row.expires_at)
 
 
 def _basic_pair(value: str) -> tuple[str, str]:
@@ -136,7 +177,7 @@ def _basic_pair(value: str) -> tuple[str, str]:
     return device_id, secret
 
 
-async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Principal:
+async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Resolved:
     device_id, secret = _basic_pair(value)
     device = await s.get(Device, device_id)
     rows = (
@@ -164,7 +205,7 @@ async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Princi
         cred.last_used_at = now
         await s.commit()
     site = await s.get(Site, device.site_id)
-    return Principal(
+    principal = Principal(
         PrincipalKind.DEVICE,
         device_id,
         None,
@@ -172,11 +213,12 @@ async def _device(s: AsyncSession, value: str, ip: str, now: datetime) -> Princi
         device_site=site.path if site else None,
         ip=ip,
     )
+    return Resolved(principal, cred.retired_at)  # a rotated-out secret works until then
 
 
 async def _session(
     s: AsyncSession, req: Presented, policy: SessionPolicy, now: datetime
-) -> Principal:
+) -> Resolved:
     sid, _, secret = (req.session_cookie or "").partition(".")
     row = await s.get(UserSession, sid[:32]) if sid else None
     if row is None or not tokens.matches(secret, row.secret_hash):
@@ -188,19 +230,12 @@ async def _session(
     user = await s.get(User, row.user_id)
     if user is None or user.disabled:
         raise Unauthenticated("your account is disabled; ask an administrator", "user_disabled")
-    if req.method.upper() not in SAFE_METHODS and not (
-        req.csrf_header and hmac.compare_digest(req.csrf_header, row.csrf)
-    ):
-        raise Unauthenticated(
-            f"a console request that changes something must carry the {CSRF_HEADER} header "
-            "of its session; reload the console page",
-            "csrf_missing",
-        )
+    check_csrf(req, row.csrf)
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
         row.expires_at = min(now + timedelta(seconds=policy.idle_s), row.absolute_expires_at)
         await s.commit()
-    return Principal(
+    principal = Principal(
         PrincipalKind.USER,
         user.username,
         PersonRole(user.role),
@@ -209,3 +244,4 @@ async def _session(
         session_id=row.id,
         ip=req.ip,
     )
+    return Resolved(principal, min(row.expires_at, row.absolute_expires_at), row.csrf)

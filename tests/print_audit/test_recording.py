@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from cloud import print_audit
 from cloud.db.models import utcnow
 from cloud.print_audit import canonical_receipt
+from cloud.print_audit_tables import PrintAuditDaily
 from protocols.jobs import AckState
 from tests.print_audit.kit import HHL, TGLS, TICKET, AuditEnv, audit_env, pdf_of
 
@@ -136,3 +138,30 @@ async def test_a_long_backlog_is_recorded_over_rounds(
         await env.printed(env.hhl, "print_receipt", TICKET, "ticket")
     assert [await env.audit.record_pending() for _ in range(3)] == [2, 1, 0]
     assert len(await _rows(env)) == 3
+
+
+async def test_a_round_is_one_transaction_and_a_race_lost_counts_nothing_twice(
+    env: AuditEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round's rows go in together (issue 17); if another cloud process recorded one of them
+    meanwhile, the round falls back to one by one and the daily counts stay right."""
+    for _ in range(3):
+        await env.printed(env.hhl, "print_receipt", TICKET, "ticket")
+    audit_of = env.audit._audit_of
+    raced: list[str] = []
+
+    async def first_recorded_elsewhere(row: Any) -> dict[str, Any]:
+        values = await audit_of(row)
+        if not raced:  # "another process" stores the first one before this round does
+            raced.append(values["job_id"])
+            assert await env.audit._store(dict(values)) == 1
+        return values
+
+    monkeypatch.setattr(env.audit, "_audit_of", first_recorded_elsewhere)
+    assert await env.audit.record_pending() == 2
+    assert len(await _rows(env)) == 3
+    async with env.parts.sessions() as s:
+        day = await s.scalar(
+            select(func.sum(PrintAuditDaily.jobs)).where(PrintAuditDaily.scope == HHL)
+        )
+    assert day == 3
