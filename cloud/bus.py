@@ -62,14 +62,23 @@ class SubscriptionRefused(Exception):
     """The broker accepted the connection but refused the upstream subscription."""
 
 
-def inbox_queue(inbox: asyncio.Queue[aiomqtt.Message]) -> type[asyncio.Queue[aiomqtt.Message]]:
-    """A ``queue_type`` for :class:`aiomqtt.Client` that hands it ``inbox``, a queue that
-    outlives the client (aiomqtt calls ``queue_type(maxsize=...)`` once per client)."""
+class Inbox(asyncio.Queue[aiomqtt.Message]):
+    """What paho received (and acknowledged), outliving each client. :attr:`taken` is the
+    message the last :meth:`get` returned until the bus has it in hand: aiomqtt's message
+    iterator gets in a task of its own and drops the message it got if the connection task is
+    cancelled before it sees it (an orderly stop as a message arrives)."""
 
-    def make(maxsize: int = 0) -> asyncio.Queue[aiomqtt.Message]:
-        return inbox
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: aiomqtt.Message | None = None
 
-    return cast(type[asyncio.Queue[aiomqtt.Message]], make)
+    async def get(self) -> aiomqtt.Message:
+        message = self.taken = await super().get()
+        return message
+
+    def queue_type(self) -> type[asyncio.Queue[aiomqtt.Message]]:
+        """For :class:`aiomqtt.Client`, which calls ``queue_type(maxsize=...)`` once."""
+        return cast(type[asyncio.Queue[aiomqtt.Message]], lambda maxsize=0: self)
 
 
 class Bus:
@@ -89,7 +98,7 @@ class Bus:
         #: loop time of the current connection's subscription (None while disconnected)
         self.connected_since: float | None = None
         #: messages the broker delivered (and paho acknowledged) not yet routed
-        self._inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+        self._inbox = Inbox()
         #: the message being routed (a full handler queue makes ``_route`` wait)
         self._in_hand: aiomqtt.Message | None = None
         self._connection_task: asyncio.Task[None] | None = None
@@ -120,7 +129,7 @@ class Bus:
                     self.connected_since = asyncio.get_running_loop().time()
                     log.info("bus connected to %s", endpoint.url)
                     async for message in client.messages:
-                        self._in_hand = message
+                        self._in_hand, self._inbox.taken = message, None
                         await self._route(message)
                         self._in_hand = None
             except SubscriptionRefused as err:
@@ -133,6 +142,9 @@ class Bus:
                 in_hand, self._in_hand = self._in_hand, None
                 if in_hand is not None:  # cancelled while waiting for room in a full queue:
                     await self._route(in_hand, again=True)  # acknowledged, so ours to keep
+                taken, self._inbox.taken = self._inbox.taken, None
+                if taken is not None:  # got from the inbox for us, then the cancel came
+                    await self._route(taken)
                 await self._drain_inbox()
                 self._client = None
                 self.connected_since = None
@@ -224,9 +236,8 @@ class Bus:
             username=ep.username,
             password=ep.password,
             identifier=self.client_id(),
-            # paho acknowledges a message as it queues it: the queue is ours, so what is left
-            # in it when a connection drops is still handled (aiomqtt drops its own)
-            queue_type=inbox_queue(self._inbox),
+            # paho acknowledges a message as it queues it: the queue is ours (see Inbox)
+            queue_type=self._inbox.queue_type(),
             keepalive=self._settings.mqtt_keepalive_s,
             tls_context=ssl.create_default_context() if ep.tls else None,
             socket_options=NO_DELAY,
