@@ -30,8 +30,11 @@ from pathlib import Path
 CASE = "tests/faults/test_workers_kill.py"
 _FIGURE = re.compile(
     r"presence settled ([\d.]+) s after the changes \(([\d.]+) s after the kill\); "
-    r"the killed worker (back|still starting)"
+    r"the killed worker (back|still starting|still down)"
 )
+#: issue 17: presence correct within this many seconds of the kill (the case prints the
+#: figure and no longer fails on it: a loaded machine stretches it)
+BOUND_S = 5.0
 
 
 def one_run(log: Path) -> tuple[str, str, str, str, float]:
@@ -46,6 +49,8 @@ def one_run(log: Path) -> tuple[str, str, str, str, float]:
     if found is None:
         return "-", "-", "-", verdict, time.monotonic() - started
     after_changes, after_kill, back = found.groups()
+    if float(after_kill) > BOUND_S:
+        verdict += f", over the {BOUND_S:g} s bound"
     return after_changes, after_kill, back, verdict, time.monotonic() - started
 
 
