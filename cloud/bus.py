@@ -24,14 +24,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import BaseModel
 
+from cloud.bus_inbound import decode_inbound, src_mismatch
 from cloud.errors import BusUnavailable
 from cloud.reasons import Ignored, Rejected
 from cloud.settings import Settings
 from cloud.stats import BusStats
-from cloud.telemetry.lean import decode_tele
 from protocols import mqtt_client
-from protocols.envelope import CHANNEL_TYPE as _CHANNEL_TYPE
-from protocols.envelope import Envelope, MsgType, Sender, decode, encode
+from protocols.envelope import Envelope, MsgType, Sender, encode
 from protocols.errors import ProtocolError
 from protocols.topics import (
     PRESENCE_FILTERS,
@@ -289,12 +288,12 @@ class Bus:
             meta: list[tuple[str, DeviceChannel]] = []
             for topic, channel, device_id, payload in items:
                 try:
-                    env = _decode(payload, channel)
+                    env = decode_inbound(payload, channel)
                 except ProtocolError as bad:
                     self._stats.reject(bad.reason, str(bad), topic)
                     continue
                 if env.src != device_id:  # one device speaking on another's topic
-                    self._stats.reject(Rejected.SRC_MISMATCH, _src_mismatch(env.src, topic), topic)
+                    self._stats.reject(Rejected.SRC_MISMATCH, src_mismatch(env.src, topic), topic)
                     continue
                 batch.append((device_id, env))
                 meta.append((topic, channel))
@@ -343,9 +342,15 @@ class Bus:
         env = self.sender.envelope(MsgType.CMD, body, ttl_ms=ttl_ms)  # ``corr`` is for acks only
         topic = device_topic(device_id, DeviceChannel.CMD)
         # Tasks start in creation order, so commands leave in the order they were sent.
+        self._stats.awaiting_puback += 1  # from here, not when the task first runs
         task = asyncio.create_task(self._publish(client, device_id, topic, encode(env)))
         self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        """A command's publish ended: confirmed, refused or cancelled (even before it ran)."""
+        self._publishing.discard(task)
+        self._stats.awaiting_puback -= 1
 
     async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         """Publish a message of the cloud's own (a notification) and wait for the broker to
@@ -369,7 +374,6 @@ class Bus:
 
         What a command carries is already stored, and the ack timeout and reconcile resend it:
         a request must not wait ``PUBLISH_TIMEOUT_S`` for a link that went silent."""
-        self._stats.awaiting_puback += 1
         try:
             await client.publish(topic, payload, qos=1, timeout=PUBLISH_TIMEOUT_S)
         except aiomqtt.MqttError as err:
@@ -381,20 +385,4 @@ class Bus:
                 err,
             )
             return
-        finally:
-            self._stats.awaiting_puback -= 1
         self._stats.published += 1
-
-
-def _decode(payload: bytes, channel: DeviceChannel) -> Envelope[Any]:
-    """Telemetry, most of what arrives, takes the lean decoder (``cloud.telemetry.lean``)."""
-    if channel is DeviceChannel.TELE:
-        return decode_tele(payload)
-    return decode(payload, _CHANNEL_TYPE[channel])
-
-
-def _src_mismatch(src: str, topic: str) -> str:
-    return (
-        f"envelope src {src!r} is not the device of its topic {topic!r}: a device publishes "
-        "only on its own topics with its own id as src (protocol §4); the message is dropped"
-    )

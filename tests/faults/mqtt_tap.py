@@ -18,9 +18,11 @@ import asyncio
 import contextlib
 import enum
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from tests.faults.accepting import Accepting
 
 UP, DOWN = "up", "down"  # client → broker, broker → client
 PUBLISH, PUBACK = 3, 4  # MQTT control packet types
@@ -65,10 +67,11 @@ def passes(_: Packet) -> Verdict:
     return Verdict.PASS
 
 
-class MqttTap:
+class MqttTap(Accepting):
     """Forwards ``127.0.0.1:<port>`` to the broker on ``127.0.0.1:<target_port>``."""
 
     def __init__(self, target_port: int) -> None:
+        super().__init__()
         self.target_port = target_port
         self.rule: Rule = passes
         self.seen: list[Packet] = []
@@ -84,11 +87,6 @@ class MqttTap:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._handlers: set[asyncio.Task[None]] = set()
-        """Accepted connections being served (before their pipes exist, too)."""
-        self._accepted: set[asyncio.StreamWriter] = set()
-        """Every accepted connection not yet closed, from the moment asyncio made it."""
-        self._exited = False
 
     @property
     def port(self) -> int:
@@ -113,12 +111,7 @@ class MqttTap:
             self._server.close()
             await self._server.wait_closed()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._exited = True
-        for handler in list(self._handlers):  # e.g. one still connecting upstream
-            handler.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-        for writer in list(self._accepted):  # accepted, its handler task not yet started
-            writer.transport.abort()
+        await self._close_accepted()
 
     def partition(self) -> None:
         """Reset every connection (the broker fires the client's will at once) and stop
@@ -164,31 +157,6 @@ class MqttTap:
         packet = found()
         assert packet is not None
         return packet
-
-    def _accept(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> Coroutine[Any, Any, None]:
-        """Called by asyncio as a connection is made, before its handler task first runs: the
-        connection is known from here on, so the exit closes it even if that task never runs
-        (a client connecting as the test ends)."""
-        self._accepted.add(writer)
-        if self._exited:
-            writer.transport.abort()
-        return self._handle(reader, writer)
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve one accepted connection; whatever ends it (a cut, the exit, the test's loop
-        cancelling it), its sockets are closed here, never left to the garbage collector
-        (which would warn in whichever later test it happens to run)."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            await self._forward(reader, writer)
-        finally:
-            self._handlers.discard(task)
-            self._accepted.discard(writer)
-            writer.transport.abort()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self._open:

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
-from typing import Any
+
+from tests.faults.accepting import Accepting
 
 _CHUNK = 65536
 _Pair = tuple[asyncio.StreamWriter, asyncio.StreamWriter]  # client side, server side
 
 
-class TcpProxy:
+class TcpProxy(Accepting):
     """Forwards ``127.0.0.1:<port>`` to ``127.0.0.1:<target_port>``."""
 
     def __init__(self, target_port: int) -> None:
+        super().__init__()
         self.target_port = target_port
         self.accepted = 0
         """Connections forwarded to the target."""
@@ -40,11 +41,6 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pairs: dict[_Pair, list[asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._handlers: set[asyncio.Task[None]] = set()
-        """Accepted connections being served (before their pipes exist, too)."""
-        self._accepted: set[asyncio.StreamWriter] = set()
-        """Every accepted connection not yet closed, from the moment asyncio made it."""
-        self._exited = False
         self._stranded: list[asyncio.StreamWriter] = []
 
     @property
@@ -67,12 +63,7 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._exited = True
-        for handler in list(self._handlers):  # e.g. one still connecting upstream
-            handler.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-        for writer in list(self._accepted):  # accepted, its handler task not yet started
-            writer.transport.abort()
+        await self._close_accepted()
         for up in self._stranded:
             up.transport.abort()
 
@@ -108,31 +99,6 @@ class TcpProxy:
     def heal(self) -> None:
         self._open = True
         self._flowing.set()
-
-    def _accept(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> Coroutine[Any, Any, None]:
-        """Called by asyncio as a connection is made, before its handler task first runs: the
-        connection is known from here on, so the exit closes it even if that task never runs
-        (a client connecting as the test ends)."""
-        self._accepted.add(writer)
-        if self._exited:
-            writer.transport.abort()
-        return self._handle(reader, writer)
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve one accepted connection; whatever ends it (a cut, the exit, the test's loop
-        cancelling it), its sockets are closed here, never left to the garbage collector
-        (which would warn in whichever later test it happens to run)."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            await self._forward(reader, writer)
-        finally:
-            self._handlers.discard(task)
-            self._accepted.discard(writer)
-            writer.transport.abort()
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         early = b""
