@@ -18,6 +18,7 @@ package, run by systemd), and it imports as little as it can.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import os
 import signal
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -46,6 +48,29 @@ STOP_GRACE_S = 15.0  # SIGTERM, then SIGKILL after this long
 RESTART_MIN_S, RESTART_MAX_S = 1.0, 30.0  # pause before restarting a crashed agent (doubling)
 STABLE_S = 60.0  # a child that ran this long resets the pause
 EXIT_CONFIG = 2  # the agent's "configuration unusable" exit code
+
+
+#: prctl(2) option: the signal a process gets when the thread that started it ends
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_launcher() -> Callable[[], None] | None:
+    """On Linux, what the agent's process runs before the agent: it gets SIGTERM when the
+    launcher dies however it dies (SIGKILL, the OOM killer), so no agent runs on unsupervised
+    — a launcher started again would find the data directory's lock taken and could only
+    watch its own agent fail. (systemd kills the whole unit anyway; a launcher run by hand,
+    by another supervisor or in a test has no such help.)"""
+    if sys.platform != "linux":
+        return None
+    launcher = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:  # in the forked child, before exec: async-signal-safe calls only
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != launcher:  # the launcher died before the line above
+            os._exit(1)
+
+    return arm
 
 
 def data_dir_of(config: Path) -> Path:
@@ -156,7 +181,7 @@ class Launcher:
         env = {**os.environ, ENV_VERSION: version, ENV_LAUNCHER: str(os.getpid())}
         log.info("starting agent %s: %s", version, " ".join(argv))
         try:
-            return subprocess.Popen(argv, env=env, cwd=cwd)
+            return subprocess.Popen(argv, env=env, cwd=cwd, preexec_fn=_die_with_launcher())
         except OSError as err:  # a release whose entry cannot run: a crash like any other
             log.error("cannot start agent %s: %s", version, err)
             return subprocess.Popen([sys.executable, "-c", "raise SystemExit(127)"])

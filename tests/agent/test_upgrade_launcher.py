@@ -148,3 +148,28 @@ async def test_sigterm_stops_the_launcher_and_its_agent(world: World) -> None:
     assert await asyncio.to_thread(world.proc.wait, 20) == 0
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid), 0)
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie (whoever inherited the orphan may not have reaped it yet)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return any(line.split()[1] == "Z" for line in status.splitlines() if line.startswith("State:"))
+
+
+async def test_an_agent_does_not_outlive_a_sigkilled_launcher(world: World) -> None:
+    """A launcher killed outright (SIGKILL, the OOM killer) cannot pass anything on: its agent
+    is told by the kernel (the parent-death signal) and stops, instead of running on
+    unsupervised and holding the data directory's lock against the next launcher."""
+    world.launch()
+    (_, pid), *_ = await world.started(1)
+    assert world.proc is not None
+    world.proc.kill()
+    await asyncio.to_thread(world.proc.wait, 20)
+
+    async def agent_ended() -> bool | None:
+        return True if _ended(int(pid)) else None
+
+    await eventually(agent_ended, 30, "the orphaned agent to stop")

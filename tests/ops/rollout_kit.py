@@ -12,6 +12,8 @@ import contextlib
 import gzip
 import io
 import json
+import os
+import signal
 import sys
 import tarfile
 from collections.abc import AsyncIterator, Callable
@@ -42,6 +44,19 @@ class LaunchedAgent(_Proc):
     def start(self) -> None:
         argv = [sys.executable, "-m", "edge_agent.upgrade.launcher", "--config", str(self.config)]
         self._spawn(argv)
+
+    def kill(self) -> None:
+        """SIGKILL the launcher *and* the agent it runs: a SIGKILLed launcher passes nothing
+        on, and its agent would live on after the test, orphaned (still reconnecting to a
+        broker port some later test may own). Frozen first, so it starts no new one."""
+        if not self.running():
+            super().kill()
+            return
+        self._signal(signal.SIGSTOP)
+        for pid in self.agents():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        super().kill()
 
     def agents(self) -> list[int]:
         """Pids of the agent processes the launcher runs now."""
