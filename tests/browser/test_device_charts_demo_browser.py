@@ -55,22 +55,29 @@ async def wait_paper_out(world: DemoWorld, uid: str) -> None:
     """Until the overview counts the printer out (from its newest paper value) and the store
     holds the outage and the CPU samples (written after the newest values: no push for it)."""
     device = f"dm-kiosk-{uid}"
-    async with (
-        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as c,
-        asyncio.timeout(60),
-    ):
-        while True:
-            o = (await c.get(f"/api/v1/sites/{town(uid)}/overview")).json()
-            printers = o["printers"]
-            if (
-                o["paper"]["out"] == 1
-                and printers
-                and printers[0]["ts_ms"] is not None
-                and await stored_max(c, "peripheral.paper", device) == PaperCode.OUT
-                and await stored_max(c, "sys.cpu_pct", device) is not None
-            ):
-                return
-            await asyncio.sleep(0.2)
+    seen: dict[str, object] = {}
+    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as c:
+        try:
+            async with asyncio.timeout(60):
+                while True:
+                    o = (await c.get(f"/api/v1/sites/{town(uid)}/overview")).json()
+                    seen = {
+                        "paper": o["paper"],
+                        "printers": o["printers"],
+                        "stored paper": await stored_max(c, "peripheral.paper", device),
+                        "stored cpu": await stored_max(c, "sys.cpu_pct", device),
+                    }
+                    if (
+                        o["paper"]["out"] == 1
+                        and o["printers"]
+                        and o["printers"][0]["ts_ms"] is not None
+                        and seen["stored paper"] == PaperCode.OUT
+                        and seen["stored cpu"] is not None
+                    ):
+                        return
+                    await asyncio.sleep(0.2)
+        except TimeoutError:
+            pytest.fail(f"no paper outage on the overview and in the store within 60 s: {seen}")
 
 
 async def test_the_demo_devices_fill_the_charts(

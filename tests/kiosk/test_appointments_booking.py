@@ -5,7 +5,7 @@ appointments, and cancelling (texted, place freed, not after the slot started)."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cloud.db.models import utcnow
 from cloud.kiosk.appointments_tables import AppointmentBooking, AppointmentSlot
 from fleet.access import PersonRole
+from fleet.queue import HALL_TZ, hall_day
 from tests.kiosk.appointments_kit import OTHER, PERSON, PHONE, TGLS, ApptEnv, appt_env
 
 
@@ -67,7 +68,10 @@ async def test_a_booked_out_slot_is_refused_in_the_citizens_words(env: ApptEnv) 
 
 
 async def test_one_booking_per_person_per_service_per_day(env: ApptEnv) -> None:
-    start = utcnow() + timedelta(hours=1)
+    # 10:00 tomorrow in the hall: both slots fall on one hall day whatever the clock says
+    # (an hour from now at 23:xx Beijing time put the later slot on the next day)
+    tomorrow = hall_day(utcnow()) + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(10), tzinfo=HALL_TZ)
     first = await env.slot(start=start)
     later = await env.slot(start=start + timedelta(minutes=30))
     other_service = await env.slot(start=start, service="pension")
