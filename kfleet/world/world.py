@@ -93,10 +93,12 @@ def agent_config(
     doc_camera: str | None = None,
     av_camera: str | None = None,
     a4_printer: dict[str, Any] | None = None,
+    receipt: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AgentConfig:
     """The config a technician would write for this device, pointing at its simulators.
 
+    ``receipt``: further keys of the receipt printer's own config (``status_timeout_s``...);
     ``settings`` are further top-level keys (``health_interval_s``...)."""
     peripherals: list[dict[str, Any]] = [
         {
@@ -105,6 +107,7 @@ def agent_config(
             "host": "127.0.0.1",
             "port": printer_port,
             "capabilities": ["receipt"],
+            **(receipt or {}),
         }
     ]
     if idcard_port is not None:
