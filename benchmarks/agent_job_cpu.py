@@ -149,7 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--profile", action="store_true", help="cProfile (CPU clock), top 30")
+    parser.add_argument("--profile", action="store_true", help="cProfile of the event loop's thread (CPU clock: the worker threads' CPU shows up in epoll.poll)")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key")
+    parser.add_argument("--top", type=int, default=30, help="with --profile: rows printed")
     args = parser.parse_args()
     print("load average before:", os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="agent-job-cpu-") as tmpdir:
@@ -175,7 +177,7 @@ def main() -> None:
             if args.profile:
                 prof = cProfile.Profile(time.process_time)
                 result = prof.runcall(asyncio.run, run)
-                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+                pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
             else:
                 result = asyncio.run(run)
         finally:
