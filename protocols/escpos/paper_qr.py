@@ -1,13 +1,15 @@
-"""A QR code's module matrix exactly as segno makes it, for half the CPU.
+"""A QR code's module matrix exactly as segno makes it, for a fifth of the CPU.
 
-Segno chooses the data mask the ISO way: it applies each of the eight masks and scores the
-result (ISO/IEC 18004:2015 §7.8.3), in pure Python, which is most of the CPU an agent spends
-on a receipt's proof (issue 17: about 2 ms of a 9 ms job). Here the symbol is made once with
-mask 0, its data modules are unmasked, and the eight candidates are scored with NumPy by the
-same rules (all eight in one pass per rule), with segno's own reading of them (the reserved format areas count as light, a
-1:1:3:1:1 pattern is searched the way segno searches it). The data modules then take the
-winning mask and its format information (segno's ``add_format_info``), so the matrix is
-segno's, bit for bit (``tests/unit/test_paper_qr.py`` compares them on many payloads).
+Segno places the codewords and tries the eight data masks module by module in pure Python,
+the ISO way (ISO/IEC 18004:2015 §7.7.3, §7.8.3), which was most of the CPU an agent spent on
+a receipt's proof (issue 17). Here segno's own steps make the final message (data and error
+correction codewords); the bits go to the data modules in one NumPy assignment, in the order
+segno's ``add_codewords`` fills them (found once per symbol size, by running it on the
+modules' ranks); the eight candidates are scored in one NumPy pass per rule with segno's
+reading of them (the reserved format areas count as light, a 1:1:3:1:1 pattern is searched
+the way segno searches it); the winner gets segno's format and version information
+(``add_format_info``, ``add_version_info``). So the matrix is segno's, bit for bit
+(``tests/unit/test_paper_qr.py`` compares them on many payloads at every error level).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import segno
 from segno import consts as _consts
 from segno import encoder as _encoder
 
@@ -32,9 +33,12 @@ _N3_PATTERN = bytes((1, 0, 1, 1, 1, 0, 1))
 
 
 @functools.lru_cache(maxsize=48)
-def _layout(size: int) -> tuple[Modules, npt.NDArray[np.bool_], npt.NDArray[np.uint8]]:
+def _layout(
+    size: int,
+) -> tuple[Modules, npt.NDArray[np.bool_], Modules, npt.NDArray[np.intp]]:
     """For a symbol ``size`` modules wide: the function modules as segno scores them (0/1,
-    reserved areas 0), where the data modules are, and the eight masks over the data."""
+    reserved areas 0), where the data modules are, the eight masks over the data, and the
+    data modules' flat indices in the order segno's ``add_codewords`` fills them."""
     matrix = segno_encoder.make_matrix(size, size)
     segno_encoder.add_finder_patterns(matrix, size, size)
     segno_encoder.add_alignment_patterns(matrix, size, size)
@@ -45,7 +49,12 @@ def _layout(size: int) -> tuple[Modules, npt.NDArray[np.bool_], npt.NDArray[np.u
     masks = np.stack(
         [np.asarray(fn(rows, cols), dtype=np.bool_) & data for fn in _mask_functions()]
     ).astype(np.uint8)
-    return np.where(data, 0, fixed).astype(np.uint8), data, masks
+    ranks = [[0 if cell != 2 else 2 for cell in row] for row in matrix]
+    count = int(np.count_nonzero(np.array(ranks) == 2))
+    segno_encoder.add_codewords(ranks, list(range(3, count + 3)), 1)  # each cell's rank + 3
+    flat = np.array(ranks, dtype=np.intp).ravel()
+    order = np.flatnonzero(flat >= 3)[np.argsort(flat[flat >= 3])]
+    return np.where(data, 0, fixed).astype(np.uint8), data, masks, order
 
 
 def _mask_functions() -> tuple[Any, ...]:
@@ -54,23 +63,39 @@ def _mask_functions() -> tuple[Any, ...]:
 
 def qr_modules(payload: bytes, error: str) -> npt.NDArray[np.bool_]:
     """The symbol's modules (True = dark), no quiet zone: ``segno.make_qr(payload,
-    error=error, boost_error=False).matrix``, mask chosen in NumPy."""
-    plain = segno.make_qr(payload, error=error, boost_error=False, mask=0)
-    modules = np.array([list(row) for row in plain.matrix], dtype=np.uint8)
-    size = modules.shape[0]
-    if size < 21:  # a Micro QR symbol (never made here): segno scores those differently
-        return modules.astype(bool)
-    fixed, data, masks = _layout(size)
-    unmasked = np.where(data, modules ^ masks[0], fixed)
+    error=error, boost_error=False).matrix``, its codewords placed and mask chosen in NumPy."""
+    bits, version, level = _codewords(payload, error)
+    size = segno_encoder.calc_matrix_size(version)
+    fixed, data, masks, order = _layout(size)
+    placed = np.zeros(size * size, dtype=np.uint8)
+    placed[order[: bits.size]] = bits  # the remainder bits stay light, as in segno
+    unmasked = np.where(data, placed.reshape(size, size), fixed)
     scores = _penalties(unmasked[np.newaxis] ^ masks)
     best = scores.index(min(scores))
-    if best == 0:
-        return modules.astype(bool)
-    final = np.where(data, unmasked ^ masks[best], modules)
-    rows = tuple(bytearray(row.tobytes()) for row in final)
-    level = segno_consts.ERROR_MAPPING[plain.error]
-    segno_encoder.add_format_info(rows, plain.version, level, best)  # segno's own bits
+    rows = tuple(bytearray(row.tobytes()) for row in unmasked ^ masks[best])
+    segno_encoder.add_format_info(rows, version, level, best)  # segno's own bits
+    segno_encoder.add_version_info(rows, version)
     return np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(size, size).astype(bool)
+
+
+def _codewords(payload: bytes, error: str) -> tuple[Modules, int, int]:
+    """The final message's bits (data and error correction, interleaved), the version and
+    the error level: segno's ``encode`` up to its codeword placement, its own steps."""
+    level = segno_encoder.normalize_errorlevel(error)
+    segments = segno_encoder.prepare_data(payload, None, None)
+    version = segno_encoder.find_version(segments, level, eci=False, micro=False)
+    if version < 1:  # pragma: no cover (micro=False): segno never gives a Micro QR here
+        raise ValueError("a Micro QR symbol")
+    buff = segno_encoder.Buffer()
+    ver_range = segno_encoder.version_range(version)
+    for segment in segments:
+        segno_encoder.write_segment(buff, segment, None, ver_range, False)
+    capacity = segno_consts.SYMBOL_CAPACITY[version][level]
+    segno_encoder.write_terminator(buff, capacity, None, len(buff))
+    segno_encoder.write_padding_bits(buff, version, len(buff))
+    segno_encoder.write_pad_codewords(buff, version, capacity, len(buff))
+    final = segno_encoder.make_final_message(version, level, buff)
+    return np.frombuffer(bytes(final.getbits()), dtype=np.uint8), version, level
 
 
 def _penalties(candidates: Modules) -> list[int]:
