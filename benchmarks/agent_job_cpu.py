@@ -149,7 +149,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--profile", action="store_true", help="cProfile of the event loop's thread (CPU clock: the worker threads' CPU shows up in epoll.poll)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile of the event loop's thread (CPU clock: threads' CPU shows as epoll.poll)",
+    )
     parser.add_argument("--sort", default="tottime", help="with --profile: pstats sort key")
     parser.add_argument("--top", type=int, default=30, help="with --profile: rows printed")
     args = parser.parse_args()
