@@ -11,7 +11,8 @@ runner reports:
 
 One connection per job (many printers accept one TCP client at a time on port 9100, and a
 kept-open socket goes stale unnoticed), one ``asyncio.Lock`` per printer so probes never
-interleave with jobs, and every blocking call runs in ``asyncio.to_thread``.
+interleave with jobs, and every blocking call runs in ``asyncio.to_thread``: two hand-offs per
+job (connect + status; write + status + disconnect), since each costs the agent CPU.
 """
 
 from __future__ import annotations
@@ -94,28 +95,35 @@ class EscPosReceiptPrinter(ConfiguredDriver):
     async def print_receipt(
         self, params: ReceiptParams, on_start: Callable[[], Awaitable[None]]
     ) -> PrintReport:
+        """Two hand-offs to a worker thread per job: connect and check the status; then,
+        once ``on_start`` has journaled ``running``, write, check again and disconnect."""
         data = render_receipt(params)
         try:
             async with self._lock:
                 port, before = await asyncio.to_thread(self._open_and_check)
                 try:
-                    report = await self._print(port, data, before, on_start)
-                finally:
+                    await self._start(before, on_start)
+                except BaseException:
                     await asyncio.to_thread(port.close)
+                    raise
+                # the thread closes the port itself: a cancelled job never closes it under a
+                # write still running
+                after = await asyncio.to_thread(self._send_and_close, port, data)
         except PrinterError as err:
             self.tally[f"errors.{err.reason}"] += 1
             raise
         self.tally["receipts"] += params.copies
-        self.tally["bytes"] += report.bytes_sent
-        return report
+        self.tally["bytes"] += len(data)
+        return PrintReport(
+            bytes_sent=len(data),
+            status_before=before,
+            status_after=after,
+            sent=data,
+            paper_dots=PAPER_DOTS[self.cfg.paper_mm],
+        )
 
-    async def _print(
-        self,
-        port: Port,
-        data: bytes,
-        before: PrinterStatus,
-        on_start: Callable[[], Awaitable[None]],
-    ) -> PrintReport:
+    async def _start(self, before: PrinterStatus, on_start: Callable[[], Awaitable[None]]) -> None:
+        """Refuse the job if ``before`` says the printer cannot print, else ``on_start``."""
         self.last_status = before
         refused = _REFUSED.get(before)
         if refused is not None and not (
@@ -128,33 +136,6 @@ class EscPosReceiptPrinter(ConfiguredDriver):
                 side_effect_possible=False,
             )
         await on_start()
-        try:
-            await asyncio.to_thread(port.write, data)
-            after = await asyncio.to_thread(self._status, port)
-        except Lost as err:
-            self.last_status = PrinterStatus.UNREACHABLE
-            raise PrinterError(
-                FailureReason.CONNECTION_LOST,
-                f"connection to printer {self.id} lost while printing ({err}); "
-                "part of the receipt may have printed",
-                side_effect_possible=True,
-            ) from err
-        self.last_status = after
-        if not after.can_print:
-            what = _SAID.get(after, f"reported {after.value}")
-            raise PrinterError(
-                _REFUSED.get(after, FailureReason.PRINTER_ERROR),
-                f"printer {self.id} {what} after {len(data)} bytes were sent; "
-                "the receipt may be incomplete or missing",
-                side_effect_possible=True,
-            )
-        return PrintReport(
-            bytes_sent=len(data),
-            status_before=before,
-            status_after=after,
-            sent=data,
-            paper_dots=PAPER_DOTS[self.cfg.paper_mm],
-        )
 
     # --- blocking parts, run in a worker thread -------------------------------------------
 
@@ -182,6 +163,32 @@ class EscPosReceiptPrinter(ConfiguredDriver):
             port.close()
             what = f"dropped the connection before printing: {err}"
             raise self._not_started(FailureReason.CONNECTION_LOST, what) from err
+
+    def _send_and_close(self, port: Port, data: bytes) -> PrinterStatus:
+        """The side effect: write ``data``, read the status after it, disconnect."""
+        try:
+            port.write(data)
+            after = self._status(port)
+        except Lost as err:
+            self.last_status = PrinterStatus.UNREACHABLE
+            raise PrinterError(
+                FailureReason.CONNECTION_LOST,
+                f"connection to printer {self.id} lost while printing ({err}); "
+                "part of the receipt may have printed",
+                side_effect_possible=True,
+            ) from err
+        finally:
+            port.close()
+        self.last_status = after
+        if not after.can_print:
+            what = _SAID.get(after, f"reported {after.value}")
+            raise PrinterError(
+                _REFUSED.get(after, FailureReason.PRINTER_ERROR),
+                f"printer {self.id} {what} after {len(data)} bytes were sent; "
+                "the receipt may be incomplete or missing",
+                side_effect_possible=True,
+            )
+        return after
 
     def _not_started(self, reason: FailureReason, what: str) -> PrinterError:
         """The printer could not be reached before anything was sent."""

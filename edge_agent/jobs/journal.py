@@ -7,6 +7,15 @@ have printed → it is reported ``uncertain``, never re-run.
 
 Calls are synchronous and short (one small row); the agent runs them on the event loop.
 
+Each state change of a job costs one fsync here and one in the outbox (its ack), and issue
+17 asked whether the two could share one. Not as the files stand: they are two SQLite
+databases, and SQLite commits ATTACHed WAL databases one file at a time (a crash may keep one
+and lose the other), so one transaction would still be two fsyncs, and merging the files
+would change the data directory an upgrade keeps. Nor may either be dropped: ``accepted`` and
+``running`` here are the two rules above; a ``succeeded`` lost here in a power cut makes the
+restarted agent report ``uncertain`` a job the cloud may already have been told succeeded;
+the outbox's copy is what reaches the cloud.
+
 A full disk (or any SQLite error) must not crash the agent nor lose an outcome: writes that
 guard a side effect (``put`` before ``accepted``, ``update(..., must_persist=True)`` before the
 first byte) raise :class:`JournalError`, so the job is refused or failed *before* anything

@@ -23,7 +23,8 @@ Epson TM / Chinese-market thermal printer in standard mode lays them out:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 
 from protocols.escpos.events import (
     Barcode,
@@ -109,6 +110,7 @@ class Printhead:
         """Whether anything visible was printed since the last ``take``."""
         self._x = 0
         self._runs: list[TextRun] = []
+        self._run_end = 0  # where the last of ``_runs`` ends (its x + advance)
         self._images: list[RasterImage] = []
         self._start: LineStart | None = None
 
@@ -155,7 +157,7 @@ class Printhead:
             if self._x + advance > self._area and self.pending:
                 self.end_line(self.m.line)
                 run = replace(run, x=0)
-            self._put(run, ch)
+            self._put(run, ch, advance)
             self._x += advance
 
     def _run_for(self, ch: str) -> TextRun:
@@ -167,15 +169,19 @@ class Printhead:
             spacing = m.wide_spacing // 2
         return TextRun("", self._x, m.font, width, height, m.bold, m.underline, m.reverse, spacing)
 
-    def _put(self, run: TextRun, ch: str) -> None:
+    def _put(self, run: TextRun, ch: str, advance: int) -> None:
+        """Extend the last run if ``ch`` continues it (same style, right where it ends: the
+        end is kept, ``last.x + last.advance``, rather than measured again per character)."""
         if self._start is None:
             m = self.m
             self._start = LineStart(m.align, m.bold, m.width, m.height)
         last = self._runs[-1] if self._runs else None
-        if last is not None and last.x + last.advance == run.x and _same_style(last, run):
+        if last is not None and self._run_end == run.x and _same_style(last, run):
             self._runs[-1] = replace(last, text=last.text + ch)
+            self._run_end += advance
         else:
             self._runs.append(replace(run, text=ch))
+            self._run_end = run.x + advance
 
     def _tab(self) -> None:
         stop = next((t for t in self.m.tabs if t > self._x), None)
@@ -306,5 +312,9 @@ class Printhead:
         )
 
 
+#: a run's style: every field but its text and position
+_STYLE_OF = attrgetter(*(f.name for f in fields(TextRun) if f.name not in ("text", "x")))
+
+
 def _same_style(a: TextRun, b: TextRun) -> bool:
-    return replace(a, text="", x=0) == replace(b, text="", x=0)
+    return bool(_STYLE_OF(a) == _STYLE_OF(b))
