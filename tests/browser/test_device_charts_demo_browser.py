@@ -36,8 +36,9 @@ async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[D
         port=0,
         kiosks=[KioskSpec(device, town(uid), "演示图表 1号自助终端")],
         sites=golmud(SiteSpec(f"dm{uid}", f"演示图表街道{uid}", SiteLevel.TOWN)),
-        # paper for 2.5 s (the agent's first sample, 2 s after it starts, always has paper:
-        # the outage is a change, not where the chart starts), then out for the rest
+        # paper for 2.5 s from the agents' connect (their first sample, 2 s after they start,
+        # comes before the outage: the store holds the change, not only "out"), then out for
+        # the rest
         paper_cycle=PaperCycle(device, ok_s=2.5, near_end_s=0.5, out_s=3600),
         # the demo's periods are minutes; a test waits seconds
         agent_settings={"tele_interval_s": 2, "health_interval_s": 0.5},
