@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 DOC_CAMERA_DEVICE = "synthetic:plain_desk?size=960x540"
 #: the synthetic camera + microphone (moving test pattern, 1 kHz tone)
 AV_CAMERA_DEVICE = "synthetic:kiosk"
+#: how long an agent waits for a status reply of its simulated printer. The simulator answers
+#: from the world's one event loop (cloud, agents and simulators): on a loaded machine that
+#: loop can be busy past the driver's 1 s default, and each such probe read as a silent
+#: printer ("unknown" health and paper) in the charts of a printer that was only out of paper
+SIM_PRINTER_STATUS_TIMEOUT_S = 5.0
 
 
 def register_synthetic_sources() -> None:
@@ -106,6 +111,7 @@ def agent_config(
             "id": "receipt",
             "host": "127.0.0.1",
             "port": printer_port,
+            "status_timeout_s": SIM_PRINTER_STATUS_TIMEOUT_S,
             "capabilities": ["receipt"],
             **(receipt or {}),
         }

@@ -36,8 +36,10 @@ async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[D
         port=0,
         kiosks=[KioskSpec(device, town(uid), "演示图表 1号自助终端")],
         sites=golmud(SiteSpec(f"dm{uid}", f"演示图表街道{uid}", SiteLevel.TOWN)),
-        # out of paper after a second, for the rest of the test
-        paper_cycle=PaperCycle(device, ok_s=0.5, near_end_s=0.5, out_s=3600),
+        # paper for 2.5 s from the agents' connect (their first sample, 2 s after they start,
+        # comes before the outage: the store holds the change, not only "out"), then out for
+        # the rest
+        paper_cycle=PaperCycle(device, ok_s=2.5, near_end_s=0.5, out_s=3600),
         # the demo's periods are minutes; a test waits seconds
         agent_settings={"tele_interval_s": 2, "health_interval_s": 0.5},
     )
@@ -46,7 +48,11 @@ async def world(tmp_path: Path, uid: str, mosquitto_url: str) -> AsyncIterator[D
 
 
 async def stored_max(c: httpx.AsyncClient, name: str, device: str) -> float | None:
-    r = await c.get("/api/v1/telemetry/series", params={"name": name, "device": device})
+    """The highest value stored over the last 24 h, each step's maximum (as the device page and
+    the overview ask for paper): the API's default, the average of each 5-minute step, never
+    reaches "out" while the step also holds the samples from before the outage."""
+    params = {"name": name, "device": device, "agg": "max"}
+    r = await c.get("/api/v1/telemetry/series", params=params)
     values = [v for s in r.json()["series"] for _, v in s["points"]]
     return max(values) if values else None
 
