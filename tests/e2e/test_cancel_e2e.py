@@ -111,7 +111,7 @@ async def test_a_cancel_during_the_status_check_is_kept(
         counts = (_printed(world, device, "C001"), _printed(world, device, "C002"))
         total = receipt_count(world.receipts_dir(device))
     # the end state says what the printer did: nothing printed when canceled — or failed, when
-    # the held status check timed out (the driver's status_timeout_s, 1 s) before the cancel
+    # the held status check timed out (the world's status_timeout_s, 5 s) before the cancel
     # reached the kiosk, as on a loaded machine — and printed once when it succeeded
     nothing = job["state"] in ("canceled", "failed")
     assert counts == ((0, 1) if nothing else (1, 1)), (job["state"], job["reason"], counts)
