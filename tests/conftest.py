@@ -227,6 +227,29 @@ def _fresh_broker(request: pytest.FixtureRequest) -> Iterator[None]:
             asyncio.run(clear_retained(url))
 
 
+@pytest.fixture(scope="session")
+def _migrated_template() -> Iterator[object]:
+    """This process's migrated SQLite template (tests/migrated_template.py), made on first use."""
+    from tests.migrated_template import MigratedTemplate  # imports the cloud: only when used
+
+    template = MigratedTemplate()
+    yield template
+    template.remove()
+
+
+@pytest.fixture(autouse=True)
+def _migrate_from_template(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new SQLite database starts as a copy of the migrated template instead of running
+    every migration again (tests/migrated_template.py); ``real_migrations`` tests opt out."""
+    from tests import migrated_template
+
+    if not migrated_template.enabled() or request.node.get_closest_marker("real_migrations"):
+        return
+    template = request.getfixturevalue("_migrated_template")
+    assert isinstance(template, migrated_template.MigratedTemplate)
+    monkeypatch.setattr(migrated_template.migrate, "upgrade", template.upgrade)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_exception_interact(node: pytest.Item | pytest.Collector) -> None:
     """Keep the 5-minute limit (``timeout`` in pyproject.toml) on the teardown of a FAILED test.
