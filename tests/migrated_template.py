@@ -42,8 +42,8 @@ def new_sqlite_file(engine: AsyncEngine) -> Path | None:
     """The file of a SQLite engine when it does not exist yet (so no connection of the engine
     has opened it: SQLite creates the file on opening), else None."""
     url = make_url(str(engine.url))
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.query:
+        return None  # not a plain file (a URI filename, an in-memory database): Alembic itself
     path = Path(url.database)
     # a -wal left without its database would be replayed onto the copy: not new then
     around = (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
