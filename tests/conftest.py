@@ -24,7 +24,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlparse
 
 import aiomqtt
@@ -42,6 +42,9 @@ from tests.suite_time import (  # noqa: F401  (the files' order for xdist, and t
     pytest_testnodedown,
 )
 from tests.vmkit import victoriametrics  # noqa: F401  (a VictoriaMetrics per worker)
+
+if TYPE_CHECKING:
+    from tests.migrated_template import MigratedTemplate
 
 # Shared 2-core machines: timing-based health checks would make property tests flaky.
 settings.register_profile("kfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -225,6 +228,29 @@ def _fresh_broker(request: pytest.FixtureRequest) -> Iterator[None]:
     for url in urls:
         with contextlib.suppress(Exception):  # a broker the test killed: nothing to clear
             asyncio.run(clear_retained(url))
+
+
+@pytest.fixture(scope="session")
+def _migrated_template() -> Iterator[MigratedTemplate]:
+    """This process's migrated SQLite template (tests/migrated_template.py), made on first use."""
+    from tests.migrated_template import MigratedTemplate  # imports the cloud: only when used
+
+    template = MigratedTemplate()
+    yield template
+    template.remove()
+
+
+@pytest.fixture(autouse=True)
+def _migrate_from_template(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new SQLite database starts as a copy of the migrated template instead of running
+    every migration again (tests/migrated_template.py); ``real_migrations`` tests opt out."""
+    from cloud.db import migrate
+    from tests.migrated_template import enabled
+
+    if not enabled() or request.node.get_closest_marker("real_migrations"):
+        return
+    template: MigratedTemplate = request.getfixturevalue("_migrated_template")
+    monkeypatch.setattr(migrate, "upgrade", template.upgrade)
 
 
 @pytest.hookimpl(trylast=True)

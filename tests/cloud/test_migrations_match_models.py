@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
@@ -41,6 +42,7 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, Base.metadata))
 
 
+@pytest.mark.real_migrations  # Alembic itself, not a copy of the template (conftest.py)
 async def test_migrations_build_the_models(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}")
     try:
