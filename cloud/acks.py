@@ -23,6 +23,7 @@ from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.db import ack_rows
 from cloud.db import jobs as job_repo
 from cloud.db.models import utcnow
+from cloud.db.session import engine_of
 from cloud.hub import ChangeHub
 from cloud.stats import BusStats
 from fleet.acks import AckIgnored, Decision, decide_ack, needs_blob_check
@@ -54,7 +55,7 @@ class AckApplier:
     ) -> None:
         self._sessions = sessions
         #: the group commit runs on a bare connection: Core statements need no ORM session
-        self._engine = sessions.kw["bind"]
+        self._engine = engine_of(sessions)
         self._hub = hub
         self._stats = stats
         self._policy = policy

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud.db.identity import AuditEntry
 from cloud.db.models import utcnow
+from cloud.db.session import engine_of
 
 
 class Result(StrEnum):
@@ -65,6 +66,5 @@ async def write(sessions: async_sessionmaker[AsyncSession], record: AuditRecord)
 
     A core INSERT on the engine: no session or unit of work for one row (a proof upload
     writes one per job, issue 17)."""
-    engine = sessions.kw["bind"]
-    async with engine.begin() as conn:
+    async with engine_of(sessions).begin() as conn:
         await conn.execute(_INSERT, _values(record))

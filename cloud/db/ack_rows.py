@@ -55,6 +55,10 @@ class AckedRow:
 #: built once, so each execution skips building the statement and its cache key (issue 17)
 _LOAD = select(*_COLUMNS).where(_JOBS.c.id.in_(bindparam("ids", expanding=True)))
 _LOAD_LOCKED = _LOAD.order_by(_JOBS.c.id).with_for_update()
+#: the SET clause is the changed columns named in each execution's parameters
+_UPDATE = _JOBS.update().where(
+    _JOBS.c.id == bindparam("read_id"), _JOBS.c.version == bindparam("read_version")
+)
 
 
 async def load(conn: AsyncConnection, job_ids: Iterable[str]) -> dict[str, AckedRow]:
@@ -81,10 +85,9 @@ async def save(
     for row in rows:
         if not row.changes:
             continue
+        params = {**row.changes, "version": row.version + 1}
         result = await conn.execute(
-            _JOBS.update()
-            .where(_JOBS.c.id == row.job.id, _JOBS.c.version == row.version)
-            .values(**row.changes, version=row.version + 1)
+            _UPDATE, params | {"read_id": row.job.id, "read_version": row.version}
         )
         if result.rowcount != 1:
             raise StaleDataError(f"job {row.job.id} changed since it was read")

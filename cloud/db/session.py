@@ -67,6 +67,14 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine ``sessions`` are bound to: Core statements on a bare connection skip the ORM
+    session's own work (issue 17: a few per job)."""
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine), engine
+    return engine
+
+
 async def ping(sessions: async_sessionmaker[AsyncSession]) -> bool:
     """True when the database answers a trivial query."""
     try:
