@@ -23,6 +23,7 @@ from cloud.blobs import SHA256_PATTERN, BlobStore
 from cloud.db import ack_rows
 from cloud.db import jobs as job_repo
 from cloud.db.models import utcnow
+from cloud.db.session import engine_of
 from cloud.hub import ChangeHub
 from cloud.stats import BusStats
 from fleet.acks import AckIgnored, Decision, decide_ack, needs_blob_check
@@ -53,6 +54,8 @@ class AckApplier:
         blobs: BlobStore,
     ) -> None:
         self._sessions = sessions
+        #: the group commit runs on a bare connection: Core statements need no ORM session
+        self._engine = engine_of(sessions)
         self._hub = hub
         self._stats = stats
         self._policy = policy
@@ -100,8 +103,7 @@ class AckApplier:
         the same acks again after an exception.
         """
         out = _Outcome(utcnow())
-        async with self._sessions() as s:
-            conn = await s.connection()
+        async with self._engine.begin() as conn:  # commits at the end, rolls back on error
             rows = await ack_rows.load(conn, (body.job_id for _, _, body in acks))
             seen: set[str] = set()
             for device_id, msg_id, body in acks:
@@ -119,7 +121,6 @@ class AckApplier:
                     out.persist(row, decision, device_id)
                 out.count(decision)
             await ack_rows.save(conn, rows.values(), out.processed, out.events)
-            await s.commit()
         self._announce(out, len(acks))
 
     def _decide(self, row: ack_rows.AckedRow | None, device_id: str, body: AckBody) -> Decision:

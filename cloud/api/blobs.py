@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cloud import audit
@@ -30,6 +30,7 @@ from cloud.api.errors import error_responses
 from cloud.api.strict_json import StrictJsonRoute
 from cloud.auth.principal import Principal
 from cloud.db.models import Job, Site
+from cloud.db.session import engine_of
 from cloud.schemas import BlobOut, BlobTokenIn, BlobTokenOut
 from cloud.settings import Settings
 from fleet.access import Permission
@@ -90,6 +91,14 @@ class GrantedJob:
     site: str
 
 
+#: a grant's job, read once per proof upload: built once, run on a bare connection (issue 17)
+_GRANT_ROW = (
+    select(Job.state, Job.assigned_device_id, Site.path)
+    .outerjoin(Site, Site.id == Job.site_id)
+    .where(Job.id == bindparam("job_id"))
+)
+
+
 async def check_upload_grant(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -102,14 +111,8 @@ async def check_upload_grant(
     one device is useless on another's). One statement reads all it takes (issue 17)."""
     secret = settings.secret_key.get_secret_value()
     job_id = blob_store.check_grant(secret, grant, time.time())
-    async with sessions() as s:
-        row = (
-            await s.execute(
-                select(Job.state, Job.assigned_device_id, Site.path)
-                .outerjoin(Site, Site.id == Job.site_id)
-                .where(Job.id == job_id)
-            )
-        ).first()
+    async with engine_of(sessions).connect() as conn:
+        row = (await conn.execute(_GRANT_ROW, {"job_id": job_id})).first()
     state = JobState(row.state) if row is not None else None
     if row is None or state not in GRANT_STATES:
         raise blob_store.GrantInvalid(

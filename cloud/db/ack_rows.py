@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,12 +52,20 @@ class AckedRow:
         self.changes: dict[str, Any] = {}
 
 
+#: built once, so each execution skips building the statement and its cache key (issue 17)
+_LOAD = select(*_COLUMNS).where(_JOBS.c.id.in_(bindparam("ids", expanding=True)))
+_LOAD_LOCKED = _LOAD.order_by(_JOBS.c.id).with_for_update()
+#: the SET clause is the changed columns named in each execution's parameters
+_UPDATE = _JOBS.update().where(
+    _JOBS.c.id == bindparam("read_id"), _JOBS.c.version == bindparam("read_version")
+)
+
+
 async def load(conn: AsyncConnection, job_ids: Iterable[str]) -> dict[str, AckedRow]:
     """The jobs ``job_ids`` (locked on PostgreSQL, in id order so groups never deadlock)."""
-    stmt = select(*_COLUMNS).where(_JOBS.c.id.in_(set(job_ids)))
-    if conn.dialect.name != "sqlite":
-        stmt = stmt.order_by(_JOBS.c.id).with_for_update()
-    return {row.id: AckedRow(row) for row in await conn.execute(stmt)}
+    stmt = _LOAD if conn.dialect.name == "sqlite" else _LOAD_LOCKED
+    rows = await conn.execute(stmt, {"ids": sorted(set(job_ids))})
+    return {row.id: AckedRow(row) for row in rows}
 
 
 async def save(
@@ -77,10 +85,9 @@ async def save(
     for row in rows:
         if not row.changes:
             continue
+        params = {**row.changes, "version": row.version + 1}
         result = await conn.execute(
-            _JOBS.update()
-            .where(_JOBS.c.id == row.job.id, _JOBS.c.version == row.version)
-            .values(**row.changes, version=row.version + 1)
+            _UPDATE, params | {"read_id": row.job.id, "read_version": row.version}
         )
         if result.rowcount != 1:
             raise StaleDataError(f"job {row.job.id} changed since it was read")

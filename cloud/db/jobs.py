@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -133,11 +133,15 @@ async def try_commit(session: AsyncSession, hub: ChangeHub) -> bool:
     return True
 
 
+#: built once, so each read skips building the statement and its cache key (issue 17: the
+#: long-poll reads a job twice)
+_LOAD = select(Job).where(Job.id == bindparam("job_id"))
+_LOAD_LOCKED = _LOAD.with_for_update()
+
+
 async def load(session: AsyncSession, job_id: str, *, for_update: bool = False) -> Job | None:
-    stmt = select(Job).where(Job.id == job_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    stmt = _LOAD_LOCKED if for_update else _LOAD
+    return (await session.execute(stmt, {"job_id": job_id})).scalar_one_or_none()
 
 
 async def require(session: AsyncSession, job_id: str, *, for_update: bool = False) -> Job:
