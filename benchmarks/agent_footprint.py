@@ -15,7 +15,12 @@ After the agent's birth and a warm-up, the benchmark reads the agent's ``/proc/<
 measured window. It also measures ``kfleet-agent-launch`` idle beside it (the supervisor a
 device runs too). The machine is shared: the load average is printed with the figures.
 
-    python -m benchmarks.agent_footprint [--seconds 120] [--warmup 20]
+Then, with the cameras, one stream: ``stream_start`` over MQTT as the cloud sends it, to a
+tiny aiortc WHIP endpoint in this process on loopback (``tests/agent/whip_kit.py``, which
+decodes what it receives); the agent's camera, live reader, VP8 + Opus encoders and peer
+connection are measured for ``--stream-seconds`` at 15 fps, then the stream is stopped.
+
+    python -m benchmarks.agent_footprint [--seconds 120] [--warmup 20] [--stream-seconds 30]
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ import aiomqtt
 
 from benchmarks._servers import start_mosquitto
 from kfleet.world.net import free_port
+from protocols.envelope import MsgType, Sender, decode, encode
+from protocols.jobs import AckState
+from protocols.messages import PeripheralCall
 from simulators.call_button import CallButtonSim
 from simulators.escpos_printer import EscPosPrinterSim
 from simulators.idcard_reader import IdCardReaderSim
@@ -43,10 +51,32 @@ DEVICE = "kiosk-footprint"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def opencv_cameras(tmp: Path) -> dict[str, str]:
+    """Two MJPEG files for ``cv2.VideoCapture`` to open as the cameras (no camera here): the
+    frames are OpenCV's decoder's buffers, as a real camera's would be, and no simulator runs
+    in the agent. 300 frames each: enough for the probes of a few minutes."""
+    import cv2
+    import numpy as np
+
+    files = {}
+    for name, (w, h) in (("doccam", (1920, 1080)), ("camera", (640, 480))):
+        path = tmp / f"{name}.avi"
+        out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (w, h))
+        rng = np.random.default_rng(7)
+        base = rng.integers(0, 255, (h // 8, w // 8, 3), np.uint8)
+        for i in range(300):
+            img = cv2.resize(np.roll(base, i, axis=1), (w, h), interpolation=cv2.INTER_CUBIC)
+            out.write(img)
+        out.release()
+        files[name] = str(path)
+    return files
+
+
 def agent_toml(
-    tmp: Path, broker: str, printer: int, ports: dict[str, str], *, cameras: bool = True
+    tmp: Path, broker: str, printer: int, ports: dict[str, str], *, cameras: str = "synthetic"
 ) -> Path:
-    """A kiosk with a peripheral of every driver (``cameras``: the two cameras too)."""
+    """A kiosk with a peripheral of every driver; ``cameras``: the two cameras as the
+    simulator's synthetic sources, as OpenCV captures of two files, or ``none``."""
     (tmp / "a4").mkdir(exist_ok=True)
     peripherals: list[dict[str, object]] = [
         {"type": "escpos_network", "id": "receipt", "host": "127.0.0.1", "port": printer},
@@ -64,13 +94,20 @@ def agent_toml(
         {"type": "a4_spool", "id": "a4", "directory": str(tmp / "a4")},
         {"type": "ipp", "id": "a4ipp", "uri": f"ipp://127.0.0.1:{free_port()}/ipp/print"},
     ]
-    if not cameras:
+    if cameras == "none":
         peripherals = [p for p in peripherals if p["id"] not in ("doccam", "camera")]
+    if cameras == "opencv":
+        files = opencv_cameras(tmp)
+        for p in peripherals:
+            if p["id"] in files:
+                p["device"] = files[str(p["id"])]
+                p.update({"width": 1920, "height": 1080} if p["id"] == "doccam" else {})
     lines = [
         f'device_id = "{DEVICE}"\nrole = "kiosk"\nsite = "qh/hx/golmud/hhl"',
         f'data_dir = "{tmp / "data"}"\nhealth_interval_s = 30\ntele_interval_s = 30',
         f'[mqtt]\nurl = "{broker}"',
         f"[screen]\nenabled = true\nport = {free_port()}",
+        '[av]\nice_host_addresses = ["127.0.0.1"]',  # the stream's media stays on loopback
     ]
     for p in peripherals:
         body = "\n".join(f"{k} = {json.dumps(v)}" for k, v in p.items())
@@ -131,6 +168,37 @@ async def measure(pid: int, seconds: float) -> dict[str, float]:
     }
 
 
+async def camera_call(broker_port: int, action: str, **args: object) -> None:
+    """One call to the agent's camera, as the cloud sends it; raises unless it succeeded."""
+    async with aiomqtt.Client("127.0.0.1", broker_port) as client:
+        await client.subscribe(f"kf/v1/dev/{DEVICE}/ack", qos=1)
+        call = PeripheralCall(call_id=action, peripheral="camera", action=action, args=args)
+        env = Sender("footprint-bench").envelope(MsgType.CMD, call)
+        await client.publish(f"kf/v1/dev/{DEVICE}/cmd", encode(env), qos=1)
+        async for message in client.messages:
+            ack = decode(bytes(message.payload)).body
+            if getattr(ack, "job_id", None) == action and ack.state is not AckState.RUNNING:
+                if ack.state is not AckState.SUCCEEDED:
+                    raise RuntimeError(f"{action} failed: {ack.message}")
+                return
+    raise RuntimeError("the broker closed the connection")
+
+
+async def streaming(pid: int, broker_port: int, seconds: float) -> dict[str, float]:
+    """The agent's figures while its camera streams to a WHIP endpoint on loopback."""
+    from tests.agent.whip_kit import TOKEN, WhipEndpoint
+
+    stream = f"mon-{DEVICE}"
+    async with WhipEndpoint() as whip:
+        start = {"stream_id": stream, "whip_url": whip.url(stream), "token": TOKEN, "fps": 15}
+        await asyncio.wait_for(camera_call(broker_port, "stream_start", **start), 60)
+        await whip.wait_for(lambda: whip.frames_after(30), 60)
+        figures = await measure(pid, seconds)
+        figures["frames"] = len(whip.counters) / (seconds + 2)
+        await asyncio.wait_for(camera_call(broker_port, "stream_stop", stream_id=stream), 60)
+    return figures
+
+
 def launcher_idle(tmp: Path, seconds: float) -> dict[str, float]:
     """``kfleet-agent-launch`` supervising a release that only sleeps: its own footprint."""
     home = tmp / "launch" / "data" / "releases" / "9.9.9"
@@ -151,7 +219,9 @@ def launcher_idle(tmp: Path, seconds: float) -> dict[str, float]:
         proc.wait(15)
 
 
-async def bench(tmp: Path, seconds: float, warmup: float, cameras: bool) -> dict[str, object]:
+async def bench(
+    tmp: Path, seconds: float, warmup: float, cameras: str, stream_s: float = 0
+) -> dict[str, object]:
     mosquitto, broker = start_mosquitto(tmp)
     idcard, button, rating = IdCardReaderSim(), CallButtonSim(), RatingPadSim()
     try:
@@ -170,13 +240,19 @@ async def bench(tmp: Path, seconds: float, warmup: float, cameras: bool) -> dict
                 birth = await asyncio.wait_for(wait_birth(int(broker.rsplit(":", 1)[1])), 120)
                 await asyncio.sleep(warmup)  # start-up work (imports, first probes) settles
                 figures = await measure(agent.pid, seconds)
+                if stream_s > 0:
+                    port = int(broker.rsplit(":", 1)[1])
+                    figures_streaming = await streaming(agent.pid, port, stream_s)
             finally:
                 agent.terminate()
                 agent.wait(30)
             peripherals = birth["peripherals"]
             assert isinstance(peripherals, list)
             health = {p["id"]: p["health"] for p in peripherals}
-            return {"agent": figures, "health": health}
+            result: dict[str, object] = {"agent": figures, "health": health}
+            if stream_s > 0:
+                result["streaming"] = figures_streaming
+            return result
     finally:
         for sim in (idcard, button, rating):
             await sim.stop()
@@ -188,6 +264,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=20.0, help="after the birth")
+    parser.add_argument("--stream-seconds", type=float, default=30.0, help="0: no stream")
     parser.add_argument("--agent", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.agent:
@@ -195,10 +272,13 @@ def main() -> None:
         return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="kf-footprint-") as tmp:
-        for name in ("all", "lean"):
+        for name in ("all", "lean", "opencv"):
             (Path(tmp) / name).mkdir()
-        full = asyncio.run(bench(Path(tmp) / "all", args.seconds, args.warmup, True))
-        lean = asyncio.run(bench(Path(tmp) / "lean", args.seconds, args.warmup, False))
+        full = asyncio.run(
+            bench(Path(tmp) / "all", args.seconds, args.warmup, "synthetic", args.stream_seconds)
+        )
+        lean = asyncio.run(bench(Path(tmp) / "lean", args.seconds, args.warmup, "none"))
+        opencv = asyncio.run(bench(Path(tmp) / "opencv", args.seconds, args.warmup, "opencv"))
         launcher = launcher_idle(Path(tmp), min(args.seconds, 30.0))
     print(
         f"agent footprint, {args.seconds:g} s idle after {args.warmup:g} s warm-up, "
@@ -206,18 +286,29 @@ def main() -> None:
         f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f})"
     )
     print(f"peripherals at birth: {full['health']}")
+    print(f"with the OpenCV cameras: {opencv['health']}")
     header = ("process", "CPU % core", "CPU ms/s", "RSS MB", "RSS max", "peak", "threads")
-    print("{:<34}{:>11}{:>10}{:>9}{:>9}{:>8}{:>9}".format(*header))
-    rows = (
-        ("agent, every driver", full["agent"]),
+    print("{:<38}{:>11}{:>10}{:>9}{:>9}{:>8}{:>9}".format(*header))
+    rows: tuple[tuple[str, object], ...] = (
+        ("agent, every driver (synthetic cams)", full["agent"]),
         ("agent, every driver but cameras", lean["agent"]),
+        ("agent, cameras as OpenCV files", opencv["agent"]),
         ("kfleet-agent-launch", launcher),
     )
+    if "streaming" in full:
+        rows += (("agent, synthetic camera streaming", full["streaming"]),)
     for name, f in rows:
         assert isinstance(f, dict)
         print(
-            f"{name:<34}{f['cpu_pct']:>11.2f}{f['cpu_ms_per_s']:>10.2f}{f['rss_mb_mean']:>9.1f}"
+            f"{name:<38}{f['cpu_pct']:>11.2f}{f['cpu_ms_per_s']:>10.2f}{f['rss_mb_mean']:>9.1f}"
             f"{f['rss_mb_max']:>9.1f}{f['hwm_mb']:>8.1f}{f['threads']:>9.0f}"
+        )
+    if "streaming" in full:
+        f = full["streaming"]
+        assert isinstance(f, dict)
+        print(
+            f"streaming: 640x480 at 15 fps to a WHIP endpoint on loopback, {f['frames']:.1f} "
+            "frames/s received (its decoding runs in the benchmark's process, not the agent's)"
         )
     print("targets: agent RSS <= 120 MB, idle CPU <= 1 % of one core")
 
