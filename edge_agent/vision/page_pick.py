@@ -28,6 +28,10 @@ _PAPER_MARGIN = 0.9  # share of the margin ring that is paper-neutral
 _WHITE = 170.0  # a margin this light and neutral is a sheet of paper's
 _LIGHT = 100.0  # median lightness (8-bit L) of the margin ring: paper, even in a shadow
 _SEEN_SIDE, _SEEN_MARGIN = 0.85, 0.3  # a quad this well seen is a page, not a pattern
+# ... and so is a quad of paper (a neutral, light margin) whose every side steps along most
+# of its length, however faintly: a faint page, whose weakest side a photo or an ID copy
+# printed near its edge leaves partly unseen (a cloth's quads have a colour margin)
+_FAINT_SIDE, _FAINT_MARGIN = 0.7, 0.7
 _FLOOR = 0.2  # an alternative scores at least this share of the top quad
 _LOOK = 150  # how deep in the ranking rivals and alternatives are looked for
 
@@ -76,6 +80,11 @@ def unambiguous(ranked: Ranked, small: float) -> Ranked:
     # whose sides step part of their length and whose margin is colour, may be replaced
     # by a quad inside it
     page_like = weakest[0] >= _SEEN_SIDE and ranked.margin[0] >= _SEEN_MARGIN
+    page_like |= bool(
+        weakest[0] >= _FAINT_SIDE
+        and ranked.margin[0] >= _FAINT_MARGIN
+        and ranked.light[0] >= _LIGHT
+    )
     if white_margin(ranked):
         return ranked  # a page partly hidden (by a sheet), not a pattern
     for i in np.flatnonzero(clean):
