@@ -10,6 +10,10 @@ only near-equals are nested inside it (what is printed on it).
 So when the top quad has a rival, the pick is the best *clean* quad (every side seen
 nearly all along, a paper margin) that has no clean rival of its own; quads containing it
 are not its rivals (they are the pattern around it). With no such quad the top one stays.
+
+And the other way round (:func:`outermost`): a top quad with a side that does not step
+along most of its length, inside a larger quad of paper whose four sides all do (however
+faintly), is part of that page: the page is picked.
 """
 
 from __future__ import annotations
