@@ -34,8 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_agent.vision.page_lines import candidate_lines, chroma, closer_lines, move_lines, u8
+from edge_agent.vision.page_pick import outermost, unambiguous, white_margin
 from edge_agent.vision.page_pick import rival as rival_score
-from edge_agent.vision.page_pick import unambiguous, white_margin
 from edge_agent.vision.page_refine import refine
 from edge_agent.vision.page_score import Ranked, rank_quads
 from edge_agent.vision.rectify import aspect_ratios, order_corners
@@ -159,7 +159,7 @@ def _find(
     ranked = rank_quads(lab, chroma_map, lines)
     if ranked is None or ranked.scores[0] < _MIN_SCORE:
         return None
-    ranked = unambiguous(ranked, _SMALL * small.shape[0] * small.shape[1])
+    ranked = outermost(unambiguous(ranked, _SMALL * small.shape[0] * small.shape[1]))
     return _Found(ranked, (ranked.corners[0] + 0.5) / scale - 0.5, scale, lines)
 
 

@@ -10,6 +10,10 @@ only near-equals are nested inside it (what is printed on it).
 So when the top quad has a rival, the pick is the best *clean* quad (every side seen
 nearly all along, a paper margin) that has no clean rival of its own; quads containing it
 are not its rivals (they are the pattern around it). With no such quad the top one stays.
+
+And the other way round (:func:`outermost`): a top quad with a side that does not step
+along most of its length, inside a larger quad of paper whose four sides all do (however
+faintly), is part of that page: the page is picked.
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ _PAPER_MARGIN = 0.9  # share of the margin ring that is paper-neutral
 _WHITE = 170.0  # a margin this light and neutral is a sheet of paper's
 _LIGHT = 100.0  # median lightness (8-bit L) of the margin ring: paper, even in a shadow
 _SEEN_SIDE, _SEEN_MARGIN = 0.85, 0.3  # a quad this well seen is a page, not a pattern
+# ... and so is a quad of paper (a neutral, light margin) whose every side steps along most
+# of its length, however faintly: a faint page, whose weakest side a photo or an ID copy
+# printed near its edge leaves partly unseen (a cloth's quads have a colour margin)
+_FAINT_SIDE, _FAINT_MARGIN = 0.7, 0.7
 _FLOOR = 0.2  # an alternative scores at least this share of the top quad
+_WHOLE_SIDE = 0.95  # support of every side of an outer page: seen along its whole length
+_WHOLE_CONTRAST = 0.5  # and its contrast factor: weak, but above the noise
+_OUTER_FLOOR = 0.4  # an outer page scores at least this share of the top quad
 _LOOK = 150  # how deep in the ranking rivals and alternatives are looked for
 
 
@@ -76,6 +87,11 @@ def unambiguous(ranked: Ranked, small: float) -> Ranked:
     # whose sides step part of their length and whose margin is colour, may be replaced
     # by a quad inside it
     page_like = weakest[0] >= _SEEN_SIDE and ranked.margin[0] >= _SEEN_MARGIN
+    page_like |= bool(
+        weakest[0] >= _FAINT_SIDE
+        and ranked.margin[0] >= _FAINT_MARGIN
+        and ranked.light[0] >= _LIGHT
+    )
     if white_margin(ranked):
         return ranked  # a page partly hidden (by a sheet), not a pattern
     for i in np.flatnonzero(clean):
@@ -86,6 +102,35 @@ def unambiguous(ranked: Ranked, small: float) -> Ranked:
             continue
         if rival(ranked, int(i), clean) < AMBIGUOUS * score:
             return _first(ranked, int(i))
+    return ranked
+
+
+def outermost(ranked: Ranked) -> Ranked:
+    """``ranked`` with the page first when the top quad, a side of which steps along
+    less than ``_FAINT_SIDE`` of its length (not a sheet's outline), lies inside a larger
+    quad of paper (a light, neutral margin) whose four sides each step along their whole
+    length, however faintly, scoring at least ``_OUTER_FLOOR`` of it: the top is then part
+    of that page (three of its edges and a line of what is printed on it). A faint page
+    loses on score to such a quad where the desk's light makes the paper lighter than the
+    desk on some sides and darker on others. A top whose sides all step stays: a larger
+    quad around it is that sheet plus a strip of desk up to a lamp's bright edge as often
+    as a page around a printed photo (its rival then keeps the confidence low)."""
+    top = float(ranked.scores[0])
+    whole = (
+        (ranked.support.min(axis=1) >= _WHOLE_SIDE)
+        & (ranked.contrast.min(axis=1) >= _WHOLE_CONTRAST)
+        & (ranked.margin >= _PAPER_MARGIN)
+        & (ranked.light >= _LIGHT)
+    )
+    if ranked.support[0].min() >= _FAINT_SIDE:
+        return ranked  # every side of the top steps along most of its length: a sheet
+    area = cv2.contourArea(ranked.corners[0].astype(np.float32))
+    for j in np.flatnonzero(whole[:_LOOK]):
+        if ranked.scores[j] < _OUTER_FLOOR * top:
+            break
+        outer = cv2.contourArea(ranked.corners[j].astype(np.float32))
+        if j > 0 and outer > 1.1 * area and _nested(ranked.corners[0], ranked.corners[j]):
+            return _first(ranked, int(j))
     return ranked
 
 

@@ -209,3 +209,20 @@ def test_small_page_with_a_photo_on_a_light_desk_is_the_page_not_the_photo() -> 
 def test_junk_never_raises(junk: object) -> None:
     found = detect_page(junk)
     assert found is None or (found.corners.shape == (4, 2) and 0 <= found.confidence <= 1)
+
+
+def test_a_faint_page_with_an_id_copy_beside_a_lamps_bright_band_is_the_page() -> None:
+    """Paper 6 % lighter than the desk, a dark ID copy printed on it (far stronger edges),
+    and a lamp's bright band starting just right of the page (there the desk is lighter
+    than the paper): the page is the pick, not the ID copy, nor the page plus the strip of
+    desk up to the band's edge (which a containment rule preferring larger paper quads
+    whatever the pick's own sides picked on frames like this one)."""
+
+    def id_copy(sheet: Img) -> None:
+        cv2.rectangle(sheet, (60, 120), (360, 310), (75, 78, 82), -1)
+        cv2.rectangle(sheet, (90, 150), (170, 250), (200, 200, 200), -1)
+
+    xs = np.arange(SIZE[0], dtype=np.float32)
+    band = 1.1 + 0.1 * np.tanh((xs - 835) / 12)
+    light = np.broadcast_to(band, (SIZE[1], SIZE[0])).astype(np.float32)
+    assert _ji(_frame(_sheet(id_copy, paper=212.0), desk=200.0, light=light)) > 0.95

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from edge_agent.vision.page_detect import detect_page
-from edge_agent.vision.page_pick import unambiguous
+from edge_agent.vision.page_pick import outermost, unambiguous
 from edge_agent.vision.page_score import Ranked
 from simulators.doc_scene import Condition, generate_scene
 from simulators.doc_scene.metric import jaccard
@@ -151,3 +151,39 @@ def test_an_unambiguous_or_small_pick_stays() -> None:
         [(photo, 1.0, 0.9, 0.3, 150), (twin, 0.95, 0.9, 0.3, 150), (page, 0.5, 1.0, 1.0, 230)]
     )
     assert np.array_equal(unambiguous(ranked, SMALL).corners[0], photo)
+
+
+def test_a_clean_photo_printed_on_a_faint_page_does_not_replace_it() -> None:
+    """A faint page (its weakest side stepping along 75 % of its length, a light paper
+    margin) with a rival elsewhere: the clean photo nested in it is what is printed on it."""
+    page = _quad(20, 20, 400, 300)
+    photo = _quad(150, 100, 120, 85)
+    ranked = _ranked(
+        [(page, 1.0, 0.75, 0.8, 160), (SHIFTED, 0.9, 0.75, 0.8, 160), (photo, 0.4, 1.0, 1.0, 165)]
+    )
+    assert np.array_equal(unambiguous(ranked, SMALL).corners[0], page)
+
+
+OUTER = _quad(20, 20, 400, 300)  # a faint page: all four sides seen whole, paper margin
+PART = _quad(40, 30, 250, 270)  # inside it: the page's edges and a line of text
+
+
+def test_part_of_a_faint_page_gives_way_to_the_page_seen_whole_around_it() -> None:
+    ranked = _ranked([(PART, 1.0, 0.6, 1.0, 220), (OUTER, 0.45, 0.97, 1.0, 215)])
+    assert np.array_equal(outermost(ranked).corners[0], OUTER)
+
+
+@pytest.mark.parametrize(
+    ("part", "outer"),
+    [
+        ((1.0, 0.9, 1.0, 220), (0.45, 0.97, 1.0, 215)),  # every side of the pick steps
+        ((1.0, 0.6, 1.0, 220), (0.45, 0.97, 0.5, 215)),  # the outer margin is a cloth's
+        ((1.0, 0.6, 1.0, 220), (0.45, 0.9, 1.0, 215)),  # an outer side not seen whole
+        ((1.0, 0.6, 1.0, 220), (0.3, 0.97, 1.0, 215)),  # the outer scores far less
+    ],
+)
+def test_the_pick_stays_unless_a_whole_paper_quad_contains_it(
+    part: tuple[float, float, float, float], outer: tuple[float, float, float, float]
+) -> None:
+    ranked = _ranked([(PART, *part), (OUTER, *outer)])
+    assert np.array_equal(outermost(ranked).corners[0], PART)
