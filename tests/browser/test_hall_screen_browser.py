@@ -9,7 +9,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from kfleet.world.net import free_port
 from tests.agent.hall_kit import (
@@ -110,7 +110,7 @@ async def test_a_published_floor_plan_replaces_the_old_one(
             await publish(mosquitto_url, site, plan(site, 2, blue, here=dev))
             await expect(img).to_have_attribute("src", _blob(blue))
             await expect(page.locator("body")).to_have_attribute("data-plan-version", "2")
-            assert await img.evaluate("(i) => i.complete && i.naturalWidth") == 64
+            assert await loaded_width(img) == 64
             assert errors == []
             await page.close()
 
@@ -143,9 +143,17 @@ async def test_an_agent_restarted_with_the_broker_down_still_shows_the_last_cont
         await expect(fresh.locator("#current-ticket")).to_have_text("A021")
         await expect(fresh.locator("#plan-img")).to_have_attribute("src", _blob(red))
         await expect(fresh.locator("#offline")).to_be_visible()
-        assert await fresh.locator("#plan-img").evaluate("(i) => i.naturalWidth") == 64
+        assert await loaded_width(fresh.locator("#plan-img")) == 64
         await fresh.close()
         await page.close()
+
+
+async def loaded_width(img: Locator) -> int:
+    """The image's width once the browser has loaded it: ``decode()`` settles when loading ends
+    (and rejects if it failed), so the check does not race the load that ``src`` started."""
+    width = await img.evaluate("(i) => i.decode().then(() => i.naturalWidth, (e) => String(e))")
+    assert isinstance(width, int), f"the plan image did not load: {width}"
+    return width
 
 
 def _blob(data: bytes) -> str:

@@ -44,7 +44,8 @@ async def test_a_citizen_copies_a_page_with_its_purpose_marked(
             assert preview["watermark"].endswith(f" · {KIOSK}")
             image = page.locator(".copy-preview img")
             await expect(image).to_be_visible()
-            assert await image.evaluate("img => img.complete && img.naturalWidth > 1000")
+            # decode() settles once the image has loaded: no race with the load src started
+            assert await image.evaluate("img => img.decode().then(() => img.naturalWidth)") > 1000
             await assert_accessible(page, "copy: preview")
             async with page.expect_response("**/kiosk/api/copy/print") as started:
                 await page.locator("#copy-print").tap()
