@@ -6,7 +6,7 @@ time it was captured. Opening the device (or a registered *A/V source*, e.g. the
 ``synthetic:...``), reading with retries and the error family are shared with the document
 camera in :mod:`edge_agent.drivers.video`.
 
-Every OpenCV call blocks, so each runs in ``asyncio.to_thread`` under one lock per camera.
+Every OpenCV call blocks, so each runs in the camera's own thread under one lock per camera.
 The capture stays open between calls; a failed read closes it and the next call reopens it.
 ``health()`` never raises: a camera that does not open or read is ``offline``, one whose
 consecutive frames are identical is ``degraded`` with the reason ``frozen image``.
@@ -191,7 +191,7 @@ class AvCamera(VideoCamera):
         """The source's microphone (``read_audio``), or None when it has none. Raises
         :class:`CameraUnavailable` when the camera cannot be opened at all."""
         async with self._lock:
-            cap = await asyncio.to_thread(self._video.open)
+            cap = await self._thread.run(self._video.open)
         read = getattr(cap, "read_audio", None)
         return read if callable(read) else None
 
@@ -209,7 +209,7 @@ class AvCamera(VideoCamera):
         for attempt in (1, 2):
             try:
                 async with self._lock:
-                    return await asyncio.to_thread(self._video.read)
+                    return await self._thread.run(self._video.read)
             except VideoError:
                 if attempt == 2:
                     raise
@@ -256,13 +256,13 @@ class AvCamera(VideoCamera):
     async def read(self) -> Frame:
         """The next BGR frame. Raises :class:`CameraUnavailable` or :class:`CaptureFailed`."""
         async with self._lock:
-            return await asyncio.to_thread(self._video.read)
+            return await self._thread.run(self._video.read)
 
     async def snapshot(self) -> Snapshot:
         """One fresh frame as JPEG. Raises a :class:`VideoError`."""
         async with self._lock:
             try:
-                snap = await asyncio.to_thread(self._snapshot_blocking)
+                snap = await self._thread.run(self._snapshot_blocking)
             except VideoError:
                 self.tally["snapshot_errors"] += 1
                 raise

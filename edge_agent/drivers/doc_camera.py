@@ -6,7 +6,7 @@ over HTTP, never over MQTT). Opening the device (or a registered *frame source*,
 simulator's ``synthetic:...``, so the same driver runs in CI without a camera), reading with
 retries and the error family are shared with the A/V camera in :mod:`edge_agent.drivers.video`.
 
-Every OpenCV call blocks, so each runs in ``asyncio.to_thread`` under one lock per camera.
+Every OpenCV call blocks, so each runs in the camera's own thread under one lock per camera.
 The capture stays open between scans (opening a UVC camera and letting auto-exposure settle
 takes about a second); a failed read closes it, and the next call reopens it. ``health()``
 never raises: a camera that does not open is ``offline`` with a sentence that says why.
@@ -14,7 +14,6 @@ never raises: a camera that does not open is ``offline`` with a sentence that sa
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -152,7 +151,7 @@ class DocCamera(VideoCamera):
     async def capture(self) -> Frame:
         """One fresh BGR frame. Raises :class:`CameraUnavailable` or :class:`CaptureFailed`."""
         async with self._lock:
-            return await asyncio.to_thread(self._capture_blocking)
+            return await self._thread.run(self._capture_blocking)
 
     async def scan(self, mode: ScanMode | None = None) -> ScanResult:
         """Capture and process one page in ``mode`` (default: the configured one), so one
@@ -167,7 +166,7 @@ class DocCamera(VideoCamera):
         try:
             frame = await self.capture()
             t1 = time.perf_counter()
-            captured = await asyncio.to_thread(self._detect, frame)
+            captured = await self._thread.run(self._detect, frame)
         except VideoError as err:
             self.tally[f"errors.{err.reason}"] += 1
             raise
@@ -187,7 +186,7 @@ class DocCamera(VideoCamera):
         with the detected page, or the whole frame when ``source`` is ``whole_frame`` or no
         page was found. Raises a :class:`VideoError`."""
         try:
-            result = await asyncio.to_thread(
+            result = await self._thread.run(
                 self._process, captured, mode or self.cfg.mode, corners, source, note
             )
         except VideoError as err:
@@ -200,7 +199,7 @@ class DocCamera(VideoCamera):
 
     async def preview(self, captured: Captured, max_side: int = PREVIEW_SIDE) -> Preview:
         """The captured frame, scaled down to ``max_side`` and JPEG-encoded, for the screen."""
-        return await asyncio.to_thread(_preview, captured.frame, max_side, self.cfg.jpeg_quality)
+        return await self._thread.run(_preview, captured.frame, max_side, self.cfg.jpeg_quality)
 
     # --- blocking parts, run in a worker thread ---
 

@@ -7,17 +7,25 @@ A camera is any ``cv2.VideoCapture`` device (an index such as ``0`` or a path su
 registered under a name scheme (``synthetic:...``: the simulators', registered by
 ``kfleet demo`` and by tests; edge code never imports simulators).
 
-Every call here blocks (OpenCV): drivers run them in ``asyncio.to_thread`` under their lock.
+Every call here blocks (OpenCV): drivers run them under their lock in the camera's own worker
+thread (:class:`CameraThread`), not the shared pool. glibc gives each thread its own heap, so
+frames read in whichever pool thread was free left tens of MB of freed frame buffers spread over
+several heaps; one thread per camera reuses one heap, and after each health probe the freed
+memory is handed back to the system (:func:`give_back_free_memory`). The capture stays open
+(closing it would light a real camera's LED at every probe).
 Hardware libraries (OpenCV, NumPy) are imported only when a camera is used.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from edge_agent.drivers.base import ConfiguredDriver
 from edge_agent.drivers.camera_config import CameraConfig
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
     Frame = npt.NDArray[np.uint8]
 
 __all__ = [
+    "CameraThread",
     "CameraUnavailable",
     "CaptureFailed",
     "EncodeFailed",
@@ -45,6 +54,8 @@ log = logging.getLogger(__name__)
 
 #: reads in a row that may return nothing before the capture counts as failed
 READ_TRIES = 3
+
+T = TypeVar("T")
 
 
 class VideoError(AgentError):
@@ -224,6 +235,8 @@ class VideoCamera(ConfiguredDriver):
             label, cfg.device, size, fps=fps, given=source, open_named=self._open_named
         )
         self._lock = asyncio.Lock()
+        #: every blocking call of this camera runs here (one heap for its frames)
+        self._thread = CameraThread(label)
         #: what the driver did, by name (telemetry)
         self.tally: Counter[str] = Counter()
 
@@ -235,7 +248,7 @@ class VideoCamera(ConfiguredDriver):
         read is ``offline`` with a sentence that says why. Never raises."""
         try:
             async with self._lock:
-                return await asyncio.to_thread(self._probe_blocking)
+                return await self._thread.run(self._probe_and_trim)
         except VideoError as err:  # open but blind is as useless as unplugged
             return Health.OFFLINE, str(err)[:1024]
         except Exception as err:  # a driver bug must not stop the health monitor
@@ -245,7 +258,14 @@ class VideoCamera(ConfiguredDriver):
     async def close(self) -> None:
         """Release the camera (a given source is released too)."""
         async with self._lock:
-            await asyncio.to_thread(self._video.drop, failed=False)
+            await self._thread.run(self._video.drop, failed=False)
+        self._thread.stop()
+
+    def _probe_and_trim(self) -> tuple[Health, str]:
+        try:
+            return self._probe_blocking()
+        finally:
+            give_back_free_memory()
 
     def _probe_blocking(self) -> tuple[Health, str]:
         self._video.read()
@@ -254,6 +274,46 @@ class VideoCamera(ConfiguredDriver):
     def _open_named(self, name: str) -> FrameSource | None:
         """The registered source ``name`` names (``synthetic:...``), or None."""
         raise NotImplementedError
+
+
+class CameraThread:
+    """One worker thread for one camera's blocking calls, started on first use and stopped
+    with the camera (a later call starts it again)."""
+
+    def __init__(self, label: str) -> None:
+        self._name = f"camera-{label}"[:15]
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    def stop(self) -> None:
+        """Let the thread end once its call in progress (if any) returns."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # glibc only
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return cast("Callable[[int], int]", trim)
+
+
+def give_back_free_memory() -> None:
+    """Return freed heap memory to the system (glibc keeps it in the heap that freed it, so a
+    frame's buffers stay counted in the process's RSS until the heap's top is reused).
+    No-op without glibc."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def as_bgr(frame: npt.NDArray[Any]) -> Frame:
