@@ -55,6 +55,8 @@ class Faults:
     - ``error``: an auto-cutter error (offline; ``DLE EOT 3`` / ASB report it).
     - ``drawer_high``: the drawer kick-out connector's pin 3 reads HIGH (``GS r 2``, ASB).
     - ``silent``: status queries are never answered.
+    - ``unanswered``: the next this many status queries go unanswered (a reply lost on a
+      busy line or a printer busy cutting), then the printer answers again.
     - ``drop_mid_job``: after this many bytes on a connection the simulator processes those
       bytes, then resets the connection (TCP RST); the unfinished receipt is discarded.
     - ``hold_after_bytes``: after this many bytes on a connection the simulator processes
@@ -71,6 +73,7 @@ class Faults:
     error: bool = False
     drawer_high: bool = False
     silent: bool = False
+    unanswered: int = 0
     drop_mid_job: int | None = None
     hold_after_bytes: int | None = None
     reply_delay: float = 0.0
@@ -336,6 +339,9 @@ class EscPosPrinterSim:
 
     async def _reply(self, conn: _Connection, reply: bytes) -> None:
         if not reply or self.faults.silent:
+            return
+        if self.faults.unanswered > 0:
+            self.faults.unanswered -= 1
             return
         if self.faults.reply_delay > 0:
             await asyncio.sleep(self._rng.uniform(0, self.faults.reply_delay))  # simulated latency

@@ -50,6 +50,9 @@ class Port:
     def write(self, data: bytes) -> None:
         raise NotImplementedError
 
+    #: whether the printer can answer at all (a plain file or a write-only node cannot)
+    answers = True
+
     def read_byte(self, timeout: float) -> int | None:
         """One byte the printer sent, or None if it sent nothing within ``timeout``."""
         raise NotImplementedError
@@ -229,6 +232,7 @@ class _FilePort(_EscposPort):
         with contextlib.suppress(OSError):
             if stat.S_ISCHR(os.stat(cfg.path).st_mode):
                 self._rfd = os.open(cfg.path, os.O_RDONLY | os.O_NONBLOCK)
+        self.answers = self._rfd is not None
 
     def write(self, data: bytes) -> None:
         super().write(data)

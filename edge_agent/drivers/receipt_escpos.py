@@ -196,16 +196,27 @@ class EscPosReceiptPrinter(ConfiguredDriver):
         return PrinterError(reason, f"printer {self.id} {what}", side_effect_possible=False)
 
     def _status(self, port: Port) -> PrinterStatus:
-        """Real-time status via DLE EOT; raises :class:`Lost` if the connection breaks."""
+        """Real-time status via DLE EOT; raises :class:`Lost` if the connection breaks. One
+        unanswered query is asked again before the printer counts as silent: a reply lost
+        once (a busy serial line, a printer busy cutting) must not fail a job or raise an
+        alert. A late first answer that arrives meanwhile answers the same question."""
         timeout = self.cfg.status_timeout_s
-        port.drain()
-        port.write(dle_eot(2))
-        cause = port.read_byte(timeout)
+        cause = _ask(port, 2, timeout)
+        if cause is None and port.answers:
+            self.tally["status_retries"] += 1
+            cause = _ask(port, 2, timeout)
         if cause is None:
             return PrinterStatus.NO_REPLY
         port.drain()  # a torn or doubled first answer must not pass for the second
         port.write(dle_eot(4))
         return decode_status(cause, port.read_byte(timeout))
+
+
+def _ask(port: Port, n: int, timeout: float) -> int | None:
+    """Send ``DLE EOT n`` (stale bytes drained first) and read the one-byte answer."""
+    port.drain()
+    port.write(dle_eot(n))
+    return port.read_byte(timeout)
 
 
 #: what the driver registry (``edge_agent.peripherals.registry``) reads of this module

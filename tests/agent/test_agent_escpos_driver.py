@@ -95,6 +95,31 @@ async def test_print_and_probe(sim: EscPosPrinterSim) -> None:
     assert await printer.probe() is PrinterStatus.NO_REPLY  # not "paper OK"
 
 
+async def test_one_lost_status_reply_is_asked_again_before_the_printer_counts_as_silent(
+    sim: EscPosPrinterSim,
+) -> None:
+    printer = build_printer(net(sim.port))
+    sim.faults.unanswered = 1
+    assert await printer.probe() is PrinterStatus.OK
+    assert sim.faults.unanswered == 0  # the lost reply was the first query's
+    assert printer.counters()["status_retries"] == 1
+    sim.faults.unanswered, sim.faults.paper_out = 1, True
+    assert await printer.probe() is PrinterStatus.PAPER_OUT
+    sim.faults.unanswered, sim.faults.paper_out = 2, False  # lost twice: silent, never "OK"
+    assert await printer.probe() is PrinterStatus.NO_REPLY
+    assert printer.counters()["status_retries"] == 3
+
+
+async def test_a_printer_that_cannot_answer_is_asked_once(tmp_path: Path) -> None:
+    out = tmp_path / "lp0"
+    out.write_bytes(b"")
+    printer = build_printer(
+        EscposFile.model_validate({"type": "escpos_file", "id": "f", "path": str(out)})
+    )
+    assert await printer.probe() is PrinterStatus.NO_REPLY
+    assert out.read_bytes() == b"\x10\x04\x02"  # one DLE EOT 2, not a second into the file
+
+
 @pytest.mark.parametrize(
     ("faults", "reason", "side_effect"),
     [
