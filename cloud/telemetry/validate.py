@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-from math import isfinite
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
+from math import isfinite
 
 from cloud.telemetry.latest import series_key
 from cloud.telemetry.lean import MetricLike
