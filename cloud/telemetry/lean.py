@@ -69,10 +69,31 @@ def metrics_of(body: TeleBody) -> Sequence[MetricLike]:
     return body.metrics
 
 
+#: texts (names, tag keys and values) seen to hold no ID number; forgotten all at once
+#: beyond this many. A fleet repeats the same names: each is searched once, not per point.
+CLEAN_MEMORY = 10_000
+_CLEAN_TEXTS: set[str] = set()
+
+
+def _clean_text(text: str) -> bool:
+    if text in _CLEAN_TEXTS:
+        return True
+    if may_hold_id_number(text):
+        return False
+    if len(_CLEAN_TEXTS) >= CLEAN_MEMORY:
+        _CLEAN_TEXTS.clear()
+    _CLEAN_TEXTS.add(text)
+    return True
+
+
 def _clean(body: LeanTelemetryBody) -> bool:
     """No text in the batch could be an ID number (the check ``redact_telemetry`` makes)."""
-    texts = (t for m in body.metrics for t in (m.name, *m.tags, *m.tags.values()))
-    return not any(map(may_hold_id_number, texts))
+    for m in body.metrics:
+        if m.name not in _CLEAN_TEXTS and not _clean_text(m.name):
+            return False
+        if m.tags and not all(map(_clean_text, (*m.tags, *m.tags.values()))):
+            return False
+    return True
 
 
 def decode_tele(payload: bytes) -> Envelope[Any]:

@@ -22,6 +22,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
+from math import isfinite
 
 from cloud.telemetry.latest import series_key
 from cloud.telemetry.lean import MetricLike
@@ -67,7 +69,11 @@ TEMP_RANGE = (-60.0, 150.0)
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 #: well-formed names remembered (forgotten all at once beyond this many)
 GOOD_NAMES_MEMORY = 10_000
-_GOOD_NAMES: set[str] = set()
+#: a well-formed name's rule (:func:`rule_of`): a name without ranges needs only a finite
+#: value, a size or counter also a non-negative one; ranged names take :func:`check_value`
+_PLAIN, _NON_NEG, _RANGED = "plain", "non_negative", "ranged"
+#: the rule of each well-formed name seen (also the memory of :func:`good_name`)
+_RULES: dict[str, str] = {}
 #: flood buckets remembered (series × minute); the oldest are forgotten beyond this
 FLOOD_MEMORY = 200_000
 
@@ -76,14 +82,23 @@ def good_name(name: str) -> bool:
     """A well-formed metric name (at most 64 characters, as the wire allows). The names of
     ``protocols.telemetry`` get range checks below; other well-formed names (an agent's own
     counters such as ``jobs_succeeded``) are stored with the finite check only."""
-    if name in _GOOD_NAMES:  # a fleet sends the same few hundred names over and over
+    if name in _RULES:  # a fleet sends the same few hundred names over and over
         return True
     if len(name) > 64 or NAME_RE.match(name) is None:
         return False
-    if len(_GOOD_NAMES) >= GOOD_NAMES_MEMORY:
-        _GOOD_NAMES.clear()
-    _GOOD_NAMES.add(name)
+    if len(_RULES) >= GOOD_NAMES_MEMORY:
+        _RULES.clear()
+    _RULES[name] = rule_of(name)
     return True
+
+
+def rule_of(name: str) -> str:
+    """Which checks :func:`check_value` makes of a well-formed name beyond a finite value."""
+    if name in _PCT or name in _CODES or name == _TEMP:
+        return _RANGED
+    if name in _NON_NEGATIVE or name.startswith(COUNTER_PREFIX):
+        return _NON_NEG
+    return _PLAIN
 
 
 def check_value(name: str, value: float) -> tuple[float | None, Bad | None]:
@@ -127,6 +142,10 @@ class Verdict:
     bad: Counter[Bad] = field(default_factory=Counter)
 
 
+#: a Point from its fields' tuple, without the generated ``__new__``'s call (per point)
+_point = partial(tuple.__new__, Point)
+
+
 class Validator:
     """Checks and tags batches; remembers recent per-series counts for the flood limit."""
 
@@ -143,25 +162,51 @@ class Validator:
         offset_ms: int | None = None,
     ) -> Verdict:
         """``cloud_tags``: :func:`cloud_tags_of`. ``offset_ms``: cloud minus device clock, if
-        known (``cloud.clocks``), so a device whose clock runs ahead is not refused for it."""
+        known (``cloud.clocks``), so a device whose clock runs ahead is not refused for it.
+
+        The hot path of ingest (issue 12), so written out flat: the time bounds are worked
+        out once per batch, a name's rule once per name (:func:`rule_of`), and a finite value
+        of a name without range rules skips :func:`check_value`. The rules and their order
+        (value, time, reserved tags, flood) and counts are the same as ever."""
         verdict = Verdict()
+        bad, append = verdict.bad, verdict.points.append
         device = cloud_tags.get("device", "")
+        shift = offset_ms or 0  # on the cloud's clock a point is at ts + shift
+        latest = now_ms + self.limits.future_ms - shift
+        earliest = now_ms - self.limits.max_age_ms - shift
+        per_minute, most = self._per_minute, self.limits.per_series_min
         for m in metrics:
-            value, why = check_value(m.name, m.value)
-            if why is not None:
-                verdict.bad[why] += 1
-            if value is None:
+            name, value, ts = m.name, m.value, m.ts
+            rule = _RULES.get(name)
+            plain = rule is _PLAIN or (rule is _NON_NEG and value >= 0)
+            if not (plain and isfinite(value)):
+                checked, why = check_value(name, value)
+                if why is not None:
+                    bad[why] += 1
+                if checked is None:
+                    continue
+                value = checked
+            if ts > latest:
+                bad[Bad.FUTURE] += 1
                 continue
-            late = self._when(m.ts, now_ms, offset_ms)
-            if late is not None:
-                verdict.bad[late] += 1
+            if ts < earliest:
+                bad[Bad.TOO_OLD] += 1
                 continue
-            tags, key = self._tags(m.tags, cloud_tags, verdict)
-            if not self._room(device, m.name, key, m.ts):
-                verdict.bad[Bad.FLOOD] += 1
+            tags, key = self._tags(m.tags, cloud_tags, verdict) if m.tags else (cloud_tags, "")
+            # the flood limit: points of one series within one minute of their own time (a
+            # replay of an outage spreads over many minutes and passes; a flood does not)
+            bucket = (device, name, key, ts // 60_000)
+            seen = per_minute.get(bucket, 0)
+            if seen >= most:
+                bad[Bad.FLOOD] += 1
                 continue
-            verdict.points.append(Point(m.name, value, m.ts, tags, key))
-        self.counts.update(verdict.bad)
+            per_minute[bucket] = seen + 1
+            if seen:  # a new bucket is at the end already
+                per_minute.move_to_end(bucket)
+            append(_point((name, value, ts, tags, key)))
+        while len(per_minute) > FLOOD_MEMORY:
+            per_minute.popitem(last=False)
+        self.counts.update(bad)
         return verdict
 
     @staticmethod
@@ -179,27 +224,6 @@ class Validator:
         key = series_key(tags)
         tags.update(cloud_tags)
         return tags, key
-
-    def _when(self, ts: int, now_ms: int, offset_ms: int | None) -> Bad | None:
-        on_cloud = ts + (offset_ms or 0)
-        if on_cloud > now_ms + self.limits.future_ms:
-            return Bad.FUTURE
-        if on_cloud < now_ms - self.limits.max_age_ms:
-            return Bad.TOO_OLD
-        return None
-
-    def _room(self, device: str, name: str, key: str, ts: int) -> bool:
-        """Count one point into its series' minute (of the point's own time): a replay of an
-        outage's points spreads over many minutes and passes; a flood does not."""
-        bucket = (device, name, key, ts // 60_000)
-        seen = self._per_minute.get(bucket, 0)
-        if seen >= self.limits.per_series_min:
-            return False
-        self._per_minute[bucket] = seen + 1
-        self._per_minute.move_to_end(bucket)
-        if len(self._per_minute) > FLOOD_MEMORY:
-            self._per_minute.popitem(last=False)
-        return True
 
 
 def cloud_tags_of(device_id: str, role: str, site: str) -> dict[str, str]:

@@ -61,6 +61,16 @@ async def _resolved(w: World, rule_id: int, alert_id: int) -> bool:
     return any(a["id"] == alert_id and a["state"] == "resolved" for a in await w.alerts(rule_id))
 
 
+async def _recorded(w: World, alert_id: int) -> dict[str, Any] | None:
+    """The alert's notification record once both were settled: the receiver gets a webhook
+    before the cloud records its answer, so the first look may still say ``pending``."""
+    record: dict[str, Any] = await w.get("/api/v1/notifications", alert=alert_id)
+    items = record["items"]
+    kinds = {i["kind"] for i in items}
+    settled = kinds >= {"opened", "resolved"} and all(i["state"] != "pending" for i in items)
+    return record if settled else None
+
+
 async def test_paper_out_alerts_the_webhook_and_resolves(
     mosquitto_url: str, tmp_path: Path, uid: str
 ) -> None:
@@ -69,7 +79,7 @@ async def test_paper_out_alerts_the_webhook_and_resolves(
         await w.until(lambda: _paper_is(w, PAPER_OK))  # telemetry flows before the fault
         alert, fired_after = await _run_out_and_refill(w, rule_id)
         await w.receiver.wait(lambda r: len(_mine(w, rule_id)) == 2)
-        record = await w.get("/api/v1/notifications", alert=alert["id"])
+        record = await w.until(lambda: _recorded(w, alert["id"]))
     assert fired_after <= TELE_PERIOD_S, f"the alert fired {fired_after:.1f} s after paper ran out"
     opened, resolved = _mine(w, rule_id)
     assert (opened["kind"], resolved["kind"]) == ("opened", "resolved")

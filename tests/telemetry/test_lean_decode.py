@@ -75,3 +75,18 @@ def test_a_batch_that_may_hold_an_id_number_takes_the_full_path_and_is_masked() 
     safe = redact(env.body)
     assert safe.findings
     assert id_number not in json.dumps(safe.body.model_dump())
+
+
+def test_a_text_holding_an_id_number_is_never_remembered_as_clean() -> None:
+    """The lean path remembers names and tags it found clean (a fleet repeats them); a text
+    that may hold an ID number takes the full path every time it comes, and a clean name
+    seen before does not let a dirty tag beside it through."""
+    id_number = "11010519491231002X"
+    dirty = payload(body={"metrics": [{**METRIC, "tags": {"reader": id_number}}]})
+    clean = payload(body={"metrics": [{**METRIC, "tags": {"reader": "desk"}}]})
+    assert isinstance(decode_tele(clean).body, LeanTelemetryBody)
+    for _ in range(2):
+        assert isinstance(decode_tele(dirty).body, TelemetryBody)
+    long_name = {**METRIC, "name": "reader.k" + id_number.lower()}
+    assert isinstance(decode_tele(payload(body={"metrics": [long_name]})).body, TelemetryBody)
+    assert isinstance(decode_tele(clean).body, LeanTelemetryBody)

@@ -107,3 +107,48 @@ def test_a_flood_of_one_series_is_cut_at_the_limit_per_minute_but_a_replay_passe
     replay = [m("sys.mem_pct", 1.0, ts=NOW - 10_000 * i) for i in range(360)]
     assert len(v.check(replay, TAGS, NOW).points) == 360
     assert v.counts == {Bad.FLOOD: 41}
+
+
+@pytest.mark.parametrize(
+    ("name", "bad_value", "why"),
+    [
+        ("peripheral.pages", -3.0, Bad.NEGATIVE),  # a counter
+        ("sys.disk_free_mb", -1.0, Bad.NEGATIVE),  # a size
+        ("sys.cpu_pct", 250.0, Bad.OUT_OF_RANGE),  # ranged
+        ("peripheral.paper", 7.0, Bad.NOT_A_CODE),  # a code
+        ("jobs_succeeded", float("nan"), Bad.NON_FINITE),  # no range of its own
+        ("jobs_succeeded", float("-inf"), Bad.NON_FINITE),
+    ],
+)
+def test_a_name_seen_with_good_values_is_still_checked_every_time(
+    name: str, bad_value: float, why: Bad
+) -> None:
+    """The validator remembers each name's rule (the fast path of ingest): a name that
+    passed before gets no free pass for a bad value later."""
+    v = Validator(Limits())
+    assert len(v.check([m(name, 1.0)], TAGS, NOW).points) == 1
+    later = v.check([m(name, bad_value, ts=NOW + 1), m(name, 2.0, ts=NOW + 2)], TAGS, NOW)
+    assert [p.value for p in later.points] == [2.0]
+    assert later.bad == {why: 1}
+
+
+def test_the_time_bounds_move_with_the_device_clock_offset_both_ways() -> None:
+    """A device 10 min behind: its point stamped 12 min ago is 2 min old on the cloud's
+    clock, one stamped 7 days + 1 min ago is 7 days - 9 min old (kept), 7 days + 11 min ago
+    is too old; one stamped 4 min ago by its own clock is 6 min ahead on the cloud's."""
+    v = Validator(Limits())
+    behind = 10 * MIN  # cloud minus device
+    verdict = v.check(
+        [
+            m("sys.cpu_pct", 1.0, ts=NOW - 12 * MIN),
+            m("sys.cpu_pct", 1.0, ts=NOW - 7 * 24 * 60 * MIN - MIN),
+            m("sys.cpu_pct", 1.0, ts=NOW - 7 * 24 * 60 * MIN - 11 * MIN),
+        ],
+        TAGS,
+        NOW,
+        behind,
+    )
+    assert len(verdict.points) == 2 and verdict.bad == {Bad.TOO_OLD: 1}
+    assert v.check([m("sys.cpu_pct", 1.0, ts=NOW - 4 * MIN)], TAGS, NOW, behind).bad == {
+        Bad.FUTURE: 1
+    }
