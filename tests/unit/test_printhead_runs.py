@@ -4,6 +4,7 @@ including any field a later change adds to ``TextRun``."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from protocols.escpos.layout import TextRun
 from protocols.escpos.printhead import with_text
@@ -15,6 +16,7 @@ def test_with_text_keeps_every_field_but_the_text() -> None:
         if field.name == "text":
             continue
         value = getattr(base, field.name)
+        changed: Any
         if isinstance(value, bool):
             changed = not value
         elif isinstance(value, int):
