@@ -22,6 +22,8 @@ import numpy.typing as npt
 from segno import consts as _consts
 from segno import encoder as _encoder
 
+from protocols.escpos.paper_qr_ec import final_message_bits
+
 #: segno's encoder steps (module-level functions, untyped): the same code that made the
 #: symbol lays out and masks it here (segno is pinned in constraints.txt)
 segno_encoder: Any = _encoder
@@ -80,7 +82,8 @@ def qr_modules(payload: bytes, error: str) -> npt.NDArray[np.bool_]:
 
 def _codewords(payload: bytes, error: str) -> tuple[Modules, int, int]:
     """The final message's bits (data and error correction, interleaved), the version and
-    the error level: segno's ``encode`` up to its codeword placement, its own steps."""
+    the error level: segno's ``encode`` up to its codeword placement, its own steps but the
+    last (``make_final_message``, done in NumPy by :mod:`.paper_qr_ec`)."""
     level = segno_encoder.normalize_errorlevel(error)
     segments = segno_encoder.prepare_data(payload, None, None)
     version = segno_encoder.find_version(segments, level, eci=False, micro=False)
@@ -94,8 +97,8 @@ def _codewords(payload: bytes, error: str) -> tuple[Modules, int, int]:
     segno_encoder.write_terminator(buff, capacity, None, len(buff))
     segno_encoder.write_padding_bits(buff, version, len(buff))
     segno_encoder.write_pad_codewords(buff, version, capacity, len(buff))
-    final = segno_encoder.make_final_message(version, level, buff)
-    return np.frombuffer(bytes(final.getbits()), dtype=np.uint8), version, level
+    data_bits = np.frombuffer(bytes(buff.getbits()), dtype=np.uint8)
+    return final_message_bits(version, level, data_bits), version, level
 
 
 def _penalties(candidates: Modules) -> list[int]:

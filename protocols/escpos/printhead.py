@@ -177,10 +177,10 @@ class Printhead:
             self._start = LineStart(m.align, m.bold, m.width, m.height)
         last = self._runs[-1] if self._runs else None
         if last is not None and self._run_end == run.x and _same_style(last, run):
-            self._runs[-1] = replace(last, text=last.text + ch)
+            self._runs[-1] = with_text(last, last.text + ch)
             self._run_end += advance
         else:
-            self._runs.append(replace(run, text=ch))
+            self._runs.append(with_text(run, ch))
             self._run_end = run.x + advance
 
     def _tab(self) -> None:
@@ -314,6 +314,23 @@ class Printhead:
 
 #: a run's style: every field but its text and position
 _STYLE_OF = attrgetter(*(f.name for f in fields(TextRun) if f.name not in ("text", "x")))
+
+
+def with_text(run: TextRun, text: str) -> TextRun:
+    """``replace(run, text=text)`` without ``dataclasses.replace``'s field lookups: it ran
+    once per printed character (issue 17). ``tests/unit/test_printhead_runs.py`` checks it
+    keeps every field."""
+    return TextRun(
+        text,
+        run.x,
+        run.font,
+        run.width,
+        run.height,
+        run.bold,
+        run.underline,
+        run.reverse,
+        run.spacing,
+    )
 
 
 def _same_style(a: TextRun, b: TextRun) -> bool:
