@@ -4,7 +4,7 @@ rules and silences themselves, as the pure types of ``fleet.alert_*``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud.alerts.tables import AlertRule, Silence
 from cloud.db.models import Device, Job, Site
+from cloud.db.telemetry_latest import TeleLatest
 from cloud.rollouts.tables import Rollout
-from cloud.telemetry.latest import latest_values
+from cloud.telemetry.latest import parse_series_key
 from fleet.alert_conditions import DeviceFact, Facts, HaltedRollout, JobCount, MetricFact
 from fleet.alert_rules import (
     JobFailureParams,
@@ -122,8 +123,36 @@ async def _metrics(session: AsyncSession, specs: Sequence[RuleSpec]) -> list[Met
         names.add(STALLED_METRIC)
     if not names:
         return []
-    values = await latest_values(session, names=sorted(names))
-    return [MetricFact(v.device_id, v.name, v.tags, v.site, v.value) for v in values]
+    rows = await session.execute(
+        select(
+            TeleLatest.device_id,
+            TeleLatest.name,
+            TeleLatest.series_key,
+            TeleLatest.site,
+            TeleLatest.value,
+        )
+        .where(TeleLatest.name.in_(sorted(names)))
+        .order_by(TeleLatest.device_id, TeleLatest.name)
+    )
+    return [
+        MetricFact(device_id, name, _tags(key), site, value)
+        for device_id, name, key, site, value in rows.all()
+    ]
+
+
+#: series key -> its tags: a fleet's series share few distinct keys (``kind=..,peripheral=..``)
+#: and every round read them all as ORM rows and parsed each key again (issue 17: the
+#: evaluator's largest part at 5,000 devices). The parsed tags are shared: never mutated.
+_TAGS: dict[str, Mapping[str, str]] = {}
+
+
+def _tags(key: str) -> Mapping[str, str]:
+    tags = _TAGS.get(key)
+    if tags is None:
+        if len(_TAGS) >= _PARSED_MAX:
+            _TAGS.clear()
+        tags = _TAGS[key] = parse_series_key(key)
+    return tags
 
 
 async def _job_counts(session: AsyncSession, p: JobFailureParams, now: datetime) -> list[JobCount]:
