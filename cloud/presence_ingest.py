@@ -17,9 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -262,6 +262,10 @@ class PresenceIngest:
             out.online.append(device_id)
 
 
+#: the table itself: a Core insert, not the ORM's bulk path
+_EVENTS = cast(Table, DeviceEvent.__table__)
+
+
 async def _insert_events(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """The run's event rows in one executemany, after the devices' own changes are flushed
     (a new device's row must exist first). The ORM's unit of work built and sorted an object
@@ -269,7 +273,7 @@ async def _insert_events(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     await s.flush()
-    await s.execute(insert(DeviceEvent.__table__), rows)
+    await s.execute(insert(_EVENTS), rows)
 
 
 def _presence(device: Device) -> Presence:
