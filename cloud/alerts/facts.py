@@ -3,12 +3,13 @@ rules and silences themselves, as the pure types of ``fleet.alert_*``."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cloud.alerts.tables import AlertRule, Silence
@@ -86,7 +87,9 @@ async def _devices(session: AsyncSession) -> list[DeviceFact]:
             Device.online,
             Device.last_seen,
             Device.heartbeat_s,
-            Device.peripherals,
+            # the stored text: decoding every device's JSON each round was a fifth of the
+            # round at 10,000 devices; only what changed is decoded (``_parsed``)
+            type_coerce(Device.peripherals, Text),
         )
         .join(Site, Site.id == Device.site_id)
         .where(Device.revoked_at.is_(None))
@@ -99,18 +102,20 @@ async def _devices(session: AsyncSession) -> list[DeviceFact]:
 
 #: device id -> (its stored peripherals, parsed): a round parses only what changed since the
 #: last one (comparing the stored JSON is far cheaper than building its ``PeripheralState``s)
-_PARSED: dict[str, tuple[list[Any], tuple[PeripheralState, ...]]] = {}
+_PARSED: dict[str, tuple[object, tuple[PeripheralState, ...]]] = {}
 #: more entries than this (devices deleted over time) and the memo starts again
 _PARSED_MAX = 100_000
 
 
-def _parsed(device_id: str, raw: list[Any]) -> tuple[PeripheralState, ...]:
+def _parsed(device_id: str, raw: str | list[Any]) -> tuple[PeripheralState, ...]:
+    """``raw``: the stored JSON text (SQLite), or the list the driver already decoded
+    (psycopg decodes JSON columns itself)."""
     known = _PARSED.get(device_id)
     if known is not None and known[0] == raw:
         return known[1]
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
-    parsed = parse_all(raw)
+    parsed = parse_all(json.loads(raw) if isinstance(raw, str) else raw)
     _PARSED[device_id] = (raw, parsed)
     return parsed
 
