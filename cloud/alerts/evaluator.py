@@ -6,7 +6,8 @@ round without a restart (the API also wakes the evaluator). Two cloud instances 
 on one PostgreSQL: a round holds a transaction-scoped advisory lock (the other instance skips
 that round), and the unique ``alerts.open_key`` refuses a second open alert for one pair
 whatever happens. Notices go to the :class:`~cloud.notify.model.Notifier` after the round
-commits, so a rolled-back round tells nobody.
+commits, so a rolled-back round tells nobody. While the cloud's bus is behind, timed rounds
+pass (at most ``MAX_DEFERRED`` in a row): a round reads the whole fleet (issue 17).
 """
 
 from __future__ import annotations
