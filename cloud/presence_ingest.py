@@ -17,9 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -63,6 +63,12 @@ class _Outcome:
     alive: list[str] = field(default_factory=list)  # births that are signs of life
     unknown: list[str] = field(default_factory=list)  # states of devices without a birth
     handled: list[str] = field(default_factory=list)  # message types handled
+    #: ``device_events`` rows, written in one Core insert just before the commit
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def event(self, device_id: str, kind: str, reason: str = "", **data: Any) -> None:
+        row = {"device_id": device_id, "at": utcnow(), "kind": kind, "reason": reason}
+        self.events.append(row | {"data": data})
 
 
 class PresenceIngest:
@@ -138,8 +144,9 @@ class PresenceIngest:
                 if env.type is MsgType.BIRTH and isinstance(body, BirthBody):
                     await self._birth(s, out, devices, sites, (device_id, env.id, body))
                 elif env.type is MsgType.STATE and isinstance(body, StateBody):
-                    self._state(s, out, devices.get(device_id), device_id, body)
+                    self._state(out, devices.get(device_id), device_id, body)
                 out.handled.append(env.type.value)
+            await _insert_events(s, out.events)
             await s.commit()
         await self._tell(out)
 
@@ -207,12 +214,12 @@ class PresenceIngest:
             device = Device(id=device_id, site_id=site.id, role=body.role.value, online=False)
             devices[device_id] = device
             s.add(device)
-            s.add(DeviceEvent(device_id=device_id, kind="registered", reason=body.site))
-        self._apply_birth(s, out, device, site.id, msg_id, body)
+            out.event(device_id, "registered", body.site)
+        self._apply_birth(out, device, site.id, msg_id, body)
 
     @staticmethod
     def _apply_birth(
-        s: AsyncSession, out: _Outcome, device: Device, site_id: int, msg_id: str, body: BirthBody
+        out: _Outcome, device: Device, site_id: int, msg_id: str, body: BirthBody
     ) -> None:
         presence = on_birth(_presence(device), body.bd_seq)
         if presence is None or not presence.online:  # that session has ended already
@@ -223,16 +230,13 @@ class PresenceIngest:
             device.ended_bd_seq = presence.ended_bd_seq
         if device_repo.apply_birth(device, site_id, msg_id, body, out.now):
             out.alive.append(device.id)
-        data = {"bd_seq": body.bd_seq, "online": device.online}
-        s.add(DeviceEvent(device_id=device.id, kind="birth", data=data))
+        out.event(device.id, "birth", bd_seq=body.bd_seq, online=device.online)
         out.notices.append((device.id, "online" if device.online else "birth"))
         if device.online:
             out.online.append(device.id)
 
     @staticmethod
-    def _state(
-        s: AsyncSession, out: _Outcome, device: Device | None, device_id: str, body: StateBody
-    ) -> None:
+    def _state(out: _Outcome, device: Device | None, device_id: str, body: StateBody) -> None:
         if device is None:
             out.unknown.append(device_id)
             return
@@ -252,10 +256,24 @@ class PresenceIngest:
         if not new.online:  # silence ends with the session
             device.silent_since = None
         kind = "online" if new.online else "offline"
-        s.add(DeviceEvent(device_id=device_id, kind=kind, data={"bd_seq": body.bd_seq}))
+        out.event(device_id, kind, bd_seq=body.bd_seq)
         out.notices.append((device_id, kind))
         if new.online:
             out.online.append(device_id)
+
+
+#: the table itself: a Core insert, not the ORM's bulk path
+_EVENTS = cast(Table, DeviceEvent.__table__)
+
+
+async def _insert_events(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """The run's event rows in one executemany, after the devices' own changes are flushed
+    (a new device's row must exist first). The ORM's unit of work built and sorted an object
+    per row: ~6 % of the cloud's samples after a mass reconnect (issue 17)."""
+    if not rows:
+        return
+    await s.flush()
+    await s.execute(insert(_EVENTS), rows)
 
 
 def _presence(device: Device) -> Presence:

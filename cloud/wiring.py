@@ -204,7 +204,7 @@ def build(settings: Settings, notifier: Notifier | None = None) -> Parts:
     enrollment = build_enrollment(settings, sessions, hub, dispatcher, access)
     notify = build_notify(settings, sessions, bus)
     notifier = notifier if notifier is not None else notify
-    alerts = Evaluator(sessions, notifier, settings.alert_eval_interval_s)
+    alerts = _evaluator(settings, sessions, notifier, bus)
     hall = build_hall(settings, sessions, hub, bus, ingest, jobs, calls, notifier)
     return Parts(
         settings,
@@ -347,6 +347,20 @@ def build_notify(
     )
     channels = load_channels(settings.notify_channels, settings.notify_channels_file)
     return MessageService(sessions, channels, bus.publish, policy)
+
+
+def _evaluator(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], notifier: Notifier, bus: Bus
+) -> Evaluator:
+    """The alert evaluator, letting its timed rounds pass while the bus is behind."""
+    behind = partial(bus_behind, bus, settings.bus_queue_size)
+    return Evaluator(sessions, notifier, settings.alert_eval_interval_s, behind=behind)
+
+
+def bus_behind(bus: Bus, backlog: int) -> bool:
+    """Whether ``backlog`` or more received messages wait for handling (the alert evaluator
+    lets its timed rounds pass meanwhile; issue 17)."""
+    return bus.queue_depth() >= backlog
 
 
 def listening_since(bus: Bus, backlog: int) -> datetime | None:

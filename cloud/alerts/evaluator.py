@@ -6,7 +6,8 @@ round without a restart (the API also wakes the evaluator). Two cloud instances 
 on one PostgreSQL: a round holds a transaction-scoped advisory lock (the other instance skips
 that round), and the unique ``alerts.open_key`` refuses a second open alert for one pair
 whatever happens. Notices go to the :class:`~cloud.notify.model.Notifier` after the round
-commits, so a rolled-back round tells nobody.
+commits, so a rolled-back round tells nobody. While the cloud's bus is behind, timed rounds
+pass (at most ``MAX_DEFERRED`` in a row): a round reads the whole fleet (issue 17).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: pg_try_advisory_xact_lock key of the evaluator ("kfalerts")
 ADVISORY_KEY = 0x6B66616C65727473
+#: timed rounds let pass in a row while the bus is behind: an alert waits at most this many
+#: intervals longer (30 s at the default 5 s), however long the backlog lasts
+MAX_DEFERRED = 6
 
 
 class Evaluator:
@@ -41,29 +45,49 @@ class Evaluator:
         notifier: Notifier,
         interval_s: float,
         clock: Callable[[], datetime] = utcnow,
+        behind: Callable[[], bool] | None = None,
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
         self._interval_s = interval_s
         self._clock = clock
         self._wake = asyncio.Event()
+        self._behind = behind
+        self._deferred_in_a_row = 0
         self.rounds = 0
         self.skipped = 0
+        self.deferred = 0  # timed rounds let pass while the bus was behind
 
     def wake(self) -> None:
         """Evaluate now (a rule changed, a device changed) instead of at the next tick."""
         self._wake.set()
 
     async def run(self) -> None:
+        woken = True  # the first round, at start
         while True:
-            try:
-                await self.evaluate_once()
-            except Exception:  # a bad round must not end the worker; the next one retries
-                log.exception("alert evaluation failed; retrying next round")
+            if woken or not self.defer():
+                try:
+                    await self.evaluate_once()
+                except Exception:  # a bad round must not end the worker; the next one retries
+                    log.exception("alert evaluation failed; retrying next round")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._interval_s):
                     await self._wake.wait()
+            woken = self._wake.is_set()
             self._wake.clear()
+
+    def defer(self) -> bool:
+        """Whether to let this timed round pass: the bus is behind (a round reads the whole
+        fleet; after a mass reconnect of 10,000 devices it competed with the presence it
+        would judge, and judged a view that was seconds old anyway), at most
+        :data:`MAX_DEFERRED` rounds in a row, so an alert is late, never lost. A wake (a rule
+        or an alert changed through the API) always evaluates."""
+        if self._behind is None or self._deferred_in_a_row >= MAX_DEFERRED or not self._behind():
+            self._deferred_in_a_row = 0
+            return False
+        self._deferred_in_a_row += 1
+        self.deferred += 1
+        return True
 
     async def evaluate_once(self, now: datetime | None = None) -> bool:
         """One round; False if another instance holds the round (or it lost a race)."""

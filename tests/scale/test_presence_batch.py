@@ -60,7 +60,10 @@ def _reconnect_storm(prefix: str) -> Items:
     ]
 
 
-async def _outcome(cloud: Parts, prefix: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+Outcome = tuple[dict[str, Any], dict[str, list[str]], dict[str, list[tuple[str, Any]]]]
+
+
+async def _outcome(cloud: Parts, prefix: str) -> Outcome:
     async with cloud.sessions() as s:
         rows = (await s.scalars(select(Device).where(Device.id.startswith(prefix)))).all()
         events = (
@@ -73,10 +76,12 @@ async def _outcome(cloud: Parts, prefix: str) -> tuple[dict[str, Any], dict[str,
     strip = len(prefix)
     devices = {d.id[strip:]: (d.online, d.bd_seq, d.ended_bd_seq) for d in rows}
     kinds: dict[str, list[str]] = {}
+    details: dict[str, list[tuple[str, Any]]] = {}
     for e in events:
         if e.kind != "clock_skewed":
             kinds.setdefault(e.device_id[strip:], []).append(e.kind)
-    return devices, kinds
+            details.setdefault(e.device_id[strip:], []).append((e.reason, e.data))
+    return devices, kinds, details
 
 
 def _count_transactions(cloud: Parts) -> list[int]:
@@ -112,7 +117,7 @@ async def test_a_run_of_presence_ends_where_one_by_one_ends(
         run = await _outcome(cloud, f"one{uid}")
         alone = await _outcome(cloud, f"two{uid}")
     assert run == alone
-    devices, kinds = run
+    devices, kinds, details = run
     assert {k: v[:2] for k, v in devices.items()} == {
         "-a": (True, 5),
         "-b": (True, 2),  # offline in session 1, back in session 2
@@ -120,6 +125,12 @@ async def test_a_run_of_presence_ends_where_one_by_one_ends(
     }
     assert kinds["-b"] == ["registered", "birth", "offline", "birth"]
     assert kinds["-c"] == ["registered", "birth", "birth"]
+    assert details["-b"] == [
+        (HHL, {}),  # registered, naming the site it registered in
+        ("", {"bd_seq": 1, "online": True}),
+        ("", {"bd_seq": 1}),
+        ("", {"bd_seq": 2, "online": True}),
+    ]
     assert batched == (single, single_rejected)
     assert batched[0]["stale_session"] == 2 and batched[0]["birth_of_ended_session"] == 1
     assert batched[1]["unknown_site"] == 1
