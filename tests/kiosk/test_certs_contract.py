@@ -115,6 +115,6 @@ async def test_library_faults_are_the_errors_the_kiosk_shows() -> None:
             started = time.monotonic()
             with pytest.raises(DepartmentTimeout):
                 await library.licences(WANG, 1)
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 4  # before the 5 s stall ends, with room for load
         finally:
             await library.close()
