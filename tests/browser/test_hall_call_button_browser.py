@@ -57,7 +57,7 @@ async def test_call_button_to_hall_screen_and_pad_rating(
     window = next(k for k in world.kiosks if k.spec.device_id == WINDOW)
     assert window.call_button is not None and window.rating_pad is not None
     q = {"site": HHL}
-    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as api:
+    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as api:
         await api.post("/api/v1/hall/windows/1/sign-in", params=q, json={"staff_no": "H0101"})
         assert (
             await api.post("/api/v1/hall/windows/1/status", params=q, json={"status": "open"})
