@@ -65,7 +65,7 @@ async def running_cloud(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://kfleet", headers=bearer(token)
         ) as client:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(30):  # as enroll_kit: 10 s ran out at load 17
                 await cloud.bus.ready.wait()
             yield cloud, client
 

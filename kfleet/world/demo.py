@@ -346,12 +346,12 @@ async def _paper_cycling(kiosks: list[RunningKiosk], cycle: PaperCycle) -> Async
 
 
 async def wait_registered(base_url: str, token: str, device_ids: list[str], limit_s: float) -> None:
-    """Wait until the cloud has every kiosk's birth: the agents are connected by now, but the
-    cloud ingests births asynchronously (behind any retained births already on the broker)."""
+    """Until the cloud has every kiosk's birth (ingested behind any retained births on the
+    broker); only the whole wait is bounded: one slow answer on a loaded machine is no failure."""
     pending = set(device_ids)
     auth = {"Authorization": f"Bearer {token}"}
     async with (
-        httpx.AsyncClient(base_url=base_url, timeout=5, headers=auth) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=limit_s, headers=auth) as client,
         asyncio.timeout(limit_s),
     ):
         while pending:

@@ -47,7 +47,9 @@ async def enroll_devices(
     """Mint a token for each planned device and enroll it; its login, by device id."""
     logins: dict[str, DeviceLogin] = {}
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, timeout=15) as client:
+    # 60 s a call: an enrollment hashes a password and signs a certificate, and the cloud shares
+    # a loaded machine (a browser test's world at load 17 waited past 15 s for one answer)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         for spec in specs:
             mint = {
                 "site": spec.site,

@@ -66,7 +66,7 @@ async def access_cloud(settings: Settings) -> AsyncIterator[AccessCloud]:
     await seed_sites(app)
     async with app.router.lifespan_context(app), AsyncExitStack() as stack:
         cloud = AccessCloud(app, app.state.parts, stack)
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(30):  # as enroll_kit: 10 s ran out at load 17
             await cloud.parts.bus.ready.wait()
         yield cloud
 

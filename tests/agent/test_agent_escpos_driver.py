@@ -32,7 +32,7 @@ PARAMS = ReceiptParams.model_validate(
 def net(port: int, **kw: object) -> EscposNetwork:
     return EscposNetwork.model_validate(
         {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": port,
-         "timeout_s": 2, "status_timeout_s": 0.3, **kw}
+         "timeout_s": 2, "status_timeout_s": 2.0, **kw}  # the simulator shares this loop
     )  # fmt: skip
 
 

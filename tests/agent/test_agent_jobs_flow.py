@@ -40,7 +40,7 @@ def make_config(url: str, dev: str, data_dir: Path, port: int, **printer: Any) -
         "host": "127.0.0.1",
         "port": port,
         "timeout_s": 2,
-        "status_timeout_s": 0.3,
+        "status_timeout_s": 2.0,  # the simulator answers from this loop: room for load
         **printer,
     }
     return parse_config(

@@ -38,7 +38,7 @@ def make_config(url: str, device_id: str, data_dir: Path, printer_port: int) -> 
                     "id": "receipt",
                     "host": "127.0.0.1",
                     "port": printer_port,
-                    "status_timeout_s": 0.3,
+                    "status_timeout_s": 2.0,  # the simulator answers from this loop: room for load
                 }
             ],
         },

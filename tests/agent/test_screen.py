@@ -47,7 +47,7 @@ def screen_config(
                     "host": "127.0.0.1",
                     "port": printer_port,
                     "timeout_s": 2,
-                    "status_timeout_s": 0.3,
+                    "status_timeout_s": 2.0,  # the simulator answers from this loop: room for load
                 }
             ],
         },

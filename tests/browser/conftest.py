@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from tests.conftest import require_or_skip
 
@@ -21,6 +21,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+#: How long ``expect(...)`` waits for what a page shows unless the test says otherwise
+#: (Playwright's default is 5 s). Every such wait ends as soon as the page shows it; on CI's
+#: loaded 2-core machine a page that fetches, renders and polls took longer than 5 s (the
+#: overview's ``data-site`` and the corner review's retaken photo, reproduced at load 18).
+EXPECT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def _chromium() -> str:

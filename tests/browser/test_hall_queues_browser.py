@@ -27,7 +27,7 @@ async def world(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
 
 
 async def test_the_monitor_shows_and_follows_the_queue(browser: Browser, world: DemoWorld) -> None:
-    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as api:
+    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as api:
         site = await new_site(api)  # the demo seeds the pilot halls: a fresh one of our own
         q = f"?site={site}"
         await configure(api, site)

@@ -61,7 +61,9 @@ async def test_report_and_closing_a_follow_up(browser: Browser, world: DemoWorld
 
 
 async def test_phone_page_rates_with_a_reason(browser: Browser, world: DemoWorld) -> None:
-    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as http:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as http:
         r = await http.post(
             "/api/v1/hall/ratings/phone-links",
             params={"site": HHL},
@@ -81,7 +83,9 @@ async def test_phone_page_rates_with_a_reason(browser: Browser, world: DemoWorld
     await page.get_by_role("button", name="提交评价").tap()
     await expect(page.locator("#message")).to_contain_text("感谢您的评价")
     await expect(page.locator("#rate")).to_be_hidden()
-    async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as http:
+    async with httpx.AsyncClient(
+        base_url=world.base_url, headers=world.headers, timeout=30
+    ) as http:
         [row] = (await http.get("/api/v1/hall/ratings")).json()["items"]
     assert (row["source"], row["level"], row["reasons"], row["ticket_no"]) == (
         "phone",

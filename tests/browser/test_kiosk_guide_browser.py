@@ -99,7 +99,10 @@ async def test_three_touches_to_an_item_and_chips_narrow_the_list(
             await expect(page.locator("#k-title")).to_have_text("Housing provident fund withdrawal")
             qr = page.locator(".g-qr img")
             await expect(qr).to_be_visible()
-            assert await qr.evaluate("img => img.complete && img.naturalWidth > 0")
+            # the <img> has width/height attributes, so it is visible before its SVG loads, and
+            # its src changes once the situation is answered: await that, then the decode
+            await expect(page.locator("#g-situation")).to_be_attached()
+            assert await qr.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
 
             await page.get_by_role("button", name="Back", exact=True).tap()
             await expect(rows).to_have_count(2)  # the filter is kept coming back

@@ -87,7 +87,7 @@ async def kiosk_env(tmp_path: Path, amqtt_url: str) -> AsyncIterator[KioskEnv]:
             hall_city_queue=json.dumps({HHL: sim.url}),
             hall_city_queue_keys=SecretStr(json.dumps({HHL: sim.api_key})),
             hall_city_queue_business=json.dumps({"household": "HJ", "pension": "SB"}),
-            hall_city_queue_timeout_s=1.0,
+            hall_city_queue_timeout_s=10.0,  # answered in ms; a loaded loop may stall 1 s
             hall_phone_url=PHONE_URL,
         )
         async with access_cloud(settings) as cloud:

@@ -122,7 +122,7 @@ def settings_for(tmp_path: Path, mqtt_url: str, city: CityQueueSim, sms: SmsGate
         hall_city_queue=json.dumps({HHL: city.url}),
         hall_city_queue_keys=SecretStr(json.dumps({HHL: city.api_key})),
         hall_city_queue_business=json.dumps({"household": "HJ", "pension": "SB"}),
-        hall_city_queue_timeout_s=1.0,
+        hall_city_queue_timeout_s=10.0,  # answered in ms; a loaded loop may stall 1 s
         hall_phone_url=PHONE_URL,
         citizen_sms_url=sms.url,
         citizen_sms_key=SecretStr(SMS_KEY),

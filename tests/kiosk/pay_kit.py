@@ -121,7 +121,7 @@ async def pay_env(
             pay_utilities_url=sim.url,
             pay_utilities_app_id=sim.app_id,
             pay_utilities_secret=SecretStr(sim.secret),
-            pay_utilities_timeout_s=1.0,
+            pay_utilities_timeout_s=10.0,  # answered in ms; a loaded loop may stall 1 s
             pay_sweep_interval_s=600,
             pay_order_timeout_s=300,
             database_url=database_url,

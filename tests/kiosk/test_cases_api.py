@@ -95,13 +95,14 @@ async def test_exactly_one_of_id_number_and_case_no(env: CasesEnv) -> None:
 
 async def test_a_stalled_platform_answers_504_in_bounded_time(env: CasesEnv) -> None:
     await env.lookup(case_no="GEM209901010001")  # the kiosk's credentials checked once
-    env.sim.stall_s = 2.5  # the cloud's timeout is 1 s
+    env.sim.stall_s = 4.0  # the cloud's timeout is 1 s
     started = time.monotonic()
     r = await env.lookup(id_number=WANG[0])
     took = time.monotonic() - started
     env.sim.stall_s = 0
     assert (r.status_code, r.json()["code"]) == (504, "city_platform_timeout")
-    assert "没有响应" in r.json()["citizen_message"] and took < 2.0, took
+    # before the 4 s stall ends (a 2.5 s stall and a 2 s bound left a loaded machine 1 s)
+    assert "没有响应" in r.json()["citizen_message"] and took < 3.5, took
 
 
 async def test_maintenance_and_a_down_platform_are_citizen_sentences(env: CasesEnv) -> None:

@@ -68,8 +68,10 @@ def _reported(number: str, holder: Person = WANG) -> Reported:
 
 
 def _library(
-    sim: LicenseLibrarySim, secret: str = "s", timeout_s: float = 2.0
+    sim: LicenseLibrarySim, secret: str = "s", timeout_s: float = 10.0
 ) -> HttpLicenseLibrary:
+    """A client; its timeout is generous (the simulator answers from this loop, which load can
+    stall past 0.5 s) except where a stall is the case."""
     endpoint = DepartmentEndpoint(url=sim.url, app_id="a", secret=secret, timeout_s=timeout_s)  # type: ignore[arg-type]
     return HttpLicenseLibrary(endpoint)
 
@@ -97,7 +99,7 @@ async def test_library_faults_are_the_errors_the_kiosk_shows() -> None:
         with pytest.raises(DepartmentAuthFailed):
             await wrong.licences(WANG, 1)
         await wrong.close()
-        library = _library(sim, timeout_s=0.5)
+        library, hasty = _library(sim), _library(sim, timeout_s=0.5)
         try:
             sim.faults.malformed = True
             with pytest.raises(DepartmentBadAnswer):
@@ -114,7 +116,8 @@ async def test_library_faults_are_the_errors_the_kiosk_shows() -> None:
             sim.faults.stall_s = 5
             started = time.monotonic()
             with pytest.raises(DepartmentTimeout):
-                await library.licences(WANG, 1)
-            assert time.monotonic() - started < 2
+                await hasty.licences(WANG, 1)
+            assert time.monotonic() - started < 4  # before the 5 s stall ends, with room for load
         finally:
             await library.close()
+            await hasty.close()

@@ -87,7 +87,7 @@ async def test_a_stall_is_cut_at_the_timeout(sim: UtilityBillsSim) -> None:
             await bills.bill("power", ACCOUNTS["power"])
     finally:
         await bills.close()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # before the 5 s stall ends, with room for load
 
 
 async def test_maintenance_an_html_page_and_a_wrong_key(sim: UtilityBillsSim) -> None:

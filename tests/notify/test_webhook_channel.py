@@ -5,7 +5,6 @@ alert engine's call never waits on a receiver."""
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -144,14 +143,15 @@ async def test_notify_returns_at_once_while_the_receiver_hangs(tmp_path: Path) -
             async with running(svc), asyncio.timeout(30):
                 await svc.notify(notice(1), ["hook"])
                 await receiver.wait(lambda r: len(r.requests) == 1)  # the worker is stuck on it
-                started = time.monotonic()
-                for n in range(2, 12):
-                    await svc.notify(notice(n), ["hook"])
-                took = time.monotonic() - started
+                # the receiver holds its answer until released (its timeout is 60 s): a notify
+                # that waited for delivery would never get past this loop, so the ten calls
+                # returning at all, well inside that, is the behaviour (no wall-time bound)
+                async with asyncio.timeout(20):
+                    for n in range(2, 12):
+                        await svc.notify(notice(n), ["hook"])
                 release.set()
                 await until_settled(sessions, 11)
     finally:
         release.set()
         await receiver.stop()
-    assert took < 2.0, f"10 notify calls took {took:.2f} s while a receiver hung"
     assert len(receiver.notices) == 11
