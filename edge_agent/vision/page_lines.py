@@ -317,7 +317,7 @@ def _oriented_source(channels: list[F32], neutral: U8) -> F64:
 def _oriented_votes(channel: F32, neutral: U8, diag: int) -> F32 | None:
     """One channel's signed votes (directions × rho) of its thin edges next to paper, each
     edge thresholded at 2 and 4 times the channel's own gradient noise; None if too few."""
-    smooth = cv2.GaussianBlur(np.ascontiguousarray(channel), (7, 7), _ORIENT_BLUR)
+    smooth = cv2.GaussianBlur(np.ascontiguousarray(channel, np.float32), (7, 7), _ORIENT_BLUR)
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     magnitude = cv2.magnitude(gx[::3, ::3], gy[::3, ::3])  # a sample is enough for a percentile
