@@ -23,6 +23,7 @@ Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, cast
 
 import cv2
@@ -275,7 +276,7 @@ def _refit(quad: F64, points: F64) -> F64:
     return np.array(out, np.float64)
 
 
-def _oriented_source(channels: list[F32], neutral: U8) -> F64:
+def _oriented_source(channels: Sequence[F32 | U8], neutral: U8) -> F64:
     """Lines along which many edge pixels next to paper step the *same way*, however faintly,
     in any of ``channels`` (lightness, and the yellow-blue axis b*).
 
@@ -314,7 +315,7 @@ def _oriented_source(channels: list[F32], neutral: U8) -> F64:
     return np.stack([rho_out, theta_out], axis=1)
 
 
-def _oriented_votes(channel: F32, neutral: U8, diag: int) -> F32 | None:
+def _oriented_votes(channel: F32 | U8, neutral: U8, diag: int) -> F32 | None:
     """One channel's signed votes (directions × rho) of its thin edges next to paper, each
     edge thresholded at 2 and 4 times the channel's own gradient noise; None if too few."""
     smooth = cv2.GaussianBlur(np.ascontiguousarray(channel, np.float32), (7, 7), _ORIENT_BLUR)
