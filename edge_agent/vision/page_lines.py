@@ -8,9 +8,10 @@ the lines come from several sources, each with its own quota, most page-like fir
    around Otsu's): each blob's convex hull simplified to a quad, and Hough on its outline;
 2. faint edges after local contrast normalisation (CLAHE on lightness) next to neutral
    (paper-coloured) pixels;
-3. edges next to paper thresholded on the frame's own noise, each voting for the lines
-   along its own gradient's direction (:func:`_oriented_source`): a faint side stepping
-   the same way all along collects its whole length in votes;
+3. edges next to paper, in lightness and in b* (yellow-blue), thresholded on each channel's
+   own noise, each voting for the lines along its own gradient's direction
+   (:func:`_oriented_source`): a faint side stepping the same way all along collects its
+   whole length in votes, in whichever channel it steps;
 4. all strong colour edges.
 
 A closer look at a small page (:func:`closer_lines`) reuses the whole frame's lines and
@@ -22,6 +23,7 @@ Lines are (rho, theta) with rho ≥ 0, on the downscaled search copy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, cast
 
 import cv2
@@ -46,7 +48,7 @@ _ORIENT_FLOOR = 0.5  # Lab units per px: the noise of a flat, noiseless frame
 _ORIENT_BINS = 360  # gradient directions over the full turn (1°)
 _ORIENT_SPREAD = 8  # a pixel votes for lines within ±8° of its gradient's direction
 _ORIENT_PEAK = np.ones((9, 5), np.uint8)  # one line per ±4° and ±2 px (theta rows, rho columns)
-_ORIENT_KEEP = 16  # lines kept, most votes first
+_ORIENT_KEEP = 20  # lines kept, most votes first (two channels compete for them)
 _ORIENT_BORDER = 4  # px along the frame's border where no edge votes
 _COS, _SIN = (f(np.arange(_ORIENT_BINS) * (2 * np.pi / _ORIENT_BINS)) for f in (np.cos, np.sin))
 
@@ -77,7 +79,7 @@ def candidate_lines(smooth: U8, lab: F32, chroma_map: F32) -> F64:
         *_blob_sources(lab, chroma_map, lightness),
         _hough(u8(cv2.bitwise_and(weak, weak, mask=neutral)), votes),
         _faint_source(lightness, neutral, votes),
-        _oriented_source(lightness, neutral),
+        _oriented_source([lab[..., 0], lab[..., 2]], neutral),
         _hough(u8(cv2.Canny(smooth, 20, 50, L2gradient=True)), votes),
     ]
     return _interleave(sources)
@@ -274,18 +276,49 @@ def _refit(quad: F64, points: F64) -> F64:
     return np.array(out, np.float64)
 
 
-def _oriented_source(lightness: U8, neutral: U8) -> F64:
-    """Lines along which many edge pixels next to paper step the *same way*, however faintly.
+def _oriented_source(channels: Sequence[F32 | U8], neutral: U8) -> F64:
+    """Lines along which many edge pixels next to paper step the *same way*, however faintly,
+    in any of ``channels`` (lightness, and the yellow-blue axis b*).
 
     A fixed edge threshold loses a page 3-8 % lighter than its desk wherever the desk's own
     light is brightest, and a Hough line of the faint edges next to paper loses to the text
-    rows' edges. Here the edges are thresholded in units of the frame's own noise (a high
-    percentile of the gradient, most of a frame being flat: contrast-normalised, not a fixed
+    rows' edges. Here the edges are thresholded in units of the channel's own noise (a high
+    percentile of its gradient, most of a frame being flat: contrast-normalised, not a fixed
     level), thinned, and each casts one vote, whatever its strength, for the lines through
     it whose normal is within ±8° of its gradient's direction, signed (a step up and a step
     down along the same line do not add up). A long straight step one way collects its
-    length in votes; texture and noise point every way and scatter theirs."""
-    smooth = cv2.GaussianBlur(lightness.astype(np.float32), (7, 7), _ORIENT_BLUR)
+    length in votes; texture and noise point every way and scatter theirs.
+
+    White paper and a light desk that differ by a tint more than by lightness (a warm desk,
+    a cool sheet, or the two near the sensor's white, where lightness clips first) step
+    along b*, not L: each channel votes on its own, and a line keeps its best channel's
+    votes (the channels' signs mean different things, so their votes are not added)."""
+    h, w = neutral.shape
+    diag = math.ceil(math.hypot(w, h))
+    acc: F32 | None = None
+    for channel in channels:
+        votes = _oriented_votes(channel, neutral, diag)
+        if votes is not None:
+            acc = votes if acc is None else np.maximum(acc, votes)
+    if acc is None:
+        return np.zeros((0, 2))
+    flat = np.flatnonzero(acc >= max(14, 0.05 * min(h, w)))  # enough votes, then local peaks
+    ti, ri = np.divmod(flat, 2 * diag + 1)
+    peak = acc[ti, ri] >= cv2.dilate(acc, _ORIENT_PEAK)[ti, ri]
+    ti, ri = ti[peak], ri[peak]
+    order = np.argsort(-acc[ti, ri])[:_ORIENT_KEEP]
+    theta_out = ti[order] * (2 * np.pi / _ORIENT_BINS)
+    rho_out = (ri[order] - diag).astype(np.float64)
+    upper = theta_out >= np.pi  # as HoughLines gives them: theta in [0, pi), rho signed
+    theta_out = np.where(upper, theta_out - np.pi, theta_out)
+    rho_out = np.where(upper, -rho_out, rho_out)
+    return np.stack([rho_out, theta_out], axis=1)
+
+
+def _oriented_votes(channel: F32 | U8, neutral: U8, diag: int) -> F32 | None:
+    """One channel's signed votes (directions × rho) of its thin edges next to paper, each
+    edge thresholded at 2 and 4 times the channel's own gradient noise; None if too few."""
+    smooth = cv2.GaussianBlur(np.ascontiguousarray(channel, np.float32), (7, 7), _ORIENT_BLUR)
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     magnitude = cv2.magnitude(gx[::3, ::3], gy[::3, ::3])  # a sample is enough for a percentile
@@ -298,9 +331,7 @@ def _oriented_source(lightness: U8, neutral: U8) -> F64:
     edges[:b], edges[-b:], edges[:, :b], edges[:, -b:] = 0, 0, 0, 0
     ys, xs = np.nonzero(cv2.bitwise_and(edges, edges, mask=neutral))
     if len(xs) < 16:
-        return np.zeros((0, 2))
-    h, w = lightness.shape
-    diag = math.ceil(math.hypot(w, h))
+        return None
     bins = _ORIENT_BINS
     angle = np.arctan2(gy[ys, xs], gx[ys, xs])  # gradient direction, -pi..pi
     centre = np.round(angle * (bins / (2 * np.pi))).astype(np.intp)
@@ -309,15 +340,4 @@ def _oriented_source(lightness: U8, neutral: U8) -> F64:
     rho = xs[:, None] * _COS[theta_i] + ys[:, None] * _SIN[theta_i]
     rho_i = np.round(rho).astype(np.intp) + diag
     acc = np.bincount((theta_i * (2 * diag + 1) + rho_i).ravel(), minlength=bins * (2 * diag + 1))
-    acc = acc.reshape(bins, 2 * diag + 1).astype(np.float32)
-    flat = np.flatnonzero(acc >= max(14, 0.05 * min(h, w)))  # enough votes, then local peaks
-    ti, ri = np.divmod(flat, 2 * diag + 1)
-    peak = acc[ti, ri] >= cv2.dilate(acc, _ORIENT_PEAK)[ti, ri]
-    ti, ri = ti[peak], ri[peak]
-    order = np.argsort(-acc[ti, ri])[:_ORIENT_KEEP]
-    theta_out = ti[order] * (2 * np.pi / bins)
-    rho_out = (ri[order] - diag).astype(np.float64)
-    upper = theta_out >= np.pi  # as HoughLines gives them: theta in [0, pi), rho signed
-    theta_out = np.where(upper, theta_out - np.pi, theta_out)
-    rho_out = np.where(upper, -rho_out, rho_out)
-    return np.stack([rho_out, theta_out], axis=1)
+    return cast(F32, acc.reshape(bins, 2 * diag + 1).astype(np.float32))

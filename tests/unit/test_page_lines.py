@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 import edge_agent.vision.page_detect as page_detect
-from edge_agent.vision.page_lines import _interleave, _oriented_source, closer_lines, move_lines
+from edge_agent.vision.page_lines import (
+    _interleave,
+    _oriented_source,
+    candidate_lines,
+    chroma,
+    closer_lines,
+    move_lines,
+    u8,
+)
 from edge_agent.vision.page_score import _profiles
 from simulators.doc_camera import Condition, generate_scene, jaccard
 
@@ -165,7 +173,7 @@ def test_a_faint_page_edge_collects_the_votes_of_its_whole_length() -> None:
     frame's own noise, still finds all four among its lines (the text's edges step 15
     times more)."""
     lightness, corners = _faint_page_lightness()
-    lines = _oriented_source(lightness, np.ones_like(lightness))
+    lines = _oriented_source([lightness], np.ones_like(lightness))
     for k in range(4):
         assert _has_side(lines, corners[k], corners[(k + 1) % 4]), k
 
@@ -178,8 +186,61 @@ def test_steps_the_opposite_way_along_one_line_do_not_add_up() -> None:
     lightness[:180, 320:360] = 190  # light right of x = 320 above, left of it below
     lightness[180:, 280:320] = 190
     lightness[300:, 380:630] = 200  # a horizontal step at y = 300, 250 px long
-    lines = _oriented_source(lightness, np.ones_like(lightness))
+    lines = _oriented_source([lightness], np.ones_like(lightness))
     assert len(lines) >= 2
     first = lines[0]
     assert abs(math.cos(first[1])) < 0.05, lines  # horizontal
     assert _on_line(first, np.array([500.0, 299.5])) < 1.5, lines
+
+
+def _tinted_page() -> tuple[np.ndarray, np.ndarray]:
+    """A search copy (BGR) of a grey-white sheet on a warm desk exactly as light as it: the
+    sheet is 3 units of b* (yellow-blue) cooler than the desk, as neutral (chroma ~3) and
+    as light, under a light gradient and noise, with a block of dark 'text' on it (edges
+    ~130 lightness levels high). Returns it and the page's corners."""
+    h, w = 360, 640
+    corners = np.array([[220.0, 40.0], [450.0, 80.0], [420.0, 320.0], [180.0, 290.0]])
+    page = np.zeros((h, w), np.float32)
+    cv2.fillPoly(page, [np.round(corners * 16).astype(np.int32)], 1.0, shift=4)
+    page = np.asarray(cv2.GaussianBlur(page, (0, 0), 1.5), np.float32)
+    rng = np.random.default_rng(5)
+    lab = np.empty((h, w, 3), np.float32)
+    lab[..., 0] = 196.0 + 16.0 * np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    lab[..., 1] = 128.0
+    lab[..., 2] = 131.0 - 3.0 * page
+    for y in range(90, 270, 14):  # text rows, well inside the page
+        for x in range(250, 400, 12):
+            if rng.random() < 0.9:
+                cv2.rectangle(lab, (x, y), (x + 8, y + 8), (70.0, 128.0, 128.0), -1)
+    lab[..., 0] += rng.normal(0, 1.0, (h, w)).astype(np.float32)
+    lab[..., 2] += rng.normal(0, 0.5, (h, w)).astype(np.float32)
+    bgr = cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+    return np.asarray(bgr, np.uint8), corners
+
+
+def test_a_page_side_stepping_in_tint_only_collects_votes_in_b() -> None:
+    """The tinted sheet's sides step in b*, not in lightness: lightness alone votes for none
+    of them, lightness and b* together find all four (each line keeps its best channel's
+    votes, so the text's strong lightness edges do not crowd the b* sides out)."""
+    bgr, corners = _tinted_page()
+    lab = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2Lab), np.float32)
+    everywhere = np.ones(lab.shape[:2], np.uint8)
+    sides = [(corners[k], corners[(k + 1) % 4]) for k in range(4)]
+    lightness_only = _oriented_source([lab[..., 0]], everywhere)
+    assert not any(_has_side(lightness_only, a, b) for a, b in sides)
+    both = _oriented_source([lab[..., 0], lab[..., 2]], everywhere)
+    for k, (a, b) in enumerate(sides):
+        assert _has_side(both, a, b), k
+
+
+def test_a_page_side_stepping_in_tint_only_is_a_candidate_line() -> None:
+    """Through the whole line finding, as page detection prepares its search copy (median,
+    close): all four sides of the tinted sheet are among the candidate lines (before b*
+    voted, the blobs, CLAHE and colour-edge sources found one of them)."""
+    bgr, corners = _tinted_page()
+    close = page_detect._CLOSE_KERNEL  # as page detection prepares its search copy
+    smooth = u8(cv2.morphologyEx(cv2.medianBlur(bgr, 5), cv2.MORPH_CLOSE, close))
+    lab = np.asarray(cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab), np.float32)
+    lines = candidate_lines(smooth, lab, chroma(lab))
+    for k in range(4):
+        assert _has_side(lines, corners[k], corners[(k + 1) % 4]), k
