@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 
+from cloud.db.sqlite_driver import one_hop_dbapi
 from cloud.errors import ConfigError
 
 #: SQLite waits this long for another process's write lock before giving up.
@@ -73,6 +74,7 @@ def make_engine(url: str) -> AsyncEngine:
             pool_timeout=60,
             hide_parameters=True,
             pool_reset_on_return=None,  # _sqlite_reset instead
+            module=one_hop_dbapi(),  # one hand-off to aiosqlite's thread per statement
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _sqlite_reset)
