@@ -67,6 +67,8 @@ class HandOffs:
 
     def __init__(self) -> None:
         self.count = 0
+        #: by the function run there (``_run``: one whole statement, see cloud.db.sqlite_driver)
+        self.kinds: Counter[str] = Counter()
         self._original: Any = aiosqlite.Connection._execute
 
     def __enter__(self) -> HandOffs:
@@ -74,6 +76,7 @@ class HandOffs:
 
         async def counted(conn: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
             self.count += 1
+            self.kinds[getattr(fn, "__name__", type(fn).__name__)] += 1
             return await original(conn, fn, *args, **kw)
 
         aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
@@ -159,6 +162,8 @@ async def run(args: argparse.Namespace, broker: str, tmp: Path) -> None:
     if args.sql:
         for sql, n in counts.kinds.most_common():
             print(f"{n / args.jobs:6.2f}  {sql}")
+        for fn, n in hops.kinds.most_common():
+            print(f"{n / args.jobs:6.2f}  hand-off: {fn}")
 
 
 def report(
