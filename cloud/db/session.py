@@ -35,16 +35,13 @@ def _sqlite_reset(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
     """Roll back a connection going back to the pool only if it is in a transaction.
 
     The pool's default rolls back unconditionally, even after a commit: on aiosqlite a
-    round trip to its thread for nothing, about one per session (issue 17). The flag read
-    is SQLite's own (``sqlite3_get_autocommit``), no thread hop. Outside the event loop
-    (``asyncio_safe`` false: a connection collected unclosed) nothing may be awaited; the
-    pool's default does nothing there either.
+    round trip to its thread for nothing, about one per session (issue 17). The connection
+    (:class:`cloud.db.sqlite_driver.OneHopConnection`) decides: it reads SQLite's own flag
+    (``sqlite3_get_autocommit``, no thread hop) once no statement of it is still on its way
+    to the thread. Outside the event loop (``asyncio_safe`` false: a connection collected
+    unclosed) nothing may be awaited; the pool's default does nothing there either.
     """
-    if (
-        state.asyncio_safe
-        and not state.transaction_was_reset
-        and dbapi_conn.driver_connection.in_transaction
-    ):
+    if state.asyncio_safe and not state.transaction_was_reset:
         dbapi_conn.rollback()
 
 

@@ -6,15 +6,17 @@ round trips between the event loop and aiosqlite's worker thread; each costs ten
 on a small statement. :class:`OneHopCursor` does all four in one function on that thread and
 keeps what it returned (rows, description, rowcount, lastrowid). Transactions, isolation and
 errors are unchanged: the same ``sqlite3`` connection runs the same statements in the same
-order, and commits and rollbacks still go through the adapter. Server-side cursors (streamed
-results) keep SQLAlchemy's own cursor.
+order. :class:`OneHopConnection` skips the hand-off of a commit or rollback when SQLite has no
+transaction open and no statement is on its way to the thread: ``sqlite3`` itself does nothing
+then (a session that only read, the long-poll's). Server-side cursors (streamed results) keep
+SQLAlchemy's own cursor, counted as on their way too.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -22,6 +24,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
@@ -30,9 +33,19 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """One statement from cursor to close, on aiosqlite's thread."""
-    cursor = conn.cursor()
+def _run(
+    conn: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    landed: Callable[[], None],
+) -> Outcome:
+    """One statement from cursor to close, on aiosqlite's thread; ``landed`` when it is over."""
+    try:
+        cursor = conn.cursor()
+    except BaseException:
+        landed()
+        raise
     try:
         if many:
             cursor.executemany(operation, parameters)
@@ -44,6 +57,7 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+        landed()
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -99,9 +113,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
+        adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            raw = conn._conn
+            # a call refused by a closed connection never lands: the count then keeps every
+            # commit and rollback of that dead connection going to the driver, as before
+            adapted.sent()
             outcome: Outcome = await conn._execute(  # type: ignore[no-untyped-call]
-                _run, conn._conn, operation, parameters, many
+                _run, raw, operation, parameters, many, adapted.landed
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
@@ -113,9 +132,64 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         """sqlite3 ignores input sizes."""
 
 
-class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor; its statement counts as on its way until it ran."""
+
     __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        sqlite_cursor: sqlite3.Cursor = self._cursor._cursor  # type: ignore[attr-defined]
+
+        def run() -> None:
+            try:
+                sqlite_cursor.execute(operation, () if parameters is None else parameters)
+            finally:
+                adapted.landed()
+
+        async with adapted._execute_mutex:
+            adapted.sent()
+            await self._connection._execute(run)
+        return self._cursor
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """Hands out :class:`OneHopCursor` s; ends a transaction only when SQLite has one."""
+
+    __slots__ = ("_landed", "_sent")
     _cursor_cls = OneHopCursor
+    _ss_cursor_cls = StreamingCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        #: statements handed to the thread (counted on the event loop only) and run to their
+        #: end (counted on the thread only): one writer each, so no count is ever lost; a
+        #: stale ``_landed`` read on the loop only makes a statement look still pending
+        self._sent = 0
+        self._landed = 0
+
+    def sent(self) -> None:
+        self._sent += 1
+
+    def landed(self) -> None:
+        self._landed += 1
+
+    def _nothing_to_end(self) -> bool:
+        """True when ``sqlite3``'s commit or rollback would do nothing (it checks SQLite's
+        autocommit flag itself) and no statement that could open a transaction is pending.
+        Checked in that order: a statement lands only after it began its transaction."""
+        if self._sent != self._landed:
+            return False
+        raw: sqlite3.Connection | None = self._connection._connection
+        return raw is None or not raw.in_transaction
+
+    def commit(self) -> None:
+        if not self._nothing_to_end():
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._nothing_to_end():
+            super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

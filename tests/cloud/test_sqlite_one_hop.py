@@ -1,6 +1,7 @@
 """Each SQLite statement is one hand-off to aiosqlite's thread (issue 17), and its results are
 the driver's: rows, rowcount, RETURNING, lastrowid, executemany, errors, rollbacks, and
-streamed results (which keep SQLAlchemy's own cursor)."""
+streamed results (which keep SQLAlchemy's own cursor). Ending a transaction in which SQLite
+has nothing open is no hand-off; ending one that wrote still is."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cloud.db.session import make_engine
+from cloud.db.session import make_engine, make_sessions
+from cloud.db.sqlite_driver import OneHopConnection
 
 
 @pytest.fixture
@@ -93,3 +95,53 @@ async def test_streamed_results_still_stream(engine: AsyncEngine) -> None:
         result = await conn.stream(text("SELECT name FROM t ORDER BY id"))
         names = [row.name async for row in result]
     assert names == [f"n{i}" for i in range(5)]
+
+
+async def test_ending_a_read_only_transaction_is_no_hand_off(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await conn.commit()
+    hand_offs.clear()
+    async with make_sessions(engine)() as s:  # the long-poll's kind of session
+        assert (await s.execute(text("SELECT name FROM t"))).scalar() == "a"
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT count(*) FROM t"))
+    assert hand_offs == ["_run", "_run"]
+
+
+async def test_a_write_is_still_committed_and_rolled_back(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        hand_offs.clear()
+        await conn.execute(text("INSERT INTO t (name) VALUES ('kept')"))
+        await conn.commit()
+        await conn.execute(text("INSERT INTO t (name) VALUES ('dropped')"))
+        await conn.rollback()
+        names = (await conn.execute(text("SELECT name FROM t"))).scalars().all()
+    assert names == ["kept"]
+    assert hand_offs == ["_run", "commit", "_run", "rollback", "_run"]
+
+
+async def test_a_statement_on_its_way_keeps_the_rollback(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    """A statement handed to the thread may still open a transaction there (its caller was
+    canceled meanwhile): SQLite's flag says nothing yet, so the rollback is handed off too."""
+
+    def end_twice(sync_conn: Connection) -> None:
+        adapted = sync_conn.connection.dbapi_connection
+        assert isinstance(adapted, OneHopConnection)
+        adapted.sent()  # on its way, not run yet
+        adapted.rollback()
+        adapted.landed()
+        adapted.rollback()  # nothing pending, no transaction: nothing to do
+
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        hand_offs.clear()
+        await conn.run_sync(end_twice)
+    assert hand_offs == ["rollback"]
