@@ -11,6 +11,7 @@ cover the cloud's side only: the fake devices' MQTT and HTTP calls are theirs, t
 and requests they cause are the cloud's.
 
     python -m benchmarks.job_cost --jobs 300
+    python -m benchmarks.job_cost --jobs 200 --no-cprofile   # CPU without the profiler
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import httpx
 from sqlalchemy import event
 
@@ -58,6 +60,30 @@ class Counts:
         @event.listens_for(engine, "commit")
         def _commit(*_args: Any) -> None:
             self.commits += 1
+
+
+class HandOffs:
+    """Calls handed to aiosqlite's worker thread (each a round trip from the event loop)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        #: by the function run there (``_run``: one whole statement, see cloud.db.sqlite_driver)
+        self.kinds: Counter[str] = Counter()
+        self._original: Any = aiosqlite.Connection._execute
+
+    def __enter__(self) -> HandOffs:
+        original = self._original
+
+        async def counted(conn: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
+            self.count += 1
+            self.kinds[getattr(fn, "__name__", type(fn).__name__)] += 1
+            return await original(conn, fn, *args, **kw)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        aiosqlite.Connection._execute = self._original  # type: ignore[method-assign]
 
 
 async def device_loop(dev: FakeDevice, http: httpx.AsyncClient) -> None:
@@ -116,34 +142,48 @@ async def run(args: argparse.Namespace, broker: str, tmp: Path) -> None:
         await asyncio.gather(*(gated(-1 - i) for i in range(20)))  # warm-up
         counts = Counts()
         counts.attach(cloud)
-        prof = cProfile.Profile()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        prof.enable()
-        states = await asyncio.gather(*(gated(i) for i in range(args.jobs)))
-        prof.disable()
-        cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+        prof = cProfile.Profile() if args.cprofile else None
+        with HandOffs() as hops:
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            if prof is not None:
+                prof.enable()
+            states = await asyncio.gather(*(gated(i) for i in range(args.jobs)))
+            if prof is not None:
+                prof.disable()
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
         for task in loops:
             task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
         for dev in devices:
             await dev.__aexit__(None, None, None)
-    report(args.jobs, states, counts, prof, cpu, wall)
-    if args.pstats:
+    report(args.jobs, states, counts, hops.count, prof, cpu, wall)
+    if args.pstats and prof is not None:
         prof.dump_stats(args.pstats)
     if args.sql:
         for sql, n in counts.kinds.most_common():
             print(f"{n / args.jobs:6.2f}  {sql}")
+        for fn, n in hops.kinds.most_common():
+            print(f"{n / args.jobs:6.2f}  hand-off: {fn}")
 
 
 def report(
-    jobs: int, states: list[str], counts: Counts, prof: cProfile.Profile, cpu: float, wall: float
+    jobs: int,
+    states: list[str],
+    counts: Counts,
+    hops: int,
+    prof: cProfile.Profile | None,
+    cpu: float,
+    wall: float,
 ) -> None:
-    calls = pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
     print(f"jobs                {jobs}, final states {sorted(set(states))}, {wall:.1f} s")
     print(f"SQL statements/job  {counts.statements / jobs:.2f}")
     print(f"commits/job         {counts.commits / jobs:.2f}")
-    print(f"Python calls/job    {calls / jobs:.0f}  (cProfile: cloud and fake devices)")
-    print(f"CPU ms/job          {cpu / jobs * 1000:.2f}  (under cProfile, with the fake devices)")
+    print(f"hand-offs/job       {hops / jobs:.2f}  (calls run on aiosqlite's thread)")
+    if prof is not None:
+        calls = pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
+        print(f"Python calls/job    {calls / jobs:.0f}  (cProfile: cloud and fake devices)")
+    under = "under cProfile" if prof is not None else "no profiler"
+    print(f"CPU ms/job          {cpu / jobs * 1000:.2f}  ({under}, with the fake devices)")
     print(f"load average        {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
@@ -154,6 +194,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=5)
     ap.add_argument("--sql", action="store_true", help="statements per job, by their start")
     ap.add_argument("--pstats", type=Path, help="write the cProfile statistics here")
+    ap.add_argument(
+        "--no-cprofile",
+        dest="cprofile",
+        action="store_false",
+        help="no Python call counts: the CPU figure without the profiler's own cost",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="kf-cost-") as t:
         mosq, broker = _servers.start_mosquitto(Path(t))

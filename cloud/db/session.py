@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 
+from cloud.db.sqlite_driver import one_hop_dbapi
 from cloud.errors import ConfigError
 
 #: SQLite waits this long for another process's write lock before giving up.
@@ -34,16 +35,13 @@ def _sqlite_reset(dbapi_conn: Any, _record: Any, state: PoolResetState) -> None:
     """Roll back a connection going back to the pool only if it is in a transaction.
 
     The pool's default rolls back unconditionally, even after a commit: on aiosqlite a
-    round trip to its thread for nothing, about one per session (issue 17). The flag read
-    is SQLite's own (``sqlite3_get_autocommit``), no thread hop. Outside the event loop
-    (``asyncio_safe`` false: a connection collected unclosed) nothing may be awaited; the
-    pool's default does nothing there either.
+    round trip to its thread for nothing, about one per session (issue 17). The connection
+    (:class:`cloud.db.sqlite_driver.OneHopConnection`) decides: it reads SQLite's own flag
+    (``sqlite3_get_autocommit``, no thread hop) once no statement of it is still on its way
+    to the thread. Outside the event loop (``asyncio_safe`` false: a connection collected
+    unclosed) nothing may be awaited; the pool's default does nothing there either.
     """
-    if (
-        state.asyncio_safe
-        and not state.transaction_was_reset
-        and dbapi_conn.driver_connection.in_transaction
-    ):
+    if state.asyncio_safe and not state.transaction_was_reset:
         dbapi_conn.rollback()
 
 
@@ -73,6 +71,7 @@ def make_engine(url: str) -> AsyncEngine:
             pool_timeout=60,
             hide_parameters=True,
             pool_reset_on_return=None,  # _sqlite_reset instead
+            module=one_hop_dbapi(),  # one hand-off to aiosqlite's thread per statement
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _sqlite_reset)
