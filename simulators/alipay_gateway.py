@@ -56,6 +56,7 @@ from simulators.alipay_gateway_trades import (
     ok,
     refund_query,
 )
+from simulators.http_runner import stop_runner
 
 GATEWAY_PATH = "/gateway.do"
 BILL_PATH = "/downloadBillFile.resource"
@@ -136,7 +137,7 @@ class AlipayGatewaySim:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
             self._runner = None
 
     # -- what a test (or the demo's person with a phone) does --------------------------------

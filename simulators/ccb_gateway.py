@@ -45,6 +45,7 @@ from simulators.bank_gateway_common import (
     phone_routes,
     stall,
 )
+from simulators.http_runner import stop_runner
 
 #: ORDER_STATUS of 5W1002: 0 failed/closed, 1 paid, 2 waiting, 3 part refunded, 4 refunded
 ORDER_STATUS = {"closed": "0", "paid": "1", "waiting": "2", "refunded": "4"}
@@ -152,7 +153,7 @@ class CcbGatewaySim:
         self._released.set()
         await self.notifier.aclose()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
 
     def _paid(self, trade: SimTrade) -> None:
         forged, self._forge_next = self._forge_next, False

@@ -43,6 +43,7 @@ from aiohttp import web
 
 from simulators.city_platform_apply import MATERIAL_PATH, SUBMIT_PATH, TRACK_PATH, ApplyDesk
 from simulators.city_platform_cases import seeded_cases
+from simulators.http_runner import stop_runner
 
 LIST_PATH = "/gov/api/v2/case/list"
 DETAIL_PATH = "/gov/api/v2/case/detail"
@@ -123,7 +124,7 @@ class CityPlatformSim:
 
     async def stop(self) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
             self._runner = None
 
     async def wait_for(self, count: int) -> None:

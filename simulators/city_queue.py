@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import web
 
 from simulators.city_queue_state import CityQueueState, Refusal
+from simulators.http_runner import stop_runner
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -106,7 +107,7 @@ class CityQueueSim:
 
     async def stop(self) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
             self._runner = None
 
     async def _handle(self, request: web.Request) -> web.Response:

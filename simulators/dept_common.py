@@ -36,6 +36,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from simulators.dept_people import PEOPLE, Citizen
+from simulators.http_runner import stop_runner
 
 AuthMode = Literal["token", "hmac"]
 Handler = Callable[[dict[str, str]], "Rows | dict[str, Any]"]
@@ -155,7 +156,7 @@ class DeptSimulator:
     async def stop(self) -> None:
         self._closing.set()  # releases stalled answers
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
             self._runner = None
 
     def revoke_tokens(self) -> None:

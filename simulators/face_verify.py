@@ -40,6 +40,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from simulators.dept_common import MALFORMED_PAGE, hmac_signature, string_to_sign
+from simulators.http_runner import stop_runner
 
 Verdict = Literal["pass", "mismatch", "not_live"]
 PATH = "/faceid/v1/liveness-compare"
@@ -97,7 +98,7 @@ class FaceVerifySim:
     async def stop(self) -> None:
         self._closing.set()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
             self._runner = None
 
     async def _verify(self, request: web.Request) -> web.Response:

@@ -44,6 +44,7 @@ from simulators.haocha_checks import (
     signature,
     string_to_sign,
 )
+from simulators.http_runner import stop_runner
 
 RATINGS_PATH = "/api/evaluation/v1/ratings"
 FAULT_KINDS = ("error", "rate_limit", "hang", "drop", "slow")
@@ -118,7 +119,7 @@ class HaochaPlatform:
     async def stop(self) -> None:
         self._closing.set()  # hung answers end now
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
 
     async def wait_answers(self, count: int) -> None:
         """Until at least ``count`` submits were answered or faulted (callers bound it)."""

@@ -46,6 +46,7 @@ from simulators.bank_gateway_common import (
     phone_routes,
     stall,
 )
+from simulators.http_runner import stop_runner
 
 API = "/api/qrcode/V2/"
 #: pay_status values of the query (0 paid, 2 waiting, 3 closed/reversed, 4 refunded)
@@ -99,7 +100,7 @@ class IcbcGatewaySim:
         self._released.set()
         await self.notifier.aclose()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
 
     def phone_url(self, qr: str) -> str:
         return f"{self.url}/pay/{qr}"

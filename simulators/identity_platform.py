@@ -25,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from simulators.http_runner import stop_runner
 from simulators.idcard_reader import SAMPLE_CARDS
 
 #: the sample cards' phones (the first is the default card's)
@@ -73,7 +74,7 @@ class IdentityPlatformSim:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
 
     async def _contact(self, request: web.Request) -> web.Response:
         if self.stall_s:

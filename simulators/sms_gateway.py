@@ -30,6 +30,8 @@ from typing import Any
 
 from aiohttp import web
 
+from simulators.http_runner import stop_runner
+
 #: template id → (its text with ${name} variables)
 DEFAULT_TEMPLATES = {
     "KF_ALERT": "【${sign}】${state}：${site} ${summary}（级别 ${severity}）",
@@ -98,7 +100,7 @@ class SmsGateway:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
+            await stop_runner(self._runner)
 
     async def wait_for(self, count: int) -> None:
         """Until at least ``count`` requests were answered (callers bound the wait)."""
