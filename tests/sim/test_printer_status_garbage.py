@@ -86,16 +86,25 @@ REPLY = st.binary(min_size=0, max_size=3)
 @given(st.lists(REPLY, min_size=1, max_size=4))
 def test_the_driver_never_calls_garbage_ready(replies: list[bytes]) -> None:
     status, refused = asyncio.run(_probe_and_print(replies))
-    first = replies[0]
-    if not first:
+    answer = _answer_read(replies)
+    if answer == b"":
         assert status is PrinterStatus.NO_REPLY
-    elif not is_status_byte(first[0]):
+    elif answer is not None and not is_status_byte(answer[0]):
         assert status is PrinterStatus.GARBLED
     if status.can_print:
-        assert first and _says_ready(first[0], None)
+        assert answer is None or _says_ready(answer[0], None)
     else:
         assert refused is not None and not refused.side_effect_possible
         assert refused.reason in _REASONS[status]
+
+
+def _answer_read(replies: list[bytes]) -> bytes | None:
+    """The reply the driver takes for its ``DLE EOT 2``: the first; when that one is empty, the
+    second (an unanswered query is asked once more); None when the script ran out there and
+    the printer's own (ready) answer came instead."""
+    if replies[0]:
+        return replies[0]
+    return replies[1] if len(replies) > 1 else None
 
 
 _REASONS = {
@@ -121,8 +130,9 @@ async def _probe_and_print(replies: list[bytes]) -> tuple[PrinterStatus, Printer
         try:
             await printer.print_receipt(PARAMS, _noop)
         except PrinterError as err:
-            if not err.side_effect_possible:  # refused: only the two status queries went out
-                assert len(sim.stream) - sent <= 6, "job bytes were sent to a refused printer"
+            if not err.side_effect_possible:  # refused: only status queries went out (DLE EOT
+                # 2, its one repeat when unanswered, DLE EOT 4: three bytes each)
+                assert len(sim.stream) - sent <= 9, "job bytes were sent to a refused printer"
             return status, err
         return status, None
 
