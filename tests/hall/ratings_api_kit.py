@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,11 +26,20 @@ TGLS = "qh/hx/golmud/tgls"
 async def cloud(
     request: pytest.FixtureRequest, tmp_path: Path, amqtt_url: str, uid: str
 ) -> AsyncIterator[AccessCloud]:
+    async with ratings_cloud(request, tmp_path, amqtt_url, uid) as c:
+        yield c
+
+
+@contextlib.asynccontextmanager
+async def ratings_cloud(
+    request: pytest.FixtureRequest, tmp_path: Path, amqtt_url: str, uid: str, **settings: Any
+) -> AsyncIterator[AccessCloud]:
+    """A cloud on the parametrised database, ``settings`` changed from the defaults."""
     with database_url(request, uid) as url:
-        settings = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True)
+        chosen = Settings(data_dir=tmp_path, mqtt_url=amqtt_url, demo=True, **settings)
         if url is not None:
-            settings = settings.model_copy(update={"database_url": url})
-        async with access_cloud(settings) as c:
+            chosen = chosen.model_copy(update={"database_url": url})
+        async with access_cloud(chosen) as c:
             yield c
 
 
