@@ -26,7 +26,7 @@ from cloud.db import devices as device_repo
 from cloud.db.telemetry_latest import TeleLatest
 from cloud.errors import CloudError
 from cloud.telemetry.latest import latest_values
-from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable
+from cloud.telemetry.model import Agg, SeriesQuery, StoreUnavailable, default_agg
 from cloud.telemetry.pipeline import TelemetryPipeline
 from cloud.telemetry.sql_query import normal_step
 from cloud.telemetry.store import TelemetryStore
@@ -69,6 +69,8 @@ class SeriesPage(BaseModel):
     series: list[SeriesOut]
     #: the step (s) the points are in (fine steps as asked; 5 minutes and up in whole rollups)
     step: int
+    #: how each step's points were combined (as asked, or the metric's default)
+    agg: Agg
 
 
 class LatestOut(BaseModel):
@@ -182,7 +184,10 @@ async def series(
     start: TimeQuery = None,
     end: TimeQuery = None,
     step: Annotated[int | None, Query(ge=1, le=31 * 86400, description="seconds")] = None,
-    agg: Agg = Agg.AVG,
+    agg: Annotated[
+        Agg | None,
+        Query(description="default: max for health/paper codes, last for counters, else avg"),
+    ] = None,
     tag: Annotated[list[TagText], Query(max_length=8, description="k:v")] = [],  # noqa: B006
     group_by: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
 ) -> SeriesPage:
@@ -194,17 +199,18 @@ async def series(
     span_ms = max(0, end_ms - start_ms)
     wanted = step if step is not None else auto_step(span_ms)
     step_s = normal_step(max(wanted, -(-span_ms // (MAX_STEPS * 1000))))  # widened to fit
+    how = agg if agg is not None else default_agg(name)
     where = await _where(sessions, caller, device, site)
     if where is None or start_ms >= end_ms:
-        return SeriesPage(series=[], step=step_s)
+        return SeriesPage(series=[], step=step_s, agg=how)
     groups = tuple(g for g in group_by.split(",") if g) if group_by is not None else None
-    q = SeriesQuery(name, start_ms, end_ms, step_s, agg, device, where, _tags(tag), groups)
+    q = SeriesQuery(name, start_ms, end_ms, step_s, how, device, where, _tags(tag), groups)
     try:
         found = await store.query(q)
     except StoreUnavailable as err:
         raise TelemetryUnavailable(str(err)) from err
     out = [SeriesOut(name=s.name, labels=dict(s.labels), points=s.points) for s in found]
-    return SeriesPage(series=out, step=step_s)
+    return SeriesPage(series=out, step=step_s, agg=how)
 
 
 @router.get(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from protocols.telemetry import COUNTER_PREFIX, PeripheralMetric, SysMetric
+
 #: tag names the cloud sets on every point (a device's own tags never override them)
 CLOUD_TAGS = ("device", "role", "site", "site_l1", "site_l2", "site_l3", "site_l4", "site_l5")
 
@@ -43,6 +45,23 @@ class Agg(StrEnum):
     SUM = "sum"
     LAST = "last"
     COUNT = "count"
+
+
+#: coded gauges: a step's mean of "ok" (0) and "out" (2) would read "near end" (1), which
+#: never happened; the step's highest code is the worst state it saw
+_CODED = frozenset({PeripheralMetric.HEALTH.value, PeripheralMetric.PAPER.value})
+#: running totals: the step's last value is the total at its end
+_TOTALS = frozenset({SysMetric.UPTIME_S.value, SysMetric.HOST_UPTIME_S.value})
+
+
+def default_agg(name: str) -> Agg:
+    """How a metric's steps are combined when the caller does not say: ``max`` for coded
+    states (health, paper), ``last`` for counters and uptimes, ``avg`` for other gauges."""
+    if name in _CODED:
+        return Agg.MAX
+    if name in _TOTALS or name.startswith(COUNTER_PREFIX):
+        return Agg.LAST
+    return Agg.AVG
 
 
 @dataclass(frozen=True, slots=True)

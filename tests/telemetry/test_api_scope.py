@@ -88,7 +88,7 @@ async def test_times_steps_and_bad_parameters(
     assert r.json()["step"] == 60 and [v for _, v in series["points"]] == [10.0]
     iso = {"start": "2026-01-01T08:00:00+08:00", "end": "2026-01-02T00:00:00Z"}
     r = await admin.get("/api/v1/telemetry/series", params=params | iso | {"step": "400"})
-    assert (r.status_code, r.json()) == (200, {"series": [], "step": 600})  # whole rollups
+    assert (r.status_code, r.json()) == (200, {"series": [], "step": 600, "agg": "avg"})
     r = await admin.get("/api/v1/telemetry/series", params=params | {"start": "0", "step": "1"})
     span_s = (now + 60_000) // 1000
     assert r.json()["step"] == normal_step(-(-span_s // 11_000))  # widened to 11,000 steps
@@ -105,3 +105,23 @@ async def test_times_steps_and_bad_parameters(
     ):
         r = await admin.get("/api/v1/telemetry/series", params=params | bad)
         assert (r.status_code, r.json()["code"]) == (422, code), (bad, r.text)
+
+
+async def test_each_metric_has_a_default_aggregate_that_means_something(
+    tele_env: tuple[Parts, httpx.AsyncClient], mosquitto_url: str, uid: str
+) -> None:
+    """A paper code's mean is a state that never happened: a code defaults to the step's
+    worst (``max``), a gauge to its mean, and an explicit ``agg`` always wins."""
+    cloud, admin = tele_env
+    _, k2 = await two_devices(cloud, mosquitto_url, uid)
+    base = {"device": k2, "step": "60"}
+    for name, asked, used in (
+        ("peripheral.paper", None, "max"),
+        (CPU, None, "avg"),
+        ("peripheral.paper", "count", "count"),
+    ):
+        params = base | {"name": name} | ({"agg": asked} if asked else {})
+        r = await admin.get("/api/v1/telemetry/series", params=params)
+        assert (r.status_code, r.json()["agg"]) == (200, used), r.text
+        [series] = r.json()["series"]
+        assert [v for _, v in series["points"]] == [1.0 if name != CPU else 20.0]
