@@ -125,6 +125,8 @@ async def job_attachment(
     if f'"{sha256}"' in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if drawn is not None and drawn.png is not None:  # drawn, but the store could not keep it
+        disposition = f'inline; filename="job-{job_id}-{role}.{ext}"'
+        headers["Content-Disposition"] = disposition
         return Response(drawn.png, media_type=media, headers=headers)
     return FileResponse(
         store.locate(sha256),

@@ -1,7 +1,8 @@
 // kfleet console, jobs page: one job in detail — state, target, timeline
 // (GET /api/v1/jobs/{id}/events), parameters, result, and what it produced shown inline
 // (GET /api/v1/jobs/{id}/attachments/{role}: a scan's JPEG and PDF, a snapshot, a receipt's
-// proof PNG — what the paper showed). Someone with jobs.write may cancel a pending job.
+// proof PNG — what the paper showed, drawn by the cloud from the bytes printed). Someone
+// with jobs.write may cancel a pending job.
 "use strict";
 
 const jobDetail = (() => {

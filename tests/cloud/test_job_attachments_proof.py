@@ -103,6 +103,7 @@ async def test_a_cloud_that_cannot_take_blobs_still_shows_the_proof(
         assert r.status_code == 200, r.text
         assert png_size(r.content)[0] == PAPER_80MM
         assert r.headers["etag"] == f'"{hashlib.sha256(r.content).hexdigest()}"'
+        assert r.headers["content-disposition"].startswith("inline; filename=")
 
 
 @pytest.mark.parametrize("proof", [True, False])
