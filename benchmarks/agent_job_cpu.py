@@ -5,8 +5,9 @@ real :class:`~edge_agent.link.session.MqttLink` outbox as the ack sink (not conn
 are stored, as on a kiosk whose broker is away; no PUBACK deletes), and the ESC/POS network
 driver talking to the printer simulator in *another* process (its CPU is not counted).
 ``--jobs`` queue tickets with a QR code and an upload grant are handed to the runner one at a
-time (each waits for its final ack); the proof's upload is stubbed (no cloud), its rendering
-is real. ``time.process_time()`` over the run counts every thread of this process.
+time (each waits for its final ack); the proof is the printed bytes packed into the result
+(the cloud draws them; an upload, only for streams over 16 KiB, would be stubbed: no cloud).
+``time.process_time()`` over the run counts every thread of this process.
 
     python -m benchmarks.agent_job_cpu --jobs 300 [--profile]
 """

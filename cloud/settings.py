@@ -307,8 +307,9 @@ class Settings(
     receipt_proof: Annotated[
         bool,
         Field(
-            description="Send each print_receipt job an upload grant, so the agent uploads a "
-            "PNG of exactly what it printed (its proof, shown in the console's job detail). "
+            description="Send each print_receipt job an upload grant, for the bytes it printed "
+            "(its proof, drawn by the cloud and shown in the console's job detail) when they "
+            "are too many to carry in the result; older agents upload a PNG with it. "
             "Turn off while agents older than this cloud still run: they refuse receipt jobs "
             "that carry params.uploads (bad_params)."
         ),

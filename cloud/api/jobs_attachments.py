@@ -1,7 +1,9 @@
 """``GET /api/v1/jobs/{job_id}/attachments/{role}``: a job's uploaded blob, for people.
 
-A scan's JPEG and PDF, a snapshot's JPEG, a receipt's proof (the PNG of what the paper
-showed) are blobs the device uploaded under the job's grant and named in ``result.blobs``.
+A scan's JPEG and PDF, a snapshot's JPEG are blobs the device uploaded under the job's grant
+and named in ``result.blobs``. A receipt's proof (the PNG of what the paper showed) is drawn
+here from the bytes the device printed, the first time it is asked for, and kept as a blob
+(:mod:`cloud.receipt_proofs`); agents older than that uploaded the PNG as role ``proof``.
 The console shows them inline (``<img src>``, the session cookie authorises it): the caller
 needs ``jobs.read`` and the job in their subtree, exactly like ``GET /jobs/{id}`` — a job
 outside it is a 404, as if it did not exist. Minting ``get`` tokens from the page instead
@@ -23,6 +25,7 @@ from cloud.api.callers import JobsReader
 from cloud.api.deps import BlobStoreDep, JobPathId, JobServiceDep
 from cloud.api.errors import error_responses
 from cloud.errors import NotFound
+from cloud.receipt_proofs import DrawnProof, drawn_proof
 from cloud.schemas import JobOut
 
 router = APIRouter(
@@ -44,7 +47,8 @@ Role = Annotated[
     Path(
         pattern=r"^[a-z][a-z0-9_]{0,31}$",
         description="the blob's role in result.blobs: jpeg, pdf (scan), jpeg (snapshot), "
-        "proof (print_receipt: a PNG of what the paper showed)",
+        "proof (print_receipt: a PNG of what the paper showed, drawn by the cloud from the "
+        "bytes printed), escpos (print_receipt: those bytes, when too large for the result)",
     ),
 ]
 
@@ -80,7 +84,7 @@ _DOC: dict[int | str, dict[str, Any]] = {
     **error_responses(
         described={
             404: "no such job (or outside your scope), the job has no attachment of this role, "
-            "or its blob is not stored"
+            "its blob is not stored, or (proof) its printed bytes cannot be read or drawn"
         }
     ),
 }
@@ -101,9 +105,13 @@ async def job_attachment(
     job = await jobs.get(job_id, caller)
     have = attachments_of(job)
     sha256 = have.get(role)
+    drawn: DrawnProof | None = None
+    if sha256 is None and role == "proof" and job.result is not None:
+        drawn = await drawn_proof(job_id, job.result, store)
+        sha256 = drawn.sha256 if drawn is not None else None
     if sha256 is None:
         raise _missing_role(job, role, have)
-    if not store.exists(sha256):
+    if drawn is None and not store.exists(sha256):
         raise NotFound(
             f"the {role} of job {job_id} names blob {sha256}, which is not stored (its upload "
             "failed, or the blob was removed by retention)"
@@ -116,6 +124,10 @@ async def job_attachment(
     }
     if f'"{sha256}"' in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
+    if drawn is not None and drawn.png is not None:  # drawn, but the store could not keep it
+        disposition = f'inline; filename="job-{job_id}-{role}.{ext}"'
+        headers["Content-Disposition"] = disposition
+        return Response(drawn.png, media_type=media, headers=headers)
     return FileResponse(
         store.locate(sha256),
         media_type=media,

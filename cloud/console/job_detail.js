@@ -1,7 +1,8 @@
 // kfleet console, jobs page: one job in detail — state, target, timeline
 // (GET /api/v1/jobs/{id}/events), parameters, result, and what it produced shown inline
 // (GET /api/v1/jobs/{id}/attachments/{role}: a scan's JPEG and PDF, a snapshot, a receipt's
-// proof PNG — what the paper showed). Someone with jobs.write may cancel a pending job.
+// proof PNG — what the paper showed, drawn by the cloud from the bytes printed). Someone
+// with jobs.write may cancel a pending job.
 "use strict";
 
 const jobDetail = (() => {
@@ -37,14 +38,16 @@ const jobDetail = (() => {
     box.replaceChildren();
     const result = job.result || {};
     const roles = new Set((result.blobs || []).map((b) => b.role));
-    if (roles.has("proof")) box.append(image(job, "proof", t("proof"), "receipt-proof"));
+    // the PNG an older agent uploaded, or the printed bytes the cloud draws on first view
+    const printed = result.proof && typeof result.proof.escpos_sha256 === "string";
+    if (roles.has("proof") || printed) box.append(image(job, "proof", t("proof"), "receipt-proof"));
     if (roles.has("jpeg")) {
       const caption = job.kind === "snapshot" ? t("snapshotJpeg") : t("scanJpeg");
       box.append(image(job, "jpeg", caption, "capture"));
     }
     if (roles.has("pdf")) box.append(pdfLink(job));
     for (const role of roles) {
-      if (["proof", "jpeg", "pdf"].includes(role)) continue;
+      if (["proof", "escpos", "jpeg", "pdf"].includes(role)) continue;
       box.append(el("p", {}, el("a", { href: attachmentUrl(job, role) }, role)));
     }
     if (result.proof_error) {

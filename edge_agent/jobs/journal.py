@@ -14,7 +14,10 @@ and lose the other), so one transaction would still be two fsyncs, and merging t
 would change the data directory an upgrade keeps. Nor may either be dropped: ``accepted`` and
 ``running`` here are the two rules above; a ``succeeded`` lost here in a power cut makes the
 restarted agent report ``uncertain`` a job the cloud may already have been told succeeded;
-the outbox's copy is what reaches the cloud.
+the outbox's copy is what reaches the cloud. What the journal may do is let that last write
+wait for the disk (issue 17, three fsyncs per job → two): a final state written over a
+durable ``running`` commits with ``synchronous=NORMAL`` (:meth:`Journal.update` ``lazy``),
+and the next job's ``running`` fsync makes it durable with everything before it in the WAL.
 
 A full disk (or any SQLite error) must not crash the agent nor lose an outcome: writes that
 guard a side effect (``put`` before ``accepted``, ``update(..., must_persist=True)`` before the
@@ -205,14 +208,28 @@ class Journal:
         except sqlite3.Error as err:
             self._failed("confirm job", job_id, err, must_persist=False)
 
-    def update(self, job_id: str, ack: AckBody, *, must_persist: bool = False) -> None:
+    def update(
+        self, job_id: str, ack: AckBody, *, must_persist: bool = False, lazy: bool = False
+    ) -> None:
         """Record the job's newest ack (and with it, its state); see :meth:`put` for
-        ``must_persist``."""
+        ``must_persist``. ``lazy``: commit without waiting for the disk (``synchronous=
+        NORMAL``), for a final state that replaces a durable ``running`` only (the runner
+        decides): it survives a crash of the
+        agent at once, a power cut once the next full commit (the next job's ``running``)
+        flushes the WAL; lost before that, the job reads ``running`` again and is reported
+        ``uncertain``, never re-run, and the outbox's own copy of the final ack (fsynced) is
+        what the cloud keeps (it ignores an ``uncertain`` after a final state)."""
         try:
-            self._db.execute(
-                "UPDATE jobs SET state = ?, last_ack = ?, updated_ms = ? WHERE job_id = ?",
-                (ack.state.value, ack.model_dump_json(), _now_ms(), job_id),
-            )
+            if lazy:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._db.execute(
+                    "UPDATE jobs SET state = ?, last_ack = ?, updated_ms = ? WHERE job_id = ?",
+                    (ack.state.value, ack.model_dump_json(), _now_ms(), job_id),
+                )
+            finally:
+                if lazy:
+                    self._db.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as err:
             self._failed(f"record {ack.state.value} for job", job_id, err, must_persist)
             current = self.get(job_id)

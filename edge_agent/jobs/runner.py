@@ -333,7 +333,11 @@ class JobRunner:
             message=message[:TEXT_LIMIT],
             result=result or {},
         )
-        self.journal.update(rec.job_id, ack)
+        # over a durable ``running`` the final state need not wait for the disk: lost in a
+        # power cut, the job reads ``running`` and is reported uncertain, never re-run.
+        # Over ``accepted`` it must: a lost ``failed`` would leave the job to run again
+        ran = current is not None and current.state is AckState.RUNNING
+        self.journal.update(rec.job_id, ack, lazy=ran)
         self.counters[f"jobs_{state.value}"] += 1
         log.info("job %s: %s %s", rec.job_id, state.value, message)
         await self.acks.send(ack, rec.cmd_id)

@@ -1,6 +1,6 @@
 """A receipt job's handler on a 58 mm printer, against a real cloud over HTTP (uvicorn): the
-proof it uploads under the job's grant is 384 dots wide with the ticket centred on that paper,
-and the cloud serves it back through the attachments API."""
+bytes it keeps in the result are drawn by the cloud 384 dots wide with the ticket centred on
+that paper; and the PNG an older agent uploaded under the job's grant is still served."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from cloud.db.models import Device, Job
 from edge_agent.config import EscposNetwork
 from edge_agent.drivers import build_printer
 from edge_agent.drivers.escpos_render import render_receipt
+from edge_agent.jobs.blob_transfer import upload_blobs
 from edge_agent.jobs.kinds import JobContext, camera_locks, run_receipt
-from edge_agent.jobs.receipt_proof import png_size, render_proof
 from kfleet.world.demo import queue_ticket
 from protocols.escpos.layout import PAPER_58MM, PAPER_80MM
+from protocols.escpos.proof import png_size, render_proof
 from protocols.jobs import AckState, ReceiptParams, Uploads
 from simulators.escpos_printer import EscPosPrinterSim
 from tests.browser.people_served import Served, served_cloud
@@ -68,7 +69,16 @@ def _ink_columns(png: bytes) -> tuple[int, int]:
     return int(columns[0]), int(columns[-1])
 
 
-async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> None:
+async def _finish(served: Served, job_id: str, result: dict[str, Any]) -> None:
+    """The job succeeded with ``result`` (as its device's final ack would say)."""
+    async with served.sessions() as s:
+        await s.execute(
+            update(Job).where(Job.id == job_id).values(state="succeeded", result=result)
+        )
+        await s.commit()
+
+
+async def test_a_58mm_receipt_proof_is_drawn_by_the_cloud(tmp_path: Path) -> None:
     async with (
         served_cloud(tmp_path / "cloud") as served,
         EscPosPrinterSim(out_dir=tmp_path / "paper") as sim,
@@ -76,14 +86,7 @@ async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> No
         token = await make_api_token(served.sessions)
         async with httpx.AsyncClient(base_url=served.base_url, headers=bearer(token)) as http:
             job_id = await _running_receipt_job(served, http)
-            secret = served.parts.settings.secret_key.get_secret_value()
-            grant = blob_store.make_grant(secret, job_id, 60)
-            uploads = Uploads(
-                base=f"{served.base_url}/api/v1/blobs",
-                grant=grant,
-                expires=int(time.time()) + 60,
-            )
-            params = ReceiptParams.model_validate({**TICKET, "uploads": uploads})
+            params = ReceiptParams.model_validate(TICKET)  # the bytes need no grant
             cfg = {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": sim.port}
             printer = build_printer(EscposNetwork.model_validate({**cfg, "paper_mm": 58}))
 
@@ -93,20 +96,40 @@ async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> No
             ctx = JobContext(terminal="narrow-kiosk", camera_lock=camera_locks())
             outcome = await run_receipt(printer, params, on_start, ctx)
             assert outcome.state is AckState.SUCCEEDED, outcome
-            proof = outcome.result["proof"]
-            assert (proof["width"], outcome.result["blobs"][0]["role"]) == (PAPER_58MM, "proof")
-
-            async with served.sessions() as s:  # the job succeeded with this result
-                await s.execute(
-                    update(Job)
-                    .where(Job.id == job_id)
-                    .values(state="succeeded", result=outcome.result)
-                )
-                await s.commit()
+            assert outcome.result["proof"]["paper_dots"] == PAPER_58MM
+            await _finish(served, job_id, outcome.result)
             r = await http.get(f"/api/v1/jobs/{job_id}/attachments/proof")
-    assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == proof["sha256"]
+    assert r.status_code == 200, r.text
+    width, height = png_size(r.content)
     left, right = _ink_columns(r.content)
+    assert width == PAPER_58MM
     assert abs((left + right) / 2 - PAPER_58MM / 2) < 8  # centred on the 58 mm paper
     assert right < PAPER_58MM - 1  # nothing runs off the paper's edge
-    sent = render_receipt(ReceiptParams.model_validate(TICKET))
-    assert proof["height"] > png_size(render_proof(sent, PAPER_80MM))[1]  # the long line wrapped
+    sent = render_receipt(params)
+    assert height > png_size(render_proof(sent, PAPER_80MM))[1]  # the long line wrapped
+
+
+async def test_the_png_an_older_agent_uploaded_is_still_served(tmp_path: Path) -> None:
+    """Before issue 17 agents drew the proof and uploaded it (role ``proof``)."""
+    png = render_proof(render_receipt(ReceiptParams.model_validate(TICKET)), PAPER_58MM)
+    async with served_cloud(tmp_path / "cloud") as served:
+        token = await make_api_token(served.sessions)
+        async with httpx.AsyncClient(base_url=served.base_url, headers=bearer(token)) as http:
+            job_id = await _running_receipt_job(served, http)
+            secret = served.parts.settings.secret_key.get_secret_value()
+            grant = blob_store.make_grant(secret, job_id, 60)
+            uploads = Uploads(
+                base=f"{served.base_url}/api/v1/blobs", grant=grant, expires=int(time.time()) + 60
+            )
+            blobs = await upload_blobs(uploads, [("proof", "image/png", png)])
+            width, height = png_size(png)
+            proof = {
+                "sha256": blobs[0]["sha256"],
+                "bytes": len(png),
+                "width": width,
+                "height": height,
+            }
+            await _finish(served, job_id, {"bytes": 1, "proof": proof, "blobs": blobs})
+            r = await http.get(f"/api/v1/jobs/{job_id}/attachments/proof")
+    assert r.status_code == 200 and r.content == png
+    assert r.headers["etag"] == f'"{hashlib.sha256(png).hexdigest()}"' and width == PAPER_58MM

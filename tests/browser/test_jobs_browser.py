@@ -1,7 +1,7 @@
 """The console's jobs page in a real browser (Chromium via Playwright, see conftest.py), on a
 real demo world (broker, cloud, a kiosk agent with the ESC/POS printer simulator and the
 document camera): the list and its filters, a receipt job's detail showing the proof PNG the
-agent drew from the bytes it printed (at the paper's dot width), a scan's JPEG and PDF, a
+cloud drew from the bytes the agent printed (at the paper's dot width), a scan's JPEG and PDF, a
 queued job canceled from its detail, and the page in English."""
 
 from __future__ import annotations

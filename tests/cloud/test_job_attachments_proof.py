@@ -1,8 +1,8 @@
 """A receipt's proof end to end, on real parts (Mosquitto, the cloud over HTTP, a kiosk agent,
-the ESC/POS printer simulator): after the paper is out the agent draws exactly the bytes it
-printed and uploads the PNG under the job's grant; the attachments API serves it. When the
-upload cannot happen — the cloud refuses it or cannot be reached — the job is still
-``succeeded``, says ``proof_error``, and the receipt was printed once."""
+the ESC/POS printer simulator): after the paper is out the agent keeps exactly the bytes it
+printed in the job's result; the attachments API draws them the first time they are asked
+for and keeps the PNG. A cloud whose blob URL is unreachable or whose store is too small
+still shows the proof, and the receipt was printed once."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from cloud.settings import Settings
-from edge_agent.jobs.receipt_proof import png_size, render_proof
 from fleet.sites import SiteLevel, SiteSpec, golmud
 from kfleet.world.demo import DemoOptions, DemoWorld, queue_ticket, running_demo
 from kfleet.world.net import free_port
 from kfleet.world.world import KioskSpec
 from protocols.escpos.layout import PAPER_80MM
+from protocols.escpos.proof import png_size, render_proof
 from tests.cloudkit import FakeDevice, running_cloud
 from tests.e2e.printed import receipts_naming
 
@@ -64,48 +64,46 @@ async def test_the_proof_is_the_png_of_the_bytes_printed(
         assert job["state"] == "succeeded", job
         assert "uploads" not in job["params"]  # the grant is sent, never stored or shown
         proof = job["result"]["proof"]
-        assert "proof_error" not in job["result"]
+        assert "proof_error" not in job["result"] and "blobs" not in job["result"]
+        url = f"/api/v1/jobs/{job['id']}/attachments/proof"
         async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
-            r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
-        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
-        png = r.content
-        assert hashlib.sha256(png).hexdigest() == proof["sha256"] and len(png) == proof["bytes"]
-        assert png_size(png) == (proof["width"], proof["height"]) and proof["width"] == PAPER_80MM
-        assert proof["height"] > 200  # a queue ticket with a QR code, not an empty strip
+            r = await client.get(url)
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            png = r.content
+            etag = r.headers["etag"]
+            again = await client.get(url, headers={"if-none-match": etag})
+        kept = [p.read_text() for p in tmp_path.rglob("receipt-proofs/*")]  # noqa: ASYNC240
+        assert etag == f'"{hashlib.sha256(png).hexdigest()}"'
+        assert again.status_code == 304  # the second view: the PNG the first one kept
+        assert kept == [hashlib.sha256(png).hexdigest()]
+        assert png_size(png)[0] == PAPER_80MM and png_size(png)[1] > 200  # a ticket with a QR
         out = world.receipts_dir(f"proof-kiosk-{uid}")
         [printed] = sorted(out.glob("*.bin"))  # what the printer received, as it received it
-        assert png == render_proof(printed.read_bytes())
+        assert png == render_proof(printed.read_bytes())  # (the .bin also holds status asks)
+        assert (proof["escpos_bytes"], proof["paper_dots"]) == (job["result"]["bytes"], 576)
 
 
-@pytest.mark.parametrize(
-    ("setting", "said"),
-    [
-        ("unreachable", "upload of the proof to http://127.0.0.1:"),
-        ("refused", "the cloud refused the proof upload (HTTP 413)"),
-    ],
-)
-async def test_a_proof_that_cannot_be_uploaded_leaves_the_print_alone(
-    tmp_path: Path, uid: str, mosquitto_url: str, setting: str, said: str
+@pytest.mark.parametrize("setting", ["unreachable", "small store"])
+async def test_a_cloud_that_cannot_take_blobs_still_shows_the_proof(
+    tmp_path: Path, uid: str, mosquitto_url: str, setting: str
 ) -> None:
     settings: dict[str, object] = (
         {"public_url": f"http://127.0.0.1:{free_port()}"}  # nothing listens there
         if setting == "unreachable"
-        else {"blob_max_bytes": 64}  # smaller than any PNG
+        else {"blob_max_bytes": 64}  # smaller than any PNG: drawn, shown, not kept
     )
     async with _world(tmp_path, uid, mosquitto_url, **settings) as world:
         job = await _print(world, uid, "P404")
         assert job["state"] == "succeeded", job
         assert job["attempts"] == 1
-        result = job["result"]
-        assert "proof" not in result and "blobs" not in result
-        assert result["proof_error"].startswith("the receipt was printed, but its proof was not")
-        assert said in result["proof_error"]
-        assert "could not be drawn" not in result["proof_error"]  # the upload, not the renderer
+        assert "proof_error" not in job["result"], job["result"]
         assert len(receipts_naming(world.receipts_dir(f"proof-kiosk-{uid}"), "P404")) == 1
         async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
-        assert r.status_code == 404
-        assert "the device said: the receipt was printed" in r.json()["message"]
+        assert r.status_code == 200, r.text
+        assert png_size(r.content)[0] == PAPER_80MM
+        assert r.headers["etag"] == f'"{hashlib.sha256(r.content).hexdigest()}"'
+        assert r.headers["content-disposition"].startswith("inline; filename=")
 
 
 @pytest.mark.parametrize("proof", [True, False])
