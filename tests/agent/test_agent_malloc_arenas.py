@@ -8,11 +8,14 @@ the heaps with glibc's ``malloc_stats``, which prints one ``Arena N:`` block per
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +48,8 @@ libc.malloc_stats()
 
 
 def heaps_after_six_threads(mode: str) -> tuple[str, int]:
+    if platform.libc_ver()[0] != "glibc":
+        require_or_skip("glibc's malloc")
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
     done = subprocess.run(
         [sys.executable, "-c", SIX_THREADS, mode],
@@ -60,14 +65,12 @@ def heaps_after_six_threads(mode: str) -> tuple[str, int]:
     return done.stdout.strip(), len(arenas)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
 def test_threads_share_two_heaps_once_the_agent_caps_them() -> None:
     said, heaps = heaps_after_six_threads("capped")
     assert said == "capped=True"
     assert 1 <= heaps <= 2, f"{heaps} glibc heaps with the cap"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
 def test_without_the_cap_each_thread_gets_a_heap_of_its_own() -> None:
     """The control: the count above means something (glibc would have made more)."""
     said, heaps = heaps_after_six_threads("uncapped")
