@@ -132,7 +132,7 @@ SYNTHETIC_AGENT = (
 def agent_argv(config: Path) -> list[str]:
     """The agent as deployed: ``python -m edge_agent run`` (what ``kfleet-agent-launch`` runs),
     not this module, whose imports (simulators, aiomqtt's client here, NumPy, SQLAlchemy) put
-    ~36 MB into the figure that no device has. With synthetic cameras, the sources first."""
+    20–33 MB into the figures that no device has. With synthetic cameras, the sources first."""
     run = ["run", "--config", str(config), "--log-level", "warning"]
     if "synthetic:" in config.read_text(encoding="utf-8"):
         return [sys.executable, "-c", SYNTHETIC_AGENT, *run]
