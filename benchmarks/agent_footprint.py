@@ -1,8 +1,9 @@
 """The agent's footprint (issue 17): resident memory and idle CPU of one kiosk agent process
 with every driver loaded. Targets: RSS ≤ 120 MB, idle CPU ≤ 1 % of one core.
 
-One agent process (``python -m benchmarks.agent_footprint --agent CONFIG``: the real CLI's
-agent, plus the synthetic camera sources registered, as ``kfleet demo`` does) with a
+One agent process started as the launcher starts it on a device (``python -m edge_agent run
+--config CONFIG``: none of this benchmark's or the simulators' imports; with synthetic cameras
+the simulator's sources are registered first, as ``kfleet demo`` does) with a
 peripheral of every driver: ESC/POS over the network (the printer simulator) and to a device
 file, the GA 467 ID-card reader, the call button and the rating pad (pty simulators), the
 document camera and the camera + microphone (synthetic sources), an A4 spool and an IPP
@@ -117,17 +118,25 @@ def agent_toml(
     return path
 
 
-def run_agent(config: str) -> None:
-    """The child: the CLI's agent, with the synthetic camera sources registered when the
-    config names one (registering imports the camera drivers and simulators, OpenCV and NumPy
-    with them, which a device without cameras never loads)."""
-    from edge_agent.cli import app
+#: the synthetic cameras' child: the simulator's sources registered, then the agent's CLI (the
+#: simulator's modules are in its figures, which a device never loads)
+SYNTHETIC_AGENT = (
+    "import sys\n"
+    "from kfleet.world.world import register_synthetic_sources\n"
+    "register_synthetic_sources()\n"
+    "from edge_agent.cli import app\n"
+    "app(sys.argv[1:], prog_name='kfleet-agent')\n"
+)
 
-    if "synthetic:" in Path(config).read_text(encoding="utf-8"):
-        from kfleet.world.world import register_synthetic_sources
 
-        register_synthetic_sources()
-    app(["run", "--config", config, "--log-level", "warning"])
+def agent_argv(config: Path) -> list[str]:
+    """The agent as deployed: ``python -m edge_agent run`` (what ``kfleet-agent-launch`` runs),
+    not this module, whose imports (simulators, aiomqtt's client here, NumPy, SQLAlchemy) put
+    20–33 MB into the figures that no device has. With synthetic cameras, the sources first."""
+    run = ["run", "--config", str(config), "--log-level", "warning"]
+    if "synthetic:" in config.read_text(encoding="utf-8"):
+        return [sys.executable, "-c", SYNTHETIC_AGENT, *run]
+    return [sys.executable, "-m", "edge_agent", *run]
 
 
 def cpu_s(pid: int) -> float:
@@ -234,8 +243,7 @@ async def bench(
                 "rating": rating.port_path,
             }
             config = agent_toml(tmp, broker, printer.port, ports, cameras=cameras)
-            argv = [sys.executable, "-m", "benchmarks.agent_footprint", "--agent", str(config)]
-            agent = subprocess.Popen(argv)  # noqa: ASYNC220 (started once, not awaited)
+            agent = subprocess.Popen(agent_argv(config))  # noqa: ASYNC220 (started once, not awaited)
             try:
                 birth = await asyncio.wait_for(wait_birth(int(broker.rsplit(":", 1)[1])), 120)
                 await asyncio.sleep(warmup)  # start-up work (imports, first probes) settles
@@ -265,11 +273,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=20.0, help="after the birth")
     parser.add_argument("--stream-seconds", type=float, default=30.0, help="0: no stream")
-    parser.add_argument("--agent", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
-    if args.agent:
-        run_agent(args.agent)
-        return
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="kf-footprint-") as tmp:
         for name in ("all", "lean", "opencv"):

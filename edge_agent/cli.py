@@ -19,6 +19,7 @@ import typer
 from edge_agent.agent import Agent
 from edge_agent.config import AgentConfig, example_config, load_config
 from edge_agent.errors import AgentError, ConfigError
+from edge_agent.memory import limit_malloc_arenas
 
 app = typer.Typer(
     help="The kfleet device agent: exposes this device's peripherals to the fleet over MQTT.",
@@ -47,6 +48,7 @@ def run(
     """Run the agent until Ctrl-C / SIGTERM, then go offline in order."""
     cfg = _load(config)
     _check_data_dir(cfg, config)
+    limit_malloc_arenas()  # before the agent starts its threads
     logging.basicConfig(
         stream=sys.stderr,
         level=getattr(logging, log_level.upper(), logging.INFO),

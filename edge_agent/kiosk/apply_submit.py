@@ -20,7 +20,6 @@ from edge_agent.kiosk.idcard import masked_card
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, error, relay
 from protocols.eform import FormDef
-from protocols.eform_check import form_problems, with_card
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +67,8 @@ async def fetch_form(parts: KioskParts, store: DraftStore, draft: Draft) -> Resp
 
 def save_form(store: DraftStore, draft: Draft, body: dict[str, Any]) -> Response:
     """Keep what was typed; 422 ``form_invalid`` with every problem, or 200."""
+    from protocols.eform_check import form_problems, with_card  # jsonschema_rs: when used
+
     form = _form_of(draft)
     if form is None:
         return error(409, "no_form", "请先打开申请表。", "Open the form first.")
@@ -116,6 +117,8 @@ async def upload_page(parts: KioskParts, store: DraftStore, page_id: str) -> str
 
 
 async def submit(parts: KioskParts, store: DraftStore, draft: Draft) -> Response:
+    from protocols.eform_check import with_card
+
     form = _form_of(draft)
     if form is None:
         return error(409, "no_form", "请先填写申请表。", "Fill in the form first.")

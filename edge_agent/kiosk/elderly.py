@@ -25,7 +25,6 @@ from edge_agent.kiosk.idcard import masked_card
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, error, relay
 from protocols.eform import FormDef
-from protocols.eform_check import form_problems, with_card
 from protocols.elderly import eligibility
 
 log = logging.getLogger(__name__)
@@ -66,11 +65,15 @@ async def _form(parts: KioskParts) -> FormDef | Response:
 
 def _filled(form: FormDef, data: Any, card: dict[str, str]) -> dict[str, Any]:
     """The browser's values with the card's fields put in from the card the agent holds."""
+    from protocols.eform_check import with_card  # jsonschema_rs (~4 MB): with the first form
+
     values = data if isinstance(data, dict) else {}
     return with_card(form, values, {**card, "birth_date": card.get("birth", "")})
 
 
 def _problems(form: FormDef, filled: dict[str, Any]) -> list[dict[str, str]]:
+    from protocols.eform_check import form_problems
+
     return [
         {"field": p.field, "message": p.message, "message_en": p.message_en}
         for p in form_problems(form, filled)

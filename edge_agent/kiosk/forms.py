@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,8 +27,10 @@ from edge_agent.kiosk.guide_views import qr_svg
 from edge_agent.kiosk.parts import KioskParts
 from edge_agent.kiosk.relay import NO_STORE, UNREACHABLE_EN, UNREACHABLE_ZH, error, relay
 from protocols.eform import FormDef
-from protocols.eform_check import FormProblem, form_problems, with_card
 from protocols.guide import CODE_RE
+
+if TYPE_CHECKING:
+    from protocols.eform_check import FormProblem
 
 PREFIX = "/kiosk/api/forms"
 CLOUD = "/api/v1/kiosk/forms"
@@ -53,6 +55,14 @@ def card_for_form(card: Any) -> dict[str, str]:
     return out
 
 
+def _problems(form: FormDef, full: dict[str, Any]) -> list[FormProblem]:
+    """The one validation; its module (and jsonschema_rs, ~4 MB) is loaded with the first form
+    a citizen fills, not with the agent."""
+    from protocols.eform_check import form_problems
+
+    return form_problems(form, full)
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
@@ -67,6 +77,8 @@ def shown_problems(
     """The problems as the browser may see them. A field the ID card fills never echoes its
     value (a schema's own sentence may quote it): it says to read the card, or that the card
     does not fit the form."""
+    from protocols.eform_check import FormProblem
+
     card = {f.key: f for f in form.fields() if f.from_card}
     out = []
     for p in problems:
@@ -116,6 +128,8 @@ class FormsApi:
 
     def _full(self, form: FormDef, data: Any) -> dict[str, Any]:
         """The browser's data (fields the card fills replaced by the card's), kept."""
+        from protocols.eform_check import with_card  # jsonschema_rs (~4 MB): when a form is filled
+
         typed = data if isinstance(data, dict) else {}
         self.parts.session.put(DATA_KEY, typed)
         return with_card(form, typed, card_for_form(self.parts.session.get("idcard")))
@@ -125,7 +139,7 @@ class FormsApi:
         if isinstance(form, Response):
             return form
         full = self._full(form, (await _json_body(request)).get("data"))
-        problems = shown_problems(form, form_problems(form, full), full)
+        problems = shown_problems(form, _problems(form, full), full)
         body = {"code": form.code, "version": form.version, "problems": problems}
         return JSONResponse(body, headers=NO_STORE)
 
@@ -135,7 +149,7 @@ class FormsApi:
             return form
         body = await _json_body(request)
         full = self._full(form, body.get("data"))
-        if problems := shown_problems(form, form_problems(form, full), full):
+        if problems := shown_problems(form, _problems(form, full), full):
             return JSONResponse(
                 {
                     "code": "form_data_invalid",

@@ -1,11 +1,12 @@
 """The agent's memory (issue 17): a device with no camera, no scan and no IPP printer never
-loads OpenCV, NumPy, pyipp or aiohttp (about 35 MB of its 120 MB budget).
+loads OpenCV, NumPy, pyipp or aiohttp (about 35 MB of its 120 MB budget), and an idle kiosk
+does not load jsonschema_rs (~4 MB, the e-form checks).
 
-They are imported where a copy, a blank-page check, a receipt proof or an IPP printer needs
-them, never with the agent's modules. An eager import anywhere on the start path (a module
-level ``import cv2`` in a job handler, a kiosk route, a driver the registry loads) brings
-them back silently; this test names the one that did. It runs in a fresh interpreter: the
-test process itself has imported all of them long ago.
+They are imported where a copy, a blank-page check, a receipt proof, an IPP printer or the
+first form a citizen fills needs them, never with the agent's modules. An eager import
+anywhere on the start path (a module level ``import cv2`` in a job handler, a kiosk route, a
+driver the registry loads) brings them back silently; this test names the one that did. It
+runs in a fresh interpreter: the test process itself has imported all of them long ago.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from kfleet.world.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("cv2", "numpy", "pyipp", "aiohttp")
+HEAVY = ("cv2", "numpy", "pyipp", "aiohttp", "jsonschema_rs")
 
 #: a kiosk agent started (peripherals built and probed, its screen serving), then stopped;
 #: prints which of the heavy modules are loaded, as JSON
