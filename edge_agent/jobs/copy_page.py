@@ -9,8 +9,8 @@ legible). The result is a JPEG and a one-page A4 PDF for the printer. Drawing ne
 font; without one the copy is refused (:class:`WatermarkUnavailable`) rather than printed
 unmarked.
 
-OpenCV and NumPy (about 27 MB of the agent's memory) are imported when a copy is composed,
-not with this module: a kiosk that never copies never loads them (issue 17).
+OpenCV, NumPy (about 27 MB of the agent's memory) and Pillow (about 3 MB) are imported when a
+copy is composed, not with this module: a kiosk that never copies never loads them (issue 17).
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from PIL import Image, ImageDraw, ImageFont
-
 from edge_agent.errors import AgentError
 from edge_agent.fonts import INSTALL_HINT
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+    from PIL import Image, ImageFont
 
 Lang = Literal["zh-CN", "en"]
 
@@ -64,6 +63,8 @@ def watermark_text(purpose: str, terminal: str, when: datetime, lang: Lang = "zh
 
 
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont  # only when a copy is made
+
     try:
         return ImageFont.truetype(str(path), size)
     except OSError as err:
@@ -74,6 +75,8 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
 
 def _diagonal_mask(size: tuple[int, int], text: str, font: ImageFont.FreeTypeFont) -> Image.Image:
     """An opacity mask with ``text`` repeated in staggered rows, turned by :data:`ANGLE`."""
+    from PIL import Image, ImageDraw  # only when a copy is made
+
     w, h = size
     side = int(math.hypot(w, h)) + 2
     mask = Image.new("L", (side, side), 0)
@@ -92,6 +95,7 @@ def _diagonal_mask(size: tuple[int, int], text: str, font: ImageFont.FreeTypeFon
 def watermark(page: npt.NDArray[np.uint8], text: str, font_path: Path) -> Image.Image:
     """``page`` (BGR or grey) with the diagonal mark and a band with ``text`` under it."""
     import cv2  # heavy: only when a copy is made
+    from PIL import Image, ImageDraw
 
     if page.ndim == 2:
         image = Image.fromarray(page, mode="L")

@@ -1,6 +1,8 @@
 """The agent's memory (issue 17): a device with no camera, no scan and no IPP printer never
 loads OpenCV, NumPy, pyipp or aiohttp (about 35 MB of its 120 MB budget), and an idle kiosk
-does not load jsonschema_rs (~4 MB, the e-form checks).
+does not load jsonschema_rs (~4 MB, the e-form checks) or Pillow (~3 MB, a copy's watermark and
+a proof's drawing); started as devices start it, it never loads httpx's command line (rich,
+pygments: ~4.5 MB).
 
 They are imported where a copy, a blank-page check, a receipt proof, an IPP printer or the
 first form a citizen fills needs them, never with the agent's modules. An eager import
@@ -19,7 +21,7 @@ from pathlib import Path
 from kfleet.world.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("cv2", "numpy", "pyipp", "aiohttp", "jsonschema_rs")
+HEAVY = ("cv2", "numpy", "pyipp", "aiohttp", "jsonschema_rs", "PIL")
 
 #: a kiosk agent started (peripherals built and probed, its screen serving), then stopped;
 #: prints which of the heavy modules are loaded, as JSON
@@ -78,3 +80,24 @@ def test_an_agent_without_cameras_scans_or_ipp_loads_no_opencv_numpy_or_pyipp(
         f"{report['loaded']} imported by an agent that has no use for them: find the eager "
         "import with `python -X importtime` and move it to the call site"
     )
+
+
+def test_the_agent_started_as_devices_start_it_skips_httpx_cli_and_dnspython() -> None:
+    """``python -m edge_agent`` (``kfleet-agent-launch``) imports the agent with httpx, whose
+    package would import its command line, and rich and pygments with it, and with paho, which
+    would import dnspython for SRV lookups."""
+    probe = (
+        "import sys, edge_agent.__main__, httpx; "
+        "print([m for m in ('rich', 'pygments', 'click', 'dns') if sys.modules.get(m)])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    # click stays: Typer, the agent's own command line, is built on it
+    assert done.stdout.strip() == "['click']", done.stdout
