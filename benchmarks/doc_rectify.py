@@ -16,7 +16,8 @@ Held-out conditions (``simulators.doc_scene.HELD_OUT``) are reported apart from 
 ones: whoever tunes the detector runs ``--only tuning`` and never reads the held-out figures.
 Also printed: per-condition accuracy at 12 MP, wall and CPU time per frame, and how well the
 detector's confidence separates wrong quads from good ones (the kiosk asks the citizen to
-adjust the corners below a threshold).
+adjust the corners below a threshold), how many frames per condition it would ask about, and
+how many pages have a side that is not in the pixels at all (``doc_rectify_sides``).
 
 Targets: mean JI ≥ 0.98, failures ≤ 2 %, worst condition ≥ 0.95; detect + rectify p95
 ≤ 100 ms at 1080p and ≤ 200 ms at 12 MP on one core. Timed: detection + rectification (warp,

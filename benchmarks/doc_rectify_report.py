@@ -6,7 +6,16 @@ import math
 import statistics
 from collections.abc import Sequence
 
-from benchmarks.doc_rectify_run import Frame, Summary, by_condition, pct, worst
+from benchmarks.doc_rectify_run import (
+    ASK_BELOW,
+    FAIL_BELOW,
+    Frame,
+    Summary,
+    by_condition,
+    pct,
+    worst,
+)
+from benchmarks.doc_rectify_sides import UNSEEN_STEP
 from simulators.doc_camera import HELD_OUT
 
 TARGET_MEAN, TARGET_WORST, TARGET_FAIL = 0.98, 0.95, 0.02
@@ -15,16 +24,18 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def condition_table(title: str, frames: Sequence[Frame]) -> None:
-    """One line per condition: n, mean and min JI, failures, missed, mean confidence."""
+    """One line per condition: n, mean and min JI, failures, missed, mean confidence, how
+    many the kiosk would ask about, how many have a side not in the pixels."""
     print(f"\n{title}")
-    print("  condition           n   mean JI   min JI  fail  missed  mean conf")
+    print("  condition           n   mean JI   min JI  fail  missed  mean conf  asked  unseen")
     for cond, group in by_condition(frames).items():
         s = Summary.of(group)
         confs = [f.confidence for f in group if not f.missed]
         conf = statistics.fmean(confs) if confs else math.nan
+        asked, unseen = sum(f.asked for f in group), sum(f.unseen for f in group)
         print(
             f"  {cond.value:<16} {s.n:>4}   {s.mean:.4f}   {s.minimum:.4f}  {s.failures:>4}"
-            f"  {s.missed:>6}  {conf:9.3f}"
+            f"  {s.missed:>6}  {conf:9.3f}  {asked:>5}  {unseen:>6}"
         )
 
 
@@ -72,7 +83,32 @@ def accuracy(label: str, frames: Sequence[Frame]) -> bool:
     ok = verdict("tuning", tuning) & verdict("held-out", held)
     if tuning and held:
         ok &= verdict("overall", frames)
+    failures_seen(tuning, held)
     return ok
+
+
+def failures_seen(tuning: Sequence[Frame], held: Sequence[Frame]) -> None:
+    """The failures split by whether the page's four sides are in the pixels at all (a
+    weakest side stepping by ≥ ``UNSEEN_STEP`` grey levels), and by whether the kiosk asks
+    the citizen (confidence below ``ASK_BELOW``, or no page): a failure that is asked about
+    costs the citizen a touch, a silent one a wrong scan."""
+    print(
+        f"  failures (JI < {FAIL_BELOW}): sides in the pixels (weakest step ≥ {UNSEEN_STEP:g}"
+        f" grey level) or not; asked (confidence < {ASK_BELOW}, or no page) or silent"
+    )
+    for label, group in (("tuning", tuning), ("held-out", held)):
+        if not group:
+            continue
+        failed = [f for f in group if f.failed]
+        unseen = [f for f in failed if f.unseen]
+        seen = [f for f in failed if not f.unseen]
+        print(
+            f"  {label:<9} n {len(group):>4}  failed {len(failed)}: {len(seen)} with all sides "
+            f"seen ({sum(f.asked for f in seen)} asked), {len(unseen)} with a side unseen "
+            f"({sum(f.asked for f in unseen)} asked); frames with a side unseen "
+            f"{sum(f.unseen for f in group)}; good quads asked "
+            f"{sum(f.asked for f in group if not f.failed)}"
+        )
 
 
 def timing(label: str, frames: Sequence[Frame]) -> bool:

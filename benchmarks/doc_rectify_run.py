@@ -21,11 +21,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.doc_rectify_sides import UNSEEN_STEP, weakest_side_step
 from edge_agent.vision.page_detect import detect_page
 from edge_agent.vision.rectify import rectify
 from simulators.doc_camera import HELD_OUT, TUNING, Condition, Scene, generate_scene, jaccard
 
 FAIL_BELOW = 0.9
+ASK_BELOW = 0.5  # the kiosk's default (``edge_agent.drivers.camera_config``: ``ask_below``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,18 @@ class Frame:
     gen_ms: float
     #: what is printed on the page (form, photos, table, ...)
     kind: str = ""
+    #: the true page's weakest side's step in the frame, grey levels (``doc_rectify_sides``)
+    side_step: float = math.nan
+
+    @property
+    def asked(self) -> bool:
+        """Would the kiosk ask the citizen to adjust the corners (or show none found)?"""
+        return self.missed or self.confidence < ASK_BELOW
+
+    @property
+    def unseen(self) -> bool:
+        """Is one of the page's sides below a grey level in the pixels (no detector's)?"""
+        return self.side_step < UNSEEN_STEP
 
     @property
     def missed(self) -> bool:
@@ -86,7 +100,8 @@ def run(
         else:
             ji = jaccard(found.corners, scene.corners, scene.page_size)
             conf = float(found.confidence)
-        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms, scene.kind))
+        step = weakest_side_step(scene.frame, scene.corners)
+        frames.append(Frame(cond, frame_seed, ji, conf, wall, cpu, gen_ms, scene.kind, step))
         if save is not None and ji < FAIL_BELOW and cond not in HELD_OUT:
             _save(save, scene, None if found is None else found.corners, ji)
     return frames
