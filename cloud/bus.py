@@ -24,12 +24,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import BaseModel
 
+from cloud import bus_client
 from cloud.bus_inbound import decode_inbound, src_mismatch
 from cloud.errors import BusUnavailable
 from cloud.reasons import Ignored, Rejected
 from cloud.settings import Settings
 from cloud.stats import BusStats
-from protocols import mqtt_client
 from protocols.envelope import Envelope, MsgType, Sender, encode
 from protocols.errors import ProtocolError
 from protocols.topics import (
@@ -127,10 +127,7 @@ class Bus:
                     self.ready.set()
                     self.connected_since = asyncio.get_running_loop().time()
                     log.info("bus connected to %s", endpoint.url)
-                    async for message in client.messages:
-                        self._in_hand, self._inbox.taken = message, None
-                        await self._route(message)
-                        self._in_hand = None
+                    await self._receive(client)
             except SubscriptionRefused as err:
                 log.error("%s", err)
             except aiomqtt.MqttError as err:
@@ -229,7 +226,7 @@ class Bus:
         else:
             kwargs["protocol"] = aiomqtt.ProtocolVersion.V311
             kwargs["clean_session"] = not persistent
-        return mqtt_client.Client(
+        return bus_client.Client(
             ep.host,
             ep.port,
             username=ep.username,
@@ -244,6 +241,21 @@ class Bus:
         )
 
     # -- receiving ---------------------------------------------------------------------------
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        """Route what paho received until the connection drops (``MqttError``).
+
+        What is already waiting is taken at once; only an empty inbox is awaited through
+        aiomqtt's iterator (a task and a wait per message, which also sees the disconnect).
+        A readiness callback parses every packet the socket held (``cloud.bus_client``), so a
+        run of messages is routed in one turn of the event loop."""
+        messages = client.messages
+        inbox = self._inbox
+        while True:
+            message = inbox.get_nowait() if not inbox.empty() else await anext(messages)
+            self._in_hand, inbox.taken = message, None
+            await self._route(message)
+            self._in_hand = None
 
     async def _drain_inbox(self) -> None:
         """Route what arrived before the connection dropped: it was acknowledged already."""
