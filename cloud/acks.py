@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.blobs import SHA256_PATTERN, BlobStore
@@ -24,6 +24,7 @@ from cloud.db import ack_rows
 from cloud.db import jobs as job_repo
 from cloud.db.models import utcnow
 from cloud.db.session import engine_of
+from cloud.db.sqlite_driver import DeferredWrites, deferred_writes
 from cloud.hub import ChangeHub
 from cloud.stats import BusStats
 from fleet.acks import AckIgnored, Decision, decide_ack, needs_blob_check
@@ -103,25 +104,37 @@ class AckApplier:
         the same acks again after an exception.
         """
         out = _Outcome(utcnow())
-        async with self._engine.begin() as conn:  # commits at the end, rolls back on error
-            rows = await ack_rows.load(conn, (body.job_id for _, _, body in acks))
-            seen: set[str] = set()
-            for device_id, msg_id, body in acks:
-                if msg_id in seen:  # twice in this group
-                    out.ignored.append((AckIgnored.DUPLICATE_MESSAGE, msg_id))
-                    continue
-                row = rows.get(body.job_id)
-                decision = self._decide(row, device_id, body)
-                if decision.record_message:
-                    seen.add(msg_id)
-                    out.processed.append(
-                        {"id": msg_id, "device_id": device_id, "received_at": out.now}
-                    )
-                if row is not None:
-                    out.persist(row, decision, device_id)
-                out.count(decision)
-            await ack_rows.save(conn, rows.values(), out.processed, out.events)
+        # on SQLite the writes go to the database's thread with the commit, in one hand-off
+        async with (
+            self._engine.connect() as conn,
+            deferred_writes(conn) as batch,
+            conn.begin(),  # commits at the end (inside deferred_writes), rolls back on error
+        ):
+            await self._decide_and_save(conn, batch, acks, out)
         self._announce(out, len(acks))
+
+    async def _decide_and_save(
+        self,
+        conn: AsyncConnection,
+        batch: DeferredWrites | None,
+        acks: Sequence[Ack],
+        out: _Outcome,
+    ) -> None:
+        rows = await ack_rows.load(conn, (body.job_id for _, _, body in acks))
+        seen: set[str] = set()
+        for device_id, msg_id, body in acks:
+            if msg_id in seen:  # twice in this group
+                out.ignored.append((AckIgnored.DUPLICATE_MESSAGE, msg_id))
+                continue
+            row = rows.get(body.job_id)
+            decision = self._decide(row, device_id, body)
+            if decision.record_message:
+                seen.add(msg_id)
+                out.processed.append({"id": msg_id, "device_id": device_id, "received_at": out.now})
+            if row is not None:
+                out.persist(row, decision, device_id)
+            out.count(decision)
+        await ack_rows.save(conn, rows.values(), out.processed, out.events, batch)
 
     def _decide(self, row: ack_rows.AckedRow | None, device_id: str, body: AckBody) -> Decision:
         job = row.job if row is not None else None

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from cloud import audit
 from cloud.auth.principal import Principal
@@ -17,13 +18,18 @@ from cloud.db import sites as site_repo
 from cloud.db.models import Job
 from cloud.errors import CloudError
 
+#: a job as the ORM loads it, or its row as Core reads it (the long-poll's)
+JobLike = Job | Row[Any]
 
-async def job_site(s: AsyncSession, job: Job) -> str:
+
+async def job_site(s: AsyncSession | AsyncConnection, job: JobLike) -> str:
     """The path of the site the job belongs to."""
     return (await site_repo.paths(s, {job.site_id})).get(job.site_id, "")
 
 
-async def require_visible(s: AsyncSession, job: Job, caller: Principal) -> str:
+async def require_visible(
+    s: AsyncSession | AsyncConnection, job: JobLike, caller: Principal
+) -> str:
     """The job's site path; a 404 (the words of an unknown job) outside the caller's scope."""
     path = await job_site(s, job)
     if not caller.sees(path):

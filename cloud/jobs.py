@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from cloud import job_access
 from cloud.auth.principal import Principal
@@ -23,9 +23,11 @@ from cloud.db import job_queries
 from cloud.db import jobs as job_repo
 from cloud.db import sites as site_repo
 from cloud.db.models import Device, Job, utcnow
+from cloud.db.session import engine_of
 from cloud.dispatcher import Dispatcher
 from cloud.errors import Conflict, NotFound, Unprocessable
 from cloud.hub import ChangeHub
+from cloud.job_access import JobLike
 from cloud.job_intake import JobIntake
 from cloud.schemas import DeviceTarget, JobCreate, JobOut, SiteTarget
 from fleet.cancel import CancelAction, decide_cancel
@@ -157,7 +159,7 @@ async def _replayed(s: AsyncSession, existing: Job, digest: str, caller: Princip
     return (await to_out(s, [_replay(existing, digest, site, caller)]))[0]
 
 
-async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
+async def to_out(s: AsyncSession | AsyncConnection, jobs: Sequence[JobLike]) -> list[JobOut]:
     """Response models; site paths come from a per-process cache (one query on a miss)."""
     ids = {j.site_id for j in jobs} | {j.target_site_id for j in jobs if j.target_site_id}
     paths = await site_repo.paths(s, ids)
@@ -192,10 +194,6 @@ async def to_out(s: AsyncSession, jobs: Sequence[Job]) -> list[JobOut]:
     ]
 
 
-def _target_detail(req: JobCreate) -> dict[str, Any]:
-    return {"target": req.target.model_dump(mode="json", exclude_none=True)}
-
-
 class JobService:
     """What the REST API does with jobs."""
 
@@ -212,6 +210,7 @@ class JobService:
         intake: JobIntake,
     ) -> None:
         self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._hub = hub
         self._dispatcher = dispatcher
         self._commands = commands
@@ -241,11 +240,9 @@ class JobService:
         )
 
     async def create(self, req: JobCreate, caller: Principal) -> tuple[JobOut, bool]:
-        """Store a job (``queued``) and dispatch it at once if a device can take it.
-
-        Returns (job, created); a replay of an idempotency key returns the existing job.
-        The target must be in ``caller``'s scope; the audit row commits with the job.
-        """
+        """Store a job (``queued``), dispatched at once if a device can take it; returns (job,
+        created), a replayed idempotency key's the existing job. The target must be in
+        ``caller``'s scope; the audit row commits with the job."""
         params = validate_params(req.kind, req.params)
         await check_document(self._store, req.kind, params)
         digest = request_hash(req, params)
@@ -264,7 +261,8 @@ class JobService:
             job.target_device_id = device.id if device is not None else None
             s.add(job)
             job_repo.created(s, job, "api")
-            job_access.record(s, caller, "job.create", job, path, detail=_target_detail(req))
+            target = {"target": req.target.model_dump(mode="json", exclude_none=True)}
+            job_access.record(s, caller, "job.create", job, path, detail=target)
             try:
                 # no autoflush: the job's INSERT waits for the commit, so a key a concurrent
                 # request took meanwhile fails here and not in prepare's site query (a 500)
@@ -284,18 +282,19 @@ class JobService:
         return result, True
 
     async def get(self, job_id: str, caller: Principal, wait_s: float = 0) -> JobOut:
-        """The job; with ``wait_s`` return as soon as it settles (or when the wait is over)."""
+        """The job; with ``wait_s`` once it settles or the wait is over. Read with Core: no ORM
+        session for a read, twice per long-poll (issue 17)."""
         async with self._hub.subscribe(f"job:{job_id}") as sub:
-            async with self._sessions() as s:
-                job = await job_repo.require(s, job_id)
-                await job_access.require_visible(s, job, caller)
+            async with self._engine.connect() as conn:
+                job = await job_repo.require_row(conn, job_id)
+                await job_access.require_visible(conn, job, caller)
                 if wait_s <= 0 or JobState(job.state) in SETTLED:
-                    return (await to_out(s, [job]))[0]
-            # no session is held while waiting: SQLite has one connection for the whole process
+                    return (await to_out(conn, [job]))[0]
+            # no connection is held while waiting: SQLite has one for the whole process
             await sub.wait_for(lambda state: JobState(state) in SETTLED, wait_s)
-        async with self._sessions() as s:
-            job = await job_repo.require(s, job_id)
-            return (await to_out(s, [job]))[0]
+        async with self._engine.connect() as conn:
+            job = await job_repo.require_row(conn, job_id)
+            return (await to_out(conn, [job]))[0]
 
     async def list_jobs(
         self,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.db.models import Job, JobEvent, ProcessedMessage
+from cloud.db.sqlite_driver import DeferredWrites
 from fleet.acks import AckedJob
 from protocols.jobs import JobKind, JobState
 
@@ -73,10 +74,13 @@ async def save(
     rows: Iterable[AckedRow],
     processed: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
+    batch: DeferredWrites | None = None,
 ) -> None:
     """Insert the processed ids and events, then update each changed job if unchanged since.
 
-    A message id handled before fails the ``processed_messages`` insert (primary key).
+    A message id handled before fails the ``processed_messages`` insert (primary key). With
+    a ``batch`` (SQLite) the statements run at the commit, which raises those errors and the
+    :class:`StaleDataError` of a job changed since it was read.
     """
     if processed:
         await conn.execute(_PROCESSED.insert(), list(processed))
@@ -86,8 +90,10 @@ async def save(
         if not row.changes:
             continue
         params = {**row.changes, "version": row.version + 1}
+        if batch is not None:
+            batch.expect_one_row = True  # checked on the database's thread, at the commit
         result = await conn.execute(
             _UPDATE, params | {"read_id": row.job.id, "read_version": row.version}
         )
-        if result.rowcount != 1:
+        if batch is None and result.rowcount != 1:
             raise StaleDataError(f"job {row.job.id} changed since it was read")

@@ -8,10 +8,10 @@ commit), is planned by :func:`fleet.jobs.plan_transition` and recorded by
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cloud.db.models import Job, JobEvent, utcnow
@@ -137,6 +137,19 @@ async def try_commit(session: AsyncSession, hub: ChangeHub) -> bool:
 #: long-poll reads a job twice)
 _LOAD = select(Job).where(Job.id == bindparam("job_id"))
 _LOAD_LOCKED = _LOAD.with_for_update()
+
+
+#: the whole row as Core reads it: the long-poll's two reads skip the ORM's session, identity
+#: map and instance loading (issue 17); its attributes are the model's
+_ROW = select(*cast(Table, Job.__table__).c).where(Job.id == bindparam("job_id"))
+
+
+async def require_row(conn: AsyncConnection, job_id: str) -> Row[Any]:
+    """The job's row (read only: nothing of it is written back), or the 404 of an unknown job."""
+    row = (await conn.execute(_ROW, {"job_id": job_id})).first()
+    if row is None:
+        raise not_found(job_id)
+    return row
 
 
 async def load(session: AsyncSession, job_id: str, *, for_update: bool = False) -> Job | None:

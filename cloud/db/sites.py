@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from cloud.db.models import Site
 from cloud.errors import Conflict, NotFound, Unprocessable
@@ -110,9 +110,11 @@ async def tree(session: AsyncSession, scope: str | None = None) -> list[dict[str
 _PATHS: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
 
 
-async def paths(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    """Paths of the sites ``ids`` (missing sites are left out), read once per process."""
-    known = _PATHS.setdefault(session.get_bind().engine, {})
+async def paths(session: AsyncSession | AsyncConnection, ids: set[int]) -> dict[int, str]:
+    """Paths of the sites ``ids`` (missing sites are left out), read once per process (also
+    on a bare connection: the long-poll reads its job with Core, see ``cloud.jobs``)."""
+    engine = session.sync_engine if isinstance(session, AsyncConnection) else session.get_bind()
+    known = _PATHS.setdefault(engine.engine, {})
     missing = ids - known.keys()
     if missing:
         rows = await session.execute(select(Site.id, Site.path).where(Site.id.in_(missing)))

@@ -10,13 +10,20 @@ order. :class:`OneHopConnection` skips the hand-off of a commit or rollback when
 transaction open and no statement is on its way to the thread: ``sqlite3`` itself does nothing
 then (a session that only read, the long-poll's). Server-side cursors (streamed results) keep
 SQLAlchemy's own cursor, counted as on their way too.
+
+A transaction that only writes after its reads (the ack group commit, :mod:`cloud.acks`) may
+defer its writes (:func:`deferred_writes`): they go to the thread with its commit, in one
+hand-off, all or nothing; an UPDATE it marks must change exactly one row, or the whole batch
+rolls back with :class:`StaleDataError` (the optimistic ``version`` check, done on the thread).
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
@@ -26,6 +33,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     AsyncAdapt_aiosqlite_ss_cursor,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
@@ -58,6 +67,51 @@ def _run(
     finally:
         cursor.close()
         landed()
+
+
+#: (statement, parameters, executemany, must change exactly one row) of a deferred write
+Write = tuple[str, Any, bool, bool]
+
+
+@dataclass(slots=True)
+class DeferredWrites:
+    """Writes held back until their transaction's commit (see :func:`deferred_writes`)."""
+
+    writes: list[Write] = field(default_factory=list)
+    #: the next statement is an UPDATE that must change exactly one row (set just before it)
+    expect_one_row: bool = False
+
+
+def _write_all(cursor: sqlite3.Cursor, writes: Sequence[Write]) -> None:
+    for operation, parameters, many, one_row in writes:
+        if many:
+            cursor.executemany(operation, parameters)
+            continue
+        cursor.execute(operation, () if parameters is None else parameters)
+        if one_row and cursor.rowcount != 1:
+            raise StaleDataError("a row changed since it was read (its version moved on)")
+
+
+def _commit_writes(
+    conn: sqlite3.Connection, writes: Sequence[Write], landed: Callable[[], None]
+) -> None:
+    """Deferred writes, then COMMIT, on aiosqlite's thread: all or nothing."""
+    try:
+        cursor = conn.cursor()
+        try:
+            _write_all(cursor, writes)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            cursor.close()
+    finally:
+        landed()
+
+
+async def _held() -> None:
+    """What a held-back write awaits: nothing (no hand-off)."""
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -100,20 +154,42 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         """Nothing to close: the statement's cursor was closed on the thread."""
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if self._deferred(operation, parameters, many=False):
+            return None
         try:
             return await_(self._hop(operation, parameters, many=False))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        if self._deferred(operation, seq_of_parameters, many=True):
+            return None
         try:
             return await_(self._hop(operation, seq_of_parameters, many=True))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
+    def _deferred(self, operation: str, parameters: Any, *, many: bool) -> bool:
+        """Hold a write back for the commit; a statement that returns rows is never held."""
+        batch: DeferredWrites | None = self._adapt_connection._batch  # type: ignore[attr-defined]
+        if batch is None or operation.lstrip()[:6].upper() not in ("INSERT", "UPDATE"):
+            return False
+        if "RETURNING" in operation.upper():
+            return False
+        one_row, batch.expect_one_row = batch.expect_one_row, False
+        if many:  # a list: SQLAlchemy may reuse the sequence it passed
+            parameters = list(parameters)
+        batch.writes.append((operation, parameters, many, one_row))
+        self._description, self._rowcount, self._lastrowid = None, -1, None
+        self._rows = collections.deque()
+        await_(_held())  # SQLAlchemy's async execution insists on one await per statement
+        return True
+
     async def _hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        if adapted._batch is not None and adapted._batch.writes:
+            raise RuntimeError("a read after deferred writes would not see them")
         async with adapted._execute_mutex:
             raw = conn._conn
             # a call refused by a closed connection never lands: the count then keeps every
@@ -156,7 +232,7 @@ class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """Hands out :class:`OneHopCursor` s; ends a transaction only when SQLite has one."""
 
-    __slots__ = ("_landed", "_sent")
+    __slots__ = ("_batch", "_landed", "_sent")
     _cursor_cls = OneHopCursor
     _ss_cursor_cls = StreamingCursor
 
@@ -167,6 +243,8 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         #: stale ``_landed`` read on the loop only makes a statement look still pending
         self._sent = 0
         self._landed = 0
+        #: writes held back for the commit while :func:`deferred_writes` is active
+        self._batch: DeferredWrites | None = None
 
     def sent(self) -> None:
         self._sent += 1
@@ -184,10 +262,24 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         return raw is None or not raw.in_transaction
 
     def commit(self) -> None:
-        if not self._nothing_to_end():
+        if self._batch is not None and self._batch.writes:
+            writes, self._batch.writes = self._batch.writes, []
+            try:
+                await_(self._commit_writes(writes))
+            except Exception as error:
+                self._handle_exception(error)
+        elif not self._nothing_to_end():
             super().commit()
 
+    async def _commit_writes(self, writes: list[Write]) -> None:
+        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._execute_mutex:
+            self.sent()
+            await conn._execute(_commit_writes, conn._conn, writes, self.landed)  # type: ignore[no-untyped-call]
+
     def rollback(self) -> None:
+        if self._batch is not None:  # writes never sent are dropped: nothing else to undo
+            self._batch.writes = []
         if not self._nothing_to_end():
             super().rollback()
 
@@ -203,3 +295,25 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
 def one_hop_dbapi() -> OneHopDBAPI:
     """The ``module`` to give ``create_async_engine`` for a ``sqlite+aiosqlite`` URL."""
     return OneHopDBAPI(aiosqlite, sqlite3)
+
+
+@asynccontextmanager
+async def deferred_writes(conn: AsyncConnection) -> AsyncIterator[DeferredWrites | None]:
+    """Hold the INSERTs and UPDATEs of ``conn`` back until its commit, which sends them in the
+    same hand-off (SQLite; ``None`` elsewhere: nothing is deferred). Reads come first: one
+    after a held write raises. Errors of the writes (a duplicate key, a stale row) are then
+    raised by the commit. Enter it outside the transaction (``conn.begin()``), so the commit
+    happens inside it."""
+    raw = (await conn.get_raw_connection()).dbapi_connection
+    if not isinstance(raw, OneHopConnection):
+        yield None
+        return
+    if raw._batch is not None:
+        raise RuntimeError("deferred_writes is already active on this connection")
+    raw._batch = batch = DeferredWrites()
+    try:
+        yield batch
+    finally:
+        raw._batch = None
+        if batch.writes:  # the block left without a commit or rollback
+            raise RuntimeError("deferred writes were neither committed nor rolled back")
