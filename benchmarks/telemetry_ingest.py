@@ -79,6 +79,18 @@ def _pct(values: list[int], q: float) -> int | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _lags_by_window(lags: list[tuple[int, int]], window_ms: int) -> list[int | None]:
+    """p99 of the sampled lags of the batches stamped in each ``window_ms`` of the load:
+    a backlog at the start (new series) reads differently from one that grows."""
+    if not lags:
+        return []
+    first = min(ts for ts, _lag in lags)
+    windows: dict[int, list[int]] = {}
+    for ts, lag in lags:
+        windows.setdefault((ts - first) // window_ms, []).append(lag)
+    return [_pct(windows.get(i, []), 0.99) for i in range(max(windows) + 1)]
+
+
 def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
     if args.postgres:
         with fresh_postgres(args.postgres, f"kf_tele_{uuid.uuid4().hex[:8]}") as url:
@@ -86,6 +98,8 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
     else:
         run = _run(args, None)
     per_k = 1000 / max(run.stored, 1)
+    lags = [lag for _ts, lag in run.lags_ms]
+    drained = run.drain_s is not None and run.stored >= run.sent
     return {
         "mode": "e2e",
         "database": "postgresql" if args.postgres else "sqlite",
@@ -97,15 +111,21 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
         "sent": run.sent,
         "stored": run.stored,
         "offered_points_per_s": round(run.sent / run.send_s),
-        "drain_s": round(run.drain_s, 2),
-        "sustained_points_per_s": round(run.stored / (run.send_s + run.drain_s)),
+        "send_s": round(run.send_s, 2),
+        "drain_s": round(run.drain_s, 2) if drained and run.drain_s is not None else None,
+        "sustained_points_per_s": (
+            round(run.stored / (run.send_s + run.drain_s))
+            if drained and run.drain_s is not None
+            else None
+        ),
         "liveness_interval_s": args.liveness_interval,
         "lag_ms": {
             "warmup_s": args.warmup,
-            "batches": len(run.lags_ms),
-            "p50": _pct(run.lags_ms, 0.5),
-            "p99": _pct(run.lags_ms, 0.99),
-            "max": max(run.lags_ms, default=None),
+            "batches": len(lags),
+            "p50": _pct(lags, 0.5),
+            "p99": _pct(lags, 0.99),
+            "max": max(lags, default=None),
+            "p99_by_5s": _lags_by_window(run.lags_ms, 5000),
         },
         "cpu_ms_per_1000": {k: round(v * per_k * 1000, 2) for k, v in run.cpu_s.items()},
         "cpu_s": {k: round(v, 1) for k, v in run.cpu_s.items()},
