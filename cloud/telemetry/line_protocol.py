@@ -121,9 +121,10 @@ class LineEncoder:
                     continue
                 if tags is not last_tags:
                     last_tags = tags
-                    tagset = tagsets.get(id(tags))
-                    if tagset is None:
-                        tagset = tagsets[id(tags)] = f"{self._tagset(tags)} {FIELD}="
+                    known = tagsets.get(id(tags))
+                    if known is None:
+                        known = tagsets[id(tags)] = f"{self._tagset(tags)} {FIELD}="
+                    tagset = known
                 if ts_ms != last_ts:
                     last_ts = ts_ms
                     tail = f" {int(ts_ms)}"
