@@ -119,6 +119,7 @@ def run_e2e(
     liveness_s: float | None = None,
     database_url: str | None = None,
     clouds: int = 1,
+    gzip: bool = False,
 ) -> E2eRun:
     """One run; ``clouds`` > 1 needs ``database_url`` (processes cannot share a SQLite file
     over a ``$share`` group's load)."""
@@ -129,7 +130,7 @@ def run_e2e(
         tmp = Path(tmp_name)
         mosq, broker = start_mosquitto(tmp)
         vm, http = start_vm(tmp)
-        os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
+        os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip={int(gzip)}"
         if liveness_s:  # see --liveness-interval
             os.environ["KFLEET_LIVENESS_INTERVAL_S"] = str(liveness_s)
         procs = {"mosquitto": mosq, "victoriametrics": vm}

@@ -45,7 +45,7 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         vm, http = start_vm(Path(tmp))
         try:
             vm_cpu0 = cpu_seconds(vm.pid)
-            url = f"victoriametrics+{http}?gzip={int(args.gzip)}"
+            url = f"victoriametrics+{http}?gzip={_gzip(args)}"
             run = asyncio.run(run_store(url, root, args.devices, args.metrics, args.seconds))
             vm_cpu = cpu_seconds(vm.pid) - vm_cpu0
             stored = count_points(http, root, run.first_ts, run.last_ts)
@@ -57,7 +57,7 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "mode": "store",
         "devices": args.devices,
         "metrics": args.metrics,
-        "gzip": args.gzip,
+        "gzip": _gzip(args),
         "sent": run.points,
         "stored": stored,
         "series": series,
@@ -104,6 +104,7 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
         "mode": "e2e",
         "database": "postgresql" if args.postgres else "sqlite",
         "clouds": args.clouds,
+        "gzip": _gzip(args),
         "devices": run.devices,
         "metrics": run.metrics,
         "interval_s": run.interval_s,
@@ -143,7 +144,14 @@ def _run(args: argparse.Namespace, database_url: str | None) -> E2eRun:
         args.liveness_interval,
         database_url,
         args.clouds,
+        bool(_gzip(args)),
     )
+
+
+def _gzip(args: argparse.Namespace) -> int:
+    """--gzip, else the mode's default: the store alone 1 (the URL's default), end to end 0
+    (cheaper for both sides on loopback; see docs/benchmarks.md)."""
+    return int(args.gzip if args.gzip is not None else args.mode == "store")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -153,7 +161,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--metrics", type=int, default=1000, help="metrics per device per batch")
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
-    p.add_argument("--gzip", type=int, choices=(0, 1), default=1)
+    p.add_argument(
+        "--gzip",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="gzip the write bodies (default: store mode 1, e2e 0)",
+    )
     p.add_argument(
         "--warmup", type=float, default=0.0, help="e2e: s of batches left out of the lags"
     )
