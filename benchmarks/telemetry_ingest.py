@@ -8,6 +8,10 @@ points for this process (building + encoding + HTTP) and for VictoriaMetrics.
 
     python -m benchmarks.telemetry_ingest --mode store --devices 200 --metrics 1000 --seconds 20
 
+With ``--pipeline`` the points go through the cloud's own ``TelemetryPipeline`` (its buffer
+and writer slots) a device's batch at a time, so the writer's CPU is the cloud's whole write
+path; ``writer_without_building`` leaves out building the points (the validator's work).
+
 ``--mode e2e``: broker + cloud + VictoriaMetrics, fed by simulated devices over MQTT; the cloud
 on its embedded SQLite, or ``--postgres URL`` (a fresh database on that server) with
 ``--clouds N`` processes splitting the device topics through a ``$share`` group:
@@ -46,7 +50,9 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         try:
             vm_cpu0 = cpu_seconds(vm.pid)
             url = f"victoriametrics+{http}?gzip={_gzip(args)}"
-            run = asyncio.run(run_store(url, root, args.devices, args.metrics, args.seconds))
+            run = asyncio.run(
+                run_store(url, root, args.devices, args.metrics, args.seconds, args.pipeline)
+            )
             vm_cpu = cpu_seconds(vm.pid) - vm_cpu0
             stored = count_points(http, root, run.first_ts, run.last_ts)
             series = count_series(http, root)
@@ -58,6 +64,7 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "devices": args.devices,
         "metrics": args.metrics,
         "gzip": _gzip(args),
+        "through": "pipeline" if args.pipeline else "store.write",
         "sent": run.points,
         "stored": stored,
         "series": series,
@@ -66,6 +73,8 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "cpu_ms_per_1000": {
             "writer": round(run.cpu_s * per_k * 1000, 2),
             "writer_encode": round(run.encode_cpu_s * per_k * 1000, 2),
+            "writer_building_points": round(run.build_cpu_s * per_k * 1000, 2),
+            "writer_without_building": round((run.cpu_s - run.build_cpu_s) * per_k * 1000, 2),
             "victoriametrics": round(vm_cpu * per_k * 1000, 2),
         },
         "machine": f"{platform.machine()} {platform.python_version()}",
@@ -160,6 +169,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--devices", type=int, default=200)
     p.add_argument("--metrics", type=int, default=1000, help="metrics per device per batch")
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="store mode: hand the points to the cloud's TelemetryPipeline (its buffer and "
+        "writer slots, as the cloud runs them) instead of calling the store directly",
+    )
     p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
     p.add_argument(
         "--gzip",
