@@ -73,8 +73,16 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "cpu_ms_per_1000": {
             "writer": round(run.cpu_s * per_k * 1000, 2),
             "writer_encode": round(run.encode_cpu_s * per_k * 1000, 2),
-            "writer_building_points": round(run.build_cpu_s * per_k * 1000, 2),
-            "writer_without_building": round((run.cpu_s - run.build_cpu_s) * per_k * 1000, 2),
+            **(
+                {
+                    "writer_building_points": round(run.build_cpu_s * per_k * 1000, 2),
+                    "writer_without_building": round(
+                        (run.cpu_s - run.build_cpu_s) * per_k * 1000, 2
+                    ),
+                }
+                if args.pipeline
+                else {}
+            ),
             "victoriametrics": round(vm_cpu * per_k * 1000, 2),
         },
         "machine": f"{platform.machine()} {platform.python_version()}",
