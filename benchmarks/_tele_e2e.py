@@ -32,6 +32,9 @@ def pilot_sites(spec: SiteSpec = PILOT_TREE, parent: str = "") -> list[str]:
     return [path] + [p for child in spec.children for p in pilot_sites(child, path)]
 
 
+#: s between the counts that find when the store holds every point (each a query over every
+#: series; the drain is known to this resolution plus the query's own time)
+DRAIN_POLL_S = 0.5
 #: s a cloud process may take to answer /healthz (imports alone take ~10 s on a loaded machine)
 CLOUD_START_S = 180.0
 
@@ -45,8 +48,8 @@ class E2eRun:
     messages: int
     stored: int
     send_s: float
-    drain_s: float  # after the last publish, until VictoriaMetrics held every point
-    lags_ms: list[int]
+    drain_s: float | None  # after the last publish, until VictoriaMetrics held every point
+    lags_ms: list[tuple[int, int]]  # (a sampled batch's timestamp, its lag)
     cpu_s: dict[str, float]
 
 
@@ -71,16 +74,19 @@ def _wait_registered(db: Path | str, prefix: str, n: int, timeout_s: float = 900
         time.sleep(0.5)  # polling another process's database: no event to await
 
 
-def _wait_stored(http: str, load: Load, timeout_s: float = 120) -> tuple[int, float]:
-    """Points stored once the store caught up (or the timeout passed), and when that was."""
-    deadline, stored = time.monotonic() + timeout_s, 0
+async def _wait_drained(http: str, load: Load, timeout_s: float = 120) -> float | None:
+    """When VictoriaMetrics first held every point sent (wall-clock s), polled every
+    ``DRAIN_POLL_S`` from the end of the load; None if it did not within ``timeout_s``.
+    No forced flush: a point counts once a query sees it, as an operator's would."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        stored = count_points(http, "qh", load.first_ms - 1, load.last_ms + 1, flush=False)
+        stored = await asyncio.to_thread(
+            count_points, http, "qh", load.first_ms - 1, load.last_ms + 1, False
+        )
         if stored >= load.points:
-            break
-        time.sleep(2)  # polling the store for the last points (a count over every series)
-    done = time.time()
-    return count_points(http, "qh", load.first_ms - 1, load.last_ms + 1), done
+            return time.time()
+        await asyncio.sleep(DRAIN_POLL_S)  # polling the store (a count over every series)
+    return None
 
 
 def _start_clouds(
@@ -113,6 +119,7 @@ def run_e2e(
     liveness_s: float | None = None,
     database_url: str | None = None,
     clouds: int = 1,
+    gzip: bool = False,
 ) -> E2eRun:
     """One run; ``clouds`` > 1 needs ``database_url`` (processes cannot share a SQLite file
     over a ``$share`` group's load)."""
@@ -123,7 +130,7 @@ def run_e2e(
         tmp = Path(tmp_name)
         mosq, broker = start_mosquitto(tmp)
         vm, http = start_vm(tmp)
-        os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip=0"
+        os.environ["KFLEET_TSDB_URL"] = f"victoriametrics+{http}?gzip={int(gzip)}"
         if liveness_s:  # see --liveness-interval
             os.environ["KFLEET_LIVENESS_INTERVAL_S"] = str(liveness_s)
         procs = {"mosquitto": mosq, "victoriametrics": vm}
@@ -136,11 +143,11 @@ def run_e2e(
                 "loader": time.process_time()
             }
             t0 = time.time()
-            load, lags = asyncio.run(
+            load, lags, done = asyncio.run(
                 _measure(http, broker, devices, (metrics, interval, seconds, warmup))
             )
-            send_s = time.time() - t0
-            stored, done = _wait_stored(http, load)
+            send_s = load.last_ms / 1000 - t0
+            stored = count_points(http, "qh", load.first_ms - 1, load.last_ms + 1)
             cpu = {k: cpu_seconds(p.pid) - cpu0[k] for k, p in procs.items()}
             cpu["loader"] = time.process_time() - cpu0["loader"]
         finally:
@@ -154,7 +161,7 @@ def run_e2e(
         load.messages,
         stored,
         send_s,
-        max(0.0, done - load.last_ms / 1000),
+        None if done is None else max(0.0, done - load.last_ms / 1000),
         lags,
         cpu,
     )
@@ -162,14 +169,20 @@ def run_e2e(
 
 async def _measure(
     http: str, broker: str, devices: list[str], shape: tuple[int, float, float, float]
-) -> tuple[Load, list[int]]:
-    """``shape``: metrics per batch, s between a device's batches, s of load, s of warm-up."""
+) -> tuple[Load, list[tuple[int, int]], float | None]:
+    """``shape``: metrics per batch, s between a device's batches, s of load, s of warm-up.
+    Returns the load, the sampled lags and when the store held every point (None: not
+    within 120 s). The drain is polled from the moment the load ends (it used to be looked
+    at only after a fixed wait of the interval + 3 s, which the drain then always included)."""
     metrics, interval, seconds, warmup = shape
     sampled = devices[:: max(1, len(devices) // 50)]
     load = Load(sent_at={d: [] for d in sampled}, warmup_ms=int(warmup * 1000))
     stop_watch = asyncio.Event()
     watcher = asyncio.create_task(watch_lag(http, load, stop_watch))
-    await run_load(broker, devices, metrics, interval, seconds, load)
-    await asyncio.sleep(min(10.0, interval) + 3)  # the last batches' lags, then stop watching
-    stop_watch.set()
-    return load, await watcher
+    try:
+        await run_load(broker, devices, metrics, interval, seconds, load)
+        done = await _wait_drained(http, load)
+        await asyncio.sleep(1.0)  # the watcher's next polls see the last batches, then stop
+    finally:
+        stop_watch.set()
+    return load, await watcher, done

@@ -136,12 +136,15 @@ async def run_load(
     )
 
 
-async def watch_lag(http: str, load: Load, stop: asyncio.Event, every_s: float = 0.2) -> list[int]:
+async def watch_lag(
+    http: str, load: Load, stop: asyncio.Event, every_s: float = 0.2
+) -> list[tuple[int, int]]:
     """Poll VictoriaMetrics for the sampled devices' newest stored point; a batch's lag is when
-    it was first seen minus its timestamp (resolution ``every_s``)."""
+    it was first seen minus its timestamp (resolution ``every_s``). Returns (the batch's
+    timestamp, its lag) pairs, so the lags can be told apart by when in the run they were."""
     devices = "|".join(load.sent_at)
     expr = f'tlast_over_time({{__name__="peripheral.c0_value",device=~"{devices}"}}[1h])'
-    lags: list[int] = []
+    lags: list[tuple[int, int]] = []
     seen: dict[str, int] = {}
     async with aiohttp.ClientSession() as http_session:
         while not stop.is_set():
@@ -154,7 +157,7 @@ async def watch_lag(http: str, load: Load, stop: asyncio.Event, every_s: float =
                 dev, stored = item["metric"]["device"], round(float(item["value"][1]) * 1000)
                 for ts in load.sent_at.get(dev, []):
                     if seen.get(dev, 0) < ts <= stored and ts >= load.first_ms + load.warmup_ms:
-                        lags.append(now - ts)
+                        lags.append((ts, now - ts))
                 seen[dev] = max(seen.get(dev, 0), stored)
             await asyncio.sleep(every_s)
     return lags

@@ -8,6 +8,10 @@ points for this process (building + encoding + HTTP) and for VictoriaMetrics.
 
     python -m benchmarks.telemetry_ingest --mode store --devices 200 --metrics 1000 --seconds 20
 
+With ``--pipeline`` the points go through the cloud's own ``TelemetryPipeline`` (its buffer
+and writer slots) a device's batch at a time, so the writer's CPU is the cloud's whole write
+path; ``writer_without_building`` leaves out building the points (the validator's work).
+
 ``--mode e2e``: broker + cloud + VictoriaMetrics, fed by simulated devices over MQTT; the cloud
 on its embedded SQLite, or ``--postgres URL`` (a fresh database on that server) with
 ``--clouds N`` processes splitting the device topics through a ``$share`` group:
@@ -45,8 +49,10 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         vm, http = start_vm(Path(tmp))
         try:
             vm_cpu0 = cpu_seconds(vm.pid)
-            url = f"victoriametrics+{http}?gzip={int(args.gzip)}"
-            run = asyncio.run(run_store(url, root, args.devices, args.metrics, args.seconds))
+            url = f"victoriametrics+{http}?gzip={_gzip(args)}"
+            run = asyncio.run(
+                run_store(url, root, args.devices, args.metrics, args.seconds, args.pipeline)
+            )
             vm_cpu = cpu_seconds(vm.pid) - vm_cpu0
             stored = count_points(http, root, run.first_ts, run.last_ts)
             series = count_series(http, root)
@@ -57,7 +63,8 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "mode": "store",
         "devices": args.devices,
         "metrics": args.metrics,
-        "gzip": args.gzip,
+        "gzip": _gzip(args),
+        "through": "pipeline" if args.pipeline else "store.write",
         "sent": run.points,
         "stored": stored,
         "series": series,
@@ -66,6 +73,16 @@ def store_mode(args: argparse.Namespace) -> dict[str, object]:
         "cpu_ms_per_1000": {
             "writer": round(run.cpu_s * per_k * 1000, 2),
             "writer_encode": round(run.encode_cpu_s * per_k * 1000, 2),
+            **(
+                {
+                    "writer_building_points": round(run.build_cpu_s * per_k * 1000, 2),
+                    "writer_without_building": round(
+                        (run.cpu_s - run.build_cpu_s) * per_k * 1000, 2
+                    ),
+                }
+                if args.pipeline
+                else {}
+            ),
             "victoriametrics": round(vm_cpu * per_k * 1000, 2),
         },
         "machine": f"{platform.machine()} {platform.python_version()}",
@@ -79,6 +96,18 @@ def _pct(values: list[int], q: float) -> int | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _lags_by_window(lags: list[tuple[int, int]], window_ms: int) -> list[int | None]:
+    """p99 of the sampled lags of the batches stamped in each ``window_ms`` of the load:
+    a backlog at the start (new series) reads differently from one that grows."""
+    if not lags:
+        return []
+    first = min(ts for ts, _lag in lags)
+    windows: dict[int, list[int]] = {}
+    for ts, lag in lags:
+        windows.setdefault((ts - first) // window_ms, []).append(lag)
+    return [_pct(windows.get(i, []), 0.99) for i in range(max(windows) + 1)]
+
+
 def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
     if args.postgres:
         with fresh_postgres(args.postgres, f"kf_tele_{uuid.uuid4().hex[:8]}") as url:
@@ -86,10 +115,13 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
     else:
         run = _run(args, None)
     per_k = 1000 / max(run.stored, 1)
+    lags = [lag for _ts, lag in run.lags_ms]
+    drained = run.drain_s is not None and run.stored >= run.sent
     return {
         "mode": "e2e",
         "database": "postgresql" if args.postgres else "sqlite",
         "clouds": args.clouds,
+        "gzip": _gzip(args),
         "devices": run.devices,
         "metrics": run.metrics,
         "interval_s": run.interval_s,
@@ -97,15 +129,21 @@ def e2e_mode(args: argparse.Namespace) -> dict[str, object]:
         "sent": run.sent,
         "stored": run.stored,
         "offered_points_per_s": round(run.sent / run.send_s),
-        "drain_s": round(run.drain_s, 2),
-        "sustained_points_per_s": round(run.stored / (run.send_s + run.drain_s)),
+        "send_s": round(run.send_s, 2),
+        "drain_s": round(run.drain_s, 2) if drained and run.drain_s is not None else None,
+        "sustained_points_per_s": (
+            round(run.stored / (run.send_s + run.drain_s))
+            if drained and run.drain_s is not None
+            else None
+        ),
         "liveness_interval_s": args.liveness_interval,
         "lag_ms": {
             "warmup_s": args.warmup,
-            "batches": len(run.lags_ms),
-            "p50": _pct(run.lags_ms, 0.5),
-            "p99": _pct(run.lags_ms, 0.99),
-            "max": max(run.lags_ms, default=None),
+            "batches": len(lags),
+            "p50": _pct(lags, 0.5),
+            "p99": _pct(lags, 0.99),
+            "max": max(lags, default=None),
+            "p99_by_5s": _lags_by_window(run.lags_ms, 5000),
         },
         "cpu_ms_per_1000": {k: round(v * per_k * 1000, 2) for k, v in run.cpu_s.items()},
         "cpu_s": {k: round(v, 1) for k, v in run.cpu_s.items()},
@@ -123,7 +161,14 @@ def _run(args: argparse.Namespace, database_url: str | None) -> E2eRun:
         args.liveness_interval,
         database_url,
         args.clouds,
+        bool(_gzip(args)),
     )
+
+
+def _gzip(args: argparse.Namespace) -> int:
+    """--gzip, else the mode's default: the store alone 1 (the URL's default), end to end 0
+    (cheaper for both sides on loopback; see docs/benchmarks.md)."""
+    return int(args.gzip if args.gzip is not None else args.mode == "store")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -132,8 +177,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--devices", type=int, default=200)
     p.add_argument("--metrics", type=int, default=1000, help="metrics per device per batch")
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="store mode: hand the points to the cloud's TelemetryPipeline (its buffer and "
+        "writer slots, as the cloud runs them) instead of calling the store directly",
+    )
     p.add_argument("--interval", type=float, default=10.0, help="e2e: s between a device's batches")
-    p.add_argument("--gzip", type=int, choices=(0, 1), default=1)
+    p.add_argument(
+        "--gzip",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="gzip the write bodies (default: store mode 1, e2e 0)",
+    )
     p.add_argument(
         "--warmup", type=float, default=0.0, help="e2e: s of batches left out of the lags"
     )

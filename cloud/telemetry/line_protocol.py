@@ -99,22 +99,36 @@ class LineEncoder:
     def chunks(self, points: Sequence[Point], size: int) -> Iterator[bytes]:
         """The points as line-protocol bodies of at most ``size`` lines each.
 
-        The points of one batch share one tags mapping (``cloud.telemetry.validate``): its
-        tag set is looked up once per mapping here (by identity, valid while ``points`` holds
-        them), not once per point (~1.1 → ~0.6 µs a point)."""
+        The hot path (issue 12), ~0.65 → ~0.4 µs a point: the points of one message share one
+        tags mapping (``cloud.telemetry.validate``), so its escaped tag set (with the field
+        name after it) is looked up once per mapping by identity (valid while ``points``
+        holds them) and only when the mapping changes; the points of a message share one
+        timestamp, formatted once per change; each point is unpacked once. A per-series
+        prefix cache was measured too: no faster, and ~200 bytes per series held."""
         tagsets: dict[int, str] = {}
         names = self._names
+        isfinite = math.isfinite
+        last_tags: Mapping[str, str] | None = None
+        tagset = tail = ""
+        last_ts: int | None = None
         for start in range(0, len(points), size):
             lines: list[str] = []
-            for p in points[start : start + size]:
-                value = float(p.value)
-                if not math.isfinite(value):
+            append = lines.append
+            for name, number, ts_ms, tags, _key in points[start : start + size]:
+                value = float(number)
+                if not isfinite(value):
                     self.skipped += 1
                     continue
-                tagset = tagsets.get(id(p.tags))
-                if tagset is None:
-                    tagset = tagsets[id(p.tags)] = self._tagset(p.tags)
-                head = names.get(p.name) or self._name(p.name)
-                lines.append(f"{head}{tagset} {FIELD}={value!r} {int(p.ts_ms)}")
+                if tags is not last_tags:
+                    last_tags = tags
+                    known = tagsets.get(id(tags))
+                    if known is None:
+                        known = tagsets[id(tags)] = f"{self._tagset(tags)} {FIELD}="
+                    tagset = known
+                if ts_ms != last_ts:
+                    last_ts = ts_ms
+                    tail = f" {int(ts_ms)}"
+                head = names.get(name) or self._name(name)
+                append(f"{head}{tagset}{value!r}{tail}")
             if lines:
                 yield "\n".join(lines).encode()

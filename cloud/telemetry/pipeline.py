@@ -69,7 +69,7 @@ class TelemetryPipeline:
         self._sessions = sessions
         self._clocks = clocks
         self.validator = Validator(limits)
-        self.buffer = PointBuffer(buffer_points)
+        self.buffer = PointBuffer(buffer_points, batch_points)
         self._batch = batch_points
         self._backoff = backoff
         self.accepted = 0
@@ -134,46 +134,80 @@ class TelemetryPipeline:
         """The writer: batches from the buffer into the store, retrying while it is down.
 
         A store that says it takes several writes at once (``parallel_writes``: the InfluxDB
-        v2 store) gets up to that many batches together: with one request at a time the store
-        idles while the cloud encodes the next, and the cloud while the store writes (issue
-        12). Batches it refuses go back to the front in their order."""
-        delay = self._backoff.first
+        v2 store, two) gets up to that many, each slot refilled as soon as its write ends
+        (issue 12: writing two batches and waiting for both let a slow one hold the other
+        slot idle). A second write starts only for a full batch (``batch_points``): below
+        capacity one write at a time takes whatever came in meanwhile, so requests stay large
+        and no timer delays a point. After a refusal nothing new starts for the back-off
+        (doubling while refusals go on); refused batches go back to the front."""
         parallel = max(1, int(getattr(self.store, "parallel_writes", 1)))
-        while True:
-            await self.buffer.wait_ready()
-            batches = [b for b in (self.buffer.take(self._batch) for _ in range(parallel)) if b]
-            if not batches:
-                continue
-            started = time.perf_counter()
-            errors = await asyncio.gather(*(self._write(b) for b in batches))
-            for batch, err in reversed(list(zip(batches, errors, strict=True))):
-                if err is None:
-                    self.buffer.done(batch)
-                    self.written += len(batch)
-                else:  # the newest first, so the oldest ends up in front
-                    self.buffer.give_back(batch)
-            failed = next((err for err in errors if err is not None), None)
-            if failed is not None:
-                self._failed(failed)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff.most)
-                continue
-            self.last_write_s = time.perf_counter() - started
-            delay = self._backoff.first
-            if self._down_since is not None:
-                log.info(
-                    "telemetry store %s takes points again after %.1f s",
-                    self.store.name,
-                    time.monotonic() - self._down_since,
-                )
-                self._down_since = None
+        writes: list[asyncio.Task[bool]] = []  # oldest first
+        delay = self._backoff.first
+        try:
+            while True:
+                await self._wait_for_work(writes, parallel)
+                ended = [t for t in writes if t.done()]
+                writes = [t for t in writes if not t.done()]
+                if ended and not all(t.result() for t in ended):
+                    await asyncio.sleep(delay)  # writes in flight go on meanwhile
+                    delay = min(delay * 2, self._backoff.most)
+                    continue
+                if ended:
+                    delay = self._backoff.first
+                if self._may_start(writes, parallel):
+                    batch = self.buffer.take(self._batch)
+                    if batch:
+                        writes.append(asyncio.create_task(self._write(batch)))
+        finally:  # the newest given back first, so the oldest ends up in front
+            for task in reversed(writes):
+                task.cancel()
+            await asyncio.gather(*writes, return_exceptions=True)
 
-    async def _write(self, batch: Sequence[Point]) -> Exception | None:
+    def _may_start(self, writes: list[asyncio.Task[bool]], parallel: int) -> bool:
+        waiting = self.buffer.waiting
+        if not waiting or len(writes) >= parallel:
+            return False
+        return not writes or waiting >= self._batch
+
+    async def _wait_for_work(self, writes: list[asyncio.Task[bool]], parallel: int) -> None:
+        """Until a write ended or another may start."""
+        if any(t.done() for t in writes) or self._may_start(writes, parallel):
+            return
+        if not writes:
+            await self.buffer.wait_ready()
+            return
+        extra = [asyncio.ensure_future(self.buffer.wait_batch())] if len(writes) < parallel else []
+        try:
+            await asyncio.wait([*writes, *extra], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in extra:
+                waiter.cancel()
+            await asyncio.gather(*extra, return_exceptions=True)
+
+    async def _write(self, batch: list[Point]) -> bool:
+        """One batch into the store: True if it took it; if not, the batch is back in the
+        buffer's front (also when the writer is cancelled mid-write)."""
+        started = time.perf_counter()
         try:
             await self.store.write(batch)
+        except asyncio.CancelledError:
+            self.buffer.give_back(batch)
+            raise
         except Exception as err:  # the store's own errors and anything unexpected alike
-            return err
-        return None
+            self.buffer.give_back(batch)
+            self._failed(err)
+            return False
+        self.buffer.done(batch)
+        self.written += len(batch)
+        self.last_write_s = time.perf_counter() - started
+        if self._down_since is not None:
+            log.info(
+                "telemetry store %s takes points again after %.1f s",
+                self.store.name,
+                time.monotonic() - self._down_since,
+            )
+            self._down_since = None
+        return True
 
     def _failed(self, err: Exception) -> None:
         self.write_failures += 1

@@ -28,6 +28,29 @@ def test_a_newline_in_a_tag_cannot_start_a_line_of_its_own() -> None:
     )
 
 
+def test_each_line_has_its_own_points_tags_and_time_in_any_order() -> None:
+    """The encoder remembers the last tag set and timestamp it formatted: a change of either,
+    a skipped point between, a chunk boundary or an equal mapping that is another object
+    must each give the point's own."""
+    enc = LineEncoder()
+    a, b = {"device": "a"}, {"device": "b"}
+    pts = [
+        Point("m", 1, T0, a),
+        Point("m", 2, T0, b),
+        Point("m", float("inf"), T0 + 5, {"device": "c"}),
+        Point("m", 3, T0 + 1, b),
+        Point("m", 4, T0 + 1, a),
+        Point("n", 5, T0, {"device": "a"}),
+    ]
+    assert list(enc.chunks(pts, 2)) == [
+        f"m,device=a value=1.0 {T0}\nm,device=b value=2.0 {T0}".encode(),
+        f"m,device=b value=3.0 {T0 + 1}".encode(),
+        f"m,device=a value=4.0 {T0 + 1}\nn,device=a value=5.0 {T0}".encode(),
+    ]
+    assert enc.skipped == 1
+    assert list(enc.chunks(pts[3:4], 10)) == [f"m,device=b value=3.0 {T0 + 1}".encode()]
+
+
 def test_line_protocol_escapes_sorts_and_skips() -> None:
     enc = LineEncoder()
     pts = [
