@@ -25,7 +25,7 @@ async def cloud(tmp_path: Path, mosquitto_url: str) -> AsyncIterator[DemoWorld]:
 
 
 async def test_docs_render_offline(browser: Browser, cloud: DemoWorld) -> None:
-    async with httpx.AsyncClient(base_url=cloud.base_url) as client:
+    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as client:
         doc = (await client.get("/openapi.json")).json()
     operations = sum(len(ops) for ops in doc["paths"].values())
     assert operations >= 10
