@@ -74,7 +74,9 @@ async def test_a_58mm_receipt_proof_goes_up_and_comes_back(tmp_path: Path) -> No
         EscPosPrinterSim(out_dir=tmp_path / "paper") as sim,
     ):
         token = await make_api_token(served.sessions)
-        async with httpx.AsyncClient(base_url=served.base_url, headers=bearer(token)) as http:
+        async with httpx.AsyncClient(
+            base_url=served.base_url, headers=bearer(token), timeout=30
+        ) as http:
             job_id = await _running_receipt_job(served, http)
             secret = served.parts.settings.secret_key.get_secret_value()
             grant = blob_store.make_grant(secret, job_id, 60)

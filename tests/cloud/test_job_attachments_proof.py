@@ -65,7 +65,9 @@ async def test_the_proof_is_the_png_of_the_bytes_printed(
         assert "uploads" not in job["params"]  # the grant is sent, never stored or shown
         proof = job["result"]["proof"]
         assert "proof_error" not in job["result"]
-        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
         png = r.content
@@ -102,7 +104,9 @@ async def test_a_proof_that_cannot_be_uploaded_leaves_the_print_alone(
         assert said in result["proof_error"]
         assert "could not be drawn" not in result["proof_error"]  # the upload, not the renderer
         assert len(receipts_naming(world.receipts_dir(f"proof-kiosk-{uid}"), "P404")) == 1
-        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
         assert r.status_code == 404
         assert "the device said: the receipt was printed" in r.json()["message"]
