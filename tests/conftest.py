@@ -54,7 +54,7 @@ REQUIRE = os.environ.get("KFLEET_REQUIRE_SERVERS") == "1"
 
 #: How long a test waits for a ``python -m kfleet …`` process it started to come up, do its
 #: work and stop. Importing the CLI alone took 35-42 s of wall time at load 21 on 2 cores (2 s
-#: of CPU): a 60 s bound left a simulator seconds to serve and stop (test_haocha_cli failed).
+#: of CPU), and test_haocha_cli took 48 s of its 60 s bound there.
 CLI_PROCESS_S = 180
 
 
