@@ -73,8 +73,9 @@ class CityPlatformSim:
     apps: dict[str, str] = field(default_factory=lambda: {"sim-city-app": "sim-city-secret"})
     host: str = "127.0.0.1"
     port: int = 0
-    #: the platform's own "today" (the seeded timelines are dated back from it)
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    #: the platform's own "today" (the seeded timelines are dated back from it): Golmud's date,
+    #: as its case numbers and submissions use, not UTC's (a day behind from 16:00 to 24:00 UTC)
+    today: date = field(default_factory=lambda: datetime.now(CHINA).date())
     stall_s: float = 0.0
     maintenance_until: datetime | None = None
     malformed: bool = False

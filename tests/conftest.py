@@ -52,6 +52,11 @@ settings.load_profile("kfleet")
 
 REQUIRE = os.environ.get("KFLEET_REQUIRE_SERVERS") == "1"
 
+#: How long a test waits for a ``python -m kfleet …`` process it started to come up, do its
+#: work and stop. Importing the CLI alone took 35-42 s of wall time at load 21 on 2 cores (2 s
+#: of CPU), and test_haocha_cli took 48 s of its 60 s bound there.
+CLI_PROCESS_S = 180
+
 
 def require_or_skip(what: str) -> NoReturn:
     """The ONE way a test steps aside because its environment lacks ``what`` (a server, a

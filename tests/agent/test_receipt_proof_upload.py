@@ -84,7 +84,9 @@ async def test_a_58mm_receipt_proof_is_drawn_by_the_cloud(tmp_path: Path) -> Non
         EscPosPrinterSim(out_dir=tmp_path / "paper") as sim,
     ):
         token = await make_api_token(served.sessions)
-        async with httpx.AsyncClient(base_url=served.base_url, headers=bearer(token)) as http:
+        async with httpx.AsyncClient(
+            base_url=served.base_url, headers=bearer(token), timeout=30
+        ) as http:
             job_id = await _running_receipt_job(served, http)
             params = ReceiptParams.model_validate(TICKET)  # the bytes need no grant
             cfg = {"type": "escpos_network", "id": "rp", "host": "127.0.0.1", "port": sim.port}

@@ -31,7 +31,7 @@ async def latest_order(world: DemoWorld) -> PayOrder:
 
 
 async def notify_double(world: DemoWorld, body: bytes) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=world.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=world.base_url, timeout=30) as client:
         return await client.post(
             "/api/v1/pay/notify/double",
             content=body,

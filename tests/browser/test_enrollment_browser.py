@@ -67,7 +67,7 @@ async def test_mint_shows_qr_and_token_once_and_the_token_enrolls(
     row = page.locator("#tokens tbody tr").first
     await expect(row).to_contain_text("未使用")
     await expect(row).to_contain_text("窗口电脑")
-    async with httpx.AsyncClient(base_url=cloud.base_url) as http:
+    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as http:
         r = await http.post("/api/v1/enroll", json={"token": token})
     assert r.status_code == 200 and r.json()["device_id"] == "hhl-win-09", r.text
     await page.reload()
@@ -88,7 +88,7 @@ async def test_revoke_a_device_with_a_reason_in_english(browser: Browser, cloud:
     await expect(page.locator("#minted")).to_contain_text("shown only this once")
     await expect(page.locator("#minted-token")).to_have_text(TOKEN)
     token = (await page.locator("#minted-token").text_content() or "").strip()
-    async with httpx.AsyncClient(base_url=cloud.base_url) as http:
+    async with httpx.AsyncClient(base_url=cloud.base_url, timeout=30) as http:
         assert (await http.post("/api/v1/enroll", json={"token": token})).status_code == 200
     await page.reload()
     row = page.locator('[data-device="hhl-kiosk-31"]')

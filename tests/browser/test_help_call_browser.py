@@ -100,7 +100,9 @@ async def on_duty(page: Page, kw: KioskWorld, username: str = "op-li") -> None:
 
 async def calls_of(kw: KioskWorld) -> list[dict[str, Any]]:
     """The call centre's calls (every state), as the API lists them."""
-    async with httpx.AsyncClient(base_url=kw.world.base_url, headers=kw.world.headers) as http:
+    async with httpx.AsyncClient(
+        base_url=kw.world.base_url, headers=kw.world.headers, timeout=30
+    ) as http:
         r = await http.get("/api/v1/help/calls", params={"limit": 100})
     assert r.status_code == 200, r.text
     data = r.json()
@@ -312,7 +314,9 @@ async def test_every_operator_on_duty_rings_and_stops_when_one_answers(
     await on_duty(wang, world, "op-wang")
     await expect(li.locator("#help-duty-list")).to_contain_text("op-wang")  # a `duty` event
     body = {"request_id": "k-1", "lang": "zh-CN", "screen": "home", "source": "tile"}
-    async with httpx.AsyncClient() as http:  # the kiosk's own route, as its screen calls it
+    async with httpx.AsyncClient(
+        timeout=30
+    ) as http:  # the kiosk's own route, as its screen calls it
         r = await http.post(world.url + "/api/help/calls", json=body)
     assert r.status_code == 201, r.text
     assert r.json()["state"] == "ringing", r.text

@@ -44,7 +44,9 @@ async def _verified(kw: KioskWorld, page: Page, what: str) -> None:
 async def _printed_pdfs(kw: KioskWorld, count: int) -> list[bytes]:
     """The PDFs the kiosk's A4 printer simulator received, once there are ``count``."""
     folder = kw.world.a4_dir(KIOSK)
-    async with httpx.AsyncClient(base_url=kw.world.base_url, headers=kw.world.headers) as c:
+    async with httpx.AsyncClient(
+        base_url=kw.world.base_url, headers=kw.world.headers, timeout=40
+    ) as c:
         r = await c.get("/api/v1/jobs", params={"device": KIOSK, "kind": "print_document"})
         assert r.status_code == 200, r.text
         for job in r.json()["items"]:
@@ -77,7 +79,7 @@ async def _print(kw: KioskWorld, page: Page, kind: str, name: str, first: bool) 
 async def _check_paper(kw: KioskWorld, pdf: bytes, number: str, name: str) -> None:
     assert pdf.startswith(b"%PDF") and name in pdf_text(pdf) and number in pdf_text(pdf)
     url = urlsplit(pdf_qr(pdf))
-    async with httpx.AsyncClient(base_url=kw.world.base_url) as public:
+    async with httpx.AsyncClient(base_url=kw.world.base_url, timeout=30) as public:
         genuine = await public.get(url.path)
         assert genuine.status_code == 200 and "该证明真实有效" in genuine.text
         assert number in genuine.text

@@ -23,7 +23,9 @@ async def test_a_citizen_copies_a_page_with_its_purpose_marked(
 ) -> None:
     async with (
         kiosk_world(tmp_path, mosquitto_url) as kw,
-        httpx.AsyncClient(base_url=kw.world.base_url, headers=kw.world.headers) as client,
+        httpx.AsyncClient(
+            base_url=kw.world.base_url, headers=kw.world.headers, timeout=30
+        ) as client,
     ):
         async with touch_page(browser, kw.url) as page:
             await page.locator("button.tile[data-screen='copy']").tap()

@@ -110,7 +110,9 @@ async def test_a_form_started_on_the_kiosk_finished_on_a_phone_and_printed(
         printed = await (await answer.value).json()
         await expect(page.locator(".forms-status .msg.ok")).to_contain_text("取走表单")
 
-    async with httpx.AsyncClient(base_url=kw.world.base_url, headers=kw.world.headers) as client:
+    async with httpx.AsyncClient(
+        base_url=kw.world.base_url, headers=kw.world.headers, timeout=40
+    ) as client:
         done = await client.get(f"/api/v1/jobs/{printed['job_id']}", params={"wait_s": 30})
     assert done.json()["state"] == "succeeded", done.text
     assert done.json()["purpose"] == "form"

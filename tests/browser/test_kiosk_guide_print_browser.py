@@ -50,7 +50,9 @@ async def test_a_published_item_is_found_and_printed_on_a4(
 ) -> None:
     async with (
         kiosk_world(tmp_path, mosquitto_url) as kw,
-        httpx.AsyncClient(base_url=kw.world.base_url, headers=kw.world.headers) as client,
+        httpx.AsyncClient(
+            base_url=kw.world.base_url, headers=kw.world.headers, timeout=40
+        ) as client,
     ):
         version = await publish_item(client)
         kiosk = kw.kiosk.agent.kiosk

@@ -39,7 +39,7 @@ async def test_offline_banner_comes_and_goes(
                 form_tile = page.locator('.tile[data-screen="standin-form"]')
                 await expect(form_tile).not_to_have_attribute("aria-disabled", "true")
                 await assert_accessible(page, "kiosk home offline")
-                async with httpx.AsyncClient() as http:
+                async with httpx.AsyncClient(timeout=30) as http:
                     status = (await http.get(kw.url + "/api/status")).json()
                 assert status["online"] is False and status["cloud_reachable"] is False
             finally:

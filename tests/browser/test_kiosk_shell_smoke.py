@@ -14,7 +14,7 @@ from tests.browser.kiosk_kit import assert_accessible, kiosk_world, touch_page
 async def test_home_served_accessible_and_exit_clears(
     browser: Browser, tmp_path: Path, mosquitto_url: str
 ) -> None:
-    async with kiosk_world(tmp_path, mosquitto_url) as kw, httpx.AsyncClient() as client:
+    async with kiosk_world(tmp_path, mosquitto_url) as kw, httpx.AsyncClient(timeout=30) as client:
         status_url = kw.url.replace("/kiosk", "/kiosk/api/status")
         before = (await client.get(status_url)).json()["session"]
         async with touch_page(browser, kw.url) as page:

@@ -42,7 +42,7 @@ async def test_upload_start_pause_resume_and_watch_a_rollout(
     page = await signed_in_page(browser, world)
     errors = watch_errors(page)
     async with (
-        httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as http,
+        httpx.AsyncClient(base_url=world.base_url, headers=world.headers, timeout=30) as http,
         StandIn(mosquitto_url, f"hhl-{uid}", "qh/hx/golmud/hhl") as hhl,
         StandIn(mosquitto_url, f"tgls-{uid}", "qh/hx/golmud/tgls") as tgls,
     ):

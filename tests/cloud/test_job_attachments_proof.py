@@ -66,7 +66,9 @@ async def test_the_proof_is_the_png_of_the_bytes_printed(
         proof = job["result"]["proof"]
         assert "proof_error" not in job["result"] and "blobs" not in job["result"]
         url = f"/api/v1/jobs/{job['id']}/attachments/proof"
-        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.get(url)
             assert r.status_code == 200 and r.headers["content-type"] == "image/png"
             png = r.content
@@ -98,7 +100,9 @@ async def test_a_cloud_that_cannot_take_blobs_still_shows_the_proof(
         assert job["attempts"] == 1
         assert "proof_error" not in job["result"], job["result"]
         assert len(receipts_naming(world.receipts_dir(f"proof-kiosk-{uid}"), "P404")) == 1
-        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             r = await client.get(f"/api/v1/jobs/{job['id']}/attachments/proof")
         assert r.status_code == 200, r.text
         assert png_size(r.content)[0] == PAPER_80MM

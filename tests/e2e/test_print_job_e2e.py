@@ -86,7 +86,9 @@ async def test_print_job_end_to_end(tmp_path: Path, uid: str, broker_url: str) -
         assert receipt_count(world.receipts_dir(device)) == 1  # one job, one receipt at all
         # The other kiosk printed nothing: the job went where it was sent.
         assert receipt_count(world.receipts_dir(f"tgls-kiosk-{uid}")) == 0
-        async with httpx.AsyncClient(base_url=world.base_url, headers=world.headers) as client:
+        async with httpx.AsyncClient(
+            base_url=world.base_url, headers=world.headers, timeout=30
+        ) as client:
             events = (await client.get(f"/api/v1/jobs/{job['id']}/events")).json()
             devices = (await client.get("/api/v1/devices", params={"online": "true"})).json()
         states = [e["to_state"] for e in events]

@@ -62,7 +62,7 @@ async def test_one_key_posted_to_two_clouds_at_once_makes_one_job(
         try:
             async with (
                 running_agent(config),
-                httpx.AsyncClient(base_url=a.base_url, headers=a.headers) as http,
+                httpx.AsyncClient(base_url=a.base_url, headers=a.headers, timeout=30) as http,
             ):
                 await device_online(http, dev)
                 for cloud in (a, b):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from cloud.hall.haocha.client import HttpHaochaPlatform
 from cloud.hall.haocha.platform import Accepted, Submission, Unavailable
+from tests.conftest import CLI_PROCESS_S
 
 SIM = ["-m", "kfleet", "sim", "haocha", "--port", "0", "--app-id", "hall-app", "--secret", "s3"]
 RATING = Submission(
@@ -24,7 +25,7 @@ async def test_the_simulator_runs_by_itself_and_stops_on_ctrl_c() -> None:
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert found, line

@@ -20,6 +20,7 @@ from cloud.kiosk.pay.channels import CHANNEL_BUILDERS
 from cloud.settings import Settings
 from kfleet.world.demo_kiosk_platforms import KioskPlatforms, with_kiosk_platforms
 from simulators.alipay_gateway import AlipayGatewaySim
+from tests.conftest import CLI_PROCESS_S
 
 ORDER = ChannelOrder("K-demo-1", 100, "演示 水费", "http://127.0.0.1:9/notify", 300)
 
@@ -66,7 +67,7 @@ async def test_kfleet_sim_alipay_runs_by_itself_and_stops_on_ctrl_c(tmp_path: Pa
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             env: dict[str, str] = {}
             while "KFLEET_ALIPAY_PUBLIC_KEY" not in env:
                 line = (await proc.stdout.readline()).decode()

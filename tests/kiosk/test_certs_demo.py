@@ -17,6 +17,7 @@ from cloud.settings_kiosk import DepartmentEndpoint
 from kfleet.world.demo_kiosk_platforms import KioskPlatforms, with_kiosk_platforms
 from simulators.dept_people import WANG_XIAOMING
 from simulators.license_library import LicenseLibrarySim
+from tests.conftest import CLI_PROCESS_S
 
 WANG = Person(WANG_XIAOMING.id_number, WANG_XIAOMING.name)
 SIM = ("-m", "kfleet", "sim", "license-library", "--app-id", "lib-app", "--secret", "s3")
@@ -41,7 +42,7 @@ async def test_kfleet_sim_license_library_runs_by_itself_and_stops_on_ctrl_c() -
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert found, line

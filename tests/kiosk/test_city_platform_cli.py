@@ -12,6 +12,7 @@ import pytest
 
 from cloud.kiosk.city_platform import CityPlatform
 from cloud.kiosk.city_platform_errors import CityPlatformAuthFailed
+from tests.conftest import CLI_PROCESS_S
 from tests.kiosk.city_kit import WANG
 
 SIM = ["-m", "kfleet", "sim", "city-platform", "--port", "0", "--app-id", "ours", "--secret", "s3"]
@@ -36,7 +37,7 @@ async def test_the_simulator_runs_by_itself_and_stops_on_ctrl_c() -> None:
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert found, line

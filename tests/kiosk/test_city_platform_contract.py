@@ -4,7 +4,8 @@ fault becomes one error with a citizen sentence, and nothing waits longer than t
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import cast
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from cloud.kiosk.city_platform_errors import (
     CityPlatformTimeout,
     CityPlatformUnavailable,
 )
+from simulators import city_platform
+from simulators.city_platform import CityPlatformSim
 from tests.kiosk.city_kit import CAIRANG, MA, WANG, sim_and_adapter
 
 
@@ -147,3 +150,16 @@ async def test_nothing_listening_is_unavailable() -> None:
             await platform.case("GEM209901010001")
     finally:
         await platform.close()
+
+
+def test_the_platforms_today_is_golmuds_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 17:00 UTC it is already 01:00 the next day in Golmud: the seeded cases date from there."""
+
+    class LateEvening(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> LateEvening:
+            moment = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+            return cast(LateEvening, moment.astimezone(tz))
+
+    monkeypatch.setattr(city_platform, "datetime", LateEvening)
+    assert CityPlatformSim().today == date(2026, 12, 8)

@@ -15,6 +15,7 @@ from cloud.kiosk.departments import MODULES, police
 from cloud.kiosk.departments.base import DepartmentAuthFailed
 from cloud.settings_kiosk import DepartmentEndpoint
 from kfleet.world.demo_kiosk_platforms import KioskPlatforms, with_kiosk_platforms
+from tests.conftest import CLI_PROCESS_S
 from tests.kiosk.departments_kit import CASES
 
 SIM = ["-m", "kfleet", "sim", "dept", "--code", "police", "--app-id", "gaj-app", "--secret", "s3"]
@@ -46,7 +47,7 @@ async def test_kfleet_sim_dept_runs_by_itself_and_stops_on_ctrl_c() -> None:
     assert proc.stdout is not None
     operation, person, inputs = CASES["police"].success
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert found, line

@@ -16,6 +16,7 @@ from cloud.kiosk.identity_platform import IdentityPlatform, IdentityUnavailable
 from cloud.settings import Settings
 from simulators.idcard_reader import SAMPLE_CARDS
 from simulators.identity_platform import SAMPLE_PHONES
+from tests.conftest import CLI_PROCESS_S
 
 SIM = ["-m", "kfleet", "sim", "identity-platform", "--port", "0", "--token", "t0ken"]
 
@@ -44,7 +45,7 @@ async def test_the_simulator_runs_by_itself_and_stops_on_ctrl_c() -> None:
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             found = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert found, line

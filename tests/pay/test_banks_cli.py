@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from cloud.kiosk.pay.channel import ChannelOrder
 from cloud.kiosk.pay.channels import CHANNEL_BUILDERS
 from cloud.settings import Settings
+from tests.conftest import CLI_PROCESS_S
 
 
 @pytest.mark.parametrize("bank", ["icbc", "ccb"])
@@ -26,7 +27,7 @@ async def test_the_simulator_runs_by_itself_and_stops_on_ctrl_c(bank: str, tmp_p
     )
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(CLI_PROCESS_S):
             line = (await proc.stdout.readline()).decode()
             assert re.search(r"http://127\.0\.0\.1:\d+", line), line
             env = {

@@ -14,6 +14,7 @@ import httpx
 import paho.mqtt.client as mqtt
 
 from kfleet.world.demo import PILOT_KIOSKS
+from tests.conftest import CLI_PROCESS_S
 
 
 async def _demo_banner(data_dir: Path) -> tuple[asyncio.subprocess.Process, str]:
@@ -24,7 +25,7 @@ async def _demo_banner(data_dir: Path) -> tuple[asyncio.subprocess.Process, str]
     )
     assert proc.stdout is not None
     lines: list[str] = []
-    async with asyncio.timeout(90):
+    async with asyncio.timeout(CLI_PROCESS_S):
         while "Press Ctrl-C to stop." not in (lines or [""])[-1]:
             lines.append((await proc.stdout.readline()).decode(errors="replace"))
     return proc, "".join(lines)

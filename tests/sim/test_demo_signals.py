@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CLI_PROCESS_S
+
 DEMO = [sys.executable, "-m", "kfleet", "demo", "--port", "0"]
 Closer = Callable[[], None]
 
@@ -31,7 +33,7 @@ async def _started_demo(data_dir: Path) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.STDOUT,
     )
     assert proc.stdout is not None
-    async with asyncio.timeout(90):
+    async with asyncio.timeout(CLI_PROCESS_S):
         while b"Press Ctrl-C to stop." not in await proc.stdout.readline():
             pass
     return proc
