@@ -19,7 +19,6 @@ rolls back with :class:`StaleDataError` (the optimistic ``version`` check, done 
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -72,10 +71,6 @@ def _run(
 
 #: (statement, parameters, executemany, must change exactly one row) of a deferred write
 Write = tuple[str, Any, bool, bool]
-
-
-#: how long a failed connection's thread may take to stop (it has one close queued, no I/O)
-_STOP_WAIT_S = 10.0
 
 
 @dataclass(slots=True)
@@ -293,18 +288,8 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI shim, handing out :class:`OneHopConnection` s."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        connection = aiosqlite.connect(*arg, **kw)
-        connection._thread.daemon = True  # as SQLAlchemy's shim: never holds up an exit
-        try:
-            await_(connection)
-        except BaseException:
-            # aiosqlite's failed connect queues its thread's stop with an answer it never
-            # awaits; the thread posts that answer to this event loop. Wait for the thread,
-            # so the answer lands while the loop is open: a loop closed first (a cloud that
-            # exits on the error, a test's loop) makes the thread die on "Event loop is closed"
-            await_(asyncio.to_thread(connection._thread.join, _STOP_WAIT_S))
-            raise
-        return OneHopConnection(self, connection)
+        adapted = super().connect(*arg, **kw)
+        return OneHopConnection(self, adapted._connection)
 
 
 def one_hop_dbapi() -> OneHopDBAPI:
